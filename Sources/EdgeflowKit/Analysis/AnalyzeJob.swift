@@ -1,0 +1,127 @@
+/// Which capture reader to use.
+public enum ReaderChoice: String, CaseIterable, Sendable {
+    /// The memory-mapped reader for regular files; libpcap for standard input, pipes and devices.
+    case auto
+    /// edgeflow's own memory-mapped pcap/pcapng reader.
+    case mmap
+    /// libpcap's offline reader.
+    case libpcap
+}
+
+/// How several input files are combined.
+public enum MergeOrder: String, CaseIterable, Sendable {
+    /// Packets from all files are interleaved by timestamp (like mergecap).
+    case time
+    /// Files are read one after another, in the order given.
+    case order
+}
+
+/// Everything `edgeflow analyze` needs.
+public struct AnalyzeOptions: Sendable {
+    public var paths: [String]
+    public var reader: ReaderChoice = .auto
+    public var merge: MergeOrder = .time
+    public var format: ReportFormat = .table
+    public var outPath: String? = nil
+    public var top = 20
+    public var color = false
+    public var flow = FlowSettings()
+
+    public init(paths: [String]) { self.paths = paths }
+}
+
+/// Reads the captures, runs the analysis, and writes the report.
+public struct AnalyzeJob {
+    public var options: AnalyzeOptions
+
+    public init(options: AnalyzeOptions) { self.options = options }
+
+    /// Runs the job. Problems inside files (a truncated last record, ...) are passed to
+    /// `warn` and recorded in the report; a file that cannot be read at all throws.
+    /// - Returns: the capture summary that was reported.
+    @discardableResult
+    public func run(output: OutputStream, warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> CaptureSummary {
+        guard !options.paths.isEmpty else { throw EdgeflowError("no capture given; name one or more pcap/pcapng files, or - for standard input") }
+        let writer = makeReportWriter(options.format, output: output, top: options.top, color: options.color)
+        var analyzer = Analyzer(settings: options.flow)
+        if useLibpcap() {
+            if options.reader == .mmap { throw EdgeflowError("--reader mmap cannot read standard input or a pipe; use --reader libpcap") }
+            var readers: [LibpcapReader] = []
+            for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try LibpcapReader(path: p) }) }
+            drive(&readers, &analyzer, writer, warn)
+        } else {
+            var readers: [MappedCaptureReader] = []
+            for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try MappedCaptureReader(path: p) }) }
+            drive(&readers, &analyzer, writer, warn)
+        }
+        analyzer.finish()
+        analyzer.drainEnded { writer.flow(FlowSummary($0.record, reason: $0.reason)) }
+        let summary = analyzer.summary
+        writer.finish(capture: summary)
+        return summary
+    }
+
+    private func useLibpcap() -> Bool {
+        switch options.reader {
+        case .libpcap: return true
+        case .mmap: return options.paths.contains("-")
+        case .auto: return options.paths.contains { $0 == "-" || !isRegularFile($0) }
+        }
+    }
+
+    private func open<R>(_ path: String, _ make: (String) throws(CaptureIssue) -> R) throws(EdgeflowError) -> R {
+        do {
+            return try make(path)
+        } catch {
+            throw EdgeflowError("\(error.file): \(error.detail)")
+        }
+    }
+
+    private func drive<R: PacketReader>(_ readers: inout [R], _ analyzer: inout Analyzer,
+                                        _ writer: any ReportWriter, _ warn: (CaptureIssue) -> Void) {
+        var files = readers.indices.map { i in
+            CaptureSummary.File(path: options.paths[i], format: readers[i].formatName)
+        }
+        let report: (EndedFlow) -> Void = { writer.flow(FlowSummary($0.record, reason: $0.reason)) }
+        if options.merge == .order || readers.count == 1 {
+            for i in readers.indices {
+                while let packet = readers[i].next() {
+                    account(&files[i], packet)
+                    analyzer.process(packet)
+                    analyzer.drainEnded(report)
+                }
+            }
+        } else {
+            var heads: [Packet?] = readers.indices.map { readers[$0].next() }
+            while true {
+                var pick = -1
+                var best = Int64.max
+                for i in heads.indices {
+                    if let p = heads[i], pick < 0 || p.timestamp < best { pick = i; best = p.timestamp }
+                }
+                guard pick >= 0, let packet = heads[pick] else { break }
+                account(&files[pick], packet)
+                analyzer.process(packet)
+                analyzer.drainEnded(report)
+                heads[pick] = readers[pick].next()
+            }
+        }
+        for i in readers.indices {
+            var names: [String] = []
+            for t in readers[i].declaredLinkTypes where !names.contains(t.name) { names.append(t.name) }
+            files[i].linkTypes = names
+            let issues = readers[i].issues
+            issues.forEach(warn)
+            analyzer.addWarnings(issues)
+            analyzer.addFile(files[i])
+        }
+    }
+
+    @inline(__always)
+    private func account(_ file: inout CaptureSummary.File, _ packet: Packet) {
+        file.packets &+= 1
+        file.bytes &+= packet.capturedLength
+        if file.firstTimestamp == nil || packet.timestamp < file.firstTimestamp! { file.firstTimestamp = packet.timestamp }
+        if file.lastTimestamp == nil || packet.timestamp > file.lastTimestamp! { file.lastTimestamp = packet.timestamp }
+    }
+}

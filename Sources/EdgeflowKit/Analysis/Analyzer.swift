@@ -1,0 +1,86 @@
+/// The per-packet engine: decodes each packet, counts it, and tracks its flow. One
+/// instance per run (or per worker); no allocation per packet.
+public struct Analyzer: ~Copyable {
+    public private(set) var tracker: FlowTracker
+    public private(set) var summary = CaptureSummary()
+    private var lastLinkType = LinkType(rawValue: .max)
+    private var lastLinkIndex = 0
+
+    public init(settings: FlowSettings) {
+        tracker = FlowTracker(settings: settings)
+    }
+
+    /// Processes one packet.
+    @inline(__always)
+    public mutating func process(_ packet: Packet) {
+        summary.packets &+= 1
+        summary.bytes &+= packet.capturedLength
+        summary.wireBytes &+= packet.originalLength
+        if packet.capturedLength < packet.originalLength { summary.truncatedPackets &+= 1 }
+        if summary.firstTimestamp == nil || packet.timestamp < summary.firstTimestamp! { summary.firstTimestamp = packet.timestamp }
+        if summary.lastTimestamp == nil || packet.timestamp > summary.lastTimestamp! { summary.lastTimestamp = packet.timestamp }
+        countLinkType(packet.linkType)
+
+        let d = PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType)
+        if let anomaly = d.anomaly { summary.decodeErrors.add(anomaly) }
+        switch d.kind {
+        case .transport:
+            summary.ipPackets &+= 1
+            tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes)
+        case .fragmentTail:
+            summary.ipPackets &+= 1
+            summary.fragmentTails &+= 1
+        case .nonIP:
+            summary.nonIPPackets &+= 1
+        case .error:
+            summary.decodeErrors.add(d.error)
+        }
+    }
+
+    @inline(__always)
+    private mutating func countLinkType(_ t: LinkType) {
+        if t == lastLinkType {
+            summary.linkTypes[lastLinkIndex].packets &+= 1
+            return
+        }
+        let name = t.name
+        if let i = summary.linkTypes.firstIndex(where: { $0.name == name }) {
+            lastLinkIndex = i
+        } else {
+            summary.linkTypes.append((name, 0))
+            lastLinkIndex = summary.linkTypes.count - 1
+        }
+        lastLinkType = t
+        summary.linkTypes[lastLinkIndex].packets &+= 1
+    }
+
+    /// Flows ended since the last call, in the order they ended.
+    public mutating func drainEnded(_ body: (EndedFlow) -> Void) {
+        guard !tracker.ended.isEmpty else { return }
+        for e in tracker.ended {
+            countFlow(e.record.key.proto)
+            body(e)
+        }
+        tracker.ended.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func countFlow(_ proto: UInt8) {
+        summary.flows &+= 1
+        let name = FlowSummary.protoName(proto)
+        if let i = summary.flowsByProto.firstIndex(where: { $0.name == name }) {
+            summary.flowsByProto[i].flows &+= 1
+        } else {
+            summary.flowsByProto.append((name, 1))
+        }
+    }
+
+    /// Ends all live flows (input is over) and completes the flow counters of the summary.
+    public mutating func finish() {
+        tracker.finish()
+        summary.flowsEvicted = tracker.flowsEvicted
+        summary.flowsExpired = tracker.flowsExpired
+    }
+
+    public mutating func addWarnings(_ issues: [CaptureIssue]) { summary.warnings += issues }
+    public mutating func addFile(_ file: CaptureSummary.File) { summary.files.append(file) }
+}

@@ -1,0 +1,89 @@
+import CPcap
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Owns one libpcap handle and closes it exactly once.
+final class PcapHandle {
+    let raw: OpaquePointer
+    init(_ raw: OpaquePointer) { self.raw = raw }
+    deinit { pcap_close(raw) }
+}
+
+/// Reads a capture file (or standard input, `-`) through libpcap's offline reader with
+/// nanosecond timestamps. libpcap's own buffer is lent, not copied; it is reused by the
+/// next call.
+public struct LibpcapReader: PacketReader {
+    private let handle: PcapHandle
+    private let name: String
+    private let linkType: LinkType
+    private var number = 0
+    private var finished = false
+    public private(set) var issues: [CaptureIssue] = []
+    public var declaredLinkTypes: [LinkType] { [linkType] }
+    public let formatName: String
+
+    /// Opens `path` (`-` for standard input).
+    /// - Throws: `CaptureIssue` carrying libpcap's message when the file cannot be opened.
+    public init(path: String) throws(CaptureIssue) {
+        var err = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &err) else {
+            let message = err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let kind: CaptureIssue.Kind = message.contains("unknown file format") ? .badMagic
+                : message.contains("truncated") ? .truncatedFileHeader : .readError
+            throw CaptureIssue(kind: kind, file: path, packet: 0, offset: 0,
+                               detail: "libpcap: \(message)", fatal: true)
+        }
+        handle = PcapHandle(h)
+        name = path
+        linkType = LinkType(rawValue: UInt32(pcap_datalink(h)))
+        formatName = path == "-" ? "unknown" : Self.sniffFormat(path)
+    }
+
+    private static func sniffFormat(_ path: String) -> String {
+        guard let f = fopen(path, "rb") else { return "unknown" }
+        defer { fclose(f) }
+        var magic: UInt32 = 0
+        guard fread(&magic, 4, 1, f) == 1 else { return "unknown" }
+        return captureFormatName(magic: magic)
+    }
+
+    public mutating func next() -> Packet? {
+        if finished { return nil }
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let status = pcap_next_ex(handle.raw, &header, &data)
+        if status == 1, let header, let data {
+            number &+= 1
+            let h = header.pointee
+            // pcap stores seconds as an unsigned 32-bit field; libpcap hands it on as signed.
+            var secs = Int64(h.ts.tv_sec)
+            if secs < 0 { secs &+= 1 << 32 }
+            let ts = secs &* 1_000_000_000 &+ Int64(h.ts.tv_usec)
+            return Packet(timestamp: ts, linkType: linkType, interface: 0,
+                          originalLength: max(Int(h.len), Int(h.caplen)),
+                          bytes: UnsafeRawBufferPointer(start: UnsafeRawPointer(data), count: Int(h.caplen)),
+                          number: number, fileOffset: -1)
+        }
+        finished = true
+        if status == PCAP_ERROR {
+            let message = String(cString: pcap_geterr(handle.raw))
+            var offset = -1
+            if let f = pcap_file(handle.raw) { offset = ftell(f) }
+            issues.append(CaptureIssue(kind: Self.kind(of: message), file: name, packet: number + 1, offset: offset,
+                                       detail: "libpcap: \(message)", fatal: true))
+        }
+        return nil
+    }
+
+    /// Maps libpcap's error text to the same issue kinds the mapped reader reports.
+    static func kind(of message: String) -> CaptureIssue.Kind {
+        if message.contains("header bytes") { return .truncatedRecordHeader }
+        if message.contains("captured bytes") { return .truncatedPacket }
+        if message.contains("invalid packet capture length") { return .caplenTooLarge }
+        if message.contains("pcapng") && message.contains("truncated") { return .truncatedBlock }
+        if message.contains("length of") || message.contains("block") { return .badBlockLength }
+        if message.contains("Interface Description Block") { return .unknownInterface }
+        return .readError
+    }
+}

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only memory mapping of a whole capture file. Pages already consumed can be
+/// handed back to the kernel with `release(before:)`, so resident memory stays flat while
+/// a large file streams through.
+final class MappedFile {
+    let path: String
+    let base: UnsafeRawPointer?
+    let size: Int
+    private var releasedUpTo = 0
+    private static let releaseStep = 32 << 20
+
+    /// Opens and maps `path`. Throws a message naming the file and the system error.
+    init(path: String) throws(CaptureIssue) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw CaptureIssue(kind: .readError, file: path, packet: 0, offset: -1,
+                               detail: "cannot open: \(String(cString: strerror(errno)))", fatal: true)
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            throw CaptureIssue(kind: .readError, file: path, packet: 0, offset: -1,
+                               detail: "cannot stat: \(String(cString: strerror(errno)))", fatal: true)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw CaptureIssue(kind: .readError, file: path, packet: 0, offset: -1,
+                               detail: "not a regular file; use --reader libpcap for pipes and devices", fatal: true)
+        }
+        let length = Int(st.st_size)
+        if length == 0 {
+            self.path = path; self.base = nil; self.size = 0
+            return
+        }
+        guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw CaptureIssue(kind: .readError, file: path, packet: 0, offset: -1,
+                               detail: "cannot map: \(String(cString: strerror(errno)))", fatal: true)
+        }
+        _ = madvise(p, length, MADV_SEQUENTIAL)
+        self.path = path
+        self.base = UnsafeRawPointer(p)
+        self.size = length
+    }
+
+    /// Drops resident pages wholly before `offset`; they are re-read from the file if touched again.
+    @inline(__always)
+    func release(before offset: Int) {
+        if offset &- releasedUpTo >= MappedFile.releaseStep { releaseNow(before: offset) }
+    }
+
+    private func releaseNow(before offset: Int) {
+        guard let base else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = offset / page * page
+        guard end > releasedUpTo else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base) + releasedUpTo, end - releasedUpTo, MADV_DONTNEED)
+        releasedUpTo = end
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    }
+}

@@ -1,0 +1,53 @@
+/// One captured packet, lent by a reader for the duration of a callback or until the
+/// reader's next call. `bytes` points into the reader's memory mapping or libpcap's
+/// buffer; it is never copied.
+public struct Packet {
+    /// Capture time in nanoseconds since the Unix epoch (UTC).
+    public var timestamp: Int64
+    /// The record's link-layer type.
+    public var linkType: LinkType
+    /// pcapng interface id (0 for classic pcap and libpcap).
+    public var interface: UInt32
+    /// Length of the packet on the wire.
+    public var originalLength: Int
+    /// Captured bytes (at most `originalLength`).
+    public var bytes: UnsafeRawBufferPointer
+    /// 1-based record number within its file.
+    public var number: Int
+    /// Byte offset of the record in its file, or -1 when the reader cannot tell.
+    public var fileOffset: Int
+
+    @inlinable public var capturedLength: Int { bytes.count }
+}
+
+/// A link-layer header type (pcap LINKTYPE_ / DLT_ value).
+public struct LinkType: RawRepresentable, Hashable, Sendable, BitwiseCopyable {
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let null = LinkType(rawValue: 0)
+    public static let ethernet = LinkType(rawValue: 1)
+    public static let rawDLT12 = LinkType(rawValue: 12)
+    public static let rawDLT14 = LinkType(rawValue: 14)
+    public static let raw = LinkType(rawValue: 101)
+    public static let loop = LinkType(rawValue: 108)
+    public static let linuxSLL = LinkType(rawValue: 113)
+    public static let ipv4 = LinkType(rawValue: 228)
+    public static let ipv6 = LinkType(rawValue: 229)
+    public static let linuxSLL2 = LinkType(rawValue: 276)
+
+    /// Short name used in reports.
+    public var name: String {
+        switch self {
+        case .null: "null"
+        case .ethernet: "ethernet"
+        case .rawDLT12, .rawDLT14, .raw: "raw"
+        case .loop: "loop"
+        case .linuxSLL: "linux-sll"
+        case .ipv4: "ipv4"
+        case .ipv6: "ipv6"
+        case .linuxSLL2: "linux-sll2"
+        default: "linktype-\(rawValue)"
+        }
+    }
+}

@@ -1,0 +1,203 @@
+/// Decodes link, network and transport headers in place. One length check per header,
+/// then unchecked loads; nothing is allocated or copied.
+public enum PacketDecoder {
+    /// Most VLAN tags accepted in one frame (802.1Q/802.1ad stacks deeper than this are counted as errors).
+    public static let maximumVLANTags = 8
+    /// Most IPv6 extension headers walked before giving up.
+    public static let maximumExtensionHeaders = 8
+
+    /// Decodes one frame of the given link type.
+    /// - Parameters:
+    ///   - bytes: the captured bytes.
+    ///   - originalLength: the frame's length on the wire, to tell snaplen cuts from bad lengths.
+    @inline(__always)
+    public static func decode(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType) -> DecodedPacket {
+        var d = DecodedPacket()
+        let n = bytes.count
+        switch linkType {
+        case .ethernet:
+            guard n >= 14 else { return fail(&d, .linkTruncated) }
+            return etherType(bytes, bytes.be16(12), at: 14, originalLength: originalLength, tags: 0, &d)
+        case .linuxSLL:
+            guard n >= 16 else { return fail(&d, .linkTruncated) }
+            return etherType(bytes, bytes.be16(14), at: 16, originalLength: originalLength, tags: 0, &d)
+        case .linuxSLL2:
+            guard n >= 20 else { return fail(&d, .linkTruncated) }
+            return etherType(bytes, bytes.be16(0), at: 20, originalLength: originalLength, tags: 0, &d)
+        case .raw, .rawDLT12, .rawDLT14:
+            guard n >= 1 else { return fail(&d, .linkTruncated) }
+            switch bytes.u8(0) >> 4 {
+            case 4: return ipv4(bytes, at: 0, originalLength: originalLength, &d)
+            case 6: return ipv6(bytes, at: 0, originalLength: originalLength, &d)
+            default: return fail(&d, .ipv4BadVersion)
+            }
+        case .ipv4:
+            return ipv4(bytes, at: 0, originalLength: originalLength, &d)
+        case .ipv6:
+            return ipv6(bytes, at: 0, originalLength: originalLength, &d)
+        case .null, .loop:
+            guard n >= 4 else { return fail(&d, .linkTruncated) }
+            // NULL stores the family in the capturing host's byte order, LOOP in network order.
+            var family = linkType == .loop ? bytes.be32(0) : bytes.le32(0)
+            if family > 0xFFFF { family = family.byteSwapped }
+            switch family {
+            case 2: return ipv4(bytes, at: 4, originalLength: originalLength, &d)
+            case 10, 24, 28, 30: return ipv6(bytes, at: 4, originalLength: originalLength, &d)
+            default: return fail(&d, .nullUnknownFamily)
+            }
+        default:
+            return fail(&d, .unsupportedLinkType)
+        }
+    }
+
+    @inline(__always)
+    private static func fail(_ d: inout DecodedPacket, _ e: DecodeError) -> DecodedPacket {
+        d.kind = .error
+        d.error = e
+        return d
+    }
+
+    private static func etherType(_ bytes: UnsafeRawBufferPointer, _ type: UInt16, at start: Int,
+                                  originalLength: Int, tags: Int, _ d: inout DecodedPacket) -> DecodedPacket {
+        var type = type, off = start, tags = tags
+        while type == 0x8100 || type == 0x88A8 || type == 0x9100 {
+            tags &+= 1
+            guard tags <= maximumVLANTags else { return fail(&d, .vlanTooDeep) }
+            guard bytes.count &- off >= 4 else { return fail(&d, .linkTruncated) }
+            type = bytes.be16(off &+ 2)
+            off &+= 4
+        }
+        switch type {
+        case 0x0800: return ipv4(bytes, at: off, originalLength: originalLength, &d)
+        case 0x86DD: return ipv6(bytes, at: off, originalLength: originalLength, &d)
+        default:
+            d.kind = .nonIP
+            return d
+        }
+    }
+
+    private static func ipv4(_ bytes: UnsafeRawBufferPointer, at off: Int, originalLength: Int,
+                             _ d: inout DecodedPacket) -> DecodedPacket {
+        let avail = bytes.count &- off
+        guard avail >= 20 else { return fail(&d, .ipv4Truncated) }
+        let vihl = bytes.u8(off)
+        guard vihl >> 4 == 4 else { return fail(&d, .ipv4BadVersion) }
+        let ihl = Int(vihl & 0x0F) &* 4
+        guard ihl >= 20 else { return fail(&d, .ipv4BadHeaderLength) }
+        guard avail >= ihl else { return fail(&d, .ipv4Truncated) }
+        let onWire = max(originalLength &- off, avail)
+        var total = Int(bytes.be16(off &+ 2))
+        if total == 0 { total = onWire }  // segmentation offload: the NIC fills it in later
+        guard total >= ihl else { return fail(&d, .ipv4BadTotalLength) }
+        if total > onWire {
+            // Longer than the frame: noted as an anomaly, decoded with what is there (as tshark does).
+            d.anomaly = .ipv4BadTotalLength
+            total = onWire
+        }
+        d.ipVersion = 4
+        d.l3Offset = Int32(truncatingIfNeeded: off)
+        d.ipLength = Int32(truncatingIfNeeded: total)
+        d.proto = bytes.u8(off &+ 9)
+        d.src = IPAddress(ipv4: bytes.be32(off &+ 12))
+        d.dst = IPAddress(ipv4: bytes.be32(off &+ 16))
+        let frag = bytes.be16(off &+ 6)
+        if frag & 0x1FFF != 0 {
+            d.kind = .fragmentTail
+            return d
+        }
+        d.isFragment = frag & 0x2000 != 0
+        return transport(bytes, at: off &+ ihl, length: total &- ihl, &d)
+    }
+
+    private static func ipv6(_ bytes: UnsafeRawBufferPointer, at off: Int, originalLength: Int,
+                             _ d: inout DecodedPacket) -> DecodedPacket {
+        let avail = bytes.count &- off
+        guard avail >= 40 else { return fail(&d, .ipv6Truncated) }
+        guard bytes.u8(off) >> 4 == 6 else { return fail(&d, .ipv6BadVersion) }
+        let onWire = max(originalLength &- off, avail)
+        let payloadLength = Int(bytes.be16(off &+ 4))
+        var total = payloadLength == 0 ? onWire : 40 &+ payloadLength
+        if total > onWire {
+            d.anomaly = .ipv6BadPayloadLength
+            total = onWire
+        }
+        d.ipVersion = 6
+        d.l3Offset = Int32(truncatingIfNeeded: off)
+        d.ipLength = Int32(truncatingIfNeeded: total)
+        d.src = IPAddress(hi: bytes.be64(off &+ 8), lo: bytes.be64(off &+ 16))
+        d.dst = IPAddress(hi: bytes.be64(off &+ 24), lo: bytes.be64(off &+ 32))
+        var next = bytes.u8(off &+ 6)
+        var cur = off &+ 40
+        let end = off &+ total
+        var walked = 0
+        while true {
+            switch next {
+            case 0, 43, 60, 135, 139, 140, 51:
+                walked &+= 1
+                guard walked <= maximumExtensionHeaders else { return fail(&d, .ipv6TooManyExtensionHeaders) }
+                guard bytes.count &- cur >= 2 else { return fail(&d, .ipv6Truncated) }
+                let len = next == 51 ? (Int(bytes.u8(cur &+ 1)) &+ 2) &* 4 : (Int(bytes.u8(cur &+ 1)) &+ 1) &* 8
+                guard end &- cur >= len else { return fail(&d, .ipv6BadExtensionHeader) }
+                next = bytes.u8(cur)
+                cur &+= len
+            case 44:
+                walked &+= 1
+                guard walked <= maximumExtensionHeaders else { return fail(&d, .ipv6TooManyExtensionHeaders) }
+                guard bytes.count &- cur >= 8 else { return fail(&d, .ipv6Truncated) }
+                guard end &- cur >= 8 else { return fail(&d, .ipv6BadExtensionHeader) }
+                let fo = bytes.be16(cur &+ 2)
+                d.proto = bytes.u8(cur)
+                if fo >> 3 != 0 {
+                    d.kind = .fragmentTail
+                    return d
+                }
+                d.isFragment = fo & 1 != 0
+                next = bytes.u8(cur)
+                cur &+= 8
+            default:
+                d.proto = next
+                return transport(bytes, at: cur, length: end &- cur, &d)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func transport(_ bytes: UnsafeRawBufferPointer, at off: Int, length: Int,
+                                  _ d: inout DecodedPacket) -> DecodedPacket {
+        let avail = bytes.count &- off
+        switch d.proto {
+        case 6:
+            guard avail >= 20 else { return fail(&d, .tcpTruncated) }
+            let dataOffset = Int(bytes.u8(off &+ 12) >> 4) &* 4
+            guard dataOffset >= 20, dataOffset <= length || d.isFragment else { return fail(&d, .tcpBadDataOffset) }
+            d.srcPort = bytes.be16(off)
+            d.dstPort = bytes.be16(off &+ 2)
+            d.seq = bytes.be32(off &+ 4)
+            d.ack = bytes.be32(off &+ 8)
+            d.tcpFlags = bytes.u8(off &+ 13)
+            d.tcpWindow = bytes.be16(off &+ 14)
+            d.payloadOffset = Int32(truncatingIfNeeded: off &+ dataOffset)
+            d.payloadLength = Int32(truncatingIfNeeded: max(0, length &- dataOffset))
+        case 17:
+            guard avail >= 8 else { return fail(&d, .udpTruncated) }
+            let udpLength = Int(bytes.be16(off &+ 4))
+            guard udpLength >= 8 || (udpLength == 0 && d.ipVersion == 6) else { return fail(&d, .udpBadLength) }
+            d.srcPort = bytes.be16(off)
+            d.dstPort = bytes.be16(off &+ 2)
+            d.payloadOffset = Int32(truncatingIfNeeded: off &+ 8)
+            let datagram = udpLength == 0 || d.isFragment ? length : min(udpLength, length)
+            d.payloadLength = Int32(truncatingIfNeeded: max(0, datagram &- 8))
+        case 1, 58:
+            guard avail >= 2 else { return fail(&d, .icmpTruncated) }
+            d.srcPort = UInt16(bytes.u8(off))
+            d.dstPort = UInt16(bytes.u8(off &+ 1))
+            d.payloadOffset = Int32(truncatingIfNeeded: off)
+            d.payloadLength = Int32(truncatingIfNeeded: length)
+        default:
+            d.payloadOffset = Int32(truncatingIfNeeded: off)
+            d.payloadLength = Int32(truncatingIfNeeded: length)
+        }
+        d.kind = .transport
+        return d
+    }
+}

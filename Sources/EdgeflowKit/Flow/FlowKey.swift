@@ -1,0 +1,44 @@
+/// A bidirectional 5-tuple in canonical order: the smaller (address, port) pair is `a`,
+/// so both directions of a conversation give the same key.
+public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
+    public var a: IPAddress
+    public var b: IPAddress
+    public var aPort: UInt16
+    public var bPort: UInt16
+    public var proto: UInt8
+    public var ipVersion: UInt8
+
+    /// The key of a decoded packet and whether its source is end `a`. ICMP packets are keyed
+    /// by address pair only (their "ports" are type and code).
+    @inline(__always)
+    public static func of(_ d: DecodedPacket) -> (key: FlowKey, sourceIsA: Bool) {
+        let icmp = d.proto == 1 || d.proto == 58
+        let sp = icmp ? 0 : d.srcPort, dp = icmp ? 0 : d.dstPort
+        let srcFirst = d.src.hi != d.dst.hi ? d.src.hi < d.dst.hi
+            : d.src.lo != d.dst.lo ? d.src.lo < d.dst.lo : sp <= dp
+        if srcFirst {
+            return (FlowKey(a: d.src, b: d.dst, aPort: sp, bPort: dp, proto: d.proto, ipVersion: d.ipVersion), true)
+        }
+        return (FlowKey(a: d.dst, b: d.src, aPort: dp, bPort: sp, proto: d.proto, ipVersion: d.ipVersion), false)
+    }
+
+    /// A seeded multiply-xorshift hash of the key's words.
+    @inline(__always)
+    public func hash(seed: UInt64) -> UInt64 {
+        var h = seed
+        @inline(__always) func mix(_ w: UInt64) {
+            h = (h ^ w) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+        }
+        mix(a.hi); mix(a.lo); mix(b.hi); mix(b.lo)
+        mix(UInt64(aPort) << 32 | UInt64(bPort) << 16 | UInt64(proto) << 8 | UInt64(ipVersion))
+        h = (h ^ (h >> 32)) &* 0xD6E8_FEB8_6659_FD93
+        return h ^ (h >> 32)
+    }
+
+    @inline(__always)
+    public static func == (l: FlowKey, r: FlowKey) -> Bool {
+        l.a.lo == r.a.lo && l.b.lo == r.b.lo && l.a.hi == r.a.hi && l.b.hi == r.b.hi
+            && l.aPort == r.aPort && l.bPort == r.bPort && l.proto == r.proto && l.ipVersion == r.ipVersion
+    }
+}

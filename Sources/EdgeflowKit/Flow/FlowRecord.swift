@@ -1,0 +1,64 @@
+/// Everything kept about one flow while it is live: plain data, no references.
+public struct FlowRecord: Sendable, BitwiseCopyable {
+    public var key: FlowKey
+    /// The table hash of `key` (kept to re-find the flow's slot when it is removed).
+    var hash: UInt64
+    /// Creation order within the run: ties uids to input order.
+    public var sequence: Int
+    /// True when the originator is end `a` of the key.
+    public var originatorIsA: Bool
+    public var firstTimestamp: Int64
+    public var lastTimestamp: Int64
+    public var origPackets = 0
+    public var respPackets = 0
+    public var origBytes = 0
+    public var respBytes = 0
+    public var origIPBytes = 0
+    public var respIPBytes = 0
+    /// ICMP type and code of the first packet (Zeek reports them as ports).
+    public var icmpType: UInt16 = 0
+    public var icmpCode: UInt16 = 0
+    public var tcp = TCPFlowState()
+    public var history = FlowHistory()
+    public var services = ServiceSet()
+    /// Payload packets inspected for a TCP service so far (bounded).
+    var tcpInspected: UInt8 = 0
+
+    init(key: FlowKey, hash: UInt64, sequence: Int, originatorIsA: Bool, timestamp: Int64) {
+        self.key = key
+        self.hash = hash
+        self.sequence = sequence
+        self.originatorIsA = originatorIsA
+        self.firstTimestamp = timestamp
+        self.lastTimestamp = timestamp
+    }
+
+    public var originator: (address: IPAddress, port: UInt16) {
+        originatorIsA ? (key.a, key.aPort) : (key.b, key.bPort)
+    }
+    public var responder: (address: IPAddress, port: UInt16) {
+        originatorIsA ? (key.b, key.bPort) : (key.a, key.aPort)
+    }
+
+    /// Zeek-style connection state: TCP from both endpoints' states; other protocols S0
+    /// (one way), SF (both ways) or SHR (responder only).
+    public var connState: String {
+        if key.proto == 6 {
+            return tcp.connState(origBytes: origBytes, respBytes: respBytes, history: history, sawOrigSyn: tcp.synSeen)
+        }
+        if origPackets > 0 { return respPackets > 0 ? "SF" : "S0" }
+        return respPackets > 0 ? "SHR" : "OTH"
+    }
+
+    /// Why a flow ended.
+    public enum EndReason: UInt8, Sendable, BitwiseCopyable {
+        /// Still live when input ended.
+        case endOfInput
+        /// Idle beyond its timeout.
+        case idle
+        /// The 5-tuple was reused by a new connection (SYN after FIN/RST or a long pause).
+        case reused
+        /// Evicted to stay under `--max-flows`.
+        case evicted
+    }
+}

@@ -1,0 +1,138 @@
+/// Open-addressing hash table of live flows: a power-of-two array of slots (32-bit hash tag,
+/// 32-bit record index) probed linearly, over a dense array of records. Grows by rehash at
+/// half load; removal shifts the probe chain back, so there are no tombstones.
+public struct FlowTable: ~Copyable {
+    private var slots: UnsafeMutablePointer<UInt64>
+    private var slotMask: Int
+    private var records: UnsafeMutablePointer<FlowRecord>
+    private var recordCapacity: Int
+    public private(set) var count = 0
+    let seed: UInt64
+
+    /// - Parameter capacity: initial number of flows held without growing.
+    public init(capacity: Int = 1 << 14, seed: UInt64 = 0x5EED_F10E_ED6E_F10F) {
+        let cap = max(16, capacity)
+        var slotCount = 16
+        while slotCount < cap * 2 { slotCount <<= 1 }
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: 0, count: slotCount)
+        slotMask = slotCount - 1
+        records = .allocate(capacity: cap)
+        recordCapacity = cap
+        self.seed = seed
+    }
+
+    deinit {
+        slots.deallocate()
+        records.deallocate()
+    }
+
+    @inline(__always)
+    public func hash(_ key: FlowKey) -> UInt64 { key.hash(seed: seed) }
+
+    /// Index of the record for `key`, or nil.
+    @inline(__always)
+    public func find(_ key: FlowKey, hash: UInt64) -> Int? {
+        let tag = hash >> 32
+        var i = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let e = slots[i]
+            if e == 0 { return nil }
+            if e >> 32 == tag {
+                let r = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
+                if records[r].key == key { return r }
+            }
+            i = (i &+ 1) & slotMask
+        }
+    }
+
+    /// Adds a record (its key must not be present) and returns its index.
+    @inline(__always)
+    public mutating func insert(_ record: FlowRecord) -> Int {
+        if count == recordCapacity { growRecords() }
+        if (count &+ 1) &* 2 > slotMask &+ 1 { growSlots() }
+        let index = count
+        (records + index).initialize(to: record)
+        count &+= 1
+        place(hash: record.hash, index: index)
+        return index
+    }
+
+    @inline(__always)
+    private func place(hash: UInt64, index: Int) {
+        var i = Int(truncatingIfNeeded: hash) & slotMask
+        while slots[i] != 0 { i = (i &+ 1) & slotMask }
+        slots[i] = (hash >> 32) << 32 | UInt64(index &+ 1)
+    }
+
+    /// Access to a live record.
+    @inline(__always)
+    public subscript(_ index: Int) -> FlowRecord {
+        unsafeAddress { UnsafePointer(records + index) }
+        nonmutating unsafeMutableAddress { records + index }
+    }
+
+    /// Removes the record at `index`, moving the last record into its place. Returns the
+    /// removed record. Indices other than `index` and the last one stay valid.
+    public mutating func remove(at index: Int) -> FlowRecord {
+        let removed = records[index]
+        removeSlot(for: index, hash: removed.hash)
+        let last = count &- 1
+        if index != last {
+            let moved = records[last]
+            records[index] = moved
+            retarget(hash: moved.hash, from: last, to: index)
+        }
+        count = last
+        return removed
+    }
+
+    private func slotIndex(of index: Int, hash: UInt64) -> Int {
+        var i = Int(truncatingIfNeeded: hash) & slotMask
+        let want = UInt64(index &+ 1)
+        while slots[i] & 0xFFFF_FFFF != want { i = (i &+ 1) & slotMask }
+        return i
+    }
+
+    private func retarget(hash: UInt64, from: Int, to: Int) {
+        let i = slotIndex(of: from, hash: hash)
+        slots[i] = (slots[i] >> 32) << 32 | UInt64(to &+ 1)
+    }
+
+    private func removeSlot(for index: Int, hash: UInt64) {
+        var hole = slotIndex(of: index, hash: hash)
+        slots[hole] = 0
+        var j = hole
+        while true {
+            j = (j &+ 1) & slotMask
+            let e = slots[j]
+            if e == 0 { return }
+            let r = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
+            let home = Int(truncatingIfNeeded: records[r].hash) & slotMask
+            // Move the entry back unless its home lies cyclically in (hole, j].
+            if (j &- home) & slotMask >= (j &- hole) & slotMask {
+                slots[hole] = e
+                slots[j] = 0
+                hole = j
+            }
+        }
+    }
+
+    private mutating func growRecords() {
+        let newCap = recordCapacity * 2
+        let fresh = UnsafeMutablePointer<FlowRecord>.allocate(capacity: newCap)
+        fresh.moveInitialize(from: records, count: count)
+        records.deallocate()
+        records = fresh
+        recordCapacity = newCap
+    }
+
+    private mutating func growSlots() {
+        let newCount = (slotMask + 1) * 2
+        slots.deallocate()
+        slots = .allocate(capacity: newCount)
+        slots.initialize(repeating: 0, count: newCount)
+        slotMask = newCount - 1
+        for r in 0..<count { place(hash: records[r].hash, index: r) }
+    }
+}

@@ -1,0 +1,244 @@
+/// Timeouts and limits of the flow table.
+public struct FlowSettings: Sendable {
+    /// A UDP (or other non-TCP) flow idle this long ends; default 120 s.
+    public var udpTimeout: Int64 = 120 * 1_000_000_000
+    /// A TCP connection idle this long ends, and a SYN after such a pause starts a new flow; default 300 s (Zeek's tcp_inactivity_timeout).
+    public var tcpTimeout: Int64 = 300 * 1_000_000_000
+    /// A TCP connection closed by FIN or RST is kept this long for stragglers; default 30 s.
+    public var tcpCloseLinger: Int64 = 30 * 1_000_000_000
+    /// Most live flows; beyond it the longest-idle flows are evicted and counted.
+    public var maxFlows: Int = 4_000_000
+    /// Flows the table holds before its first growth.
+    public var initialCapacity: Int = 1 << 14
+
+    public init() {}
+}
+
+/// A flow that has ended, with why.
+public struct EndedFlow: Sendable, BitwiseCopyable {
+    public var record: FlowRecord
+    public var reason: FlowRecord.EndReason
+}
+
+/// Assigns packets to bidirectional flows and keeps their counters, TCP state and history.
+/// Ended flows collect in `ended` for the caller to drain; nothing is allocated per packet
+/// once the table and that buffer have grown to their working size.
+public struct FlowTracker: ~Copyable {
+    public private(set) var table: FlowTable
+    public let settings: FlowSettings
+    /// Flows that ended since the caller last drained this buffer.
+    public var ended: [EndedFlow] = []
+    public private(set) var flowsCreated = 0
+    public private(set) var flowsEvicted = 0
+    public private(set) var flowsExpired = 0
+    private var nextSweep: Int64 = .min
+    private let sweepInterval: Int64
+
+    /// Most TCP payload packets inspected per flow to name its service.
+    static let tcpInspectionLimit: UInt8 = 6
+
+    public init(settings: FlowSettings = FlowSettings()) {
+        self.settings = settings
+        table = FlowTable(capacity: min(settings.initialCapacity, max(16, settings.maxFlows)))
+        sweepInterval = max(1_000_000_000, min(settings.udpTimeout, settings.tcpCloseLinger) / 4)
+        ended.reserveCapacity(1024)
+    }
+
+    /// Accounts one decoded IP packet (kind `.transport`).
+    /// - Parameters:
+    ///   - d: the decoded headers.
+    ///   - timestamp: capture time in nanoseconds.
+    ///   - bytes: the packet's captured bytes (for service recognition).
+    @inline(__always)
+    public mutating func track(_ d: DecodedPacket, timestamp: Int64, bytes: UnsafeRawBufferPointer) {
+        let (key, sourceIsA) = FlowKey.of(d)
+        let hash = table.hash(key)
+        let isTCP = d.proto == 6
+        var index = table.find(key, hash: hash)
+        if let i = index {
+            let r = table[i]
+            let idle = timestamp &- r.lastTimestamp
+            if isTCP {
+                let bareSYN = d.tcpFlags & (TCPFlag.syn | TCPFlag.ack) == TCPFlag.syn
+                let newConnection = bareSYN && r.tcp.isClosing && !(r.tcp.synSeen && r.tcp.synSeq == d.seq)
+                if idle > settings.tcpTimeout || newConnection {
+                    end(at: i, reason: newConnection ? .reused : .idle)
+                    index = nil
+                }
+            } else if idle > settings.udpTimeout {
+                end(at: i, reason: .idle)
+                index = nil
+            }
+        }
+        let i = index ?? create(key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp)
+        update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)
+        if timestamp >= nextSweep { sweep(now: timestamp) }
+    }
+
+    private mutating func create(_ key: FlowKey, hash: UInt64, sourceIsA: Bool, _ d: DecodedPacket, timestamp: Int64) -> Int {
+        if table.count >= settings.maxFlows { evictIdlest() }
+        var originatorIsA = sourceIsA
+        var flipped = false
+        if d.proto == 6, d.tcpFlags & (TCPFlag.syn | TCPFlag.ack) == TCPFlag.syn | TCPFlag.ack {
+            // The first packet is a SYN-ACK: its receiver sent the SYN, so it is the originator.
+            originatorIsA = !sourceIsA
+            flipped = true
+        }
+        var record = FlowRecord(key: key, hash: hash, sequence: flowsCreated, originatorIsA: originatorIsA, timestamp: timestamp)
+        record.history.flipped = flipped
+        if d.proto == 1 || d.proto == 58 {
+            record.icmpType = d.srcPort
+            record.icmpCode = d.dstPort
+        }
+        flowsCreated &+= 1
+        return table.insert(record)
+    }
+
+    @inline(__always)
+    private mutating func update(at i: Int, sourceIsA: Bool, _ d: DecodedPacket, timestamp: Int64, bytes: UnsafeRawBufferPointer) {
+        let fromOrig = sourceIsA == table[i].originatorIsA
+        let payload = Int(d.payloadLength)
+        if timestamp > table[i].lastTimestamp { table[i].lastTimestamp = timestamp }
+        if fromOrig {
+            table[i].origPackets &+= 1
+            table[i].origBytes &+= payload
+            table[i].origIPBytes &+= Int(d.ipLength)
+        } else {
+            table[i].respPackets &+= 1
+            table[i].respBytes &+= payload
+            table[i].respIPBytes &+= Int(d.ipLength)
+        }
+        switch d.proto {
+        case 6:
+            updateTCP(at: i, fromOrig: fromOrig, d)
+            if payload > 0, table[i].tcpInspected < Self.tcpInspectionLimit {
+                table[i].tcpInspected &+= 1
+                let s = ServiceHint.tcp(d.capturedPayload(in: bytes), srcPort: d.srcPort, dstPort: d.dstPort)
+                if s != .unknown { table[i].services.insert(s) }
+            }
+        case 17:
+            if payload > 0 {
+                table[i].history.note(.data, fromOriginator: fromOrig)
+                let s = ServiceHint.udp(d.capturedPayload(in: bytes), srcPort: d.srcPort, dstPort: d.dstPort)
+                if s != .unknown { table[i].services.insert(s) }
+            }
+        default:
+            break
+        }
+    }
+
+    @inline(__always)
+    private mutating func updateTCP(at i: Int, fromOrig: Bool, _ d: DecodedPacket) {
+        let f = d.tcpFlags
+        let payload = UInt32(truncatingIfNeeded: d.payloadLength)
+        var tcp = table[i].tcp
+        var history = table[i].history
+        var ep = fromOrig ? tcp.orig : tcp.resp
+        var peer = fromOrig ? tcp.resp : tcp.orig
+
+        if f & TCPFlag.syn != 0 {
+            if f & (TCPFlag.fin | TCPFlag.rst) != 0 { history.note(.multiFlag, fromOriginator: fromOrig) }
+            history.note(f & TCPFlag.ack != 0 ? .synAck : .syn, fromOriginator: fromOrig)
+        }
+        if f & TCPFlag.fin != 0 { history.note(.fin, fromOriginator: fromOrig) }
+        if f & TCPFlag.rst != 0 { history.note(.rst, fromOriginator: fromOrig) }
+        if f & (TCPFlag.fin | TCPFlag.rst) == TCPFlag.fin | TCPFlag.rst { history.note(.inconsistent, fromOriginator: fromOrig) }
+        if d.tcpWindow == 0 && f & (TCPFlag.syn | TCPFlag.rst) == 0 { history.note(.zeroWindow, fromOriginator: fromOrig) }
+
+        // Retransmission: payload lying wholly before the highest sequence already seen.
+        if payload > 0 {
+            let end = d.seq &+ payload
+            let known = fromOrig ? tcp.origNextKnown : tcp.respNextKnown
+            let next = fromOrig ? tcp.origNext : tcp.respNext
+            if known && Int32(bitPattern: end &- next) <= 0 {
+                history.note(.retransmit, fromOriginator: fromOrig)
+            } else {
+                history.note(.data, fromOriginator: fromOrig)
+                if fromOrig { tcp.origNext = end; tcp.origNextKnown = true } else { tcp.respNext = end; tcp.respNextKnown = true }
+            }
+        } else if f & (TCPFlag.syn | TCPFlag.fin | TCPFlag.rst | TCPFlag.ack) == TCPFlag.ack {
+            history.note(.ack, fromOriginator: fromOrig)
+        }
+        if f & TCPFlag.syn != 0 {
+            let next = d.seq &+ 1
+            if fromOrig { if !tcp.origNextKnown { tcp.origNext = next; tcp.origNextKnown = true } }
+            else if !tcp.respNextKnown { tcp.respNext = next; tcp.respNextKnown = true }
+        }
+
+        if f & TCPFlag.rst != 0 {
+            ep = .reset
+        } else if f & TCPFlag.fin != 0 {
+            ep = .closed
+        } else if f & TCPFlag.syn != 0 {
+            if f & TCPFlag.ack != 0 {
+                if ep == .inactive || ep == .synSent { ep = .synAckSent }
+            } else if ep == .inactive {
+                ep = .synSent
+                if fromOrig && !tcp.synSeen { tcp.synSeen = true; tcp.synSeq = d.seq }
+            }
+        } else if ep == .inactive {
+            ep = .partial
+        } else if (ep == .synSent || ep == .synAckSent) && peer != .inactive {
+            ep = .established
+            if peer == .synSent || peer == .synAckSent { peer = .established }
+        }
+        if fromOrig { tcp.orig = ep; tcp.resp = peer } else { tcp.resp = ep; tcp.orig = peer }
+        table[i].tcp = tcp
+        table[i].history = history
+    }
+
+    private mutating func end(at index: Int, reason: FlowRecord.EndReason) {
+        let record = table.remove(at: index)
+        ended.append(EndedFlow(record: record, reason: reason))
+    }
+
+    /// Ends flows idle beyond their timeout. Runs every few seconds of capture time.
+    public mutating func sweep(now: Int64) {
+        var i = 0
+        while i < table.count {
+            let r = table[i]
+            let timeout = r.key.proto == 6 ? (r.tcp.isClosing ? settings.tcpCloseLinger : settings.tcpTimeout) : settings.udpTimeout
+            if now &- r.lastTimestamp > timeout {
+                end(at: i, reason: .idle)
+                flowsExpired &+= 1
+            } else {
+                i &+= 1
+            }
+        }
+        nextSweep = now &+ sweepInterval
+    }
+
+    /// Evicts about the idlest eighth of the table (at least one flow), judged from a sample
+    /// of last-packet times, so a flood of new flows costs amortised constant time.
+    private mutating func evictIdlest() {
+        let n = table.count
+        guard n > 0 else { return }
+        let step = max(1, n / 512)
+        var sample: [Int64] = []
+        sample.reserveCapacity(n / step + 1)
+        var i = 0
+        while i < n { sample.append(table[i].lastTimestamp); i += step }
+        sample.sort()
+        let cutoff = sample[sample.count / 8]
+        i = 0
+        var evicted = 0
+        while i < table.count {
+            if table[i].lastTimestamp <= cutoff {
+                end(at: i, reason: .evicted)
+                evicted += 1
+            } else {
+                i += 1
+            }
+        }
+        flowsEvicted &+= evicted
+    }
+
+    /// Ends every live flow, in creation order (input ended).
+    public mutating func finish() {
+        var rest: [FlowRecord] = []
+        rest.reserveCapacity(table.count)
+        while table.count > 0 { rest.append(table.remove(at: table.count - 1)) }
+        rest.sort { $0.sequence < $1.sequence }
+        for r in rest { ended.append(EndedFlow(record: r, reason: .endOfInput)) }
+    }
+}

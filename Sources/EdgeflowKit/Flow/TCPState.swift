@@ -1,0 +1,90 @@
+/// Per-endpoint TCP states, as Zeek's TCP analyzer names them; `conn_state` is derived
+/// from the pair.
+public enum TCPEndpointState: UInt8, Sendable, BitwiseCopyable {
+    case inactive, synSent, synAckSent, partial, established, closed, reset
+}
+
+/// Zeek-style history: one letter per event kind and direction, in order of first
+/// occurrence; upper case for the originator, lower case for the responder.
+public struct FlowHistory: Sendable, BitwiseCopyable {
+    private var letters: (UInt64, UInt64) = (0, 0)
+    private var count: UInt8 = 0
+    private var seen: UInt32 = 0
+    /// The originator was swapped because the first packet seen was a SYN-ACK.
+    public var flipped = false
+
+    public init() {}
+
+    /// Event letters, lower-case form.
+    public enum Event: UInt8 {
+        case syn = 0, synAck, ack, data, fin, rst, retransmit, zeroWindow, inconsistent, multiFlag
+        var letter: UInt8 {
+            switch self {
+            case .syn: 0x73; case .synAck: 0x68; case .ack: 0x61; case .data: 0x64; case .fin: 0x66
+            case .rst: 0x72; case .retransmit: 0x74; case .zeroWindow: 0x77; case .inconsistent: 0x69; case .multiFlag: 0x71
+            }
+        }
+    }
+
+    @inline(__always)
+    public mutating func note(_ event: Event, fromOriginator: Bool) {
+        let bit: UInt32 = 1 << (UInt32(event.rawValue) &* 2 &+ (fromOriginator ? 0 : 1))
+        guard seen & bit == 0 else { return }
+        seen |= bit
+        guard count < 16 else { return }
+        let ch = UInt64(fromOriginator ? event.letter &- 0x20 : event.letter)
+        if count < 8 { letters.0 |= ch << (UInt64(count) &* 8) } else { letters.1 |= ch << (UInt64(count &- 8) &* 8) }
+        count &+= 1
+    }
+
+    /// The history string, with `^` first when the direction was flipped.
+    public var text: String {
+        var bytes: [UInt8] = flipped ? [0x5E] : []
+        for i in 0..<Int(count) {
+            let word = i < 8 ? letters.0 : letters.1
+            bytes.append(UInt8(truncatingIfNeeded: word >> (UInt64(i % 8) * 8)))
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// TCP facts kept per flow.
+public struct TCPFlowState: Sendable, BitwiseCopyable {
+    public var orig: TCPEndpointState = .inactive
+    public var resp: TCPEndpointState = .inactive
+    /// Sequence number of the originator's first SYN, to tell a retransmitted SYN from port reuse.
+    public var synSeq: UInt32 = 0
+    public var synSeen = false
+    /// Next expected sequence number per direction, for retransmission detection.
+    public var origNext: UInt32 = 0
+    public var respNext: UInt32 = 0
+    public var origNextKnown = false
+    public var respNextKnown = false
+
+    public init() {}
+
+    /// The connection ended by FIN or RST from either side.
+    @inline(__always) public var isClosing: Bool {
+        orig == .closed || orig == .reset || resp == .closed || resp == .reset
+    }
+
+    /// Zeek's `conn_state` for this TCP connection.
+    public func connState(origBytes: Int, respBytes: Int, history: FlowHistory, sawOrigSyn: Bool) -> String {
+        let oInactive = orig == .inactive || orig == .partial
+        let rInactive = resp == .inactive || resp == .partial
+        if resp == .reset {
+            if orig == .synSent || orig == .synAckSent || (orig == .reset && origBytes == 0 && respBytes == 0) { return "REJ" }
+            return oInactive ? "RSTRH" : "RSTR"
+        }
+        if orig == .reset {
+            if rInactive { return sawOrigSyn ? "RSTOS0" : "OTH" }
+            return "RSTO"
+        }
+        if resp == .closed && orig == .closed { return "SF" }
+        if orig == .closed { return rInactive ? "SH" : "S2" }
+        if resp == .closed { return oInactive ? "SHR" : "S3" }
+        if orig == .synSent && resp == .inactive { return "S0" }
+        if orig == .established && resp == .established { return "S1" }
+        return "OTH"
+    }
+}

@@ -1,0 +1,90 @@
+/// What was read, for the report's `capture` object.
+public struct CaptureSummary: Sendable {
+    /// One input file.
+    public struct File: Sendable {
+        public var path: String
+        public var format: String
+        public var packets = 0
+        public var bytes = 0
+        public var firstTimestamp: Int64? = nil
+        public var lastTimestamp: Int64? = nil
+        public var linkTypes: [String] = []
+    }
+
+    public var files: [File] = []
+    public var packets = 0
+    /// Captured bytes.
+    public var bytes = 0
+    /// Bytes on the wire (original lengths).
+    public var wireBytes = 0
+    public var firstTimestamp: Int64? = nil
+    public var lastTimestamp: Int64? = nil
+    /// Packets per link type, by name, in order of first appearance.
+    public var linkTypes: [(name: String, packets: Int)] = []
+    /// Records whose captured length is below the original (snaplen cuts).
+    public var truncatedPackets = 0
+    public var decodeErrors = DecodeErrorCounts()
+    public var nonIPPackets = 0
+    /// IP fragments after the first: not attributed to a flow (first fragments are).
+    public var fragmentTails = 0
+    public var ipPackets = 0
+    public var flows = 0
+    public var flowsByProto: [(name: String, flows: Int)] = []
+    public var flowsEvicted = 0
+    public var flowsExpired = 0
+    public var warnings: [CaptureIssue] = []
+
+    public init() {}
+
+    func write(to w: inout JSONWriter) {
+        w.beginArray("files")
+        for f in files {
+            w.beginObject()
+            w.value("path", f.path)
+            w.value("format", f.format)
+            w.value("packets", f.packets)
+            w.value("bytes", f.bytes)
+            w.value("first_ts", f.firstTimestamp.map(TimeFormat.iso8601))
+            w.value("last_ts", f.lastTimestamp.map(TimeFormat.iso8601))
+            w.beginArray("link_types")
+            for l in f.linkTypes { w.value(nil, l) }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        w.value("packets", packets)
+        w.value("bytes", bytes)
+        w.value("wire_bytes", wireBytes)
+        w.value("first_ts", firstTimestamp.map(TimeFormat.iso8601))
+        w.value("last_ts", lastTimestamp.map(TimeFormat.iso8601))
+        w.beginObject("link_types")
+        for l in linkTypes { w.value(l.name, l.packets) }
+        w.endObject()
+        w.value("truncated_packets", truncatedPackets)
+        w.beginObject("decode_errors")
+        for (name, n) in decodeErrors.nonZero { w.value(name, n) }
+        w.endObject()
+        w.value("ip_packets", ipPackets)
+        w.value("non_ip_packets", nonIPPackets)
+        w.value("ip_fragment_tails", fragmentTails)
+        w.value("flows", flows)
+        w.beginObject("flows_by_proto")
+        for p in flowsByProto { w.value(p.name, p.flows) }
+        w.endObject()
+        w.value("flows_evicted", flowsEvicted)
+        w.value("flows_expired", flowsExpired)
+        w.beginArray("warnings")
+        for issue in warnings {
+            w.beginObject()
+            w.value("code", issue.kind.rawValue)
+            w.value("file", issue.file)
+            w.value("packet", issue.packet)
+            w.value("offset", issue.offset)
+            w.value("count", issue.count)
+            w.value("fatal", issue.fatal)
+            w.value("message", issue.detail)
+            w.endObject()
+        }
+        w.endArray()
+    }
+}

@@ -1,0 +1,132 @@
+/// A flow as reported: the schema's flow object (report-schema.md), built once when the
+/// flow ends.
+public struct FlowSummary: Sendable {
+    public var uid: String
+    public var proto: String
+    public var origH: String
+    public var origP: Int
+    public var respH: String
+    public var respP: Int
+    public var origRole = "other"
+    public var respRole = "other"
+    public var service: String
+    public var services: [String]
+    public var ts: Int64
+    public var durationMs: Double
+    public var origPkts: Int
+    public var respPkts: Int
+    public var origBytes: Int
+    public var respBytes: Int
+    public var origIPBytes: Int
+    public var respIPBytes: Int
+    public var connState: String
+    public var history: String
+    public var rule: String? = nil
+    public var verdict = "unrelated"
+    public var reason: String? = nil
+    public var endReason: String
+
+    /// Bytes at the IP layer, both directions: what "top flows by bytes" ranks by.
+    public var totalIPBytes: Int { origIPBytes + respIPBytes }
+
+    public init(_ r: FlowRecord, reason: FlowRecord.EndReason) {
+        let o = r.originator, p = r.responder
+        uid = FlowSummary.uid(r)
+        proto = FlowSummary.protoName(r.key.proto)
+        origH = o.address.text
+        respH = p.address.text
+        let icmp = r.key.proto == 1 || r.key.proto == 58
+        origP = Int(icmp ? r.icmpType : o.port)
+        respP = Int(icmp ? r.icmpCode : p.port)
+        let main = r.services.main
+        service = main.name
+        services = r.services.members.map(\.name)
+        ts = r.firstTimestamp
+        durationMs = Double(r.lastTimestamp - r.firstTimestamp) / 1_000_000
+        origPkts = r.origPackets
+        respPkts = r.respPackets
+        origBytes = r.origBytes
+        respBytes = r.respBytes
+        origIPBytes = r.origIPBytes
+        respIPBytes = r.respIPBytes
+        connState = r.connState
+        history = r.history.text
+        switch reason {
+        case .endOfInput: endReason = "end_of_input"
+        case .idle: endReason = "idle"
+        case .reused: endReason = "reused"
+        case .evicted: endReason = "evicted"
+        }
+    }
+
+    /// Stable id: "C" and 11 base-62 digits of a fixed hash of the 5-tuple and first packet time.
+    static func uid(_ r: FlowRecord) -> String {
+        var h = r.key.hash(seed: 0x0123_4567_89AB_CDEF)
+        h = (h ^ UInt64(bitPattern: r.firstTimestamp)) &* 0x9E37_79B9_7F4A_7C15
+        h ^= h >> 31
+        let digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        var out = "C"
+        for _ in 0..<11 {
+            out.append(digits[Int(h % 62)])
+            h /= 62
+        }
+        return out
+    }
+
+    static func protoName(_ p: UInt8) -> String {
+        switch p {
+        case 6: "tcp"
+        case 17: "udp"
+        case 1: "icmp"
+        case 58: "icmpv6"
+        case 47: "gre"
+        case 50: "esp"
+        case 51: "ah"
+        case 132: "sctp"
+        default: "ip-\(p)"
+        }
+    }
+
+    /// Writes the flow object's fields (without the enclosing braces' key).
+    func write(to w: inout JSONWriter) {
+        w.value("uid", uid)
+        w.value("proto", proto)
+        w.value("orig_h", origH)
+        w.value("orig_p", origP)
+        w.value("resp_h", respH)
+        w.value("resp_p", respP)
+        w.value("orig_role", origRole)
+        w.value("resp_role", respRole)
+        w.value("service", service)
+        w.beginArray("services")
+        for s in services { w.value(nil, s) }
+        w.endArray()
+        w.value("ts", TimeFormat.iso8601(ts))
+        w.value("duration", durationMs)
+        w.value("orig_pkts", origPkts)
+        w.value("resp_pkts", respPkts)
+        w.value("orig_bytes", origBytes)
+        w.value("resp_bytes", respBytes)
+        w.value("orig_ip_bytes", origIPBytes)
+        w.value("resp_ip_bytes", respIPBytes)
+        w.value("conn_state", connState)
+        w.value("history", history)
+        w.value("rule", rule)
+        w.value("verdict", verdict)
+        w.value("reason", reason)
+        w.value("end_reason", endReason)
+    }
+
+    /// Column names of the CSV form, in order.
+    static let csvHeader = ["uid", "proto", "orig_h", "orig_p", "resp_h", "resp_p", "orig_role", "resp_role",
+                            "service", "services", "ts", "duration", "orig_pkts", "resp_pkts", "orig_bytes",
+                            "resp_bytes", "orig_ip_bytes", "resp_ip_bytes", "conn_state", "history", "rule",
+                            "verdict", "reason", "end_reason"]
+
+    var csvFields: [String] {
+        [uid, proto, origH, String(origP), respH, String(respP), origRole, respRole, service,
+         services.joined(separator: " "), TimeFormat.iso8601(ts), JSONWriter.format(durationMs, decimals: 3),
+         String(origPkts), String(respPkts), String(origBytes), String(respBytes), String(origIPBytes),
+         String(respIPBytes), connState, history, rule ?? "", verdict, reason ?? "", endReason]
+    }
+}

@@ -1,0 +1,117 @@
+/// Output forms of a report (report-schema.md, "Output forms").
+public enum ReportFormat: String, CaseIterable, Sendable {
+    case table, json, ndjson, csv
+}
+
+/// Receives flows as they end and the capture summary at the end, and writes one output form.
+public protocol ReportWriter: AnyObject {
+    func flow(_ flow: FlowSummary)
+    func finish(capture: CaptureSummary)
+}
+
+/// Makes the writer for a format.
+public func makeReportWriter(_ format: ReportFormat, output: OutputStream, top: Int, color: Bool) -> any ReportWriter {
+    switch format {
+    case .json: JSONReportWriter(output: output)
+    case .ndjson: NDJSONReportWriter(output: output)
+    case .csv: CSVReportWriter(output: output)
+    case .table: TableReportWriter(output: output, top: top, color: color)
+    }
+}
+
+/// One JSON object; the `flows` array streams as flows end, the rest follows at the end.
+final class JSONReportWriter: ReportWriter {
+    private let output: OutputStream
+    private var w = JSONWriter()
+    private var first = true
+
+    init(output: OutputStream) {
+        self.output = output
+        output.write("{\"version\":\"1\",\"flows\":[")
+    }
+
+    func flow(_ flow: FlowSummary) {
+        w.reset()
+        w.beginObject()
+        flow.write(to: &w)
+        w.endObject()
+        if !first { output.write([0x2C]) }
+        first = false
+        output.write(w.bytes)
+    }
+
+    func finish(capture: CaptureSummary) {
+        w.reset()
+        w.beginObject()
+        w.beginObject("capture")
+        capture.write(to: &w)
+        w.endObject()
+        w.null("topology")
+        w.beginArray("rules")
+        w.endArray()
+        w.beginArray("findings")
+        w.endArray()
+        w.endObject()
+        // Splice the remaining members after the flows array: drop the object's opening brace.
+        output.write("],")
+        output.write(Array(w.bytes.dropFirst()))
+        output.write("\n")
+        output.flush()
+    }
+}
+
+/// One JSON object per line: flows as they end, then the summary.
+final class NDJSONReportWriter: ReportWriter {
+    private let output: OutputStream
+    private var w = JSONWriter()
+
+    init(output: OutputStream) { self.output = output }
+
+    func flow(_ flow: FlowSummary) {
+        w.reset()
+        w.beginObject()
+        w.value("type", "flow")
+        flow.write(to: &w)
+        w.endObject()
+        output.write(w.bytes)
+        output.write([0x0A])
+    }
+
+    func finish(capture: CaptureSummary) {
+        w.reset()
+        w.beginObject()
+        w.value("type", "summary")
+        w.value("version", "1")
+        w.beginObject("capture")
+        capture.write(to: &w)
+        w.endObject()
+        w.null("topology")
+        w.endObject()
+        output.write(w.bytes)
+        output.write([0x0A])
+        output.flush()
+    }
+}
+
+/// The flow table as CSV (RFC 4180 quoting), header row first.
+final class CSVReportWriter: ReportWriter {
+    private let output: OutputStream
+
+    init(output: OutputStream) {
+        self.output = output
+        output.write(FlowSummary.csvHeader.joined(separator: ",") + "\n")
+    }
+
+    func flow(_ flow: FlowSummary) {
+        output.write(flow.csvFields.map(Self.quote).joined(separator: ",") + "\n")
+    }
+
+    func finish(capture: CaptureSummary) { output.flush() }
+
+    static func quote(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        var out = "\""
+        for ch in field { out += ch == "\"" ? "\"\"" : String(ch) }
+        return out + "\""
+    }
+}

@@ -1,0 +1,57 @@
+/// Formats nanosecond timestamps as ISO-8601 UTC with microseconds, without Foundation
+/// or the local time zone (called once per flow, never per packet).
+public enum TimeFormat {
+    /// "2026-03-02T09:00:00.123456Z"
+    public static func iso8601(_ ns: Int64) -> String {
+        let (date, time, micros) = split(ns)
+        return "\(date)T\(time).\(pad(micros, 6))Z"
+    }
+
+    /// "2026-03-02 09:00:00.123" for people.
+    public static func readable(_ ns: Int64) -> String {
+        let (date, time, micros) = split(ns)
+        return "\(date) \(time).\(pad(micros / 1000, 3))"
+    }
+
+    private static func split(_ ns: Int64) -> (String, String, Int64) {
+        var secs = ns / 1_000_000_000
+        var rem = ns % 1_000_000_000
+        if rem < 0 { rem += 1_000_000_000; secs -= 1 }
+        var days = secs / 86_400
+        var sod = secs % 86_400
+        if sod < 0 { sod += 86_400; days -= 1 }
+        let (y, m, d) = civil(fromDays: days)
+        let date = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        let time = "\(pad(sod / 3600, 2)):\(pad(sod / 60 % 60, 2)):\(pad(sod % 60, 2))"
+        return (date, time, rem / 1000)
+    }
+
+    /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    /// Days since 1970-01-01 of a civil date (inverse of `civil(fromDays:)`).
+    public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func pad(_ v: Int64, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}
