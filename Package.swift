@@ -27,11 +27,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(
-            name: "EdgeflowKitTests",
-            dependencies: ["EdgeflowKit"],
-            resources: [.copy("Fixtures")]
-        ),
+        .testTarget(name: "EdgeflowKitTests", dependencies: ["EdgeflowKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,44 @@
+import Testing
+@testable import EdgeflowKit
+
+@Suite("Addresses and times")
+struct AddressAndTimeTests {
+    // RFC 5952 §4: recommended text forms.
+    @Test("IPv6 text follows RFC 5952", arguments: [
+        ("2001:0db8:0000:0000:0000:0000:0002:0001", "2001:db8::2:1"),
+        ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),
+        ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),
+        ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),
+        ("2001:DB8::AAAA", "2001:db8::aaaa"),
+        ("0:0:0:0:0:0:0:1", "::1"),
+        ("::", "::"),
+        ("fe80::21a:a0ff:fe07:32e0", "fe80::21a:a0ff:fe07:32e0"),
+        ("2603:1063::", "2603:1063::"),
+    ])
+    func rfc5952(input: String, expected: String) throws {
+        let a = try #require(IPAddress(input))
+        #expect(a.text == expected)
+    }
+
+    @Test("IPv4 text round-trips; bad text is refused")
+    func ipv4() {
+        #expect(IPAddress("52.112.0.1")?.text == "52.112.0.1")
+        #expect(IPAddress(ipv4: 0x3470_0001).text == "52.112.0.1")
+        #expect(IPAddress("256.1.1.1") == nil)
+        #expect(IPAddress("1.2.3") == nil)
+        #expect(IPAddress("1:2:3") == nil)
+        #expect(IPAddress("1::2::3") == nil)
+    }
+
+    // Values from `date -u -d @SECONDS +%Y-%m-%dT%H:%M:%S`.
+    @Test("ISO-8601 UTC with microseconds", arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000000Z"),
+        (Int64(1_700_000_000_123_456_789), "2023-11-14T22:13:20.123456Z"),
+        (Int64(951_782_400) * 1_000_000_000, "2000-02-29T00:00:00.000000Z"),
+        (Int64(3_867_576_602_251_758_000), "2092-07-22T14:50:02.251758Z"),
+        (Int64(-1_000), "1969-12-31T23:59:59.999999Z"),
+    ])
+    func iso(ns: Int64, expected: String) {
+        #expect(TimeFormat.iso8601(ns) == expected)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+@testable import EdgeflowKit
+
+/// Connection shapes with the conn_state and history Zeek documents for them
+/// (base/protocols/conn/main.zeek: conn_state and history letters).
+@Suite("Flow tracking")
+struct FlowTrackerTests {
+    static let a = "203.0.113.10", b = "52.112.1.5"
+    static let syn: UInt8 = 0x02, ack: UInt8 = 0x10, fin: UInt8 = 0x01, rst: UInt8 = 0x04, psh: UInt8 = 0x08
+
+    private func run(_ frames: [[UInt8]], spacing: UInt32 = 1, configure: (inout AnalyzeOptions) -> Void = { _ in }) throws -> [[String: Any]] {
+        let records = frames.enumerated().map { TestRecord(seconds: 1_772_441_000 + UInt32($0.offset) * spacing, fraction: 0, data: $0.element) }
+        return try analyzeJSON([CaptureFile.temporary(CaptureFile.pcap(records))], configure: configure).flows
+    }
+
+    private func handshakeAndClose(seq: UInt32 = 100) -> [[UInt8]] {
+        let (a, b) = (Self.a, Self.b)
+        return [
+            Frames.tcp4(a, 50000, b, 5061, flags: Self.syn, seq: seq),
+            Frames.tcp4(b, 5061, a, 50000, flags: Self.syn | Self.ack, seq: 500, ack: seq + 1),
+            Frames.tcp4(a, 50000, b, 5061, flags: Self.ack, seq: seq + 1, ack: 501),
+            Frames.tcp4(a, 50000, b, 5061, flags: Self.ack | Self.psh, seq: seq + 1, ack: 501, payload: Array(repeating: 1, count: 10)),
+            Frames.tcp4(b, 5061, a, 50000, flags: Self.ack, seq: 501, ack: seq + 11),
+            Frames.tcp4(b, 5061, a, 50000, flags: Self.ack | Self.psh, seq: 501, ack: seq + 11, payload: Array(repeating: 2, count: 20)),
+            Frames.tcp4(a, 50000, b, 5061, flags: Self.fin | Self.ack, seq: seq + 11, ack: 521),
+            Frames.tcp4(b, 5061, a, 50000, flags: Self.fin | Self.ack, seq: 521, ack: seq + 12),
+            Frames.tcp4(a, 50000, b, 5061, flags: Self.ack, seq: seq + 12, ack: 522),
+        ]
+    }
+
+    @Test("a full connection: SF, ShADadFf, counters per direction")
+    func fullConnection() throws {
+        let flows = try run(handshakeAndClose())
+        #expect(flows.count == 1)
+        let f = flows[0]
+        #expect(f["conn_state"] as? String == "SF")
+        #expect(f["history"] as? String == "ShADadFf")
+        #expect(f["orig_h"] as? String == Self.a && f["orig_p"] as? Int == 50000)
+        #expect(f["resp_h"] as? String == Self.b && f["resp_p"] as? Int == 5061)
+        #expect(f["orig_pkts"] as? Int == 5 && f["resp_pkts"] as? Int == 4)
+        #expect(f["orig_bytes"] as? Int == 10 && f["resp_bytes"] as? Int == 20)
+        #expect(f["orig_ip_bytes"] as? Int == 5 * 40 + 10 && f["resp_ip_bytes"] as? Int == 4 * 40 + 20)
+        #expect(f["duration"] as? Double == 8000)
+        #expect(f["ts"] as? String == "2026-03-02T08:43:20.000000Z")
+    }
+
+    @Test("a SYN answered by RST is REJ, Sr")
+    func rejected() throws {
+        let f = try run([Frames.tcp4(Self.a, 50001, Self.b, 5061, flags: Self.syn, seq: 7),
+                         Frames.tcp4(Self.b, 5061, Self.a, 50001, flags: Self.rst | Self.ack, seq: 0, ack: 8)])
+        #expect(f.count == 1)
+        #expect(f[0]["conn_state"] as? String == "REJ" && f[0]["history"] as? String == "Sr")
+    }
+
+    @Test("retransmitted SYNs never answered stay one S0 flow")
+    func unanswered() throws {
+        let syn = Frames.tcp4(Self.a, 50002, Self.b, 5061, flags: Self.syn, seq: 42)
+        let f = try run([syn, syn, syn])
+        #expect(f.count == 1)
+        #expect(f[0]["conn_state"] as? String == "S0" && f[0]["history"] as? String == "S" && f[0]["orig_pkts"] as? Int == 3)
+    }
+
+    @Test("a 5-tuple reused after FIN starts a new flow")
+    func reuse() throws {
+        let f = try run(handshakeAndClose(seq: 100) + handshakeAndClose(seq: 90_000))
+        #expect(f.count == 2)
+        #expect(f[0]["end_reason"] as? String == "reused" && f[0]["conn_state"] as? String == "SF")
+        #expect(f[1]["conn_state"] as? String == "SF" && f[1]["orig_pkts"] as? Int == 5)
+        #expect(f[0]["uid"] as? String != f[1]["uid"] as? String)
+    }
+
+    @Test("retransmitted data is marked T")
+    func retransmission() throws {
+        let (a, b) = (Self.a, Self.b)
+        let data = Frames.tcp4(a, 50003, b, 5061, flags: Self.ack | Self.psh, seq: 101, ack: 501, payload: [1, 2, 3])
+        let f = try run([Frames.tcp4(a, 50003, b, 5061, flags: Self.syn, seq: 100),
+                         Frames.tcp4(b, 5061, a, 50003, flags: Self.syn | Self.ack, seq: 500, ack: 101),
+                         Frames.tcp4(a, 50003, b, 5061, flags: Self.ack, seq: 101, ack: 501),
+                         data, data])
+        #expect(f[0]["history"] as? String == "ShADT")
+        #expect(f[0]["conn_state"] as? String == "S1")
+    }
+
+    @Test("a capture starting at the SYN-ACK flips the direction (^)")
+    func flipped() throws {
+        let f = try run([Frames.tcp4(Self.b, 5061, Self.a, 50004, flags: Self.syn | Self.ack, seq: 500, ack: 101),
+                         Frames.tcp4(Self.a, 50004, Self.b, 5061, flags: Self.ack, seq: 101, ack: 501)])
+        #expect(f[0]["orig_h"] as? String == Self.a && f[0]["resp_p"] as? Int == 5061)
+        #expect(f[0]["history"] as? String == "^hA")
+    }
+
+    @Test("UDP both ways is SF with Dd; one way is S0")
+    func udp() throws {
+        let f = try run([Frames.udp4(Self.a, 3478, Self.b, 3478), Frames.udp4(Self.b, 3478, Self.a, 3478),
+                         Frames.udp4(Self.a, 3479, Self.b, 3478)])
+        #expect(f.count == 2)
+        let both = try #require(f.first { $0["orig_p"] as? Int == 3478 })
+        #expect(both["conn_state"] as? String == "SF" && both["history"] as? String == "Dd")
+        let one = try #require(f.first { $0["orig_p"] as? Int == 3479 })
+        #expect(one["conn_state"] as? String == "S0")
+    }
+
+    @Test("a UDP flow idle beyond the timeout ends; the flag changes it")
+    func udpTimeout() throws {
+        let frames = [Frames.udp4(Self.a, 3478, Self.b, 3478), Frames.udp4(Self.a, 3478, Self.b, 3478)]
+        let split = try run(frames, spacing: 200)
+        #expect(split.count == 2 && split[0]["end_reason"] as? String == "idle")
+        let joined = try run(frames, spacing: 200) { $0.flow.udpTimeout = 300 * 1_000_000_000 }
+        #expect(joined.count == 1 && joined[0]["orig_pkts"] as? Int == 2)
+    }
+
+    @Test("--max-flows bounds the table: the idlest flows are evicted and counted")
+    func eviction() throws {
+        var settings = FlowSettings()
+        settings.maxFlows = 1000
+        var tracker = FlowTracker(settings: settings)
+        var ended = 0, peak = 0
+        for i in 0..<20_000 {
+            let frame = Frames.udp4("10.0.\(i / 250).\(i % 250 + 1)", UInt16(1024 + i % 5000), "52.112.0.1", 3478)
+            let d = decode(frame)
+            frame.withUnsafeBytes { tracker.track(d, timestamp: Int64(i) * 1_000_000, bytes: $0) }
+            peak = max(peak, tracker.table.count)
+            ended += tracker.ended.count
+            tracker.ended.removeAll(keepingCapacity: true)
+        }
+        #expect(peak <= 1000)
+        #expect(tracker.flowsEvicted == ended)
+        #expect(tracker.flowsEvicted + tracker.table.count == 20_000)
+    }
+}
+
+@Suite("Flow table")
+struct FlowTableTests {
+    @Test("insert, find and remove agree with a dictionary across growth")
+    func model() {
+        var table = FlowTable(capacity: 16)
+        var model: [FlowKey: Int] = [:]
+        var rng = SystemRandomNumberGenerator()
+        var keys: [FlowKey] = []
+        for step in 0..<50_000 {
+            if keys.isEmpty || Int.random(in: 0..<3, using: &rng) != 0 {
+                let k = FlowKey(a: IPAddress(ipv4: UInt32.random(in: 0..<5000, using: &rng)), b: IPAddress(ipv4: 7),
+                                aPort: UInt16.random(in: 0..<4, using: &rng), bPort: 3478, proto: 17, ipVersion: 4)
+                let h = table.hash(k)
+                if table.find(k, hash: h) == nil {
+                    let i = table.insert(FlowRecord(key: k, hash: h, sequence: step, originatorIsA: true, timestamp: 0))
+                    #expect(table[i].key == k)
+                    model[k] = step
+                    keys.append(k)
+                }
+            } else {
+                let j = Int.random(in: 0..<keys.count, using: &rng)
+                let k = keys.remove(at: j)
+                let i = table.find(k, hash: table.hash(k))!
+                let removed = table.remove(at: i)
+                #expect(removed.sequence == model.removeValue(forKey: k))
+            }
+        }
+        #expect(table.count == model.count)
+        for (k, seq) in model {
+            let i = table.find(k, hash: table.hash(k))
+            #expect(i != nil && table[i!].sequence == seq)
+        }
+    }
+}
