@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+@testable import EdgeflowKit
+
+/// Checks edgeflow against tshark on every bundled capture, and the two readers against
+/// each other. Needs tshark on PATH (`apt-get install tshark`).
+@Suite("Differential: tshark and reader parity")
+struct DifferentialTests {
+    @Test("packet count, 5-tuple set and per-flow packets equal tshark's", arguments: BundledCaptures.all)
+    func againstTshark(path: String) throws {
+        let truth = try TsharkView(path: path)
+        let report = try analyzeJSON([path])
+        #expect(report.capture["packets"] as? Int == truth.frames, "packet count of \(path)")
+        var ours: [String: Int] = [:]
+        for f in report.flows {
+            let proto = f["proto"] as! String
+            guard proto == "tcp" || proto == "udp" else { continue }
+            let key = TsharkView.key(proto, f["orig_h"] as! String, f["orig_p"] as! Int, f["resp_h"] as! String, f["resp_p"] as! Int)
+            ours[key, default: 0] += (f["orig_pkts"] as! Int) + (f["resp_pkts"] as! Int)
+        }
+        #expect(Set(ours.keys) == Set(truth.packets.keys), "5-tuples of \(path)")
+        for (key, n) in truth.packets {
+            #expect(ours[key] == n, "packets of \(key) in \(path)")
+        }
+    }
+
+    @Test("the mmap and libpcap readers give identical reports", arguments: BundledCaptures.all)
+    func readerParity(path: String) throws {
+        var mapped = try analyzeJSON([path], reader: .mmap)
+        var pcap = try analyzeJSON([path], reader: .libpcap)
+        var mc = mapped.capture, lc = pcap.capture
+        let libpcapWarnings = lc.removeValue(forKey: "warnings") as! [[String: Any]]
+        let mappedWarnings = mc.removeValue(forKey: "warnings") as! [[String: Any]]
+        if path.hasSuffix("many_interfaces-1.pcapng") {
+            // libpcap refuses pcapng files whose interfaces have different link types.
+            #expect(libpcapWarnings.first?["message"] as? String == "libpcap: an interface has a type 0 different from the type of the first interface")
+            #expect(lc["packets"] as? Int == 0 && mc["packets"] as? Int == 64)
+            return
+        }
+        #expect(mappedWarnings.map { $0["code"] as! String } == libpcapWarnings.map { $0["code"] as! String })
+        mapped["capture"] = mc
+        pcap["capture"] = lc
+        let a = try JSONSerialization.data(withJSONObject: mapped, options: .sortedKeys)
+        let b = try JSONSerialization.data(withJSONObject: pcap, options: .sortedKeys)
+        #expect(a == b, "reports differ for \(path)")
+    }
+
+    @Test("several files merged by time equal the same packets in one file")
+    func mergeByTime() throws {
+        let f1 = Frames.udp4("10.0.0.1", 3478, "52.112.0.9", 3478), f2 = Frames.udp4("52.112.0.9", 3478, "10.0.0.1", 3478)
+        let a = CaptureFile.temporary(CaptureFile.pcap([TestRecord(seconds: 10, fraction: 0, data: f1), TestRecord(seconds: 30, fraction: 0, data: f1)]))
+        let b = CaptureFile.temporary(CaptureFile.pcap([TestRecord(seconds: 20, fraction: 0, data: f2)]))
+        let merged = try analyzeJSON([a, b], merge: .time)
+        #expect(merged.flows.count == 1)
+        #expect(merged.flows[0]["history"] as? String == "Dd")
+        #expect((merged.capture["files"] as! [[String: Any]]).map { $0["packets"] as! Int } == [2, 1])
+        let ordered = try analyzeJSON([a, b], merge: .order)
+        #expect(ordered.flows.count == 1 && ordered.flows[0]["orig_pkts"] as? Int == 2)
+        #expect(ordered.capture["packets"] as? Int == 3)
+    }
+}

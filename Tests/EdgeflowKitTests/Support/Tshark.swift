@@ -1,0 +1,58 @@
+import Foundation
+
+/// What tshark says about a capture's TCP and UDP conversations.
+struct TsharkView {
+    /// Every frame tshark read.
+    var frames = 0
+    /// Packets per conversation key ("tcp 10.0.0.1:80 10.0.0.2:5000", endpoints sorted).
+    var packets: [String: Int] = [:]
+
+    /// Runs `tshark -T fields` on `path` (outer headers only; frames quoting a header
+    /// inside an ICMP error are left out, as tshark's conversation table does).
+    init(path: String) throws {
+        let fields = ["frame.number", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport", "tcp.dstport",
+                      "udp.srcport", "udp.dstport", "icmp.type", "icmpv6.type"]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=f", "-E", "separator=/t"]
+            + fields.flatMap { ["-e", $0] }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationReason == .exit else { throw TsharkError.failed(path) }
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
+            let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard c.count >= fields.count else { continue }
+            frames += 1
+            guard c[9].isEmpty, c[10].isEmpty else { continue }
+            let src = c[1].isEmpty ? c[2] : c[1], dst = c[3].isEmpty ? c[4] : c[3]
+            let proto = !c[5].isEmpty ? "tcp" : !c[7].isEmpty ? "udp" : ""
+            guard !proto.isEmpty, !src.isEmpty else { continue }
+            let (sp, dp) = proto == "tcp" ? (c[5], c[6]) : (c[7], c[8])
+            packets[Self.key(proto, src, Int(sp)!, dst, Int(dp)!), default: 0] += 1
+        }
+    }
+
+    static func key(_ proto: String, _ a: String, _ ap: Int, _ b: String, _ bp: Int) -> String {
+        let x = "\(a)|\(ap)", y = "\(b)|\(bp)"
+        return "\(proto) " + (x < y ? "\(x) \(y)" : "\(y) \(x)")
+    }
+}
+
+enum TsharkError: Error { case failed(String) }
+
+/// Bundled captures, for tests that run over all of them.
+enum BundledCaptures {
+    static var all: [String] {
+        let root = repositoryRoot + "/Captures"
+        var out: [String] = []
+        let e = FileManager.default.enumerator(atPath: root)
+        while let rel = e?.nextObject() as? String {
+            if rel.hasSuffix(".pcap") || rel.hasSuffix(".pcapng") { out.append(root + "/" + rel) }
+        }
+        return out.sorted()
+    }
+}
