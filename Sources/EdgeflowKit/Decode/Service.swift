@@ -28,7 +28,7 @@ public struct ServiceSet: Sendable, BitwiseCopyable, Equatable {
 
     /// The flow's main service: media over its signalling on UDP, the session protocol on TCP.
     public var main: Service {
-        for s in [Service.sipTLS, .tls, .turnTCP, .rtp, .stun, .dtls, .sip, .dns, .rtcp] where contains(s) { return s }
+        for s in [Service.sipTLS, .turnTCP, .tls, .rtp, .stun, .dtls, .sip, .dns, .rtcp] where contains(s) { return s }
         return .unknown
     }
 
@@ -71,6 +71,8 @@ public enum ServiceHint {
         let n = p.count
         guard n >= 4 else { return .unknown }
         let b0 = p.u8(0)
+        // MS-TURN pseudo-TLS (MS-TURN §2.1.1): a bare 45-byte ClientHello offering only 0x0018.
+        if b0 == 0x16, n >= 50, p.be16(3) == 0x2D, p.u8(5) == 1, p.be16(44) == 2, p.be16(46) == 0x0018 { return .turnTCP }
         if b0 >= 20 && b0 <= 23, p.u8(1) == 3, p.u8(2) <= 4 {
             return srcPort == 5061 || dstPort == 5061 ? .sipTLS : .tls
         }

@@ -46,7 +46,7 @@ final class TableReportWriter: ReportWriter {
         out += "  link types " + c.linkTypes.map { "\($0.name) \(Self.count($0.packets))" }.joined(separator: ", ") + "\n"
         var ip = "  ip         \(Self.count(c.ipPackets)) packets"
         if c.nonIPPackets > 0 { ip += ", \(Self.count(c.nonIPPackets)) not IP" }
-        if c.fragmentTails > 0 { ip += ", \(Self.count(c.fragmentTails)) non-first fragments" }
+        if c.fragmentTails > 0 { ip += ", \(Self.count(c.fragmentTails)) non-first fragment" + (c.fragmentTails == 1 ? "" : "s") }
         out += ip + "\n"
         out += "  flows      \(Self.count(c.flows))"
         if !c.flowsByProto.isEmpty {
