@@ -31,6 +31,9 @@ tcp or udp; its addresses come from the IP/IPv6 layer right before it.  So:
   * IP fragments: with tshark's default reassembly the datagram counts once,
     in the frame that completes it; the other fragments count for no 5-tuple.
     `--tshark-opt ip.defragment=FALSE` makes the first fragment count instead.
+  * a frame whose TCP header is cut short by the snap length still counts when
+    its ports are readable (tshark's conv,tcp leaves it out: on
+    zeek-truncated-header.pcap conv,tcp says 23 frames, this script 24).
 Addresses on both sides are compared as ipaddress objects (RFC 5952 text is
 not required to match byte for byte, scope ids are dropped).
 
