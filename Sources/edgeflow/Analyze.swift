@@ -8,12 +8,22 @@ extension ReportFormat: ExpressibleByArgument {}
 extension ReaderChoice: ExpressibleByArgument {}
 extension MergeOrder: ExpressibleByArgument {}
 
+/// When `--fail-on` makes the exit status non-zero.
+enum FailOn: String, ExpressibleByArgument, CaseIterable {
+    /// Any flow violating the port tables, or an error finding.
+    case violation
+    /// As `violation`, or any warning finding.
+    case warning
+}
+
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Read pcap/pcapng captures and report every flow.",
+        abstract: "Read pcap/pcapng captures, check every flow against the hybrid port table, and report.",
         discussion: """
         Several files are merged by packet time (--merge time, like mergecap) or read one \
-        after another (--merge order). Use - to read a capture from standard input.
+        after another (--merge order). Use - to read a capture from standard input. Edge roles \
+        not given with --access-edge/--av-edge/--webconf-edge (or --config) are inferred from \
+        the traffic. Exit status: 0 done, 1 --fail-on matched, 2 an input could not be read.
         """
     )
 
@@ -21,14 +31,20 @@ struct Analyze: ParsableCommand {
               completion: .file(extensions: ["pcap", "pcapng", "cap"]))
     var captures: [String]
 
+    @OptionGroup(title: "Topology")
+    var topology: TopologyOptions
+
     @Option(help: "Report format: table, json, ndjson or csv. Default: table on a terminal, json otherwise.")
     var format: ReportFormat?
 
-    @Option(name: .shortAndLong, help: "Write the report to FILE instead of standard output.")
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to FILE instead of standard output.", valueName: "FILE"))
     var out: String?
 
     @Option(help: "Flows shown in the table view, largest first.")
     var top = 20
+
+    @Option(help: "Exit with status 1 when the report has a violation (or error finding), or also a warning.")
+    var failOn: FailOn?
 
     @Option(help: "Capture reader: auto (memory-mapped for files, libpcap for pipes), mmap or libpcap.")
     var reader: ReaderChoice = .auto
@@ -36,45 +52,57 @@ struct Analyze: ParsableCommand {
     @Option(help: "How several files combine: time (interleave by timestamp) or order (one after another).")
     var merge: MergeOrder = .time
 
-    @Option(help: "Seconds after which an idle UDP flow ends.")
-    var udpTimeout: Double = 120
+    @Option(help: "Seconds after which an idle UDP flow ends (default 120).")
+    var udpTimeout: Double?
 
-    @Option(help: "Seconds after which an idle TCP connection ends; a SYN after such a pause starts a new flow.")
-    var tcpTimeout: Double = 300
+    @Option(help: "Seconds after which an idle TCP connection ends; a SYN after such a pause starts a new flow (default 300).")
+    var tcpTimeout: Double?
 
-    @Option(help: "Most live flows held; the idlest are evicted (and counted) beyond it.")
-    var maxFlows = 4_000_000
+    @Option(help: "Most live flows held; the idlest are evicted (and counted) beyond it (default 4000000).")
+    var maxFlows: Int?
 
     func validate() throws {
-        guard udpTimeout > 0, tcpTimeout > 0 else { throw ValidationError("timeouts must be positive numbers of seconds") }
-        guard maxFlows >= 16 else { throw ValidationError("--max-flows must be at least 16") }
+        if let udpTimeout, udpTimeout <= 0 { throw ValidationError("--udp-timeout must be a positive number of seconds") }
+        if let tcpTimeout, tcpTimeout <= 0 { throw ValidationError("--tcp-timeout must be a positive number of seconds") }
+        if let maxFlows, maxFlows < 16 { throw ValidationError("--max-flows must be at least 16") }
         guard top >= 0 else { throw ValidationError("--top must not be negative") }
     }
 
     func run() throws {
-        let output: OutputStream
         do {
-            output = try out.map { (p: String) throws(EdgeflowError) in try OutputStream(path: p) } ?? OutputStream()
-        } catch {
-            throw CleanExit.message("edgeflow: error: \(error)")
+            try analyze()
+        } catch let error as EdgeflowError {
+            printError("edgeflow: error: \(error)")
+            throw ExitCode(2)
         }
+    }
+
+    private func analyze() throws {
+        let config = try topology.loadConfig()
+        let output = try out.map { (p: String) throws(EdgeflowError) in try OutputStream(path: p) } ?? OutputStream()
         var options = AnalyzeOptions(paths: captures)
+        try topology.apply(to: &options, config: config)
         options.reader = reader
         options.merge = merge
         options.format = format ?? (output.isTerminal ? .table : .json)
         options.outPath = out
         options.top = top
         options.color = output.isTerminal && getenv("NO_COLOR") == nil
-        options.flow.udpTimeout = Int64(udpTimeout * 1e9)
-        options.flow.tcpTimeout = Int64(tcpTimeout * 1e9)
-        options.flow.maxFlows = maxFlows
-        do {
-            try AnalyzeJob(options: options).run(output: output) { issue in
-                printError("edgeflow: warning: \(issue)")
-            }
-        } catch {
-            printError("edgeflow: error: \(error)")
-            throw ExitCode(2)
+        options.flow.udpTimeout = Int64((udpTimeout ?? config.udpTimeout ?? 120) * 1e9)
+        options.flow.tcpTimeout = Int64((tcpTimeout ?? config.tcpTimeout ?? 300) * 1e9)
+        options.flow.maxFlows = maxFlows ?? config.maxFlows ?? 4_000_000
+        var failOn = self.failOn
+        if failOn == nil, let text = config.failOn {
+            guard let v = FailOn(rawValue: text) else { throw EdgeflowError("\(topology.config ?? "config"): fail_on must be violation or warning") }
+            failOn = v
+        }
+        let report = try AnalyzeJob(options: options).run(output: output) { issue in
+            printError("edgeflow: warning: \(issue)")
+        }
+        if let failOn {
+            let errors = report.violations > 0 || report.findings.contains { $0.severity == .error }
+            let warnings = report.findings.contains { $0.severity == .warning }
+            if errors || (failOn == .warning && warnings) { throw ExitCode(1) }
         }
     }
 }

@@ -26,6 +26,13 @@ public struct AnalyzeOptions: Sendable {
     public var top = 20
     public var color = false
     public var flow = FlowSettings()
+    /// Edge addresses given by the user, per role; roles left empty are inferred.
+    public var edges: [Role: [Prefix]] = [:]
+    /// An endpoints web-service JSON file to use instead of the embedded ranges.
+    public var office365File: String? = nil
+    public var vintage: Office365Vintage = .auto
+    /// Ended flows held back while roles are inferred.
+    public var inferenceWindow = 65_536
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -40,25 +47,47 @@ public struct AnalyzeJob {
     /// `warn` and recorded in the report; a file that cannot be read at all throws.
     /// - Returns: the capture summary that was reported.
     @discardableResult
-    public func run(output: OutputStream, warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> CaptureSummary {
+    public func run(output: OutputStream, warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         guard !options.paths.isEmpty else { throw EdgeflowError("no capture given; name one or more pcap/pcapng files, or - for standard input") }
         let writer = makeReportWriter(options.format, output: output, top: options.top, color: options.color)
+        let stage = ClassificationStage(topology: try makeTopology(), configured: Set(options.edges.filter { !$0.value.isEmpty }.keys),
+                                        vintage: options.vintage, window: options.inferenceWindow, writer: writer)
         var analyzer = Analyzer(settings: options.flow)
         if useLibpcap() {
             if options.reader == .mmap { throw EdgeflowError("--reader mmap cannot read standard input or a pipe; use --reader libpcap") }
             var readers: [LibpcapReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try LibpcapReader(path: p) }) }
-            drive(&readers, &analyzer, writer, warn)
+            drive(&readers, &analyzer, stage, warn)
         } else {
             var readers: [MappedCaptureReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try MappedCaptureReader(path: p) }) }
-            drive(&readers, &analyzer, writer, warn)
+            drive(&readers, &analyzer, stage, warn)
         }
         analyzer.finish()
-        analyzer.drainEnded { writer.flow(FlowSummary($0.record, reason: $0.reason)) }
-        let summary = analyzer.summary
-        writer.finish(capture: summary)
-        return summary
+        analyzer.drainEnded(stage.ended)
+        stage.finish()
+        let report = FinalReport(capture: analyzer.summary, topology: stage.topology, inferred: stage.inference.found,
+                                 rules: stage.compliance.rules,
+                                 findings: stage.compliance.findings(topology: stage.topology, inference: stage.inference),
+                                 violations: stage.compliance.violations)
+        writer.finish(report)
+        return report
+    }
+
+    private func makeTopology() throws(EdgeflowError) -> Topology {
+        var ranges: Office365Ranges
+        if let file = options.office365File {
+            ranges = try Office365Ranges.load(path: file)
+        } else if case .day(let d) = options.vintage {
+            ranges = Office365Ranges.historic(onDay: d)
+        } else {
+            ranges = Office365Ranges.embedded()
+        }
+        var topology = Topology(ranges: ranges)
+        for (role, prefixes) in options.edges {
+            for p in prefixes { topology.add(p, as: role) }
+        }
+        return topology
     }
 
     private func useLibpcap() -> Bool {
@@ -78,16 +107,18 @@ public struct AnalyzeJob {
     }
 
     private func drive<R: PacketReader>(_ readers: inout [R], _ analyzer: inout Analyzer,
-                                        _ writer: any ReportWriter, _ warn: (CaptureIssue) -> Void) {
+                                        _ stage: ClassificationStage, _ warn: (CaptureIssue) -> Void) {
         var files = readers.indices.map { i in
             CaptureSummary.File(path: options.paths[i], format: readers[i].formatName)
         }
-        let report: (EndedFlow) -> Void = { writer.flow(FlowSummary($0.record, reason: $0.reason)) }
+        let report = stage.ended
+        let recognised = stage.recognised
         if options.merge == .order || readers.count == 1 {
             for i in readers.indices {
                 while let packet = readers[i].next() {
                     account(&files[i], packet)
                     analyzer.process(packet)
+                    analyzer.drainRecognised(recognised)
                     analyzer.drainEnded(report)
                 }
             }
@@ -102,6 +133,7 @@ public struct AnalyzeJob {
                 guard pick >= 0, let packet = heads[pick] else { break }
                 account(&files[pick], packet)
                 analyzer.process(packet)
+                analyzer.drainRecognised(recognised)
                 analyzer.drainEnded(report)
                 heads[pick] = readers[pick].next()
             }

@@ -54,7 +54,16 @@ public struct Analyzer: ~Copyable {
         summary.linkTypes[lastLinkIndex].packets &+= 1
     }
 
+    /// Flows whose service was recognised since the last call.
+    @inline(__always)
+    public mutating func drainRecognised(_ body: (FlowRecord) -> Void) {
+        guard !tracker.recognised.isEmpty else { return }
+        for r in tracker.recognised { body(r) }
+        tracker.recognised.removeAll(keepingCapacity: true)
+    }
+
     /// Flows ended since the last call, in the order they ended.
+    @inline(__always)
     public mutating func drainEnded(_ body: (EndedFlow) -> Void) {
         guard !tracker.ended.isEmpty else { return }
         for e in tracker.ended {

@@ -50,6 +50,14 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
         return respPackets > 0 ? "SHR" : "OTH"
     }
 
+    /// Whether the responder answered: for TCP a SYN-ACK, an ACK or data from it (a bare
+    /// RST is no answer); for other protocols any packet from it.
+    public var answered: Bool {
+        guard key.proto == 6 else { return respPackets > 0 }
+        return history.has(.synAck, fromOriginator: false) || history.has(.ack, fromOriginator: false)
+            || history.has(.data, fromOriginator: false) || history.has(.retransmit, fromOriginator: false)
+    }
+
     /// Why a flow ended.
     public enum EndReason: UInt8, Sendable, BitwiseCopyable {
         /// Still live when input ended.

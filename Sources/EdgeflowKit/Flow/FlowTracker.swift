@@ -28,6 +28,9 @@ public struct FlowTracker: ~Copyable {
     public let settings: FlowSettings
     /// Flows that ended since the caller last drained this buffer.
     public var ended: [EndedFlow] = []
+    /// Flows in which a service was recognised for the first time since the last drain
+    /// (rare: at most a few per flow), for role inference.
+    public var recognised: [FlowRecord] = []
     public private(set) var flowsCreated = 0
     public private(set) var flowsEvicted = 0
     public private(set) var flowsExpired = 0
@@ -42,6 +45,7 @@ public struct FlowTracker: ~Copyable {
         table = FlowTable(capacity: min(settings.initialCapacity, max(16, settings.maxFlows)))
         sweepInterval = max(1_000_000_000, min(settings.udpTimeout, settings.tcpCloseLinger) / 4)
         ended.reserveCapacity(1024)
+        recognised.reserveCapacity(64)
     }
 
     /// Accounts one decoded IP packet (kind `.transport`).
@@ -114,17 +118,22 @@ public struct FlowTracker: ~Copyable {
             if payload > 0, table[i].tcpInspected < Self.tcpInspectionLimit {
                 table[i].tcpInspected &+= 1
                 let s = ServiceHint.tcp(d.capturedPayload(in: bytes), srcPort: d.srcPort, dstPort: d.dstPort)
-                if s != .unknown { table[i].services.insert(s) }
+                if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
             }
         case 17:
             if payload > 0 {
                 table[i].history.note(.data, fromOriginator: fromOrig)
                 let s = ServiceHint.udp(d.capturedPayload(in: bytes), srcPort: d.srcPort, dstPort: d.dstPort)
-                if s != .unknown { table[i].services.insert(s) }
+                if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
             }
         default:
             break
         }
+    }
+
+    private mutating func recognise(_ s: Service, at i: Int) {
+        table[i].services.insert(s)
+        recognised.append(table[i])
     }
 
     @inline(__always)

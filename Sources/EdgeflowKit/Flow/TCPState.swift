@@ -37,6 +37,11 @@ public struct FlowHistory: Sendable, BitwiseCopyable {
         count &+= 1
     }
 
+    /// Whether an event was seen from one side.
+    public func has(_ event: Event, fromOriginator: Bool) -> Bool {
+        seen & (1 << (UInt32(event.rawValue) &* 2 &+ (fromOriginator ? 0 : 1))) != 0
+    }
+
     /// The history string, with `^` first when the direction was flipped.
     public var text: String {
         var bytes: [UInt8] = flipped ? [0x5E] : []

@@ -87,6 +87,15 @@ public struct FlowSummary: Sendable {
         }
     }
 
+    /// Takes the flow's roles, rule and verdict.
+    mutating func apply(_ c: Classification) {
+        origRole = c.origRole.rawValue
+        respRole = c.respRole.rawValue
+        rule = c.rule?.id
+        verdict = c.verdict.rawValue
+        reason = c.reason
+    }
+
     /// Writes the flow object's fields (without the enclosing braces' key).
     func write(to w: inout JSONWriter) {
         w.value("uid", uid)

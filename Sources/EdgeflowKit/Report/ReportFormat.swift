@@ -6,7 +6,7 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 /// Receives flows as they end and the capture summary at the end, and writes one output form.
 public protocol ReportWriter: AnyObject {
     func flow(_ flow: FlowSummary)
-    func finish(capture: CaptureSummary)
+    func finish(_ report: FinalReport)
 }
 
 /// Makes the writer for a format.
@@ -40,16 +40,20 @@ final class JSONReportWriter: ReportWriter {
         output.write(w.bytes)
     }
 
-    func finish(capture: CaptureSummary) {
+    func finish(_ report: FinalReport) {
         w.reset()
         w.beginObject()
         w.beginObject("capture")
-        capture.write(to: &w)
+        report.capture.write(to: &w)
         w.endObject()
-        w.null("topology")
+        w.beginObject("topology")
+        report.writeTopology(to: &w)
+        w.endObject()
         w.beginArray("rules")
+        report.writeRules(to: &w)
         w.endArray()
         w.beginArray("findings")
+        report.writeFindings(to: &w)
         w.endArray()
         w.endObject()
         // Splice the remaining members after the flows array: drop the object's opening brace.
@@ -67,6 +71,16 @@ final class NDJSONReportWriter: ReportWriter {
 
     init(output: OutputStream) { self.output = output }
 
+    private func line(_ type: String, _ fields: (inout JSONWriter) -> Void) {
+        w.reset()
+        w.beginObject()
+        w.value("type", type)
+        fields(&w)
+        w.endObject()
+        output.write(w.bytes)
+        output.write([0x0A])
+    }
+
     func flow(_ flow: FlowSummary) {
         w.reset()
         w.beginObject()
@@ -77,15 +91,23 @@ final class NDJSONReportWriter: ReportWriter {
         output.write([0x0A])
     }
 
-    func finish(capture: CaptureSummary) {
+    func finish(_ report: FinalReport) {
+        for rule in report.rules {
+            line("rule") { FinalReport.writeFields(of: rule, to: &$0) }
+        }
+        for finding in report.findings {
+            line("finding") { FinalReport.writeFields(of: finding, to: &$0) }
+        }
         w.reset()
         w.beginObject()
         w.value("type", "summary")
         w.value("version", "1")
         w.beginObject("capture")
-        capture.write(to: &w)
+        report.capture.write(to: &w)
         w.endObject()
-        w.null("topology")
+        w.beginObject("topology")
+        report.writeTopology(to: &w)
+        w.endObject()
         w.endObject()
         output.write(w.bytes)
         output.write([0x0A])
@@ -106,7 +128,7 @@ final class CSVReportWriter: ReportWriter {
         output.write(flow.csvFields.map(Self.quote).joined(separator: ",") + "\n")
     }
 
-    func finish(capture: CaptureSummary) { output.flush() }
+    func finish(_ report: FinalReport) { output.flush() }
 
     static func quote(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }

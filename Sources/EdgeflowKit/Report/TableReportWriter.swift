@@ -29,10 +29,47 @@ final class TableReportWriter: ReportWriter {
         a.totalIPBytes != b.totalIPBytes ? a.totalIPBytes < b.totalIPBytes : a.ts > b.ts
     }
 
-    func finish(capture c: CaptureSummary) {
+    func finish(_ report: FinalReport) {
+        let c = report.capture
         var out = ""
         let files = c.files.map(\.path)
         out += bold("edgeflow") + "  " + (files.count == 1 ? files[0] : "\(files.count) files") + "\n"
+        let bad = report.violations > 0 || report.findings.contains { $0.severity == .error }
+        out += paint("Verdict: " + report.verdictLine, code: bad ? "1;31" : "1;32") + "\n"
+
+        out += "\n" + bold("Hybrid rules (Edge ↔ Office 365)") + "\n"
+        out += Self.pad("RULE", 14) + Self.pad("FROM → TO", 28) + Self.pad("PORTS", 20) + Self.lpad("FLOWS", 5) + "  STATUS\n"
+        for s in report.rules {
+            let from = s.rule.from?.title ?? "any", to = s.rule.to?.title ?? "any"
+            let ports = (s.rule.srcPorts.isAny ? "" : Self.shortPorts(s.rule.srcPorts) + "→") + Self.shortPorts(s.rule.dstPorts)
+            let status = s.status.rawValue
+            let painted = s.status == .seen ? status : paint(status, code: s.status == .unanswered ? "31" : "33")
+            out += Self.pad(s.rule.id, 14) + Self.pad("\(from) → \(to)", 28) + Self.pad(s.rule.transportName + " " + ports, 20)
+                + Self.lpad(String(s.flows), 5) + "  " + painted + "\n"
+        }
+
+        if !report.findings.isEmpty {
+            out += "\n" + bold("Findings") + "\n"
+            for f in report.findings {
+                let tag = f.severity.rawValue.uppercased()
+                let colour = f.severity == .error ? "31" : f.severity == .warning ? "33" : "36"
+                let count = f.flowCount > 1 ? " (\(f.flowCount) flows)" : ""
+                let lines = Self.wrap(f.message + count, width: 70)
+                for (i, l) in lines.enumerated() {
+                    out += (i == 0 ? paint(Self.pad(tag, 8), code: colour) : String(repeating: " ", count: 8)) + l + "\n"
+                }
+            }
+        }
+
+        out += "\n" + bold("Topology") + "\n"
+        for role in [Role.accessEdge, .avEdge, .webconfEdge] {
+            let list = report.topology.prefixes(of: role).map(\.description)
+            let inferred = report.inferred.contains { $0.role == role }
+            out += "  " + Self.pad(role.title, 22) + (list.isEmpty ? "unknown" : list.joined(separator: ", ")) + (inferred ? " (inferred)" : "") + "\n"
+        }
+        out += "  " + Self.pad("Office 365 ranges", 22) + report.topology.ranges.source + "\n"
+
+        out += "\n" + bold("Capture") + "\n"
         if files.count > 1 {
             for f in c.files { out += "  file       \(f.path): \(Self.count(f.packets)) packets\n" }
         }
@@ -65,22 +102,43 @@ final class TableReportWriter: ReportWriter {
         }
         if !largest.isEmpty {
             let sorted = largest.sorted { Self.rank($1, $0) }
-            out += "\n" + bold("Top \(sorted.count) flows by bytes") + "\n"
-            out += Self.row("PROTO", "ORIGINATOR", "RESPONDER", "PKTS", "BYTES", "STATE", "SERVICE") + "\n"
+            out += "\n" + bold("Top \(sorted.count) flows by bytes") + " (! = violation)\n"
+            out += "  " + Self.row("PROTO", "ORIGINATOR", "RESPONDER", "PKTS", "BYTES", "STATE", "SERVICE") + "\n"
             for f in sorted {
-                out += Self.row(f.proto, Self.endpoint(f.origH, f.origP), Self.endpoint(f.respH, f.respP),
-                                Self.short(f.origPkts + f.respPkts), Self.short(f.totalIPBytes), f.connState, f.service) + "\n"
+                let mark = f.verdict == "violation" ? paint("! ", code: "31") : "  "
+                out += mark + Self.row(f.proto, Self.endpoint(f.origH, f.origP), Self.endpoint(f.respH, f.respP),
+                                       Self.short(f.origPkts + f.respPkts), Self.short(f.totalIPBytes), f.connState, f.service) + "\n"
             }
         }
         output.write(out)
         output.flush()
     }
 
+    /// "5061", "50000-59999" shortened to "5xxxx" for the narrow rules table.
+    static func shortPorts(_ p: PortSet) -> String {
+        p.isAny ? "any" : p.ranges.map { $0 == 50000...59999 ? "5xxxx" : $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            .joined(separator: ",")
+    }
+
+    /// Word-wraps `text` to lines of at most `width` characters.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
+
     private func bold(_ s: String) -> String { paint(s, code: "1") }
     private func paint(_ s: String, code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 
     static func row(_ proto: String, _ o: String, _ r: String, _ pkts: String, _ bytes: String, _ state: String, _ service: String) -> String {
-        pad(proto, 6) + pad(o, 22) + pad(r, 22) + lpad(pkts, 6) + " " + lpad(bytes, 6) + " " + pad(state, 7) + service
+        pad(proto, 5) + pad(o, 22) + pad(r, 22) + lpad(pkts, 5) + " " + lpad(bytes, 5) + " " + pad(state, 6) + service
     }
 
     /// "addr:port", shortened from the left to 21 characters for long IPv6 addresses.

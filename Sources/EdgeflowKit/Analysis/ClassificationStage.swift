@@ -1,0 +1,93 @@
+/// Classifies flows as they end and keeps the compliance counters. While Edge roles are
+/// being inferred, ended flows wait in a bounded window (default 65,536 flows) so that
+/// evidence seen later in the capture still applies to them; memory stays bounded.
+final class ClassificationStage {
+    private(set) var topology: Topology
+    private(set) var inference: RoleInference
+    private(set) var compliance = Compliance()
+    private let vintage: Office365Vintage
+    private var rangesResolved = false
+    private var pending: [EndedFlow] = []
+    private var head = 0
+    private let window: Int
+    private let writer: any ReportWriter
+
+    init(topology: Topology, configured: Set<Role>, vintage: Office365Vintage, window: Int, writer: any ReportWriter) {
+        self.topology = topology
+        self.inference = RoleInference(configured: configured)
+        self.vintage = vintage
+        self.window = inference.isActive ? window : 0
+        self.writer = writer
+    }
+
+    /// A flow's service was just recognised: evidence for role inference.
+    func recognised(_ r: FlowRecord) {
+        resolveRanges(r.firstTimestamp)
+        _ = inference.observe(r, topology: &topology)
+    }
+
+    func ended(_ e: EndedFlow) {
+        recognised(e.record)
+        guard window > 0 else { return emit(e) }
+        pending.append(e)
+        if pending.count - head > window {
+            emit(pending[head])
+            head += 1
+            if head >= 4096 && head * 2 >= pending.count {
+                pending.removeFirst(head)
+                head = 0
+            }
+        }
+    }
+
+    func finish() {
+        while head < pending.count {
+            emit(pending[head])
+            head += 1
+        }
+        pending.removeAll()
+        head = 0
+    }
+
+    /// With `--office365-vintage auto`, a capture older than the embedded list is checked
+    /// against the ranges Microsoft published at the capture's date.
+    private func resolveRanges(_ firstTimestamp: Int64) {
+        guard !rangesResolved else { return }
+        rangesResolved = true
+        guard case .auto = vintage else { return }
+        let day = firstTimestamp / (86_400 * 1_000_000_000)
+        if let embeddedDay = Office365Ranges.day(Office365Ranges.embeddedVersion.prefix(8)), day < embeddedDay,
+           topology.ranges.source.hasPrefix("embedded") {
+            topology.ranges = Office365Ranges.historic(onDay: day)
+        }
+    }
+
+    private func emit(_ e: EndedFlow) {
+        let c = FlowClassifier.classify(e.record, topology: topology)
+        var summary = FlowSummary(e.record, reason: e.reason)
+        summary.apply(c)
+        compliance.add(e.record, c, uid: summary.uid)
+        writer.flow(summary)
+    }
+}
+
+/// Which Office 365 ranges to check against.
+public enum Office365Vintage: Sendable, Equatable {
+    /// The embedded (or loaded) list, or the historic ranges at the capture's date when the capture is older.
+    case auto
+    /// The embedded (or loaded) list, whatever the capture's date.
+    case current
+    /// The historic ranges at a date (days since 1970-01-01).
+    case day(Int64)
+
+    /// Parses "auto", "current" or a date "YYYY-MM-DD".
+    public init?(_ text: String) {
+        switch text {
+        case "auto": self = .auto
+        case "current": self = .current
+        default:
+            guard let d = Office365Ranges.day(text) else { return nil }
+            self = .day(d)
+        }
+    }
+}

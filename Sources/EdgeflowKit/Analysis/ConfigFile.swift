@@ -1,0 +1,116 @@
+import Foundation
+
+/// Settings read from `--config edgeflow.toml`; command-line flags override them.
+///
+/// The file uses a subset of TOML: `key = value` lines with strings, integers, decimals
+/// and arrays of strings (which may span lines), and `#` comments. Hand-written because
+/// the TOML package available here (TOMLKit) depends on a package the build cannot fetch.
+public struct ConfigFile: Sendable, Equatable {
+    public var accessEdge: [String]? = nil
+    public var avEdge: [String]? = nil
+    public var webconfEdge: [String]? = nil
+    public var office365: String? = nil
+    public var office365Vintage: String? = nil
+    public var udpTimeout: Double? = nil
+    public var tcpTimeout: Double? = nil
+    public var maxFlows: Int? = nil
+    public var failOn: String? = nil
+
+    public init() {}
+
+    /// Reads and parses a file.
+    /// - Throws: `EdgeflowError` with the file, line and what is wrong.
+    public init(path: String) throws(EdgeflowError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EdgeflowError("cannot read config file \(path); check the path")
+        }
+        try self.init(text: String(decoding: data, as: UTF8.self), name: path)
+    }
+
+    /// Parses configuration text; `name` is used in messages.
+    public init(text: String, name: String) throws(EdgeflowError) {
+        var pending = "", startLine = 0
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = Self.stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
+            if pending.isEmpty { startLine = index + 1 }
+            guard !line.isEmpty || !pending.isEmpty else { continue }
+            pending += (pending.isEmpty ? "" : " ") + line
+            // An array may continue on the following lines until its bracket closes.
+            if pending.filter({ $0 == "[" }).count > pending.filter({ $0 == "]" }).count { continue }
+            try apply(pending, at: "\(name):\(startLine)")
+            pending = ""
+        }
+        if !pending.isEmpty { throw EdgeflowError("\(name):\(startLine): unterminated array (missing ])") }
+    }
+
+    private static func stripComment(_ line: String) -> String {
+        var inString = false
+        for (i, ch) in line.enumerated() {
+            if ch == "\"" { inString.toggle() }
+            if ch == "#" && !inString { return String(line.prefix(i)) }
+        }
+        return line
+    }
+
+    private mutating func apply(_ statement: String, at place: String) throws(EdgeflowError) {
+        guard let eq = statement.firstIndex(of: "=") else { throw EdgeflowError("\(place): expected key = value") }
+        let key = statement[..<eq].trimmingCharacters(in: .whitespaces)
+        let value = statement[statement.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+        func strings() throws(EdgeflowError) -> [String] {
+            if value.hasPrefix("[") {
+                guard value.hasSuffix("]") else { throw EdgeflowError("\(place): \(key): expected an array of strings") }
+                let inner = value.dropFirst().dropLast()
+                var out: [String] = []
+                for item in inner.split(separator: ",") {
+                    let t = item.trimmingCharacters(in: .whitespaces)
+                    if t.isEmpty { continue }
+                    out.append(try Self.string(t, place: place, key: key))
+                }
+                return out
+            }
+            return try Self.string(value, place: place, key: key).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        func string() throws(EdgeflowError) -> String { try Self.string(value, place: place, key: key) }
+        func number() throws(EdgeflowError) -> Double {
+            guard let v = Double(value.replacingOccurrences(of: "_", with: "")) else {
+                throw EdgeflowError("\(place): \(key): expected a number, found \(value)")
+            }
+            return v
+        }
+        switch key {
+        case "access_edge": accessEdge = try strings()
+        case "av_edge": avEdge = try strings()
+        case "webconf_edge": webconfEdge = try strings()
+        case "office365": office365 = try string()
+        case "office365_vintage": office365Vintage = try string()
+        case "udp_timeout": udpTimeout = try number()
+        case "tcp_timeout": tcpTimeout = try number()
+        case "max_flows": maxFlows = Int(try number())
+        case "fail_on": failOn = try string()
+        default:
+            throw EdgeflowError("\(place): unknown key \"\(key)\"; known keys: access_edge, av_edge, webconf_edge, office365, office365_vintage, udp_timeout, tcp_timeout, max_flows, fail_on")
+        }
+    }
+
+    private static func string(_ token: String, place: String, key: String) throws(EdgeflowError) -> String {
+        guard token.count >= 2, token.hasPrefix("\""), token.hasSuffix("\"") else {
+            throw EdgeflowError("\(place): \(key): expected a quoted string, found \(token)")
+        }
+        return String(token.dropFirst().dropLast())
+    }
+}
+
+/// Parses a comma-separated list of addresses or CIDR prefixes.
+/// - Throws: `EdgeflowError` naming the bad item and where it came from.
+public func parsePrefixes(_ items: [String], from origin: String) throws(EdgeflowError) -> [Prefix] {
+    var out: [Prefix] = []
+    for item in items.flatMap({ $0.split(separator: ",") }) {
+        let t = item.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty else { continue }
+        guard let p = Prefix(t) else {
+            throw EdgeflowError("\(origin): \"\(t)\" is not an IPv4/IPv6 address or prefix (e.g. 203.0.113.10 or 203.0.113.0/28)")
+        }
+        out.append(p.bits == 128 ? Prefix(host: p.address) : p)
+    }
+    return out
+}

@@ -1,0 +1,110 @@
+/// A flow's place in the hybrid picture.
+public struct Classification: Sendable {
+    public enum Verdict: String, Sendable { case allowed, violation, unrelated }
+
+    public var origRole: Role
+    public var respRole: Role
+    public var rule: Rule?
+    public var verdict: Verdict
+    /// Why a violation is one, in words.
+    public var reason: String?
+    /// The remote end is outside the ranges in use but was once listed by Microsoft.
+    public var formerListing: Office365Ranges.HistoricPrefix?
+    public var formerAddress: IPAddress?
+}
+
+/// Judges one flow against the hybrid table (Edge ↔ Office 365) or the Edge external
+/// table (Edge ↔ other hosts). Runs once per flow, when it ends.
+public enum FlowClassifier {
+    public static func classify(_ r: FlowRecord, topology: Topology) -> Classification {
+        let o = r.originator, p = r.responder
+        var first: Classification? = nil
+        for oRole in topology.roles(of: o.address) {
+            for pRole in topology.roles(of: p.address) {
+                let c = classify(r, oRole: oRole, pRole: pRole, topology: topology)
+                if c.verdict == .allowed { return c }
+                if first == nil { first = c }
+            }
+        }
+        return first ?? Classification(origRole: .other, respRole: .other, rule: nil, verdict: .unrelated)
+    }
+
+    private static func classify(_ r: FlowRecord, oRole: Role, pRole: Role, topology: Topology) -> Classification {
+        var c = Classification(origRole: oRole, respRole: pRole, rule: nil, verdict: .unrelated)
+        guard oRole.isEdge || pRole.isEdge else { return c }
+        let proto = r.key.proto
+        // The port tables list TCP and UDP only; ICMP errors and echoes are not judged.
+        guard proto == 6 || proto == 17 else {
+            if proto != 1 && proto != 58 {
+                c.verdict = .violation
+                c.reason = "\(FlowSummary.protoName(proto).uppercased()) between \(oRole.title) and \(pRole.title) is in no port table"
+            }
+            return c
+        }
+        let o = r.originator, p = r.responder
+        let hybrid = oRole == .office365 || pRole == .office365
+        if !hybrid {
+            let remote = oRole.isEdge ? p.address : o.address
+            if let former = topology.ranges.formerListing(of: remote) {
+                c.verdict = .violation
+                c.formerListing = former
+                c.formerAddress = remote
+                c.reason = "\(remote.text) is outside the published Office 365 ranges (\(topology.ranges.source)); "
+                    + "Microsoft listed it in \(former.prefix) from \(day(former.firstSeen)) to \(day(former.lastSeen))"
+                return c
+            }
+        }
+        let table = hybrid ? PortTables.hybrid : PortTables.edge
+        // Direction is only certain for TCP with the SYN seen.
+        let reversible = proto == 17 || !r.tcp.synSeen
+        var match = table.first { $0.matches(fromRole: oRole, toRole: pRole, proto: proto, srcPort: o.port, dstPort: p.port) }
+        if match == nil, reversible {
+            match = table.first { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) }
+        }
+        if let rule = match {
+            c.rule = rule
+            if rule.requiresTLS, r.services.contains(.sip), !r.services.contains(.sipTLS), !r.services.contains(.tls) {
+                c.verdict = .violation
+                c.reason = "plaintext SIP on TCP \(p.port) where rule \(rule.id) requires SIP over mutual TLS"
+            } else {
+                c.verdict = .allowed
+            }
+            return c
+        }
+        c.verdict = .violation
+        c.reason = explain(r, oRole: oRole, pRole: pRole, table: table, hybrid: hybrid)
+        return c
+    }
+
+    /// Names the nearest rule and what about the flow differs from it.
+    static func explain(_ r: FlowRecord, oRole: Role, pRole: Role, table: [Rule], hybrid: Bool) -> String {
+        let o = r.originator, p = r.responder
+        let proto = r.key.proto
+        let protoName = proto == 6 ? "TCP" : "UDP"
+        if hybrid, oRole == .accessEdge || pRole == .accessEdge, r.services.contains(.sip), !r.services.contains(.sipTLS) {
+            return "plaintext SIP (\(protoName) \(p.port)) between Access Edge and Office 365; hybrid federation requires SIP over mutual TLS on TCP 5061"
+        }
+        let same = table.filter { Rule.role($0.from, accepts: oRole) && Rule.role($0.to, accepts: pRole) }
+        if let rule = same.first(where: { $0.transport == proto && $0.dstPorts.contains(p.port) }) {
+            return "\(oRole.title) source port \(o.port), rule \(rule.id) requires \(rule.srcPorts)"
+        }
+        if let rule = same.first(where: { $0.transport == proto && $0.srcPorts.contains(o.port) && !$0.srcPorts.isAny }) {
+            return "destination port \(p.port), rule \(rule.id) requires \(rule.dstPorts)"
+        }
+        if let rule = same.first(where: { $0.transport != proto && $0.dstPorts.contains(p.port) }) {
+            return "\(protoName) to port \(p.port), rule \(rule.id) requires \(rule.transportName)"
+        }
+        if let rule = table.first(where: { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) }) {
+            return "wrong direction: the \(oRole.title) opened the connection; rule \(rule.id) allows only \(title(rule.from)) → \(title(rule.to))"
+        }
+        if let rule = same.first(where: { $0.transport == proto }) {
+            return "\(protoName) \(o.port) → \(p.port) matches no rule for \(oRole.title) → \(pRole.title); rule \(rule.id) requires \(rule.srcPorts) → \(rule.dstPorts)"
+        }
+        let which = hybrid ? "hybrid" : "Edge external"
+        return "no \(which) rule allows \(oRole.title) → \(pRole.title) over \(protoName) \(p.port)"
+    }
+
+    static func title(_ role: Role?) -> String { role?.title ?? "any host" }
+
+    static func day(_ d: Int64) -> String { String(TimeFormat.iso8601(d * 86_400 * 1_000_000_000).prefix(10)) }
+}

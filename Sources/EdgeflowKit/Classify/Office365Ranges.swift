@@ -1,0 +1,112 @@
+import Foundation
+
+/// The Office 365 (Skype/Teams service area) address ranges a run checks against, and
+/// every prefix Microsoft ever listed for the service, to tell "Microsoft, but no longer
+/// published" from "not Microsoft".
+public struct Office365Ranges: Sendable {
+    /// The prefixes in use.
+    public private(set) var current: PrefixSet
+    /// Where they came from, for the report: "embedded 2025063000", a file path, or a historic date.
+    public private(set) var source: String
+    /// The endpoints-service version, when known.
+    public private(set) var version: String?
+    /// Every historic prefix with the dates it was seen listed.
+    public let history: [HistoricPrefix]
+    private let everListed: PrefixSet
+
+    /// A prefix Microsoft listed for the Skype/Teams service area, with the first and last
+    /// sampled list (days since 1970-01-01) that held it.
+    public struct HistoricPrefix: Sendable {
+        public var prefix: Prefix
+        public var firstSeen: Int64
+        public var lastSeen: Int64
+        public var inCurrentList: Bool
+    }
+
+    /// The version of the embedded endpoints list.
+    public static let embeddedVersion = "2025063000"
+
+    private init(current: PrefixSet, source: String, version: String?) {
+        self.current = current
+        self.source = source
+        self.version = version
+        history = Office365Ranges.parseHistory()
+        everListed = PrefixSet(history.map(\.prefix) + current.prefixes)
+    }
+
+    /// The list compiled into edgeflow (endpoints web service version 2025063000).
+    public static func embedded() -> Office365Ranges {
+        // The embedded JSON is a constant of this file; it always parses.
+        let prefixes = (try? skypePrefixes(fromEndpointsJSON: Data(embeddedEndpointsJSON.utf8))) ?? []
+        return Office365Ranges(current: PrefixSet(prefixes), source: "embedded \(embeddedVersion)", version: embeddedVersion)
+    }
+
+    /// The prefixes in Microsoft's lists on a date (days since 1970-01-01), from the historic samples.
+    public static func historic(onDay day: Int64) -> Office365Ranges {
+        let history = parseHistory()
+        let active = history.filter { $0.firstSeen <= day && ($0.lastSeen >= day || $0.inCurrentList) }.map(\.prefix)
+        let date = TimeFormat.iso8601(day * 86_400 * 1_000_000_000).prefix(10)
+        return Office365Ranges(current: PrefixSet(active), source: "historic lists as of \(date)", version: nil)
+    }
+
+    /// Loads the JSON the Office 365 endpoints web service returns (all service areas; the
+    /// Skype area is used). A `PATH.version` file beside it, if present, names the version.
+    /// - Throws: `EdgeflowError` naming the file and what is wrong with it.
+    public static func load(path: String) throws(EdgeflowError) -> Office365Ranges {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EdgeflowError("cannot read Office 365 endpoints file \(path); check the path, or run `edgeflow ranges update`")
+        }
+        let prefixes: [Prefix]
+        do {
+            prefixes = try skypePrefixes(fromEndpointsJSON: data)
+        } catch {
+            throw EdgeflowError("\(path): \(error.description)")
+        }
+        guard !prefixes.isEmpty else {
+            throw EdgeflowError("\(path): no Skype service-area addresses found; is this the endpoints web service output?")
+        }
+        let version = (try? String(contentsOfFile: path + ".version", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return Office365Ranges(current: PrefixSet(prefixes), source: path, version: version)
+    }
+
+    /// The IP prefixes of the Skype service area in an endpoints web-service response.
+    static func skypePrefixes(fromEndpointsJSON data: Data) throws(EdgeflowError) -> [Prefix] {
+        guard let sets = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
+            throw EdgeflowError("not a JSON array of endpoint sets")
+        }
+        var out: [Prefix] = []
+        for set in sets where (set["serviceArea"] as? String) == "Skype" {
+            for text in set["ips"] as? [String] ?? [] {
+                guard let p = Prefix(text) else { throw EdgeflowError("bad prefix \"\(text)\" in endpoint set \(set["id"] ?? "?")") }
+                if !out.contains(p) { out.append(p) }
+            }
+        }
+        return out
+    }
+
+    public func contains(_ a: IPAddress) -> Bool { current.contains(a) }
+
+    /// For an address outside the ranges in use that Microsoft once listed: the prefix and when.
+    public func formerListing(of a: IPAddress) -> HistoricPrefix? {
+        guard !current.contains(a), everListed.contains(a) else { return nil }
+        return history.filter { $0.prefix.contains(a) }.max { $0.prefix.bits < $1.prefix.bits }
+    }
+
+    private static func parseHistory() -> [HistoricPrefix] {
+        historicSkypePrefixes.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: " ")
+            guard f.count == 4, let p = Prefix(f[0]), let a = day(f[1]), let b = day(f[2]) else { return nil }
+            return HistoricPrefix(prefix: p, firstSeen: a, lastSeen: b, inCurrentList: f[3] == "1")
+        }
+    }
+
+    /// Days since 1970-01-01 of "YYYYMMDD" or "YYYY-MM-DD".
+    public static func day(_ text: some StringProtocol) -> Int64? {
+        let digits = String(text.filter(\.isNumber))
+        guard digits.count == 8, text.count == 8 || text.count == 10, let v = Int64(digits) else { return nil }
+        let y = v / 10000, m = v / 100 % 100, d = v % 100
+        guard (1...12).contains(m), (1...31).contains(d) else { return nil }
+        return TimeFormat.days(year: y, month: m, day: d)
+    }
+}

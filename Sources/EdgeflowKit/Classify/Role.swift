@@ -1,0 +1,21 @@
+/// What an address is in the hybrid picture.
+public enum Role: String, CaseIterable, Sendable {
+    case accessEdge = "access_edge"
+    case avEdge = "av_edge"
+    case webconfEdge = "webconf_edge"
+    case office365
+    case other
+
+    /// For messages: "Access Edge", "Office 365", ...
+    public var title: String {
+        switch self {
+        case .accessEdge: "Access Edge"
+        case .avEdge: "A/V Edge"
+        case .webconfEdge: "Web Conferencing Edge"
+        case .office365: "Office 365"
+        case .other: "other host"
+        }
+    }
+
+    public var isEdge: Bool { self == .accessEdge || self == .avEdge || self == .webconfEdge }
+}

@@ -1,0 +1,84 @@
+/// Everything reported after the last flow: the capture summary and the compliance view.
+public struct FinalReport: Sendable {
+    public var capture: CaptureSummary
+    public var topology: Topology
+    public var inferred: [(role: Role, address: IPAddress, evidence: String)]
+    public var rules: [RuleStatus]
+    public var findings: [Finding]
+    public var violations: Int
+
+    /// Required hybrid rules never seen, where the Edge role they need is known.
+    public var rulesNotSeen: [RuleStatus] { rules.filter { $0.status == .notSeen && roleKnown($0.rule) } }
+    public var rulesUnanswered: [RuleStatus] { rules.filter { $0.status == .unanswered } }
+
+    private func roleKnown(_ rule: Rule) -> Bool {
+        let edge = rule.from?.isEdge == true ? rule.from : rule.to
+        return edge.map { !topology.prefixes(of: $0).isEmpty } ?? false
+    }
+
+    /// The one line a person reads first.
+    public var verdictLine: String {
+        var parts: [String] = []
+        parts.append(violations == 0 ? "no violations" : "\(violations) violation\(violations == 1 ? "" : "s")")
+        let notSeen = rulesNotSeen.count, unanswered = rulesUnanswered.count
+        if unanswered > 0 { parts.append("\(unanswered) required rule\(unanswered == 1 ? "" : "s") never answered") }
+        if notSeen > 0 { parts.append("\(notSeen) required rule\(notSeen == 1 ? "" : "s") never seen") }
+        let errors = findings.filter { $0.severity == .error }.count
+        if errors > 0 { parts.append("\(errors) error finding\(errors == 1 ? "" : "s")") }
+        return parts.joined(separator: ", ")
+    }
+
+    func writeTopology(to w: inout JSONWriter) {
+        for role in [Role.accessEdge, .avEdge, .webconfEdge] {
+            w.beginArray(role.rawValue)
+            for p in topology.prefixes(of: role) { w.value(nil, p.description) }
+            w.endArray()
+        }
+        w.value("office365_source", topology.ranges.source)
+        w.value("office365_version", topology.ranges.version)
+        w.value("inferred", !inferred.isEmpty)
+        w.beginArray("notes")
+        for f in inferred { w.value(nil, "\(f.role.rawValue) \(f.address.text): \(f.evidence)") }
+        w.endArray()
+    }
+
+    func writeRules(to w: inout JSONWriter) {
+        for s in rules {
+            w.beginObject()
+            Self.writeFields(of: s, to: &w)
+            w.endObject()
+        }
+    }
+
+    static func writeFields(of s: RuleStatus, to w: inout JSONWriter) {
+            w.value("id", s.rule.id)
+            w.value("protocol", s.rule.protocolName)
+            w.value("transport", s.rule.transportName.lowercased())
+            w.value("from", s.rule.from?.rawValue ?? "any")
+            w.value("to", s.rule.to?.rawValue ?? "any")
+            w.value("src_ports", s.rule.srcPorts.description)
+            w.value("dst_ports", s.rule.dstPorts.description)
+            w.value("flows", s.flows)
+            w.value("packets", s.packets)
+            w.value("bytes", s.bytes)
+            w.value("status", s.status.rawValue)
+    }
+
+    func writeFindings(to w: inout JSONWriter) {
+        for f in findings {
+            w.beginObject()
+            Self.writeFields(of: f, to: &w)
+            w.endObject()
+        }
+    }
+
+    static func writeFields(of f: Finding, to w: inout JSONWriter) {
+            w.value("severity", f.severity.rawValue)
+            w.value("code", f.code)
+            w.value("message", f.message)
+            w.beginArray("flows")
+            for uid in f.flows { w.value(nil, uid) }
+            w.endArray()
+            w.value("flow_count", f.flowCount)
+    }
+}

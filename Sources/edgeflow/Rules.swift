@@ -1,0 +1,52 @@
+import ArgumentParser
+import EdgeflowKit
+
+struct Rules: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the port tables edgeflow checks and the Office 365 ranges in use."
+    )
+
+    @OptionGroup(title: "Topology")
+    var topology: TopologyOptions
+
+    func run() throws {
+        var options = AnalyzeOptions(paths: [])
+        do {
+            try topology.apply(to: &options, config: try topology.loadConfig())
+            print(try RulesListing(options: options).text)
+        } catch let error as EdgeflowError {
+            printError("edgeflow: error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct Ranges: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage the Office 365 ranges.",
+        subcommands: [Update.self]
+    )
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download the current Skype/Teams ranges from Microsoft's endpoints web service into the config directory."
+        )
+
+        @Option(help: "Base URL of the endpoints web service.")
+        var url = RangesUpdate.defaultBaseURL
+
+        @Option(help: ArgumentHelp("Directory to write into (default: $XDG_CONFIG_HOME/edgeflow or ~/.config/edgeflow).", valueName: "DIR"))
+        var dir: String?
+
+        func run() throws {
+            do {
+                let directory = dir ?? RangesUpdate.defaultDirectory
+                let result = try RangesUpdate.run(baseURL: url, directory: directory)
+                print("edgeflow: Office 365 endpoints version \(result.version), \(result.prefixes) Skype prefixes, written to \(RangesUpdate.endpointsPath(in: directory))")
+            } catch {
+                printError("edgeflow: error: \(error)")
+                throw ExitCode(2)
+            }
+        }
+    }
+}
