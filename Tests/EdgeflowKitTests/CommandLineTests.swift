@@ -36,14 +36,17 @@ struct CommandLineTests {
         #expect(fa == fb)
     }
 
-    @Test("ndjson: one flow per line, then the summary; csv: header and one row per flow")
+    @Test("ndjson: flows, then rules, findings and the summary, one object per line; csv: header and one row per flow")
     func streamingForms() throws {
         let nd = try Self.run(["analyze", Self.sample, "--format", "ndjson"])
         let lines = nd.stdout.split(separator: "\n")
         let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        #expect(objects.last?["type"] as? String == "summary")
-        #expect(objects.dropLast().allSatisfy { $0["type"] as? String == "flow" })
-        #expect(objects.count == 7)
+        let types = objects.map { $0["type"] as! String }
+        #expect(types.last == "summary")
+        #expect(types.prefix(6) == Array(repeating: "flow", count: 6)[...])
+        #expect(types.dropFirst(6).prefix(6) == Array(repeating: "rule", count: 6)[...])
+        #expect(types.dropFirst(12).dropLast().allSatisfy { $0 == "finding" })
+        #expect((objects.last?["topology"] as? [String: Any])?["office365_source"] as? String == "historic lists as of 2016-12-30")
         let csv = try Self.run(["analyze", Self.sample, "--format", "csv"])
         let rows = csv.stdout.split(separator: "\n")
         #expect(rows.first?.hasPrefix("uid,proto,orig_h,orig_p,resp_h,resp_p") == true)

@@ -30,7 +30,7 @@ public struct Compliance: Sendable {
                 note(.warning, "microsoft_outside_ranges",
                      "traffic with \(address.text), a Microsoft address no longer in the published Office 365 ranges "
                      + "(listed in \(former.prefix) until \(FlowClassifier.day(former.lastSeen))): update the firewall rules and the Edge's routes", uid: uid)
-            } else if r.services.contains(.sip), !r.services.contains(.sipTLS), reason.contains("plaintext SIP") {
+            } else if r.services.contains(.sip), reason.contains("plaintext SIP") {
                 note(.error, "plaintext_sip", reason, uid: uid)
             } else {
                 note(.error, "port_violation", "\(c.origRole.title) \(o.address.text):\(o.port) → \(c.respRole.title) \(p.address.text):\(p.port): \(reason)", uid: uid)

@@ -63,7 +63,7 @@ public enum FlowClassifier {
         }
         if let rule = match {
             c.rule = rule
-            if rule.requiresTLS, r.services.contains(.sip), !r.services.contains(.sipTLS), !r.services.contains(.tls) {
+            if rule.requiresTLS, r.services.contains(.sip) {
                 c.verdict = .violation
                 c.reason = "plaintext SIP on TCP \(p.port) where rule \(rule.id) requires SIP over mutual TLS"
             } else {
@@ -81,8 +81,11 @@ public enum FlowClassifier {
         let o = r.originator, p = r.responder
         let proto = r.key.proto
         let protoName = proto == 6 ? "TCP" : "UDP"
-        if hybrid, oRole == .accessEdge || pRole == .accessEdge, r.services.contains(.sip), !r.services.contains(.sipTLS) {
+        if hybrid, oRole == .accessEdge || pRole == .accessEdge, r.services.contains(.sip) {
             return "plaintext SIP (\(protoName) \(p.port)) between Access Edge and Office 365; hybrid federation requires SIP over mutual TLS on TCP 5061"
+        }
+        if let rule = table.first(where: { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) }) {
+            return "wrong direction: the \(oRole.title) opened the connection; rule \(rule.id) allows only \(title(rule.from)) → \(title(rule.to))"
         }
         let same = table.filter { Rule.role($0.from, accepts: oRole) && Rule.role($0.to, accepts: pRole) }
         if let rule = same.first(where: { $0.transport == proto && $0.dstPorts.contains(p.port) }) {
@@ -94,11 +97,10 @@ public enum FlowClassifier {
         if let rule = same.first(where: { $0.transport != proto && $0.dstPorts.contains(p.port) }) {
             return "\(protoName) to port \(p.port), rule \(rule.id) requires \(rule.transportName)"
         }
-        if let rule = table.first(where: { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) }) {
-            return "wrong direction: the \(oRole.title) opened the connection; rule \(rule.id) allows only \(title(rule.from)) → \(title(rule.to))"
-        }
-        if let rule = same.first(where: { $0.transport == proto }) {
-            return "\(protoName) \(o.port) → \(p.port) matches no rule for \(oRole.title) → \(pRole.title); rule \(rule.id) requires \(rule.srcPorts) → \(rule.dstPorts)"
+        let candidates = same.filter { $0.transport == proto }
+        if !candidates.isEmpty {
+            let ports = candidates.map { ($0.srcPorts.isAny ? "" : "\($0.srcPorts) → ") + "\($0.dstPorts) (\($0.id))" }
+            return "\(protoName) \(o.port) → \(p.port) matches no rule for \(oRole.title) → \(title(pRole == .other ? nil : pRole)); allowed: " + ports.joined(separator: "; ")
         }
         let which = hybrid ? "hybrid" : "Edge external"
         return "no \(which) rule allows \(oRole.title) → \(pRole.title) over \(protoName) \(p.port)"

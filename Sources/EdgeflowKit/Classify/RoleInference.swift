@@ -1,6 +1,7 @@
 /// Infers Edge roles from traffic when they were not configured: an address speaking TLS
 /// on 5061 with Office 365 in the hybrid rules' shape is an Access Edge; one speaking
 /// STUN/TURN with Office 365 on UDP 3478 ↔ 3478 or TCP 443 ↔ 50000-59999 is an A/V Edge.
+/// An address keeps the first role it is inferred for.
 public struct RoleInference: Sendable {
     /// Roles given by the user: never inferred.
     public let configured: Set<Role>
@@ -35,7 +36,9 @@ public struct RoleInference: Sendable {
             }
         }
         guard let role, !configured.contains(role) else { return false }
-        guard !found.contains(where: { $0.role == role && $0.address == edge }) else { return false }
+        // First evidence wins: an address already holding a role is not given another.
+        guard !found.contains(where: { $0.address == edge }) else { return false }
+        guard topology.roles(of: edge).allSatisfy({ !$0.isEdge }) else { return false }
         found.append((role, edge, evidence))
         topology.add(Prefix(host: edge), as: role)
         return true
