@@ -2,25 +2,33 @@ import Foundation
 import Testing
 
 /// Runs the built `edgeflow` binary as a user would.
-@Suite("Command line")
+@Suite("Command line", .serialized)
 struct CommandLineTests {
     static let binary = repositoryRoot + "/.build/debug/edgeflow"
     static let sample = repositoryRoot + "/Captures/public/arkime-stun.pcap"
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
+    /// Runs the binary with its output in temporary files (pipes could be held open by
+    /// children that other tests start at the same moment).
     static func run(_ args: [String], stdin: String? = nil) throws -> Result {
+        let base = NSTemporaryDirectory() + "edgeflow-run-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        if let stdin { p.standardInput = FileHandle(forReadingAtPath: stdin) }
+        p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        p.standardError = FileHandle(forWritingAtPath: base + ".err")
+        p.standardInput = stdin.flatMap { FileHandle(forReadingAtPath: $0) } ?? FileHandle.nullDevice
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        let o = FileManager.default.contents(atPath: base + ".out") ?? Data()
+        let e = FileManager.default.contents(atPath: base + ".err") ?? Data()
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 
@@ -78,5 +86,60 @@ struct CommandLineTests {
         let r = try Self.run(["analyze", repositoryRoot + "/Captures/public/suricata-verify-tls_DER-incomplete-header.pcap", "--format", "json"])
         #expect(r.status == 0)
         #expect(r.stderr.contains("warning") && r.stderr.contains("packet 7") && r.stderr.contains("byte offset"))
+    }
+}
+
+@Suite("Command line: topology, rules and ranges", .serialized)
+struct TopologyCommandLineTests {
+    static let sample = repositoryRoot + "/Captures/edge-sample.pcap"
+
+    @Test("--fail-on gives exit status 1 when violations are found, 0 otherwise")
+    func failOn() throws {
+        let bad = try CommandLineTests.run(["analyze", Self.sample, "--format", "json", "--fail-on", "violation"])
+        #expect(bad.status == 1)
+        let clean = try CommandLineTests.run(["analyze", repositoryRoot + "/Captures/public/zeek-naptr.pcap", "--format", "json",
+                                              "--fail-on", "violation", "--access-edge", "192.0.2.250"])
+        #expect(clean.status == 0)
+    }
+
+    @Test("a config file sets the topology; a flag overrides it; errors name the line")
+    func configFile() throws {
+        let config = NSTemporaryDirectory() + "edgeflow-\(UUID().uuidString).toml"
+        try Data("access_edge = \"203.0.113.10\"\nav_edge = [\"203.0.113.21\"]\n".utf8).write(to: URL(fileURLWithPath: config))
+        let r = try CommandLineTests.run(["analyze", Self.sample, "--format", "json", "--config", config, "--av-edge", "203.0.113.20"])
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let topology = report["topology"] as! [String: Any]
+        #expect(topology["access_edge"] as? [String] == ["203.0.113.10"])
+        #expect(topology["av_edge"] as? [String] == ["203.0.113.20"])
+        try Data("access_edge = 203.0.113.10\n".utf8).write(to: URL(fileURLWithPath: config))
+        let bad = try CommandLineTests.run(["analyze", Self.sample, "--config", config])
+        #expect(bad.status == 2 && bad.stderr.contains("\(config):1: access_edge: expected a quoted string"))
+    }
+
+    @Test("edgeflow rules prints both tables and the ranges with their version")
+    func rules() throws {
+        let r = try CommandLineTests.run(["rules"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("stun-udp-out") && r.stdout.contains("edge-av-stun-tcp-in"))
+        #expect(r.stdout.contains("Office 365 ranges: embedded 2025063000") && r.stdout.contains("52.122.0.0/15"))
+    }
+
+    @Test("edgeflow ranges update fetches version and endpoints from the web service (a local server here)")
+    func rangesUpdate() throws {
+        let server = try TinyHTTPServer(routes: [
+            "/version/Worldwide": Data(#"{"instance":"Worldwide","latest":"2026110100"}"#.utf8),
+            "/endpoints/Worldwide": Data(#"[{"id":11,"serviceArea":"Skype","ips":["52.112.0.0/14","52.122.0.0/15","2603:1063::/38"],"udpPorts":"3478,3479,3480,3481"}]"#.utf8),
+        ])
+        defer { server.stop() }
+        let root = NSTemporaryDirectory() + "edgeflow-ranges-\(UUID().uuidString)"
+        let port = server.port
+        let dir = root + "/config"
+        let r = try CommandLineTests.run(["ranges", "update", "--url", "http://127.0.0.1:\(port)", "--dir", dir])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("version 2026110100, 3 Skype prefixes"))
+        let listing = try CommandLineTests.run(["rules", "--office365", dir + "/o365-endpoints.json"])
+        #expect(listing.stdout.contains("(version 2026110100)"))
+        let down = try CommandLineTests.run(["ranges", "update", "--url", "http://127.0.0.1:1", "--dir", dir])
+        #expect(down.status == 2 && down.stderr.contains("127.0.0.1:1"))
     }
 }
