@@ -140,7 +140,7 @@ struct ClassificationTests {
         let severities = findings.map { $0["severity"] as! String }
         #expect(severities == severities.sorted { ["error": 0, "warning": 1, "info": 2][$0]! < ["error": 0, "warning": 1, "info": 2][$1]! })
         let rejected = try #require(findings.first { $0["code"] as? String == "tcp_rejected" })
-        #expect(rejected["message"] as? String == "Office 365 52.112.1.9:5061 refused TCP connections from the Access Edge with a reset (rule sip-mtls-out)")
+        #expect(rejected["message"] as? String == "Office 365 refused TCP connections from the Access Edge with a reset (rule sip-mtls-out): 52.112.1.9:5061")
         let topology = r["topology"] as! [String: Any]
         #expect(topology["access_edge"] as? [String] == [Self.ae] && topology["inferred"] as? Bool == false)
         #expect(topology["office365_source"] as? String == "embedded 2025063000")
@@ -160,7 +160,8 @@ struct ClassificationTests {
         #expect(codes.contains("udp_blocked_tcp_fallback"))
         #expect(codes.filter { $0 == "rule_not_seen" }.count == 4)
         let oneWay = try #require(findings.first { $0["code"] as? String == "one_way_udp" })
-        #expect(oneWay["flow_count"] as? Int == 1)
+        #expect(oneWay["flow_count"] as? Int == 2)
+        #expect(oneWay["message"] as? String == "UDP from the A/V Edge to Office 365 got no reply (one-way: blocked, or media not flowing back): 203.0.113.20:3478 → 52.114.0.3:3478, 203.0.113.20:3478 → 52.114.0.4:3478")
     }
 
     @Test("roles are inferred from the traffic when not given, and flags win")

@@ -31,26 +31,33 @@ public struct Compliance: Sendable {
                      "traffic with \(address.text), a Microsoft address no longer in the published Office 365 ranges "
                      + "(listed in \(former.prefix) until \(FlowClassifier.day(former.lastSeen))): update the firewall rules and the Edge's routes", uid: uid)
             } else if r.services.contains(.sip), reason.contains("plaintext SIP") {
-                note(.error, "plaintext_sip", reason, uid: uid)
+                note(.error, "plaintext_sip", reason + ":", subject: "\(o.address.text):\(o.port) → \(p.address.text):\(p.port)", uid: uid)
             } else {
-                note(.error, "port_violation", "\(c.origRole.title) \(o.address.text):\(o.port) → \(c.respRole.title) \(p.address.text):\(p.port): \(reason)", uid: uid)
+                note(.error, "port_violation", "\(c.origRole.title) → \(c.respRole.title): \(reason):",
+                     subject: "\(o.address.text):\(o.port) → \(p.address.text):\(p.port)", uid: uid)
             }
         }
         guard hybrid || c.rule != nil else { return }
         let ruleText = c.rule.map { "rule \($0.id)" } ?? "no rule"
         let severity: Finding.Severity = hybrid ? .error : .warning
+        let peer = "\(p.address.text):\(p.port)"
         if r.key.proto == 6 && !r.answered && r.tcp.synSeen {
             if r.tcp.resp == .reset {
-                note(severity, "tcp_rejected", "\(c.respRole.title) \(p.address.text):\(p.port) refused TCP connections from the \(c.origRole.title) with a reset (\(ruleText))", uid: uid)
+                note(severity, "tcp_rejected", "\(c.respRole.title) refused TCP connections from the \(c.origRole.title) with a reset (\(ruleText)):",
+                     subject: peer, uid: uid)
             } else {
-                note(severity, "tcp_unanswered", "TCP connections from the \(c.origRole.title) to \(c.respRole.title) \(p.address.text):\(p.port) were never answered (\(ruleText))", uid: uid)
+                note(severity, "tcp_unanswered", "TCP connections from the \(c.origRole.title) to \(c.respRole.title) were never answered (\(ruleText)):",
+                     subject: peer, uid: uid)
             }
         } else if r.key.proto == 17 && hybrid && !r.answered {
-            note(.warning, "one_way_udp", "UDP from the \(c.origRole.title) \(o.address.text):\(o.port) to \(c.respRole.title) \(p.address.text):\(p.port) got no reply (one-way: blocked, or media not flowing back)", uid: uid)
+            note(.warning, "one_way_udp", "UDP from the \(c.origRole.title) to \(c.respRole.title) got no reply (one-way: blocked, or media not flowing back):",
+                 subject: "\(o.address.text):\(o.port) → \(peer)", uid: uid)
         }
     }
 
-    private mutating func note(_ severity: Finding.Severity, _ code: String, _ message: String, uid: String) {
+    /// Adds a flow to the finding with this code and message; `subject` (an endpoint) is
+    /// listed in the message, up to a few distinct ones.
+    private mutating func note(_ severity: Finding.Severity, _ code: String, _ message: String, subject: String? = nil, uid: String) {
         let key = code + "|" + message
         if grouped[key] == nil {
             grouped[key] = Finding(severity: severity, code: code, message: message)
@@ -58,6 +65,7 @@ public struct Compliance: Sendable {
         }
         grouped[key]!.flowCount += 1
         if grouped[key]!.flows.count < Finding.maximumFlows { grouped[key]!.flows.append(uid) }
+        if let subject { grouped[key]!.addSubject(subject) }
     }
 
     /// All findings, most severe first: the per-flow ones and those only the whole input shows.

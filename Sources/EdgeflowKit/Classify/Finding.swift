@@ -16,6 +16,26 @@ public struct Finding: Sendable {
 
     /// Most uids listed per finding.
     public static let maximumFlows = 100
+    /// Most distinct endpoints named in a message.
+    static let maximumSubjects = 5
+
+    private var subjects: [String] = []
+    private var moreSubjects = 0
+    private var base = ""
+
+    init(severity: Severity, code: String, message: String) {
+        self.severity = severity
+        self.code = code
+        self.message = message
+    }
+
+    /// Names one more endpoint in the message ("... : a, b, c and 4 more").
+    mutating func addSubject(_ s: String) {
+        if base.isEmpty { base = message }
+        if subjects.contains(s) { return }
+        if subjects.count < Self.maximumSubjects { subjects.append(s) } else { moreSubjects += 1 }
+        message = base + " " + subjects.joined(separator: ", ") + (moreSubjects > 0 ? " and \(moreSubjects) more" : "")
+    }
 }
 
 /// Status of one rule of the hybrid table over the whole input.
