@@ -138,7 +138,7 @@ final class TableReportWriter: ReportWriter {
     private func paint(_ s: String, code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 
     static func row(_ proto: String, _ o: String, _ r: String, _ pkts: String, _ bytes: String, _ state: String, _ service: String) -> String {
-        pad(proto, 5) + pad(o, 22) + pad(r, 22) + lpad(pkts, 5) + " " + lpad(bytes, 5) + " " + pad(state, 6) + service
+        pad(proto, 6) + pad(o, 22) + pad(r, 22) + lpad(pkts, 5) + " " + lpad(bytes, 5) + " " + pad(state, 6) + service
     }
 
     /// "addr:port", shortened from the left to 21 characters for long IPv6 addresses.
