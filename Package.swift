@@ -9,6 +9,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
     ],
     targets: [
         // libpcap, for `--reader libpcap`, standard input and live capture.
@@ -18,7 +21,16 @@ let package = Package(
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
         // The engine: capture → decode → flow → classify → report, one folder per stage.
-        .target(name: "EdgeflowKit", dependencies: ["CPcap"]),
+        .target(
+            name: "EdgeflowKit",
+            dependencies: [
+                "CPcap",
+                // Cold paths only: MESSAGE-INTEGRITY checks and certificate summaries.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
         // Thin command line: parses arguments, then calls EdgeflowKit.
         .executableTarget(
             name: "edgeflow",
@@ -27,7 +39,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "EdgeflowKitTests", dependencies: ["EdgeflowKit"]),
+        .testTarget(
+            name: "EdgeflowKitTests",
+            dependencies: ["EdgeflowKit"],
+            exclude: ["STUN/Fixtures", "TLS/Fixtures"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,51 @@
+/// A decoded RTP fixed header (RFC 3550 §5.1, §5.3.1). SRTP leaves it in clear (RFC 3711 §3.1).
+public struct RTPHeader: Sendable, BitwiseCopyable, Equatable {
+    public var hasPadding: Bool
+    public var hasExtension: Bool
+    public var csrcCount: UInt8
+    public var marker: Bool
+    public var payloadType: UInt8
+    public var sequence: UInt16
+    public var timestamp: UInt32
+    public var ssrc: UInt32
+    /// Header extension profile and length in 32-bit words, when `hasExtension` (RFC 3550 §5.3.1).
+    public var extensionProfile: UInt16
+    public var extensionWords: UInt16
+    /// Where the payload starts and how long it is (padding excluded).
+    public var payload: ByteRange
+    /// Padding bytes at the end (the last byte's value when `hasPadding`).
+    public var paddingLength: UInt8
+
+    /// Decodes the RTP header at the start of `p` (one RTP packet). Returns nil when the version
+    /// is not 2 or a length (CSRCs, extension, padding) does not fit.
+    public static func parse(_ p: UnsafeRawBufferPointer) -> RTPHeader? {
+        let n = p.count
+        guard n >= 12 else { return nil }
+        let b0 = p.u8(0), b1 = p.u8(1)
+        guard b0 >> 6 == 2 else { return nil }
+        let cc = b0 & 0x0F
+        var off = 12 &+ 4 &* Int(cc)
+        guard off <= n else { return nil }
+        var profile: UInt16 = 0, words: UInt16 = 0
+        let hasExtension = b0 & 0x10 != 0
+        if hasExtension {
+            guard n &- off >= 4 else { return nil }
+            profile = p.be16(off)
+            words = p.be16(off &+ 2)
+            off &+= 4
+            guard Int(words) &* 4 <= n &- off else { return nil }
+            off &+= Int(words) &* 4
+        }
+        var pad: UInt8 = 0
+        let hasPadding = b0 & 0x20 != 0
+        if hasPadding {
+            guard n > off else { return nil }
+            pad = p.u8(n &- 1)
+            guard pad >= 1, Int(pad) <= n &- off else { return nil }
+        }
+        return RTPHeader(hasPadding: hasPadding, hasExtension: hasExtension, csrcCount: cc, marker: b1 & 0x80 != 0,
+                         payloadType: b1 & 0x7F, sequence: p.be16(2), timestamp: p.be32(4), ssrc: p.be32(8),
+                         extensionProfile: profile, extensionWords: words,
+                         payload: ByteRange(offset: off, length: n &- off &- Int(pad)), paddingLength: pad)
+    }
+}

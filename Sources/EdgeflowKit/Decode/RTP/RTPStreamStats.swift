@@ -1,0 +1,136 @@
+/// Loss and jitter of one RTP stream (one SSRC in one direction), fed packet by packet.
+///
+/// Sequence numbers follow RFC 3550 A.1 without probation: the extended highest sequence
+/// number counts 16-bit wraps; a forward step under MAX_DROPOUT (3000) advances it; a packet
+/// within MAX_MISORDER (100) behind, or a duplicate, does not; a jump outside both is taken as
+/// a restart only when the next packet follows it (as A.1's `bad_seq`). Loss is RFC 3550 A.3:
+/// `expected = highest extended seq - base + 1` (summed over restarts), `lost = expected - received`.
+///
+/// Jitter is RFC 3550 §6.4.1 / A.8, `J += (|D| - J) / 16`, with `D` taken the way Wireshark's
+/// RTP stream analysis (tap-rtp-analysis.c, 4.0) takes it, so figures match `tshark -z rtp,streams`:
+/// - the nominal time of a packet is `(timestamp - first timestamp) mod 2^32` over its clock rate;
+///   packets whose timestamp is before the first packet's (serial arithmetic) are out of order
+///   and change nothing;
+/// - `D = (R_i - R_prev) - (nominal_i - nominal_prev)`, where `R_prev` is the arrival of the last
+///   in-order packet and `nominal_prev` that of the last in-order packet with a known clock;
+///   packets without a clock rate (dynamic types such as telephone-event) move `R_prev` only;
+/// - the maximum is taken after packets other than the first, without the marker bit, that are
+///   not comfort noise (PT 13/19) nor right after it, and have a clock rate.
+public struct RTPStreamStats: Sendable, BitwiseCopyable {
+    /// RFC 3550 A.1 constants.
+    public static let maxDropout: UInt16 = 3000
+    public static let maxMisorder: UInt16 = 100
+
+    /// Packets recorded.
+    public private(set) var packets: Int64 = 0
+    /// Packets counted for loss: all but a lone jump that no sequential packet confirmed (A.1 `bad_seq`).
+    public private(set) var received: Int64 = 0
+    /// Packets that did not advance the highest sequence number (late, duplicated or reordered).
+    public private(set) var outOfOrder: Int64 = 0
+    /// Restarts taken (sequence jumps followed by a sequential packet).
+    public private(set) var restarts: Int64 = 0
+
+    var baseSeq: Int64 = 0
+    var maxSeq: UInt16 = 0
+    var cycles: Int64 = 0
+    var badSeq: UInt32 = 0x1_0001
+    var priorExpected: Int64 = 0
+
+    var firstTimestamp: UInt32 = 0
+    var previousArrival: Int64 = 0
+    var previousNominal: Double = 0
+    var previousPayloadType: UInt8 = 0
+    var lastClockRate: UInt32 = 0
+    /// Current jitter in seconds.
+    public private(set) var jitterSeconds: Double = 0
+    /// Largest jitter seen, in seconds (see the rules above).
+    public private(set) var maxJitterSeconds: Double = 0
+
+    public init() {}
+
+    /// Extended highest sequence number received (RFC 3550 A.1), in the current run.
+    public var extendedHighestSequence: Int64 { cycles &+ Int64(maxSeq) }
+
+    /// Packets expected (RFC 3550 A.3).
+    public var expected: Int64 {
+        packets == 0 ? 0 : priorExpected &+ extendedHighestSequence &- baseSeq &+ 1
+    }
+
+    /// Packets lost: expected - received. Negative when duplicates outnumber losses.
+    public var lost: Int64 { expected &- received }
+
+    /// Lost, clamped at 0 for reporting.
+    public var lostForReport: Int64 { max(0, lost) }
+
+    /// Current jitter in RTP timestamp units of the last packet's clock (RFC 3550 A.8).
+    public var jitter: Double { jitterSeconds * Double(lastClockRate) }
+
+    /// Current and maximum jitter in milliseconds.
+    public var jitterMilliseconds: Double { jitterSeconds * 1000 }
+    public var maxJitterMilliseconds: Double { maxJitterSeconds * 1000 }
+
+    /// Records one packet.
+    /// - Parameters:
+    ///   - arrivalNanoseconds: capture time in nanoseconds (any epoch, the same for the stream).
+    ///   - clockRate: the payload type's RTP clock in Hz (`RTPClock.rate`, or SDP for dynamic
+    ///     types); nil or 0 when unknown, which leaves jitter untouched for this packet.
+    public mutating func record(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64,
+                                payloadType: UInt8, marker: Bool, clockRate: UInt32?) {
+        let clock = clockRate ?? 0
+        if packets == 0 {
+            baseSeq = Int64(seq)
+            maxSeq = seq
+            firstTimestamp = timestamp
+            previousArrival = arrivalNanoseconds
+            previousNominal = 0
+            previousPayloadType = payloadType
+            if clock != 0 { lastClockRate = clock }
+            packets = 1
+            received = 1
+            return
+        }
+        packets &+= 1
+
+        // Sequence (RFC 3550 A.1, no probation).
+        let udelta = seq &- maxSeq
+        if udelta < Self.maxDropout {
+            if seq < maxSeq { cycles &+= 0x1_0000 }
+            maxSeq = seq
+            received &+= 1
+        } else if udelta <= UInt16.max &- Self.maxMisorder {
+            if UInt32(seq) == badSeq {
+                priorExpected &+= extendedHighestSequence &- baseSeq &+ 1
+                restarts &+= 1
+                baseSeq = Int64(seq) &- 1
+                cycles = 0
+                maxSeq = seq
+                badSeq = 0x1_0001
+                received &+= 2   // this packet and the jump it confirms
+            } else {
+                badSeq = UInt32(seq &+ 1)
+                outOfOrder &+= 1
+            }
+        } else {
+            outOfOrder &+= 1
+            received &+= 1
+        }
+
+        // Jitter (RFC 3550 A.8, Wireshark's packet choice).
+        let offset = timestamp &- firstTimestamp
+        let inOrder = offset < 0x8000_0000
+        let followsCN = RTPClock.isComfortNoise(payloadType: previousPayloadType)
+        previousPayloadType = payloadType
+        guard inOrder else { return }
+        if clock != 0 {
+            lastClockRate = clock
+            let nominal = Double(offset) / Double(clock)
+            let d = Double(arrivalNanoseconds &- previousArrival) / 1e9 - (nominal - previousNominal)
+            jitterSeconds += (abs(d) - jitterSeconds) / 16
+            previousNominal = nominal
+            if !marker, !RTPClock.isComfortNoise(payloadType: payloadType), !followsCN, jitterSeconds > maxJitterSeconds {
+                maxJitterSeconds = jitterSeconds
+            }
+        }
+        previousArrival = arrivalNanoseconds
+    }
+}

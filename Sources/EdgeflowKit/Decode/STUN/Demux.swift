@@ -1,0 +1,57 @@
+/// What one UDP payload on a media/TURN 5-tuple holds, by its first byte (RFC 7983 §7,
+/// repeated in RFC 8656 §12 Table 3; RFC 5761 §4 for RTP vs RTCP; MS-TURN §2.2.3 for 0xFF10).
+public enum UDPPayloadKind: UInt8, Sendable, BitwiseCopyable, CaseIterable {
+    case stun, dtls, channelData, rtp, rtcp, zrtp, msMultiplexedTURN, unknown
+
+    /// Display name for reports (cold path).
+    public var name: String {
+        switch self {
+        case .stun: "stun"
+        case .dtls: "dtls"
+        case .channelData: "channel-data"
+        case .rtp: "rtp"
+        case .rtcp: "rtcp"
+        case .zrtp: "zrtp"
+        case .msMultiplexedTURN: "ms-multiplexed-turn"
+        case .unknown: "unknown"
+        }
+    }
+}
+
+/// RFC 7983 first-byte demultiplexer for one UDP payload, with cheap confirmations (a few
+/// byte compares, no attribute walk).
+public enum UDPDemux {
+    /// Classifies one UDP payload.
+    /// - 0-3: STUN when 20 + Length fills the datagram (cookie not required: RFC 3489 and
+    ///   MS-TURN Data Indications have none).
+    /// - 16-19: ZRTP (at least 12 bytes). 20-63: DTLS when the version is 0xFEFF/0xFEFD/0xFEFC.
+    /// - 64-79: ChannelData when 4 + Length fits the datagram (padded or not).
+    /// - 128-191: RTCP when the second byte is 192-223 (RFC 5761 §4), else RTP (12+ bytes).
+    /// - 0xFF 0x10: MS-TURN multiplexed TURN (MS-TURN §2.2.3). Anything else is `unknown`.
+    public static func classify(_ p: UnsafeRawBufferPointer) -> UDPPayloadKind {
+        let n = p.count
+        guard n >= 4 else { return .unknown }
+        let b0 = p.u8(0)
+        switch b0 {
+        case 0...3:
+            return n >= 20 && Int(p.be16(2)) &+ 20 == n ? .stun : .unknown
+        case 16...19:
+            return n >= 12 ? .zrtp : .unknown
+        case 20...63:
+            guard n >= 13, p.u8(1) == 0xFE else { return .unknown }
+            let minor = p.u8(2)
+            return minor == 0xFF || minor == 0xFD || minor == 0xFC ? .dtls : .unknown
+        case 64...79:
+            let exact = 4 &+ Int(p.be16(2))
+            return exact <= n && n <= ((exact &+ 3) & ~3) ? .channelData : .unknown
+        case 128...191:
+            let b1 = p.u8(1)
+            if b1 >= 192 && b1 <= 223 { return n >= 8 ? .rtcp : .unknown }
+            return n >= 12 ? .rtp : .unknown
+        case 0xFF:
+            return p.u8(1) == 0x10 && n >= 12 ? .msMultiplexedTURN : .unknown
+        default:
+            return .unknown
+        }
+    }
+}

@@ -1,0 +1,380 @@
+/// Type and length of one attribute, kept for the first few attributes edgeflow does not know.
+public struct STUNRawAttribute: Sendable, BitwiseCopyable, Equatable {
+    public var type: UInt16
+    public var length: UInt16
+}
+
+/// Facts read from a message's attributes (RFC 8489 §14; RFC 8656 §18; RFC 8445 §16.1;
+/// MS-TURN §2.2.2; MS-TURNBWM §2.2; MS-ICE2). Only the first occurrence of each attribute
+/// counts (RFC 8489 §14). Text and opaque values are `ByteRange`s into the message buffer;
+/// every offset is from the message's first byte.
+public struct STUNAttributes: Sendable, BitwiseCopyable {
+    // Addresses
+    /// MAPPED-ADDRESS 0x0001 (RFC 8489 §14.1).
+    public var mappedAddress: STUNAddress?
+    /// XOR-MAPPED-ADDRESS 0x0020 (RFC 8489 §14.2).
+    public var xorMappedAddress: STUNAddress?
+    /// XOR-MAPPED-ADDRESS 0x8020 (MS-TURN §2.2.2.16; also pre-RFC 5389 drafts).
+    public var msXorMappedAddress: STUNAddress?
+    /// XOR-PEER-ADDRESS 0x0012 (RFC 8656 §18.3), in RFC 5389 messages.
+    public var xorPeerAddress: STUNAddress?
+    /// XOR-RELAYED-ADDRESS 0x0016 (RFC 8656 §18.5).
+    public var xorRelayedAddress: STUNAddress?
+    /// ALTERNATE-SERVER 0x8023 (RFC 8489 §14.15), or MS-TURN's plain 0x000E.
+    public var alternateServer: STUNAddress?
+    /// DESTINATION-ADDRESS 0x0011, plain, in MS-TURN Send and Set Active Destination (MS-TURN §2.2.2).
+    public var destinationAddress: STUNAddress?
+    /// REMOTE-ADDRESS 0x0012, plain, in MS-TURN messages (MS-TURN §2.2.2).
+    public var remoteAddress: STUNAddress?
+    /// MS-ALTERNATE-MAPPED-ADDRESS 0x8090, plain (MS-TURN §2.2.2).
+    public var msAlternateMappedAddress: STUNAddress?
+
+    // Text and opaque values
+    /// USERNAME 0x0006 (RFC 8489 §14.3).
+    public var username: ByteRange?
+    /// REALM: 0x0014 in RFC 5389/3489 messages, 0x0015 in MS-TURN (MS-TURN §2.2.2).
+    public var realm: ByteRange?
+    /// NONCE: 0x0015 in RFC 5389/3489 messages, 0x0014 in MS-TURN (MS-TURN §2.2.2).
+    public var nonce: ByteRange?
+    /// SOFTWARE 0x8022 (RFC 8489 §14.14).
+    public var software: ByteRange?
+    /// DATA 0x0013 (RFC 8656 §18.4; MS-TURN §2.2.2).
+    public var data: ByteRange?
+    /// UNKNOWN-ATTRIBUTES 0x000A: a list of 16-bit types (RFC 8489 §14.13).
+    public var unknownAttributesList: ByteRange?
+
+    // ERROR-CODE
+    /// ERROR-CODE 0x0009: class * 100 + number (RFC 8489 §14.8). Class 2 (MS-ICE2BWM 274/275) is kept.
+    public var errorCode: UInt16?
+    /// The ERROR-CODE reason phrase.
+    public var errorReason: ByteRange?
+
+    // Numbers and flags
+    /// LIFETIME 0x000D, seconds (RFC 8656 §18.2).
+    public var lifetime: UInt32?
+    /// REQUESTED-TRANSPORT 0x0019 protocol number: 17 UDP, 6 TCP (RFC 8656 §18.8).
+    public var requestedTransport: UInt8?
+    /// CHANNEL-NUMBER 0x000C (RFC 8656 §18.1).
+    public var channelNumber: UInt16?
+    /// PRIORITY 0x0024 (RFC 8445 §16.1).
+    public var priority: UInt32?
+    /// USE-CANDIDATE 0x0025 present (RFC 8445 §16.1).
+    public var useCandidate = false
+    /// ICE-CONTROLLED 0x8029 tie-breaker (RFC 8445 §16.1).
+    public var iceControlled: UInt64?
+    /// ICE-CONTROLLING 0x802A tie-breaker (RFC 8445 §16.1).
+    public var iceControlling: UInt64?
+
+    // Integrity and fingerprint
+    /// MESSAGE-INTEGRITY 0x0008 value (20 bytes HMAC-SHA1, or 32 in MS-TURN with MS-VERSION >= 3)
+    /// (RFC 8489 §14.5; MS-TURN §2.2.2). The attribute starts 4 bytes before `offset`.
+    public var messageIntegrity: ByteRange?
+    /// MESSAGE-INTEGRITY-SHA256 0x001C value (RFC 8489 §14.6).
+    public var messageIntegritySHA256: ByteRange?
+    /// FINGERPRINT 0x8028 value as sent (RFC 8489 §14.7).
+    public var fingerprintValue: UInt32?
+    /// Offset of the FINGERPRINT attribute header, 0 when absent.
+    public var fingerprintOffset: UInt32 = 0
+    /// Whether FINGERPRINT matched (RFC 8489 §14.7; MS-ICE2 legacy table).
+    public var fingerprint: STUNFingerprintStatus = .absent
+    /// Attributes found after FINGERPRINT, which must be last (RFC 8489 §14.7).
+    public var attributesAfterFingerprint: UInt16 = 0
+
+    // Microsoft
+    /// MS-VERSION 0x8008 (MS-TURN §2.2.2.17): 1 MS-ICE ... 6 multiplexed TURN over UDP and TCP.
+    public var msVersion: UInt32?
+    /// MS-SEQUENCE-NUMBER 0x8050.
+    public var msSequenceNumber: MSSequenceNumber?
+    /// MS-SERVICE-QUALITY 0x8055 (MS-TURN §2.2.2.22).
+    public var msServiceQuality: MSServiceQuality?
+    /// BANDWIDTH 0x0010, peak kbit/s (MS-TURN §2.2.2).
+    public var bandwidth: UInt32?
+    /// BANDWIDTH-ADMISSION-CONTROL-MESSAGE 0x8056 type: 0 reservation check, 1 commit, 2 update (MS-TURNBWM).
+    public var bandwidthAdmissionMessage: UInt16?
+    /// BANDWIDTH-RESERVATION-IDENTIFIER 0x8057, 16 bytes (MS-TURNBWM).
+    public var bandwidthReservationID: ByteRange?
+    /// BANDWIDTH-RESERVATION-AMOUNT 0x8058 (MS-TURNBWM §2.2.3).
+    public var bandwidthReservationAmount: MSBandwidthAmount?
+    /// Site addresses and their responses 0x8059-0x8060 (MS-TURNBWM §2.2.4-8).
+    public var sites = MSBandwidthSites()
+    /// SIP-DIALOG-ID 0x8061 (MS-TURNBWM §2.2.12).
+    public var sipDialogID: ByteRange?
+    /// SIP-CALL-ID 0x8062 (MS-TURNBWM §2.2.13).
+    public var sipCallID: ByteRange?
+    /// LOCATION-PROFILE 0x8068 (MS-TURNBWM §2.2.14).
+    public var locationProfile: MSLocationProfile?
+    /// MS-MULTIPLEXED-TURN-SESSION-ID 0x8095, 8 bytes (MS-TURN §2.2.2, §2.2.3).
+    public var msMultiplexedTURNSessionID: UInt64?
+    /// MS-CANDIDATE-IDENTIFIER 0x8054, candidate foundation (MS-ICE2; format partly unconfirmed).
+    public var msCandidateIdentifier: ByteRange?
+    /// MS-IMPLEMENTATION-VERSION 0x8070: 0-2 draft-02 formats, >= 3 RFC 5389 formats (MS-ICE2).
+    public var msImplementationVersion: UInt32?
+    /// MS-ALTERNATE-HOST-NAME 0x8032 (MS-TURN §2.2.2).
+    public var msAlternateHostName: ByteRange?
+    /// The undocumented 0x8006 seen in MS-TURN Allocates (WS-STUN; nDPI).
+    public var msUnknown8006: UInt32?
+
+    // Counts
+    /// Attributes walked.
+    public var count: UInt16 = 0
+    /// Attributes whose code edgeflow does not know.
+    public var unknownCount: UInt16 = 0
+    /// Type and length of the first four unknown attributes.
+    public var firstUnknown: (STUNRawAttribute, STUNRawAttribute, STUNRawAttribute, STUNRawAttribute) =
+        (STUNRawAttribute(type: 0, length: 0), STUNRawAttribute(type: 0, length: 0),
+         STUNRawAttribute(type: 0, length: 0), STUNRawAttribute(type: 0, length: 0))
+    /// Known attributes whose value had an impossible length or family (value left out).
+    public var malformedCount: UInt16 = 0
+    /// Type of the first malformed attribute.
+    public var firstMalformedType: UInt16 = 0
+
+    public init() {}
+
+    /// The unknown attribute at `index` (0..<min(unknownCount, 4)).
+    public func unknown(at index: Int) -> STUNRawAttribute? {
+        guard index >= 0, index < min(Int(unknownCount), 4) else { return nil }
+        switch index {
+        case 0: return firstUnknown.0
+        case 1: return firstUnknown.1
+        case 2: return firstUnknown.2
+        default: return firstUnknown.3
+        }
+    }
+
+    mutating func noteUnknown(_ t: UInt16, _ l: Int) {
+        let raw = STUNRawAttribute(type: t, length: UInt16(truncatingIfNeeded: l))
+        switch unknownCount {
+        case 0: firstUnknown.0 = raw
+        case 1: firstUnknown.1 = raw
+        case 2: firstUnknown.2 = raw
+        case 3: firstUnknown.3 = raw
+        default: break
+        }
+        unknownCount &+= 1
+    }
+
+    mutating func noteMalformed(_ t: UInt16) {
+        if malformedCount == 0 { firstMalformedType = t }
+        malformedCount &+= 1
+    }
+}
+
+/// Walks the attribute TLVs of one message (RFC 8489 §14) and fills `STUNAttributes`.
+public enum STUNAttributeWalker {
+    /// Walks the attributes of the message in `p` (which starts with the 20-byte header and ends
+    /// at the message end). Every length, and the padding when `padding` is `.fourByte`, is checked
+    /// against the bytes left. With `lenientEnd`, the last value may stop at the message end
+    /// without its padding (seen in MS-TURN Allocates). Returns nil on success.
+    public static func walk(_ p: UnsafeRawBufferPointer, flavour: STUNFlavour, padding: STUNPadding,
+                            lenientEnd: Bool, into a: inout STUNAttributes) -> STUNFailure? {
+        let end = p.count
+        var off = 20
+        while off < end {
+            guard end &- off >= 4 else { return STUNFailure(.attributeHeaderTruncated, at: off) }
+            let t = p.be16(off)
+            let l = Int(p.be16(off &+ 2))
+            let v = off &+ 4
+            guard l <= end &- v else { return STUNFailure(.attributeOverrun, at: off, attributeType: t) }
+            var next = v &+ l
+            if padding == .fourByte {
+                let padded = (l &+ 3) & ~3
+                if padded > end &- v {
+                    guard lenientEnd else { return STUNFailure(.paddingOverrun, at: off, attributeType: t) }
+                    next = end
+                } else {
+                    next = v &+ padded
+                }
+            }
+            a.count &+= 1
+            if a.fingerprintOffset != 0 { a.attributesAfterFingerprint &+= 1 }
+            record(p, type: t, value: v, length: l, flavour: flavour, into: &a)
+            off = next
+        }
+        return nil
+    }
+
+    static func record(_ p: UnsafeRawBufferPointer, type t: UInt16, value v: Int, length l: Int,
+                       flavour: STUNFlavour, into a: inout STUNAttributes) {
+        let ms = flavour != .rfc5389
+        let range = ByteRange(offset: v, length: l)
+        switch t {
+        case STUNAttributeType.mappedAddress:
+            if a.mappedAddress == nil {
+                guard let x = STUNAddress.plain(p, value: v, length: l) else { return a.noteMalformed(t) }
+                a.mappedAddress = x
+            }
+        case STUNAttributeType.xorMappedAddress:
+            if a.xorMappedAddress == nil {
+                guard let x = STUNAddress.xor(p, value: v, length: l) else { return a.noteMalformed(t) }
+                a.xorMappedAddress = x
+            }
+        case STUNAttributeType.msXorMappedAddress:
+            if a.msXorMappedAddress == nil {
+                guard let x = STUNAddress.xor(p, value: v, length: l) else { return a.noteMalformed(t) }
+                a.msXorMappedAddress = x
+            }
+        case STUNAttributeType.xorPeerAddress:
+            if ms {
+                if a.remoteAddress == nil {
+                    guard let x = STUNAddress.plain(p, value: v, length: l) else { return a.noteMalformed(t) }
+                    a.remoteAddress = x
+                }
+            } else if a.xorPeerAddress == nil {
+                guard let x = STUNAddress.xor(p, value: v, length: l) else { return a.noteMalformed(t) }
+                a.xorPeerAddress = x
+            }
+        case STUNAttributeType.xorRelayedAddress:
+            if a.xorRelayedAddress == nil {
+                guard let x = STUNAddress.xor(p, value: v, length: l) else { return a.noteMalformed(t) }
+                a.xorRelayedAddress = x
+            }
+        case STUNAttributeType.alternateServer, STUNAttributeType.msAlternateServer:
+            if t == STUNAttributeType.msAlternateServer && !ms { return a.noteUnknown(t, l) }
+            if a.alternateServer == nil {
+                guard let x = STUNAddress.plain(p, value: v, length: l) else { return a.noteMalformed(t) }
+                a.alternateServer = x
+            }
+        case STUNAttributeType.destinationAddress:
+            if a.destinationAddress == nil {
+                guard let x = STUNAddress.plain(p, value: v, length: l) else { return a.noteMalformed(t) }
+                a.destinationAddress = x
+            }
+        case STUNAttributeType.msAlternateMappedAddress:
+            if a.msAlternateMappedAddress == nil {
+                guard let x = STUNAddress.plain(p, value: v, length: l) else { return a.noteMalformed(t) }
+                a.msAlternateMappedAddress = x
+            }
+        case STUNAttributeType.username:
+            if a.username == nil { a.username = range }
+        case STUNAttributeType.realm:   // 0x0014: NONCE in MS-TURN
+            if flavour == .msTURN {
+                if a.nonce == nil { a.nonce = range }
+            } else if a.realm == nil { a.realm = range }
+        case STUNAttributeType.nonce:   // 0x0015: REALM in MS-TURN
+            if flavour == .msTURN {
+                if a.realm == nil { a.realm = range }
+            } else if a.nonce == nil { a.nonce = range }
+        case STUNAttributeType.software:
+            if a.software == nil { a.software = range }
+        case STUNAttributeType.data:
+            if a.data == nil { a.data = range }
+        case STUNAttributeType.unknownAttributes:
+            guard l & 1 == 0 else { return a.noteMalformed(t) }
+            if a.unknownAttributesList == nil { a.unknownAttributesList = range }
+        case STUNAttributeType.errorCode:
+            guard l >= 4 else { return a.noteMalformed(t) }
+            if a.errorCode == nil {
+                a.errorCode = UInt16(p.u8(v &+ 2) & 0x07) &* 100 &+ UInt16(p.u8(v &+ 3))
+                a.errorReason = ByteRange(offset: v &+ 4, length: l &- 4)
+            }
+        case STUNAttributeType.lifetime:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.lifetime == nil { a.lifetime = p.be32(v) }
+        case STUNAttributeType.requestedTransport:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.requestedTransport == nil { a.requestedTransport = p.u8(v) }
+        case STUNAttributeType.channelNumber:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.channelNumber == nil { a.channelNumber = p.be16(v) }
+        case STUNAttributeType.priority:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.priority == nil { a.priority = p.be32(v) }
+        case STUNAttributeType.useCandidate:
+            guard l == 0 else { return a.noteMalformed(t) }
+            a.useCandidate = true
+        case STUNAttributeType.iceControlled:
+            guard l == 8 else { return a.noteMalformed(t) }
+            if a.iceControlled == nil { a.iceControlled = p.be64(v) }
+        case STUNAttributeType.iceControlling:
+            guard l == 8 else { return a.noteMalformed(t) }
+            if a.iceControlling == nil { a.iceControlling = p.be64(v) }
+        case STUNAttributeType.messageIntegrity:
+            guard l == 20 || l == 32 else { return a.noteMalformed(t) }
+            if a.messageIntegrity == nil { a.messageIntegrity = range }
+        case STUNAttributeType.messageIntegritySHA256:
+            guard l >= 16, l <= 32, l & 3 == 0 else { return a.noteMalformed(t) }
+            if a.messageIntegritySHA256 == nil { a.messageIntegritySHA256 = range }
+        case STUNAttributeType.fingerprint:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.fingerprintValue == nil {
+                a.fingerprintValue = p.be32(v)
+                a.fingerprintOffset = UInt32(truncatingIfNeeded: v &- 4)
+            }
+        case STUNAttributeType.msMagicCookie:
+            guard l == 4 else { return a.noteMalformed(t) }
+        case STUNAttributeType.msVersion:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.msVersion == nil { a.msVersion = p.be32(v) }
+        case STUNAttributeType.msSequenceNumber:
+            guard l == 24 else { return a.noteMalformed(t) }
+            if a.msSequenceNumber == nil {
+                a.msSequenceNumber = MSSequenceNumber(connectionID: ByteRange(offset: v, length: 20), sequence: p.be32(v &+ 20))
+            }
+        case STUNAttributeType.msServiceQuality:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.msServiceQuality == nil {
+                a.msServiceQuality = MSServiceQuality(streamType: p.be16(v), serviceQuality: p.be16(v &+ 2))
+            }
+        case STUNAttributeType.bandwidth:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.bandwidth == nil { a.bandwidth = p.be32(v) }
+        case STUNAttributeType.bandwidthAdmissionControlMessage:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.bandwidthAdmissionMessage == nil { a.bandwidthAdmissionMessage = p.be16(v &+ 2) }
+        case STUNAttributeType.bandwidthReservationIdentifier:
+            guard l == 16 else { return a.noteMalformed(t) }
+            if a.bandwidthReservationID == nil { a.bandwidthReservationID = range }
+        case STUNAttributeType.bandwidthReservationAmount:
+            guard l == 16 else { return a.noteMalformed(t) }
+            if a.bandwidthReservationAmount == nil {
+                a.bandwidthReservationAmount = MSBandwidthAmount(maxSend: p.be32(v), minSend: p.be32(v &+ 4),
+                                                                 maxReceive: p.be32(v &+ 8), minReceive: p.be32(v &+ 12))
+            }
+        case STUNAttributeType.remoteSiteAddress...STUNAttributeType.localRelaySiteAddress:
+            guard let x = STUNAddress.xor(p, value: v, length: l) else { return a.noteMalformed(t) }
+            switch t {
+            case STUNAttributeType.remoteSiteAddress: if a.sites.remoteSite == nil { a.sites.remoteSite = x }
+            case STUNAttributeType.remoteRelaySiteAddress: if a.sites.remoteRelaySite == nil { a.sites.remoteRelaySite = x }
+            case STUNAttributeType.localSiteAddress: if a.sites.localSite == nil { a.sites.localSite = x }
+            default: if a.sites.localRelaySite == nil { a.sites.localRelaySite = x }
+            }
+        case STUNAttributeType.remoteSiteAddressResponse...STUNAttributeType.localRelaySiteAddressResponse:
+            guard l == 12 else { return a.noteMalformed(t) }
+            let r = MSSiteAddressResponse(flags: p.be32(v), maxSend: p.be32(v &+ 4), maxReceive: p.be32(v &+ 8))
+            switch t {
+            case STUNAttributeType.remoteSiteAddressResponse:
+                if a.sites.remoteSiteResponse == nil { a.sites.remoteSiteResponse = r }
+            case STUNAttributeType.remoteRelaySiteAddressResponse:
+                if a.sites.remoteRelaySiteResponse == nil { a.sites.remoteRelaySiteResponse = r }
+            case STUNAttributeType.localSiteAddressResponse:
+                if a.sites.localSiteResponse == nil { a.sites.localSiteResponse = r }
+            default:
+                if a.sites.localRelaySiteResponse == nil { a.sites.localRelaySiteResponse = r }
+            }
+        case STUNAttributeType.sipDialogID:
+            if a.sipDialogID == nil { a.sipDialogID = range }
+        case STUNAttributeType.sipCallID:
+            if a.sipCallID == nil { a.sipCallID = range }
+        case STUNAttributeType.locationProfile:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.locationProfile == nil {
+                a.locationProfile = MSLocationProfile(peerLocation: p.u8(v), selfLocation: p.u8(v &+ 1), federation: p.u8(v &+ 2))
+            }
+        case STUNAttributeType.msMultiplexedTURNSessionID:
+            guard l == 8 else { return a.noteMalformed(t) }
+            if a.msMultiplexedTURNSessionID == nil { a.msMultiplexedTURNSessionID = p.be64(v) }
+        case STUNAttributeType.msCandidateIdentifier:
+            if a.msCandidateIdentifier == nil { a.msCandidateIdentifier = range }
+        case STUNAttributeType.msImplementationVersion:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.msImplementationVersion == nil { a.msImplementationVersion = p.be32(v) }
+        case STUNAttributeType.msAlternateHostName:
+            if a.msAlternateHostName == nil { a.msAlternateHostName = range }
+        case STUNAttributeType.msUnknown8006:
+            guard l == 4 else { return a.noteMalformed(t) }
+            if a.msUnknown8006 == nil { a.msUnknown8006 = p.be32(v) }
+        default:
+            if !STUNAttributeType.isRecognisedWithoutValue(t) { a.noteUnknown(t, l) }
+        }
+    }
+}

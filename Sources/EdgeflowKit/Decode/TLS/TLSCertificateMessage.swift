@@ -1,0 +1,69 @@
+/// Certificate message (RFC 5246 §7.4.2; RFC 8446 §4.4.2): the DER certificates of one
+/// side, copied out of the stream once per connection (cold path).
+public struct TLSCertificateList: Sendable, Equatable {
+    /// The certificate_list bytes as sent (3-byte length prefixes included).
+    public private(set) var bytes: [UInt8]
+    /// Byte ranges in `bytes` of each DER certificate, in the order sent (leaf first).
+    public private(set) var ranges: [Range<Int>]
+    /// The list or an entry's length ran past the message; the entries before it are kept.
+    public private(set) var truncated: Bool
+    /// Capture time of the record that completed the message.
+    public var timestamp: Int64
+
+    public var count: Int { ranges.count }
+    public var isEmpty: Bool { ranges.isEmpty }
+
+    /// The DER bytes of certificate `i`.
+    public func der(_ i: Int) -> ArraySlice<UInt8> { bytes[ranges[i]] }
+
+    public init(bytes: [UInt8], ranges: [Range<Int>], truncated: Bool, timestamp: Int64) {
+        self.bytes = bytes
+        self.ranges = ranges
+        self.truncated = truncated
+        self.timestamp = timestamp
+    }
+
+    /// Parses a Certificate body (after the 4-byte handshake header). With `tls13`, the
+    /// body starts with a request context and every entry ends with extensions. Returns
+    /// nil only when not even the list length is there.
+    public static func parse(_ b: UnsafeRawBufferPointer, tls13: Bool = false, timestamp: Int64) -> TLSCertificateList? {
+        var o = 0
+        if tls13 {
+            guard b.count >= 1 else { return nil }
+            o = 1 &+ Int(b.u8(0))
+        }
+        guard b.count >= o &+ 3 else { return nil }
+        let listLen = Int(b.u8(o)) << 16 | Int(b.be16(o &+ 1))
+        o &+= 3
+        let end = min(o &+ listLen, b.count)
+        var truncated = o &+ listLen > b.count
+        let copy = [UInt8](UnsafeRawBufferPointer(rebasing: b[o..<end]))
+        var ranges: [Range<Int>] = []
+        var i = 0
+        let n = copy.count
+        while i < n {
+            guard i &+ 3 <= n else { truncated = true; break }
+            let l = Int(copy[i]) << 16 | Int(copy[i &+ 1]) << 8 | Int(copy[i &+ 2])
+            guard i &+ 3 &+ l <= n else { truncated = true; break }
+            ranges.append((i &+ 3)..<(i &+ 3 &+ l))
+            i &+= 3 &+ l
+            if tls13 {
+                guard i &+ 2 <= n else { truncated = true; break }
+                i &+= 2 &+ (Int(copy[i]) << 8 | Int(copy[i &+ 1]))
+            }
+        }
+        return TLSCertificateList(bytes: copy, ranges: ranges, truncated: truncated, timestamp: timestamp)
+    }
+}
+
+/// What the client did about its certificate.
+public enum TLSClientCertificateStatus: UInt8, Sendable, BitwiseCopyable {
+    /// No client Certificate message was seen.
+    case absent
+    /// A Certificate message with zero certificates.
+    case empty
+    /// A Certificate message with at least one certificate.
+    case present
+    /// TLS 1.3: the client's flight is encrypted, so it cannot be seen.
+    case encrypted
+}

@@ -1,0 +1,298 @@
+/// Bounded in-order reassembly of one TCP direction, shared by the TLS and STUN-over-TCP
+/// inspectors.
+///
+/// One fixed-capacity buffer of `budget` bytes is allocated at the first segment that
+/// carries data and is never grown. The contiguous bytes live at `[head, tail)`; segments
+/// that arrive ahead of a hole are written straight to their final position after `tail`
+/// and remembered as at most `maxHeldRanges` sequence ranges, so filling the hole only moves
+/// `tail` (nothing is copied twice). Overlaps keep the first copy. All sequence arithmetic is
+/// modulo 2^32 (offsets are taken as signed 32-bit differences).
+///
+/// The consumer reads `withContiguous { bytes in ... }` and drops a parsed prefix with
+/// `consume(n)`; the remainder is moved to the front of the buffer only when a later segment
+/// would not fit behind it. After `stop()` the reassembler copies nothing and `add` is O(1).
+public struct StreamReassembler: ~Copyable {
+    public enum State: UInt8, Sendable, BitwiseCopyable {
+        /// No segment with data yet (the buffer is not allocated).
+        case idle
+        /// Delivering bytes.
+        case streaming
+        /// A hole was never filled: the held out-of-order area filled up, or held data went
+        /// past the budget. Terminal: later segments are dropped.
+        case gap
+        /// In-order bytes arrived that did not fit in the budget because the consumer had not
+        /// consumed enough. Terminal: the bytes that fit stay readable.
+        case budgetExceeded
+        /// The consumer needs no more bytes. Terminal.
+        case stopped
+    }
+
+    /// Most out-of-order ranges held at once; one more distinct range means `.gap`.
+    public static let maxHeldRanges = 8
+    public static let defaultBudget = 64 * 1024
+
+    public let budget: Int
+    public private(set) var state: State = .idle
+    /// Bytes that became contiguous (readable), in total.
+    public private(set) var bytesDelivered = 0
+    /// Bytes thrown away because of the budget or a gap (not counting retransmitted bytes).
+    public private(set) var bytesDropped = 0
+    /// Payload bytes passed to `add` after `stop()`.
+    public private(set) var bytesSkipped = 0
+    /// Times the stream was declared to have a gap (0 or 1, as `.gap` is terminal).
+    public private(set) var gaps = 0
+    /// Segments that repeated bytes already held or consumed (retransmissions, overlaps).
+    public private(set) var duplicates = 0
+    /// Segments held out of order at least once.
+    public private(set) var outOfOrderSegments = 0
+
+    private var storage: UnsafeMutableRawPointer? = nil
+    private var head = 0
+    private var tail = 0
+    /// Sequence number of the byte at `head`.
+    private var headSeq: UInt32 = 0
+    private var started = false
+    /// Held ranges as (start, end) sequence numbers, sorted, disjoint, not adjacent to each
+    /// other, all after the contiguous end.
+    private var held: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var heldCount = 0
+
+    /// - Parameter budget: the buffer size in bytes (at least 1).
+    public init(budget: Int = StreamReassembler.defaultBudget) {
+        self.budget = max(1, budget)
+    }
+
+    deinit { storage?.deallocate() }
+
+    /// Number of contiguous bytes waiting to be consumed.
+    public var contiguousCount: Int { tail &- head }
+    /// Out-of-order ranges currently held.
+    public var heldRangeCount: Int { heldCount }
+    /// The sequence number of the next byte the consumer will read, once a segment was seen.
+    public var nextSequence: UInt32? { started ? headSeq : nil }
+    /// True once the buffer has been allocated.
+    public var isAllocated: Bool { storage != nil }
+
+    /// Adds one segment. `seq` is the segment's raw TCP sequence number; with `syn` the first
+    /// data byte is `seq + 1`.
+    public mutating func add(seq: UInt32, payload: UnsafeRawBufferPointer, syn: Bool) {
+        if state == .stopped { bytesSkipped &+= payload.count; return }
+        var seq = seq
+        if syn {
+            seq = seq &+ 1
+            if !started { started = true; headSeq = seq }
+        }
+        let count = payload.count
+        guard count > 0 else { return }
+        if state == .gap || state == .budgetExceeded { bytesDropped &+= count; return }
+        if !started { started = true; headSeq = seq }
+        if storage == nil {
+            storage = UnsafeMutableRawPointer.allocate(byteCount: budget, alignment: 16)
+            state = .streaming
+        }
+
+        // Offsets relative to `head` (sequence `headSeq`).
+        var rel = Int(Int32(bitPattern: seq &- headSeq))
+        var src = 0
+        let end = rel &+ count
+        if end <= 0 { duplicates &+= 1; return }
+        var repeated = false
+        if rel < 0 { src = -rel; rel = 0; repeated = true }
+        let contig = tail &- head
+        if rel < contig {
+            if end <= contig { duplicates &+= 1; return }
+            src &+= contig &- rel
+            rel = contig
+            repeated = true
+        }
+        if repeated { duplicates &+= 1 }
+        let length = end &- rel
+
+        if rel == contig {
+            // In order: copy the part not already held, then pull held ranges in.
+            if end > budget {
+                let fit = max(0, budget &- rel)
+                if fit > 0 { ensureRoom(upTo: budget); writeUncovered(rel: rel, src: src, length: fit, payload: payload) }
+                advanceTail(over: fit)
+                bytesDropped &+= length &- fit
+                state = .budgetExceeded
+                return
+            }
+            ensureRoom(upTo: end)
+            writeUncovered(rel: rel, src: src, length: length, payload: payload)
+            advanceTail(over: length)
+            return
+        }
+
+        // Ahead of a hole.
+        if end > budget {
+            bytesDropped &+= length
+            declareGap()
+            return
+        }
+        // Write the bytes no held range covers yet (first copy wins), then record the range.
+        ensureRoom(upTo: end)
+        writeUncovered(rel: rel, src: src, length: length, payload: payload)
+        let startSeq = headSeq &+ UInt32(truncatingIfNeeded: rel)
+        let endSeq = headSeq &+ UInt32(truncatingIfNeeded: end)
+        if !insertHeld(start: startSeq, end: endSeq) {
+            bytesDropped &+= length
+            declareGap()
+            return
+        }
+        outOfOrderSegments &+= 1
+    }
+
+    /// Calls `body` with the contiguous bytes (empty before the first segment).
+    public func withContiguous<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        guard let storage else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: storage + head, count: tail &- head))
+    }
+
+    /// Drops the first `n` contiguous bytes (clamped to what is there).
+    public mutating func consume(_ n: Int) {
+        let n = min(max(0, n), tail &- head)
+        head &+= n
+        headSeq = headSeq &+ UInt32(truncatingIfNeeded: n)
+        if head == tail && heldCount == 0 { head = 0; tail = 0 }
+    }
+
+    /// The consumer needs no more bytes: later segments are skipped without copying. The
+    /// buffer is released.
+    public mutating func stop() {
+        state = .stopped
+        storage?.deallocate()
+        storage = nil
+        head = 0; tail = 0; heldCount = 0
+    }
+
+    /// The stream ended (FIN/RST or end of capture): a hole that is still open counts as a
+    /// gap.
+    public mutating func finish() {
+        if heldCount > 0 && state == .streaming { declareGap() }
+    }
+
+    // MARK: - Internals
+
+    private mutating func declareGap() {
+        state = .gap
+        gaps &+= 1
+        heldCount = 0
+    }
+
+    /// Moves the live area to the front if `head + upTo` would pass the end of the buffer.
+    private mutating func ensureRoom(upTo relEnd: Int) {
+        guard head &+ relEnd > budget, head > 0, let storage else { return }
+        let live = max(tail &- head, heldEndRel())
+        if live > 0 { storage.copyMemory(from: storage + head, byteCount: live) }
+        tail &-= head
+        head = 0
+    }
+
+    /// End of the last held range relative to `head`, or 0.
+    private func heldEndRel() -> Int {
+        guard heldCount > 0 else { return 0 }
+        return Int(Int32(bitPattern: UInt32(truncatingIfNeeded: heldAt(heldCount &- 1)) &- headSeq))
+    }
+
+    /// Copies payload bytes `[src, src+length)` to relative position `rel`, skipping the bytes
+    /// that held ranges already cover (the first copy wins).
+    private func writeUncovered(rel: Int, src: Int, length: Int, payload: UnsafeRawBufferPointer) {
+        guard let storage, length > 0 else { return }
+        let base = payload.baseAddress.unsafelyUnwrapped
+        var cursor = rel
+        let stop = rel &+ length
+        var i = 0
+        while cursor < stop {
+            // Next held range that ends after `cursor`.
+            var nextStart = stop
+            var nextEnd = stop
+            while i < heldCount {
+                let r = heldAt(i)
+                let s = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: r >> 32) &- headSeq))
+                let e = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: r) &- headSeq))
+                if e <= cursor { i &+= 1; continue }
+                nextStart = max(s, cursor); nextEnd = e
+                break
+            }
+            let copyEnd = min(nextStart, stop)
+            if copyEnd > cursor {
+                let dst: UnsafeMutableRawPointer = storage + (head &+ cursor)
+                let from: UnsafeRawPointer = base + (src &+ cursor &- rel)
+                dst.copyMemory(from: from, byteCount: copyEnd &- cursor)
+            }
+            if nextStart >= stop { break }
+            cursor = min(nextEnd, stop)
+            i &+= 1
+        }
+    }
+
+    /// Extends `tail` by `n` newly written bytes and then over every held range it reaches.
+    private mutating func advanceTail(over n: Int) {
+        tail &+= n
+        bytesDelivered &+= n
+        while heldCount > 0 {
+            let r = heldAt(0)
+            let s = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: r >> 32) &- headSeq))
+            let e = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: r) &- headSeq))
+            let contig = tail &- head
+            guard s <= contig else { break }
+            if e > contig { bytesDelivered &+= e &- contig; tail = head &+ e }
+            removeHeld(at: 0)
+        }
+    }
+
+    /// Inserts [start, end) into the held list, merging with overlapping or adjacent ranges.
+    /// Returns false if the list is full and the range touches no existing one.
+    private mutating func insertHeld(start: UInt32, end: UInt32) -> Bool {
+        var s = Int(Int32(bitPattern: start &- headSeq))
+        var e = Int(Int32(bitPattern: end &- headSeq))
+        // Find the ranges that overlap or touch [s, e).
+        var first = heldCount
+        var last = -1
+        for i in 0..<heldCount {
+            let r = heldAt(i)
+            let rs = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: r >> 32) &- headSeq))
+            let re = Int(Int32(bitPattern: UInt32(truncatingIfNeeded: r) &- headSeq))
+            if re < s { continue }
+            if rs > e { if first == heldCount { first = i }; break }
+            if first == heldCount { first = i }
+            last = i
+            if rs < s { s = rs }
+            if re > e { e = re }
+        }
+        let mergedStart: UInt32 = headSeq &+ UInt32(truncatingIfNeeded: s)
+        let mergedEnd: UInt32 = headSeq &+ UInt32(truncatingIfNeeded: e)
+        let merged = UInt64(mergedStart) << 32 | UInt64(mergedEnd)
+        if last >= first {
+            // Replace ranges first...last by the merged one.
+            setHeld(first, merged)
+            let drop = last &- first
+            if drop > 0 {
+                for _ in 0..<drop { removeHeld(at: first &+ 1) }
+            }
+            return true
+        }
+        guard heldCount < Self.maxHeldRanges else { return false }
+        // Insert at `first` (the position of the first range after it, or the end).
+        var i = heldCount
+        while i > first { setHeld(i, heldAt(i &- 1)); i &-= 1 }
+        setHeld(first, merged)
+        heldCount &+= 1
+        return true
+    }
+
+    private mutating func removeHeld(at index: Int) {
+        var i = index
+        while i < heldCount &- 1 { setHeld(i, heldAt(i &+ 1)); i &+= 1 }
+        heldCount &-= 1
+    }
+
+    @inline(__always) private func heldAt(_ i: Int) -> UInt64 {
+        withUnsafeBytes(of: held) { $0.load(fromByteOffset: i &* 8, as: UInt64.self) }
+    }
+
+    @inline(__always) private mutating func setHeld(_ i: Int, _ v: UInt64) {
+        withUnsafeMutableBytes(of: &held) { $0.storeBytes(of: v, toByteOffset: i &* 8, as: UInt64.self) }
+    }
+}
