@@ -64,9 +64,9 @@ final class ClassificationStage {
 
     private func emit(_ e: EndedFlow) {
         let c = FlowClassifier.classify(e.record, topology: topology)
-        var summary = FlowSummary(e.record, reason: e.reason)
+        var summary = FlowSummary(e)
         summary.apply(c)
-        compliance.add(e.record, c, uid: summary.uid)
+        compliance.add(e.record, c, uid: summary.uid, app: summary.app)
         writer.flow(summary)
     }
 }

@@ -10,7 +10,7 @@ public struct Compliance: Sendable {
     public init() {}
 
     /// Accounts one classified flow.
-    public mutating func add(_ r: FlowRecord, _ c: Classification, uid: String) {
+    mutating func add(_ r: FlowRecord, _ c: Classification, uid: String, app: AppReport? = nil) {
         let packets = r.origPackets + r.respPackets
         if let rule = c.rule, let i = rules.firstIndex(where: { $0.rule.id == rule.id }) {
             rules[i].flows += 1

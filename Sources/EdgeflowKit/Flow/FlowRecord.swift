@@ -23,6 +23,10 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     public var services = ServiceSet()
     /// Payload packets inspected for a TCP service so far (bounded).
     var tcpInspected: UInt8 = 0
+    /// What the first TCP payload looked like: decides how the byte stream is followed.
+    var streamHint = Service.unknown
+    /// Index of the flow's application inspection (-1 none yet, -2 none available).
+    var inspection: Int32 = -1
 
     init(key: FlowKey, hash: UInt64, sequence: Int, originatorIsA: Bool, timestamp: Int64) {
         self.key = key

@@ -10,14 +10,19 @@ public struct FlowSettings: Sendable {
     public var maxFlows: Int = 4_000_000
     /// Flows the table holds before its first growth.
     public var initialCapacity: Int = 1 << 14
+    /// Most flows whose application protocols are followed at once (STUN/TURN, RTP, TLS, SIP).
+    public var maxInspectedFlows: Int = 262_144
+    /// Bytes reassembled per TCP direction for TLS handshakes and STUN over TCP (default 64 KiB).
+    public var reassemblyBudget: Int = 64 * 1024
 
     public init() {}
 }
 
-/// A flow that has ended, with why.
-public struct EndedFlow: Sendable, BitwiseCopyable {
+/// A flow that has ended, with why and what its application protocols showed.
+public struct EndedFlow {
     public var record: FlowRecord
     public var reason: FlowRecord.EndReason
+    var inspection: FlowInspection?
 }
 
 /// Assigns packets to bidirectional flows and keeps their counters, TCP state and history.
@@ -26,6 +31,7 @@ public struct EndedFlow: Sendable, BitwiseCopyable {
 public struct FlowTracker: ~Copyable {
     public private(set) var table: FlowTable
     public let settings: FlowSettings
+    private(set) var inspector: Inspector
     /// Flows that ended since the caller last drained this buffer.
     public var ended: [EndedFlow] = []
     /// Flows in which a service was recognised for the first time since the last drain
@@ -43,6 +49,7 @@ public struct FlowTracker: ~Copyable {
     public init(settings: FlowSettings = FlowSettings()) {
         self.settings = settings
         table = FlowTable(capacity: min(settings.initialCapacity, max(16, settings.maxFlows)))
+        inspector = Inspector(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget)
         sweepInterval = max(1_000_000_000, min(settings.udpTimeout, settings.tcpCloseLinger) / 4)
         ended.reserveCapacity(1024)
         recognised.reserveCapacity(64)
@@ -115,15 +122,33 @@ public struct FlowTracker: ~Copyable {
         switch d.proto {
         case 6:
             updateTCP(at: i, fromOrig: fromOrig, d)
-            if payload > 0, table[i].tcpInspected < Self.tcpInspectionLimit {
+            guard payload > 0 else { break }
+            let p = d.capturedPayload(in: bytes)
+            if table[i].tcpInspected < Self.tcpInspectionLimit {
+                let first = table[i].tcpInspected == 0
                 table[i].tcpInspected &+= 1
-                let s = ServiceHint.tcp(d.capturedPayload(in: bytes), srcPort: d.srcPort, dstPort: d.dstPort)
+                let s = ServiceHint.tcp(p, srcPort: d.srcPort, dstPort: d.dstPort)
+                if first { table[i].streamHint = s }
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
+            }
+            if table[i].inspection != -2, table[i].streamHint != .unknown {
+                var slot = table[i].inspection
+                inspector.tcp(&slot, hint: table[i].streamHint, seq: d.seq, syn: d.tcpFlags & TCPFlag.syn != 0,
+                              p, fromOriginator: fromOrig, timestamp: timestamp)
+                table[i].inspection = slot
             }
         case 17:
             if payload > 0 {
                 table[i].history.note(.data, fromOriginator: fromOrig)
-                let s = ServiceHint.udp(d.capturedPayload(in: bytes), srcPort: d.srcPort, dstPort: d.dstPort)
+                let p = d.capturedPayload(in: bytes)
+                var s = ServiceHint.udp(p, srcPort: d.srcPort, dstPort: d.dstPort)
+                if s == .stun || s == .rtp || s == .rtcp || table[i].inspection >= 0 {
+                    let stunPort = ServiceHint.isSTUNPort(d.srcPort) || ServiceHint.isSTUNPort(d.dstPort)
+                    var slot = table[i].inspection
+                    let seen = inspector.udp(&slot, p, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)
+                    table[i].inspection = slot
+                    if seen != .unknown || s == .stun { s = seen }
+                }
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
             }
         default:
@@ -198,7 +223,7 @@ public struct FlowTracker: ~Copyable {
 
     private mutating func end(at index: Int, reason: FlowRecord.EndReason) {
         let record = table.remove(at: index)
-        ended.append(EndedFlow(record: record, reason: reason))
+        ended.append(EndedFlow(record: record, reason: reason, inspection: inspector.release(record.inspection)))
     }
 
     /// Ends flows idle beyond their timeout. Runs every few seconds of capture time.
@@ -248,6 +273,6 @@ public struct FlowTracker: ~Copyable {
         rest.reserveCapacity(table.count)
         while table.count > 0 { rest.append(table.remove(at: table.count - 1)) }
         rest.sort { $0.sequence < $1.sequence }
-        for r in rest { ended.append(EndedFlow(record: r, reason: .endOfInput)) }
+        for r in rest { ended.append(EndedFlow(record: r, reason: .endOfInput, inspection: inspector.release(r.inspection))) }
     }
 }

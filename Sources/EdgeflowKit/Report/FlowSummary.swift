@@ -25,9 +25,19 @@ public struct FlowSummary: Sendable {
     public var verdict = "unrelated"
     public var reason: String? = nil
     public var endReason: String
+    /// What the flow's application protocols showed, when it was inspected.
+    var app: AppReport?
 
     /// Bytes at the IP layer, both directions: what "top flows by bytes" ranks by.
     public var totalIPBytes: Int { origIPBytes + respIPBytes }
+
+    init(_ e: EndedFlow) {
+        self.init(e.record, reason: e.reason)
+        if let ins = e.inspection {
+            let report = AppReport(ins, firstTimestamp: e.record.firstTimestamp)
+            if !report.isEmpty { app = report }
+        }
+    }
 
     public init(_ r: FlowRecord, reason: FlowRecord.EndReason) {
         let o = r.originator, p = r.responder
@@ -124,6 +134,7 @@ public struct FlowSummary: Sendable {
         w.value("verdict", verdict)
         w.value("reason", reason)
         w.value("end_reason", endReason)
+        app?.write(to: &w)
     }
 
     /// Column names of the CSV form, in order.

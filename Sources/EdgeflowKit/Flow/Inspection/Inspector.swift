@@ -1,0 +1,207 @@
+/// Follows the application protocols of flows: STUN/TURN/MS-TURN and RTP/RTCP on UDP (also
+/// inside ChannelData, Send/Data indications and MS-TURN data), and on TCP the reassembled
+/// byte stream as TLS, STUN/TURN (MS-TURN, RFC 4571 or plain framing) or plaintext SIP.
+/// State lives in a bounded pool of `FlowInspection`s indexed from the flow record.
+struct Inspector {
+    /// Most flows inspected at once; further flows are only counted.
+    let capacity: Int
+    /// Reassembly budget per TCP direction.
+    let reassemblyBudget: Int
+    private var pool: [FlowInspection?] = []
+    private var free: [Int32] = []
+    private(set) var flowsNotInspected = 0
+
+    init(capacity: Int, reassemblyBudget: Int) {
+        self.capacity = capacity
+        self.reassemblyBudget = reassemblyBudget
+    }
+
+    /// The inspection of a flow, created on first use (nil when the pool is full).
+    private mutating func inspection(_ slot: inout Int32) -> FlowInspection? {
+        if slot >= 0 { return pool[Int(slot)] }
+        let fresh = FlowInspection(reassemblyBudget: reassemblyBudget)
+        if let i = free.popLast() {
+            pool[Int(i)] = fresh
+            slot = i
+        } else if pool.count < capacity {
+            pool.append(fresh)
+            slot = Int32(pool.count - 1)
+        } else {
+            flowsNotInspected &+= 1
+            slot = -2
+            return nil
+        }
+        return fresh
+    }
+
+    /// Hands back a flow's inspection when the flow ends.
+    mutating func release(_ slot: Int32) -> FlowInspection? {
+        guard slot >= 0 else { return nil }
+        let ins = pool[Int(slot)]
+        pool[Int(slot)] = nil
+        free.append(slot)
+        return ins
+    }
+
+    // MARK: UDP
+
+    /// Inspects one UDP payload; returns the service it carried.
+    mutating func udp(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, stunPort: Bool, fromOriginator: Bool, timestamp: Int64) -> Service {
+        guard slot != -2, p.count >= 4 else { return .unknown }
+        switch UDPDemux.classify(p) {
+        case .stun:
+            guard let m = try? STUNDecoder.decode(p, allowLegacy: stunPort) else {
+                if slot >= 0, let ins = pool[Int(slot)] { ins.stun.malformed &+= 1 }
+                return .unknown
+            }
+            guard let ins = inspection(&slot) else { return .stun }
+            ins.stun.record(m, timestamp: timestamp, fromOriginator: fromOriginator)
+            if let data = m.attributes.data { media(ins, data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp) }
+            return .stun
+        case .channelData:
+            guard stunPort || (slot >= 0 && pool[Int(slot)]?.stun.messages ?? 0 > 0),
+                  let cd = try? ChannelData.decode(p) else { return .unknown }
+            guard let ins = inspection(&slot) else { return .stun }
+            ins.stun.recordChannelData(bytes: Int(cd.length))
+            media(ins, cd.data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp)
+            return .stun
+        case .msMultiplexedTURN:
+            guard let mt = try? MultiplexedTURN.decode(p, exact: false), let ins = inspection(&slot) else { return .unknown }
+            ins.stun.recordChannelData(bytes: Int(mt.length))
+            media(ins, mt.data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp)
+            return .stun
+        case .rtp:
+            guard let h = RTPHeader.parse(p), let ins = inspection(&slot) else { return .unknown }
+            ins.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp)
+            return .rtp
+        case .rtcp:
+            guard let c = RTCPCompound.parse(p), let ins = inspection(&slot) else { return .unknown }
+            ins.rtp.record(c)
+            return .rtcp
+        default:
+            return .unknown
+        }
+    }
+
+    /// RTP or RTCP carried inside TURN (ChannelData, Send/Data, MS-TURN data frames).
+    private func media(_ ins: FlowInspection, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
+        switch UDPDemux.classify(p) {
+        case .rtp: if let h = RTPHeader.parse(p) { ins.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp) }
+        case .rtcp: if let c = RTCPCompound.parse(p) { ins.rtp.record(c) }
+        default: break
+        }
+    }
+
+    // MARK: TCP
+
+    /// Feeds one TCP segment's payload of a flow whose first payload looked like `hint`.
+    mutating func tcp(_ slot: inout Int32, hint: Service, seq: UInt32, syn: Bool, _ p: UnsafeRawBufferPointer,
+                      fromOriginator: Bool, timestamp: Int64) {
+        if slot == -2 { return }
+        if slot < 0 {
+            guard hint == .sipTLS || hint == .tls || hint == .turnTCP || hint == .stun || hint == .sip else { return }
+        }
+        guard let ins = inspection(&slot) else { return }
+        if ins.streamKind == .undecided {
+            switch hint {
+            case .sipTLS, .tls: ins.streamKind = .tls; ins.tls = TLSSession()
+            case .turnTCP, .stun: ins.streamKind = .stun
+            case .sip: ins.streamKind = .sip
+            default: ins.streamKind = .none
+            }
+        }
+        guard ins.streamKind != .none else { return }
+        if fromOriginator {
+            if ins.origStream == nil { ins.origStream = StreamReassembler(budget: ins.reassemblyBudget) }
+            ins.origStream!.add(seq: seq, payload: p, syn: syn)
+            drain(ins, &ins.origStream!, fromOriginator: true, timestamp: timestamp)
+        } else {
+            if ins.respStream == nil { ins.respStream = StreamReassembler(budget: ins.reassemblyBudget) }
+            ins.respStream!.add(seq: seq, payload: p, syn: syn)
+            drain(ins, &ins.respStream!, fromOriginator: false, timestamp: timestamp)
+        }
+    }
+
+    private func drain(_ ins: FlowInspection, _ stream: inout StreamReassembler, fromOriginator: Bool, timestamp: Int64) {
+        guard stream.state == .streaming, stream.contiguousCount > 0 else { return }
+        let direction: StreamDirection = fromOriginator ? .orig : .resp
+        var stop = false
+        let consumed: Int = stream.withContiguous { bytes in
+            switch ins.streamKind {
+            case .tls:
+                guard var session = ins.tls else { return 0 }
+                let n = session.feed(direction: direction, bytes: bytes, timestamp: timestamp)
+                stop = !session.wantsBytes(direction)
+                ins.tls = session
+                return n
+            case .stun:
+                return stunStream(ins, bytes, fromOriginator: fromOriginator, timestamp: timestamp, stop: &stop)
+            case .sip:
+                var off = 0
+                while off < bytes.count {
+                    let rest = UnsafeRawBufferPointer(rebasing: bytes[off...])
+                    switch SIPMessageScanner.scan(rest) {
+                    case .message(let head):
+                        ins.sip.record(head, in: rest)
+                        off += head.messageLength
+                    case .keepAlive(let n):
+                        off += n
+                    case .needMoreData:
+                        return off
+                    case .notSIP:
+                        stop = true
+                        return off
+                    }
+                }
+                return off
+            default:
+                return 0
+            }
+        }
+        stream.consume(consumed)
+        if stop { stream.stop() }
+    }
+
+    /// Walks STUN/TURN PDUs in one direction's contiguous bytes; returns the bytes used.
+    private func stunStream(_ ins: FlowInspection, _ bytes: UnsafeRawBufferPointer, fromOriginator: Bool,
+                            timestamp: Int64, stop: inout Bool) -> Int {
+        var off = 0
+        var mode = fromOriginator ? ins.origFraming : ins.respFraming
+        defer { if fromOriginator { ins.origFraming = mode } else { ins.respFraming = mode } }
+        while off < bytes.count {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[off...])
+            let pdu = TCPFraming.next(rest, mode: mode)
+            switch pdu.kind {
+            case .needMore:
+                return off
+            case .unrecognised:
+                stop = true
+                return off
+            default:
+                break
+            }
+            if mode == .auto { mode = pdu.kind.impliedMode }
+            let payload = UnsafeRawBufferPointer(rebasing: rest[pdu.payloadOffset..<(pdu.payloadOffset + pdu.payloadLength)])
+            switch pdu.kind {
+            case .stun, .msTURNControl, .rfc4571:
+                if let m = try? STUNDecoder.decode(payload) {
+                    ins.stun.record(m, timestamp: timestamp, fromOriginator: fromOriginator)
+                    if let data = m.attributes.data { media(ins, data.slice(of: payload), fromOriginator: fromOriginator, timestamp: timestamp) }
+                } else if pdu.kind == .rfc4571 {
+                    media(ins, payload, fromOriginator: fromOriginator, timestamp: timestamp)
+                } else {
+                    ins.stun.malformed &+= 1
+                }
+            case .msTURNData, .channelData, .msMultiplexedTURN:
+                ins.stun.recordChannelData(bytes: pdu.payloadLength)
+                var inner = payload
+                if pdu.kind == .channelData, let cd = try? ChannelData.decode(payload, overTCP: true) { inner = cd.data.slice(of: payload) }
+                media(ins, inner, fromOriginator: fromOriginator, timestamp: timestamp)
+            default:
+                break
+            }
+            off += pdu.length
+        }
+        return off
+    }
+}

@@ -1,0 +1,156 @@
+/// STUN/TURN facts of one flow, fixed-size: counts by method and class, the transactions
+/// awaiting an answer, RTT samples, error codes, addresses and the TURN allocation's life.
+struct STUNFlowStats: Sendable, BitwiseCopyable {
+    static let methods = STUNMethod.allCases.count
+    /// Requests remembered while awaiting a response.
+    static let pendingSlots = 32
+    /// RTT samples kept for the percentiles (min and max cover every transaction).
+    static let rttSlots = 256
+    static let errorSlots = 8
+    static let channelSlots = 8
+
+    var messages = 0
+    /// counts[method * 4 + class]
+    var counts = InlineArray<64, UInt32>(repeating: 0)
+    var malformed = 0
+    var msTURN = false
+    var msVersion: UInt32? = nil
+    var flavourSeen = false
+
+    var pendingKey = InlineArray<32, UInt64>(repeating: 0)
+    var pendingTime = InlineArray<32, Int64>(repeating: 0)
+    var pendingMethod = InlineArray<32, UInt8>(repeating: 0)
+    var pendingNext = 0
+    var matched = 0
+    var unansweredEvicted = 0
+    var rtt = InlineArray<256, Int64>(repeating: 0)
+    var rttCount = 0
+    var rttMin = Int64.max
+    var rttMax = Int64(0)
+
+    var errorCode = InlineArray<8, UInt16>(repeating: 0)
+    var errorCount = InlineArray<8, UInt32>(repeating: 0)
+    var otherErrors = 0
+
+    var mapped: STUNAddress? = nil
+    var relayed: STUNAddress? = nil
+    var mappedFromOrig = false
+
+    var allocateRequests = 0
+    var allocateChallenges = 0
+    var allocateSuccesses = 0
+    var allocateFailures = 0
+    var refreshes = 0
+    var released = false
+    var lifetime: UInt32? = nil
+
+    var channel = InlineArray<8, UInt16>(repeating: 0)
+    var channelPeer = InlineArray<8, IPAddress>(repeating: IPAddress(hi: 0, lo: 0))
+    var channelPeerPort = InlineArray<8, UInt16>(repeating: 0)
+    var channels = 0
+    var channelDataPackets = 0
+    var channelDataBytes = 0
+
+    /// Accounts one decoded message.
+    mutating func record(_ m: STUNMessage, timestamp: Int64, fromOriginator: Bool) {
+        messages &+= 1
+        let slot = Int(m.method.rawValue) &* 4 &+ Int(m.messageClass.rawValue)
+        if slot < 64 { counts[slot] &+= 1 }
+        if m.flavour == .msTURN { msTURN = true }
+        if let v = m.attributes.msVersion { msVersion = v }
+        let key = Self.key(m.header)
+        switch m.messageClass {
+        case .request:
+            if pendingKey[pendingNext] != 0 { unansweredEvicted &+= 1 }
+            pendingKey[pendingNext] = key
+            pendingTime[pendingNext] = timestamp
+            pendingMethod[pendingNext] = m.method.rawValue
+            pendingNext = (pendingNext &+ 1) % Self.pendingSlots
+            if m.method == .allocate { allocateRequests &+= 1 }
+            if m.method == .refresh {
+                refreshes &+= 1
+                if m.attributes.lifetime == 0 { released = true }
+            }
+        case .successResponse, .errorResponse:
+            for i in 0..<Self.pendingSlots where pendingKey[i] == key {
+                pendingKey[i] = 0
+                matched &+= 1
+                let sample = max(0, timestamp &- pendingTime[i])
+                rttMin = min(rttMin, sample)
+                rttMax = max(rttMax, sample)
+                if rttCount < Self.rttSlots { rtt[rttCount] = sample }
+                rttCount &+= 1
+                break
+            }
+            if m.messageClass == .errorResponse {
+                noteError(m.attributes.errorCode ?? 0)
+                if m.method == .allocate {
+                    if m.attributes.errorCode == 401 { allocateChallenges &+= 1 } else { allocateFailures &+= 1 }
+                }
+            } else {
+                if let a = m.attributes.xorMappedAddress ?? m.attributes.msXorMappedAddress ?? m.attributes.mappedAddress {
+                    mapped = a
+                    mappedFromOrig = fromOriginator
+                }
+                if let r = m.attributes.xorRelayedAddress { relayed = r }
+                if m.method == .allocate {
+                    allocateSuccesses &+= 1
+                    if let l = m.attributes.lifetime { lifetime = l }
+                }
+            }
+        case .indication:
+            break
+        }
+        if m.method == .channelBind, m.messageClass == .request, let ch = m.attributes.channelNumber, let peer = m.attributes.xorPeerAddress {
+            bind(ch, peer)
+        }
+    }
+
+    private mutating func noteError(_ code: UInt16) {
+        for i in 0..<Self.errorSlots {
+            if errorCount[i] == 0 { errorCode[i] = code }
+            if errorCode[i] == code {
+                errorCount[i] &+= 1
+                return
+            }
+        }
+        otherErrors &+= 1
+    }
+
+    private mutating func bind(_ ch: UInt16, _ peer: STUNAddress) {
+        for i in 0..<channels where channel[i] == ch {
+            channelPeer[i] = peer.ip
+            channelPeerPort[i] = peer.port
+            return
+        }
+        guard channels < Self.channelSlots else { return }
+        channel[channels] = ch
+        channelPeer[channels] = peer.ip
+        channelPeerPort[channels] = peer.port
+        channels &+= 1
+    }
+
+    mutating func recordChannelData(bytes: Int) {
+        channelDataPackets &+= 1
+        channelDataBytes &+= bytes
+    }
+
+    /// Requests never answered (still pending at the end, or pushed out of the table).
+    var unanswered: Int {
+        var n = unansweredEvicted
+        for i in 0..<Self.pendingSlots where pendingKey[i] != 0 { n &+= 1 }
+        return n
+    }
+
+    func count(_ method: STUNMethod, _ cls: STUNClass) -> Int {
+        let slot = Int(method.rawValue) * 4 + Int(cls.rawValue)
+        return slot < 64 ? Int(counts[slot]) : 0
+    }
+
+    /// A non-zero key for a transaction id (with the cookie, for RFC 3489's 128-bit ids).
+    static func key(_ h: STUNHeader) -> UInt64 {
+        var x = UInt64(h.cookie) << 32 | UInt64(h.transactionID.0)
+        x = (x ^ (UInt64(h.transactionID.1) << 32 | UInt64(h.transactionID.2))) &* 0x9E37_79B9_7F4A_7C15
+        return x | 1
+    }
+}

@@ -1,0 +1,247 @@
+/// What a flow's application protocols showed, for the report's `stun`, `rtp`, `tls` and
+/// `sip` fields and for the findings. Built once, when the flow ends.
+struct AppReport: Sendable {
+    struct STUN: Sendable {
+        var stats: STUNFlowStats
+        var rtt: (min: Double, p50: Double, p95: Double, max: Double)?
+        var byMethod: [(name: String, counts: [Int])]
+        var errors: [(code: Int, count: Int)]
+    }
+
+    struct RTPStream: Sendable {
+        var ssrc: UInt32
+        var payloadType: UInt8
+        var fromOriginator: Bool
+        var stats: RTPStreamStats
+        var lossFraction: Double { stats.expected > 0 ? Double(stats.lostForReport) / Double(stats.expected) : 0 }
+    }
+
+    struct TLS: Sendable {
+        var session: TLSSession
+        var server: [CertificateSummary]
+        var client: [CertificateSummary]
+        var serverSeenAt: Int64
+        var clientSeenAt: Int64
+    }
+
+    var stun: STUN?
+    var rtp: [RTPStream] = []
+    var rtcp: (sr: Int, rr: Int, other: Int)?
+    var tls: TLS?
+    var sip: SIPCounts?
+    var streamGaps = 0
+
+    init(_ ins: FlowInspection, firstTimestamp: Int64) {
+        let s = ins.stun
+        if s.messages > 0 || s.channelDataPackets > 0 {
+            var byMethod: [(String, [Int])] = []
+            for m in STUNMethod.allCases {
+                let counts = (0..<4).map { s.count(m, STUNClass(rawValue: UInt8($0))!) }
+                if counts.contains(where: { $0 > 0 }) { byMethod.append((m.name, counts)) }
+            }
+            var errors: [(Int, Int)] = []
+            for i in 0..<STUNFlowStats.errorSlots where s.errorCount[i] > 0 { errors.append((Int(s.errorCode[i]), Int(s.errorCount[i]))) }
+            var rtt: (Double, Double, Double, Double)? = nil
+            if s.rttCount > 0 {
+                var samples = (0..<min(s.rttCount, STUNFlowStats.rttSlots)).map { s.rtt[$0] }
+                samples.sort()
+                let ms = { (ns: Int64) in Double(ns) / 1e6 }
+                let pick = { (q: Double) in samples[min(samples.count - 1, Int((q * Double(samples.count - 1)).rounded()))] }
+                rtt = (ms(s.rttMin), ms(pick(0.5)), ms(pick(0.95)), ms(s.rttMax))
+            }
+            stun = STUN(stats: s, rtt: rtt, byMethod: byMethod, errors: errors)
+        }
+        let r = ins.rtp
+        for i in 0..<r.streams {
+            rtp.append(RTPStream(ssrc: r.ssrc[i], payloadType: r.payloadType[i], fromOriginator: r.fromOriginator[i], stats: r.stats[i]))
+        }
+        if r.senderReports + r.receiverReports + r.otherRTCP > 0 { rtcp = (r.senderReports, r.receiverReports, r.otherRTCP) }
+        if let session = ins.tls, session.clientHello != nil || session.serverHello != nil {
+            let server = session.serverCertificates.map(CertificateSummary.chain) ?? []
+            let client = session.clientCertificates.map(CertificateSummary.chain) ?? []
+            tls = TLS(session: session, server: server, client: client,
+                      serverSeenAt: session.serverCertificates?.timestamp ?? firstTimestamp,
+                      clientSeenAt: session.clientCertificates?.timestamp ?? firstTimestamp)
+        }
+        if ins.sip.messages > 0 { sip = ins.sip }
+        streamGaps = ins.streamGaps
+    }
+
+    var isEmpty: Bool { stun == nil && rtp.isEmpty && rtcp == nil && tls == nil && sip == nil }
+
+    // MARK: JSON
+
+    func write(to w: inout JSONWriter) {
+        if let stun { writeSTUN(stun, to: &w) }
+        if !rtp.isEmpty {
+            w.beginArray("rtp")
+            for s in rtp {
+                w.beginObject()
+                w.value("ssrc", "0x" + String(s.ssrc, radix: 16, uppercase: false))
+                w.value("payload_type", Int(s.payloadType))
+                w.value("dir", s.fromOriginator ? "orig" : "resp")
+                w.value("packets", Int(s.stats.packets))
+                w.value("expected", Int(s.stats.expected))
+                w.value("lost", Int(s.stats.lostForReport))
+                w.value("jitter_ms", s.stats.jitterMilliseconds)
+                w.value("max_jitter_ms", s.stats.maxJitterMilliseconds)
+                w.endObject()
+            }
+            w.endArray()
+        }
+        if let rtcp {
+            w.beginObject("rtcp")
+            w.value("sender_reports", rtcp.sr)
+            w.value("receiver_reports", rtcp.rr)
+            w.value("other", rtcp.other)
+            w.endObject()
+        }
+        if let tls { writeTLS(tls, to: &w) }
+        if let sip {
+            w.beginObject("sip")
+            w.beginObject("requests")
+            for m in SIPMethod.allCases where Int(m.rawValue) < 24 && sip.requests[Int(m.rawValue)] > 0 {
+                w.value(m.name, Int(sip.requests[Int(m.rawValue)]))
+            }
+            w.endObject()
+            w.beginObject("responses")
+            for (code, n) in sip.responses.sorted(by: { $0.key < $1.key }) { w.value(String(code), n) }
+            w.endObject()
+            w.beginArray("call_ids")
+            for id in sip.callIDs { w.value(nil, id) }
+            w.endArray()
+            w.endObject()
+        }
+    }
+
+    private func writeSTUN(_ s: STUN, to w: inout JSONWriter) {
+        let st = s.stats
+        w.beginObject("stun")
+        w.value("messages", st.messages)
+        let total = { (c: Int) in s.byMethod.reduce(0) { $0 + $1.counts[c] } }
+        w.value("requests", total(0))
+        w.value("indications", total(1))
+        w.value("success", total(2))
+        w.value("errors", total(3))
+        w.beginObject("by_method")
+        for (name, c) in s.byMethod {
+            w.beginObject(name)
+            w.value("request", c[0])
+            w.value("success", c[2])
+            w.value("error", c[3])
+            w.value("indication", c[1])
+            w.endObject()
+        }
+        w.endObject()
+        w.value("transactions_matched", st.matched)
+        w.value("unanswered", st.unanswered)
+        if let rtt = s.rtt {
+            w.beginObject("rtt_ms")
+            w.value("min", rtt.min)
+            w.value("p50", rtt.p50)
+            w.value("p95", rtt.p95)
+            w.value("max", rtt.max)
+            w.endObject()
+        } else {
+            w.null("rtt_ms")
+        }
+        w.beginObject("error_codes")
+        for e in s.errors { w.value(String(e.code), e.count) }
+        w.endObject()
+        w.value("ms_turn", st.msTURN)
+        if let v = st.msVersion { w.value("ms_version", Int(v)) } else { w.null("ms_version") }
+        w.value("mapped", st.mapped?.text)
+        w.value("relayed", st.relayed?.text)
+        w.beginObject("channel_data")
+        w.value("packets", st.channelDataPackets)
+        w.value("bytes", st.channelDataBytes)
+        w.endObject()
+        w.beginObject("allocation")
+        w.value("requests", st.allocateRequests)
+        w.value("challenges", st.allocateChallenges)
+        w.value("successes", st.allocateSuccesses)
+        w.value("failures", st.allocateFailures)
+        w.value("refreshes", st.refreshes)
+        w.value("released", st.released)
+        if let l = st.lifetime { w.value("lifetime_s", Int(l)) } else { w.null("lifetime_s") }
+        w.endObject()
+        w.beginArray("channels")
+        for i in 0..<st.channels {
+            w.beginObject()
+            w.value("channel", "0x" + String(st.channel[i], radix: 16))
+            let peer = st.channelPeer[i]
+            w.value("peer", peer.isIPv4Mapped ? "\(peer.text):\(st.channelPeerPort[i])" : "[\(peer.text)]:\(st.channelPeerPort[i])")
+            w.endObject()
+        }
+        w.endArray()
+        w.value("malformed", st.malformed)
+        w.endObject()
+    }
+
+    private func writeTLS(_ t: TLS, to w: inout JSONWriter) {
+        let s = t.session
+        w.beginObject("tls")
+        w.value("version", s.negotiatedVersion?.description)
+        w.value("cipher", s.serverHello?.cipherSuiteName)
+        w.value("sni", s.clientHello?.serverName)
+        w.value("alpn", s.serverHello?.alpn ?? s.clientHello?.alpnFirst)
+        w.value("client_cert_requested", s.certificateRequested)
+        w.value("client_cert", clientCertText(s.clientCertificate))
+        w.beginObject("certificates")
+        w.beginArray("server")
+        for c in t.server { writeCertificate(c, seenAt: t.serverSeenAt, to: &w) }
+        w.endArray()
+        w.beginArray("client")
+        for c in t.client { writeCertificate(c, seenAt: t.clientSeenAt, to: &w) }
+        w.endArray()
+        w.endObject()
+        w.beginArray("alerts")
+        for (from, side) in [("orig", s.orig), ("resp", s.resp)] {
+            if let a = side.firstAlert {
+                w.beginObject()
+                w.value("from", from)
+                w.value("level", a.levelName)
+                w.value("description", a.name)
+                w.endObject()
+            }
+        }
+        w.endArray()
+        w.value("encrypted_alerts", s.orig.encryptedAlerts + s.resp.encryptedAlerts)
+        w.value("handshake", outcomeText(s.outcome))
+        if let d = s.handshakeDuration { w.value("handshake_ms", Double(d) / 1e6) } else { w.null("handshake_ms") }
+        w.endObject()
+    }
+
+    private func writeCertificate(_ c: CertificateSummary, seenAt: Int64, to w: inout JSONWriter) {
+        w.beginObject()
+        w.value("subject", c.subject)
+        w.value("issuer", c.issuer)
+        w.beginArray("san")
+        for n in c.dnsNames { w.value(nil, n) }
+        w.endArray()
+        w.value("not_before", c.hasValidity ? TimeFormat.iso8601(c.notBefore) : nil)
+        w.value("not_after", c.hasValidity ? TimeFormat.iso8601(c.notAfter) : nil)
+        w.value("expired_at_capture", c.expiredAtCapture(seenAt))
+        w.value("not_yet_valid", c.notYetValid(seenAt))
+        w.value("sha256", c.sha256)
+        if let e = c.parseError { w.value("parse_error", e) }
+        w.endObject()
+    }
+
+    func clientCertText(_ s: TLSClientCertificateStatus) -> String {
+        switch s {
+        case .absent: "absent"
+        case .empty: "empty"
+        case .present: "present"
+        case .encrypted: "encrypted"
+        }
+    }
+
+    func outcomeText(_ o: TLSOutcome) -> String {
+        switch o {
+        case .complete: "complete"
+        case .failed: "failed"
+        case .incomplete: "incomplete"
+        }
+    }
+}
