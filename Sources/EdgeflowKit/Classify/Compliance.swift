@@ -37,21 +37,131 @@ public struct Compliance: Sendable {
                      subject: "\(o.address.text):\(o.port) → \(p.address.text):\(p.port)", uid: uid)
             }
         }
+        if let app { appFindings(r, c, app, uid: uid) }
         guard hybrid || c.rule != nil else { return }
         let ruleText = c.rule.map { "rule \($0.id)" } ?? "no rule"
         let severity: Finding.Severity = hybrid ? .error : .warning
         let peer = "\(p.address.text):\(p.port)"
         if r.key.proto == 6 && !r.answered && r.tcp.synSeen {
             if r.tcp.resp == .reset {
-                note(severity, "tcp_rejected", "\(c.respRole.title) refused TCP connections from the \(c.origRole.title) with a reset (\(ruleText)):",
+                note(severity, "tcp_rejected", "\(c.respRole.title) refused TCP connections from \(c.origRole.named) with a reset (\(ruleText)):",
                      subject: peer, uid: uid)
             } else {
-                note(severity, "tcp_unanswered", "TCP connections from the \(c.origRole.title) to \(c.respRole.title) were never answered (\(ruleText)):",
+                note(severity, "tcp_unanswered", "TCP connections from \(c.origRole.named) to \(c.respRole.title) were never answered (\(ruleText)):",
                      subject: peer, uid: uid)
             }
         } else if r.key.proto == 17 && hybrid && !r.answered {
-            note(.warning, "one_way_udp", "UDP from the \(c.origRole.title) to \(c.respRole.title) got no reply (one-way: blocked, or media not flowing back):",
+            note(.warning, "one_way_udp", "UDP from \(c.origRole.named) to \(c.respRole.title) got no reply (one-way: blocked, or media not flowing back):",
                  subject: "\(o.address.text):\(o.port) → \(peer)", uid: uid)
+        }
+    }
+
+    /// Findings from what the flow's TLS handshake, STUN/TURN and media showed.
+    private mutating func appFindings(_ r: FlowRecord, _ c: Classification, _ app: AppReport, uid: String) {
+        let o = r.originator, p = r.responder
+        let client = "\(c.origRole.title) \(o.address.text)", server = "\(c.respRole.title) \(p.address.text):\(p.port)"
+        if let t = app.tls {
+            let s = t.session
+            for (certs, seenAt, sender) in [(t.server, t.serverSeenAt, server), (t.client, t.clientSeenAt, client)] {
+                guard let leaf = certs.first else { continue }
+                let date = leaf.hasValidity ? String(TimeFormat.iso8601(leaf.notAfter).prefix(10)) : "?"
+                if leaf.expiredAtCapture(seenAt) {
+                    note(.error, "tls_certificate_expired", "certificate \(leaf.subject) expired on \(date), before the capture; peers refuse it: renew it. Sent by", subject: sender, uid: uid)
+                } else if leaf.notYetValid(seenAt) {
+                    let from = String(TimeFormat.iso8601(leaf.notBefore).prefix(10))
+                    note(.error, "tls_certificate_not_yet_valid", "certificate \(leaf.subject) is valid only from \(from) (check the clocks). Sent by", subject: sender, uid: uid)
+                }
+                if leaf.parseError != nil {
+                    note(.warning, "tls_certificate_unreadable", "a certificate could not be parsed (\(leaf.parseError ?? "")). Sent by", subject: sender, uid: uid)
+                }
+            }
+            if s.certificateRequested, s.clientCertificate == .absent || s.clientCertificate == .empty, s.serverHello != nil,
+               s.orig.handshakeTypes.contains(16) || s.clientCertificate == .empty || s.outcome == .failed {
+                note(.error, "tls_client_certificate_missing", "the server asked for a client certificate and the client sent none (mutual TLS on 5061 needs one):", subject: "\(client) → \(server)", uid: uid)
+            }
+            if s.outcome == .failed, let alert = s.firstAlert {
+                let from = s.resp.firstAlert == alert ? c.respRole.named : c.origRole.named
+                note(.error, "tls_handshake_failed", "TLS handshake failed with alert \(alert.name) from \(from):", subject: "\(client) → \(server)", uid: uid)
+            }
+            if let v = s.negotiatedVersion, v.rawValue < 0x0303, v.rawValue >= 0x0300 {
+                note(.warning, "tls_old_version", "\(v.description) negotiated; Office 365 and current Edge servers require TLS 1.2 or later:", subject: "\(client) → \(server)", uid: uid)
+            }
+            if let sni = s.clientHello?.serverName, let leaf = t.server.first, leaf.parseError == nil || !leaf.dnsNames.isEmpty,
+               !Self.names(leaf, cover: sni) {
+                note(.warning, "tls_name_mismatch", "the server certificate (\(leaf.subject)) does not cover the name asked for (SNI \(sni)):", subject: server, uid: uid)
+            }
+            if c.respRole == .office365, let leaf = t.server.first, leaf.parseError == nil, p.port == 5061,
+               !Self.names(leaf, cover: "sipfed.online.lync.com") {
+                note(.warning, "tls_unexpected_partner", "the Office 365 side of 5061 presented \(leaf.subject), not a certificate for sipfed.online.lync.com:", subject: server, uid: uid)
+            }
+        }
+        if let st = app.stun?.stats {
+            let o365 = c.origRole == .office365 || c.respRole == .office365
+            if o365, st.unanswered > 0, st.matched == 0, r.key.proto == 17 {
+                note(.error, "stun_unanswered", "STUN/TURN requests to Office 365 were never answered (UDP 3478 blocked or the relay unreachable):",
+                     subject: "\(o.address.text):\(o.port) → \(p.address.text):\(p.port)", uid: uid)
+            }
+            for i in 0..<STUNFlowStats.errorSlots where st.errorCount[i] > 0 && st.errorCode[i] != 401 && Self.allocationFailure(st.errorCode[i]) {
+                note(.error, "turn_allocate_failed", "TURN requests refused with \(st.errorCode[i]) \(Self.errorName(st.errorCode[i])):", subject: server, uid: uid)
+            }
+            if st.allocateChallenges >= 3, st.allocateSuccesses == 0 {
+                note(.error, "turn_auth_loop", "TURN Allocate answered 401 again and again, never accepted (wrong credentials or clock skew):", subject: server, uid: uid)
+            }
+            if let mapped = st.mapped, c.origRole == .avEdge, o365, mapped.ip != o.address {
+                note(.warning, "nat_mismatch", "Office 365 sees the A/V Edge \(o.address.text) as \(mapped.ip.text) (XOR-MAPPED-ADDRESS): its NAT changes the address; the A/V Edge needs symmetric NAT that keeps the public IP configured in the topology:",
+                     subject: "\(o.address.text) → \(mapped.text)", uid: uid)
+            }
+        }
+        for s in app.rtp where s.stats.expected >= 50 {
+            let dir = s.fromOriginator ? "\(o.address.text) → \(p.address.text)" : "\(p.address.text) → \(o.address.text)"
+            let stream = "SSRC 0x\(String(s.ssrc, radix: 16)) \(dir)"
+            if s.lossFraction > 0.10 {
+                note(.warning, "media_loss", "RTP loss above 10 % (Call Quality Dashboard's threshold):",
+                     subject: "\(stream) \(JSONWriter.format(s.lossFraction * 100, decimals: 1)) %", uid: uid)
+            }
+            if s.stats.jitterMilliseconds > 30 {
+                note(.warning, "media_jitter", "RTP jitter above 30 ms (Call Quality Dashboard's threshold):",
+                     subject: "\(stream) \(JSONWriter.format(s.stats.jitterMilliseconds, decimals: 1)) ms", uid: uid)
+            }
+        }
+        let fromOrig = app.rtp.filter(\.fromOriginator).reduce(0) { $0 + Int($1.stats.packets) }
+        let fromResp = app.rtp.filter { !$0.fromOriginator }.reduce(0) { $0 + Int($1.stats.packets) }
+        if fromOrig + fromResp >= 50, fromOrig == 0 || fromResp == 0 {
+            note(.warning, "one_way_media", "RTP flows one way only (the other direction is blocked or not relayed):",
+                 subject: "\(o.address.text):\(o.port) ↔ \(p.address.text):\(p.port)", uid: uid)
+        }
+    }
+
+    /// Whether `cert` (SAN DNS names, else the CN) covers `name`, with RFC 6125 left-most wildcards.
+    static func names(_ cert: CertificateSummary, cover name: String) -> Bool {
+        let candidates = cert.dnsNames.isEmpty ? (cert.commonName.map { [$0] } ?? []) : cert.dnsNames
+        let n = name.lowercased()
+        return candidates.contains { pattern in
+            let p = pattern.lowercased()
+            if p == n { return true }
+            guard p.hasPrefix("*."), let dot = n.firstIndex(of: ".") else { return false }
+            return n[dot...] == p.dropFirst()
+        }
+    }
+
+    static func allocationFailure(_ code: UInt16) -> Bool { code >= 400 }
+
+    static func errorName(_ code: UInt16) -> String {
+        switch code {
+        case 400: "Bad Request"
+        case 403: "Forbidden"
+        case 420: "Unknown Attribute"
+        case 437: "Allocation Mismatch"
+        case 438: "Stale Nonce"
+        case 440: "Address Family not Supported"
+        case 441: "Wrong Credentials"
+        case 442: "Unsupported Transport Protocol"
+        case 443: "Peer Address Family Mismatch"
+        case 486: "Allocation Quota Reached"
+        case 487: "Role Conflict"
+        case 500: "Server Error"
+        case 508: "Insufficient Capacity"
+        default: "error"
         }
     }
 

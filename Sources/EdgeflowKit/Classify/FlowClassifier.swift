@@ -85,7 +85,7 @@ public enum FlowClassifier {
             return "plaintext SIP (\(protoName) \(p.port)) between Access Edge and Office 365; hybrid federation requires SIP over mutual TLS on TCP 5061"
         }
         if let rule = table.first(where: { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) }) {
-            return "wrong direction: the \(oRole.title) opened the connection; rule \(rule.id) allows only \(title(rule.from)) → \(title(rule.to))"
+            return "wrong direction: \(oRole.named) opened the connection; rule \(rule.id) allows only \(title(rule.from)) → \(title(rule.to))"
         }
         let same = table.filter { Rule.role($0.from, accepts: oRole) && Rule.role($0.to, accepts: pRole) }
         if let rule = same.first(where: { $0.transport == proto && $0.dstPorts.contains(p.port) }) {

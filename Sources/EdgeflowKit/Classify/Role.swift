@@ -17,5 +17,8 @@ public enum Role: String, CaseIterable, Sendable {
         }
     }
 
+    /// The title with "the" where English wants it: "the Access Edge", "Office 365".
+    public var named: String { self == .office365 || self == .other ? title : "the " + title }
+
     public var isEdge: Bool { self == .accessEdge || self == .avEdge || self == .webconfEdge }
 }
