@@ -32,7 +32,7 @@ public struct AnalyzeOptions: Sendable {
     public var office365File: String? = nil
     public var vintage: Office365Vintage = .auto
     /// Ended flows held back while roles are inferred.
-    public var inferenceWindow = 65_536
+    public var inferenceWindow = 16_384
 
     public init(paths: [String]) { self.paths = paths }
 }

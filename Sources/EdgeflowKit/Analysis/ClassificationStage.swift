@@ -7,10 +7,13 @@ final class ClassificationStage {
     private(set) var compliance = Compliance()
     private let vintage: Office365Vintage
     private var rangesResolved = false
-    private var pending: [EndedFlow] = []
+    /// Ended flows waiting for classification, their application facts already extracted
+    /// (the flows' inspection buffers are gone).
+    private var pending: [(record: FlowRecord, reason: FlowRecord.EndReason, app: AppReport?)] = []
     private var head = 0
     private let window: Int
     private let writer: any ReportWriter
+    private let certificates = CertificateCache()
 
     init(topology: Topology, configured: Set<Role>, vintage: Office365Vintage, window: Int, writer: any ReportWriter) {
         self.topology = topology
@@ -28,10 +31,12 @@ final class ClassificationStage {
 
     func ended(_ e: EndedFlow) {
         recognised(e.record)
-        guard window > 0 else { return emit(e) }
-        pending.append(e)
+        let app = e.inspection.map { AppReport($0, firstTimestamp: e.record.firstTimestamp, certificates: certificates) }
+        guard window > 0 else { return emit(e.record, e.reason, app) }
+        pending.append((e.record, e.reason, app))
         if pending.count - head > window {
-            emit(pending[head])
+            let p = pending[head]
+            emit(p.record, p.reason, p.app)
             head += 1
             if head >= 4096 && head * 2 >= pending.count {
                 pending.removeFirst(head)
@@ -42,7 +47,8 @@ final class ClassificationStage {
 
     func finish() {
         while head < pending.count {
-            emit(pending[head])
+            let p = pending[head]
+            emit(p.record, p.reason, p.app)
             head += 1
         }
         pending.removeAll()
@@ -62,11 +68,12 @@ final class ClassificationStage {
         }
     }
 
-    private func emit(_ e: EndedFlow) {
-        let c = FlowClassifier.classify(e.record, topology: topology)
-        var summary = FlowSummary(e)
+    private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: AppReport?) {
+        let c = FlowClassifier.classify(record, topology: topology)
+        var summary = FlowSummary(record, reason: reason)
+        if let app, !app.isEmpty { summary.app = app }
         summary.apply(c)
-        compliance.add(e.record, c, uid: summary.uid, app: summary.app)
+        compliance.add(record, c, uid: summary.uid, app: summary.app)
         writer.flow(summary)
     }
 }

@@ -28,8 +28,9 @@ public struct Compliance: Sendable {
         if c.verdict == .violation, let reason = c.reason {
             if let former = c.formerListing, let address = c.formerAddress {
                 note(.warning, "microsoft_outside_ranges",
-                     "traffic with \(address.text), a Microsoft address no longer in the published Office 365 ranges "
-                     + "(listed in \(former.prefix) until \(FlowClassifier.day(former.lastSeen))): update the firewall rules and the Edge's routes", uid: uid)
+                     "traffic with Microsoft addresses no longer in the published Office 365 ranges "
+                     + "(listed in \(former.prefix) until \(FlowClassifier.day(former.lastSeen))); update the firewall rules and the Edge's routes:",
+                     subject: address.text, uid: uid)
             } else if r.services.contains(.sip), reason.contains("plaintext SIP") {
                 note(.error, "plaintext_sip", reason + ":", subject: "\(o.address.text):\(o.port) → \(p.address.text):\(p.port)", uid: uid)
             } else {
@@ -61,7 +62,6 @@ public struct Compliance: Sendable {
         let o = r.originator, p = r.responder
         let client = "\(c.origRole.title) \(o.address.text)", server = "\(c.respRole.title) \(p.address.text):\(p.port)"
         if let t = app.tls {
-            let s = t.session
             for (certs, seenAt, sender) in [(t.server, t.serverSeenAt, server), (t.client, t.clientSeenAt, client)] {
                 guard let leaf = certs.first else { continue }
                 let date = leaf.hasValidity ? String(TimeFormat.iso8601(leaf.notAfter).prefix(10)) : "?"
@@ -75,18 +75,18 @@ public struct Compliance: Sendable {
                     note(.warning, "tls_certificate_unreadable", "a certificate could not be parsed (\(leaf.parseError ?? "")). Sent by", subject: sender, uid: uid)
                 }
             }
-            if s.certificateRequested, s.clientCertificate == .absent || s.clientCertificate == .empty, s.serverHello != nil,
-               s.orig.handshakeTypes.contains(16) || s.clientCertificate == .empty || s.outcome == .failed {
+            if t.certificateRequested, t.clientCertificate == .absent || t.clientCertificate == .empty, t.serverHelloSeen,
+               t.clientKeyExchangeSent || t.clientCertificate == .empty || t.outcome == .failed {
                 note(.error, "tls_client_certificate_missing", "the server asked for a client certificate and the client sent none (mutual TLS on 5061 needs one):", subject: "\(client) → \(server)", uid: uid)
             }
-            if s.outcome == .failed, let alert = s.firstAlert {
-                let from = s.resp.firstAlert == alert ? c.respRole.named : c.origRole.named
+            if t.outcome == .failed, let alert = t.respAlert ?? t.origAlert {
+                let from = t.respAlert != nil ? c.respRole.named : c.origRole.named
                 note(.error, "tls_handshake_failed", "TLS handshake failed with alert \(alert.name) from \(from):", subject: "\(client) → \(server)", uid: uid)
             }
-            if let v = s.negotiatedVersion, v.rawValue < 0x0303, v.rawValue >= 0x0300 {
+            if let v = t.version, v.rawValue < 0x0303, v.rawValue >= 0x0300 {
                 note(.warning, "tls_old_version", "\(v.description) negotiated; Office 365 and current Edge servers require TLS 1.2 or later:", subject: "\(client) → \(server)", uid: uid)
             }
-            if let sni = s.clientHello?.serverName, let leaf = t.server.first, leaf.parseError == nil || !leaf.dnsNames.isEmpty,
+            if let sni = t.sni, let leaf = t.server.first, leaf.parseError == nil || !leaf.dnsNames.isEmpty,
                !Self.names(leaf, cover: sni) {
                 note(.warning, "tls_name_mismatch", "the server certificate (\(leaf.subject)) does not cover the name asked for (SNI \(sni)):", subject: server, uid: uid)
             }

@@ -1,7 +1,8 @@
 /// Bounded in-order reassembly of one TCP direction, shared by the TLS and STUN-over-TCP
 /// inspectors.
 ///
-/// One fixed-capacity buffer of `budget` bytes is allocated at the first segment that
+/// One buffer is allocated at the first segment that carries data (4 KiB, doubled as needed
+/// up to `budget` bytes, never more) that
 /// carries data and is never grown. The contiguous bytes live at `[head, tail)`; segments
 /// that arrive ahead of a hole are written straight to their final position after `tail`
 /// and remembered as at most `maxHeldRanges` sequence ranges, so filling the hole only moves
@@ -47,6 +48,8 @@ public struct StreamReassembler: ~Copyable {
     public private(set) var outOfOrderSegments = 0
 
     private var storage: UnsafeMutableRawPointer? = nil
+    /// Bytes allocated at `storage` (grows by doubling up to `budget`).
+    private var capacity = 0
     private var head = 0
     private var tail = 0
     /// Sequence number of the byte at `head`.
@@ -87,7 +90,8 @@ public struct StreamReassembler: ~Copyable {
         if state == .gap || state == .budgetExceeded { bytesDropped &+= count; return }
         if !started { started = true; headSeq = seq }
         if storage == nil {
-            storage = UnsafeMutableRawPointer.allocate(byteCount: budget, alignment: 16)
+            capacity = min(4096, budget)
+            storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
             state = .streaming
         }
 
@@ -163,6 +167,7 @@ public struct StreamReassembler: ~Copyable {
         state = .stopped
         storage?.deallocate()
         storage = nil
+        capacity = 0
         head = 0; tail = 0; heldCount = 0
     }
 
@@ -180,13 +185,25 @@ public struct StreamReassembler: ~Copyable {
         heldCount = 0
     }
 
-    /// Moves the live area to the front if `head + upTo` would pass the end of the buffer.
+    /// Makes `[head, head + relEnd)` writable: moves the live area to the front, then grows
+    /// the buffer (by doubling, at most to `budget`; callers keep `relEnd <= budget`).
     private mutating func ensureRoom(upTo relEnd: Int) {
-        guard head &+ relEnd > budget, head > 0, let storage else { return }
+        guard head &+ relEnd > capacity, let old = storage else { return }
         let live = max(tail &- head, heldEndRel())
-        if live > 0 { storage.copyMemory(from: storage + head, byteCount: live) }
-        tail &-= head
-        head = 0
+        if head > 0 {
+            if live > 0 { old.copyMemory(from: old + head, byteCount: live) }
+            tail &-= head
+            head = 0
+        }
+        guard relEnd > capacity else { return }
+        var grown = capacity
+        while grown < relEnd { grown &*= 2 }
+        grown = min(grown, budget)
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
+        if live > 0 { fresh.copyMemory(from: old, byteCount: live) }
+        old.deallocate()
+        storage = fresh
+        capacity = grown
     }
 
     /// End of the last held range relative to `head`, or 0.

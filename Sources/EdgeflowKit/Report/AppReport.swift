@@ -16,8 +16,21 @@ struct AppReport: Sendable {
         var lossFraction: Double { stats.expected > 0 ? Double(stats.lostForReport) / Double(stats.expected) : 0 }
     }
 
+    /// The handshake facts kept from a `TLSSession` (its buffers are released with the flow).
     struct TLS: Sendable {
-        var session: TLSSession
+        var version: TLSVersion?
+        var cipher: String?
+        var sni: String?
+        var alpn: String?
+        var certificateRequested: Bool
+        var clientCertificate: TLSClientCertificateStatus
+        var clientKeyExchangeSent: Bool
+        var serverHelloSeen: Bool
+        var origAlert: TLSAlert?
+        var respAlert: TLSAlert?
+        var encryptedAlerts: Int
+        var outcome: TLSOutcome
+        var handshakeDuration: Int64?
         var server: [CertificateSummary]
         var client: [CertificateSummary]
         var serverSeenAt: Int64
@@ -31,7 +44,7 @@ struct AppReport: Sendable {
     var sip: SIPCounts?
     var streamGaps = 0
 
-    init(_ ins: FlowInspection, firstTimestamp: Int64) {
+    init(_ ins: FlowInspection, firstTimestamp: Int64, certificates: CertificateCache) {
         let s = ins.stun
         if s.messages > 0 || s.channelDataPackets > 0 {
             var byMethod: [(String, [Int])] = []
@@ -57,10 +70,16 @@ struct AppReport: Sendable {
         }
         if r.senderReports + r.receiverReports + r.otherRTCP > 0 { rtcp = (r.senderReports, r.receiverReports, r.otherRTCP) }
         if let session = ins.tls, session.clientHello != nil || session.serverHello != nil {
-            let server = session.serverCertificates.map(CertificateSummary.chain) ?? []
-            let client = session.clientCertificates.map(CertificateSummary.chain) ?? []
-            tls = TLS(session: session, server: server, client: client,
-                      serverSeenAt: session.serverCertificates?.timestamp ?? firstTimestamp,
+            let server = session.serverCertificates.map(certificates.chain) ?? []
+            let client = session.clientCertificates.map(certificates.chain) ?? []
+            tls = TLS(version: session.negotiatedVersion, cipher: session.serverHello?.cipherSuiteName,
+                      sni: session.clientHello?.serverName, alpn: session.serverHello?.alpn ?? session.clientHello?.alpnFirst,
+                      certificateRequested: session.certificateRequested, clientCertificate: session.clientCertificate,
+                      clientKeyExchangeSent: session.orig.handshakeTypes.contains(16), serverHelloSeen: session.serverHello != nil,
+                      origAlert: session.orig.firstAlert, respAlert: session.resp.firstAlert,
+                      encryptedAlerts: session.orig.encryptedAlerts + session.resp.encryptedAlerts,
+                      outcome: session.outcome, handshakeDuration: session.handshakeDuration,
+                      server: server, client: client, serverSeenAt: session.serverCertificates?.timestamp ?? firstTimestamp,
                       clientSeenAt: session.clientCertificates?.timestamp ?? firstTimestamp)
         }
         if ins.sip.messages > 0 { sip = ins.sip }
@@ -179,14 +198,13 @@ struct AppReport: Sendable {
     }
 
     private func writeTLS(_ t: TLS, to w: inout JSONWriter) {
-        let s = t.session
         w.beginObject("tls")
-        w.value("version", s.negotiatedVersion?.description)
-        w.value("cipher", s.serverHello?.cipherSuiteName)
-        w.value("sni", s.clientHello?.serverName)
-        w.value("alpn", s.serverHello?.alpn ?? s.clientHello?.alpnFirst)
-        w.value("client_cert_requested", s.certificateRequested)
-        w.value("client_cert", clientCertText(s.clientCertificate))
+        w.value("version", t.version?.description)
+        w.value("cipher", t.cipher)
+        w.value("sni", t.sni)
+        w.value("alpn", t.alpn)
+        w.value("client_cert_requested", t.certificateRequested)
+        w.value("client_cert", clientCertText(t.clientCertificate))
         w.beginObject("certificates")
         w.beginArray("server")
         for c in t.server { writeCertificate(c, seenAt: t.serverSeenAt, to: &w) }
@@ -196,8 +214,8 @@ struct AppReport: Sendable {
         w.endArray()
         w.endObject()
         w.beginArray("alerts")
-        for (from, side) in [("orig", s.orig), ("resp", s.resp)] {
-            if let a = side.firstAlert {
+        for (from, alert) in [("orig", t.origAlert), ("resp", t.respAlert)] {
+            if let a = alert {
                 w.beginObject()
                 w.value("from", from)
                 w.value("level", a.levelName)
@@ -206,9 +224,9 @@ struct AppReport: Sendable {
             }
         }
         w.endArray()
-        w.value("encrypted_alerts", s.orig.encryptedAlerts + s.resp.encryptedAlerts)
-        w.value("handshake", outcomeText(s.outcome))
-        if let d = s.handshakeDuration { w.value("handshake_ms", Double(d) / 1e6) } else { w.null("handshake_ms") }
+        w.value("encrypted_alerts", t.encryptedAlerts)
+        w.value("handshake", outcomeText(t.outcome))
+        if let d = t.handshakeDuration { w.value("handshake_ms", Double(d) / 1e6) } else { w.null("handshake_ms") }
         w.endObject()
     }
 
@@ -243,5 +261,26 @@ struct AppReport: Sendable {
         case .failed: "failed"
         case .incomplete: "incomplete"
         }
+    }
+}
+
+/// Certificate summaries by DER bytes: an Edge presents the same chain on every connection,
+/// so each certificate is parsed once (at most `limit` kept).
+final class CertificateCache {
+    private var summaries: [ArraySlice<UInt8>: CertificateSummary] = [:]
+    let limit: Int
+
+    init(limit: Int = 4096) { self.limit = limit }
+
+    func chain(_ list: TLSCertificateList) -> [CertificateSummary] {
+        (0..<list.count).map { summary(list.der($0)) }
+    }
+
+    func summary(_ der: ArraySlice<UInt8>) -> CertificateSummary {
+        if let s = summaries[der] { return s }
+        if summaries.count >= limit { summaries.removeAll(keepingCapacity: true) }
+        let s = CertificateSummary(der: der)
+        summaries[der] = s
+        return s
     }
 }

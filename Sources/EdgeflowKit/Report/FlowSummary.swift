@@ -31,14 +31,6 @@ public struct FlowSummary: Sendable {
     /// Bytes at the IP layer, both directions: what "top flows by bytes" ranks by.
     public var totalIPBytes: Int { origIPBytes + respIPBytes }
 
-    init(_ e: EndedFlow) {
-        self.init(e.record, reason: e.reason)
-        if let ins = e.inspection {
-            let report = AppReport(ins, firstTimestamp: e.record.firstTimestamp)
-            if !report.isEmpty { app = report }
-        }
-    }
-
     public init(_ r: FlowRecord, reason: FlowRecord.EndReason) {
         let o = r.originator, p = r.responder
         uid = FlowSummary.uid(r)

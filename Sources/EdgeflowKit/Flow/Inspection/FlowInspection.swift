@@ -5,8 +5,26 @@ final class FlowInspection {
     /// What a TCP flow's byte stream is followed as.
     enum StreamKind: UInt8 { case undecided, tls, stun, sip, none }
 
-    var stun = STUNFlowStats()
-    var rtp = RTPFlowStats()
+    private var stunBox: Box<STUNFlowStats>? = nil
+    private var rtpBox: Box<RTPFlowStats>? = nil
+
+    /// STUN/TURN facts; their storage is allocated at the first write.
+    var stun: STUNFlowStats {
+        get { stunBox?.value ?? STUNFlowStats() }
+        _modify {
+            if stunBox == nil { stunBox = Box(STUNFlowStats()) }
+            yield &stunBox!.value
+        }
+    }
+
+    /// RTP/RTCP facts; their storage is allocated at the first write.
+    var rtp: RTPFlowStats {
+        get { rtpBox?.value ?? RTPFlowStats() }
+        _modify {
+            if rtpBox == nil { rtpBox = Box(RTPFlowStats()) }
+            yield &rtpBox!.value
+        }
+    }
     var sip = SIPCounts()
     var tls: TLSSession? = nil
     var streamKind = StreamKind.undecided
@@ -24,6 +42,12 @@ final class FlowInspection {
         for state in [origStream?.state, respStream?.state] where state == .gap || state == .budgetExceeded { n += 1 }
         return n
     }
+}
+
+/// Heap storage for a large fixed-size value, so flows that never need it pay one pointer.
+final class Box<Value> {
+    var value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// Plaintext SIP seen in a flow: requests by method, responses by status, distinct Call-IDs.

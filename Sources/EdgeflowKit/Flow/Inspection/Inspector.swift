@@ -131,7 +131,8 @@ struct Inspector {
             case .tls:
                 guard var session = ins.tls else { return 0 }
                 let n = session.feed(direction: direction, bytes: bytes, timestamp: timestamp)
-                stop = !session.wantsBytes(direction)
+                // Once the handshake is over, the rest is encrypted: stop copying it.
+                stop = !session.wantsBytes(direction) || session.outcome != .incomplete
                 ins.tls = session
                 return n
             case .stun:

@@ -1,12 +1,12 @@
 /// RTP streams (SSRC and direction) and RTCP packets seen in one flow, fixed-size.
 struct RTPFlowStats: Sendable, BitwiseCopyable {
     /// Streams tracked per flow; more are counted in `untracked`.
-    static let streamSlots = 8
+    static let streamSlots = 6
 
-    var ssrc = InlineArray<8, UInt32>(repeating: 0)
-    var fromOriginator = InlineArray<8, Bool>(repeating: false)
-    var payloadType = InlineArray<8, UInt8>(repeating: 0)
-    var stats = InlineArray<8, RTPStreamStats>(repeating: RTPStreamStats())
+    var ssrc = InlineArray<6, UInt32>(repeating: 0)
+    var fromOriginator = InlineArray<6, Bool>(repeating: false)
+    var payloadType = InlineArray<6, UInt8>(repeating: 0)
+    var stats = InlineArray<6, RTPStreamStats>(repeating: RTPStreamStats())
     var streams = 0
     var untracked = 0
     var senderReports = 0

@@ -3,9 +3,9 @@
 struct STUNFlowStats: Sendable, BitwiseCopyable {
     static let methods = STUNMethod.allCases.count
     /// Requests remembered while awaiting a response.
-    static let pendingSlots = 32
+    static let pendingSlots = 16
     /// RTT samples kept for the percentiles (min and max cover every transaction).
-    static let rttSlots = 256
+    static let rttSlots = 64
     static let errorSlots = 8
     static let channelSlots = 8
 
@@ -17,13 +17,13 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     var msVersion: UInt32? = nil
     var flavourSeen = false
 
-    var pendingKey = InlineArray<32, UInt64>(repeating: 0)
-    var pendingTime = InlineArray<32, Int64>(repeating: 0)
-    var pendingMethod = InlineArray<32, UInt8>(repeating: 0)
+    var pendingKey = InlineArray<16, UInt64>(repeating: 0)
+    var pendingTime = InlineArray<16, Int64>(repeating: 0)
+    var pendingMethod = InlineArray<16, UInt8>(repeating: 0)
     var pendingNext = 0
     var matched = 0
     var unansweredEvicted = 0
-    var rtt = InlineArray<256, Int64>(repeating: 0)
+    var rtt = InlineArray<64, Int64>(repeating: 0)
     var rttCount = 0
     var rttMin = Int64.max
     var rttMax = Int64(0)
