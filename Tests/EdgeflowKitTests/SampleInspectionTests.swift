@@ -1,0 +1,121 @@
+import Testing
+@testable import EdgeflowKit
+
+/// Application facts of the bundled sample against what tshark 4.0 shows for it
+/// (`-Y stun -T fields -e stun.type`, `--enable-heuristic rtp_udp -qz rtp,streams`,
+/// `-Y tls.handshake -T fields ...`, `-Y sip ...`), as listed in Captures/README.md.
+@Suite("Bundled sample: STUN, RTP, TLS and SIP facts")
+struct SampleInspectionTests {
+    let report: [String: Any]
+
+    init() throws {
+        report = try analyzeJSON([repositoryRoot + "/Captures/edge-sample.pcap"])
+    }
+
+    private func flow(_ origH: String, _ origP: Int) throws -> [String: Any] {
+        try #require(report.flows.first { $0["orig_h"] as? String == origH && $0["orig_p"] as? Int == origP })
+    }
+
+    private func stream(_ f: [String: Any], _ ssrc: String) throws -> [String: Any] {
+        try #require((f["rtp"] as? [[String: Any]])?.first { $0["ssrc"] as? String == ssrc })
+    }
+
+    @Test("MS-TURN on UDP 3478: messages, transactions, allocation, addresses, relayed RTP")
+    func msturnUDP() throws {
+        let f = try flow("203.0.113.20", 3478)
+        let stun = try #require(f["stun"] as? [String: Any])
+        #expect(stun["messages"] as? Int == 11)
+        let by = stun["by_method"] as! [String: [String: Int]]
+        #expect(by["Binding"] == ["request": 3, "success": 2, "error": 0, "indication": 0])
+        #expect(by["Allocate"] == ["request": 2, "success": 1, "error": 1, "indication": 0])
+        #expect(by["Set Active Destination"] == ["request": 1, "success": 1, "error": 0, "indication": 0])
+        #expect(stun["transactions_matched"] as? Int == 5 && stun["unanswered"] as? Int == 1)
+        #expect(stun["ms_turn"] as? Bool == true && stun["ms_version"] as? Int == 2)
+        #expect(stun["error_codes"] as? [String: Int] == ["401": 1])
+        #expect(stun["mapped"] as? String == "203.0.113.20:3478")
+        #expect((stun["relayed"] as? String)?.hasPrefix("52.114.50.7:") == true)
+        let allocation = stun["allocation"] as! [String: Any]
+        #expect(allocation["challenges"] as? Int == 1 && allocation["successes"] as? Int == 1 && allocation["lifetime_s"] as? Int == 480)
+        let out = try stream(f, "0x102fca72"), back = try stream(f, "0xf23f739a")
+        #expect(out["packets"] as? Int == 16 && out["lost"] as? Int == 0 && out["dir"] as? String == "orig")
+        #expect(back["packets"] as? Int == 15 && back["lost"] as? Int == 1 && back["dir"] as? String == "resp")
+        #expect(abs((out["max_jitter_ms"] as! Double) - 0.151) < 0.01)
+        #expect(abs((back["max_jitter_ms"] as! Double) - 2.021) < 0.01)
+    }
+
+    @Test("RFC 5766 TURN from a remote client: 401 challenge, allocation and refresh")
+    func turnUDP() throws {
+        let stun = try #require(try flow("198.51.100.30", 50040)["stun"] as? [String: Any])
+        let by = stun["by_method"] as! [String: [String: Int]]
+        #expect(by["Allocate"] == ["request": 2, "success": 1, "error": 1, "indication": 0])
+        #expect(by["Refresh"] == ["request": 1, "success": 1, "error": 0, "indication": 0])
+        #expect(stun["ms_turn"] as? Bool == false)
+        #expect((stun["allocation"] as! [String: Any])["refreshes"] as? Int == 1)
+    }
+
+    @Test("MS-TURN over TCP 443: pseudo-TLS, framed messages, data frames with RTP")
+    func msturnTCP() throws {
+        let f = try flow("203.0.113.20", 50123)
+        #expect(f["service"] as? String == "turn-tcp")
+        let stun = try #require(f["stun"] as? [String: Any])
+        #expect(stun["messages"] as? Int == 6)
+        #expect((stun["channel_data"] as! [String: Int])["packets"] == 4)
+        #expect((f["rtp"] as? [[String: Any]])?.count == 2)
+    }
+
+    @Test("RTP with RTCP between the A/V Edge and a client: loss and jitter as tshark computes them")
+    func media() throws {
+        let f = try flow("203.0.113.20", 50010)
+        let out = try stream(f, "0x65dccb40"), back = try stream(f, "0xdc9b834f")
+        #expect(out["packets"] as? Int == 43 && out["lost"] as? Int == 1 && out["expected"] as? Int == 44)
+        #expect(back["packets"] as? Int == 41 && back["lost"] as? Int == 3)
+        #expect(abs((out["max_jitter_ms"] as! Double) - 0.233) < 0.01)
+        #expect(abs((back["max_jitter_ms"] as! Double) - 2.087) < 0.01)
+        #expect((f["rtcp"] as? [String: Int])?["sender_reports"] == 2)
+    }
+
+    @Test("mutual TLS on 5061: SNI, version, cipher, certificates both ways")
+    func mtls() throws {
+        let tls = try #require(try flow("203.0.113.10", 49710)["tls"] as? [String: Any])
+        #expect(tls["sni"] as? String == "sipfed.online.lync.com")
+        #expect(tls["version"] as? String == "TLS 1.2")
+        #expect(tls["cipher"] as? String == "TLS_RSA_WITH_AES_256_GCM_SHA384")
+        #expect(tls["client_cert_requested"] as? Bool == true && tls["client_cert"] as? String == "present")
+        #expect(tls["handshake"] as? String == "complete")
+        #expect(abs((tls["handshake_ms"] as! Double) - 45.995) < 0.01)
+        let certs = tls["certificates"] as! [String: [[String: Any]]]
+        let leaf = try #require(certs["server"]?.first)
+        #expect(leaf["subject"] as? String == "CN=sipfed.online.lync.com,O=Edgeflow Test Cloud,C=US")
+        #expect(leaf["san"] as? [String] == ["sipfed.online.lync.com", "*.online.lync.com"])
+        #expect(leaf["not_after"] as? String == "2026-10-31T23:59:59.000000Z")
+        #expect(leaf["expired_at_capture"] as? Bool == false)
+        #expect(certs["server"]?.count == 3)
+        #expect(certs["client"]?.first?["subject"] as? String == "CN=sip.contoso.com,O=Contoso Ltd,C=US")
+    }
+
+    @Test("an expired client certificate: flagged at capture time, fatal alert, failed handshake")
+    func expiredClient() throws {
+        let f = try flow("2001:db8:10::10", 49720)
+        let tls = try #require(f["tls"] as? [String: Any])
+        let client = (tls["certificates"] as! [String: [[String: Any]]])["client"]!
+        #expect(client.first?["expired_at_capture"] as? Bool == true)
+        #expect(client.first?["not_after"] as? String == "2026-02-14T23:59:59.000000Z")
+        #expect(tls["alerts"] as? [[String: String]] == [["from": "resp", "level": "fatal", "description": "certificate_expired"]])
+        #expect(tls["handshake"] as? String == "failed")
+        let findings = report["findings"] as! [[String: Any]]
+        let uid = f["uid"] as! String
+        #expect(findings.contains { $0["code"] as? String == "tls_certificate_expired" && ($0["flows"] as? [String]) == [uid] })
+        #expect(findings.contains { $0["code"] as? String == "tls_handshake_failed" && ($0["flows"] as? [String]) == [uid] })
+    }
+
+    @Test("TLS 1.3 on the Web Conferencing Edge, and plaintext SIP")
+    func tls13AndSIP() throws {
+        let tls = try #require(try flow("198.51.100.60", 51000)["tls"] as? [String: Any])
+        #expect(tls["version"] as? String == "TLS 1.3" && tls["cipher"] as? String == "TLS_AES_256_GCM_SHA384")
+        #expect(tls["sni"] as? String == "webcon.contoso.com")
+        let sip = try #require(try flow("203.0.113.10", 49713)["sip"] as? [String: Any])
+        #expect(sip["requests"] as? [String: Int] == ["OPTIONS": 1])
+        #expect(sip["responses"] as? [String: Int] == ["403": 1])
+        #expect(sip["call_ids"] as? [String] == ["6496164dc09f0805"])
+    }
+}
