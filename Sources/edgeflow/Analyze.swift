@@ -61,11 +61,19 @@ struct Analyze: ParsableCommand {
     @Option(help: "Most live flows held; the idlest are evicted (and counted) beyond it (default 4000000).")
     var maxFlows: Int?
 
+    @Option(help: "Bytes reassembled per TCP direction for TLS handshakes and STUN over TCP.")
+    var reassemblyBudget = 64 * 1024
+
+    @Option(help: "Most flows whose STUN/TURN, RTP, TLS and SIP are followed at once; more are only counted.")
+    var maxInspectedFlows = 262_144
+
     func validate() throws {
         if let udpTimeout, udpTimeout <= 0 { throw ValidationError("--udp-timeout must be a positive number of seconds") }
         if let tcpTimeout, tcpTimeout <= 0 { throw ValidationError("--tcp-timeout must be a positive number of seconds") }
         if let maxFlows, maxFlows < 16 { throw ValidationError("--max-flows must be at least 16") }
         guard top >= 0 else { throw ValidationError("--top must not be negative") }
+        guard reassemblyBudget >= 1024 else { throw ValidationError("--reassembly-budget must be at least 1024 bytes") }
+        guard maxInspectedFlows >= 0 else { throw ValidationError("--max-inspected-flows must not be negative") }
     }
 
     func run() throws {
@@ -91,6 +99,8 @@ struct Analyze: ParsableCommand {
         options.flow.udpTimeout = Int64((udpTimeout ?? config.udpTimeout ?? 120) * 1e9)
         options.flow.tcpTimeout = Int64((tcpTimeout ?? config.tcpTimeout ?? 300) * 1e9)
         options.flow.maxFlows = maxFlows ?? config.maxFlows ?? 4_000_000
+        options.flow.reassemblyBudget = reassemblyBudget
+        options.flow.maxInspectedFlows = maxInspectedFlows
         var failOn = self.failOn
         if failOn == nil, let text = config.failOn {
             guard let v = FailOn(rawValue: text) else { throw EdgeflowError("\(topology.config ?? "config"): fail_on must be violation or warning") }

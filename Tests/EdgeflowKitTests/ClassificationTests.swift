@@ -165,6 +165,25 @@ struct ClassificationTests {
         #expect(oneWay["message"] as? String == "UDP from the A/V Edge to Office 365 got no reply (one-way: blocked, or media not flowing back): 203.0.113.20:3478 → 52.114.0.3:3478, 203.0.113.20:3478 → 52.114.0.4:3478")
     }
 
+    @Test("NAT: Office 365 reports the A/V Edge at another address than its own (XOR-MAPPED-ADDRESS, RFC 5389 §15.2)")
+    func natMismatch() throws {
+        let txid: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+        let request: [UInt8] = [0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42] + txid
+        // 198.18.7.9:3478 XOR-ed with the magic cookie: port ^ 0x2112, address ^ 0x2112A442.
+        let port = UInt16(3478) ^ 0x2112
+        let addr: [UInt8] = [198 ^ 0x21, 18 ^ 0x12, 7 ^ 0xA4, 9 ^ 0x42]
+        let response: [UInt8] = [0x01, 0x01, 0x00, 0x0C, 0x21, 0x12, 0xA4, 0x42] + txid
+            + [0x00, 0x20, 0x00, 0x08, 0x00, 0x01] + Frames.be16(port) + addr
+        let r = try Self.report([[Frames.udp4(Self.av, 3478, "52.114.0.3", 3478, payload: request),
+                                  Frames.udp4("52.114.0.3", 3478, Self.av, 3478, payload: response)]], configure: Self.withTopology)
+        let stun = try #require(r.flows.first?["stun"] as? [String: Any])
+        #expect(stun["mapped"] as? String == "198.18.7.9:3478")
+        let findings = r["findings"] as! [[String: Any]]
+        let nat = try #require(findings.first { $0["code"] as? String == "nat_mismatch" })
+        #expect((nat["message"] as? String)?.contains("Office 365 sees the A/V Edge 203.0.113.20 as 198.18.7.9") == true)
+        #expect(nat["severity"] as? String == "warning")
+    }
+
     @Test("roles are inferred from the traffic when not given, and flags win")
     func inference() throws {
         let r = try Self.report(Self.scenario)

@@ -88,6 +88,7 @@ public struct Analyzer: ~Copyable {
         tracker.finish()
         summary.flowsEvicted = tracker.flowsEvicted
         summary.flowsExpired = tracker.flowsExpired
+        summary.flowsNotInspected = tracker.inspector.flowsNotInspected
     }
 
     public mutating func addWarnings(_ issues: [CaptureIssue]) { summary.warnings += issues }

@@ -32,6 +32,8 @@ public struct CaptureSummary: Sendable {
     public var flowsByProto: [(name: String, flows: Int)] = []
     public var flowsEvicted = 0
     public var flowsExpired = 0
+    /// Flows whose application protocols were not followed because `--max-inspected-flows` was reached.
+    public var flowsNotInspected = 0
     public var warnings: [CaptureIssue] = []
 
     public init() {}
@@ -73,6 +75,7 @@ public struct CaptureSummary: Sendable {
         w.endObject()
         w.value("flows_evicted", flowsEvicted)
         w.value("flows_expired", flowsExpired)
+        w.value("flows_not_inspected", flowsNotInspected)
         w.beginArray("warnings")
         for issue in warnings {
             w.beginObject()
