@@ -114,7 +114,7 @@ struct FlowTrackerTests {
     func eviction() throws {
         var settings = FlowSettings()
         settings.maxFlows = 1000
-        var tracker = FlowTracker(settings: settings)
+        var tracker = FlowTracker(settings: settings, dns: DNSBook())
         var ended = 0, peak = 0
         for i in 0..<20_000 {
             let frame = Frames.udp4("10.0.\(i / 250).\(i % 250 + 1)", UInt16(1024 + i % 5000), "52.112.0.1", 3478)

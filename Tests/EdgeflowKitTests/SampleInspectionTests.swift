@@ -119,3 +119,31 @@ struct SampleInspectionTests {
         #expect(sip["call_ids"] as? [String] == ["6496164dc09f0805"])
     }
 }
+
+/// DNS answers label flow ends and show SRV lookups (tshark `-Y dns -T fields -e dns.qry.name
+/// -e dns.srv.target -e dns.srv.port -e dns.flags.rcode -e dns.a`).
+@Suite("DNS: SRV lookups and names")
+struct DNSReportTests {
+    @Test("the sample: federation SRV found and failed, names on flow ends")
+    func sample() throws {
+        let r = try analyzeJSON([repositoryRoot + "/Captures/edge-sample.pcap"])
+        let dns = r["dns"] as! [String: Any]
+        let srv = dns["srv"] as! [[String: Any]]
+        #expect(srv.map { $0["name"] as! String } == ["_sipfederationtls._tcp.contoso.com", "_sipfederationtls._tcp.litwareinc.com"])
+        #expect(srv[0]["targets"] as? [String] == ["sip.contoso.com:5061"] && srv[0]["failures"] as? Int == 0)
+        #expect(srv[1]["rcode"] as? String == "NXDOMAIN" && srv[1]["failures"] as? Int == 1)
+        let findings = r["findings"] as! [[String: Any]]
+        #expect(findings.contains { $0["code"] as? String == "dns_srv_failed" && ($0["message"] as? String)?.contains("litwareinc.com failed with NXDOMAIN") == true })
+        let sipfed = try #require(r.flows.first { $0["resp_h"] as? String == "52.112.1.5" && $0["resp_p"] as? Int == 5061 })
+        #expect(sipfed["resp_name"] as? String == "sipfed.online.lync.com")
+        #expect(dns["malformed"] as? Int == 0)
+    }
+
+    @Test("an SRV answer with two targets (raw IP link type)")
+    func twoTargets() throws {
+        let r = try analyzeJSON([repositoryRoot + "/Captures/public/suricata-verify-dns-udp-eve-log-srv.pcap"])
+        let srv = (r["dns"] as! [String: Any])["srv"] as! [[String: Any]]
+        #expect(srv.first?["name"] as? String == "_sip._udp.sip.voice.google.com")
+        #expect(Set(srv.first?["targets"] as? [String] ?? []) == ["sip-anycast-1.voice.google.com:5060", "sip-anycast-2.voice.google.com:5060"])
+    }
+}

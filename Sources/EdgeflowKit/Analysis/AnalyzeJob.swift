@@ -50,9 +50,10 @@ public struct AnalyzeJob {
     public func run(output: OutputStream, warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         guard !options.paths.isEmpty else { throw EdgeflowError("no capture given; name one or more pcap/pcapng files, or - for standard input") }
         let writer = makeReportWriter(options.format, output: output, top: options.top, color: options.color)
+        let dns = DNSBook()
         let stage = ClassificationStage(topology: try makeTopology(), configured: Set(options.edges.filter { !$0.value.isEmpty }.keys),
-                                        vintage: options.vintage, window: options.inferenceWindow, writer: writer)
-        var analyzer = Analyzer(settings: options.flow)
+                                        vintage: options.vintage, window: options.inferenceWindow, writer: writer, dns: dns)
+        var analyzer = Analyzer(settings: options.flow, dns: dns)
         if useLibpcap() {
             if options.reader == .mmap { throw EdgeflowError("--reader mmap cannot read standard input or a pipe; use --reader libpcap") }
             var readers: [LibpcapReader] = []
@@ -68,8 +69,8 @@ public struct AnalyzeJob {
         stage.finish()
         let report = FinalReport(capture: analyzer.summary, topology: stage.topology, inferred: stage.inference.found,
                                  rules: stage.compliance.rules,
-                                 findings: stage.compliance.findings(topology: stage.topology, inference: stage.inference),
-                                 violations: stage.compliance.violations)
+                                 findings: stage.compliance.findings(topology: stage.topology, inference: stage.inference, dns: dns),
+                                 violations: stage.compliance.violations, dns: DNSReport(dns))
         writer.finish(report)
         return report
     }

@@ -6,8 +6,8 @@ public struct Analyzer: ~Copyable {
     private var lastLinkType = LinkType(rawValue: .max)
     private var lastLinkIndex = 0
 
-    public init(settings: FlowSettings) {
-        tracker = FlowTracker(settings: settings)
+    init(settings: FlowSettings, dns: DNSBook) {
+        tracker = FlowTracker(settings: settings, dns: dns)
     }
 
     /// Processes one packet.

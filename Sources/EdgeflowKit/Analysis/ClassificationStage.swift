@@ -15,7 +15,10 @@ final class ClassificationStage {
     private let writer: any ReportWriter
     private let certificates = CertificateCache()
 
-    init(topology: Topology, configured: Set<Role>, vintage: Office365Vintage, window: Int, writer: any ReportWriter) {
+    private let dns: DNSBook
+
+    init(topology: Topology, configured: Set<Role>, vintage: Office365Vintage, window: Int, writer: any ReportWriter, dns: DNSBook) {
+        self.dns = dns
         self.topology = topology
         self.inference = RoleInference(configured: configured)
         self.vintage = vintage
@@ -72,6 +75,8 @@ final class ClassificationStage {
         let c = FlowClassifier.classify(record, topology: topology)
         var summary = FlowSummary(record, reason: reason)
         if let app, !app.isEmpty { summary.app = app }
+        summary.origName = dns.names[record.originator.address]
+        summary.respName = dns.names[record.responder.address]
         summary.apply(c)
         compliance.add(record, c, uid: summary.uid, app: summary.app)
         writer.flow(summary)

@@ -179,8 +179,29 @@ public struct Compliance: Sendable {
     }
 
     /// All findings, most severe first: the per-flow ones and those only the whole input shows.
-    public func findings(topology: Topology, inference: RoleInference) -> [Finding] {
+    func findings(topology: Topology, inference: RoleInference, dns: DNSBook) -> [Finding] {
         var out = order.compactMap { grouped[$0] }
+        for l in dns.srvOrder.compactMap({ dns.srv[$0] }) {
+            let federation = l.name.hasPrefix("_sipfederationtls._tcp.")
+            if l.failures > 0 {
+                out.append(Finding(severity: federation ? .error : .warning, code: "dns_srv_failed",
+                                   message: "SRV lookup \(l.name) failed with \(DNSBook.rcodeName(l.rcode ?? 0))"
+                                       + (federation ? ": partners cannot discover this domain's Access Edge" : "")))
+            } else if l.queries > 0, l.answers == 0 {
+                out.append(Finding(severity: .warning, code: "dns_srv_unanswered", message: "SRV lookup \(l.name) was never answered"))
+            }
+            guard federation, !topology.accessEdge.isEmpty else { continue }
+            for target in l.targetNames {
+                let ips = dns.addresses[target] ?? []
+                guard !ips.isEmpty else { continue }
+                let edge = ips.contains { ip in topology.accessEdge.contains { $0.contains(ip) } }
+                let o365 = ips.contains { topology.ranges.contains($0) }
+                if !edge && !o365 {
+                    out.append(Finding(severity: .warning, code: "dns_srv_elsewhere",
+                                       message: "\(l.name) points to \(target) (\(ips.map(\.text).joined(separator: ", "))), which is neither the Access Edge nor Office 365"))
+                }
+            }
+        }
         let known = Set(Role.allCases.filter { !topology.prefixes(of: $0).isEmpty })
         if known.isEmpty {
             out.append(Finding(severity: .warning, code: "no_edge_roles",

@@ -46,10 +46,10 @@ public struct FlowTracker: ~Copyable {
     /// Most TCP payload packets inspected per flow to name its service.
     static let tcpInspectionLimit: UInt8 = 6
 
-    public init(settings: FlowSettings = FlowSettings()) {
+    init(settings: FlowSettings = FlowSettings(), dns: DNSBook = DNSBook()) {
         self.settings = settings
         table = FlowTable(capacity: min(settings.initialCapacity, max(16, settings.maxFlows)))
-        inspector = Inspector(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget)
+        inspector = Inspector(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget, dns: dns)
         sweepInterval = max(1_000_000_000, min(settings.udpTimeout, settings.tcpCloseLinger) / 4)
         ended.reserveCapacity(1024)
         recognised.reserveCapacity(64)
@@ -142,7 +142,15 @@ public struct FlowTracker: ~Copyable {
                 table[i].history.note(.data, fromOriginator: fromOrig)
                 let p = d.capturedPayload(in: bytes)
                 var s = ServiceHint.udp(p, srcPort: d.srcPort, dstPort: d.dstPort)
-                if s == .stun || s == .rtp || s == .rtcp || table[i].inspection >= 0 {
+                if d.isFragment {
+                    // A first fragment holds only part of the datagram: named, not inspected.
+                } else if s == .dns {
+                    inspector.dnsDatagram(p)
+                } else if s == .sip {
+                    var slot = table[i].inspection
+                    inspector.sipDatagram(&slot, p)
+                    table[i].inspection = slot
+                } else if s == .stun || s == .rtp || s == .rtcp || table[i].inspection >= 0 {
                     let stunPort = ServiceHint.isSTUNPort(d.srcPort) || ServiceHint.isSTUNPort(d.dstPort)
                     var slot = table[i].inspection
                     let seen = inspector.udp(&slot, p, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)

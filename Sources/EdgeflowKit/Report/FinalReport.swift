@@ -6,6 +6,7 @@ public struct FinalReport: Sendable {
     public var rules: [RuleStatus]
     public var findings: [Finding]
     public var violations: Int
+    var dns: DNSReport
 
     /// Required hybrid rules never seen, where the Edge role they need is known.
     public var rulesNotSeen: [RuleStatus] { rules.filter { $0.status == .notSeen && roleKnown($0.rule) } }
@@ -64,6 +65,26 @@ public struct FinalReport: Sendable {
             w.value("status", s.status.rawValue)
     }
 
+    func writeDNS(to w: inout JSONWriter) {
+        w.value("messages", dns.messages)
+        w.value("malformed", dns.malformed)
+        w.value("names", dns.names)
+        w.beginArray("srv")
+        for l in dns.srv {
+            w.beginObject()
+            w.value("name", l.name)
+            w.value("queries", l.queries)
+            w.value("answers", l.answers)
+            w.value("failures", l.failures)
+            w.value("rcode", l.rcode.map(DNSBook.rcodeName))
+            w.beginArray("targets")
+            for t in l.targets { w.value(nil, t) }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+    }
+
     func writeFindings(to w: inout JSONWriter) {
         for f in findings {
             w.beginObject()
@@ -80,5 +101,20 @@ public struct FinalReport: Sendable {
             for uid in f.flows { w.value(nil, uid) }
             w.endArray()
             w.value("flow_count", f.flowCount)
+    }
+}
+
+/// The report's `dns` object: how much DNS was read and the SRV lookups seen.
+struct DNSReport: Sendable {
+    var messages: Int
+    var malformed: Int
+    var names: Int
+    var srv: [DNSBook.SRVLookup]
+
+    init(_ book: DNSBook) {
+        messages = book.messages
+        malformed = book.malformed
+        names = book.names.count
+        srv = book.srvOrder.compactMap { book.srv[$0] }
     }
 }

@@ -7,6 +7,9 @@ public struct FlowSummary: Sendable {
     public var origP: Int
     public var respH: String
     public var respP: Int
+    /// Names the capture's DNS answers gave the two ends, when any.
+    public var origName: String? = nil
+    public var respName: String? = nil
     public var origRole = "other"
     public var respRole = "other"
     public var service: String
@@ -106,6 +109,8 @@ public struct FlowSummary: Sendable {
         w.value("orig_p", origP)
         w.value("resp_h", respH)
         w.value("resp_p", respP)
+        if let origName { w.value("orig_name", origName) }
+        if let respName { w.value("resp_name", respName) }
         w.value("orig_role", origRole)
         w.value("resp_role", respRole)
         w.value("service", service)

@@ -3,7 +3,7 @@
 /// within a fixed budget per direction.
 final class FlowInspection {
     /// What a TCP flow's byte stream is followed as.
-    enum StreamKind: UInt8 { case undecided, tls, stun, sip, none }
+    enum StreamKind: UInt8 { case undecided, tls, stun, sip, dns, none }
 
     private var stunBox: Box<STUNFlowStats>? = nil
     private var rtpBox: Box<RTPFlowStats>? = nil

@@ -8,12 +8,25 @@ struct Inspector {
     /// Reassembly budget per TCP direction.
     let reassemblyBudget: Int
     private var pool: [FlowInspection?] = []
+    /// DNS answers of the whole run.
+    let dns: DNSBook
     private var free: [Int32] = []
     private(set) var flowsNotInspected = 0
 
-    init(capacity: Int, reassemblyBudget: Int) {
+    init(capacity: Int, reassemblyBudget: Int, dns: DNSBook) {
         self.capacity = capacity
         self.reassemblyBudget = reassemblyBudget
+        self.dns = dns
+    }
+
+    /// A DNS message over UDP.
+    func dnsDatagram(_ p: UnsafeRawBufferPointer) { dns.record(p) }
+
+    /// A SIP message over UDP (one per datagram).
+    mutating func sipDatagram(_ slot: inout Int32, _ p: UnsafeRawBufferPointer) {
+        guard slot != -2, case .message(let head) = SIPMessageScanner.scan(p, datagram: true),
+              let ins = inspection(&slot) else { return }
+        ins.sip.record(head, in: p)
     }
 
     /// The inspection of a flow, created on first use (nil when the pool is full).
@@ -99,7 +112,7 @@ struct Inspector {
                       fromOriginator: Bool, timestamp: Int64) {
         if slot == -2 { return }
         if slot < 0 {
-            guard hint == .sipTLS || hint == .tls || hint == .turnTCP || hint == .stun || hint == .sip else { return }
+            guard hint == .sipTLS || hint == .tls || hint == .turnTCP || hint == .stun || hint == .sip || hint == .dns else { return }
         }
         guard let ins = inspection(&slot) else { return }
         if ins.streamKind == .undecided {
@@ -107,6 +120,7 @@ struct Inspector {
             case .sipTLS, .tls: ins.streamKind = .tls; ins.tls = TLSSession()
             case .turnTCP, .stun: ins.streamKind = .stun
             case .sip: ins.streamKind = .sip
+            case .dns: ins.streamKind = .dns
             default: ins.streamKind = .none
             }
         }
@@ -137,6 +151,13 @@ struct Inspector {
                 return n
             case .stun:
                 return stunStream(ins, bytes, fromOriginator: fromOriginator, timestamp: timestamp, stop: &stop)
+            case .dns:
+                var off = 0
+                while off < bytes.count, let length = DNSMessage.tcpFrameLength(UnsafeRawBufferPointer(rebasing: bytes[off...])) {
+                    dns.record(UnsafeRawBufferPointer(rebasing: bytes[(off + 2)..<(off + length)]))
+                    off += length
+                }
+                return off
             case .sip:
                 var off = 0
                 while off < bytes.count {

@@ -1,0 +1,88 @@
+/// What the DNS answers in the input said, for the whole run: address → name (to label flow
+/// ends) and the SRV lookups (federation discovery). Bounded; DNS is parsed per message,
+/// which copies its names (a DNS message is rare next to media).
+final class DNSBook {
+    /// Most addresses remembered with a name.
+    static let nameLimit = 65_536
+    /// Most distinct SRV names tracked.
+    static let srvLimit = 1_024
+
+    struct SRVLookup: Sendable {
+        var name: String
+        var queries = 0
+        var answers = 0
+        var failures = 0
+        var rcode: UInt8? = nil
+        var targets: [String] = []
+        var targetNames: [String] = []
+    }
+
+    private(set) var names: [IPAddress: String] = [:]
+    private(set) var addresses: [String: [IPAddress]] = [:]
+    private(set) var srv: [String: SRVLookup] = [:]
+    private(set) var srvOrder: [String] = []
+    private(set) var messages = 0
+    private(set) var malformed = 0
+
+    /// Takes one DNS message (a UDP payload, or a TCP message without its length prefix).
+    func record(_ p: UnsafeRawBufferPointer) {
+        guard let m = try? DNSMessage.parse(p) else {
+            malformed += 1
+            return
+        }
+        messages += 1
+        for q in m.questions where q.type == DNSType.srv {
+            let key = q.name.lowercased()
+            if srv[key] == nil {
+                guard srv.count < Self.srvLimit else { continue }
+                srv[key] = SRVLookup(name: key)
+                srvOrder.append(key)
+            }
+            if m.header.isResponse {
+                srv[key]!.answers += 1
+                if m.rcode != 0 {
+                    srv[key]!.failures += 1
+                    srv[key]!.rcode = m.rcode
+                }
+                for a in m.answers {
+                    if case .srv(let s) = a.data {
+                        let target = s.target.lowercased()
+                        let text = "\(target):\(s.port)"
+                        if !srv[key]!.targets.contains(text) { srv[key]!.targets.append(text) }
+                        if !srv[key]!.targetNames.contains(target) { srv[key]!.targetNames.append(target) }
+                    }
+                }
+            } else {
+                srv[key]!.queries += 1
+            }
+        }
+        guard m.header.isResponse else { return }
+        let asked = m.questions.first.map { $0.name.lowercased() }
+        for r in m.answers + m.additionals {
+            let ip: IPAddress
+            switch r.data {
+            case .a(let v): ip = IPAddress(ipv4: v)
+            case .aaaa(let hi, let lo): ip = IPAddress(hi: hi, lo: lo)
+            default: continue
+            }
+            // Label with the name the client asked for when the answer answers it (CNAME chains included).
+            let owner = r.name.lowercased()
+            let label = m.answers.contains(where: { $0.name.lowercased() == owner }) ? (asked ?? owner) : owner
+            if names[ip] == nil, names.count < Self.nameLimit { names[ip] = label }
+            for n in Set([label, owner]) where addresses.count < Self.nameLimit || addresses[n] != nil {
+                if !(addresses[n, default: []].contains(ip)) { addresses[n, default: []].append(ip) }
+            }
+        }
+    }
+
+    static func rcodeName(_ r: UInt8) -> String {
+        switch r {
+        case 1: "FORMERR"
+        case 2: "SERVFAIL"
+        case 3: "NXDOMAIN"
+        case 4: "NOTIMP"
+        case 5: "REFUSED"
+        default: "rcode \(r)"
+        }
+    }
+}
