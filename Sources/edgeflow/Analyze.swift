@@ -67,6 +67,9 @@ struct Analyze: ParsableCommand {
     @Option(help: "Most flows whose STUN/TURN, RTP, TLS and SIP are followed at once; more are only counted.")
     var maxInspectedFlows = 262_144
 
+    @Option(help: ArgumentHelp("RTP clock rates of dynamic payload types for jitter, e.g. 96=48000,104=16000.", valueName: "PT=HZ,..."))
+    var rtpClock: String?
+
     func validate() throws {
         if let udpTimeout, udpTimeout <= 0 { throw ValidationError("--udp-timeout must be a positive number of seconds") }
         if let tcpTimeout, tcpTimeout <= 0 { throw ValidationError("--tcp-timeout must be a positive number of seconds") }
@@ -101,6 +104,16 @@ struct Analyze: ParsableCommand {
         options.flow.maxFlows = maxFlows ?? config.maxFlows ?? 4_000_000
         options.flow.reassemblyBudget = reassemblyBudget
         options.flow.maxInspectedFlows = maxInspectedFlows
+        if let rtpClock {
+            for item in rtpClock.split(separator: ",") {
+                let parts = item.split(separator: "=")
+                guard parts.count == 2, let pt = UInt8(parts[0].trimmingCharacters(in: .whitespaces)), pt < 128,
+                      let hz = UInt32(parts[1].trimmingCharacters(in: .whitespaces)), hz > 0 else {
+                    throw ValidationError("--rtp-clock takes PT=HZ pairs (payload type 0-127), e.g. 96=48000; not \"\(item)\"")
+                }
+                options.flow.rtpClockRates[pt] = hz
+            }
+        }
         var failOn = self.failOn
         if failOn == nil, let text = config.failOn {
             guard let v = FailOn(rawValue: text) else { throw EdgeflowError("\(topology.config ?? "config"): fail_on must be violation or warning") }

@@ -147,3 +147,15 @@ struct DNSReportTests {
         #expect(Set(srv.first?["targets"] as? [String] ?? []) == ["sip-anycast-1.voice.google.com:5060", "sip-anycast-2.voice.google.com:5060"])
     }
 }
+
+@Suite("RTP clock rates")
+struct RTPClockTests {
+    // RFC 3551 §6: PCMU 8000 Hz, G722 8000 Hz (RTP clock), H.261 90000 Hz; 96-127 dynamic.
+    @Test("static payload types, and dynamic ones given with --rtp-clock")
+    func clocks() {
+        let clocks = RTPClocks(configured: [96: 48_000, 104: 16_000])
+        #expect(clocks.rate(0) == 8000 && clocks.rate(9) == 8000 && clocks.rate(31) == 90_000)
+        #expect(clocks.rate(96) == 48_000 && clocks.rate(104) == 16_000)
+        #expect(clocks.rate(100) == nil)
+    }
+}

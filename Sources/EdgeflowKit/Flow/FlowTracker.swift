@@ -14,6 +14,8 @@ public struct FlowSettings: Sendable {
     public var maxInspectedFlows: Int = 262_144
     /// Bytes reassembled per TCP direction for TLS handshakes and STUN over TCP (default 64 KiB).
     public var reassemblyBudget: Int = 64 * 1024
+    /// RTP clock rates (Hz) of dynamic payload types 96-127, for jitter; static types use RFC 3551.
+    public var rtpClockRates: [UInt8: UInt32] = [:]
 
     public init() {}
 }
@@ -49,7 +51,8 @@ public struct FlowTracker: ~Copyable {
     init(settings: FlowSettings = FlowSettings(), dns: DNSBook = DNSBook()) {
         self.settings = settings
         table = FlowTable(capacity: min(settings.initialCapacity, max(16, settings.maxFlows)))
-        inspector = Inspector(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget, dns: dns)
+        inspector = Inspector(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget, dns: dns,
+                              clockRates: settings.rtpClockRates)
         sweepInterval = max(1_000_000_000, min(settings.udpTimeout, settings.tcpCloseLinger) / 4)
         ended.reserveCapacity(1024)
         recognised.reserveCapacity(64)

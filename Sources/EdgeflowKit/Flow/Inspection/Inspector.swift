@@ -10,10 +10,13 @@ struct Inspector {
     private var pool: [FlowInspection?] = []
     /// DNS answers of the whole run.
     let dns: DNSBook
+    /// RTP clock rate per payload type (0: unknown).
+    let clocks: RTPClocks
     private var free: [Int32] = []
     private(set) var flowsNotInspected = 0
 
-    init(capacity: Int, reassemblyBudget: Int, dns: DNSBook) {
+    init(capacity: Int, reassemblyBudget: Int, dns: DNSBook, clockRates: [UInt8: UInt32] = [:]) {
+        self.clocks = RTPClocks(configured: clockRates)
         self.capacity = capacity
         self.reassemblyBudget = reassemblyBudget
         self.dns = dns
@@ -85,7 +88,7 @@ struct Inspector {
             return .stun
         case .rtp:
             guard let h = RTPHeader.parse(p), let ins = inspection(&slot) else { return .unknown }
-            ins.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp)
+            ins.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp, clocks: clocks)
             return .rtp
         case .rtcp:
             guard let c = RTCPCompound.parse(p), let ins = inspection(&slot) else { return .unknown }
@@ -99,7 +102,7 @@ struct Inspector {
     /// RTP or RTCP carried inside TURN (ChannelData, Send/Data, MS-TURN data frames).
     private func media(_ ins: FlowInspection, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
         switch UDPDemux.classify(p) {
-        case .rtp: if let h = RTPHeader.parse(p) { ins.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp) }
+        case .rtp: if let h = RTPHeader.parse(p) { ins.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp, clocks: clocks) }
         case .rtcp: if let c = RTCPCompound.parse(p) { ins.rtp.record(c) }
         default: break
         }

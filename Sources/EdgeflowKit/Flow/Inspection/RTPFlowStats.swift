@@ -14,7 +14,7 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
     var otherRTCP = 0
 
     /// Accounts one RTP packet.
-    mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64) {
+    mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clocks: RTPClocks) {
         var i = 0
         while i < streams && !(ssrc[i] == h.ssrc && fromOriginator[i] == dir) { i &+= 1 }
         if i == streams {
@@ -25,7 +25,7 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
             streams &+= 1
         }
         stats[i].record(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival,
-                        payloadType: h.payloadType, marker: h.marker, clockRate: RTPClock.rate(payloadType: h.payloadType))
+                        payloadType: h.payloadType, marker: h.marker, clockRate: clocks.rate(h.payloadType))
     }
 
     /// Accounts one compound RTCP packet.
@@ -33,5 +33,20 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
         senderReports &+= Int(c.senderReports)
         receiverReports &+= Int(c.receiverReports)
         otherRTCP &+= Int(c.sourceDescriptions) + Int(c.byes) + Int(c.apps) + Int(c.feedback) + Int(c.extendedReports) + Int(c.other)
+    }
+}
+
+/// Clock rates by payload type: RFC 3551's static types, plus dynamic ones the user gives.
+struct RTPClocks: Sendable {
+    private var rates = InlineArray<128, UInt32>(repeating: 0)
+
+    init(configured: [UInt8: UInt32]) {
+        for pt in 0..<128 { rates[pt] = RTPClock.rate(payloadType: UInt8(pt)) ?? 0 }
+        for (pt, hz) in configured where pt < 128 { rates[Int(pt)] = hz }
+    }
+
+    @inline(__always) func rate(_ pt: UInt8) -> UInt32? {
+        let r = rates[Int(pt & 0x7F)]
+        return r == 0 ? nil : r
     }
 }
