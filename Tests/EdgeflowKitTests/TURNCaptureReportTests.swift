@@ -114,9 +114,7 @@ struct TURNCaptureReportTests {
     func udpChannelData() throws {
         let report = try analyzeJSON([Self.turnUDP])
         let s = try Self.stun(try Self.flow(report, "udp", 44351, 3478))
-        withKnownIssue("UDP ChannelData with a channel number of 0x5000-0x7FFF is not recognised") {
-            #expect(s["channel_data"] as? [String: Int] == ["packets": 40, "bytes": 4000])
-        }
+        #expect(s["channel_data"] as? [String: Int] == ["packets": 40, "bytes": 4000])
     }
 
     // tshark -r turn-udp.pcap -qz conv,udp: 3 UDP conversations; the relay leg
@@ -190,9 +188,7 @@ struct TURNCaptureReportTests {
         // tshark's stun.length sums to 4000. Over UDP edgeflow counts the ChannelData Length
         // field (100 per message); over TCP it counts the whole PDU with its 4-byte header
         // (104 per message, 4160).
-        withKnownIssue("ChannelData bytes over TCP include the 4-byte header") {
-            #expect(cd["bytes"] == 4000)
-        }
+        #expect(cd["bytes"] == 4000)
         #expect(s["malformed"] as? Int == 0)
     }
 

@@ -12,11 +12,14 @@ public struct Compliance: Sendable {
     /// Accounts one classified flow.
     mutating func add(_ r: FlowRecord, _ c: Classification, uid: String, app: AppReport? = nil) {
         let packets = r.origPackets + r.respPackets
+        // A flow that sent STUN requests counts as answered only if a response matched one.
+        var answered = r.answered
+        if let st = app?.stun?.stats, st.count(.binding, .request) + st.count(.allocate, .request) > 0 { answered = st.matched > 0 }
         if let rule = c.rule, let i = rules.firstIndex(where: { $0.rule.id == rule.id }) {
             rules[i].flows += 1
             rules[i].packets += packets
             rules[i].bytes += r.origIPBytes + r.respIPBytes
-            if r.answered { rules[i].answeredFlows += 1 }
+            if answered { rules[i].answeredFlows += 1 }
         }
         switch c.verdict {
         case .violation: violations += 1
@@ -51,7 +54,7 @@ public struct Compliance: Sendable {
                 note(severity, "tcp_unanswered", "TCP connections from \(c.origRole.named) to \(c.respRole.title) were never answered (\(ruleText)):",
                      subject: peer, uid: uid)
             }
-        } else if r.key.proto == 17 && hybrid && !r.answered {
+        } else if r.key.proto == 17 && hybrid && !answered {
             note(.warning, "one_way_udp", "UDP from \(c.origRole.named) to \(c.respRole.title) got no reply (one-way: blocked, or media not flowing back):",
                  subject: "\(o.address.text):\(o.port) → \(peer)", uid: uid)
         }
@@ -76,7 +79,7 @@ public struct Compliance: Sendable {
                 }
             }
             if t.certificateRequested, t.clientCertificate == .absent || t.clientCertificate == .empty, t.serverHelloSeen,
-               t.clientKeyExchangeSent || t.clientCertificate == .empty || t.outcome == .failed {
+               t.clientKeyExchangeSent || t.clientCertificate == .empty || (t.outcome == .failed && t.respAlert != nil) {
                 note(.error, "tls_client_certificate_missing", "the server asked for a client certificate and the client sent none (mutual TLS on 5061 needs one):", subject: "\(client) → \(server)", uid: uid)
             }
             if t.outcome == .failed, let alert = t.respAlert ?? t.origAlert {

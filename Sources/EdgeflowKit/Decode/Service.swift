@@ -57,7 +57,8 @@ public enum ServiceHint {
         case 64...79:
             if isSTUNPort(srcPort) || isSTUNPort(dstPort) { return .stun }
         case 128...191:
-            guard n >= 8 else { return .unknown }
+            // RTP runs between dynamic ports; below 1024 the byte is some other protocol's (NBNS, NTP, ...).
+            guard n >= 8, srcPort >= 1024, dstPort >= 1024 else { return .unknown }
             let b1 = p.u8(1)
             if (200...204).contains(b1) { return .rtcp }
             if n >= 12, !(72...76).contains(b1 & 0x7F) { return .rtp }

@@ -28,7 +28,8 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     /// Index of the flow's application inspection (-1 none yet, -2 none available).
     var inspection: Int32 = -1
 
-    init(key: FlowKey, hash: UInt64, sequence: Int, originatorIsA: Bool, timestamp: Int64) {
+    /// A new flow: `hash` is the table hash of `key`, `sequence` its creation order.
+    public init(key: FlowKey, hash: UInt64, sequence: Int, originatorIsA: Bool, timestamp: Int64) {
         self.key = key
         self.hash = hash
         self.sequence = sequence

@@ -95,7 +95,14 @@ struct Inspector {
             ins.rtp.record(c)
             return .rtcp
         default:
-            return .unknown
+            // RFC 5766 channels 0x5000-0x7FFF fall outside RFC 7983's ChannelData range: accept
+            // them on a flow that has bound channels.
+            let b0 = p.u8(0)
+            guard b0 >= 0x40, b0 <= 0x7F, slot >= 0, let ins = pool[Int(slot)], ins.stun.channels > 0,
+                  let cd = try? ChannelData.decode(p) else { return .unknown }
+            ins.stun.recordChannelData(bytes: Int(cd.length))
+            media(ins, cd.data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp)
+            return .stun
         }
     }
 
@@ -218,9 +225,11 @@ struct Inspector {
                     ins.stun.malformed &+= 1
                 }
             case .msTURNData, .channelData, .msMultiplexedTURN:
-                ins.stun.recordChannelData(bytes: pdu.payloadLength)
                 var inner = payload
-                if pdu.kind == .channelData, let cd = try? ChannelData.decode(payload, overTCP: true) { inner = cd.data.slice(of: payload) }
+                if pdu.kind == .channelData, let cd = try? ChannelData.decode(payload, overTCP: true) {
+                    inner = cd.data.slice(of: payload)   // without the TCP padding
+                }
+                ins.stun.recordChannelData(bytes: inner.count)
                 media(ins, inner, fromOriginator: fromOriginator, timestamp: timestamp)
             default:
                 break

@@ -1,0 +1,93 @@
+import Benchmark
+import EdgeflowKit
+import Foundation
+
+/// Frames of a capture, read once outside the measurements.
+struct Frames {
+    var bytes: [[UInt8]] = []
+    var links: [LinkType] = []
+
+    init(path: String) {
+        guard var reader = try? MappedCaptureReader(path: path) else { fatalError("cannot read \(path): run from Benchmarks/") }
+        while let p = reader.next() {
+            bytes.append(Array(p.bytes))
+            links.append(p.linkType)
+        }
+    }
+}
+
+/// RFC 5769 §2.2: the IPv4 Binding success response (80 bytes).
+let rfc5769Response: [UInt8] = [
+    0x01, 0x01, 0x00, 0x3c, 0x21, 0x12, 0xa4, 0x42, 0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86,
+    0xfa, 0x87, 0xdf, 0xae, 0x80, 0x22, 0x00, 0x0b, 0x74, 0x65, 0x73, 0x74, 0x20, 0x76, 0x65, 0x63,
+    0x74, 0x6f, 0x72, 0x20, 0x00, 0x20, 0x00, 0x08, 0x00, 0x01, 0xa1, 0x47, 0xe1, 0x12, 0xa6, 0x43,
+    0x00, 0x08, 0x00, 0x14, 0x2b, 0x91, 0xf5, 0x99, 0xfd, 0x9e, 0x90, 0xc3, 0x8c, 0x74, 0x89, 0xf9,
+    0x2a, 0xf9, 0xba, 0x53, 0xf0, 0x6b, 0xe7, 0xd7, 0x80, 0x28, 0x00, 0x04, 0xc0, 0x7d, 0x4c, 0x96,
+]
+
+let benchmarks: @Sendable () -> Void = {
+    let sample = "../Captures/edge-sample.pcap"
+    let frames = Frames(path: sample)
+    let metrics: [BenchmarkMetric] = [.throughput, .wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident]
+    let config = Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, maxDuration: .seconds(2),
+                                         thresholds: [.mallocCountTotal: .init(absolute: [.p90: 0])])
+
+    Benchmark("decode: link, IP and transport headers", configuration: config) { benchmark in
+        for i in benchmark.scaledIterations {
+            let f = frames.bytes[i % frames.bytes.count]
+            let link = frames.links[i % frames.links.count]
+            f.withUnsafeBytes { blackHole(PacketDecoder.decode($0, originalLength: f.count, linkType: link)) }
+        }
+    }
+
+    Benchmark("decode: STUN message (RFC 5769 response) with FINGERPRINT", configuration: config) { benchmark in
+        for _ in benchmark.scaledIterations {
+            rfc5769Response.withUnsafeBytes { blackHole(try? STUNDecoder.decode($0)) }
+        }
+    }
+
+    Benchmark("decode: RTP header and stream statistics", configuration: config) { benchmark in
+        var stats = RTPStreamStats()
+        var packet: [UInt8] = [0x80, 0x00, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78] + [UInt8](repeating: 0xFF, count: 160)
+        var seq: UInt16 = 0
+        for i in benchmark.scaledIterations {
+            seq &+= 1
+            packet[2] = UInt8(seq >> 8)
+            packet[3] = UInt8(seq & 0xFF)
+            packet.withUnsafeBytes { p in
+                if let h = RTPHeader.parse(p) {
+                    stats.record(sequence: h.sequence, timestamp: UInt32(truncatingIfNeeded: i) &* 160,
+                                 arrivalNanoseconds: Int64(i) * 20_000_000, payloadType: h.payloadType, marker: false, clockRate: 8000)
+                }
+            }
+        }
+        blackHole(stats)
+    }
+
+    Benchmark("flow table: find and insert (64k flows)", configuration: config) { benchmark in
+        var table = FlowTable(capacity: 1 << 16)
+        var keys: [FlowKey] = []
+        for i in 0..<65_536 {
+            keys.append(FlowKey(a: IPAddress(ipv4: 0x0A00_0000 | UInt32(i)), b: IPAddress(ipv4: 0x3470_0001),
+                                aPort: UInt16(truncatingIfNeeded: 50000 &+ i), bPort: 3478, proto: 17, ipVersion: 4))
+        }
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            let k = keys[i & 0xFFFF]
+            let h = table.hash(k)
+            if table.find(k, hash: h) == nil, table.count < 65_536 {
+                _ = table.insert(FlowRecord(key: k, hash: h, sequence: i, originatorIsA: true, timestamp: 0))
+            }
+        }
+    }
+
+    Benchmark("whole analysis of the bundled sample (JSON to /dev/null)",
+              configuration: .init(metrics: metrics, scalingFactor: .one, maxDuration: .seconds(3))) { benchmark in
+        for _ in benchmark.scaledIterations {
+            var options = AnalyzeOptions(paths: [sample])
+            options.format = .json
+            guard let out = try? OutputStream(path: "/dev/null") else { return }
+            blackHole(try? AnalyzeJob(options: options).run(output: out) { _ in })
+        }
+    }
+}
