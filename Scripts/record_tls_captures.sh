@@ -18,6 +18,7 @@
 #
 # Needs root (tcpdump on lo), openssl (1.1.1 or 3.x) and tcpdump. Usage:
 #   sudo Scripts/record_tls_captures.sh [OUTPUT_DIR]     # default: Captures/tls
+# KEEP_WORK=1 keeps the temporary directory (PKI, OpenSSL and tcpdump logs) and prints its path.
 set -euo pipefail
 
 root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

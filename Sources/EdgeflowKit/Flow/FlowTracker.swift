@@ -136,7 +136,10 @@ public struct FlowTracker: ~Copyable {
             }
             if table[i].inspection != -2, table[i].streamHint != .unknown {
                 var slot = table[i].inspection
-                inspector.tcp(&slot, hint: table[i].streamHint, seq: d.seq, syn: d.tcpFlags & TCPFlag.syn != 0,
+                let t = table[i].tcp
+                // Where this direction's stream starts, when its SYN was seen (so a late first segment is placed right).
+                let isn: UInt32? = fromOrig ? (t.synSeen ? t.synSeq : nil) : (t.synAckSeen ? t.synAckSeq : nil)
+                inspector.tcp(&slot, hint: table[i].streamHint, seq: d.seq, syn: d.tcpFlags & TCPFlag.syn != 0, isn: isn,
                               p, fromOriginator: fromOrig, timestamp: timestamp)
                 table[i].inspection = slot
             }
@@ -217,6 +220,7 @@ public struct FlowTracker: ~Copyable {
         } else if f & TCPFlag.syn != 0 {
             if f & TCPFlag.ack != 0 {
                 if ep == .inactive || ep == .synSent { ep = .synAckSent }
+                if !fromOrig && !tcp.synAckSeen { tcp.synAckSeen = true; tcp.synAckSeq = d.seq }
             } else if ep == .inactive {
                 ep = .synSent
                 if fromOrig && !tcp.synSeen { tcp.synSeen = true; tcp.synSeq = d.seq }

@@ -60,6 +60,9 @@ public struct TCPFlowState: Sendable, BitwiseCopyable {
     /// Sequence number of the originator's first SYN, to tell a retransmitted SYN from port reuse.
     public var synSeq: UInt32 = 0
     public var synSeen = false
+    /// Sequence number of the responder's SYN-ACK: where its byte stream starts.
+    public var synAckSeq: UInt32 = 0
+    public var synAckSeen = false
     /// Next expected sequence number per direction, for retransmission detection.
     public var origNext: UInt32 = 0
     public var respNext: UInt32 = 0

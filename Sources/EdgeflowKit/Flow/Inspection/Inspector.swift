@@ -118,7 +118,7 @@ struct Inspector {
     // MARK: TCP
 
     /// Feeds one TCP segment's payload of a flow whose first payload looked like `hint`.
-    mutating func tcp(_ slot: inout Int32, hint: Service, seq: UInt32, syn: Bool, _ p: UnsafeRawBufferPointer,
+    mutating func tcp(_ slot: inout Int32, hint: Service, seq: UInt32, syn: Bool, isn: UInt32?, _ p: UnsafeRawBufferPointer,
                       fromOriginator: Bool, timestamp: Int64) {
         if slot == -2 { return }
         if slot < 0 {
@@ -135,12 +135,19 @@ struct Inspector {
             }
         }
         guard ins.streamKind != .none else { return }
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
         if fromOriginator {
-            if ins.origStream == nil { ins.origStream = StreamReassembler(budget: ins.reassemblyBudget) }
+            if ins.origStream == nil {
+                ins.origStream = StreamReassembler(budget: ins.reassemblyBudget)
+                if let isn { ins.origStream!.add(seq: isn, payload: none, syn: true) }
+            }
             ins.origStream!.add(seq: seq, payload: p, syn: syn)
             drain(ins, &ins.origStream!, fromOriginator: true, timestamp: timestamp)
         } else {
-            if ins.respStream == nil { ins.respStream = StreamReassembler(budget: ins.reassemblyBudget) }
+            if ins.respStream == nil {
+                ins.respStream = StreamReassembler(budget: ins.reassemblyBudget)
+                if let isn { ins.respStream!.add(seq: isn, payload: none, syn: true) }
+            }
             ins.respStream!.add(seq: seq, payload: p, syn: syn)
             drain(ins, &ins.respStream!, fromOriginator: false, timestamp: timestamp)
         }
