@@ -25,6 +25,19 @@ let rfc5769Response: [UInt8] = [
     0x2a, 0xf9, 0xba, 0x53, 0xf0, 0x6b, 0xe7, 0xd7, 0x80, 0x28, 0x00, 0x04, 0xc0, 0x7d, 0x4c, 0x96,
 ]
 
+/// Ethernet + IPv4 + UDP (A/V Edge 203.0.113.20:50010 → 198.51.100.21:50004) around `payload`.
+func udpFrame(_ payload: [UInt8]) -> [UInt8] {
+    let udpLength = 8 + payload.count, ipLength = 20 + udpLength
+    var f: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00]
+    f += [0x45, 0, UInt8(ipLength >> 8), UInt8(ipLength & 0xFF), 0, 0, 0, 0, 64, 17, 0, 0, 203, 0, 113, 20, 198, 51, 100, 21]
+    f += [0xC3, 0x5A, 0xC3, 0x54, UInt8(udpLength >> 8), UInt8(udpLength & 0xFF), 0, 0]
+    return f + payload
+}
+
+/// A PCMU RTP packet (sequence at frame offset 44-45).
+let rtpFrame = udpFrame([0x80, 0x00, 0, 0, 0, 0, 0, 160, 0x12, 0x34, 0x56, 0x78] + [UInt8](repeating: 0xFF, count: 160))
+let stunFrame = udpFrame(rfc5769Response)
+
 let benchmarks: @Sendable () -> Void = {
     let sample = "../Captures/edge-sample.pcap"
     let frames = Frames(path: sample)
@@ -78,6 +91,30 @@ let benchmarks: @Sendable () -> Void = {
             if table.find(k, hash: h) == nil, table.count < 65_536 {
                 _ = table.insert(FlowRecord(key: k, hash: h, sequence: i, originatorIsA: true, timestamp: 0))
             }
+        }
+    }
+
+    // Steady state of the whole per-packet path (decode, flow table, inspection) on one flow:
+    // the flow and its inspection exist after the first packet, so later packets must not allocate.
+    for (name, frame, isRTP) in [("RTP media flow", rtpFrame, true), ("STUN Binding flow (RFC 5769 response)", stunFrame, false)] {
+        Benchmark("per packet: decode, flow, inspection: \(name)", configuration: config) { benchmark in
+            var analyzer = Analyzer(settings: FlowSettings())
+            var bytes = frame
+            func feed(_ i: Int) {
+                if isRTP {  // advance the RTP sequence number so the stream keeps moving
+                    bytes[44] = UInt8(truncatingIfNeeded: i >> 8)
+                    bytes[45] = UInt8(truncatingIfNeeded: i)
+                }
+                bytes.withUnsafeBytes { p in
+                    analyzer.process(Packet(timestamp: Int64(i) * 20_000_000, linkType: .ethernet, interface: 0, originalLength: p.count,
+                                            bytes: p, number: i, fileOffset: -1))
+                }
+                analyzer.drainRecognised { _ in }
+                analyzer.drainEnded { _ in }
+            }
+            feed(0)
+            benchmark.startMeasurement()
+            for i in benchmark.scaledIterations { feed(i + 1) }
         }
     }
 

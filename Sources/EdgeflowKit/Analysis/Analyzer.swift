@@ -10,6 +10,11 @@ public struct Analyzer: ~Copyable {
         tracker = FlowTracker(settings: settings, dns: dns)
     }
 
+    /// An analyzer with its own DNS table (for tools and benchmarks that drive it directly).
+    public init(settings: FlowSettings) {
+        self.init(settings: settings, dns: DNSBook())
+    }
+
     /// Processes one packet.
     @inline(__always)
     public mutating func process(_ packet: Packet) {

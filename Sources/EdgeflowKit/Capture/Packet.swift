@@ -18,6 +18,17 @@ public struct Packet {
     public var fileOffset: Int
 
     @inlinable public var capturedLength: Int { bytes.count }
+
+    public init(timestamp: Int64, linkType: LinkType, interface: UInt32, originalLength: Int,
+                bytes: UnsafeRawBufferPointer, number: Int, fileOffset: Int) {
+        self.timestamp = timestamp
+        self.linkType = linkType
+        self.interface = interface
+        self.originalLength = originalLength
+        self.bytes = bytes
+        self.number = number
+        self.fileOffset = fileOffset
+    }
 }
 
 /// A link-layer header type (pcap LINKTYPE_ / DLT_ value).

@@ -8,6 +8,16 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
     public var proto: UInt8
     public var ipVersion: UInt8
 
+    /// A key from its parts; use `of(_:)` for a packet's canonical key.
+    public init(a: IPAddress, b: IPAddress, aPort: UInt16, bPort: UInt16, proto: UInt8, ipVersion: UInt8) {
+        self.a = a
+        self.b = b
+        self.aPort = aPort
+        self.bPort = bPort
+        self.proto = proto
+        self.ipVersion = ipVersion
+    }
+
     /// The key of a decoded packet and whether its source is end `a`. ICMP packets are keyed
     /// by address pair only (their "ports" are type and code).
     @inline(__always)
