@@ -49,7 +49,8 @@ sizes=([cloop]=$big_packets [mmap]=$big_packets [libpcap]=$big_packets [ndpi]=$b
 declare -A samples
 for ((r = 1; r <= runs; r++)); do
     for key in "${order[@]}"; do
-        t=$( { /usr/bin/time -f "%U %S" ${commands[$key]} >/dev/null 2>/dev/null; } 2>&1 | tail -1 | awk '{print $1 + $2}')
+        /usr/bin/time -o /tmp/edgeflow-bench-time -f "%U %S" ${commands[$key]} >/dev/null 2>&1 || true
+        t=$(tail -1 /tmp/edgeflow-bench-time | awk '{print $1 + $2}')
         samples[$key]+="$t "
     done
 done
