@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import EdgeflowKit
 
@@ -98,9 +99,10 @@ struct TURNCaptureReportTests {
         #expect(a["requests"] as? Int == 2 && a["challenges"] as? Int == 1 && a["successes"] as? Int == 1)
         #expect(a["failures"] as? Int == 0 && a["refreshes"] as? Int == 3 && a["released"] as? Bool == true)
         #expect(a["lifetime_s"] as? Int == 777)
-        #expect(s["channels"] as? [[String: String]] == [
-            ["channel": "0x7eeb", "peer": "127.0.0.1:3481"],
-            ["channel": "0x5dcc", "peer": "127.0.0.1:3480"],
+        // ChannelData per channel: tshark -r turn-udp.pcap -Y stun.channel -T fields -e stun.channel | sort | uniq -c → 40 0x5dcc
+        #expect(s["channels"] as? [NSDictionary] == [
+            ["channel": "0x7eeb", "peer": "127.0.0.1:3481", "packets": 0],
+            ["channel": "0x5dcc", "peer": "127.0.0.1:3480", "packets": 40],
         ])
         #expect(s["malformed"] as? Int == 0)
     }
@@ -179,9 +181,10 @@ struct TURNCaptureReportTests {
         let a = try #require(s["allocation"] as? [String: Any])
         #expect(a["requests"] as? Int == 2 && a["challenges"] as? Int == 1 && a["successes"] as? Int == 1)
         #expect(a["refreshes"] as? Int == 3 && a["released"] as? Bool == true && a["lifetime_s"] as? Int == 777)
-        #expect(s["channels"] as? [[String: String]] == [
-            ["channel": "0x669d", "peer": "127.0.0.1:3481"],
-            ["channel": "0x6e33", "peer": "127.0.0.1:3480"],
+        // tshark -r turn-tcp.pcap -d tcp.port==3478,stun -Y stun.channel -T fields -e stun.channel | sort | uniq -c → 40 0x6e33
+        #expect(s["channels"] as? [NSDictionary] == [
+            ["channel": "0x669d", "peer": "127.0.0.1:3481", "packets": 0],
+            ["channel": "0x6e33", "peer": "127.0.0.1:3480", "packets": 40],
         ])
         let cd = try #require(s["channel_data"] as? [String: Int])
         #expect(cd["packets"] == 40)

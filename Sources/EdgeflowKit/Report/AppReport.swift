@@ -190,6 +190,7 @@ struct AppReport: Sendable {
             w.value("channel", "0x" + String(st.channel[i], radix: 16))
             let peer = st.channelPeer[i]
             w.value("peer", peer.isIPv4Mapped ? "\(peer.text):\(st.channelPeerPort[i])" : "[\(peer.text)]:\(st.channelPeerPort[i])")
+            w.value("packets", Int(st.channelPackets[i]))
             w.endObject()
         }
         w.endArray()

@@ -78,7 +78,7 @@ struct Inspector {
             guard stunPort || (slot >= 0 && pool[Int(slot)]?.stun.messages ?? 0 > 0),
                   let cd = try? ChannelData.decode(p) else { return .unknown }
             guard let ins = inspection(&slot) else { return .stun }
-            ins.stun.recordChannelData(bytes: Int(cd.length))
+            ins.stun.recordChannelData(bytes: Int(cd.length), channel: cd.channel)
             media(ins, cd.data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp)
             return .stun
         case .msMultiplexedTURN:
@@ -100,7 +100,7 @@ struct Inspector {
             let b0 = p.u8(0)
             guard b0 >= 0x40, b0 <= 0x7F, slot >= 0, let ins = pool[Int(slot)], ins.stun.channels > 0,
                   let cd = try? ChannelData.decode(p) else { return .unknown }
-            ins.stun.recordChannelData(bytes: Int(cd.length))
+            ins.stun.recordChannelData(bytes: Int(cd.length), channel: cd.channel)
             media(ins, cd.data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp)
             return .stun
         }
@@ -233,10 +233,12 @@ struct Inspector {
                 }
             case .msTURNData, .channelData, .msMultiplexedTURN:
                 var inner = payload
+                var channel: UInt16? = nil
                 if pdu.kind == .channelData, let cd = try? ChannelData.decode(payload, overTCP: true) {
                     inner = cd.data.slice(of: payload)   // without the TCP padding
+                    channel = cd.channel
                 }
-                ins.stun.recordChannelData(bytes: inner.count)
+                ins.stun.recordChannelData(bytes: inner.count, channel: channel)
                 media(ins, inner, fromOriginator: fromOriginator, timestamp: timestamp)
             default:
                 break

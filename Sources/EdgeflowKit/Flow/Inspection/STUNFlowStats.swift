@@ -47,6 +47,7 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     var channel = InlineArray<8, UInt16>(repeating: 0)
     var channelPeer = InlineArray<8, IPAddress>(repeating: IPAddress(hi: 0, lo: 0))
     var channelPeerPort = InlineArray<8, UInt16>(repeating: 0)
+    var channelPackets = InlineArray<8, UInt32>(repeating: 0)
     var channels = 0
     var channelDataPackets = 0
     var channelDataBytes = 0
@@ -130,9 +131,16 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
         channels &+= 1
     }
 
-    mutating func recordChannelData(bytes: Int) {
+    mutating func recordChannelData(bytes: Int, channel ch: UInt16? = nil) {
         channelDataPackets &+= 1
         channelDataBytes &+= bytes
+        // Attribute the packet to the peer its channel is bound to (ChannelBind, RFC 8656 §12).
+        if let ch {
+            for i in 0..<channels where channel[i] == ch {
+                channelPackets[i] &+= 1
+                return
+            }
+        }
     }
 
     /// Requests never answered (still pending at the end, or pushed out of the table).
