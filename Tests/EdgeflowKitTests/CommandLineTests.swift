@@ -116,6 +116,17 @@ struct TopologyCommandLineTests {
         #expect(bad.status == 2 && bad.stderr.contains("\(config):1: access_edge: expected a quoted string"))
     }
 
+    @Test("the table view: verdict first, then rules, findings, STUN/TURN and media sections, in 80 columns")
+    func tableView() throws {
+        let r = try CommandLineTests.run(["analyze", Self.sample, "--format", "table"])
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.dropFirst().first == "Verdict: 3 violations, 1 required rule never seen, 7 error findings")
+        #expect(r.stdout.contains("STUN/TURN (6 flows; the 6 busiest)") && r.stdout.contains("Media (8 RTP streams"))
+        #expect(r.stdout.contains("0xdc9b834f") && r.stdout.contains("6.8%"))
+        #expect(lines.allSatisfy { $0.count <= 80 })
+        #expect(!r.stdout.contains("\u{1B}["))  // no colour when not on a terminal
+    }
+
     @Test("edgeflow rules prints both tables and the ranges with their version")
     func rules() throws {
         let r = try CommandLineTests.run(["rules"])

@@ -6,6 +6,11 @@ final class TableReportWriter: ReportWriter {
     private let color: Bool
     private var largest: [FlowSummary] = []
     private var services: [String: Int] = [:]
+    /// STUN/TURN flows with the most messages, and the RTP streams with the worst loss (bounded).
+    private var stunRows: [(messages: Int, text: String)] = []
+    private var mediaRows: [(loss: Double, text: String)] = []
+    private var stunFlows = 0, mediaStreams = 0
+    private static let sectionRows = 10
 
     init(output: OutputStream, top: Int, color: Bool) {
         self.output = output
@@ -15,6 +20,7 @@ final class TableReportWriter: ReportWriter {
 
     func flow(_ flow: FlowSummary) {
         services[flow.service, default: 0] += 1
+        if let app = flow.app { collect(app, flow) }
         guard top > 0 else { return }
         if largest.count < top {
             largest.append(flow)
@@ -59,6 +65,17 @@ final class TableReportWriter: ReportWriter {
                     out += (i == 0 ? paint(Self.pad(tag, 8), code: colour) : String(repeating: " ", count: 8)) + l + "\n"
                 }
             }
+        }
+
+        if !stunRows.isEmpty {
+            out += "\n" + bold("STUN/TURN") + " (\(stunFlows) flows; the \(stunRows.count) busiest)\n"
+            out += "  " + Self.pad("FLOW", 45) + Self.lpad("MSGS", 6) + Self.lpad("ANS", 6) + Self.lpad("UNANS", 7) + Self.lpad("RTT ms", 8) + "\n"
+            for r in stunRows.sorted(by: { $0.messages > $1.messages }) { out += r.text + "\n" }
+        }
+        if !mediaRows.isEmpty {
+            out += "\n" + bold("Media") + " (\(mediaStreams) RTP streams; the \(mediaRows.count) with most loss)\n"
+            out += "  " + Self.pad("SSRC", 11) + Self.pad("FROM → TO", 43) + Self.lpad("PKTS", 5) + Self.lpad("LOST", 6) + Self.lpad("JIT ms", 7) + Self.lpad("MAX", 5) + "\n"
+            for r in mediaRows.sorted(by: { $0.loss > $1.loss }) { out += r.text + "\n" }
         }
 
         out += "\n" + bold("Topology") + "\n"
@@ -112,6 +129,46 @@ final class TableReportWriter: ReportWriter {
         }
         output.write(out)
         output.flush()
+    }
+
+    private func collect(_ app: AppReport, _ f: FlowSummary) {
+        if let stun = app.stun {
+            stunFlows += 1
+            let st = stun.stats
+            var notes: [String] = []
+            if st.msTURN { notes.append("MS-TURN" + (st.msVersion.map { " v\($0)" } ?? "")) }
+            if !stun.errors.isEmpty { notes.append("errors " + stun.errors.map { "\($0.code)×\($0.count)" }.joined(separator: ",")) }
+            if st.allocateSuccesses > 0 { notes.append("allocated" + (st.lifetime.map { " \($0)s" } ?? "")) }
+            if st.channelDataPackets > 0 { notes.append("data \(st.channelDataPackets)") }
+            let flowText = Self.endpoint(f.origH, f.origP) + " → " + Self.endpoint(f.respH, f.respP)
+            let rtt = stun.rtt.map { Self.fixed($0.p50) } ?? "-"
+            var text = "  " + Self.pad(flowText, 45) + Self.lpad(String(st.messages), 6) + Self.lpad(String(st.matched), 6)
+                + Self.lpad(String(st.unanswered), 7) + Self.lpad(rtt, 8)
+            if !notes.isEmpty { text += "\n      " + notes.joined(separator: "; ") }
+            keep(&stunRows, (st.messages, text)) { $0.messages < $1.messages }
+        }
+        for s in app.rtp {
+            mediaStreams += 1
+            let (from, to) = s.fromOriginator ? (Self.endpoint(f.origH, f.origP), Self.endpoint(f.respH, f.respP))
+                                              : (Self.endpoint(f.respH, f.respP), Self.endpoint(f.origH, f.origP))
+            let loss = s.lossFraction
+            let text = "  " + Self.pad("0x" + String(s.ssrc, radix: 16), 11) + Self.pad(from + " → " + to, 43)
+                + Self.lpad(Self.short(Int(s.stats.packets)), 5) + Self.lpad(Self.fixed(loss * 100) + "%", 6)
+                + Self.lpad(Self.fixed(s.stats.jitterMilliseconds), 7) + Self.lpad(Self.fixed(s.stats.maxJitterMilliseconds), 5)
+            keep(&mediaRows, (loss, text)) { $0.loss < $1.loss }
+        }
+    }
+
+    /// One decimal, always shown ("2.0").
+    static func fixed(_ v: Double) -> String {
+        let t = JSONWriter.format(v, decimals: 1)
+        return t.contains(".") ? t : t + ".0"
+    }
+
+    /// Keeps the `sectionRows` greatest rows by `less`.
+    private func keep<T>(_ rows: inout [T], _ row: T, by less: (T, T) -> Bool) {
+        if rows.count < Self.sectionRows { rows.append(row); return }
+        if let i = rows.indices.min(by: { less(rows[$0], rows[$1]) }), less(rows[i], row) { rows[i] = row }
     }
 
     /// "5061", "50000-59999" shortened to "5xxxx" for the narrow rules table.
