@@ -159,3 +159,21 @@ struct RTPClockTests {
         #expect(clocks.rate(100) == nil)
     }
 }
+
+/// TURN allocation expiry from the last grant: tshark -r Captures/turn/turn-udp.pcap
+/// -Y "stun.type==0x0103 || stun.type==0x0104" -T fields -e frame.time_epoch -e udp.dstport
+/// -e stun.type -e stun.att.lifetime → on :38190 the Refresh success at 1795329025.619654 grants 777 s.
+@Suite("TURN allocation expiry")
+struct TURNExpiryTests {
+    @Test("expires_at is the last grant plus its lifetime; a released allocation has none")
+    func expiry() throws {
+        let r = try analyzeJSON([repositoryRoot + "/Captures/turn/turn-udp.pcap"])
+        let kept = try #require(r.flows.first { $0["orig_p"] as? Int == 38190 }?["stun"] as? [String: Any])
+        let a = kept["allocation"] as! [String: Any]
+        // 1795329025.619654 + 777 s = 1795329802.619654 (date -u -d @1795329802: 2026-11-22T06:43:22)
+        #expect(a["expires_at"] as? String == "2026-11-22T06:43:22.619654Z")
+        #expect(a["expired"] as? Bool == false)
+        let released = try #require(r.flows.first { $0["orig_p"] as? Int == 44351 }?["stun"] as? [String: Any])
+        #expect((released["allocation"] as! [String: Any])["expires_at"] == nil)
+    }
+}

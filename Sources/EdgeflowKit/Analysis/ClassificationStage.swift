@@ -34,7 +34,7 @@ final class ClassificationStage {
 
     func ended(_ e: EndedFlow) {
         recognised(e.record)
-        let app = e.inspection.map { AppReport($0, firstTimestamp: e.record.firstTimestamp, certificates: certificates) }
+        let app = e.inspection.map { AppReport($0, firstTimestamp: e.record.firstTimestamp, lastTimestamp: e.record.lastTimestamp, certificates: certificates) }
         guard window > 0 else { return emit(e.record, e.reason, app) }
         pending.append((e.record, e.reason, app))
         if pending.count - head > window {

@@ -44,7 +44,11 @@ struct AppReport: Sendable {
     var sip: SIPCounts?
     var streamGaps = 0
 
-    init(_ ins: FlowInspection, firstTimestamp: Int64, certificates: CertificateCache) {
+    /// Last packet of the flow, to tell whether a TURN allocation ran out within the capture.
+    var lastTimestamp: Int64 = 0
+
+    init(_ ins: FlowInspection, firstTimestamp: Int64, lastTimestamp: Int64 = 0, certificates: CertificateCache) {
+        self.lastTimestamp = lastTimestamp
         let s = ins.stun
         if s.messages > 0 || s.channelDataPackets > 0 {
             var byMethod: [(String, [Int])] = []
@@ -183,6 +187,12 @@ struct AppReport: Sendable {
         w.value("refreshes", st.refreshes)
         w.value("released", st.released)
         if let l = st.lifetime { w.value("lifetime_s", Int(l)) } else { w.null("lifetime_s") }
+        if let at = st.grantedAt, !st.released {
+            let end = at + Int64(st.grantedLifetime) * 1_000_000_000
+            w.value("expires_at", TimeFormat.iso8601(end))
+            // Expired: the flow went on past the end of the lifetime without a refresh.
+            w.value("expired", lastTimestamp > end)
+        }
         w.endObject()
         w.beginArray("channels")
         for i in 0..<st.channels {

@@ -43,6 +43,9 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     var refreshes = 0
     var released = false
     var lifetime: UInt32? = nil
+    /// When the allocation was last granted or refreshed, in capture time, and for how long (s).
+    var grantedAt: Int64? = nil
+    var grantedLifetime: UInt32 = 0
 
     var channel = InlineArray<8, UInt16>(repeating: 0)
     var channelPeer = InlineArray<8, IPAddress>(repeating: IPAddress(hi: 0, lo: 0))
@@ -97,6 +100,11 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
                 if m.method == .allocate {
                     allocateSuccesses &+= 1
                     if let l = m.attributes.lifetime { lifetime = l }
+                }
+                if m.method == .allocate || m.method == .refresh, let l = m.attributes.lifetime {
+                    grantedAt = timestamp
+                    grantedLifetime = l
+                    if l == 0 { released = true }
                 }
             }
         case .indication:
