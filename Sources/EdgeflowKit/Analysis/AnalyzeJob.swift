@@ -76,15 +76,7 @@ public struct AnalyzeJob {
     }
 
     private func makeTopology() throws(EdgeflowError) -> Topology {
-        var ranges: Office365Ranges
-        if let file = options.office365File {
-            ranges = try Office365Ranges.load(path: file)
-        } else if case .day(let d) = options.vintage {
-            ranges = Office365Ranges.historic(onDay: d)
-        } else {
-            ranges = Office365Ranges.embedded()
-        }
-        var topology = Topology(ranges: ranges)
+        var topology = Topology(ranges: try Office365Ranges.select(file: options.office365File, vintage: options.vintage))
         for (role, prefixes) in options.edges {
             for p in prefixes { topology.add(p, as: role) }
         }

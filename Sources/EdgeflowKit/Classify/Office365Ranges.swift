@@ -34,6 +34,14 @@ public struct Office365Ranges: Sendable {
         everListed = PrefixSet(history.map(\.prefix) + current.prefixes)
     }
 
+    /// The ranges a run uses: the given endpoints file, else the historic ranges of a pinned
+    /// date, else the embedded list (`auto` may still move to the capture's date later).
+    public static func select(file: String?, vintage: Office365Vintage) throws(EdgeflowError) -> Office365Ranges {
+        if let file { return try load(path: file) }
+        if case .day(let d) = vintage { return historic(onDay: d) }
+        return embedded()
+    }
+
     /// The list compiled into edgeflow (endpoints web service version 2025063000).
     public static func embedded() -> Office365Ranges {
         // The embedded JSON is a constant of this file; it always parses.

@@ -3,14 +3,7 @@ public struct RulesListing {
     public let text: String
 
     public init(options: AnalyzeOptions) throws(EdgeflowError) {
-        let ranges: Office365Ranges
-        if let file = options.office365File {
-            ranges = try Office365Ranges.load(path: file)
-        } else if case .day(let d) = options.vintage {
-            ranges = Office365Ranges.historic(onDay: d)
-        } else {
-            ranges = Office365Ranges.embedded()
-        }
+        let ranges = try Office365Ranges.select(file: options.office365File, vintage: options.vintage)
         var out = "Hybrid rules (Edge ↔ Office 365), checked for every flow between an Edge role and Office 365:\n"
         out += Self.table(PortTables.hybrid)
         out += "\nEdge Server external rules (Edge ↔ other hosts):\n"

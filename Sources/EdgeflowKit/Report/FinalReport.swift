@@ -29,6 +29,19 @@ public struct FinalReport: Sendable {
         return parts.joined(separator: ", ")
     }
 
+    /// The `capture`, `topology` and `dns` members, shared by the JSON and NDJSON forms.
+    func writeContext(to w: inout JSONWriter) {
+        w.beginObject("capture")
+        capture.write(to: &w)
+        w.endObject()
+        w.beginObject("topology")
+        writeTopology(to: &w)
+        w.endObject()
+        w.beginObject("dns")
+        writeDNS(to: &w)
+        w.endObject()
+    }
+
     func writeTopology(to w: inout JSONWriter) {
         for role in [Role.accessEdge, .avEdge, .webconfEdge] {
             w.beginArray(role.rawValue)
