@@ -5,6 +5,7 @@
 #                  with turnutils_peer as the echoing peer behind the relay
 #   turn-tcp.pcap  the same with turnutils_uclient -t (TCP between client and server; the
 #                  relay to the peer stays UDP)
+#   ice-srtp.pcap  the same with the media protected by SRTP (pylibsrtp).
 #   ice.pcap       two aioice Connections doing ICE connectivity checks on 127.0.0.1, then a
 #                  short RTP exchange (PCMU, 20 ms) over the nominated pair, with a few
 #                  sequence numbers skipped on purpose
@@ -168,6 +169,20 @@ import aioice
 import aioice.ice
 
 PORT_A, PORT_B = int(sys.argv[1]), int(sys.argv[2])
+# "srtp": protect the media with SRTP (RFC 3711, AES_CM_128_HMAC_SHA1_80, fixed test keys);
+# the RTP header stays in clear, the payload is encrypted and a 10-byte tag follows.
+SRTP = len(sys.argv) > 3 and sys.argv[3] == "srtp"
+protectors = {}
+
+
+def protect(packet, ssrc):
+    if not SRTP:
+        return packet
+    from pylibsrtp import Policy, Session
+    if ssrc not in protectors:
+        key = bytes((ssrc + i) & 0xFF for i in range(30))  # 16-byte master key + 14-byte salt
+        protectors[ssrc] = Session(policy=Policy(key=key, ssrc_type=Policy.SSRC_ANY_OUTBOUND))
+    return protectors[ssrc].protect(packet)
 
 # aioice leaves 127.0.0.1 out of its host candidates; use only loopback here.
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
@@ -195,7 +210,7 @@ async def send_stream(conn, first_seq, first_ts, ssrc, count, skip):
     for i in range(count):
         seq = first_seq + i
         if seq not in skip:
-            await conn.sendto(rtp(seq, first_ts + 160 * i, ssrc, i == 0), 1)
+            await conn.sendto(protect(rtp(seq, first_ts + 160 * i, ssrc, i == 0), ssrc), 1)
             sent += 1
         await asyncio.sleep(0.02)
     return sent
@@ -243,8 +258,14 @@ start_capture "$OUT/ice.pcap" "udp and host 127.0.0.1 and (port $ICE_PORT_A or p
 timeout 60 "$PYTHON" "$WORK/ice.py" "$ICE_PORT_A" "$ICE_PORT_B" | sed 's/^/  /'
 stop_capture
 
+# The same with SRTP media (needs `pip install pylibsrtp`), on the next two ports.
+echo "== ice-srtp.pcap"
+start_capture "$OUT/ice-srtp.pcap" "udp and host 127.0.0.1 and (port $((ICE_PORT_A + 4)) or port $((ICE_PORT_B + 4)))"
+timeout 60 "$PYTHON" "$WORK/ice.py" "$((ICE_PORT_A + 4))" "$((ICE_PORT_B + 4))" srtp | sed 's/^/  /'
+stop_capture
+
 echo
-for f in turn-udp turn-tcp ice; do
+for f in turn-udp turn-tcp ice ice-srtp; do
     file="$OUT/$f.pcap"
     stun=$(tshark -r "$file" -Y stun -T fields -e stun.type 2>/dev/null | tr ',' '\n' | grep -c . || true)
     chan=$(tshark -r "$file" -Y stun.channel -T fields -e stun.channel 2>/dev/null | tr ',' '\n' | grep -c . || true)

@@ -177,3 +177,26 @@ struct TURNExpiryTests {
         #expect((released["allocation"] as! [String: Any])["expires_at"] == nil)
     }
 }
+
+/// SRTP media after ICE checks, recorded from aioice with pylibsrtp (Scripts/record_turn_captures.sh,
+/// Captures/turn/ice-srtp.pcap). SRTP keeps the RTP header in clear, so loss and jitter come out
+/// as for RTP: `tshark -r ice-srtp.pcap -d udp.port==40004,rtp -qz rtp,streams` gives
+/// 0x11223344 40004→40006 28 packets, 2 lost, max jitter 0.762 ms; 0x55667788 29, 1 lost, 0.742 ms.
+/// `tshark -Y stun -T fields -e stun.type` gives 2 × 0x0001 and 2 × 0x0101.
+@Suite("ICE with SRTP media")
+struct SRTPCaptureTests {
+    @Test("connectivity checks and SRTP streams: packets, loss and jitter as tshark reports")
+    func srtp() throws {
+        let r = try analyzeJSON([repositoryRoot + "/Captures/turn/ice-srtp.pcap"])
+        let f = try #require(r.flows.first { $0["orig_p"] as? Int == 40004 })
+        let stun = try #require(f["stun"] as? [String: Any])
+        #expect(stun["messages"] as? Int == 4 && stun["transactions_matched"] as? Int == 2)
+        let rtp = try #require(f["rtp"] as? [[String: Any]])
+        let out = try #require(rtp.first { $0["ssrc"] as? String == "0x11223344" })
+        let back = try #require(rtp.first { $0["ssrc"] as? String == "0x55667788" })
+        #expect(out["packets"] as? Int == 28 && out["lost"] as? Int == 2 && out["dir"] as? String == "orig")
+        #expect(back["packets"] as? Int == 29 && back["lost"] as? Int == 1 && back["dir"] as? String == "resp")
+        #expect(abs((out["max_jitter_ms"] as! Double) - 0.762) < 0.01)
+        #expect(abs((back["max_jitter_ms"] as! Double) - 0.742) < 0.01)
+    }
+}
