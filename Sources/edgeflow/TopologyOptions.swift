@@ -12,7 +12,10 @@ struct TopologyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Web Conferencing Edge external addresses or prefixes, comma-separated.", valueName: "ADDRS"))
     var webconfEdge: String?
 
-    @Option(help: ArgumentHelp("Settings file (TOML subset: access_edge, av_edge, webconf_edge, office365, office365_vintage, udp_timeout, tcp_timeout, max_flows, fail_on); flags override it.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("The Access Edge's external names (e.g. sip.contoso.com), comma-separated: its certificate must cover one, and federation SRV records should point to one.", valueName: "NAMES"))
+    var accessEdgeName: String?
+
+    @Option(help: ArgumentHelp("Settings file (TOML subset: access_edge, av_edge, webconf_edge, access_edge_name, office365, office365_vintage, udp_timeout, tcp_timeout, max_flows, fail_on); flags override it.", valueName: "FILE"))
     var config: String?
 
     @Option(help: ArgumentHelp("Office 365 endpoints web-service JSON to use instead of the embedded list (default: the file `edgeflow ranges update` wrote, if any).", valueName: "FILE"))
@@ -39,6 +42,9 @@ struct TopologyOptions: ParsableArguments {
             } else if let fromFile {
                 options.edges[role] = try parsePrefixes(fromFile, from: "\(config ?? "config"): \(role.rawValue)")
             }
+        }
+        if let names = accessEdgeName.map({ [$0] }) ?? file.accessEdgeName {
+            options.accessEdgeNames = names.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         options.office365File = office365 ?? file.office365
         if options.office365File == nil {

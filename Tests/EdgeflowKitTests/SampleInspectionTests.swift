@@ -200,3 +200,34 @@ struct SRTPCaptureTests {
         #expect(abs((back["max_jitter_ms"] as! Double) - 0.742) < 0.01)
     }
 }
+
+/// The Access Edge's configured name against its certificate (Captures/tls/mtls-in.pcap: the
+/// Access Edge 127.0.0.10 serves CN=sip.contoso.com, SAN sip.contoso.com, per
+/// `tshark -Y tls.handshake.certificate -T fields -e x509ce.dNSName`) and the federation SRV
+/// target of the sample (_sipfederationtls._tcp.contoso.com → sip.contoso.com:5061).
+@Suite("Access Edge name")
+struct AccessEdgeNameTests {
+    private func codes(_ path: String, names: [String]) throws -> [String: String] {
+        let r = try analyzeJSON([repositoryRoot + path]) { o in
+            o.accessEdgeNames = names
+            o.edges[.accessEdge] = [Prefix("127.0.0.10")!, Prefix("203.0.113.10")!]
+        }
+        var out: [String: String] = [:]
+        for f in r["findings"] as! [[String: Any]] { out[f["code"] as! String] = f["message"] as? String }
+        return out
+    }
+
+    @Test("the certificate must cover the configured name")
+    func certificate() throws {
+        #expect(try codes("/Captures/tls/mtls-in.pcap", names: ["sip.contoso.com"])["tls_edge_name_mismatch"] == nil)
+        let wrong = try codes("/Captures/tls/mtls-in.pcap", names: ["sip.fabrikam.com"])
+        #expect(wrong["tls_edge_name_mismatch"]?.contains("covers none of its configured names (sip.fabrikam.com)") == true)
+    }
+
+    @Test("the federation SRV record of the Edge's own domain must point to it")
+    func srv() throws {
+        #expect(try codes("/Captures/edge-sample.pcap", names: ["sip.contoso.com"])["dns_srv_elsewhere"] == nil)
+        let other = try codes("/Captures/edge-sample.pcap", names: ["edge.contoso.com"])
+        #expect(other["dns_srv_elsewhere"] == "_sipfederationtls._tcp.contoso.com points to sip.contoso.com, not to the Access Edge (edge.contoso.com) nor to sipfed.online.lync.com")
+    }
+}

@@ -28,6 +28,8 @@ public struct AnalyzeOptions: Sendable {
     public var flow = FlowSettings()
     /// Edge addresses given by the user, per role; roles left empty are inferred.
     public var edges: [Role: [Prefix]] = [:]
+    /// The Access Edge's external names, checked against its certificate and SRV targets.
+    public var accessEdgeNames: [String] = []
     /// An endpoints web-service JSON file to use instead of the embedded ranges.
     public var office365File: String? = nil
     public var vintage: Office365Vintage = .auto
@@ -77,6 +79,7 @@ public struct AnalyzeJob {
 
     private func makeTopology() throws(EdgeflowError) -> Topology {
         var topology = Topology(ranges: try Office365Ranges.select(file: options.office365File, vintage: options.vintage))
+        topology.accessEdgeNames = options.accessEdgeNames.map { $0.lowercased() }
         for (role, prefixes) in options.edges {
             for p in prefixes { topology.add(p, as: role) }
         }

@@ -78,7 +78,7 @@ final class ClassificationStage {
         summary.origName = dns.names[record.originator.address]
         summary.respName = dns.names[record.responder.address]
         summary.apply(c)
-        compliance.add(record, c, uid: summary.uid, app: summary.app)
+        compliance.add(record, c, uid: summary.uid, app: summary.app, accessEdgeNames: topology.accessEdgeNames)
         writer.flow(summary)
     }
 }

@@ -9,6 +9,7 @@ public struct ConfigFile: Sendable, Equatable {
     public var accessEdge: [String]? = nil
     public var avEdge: [String]? = nil
     public var webconfEdge: [String]? = nil
+    public var accessEdgeName: [String]? = nil
     public var office365: String? = nil
     public var office365Vintage: String? = nil
     public var udpTimeout: Double? = nil
@@ -81,6 +82,7 @@ public struct ConfigFile: Sendable, Equatable {
         case "access_edge": accessEdge = try strings()
         case "av_edge": avEdge = try strings()
         case "webconf_edge": webconfEdge = try strings()
+        case "access_edge_name": accessEdgeName = try strings()
         case "office365": office365 = try string()
         case "office365_vintage": office365Vintage = try string()
         case "udp_timeout": udpTimeout = try number()
@@ -88,7 +90,7 @@ public struct ConfigFile: Sendable, Equatable {
         case "max_flows": maxFlows = Int(try number())
         case "fail_on": failOn = try string()
         default:
-            throw EdgeflowError("\(place): unknown key \"\(key)\"; known keys: access_edge, av_edge, webconf_edge, office365, office365_vintage, udp_timeout, tcp_timeout, max_flows, fail_on")
+            throw EdgeflowError("\(place): unknown key \"\(key)\"; known keys: access_edge, av_edge, webconf_edge, access_edge_name, office365, office365_vintage, udp_timeout, tcp_timeout, max_flows, fail_on")
         }
     }
 

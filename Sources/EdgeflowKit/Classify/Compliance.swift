@@ -10,7 +10,7 @@ public struct Compliance: Sendable {
     public init() {}
 
     /// Accounts one classified flow.
-    mutating func add(_ r: FlowRecord, _ c: Classification, uid: String, app: AppReport? = nil) {
+    mutating func add(_ r: FlowRecord, _ c: Classification, uid: String, app: AppReport? = nil, accessEdgeNames: [String] = []) {
         let packets = r.origPackets + r.respPackets
         // A flow that sent STUN requests counts as answered only if a response matched one.
         var answered = r.answered
@@ -41,7 +41,7 @@ public struct Compliance: Sendable {
                      subject: "\(o.address.text):\(o.port) → \(p.address.text):\(p.port)", uid: uid)
             }
         }
-        if let app { appFindings(r, c, app, uid: uid) }
+        if let app { appFindings(r, c, app, uid: uid, names: accessEdgeNames) }
         guard hybrid || c.rule != nil else { return }
         let ruleText = c.rule.map { "rule \($0.id)" } ?? "no rule"
         let severity: Finding.Severity = hybrid ? .error : .warning
@@ -61,7 +61,7 @@ public struct Compliance: Sendable {
     }
 
     /// Findings from what the flow's TLS handshake, STUN/TURN and media showed.
-    private mutating func appFindings(_ r: FlowRecord, _ c: Classification, _ app: AppReport, uid: String) {
+    private mutating func appFindings(_ r: FlowRecord, _ c: Classification, _ app: AppReport, uid: String, names: [String]) {
         let o = r.originator, p = r.responder
         let client = "\(c.origRole.title) \(o.address.text)", server = "\(c.respRole.title) \(p.address.text):\(p.port)"
         if let t = app.tls {
@@ -92,6 +92,15 @@ public struct Compliance: Sendable {
             if let sni = t.sni, let leaf = t.server.first, leaf.parseError == nil || !leaf.dnsNames.isEmpty,
                !Self.names(leaf, cover: sni) {
                 note(.warning, "tls_name_mismatch", "the server certificate (\(leaf.subject)) does not cover the name asked for (SNI \(sni)):", subject: server, uid: uid)
+            }
+            // The Access Edge's own certificate must carry its configured external name.
+            if !names.isEmpty {
+                let own = c.respRole == .accessEdge ? t.server.first : c.origRole == .accessEdge ? t.client.first : nil
+                if let leaf = own, leaf.parseError == nil, !names.contains(where: { Self.names(leaf, cover: $0) }) {
+                    let sender = c.respRole == .accessEdge ? server : client
+                    note(.warning, "tls_edge_name_mismatch", "the Access Edge's certificate (\(leaf.subject)) covers none of its configured names (\(names.joined(separator: ", "))). Sent by",
+                         subject: sender, uid: uid)
+                }
             }
             if c.respRole == .office365, let leaf = t.server.first, leaf.parseError == nil, p.port == 5061,
                !Self.names(leaf, cover: "sipfed.online.lync.com") {
@@ -149,6 +158,12 @@ public struct Compliance: Sendable {
 
     static func allocationFailure(_ code: UInt16) -> Bool { code >= 400 }
 
+    /// The parent domain of the first configured name ("sip.contoso.com" → "contoso.com").
+    static func domain(of names: [String]) -> String {
+        guard let first = names.first, let dot = first.firstIndex(of: ".") else { return "\u{0}" }
+        return String(first[first.index(after: dot)...])
+    }
+
     static func errorName(_ code: UInt16) -> String {
         switch code {
         case 400: "Bad Request"
@@ -193,7 +208,13 @@ public struct Compliance: Sendable {
             } else if l.queries > 0, l.answers == 0 {
                 out.append(Finding(severity: .warning, code: "dns_srv_unanswered", message: "SRV lookup \(l.name) was never answered"))
             }
-            guard federation, !topology.accessEdge.isEmpty else { continue }
+            guard federation else { continue }
+            for target in l.targetNames where !topology.accessEdgeNames.isEmpty && !topology.accessEdgeNames.contains(target)
+                && target != "sipfed.online.lync.com" && l.name.hasSuffix(Self.domain(of: topology.accessEdgeNames)) {
+                out.append(Finding(severity: .warning, code: "dns_srv_elsewhere",
+                                   message: "\(l.name) points to \(target), not to the Access Edge (\(topology.accessEdgeNames.joined(separator: ", "))) nor to sipfed.online.lync.com"))
+            }
+            guard !topology.accessEdge.isEmpty else { continue }
             for target in l.targetNames {
                 let ips = dns.addresses[target] ?? []
                 guard !ips.isEmpty else { continue }

@@ -4,6 +4,8 @@ public struct Topology: Sendable {
     public var accessEdge: [Prefix] = []
     public var avEdge: [Prefix] = []
     public var webconfEdge: [Prefix] = []
+    /// Names the Access Edge's certificate must cover (its external FQDN, e.g. sip.contoso.com).
+    public var accessEdgeNames: [String] = []
     public var ranges: Office365Ranges
 
     public init(ranges: Office365Ranges) { self.ranges = ranges }
