@@ -25,14 +25,27 @@ let rfc5769Response: [UInt8] = [
     0x2a, 0xf9, 0xba, 0x53, 0xf0, 0x6b, 0xe7, 0xd7, 0x80, 0x28, 0x00, 0x04, 0xc0, 0x7d, 0x4c, 0x96,
 ]
 
-/// Ethernet + IPv4 + UDP (A/V Edge 203.0.113.20:50010 → 198.51.100.21:50004) around `payload`.
-func udpFrame(_ payload: [UInt8]) -> [UInt8] {
+/// Ethernet + IPv4 + UDP (203.0.113.20:sport → 198.51.100.21:dport) around `payload`.
+func udpFrame(_ payload: [UInt8], sport: UInt16 = 50010, dport: UInt16 = 50004) -> [UInt8] {
     let udpLength = 8 + payload.count, ipLength = 20 + udpLength
     var f: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00]
     f += [0x45, 0, UInt8(ipLength >> 8), UInt8(ipLength & 0xFF), 0, 0, 0, 0, 64, 17, 0, 0, 203, 0, 113, 20, 198, 51, 100, 21]
-    f += [0xC3, 0x5A, 0xC3, 0x54, UInt8(udpLength >> 8), UInt8(udpLength & 0xFF), 0, 0]
+    f += [UInt8(sport >> 8), UInt8(sport & 0xFF), UInt8(dport >> 8), UInt8(dport & 0xFF), UInt8(udpLength >> 8), UInt8(udpLength & 0xFF), 0, 0]
     return f + payload
 }
+
+/// A DNS response (RFC 1035): sipfed.online.lync.com A 52.112.1.5, the answer name compressed.
+let dnsFrame: [UInt8] = {
+    var name: [UInt8] = []
+    for label in ["sipfed", "online", "lync", "com"] { name += [UInt8(label.utf8.count)] + Array(label.utf8) }
+    let message: [UInt8] = [0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0] + name + [0, 0, 1, 0, 1]
+        + [0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 52, 112, 1, 5]
+    return udpFrame(message, sport: 53, dport: 53001)
+}()
+
+/// A plaintext SIP OPTIONS request over UDP 5060.
+let sipFrame = udpFrame(Array("OPTIONS sip:sipfed.online.lync.com SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.10\r\nCall-ID: 6496164dc09f0805\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n".utf8),
+                        sport: 5060, dport: 5060)
 
 /// A PCMU RTP packet (sequence at frame offset 44-45).
 let rtpFrame = udpFrame([0x80, 0x00, 0, 0, 0, 0, 0, 160, 0x12, 0x34, 0x56, 0x78] + [UInt8](repeating: 0xFF, count: 160))
@@ -96,7 +109,8 @@ let benchmarks: @Sendable () -> Void = {
 
     // Steady state of the whole per-packet path (decode, flow table, inspection) on one flow:
     // the flow and its inspection exist after the first packet, so later packets must not allocate.
-    for (name, frame, isRTP) in [("RTP media flow", rtpFrame, true), ("STUN Binding flow (RFC 5769 response)", stunFrame, false)] {
+    for (name, frame, isRTP) in [("RTP media flow", rtpFrame, true), ("STUN Binding flow (RFC 5769 response)", stunFrame, false),
+                                 ("DNS answer", dnsFrame, false), ("plaintext SIP over UDP", sipFrame, false)] {
         Benchmark("per packet: decode, flow, inspection: \(name)", configuration: config) { benchmark in
             var analyzer = Analyzer(settings: FlowSettings())
             var bytes = frame
@@ -116,6 +130,26 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.startMeasurement()
             for i in benchmark.scaledIterations { feed(i + 1) }
         }
+    }
+
+    // TLS: after a whole mutual-TLS handshake (Captures/tls/mtls-out.pcap), further segments of
+    // the connection cost no allocation: the handshake buffers are released.
+    let tls = Frames(path: "../Captures/tls/mtls-out.pcap")
+    Benchmark("per packet: decode, flow, inspection: TLS segments after the handshake", configuration: config) { benchmark in
+        var analyzer = Analyzer(settings: FlowSettings())
+        func feed(_ i: Int, _ f: [UInt8]) {
+            f.withUnsafeBytes { p in
+                analyzer.process(Packet(timestamp: 1_700_000_000_000_000_000 + Int64(i) * 1_000_000, linkType: tls.links[0], interface: 0,
+                                        originalLength: p.count, bytes: p, number: i, fileOffset: -1))
+            }
+            analyzer.drainRecognised { _ in }
+            analyzer.drainEnded { _ in }
+        }
+        // Everything up to the first application data, then that segment again and again.
+        let lastData = tls.bytes.indices.last { tls.bytes[$0].count > 100 } ?? 0
+        for i in 0..<lastData { feed(i, tls.bytes[i]) }
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations { feed(lastData + i, tls.bytes[lastData]) }
     }
 
     Benchmark("whole analysis of the bundled sample (JSON to /dev/null)",

@@ -231,3 +231,18 @@ struct AccessEdgeNameTests {
         #expect(other["dns_srv_elsewhere"] == "_sipfederationtls._tcp.contoso.com points to sip.contoso.com, not to the Access Edge (edge.contoso.com) nor to sipfed.online.lync.com")
     }
 }
+
+/// Records after the handshake are counted without buffering:
+/// `tshark -r Captures/tls/mtls-out.pcap -T fields -e tls.record.content_type | tr , '\n' | sort | uniq -c`
+/// → two alert records (21, the encrypted close_notify of each side) and one application-data record (23).
+@Suite("TLS records after the handshake")
+struct TLSRecordCountTests {
+    @Test("encrypted alerts and application data are counted after the handshake", arguments: ["mtls-out", "mtls-in"])
+    func counts(capture: String) throws {
+        let r = try analyzeJSON([repositoryRoot + "/Captures/tls/\(capture).pcap"])
+        let tls = try #require(r.flows.first?["tls"] as? [String: Any])
+        #expect(tls["encrypted_alerts"] as? Int == 2)
+        #expect(tls["application_data_records"] as? Int == 1)
+        #expect(tls["handshake"] as? String == "complete")
+    }
+}

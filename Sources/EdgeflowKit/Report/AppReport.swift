@@ -29,6 +29,8 @@ struct AppReport: Sendable {
         var origAlert: TLSAlert?
         var respAlert: TLSAlert?
         var encryptedAlerts: Int
+        /// Application-data records (during and after the handshake).
+        var applicationDataRecords: Int
         var outcome: TLSOutcome
         var handshakeDuration: Int64?
         var server: [CertificateSummary]
@@ -81,7 +83,10 @@ struct AppReport: Sendable {
                       certificateRequested: session.certificateRequested, clientCertificate: session.clientCertificate,
                       clientKeyExchangeSent: session.orig.handshakeTypes.contains(16), serverHelloSeen: session.serverHello != nil,
                       origAlert: session.orig.firstAlert, respAlert: session.resp.firstAlert,
-                      encryptedAlerts: session.orig.encryptedAlerts + session.resp.encryptedAlerts,
+                      encryptedAlerts: session.orig.encryptedAlerts + session.resp.encryptedAlerts
+                          + ins.origRecords.alerts + ins.respRecords.alerts,
+                      applicationDataRecords: session.orig.applicationDataRecords + session.resp.applicationDataRecords
+                          + ins.origRecords.applicationData + ins.respRecords.applicationData,
                       outcome: session.outcome, handshakeDuration: session.handshakeDuration,
                       server: server, client: client, serverSeenAt: session.serverCertificates?.timestamp ?? firstTimestamp,
                       clientSeenAt: session.clientCertificates?.timestamp ?? firstTimestamp)
@@ -236,6 +241,7 @@ struct AppReport: Sendable {
         }
         w.endArray()
         w.value("encrypted_alerts", t.encryptedAlerts)
+        w.value("application_data_records", t.applicationDataRecords)
         w.value("handshake", outcomeText(t.outcome))
         if let d = t.handshakeDuration { w.value("handshake_ms", Double(d) / 1e6) } else { w.null("handshake_ms") }
         w.endObject()

@@ -24,12 +24,44 @@ final class DNSBook {
     private(set) var messages = 0
     private(set) var malformed = 0
 
+    /// What a message did to the SRV table, to replay for an identical message without parsing.
+    private struct Effect {
+        var srvKeys: [String]
+        var response: Bool
+        var failed: Bool
+        var rcode: UInt8
+    }
+
+    /// Effects by a hash of the message without its ID (bounded; cleared when full).
+    private var effects: [UInt64: Effect] = [:]
+    static let effectLimit = 4_096
+
     /// Takes one DNS message (a UDP payload, or a TCP message without its length prefix).
+    /// A message identical to one already read (but for its ID) is counted without being
+    /// parsed again, so repeated lookups allocate nothing.
     func record(_ p: UnsafeRawBufferPointer) {
+        guard p.count >= 12 else { malformed += 1; return }
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for i in 2..<p.count { h = (h ^ UInt64(p.u8(i))) &* 0x0000_0100_0000_01B3 }
+        if let e = effects[h] {
+            messages += 1
+            for key in e.srvKeys where srv[key] != nil {
+                if e.response {
+                    srv[key]!.answers += 1
+                    if e.failed { srv[key]!.failures += 1; srv[key]!.rcode = e.rcode }
+                } else {
+                    srv[key]!.queries += 1
+                }
+            }
+            return
+        }
         guard let m = try? DNSMessage.parse(p) else {
             malformed += 1
             return
         }
+        if effects.count >= Self.effectLimit { effects.removeAll(keepingCapacity: true) }
+        effects[h] = Effect(srvKeys: m.questions.filter { $0.type == DNSType.srv }.map { $0.name.lowercased() },
+                            response: m.header.isResponse, failed: m.rcode != 0, rcode: m.rcode)
         messages += 1
         for q in m.questions where q.type == DNSType.srv {
             let key = q.name.lowercased()

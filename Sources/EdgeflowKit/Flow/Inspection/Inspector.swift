@@ -141,6 +141,7 @@ struct Inspector {
                 ins.origStream = StreamReassembler(budget: ins.reassemblyBudget)
                 if let isn { ins.origStream!.add(seq: isn, payload: none, syn: true) }
             }
+            if ins.origStream?.state == .stopped { ins.origRecords.feed(seq: syn ? seq &+ 1 : seq, p); return }
             ins.origStream!.add(seq: seq, payload: p, syn: syn)
             drain(ins, &ins.origStream!, fromOriginator: true, timestamp: timestamp)
         } else {
@@ -148,6 +149,7 @@ struct Inspector {
                 ins.respStream = StreamReassembler(budget: ins.reassemblyBudget)
                 if let isn { ins.respStream!.add(seq: isn, payload: none, syn: true) }
             }
+            if ins.respStream?.state == .stopped { ins.respRecords.feed(seq: syn ? seq &+ 1 : seq, p); return }
             ins.respStream!.add(seq: seq, payload: p, syn: syn)
             drain(ins, &ins.respStream!, fromOriginator: false, timestamp: timestamp)
         }
@@ -198,7 +200,16 @@ struct Inspector {
             }
         }
         stream.consume(consumed)
-        if stop { stream.stop() }
+        if stop {
+            // A TLS stream goes on being counted, record by record, from where the parser stopped.
+            if ins.streamKind == .tls, let at = stream.nextSequence {
+                var counter = TLSRecordCounter()
+                counter.start(at: at)
+                stream.withContiguous { counter.feed(seq: at, $0) }
+                if fromOriginator { ins.origRecords = counter } else { ins.respRecords = counter }
+            }
+            stream.stop()
+        }
     }
 
     /// Walks STUN/TURN PDUs in one direction's contiguous bytes; returns the bytes used.
