@@ -121,7 +121,7 @@ public enum TCPFraming {
             }
             if c.be32(4) == stunMagicCookie { return unframed(c, b0) }
             if (b0 == 2 || b0 == 3) && c.u8(1) == 0 {
-                if c.be32(8) == stunMagicCookie || c.be32(6) != stunMagicCookie {
+                if (n >= 12 && c.be32(8) == stunMagicCookie) || c.be32(6) != stunMagicCookie {
                     return frame(b0 == 2 ? .msTURNControl : .msTURNData, header: 4, length: Int(c.be16(2)), n)
                 }
             }
