@@ -1,0 +1,29 @@
+import EdgeflowKit
+import Glibc
+
+/// Capture readers: the input is a whole pcap or pcapng file, read by the memory-mapped
+/// reader and by libpcap; every packet is also analysed.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCapture(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let path = "/dev/shm/edgeflow-fuzz-capture-\(getpid()).pcap"
+    guard let f = fopen(path, "wb") else { return 0 }
+    _ = fwrite(data, 1, size, f)
+    fclose(f)
+    defer { unlink(path) }
+    var analyzer = Analyzer(settings: FlowSettings())
+    if var reader = try? MappedCaptureReader(path: path) {
+        while let p = reader.next() {
+            analyzer.process(p)
+            analyzer.drainRecognised { _ in }
+            analyzer.drainEnded { _ in }
+        }
+    }
+    if var reader = try? LibpcapReader(path: path) {
+        var n = 0
+        while let p = reader.next() { n &+= p.capturedLength }
+        _ = n
+    }
+    analyzer.finish()
+    analyzer.drainEnded { _ in }
+    return 0
+}
