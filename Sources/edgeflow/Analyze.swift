@@ -96,7 +96,6 @@ struct Analyze: ParsableCommand {
         options.reader = reader
         options.merge = merge
         options.format = format ?? (output.isTerminal ? .table : .json)
-        options.outPath = out
         options.top = top
         options.color = output.isTerminal && getenv("NO_COLOR") == nil
         options.flow.udpTimeout = Int64((udpTimeout ?? config.udpTimeout ?? 120) * 1e9)

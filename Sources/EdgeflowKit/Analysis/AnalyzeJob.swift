@@ -22,7 +22,6 @@ public struct AnalyzeOptions: Sendable {
     public var reader: ReaderChoice = .auto
     public var merge: MergeOrder = .time
     public var format: ReportFormat = .table
-    public var outPath: String? = nil
     public var top = 20
     public var color = false
     public var flow = FlowSettings()

@@ -30,7 +30,7 @@ public struct Office365Ranges: Sendable {
         self.current = current
         self.source = source
         self.version = version
-        history = Office365Ranges.parseHistory()
+        history = Office365Ranges.allHistory
         everListed = PrefixSet(history.map(\.prefix) + current.prefixes)
     }
 
@@ -51,8 +51,7 @@ public struct Office365Ranges: Sendable {
 
     /// The prefixes in Microsoft's lists on a date (days since 1970-01-01), from the historic samples.
     public static func historic(onDay day: Int64) -> Office365Ranges {
-        let history = parseHistory()
-        let active = history.filter { $0.firstSeen <= day && ($0.lastSeen >= day || $0.inCurrentList) }.map(\.prefix)
+        let active = allHistory.filter { $0.firstSeen <= day && ($0.lastSeen >= day || $0.inCurrentList) }.map(\.prefix)
         let date = TimeFormat.iso8601(day * 86_400 * 1_000_000_000).prefix(10)
         return Office365Ranges(current: PrefixSet(active), source: "historic lists as of \(date)", version: nil)
     }
@@ -100,6 +99,9 @@ public struct Office365Ranges: Sendable {
         guard !current.contains(a), everListed.contains(a) else { return nil }
         return history.filter { $0.prefix.contains(a) }.max { $0.prefix.bits < $1.prefix.bits }
     }
+
+    /// The embedded historic list, parsed once.
+    private static let allHistory: [HistoricPrefix] = parseHistory()
 
     private static func parseHistory() -> [HistoricPrefix] {
         historicSkypePrefixes.split(separator: "\n").compactMap { line in

@@ -74,11 +74,6 @@ public struct PrefixSet: Sendable {
         }
         return lo < intervals.count && intervals[lo].contains(a)
     }
-
-    /// The most specific listed prefix holding `a` (for messages).
-    public func prefix(containing a: IPAddress) -> Prefix? {
-        prefixes.filter { $0.contains(a) }.max { $0.bits < $1.bits }
-    }
 }
 
 extension IPAddress {

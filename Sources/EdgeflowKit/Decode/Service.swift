@@ -39,33 +39,21 @@ public struct ServiceSet: Sendable, BitwiseCopyable, Equatable {
 /// Recognises a service from the first bytes of a payload (RFC 7983 first-byte demux for
 /// UDP, record and message openings for TCP). Cheap: a handful of byte compares.
 public enum ServiceHint {
-    /// STUN magic cookie (RFC 5389 §6).
-    static let magicCookie: UInt32 = 0x2112_A442
-
-    public static func udp(_ p: UnsafeRawBufferPointer, srcPort: UInt16, dstPort: UInt16) -> Service {
-        let n = p.count
-        if srcPort == 53 || dstPort == 53 || srcPort == 5353 || dstPort == 5353 { return n >= 12 ? .dns : .unknown }
-        guard n >= 4 else { return .unknown }
-        let b0 = p.u8(0)
-        switch b0 {
-        case 0...3:
-            if n >= 20, p.be32(4) == magicCookie, p.be16(2) & 3 == 0 { return .stun }
-            // RFC 3489 messages have no cookie: accept them on the STUN ports only.
-            if n >= 20, isSTUNPort(srcPort) || isSTUNPort(dstPort), Int(p.be16(2)) + 20 == n { return .stun }
-        case 20...63:
-            if n >= 13, p.u8(1) == 0xFE { return .dtls }
-        case 64...79:
-            if isSTUNPort(srcPort) || isSTUNPort(dstPort) { return .stun }
-        case 128...191:
-            // RTP runs between dynamic ports; below 1024 the byte is some other protocol's (NBNS, NTP, ...).
-            guard n >= 8, srcPort >= 1024, dstPort >= 1024 else { return .unknown }
-            let b1 = p.u8(1)
-            if (200...204).contains(b1) { return .rtcp }
-            if n >= 12, !(72...76).contains(b1 & 0x7F) { return .rtp }
-        default:
-            break
+    /// The service of a UDP payload, from its RFC 7983 first-byte class (`UDPDemux.classify`,
+    /// computed once per packet by the caller) and the ports: cookie-less STUN and TURN
+    /// ChannelData only on STUN ports, RTP/RTCP only between dynamic ports.
+    public static func udp(_ p: UnsafeRawBufferPointer, kind: UDPPayloadKind, srcPort: UInt16, dstPort: UInt16) -> Service {
+        if srcPort == 53 || dstPort == 53 || srcPort == 5353 || dstPort == 5353 { return p.count >= 12 ? .dns : .unknown }
+        let stunPort = isSTUNPort(srcPort) || isSTUNPort(dstPort)
+        switch kind {
+        case .stun where stunPort || p.be32(4) == stunMagicCookie: return .stun
+        case .dtls: return .dtls
+        case .channelData, .msMultiplexedTURN: return stunPort ? .stun : .unknown
+        // RTP runs between dynamic ports; below 1024 the byte is some other protocol's (NBNS, NTP, ...).
+        case .rtp where srcPort >= 1024 && dstPort >= 1024: return .rtp
+        case .rtcp where srcPort >= 1024 && dstPort >= 1024: return .rtcp
+        default: return looksLikeSIP(p) ? .sip : .unknown
         }
-        return isSIPText(p) ? .sip : .unknown
     }
 
     public static func tcp(_ p: UnsafeRawBufferPointer, srcPort: UInt16, dstPort: UInt16) -> Service {
@@ -78,25 +66,22 @@ public enum ServiceHint {
             return srcPort == 5061 || dstPort == 5061 ? .sipTLS : .tls
         }
         // MS-TURN TCP framing (0x02 control / 0x03 data, reserved 0) around a STUN message.
-        if (b0 == 2 || b0 == 3), p.u8(1) == 0, n >= 28, p.be32(8) == magicCookie { return .turnTCP }
-        if b0 <= 3, n >= 20, p.be32(4) == magicCookie { return .stun }
+        if (b0 == 2 || b0 == 3), p.u8(1) == 0, n >= 28, p.be32(8) == stunMagicCookie { return .turnTCP }
+        if b0 <= 3, n >= 20, p.be32(4) == stunMagicCookie { return .stun }
         // RFC 4571 framing: 2-byte length, then STUN.
-        if n >= 22, p.u8(2) <= 3, p.be32(6) == magicCookie { return .stun }
+        if n >= 22, p.u8(2) <= 3, p.be32(6) == stunMagicCookie { return .stun }
         if srcPort == 53 || dstPort == 53 { return .dns }
-        return isSIPText(p) ? .sip : .unknown
+        return looksLikeSIP(p) ? .sip : .unknown
     }
 
     @inline(__always)
     static func isSTUNPort(_ p: UInt16) -> Bool { p == 3478 || p == 3479 || p == 3480 || p == 3481 }
 
-    /// A SIP request line ("METHOD sip:" / "METHOD sips:") or status line ("SIP/2.0 ").
-    static func isSIPText(_ p: UnsafeRawBufferPointer) -> Bool {
-        let n = min(p.count, 24)
-        guard n >= 8 else { return false }
-        if p.be32(0) == 0x5349_502F, p.be32(4) == 0x322E_3020 { return true }  // "SIP/" "2.0 "
-        var i = 0
-        while i < n, p.u8(i) >= 0x41, p.u8(i) <= 0x5A { i += 1 }
-        guard i >= 3, i + 5 <= p.count, p.u8(i) == 0x20 else { return false }
-        return p.u8(i + 1) | 0x20 == 0x73 && p.u8(i + 2) | 0x20 == 0x69 && p.u8(i + 3) | 0x20 == 0x70
+    /// A SIP start line (RFC 3261 §7.1): upper-case method or "SIP/2.0". The first byte is
+    /// tested before the scanner's full check, which reads up to the end of the line.
+    static func looksLikeSIP(_ p: UnsafeRawBufferPointer) -> Bool {
+        guard p.count >= 8 else { return false }
+        let b0 = p.u8(0)
+        return b0 >= 0x41 && b0 <= 0x5A && SIPMessageScanner.looksLikeSIP(p)
     }
 }

@@ -147,7 +147,8 @@ public struct FlowTracker: ~Copyable {
             if payload > 0 {
                 table[i].history.note(.data, fromOriginator: fromOrig)
                 let p = d.capturedPayload(in: bytes)
-                var s = ServiceHint.udp(p, srcPort: d.srcPort, dstPort: d.dstPort)
+                let kind = UDPDemux.classify(p)
+                var s = ServiceHint.udp(p, kind: kind, srcPort: d.srcPort, dstPort: d.dstPort)
                 if d.isFragment {
                     // A first fragment holds only part of the datagram: named, not inspected.
                 } else if s == .dns {
@@ -159,7 +160,7 @@ public struct FlowTracker: ~Copyable {
                 } else if s == .stun || s == .rtp || s == .rtcp || table[i].inspection >= 0 {
                     let stunPort = ServiceHint.isSTUNPort(d.srcPort) || ServiceHint.isSTUNPort(d.dstPort)
                     var slot = table[i].inspection
-                    let seen = inspector.udp(&slot, p, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)
+                    let seen = inspector.udp(&slot, p, kind: kind, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)
                     table[i].inspection = slot
                     if seen != .unknown || s == .stun { s = seen }
                 }

@@ -44,7 +44,6 @@ struct AppReport: Sendable {
     var rtcp: (sr: Int, rr: Int, other: Int)?
     var tls: TLS?
     var sip: SIPCounts?
-    var streamGaps = 0
 
     /// Last packet of the flow, to tell whether a TURN allocation ran out within the capture.
     var lastTimestamp: Int64 = 0
@@ -92,7 +91,6 @@ struct AppReport: Sendable {
                       clientSeenAt: session.clientCertificates?.timestamp ?? firstTimestamp)
         }
         if ins.sip.messages > 0 { sip = ins.sip }
-        streamGaps = ins.streamGaps
     }
 
     var isEmpty: Bool { stun == nil && rtp.isEmpty && rtcp == nil && tls == nil && sip == nil }

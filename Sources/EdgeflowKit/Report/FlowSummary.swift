@@ -69,14 +69,15 @@ public struct FlowSummary: Sendable {
         var h = r.key.hash(seed: 0x0123_4567_89AB_CDEF)
         h = (h ^ UInt64(bitPattern: r.firstTimestamp)) &* 0x9E37_79B9_7F4A_7C15
         h ^= h >> 31
-        let digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
         var out = "C"
         for _ in 0..<11 {
-            out.append(digits[Int(h % 62)])
+            out.append(base62[Int(h % 62)])
             h /= 62
         }
         return out
     }
+
+    private static let base62 = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
     static func protoName(_ p: UInt8) -> String {
         switch p {

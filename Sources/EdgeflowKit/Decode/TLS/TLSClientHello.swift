@@ -47,16 +47,7 @@ public struct TLSClientHello: Sendable, Equatable {
         o &+= 1
         guard o &+ compLen <= n else { return nil }
         o &+= compLen
-        if o == n { return hello }  // no extensions
-        guard o &+ 2 <= n else { return nil }
-        let extEnd = o &+ 2 &+ Int(b.be16(o))
-        guard extEnd <= n else { return nil }
-        o &+= 2
-        while o &+ 4 <= extEnd {
-            let type = b.be16(o)
-            let len = Int(b.be16(o &+ 2))
-            let d = o &+ 4
-            guard d &+ len <= extEnd else { return nil }
+        let walked = TLSExtensions.walk(b, from: o) { type, d, len in
             hello.extensionCount &+= 1
             switch type {
             case 0:
@@ -81,9 +72,8 @@ public struct TLSClientHello: Sendable, Equatable {
             default:
                 break
             }
-            o = d &+ len
         }
-        return hello
+        return walked ? hello : nil
     }
 
     /// Parses an SSL 2.0 ClientHello at the start of `b` (2-byte header with the high bit set,

@@ -45,16 +45,7 @@ public struct TLSServerHello: Sendable, Equatable {
             hello.downgradeSentinel = b.u8(33)
         }
         o &+= 3
-        if o == n { return hello }
-        guard o &+ 2 <= n else { return nil }
-        let extEnd = o &+ 2 &+ Int(b.be16(o))
-        guard extEnd <= n else { return nil }
-        o &+= 2
-        while o &+ 4 <= extEnd {
-            let type = b.be16(o)
-            let len = Int(b.be16(o &+ 2))
-            let d = o &+ 4
-            guard d &+ len <= extEnd else { return nil }
+        let walked = TLSExtensions.walk(b, from: o) { type, d, len in
             hello.extensionCount &+= 1
             switch type {
             case 43 where len == 2:
@@ -65,9 +56,33 @@ public struct TLSServerHello: Sendable, Equatable {
             default:
                 break
             }
+        }
+        return walked ? hello : nil
+    }
+}
+
+/// The extensions block of a hello message (RFC 8446 §4.2).
+enum TLSExtensions {
+    /// Calls `body(type, valueOffset, valueLength)` for each extension of the block starting
+    /// at `o` (its 2-byte length first). No block at all is fine; returns false when a length
+    /// runs past the message.
+    static func walk(_ b: UnsafeRawBufferPointer, from start: Int, _ body: (UInt16, Int, Int) -> Void) -> Bool {
+        let n = b.count
+        var o = start
+        if o == n { return true }  // no extensions
+        guard o &+ 2 <= n else { return false }
+        let extEnd = o &+ 2 &+ Int(b.be16(o))
+        guard extEnd <= n else { return false }
+        o &+= 2
+        while o &+ 4 <= extEnd {
+            let type = b.be16(o)
+            let len = Int(b.be16(o &+ 2))
+            let d = o &+ 4
+            guard d &+ len <= extEnd else { return false }
+            body(type, d, len)
             o = d &+ len
         }
-        return hello
+        return true
     }
 }
 

@@ -38,13 +38,6 @@ final class FlowInspection {
     var reassemblyBudget: Int
 
     init(reassemblyBudget: Int) { self.reassemblyBudget = reassemblyBudget }
-
-    /// Stream facts kept for the report once the flow ends.
-    var streamGaps: Int {
-        var n = 0
-        for state in [origStream?.state, respStream?.state] where state == .gap || state == .budgetExceeded { n += 1 }
-        return n
-    }
 }
 
 /// Counts the TLS records of one direction after the handshake, from in-order segments,

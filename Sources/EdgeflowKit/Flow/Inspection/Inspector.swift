@@ -62,9 +62,11 @@ struct Inspector {
     // MARK: UDP
 
     /// Inspects one UDP payload; returns the service it carried.
-    mutating func udp(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, stunPort: Bool, fromOriginator: Bool, timestamp: Int64) -> Service {
+    /// - Parameter kind: the payload's RFC 7983 class (`UDPDemux.classify`).
+    mutating func udp(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, kind: UDPPayloadKind, stunPort: Bool,
+                      fromOriginator: Bool, timestamp: Int64) -> Service {
         guard slot != -2, p.count >= 4 else { return .unknown }
-        switch UDPDemux.classify(p) {
+        switch kind {
         case .stun:
             guard let m = try? STUNDecoder.decode(p, allowLegacy: stunPort) else {
                 if slot >= 0, let ins = pool[Int(slot)] { ins.stun.malformed &+= 1 }
