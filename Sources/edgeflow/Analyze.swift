@@ -64,6 +64,10 @@ struct Analyze: ParsableCommand {
     @Option(help: "Bytes reassembled per TCP direction for TLS handshakes and STUN over TCP.")
     var reassemblyBudget = 64 * 1024
 
+    @Option(help: ArgumentHelp("Memory all TCP reassembly buffers together may use (K, M, G suffixes); streams past it stop and are counted.",
+                               valueName: "SIZE"))
+    var reassemblyMemory: ByteSize = ByteSize(bytes: 256 << 20)
+
     @Option(help: "Most flows whose STUN/TURN, RTP, TLS and SIP are followed at once; more are only counted.")
     var maxInspectedFlows = 262_144
 
@@ -102,6 +106,7 @@ struct Analyze: ParsableCommand {
         options.flow.tcpTimeout = Int64((tcpTimeout ?? config.tcpTimeout ?? 300) * 1e9)
         options.flow.maxFlows = maxFlows ?? config.maxFlows ?? 4_000_000
         options.flow.reassemblyBudget = reassemblyBudget
+        options.flow.reassemblyMemory = reassemblyMemory.bytes
         options.flow.maxInspectedFlows = maxInspectedFlows
         if let rtpClock {
             for item in rtpClock.split(separator: ",") {

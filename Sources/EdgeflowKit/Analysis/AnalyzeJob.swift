@@ -50,21 +50,28 @@ public struct AnalyzeJob {
     @discardableResult
     public func run(output: OutputStream, warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         guard !options.paths.isEmpty else { throw EdgeflowError("no capture given; name one or more pcap/pcapng files, or - for standard input") }
-        let writer = makeReportWriter(options.format, output: output, top: options.top, color: options.color)
-        let dns = DNSBook()
-        let stage = ClassificationStage(topology: try makeTopology(), configured: Set(options.edges.filter { !$0.value.isEmpty }.keys),
-                                        vintage: options.vintage, window: options.inferenceWindow, writer: writer, dns: dns)
-        var analyzer = Analyzer(settings: options.flow, dns: dns)
+        // Every input is opened before the report starts, so an unreadable file leaves no partial report.
         if useLibpcap() {
             if options.reader == .mmap { throw EdgeflowError("--reader mmap cannot read standard input or a pipe; use --reader libpcap") }
             var readers: [LibpcapReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try LibpcapReader(path: p) }) }
-            drive(&readers, &analyzer, stage, warn)
+            return try analyse(&readers, output: output, warn: warn)
         } else {
             var readers: [MappedCaptureReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try MappedCaptureReader(path: p) }) }
-            drive(&readers, &analyzer, stage, warn)
+            return try analyse(&readers, output: output, warn: warn)
         }
+    }
+
+    private func analyse<R: PacketReader>(_ readers: inout [R], output: OutputStream,
+                                          warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
+        let topology = try makeTopology()
+        let writer = makeReportWriter(options.format, output: output, top: options.top, color: options.color)
+        let dns = DNSBook()
+        let stage = ClassificationStage(topology: topology, configured: Set(options.edges.filter { !$0.value.isEmpty }.keys),
+                                        vintage: options.vintage, window: options.inferenceWindow, writer: writer, dns: dns)
+        var analyzer = Analyzer(settings: options.flow, dns: dns)
+        drive(&readers, &analyzer, stage, warn)
         analyzer.finish()
         analyzer.drainEnded(stage.ended)
         stage.finish()

@@ -93,7 +93,10 @@ public struct Analyzer: ~Copyable {
         tracker.finish()
         summary.flowsEvicted = tracker.flowsEvicted
         summary.flowsExpired = tracker.flowsExpired
+        summary.peakLiveFlows = tracker.peakLiveFlows
         summary.flowsNotInspected = tracker.inspector.flowsNotInspected
+        summary.reassembly = .init(memoryLimit: tracker.inspector.reassemblyMemory, peakBytes: tracker.inspector.reassemblyPeak,
+                                   streamsOutOfMemory: tracker.inspector.streamsOutOfMemory)
     }
 
     public mutating func addWarnings(_ issues: [CaptureIssue]) { summary.warnings += issues }

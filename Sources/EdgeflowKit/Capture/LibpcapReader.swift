@@ -31,8 +31,10 @@ public struct LibpcapReader: PacketReader {
             let message = err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             let kind: CaptureIssue.Kind = message.contains("unknown file format") ? .badMagic
                 : message.contains("truncated") ? .truncatedFileHeader : .readError
+            let advice = kind == .badMagic ? "; give a capture written by tcpdump, dumpcap or Wireshark"
+                : kind == .truncatedFileHeader ? "; the file is cut short" : ""
             throw CaptureIssue(kind: kind, file: path, packet: 0, offset: 0,
-                               detail: "libpcap: \(message)", fatal: true)
+                               detail: "libpcap: \(message)\(advice)", fatal: true)
         }
         handle = PcapHandle(h)
         name = path

@@ -47,6 +47,7 @@ public enum ServiceHint {
         let stunPort = isSTUNPort(srcPort) || isSTUNPort(dstPort)
         switch kind {
         case .stun where stunPort || p.be32(4) == stunMagicCookie: return .stun
+        case .stunMalformed: return .stun
         case .dtls: return .dtls
         case .channelData, .msMultiplexedTURN: return stunPort ? .stun : .unknown
         // RTP runs between dynamic ports; below 1024 the byte is some other protocol's (NBNS, NTP, ...).

@@ -14,6 +14,9 @@ public struct FlowSettings: Sendable {
     public var maxInspectedFlows: Int = 262_144
     /// Bytes reassembled per TCP direction for TLS handshakes and STUN over TCP (default 64 KiB).
     public var reassemblyBudget: Int = 64 * 1024
+    /// Bytes all TCP reassembly buffers together may hold (default 256 MiB); streams that
+    /// would need more stop and are counted.
+    public var reassemblyMemory: Int = 256 << 20
     /// RTP clock rates (Hz) of dynamic payload types 96-127, for jitter; static types use RFC 3551.
     public var rtpClockRates: [UInt8: UInt32] = [:]
 
@@ -42,6 +45,8 @@ public struct FlowTracker: ~Copyable {
     public private(set) var flowsCreated = 0
     public private(set) var flowsEvicted = 0
     public private(set) var flowsExpired = 0
+    /// Most flows live at once.
+    public private(set) var peakLiveFlows = 0
     private var nextSweep: Int64 = .min
     private let sweepInterval: Int64
 
@@ -51,7 +56,8 @@ public struct FlowTracker: ~Copyable {
     init(settings: FlowSettings = FlowSettings(), dns: DNSBook = DNSBook()) {
         self.settings = settings
         table = FlowTable(capacity: min(settings.initialCapacity, max(16, settings.maxFlows)))
-        inspector = Inspector(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget, dns: dns,
+        inspector = Inspector(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget,
+                              reassemblyMemory: settings.reassemblyMemory, dns: dns,
                               clockRates: settings.rtpClockRates)
         sweepInterval = max(1_000_000_000, min(settings.udpTimeout, settings.tcpCloseLinger) / 4)
         ended.reserveCapacity(1024)
@@ -105,7 +111,9 @@ public struct FlowTracker: ~Copyable {
             record.icmpCode = d.dstPort
         }
         flowsCreated &+= 1
-        return table.insert(record)
+        let index = table.insert(record)
+        if table.count > peakLiveFlows { peakLiveFlows = table.count }
+        return index
     }
 
     @inline(__always)

@@ -2,9 +2,10 @@
 /// inspectors.
 ///
 /// One buffer is allocated at the first segment that carries data (4 KiB, doubled as needed
-/// up to `budget` bytes, never more) that
-/// carries data and is never grown. The contiguous bytes live at `[head, tail)`; segments
-/// that arrive ahead of a hole are written straight to their final position after `tail`
+/// up to `budget` bytes, never more; and never past the allowance the caller gives, which is
+/// how a memory limit shared by all streams is kept). The contiguous bytes live at
+/// `[head, tail)`; segments that arrive ahead of a hole are written straight to their final
+/// position after `tail`
 /// and remembered as at most `maxHeldRanges` sequence ranges, so filling the hole only moves
 /// `tail` (nothing is copied twice). Overlaps keep the first copy. All sequence arithmetic is
 /// modulo 2^32 (offsets are taken as signed 32-bit differences).
@@ -26,6 +27,9 @@ public struct StreamReassembler: ~Copyable {
         case budgetExceeded
         /// The consumer needs no more bytes. Terminal.
         case stopped
+        /// The run's memory for reassembly (shared by all streams) was used up when this
+        /// stream needed to allocate or grow. Terminal: the bytes already held stay readable.
+        case outOfMemory
     }
 
     /// Most out-of-order ranges held at once; one more distinct range means `.gap`.
@@ -75,10 +79,14 @@ public struct StreamReassembler: ~Copyable {
     public var nextSequence: UInt32? { started ? headSeq : nil }
     /// True once the buffer has been allocated.
     public var isAllocated: Bool { storage != nil }
+    /// Bytes currently allocated for this stream.
+    public var allocatedBytes: Int { capacity }
 
     /// Adds one segment. `seq` is the segment's raw TCP sequence number; with `syn` the first
-    /// data byte is `seq + 1`.
-    public mutating func add(seq: UInt32, payload: UnsafeRawBufferPointer, syn: Bool) {
+    /// data byte is `seq + 1`. `memoryAllowance` is how many more bytes this call may allocate
+    /// (the rest of a memory limit shared with other streams); past it the stream stops with
+    /// `.outOfMemory`.
+    public mutating func add(seq: UInt32, payload: UnsafeRawBufferPointer, syn: Bool, memoryAllowance: Int = .max) {
         if state == .stopped { bytesSkipped &+= payload.count; return }
         var seq = seq
         if syn {
@@ -87,10 +95,13 @@ public struct StreamReassembler: ~Copyable {
         }
         let count = payload.count
         guard count > 0 else { return }
-        if state == .gap || state == .budgetExceeded { bytesDropped &+= count; return }
+        if state == .gap || state == .budgetExceeded || state == .outOfMemory { bytesDropped &+= count; return }
         if !started { started = true; headSeq = seq }
+        var memoryAllowance = memoryAllowance
         if storage == nil {
+            guard memoryAllowance >= min(4096, budget) else { bytesDropped &+= count; state = .outOfMemory; return }
             capacity = min(4096, budget)
+            memoryAllowance &-= capacity
             storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
             state = .streaming
         }
@@ -116,13 +127,16 @@ public struct StreamReassembler: ~Copyable {
             // In order: copy the part not already held, then pull held ranges in.
             if end > budget {
                 let fit = max(0, budget &- rel)
-                if fit > 0 { ensureRoom(upTo: budget); writeUncovered(rel: rel, src: src, length: fit, payload: payload) }
+                if fit > 0 {
+                    guard ensureRoom(upTo: budget, allowance: memoryAllowance) else { return refuse(count: length) }
+                    writeUncovered(rel: rel, src: src, length: fit, payload: payload)
+                }
                 advanceTail(over: fit)
                 bytesDropped &+= length &- fit
                 state = .budgetExceeded
                 return
             }
-            ensureRoom(upTo: end)
+            guard ensureRoom(upTo: end, allowance: memoryAllowance) else { return refuse(count: length) }
             writeUncovered(rel: rel, src: src, length: length, payload: payload)
             advanceTail(over: length)
             return
@@ -135,7 +149,7 @@ public struct StreamReassembler: ~Copyable {
             return
         }
         // Write the bytes no held range covers yet (first copy wins), then record the range.
-        ensureRoom(upTo: end)
+        guard ensureRoom(upTo: end, allowance: memoryAllowance) else { return refuse(count: length) }
         writeUncovered(rel: rel, src: src, length: length, payload: payload)
         let startSeq = headSeq &+ UInt32(truncatingIfNeeded: rel)
         let endSeq = headSeq &+ UInt32(truncatingIfNeeded: end)
@@ -179,6 +193,12 @@ public struct StreamReassembler: ~Copyable {
 
     // MARK: - Internals
 
+    private mutating func refuse(count: Int) {
+        bytesDropped &+= count
+        state = .outOfMemory
+        heldCount = 0
+    }
+
     private mutating func declareGap() {
         state = .gap
         gaps &+= 1
@@ -186,16 +206,22 @@ public struct StreamReassembler: ~Copyable {
     }
 
     /// Makes `[head, head + relEnd)` writable: moves the live area to the front, then grows
-    /// the buffer (by doubling, at most to `budget`; callers keep `relEnd <= budget`).
-    private mutating func ensureRoom(upTo relEnd: Int) {
-        guard head &+ relEnd > capacity, let old = storage else { return }
+    /// the buffer (by doubling, at most to `budget`; callers keep `relEnd <= budget`). Returns
+    /// false, changing nothing, when growing would allocate more than `allowance` bytes.
+    private mutating func ensureRoom(upTo relEnd: Int, allowance: Int) -> Bool {
+        guard head &+ relEnd > capacity, let old = storage else { return true }
+        if relEnd > capacity {
+            var grown = capacity
+            while grown < relEnd { grown &*= 2 }
+            if min(grown, budget) &- capacity > allowance { return false }
+        }
         let live = max(tail &- head, heldEndRel())
         if head > 0 {
             if live > 0 { old.copyMemory(from: old + head, byteCount: live) }
             tail &-= head
             head = 0
         }
-        guard relEnd > capacity else { return }
+        guard relEnd > capacity else { return true }
         var grown = capacity
         while grown < relEnd { grown &*= 2 }
         grown = min(grown, budget)
@@ -204,6 +230,7 @@ public struct StreamReassembler: ~Copyable {
         old.deallocate()
         storage = fresh
         capacity = grown
+        return true
     }
 
     /// End of the last held range relative to `head`, or 0.

@@ -37,6 +37,8 @@ struct AppReport: Sendable {
         var client: [CertificateSummary]
         var serverSeenAt: Int64
         var clientSeenAt: Int64
+        /// Where each direction stopped parsing, if it did: (direction, reason, stream offset).
+        var malformed: [(from: String, reason: TLSMalformation, offset: Int)]
     }
 
     var stun: STUN?
@@ -74,7 +76,11 @@ struct AppReport: Sendable {
             rtp.append(RTPStream(ssrc: r.ssrc[i], payloadType: r.payloadType[i], fromOriginator: r.fromOriginator[i], stats: r.stats[i]))
         }
         if r.senderReports + r.receiverReports + r.otherRTCP > 0 { rtcp = (r.senderReports, r.receiverReports, r.otherRTCP) }
-        if let session = ins.tls, session.clientHello != nil || session.serverHello != nil {
+        if let session = ins.tls,
+           session.clientHello != nil || session.serverHello != nil || session.orig.malformation != nil || session.resp.malformation != nil {
+            var malformed: [(from: String, reason: TLSMalformation, offset: Int)] = []
+            if let m = session.orig.malformation { malformed.append(("orig", m, session.orig.malformationOffset)) }
+            if let m = session.resp.malformation { malformed.append(("resp", m, session.resp.malformationOffset)) }
             let server = session.serverCertificates.map(certificates.chain) ?? []
             let client = session.clientCertificates.map(certificates.chain) ?? []
             tls = TLS(version: session.negotiatedVersion, cipher: session.serverHello?.cipherSuiteName,
@@ -88,7 +94,7 @@ struct AppReport: Sendable {
                           + ins.origRecords.applicationData + ins.respRecords.applicationData,
                       outcome: session.outcome, handshakeDuration: session.handshakeDuration,
                       server: server, client: client, serverSeenAt: session.serverCertificates?.timestamp ?? firstTimestamp,
-                      clientSeenAt: session.clientCertificates?.timestamp ?? firstTimestamp)
+                      clientSeenAt: session.clientCertificates?.timestamp ?? firstTimestamp, malformed: malformed)
         }
         if ins.sip.messages > 0 { sip = ins.sip }
     }
@@ -242,6 +248,15 @@ struct AppReport: Sendable {
         w.value("application_data_records", t.applicationDataRecords)
         w.value("handshake", outcomeText(t.outcome))
         if let d = t.handshakeDuration { w.value("handshake_ms", Double(d) / 1e6) } else { w.null("handshake_ms") }
+        w.beginArray("malformed")
+        for m in t.malformed {
+            w.beginObject()
+            w.value("from", m.from)
+            w.value("reason", m.reason.name)
+            w.value("offset", m.offset)
+            w.endObject()
+        }
+        w.endArray()
         w.endObject()
     }
 

@@ -32,8 +32,17 @@ public struct CaptureSummary: Sendable {
     public var flowsByProto: [(name: String, flows: Int)] = []
     public var flowsEvicted = 0
     public var flowsExpired = 0
+    /// Most flows live at once (bounded by `--max-flows`).
+    public var peakLiveFlows = 0
     /// Flows whose application protocols were not followed because `--max-inspected-flows` was reached.
     public var flowsNotInspected = 0
+    /// TCP reassembly memory: the shared limit, the most held at once, streams stopped at the limit.
+    public struct Reassembly: Sendable {
+        public var memoryLimit = 0
+        public var peakBytes = 0
+        public var streamsOutOfMemory = 0
+    }
+    public var reassembly = Reassembly()
     public var warnings: [CaptureIssue] = []
 
     public init() {}
@@ -75,7 +84,13 @@ public struct CaptureSummary: Sendable {
         w.endObject()
         w.value("flows_evicted", flowsEvicted)
         w.value("flows_expired", flowsExpired)
+        w.value("peak_live_flows", peakLiveFlows)
         w.value("flows_not_inspected", flowsNotInspected)
+        w.beginObject("reassembly")
+        w.value("memory_limit", reassembly.memoryLimit)
+        w.value("peak_bytes", reassembly.peakBytes)
+        w.value("streams_out_of_memory", reassembly.streamsOutOfMemory)
+        w.endObject()
         w.beginArray("warnings")
         for issue in warnings {
             w.beginObject()

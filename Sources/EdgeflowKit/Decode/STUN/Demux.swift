@@ -2,6 +2,8 @@
 /// repeated in RFC 8656 §12 Table 3; RFC 5761 §4 for RTP vs RTCP; MS-TURN §2.2.3 for 0xFF10).
 public enum UDPPayloadKind: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case stun, dtls, channelData, rtp, rtcp, zrtp, msMultiplexedTURN, unknown
+    /// STUN's first bits and magic cookie, but a Length that does not fill the datagram.
+    case stunMalformed
 
     /// Display name for reports (cold path).
     public var name: String {
@@ -14,6 +16,7 @@ public enum UDPPayloadKind: UInt8, Sendable, BitwiseCopyable, CaseIterable {
         case .zrtp: "zrtp"
         case .msMultiplexedTURN: "ms-multiplexed-turn"
         case .unknown: "unknown"
+        case .stunMalformed: "stun-malformed"
         }
     }
 }
@@ -23,7 +26,8 @@ public enum UDPPayloadKind: UInt8, Sendable, BitwiseCopyable, CaseIterable {
 public enum UDPDemux {
     /// Classifies one UDP payload.
     /// - 0-3: STUN when 20 + Length fills the datagram (cookie not required: RFC 3489 and
-    ///   MS-TURN Data Indications have none).
+    ///   MS-TURN Data Indications have none); with the magic cookie but a Length that does
+    ///   not fill the datagram, `stunMalformed`.
     /// - 16-19: ZRTP (at least 12 bytes). 20-63: DTLS when the version is 0xFEFF/0xFEFD/0xFEFC.
     /// - 64-79: ChannelData when 4 + Length fits the datagram (padded or not).
     /// - 128-191: RTCP when the second byte is 192-223 (RFC 5761 §4), else RTP (12+ bytes).
@@ -34,7 +38,8 @@ public enum UDPDemux {
         let b0 = p.u8(0)
         switch b0 {
         case 0...3:
-            return n >= 20 && Int(p.be16(2)) &+ 20 == n ? .stun : .unknown
+            if n >= 20 && Int(p.be16(2)) &+ 20 == n { return .stun }
+            return n >= 8 && p.be32(4) == stunMagicCookie ? .stunMalformed : .unknown
         case 16...19:
             return n >= 12 ? .zrtp : .unknown
         case 20...63:

@@ -21,6 +21,15 @@ public enum TLSMalformation: UInt8, Sendable, BitwiseCopyable {
     case notTLS
     /// A ClientHello, ServerHello or Certificate body did not parse.
     case badHandshakeMessage
+
+    /// Name used in reports.
+    public var name: String {
+        switch self {
+        case .badRecordHeader: "bad_record_header"
+        case .notTLS: "not_tls"
+        case .badHandshakeMessage: "bad_handshake_message"
+        }
+    }
 }
 
 /// Facts about one direction of a TLS connection. Fixed size.

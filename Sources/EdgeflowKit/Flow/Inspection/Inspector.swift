@@ -14,11 +14,19 @@ struct Inspector {
     let clocks: RTPClocks
     private var free: [Int32] = []
     private(set) var flowsNotInspected = 0
+    /// Bytes all TCP reassembly buffers together may hold.
+    let reassemblyMemory: Int
+    /// Bytes they hold now, and at most so far.
+    private(set) var reassemblyBytes = 0
+    private(set) var reassemblyPeak = 0
+    /// Streams stopped because `reassemblyMemory` was used up.
+    private(set) var streamsOutOfMemory = 0
 
-    init(capacity: Int, reassemblyBudget: Int, dns: DNSBook, clockRates: [UInt8: UInt32] = [:]) {
+    init(capacity: Int, reassemblyBudget: Int, reassemblyMemory: Int = .max, dns: DNSBook, clockRates: [UInt8: UInt32] = [:]) {
         self.clocks = RTPClocks(configured: clockRates)
         self.capacity = capacity
         self.reassemblyBudget = reassemblyBudget
+        self.reassemblyMemory = reassemblyMemory
         self.dns = dns
     }
 
@@ -50,12 +58,17 @@ struct Inspector {
         return fresh
     }
 
-    /// Hands back a flow's inspection when the flow ends.
+    /// Hands back a flow's inspection when the flow ends; its reassembly buffers are freed.
     mutating func release(_ slot: Int32) -> FlowInspection? {
         guard slot >= 0 else { return nil }
         let ins = pool[Int(slot)]
         pool[Int(slot)] = nil
         free.append(slot)
+        if let ins {
+            reassemblyBytes &-= (ins.origStream?.allocatedBytes ?? 0) &+ (ins.respStream?.allocatedBytes ?? 0)
+            ins.origStream = nil
+            ins.respStream = nil
+        }
         return ins
     }
 
@@ -75,6 +88,11 @@ struct Inspector {
             guard let ins = inspection(&slot) else { return .stun }
             ins.stun.record(m, timestamp: timestamp, fromOriginator: fromOriginator)
             if let data = m.attributes.data { media(ins, data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp) }
+            return .stun
+        case .stunMalformed:
+            // The cookie says STUN, the Length disagrees with the datagram: counted, not parsed.
+            guard let ins = inspection(&slot) else { return .stun }
+            ins.stun.malformed &+= 1
             return .stun
         case .channelData:
             guard stunPort || (slot >= 0 && pool[Int(slot)]?.stun.messages ?? 0 > 0),
@@ -144,17 +162,33 @@ struct Inspector {
                 if let isn { ins.origStream!.add(seq: isn, payload: none, syn: true) }
             }
             if ins.origStream?.state == .stopped { ins.origRecords.feed(seq: syn ? seq &+ 1 : seq, p); return }
-            ins.origStream!.add(seq: seq, payload: p, syn: syn)
+            let before = ins.origStream?.allocatedBytes ?? 0
+            add(&ins.origStream!, seq: seq, p, syn: syn)
             drain(ins, &ins.origStream!, fromOriginator: true, timestamp: timestamp)
+            account(before: before, after: ins.origStream?.allocatedBytes ?? 0)
         } else {
             if ins.respStream == nil {
                 ins.respStream = StreamReassembler(budget: ins.reassemblyBudget)
                 if let isn { ins.respStream!.add(seq: isn, payload: none, syn: true) }
             }
             if ins.respStream?.state == .stopped { ins.respRecords.feed(seq: syn ? seq &+ 1 : seq, p); return }
-            ins.respStream!.add(seq: seq, payload: p, syn: syn)
+            let before = ins.respStream?.allocatedBytes ?? 0
+            add(&ins.respStream!, seq: seq, p, syn: syn)
             drain(ins, &ins.respStream!, fromOriginator: false, timestamp: timestamp)
+            account(before: before, after: ins.respStream?.allocatedBytes ?? 0)
         }
+    }
+
+    /// Adds a segment within what is left of the shared reassembly memory.
+    private mutating func add(_ stream: inout StreamReassembler, seq: UInt32, _ p: UnsafeRawBufferPointer, syn: Bool) {
+        let was = stream.state
+        stream.add(seq: seq, payload: p, syn: syn, memoryAllowance: reassemblyMemory &- reassemblyBytes)
+        if stream.state == .outOfMemory && was != .outOfMemory { streamsOutOfMemory &+= 1 }
+    }
+
+    private mutating func account(before: Int, after: Int) {
+        reassemblyBytes &+= after &- before
+        if reassemblyBytes > reassemblyPeak { reassemblyPeak = reassemblyBytes }
     }
 
     private func drain(_ ins: FlowInspection, _ stream: inout StreamReassembler, fromOriginator: Bool, timestamp: Int64) {
