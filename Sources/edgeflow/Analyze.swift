@@ -52,35 +52,15 @@ struct Analyze: ParsableCommand {
     @Option(help: "How several files combine: time (interleave by timestamp) or order (one after another).")
     var merge: MergeOrder = .time
 
-    @Option(help: "Seconds after which an idle UDP flow ends (default 120).")
-    var udpTimeout: Double?
+    @OptionGroup(title: "Limits")
+    var engine: EngineOptions
 
-    @Option(help: "Seconds after which an idle TCP connection ends; a SYN after such a pause starts a new flow (default 300).")
-    var tcpTimeout: Double?
-
-    @Option(help: "Most live flows held; the idlest are evicted (and counted) beyond it (default 4000000).")
-    var maxFlows: Int?
-
-    @Option(help: "Bytes reassembled per TCP direction for TLS handshakes and STUN over TCP.")
-    var reassemblyBudget = 64 * 1024
-
-    @Option(help: ArgumentHelp("Memory all TCP reassembly buffers together may use (K, M, G suffixes); streams past it stop and are counted.",
-                               valueName: "SIZE"))
-    var reassemblyMemory: ByteSize = ByteSize(bytes: 256 << 20)
-
-    @Option(help: "Most flows whose STUN/TURN, RTP, TLS and SIP are followed at once; more are only counted.")
-    var maxInspectedFlows = 262_144
-
-    @Option(help: ArgumentHelp("RTP clock rates of dynamic payload types for jitter, e.g. 96=48000,104=16000.", valueName: "PT=HZ,..."))
-    var rtpClock: String?
+    @OptionGroup(title: "Export")
+    var export: ExportOptions
 
     func validate() throws {
-        if let udpTimeout, udpTimeout <= 0 { throw ValidationError("--udp-timeout must be a positive number of seconds") }
-        if let tcpTimeout, tcpTimeout <= 0 { throw ValidationError("--tcp-timeout must be a positive number of seconds") }
-        if let maxFlows, maxFlows < 16 { throw ValidationError("--max-flows must be at least 16") }
         guard top >= 0 else { throw ValidationError("--top must not be negative") }
-        guard reassemblyBudget >= 1024 else { throw ValidationError("--reassembly-budget must be at least 1024 bytes") }
-        guard maxInspectedFlows >= 0 else { throw ValidationError("--max-inspected-flows must not be negative") }
+        if export.rotate != nil && out == nil { throw ValidationError("--rotate needs --out FILE") }
     }
 
     func run() throws {
@@ -94,7 +74,8 @@ struct Analyze: ParsableCommand {
 
     private func analyze() throws {
         let config = try topology.loadConfig()
-        let output = try out.map { (p: String) throws(EdgeflowError) in try OutputStream(path: p) } ?? OutputStream()
+        let rotation = try export.rotation()
+        let output = try out.map { (p: String) throws(EdgeflowError) in try OutputStream(path: p, rotation: rotation) } ?? OutputStream()
         var options = AnalyzeOptions(paths: captures)
         try topology.apply(to: &options, config: config)
         options.reader = reader
@@ -102,29 +83,21 @@ struct Analyze: ParsableCommand {
         options.format = format ?? (output.isTerminal ? .table : .json)
         options.top = top
         options.color = output.isTerminal && getenv("NO_COLOR") == nil
-        options.flow.udpTimeout = Int64((udpTimeout ?? config.udpTimeout ?? 120) * 1e9)
-        options.flow.tcpTimeout = Int64((tcpTimeout ?? config.tcpTimeout ?? 300) * 1e9)
-        options.flow.maxFlows = maxFlows ?? config.maxFlows ?? 4_000_000
-        options.flow.reassemblyBudget = reassemblyBudget
-        options.flow.reassemblyMemory = reassemblyMemory.bytes
-        options.flow.maxInspectedFlows = maxInspectedFlows
-        if let rtpClock {
-            for item in rtpClock.split(separator: ",") {
-                let parts = item.split(separator: "=")
-                guard parts.count == 2, let pt = UInt8(parts[0].trimmingCharacters(in: .whitespaces)), pt < 128,
-                      let hz = UInt32(parts[1].trimmingCharacters(in: .whitespaces)), hz > 0 else {
-                    throw ValidationError("--rtp-clock takes PT=HZ pairs (payload type 0-127), e.g. 96=48000; not \"\(item)\"")
-                }
-                options.flow.rtpClockRates[pt] = hz
-            }
-        }
+        try engine.apply(to: &options.flow, config: config)
+        let exports = try export.make()
         var failOn = self.failOn
         if failOn == nil, let text = config.failOn {
             guard let v = FailOn(rawValue: text) else { throw EdgeflowError("\(topology.config ?? "config"): fail_on must be violation or warning") }
             failOn = v
         }
-        let report = try AnalyzeJob(options: options).run(output: output) { issue in
+        let report = try AnalyzeJob(options: options).run(output: output, exporters: exports.writers) { issue in
             printError("edgeflow: warning: \(issue)")
+        }
+        if let server = exports.server {
+            output.flush()
+            StopSignal.install()
+            printError("edgeflow: serving metrics on port \(server.port) at /metrics; press Ctrl-C to stop")
+            StopSignal.wait()
         }
         if let failOn {
             let errors = report.violations > 0 || report.findings.contains { $0.severity == .error }

@@ -6,6 +6,6 @@ struct Edgeflow: ParsableCommand {
         commandName: "edgeflow",
         abstract: "Analyse Skype for Business / Lync hybrid Edge traffic in packet captures.",
         version: "0.1.0",
-        subcommands: [Analyze.self, Rules.self, Ranges.self]
+        subcommands: [Analyze.self, Live.self, Rules.self, Ranges.self]
     )
 }

@@ -48,50 +48,58 @@ public struct AnalyzeJob {
     /// `warn` and recorded in the report; a file that cannot be read at all throws.
     /// - Returns: the capture summary that was reported.
     @discardableResult
-    public func run(output: OutputStream, warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
+    /// - Parameter exporters: further writers (IPFIX, metrics) that see every flow and the final report.
+    public func run(output: OutputStream, exporters: [any ReportWriter] = [],
+                    warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         guard !options.paths.isEmpty else { throw EdgeflowError("no capture given; name one or more pcap/pcapng files, or - for standard input") }
         // Every input is opened before the report starts, so an unreadable file leaves no partial report.
         if useLibpcap() {
             if options.reader == .mmap { throw EdgeflowError("--reader mmap cannot read standard input or a pipe; use --reader libpcap") }
             var readers: [LibpcapReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try LibpcapReader(path: p) }) }
-            return try analyse(&readers, output: output, warn: warn)
+            return try analyse(&readers, output: output, exporters: exporters, warn: warn)
         } else {
             var readers: [MappedCaptureReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try MappedCaptureReader(path: p) }) }
-            return try analyse(&readers, output: output, warn: warn)
+            return try analyse(&readers, output: output, exporters: exporters, warn: warn)
         }
     }
 
-    private func analyse<R: PacketReader>(_ readers: inout [R], output: OutputStream,
+    private func analyse<R: PacketReader>(_ readers: inout [R], output: OutputStream, exporters: [any ReportWriter],
                                           warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
-        let topology = try makeTopology()
-        let writer = makeReportWriter(options.format, output: output, top: options.top, color: options.color)
+        let topology = try options.makeTopology()
+        let main = makeReportWriter(options.format, output: output, top: options.top, color: options.color)
+        let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
         let dns = DNSBook()
-        let stage = ClassificationStage(topology: topology, configured: Set(options.edges.filter { !$0.value.isEmpty }.keys),
-                                        vintage: options.vintage, window: options.inferenceWindow, writer: writer, dns: dns)
+        let stage = options.makeStage(topology: topology, writer: writer, dns: dns)
         var analyzer = Analyzer(settings: options.flow, dns: dns)
         drive(&readers, &analyzer, stage, warn)
         analyzer.finish()
         analyzer.drainEnded(stage.ended)
         stage.finish()
-        let report = FinalReport(capture: analyzer.summary, topology: stage.topology, inferred: stage.inference.found,
-                                 rules: stage.compliance.rules,
-                                 findings: stage.compliance.findings(topology: stage.topology, inference: stage.inference, dns: dns),
-                                 violations: stage.compliance.violations, dns: DNSReport(dns))
+        let report = stage.report(capture: analyzer.summary, dns: dns)
         writer.finish(report)
         return report
     }
+}
 
-    private func makeTopology() throws(EdgeflowError) -> Topology {
-        var topology = Topology(ranges: try Office365Ranges.select(file: options.office365File, vintage: options.vintage))
-        topology.accessEdgeNames = options.accessEdgeNames.map { $0.lowercased() }
-        for (role, prefixes) in options.edges {
+extension AnalyzeOptions {
+    func makeStage(topology: Topology, writer: any ReportWriter, dns: DNSBook) -> ClassificationStage {
+        ClassificationStage(topology: topology, configured: Set(edges.filter { !$0.value.isEmpty }.keys),
+                            vintage: vintage, window: inferenceWindow, writer: writer, dns: dns)
+    }
+
+    func makeTopology() throws(EdgeflowError) -> Topology {
+        var topology = Topology(ranges: try Office365Ranges.select(file: office365File, vintage: vintage))
+        topology.accessEdgeNames = accessEdgeNames.map { $0.lowercased() }
+        for (role, prefixes) in edges {
             for p in prefixes { topology.add(p, as: role) }
         }
         return topology
     }
+}
 
+extension AnalyzeJob {
     private func useLibpcap() -> Bool {
         switch options.reader {
         case .libpcap: return true

@@ -91,12 +91,28 @@ public struct Analyzer: ~Copyable {
     /// Ends all live flows (input is over) and completes the flow counters of the summary.
     public mutating func finish() {
         tracker.finish()
-        summary.flowsEvicted = tracker.flowsEvicted
-        summary.flowsExpired = tracker.flowsExpired
-        summary.peakLiveFlows = tracker.peakLiveFlows
-        summary.flowsNotInspected = tracker.inspector.flowsNotInspected
-        summary.reassembly = .init(memoryLimit: tracker.inspector.reassemblyMemory, peakBytes: tracker.inspector.reassemblyPeak,
-                                   streamsOutOfMemory: tracker.inspector.streamsOutOfMemory)
+        summary = currentSummary
+    }
+
+    /// The summary with the flow table's counters as they are now.
+    public var currentSummary: CaptureSummary {
+        var s = summary
+        s.flowsEvicted = tracker.flowsEvicted
+        s.flowsExpired = tracker.flowsExpired
+        s.peakLiveFlows = tracker.peakLiveFlows
+        s.flowsNotInspected = tracker.inspector.flowsNotInspected
+        s.reassembly = .init(memoryLimit: tracker.inspector.reassemblyMemory, peakBytes: tracker.inspector.reassemblyPeak,
+                             streamsOutOfMemory: tracker.inspector.streamsOutOfMemory)
+        return s
+    }
+
+    /// Flows live now.
+    public var liveFlows: Int { tracker.table.count }
+
+    /// Ends flows idle at `now` (a live capture's clock, when no packet moved time on).
+    public mutating func expire(now: Int64) {
+        if let last = summary.lastTimestamp, now <= last { return }
+        tracker.sweep(now: now)
     }
 
     public mutating func addWarnings(_ issues: [CaptureIssue]) { summary.warnings += issues }

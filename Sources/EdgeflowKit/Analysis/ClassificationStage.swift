@@ -48,6 +48,8 @@ final class ClassificationStage {
         }
     }
 
+    /// Classifies every waiting flow with what is known now (a live run does this each
+    /// interval so that exports do not lag behind the traffic), and at the end.
     func finish() {
         while head < pending.count {
             let p = pending[head]
@@ -56,6 +58,13 @@ final class ClassificationStage {
         }
         pending.removeAll()
         head = 0
+    }
+
+    /// The report of everything classified so far.
+    func report(capture: CaptureSummary, dns: DNSBook) -> FinalReport {
+        FinalReport(capture: capture, topology: topology, inferred: inference.found, rules: compliance.rules,
+                    findings: compliance.findings(topology: topology, inference: inference, dns: dns),
+                    violations: compliance.violations, dns: DNSReport(dns))
     }
 
     /// With `--office365-vintage auto`, a capture older than the embedded list is checked

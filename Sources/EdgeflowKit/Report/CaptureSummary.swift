@@ -43,6 +43,10 @@ public struct CaptureSummary: Sendable {
         public var streamsOutOfMemory = 0
     }
     public var reassembly = Reassembly()
+    /// Live capture only (pcap_stats): packets the kernel dropped for lack of buffer space,
+    /// and packets the interface or driver dropped.
+    public var kernelDrops: Int? = nil
+    public var interfaceDrops: Int? = nil
     public var warnings: [CaptureIssue] = []
 
     public init() {}
@@ -86,6 +90,8 @@ public struct CaptureSummary: Sendable {
         w.value("flows_expired", flowsExpired)
         w.value("peak_live_flows", peakLiveFlows)
         w.value("flows_not_inspected", flowsNotInspected)
+        if let kernelDrops { w.value("kernel_drops", kernelDrops) }
+        if let interfaceDrops { w.value("interface_drops", interfaceDrops) }
         w.beginObject("reassembly")
         w.value("memory_limit", reassembly.memoryLimit)
         w.value("peak_bytes", reassembly.peakBytes)

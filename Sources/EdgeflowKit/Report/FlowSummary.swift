@@ -30,12 +30,24 @@ public struct FlowSummary: Sendable {
     public var endReason: String
     /// What the flow's application protocols showed, when it was inspected.
     var app: AppReport?
+    /// The raw values behind the text fields, for binary exports (IPFIX).
+    public var origAddress: IPAddress
+    public var respAddress: IPAddress
+    public var protocolNumber: UInt8
+    /// Last packet, nanoseconds since the epoch.
+    public var lastTs: Int64
+    public var end: FlowRecord.EndReason
 
     /// Bytes at the IP layer, both directions: what "top flows by bytes" ranks by.
     public var totalIPBytes: Int { origIPBytes + respIPBytes }
 
     public init(_ r: FlowRecord, reason: FlowRecord.EndReason) {
         let o = r.originator, p = r.responder
+        origAddress = o.address
+        respAddress = p.address
+        protocolNumber = r.key.proto
+        lastTs = r.lastTimestamp
+        end = reason
         uid = FlowSummary.uid(r)
         proto = FlowSummary.protoName(r.key.proto)
         origH = o.address.text

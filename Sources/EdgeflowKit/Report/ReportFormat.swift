@@ -7,6 +7,8 @@ public enum ReportFormat: String, CaseIterable, Sendable {
 public protocol ReportWriter: AnyObject {
     func flow(_ flow: FlowSummary)
     func finish(_ report: FinalReport)
+    /// Every `--interval` of a live run: the state so far (writers that have nothing to say ignore it).
+    func interval(_ status: LiveStatus)
 }
 
 /// Makes the writer for a format.
@@ -74,6 +76,7 @@ final class NDJSONReportWriter: ReportWriter {
         w.endObject()
         output.write(w.bytes)
         output.write([0x0A])
+        output.endOfRecord()
     }
 
     func flow(_ flow: FlowSummary) {
@@ -84,6 +87,36 @@ final class NDJSONReportWriter: ReportWriter {
         w.endObject()
         output.write(w.bytes)
         output.write([0x0A])
+        output.endOfRecord()
+    }
+
+    func interval(_ s: LiveStatus) {
+        line("interval") { w in
+            w.value("ts", TimeFormat.iso8601(s.now))
+            w.value("interval_s", s.seconds)
+            w.value("packets", s.intervalPackets)
+            w.value("bytes", s.intervalBytes)
+            w.value("packets_total", s.report.capture.packets)
+            w.value("bytes_total", s.report.capture.bytes)
+            w.value("live_flows", s.liveFlows)
+            w.value("flows_ended", s.report.capture.flows)
+            w.value("kernel_drops", s.kernelDrops)
+            w.value("interface_drops", s.interfaceDrops)
+            w.beginObject("rules")
+            for r in s.report.rules { w.value(r.rule.id, r.flows) }
+            w.endObject()
+            w.value("violations", s.report.violations)
+            w.beginArray("findings")
+            for f in s.report.findings {
+                w.beginObject()
+                w.value("severity", f.severity.rawValue)
+                w.value("code", f.code)
+                w.value("flows", f.flowCount)
+                w.endObject()
+            }
+            w.endArray()
+        }
+        output.flush()
     }
 
     func finish(_ report: FinalReport) {

@@ -1,0 +1,96 @@
+/// Everything `edgeflow live` needs.
+public struct LiveOptions: Sendable {
+    public var capture: LiveCaptureSettings
+    /// Topology, flow settings and report format, as for `analyze` (its paths are unused).
+    public var analysis: AnalyzeOptions
+    /// Periodic output, in nanoseconds (default 10 s).
+    public var interval: Int64 = 10_000_000_000
+    /// Account to switch to once the interface is open.
+    public var user: String? = nil
+    /// Stop by itself after this many nanoseconds (soak tests, timed captures).
+    public var duration: Int64? = nil
+
+    public init(capture: LiveCaptureSettings) {
+        self.capture = capture
+        analysis = AnalyzeOptions(paths: [])
+    }
+}
+
+/// Captures from an interface until SIGINT/SIGTERM (or `duration`), with the same engine as
+/// `analyze`: flows are reported and exported as they end or expire, a status goes to every
+/// writer each interval, and the final report is written at the end.
+public struct LiveJob {
+    public var options: LiveOptions
+
+    public init(options: LiveOptions) { self.options = options }
+
+    @discardableResult
+    public func run(output: OutputStream, exporters: [any ReportWriter] = [],
+                    warn: (String) -> Void) throws(EdgeflowError) -> FinalReport {
+        let a = options.analysis
+        let topology = try a.makeTopology()
+        let capture = try LiveCapture(options.capture, warn: warn)
+        if let user = options.user { try dropPrivileges(to: user) }
+        StopSignal.install()
+
+        let main: any ReportWriter = a.format == .table
+            ? LiveViewWriter(output: output, top: a.top, color: a.color)
+            : makeReportWriter(a.format, output: output, top: a.top, color: a.color)
+        let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
+        let dns = DNSBook()
+        let stage = a.makeStage(topology: topology, writer: writer, dns: dns)
+        var analyzer = Analyzer(settings: a.flow, dns: dns)
+        let ended = stage.ended, recognised = stage.recognised
+
+        let start = wallClock()
+        var last = start
+        var next = start &+ options.interval
+        var packetsBefore = 0, bytesBefore = 0
+        var findingsBefore: Set<String> = []
+        while !StopSignal.requested {
+            let n = capture.dispatch { packet in
+                analyzer.process(packet)
+                analyzer.drainRecognised(recognised)
+                analyzer.drainEnded(ended)
+            }
+            if n == 0 { capture.wait(milliseconds: 100) }
+            let now = wallClock()
+            if let d = options.duration, now &- start >= d { break }
+            guard now >= next else { continue }
+            analyzer.expire(now: now)
+            analyzer.drainEnded(ended)
+            stage.finish()
+            let drops = capture.statistics()
+            let summary = analyzer.currentSummary
+            let report = stage.report(capture: summary, dns: dns)
+            let codes = Set(report.findings.map { $0.code })
+            writer.interval(LiveStatus(report: report, now: now, intervalLength: now &- last,
+                                       intervalPackets: summary.packets &- packetsBefore, intervalBytes: summary.bytes &- bytesBefore,
+                                       liveFlows: analyzer.liveFlows, kernelDrops: drops.dropped, interfaceDrops: drops.interfaceDropped,
+                                       newFindings: report.findings.filter { !findingsBefore.contains($0.code) }))
+            findingsBefore = codes
+            packetsBefore = summary.packets
+            bytesBefore = summary.bytes
+            last = now
+            next = now &+ options.interval
+        }
+
+        let drops = capture.statistics()
+        analyzer.finish()
+        analyzer.drainEnded(ended)
+        stage.finish()
+        var file = CaptureSummary.File(path: capture.interface, format: "live")
+        file.packets = analyzer.summary.packets
+        file.bytes = analyzer.summary.bytes
+        file.firstTimestamp = analyzer.summary.firstTimestamp
+        file.lastTimestamp = analyzer.summary.lastTimestamp
+        file.linkTypes = [capture.linkType.name]
+        analyzer.addFile(file)
+        var summary = analyzer.summary
+        summary.kernelDrops = drops.dropped
+        summary.interfaceDrops = drops.interfaceDropped
+        let report = stage.report(capture: summary, dns: dns)
+        writer.finish(report)
+        return report
+    }
+}

@@ -1,0 +1,110 @@
+import CoreMetrics
+import Prometheus
+
+/// Prometheus metrics through swift-metrics, with swift-prometheus as the backend and its
+/// own registry (no process-wide bootstrap). Flow metrics move when flows end; capture
+/// metrics at every interval (live) or at the end (analyze). Names follow Prometheus
+/// conventions: `_total` for counters, base units (seconds, bytes).
+public final class MetricsExporter: ReportWriter {
+    public let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private var counters: [String: CoreMetrics.Counter] = [:]
+    private var gauges: [String: CoreMetrics.Gauge] = [:]
+    private let rtt: CoreMetrics.Timer
+    private var reported = CaptureSummary()
+    private var findingCodes: Set<String> = []
+
+    public init() {
+        var f = PrometheusMetricsFactory(registry: registry)
+        // STUN round trips: 1 ms to 2 s.
+        f.durationHistogramBuckets["edgeflow_stun_rtt_seconds"] = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000].map { .milliseconds($0) }
+        factory = f
+        rtt = CoreMetrics.Timer(label: "edgeflow_stun_rtt_seconds", dimensions: [], factory: f)
+    }
+
+    private func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
+        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+        if let c = counters[key] { return c }
+        let c = CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
+        counters[key] = c
+        return c
+    }
+
+    private func gauge(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Gauge {
+        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+        if let g = gauges[key] { return g }
+        let g = CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory)
+        gauges[key] = g
+        return g
+    }
+
+    /// The text exposition format (what `/metrics` serves).
+    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+
+    public func flow(_ f: FlowSummary) {
+        let labels = [("rule", f.rule ?? "none"), ("verdict", f.verdict), ("orig_role", f.origRole), ("resp_role", f.respRole)]
+        counter("edgeflow_flows_total", labels).increment()
+        counter("edgeflow_flow_packets_total", labels).increment(by: f.origPkts + f.respPkts)
+        counter("edgeflow_flow_bytes_total", labels).increment(by: f.origIPBytes + f.respIPBytes)
+        guard let app = f.app else { return }
+        let rule = [("rule", f.rule ?? "none")]
+        if let stun = app.stun {
+            let s = stun.stats
+            counter("edgeflow_stun_requests_total", rule).increment(by: stun.byMethod.reduce(0) { $0 + $1.counts[0] })
+            counter("edgeflow_stun_transactions_total", rule).increment(by: s.matched)
+            counter("edgeflow_stun_requests_unanswered_total", rule).increment(by: s.unanswered)
+            for i in 0..<min(s.rttCount, STUNFlowStats.rttSlots) { rtt.recordNanoseconds(s.rtt[i]) }
+        }
+        if let tls = app.tls {
+            let outcome = app.outcomeText(tls.outcome)
+            counter("edgeflow_tls_handshakes_total", [("outcome", outcome)]).increment()
+            if tls.outcome == .failed {
+                let alert = tls.origAlert?.name ?? tls.respAlert?.name ?? "encrypted"
+                counter("edgeflow_tls_handshake_failures_total", [("alert", alert)]).increment()
+            }
+        }
+    }
+
+    public func interval(_ status: LiveStatus) {
+        update(status.report)
+        gauge("edgeflow_live_flows").record(status.liveFlows)
+        counter("edgeflow_capture_drops_total", [("where", "kernel")]).increment(by: max(0, status.kernelDrops - dropsSeen.kernel))
+        counter("edgeflow_capture_drops_total", [("where", "interface")]).increment(by: max(0, status.interfaceDrops - dropsSeen.interface))
+        dropsSeen = (status.kernelDrops, status.interfaceDrops)
+    }
+
+    private var dropsSeen = (kernel: 0, interface: 0)
+
+    public func finish(_ report: FinalReport) {
+        update(report)
+        gauge("edgeflow_live_flows").record(0)
+    }
+
+    /// Moves the capture counters by what happened since the last update, and sets the
+    /// rule and finding gauges.
+    private func update(_ report: FinalReport) {
+        let c = report.capture
+        counter("edgeflow_capture_packets_total").increment(by: c.packets - reported.packets)
+        counter("edgeflow_capture_bytes_total").increment(by: c.bytes - reported.bytes)
+        counter("edgeflow_flows_evicted_total").increment(by: max(0, c.flowsEvicted - reported.flowsEvicted))
+        for error in DecodeError.allCases where c.decodeErrors[error] > reported.decodeErrors[error] {
+            counter("edgeflow_decode_errors_total", [("reason", error.name)]).increment(by: c.decodeErrors[error] - reported.decodeErrors[error])
+        }
+        reported = c
+        for r in report.rules {
+            gauge("edgeflow_rule_seen", [("rule", r.rule.id)]).record(r.flows > 0 ? 1 : 0)
+            gauge("edgeflow_rule_answered", [("rule", r.rule.id)]).record(r.answeredFlows > 0 ? 1 : 0)
+        }
+        var current: Set<String> = []
+        for f in report.findings {
+            gauge("edgeflow_findings", [("code", f.code), ("severity", f.severity.rawValue)]).record(max(1, f.flowCount))
+            current.insert(f.code + "|" + f.severity.rawValue)
+        }
+        // A finding that went away reads 0 rather than its last value.
+        for gone in findingCodes.subtracting(current) {
+            let parts = gone.split(separator: "|").map(String.init)
+            gauge("edgeflow_findings", [("code", parts[0]), ("severity", parts[1])]).record(0)
+        }
+        findingCodes = current
+    }
+}

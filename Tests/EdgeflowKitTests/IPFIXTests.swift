@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+@testable import EdgeflowKit
+
+/// IPFIX messages as tshark's IPFIX dissector (cflow) reads them back.
+@Suite("IPFIX export")
+struct IPFIXTests {
+    private func summary(_ a: String, _ ap: UInt16, _ b: String, _ bp: UInt16, proto: UInt8, v6: Bool) -> FlowSummary {
+        let key = FlowKey(a: IPAddress(a)!, b: IPAddress(b)!, aPort: ap, bPort: bp, proto: proto, ipVersion: v6 ? 6 : 4)
+        var r = FlowRecord(key: key, hash: 0, sequence: 0, originatorIsA: true, timestamp: 1_772_442_000_123_000_000)
+        r.lastTimestamp = 1_772_442_002_456_000_000
+        r.origPackets = 7; r.origIPBytes = 1_234
+        r.respPackets = 5; r.respIPBytes = 987
+        var s = FlowSummary(r, reason: .evicted)
+        s.origRole = "access_edge"; s.respRole = "office365"; s.rule = "sip-mtls-out"; s.verdict = "allowed"
+        return s
+    }
+
+    @Test("templates and records for IPv4 and IPv6 flows decode in tshark with the values put in")
+    func tsharkReadsRecords() throws {
+        var e = IPFIXEncoder(observationDomain: 7)
+        let messages = [
+            e.templateMessage(exportTime: 1_772_442_010),
+            e.add(summary("203.0.113.10", 49710, "52.112.1.5", 5061, proto: 6, v6: false), exportTime: 1_772_442_010),
+            e.add(summary("2001:db8:10::10", 3478, "2603:1063::1", 3478, proto: 17, v6: true), exportTime: 1_772_442_010),
+            e.flush(exportTime: 1_772_442_010),
+        ].compactMap { $0 }
+        #expect(messages.count == 3)  // templates, the IPv4 record, then the IPv6 record (another template)
+        #expect(e.sequence == 2)
+        let frames = messages.map { Frames.udp4("127.0.0.1", 40000, "127.0.0.1", 4739, payload: $0) }
+        let path = CaptureFile.temporary(CaptureFile.pcap(frames.enumerated().map {
+            TestRecord(seconds: 1_772_442_010 + UInt32($0.offset), fraction: 0, data: $0.element)
+        }))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let fields = ["cflow.od_id", "cflow.srcaddr", "cflow.dstaddr", "cflow.srcaddrv6", "cflow.dstaddrv6", "cflow.srcport",
+                      "cflow.dstport", "cflow.protocol", "cflow.octets", "cflow.packets", "cflow.flow_end_reason"]
+        let rows = try tshark(path, ["-d", "udp.port==4739,cflow"] + fields.flatMap { ["-e", $0] })
+        #expect(rows.count == 3)
+        #expect(rows[1] == ["7", "203.0.113.10", "52.112.1.5", "", "", "49710", "5061", "6", "1234", "7", "5"])
+        #expect(rows[2] == ["7", "", "", "2001:db8:10::10", "2603:1063::1", "3478", "3478", "17", "1234", "7", "5"])
+    }
+
+    private func tshark(_ path: String, _ args: [String]) throws -> [[String]] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=f"] + args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+    }
+}
