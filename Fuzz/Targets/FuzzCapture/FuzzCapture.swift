@@ -23,7 +23,7 @@ public func fuzzCapture(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         while let p = reader.next() { n &+= p.capturedLength }
         _ = n
     }
-    analyzer.finish()
     analyzer.drainEnded { _ in }
+    analyzer.finish { _ in }
     return 0
 }

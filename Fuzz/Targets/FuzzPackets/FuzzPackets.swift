@@ -22,7 +22,7 @@ public func fuzzPackets(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         analyzer.drainEnded { _ in }
         offset += length
     }
-    analyzer.finish()
     analyzer.drainEnded { _ in }
+    analyzer.finish { _ in }
     return 0
 }

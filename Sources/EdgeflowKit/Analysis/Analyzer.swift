@@ -88,9 +88,15 @@ public struct Analyzer: ~Copyable {
         }
     }
 
-    /// Ends all live flows (input is over) and completes the flow counters of the summary.
-    public mutating func finish() {
-        tracker.finish()
+    /// Ends all live flows (input is over), handing each to `body` in creation order, and
+    /// completes the flow counters of the summary. Call `drainEnded` first.
+    public mutating func finish(_ body: (EndedFlow) -> Void) {
+        for i in tracker.creationOrder() {
+            let e = tracker.endedFlow(at: i)
+            countFlow(e.record.key.proto)
+            body(e)
+        }
+        tracker.removeAll()
         summary = currentSummary
     }
 

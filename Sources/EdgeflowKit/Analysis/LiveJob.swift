@@ -62,7 +62,9 @@ public struct LiveJob {
             stage.finish()
             let drops = capture.statistics()
             let summary = analyzer.currentSummary
-            let report = stage.report(capture: summary, dns: dns)
+            var report = stage.report(capture: summary, dns: dns)
+            // Whether a required rule was seen is judged at the end: most flows are still live now.
+            report.findings.removeAll { $0.code == "rule_not_seen" || $0.code == "rule_unanswered" }
             let codes = Set(report.findings.map { $0.code })
             writer.interval(LiveStatus(report: report, now: now, intervalLength: now &- last,
                                        intervalPackets: summary.packets &- packetsBefore, intervalBytes: summary.bytes &- bytesBefore,
@@ -76,8 +78,8 @@ public struct LiveJob {
         }
 
         let drops = capture.statistics()
-        analyzer.finish()
         analyzer.drainEnded(ended)
+        analyzer.finish(ended)
         stage.finish()
         var file = CaptureSummary.File(path: capture.interface, format: "live")
         file.packets = analyzer.summary.packets

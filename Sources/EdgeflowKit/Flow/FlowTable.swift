@@ -87,6 +87,12 @@ public struct FlowTable: ~Copyable {
         return removed
     }
 
+    /// Removes every record; the storage is kept.
+    public mutating func removeAll() {
+        slots.update(repeating: 0, count: slotMask &+ 1)
+        count = 0
+    }
+
     private func slotIndex(of index: Int, hash: UInt64) -> Int {
         var i = Int(truncatingIfNeeded: hash) & slotMask
         let want = UInt64(index &+ 1)

@@ -266,8 +266,9 @@ public struct FlowTracker: ~Copyable {
         nextSweep = now &+ sweepInterval
     }
 
-    /// Evicts about the idlest eighth of the table (at least one flow), judged from a sample
-    /// of last-packet times, so a flood of new flows costs amortised constant time.
+    /// Evicts about the idlest sixteenth of the table (at least one flow), judged from a
+    /// sample of last-packet times, so a flood of new flows costs amortised constant time and
+    /// the flows ended at once stay a small fraction of the table.
     private mutating func evictIdlest() {
         let n = table.count
         guard n > 0 else { return }
@@ -277,7 +278,7 @@ public struct FlowTracker: ~Copyable {
         var i = 0
         while i < n { sample.append(table[i].lastTimestamp); i += step }
         sample.sort()
-        let cutoff = sample[sample.count / 8]
+        let cutoff = sample[sample.count / 16]
         i = 0
         var evicted = 0
         while i < table.count {
@@ -291,12 +292,22 @@ public struct FlowTracker: ~Copyable {
         flowsEvicted &+= evicted
     }
 
-    /// Ends every live flow, in creation order (input ended).
-    public mutating func finish() {
-        var rest: [FlowRecord] = []
-        rest.reserveCapacity(table.count)
-        while table.count > 0 { rest.append(table.remove(at: table.count - 1)) }
-        rest.sort { $0.sequence < $1.sequence }
-        for r in rest { ended.append(EndedFlow(record: r, reason: .endOfInput, inspection: inspector.release(r.inspection))) }
+    /// The live flows' indices in creation order, for `endedFlow(at:)` and then `removeAll()`
+    /// when input ends: flows are handed on one at a time, never copied all at once.
+    public func creationOrder() -> [Int] {
+        var order: [(sequence: Int, index: Int)] = []
+        order.reserveCapacity(table.count)
+        for i in 0..<table.count { order.append((table[i].sequence, i)) }
+        order.sort { $0.sequence < $1.sequence }
+        return order.map(\.index)
     }
+
+    /// The live flow at `index`, ended because input is over (its inspection is handed back).
+    public mutating func endedFlow(at index: Int) -> EndedFlow {
+        let r = table[index]
+        return EndedFlow(record: r, reason: .endOfInput, inspection: inspector.release(r.inspection))
+    }
+
+    /// Forgets every live flow (after they were handed on with `endedFlow(at:)`).
+    public mutating func removeAll() { table.removeAll() }
 }
