@@ -297,7 +297,9 @@ struct AppReport: Sendable {
 /// Certificate summaries by DER bytes: an Edge presents the same chain on every connection,
 /// so each certificate is parsed once (at most `limit` kept).
 final class CertificateCache {
-    private var summaries: [ArraySlice<UInt8>: CertificateSummary] = [:]
+    /// Keyed by a 64-bit FNV-1a hash of the DER, read 8 bytes at a time (Hasher would feed
+    /// the slice byte by byte); the DER is compared on a hit.
+    private var summaries: [UInt64: (der: ArraySlice<UInt8>, summary: CertificateSummary)] = [:]
     let limit: Int
 
     init(limit: Int = 4096) { self.limit = limit }
@@ -307,10 +309,24 @@ final class CertificateCache {
     }
 
     func summary(_ der: ArraySlice<UInt8>) -> CertificateSummary {
-        if let s = summaries[der] { return s }
+        let key = Self.hash(der)
+        if let hit = summaries[key], hit.der == der { return hit.summary }
         if summaries.count >= limit { summaries.removeAll(keepingCapacity: true) }
         let s = CertificateSummary(der: der)
-        summaries[der] = s
+        summaries[key] = (der, s)
         return s
+    }
+
+    static func hash(_ der: ArraySlice<UInt8>) -> UInt64 {
+        der.withUnsafeBytes { b in
+            var h: UInt64 = 0xCBF2_9CE4_8422_2325
+            var i = 0
+            while i &+ 8 <= b.count {
+                h = (h ^ b.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x0000_0100_0000_01B3
+                i &+= 8
+            }
+            while i < b.count { h = (h ^ UInt64(b[i])) &* 0x0000_0100_0000_01B3; i &+= 1 }
+            return h ^ UInt64(b.count)
+        }
     }
 }

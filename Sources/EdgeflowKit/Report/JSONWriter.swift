@@ -32,16 +32,28 @@ public struct JSONWriter {
 
     public mutating func value(_ k: String? = nil, _ v: String?) {
         key(k)
-        if let v { string(v) } else { bytes += Array("null".utf8) }
+        if let v { string(v) } else { bytes.append(contentsOf: "null".utf8) }
     }
-    public mutating func value(_ k: String? = nil, _ v: Int) { key(k); bytes += Array(String(v).utf8) }
-    public mutating func value(_ k: String? = nil, _ v: Bool) { key(k); bytes += Array((v ? "true" : "false").utf8) }
+    public mutating func value(_ k: String? = nil, _ v: Int) {
+        key(k)
+        // Digits written straight into the buffer, without a String.
+        if v == 0 { bytes.append(0x30); return }
+        if v < 0 { bytes.append(0x2D) }
+        var m = v.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while m > 0 { d[n] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30; m /= 10; n += 1 }
+            while n > 0 { n -= 1; bytes.append(d[n]) }
+        }
+    }
+    public mutating func value(_ k: String? = nil, _ v: Bool) { key(k); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
     /// A number with up to `decimals` decimals, trailing zeros kept out.
     public mutating func value(_ k: String? = nil, _ v: Double, decimals: Int = 3) {
         key(k)
-        bytes += Array(Self.format(v, decimals: decimals).utf8)
+        bytes.append(contentsOf: Self.format(v, decimals: decimals).utf8)
     }
-    public mutating func null(_ k: String? = nil) { key(k); bytes += Array("null".utf8) }
+    public mutating func null(_ k: String? = nil) { key(k); bytes.append(contentsOf: "null".utf8) }
 
     static func format(_ v: Double, decimals: Int) -> String {
         guard v.isFinite else { return "null" }
@@ -60,6 +72,12 @@ public struct JSONWriter {
 
     private mutating func string(_ s: String) {
         bytes.append(0x22)
+        // Most strings need no escaping: copy them whole.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+            bytes.append(contentsOf: s.utf8)
+            bytes.append(0x22)
+            return
+        }
         for b in s.utf8 {
             switch b {
             case 0x22: bytes += [0x5C, 0x22]

@@ -7,12 +7,11 @@ struct Inspector {
     let capacity: Int
     /// Reassembly budget per TCP direction.
     let reassemblyBudget: Int
-    private var pool: [FlowInspection?] = []
+    private let pool: InspectionPool
     /// DNS answers of the whole run.
     let dns: DNSBook
     /// RTP clock rate per payload type (0: unknown).
     let clocks: RTPClocks
-    private var free: [Int32] = []
     private(set) var flowsNotInspected = 0
     /// Bytes all TCP reassembly buffers together may hold.
     let reassemblyMemory: Int
@@ -27,6 +26,7 @@ struct Inspector {
         self.capacity = capacity
         self.reassemblyBudget = reassemblyBudget
         self.reassemblyMemory = reassemblyMemory
+        pool = InspectionPool()
         self.dns = dns
     }
 
@@ -36,39 +36,30 @@ struct Inspector {
     /// A SIP message over UDP (one per datagram).
     mutating func sipDatagram(_ slot: inout Int32, _ p: UnsafeRawBufferPointer) {
         guard slot != -2, case .message(let head) = SIPMessageScanner.scan(p, datagram: true),
-              let ins = inspection(&slot) else { return }
-        ins.sip.record(head, in: p)
+              let ref = inspection(&slot) else { return }
+        ref._withUnsafeGuaranteedRef { $0.sip.record(head, in: p) }
     }
 
     /// The inspection of a flow, created on first use (nil when the pool is full).
-    private mutating func inspection(_ slot: inout Int32) -> FlowInspection? {
+    private mutating func inspection(_ slot: inout Int32) -> Unmanaged<FlowInspection>? {
         if slot >= 0 { return pool[Int(slot)] }
-        let fresh = FlowInspection(reassemblyBudget: reassemblyBudget)
-        if let i = free.popLast() {
-            pool[Int(i)] = fresh
-            slot = i
-        } else if pool.count < capacity {
-            pool.append(fresh)
-            slot = Int32(pool.count - 1)
-        } else {
+        guard pool.count < capacity else {
             flowsNotInspected &+= 1
             slot = -2
             return nil
         }
+        let fresh = Unmanaged.passRetained(FlowInspection(reassemblyBudget: reassemblyBudget))
+        slot = pool.add(fresh)
         return fresh
     }
 
     /// Hands back a flow's inspection when the flow ends; its reassembly buffers are freed.
     mutating func release(_ slot: Int32) -> FlowInspection? {
         guard slot >= 0 else { return nil }
-        let ins = pool[Int(slot)]
-        pool[Int(slot)] = nil
-        free.append(slot)
-        if let ins {
-            reassemblyBytes &-= (ins.origStream?.allocatedBytes ?? 0) &+ (ins.respStream?.allocatedBytes ?? 0)
-            ins.origStream = nil
-            ins.respStream = nil
-        }
+        let ins = pool.remove(slot).takeRetainedValue()
+        reassemblyBytes &-= (ins.origStream?.allocatedBytes ?? 0) &+ (ins.respStream?.allocatedBytes ?? 0)
+        ins.origStream = nil
+        ins.respStream = nil
         return ins
     }
 
@@ -82,46 +73,54 @@ struct Inspector {
         switch kind {
         case .stun:
             guard let m = try? STUNDecoder.decode(p, allowLegacy: stunPort) else {
-                if slot >= 0, let ins = pool[Int(slot)] { ins.stun.malformed &+= 1 }
+                if slot >= 0 { pool[Int(slot)]._withUnsafeGuaranteedRef { $0.stun.malformed &+= 1 } }
                 return .unknown
             }
-            guard let ins = inspection(&slot) else { return .stun }
-            ins.stun.record(m, timestamp: timestamp, fromOriginator: fromOriginator)
-            if let data = m.attributes.data { media(ins, data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp) }
+            guard let ref = inspection(&slot) else { return .stun }
+            ref._withUnsafeGuaranteedRef { ins in
+                ins.stun.record(m, timestamp: timestamp, fromOriginator: fromOriginator)
+                if let data = m.attributes.data { media(ins, data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp) }
+            }
             return .stun
         case .stunMalformed:
             // The cookie says STUN, the Length disagrees with the datagram: counted, not parsed.
-            guard let ins = inspection(&slot) else { return .stun }
-            ins.stun.malformed &+= 1
+            guard let ref = inspection(&slot) else { return .stun }
+            ref._withUnsafeGuaranteedRef { $0.stun.malformed &+= 1 }
             return .stun
         case .channelData:
-            guard stunPort || (slot >= 0 && pool[Int(slot)]?.stun.messages ?? 0 > 0),
+            guard stunPort || (slot >= 0 && pool[Int(slot)]._withUnsafeGuaranteedRef { $0.stun.messages } > 0),
                   let cd = try? ChannelData.decode(p) else { return .unknown }
-            guard let ins = inspection(&slot) else { return .stun }
-            ins.stun.recordChannelData(bytes: Int(cd.length), channel: cd.channel)
-            media(ins, cd.data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp)
+            guard let ref = inspection(&slot) else { return .stun }
+            ref._withUnsafeGuaranteedRef { ins in
+                ins.stun.recordChannelData(bytes: Int(cd.length), channel: cd.channel)
+                media(ins, cd.data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp)
+            }
             return .stun
         case .msMultiplexedTURN:
-            guard let mt = try? MultiplexedTURN.decode(p, exact: false), let ins = inspection(&slot) else { return .unknown }
-            ins.stun.recordChannelData(bytes: Int(mt.length))
-            media(ins, mt.data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp)
+            guard let mt = try? MultiplexedTURN.decode(p, exact: false), let ref = inspection(&slot) else { return .unknown }
+            ref._withUnsafeGuaranteedRef { ins in
+                ins.stun.recordChannelData(bytes: Int(mt.length))
+                media(ins, mt.data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp)
+            }
             return .stun
         case .rtp:
-            guard let h = RTPHeader.parse(p), let ins = inspection(&slot) else { return .unknown }
-            ins.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp, clocks: clocks)
+            guard let h = RTPHeader.parse(p), let ref = inspection(&slot) else { return .unknown }
+            ref._withUnsafeGuaranteedRef { $0.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp, clocks: clocks) }
             return .rtp
         case .rtcp:
-            guard let c = RTCPCompound.parse(p), let ins = inspection(&slot) else { return .unknown }
-            ins.rtp.record(c)
+            guard let c = RTCPCompound.parse(p), let ref = inspection(&slot) else { return .unknown }
+            ref._withUnsafeGuaranteedRef { $0.rtp.record(c) }
             return .rtcp
         default:
             // RFC 5766 channels 0x5000-0x7FFF fall outside RFC 7983's ChannelData range: accept
             // them on a flow that has bound channels.
             let b0 = p.u8(0)
-            guard b0 >= 0x40, b0 <= 0x7F, slot >= 0, let ins = pool[Int(slot)], ins.stun.channels > 0,
+            guard b0 >= 0x40, b0 <= 0x7F, slot >= 0, case let ref = pool[Int(slot)], ref._withUnsafeGuaranteedRef({ $0.stun.channels > 0 }),
                   let cd = try? ChannelData.decode(p) else { return .unknown }
-            ins.stun.recordChannelData(bytes: Int(cd.length), channel: cd.channel)
-            media(ins, cd.data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp)
+            ref._withUnsafeGuaranteedRef { ins in
+                ins.stun.recordChannelData(bytes: Int(cd.length), channel: cd.channel)
+                media(ins, cd.data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp)
+            }
             return .stun
         }
     }
@@ -144,7 +143,7 @@ struct Inspector {
         if slot < 0 {
             guard hint == .sipTLS || hint == .tls || hint == .turnTCP || hint == .stun || hint == .sip || hint == .dns else { return }
         }
-        guard let ins = inspection(&slot) else { return }
+        guard let ins = inspection(&slot)?.takeUnretainedValue() else { return }
         if ins.streamKind == .undecided {
             switch hint {
             case .sipTLS, .tls: ins.streamKind = .tls; ins.tls = TLSSession()
@@ -294,4 +293,36 @@ struct Inspector {
         }
         return off
     }
+}
+
+/// The live flows' inspections, held unmanaged so that reaching a flow's inspection on every
+/// packet costs no retain/release: the pool owns one reference per entry, taken when it is
+/// added and handed back by `remove` (or released with the pool).
+final class InspectionPool {
+    private var entries: [Unmanaged<FlowInspection>?] = []
+    private var free: [Int32] = []
+    private(set) var count = 0
+
+    /// The entry at a slot handed out by `add` and not yet removed.
+    @inline(__always) subscript(_ slot: Int) -> Unmanaged<FlowInspection> { entries[slot].unsafelyUnwrapped }
+
+    func add(_ e: Unmanaged<FlowInspection>) -> Int32 {
+        count += 1
+        if let i = free.popLast() {
+            entries[Int(i)] = e
+            return i
+        }
+        entries.append(e)
+        return Int32(entries.count - 1)
+    }
+
+    func remove(_ slot: Int32) -> Unmanaged<FlowInspection> {
+        let e = entries[Int(slot)].unsafelyUnwrapped
+        entries[Int(slot)] = nil
+        free.append(slot)
+        count -= 1
+        return e
+    }
+
+    deinit { for e in entries { e?.release() } }
 }
