@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import EdgeflowKit
 #if canImport(Glibc)
 import Glibc
@@ -52,6 +53,10 @@ struct Analyze: ParsableCommand {
     @Option(help: "How several files combine: time (interleave by timestamp) or order (one after another).")
     var merge: MergeOrder = .time
 
+    @Option(help: ArgumentHelp("Flow workers beside the reading thread (memory-mapped files only; 1: one thread). Default: the number of cores.",
+                               valueName: "N"))
+    var threads: Int?
+
     @OptionGroup(title: "Limits")
     var engine: EngineOptions
 
@@ -60,6 +65,7 @@ struct Analyze: ParsableCommand {
 
     func validate() throws {
         guard top >= 0 else { throw ValidationError("--top must not be negative") }
+        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64") }
         if export.rotate != nil && out == nil { throw ValidationError("--rotate needs --out FILE") }
     }
 
@@ -80,6 +86,7 @@ struct Analyze: ParsableCommand {
         try topology.apply(to: &options, config: config)
         options.reader = reader
         options.merge = merge
+        options.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         options.format = format ?? (output.isTerminal ? .table : .json)
         options.top = top
         options.color = output.isTerminal && getenv("NO_COLOR") == nil

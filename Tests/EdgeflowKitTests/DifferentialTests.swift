@@ -59,3 +59,44 @@ struct DifferentialTests {
         #expect(ordered.capture["packets"] as? Int == 3)
     }
 }
+
+/// `--threads N` must not change the report: the flows, their order and contents, the
+/// findings and every counter (but the two peaks, which are sums of the workers' peaks).
+@Suite("Sharded runs")
+struct ShardedRunTests {
+    static func comparable(_ report: [String: Any]) -> NSDictionary {
+        var r = report
+        var capture = r.capture
+        capture.removeValue(forKey: "peak_live_flows")
+        var reassembly = capture["reassembly"] as! [String: Any]
+        reassembly.removeValue(forKey: "peak_bytes")
+        capture["reassembly"] = reassembly
+        r["capture"] = capture
+        return r as NSDictionary
+    }
+
+    @Test("2 and 3 workers give the report of one thread", arguments: BundledCaptures.all)
+    func sameReport(path: String) throws {
+        let one = Self.comparable(try analyzeJSON([path]))
+        for n in [2, 3] {
+            let many = Self.comparable(try analyzeJSON([path]) { $0.threads = n })
+            #expect(many == one, "\(n) workers")
+        }
+    }
+
+    @Test("a generated Edge capture of 60,000 packets: thousands of flows, timeouts and DNS, with 2 workers")
+    func generatedCapture() throws {
+        let path = NSTemporaryDirectory() + "edgeflow-sharded-\(UUID().uuidString).pcap"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", repositoryRoot + "/Scripts/gen_edge_capture.py", "--out", path, "--packets", "60000", "--seed", "5"]
+        try p.run()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0)
+        let one = try analyzeJSON([path]) { $0.flow.udpTimeout = 2_000_000_000 }
+        let two = try analyzeJSON([path]) { $0.flow.udpTimeout = 2_000_000_000; $0.threads = 2 }
+        #expect(one.flows.count > 1_000)
+        #expect(Self.comparable(two) == Self.comparable(one))
+    }
+}

@@ -119,7 +119,7 @@ struct FlowTrackerTests {
         for i in 0..<20_000 {
             let frame = Frames.udp4("10.0.\(i / 250).\(i % 250 + 1)", UInt16(1024 + i % 5000), "52.112.0.1", 3478)
             let d = decode(frame)
-            frame.withUnsafeBytes { tracker.track(d, timestamp: Int64(i) * 1_000_000, bytes: $0) }
+            frame.withUnsafeBytes { tracker.track(d, timestamp: Int64(i) * 1_000_000, bytes: $0, index: i + 1) }
             peak = max(peak, tracker.table.count)
             ended += tracker.ended.count
             tracker.ended.removeAll(keepingCapacity: true)

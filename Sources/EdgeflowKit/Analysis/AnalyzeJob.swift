@@ -34,6 +34,8 @@ public struct AnalyzeOptions: Sendable {
     public var vintage: Office365Vintage = .auto
     /// Ended flows held back while roles are inferred.
     public var inferenceWindow = 16_384
+    /// Flow workers fed by the reader (memory-mapped files only; 1: all on one thread).
+    public var threads = 1
 
     public init(paths: [String]) { self.paths = paths }
 }
@@ -73,11 +75,24 @@ public struct AnalyzeJob {
         let dns = DNSBook()
         let stage = options.makeStage(topology: topology, writer: writer, dns: dns)
         var analyzer = Analyzer(settings: options.flow, dns: dns)
-        drive(&readers, &analyzer, stage, warn)
-        analyzer.drainEnded(stage.ended)
-        analyzer.finish(stage.ended)
+        let summary: CaptureSummary
+        if options.threads > 1 && R.self == MappedCaptureReader.self {
+            let sharded = ShardedRun(workers: options.threads, settings: options.flow, stage: stage, dns: dns)
+            drive(&readers, &analyzer, warn) { analyzer, packet in sharded.packet(packet, &analyzer) }
+            summary = sharded.finish(&analyzer)
+        } else {
+            let ended = stage.ended, recognised = stage.recognised
+            drive(&readers, &analyzer, warn) { analyzer, packet in
+                analyzer.process(packet)
+                analyzer.drainRecognised(recognised)
+                analyzer.drainEnded(ended)
+            }
+            analyzer.drainEnded(ended)
+            analyzer.finish(ended)
+            summary = analyzer.summary
+        }
         stage.finish()
-        let report = stage.report(capture: analyzer.summary, dns: dns)
+        let report = stage.report(capture: summary, dns: dns)
         writer.finish(report)
         return report
     }
@@ -116,20 +131,18 @@ extension AnalyzeJob {
         }
     }
 
-    private func drive<R: PacketReader>(_ readers: inout [R], _ analyzer: inout Analyzer,
-                                        _ stage: ClassificationStage, _ warn: (CaptureIssue) -> Void) {
+    /// Reads every packet of every file (interleaved by time, or one file after another) and
+    /// hands it to `body`; then records the files and their warnings in the summary.
+    private func drive<R: PacketReader>(_ readers: inout [R], _ analyzer: inout Analyzer, _ warn: (CaptureIssue) -> Void,
+                                        _ body: (inout Analyzer, Packet) -> Void) {
         var files = readers.indices.map { i in
             CaptureSummary.File(path: options.paths[i], format: readers[i].formatName)
         }
-        let report = stage.ended
-        let recognised = stage.recognised
         if options.merge == .order || readers.count == 1 {
             for i in readers.indices {
                 while let packet = readers[i].next() {
                     account(&files[i], packet)
-                    analyzer.process(packet)
-                    analyzer.drainRecognised(recognised)
-                    analyzer.drainEnded(report)
+                    body(&analyzer, packet)
                 }
             }
         } else {
@@ -142,9 +155,7 @@ extension AnalyzeJob {
                 }
                 guard pick >= 0, let packet = heads[pick] else { break }
                 account(&files[pick], packet)
-                analyzer.process(packet)
-                analyzer.drainRecognised(recognised)
-                analyzer.drainEnded(report)
+                body(&analyzer, packet)
                 heads[pick] = readers[pick].next()
             }
         }

@@ -18,6 +18,15 @@ public struct Analyzer: ~Copyable {
     /// Processes one packet.
     @inline(__always)
     public mutating func process(_ packet: Packet) {
+        if let d = account(packet) {
+            tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: summary.packets)
+        }
+    }
+
+    /// Counts and decodes one packet; returns its headers when it belongs to a flow (the
+    /// reader's half of the work in a sharded run).
+    @inline(__always)
+    mutating func account(_ packet: Packet) -> DecodedPacket? {
         summary.packets &+= 1
         summary.bytes &+= packet.capturedLength
         summary.wireBytes &+= packet.originalLength
@@ -31,7 +40,7 @@ public struct Analyzer: ~Copyable {
         switch d.kind {
         case .transport:
             summary.ipPackets &+= 1
-            tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes)
+            return d
         case .fragmentTail:
             summary.ipPackets &+= 1
             summary.fragmentTails &+= 1
@@ -40,6 +49,7 @@ public struct Analyzer: ~Copyable {
         case .error:
             summary.decodeErrors.add(d.error)
         }
+        return nil
     }
 
     @inline(__always)
@@ -67,10 +77,12 @@ public struct Analyzer: ~Copyable {
         tracker.recognised.removeAll(keepingCapacity: true)
     }
 
-    /// Flows ended since the last call, in the order they ended.
+    /// Flows ended since the last call, in the order they ended (flows ended by the same
+    /// packet in creation order).
     @inline(__always)
     public mutating func drainEnded(_ body: (EndedFlow) -> Void) {
         guard !tracker.ended.isEmpty else { return }
+        if tracker.ended.count > 1 { tracker.ended.sort { $0.record.sequence < $1.record.sequence } }
         for e in tracker.ended {
             countFlow(e.record.key.proto)
             body(e)
@@ -78,7 +90,7 @@ public struct Analyzer: ~Copyable {
         tracker.ended.removeAll(keepingCapacity: true)
     }
 
-    private mutating func countFlow(_ proto: UInt8) {
+    mutating func countFlow(_ proto: UInt8) {
         summary.flows &+= 1
         let name = FlowSummary.protoName(proto)
         if let i = summary.flowsByProto.firstIndex(where: { $0.name == name }) {

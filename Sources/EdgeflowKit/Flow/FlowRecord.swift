@@ -3,7 +3,7 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     public var key: FlowKey
     /// The table hash of `key` (kept to re-find the flow's slot when it is removed).
     var hash: UInt64
-    /// Creation order within the run: ties uids to input order.
+    /// Creation order within the run: the index of the flow's first packet.
     public var sequence: Int
     /// True when the originator is end `a` of the key.
     public var originatorIsA: Bool
@@ -28,7 +28,7 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     /// Index of the flow's application inspection (-1 none yet, -2 none available).
     var inspection: Int32 = -1
 
-    /// A new flow: `hash` is the table hash of `key`, `sequence` its creation order.
+    /// A new flow: `hash` is the table hash of `key`, `sequence` its creation order (its first packet's index).
     public init(key: FlowKey, hash: UInt64, sequence: Int, originatorIsA: Bool, timestamp: Int64) {
         self.key = key
         self.hash = hash

@@ -20,6 +20,9 @@ public struct FlowSettings: Sendable {
     /// RTP clock rates (Hz) of dynamic payload types 96-127, for jitter; static types use RFC 3551.
     public var rtpClockRates: [UInt8: UInt32] = [:]
 
+    /// How often (in capture time) idle flows are looked for.
+    var sweepInterval: Int64 { max(1_000_000_000, min(udpTimeout, tcpCloseLinger) / 4) }
+
     public init() {}
 }
 
@@ -48,7 +51,8 @@ public struct FlowTracker: ~Copyable {
     /// Most flows live at once.
     public private(set) var peakLiveFlows = 0
     private var nextSweep: Int64 = .min
-    private let sweepInterval: Int64
+    /// False for a worker of a sharded run: its sweeps are decided for all workers at once.
+    var sweepsItself = true
 
     /// Most TCP payload packets inspected per flow to name its service.
     static let tcpInspectionLimit: UInt8 = 6
@@ -59,7 +63,6 @@ public struct FlowTracker: ~Copyable {
         inspector = Inspector(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget,
                               reassemblyMemory: settings.reassemblyMemory, dns: dns,
                               clockRates: settings.rtpClockRates)
-        sweepInterval = max(1_000_000_000, min(settings.udpTimeout, settings.tcpCloseLinger) / 4)
         ended.reserveCapacity(1024)
         recognised.reserveCapacity(64)
     }
@@ -69,13 +72,14 @@ public struct FlowTracker: ~Copyable {
     ///   - d: the decoded headers.
     ///   - timestamp: capture time in nanoseconds.
     ///   - bytes: the packet's captured bytes (for service recognition).
+    ///   - index: the packet's position in the run (1-based): a new flow's `sequence`.
     @inline(__always)
-    public mutating func track(_ d: DecodedPacket, timestamp: Int64, bytes: UnsafeRawBufferPointer) {
+    public mutating func track(_ d: DecodedPacket, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
         let (key, sourceIsA) = FlowKey.of(d)
         let hash = table.hash(key)
         let isTCP = d.proto == 6
-        var index = table.find(key, hash: hash)
-        if let i = index {
+        var found = table.find(key, hash: hash)
+        if let i = found {
             let r = table[i]
             let idle = timestamp &- r.lastTimestamp
             if isTCP {
@@ -83,19 +87,19 @@ public struct FlowTracker: ~Copyable {
                 let newConnection = bareSYN && r.tcp.isClosing && !(r.tcp.synSeen && r.tcp.synSeq == d.seq)
                 if idle > settings.tcpTimeout || newConnection {
                     end(at: i, reason: newConnection ? .reused : .idle)
-                    index = nil
+                    found = nil
                 }
             } else if idle > settings.udpTimeout {
                 end(at: i, reason: .idle)
-                index = nil
+                found = nil
             }
         }
-        let i = index ?? create(key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp)
+        let i = found ?? create(key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)
-        if timestamp >= nextSweep { sweep(now: timestamp) }
+        if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
     }
 
-    private mutating func create(_ key: FlowKey, hash: UInt64, sourceIsA: Bool, _ d: DecodedPacket, timestamp: Int64) -> Int {
+    private mutating func create(_ key: FlowKey, hash: UInt64, sourceIsA: Bool, _ d: DecodedPacket, timestamp: Int64, sequence: Int) -> Int {
         if table.count >= settings.maxFlows { evictIdlest() }
         var originatorIsA = sourceIsA
         var flipped = false
@@ -104,7 +108,7 @@ public struct FlowTracker: ~Copyable {
             originatorIsA = !sourceIsA
             flipped = true
         }
-        var record = FlowRecord(key: key, hash: hash, sequence: flowsCreated, originatorIsA: originatorIsA, timestamp: timestamp)
+        var record = FlowRecord(key: key, hash: hash, sequence: sequence, originatorIsA: originatorIsA, timestamp: timestamp)
         record.history.flipped = flipped
         if d.proto == 1 || d.proto == 58 {
             record.icmpType = d.srcPort
@@ -263,7 +267,7 @@ public struct FlowTracker: ~Copyable {
                 i &+= 1
             }
         }
-        nextSweep = now &+ sweepInterval
+        nextSweep = now &+ settings.sweepInterval
     }
 
     /// Evicts about the idlest sixteenth of the table (at least one flow), judged from a

@@ -36,10 +36,14 @@ final class DNSBook {
     private var effects: [UInt64: Effect] = [:]
     static let effectLimit = 4_096
 
+    /// In a sharded run, a worker's book hands each message on to the one book of the run.
+    var forward: ((UnsafeRawBufferPointer) -> Void)? = nil
+
     /// Takes one DNS message (a UDP payload, or a TCP message without its length prefix).
     /// A message identical to one already read (but for its ID) is counted without being
     /// parsed again, so repeated lookups allocate nothing.
     func record(_ p: UnsafeRawBufferPointer) {
+        if let forward { return forward(p) }
         guard p.count >= 12 else { malformed += 1; return }
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for i in 2..<p.count { h = (h ^ UInt64(p.u8(i))) &* 0x0000_0100_0000_01B3 }

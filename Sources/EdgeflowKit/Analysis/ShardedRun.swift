@@ -1,0 +1,280 @@
+import Foundation
+
+/// `--threads N`: the reading thread decodes each packet and hands it to one of N flow
+/// workers chosen by its flow key's hash (the key is the same both ways, so a flow always
+/// lands on one worker); the workers track flows and inspect their protocols. What they
+/// report (DNS messages, recognised services, ended flows) comes back tagged with the index
+/// of the packet that caused it, and the reading thread replays it in index order: flows end
+/// in the same order, see the same DNS answers and role evidence, and give the same report
+/// as one thread. Sweeps for idle flows are decided by the reader for all workers at once,
+/// at the packets where one thread would sweep. Only `--max-flows`, `--max-inspected-flows`
+/// and `--reassembly-memory` are split between the workers, so under those limits a run can
+/// differ from one thread.
+final class ShardedRun {
+    private let workers: [ShardWorker]
+    private let stage: ClassificationStage
+    private let dns: DNSBook
+    private let sweepInterval: Int64
+    private let reassemblyMemory: Int
+    private var nextSweep = Int64.min
+    private var batches: [[ShardItem]]
+    private var sinceFlush = 0
+    /// Per worker: events received and not replayed yet, and the index up to which it has reported.
+    private var pending: [[ShardEvent]]
+    private var watermark: [Int]
+    private var merged: [ShardEvent] = []
+
+    static let batchSize = 512
+    static let flushEvery = 2048
+
+    init(workers n: Int, settings: FlowSettings, stage: ClassificationStage, dns: DNSBook) {
+        var share = settings
+        share.maxFlows = max(16, settings.maxFlows / n)
+        share.maxInspectedFlows = settings.maxInspectedFlows / n
+        share.reassemblyMemory = settings.reassemblyMemory / n
+        workers = (0..<n).map { _ in ShardWorker(settings: share) }
+        self.stage = stage
+        self.dns = dns
+        sweepInterval = settings.sweepInterval
+        reassemblyMemory = settings.reassemblyMemory
+        batches = Array(repeating: [], count: n)
+        for i in 0..<n { batches[i].reserveCapacity(Self.batchSize) }
+        pending = Array(repeating: [], count: n)
+        watermark = Array(repeating: 0, count: n)
+        for w in workers {
+            let thread = Thread { w.run() }
+            thread.name = "edgeflow-flows"
+            thread.start()
+        }
+    }
+
+    /// One packet from the reader.
+    @inline(__always)
+    func packet(_ packet: Packet, _ analyzer: inout Analyzer) {
+        guard let d = analyzer.account(packet) else { return }
+        let index = analyzer.summary.packets
+        let w = Int(FlowKey.of(d).key.hash(seed: 0x5AA5_D1CE_F00D_1234) % UInt64(workers.count))
+        batches[w].append(ShardItem(decoded: d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, sweep: false))
+        var full = batches[w].count >= Self.batchSize
+        if packet.timestamp >= nextSweep {
+            nextSweep = packet.timestamp &+ sweepInterval
+            for i in batches.indices {
+                batches[i].append(ShardItem(decoded: d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, sweep: true))
+                full = full || batches[i].count >= Self.batchSize
+            }
+        }
+        sinceFlush &+= 1
+        if full || sinceFlush >= Self.flushEvery { flush(upTo: index, analyzer: &analyzer) }
+    }
+
+    /// Sends every worker its batch, covering packets up to `index`, then replays what is complete.
+    private func flush(upTo index: Int, analyzer: inout Analyzer) {
+        for i in workers.indices {
+            workers[i].input.put(ShardBatch(watermark: index, items: batches[i]))
+            batches[i].removeAll(keepingCapacity: true)
+        }
+        sinceFlush = 0
+        replay(&analyzer)
+    }
+
+    /// Takes the workers' reports and replays, in packet order, every event no worker can
+    /// still precede.
+    private func replay(_ analyzer: inout Analyzer) {
+        for i in workers.indices {
+            for r in workers[i].output.takeAll() {
+                pending[i] += r.events
+                watermark[i] = r.watermark
+            }
+        }
+        let upTo = watermark.min() ?? 0
+        merged.removeAll(keepingCapacity: true)
+        for i in pending.indices {
+            var cut = 0
+            while cut < pending[i].count && pending[i][cut].index <= upTo { cut += 1 }
+            guard cut > 0 else { continue }
+            merged += pending[i][..<cut]
+            pending[i].removeFirst(cut)
+        }
+        guard !merged.isEmpty else { return }
+        merged.sort { a, b in
+            a.index != b.index ? a.index < b.index
+                : a.rank != b.rank ? a.rank < b.rank
+                : a.sequence != b.sequence ? a.sequence < b.sequence : a.ordinal < b.ordinal
+        }
+        for e in merged {
+            switch e.payload {
+            case .dns(let bytes): bytes.withUnsafeBytes { dns.record($0) }
+            case .recognised(let r): stage.recognised(r)
+            case .ended(let f):
+                analyzer.countFlow(f.record.key.proto)
+                stage.ended(f)
+            }
+        }
+        merged.removeAll(keepingCapacity: true)
+    }
+
+    /// Input is over: replays the rest, ends the live flows of all workers in creation order
+    /// (merging their tables without copying them), and returns the run's summary.
+    func finish(_ analyzer: inout Analyzer) -> CaptureSummary {
+        flush(upTo: Int.max, analyzer: &analyzer)
+        for w in workers { w.input.close() }
+        for w in workers { w.finished.wait() }
+        replay(&analyzer)
+
+        var orders = workers.map { $0.tracker.creationOrder() }
+        var at = Array(repeating: 0, count: workers.count)
+        while true {
+            var pick = -1
+            var best = Int.max
+            for i in workers.indices where at[i] < orders[i].count {
+                let seq = workers[i].tracker.table[orders[i][at[i]]].sequence
+                if seq < best { best = seq; pick = i }
+            }
+            guard pick >= 0 else { break }
+            let e = workers[pick].tracker.endedFlow(at: orders[pick][at[pick]])
+            at[pick] += 1
+            analyzer.countFlow(e.record.key.proto)
+            stage.ended(e)
+        }
+        orders.removeAll()
+        var s = analyzer.summary
+        s.flowsEvicted = workers.reduce(0) { $0 + $1.tracker.flowsEvicted }
+        s.flowsExpired = workers.reduce(0) { $0 + $1.tracker.flowsExpired }
+        s.peakLiveFlows = workers.reduce(0) { $0 + $1.tracker.peakLiveFlows }
+        s.flowsNotInspected = workers.reduce(0) { $0 + $1.tracker.inspector.flowsNotInspected }
+        // Peaks are the sum of the workers' peaks: at most what one thread would have held.
+        s.reassembly = .init(memoryLimit: reassemblyMemory,
+                             peakBytes: workers.reduce(0) { $0 + $1.tracker.inspector.reassemblyPeak },
+                             streamsOutOfMemory: workers.reduce(0) { $0 + $1.tracker.inspector.streamsOutOfMemory })
+        for w in workers { w.tracker.removeAll() }
+        return s
+    }
+}
+
+/// One packet for a worker (its headers already decoded), or a sweep of the worker's table.
+struct ShardItem {
+    var decoded: DecodedPacket
+    var timestamp: Int64
+    var bytes: UnsafeRawBufferPointer
+    var index: Int
+    var sweep: Bool
+}
+
+struct ShardBatch {
+    /// Every packet up to this index that belongs to the worker is in this batch or an earlier one.
+    var watermark: Int
+    var items: [ShardItem]
+}
+
+/// Something a worker saw, tagged with where one thread would have seen it: the packet index,
+/// then DNS (during the packet) before recognised services before ended flows (creation order).
+struct ShardEvent {
+    enum Payload {
+        case dns([UInt8])
+        case recognised(FlowRecord)
+        case ended(EndedFlow)
+    }
+    var index: Int
+    var rank: UInt8
+    var sequence: Int
+    var ordinal: Int
+    var payload: Payload
+}
+
+/// A flow worker: its own flow table and inspectors, fed batches of packets.
+final class ShardWorker: @unchecked Sendable {
+    var tracker: FlowTracker
+    let input = BatchQueue<ShardBatch>(limit: 8)
+    let output = BatchQueue<(watermark: Int, events: [ShardEvent])>(limit: .max)
+    let finished = DispatchSemaphore(value: 0)
+    private let dns = DNSBook()
+    private var events: [ShardEvent] = []
+    private var current = 0
+    private var ordinal = 0
+
+    init(settings: FlowSettings) {
+        tracker = FlowTracker(settings: settings, dns: dns)
+        tracker.sweepsItself = false
+        dns.forward = { [unowned self] p in self.note(0, 0, .dns(Array(p))) }
+    }
+
+    private func note(_ rank: UInt8, _ sequence: Int, _ payload: ShardEvent.Payload) {
+        events.append(ShardEvent(index: current, rank: rank, sequence: sequence, ordinal: ordinal, payload: payload))
+        ordinal &+= 1
+    }
+
+    func run() {
+        while let batch = input.take() {
+            for item in batch.items {
+                current = item.index
+                if item.sweep {
+                    tracker.sweep(now: item.timestamp)
+                } else {
+                    tracker.track(item.decoded, timestamp: item.timestamp, bytes: item.bytes, index: item.index)
+                }
+                if !tracker.recognised.isEmpty {
+                    for r in tracker.recognised { note(1, 0, .recognised(r)) }
+                    tracker.recognised.removeAll(keepingCapacity: true)
+                }
+                if !tracker.ended.isEmpty {
+                    for e in tracker.ended { note(2, e.record.sequence, .ended(e)) }
+                    tracker.ended.removeAll(keepingCapacity: true)
+                }
+            }
+            output.put((batch.watermark, events))
+            events = []
+        }
+        finished.signal()
+    }
+}
+
+/// A FIFO between two threads, handed over a batch at a time (one lock per batch, not per
+/// packet). `put` waits while `limit` batches are waiting; `take` waits for one.
+final class BatchQueue<T>: @unchecked Sendable {
+    private var items: [T] = []
+    private var head = 0
+    private var closed = false
+    private let condition = NSCondition()
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func put(_ x: T) {
+        condition.lock()
+        while items.count - head >= limit { condition.wait() }
+        items.append(x)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch, waiting for it; nil once the queue is closed and empty.
+    func take() -> T? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == items.count && !closed { condition.wait() }
+        guard head < items.count else { return nil }
+        let x = items[head]
+        head += 1
+        if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
+        condition.broadcast()
+        return x
+    }
+
+    /// Every batch waiting now (none is waited for).
+    func takeAll() -> [T] {
+        condition.lock()
+        defer { condition.unlock() }
+        let out = Array(items[head...])
+        items.removeAll(keepingCapacity: true)
+        head = 0
+        condition.broadcast()
+        return out
+    }
+}
