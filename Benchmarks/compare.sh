@@ -33,34 +33,42 @@ big_packets=$(packets "$capture")
 small_packets=$(packets "$small")
 
 declare -A names commands sizes
-order=(cloop mmap libpcap ndpi tshark)
+order=(cloop mmap threads2 libpcap ndpi tshark)
 names[cloop]="C loop: pcap_dispatch counting packets"
-names[mmap]="edgeflow analyze (mmap reader)"
+names[mmap]="edgeflow analyze --threads 1 (mmap reader)"
+names[threads2]="edgeflow analyze --threads 2"
 names[libpcap]="edgeflow analyze --reader libpcap"
 names[ndpi]="ndpiReader -q -i"
 names[tshark]="tshark -q -z conv,udp -z conv,tcp"
 commands[cloop]="/tmp/edgeflow-pcap-count $capture"
-commands[mmap]="$bin analyze $capture --format json --out /dev/null"
+commands[mmap]="$bin analyze $capture --threads 1 --format json --out /dev/null"
+commands[threads2]="$bin analyze $capture --threads 2 --format json --out /dev/null"
 commands[libpcap]="$bin analyze $capture --reader libpcap --format json --out /dev/null"
 commands[ndpi]="ndpiReader -q -i $capture"
 commands[tshark]="tshark -n -q -r $small -z conv,udp -z conv,tcp"
-sizes=([cloop]=$big_packets [mmap]=$big_packets [libpcap]=$big_packets [ndpi]=$big_packets [tshark]=$small_packets)
+sizes=([cloop]=$big_packets [mmap]=$big_packets [threads2]=$big_packets [libpcap]=$big_packets [ndpi]=$big_packets [tshark]=$small_packets)
 
-declare -A samples
+declare -A samples walls rss
 for ((r = 1; r <= runs; r++)); do
     for key in "${order[@]}"; do
-        /usr/bin/time -o /tmp/edgeflow-bench-time -f "%U %S" ${commands[$key]} >/dev/null 2>&1 || true
+        /usr/bin/time -o /tmp/edgeflow-bench-time -f "%U %S %e %M" ${commands[$key]} >/dev/null 2>&1 || true
         t=$(tail -1 /tmp/edgeflow-bench-time | awk '{print $1 + $2}')
         samples[$key]+="$t "
+        walls[$key]+="$(tail -1 /tmp/edgeflow-bench-time | awk '{print $3}') "
+        rss[$key]+="$(tail -1 /tmp/edgeflow-bench-time | awk '{print $4}') "
     done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 base=$(echo "${samples[cloop]}" | median)
 base_pp=$(awk -v t="$base" -v n="$big_packets" 'BEGIN {print t / n}')
-printf "| program | packets | CPU s (median of %d) | Mpps per core | CPU per packet vs C loop |\n|---|---|---|---|---|\n" "$runs"
+printf "| program | packets | CPU s (median of %d) | wall s | peak RSS MB | Mpps per core | CPU per packet vs C loop |\n|---|---|---|---|---|---|---|\n" "$runs"
 for key in "${order[@]}"; do
     m=$(echo "${samples[$key]}" | median)
-    awk -v name="${names[$key]}" -v n="${sizes[$key]}" -v t="$m" -v b="$base_pp" \
-        'BEGIN {printf "| %s | %d | %.2f | %.3f | %.2f |\n", name, n, t, (t > 0 ? n / t / 1e6 : 0), (t / n) / b}'
+    w=$(echo "${walls[$key]}" | median)
+    k=$(echo "${rss[$key]}" | median)
+    awk -v name="${names[$key]}" -v n="${sizes[$key]}" -v t="$m" -v w="$w" -v k="$k" -v b="$base_pp" \
+        'BEGIN {printf "| %s | %d | %.2f | %.2f | %.0f | %.3f | %.2f |\n", name, n, t, w, k / 1024, (t > 0 ? n / t / 1e6 : 0), (t / n) / b}'
 done
+w1=$(echo "${walls[mmap]}" | median); w2=$(echo "${walls[threads2]}" | median)
+awk -v a="$w1" -v b="$w2" 'BEGIN {printf "\nwall time, --threads 1 / --threads 2: %.2f\n", a / b}'

@@ -41,6 +41,9 @@ final class ShardedRun {
         for i in 0..<n { batches[i].reserveCapacity(Self.batchSize) }
         pending = Array(repeating: [], count: n)
         watermark = Array(repeating: 0, count: n)
+        // One malloc arena for all threads: workers allocate rarely (a flow's inspection) and
+        // the reader frees it, so per-thread arenas would only hold memory twice.
+        _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)
         for w in workers {
             let thread = Thread { w.run() }
             thread.name = "edgeflow-flows"
@@ -150,6 +153,10 @@ final class ShardedRun {
         return s
     }
 }
+
+/// glibc's mallopt(3), which the Glibc module does not export (malloc.h is not in it).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 
 /// One packet for a worker (its headers already decoded), or a sweep of the worker's table.
 struct ShardItem {

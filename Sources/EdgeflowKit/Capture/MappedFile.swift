@@ -12,7 +12,7 @@ final class MappedFile {
     let base: UnsafeRawPointer?
     let size: Int
     private var releasedUpTo = 0
-    private static let releaseStep = 32 << 20
+    private static let releaseStep = 8 << 20
 
     /// Opens and maps `path`. Throws a message naming the file and the system error.
     init(path: String) throws(CaptureIssue) {
@@ -46,11 +46,15 @@ final class MappedFile {
         self.size = length
     }
 
-    /// Drops resident pages wholly before `offset`; they are re-read from the file if touched again.
+    /// Drops resident pages wholly before `offset`, but for the last `releaseLag` bytes (flow
+    /// workers of a sharded run may still be reading packets there); pages touched again are
+    /// re-read from the file.
     @inline(__always)
     func release(before offset: Int) {
-        if offset &- releasedUpTo >= MappedFile.releaseStep { releaseNow(before: offset) }
+        if offset &- releasedUpTo >= MappedFile.releaseStep &+ MappedFile.releaseLag { releaseNow(before: offset &- MappedFile.releaseLag) }
     }
+
+    static let releaseLag = 8 << 20
 
     private func releaseNow(before offset: Int) {
         guard let base else { return }

@@ -41,7 +41,10 @@ struct AppReport: Sendable {
         var malformed: [(from: String, reason: TLSMalformation, offset: Int)]
     }
 
-    var stun: STUN?
+    /// Boxed: 1.5 KB that most flows (media without STUN) would otherwise carry while they
+    /// wait in the classification window.
+    private var stunBox: FrozenBox<STUN>?
+    var stun: STUN? { stunBox?.value }
     var rtp: [RTPStream] = []
     var rtcp: (sr: Int, rr: Int, other: Int)?
     var tls: TLS?
@@ -69,7 +72,7 @@ struct AppReport: Sendable {
                 let pick = { (q: Double) in samples[min(samples.count - 1, Int((q * Double(samples.count - 1)).rounded()))] }
                 rtt = (ms(s.rttMin), ms(pick(0.5)), ms(pick(0.95)), ms(s.rttMax))
             }
-            stun = STUN(stats: s, rtt: rtt, byMethod: byMethod, errors: errors)
+            stunBox = FrozenBox(STUN(stats: s, rtt: rtt, byMethod: byMethod, errors: errors))
         }
         let r = ins.rtp
         for i in 0..<r.streams {
@@ -292,6 +295,12 @@ struct AppReport: Sendable {
         case .incomplete: "incomplete"
         }
     }
+}
+
+/// An immutable value on the heap.
+final class FrozenBox<Value: Sendable>: Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// Certificate summaries by DER bytes: an Edge presents the same chain on every connection,

@@ -26,7 +26,20 @@ final class FlowInspection {
         }
     }
     var sip = SIPCounts()
-    var tls: TLSSession? = nil
+    private var tlsBox: Box<TLSSession>? = nil
+
+    /// The TLS handshake state of a TCP flow followed as TLS; boxed, so that the many UDP
+    /// flows do not carry its 650 bytes.
+    var tls: TLSSession? {
+        get { tlsBox?.value }
+        set {
+            if let newValue {
+                if let tlsBox { tlsBox.value = newValue } else { tlsBox = Box(newValue) }
+            } else {
+                tlsBox = nil
+            }
+        }
+    }
     var streamKind = StreamKind.undecided
     var origStream: StreamReassembler? = nil
     var respStream: StreamReassembler? = nil
