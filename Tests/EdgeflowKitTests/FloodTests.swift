@@ -120,4 +120,16 @@ struct FloodTests {
         #expect(stun["transactions_matched"] as? Int == answered)
         #expect(stun["unanswered"] as? Int == n - answered)
     }
+
+    @Test("violations whose messages all differ: findings stay a bounded list, every flow counted")
+    func findingsStayBounded() throws {
+        let n = 3_000
+        let frames = (0..<n).map { i in
+            Frames.udp4(Self.avEdge, UInt16(10_000 + i), Self.relay, 3478, payload: [0xDE, 0xAD, 0xBE, 0xEF])
+        }
+        let r = try report(frames) { $0.edges[.avEdge] = [Prefix(Self.avEdge)!] }
+        let violations = (r["findings"] as! [[String: Any]]).filter { $0["code"] as? String == "port_violation" }
+        #expect(violations.count == Compliance.groupsPerCode + 1)
+        #expect(violations.reduce(0) { $0 + ($1["flow_count"] as! Int) } == n)
+    }
 }

@@ -4,6 +4,8 @@ public struct Compliance: Sendable {
     public private(set) var rules: [RuleStatus] = PortTables.hybrid.map { RuleStatus(rule: $0) }
     private var grouped: [String: Finding] = [:]
     private var order: [String] = []
+    private var groupsByCode: [String: Int] = [:]
+    static let groupsPerCode = 64
     public private(set) var violations = 0
     public private(set) var allowed = 0
 
@@ -185,11 +187,22 @@ public struct Compliance: Sendable {
 
     /// Adds a flow to the finding with this code and message; `subject` (an endpoint) is
     /// listed in the message, up to a few distinct ones.
+    /// Beyond `groupsPerCode` distinct messages of one code (hostile traffic can make every
+    /// flow's message different), further flows join one group per code.
     private mutating func note(_ severity: Finding.Severity, _ code: String, _ message: String, subject: String? = nil, uid: String) {
-        let key = code + "|" + message
+        var key = code + "|" + message
         if grouped[key] == nil {
-            grouped[key] = Finding(severity: severity, code: code, message: message)
-            order.append(key)
+            var text = message
+            if groupsByCode[code, default: 0] >= Self.groupsPerCode {
+                key = code + "|*"
+                text = "more \(code) cases with other details (the first \(Self.groupsPerCode) are listed apart)"
+            } else {
+                groupsByCode[code, default: 0] += 1
+            }
+            if grouped[key] == nil {
+                grouped[key] = Finding(severity: severity, code: code, message: text)
+                order.append(key)
+            }
         }
         grouped[key]!.flowCount += 1
         if grouped[key]!.flows.count < Finding.maximumFlows { grouped[key]!.flows.append(uid) }
