@@ -190,6 +190,7 @@ struct ShardEvent {
 
 /// A flow worker: its own flow table and inspectors, fed batches of packets.
 final class ShardWorker: @unchecked Sendable {
+    /// A placeholder while the worker runs (its thread holds the real one).
     var tracker: FlowTracker
     let input = BatchQueue<ShardBatch>(limit: 8)
     let output = BatchQueue<(watermark: Int, events: [ShardEvent])>(limit: .max)
@@ -211,26 +212,34 @@ final class ShardWorker: @unchecked Sendable {
     }
 
     func run() {
+        // The tracker is worked on as a local (no exclusivity check per packet, as a class
+        // property would need) and put back for the reader to finish.
+        var placeholder = FlowSettings()
+        placeholder.initialCapacity = 16
+        placeholder.maxInspectedFlows = 0
+        var t = FlowTracker(settings: placeholder, dns: dns)
+        swap(&t, &tracker)
         while let batch = input.take() {
             for item in batch.items {
                 current = item.index
                 if item.sweep {
-                    tracker.sweep(now: item.timestamp)
+                    t.sweep(now: item.timestamp)
                 } else {
-                    tracker.track(item.decoded, timestamp: item.timestamp, bytes: item.bytes, index: item.index)
+                    t.track(item.decoded, timestamp: item.timestamp, bytes: item.bytes, index: item.index)
                 }
-                if !tracker.recognised.isEmpty {
-                    for r in tracker.recognised { note(1, 0, .recognised(r)) }
-                    tracker.recognised.removeAll(keepingCapacity: true)
+                if !t.recognised.isEmpty {
+                    for r in t.recognised { note(1, 0, .recognised(r)) }
+                    t.recognised.removeAll(keepingCapacity: true)
                 }
-                if !tracker.ended.isEmpty {
-                    for e in tracker.ended { note(2, e.record.sequence, .ended(e)) }
-                    tracker.ended.removeAll(keepingCapacity: true)
+                if !t.ended.isEmpty {
+                    for e in t.ended { note(2, e.record.sequence, .ended(e)) }
+                    t.ended.removeAll(keepingCapacity: true)
                 }
             }
             output.put((batch.watermark, events))
             events = []
         }
+        swap(&t, &tracker)
         finished.signal()
     }
 }
