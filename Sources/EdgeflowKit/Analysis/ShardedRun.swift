@@ -18,6 +18,7 @@ final class ShardedRun {
     private let reassemblyMemory: Int
     private var nextSweep = Int64.min
     private var batches: [[ShardItem]]
+    private var batchBytes: [Int]
     private var sinceFlush = 0
     /// Per worker: events received and not replayed yet, and the index up to which it has reported.
     private var pending: [[ShardEvent]]
@@ -25,6 +26,7 @@ final class ShardedRun {
     private var merged: [ShardEvent] = []
 
     static let batchSize = 512
+    static let batchBytesLimit = 1 << 20
     static let flushEvery = 2048
 
     init(workers n: Int, settings: FlowSettings, stage: ClassificationStage, dns: DNSBook) {
@@ -32,12 +34,16 @@ final class ShardedRun {
         share.maxFlows = max(16, settings.maxFlows / n)
         share.maxInspectedFlows = settings.maxInspectedFlows / n
         share.reassemblyMemory = settings.reassemblyMemory / n
-        workers = (0..<n).map { _ in ShardWorker(settings: share) }
+        // Packets waiting for a worker stay within the part of the capture the reader has not
+        // released yet (MappedFile.releaseLag), whatever their size.
+        let queued = MappedFile.releaseLag / 2 / n
+        workers = (0..<n).map { _ in ShardWorker(settings: share, queuedBytes: queued) }
         self.stage = stage
         self.dns = dns
         sweepInterval = settings.sweepInterval
         reassemblyMemory = settings.reassemblyMemory
         batches = Array(repeating: [], count: n)
+        batchBytes = Array(repeating: 0, count: n)
         for i in 0..<n { batches[i].reserveCapacity(Self.batchSize) }
         pending = Array(repeating: [], count: n)
         watermark = Array(repeating: 0, count: n)
@@ -58,7 +64,8 @@ final class ShardedRun {
         let index = analyzer.summary.packets
         let w = Int(FlowKey.of(d).key.hash(seed: 0x5AA5_D1CE_F00D_1234) % UInt64(workers.count))
         batches[w].append(ShardItem(decoded: d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, sweep: false))
-        var full = batches[w].count >= Self.batchSize
+        batchBytes[w] &+= packet.bytes.count &+ 64
+        var full = batches[w].count >= Self.batchSize || batchBytes[w] >= Self.batchBytesLimit
         if packet.timestamp >= nextSweep {
             nextSweep = packet.timestamp &+ sweepInterval
             for i in batches.indices {
@@ -73,8 +80,9 @@ final class ShardedRun {
     /// Sends every worker its batch, covering packets up to `index`, then replays what is complete.
     private func flush(upTo index: Int, analyzer: inout Analyzer) {
         for i in workers.indices {
-            workers[i].input.put(ShardBatch(watermark: index, items: batches[i]))
+            workers[i].input.put(ShardBatch(watermark: index, items: batches[i]), weight: batchBytes[i])
             batches[i].removeAll(keepingCapacity: true)
+            batchBytes[i] = 0
         }
         sinceFlush = 0
         replay(&analyzer)
@@ -192,7 +200,7 @@ struct ShardEvent {
 final class ShardWorker: @unchecked Sendable {
     /// A placeholder while the worker runs (its thread holds the real one).
     var tracker: FlowTracker
-    let input = BatchQueue<ShardBatch>(limit: 8)
+    let input: BatchQueue<ShardBatch>
     let output = BatchQueue<(watermark: Int, events: [ShardEvent])>(limit: .max)
     let finished = DispatchSemaphore(value: 0)
     private let dns = DNSBook()
@@ -200,7 +208,8 @@ final class ShardWorker: @unchecked Sendable {
     private var current = 0
     private var ordinal = 0
 
-    init(settings: FlowSettings) {
+    init(settings: FlowSettings, queuedBytes: Int) {
+        input = BatchQueue(limit: queuedBytes)
         tracker = FlowTracker(settings: settings, dns: dns)
         tracker.sweepsItself = false
         dns.forward = { [unowned self] p in self.note(0, 0, .dns(Array(p))) }
@@ -245,20 +254,23 @@ final class ShardWorker: @unchecked Sendable {
 }
 
 /// A FIFO between two threads, handed over a batch at a time (one lock per batch, not per
-/// packet). `put` waits while `limit` batches are waiting; `take` waits for one.
+/// packet). `put` waits while the weights of the waiting batches (bytes, or 1 each) would
+/// pass `limit`; `take` waits for a batch.
 final class BatchQueue<T>: @unchecked Sendable {
-    private var items: [T] = []
+    private var items: [(item: T, weight: Int)] = []
     private var head = 0
+    private var weight = 0
     private var closed = false
     private let condition = NSCondition()
     private let limit: Int
 
     init(limit: Int) { self.limit = limit }
 
-    func put(_ x: T) {
+    func put(_ x: T, weight w: Int = 1) {
         condition.lock()
-        while items.count - head >= limit { condition.wait() }
-        items.append(x)
+        while weight > 0 && weight &+ w > limit { condition.wait() }
+        items.append((x, w))
+        weight &+= w
         condition.broadcast()
         condition.unlock()
     }
@@ -278,18 +290,20 @@ final class BatchQueue<T>: @unchecked Sendable {
         guard head < items.count else { return nil }
         let x = items[head]
         head += 1
+        weight &-= x.weight
         if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
         condition.broadcast()
-        return x
+        return x.item
     }
 
     /// Every batch waiting now (none is waited for).
     func takeAll() -> [T] {
         condition.lock()
         defer { condition.unlock() }
-        let out = Array(items[head...])
+        let out = items[head...].map(\.item)
         items.removeAll(keepingCapacity: true)
         head = 0
+        weight = 0
         condition.broadcast()
         return out
     }
