@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import EdgeflowKit
 #if canImport(Glibc)
 import Glibc
@@ -53,9 +52,9 @@ struct Analyze: ParsableCommand {
     @Option(help: "How several files combine: time (interleave by timestamp) or order (one after another).")
     var merge: MergeOrder = .time
 
-    @Option(help: ArgumentHelp("Flow workers beside the reading thread (memory-mapped files only; 1: one thread). Default: the number of cores.",
+    @Option(help: ArgumentHelp("Flow workers beside the reading thread (memory-mapped files only); 1 runs everything on one thread, which is faster on 2 cores (see Benchmarks/README.md).",
                                valueName: "N"))
-    var threads: Int?
+    var threads = 1
 
     @OptionGroup(title: "Limits")
     var engine: EngineOptions
@@ -65,7 +64,7 @@ struct Analyze: ParsableCommand {
 
     func validate() throws {
         guard top >= 0 else { throw ValidationError("--top must not be negative") }
-        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
         if export.rotate != nil && out == nil { throw ValidationError("--rotate needs --out FILE") }
     }
 
@@ -86,7 +85,7 @@ struct Analyze: ParsableCommand {
         try topology.apply(to: &options, config: config)
         options.reader = reader
         options.merge = merge
-        options.threads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        options.threads = threads
         options.format = format ?? (output.isTerminal ? .table : .json)
         options.top = top
         options.color = output.isTerminal && getenv("NO_COLOR") == nil
