@@ -99,6 +99,7 @@ struct Analyze: ParsableCommand {
         let report = try AnalyzeJob(options: options).run(output: output, exporters: exports.writers) { issue in
             printError("edgeflow: warning: \(issue)")
         }
+        ExportOptions.reportSendErrors(exports.writers)
         if let server = exports.server {
             output.flush()
             StopSignal.install()

@@ -87,4 +87,11 @@ struct ExportOptions: ParsableArguments {
         if let ipfix { writers.append(try IPFIXExporter(target: ipfix)) }
         return (writers, server)
     }
+
+    /// Says so when IPFIX datagrams could not be sent.
+    static func reportSendErrors(_ writers: [any ReportWriter]) {
+        for case let e as IPFIXExporter in writers where e.sendErrors > 0 {
+            printError("edgeflow: warning: --ipfix: \(e.sendErrors) datagrams could not be sent (is the collector listening?)")
+        }
+    }
 }

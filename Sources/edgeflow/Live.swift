@@ -96,6 +96,7 @@ struct Live: ParsableCommand {
                     printError("edgeflow: warning: \(message)")
                 }
                 output.flush()
+                ExportOptions.reportSendErrors(exports.writers)
                 if exports.server != nil && metricsHold > 0 { StopSignal.wait(seconds: metricsHold) }
             }
         } catch let error as EdgeflowError {

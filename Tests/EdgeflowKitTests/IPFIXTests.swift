@@ -53,3 +53,37 @@ struct IPFIXTests {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
     }
 }
+
+@Suite("Output rotation")
+struct RotationTests {
+    @Test("--rotate by size moves the file aside at a record boundary and starts a new one")
+    func rotatesBySize() throws {
+        let dir = NSTemporaryDirectory() + "edgeflow-rotate-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/flows.ndjson"
+        let line = String(repeating: "x", count: 99) + "\n"   // 100 bytes
+        do {
+            let out = try OutputStream(path: path, rotation: .size(250))
+            for _ in 0..<7 { out.write(line); out.endOfRecord() }
+            #expect(out.rotated.count == 2)   // after lines 3 and 6
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files.count == 3)
+        var sizes: [Int] = []
+        for f in files { sizes.append(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + f)).count) }
+        #expect(sizes.reduce(0, +) == 700)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == 100)
+    }
+
+    @Test("--rotate accepts sizes and durations, and refuses the rest")
+    func parses() {
+        #expect(Rotation("100M") == .size(100 << 20))
+        #expect(Rotation("512K") == .size(512 << 10))
+        #expect(Rotation("1h") == .duration(3600))
+        #expect(Rotation("15m") == .duration(900))
+        #expect(Rotation("1d") == .duration(86_400))
+        #expect(Rotation("10") == nil)
+        #expect(Rotation("-1h") == nil)
+    }
+}

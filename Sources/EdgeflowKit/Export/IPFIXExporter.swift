@@ -11,7 +11,8 @@ public final class IPFIXExporter: ReportWriter {
     private let sender: UDPSender
     private let templateInterval: UInt32
     private var templatesSentAt: UInt32? = nil
-    public private(set) var messages = 0
+    /// Datagrams the kernel would not send (no collector listening, buffer full).
+    public var sendErrors: Int { sender.errors }
 
     public init(target: String, observationDomain: UInt32 = 1, templateInterval: UInt32 = 60) throws(EdgeflowError) {
         sender = try UDPSender(target, option: "--ipfix")
@@ -21,10 +22,7 @@ public final class IPFIXExporter: ReportWriter {
 
     private var now: UInt32 { UInt32(truncatingIfNeeded: time(nil)) }
 
-    private func send(_ m: [UInt8]) {
-        sender.send(m)
-        messages += 1
-    }
+    private func send(_ m: [UInt8]) { sender.send(m) }
 
     private func templatesIfDue(_ t: UInt32) {
         if let last = templatesSentAt, t &- last < templateInterval { return }

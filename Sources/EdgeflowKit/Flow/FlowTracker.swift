@@ -45,7 +45,6 @@ public struct FlowTracker: ~Copyable {
     /// Flows in which a service was recognised for the first time since the last drain
     /// (rare: at most a few per flow), for role inference.
     public var recognised: [FlowRecord] = []
-    public private(set) var flowsCreated = 0
     public private(set) var flowsEvicted = 0
     public private(set) var flowsExpired = 0
     /// Most flows live at once.
@@ -114,7 +113,6 @@ public struct FlowTracker: ~Copyable {
             record.icmpType = d.srcPort
             record.icmpCode = d.dstPort
         }
-        flowsCreated &+= 1
         let index = table.insert(record)
         if table.count > peakLiveFlows { peakLiveFlows = table.count }
         return index
