@@ -34,23 +34,10 @@ struct IPFIXTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let fields = ["cflow.od_id", "cflow.srcaddr", "cflow.dstaddr", "cflow.srcaddrv6", "cflow.dstaddrv6", "cflow.srcport",
                       "cflow.dstport", "cflow.protocol", "cflow.octets", "cflow.packets", "cflow.flow_end_reason"]
-        let rows = try tshark(path, ["-d", "udp.port==4739,cflow"] + fields.flatMap { ["-e", $0] })
+        let rows = try tsharkFields(path, ["-d", "udp.port==4739,cflow"] + fields.flatMap { ["-e", $0] })
         #expect(rows.count == 3)
         #expect(rows[1] == ["7", "203.0.113.10", "52.112.1.5", "", "", "49710", "5061", "6", "1234", "7", "5"])
         #expect(rows[2] == ["7", "", "", "2001:db8:10::10", "2603:1063::1", "3478", "3478", "17", "1234", "7", "5"])
-    }
-
-    private func tshark(_ path: String, _ args: [String]) throws -> [[String]] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=f"] + args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
     }
 }
 

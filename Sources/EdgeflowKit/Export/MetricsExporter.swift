@@ -23,19 +23,21 @@ public final class MetricsExporter: ReportWriter {
     }
 
     private func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
-        let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
-        if let c = counters[key] { return c }
-        let c = CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
-        counters[key] = c
-        return c
+        cached(&counters, name, labels) { CoreMetrics.Counter(label: $0, dimensions: $1, factory: factory) }
     }
 
     private func gauge(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Gauge {
+        cached(&gauges, name, labels) { CoreMetrics.Gauge(label: $0, dimensions: $1, factory: factory) }
+    }
+
+    /// One instrument per name and labels, made on first use.
+    private func cached<M>(_ cache: inout [String: M], _ name: String, _ labels: [(String, String)],
+                           make: (String, [(String, String)]) -> M) -> M {
         let key = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
-        if let g = gauges[key] { return g }
-        let g = CoreMetrics.Gauge(label: name, dimensions: labels, factory: factory)
-        gauges[key] = g
-        return g
+        if let m = cache[key] { return m }
+        let m = make(name, labels)
+        cache[key] = m
+        return m
     }
 
     /// The text exposition format (what `/metrics` serves).

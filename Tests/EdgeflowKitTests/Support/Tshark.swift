@@ -1,5 +1,22 @@
 import Foundation
 
+/// Runs `tshark -n -r PATH -T fields -E occurrence=f` with `arguments` and returns its rows,
+/// split at tabs.
+func tsharkFields(_ path: String, _ arguments: [String]) throws -> [[String]] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=f", "-E", "separator=/t"] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationReason == .exit else { throw TsharkError.failed(path) }
+    return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+        .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+}
+
 /// What tshark says about a capture's TCP and UDP conversations.
 struct TsharkView {
     /// Every frame tshark read.
@@ -12,19 +29,7 @@ struct TsharkView {
     init(path: String) throws {
         let fields = ["frame.number", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport", "tcp.dstport",
                       "udp.srcport", "udp.dstport", "icmp.type", "icmpv6.type"]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=f", "-E", "separator=/t"]
-            + fields.flatMap { ["-e", $0] }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationReason == .exit else { throw TsharkError.failed(path) }
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true) {
-            let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        for c in try tsharkFields(path, fields.flatMap { ["-e", $0] }) {
             guard c.count >= fields.count else { continue }
             frames += 1
             guard c[9].isEmpty, c[10].isEmpty else { continue }
