@@ -27,7 +27,9 @@ nfcapd_pid=$!
 "$bin" live lo "$@" --filter 'not port 9478 and not port 4739' --interval 1 --format ndjson \
     --out "$work/live.ndjson" --metrics-listen 127.0.0.1:9478 --metrics-hold 10 --ipfix 127.0.0.1:4739 2>"$work/live.err" &
 live_pid=$!
-for _ in $(seq 50); do curl -sf 127.0.0.1:9478/metrics >/dev/null && break; sleep 0.1; done
+# Ready once the first interval line is out: the capture loop is running (the metrics
+# endpoint answers earlier, before the interface is open).
+for _ in $(seq 100); do grep -q '"type":"interval"' "$work/live.ndjson" 2>/dev/null && break; sleep 0.1; done
 tcpreplay -q -i lo "$capture" >"$work/tcpreplay.log" 2>&1
 sleep 2   # two intervals: flows flushed to the writers and exporters
 kill -INT "$live_pid"
