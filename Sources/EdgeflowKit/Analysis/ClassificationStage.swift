@@ -60,10 +60,10 @@ final class ClassificationStage {
         head = 0
     }
 
-    /// The report of everything classified so far.
-    func report(capture: CaptureSummary, dns: DNSBook) -> FinalReport {
+    /// The report of everything classified so far (`final`: input is over, see `Compliance.findings`).
+    func report(capture: CaptureSummary, dns: DNSBook, final: Bool = true) -> FinalReport {
         FinalReport(capture: capture, topology: topology, inferred: inference.found, rules: compliance.rules,
-                    findings: compliance.findings(topology: topology, inference: inference, dns: dns),
+                    findings: compliance.findings(topology: topology, inference: inference, dns: dns, final: final),
                     violations: compliance.violations, dns: DNSReport(dns))
     }
 

@@ -62,9 +62,7 @@ public struct LiveJob {
             stage.finish()
             let drops = capture.statistics()
             let summary = analyzer.currentSummary
-            var report = stage.report(capture: summary, dns: dns)
-            // Whether a required rule was seen is judged at the end: most flows are still live now.
-            report.findings.removeAll { $0.code == "rule_not_seen" || $0.code == "rule_unanswered" }
+            let report = stage.report(capture: summary, dns: dns, final: false)
             let codes = Set(report.findings.map { $0.code })
             writer.interval(LiveStatus(report: report, now: now, intervalLength: now &- last,
                                        intervalPackets: summary.packets &- packetsBefore, intervalBytes: summary.bytes &- bytesBefore,

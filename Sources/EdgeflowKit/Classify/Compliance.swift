@@ -210,7 +210,10 @@ public struct Compliance: Sendable {
     }
 
     /// All findings, most severe first: the per-flow ones and those only the whole input shows.
-    func findings(topology: Topology, inference: RoleInference, dns: DNSBook) -> [Finding] {
+    /// The findings so far. Whether each required rule was seen (and the UDP-blocked
+    /// fallback that follows from it) is judged only when `final`: while a live capture
+    /// runs, most flows have not ended yet.
+    func findings(topology: Topology, inference: RoleInference, dns: DNSBook, final: Bool = true) -> [Finding] {
         var out = order.compactMap { grouped[$0] }
         for l in dns.srvOrder.compactMap({ dns.srv[$0] }) {
             let federation = l.name.hasPrefix("_sipfederationtls._tcp.")
@@ -244,7 +247,7 @@ public struct Compliance: Sendable {
             out.append(Finding(severity: .warning, code: "no_edge_roles",
                                message: "no Edge role given or inferred: name the Edge addresses with --access-edge and --av-edge to check the hybrid port table"))
         }
-        for s in rules {
+        for s in rules where final {
             guard let from = s.rule.from, let to = s.rule.to else { continue }
             let edge = from.isEdge ? from : to
             guard known.contains(edge) else { continue }
@@ -258,7 +261,7 @@ public struct Compliance: Sendable {
                 break
             }
         }
-        if let udp = rules.first(where: { $0.rule.id == "stun-udp-out" }), udp.status == .unanswered,
+        if final, let udp = rules.first(where: { $0.rule.id == "stun-udp-out" }), udp.status == .unanswered,
            let tcp = rules.first(where: { $0.rule.id == "stun-tcp-out" }), tcp.status == .seen {
             out.append(Finding(severity: .error, code: "udp_blocked_tcp_fallback",
                                message: "STUN on UDP 3478 to Office 365 was never answered while TCP to Office 365 worked: UDP 3478 looks blocked and media fell back to TCP"))

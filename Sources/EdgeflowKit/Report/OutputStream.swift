@@ -11,18 +11,15 @@ public enum Rotation: Sendable, Equatable {
     /// After this many seconds.
     case duration(Int)
 
-    /// Parses "100M", "1G", "512K" (sizes) or "30s", "15m", "1h", "1d" (durations).
+    /// Parses "100M", "1G", "512K" (sizes, as `ByteSize`) or "30s", "15m", "1h", "1d" (durations).
     public init?(_ text: String) {
-        guard let unit = text.last, let n = Int(text.dropLast()), n > 0 else { return nil }
-        switch unit {
-        case "K", "k": self = .size(n << 10)
-        case "M": self = .size(n << 20)
-        case "G", "g": self = .size(n << 30)
-        case "s": self = .duration(n)
-        case "m": self = .duration(n * 60)
-        case "h": self = .duration(n * 3600)
-        case "d": self = .duration(n * 86_400)
-        default: return nil
+        let seconds = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        if let unit = text.last.flatMap({ seconds[String($0)] }), let n = Int(text.dropLast()), n > 0 {
+            self = .duration(n * unit)
+        } else if ByteSize.hasUnit(text), let size = ByteSize(text), size.bytes > 0 {
+            self = .size(size.bytes)
+        } else {
+            return nil
         }
     }
 }

@@ -154,35 +154,30 @@ struct Inspector {
             }
         }
         guard ins.streamKind != .none else { return }
-        let none = UnsafeRawBufferPointer(start: nil, count: 0)
         if fromOriginator {
-            if ins.origStream == nil {
-                ins.origStream = StreamReassembler(budget: ins.reassemblyBudget)
-                if let isn { ins.origStream!.add(seq: isn, payload: none, syn: true) }
-            }
             if ins.origStream?.state == .stopped { ins.origRecords.feed(seq: syn ? seq &+ 1 : seq, p); return }
-            let before = ins.origStream?.allocatedBytes ?? 0
-            add(&ins.origStream!, seq: seq, p, syn: syn)
-            drain(ins, &ins.origStream!, fromOriginator: true, timestamp: timestamp)
-            account(before: before, after: ins.origStream?.allocatedBytes ?? 0)
+            follow(ins, &ins.origStream, isn: isn, seq: seq, syn: syn, p, fromOriginator: true, timestamp: timestamp)
         } else {
-            if ins.respStream == nil {
-                ins.respStream = StreamReassembler(budget: ins.reassemblyBudget)
-                if let isn { ins.respStream!.add(seq: isn, payload: none, syn: true) }
-            }
             if ins.respStream?.state == .stopped { ins.respRecords.feed(seq: syn ? seq &+ 1 : seq, p); return }
-            let before = ins.respStream?.allocatedBytes ?? 0
-            add(&ins.respStream!, seq: seq, p, syn: syn)
-            drain(ins, &ins.respStream!, fromOriginator: false, timestamp: timestamp)
-            account(before: before, after: ins.respStream?.allocatedBytes ?? 0)
+            follow(ins, &ins.respStream, isn: isn, seq: seq, syn: syn, p, fromOriginator: false, timestamp: timestamp)
         }
     }
 
-    /// Adds a segment within what is left of the shared reassembly memory.
-    private mutating func add(_ stream: inout StreamReassembler, seq: UInt32, _ p: UnsafeRawBufferPointer, syn: Bool) {
-        let was = stream.state
-        stream.add(seq: seq, payload: p, syn: syn, memoryAllowance: reassemblyMemory &- reassemblyBytes)
-        if stream.state == .outOfMemory && was != .outOfMemory { streamsOutOfMemory &+= 1 }
+    /// Adds a segment to one direction's stream (made at its first segment, anchored at the
+    /// ISN when the SYN was seen) within what is left of the shared reassembly memory, then
+    /// parses what became contiguous.
+    private mutating func follow(_ ins: FlowInspection, _ stream: inout StreamReassembler?, isn: UInt32?, seq: UInt32, syn: Bool,
+                                 _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
+        if stream == nil {
+            stream = StreamReassembler(budget: ins.reassemblyBudget)
+            if let isn { stream!.add(seq: isn, payload: UnsafeRawBufferPointer(start: nil, count: 0), syn: true) }
+        }
+        let before = stream?.allocatedBytes ?? 0
+        let was = stream?.state
+        stream!.add(seq: seq, payload: p, syn: syn, memoryAllowance: reassemblyMemory &- reassemblyBytes)
+        if stream?.state == .outOfMemory && was != .outOfMemory { streamsOutOfMemory &+= 1 }
+        drain(ins, &stream!, fromOriginator: fromOriginator, timestamp: timestamp)
+        account(before: before, after: stream?.allocatedBytes ?? 0)
     }
 
     private mutating func account(before: Int, after: Int) {
