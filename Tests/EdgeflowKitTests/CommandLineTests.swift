@@ -12,7 +12,7 @@ struct CommandLineTests {
     /// Runs the binary with its output in temporary files (pipes could be held open by
     /// children that other tests start at the same moment).
     static func run(_ args: [String], stdin: String? = nil) throws -> Result {
-        let base = NSTemporaryDirectory() + "edgeflow-run-\(UUID().uuidString)"
+        let base = scratchPath("run")
         _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
         _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
         defer {
@@ -63,7 +63,7 @@ struct CommandLineTests {
 
     @Test("--out writes the report to a file")
     func outFile() throws {
-        let path = NSTemporaryDirectory() + "edgeflow-out-\(UUID().uuidString).json"
+        let path = scratchPath("out") + ".json"
         let r = try Self.run(["analyze", Self.sample, "--format", "json", "--out", path])
         #expect(r.status == 0 && r.stdout.isEmpty)
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
@@ -72,7 +72,7 @@ struct CommandLineTests {
 
     @Test("an unreadable capture is an error naming the file and what to do")
     func badInput() throws {
-        let junk = NSTemporaryDirectory() + "edgeflow-junk-\(UUID().uuidString).pcap"
+        let junk = scratchPath("junk") + ".pcap"
         try Data("not a capture at all".utf8).write(to: URL(fileURLWithPath: junk))
         let r = try Self.run(["analyze", junk])
         #expect(r.status == 2)
@@ -104,7 +104,7 @@ struct TopologyCommandLineTests {
 
     @Test("a config file sets the topology; a flag overrides it; errors name the line")
     func configFile() throws {
-        let config = NSTemporaryDirectory() + "edgeflow-\(UUID().uuidString).toml"
+        let config = scratchPath("config") + ".toml"
         try Data("access_edge = \"203.0.113.10\"\nav_edge = [\"203.0.113.21\"]\n".utf8).write(to: URL(fileURLWithPath: config))
         let r = try CommandLineTests.run(["analyze", Self.sample, "--format", "json", "--config", config, "--av-edge", "203.0.113.20"])
         let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
@@ -142,7 +142,7 @@ struct TopologyCommandLineTests {
             "/endpoints/Worldwide": Data(#"[{"id":11,"serviceArea":"Skype","ips":["52.112.0.0/14","52.122.0.0/15","2603:1063::/38"],"udpPorts":"3478,3479,3480,3481"}]"#.utf8),
         ])
         defer { server.stop() }
-        let root = NSTemporaryDirectory() + "edgeflow-ranges-\(UUID().uuidString)"
+        let root = scratchPath("ranges")
         let port = server.port
         let dir = root + "/config"
         let r = try CommandLineTests.run(["ranges", "update", "--url", "http://127.0.0.1:\(port)", "--dir", dir])

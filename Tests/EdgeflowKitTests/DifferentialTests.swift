@@ -86,7 +86,7 @@ struct ShardedRunTests {
 
     @Test("a generated Edge capture of 60,000 packets: thousands of flows, timeouts and DNS, with 2 workers")
     func generatedCapture() throws {
-        let path = NSTemporaryDirectory() + "edgeflow-sharded-\(UUID().uuidString).pcap"
+        let path = scratchPath("sharded") + ".pcap"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

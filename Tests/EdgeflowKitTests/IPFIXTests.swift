@@ -45,7 +45,7 @@ struct IPFIXTests {
 struct RotationTests {
     @Test("--rotate by size moves the file aside at a record boundary and starts a new one")
     func rotatesBySize() throws {
-        let dir = NSTemporaryDirectory() + "edgeflow-rotate-\(UUID().uuidString)"
+        let dir = scratchPath("rotate")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/flows.ndjson"

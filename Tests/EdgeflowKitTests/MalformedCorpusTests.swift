@@ -92,7 +92,7 @@ struct MalformedCorpusTests {
 struct UnreadableInputTests {
     @Test("a file that cannot be read leaves no partial report behind")
     func noPartialReport() throws {
-        let out = NSTemporaryDirectory() + "edgeflow-partial-\(UUID().uuidString).json"
+        let out = scratchPath("partial") + ".json"
         defer { try? FileManager.default.removeItem(atPath: out) }
         var options = AnalyzeOptions(paths: [MalformedCorpusTests.directory + "/bad-magic.pcap"])
         options.format = .json

@@ -88,10 +88,9 @@ public struct AnalyzeJob {
                 analyzer.drainEnded(ended)
             }
             analyzer.drainEnded(ended)
-            analyzer.finish(ended)
+            analyzer.finish(evidence: stage.recognised, between: stage.finish, stage.endedAtEndOfInput)
             summary = analyzer.summary
         }
-        stage.finish()
         let report = stage.report(capture: summary, dns: dns)
         writer.finish(report)
         return report

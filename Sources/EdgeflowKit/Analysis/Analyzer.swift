@@ -100,10 +100,14 @@ public struct Analyzer: ~Copyable {
         }
     }
 
-    /// Ends all live flows (input is over), handing each to `body` in creation order, and
-    /// completes the flow counters of the summary. Call `drainEnded` first.
-    public mutating func finish(_ body: (EndedFlow) -> Void) {
-        for i in tracker.creationOrder() {
+    /// Ends all live flows (input is over) and completes the flow counters of the summary.
+    /// Call `drainEnded` first. In creation order, `evidence` first sees every live flow's
+    /// record; then `between` runs; then `body` gets each ended flow.
+    public mutating func finish(evidence: (FlowRecord) -> Void, between: () -> Void, _ body: (EndedFlow) -> Void) {
+        let order = tracker.creationOrder()
+        for i in order { evidence(tracker.table[i]) }
+        between()
+        for i in order {
             let e = tracker.endedFlow(at: i)
             countFlow(e.record.key.proto)
             body(e)

@@ -34,7 +34,7 @@ final class ClassificationStage {
 
     func ended(_ e: EndedFlow) {
         recognised(e.record)
-        let app = e.inspection.map { AppReport($0, firstTimestamp: e.record.firstTimestamp, lastTimestamp: e.record.lastTimestamp, certificates: certificates) }
+        let app = appReport(e)
         guard window > 0 else { return emit(e.record, e.reason, app) }
         pending.append((e.record, e.reason, app))
         if pending.count - head > window {
@@ -46,6 +46,16 @@ final class ClassificationStage {
                 head = 0
             }
         }
+    }
+
+    /// A flow still live when input ended, after `recognised` saw every such flow and `finish`
+    /// classified the waiting ones: nothing more can be learnt, so it is classified at once.
+    func endedAtEndOfInput(_ e: EndedFlow) {
+        emit(e.record, e.reason, appReport(e))
+    }
+
+    private func appReport(_ e: EndedFlow) -> AppReport? {
+        e.inspection.map { AppReport($0, firstTimestamp: e.record.firstTimestamp, lastTimestamp: e.record.lastTimestamp, certificates: certificates) }
     }
 
     /// Classifies every waiting flow with what is known now (a live run does this each

@@ -77,8 +77,7 @@ public struct LiveJob {
 
         let drops = capture.statistics()
         analyzer.drainEnded(ended)
-        analyzer.finish(ended)
-        stage.finish()
+        analyzer.finish(evidence: stage.recognised, between: stage.finish, stage.endedAtEndOfInput)
         var file = CaptureSummary.File(path: capture.interface, format: "live")
         file.packets = analyzer.summary.packets
         file.bytes = analyzer.summary.bytes

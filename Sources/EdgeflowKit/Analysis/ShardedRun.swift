@@ -132,22 +132,15 @@ final class ShardedRun {
         for w in workers { w.finished.wait() }
         replay(&analyzer)
 
-        var orders = workers.map { $0.tracker.creationOrder() }
-        var at = Array(repeating: 0, count: workers.count)
-        while true {
-            var pick = -1
-            var best = Int.max
-            for i in workers.indices where at[i] < orders[i].count {
-                let seq = workers[i].tracker.table[orders[i][at[i]]].sequence
-                if seq < best { best = seq; pick = i }
-            }
-            guard pick >= 0 else { break }
-            let e = workers[pick].tracker.endedFlow(at: orders[pick][at[pick]])
-            at[pick] += 1
+        // As one thread does: every live flow's evidence, then the waiting flows, then the live flows.
+        let orders = workers.map { $0.tracker.creationOrder() }
+        inCreationOrder(orders) { w, i in stage.recognised(workers[w].tracker.table[i]) }
+        stage.finish()
+        inCreationOrder(orders) { w, i in
+            let e = workers[w].tracker.endedFlow(at: i)
             analyzer.countFlow(e.record.key.proto)
-            stage.ended(e)
+            stage.endedAtEndOfInput(e)
         }
-        orders.removeAll()
         var s = analyzer.summary
         s.flowsEvicted = workers.reduce(0) { $0 + $1.tracker.flowsEvicted }
         s.flowsExpired = workers.reduce(0) { $0 + $1.tracker.flowsExpired }
@@ -159,6 +152,25 @@ final class ShardedRun {
                              streamsOutOfMemory: workers.reduce(0) { $0 + $1.tracker.inspector.streamsOutOfMemory })
         for w in workers { w.tracker.removeAll() }
         return s
+    }
+}
+
+extension ShardedRun {
+    /// Visits the workers' live flows (worker, table index) merged in creation order;
+    /// `orders` holds each worker's indices in creation order.
+    private func inCreationOrder(_ orders: [[Int]], _ body: (Int, Int) -> Void) {
+        var at = Array(repeating: 0, count: workers.count)
+        while true {
+            var pick = -1
+            var best = Int.max
+            for w in workers.indices where at[w] < orders[w].count {
+                let seq = workers[w].tracker.table[orders[w][at[w]]].sequence
+                if seq < best { best = seq; pick = w }
+            }
+            guard pick >= 0 else { return }
+            body(pick, orders[pick][at[pick]])
+            at[pick] += 1
+        }
     }
 }
 

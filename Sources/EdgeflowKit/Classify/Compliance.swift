@@ -65,7 +65,9 @@ public struct Compliance: Sendable {
     /// Findings from what the flow's TLS handshake, STUN/TURN and media showed.
     private mutating func appFindings(_ r: FlowRecord, _ c: Classification, _ app: AppReport, uid: String, names: [String]) {
         let o = r.originator, p = r.responder
-        let client = "\(c.origRole.title) \(o.address.text)", server = "\(c.respRole.title) \(p.address.text):\(p.port)"
+        // Made only when a finding names them.
+        lazy var client = "\(c.origRole.title) \(o.address.text)"
+        lazy var server = "\(c.respRole.title) \(p.address.text):\(p.port)"
         if let t = app.tls {
             for (certs, seenAt, sender) in [(t.server, t.serverSeenAt, server), (t.client, t.clientSeenAt, client)] {
                 guard let leaf = certs.first else { continue }

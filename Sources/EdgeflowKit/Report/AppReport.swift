@@ -4,7 +4,8 @@ struct AppReport: Sendable {
     struct STUN: Sendable {
         var stats: STUNFlowStats
         var rtt: (min: Double, p50: Double, p95: Double, max: Double)?
-        var byMethod: [(name: String, counts: [Int])]
+        /// Messages per method that had any, by class (request, indication, success, error).
+        var byMethod: [(name: String, counts: InlineArray<4, Int>)]
         var errors: [(code: Int, count: Int)]
     }
 
@@ -57,10 +58,15 @@ struct AppReport: Sendable {
         self.lastTimestamp = lastTimestamp
         let s = ins.stun
         if s.messages > 0 || s.channelDataPackets > 0 {
-            var byMethod: [(String, [Int])] = []
+            var byMethod: [(String, InlineArray<4, Int>)] = []
             for m in STUNMethod.allCases {
-                let counts = (0..<4).map { s.count(m, STUNClass(rawValue: UInt8($0))!) }
-                if counts.contains(where: { $0 > 0 }) { byMethod.append((m.name, counts)) }
+                var counts = InlineArray<4, Int>(repeating: 0)
+                var any = 0
+                for c in 0..<4 {
+                    counts[c] = s.count(m, STUNClass(rawValue: UInt8(c))!)
+                    any |= counts[c]
+                }
+                if any != 0 { byMethod.append((m.name, counts)) }
             }
             var errors: [(Int, Int)] = []
             for i in 0..<STUNFlowStats.errorSlots where s.errorCount[i] > 0 { errors.append((Int(s.errorCode[i]), Int(s.errorCount[i]))) }
@@ -112,7 +118,7 @@ struct AppReport: Sendable {
             w.beginArray("rtp")
             for s in rtp {
                 w.beginObject()
-                w.value("ssrc", "0x" + String(s.ssrc, radix: 16, uppercase: false))
+                w.hex("ssrc", s.ssrc)
                 w.value("payload_type", Int(s.payloadType))
                 w.value("dir", s.fromOriginator ? "orig" : "resp")
                 w.value("packets", Int(s.stats.packets))
@@ -201,7 +207,7 @@ struct AppReport: Sendable {
         if let l = st.lifetime { w.value("lifetime_s", Int(l)) } else { w.null("lifetime_s") }
         if let at = st.grantedAt, !st.released {
             let end = at + Int64(st.grantedLifetime) * 1_000_000_000
-            w.value("expires_at", TimeFormat.iso8601(end))
+            w.time("expires_at", end)
             // Expired: the flow went on past the end of the lifetime without a refresh.
             w.value("expired", lastTimestamp > end)
         }
@@ -209,7 +215,7 @@ struct AppReport: Sendable {
         w.beginArray("channels")
         for i in 0..<st.channels {
             w.beginObject()
-            w.value("channel", "0x" + String(st.channel[i], radix: 16))
+            w.hex("channel", UInt32(st.channel[i]))
             let peer = st.channelPeer[i]
             w.value("peer", peer.isIPv4Mapped ? "\(peer.text):\(st.channelPeerPort[i])" : "[\(peer.text)]:\(st.channelPeerPort[i])")
             w.value("packets", Int(st.channelPackets[i]))
@@ -270,8 +276,13 @@ struct AppReport: Sendable {
         w.beginArray("san")
         for n in c.dnsNames { w.value(nil, n) }
         w.endArray()
-        w.value("not_before", c.hasValidity ? TimeFormat.iso8601(c.notBefore) : nil)
-        w.value("not_after", c.hasValidity ? TimeFormat.iso8601(c.notAfter) : nil)
+        if c.hasValidity {
+            w.time("not_before", c.notBefore)
+            w.time("not_after", c.notAfter)
+        } else {
+            w.null("not_before")
+            w.null("not_after")
+        }
         w.value("expired_at_capture", c.expiredAtCapture(seenAt))
         w.value("not_yet_valid", c.notYetValid(seenAt))
         w.value("sha256", c.sha256)

@@ -3,9 +3,9 @@
 public struct FlowSummary: Sendable {
     public var uid: String
     public var proto: String
-    public var origH: String
+    public var origH: String { origAddress.text }
     public var origP: Int
-    public var respH: String
+    public var respH: String { respAddress.text }
     public var respP: Int
     /// Names the capture's DNS answers gave the two ends, when any.
     public var origName: String? = nil
@@ -13,7 +13,9 @@ public struct FlowSummary: Sendable {
     public var origRole = "other"
     public var respRole = "other"
     public var service: String
-    public var services: [String]
+    /// Every service recognised in the flow.
+    public var serviceSet: ServiceSet
+    public var services: [String] { serviceSet.members.map(\.name) }
     public var ts: Int64
     public var durationMs: Double
     public var origPkts: Int
@@ -50,14 +52,12 @@ public struct FlowSummary: Sendable {
         end = reason
         uid = FlowSummary.uid(r)
         proto = FlowSummary.protoName(r.key.proto)
-        origH = o.address.text
-        respH = p.address.text
         let icmp = r.key.proto == 1 || r.key.proto == 58
         origP = Int(icmp ? r.icmpType : o.port)
         respP = Int(icmp ? r.icmpCode : p.port)
         let main = r.services.main
         service = main.name
-        services = r.services.members.map(\.name)
+        serviceSet = r.services
         ts = r.firstTimestamp
         durationMs = Double(r.lastTimestamp - r.firstTimestamp) / 1_000_000
         origPkts = r.origPackets
@@ -81,15 +81,18 @@ public struct FlowSummary: Sendable {
         var h = r.key.hash(seed: 0x0123_4567_89AB_CDEF)
         h = (h ^ UInt64(bitPattern: r.firstTimestamp)) &* 0x9E37_79B9_7F4A_7C15
         h ^= h >> 31
-        var out = "C"
-        for _ in 0..<11 {
-            out.append(base62[Int(h % 62)])
-            h /= 62
+        // 12 ASCII bytes: a small string, made without an allocation.
+        return String(unsafeUninitializedCapacity: 12) { out in
+            out[0] = 0x43
+            for i in 1..<12 {
+                out[i] = base62.utf8Start[Int(h % 62)]
+                h /= 62
+            }
+            return 12
         }
-        return out
     }
 
-    private static let base62 = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    private static let base62: StaticString = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
     static func protoName(_ p: UInt8) -> String {
         switch p {
@@ -118,9 +121,9 @@ public struct FlowSummary: Sendable {
     func write(to w: inout JSONWriter) {
         w.value("uid", uid)
         w.value("proto", proto)
-        w.value("orig_h", origH)
+        w.address("orig_h", origAddress)
         w.value("orig_p", origP)
-        w.value("resp_h", respH)
+        w.address("resp_h", respAddress)
         w.value("resp_p", respP)
         if let origName { w.value("orig_name", origName) }
         if let respName { w.value("resp_name", respName) }
@@ -128,9 +131,9 @@ public struct FlowSummary: Sendable {
         w.value("resp_role", respRole)
         w.value("service", service)
         w.beginArray("services")
-        for s in services { w.value(nil, s) }
+        for s in Service.allCases where s != .unknown && serviceSet.contains(s) { w.value(nil, s.name) }
         w.endArray()
-        w.value("ts", TimeFormat.iso8601(ts))
+        w.time("ts", ts)
         w.value("duration", durationMs)
         w.value("orig_pkts", origPkts)
         w.value("resp_pkts", respPkts)

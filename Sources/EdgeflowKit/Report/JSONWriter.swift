@@ -1,96 +1,257 @@
 /// Appends JSON text to a byte buffer, keys in the order written. Hand-written because the
 /// report streams: flows are written as they end, and Foundation's encoder needs the whole
-/// value in memory first.
-public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
-    private var needsComma: [Bool] = [false]
+/// value in memory first. Numbers, times and strings go straight into the buffer, with no
+/// intermediate `String`: a report holds tens of fields for each of millions of flows.
+public struct JSONWriter: ~Copyable {
+    // A plain growable buffer: `Array.append(contentsOf:)` costs a uniqueness check and a
+    // generic copy per call, and a report makes tens of small appends per flow.
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
+    /// One bit per open container, the innermost lowest: set once it holds a member, so the
+    /// next one needs a comma.
+    private var commas: UInt64 = 0
+    private var depth = 0
 
-    public init() { bytes.reserveCapacity(4096) }
+    /// Containers nest at most this deep.
+    static let maxDepth = 63
+
+    /// - Parameter capacity: bytes held before the first growth.
+    public init(capacity: Int = 4096) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// The text written so far; valid until the writer next changes.
+    public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    /// The text written so far, as a string.
+    var text: String { String(decoding: bytes, as: UTF8.self) }
 
     public mutating func reset() {
-        bytes.removeAll(keepingCapacity: true)
-        needsComma = [false]
+        count = 0
+        commas = 0
+        depth = 0
     }
 
+    @inline(__always)
+    mutating func append(_ b: UInt8) {
+        if count == capacity { grow(1) }
+        base[count] = b
+        count &+= 1
+    }
+
+    @inline(__always)
+    mutating func append(_ p: UnsafeBufferPointer<UInt8>) {
+        guard let source = p.baseAddress else { return }
+        if capacity &- count < p.count { grow(p.count) }
+        (base + count).initialize(from: source, count: p.count)
+        count &+= p.count
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var c = capacity * 2
+        while c - count < needed { c *= 2 }
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        fresh.initialize(from: base, count: count)
+        base.deallocate()
+        base = fresh
+        capacity = c
+    }
+
+    @inline(__always)
     private mutating func separate() {
-        if needsComma[needsComma.count - 1] { bytes.append(0x2C) }
-        needsComma[needsComma.count - 1] = true
+        if commas & 1 != 0 { append(0x2C) }
+        commas |= 1
     }
 
+    @inline(__always)
     private mutating func key(_ k: String?) {
         separate()
         if let k {
             string(k)
-            bytes.append(0x3A)
+            append(0x3A)
         }
     }
 
-    public mutating func beginObject(_ k: String? = nil) { key(k); bytes.append(0x7B); needsComma.append(false) }
-    public mutating func endObject() { needsComma.removeLast(); bytes.append(0x7D) }
-    public mutating func beginArray(_ k: String? = nil) { key(k); bytes.append(0x5B); needsComma.append(false) }
-    public mutating func endArray() { needsComma.removeLast(); bytes.append(0x5D) }
+    private mutating func open(_ k: String?, _ bracket: UInt8) {
+        precondition(depth < Self.maxDepth, "JSON nested deeper than \(Self.maxDepth)")
+        key(k)
+        append(bracket)
+        commas <<= 1
+        depth += 1
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        commas >>= 1
+        depth -= 1
+        append(bracket)
+    }
+
+    public mutating func beginObject(_ k: String? = nil) { open(k, 0x7B) }
+    public mutating func endObject() { close(0x7D) }
+    public mutating func beginArray(_ k: String? = nil) { open(k, 0x5B) }
+    public mutating func endArray() { close(0x5D) }
 
     public mutating func value(_ k: String? = nil, _ v: String?) {
         key(k)
-        if let v { string(v) } else { bytes.append(contentsOf: "null".utf8) }
+        if let v { string(v) } else { literal("null") }
     }
     public mutating func value(_ k: String? = nil, _ v: Int) {
         key(k)
-        // Digits written straight into the buffer, without a String.
-        if v == 0 { bytes.append(0x30); return }
-        if v < 0 { bytes.append(0x2D) }
-        var m = v.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            while m > 0 { d[n] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30; m /= 10; n += 1 }
-            while n > 0 { n -= 1; bytes.append(d[n]) }
-        }
+        appendInteger(v)
     }
-    public mutating func value(_ k: String? = nil, _ v: Bool) { key(k); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
+    public mutating func value(_ k: String? = nil, _ v: Bool) { key(k); literal(v ? "true" : "false") }
     /// A number with up to `decimals` decimals, trailing zeros kept out.
     public mutating func value(_ k: String? = nil, _ v: Double, decimals: Int = 3) {
         key(k)
-        bytes.append(contentsOf: Self.format(v, decimals: decimals).utf8)
+        appendDecimal(v, decimals: decimals)
     }
-    public mutating func null(_ k: String? = nil) { key(k); bytes.append(contentsOf: "null".utf8) }
+    /// A time (nanoseconds since the epoch) as an ISO-8601 UTC string with microseconds.
+    public mutating func time(_ k: String? = nil, _ ns: Int64) {
+        key(k)
+        append(0x22)
+        TimeFormat.appendISO8601(ns, to: &self)
+        append(0x22)
+    }
+    /// An address as a string: dotted quad or RFC 5952 text.
+    public mutating func address(_ k: String? = nil, _ a: IPAddress) {
+        key(k)
+        append(0x22)
+        a.appendText(to: &self)
+        append(0x22)
+    }
+    /// A number as "0x" and lower-case hex digits, in a string.
+    public mutating func hex(_ k: String? = nil, _ v: UInt32) {
+        key(k)
+        append(0x22)
+        append(0x30)
+        append(0x78)
+        appendHex(UInt64(v))
+        append(0x22)
+    }
+    public mutating func null(_ k: String? = nil) { key(k); literal("null") }
 
+    @inline(__always)
+    private mutating func literal(_ s: StaticString) {
+        append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// `v` with up to `decimals` decimals, as text (for the table and CSV forms).
     static func format(_ v: Double, decimals: Int) -> String {
-        guard v.isFinite else { return "null" }
-        guard decimals > 0 else { return String(Int64(v.rounded())) }
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (v * scale).rounded()
-        let negative = scaled < 0
-        let magnitude = Int64(abs(scaled))
-        let whole = magnitude / Int64(scale)
-        var frac = String(magnitude % Int64(scale))
-        frac = String(repeating: "0", count: decimals - frac.count) + frac
-        while frac.hasSuffix("0") { frac.removeLast() }
-        return (negative && magnitude != 0 ? "-" : "") + String(whole) + (frac.isEmpty ? "" : "." + frac)
+        var w = JSONWriter(capacity: 32)
+        w.appendDecimal(v, decimals: decimals)
+        return w.text
+    }
+
+    /// Decimal digits of `v`.
+    mutating func appendInteger(_ v: Int) {
+        if v < 0 { append(0x2D) }
+        appendDigits(v.magnitude, minimumWidth: 1)
+    }
+
+    /// Decimal digits of `v`, zero-padded to `minimumWidth`.
+    mutating func appendDigits(_ v: UInt, minimumWidth: Int) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { d in
+            var n = 24
+            var m = v
+            repeat {
+                n &-= 1
+                d[n] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
+                m /= 10
+            } while m > 0 || 24 &- n < minimumWidth
+            append(UnsafeBufferPointer(rebasing: d[n...]))
+        }
+    }
+
+    /// Lower-case hex digits of `v`, without leading zeros.
+    mutating func appendHex(_ v: UInt64) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { d in
+            var n = 16
+            var m = v
+            repeat {
+                n &-= 1
+                let x = UInt8(truncatingIfNeeded: m & 0xF)
+                d[n] = x < 10 ? x &+ 0x30 : x &+ 0x57
+                m >>= 4
+            } while m > 0
+            append(UnsafeBufferPointer(rebasing: d[n...]))
+        }
+    }
+
+    /// `v` rounded to `decimals` decimals, trailing zeros dropped; "null" when not finite.
+    mutating func appendDecimal(_ v: Double, decimals: Int) {
+        guard v.isFinite else { return literal("null") }
+        var scale: UInt = 1
+        for _ in 0..<max(0, min(decimals, 9)) { scale &*= 10 }
+        let scaled = (v * Double(scale)).rounded()
+        // Beyond 2^63 (never in a report's durations and rates) the shortest exact form will do.
+        guard abs(scaled) < 9.2e18 else {
+            var s = String(v)
+            return s.withUTF8 { append($0) }
+        }
+        let magnitude = UInt(abs(scaled))
+        if scaled < 0 && magnitude != 0 { append(0x2D) }
+        appendDigits(magnitude / scale, minimumWidth: 1)
+        var fraction = magnitude % scale
+        guard fraction != 0 else { return }
+        var width = 0
+        while scale > 1 && fraction % 10 == 0 { fraction /= 10; scale /= 10 }
+        var s = scale
+        while s > 1 { s /= 10; width &+= 1 }
+        append(0x2E)
+        appendDigits(fraction, minimumWidth: width)
     }
 
     private mutating func string(_ s: String) {
-        bytes.append(0x22)
-        // Most strings need no escaping: copy them whole.
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
-            bytes.append(contentsOf: s.utf8)
-            bytes.append(0x22)
-            return
-        }
-        for b in s.utf8 {
-            switch b {
-            case 0x22: bytes += [0x5C, 0x22]
-            case 0x5C: bytes += [0x5C, 0x5C]
-            case 0x0A: bytes += [0x5C, 0x6E]
-            case 0x0D: bytes += [0x5C, 0x72]
-            case 0x09: bytes += [0x5C, 0x74]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes += [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]]
-            default: bytes.append(b)
+        var s = s
+        s.withUTF8 { append(quoted: $0) }
+    }
+
+    /// Whether any of the eight bytes in `w` is below 0x20, 0x22 or 0x5C (may also say yes
+    /// for a byte next to one that is: the caller then looks byte by byte).
+    @inline(__always)
+    private static func needsEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+        let control = (w &- ones &* 0x20) & ~w & highs
+        return control | hasZero(w ^ (ones &* 0x22)) | hasZero(w ^ (ones &* 0x5C)) != 0
+    }
+
+    /// Appends `u` between quotes, escaping what JSON requires; runs without escapes are copied whole.
+    private mutating func append(quoted u: UnsafeBufferPointer<UInt8>) {
+        append(0x22)
+        var start = 0
+        var i = 0
+        while i < u.count {
+            // Eight bytes at a time while none is a control character, a quote or a backslash.
+            if u.count &- i >= 8 {
+                let w = UnsafeRawPointer(u.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                if !Self.needsEscape(w) { i &+= 8; continue }
             }
+            let b = u[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C { i &+= 1; continue }
+            if i > start { append(UnsafeBufferPointer(rebasing: u[start..<i])) }
+            append(0x5C)
+            switch b {
+            case 0x22, 0x5C: append(b)
+            case 0x0A: append(0x6E)
+            case 0x0D: append(0x72)
+            case 0x09: append(0x74)
+            default:
+                append(0x75)
+                append(0x30)
+                append(0x30)
+                let hex: StaticString = "0123456789abcdef"
+                append(hex.utf8Start[Int(b >> 4)])
+                append(hex.utf8Start[Int(b & 0xF)])
+            }
+            i &+= 1
+            start = i
         }
-        bytes.append(0x22)
+        if start < u.count { append(UnsafeBufferPointer(rebasing: u[start...])) }
+        append(0x22)
     }
 }

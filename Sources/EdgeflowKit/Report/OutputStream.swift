@@ -64,7 +64,11 @@ public final class OutputStream {
     public var isTerminal: Bool { isatty(fileno(file)) != 0 }
 
     public func write(_ bytes: [UInt8]) {
-        buffer += bytes
+        bytes.withUnsafeBufferPointer { write($0) }
+    }
+
+    public func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        buffer.append(contentsOf: bytes)
         written += bytes.count
         if buffer.count >= 1 << 16 { flush() }
     }

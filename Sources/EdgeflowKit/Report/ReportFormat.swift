@@ -55,7 +55,7 @@ final class JSONReportWriter: ReportWriter {
         w.endObject()
         // Splice the remaining members after the flows array: drop the object's opening brace.
         output.write("],")
-        output.write(Array(w.bytes.dropFirst()))
+        output.write(UnsafeBufferPointer(rebasing: w.bytes.dropFirst()))
         output.write("\n")
         output.flush()
     }

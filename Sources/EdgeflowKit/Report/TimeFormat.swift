@@ -3,17 +3,24 @@
 public enum TimeFormat {
     /// "2026-03-02T09:00:00.123456Z"
     public static func iso8601(_ ns: Int64) -> String {
-        let (date, time, micros) = split(ns)
-        return "\(date)T\(time).\(pad(micros, 6))Z"
+        var w = JSONWriter(capacity: 48)
+        appendISO8601(ns, to: &w)
+        return w.text
     }
 
     /// "2026-03-02 09:00:00.123" for people.
     public static func readable(_ ns: Int64) -> String {
-        let (date, time, micros) = split(ns)
-        return "\(date) \(time).\(pad(micros / 1000, 3))"
+        var w = JSONWriter(capacity: 48)
+        append(ns, dateTimeSeparator: 0x20, fractionDigits: 3, zone: false, to: &w)
+        return w.text
     }
 
-    private static func split(_ ns: Int64) -> (String, String, Int64) {
+    /// Appends the ISO-8601 form ("2026-03-02T09:00:00.123456Z") as UTF-8.
+    static func appendISO8601(_ ns: Int64, to out: inout JSONWriter) {
+        append(ns, dateTimeSeparator: 0x54, fractionDigits: 6, zone: true, to: &out)
+    }
+
+    private static func append(_ ns: Int64, dateTimeSeparator: UInt8, fractionDigits: Int, zone: Bool, to out: inout JSONWriter) {
         var secs = ns / 1_000_000_000
         var rem = ns % 1_000_000_000
         if rem < 0 { rem += 1_000_000_000; secs -= 1 }
@@ -21,9 +28,22 @@ public enum TimeFormat {
         var sod = secs % 86_400
         if sod < 0 { sod += 86_400; days -= 1 }
         let (y, m, d) = civil(fromDays: days)
-        let date = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
-        let time = "\(pad(sod / 3600, 2)):\(pad(sod / 60 % 60, 2)):\(pad(sod % 60, 2))"
-        return (date, time, rem / 1000)
+        if y < 0 { out.append(0x2D) }
+        out.appendDigits(UInt(y.magnitude), minimumWidth: 4)
+        out.append(0x2D)
+        out.appendDigits(UInt(m), minimumWidth: 2)
+        out.append(0x2D)
+        out.appendDigits(UInt(d), minimumWidth: 2)
+        out.append(dateTimeSeparator)
+        out.appendDigits(UInt(sod / 3600), minimumWidth: 2)
+        out.append(0x3A)
+        out.appendDigits(UInt(sod / 60 % 60), minimumWidth: 2)
+        out.append(0x3A)
+        out.appendDigits(UInt(sod % 60), minimumWidth: 2)
+        out.append(0x2E)
+        let fraction = fractionDigits == 6 ? rem / 1000 : rem / 1_000_000
+        out.appendDigits(UInt(fraction), minimumWidth: fractionDigits)
+        if zone { out.append(0x5A) }
     }
 
     /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -48,10 +68,5 @@ public enum TimeFormat {
         let doy = (153 * mp + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
-    }
-
-    static func pad(_ v: Int64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }

@@ -206,6 +206,23 @@ struct RFC5769Tests {
         #expect(check == 0xCBF43926)
     }
 
+    /// The CRC over every length from 0 to 39 (all remainders of the 8-byte steps), against
+    /// Python's zlib.crc32 of the same bytes ((i * 37 + 11) mod 256).
+    @Test func crcLengths() {
+        let zlib: [UInt32] = [
+            0x00000000, 0x45D03605, 0x84F4FB98, 0x3753A57B, 0xA5328CBE, 0x9ECECD5F, 0xB5416B8C, 0xEF6F3B31,
+            0x648BAD8B, 0x17DC5F9E, 0xA0125457, 0x0919340F, 0x7A6C29EC, 0x7EC47AE4, 0xDCA7A3C5, 0x53605EE3,
+            0x24E8A988, 0xCDFC844A, 0xA97E38A7, 0x3CA5F099, 0x205C4A33, 0x5D472D38, 0xE087C443, 0x6232F06B,
+            0x84D3195E, 0x2AE492FD, 0xC929AE64, 0x7DC1DD6F, 0x5CC1C1A9, 0xFE87B0C7, 0xF89343A9, 0x4745364C,
+            0xA9F48115, 0xFE728587, 0x27F3595F, 0xE4265622, 0xFAE47145, 0x622893DE, 0xF9D49D8C, 0xA291CF9F,
+        ]
+        let data = (0..<40).map { UInt8(($0 * 37 + 11) % 256) }
+        for n in 0..<40 {
+            let crc = data[..<n].withUnsafeBytes { STUNFingerprint.crc32($0) }
+            #expect(crc == zlib[n], "length \(n)")
+        }
+    }
+
     /// MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.6) over a message built from the §2.2 fields;
     /// the HMAC was computed outside (Python hmac/hashlib).
     @Test func sha256Integrity() throws {

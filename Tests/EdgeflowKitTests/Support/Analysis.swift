@@ -4,7 +4,7 @@ import Foundation
 /// Runs `edgeflow analyze` in-process with JSON output and returns the parsed report.
 func analyzeJSON(_ paths: [String], reader: ReaderChoice = .mmap, merge: MergeOrder = .time,
                  configure: (inout AnalyzeOptions) -> Void = { _ in }) throws -> [String: Any] {
-    let out = NSTemporaryDirectory() + "edgeflow-report-\(UUID().uuidString).json"
+    let out = scratchPath("report") + ".json"
     defer { try? FileManager.default.removeItem(atPath: out) }
     var options = AnalyzeOptions(paths: paths)
     options.reader = reader

@@ -123,7 +123,7 @@ enum CaptureFile {
 
     /// Writes bytes to a fresh temporary file and returns its path.
     static func temporary(_ bytes: [UInt8], suffix: String = ".pcap") -> String {
-        let path = NSTemporaryDirectory() + "edgeflow-test-\(UUID().uuidString)\(suffix)"
+        let path = scratchPath("capture") + suffix
         precondition(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         return path
     }

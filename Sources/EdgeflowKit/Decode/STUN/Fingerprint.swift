@@ -33,18 +33,51 @@ public enum STUNFingerprint {
         return t
     }
 
+    /// Eight tables for slicing-by-8 (table k: a byte followed by k zero bytes), built once and
+    /// never freed (immutable once built, so shared safely). Hand-written because a FINGERPRINT
+    /// is checked on every STUN packet; 8 bytes a step.
+    nonisolated(unsafe) private static let slices: UnsafePointer<UInt32> = {
+        let t = UnsafeMutablePointer<UInt32>.allocate(capacity: 8 * 256)
+        for i in 0..<256 { t[i] = table[i] }
+        for k in 1..<8 {
+            for i in 0..<256 {
+                let prev = t[(k - 1) * 256 + i]
+                t[k * 256 + i] = (prev >> 8) ^ t[Int(prev & 0xFF)]
+            }
+        }
+        return UnsafePointer(t)
+    }()
+
     /// CRC-32 of `bytes` with the standard table, or with the legacy MS-ICE2 table.
     public static func crc32(_ bytes: UnsafeRawBufferPointer, legacy: Bool = false) -> UInt32 {
-        (legacy ? legacyTable : table).withUnsafeBufferPointer { t in
-            var c: UInt32 = 0xFFFF_FFFF
-            var i = 0
-            let n = bytes.count
-            while i < n {
-                c = t[Int((c ^ UInt32(bytes.u8(i))) & 0xFF)] ^ (c >> 8)
-                i &+= 1
+        var c: UInt32 = 0xFFFF_FFFF
+        var i = 0
+        let n = bytes.count
+        if legacy {
+            // The legacy table is not a CRC table (one entry is off), so it cannot be sliced.
+            legacyTable.withUnsafeBufferPointer { t in
+                while i < n {
+                    c = t[Int((c ^ UInt32(bytes.u8(i))) & 0xFF)] ^ (c >> 8)
+                    i &+= 1
+                }
             }
             return c ^ 0xFFFF_FFFF
         }
+        let t = slices
+        while n &- i >= 8 {
+            let lo = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self)) ^ c
+            let hi = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i &+ 4, as: UInt32.self))
+            c = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int(lo >> 8 & 0xFF)]
+                ^ t[5 * 256 + Int(lo >> 16 & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
+                ^ t[3 * 256 + Int(hi & 0xFF)] ^ t[2 * 256 + Int(hi >> 8 & 0xFF)]
+                ^ t[256 + Int(hi >> 16 & 0xFF)] ^ t[Int(hi >> 24)]
+            i &+= 8
+        }
+        while i < n {
+            c = t[Int((c ^ UInt32(bytes.u8(i))) & 0xFF)] ^ (c >> 8)
+            i &+= 1
+        }
+        return c ^ 0xFFFF_FFFF
     }
 
     /// Checks the FINGERPRINT attribute whose header is at `attributeOffset` in `message`:

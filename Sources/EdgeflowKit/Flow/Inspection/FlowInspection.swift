@@ -5,25 +5,43 @@ final class FlowInspection {
     /// What a TCP flow's byte stream is followed as.
     enum StreamKind: UInt8 { case undecided, tls, stun, sip, dns, none }
 
-    private var stunBox: Box<STUNFlowStats>? = nil
-    private var rtpBox: Box<RTPFlowStats>? = nil
+    // Plain pointers, allocated at the first write and freed with the inspection: reaching
+    // them on every packet costs no retain/release and no exclusivity check (a class box would).
+    private var stunStorage: UnsafeMutablePointer<STUNFlowStats>? = nil
+    private var rtpStorage: UnsafeMutablePointer<RTPFlowStats>? = nil
 
     /// STUN/TURN facts; their storage is allocated at the first write.
     var stun: STUNFlowStats {
-        get { stunBox?.value ?? STUNFlowStats() }
+        get { stunStorage?.pointee ?? STUNFlowStats() }
         _modify {
-            if stunBox == nil { stunBox = Box(STUNFlowStats()) }
-            yield &stunBox!.value
+            if stunStorage == nil { stunStorage = Self.allocate(STUNFlowStats()) }
+            yield &stunStorage.unsafelyUnwrapped.pointee
         }
     }
 
     /// RTP/RTCP facts; their storage is allocated at the first write.
     var rtp: RTPFlowStats {
-        get { rtpBox?.value ?? RTPFlowStats() }
+        get { rtpStorage?.pointee ?? RTPFlowStats() }
         _modify {
-            if rtpBox == nil { rtpBox = Box(RTPFlowStats()) }
-            yield &rtpBox!.value
+            if rtpStorage == nil { rtpStorage = Self.allocate(RTPFlowStats()) }
+            yield &rtpStorage.unsafelyUnwrapped.pointee
         }
+    }
+
+    /// STUN messages seen so far (read without copying the facts).
+    var stunMessages: Int { stunStorage?.pointee.messages ?? 0 }
+    /// TURN channels bound so far.
+    var stunChannels: Int { stunStorage?.pointee.channels ?? 0 }
+
+    private static func allocate<T>(_ value: T) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: 1)
+        p.initialize(to: value)
+        return p
+    }
+
+    deinit {
+        stunStorage?.deinitialize(count: 1).deallocate()
+        rtpStorage?.deinitialize(count: 1).deallocate()
     }
     var sip = SIPCounts()
     private var tlsBox: Box<TLSSession>? = nil

@@ -26,7 +26,7 @@ struct Inspector {
         self.capacity = capacity
         self.reassemblyBudget = reassemblyBudget
         self.reassemblyMemory = reassemblyMemory
-        pool = InspectionPool()
+        pool = InspectionPool(capacity: capacity)
         self.dns = dns
     }
 
@@ -43,7 +43,7 @@ struct Inspector {
     /// The inspection of a flow, created on first use (nil when the pool is full).
     private mutating func inspection(_ slot: inout Int32) -> Unmanaged<FlowInspection>? {
         if slot >= 0 { return pool[Int(slot)] }
-        guard pool.count < capacity else {
+        guard !pool.isFull else {
             flowsNotInspected &+= 1
             slot = -2
             return nil
@@ -88,7 +88,7 @@ struct Inspector {
             ref._withUnsafeGuaranteedRef { $0.stun.malformed &+= 1 }
             return .stun
         case .channelData:
-            guard stunPort || (slot >= 0 && pool[Int(slot)]._withUnsafeGuaranteedRef { $0.stun.messages } > 0),
+            guard stunPort || (slot >= 0 && pool[Int(slot)]._withUnsafeGuaranteedRef { $0.stunMessages } > 0),
                   let cd = try? ChannelData.decode(p) else { return .unknown }
             guard let ref = inspection(&slot) else { return .stun }
             ref._withUnsafeGuaranteedRef { ins in
@@ -105,7 +105,7 @@ struct Inspector {
             return .stun
         case .rtp:
             guard let h = RTPHeader.parse(p), let ref = inspection(&slot) else { return .unknown }
-            ref._withUnsafeGuaranteedRef { $0.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp, clocks: clocks) }
+            ref._withUnsafeGuaranteedRef { $0.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp, clockRate: clocks.rate(h.payloadType)) }
             return .rtp
         case .rtcp:
             guard let c = RTCPCompound.parse(p), let ref = inspection(&slot) else { return .unknown }
@@ -115,7 +115,7 @@ struct Inspector {
             // RFC 5766 channels 0x5000-0x7FFF fall outside RFC 7983's ChannelData range: accept
             // them on a flow that has bound channels.
             let b0 = p.u8(0)
-            guard b0 >= 0x40, b0 <= 0x7F, slot >= 0, case let ref = pool[Int(slot)], ref._withUnsafeGuaranteedRef({ $0.stun.channels > 0 }),
+            guard b0 >= 0x40, b0 <= 0x7F, slot >= 0, case let ref = pool[Int(slot)], ref._withUnsafeGuaranteedRef({ $0.stunChannels > 0 }),
                   let cd = try? ChannelData.decode(p) else { return .unknown }
             ref._withUnsafeGuaranteedRef { ins in
                 ins.stun.recordChannelData(bytes: Int(cd.length), channel: cd.channel)
@@ -128,7 +128,7 @@ struct Inspector {
     /// RTP or RTCP carried inside TURN (ChannelData, Send/Data, MS-TURN data frames).
     private func media(_ ins: FlowInspection, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
         switch UDPDemux.classify(p) {
-        case .rtp: if let h = RTPHeader.parse(p) { ins.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp, clocks: clocks) }
+        case .rtp: if let h = RTPHeader.parse(p) { ins.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp, clockRate: clocks.rate(h.payloadType)) }
         case .rtcp: if let c = RTCPCompound.parse(p) { ins.rtp.record(c) }
         default: break
         }
@@ -292,32 +292,56 @@ struct Inspector {
 
 /// The live flows' inspections, held unmanaged so that reaching a flow's inspection on every
 /// packet costs no retain/release: the pool owns one reference per entry, taken when it is
-/// added and handed back by `remove` (or released with the pool).
+/// added and handed back by `remove` (or released with the pool). Its slots and free list are
+/// allocated once at full capacity (12 bytes a slot, as address space: pages are touched only
+/// as slots are used), so they are fixed pointers that need no exclusivity checks.
 final class InspectionPool {
-    private var entries: [Unmanaged<FlowInspection>?] = []
-    private var free: [Int32] = []
+    private let entries: UnsafeMutablePointer<Unmanaged<FlowInspection>?>
+    private let free: UnsafeMutablePointer<Int32>
+    private let capacity: Int
+    private var freeCount = 0
+    /// Slots handed out at least once.
+    private var used = 0
     private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        entries = .allocate(capacity: self.capacity)
+        free = .allocate(capacity: self.capacity)
+    }
 
     /// The entry at a slot handed out by `add` and not yet removed.
     @inline(__always) subscript(_ slot: Int) -> Unmanaged<FlowInspection> { entries[slot].unsafelyUnwrapped }
 
+    /// Whether another entry fits.
+    var isFull: Bool { count >= capacity }
+
     func add(_ e: Unmanaged<FlowInspection>) -> Int32 {
+        precondition(count < capacity, "inspection pool full")
         count += 1
-        if let i = free.popLast() {
+        if freeCount > 0 {
+            freeCount -= 1
+            let i = free[freeCount]
             entries[Int(i)] = e
             return i
         }
-        entries.append(e)
-        return Int32(entries.count - 1)
+        (entries + used).initialize(to: e)
+        used += 1
+        return Int32(used - 1)
     }
 
     func remove(_ slot: Int32) -> Unmanaged<FlowInspection> {
         let e = entries[Int(slot)].unsafelyUnwrapped
         entries[Int(slot)] = nil
-        free.append(slot)
+        free[freeCount] = slot
+        freeCount += 1
         count -= 1
         return e
     }
 
-    deinit { for e in entries { e?.release() } }
+    deinit {
+        for i in 0..<used { entries[i]?.release() }
+        entries.deallocate()
+        free.deallocate()
+    }
 }

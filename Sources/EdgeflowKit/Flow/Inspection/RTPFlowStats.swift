@@ -14,7 +14,8 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
     var otherRTCP = 0
 
     /// Accounts one RTP packet.
-    mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clocks: RTPClocks) {
+    /// - Parameter clockRate: the payload type's RTP clock (`RTPClocks.rate`), nil when unknown.
+    mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clockRate: UInt32?) {
         var i = 0
         while i < streams && !(ssrc[i] == h.ssrc && fromOriginator[i] == dir) { i &+= 1 }
         if i == streams {
@@ -25,7 +26,7 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
             streams &+= 1
         }
         stats[i].record(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival,
-                        payloadType: h.payloadType, marker: h.marker, clockRate: clocks.rate(h.payloadType))
+                        payloadType: h.payloadType, marker: h.marker, clockRate: clockRate)
     }
 
     /// Accounts one compound RTCP packet.
