@@ -24,6 +24,6 @@ public func fuzzCapture(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = n
     }
     analyzer.drainEnded { _ in }
-    analyzer.finish { _ in }
+    analyzer.finish(evidence: { _ in }, between: {}) { _ in }
     return 0
 }

@@ -23,6 +23,6 @@ public func fuzzPackets(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         offset += length
     }
     analyzer.drainEnded { _ in }
-    analyzer.finish { _ in }
+    analyzer.finish(evidence: { _ in }, between: {}) { _ in }
     return 0
 }
