@@ -33,7 +33,16 @@ public struct ServiceSet: Sendable, BitwiseCopyable, Equatable {
     }
 
     /// Members, in the order of `Service.allCases`, without `unknown`.
-    public var members: [Service] { Service.allCases.filter { $0 != .unknown && contains($0) } }
+    public var members: [Service] {
+        var m: [Service] = []
+        forEach { m.append($0) }
+        return m
+    }
+
+    /// Calls `body` with each member, in the order of `members`, without making an array.
+    public func forEach(_ body: (Service) -> Void) {
+        for s in Service.allCases where s != .unknown && contains(s) { body(s) }
+    }
 }
 
 /// Recognises a service from the first bytes of a payload (RFC 7983 first-byte demux for

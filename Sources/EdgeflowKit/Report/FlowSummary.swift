@@ -131,7 +131,7 @@ public struct FlowSummary: Sendable {
         w.value("resp_role", respRole)
         w.value("service", service)
         w.beginArray("services")
-        for s in Service.allCases where s != .unknown && serviceSet.contains(s) { w.value(nil, s.name) }
+        serviceSet.forEach { w.value(nil, $0.name) }
         w.endArray()
         w.time("ts", ts)
         w.value("duration", durationMs)

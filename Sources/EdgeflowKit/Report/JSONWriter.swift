@@ -152,8 +152,9 @@ public struct JSONWriter: ~Copyable {
         appendDigits(v.magnitude, minimumWidth: 1)
     }
 
-    /// Decimal digits of `v`, zero-padded to `minimumWidth`.
+    /// Decimal digits of `v`, zero-padded to `minimumWidth` (at most 24).
     mutating func appendDigits(_ v: UInt, minimumWidth: Int) {
+        let width = min(minimumWidth, 24)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { d in
             var n = 24
             var m = v
@@ -161,7 +162,7 @@ public struct JSONWriter: ~Copyable {
                 n &-= 1
                 d[n] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
                 m /= 10
-            } while m > 0 || 24 &- n < minimumWidth
+            } while m > 0 || 24 &- n < width
             append(UnsafeBufferPointer(rebasing: d[n...]))
         }
     }

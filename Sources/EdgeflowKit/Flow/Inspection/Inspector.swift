@@ -88,7 +88,7 @@ struct Inspector {
             ref._withUnsafeGuaranteedRef { $0.stun.malformed &+= 1 }
             return .stun
         case .channelData:
-            guard stunPort || (slot >= 0 && pool[Int(slot)]._withUnsafeGuaranteedRef { $0.stunMessages } > 0),
+            guard stunPort || (slot >= 0 && pool[Int(slot)]._withUnsafeGuaranteedRef { $0.stun.messages } > 0),
                   let cd = try? ChannelData.decode(p) else { return .unknown }
             guard let ref = inspection(&slot) else { return .stun }
             ref._withUnsafeGuaranteedRef { ins in
@@ -115,7 +115,7 @@ struct Inspector {
             // RFC 5766 channels 0x5000-0x7FFF fall outside RFC 7983's ChannelData range: accept
             // them on a flow that has bound channels.
             let b0 = p.u8(0)
-            guard b0 >= 0x40, b0 <= 0x7F, slot >= 0, case let ref = pool[Int(slot)], ref._withUnsafeGuaranteedRef({ $0.stunChannels > 0 }),
+            guard b0 >= 0x40, b0 <= 0x7F, slot >= 0, case let ref = pool[Int(slot)], ref._withUnsafeGuaranteedRef({ $0.stun.channels > 0 }),
                   let cd = try? ChannelData.decode(p) else { return .unknown }
             ref._withUnsafeGuaranteedRef { ins in
                 ins.stun.recordChannelData(bytes: Int(cd.length), channel: cd.channel)
