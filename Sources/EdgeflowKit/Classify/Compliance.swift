@@ -47,7 +47,7 @@ public struct Compliance: Sendable {
         guard hybrid || c.rule != nil else { return }
         let ruleText = c.rule.map { "rule \($0.id)" } ?? "no rule"
         let severity: Finding.Severity = hybrid ? .error : .warning
-        let peer = "\(p.address.text):\(p.port)"
+        lazy var peer = "\(p.address.text):\(p.port)"
         if r.key.proto == 6 && !r.answered && r.tcp.synSeen {
             if r.tcp.resp == .reset {
                 note(severity, "tcp_rejected", "\(c.respRole.title) refused TCP connections from \(c.origRole.named) with a reset (\(ruleText)):",
@@ -69,10 +69,12 @@ public struct Compliance: Sendable {
         lazy var client = "\(c.origRole.title) \(o.address.text)"
         lazy var server = "\(c.respRole.title) \(p.address.text):\(p.port)"
         if let t = app.tls {
-            for (certs, seenAt, sender) in [(t.server, t.serverSeenAt, server), (t.client, t.clientSeenAt, client)] {
-                guard let leaf = certs.first else { continue }
-                let date = leaf.hasValidity ? String(TimeFormat.iso8601(leaf.notAfter).prefix(10)) : "?"
+            for fromServer in [true, false] {
+                guard let leaf = fromServer ? t.server.first : t.client.first else { continue }
+                let seenAt = fromServer ? t.serverSeenAt : t.clientSeenAt
+                var sender: String { fromServer ? server : client }
                 if leaf.expiredAtCapture(seenAt) {
+                    let date = leaf.hasValidity ? String(TimeFormat.iso8601(leaf.notAfter).prefix(10)) : "?"
                     note(.error, "tls_certificate_expired", "certificate \(leaf.subject) expired on \(date), before the capture; peers refuse it: renew it. Sent by", subject: sender, uid: uid)
                 } else if leaf.notYetValid(seenAt) {
                     let from = String(TimeFormat.iso8601(leaf.notBefore).prefix(10))
@@ -129,8 +131,8 @@ public struct Compliance: Sendable {
             }
         }
         for s in app.rtp where s.stats.expected >= 50 {
-            let dir = s.fromOriginator ? "\(o.address.text) → \(p.address.text)" : "\(p.address.text) → \(o.address.text)"
-            let stream = "SSRC 0x\(String(s.ssrc, radix: 16)) \(dir)"
+            lazy var dir = s.fromOriginator ? "\(o.address.text) → \(p.address.text)" : "\(p.address.text) → \(o.address.text)"
+            lazy var stream = "SSRC 0x\(String(s.ssrc, radix: 16)) \(dir)"
             if s.lossFraction > 0.10 {
                 note(.warning, "media_loss", "RTP loss above 10 % (Call Quality Dashboard's threshold):",
                      subject: "\(stream) \(JSONWriter.format(s.lossFraction * 100, decimals: 1)) %", uid: uid)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What a flow's application protocols showed, for the report's `stun`, `rtp`, `tls` and
 /// `sip` fields and for the findings. Built once, when the flow ends.
 struct AppReport: Sendable {
@@ -58,7 +64,8 @@ struct AppReport: Sendable {
         self.lastTimestamp = lastTimestamp
         let s = ins.stun
         if s.messages > 0 || s.channelDataPackets > 0 {
-            var byMethod: [(String, InlineArray<4, Int>)] = []
+            var byMethod: [(name: String, counts: InlineArray<4, Int>)] = []
+            byMethod.reserveCapacity(4)
             for m in STUNMethod.allCases {
                 var counts = InlineArray<4, Int>(repeating: 0)
                 var any = 0
@@ -68,7 +75,7 @@ struct AppReport: Sendable {
                 }
                 if any != 0 { byMethod.append((m.name, counts)) }
             }
-            var errors: [(Int, Int)] = []
+            var errors: [(code: Int, count: Int)] = []
             for i in 0..<STUNFlowStats.errorSlots where s.errorCount[i] > 0 { errors.append((Int(s.errorCode[i]), Int(s.errorCount[i]))) }
             var rtt: (Double, Double, Double, Double)? = nil
             if s.rttCount > 0 {
@@ -142,11 +149,11 @@ struct AppReport: Sendable {
             w.beginObject("sip")
             w.beginObject("requests")
             for m in SIPMethod.allCases where Int(m.rawValue) < 24 && sip.requests[Int(m.rawValue)] > 0 {
-                w.value(m.name, Int(sip.requests[Int(m.rawValue)]))
+                w.value(JSONKey(m.name), Int(sip.requests[Int(m.rawValue)]))
             }
             w.endObject()
             w.beginObject("responses")
-            for (code, n) in sip.responses.sorted(by: { $0.key < $1.key }) { w.value(String(code), n) }
+            for (code, n) in sip.responses.sorted(by: { $0.key < $1.key }) { w.value(JSONKey(String(code)), n) }
             w.endObject()
             w.beginArray("call_ids")
             for id in sip.callIDs { w.value(nil, id) }
@@ -166,7 +173,7 @@ struct AppReport: Sendable {
         w.value("errors", total(3))
         w.beginObject("by_method")
         for (name, c) in s.byMethod {
-            w.beginObject(name)
+            w.beginObject(JSONKey(name))
             w.value("request", c[0])
             w.value("success", c[2])
             w.value("error", c[3])
@@ -187,12 +194,12 @@ struct AppReport: Sendable {
             w.null("rtt_ms")
         }
         w.beginObject("error_codes")
-        for e in s.errors { w.value(String(e.code), e.count) }
+        for e in s.errors { w.value(JSONKey(String(e.code)), e.count) }
         w.endObject()
         w.value("ms_turn", st.msTURN)
         if let v = st.msVersion { w.value("ms_version", Int(v)) } else { w.null("ms_version") }
-        w.value("mapped", st.mapped?.text)
-        w.value("relayed", st.relayed?.text)
+        if let a = st.mapped { w.endpoint("mapped", a.ip, port: a.port, bracketed: !a.isIPv4) } else { w.null("mapped") }
+        if let a = st.relayed { w.endpoint("relayed", a.ip, port: a.port, bracketed: !a.isIPv4) } else { w.null("relayed") }
         w.beginObject("channel_data")
         w.value("packets", st.channelDataPackets)
         w.value("bytes", st.channelDataBytes)
@@ -217,7 +224,7 @@ struct AppReport: Sendable {
             w.beginObject()
             w.hex("channel", UInt32(st.channel[i]))
             let peer = st.channelPeer[i]
-            w.value("peer", peer.isIPv4Mapped ? "\(peer.text):\(st.channelPeerPort[i])" : "[\(peer.text)]:\(st.channelPeerPort[i])")
+            w.endpoint("peer", peer, port: st.channelPeerPort[i], bracketed: !peer.isIPv4Mapped)
             w.value("packets", Int(st.channelPackets[i]))
             w.endObject()
         }
@@ -330,11 +337,18 @@ final class CertificateCache {
 
     func summary(_ der: ArraySlice<UInt8>) -> CertificateSummary {
         let key = Self.hash(der)
-        if let hit = summaries[key], hit.der == der { return hit.summary }
+        if let hit = summaries[key], Self.same(hit.der, der) { return hit.summary }
         if summaries.count >= limit { summaries.removeAll(keepingCapacity: true) }
         let s = CertificateSummary(der: der)
         summaries[key] = (der, s)
         return s
+    }
+
+    /// Byte equality by memcmp (`==` on slices compares element by element).
+    private static func same(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard !a.isEmpty else { return true }
+        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
     }
 
     static func hash(_ der: ArraySlice<UInt8>) -> UInt64 {

@@ -73,18 +73,18 @@ public struct CaptureSummary: Sendable {
         w.value("first_ts", firstTimestamp.map(TimeFormat.iso8601))
         w.value("last_ts", lastTimestamp.map(TimeFormat.iso8601))
         w.beginObject("link_types")
-        for l in linkTypes { w.value(l.name, l.packets) }
+        for l in linkTypes { w.value(JSONKey(l.name), l.packets) }
         w.endObject()
         w.value("truncated_packets", truncatedPackets)
         w.beginObject("decode_errors")
-        for (name, n) in decodeErrors.nonZero { w.value(name, n) }
+        for (name, n) in decodeErrors.nonZero { w.value(JSONKey(name), n) }
         w.endObject()
         w.value("ip_packets", ipPackets)
         w.value("non_ip_packets", nonIPPackets)
         w.value("ip_fragment_tails", fragmentTails)
         w.value("flows", flows)
         w.beginObject("flows_by_proto")
-        for p in flowsByProto { w.value(p.name, p.flows) }
+        for p in flowsByProto { w.value(JSONKey(p.name), p.flows) }
         w.endObject()
         w.value("flows_evicted", flowsEvicted)
         w.value("flows_expired", flowsExpired)

@@ -44,7 +44,7 @@ public struct FinalReport: Sendable {
 
     func writeTopology(to w: inout JSONWriter) {
         for role in [Role.accessEdge, .avEdge, .webconfEdge] {
-            w.beginArray(role.rawValue)
+            w.beginArray(JSONKey(role.rawValue))
             for p in topology.prefixes(of: role) { w.value(nil, p.description) }
             w.endArray()
         }

@@ -1,3 +1,20 @@
+/// A member name: a literal, written straight from static storage (literal names are plain
+/// identifiers and are not escaped), or a string made at run time, escaped as any string.
+public struct JSONKey: ExpressibleByStringLiteral {
+    fileprivate let literal: StaticString
+    fileprivate let dynamic: String?
+
+    public init(stringLiteral name: StaticString) {
+        literal = name
+        dynamic = nil
+    }
+
+    public init(_ name: String) {
+        literal = ""
+        dynamic = name
+    }
+}
+
 /// Appends JSON text to a byte buffer, keys in the order written. Hand-written because the
 /// report streams: flows are written as they end, and Foundation's encoder needs the whole
 /// value in memory first. Numbers, times and strings go straight into the buffer, with no
@@ -68,15 +85,20 @@ public struct JSONWriter: ~Copyable {
     }
 
     @inline(__always)
-    private mutating func key(_ k: String?) {
+    private mutating func key(_ k: JSONKey?) {
         separate()
-        if let k {
-            string(k)
-            append(0x3A)
+        guard let k else { return }
+        if let name = k.dynamic {
+            string(name)
+        } else {
+            append(0x22)
+            literal(k.literal)
+            append(0x22)
         }
+        append(0x3A)
     }
 
-    private mutating func open(_ k: String?, _ bracket: UInt8) {
+    private mutating func open(_ k: JSONKey?, _ bracket: UInt8) {
         precondition(depth < Self.maxDepth, "JSON nested deeper than \(Self.maxDepth)")
         key(k)
         append(bracket)
@@ -90,41 +112,52 @@ public struct JSONWriter: ~Copyable {
         append(bracket)
     }
 
-    public mutating func beginObject(_ k: String? = nil) { open(k, 0x7B) }
+    public mutating func beginObject(_ k: JSONKey? = nil) { open(k, 0x7B) }
     public mutating func endObject() { close(0x7D) }
-    public mutating func beginArray(_ k: String? = nil) { open(k, 0x5B) }
+    public mutating func beginArray(_ k: JSONKey? = nil) { open(k, 0x5B) }
     public mutating func endArray() { close(0x5D) }
 
-    public mutating func value(_ k: String? = nil, _ v: String?) {
+    public mutating func value(_ k: JSONKey? = nil, _ v: String?) {
         key(k)
         if let v { string(v) } else { literal("null") }
     }
-    public mutating func value(_ k: String? = nil, _ v: Int) {
+    public mutating func value(_ k: JSONKey? = nil, _ v: Int) {
         key(k)
         appendInteger(v)
     }
-    public mutating func value(_ k: String? = nil, _ v: Bool) { key(k); literal(v ? "true" : "false") }
+    public mutating func value(_ k: JSONKey? = nil, _ v: Bool) { key(k); literal(v ? "true" : "false") }
     /// A number with up to `decimals` decimals, trailing zeros kept out.
-    public mutating func value(_ k: String? = nil, _ v: Double, decimals: Int = 3) {
+    public mutating func value(_ k: JSONKey? = nil, _ v: Double, decimals: Int = 3) {
         key(k)
         appendDecimal(v, decimals: decimals)
     }
     /// A time (nanoseconds since the epoch) as an ISO-8601 UTC string with microseconds.
-    public mutating func time(_ k: String? = nil, _ ns: Int64) {
+    public mutating func time(_ k: JSONKey? = nil, _ ns: Int64) {
         key(k)
         append(0x22)
         TimeFormat.appendISO8601(ns, to: &self)
         append(0x22)
     }
     /// An address as a string: dotted quad or RFC 5952 text.
-    public mutating func address(_ k: String? = nil, _ a: IPAddress) {
+    public mutating func address(_ k: JSONKey? = nil, _ a: IPAddress) {
         key(k)
         append(0x22)
         a.appendText(to: &self)
         append(0x22)
     }
+    /// An address and port as a string: "192.0.2.1:3478", or "[2001:db8::1]:3478" when `bracketed`.
+    public mutating func endpoint(_ k: JSONKey? = nil, _ a: IPAddress, port: UInt16, bracketed: Bool) {
+        key(k)
+        append(0x22)
+        if bracketed { append(0x5B) }
+        a.appendText(to: &self)
+        if bracketed { append(0x5D) }
+        append(0x3A)
+        appendDigits(UInt(port), minimumWidth: 1)
+        append(0x22)
+    }
     /// A number as "0x" and lower-case hex digits, in a string.
-    public mutating func hex(_ k: String? = nil, _ v: UInt32) {
+    public mutating func hex(_ k: JSONKey? = nil, _ v: UInt32) {
         key(k)
         append(0x22)
         append(0x30)
@@ -132,7 +165,7 @@ public struct JSONWriter: ~Copyable {
         appendHex(UInt64(v))
         append(0x22)
     }
-    public mutating func null(_ k: String? = nil) { key(k); literal("null") }
+    public mutating func null(_ k: JSONKey? = nil) { key(k); literal("null") }
 
     @inline(__always)
     private mutating func literal(_ s: StaticString) {
@@ -152,34 +185,36 @@ public struct JSONWriter: ~Copyable {
         appendDigits(v.magnitude, minimumWidth: 1)
     }
 
-    /// Decimal digits of `v`, zero-padded to `minimumWidth` (at most 24).
+    /// Decimal digits of `v`, zero-padded to `minimumWidth` (at most 24), written in place.
     mutating func appendDigits(_ v: UInt, minimumWidth: Int) {
-        let width = min(minimumWidth, 24)
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { d in
-            var n = 24
-            var m = v
-            repeat {
-                n &-= 1
-                d[n] = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
-                m /= 10
-            } while m > 0 || 24 &- n < width
-            append(UnsafeBufferPointer(rebasing: d[n...]))
+        var digits = 1
+        var m = v
+        while m >= 10 { m /= 10; digits &+= 1 }
+        let width = max(digits, min(minimumWidth, 24))
+        if capacity &- count < width { grow(width) }
+        var p = base + (count &+ width)
+        m = v
+        for _ in 0..<width {
+            p -= 1
+            p.pointee = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
+            m /= 10
         }
+        count &+= width
     }
 
-    /// Lower-case hex digits of `v`, without leading zeros.
+    /// Lower-case hex digits of `v`, without leading zeros, written in place.
     mutating func appendHex(_ v: UInt64) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { d in
-            var n = 16
-            var m = v
-            repeat {
-                n &-= 1
-                let x = UInt8(truncatingIfNeeded: m & 0xF)
-                d[n] = x < 10 ? x &+ 0x30 : x &+ 0x57
-                m >>= 4
-            } while m > 0
-            append(UnsafeBufferPointer(rebasing: d[n...]))
+        let digits = max(1, (64 &- v.leadingZeroBitCount &+ 3) / 4)
+        if capacity &- count < digits { grow(digits) }
+        var p = base + (count &+ digits)
+        var m = v
+        for _ in 0..<digits {
+            p -= 1
+            let x = UInt8(truncatingIfNeeded: m & 0xF)
+            p.pointee = x < 10 ? x &+ 0x30 : x &+ 0x57
+            m >>= 4
         }
+        count &+= digits
     }
 
     /// `v` rounded to `decimals` decimals, trailing zeros dropped; "null" when not finite.

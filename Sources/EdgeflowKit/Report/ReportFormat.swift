@@ -103,7 +103,7 @@ final class NDJSONReportWriter: ReportWriter {
             w.value("kernel_drops", s.kernelDrops)
             w.value("interface_drops", s.interfaceDrops)
             w.beginObject("rules")
-            for r in s.report.rules { w.value(r.rule.id, r.flows) }
+            for r in s.report.rules { w.value(JSONKey(r.rule.id), r.flows) }
             w.endObject()
             w.value("violations", s.report.violations)
             w.beginArray("findings")
