@@ -34,7 +34,7 @@ public struct AnalyzeOptions: Sendable {
     public var vintage: Office365Vintage = .auto
     /// Ended flows held back while roles are inferred.
     public var inferenceWindow = 16_384
-    /// Flow workers fed by the reader (memory-mapped files only; 1: all on one thread).
+    /// Threads sharing the flows, the reading thread included (memory-mapped files only; 1: all on one thread).
     public var threads = 1
 
     public init(paths: [String]) { self.paths = paths }
@@ -71,16 +71,19 @@ public struct AnalyzeJob {
                                           warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         let topology = try options.makeTopology()
         let main = makeReportWriter(options.format, output: output, top: options.top, color: options.color)
-        let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
+        let sharding = options.threads > 1 && R.self == MappedCaptureReader.self
+        var writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
+        if sharding { writer = BackgroundReportWriter(writer) }
         let dns = DNSBook()
         let stage = options.makeStage(topology: topology, writer: writer, dns: dns)
-        var analyzer = Analyzer(settings: options.flow, dns: dns)
         let summary: CaptureSummary
-        if options.threads > 1 && R.self == MappedCaptureReader.self {
-            let sharded = ShardedRun(workers: options.threads, settings: options.flow, stage: stage, dns: dns)
+        if sharding {
+            let sharded = ShardedRun(threads: options.threads, settings: options.flow, stage: stage, dns: dns)
+            var analyzer = sharded.makeAnalyzer()
             drive(&readers, &analyzer, warn) { analyzer, packet in sharded.packet(packet, &analyzer) }
             summary = sharded.finish(&analyzer)
         } else {
+            var analyzer = Analyzer(settings: options.flow, dns: dns)
             let ended = stage.ended, recognised = stage.recognised
             drive(&readers, &analyzer, warn) { analyzer, packet in
                 analyzer.process(packet)

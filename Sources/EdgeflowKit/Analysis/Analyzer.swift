@@ -6,9 +6,15 @@ public struct Analyzer: ~Copyable {
     private var lastLinkType = LinkType(rawValue: .max)
     private var lastLinkIndex = 0
 
-    init(settings: FlowSettings, dns: DNSBook) {
+    /// - Parameter sweepsItself: false when the sweeps for idle flows are decided outside (a sharded run).
+    init(settings: FlowSettings, dns: DNSBook, sweepsItself: Bool = true) {
         tracker = FlowTracker(settings: settings, dns: dns)
+        tracker.sweepsItself = sweepsItself
     }
+
+    /// Works on the flow table directly (a sharded run's own shard).
+    @inline(__always)
+    mutating func withTracker<R>(_ body: (inout FlowTracker) -> R) -> R { body(&tracker) }
 
     /// An analyzer with its own DNS table (for tools and benchmarks that drive it directly).
     public init(settings: FlowSettings) {

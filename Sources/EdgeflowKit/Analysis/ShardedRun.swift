@@ -1,17 +1,22 @@
 import Foundation
 
-/// `--threads N`: the reading thread decodes each packet and hands it to one of N flow
-/// workers chosen by its flow key's hash (the key is the same both ways, so a flow always
-/// lands on one worker); the workers track flows and inspect their protocols. What they
-/// report (DNS messages, recognised services, ended flows) comes back tagged with the index
-/// of the packet that caused it, and the reading thread replays it in index order: flows end
-/// in the same order, see the same DNS answers and role evidence, and give the same report
-/// as one thread. Sweeps for idle flows are decided by the reader for all workers at once,
-/// at the packets where one thread would sweep. Only `--max-flows`, `--max-inspected-flows`
-/// and `--reassembly-memory` are split between the workers, so under those limits a run can
+/// `--threads N`: N threads share the flows, by their flow key's hash (the key is the same
+/// both ways, so a flow always lands on one shard). The reading thread decodes every packet,
+/// keeps the packets of its own shard and hands the others, in batches, to N-1 worker
+/// threads; its share is smaller (it also reads, decodes and replays). What the shards
+/// report (DNS messages, recognised services, ended flows) is tagged with the index of the
+/// packet that caused it, and the reading thread replays it in index order: flows end in the
+/// same order, see the same DNS answers and role evidence, and give the same report as one
+/// thread. Sweeps for idle flows are decided by the reader for all shards at once, at the
+/// packets where one thread would sweep. Only `--max-flows`, `--max-inspected-flows` and
+/// `--reassembly-memory` are split between the shards, so under those limits a run can
 /// differ from one thread.
 final class ShardedRun {
-    private let workers: [ShardWorker]
+    /// Shard 0 is the reading thread's own (its flow table is the analyzer's while input is read).
+    private let shards: [ShardWorker]
+    /// Which shard owns each of 64 hash buckets.
+    private let owner: [UInt8]
+    private let share: FlowSettings
     private let stage: ClassificationStage
     private let dns: DNSBook
     private let sweepInterval: Int64
@@ -20,7 +25,7 @@ final class ShardedRun {
     private var batches: [[ShardItem]]
     private var batchBytes: [Int]
     private var sinceFlush = 0
-    /// Per worker: events received and not replayed yet, and the index up to which it has reported.
+    /// Per shard: events received and not replayed yet, and the index up to which it has reported.
     private var pending: [[ShardEvent]]
     private var watermark: [Int]
     private var merged: [ShardEvent] = []
@@ -28,33 +33,54 @@ final class ShardedRun {
     static let batchSize = 512
     static let batchBytesLimit = 1 << 20
     static let flushEvery = 2048
+    static let hashSeed: UInt64 = 0x5AA5_D1CE_F00D_1234
 
-    init(workers n: Int, settings: FlowSettings, stage: ClassificationStage, dns: DNSBook) {
+    init(threads n: Int, settings: FlowSettings, stage: ClassificationStage, dns: DNSBook) {
         var share = settings
         share.maxFlows = max(16, settings.maxFlows / n)
         share.maxInspectedFlows = settings.maxInspectedFlows / n
         share.reassemblyMemory = settings.reassemblyMemory / n
+        self.share = share
         // Packets waiting for a worker stay within the part of the capture the reader has not
         // released yet (MappedFile.releaseLag), whatever their size.
-        let queued = MappedFile.releaseLag / 2 / n
-        workers = (0..<n).map { _ in ShardWorker(settings: share, queuedBytes: queued) }
+        let queued = MappedFile.releaseLag / 2 / max(1, n - 1)
+        shards = (0..<n).map { i in ShardWorker(settings: share, queuedBytes: queued, threaded: i > 0) }
+        owner = Self.owners(shards: n)
         self.stage = stage
         self.dns = dns
         sweepInterval = settings.sweepInterval
         reassemblyMemory = settings.reassemblyMemory
         batches = Array(repeating: [], count: n)
         batchBytes = Array(repeating: 0, count: n)
-        for i in 0..<n { batches[i].reserveCapacity(Self.batchSize) }
+        for i in 1..<n { batches[i].reserveCapacity(Self.batchSize) }
         pending = Array(repeating: [], count: n)
         watermark = Array(repeating: 0, count: n)
         // One malloc arena for all threads: workers allocate rarely (a flow's inspection) and
         // the reader frees it, so per-thread arenas would only hold memory twice.
         _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)
-        for w in workers {
+        // Batches are allocated by the reader and freed by a worker: without these, glibc hands
+        // the freed top of the heap back to the kernel and the next batch faults in zeroed pages
+        // again (11 % of the reader's time).
+        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 256 << 20)
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
+        for w in shards.dropFirst() {
             let thread = Thread { w.run() }
             thread.name = "edgeflow-flows"
             thread.start()
         }
+    }
+
+    /// The 64 buckets shared out: the reading thread, which also reads, decodes, hands over
+    /// and replays, takes three eighths of an even share (measured best on the 5M-packet
+    /// benchmark capture with 2 threads: 10-16 of 64 buckets), the workers the rest in turn.
+    static func owners(shards n: Int) -> [UInt8] {
+        let own = n == 1 ? 64 : max(1, 64 * 3 / (8 * n))
+        return (0..<64).map { b in b < own ? 0 : UInt8(1 + (b - own) % max(1, n - 1)) }
+    }
+
+    /// The analyzer for the reading thread: its flow table is shard 0's, with the shard's limits.
+    func makeAnalyzer() -> Analyzer {
+        Analyzer(settings: share, dns: shards[0].dns, sweepsItself: false)
     }
 
     /// One packet from the reader.
@@ -62,14 +88,22 @@ final class ShardedRun {
     func packet(_ packet: Packet, _ analyzer: inout Analyzer) {
         guard let d = analyzer.account(packet) else { return }
         let index = analyzer.summary.packets
-        let w = Int(FlowKey.of(d).key.hash(seed: 0x5AA5_D1CE_F00D_1234) % UInt64(workers.count))
-        batches[w].append(ShardItem(decoded: d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, sweep: false))
-        batchBytes[w] &+= packet.bytes.count &+ 64
-        var full = batches[w].count >= Self.batchSize || batchBytes[w] >= Self.batchBytesLimit
+        let s = Int(owner[Int(truncatingIfNeeded: FlowKey.of(d).key.hash(seed: Self.hashSeed) & 63)])
+        var item = ShardItem(decoded: d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, sweep: false)
+        var full = false
+        if s == 0 {
+            analyzer.withTracker { shards[0].step(item, &$0) }
+        } else {
+            batches[s].append(item)
+            batchBytes[s] &+= packet.bytes.count &+ 64
+            full = batches[s].count >= Self.batchSize || batchBytes[s] >= Self.batchBytesLimit
+        }
         if packet.timestamp >= nextSweep {
             nextSweep = packet.timestamp &+ sweepInterval
-            for i in batches.indices {
-                batches[i].append(ShardItem(decoded: d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, sweep: true))
+            item.sweep = true
+            analyzer.withTracker { shards[0].step(item, &$0) }
+            for i in 1..<batches.count {
+                batches[i].append(item)
                 full = full || batches[i].count >= Self.batchSize
             }
         }
@@ -79,20 +113,22 @@ final class ShardedRun {
 
     /// Sends every worker its batch, covering packets up to `index`, then replays what is complete.
     private func flush(upTo index: Int, analyzer: inout Analyzer) {
-        for i in workers.indices {
-            workers[i].input.put(ShardBatch(watermark: index, items: batches[i]), weight: batchBytes[i])
+        for i in 1..<shards.count {
+            shards[i].input.put(ShardBatch(watermark: index, items: batches[i]), weight: batchBytes[i])
             batches[i].removeAll(keepingCapacity: true)
             batchBytes[i] = 0
         }
         sinceFlush = 0
+        pending[0] += shards[0].takeEvents()
+        watermark[0] = index
         replay(&analyzer)
     }
 
-    /// Takes the workers' reports and replays, in packet order, every event no worker can
+    /// Takes the workers' reports and replays, in packet order, every event no shard can
     /// still precede.
     private func replay(_ analyzer: inout Analyzer) {
-        for i in workers.indices {
-            for r in workers[i].output.takeAll() {
+        for i in 1..<shards.count {
+            for r in shards[i].output.takeAll() {
                 pending[i] += r.events
                 watermark[i] = r.watermark
             }
@@ -124,47 +160,48 @@ final class ShardedRun {
         merged.removeAll(keepingCapacity: true)
     }
 
-    /// Input is over: replays the rest, ends the live flows of all workers in creation order
+    /// Input is over: replays the rest, ends the live flows of all shards in creation order
     /// (merging their tables without copying them), and returns the run's summary.
     func finish(_ analyzer: inout Analyzer) -> CaptureSummary {
         flush(upTo: Int.max, analyzer: &analyzer)
-        for w in workers { w.input.close() }
-        for w in workers { w.finished.wait() }
+        for w in shards.dropFirst() { w.input.close() }
+        for w in shards.dropFirst() { w.finished.wait() }
         replay(&analyzer)
+        analyzer.withTracker { swap(&$0, &shards[0].tracker) }
 
         // As one thread does: every live flow's evidence, then the waiting flows, then the live flows.
-        let orders = workers.map { $0.tracker.creationOrder() }
-        inCreationOrder(orders) { w, i in stage.recognised(workers[w].tracker.table[i]) }
+        let orders = shards.map { $0.tracker.creationOrder() }
+        inCreationOrder(orders) { w, i in stage.recognised(shards[w].tracker.table[i]) }
         stage.finish()
         inCreationOrder(orders) { w, i in
-            let e = workers[w].tracker.endedFlow(at: i)
+            let e = shards[w].tracker.endedFlow(at: i)
             analyzer.countFlow(e.record.key.proto)
             stage.endedAtEndOfInput(e)
         }
         var s = analyzer.summary
-        s.flowsEvicted = workers.reduce(0) { $0 + $1.tracker.flowsEvicted }
-        s.flowsExpired = workers.reduce(0) { $0 + $1.tracker.flowsExpired }
-        s.peakLiveFlows = workers.reduce(0) { $0 + $1.tracker.peakLiveFlows }
-        s.flowsNotInspected = workers.reduce(0) { $0 + $1.tracker.inspector.flowsNotInspected }
-        // Peaks are the sum of the workers' peaks: at most what one thread would have held.
+        s.flowsEvicted = shards.reduce(0) { $0 + $1.tracker.flowsEvicted }
+        s.flowsExpired = shards.reduce(0) { $0 + $1.tracker.flowsExpired }
+        s.peakLiveFlows = shards.reduce(0) { $0 + $1.tracker.peakLiveFlows }
+        s.flowsNotInspected = shards.reduce(0) { $0 + $1.tracker.inspector.flowsNotInspected }
+        // Peaks are the sum of the shards' peaks: at most what one thread would have held.
         s.reassembly = .init(memoryLimit: reassemblyMemory,
-                             peakBytes: workers.reduce(0) { $0 + $1.tracker.inspector.reassemblyPeak },
-                             streamsOutOfMemory: workers.reduce(0) { $0 + $1.tracker.inspector.streamsOutOfMemory })
-        for w in workers { w.tracker.removeAll() }
+                             peakBytes: shards.reduce(0) { $0 + $1.tracker.inspector.reassemblyPeak },
+                             streamsOutOfMemory: shards.reduce(0) { $0 + $1.tracker.inspector.streamsOutOfMemory })
+        for w in shards { w.tracker.removeAll() }
         return s
     }
 }
 
 extension ShardedRun {
-    /// Visits the workers' live flows (worker, table index) merged in creation order;
-    /// `orders` holds each worker's indices in creation order.
+    /// Visits the shards' live flows (shard, table index) merged in creation order;
+    /// `orders` holds each shard's indices in creation order.
     private func inCreationOrder(_ orders: [[Int]], _ body: (Int, Int) -> Void) {
-        var at = Array(repeating: 0, count: workers.count)
+        var at = Array(repeating: 0, count: shards.count)
         while true {
             var pick = -1
             var best = Int.max
-            for w in workers.indices where at[w] < orders[w].count {
-                let seq = workers[w].tracker.table[orders[w][at[w]]].sequence
+            for w in shards.indices where at[w] < orders[w].count {
+                let seq = shards[w].tracker.table[orders[w][at[w]]].sequence
                 if seq < best { best = seq; pick = w }
             }
             guard pick >= 0 else { return }
@@ -208,23 +245,31 @@ struct ShardEvent {
     var payload: Payload
 }
 
-/// A flow worker: its own flow table and inspectors, fed batches of packets.
+/// A shard of the flows: its own flow table and inspectors, fed packets by the reading
+/// thread (shard 0, one call at a time) or by batches on its own thread.
 final class ShardWorker: @unchecked Sendable {
-    /// A placeholder while the worker runs (its thread holds the real one).
+    /// A placeholder while the shard runs (its thread, or the reader's analyzer, holds the real one).
     var tracker: FlowTracker
     let input: BatchQueue<ShardBatch>
     let output = BatchQueue<(watermark: Int, events: [ShardEvent])>(limit: .max)
     let finished = DispatchSemaphore(value: 0)
-    private let dns = DNSBook()
+    let dns = DNSBook()
     private var events: [ShardEvent] = []
     private var current = 0
     private var ordinal = 0
 
-    init(settings: FlowSettings, queuedBytes: Int) {
+    init(settings: FlowSettings, queuedBytes: Int, threaded: Bool) {
         input = BatchQueue(limit: queuedBytes)
-        tracker = FlowTracker(settings: settings, dns: dns)
+        tracker = FlowTracker(settings: threaded ? settings : Self.placeholder, dns: dns)
         tracker.sweepsItself = false
         dns.forward = { [unowned self] p in self.note(0, 0, .dns(Array(p))) }
+    }
+
+    private static var placeholder: FlowSettings {
+        var p = FlowSettings()
+        p.initialCapacity = 16
+        p.maxInspectedFlows = 0
+        return p
     }
 
     private func note(_ rank: UInt8, _ sequence: Int, _ payload: ShardEvent.Payload) {
@@ -232,33 +277,40 @@ final class ShardWorker: @unchecked Sendable {
         ordinal &+= 1
     }
 
+    /// One packet (or sweep) on `t`, this shard's flow table; what it causes is noted as events.
+    @inline(__always)
+    func step(_ item: ShardItem, _ t: inout FlowTracker) {
+        current = item.index
+        if item.sweep {
+            t.sweep(now: item.timestamp)
+        } else {
+            t.track(item.decoded, timestamp: item.timestamp, bytes: item.bytes, index: item.index)
+        }
+        if !t.recognised.isEmpty {
+            for r in t.recognised { note(1, 0, .recognised(r)) }
+            t.recognised.removeAll(keepingCapacity: true)
+        }
+        if !t.ended.isEmpty {
+            for e in t.ended { note(2, e.record.sequence, .ended(e)) }
+            t.ended.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// The events noted since the last call.
+    func takeEvents() -> [ShardEvent] {
+        defer { events = [] }
+        return events
+    }
+
+    /// A worker thread's loop: batches in, events out, until the input is closed.
     func run() {
         // The tracker is worked on as a local (no exclusivity check per packet, as a class
         // property would need) and put back for the reader to finish.
-        var placeholder = FlowSettings()
-        placeholder.initialCapacity = 16
-        placeholder.maxInspectedFlows = 0
-        var t = FlowTracker(settings: placeholder, dns: dns)
+        var t = FlowTracker(settings: Self.placeholder, dns: dns)
         swap(&t, &tracker)
         while let batch = input.take() {
-            for item in batch.items {
-                current = item.index
-                if item.sweep {
-                    t.sweep(now: item.timestamp)
-                } else {
-                    t.track(item.decoded, timestamp: item.timestamp, bytes: item.bytes, index: item.index)
-                }
-                if !t.recognised.isEmpty {
-                    for r in t.recognised { note(1, 0, .recognised(r)) }
-                    t.recognised.removeAll(keepingCapacity: true)
-                }
-                if !t.ended.isEmpty {
-                    for e in t.ended { note(2, e.record.sequence, .ended(e)) }
-                    t.ended.removeAll(keepingCapacity: true)
-                }
-            }
-            output.put((batch.watermark, events))
-            events = []
+            for item in batch.items { step(item, &t) }
+            output.put((batch.watermark, takeEvents()))
         }
         swap(&t, &tracker)
         finished.signal()
