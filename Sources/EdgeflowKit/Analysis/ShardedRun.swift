@@ -58,11 +58,10 @@ final class ShardedRun {
         // One malloc arena for all threads: workers allocate rarely (a flow's inspection) and
         // the reader frees it, so per-thread arenas would only hold memory twice.
         _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)
-        // Batches are allocated by the reader and freed by a worker: without these, glibc hands
+        // Batches are allocated by the reader and freed by a worker: without this, glibc hands
         // the freed top of the heap back to the kernel and the next batch faults in zeroed pages
         // again (11 % of the reader's time).
-        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 256 << 20)
-        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
+        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 16 << 20)
         for w in shards.dropFirst() {
             let thread = Thread { w.run() }
             thread.name = "edgeflow-flows"
@@ -321,7 +320,8 @@ final class ShardWorker: @unchecked Sendable {
 /// packet). `put` waits while the weights of the waiting batches (bytes, or 1 each) would
 /// pass `limit`; `take` waits for a batch.
 final class BatchQueue<T>: @unchecked Sendable {
-    private var items: [(item: T, weight: Int)] = []
+    /// Waiting batches from `head` on; slots before it were taken and hold nothing.
+    private var items: [(item: T?, weight: Int)] = []
     private var head = 0
     private var weight = 0
     private var closed = false
@@ -353,9 +353,18 @@ final class BatchQueue<T>: @unchecked Sendable {
         while head == items.count && !closed { condition.wait() }
         guard head < items.count else { return nil }
         let x = items[head]
+        // The slot lets go of its batch now, and taken slots are dropped once they are half
+        // the array: a queue that never runs empty must not keep every batch it passed on.
+        items[head].item = nil
         head += 1
         weight &-= x.weight
-        if head == items.count { items.removeAll(keepingCapacity: true); head = 0 }
+        if head == items.count {
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 64 && head * 2 >= items.count {
+            items.removeFirst(head)
+            head = 0
+        }
         condition.broadcast()
         return x.item
     }
@@ -364,7 +373,7 @@ final class BatchQueue<T>: @unchecked Sendable {
     func takeAll() -> [T] {
         condition.lock()
         defer { condition.unlock() }
-        let out = items[head...].map(\.item)
+        let out = items[head...].compactMap(\.item)
         items.removeAll(keepingCapacity: true)
         head = 0
         weight = 0
