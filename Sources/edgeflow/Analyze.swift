@@ -52,9 +52,9 @@ struct Analyze: ParsableCommand {
     @Option(help: "How several files combine: time (interleave by timestamp) or order (one after another).")
     var merge: MergeOrder = .time
 
-    @Option(help: ArgumentHelp("Flow workers beside the reading thread (memory-mapped files only); 1 runs everything on one thread, which is faster on 2 cores (see Benchmarks/README.md).",
+    @Option(help: ArgumentHelp("Threads sharing the flows, the reading thread included (memory-mapped files only; default: the number of cores); 1 runs everything on one thread, for the least CPU time.",
                                valueName: "N"))
-    var threads = 1
+    var threads = min(64, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 
     @OptionGroup(title: "Limits")
     var engine: EngineOptions
