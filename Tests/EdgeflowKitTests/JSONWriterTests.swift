@@ -54,4 +54,26 @@ struct JSONWriterTests {
         #expect(o["max"] as? Int == Int.max && o["third"] as? Double == 0.333)
         #expect(JSONWriter.format(1234.5678, decimals: 2) == "1234.57" && JSONWriter.format(-0.0004, decimals: 3) == "0")
     }
+
+    /// Names made at run time are escaped like values; literal names are written as they are;
+    /// digits are zero-padded where a width is asked for; endpoints bracket IPv6 only.
+    @Test("run-time names, padding, hex and endpoints")
+    func namesAndEndpoints() throws {
+        // A variable: `JSONKey("...")` with a literal is the literal form (SE-0213).
+        let name = "a \"quoted\" \\ name\n", method = "Allocate"
+        var w = JSONWriter(capacity: 16)
+        w.beginObject()
+        w.value(JSONKey(name), 1)
+        w.beginObject(JSONKey(method))
+        w.endObject()
+        w.time("early", 1_700_000_000_000_001_000)
+        w.hex("zero", 0)
+        w.endpoint("v4", IPAddress(ipv4: 0xC000_0201), port: 3478, bracketed: false)
+        w.endpoint("v6", IPAddress("2001:db8::1")!, port: 50_000, bracketed: true)
+        w.endObject()
+        let text = String(decoding: w.bytes, as: UTF8.self)
+        #expect(text == #"{"a \"quoted\" \\ name\n":1,"Allocate":{},"early":"2023-11-14T22:13:20.000001Z","zero":"0x0","v4":"192.0.2.1:3478","v6":"[2001:db8::1]:50000"}"#)
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(w.bytes)) as? [String: Any])
+        #expect(o[name] as? Int == 1)
+    }
 }

@@ -1,5 +1,6 @@
 /// A member name: a literal, written straight from static storage (literal names are plain
 /// identifiers and are not escaped), or a string made at run time, escaped as any string.
+/// `JSONKey("x")` with a literal argument is the literal form (SE-0213).
 public struct JSONKey: ExpressibleByStringLiteral {
     fileprivate let literal: StaticString
     fileprivate let dynamic: String?
