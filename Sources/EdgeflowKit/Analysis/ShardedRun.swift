@@ -9,14 +9,15 @@ import Foundation
 /// same order, see the same DNS answers and role evidence, and give the same report as one
 /// thread. Sweeps for idle flows are decided by the reader for all shards at once, at the
 /// packets where one thread would sweep. Only `--max-flows`, `--max-inspected-flows` and
-/// `--reassembly-memory` are split between the shards, so under those limits a run can
-/// differ from one thread.
+/// `--reassembly-memory` are split between the shards (in proportion to their shares), so
+/// under those limits a run can differ from one thread.
 final class ShardedRun {
     /// Shard 0 is the reading thread's own (its flow table is the analyzer's while input is read).
     private let shards: [ShardWorker]
     /// Which shard owns each of 64 hash buckets.
     private let owner: [UInt8]
-    private let share: FlowSettings
+    /// The reading thread's own shard's limits.
+    private let ownShare: FlowSettings
     private let stage: ClassificationStage
     private let dns: DNSBook
     private let sweepInterval: Int64
@@ -36,16 +37,23 @@ final class ShardedRun {
     static let hashSeed: UInt64 = 0x5AA5_D1CE_F00D_1234
 
     init(threads n: Int, settings: FlowSettings, stage: ClassificationStage, dns: DNSBook) {
-        var share = settings
-        share.maxFlows = max(16, settings.maxFlows / n)
-        share.maxInspectedFlows = settings.maxInspectedFlows / n
-        share.reassemblyMemory = settings.reassemblyMemory / n
-        self.share = share
+        let owner = Self.owners(shards: n)
+        // Each shard's limits in proportion to its share of the buckets.
+        let shares = (0..<n).map { i in
+            let buckets = owner.reduce(0) { $0 + ($1 == UInt8(i) ? 1 : 0) }
+            func part(_ x: Int) -> Int { x / 64 * buckets + x % 64 * buckets / 64 }  // no overflow near Int.max
+            var share = settings
+            share.maxFlows = max(16, part(settings.maxFlows))
+            share.maxInspectedFlows = part(settings.maxInspectedFlows)
+            share.reassemblyMemory = part(settings.reassemblyMemory)
+            return share
+        }
+        self.owner = owner
+        ownShare = shares[0]
         // Packets waiting for a worker stay within the part of the capture the reader has not
         // released yet (MappedFile.releaseLag), whatever their size.
         let queued = MappedFile.releaseLag / 2 / max(1, n - 1)
-        shards = (0..<n).map { i in ShardWorker(settings: share, queuedBytes: queued, threaded: i > 0) }
-        owner = Self.owners(shards: n)
+        shards = (0..<n).map { i in ShardWorker(settings: shares[i], queuedBytes: queued, threaded: i > 0) }
         self.stage = stage
         self.dns = dns
         sweepInterval = settings.sweepInterval
@@ -79,7 +87,7 @@ final class ShardedRun {
 
     /// The analyzer for the reading thread: its flow table is shard 0's, with the shard's limits.
     func makeAnalyzer() -> Analyzer {
-        Analyzer(settings: share, dns: shards[0].dns, sweepsItself: false)
+        Analyzer(settings: ownShare, dns: shards[0].dns, sweepsItself: false)
     }
 
     /// One packet from the reader.
