@@ -150,11 +150,7 @@ public struct JSONWriter: ~Copyable {
     public mutating func endpoint(_ k: JSONKey? = nil, _ a: IPAddress, port: UInt16, bracketed: Bool) {
         key(k)
         append(0x22)
-        if bracketed { append(0x5B) }
-        a.appendText(to: &self)
-        if bracketed { append(0x5D) }
-        append(0x3A)
-        appendDigits(UInt(port), minimumWidth: 1)
+        appendEndpoint(a, port: port, bracketed: bracketed)
         append(0x22)
     }
     /// A number as "0x" and lower-case hex digits, in a string.
@@ -178,6 +174,15 @@ public struct JSONWriter: ~Copyable {
         var w = JSONWriter(capacity: 32)
         w.appendDecimal(v, decimals: decimals)
         return w.text
+    }
+
+    /// "192.0.2.1:3478", or "[2001:db8::1]:3478" when `bracketed`, unquoted.
+    mutating func appendEndpoint(_ a: IPAddress, port: UInt16, bracketed: Bool) {
+        if bracketed { append(0x5B) }
+        a.appendText(to: &self)
+        if bracketed { append(0x5D) }
+        append(0x3A)
+        appendDigits(UInt(port), minimumWidth: 1)
     }
 
     /// Decimal digits of `v`.

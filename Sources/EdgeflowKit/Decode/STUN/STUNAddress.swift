@@ -13,7 +13,11 @@ public struct STUNAddress: Sendable, BitwiseCopyable, Equatable {
     public var isIPv4: Bool { family == 1 }
 
     /// "192.0.2.1:32853" or "[2001:db8::1]:32853" (cold path).
-    public var text: String { isIPv4 ? "\(ip.text):\(port)" : "[\(ip.text)]:\(port)" }
+    public var text: String {
+        var w = JSONWriter(capacity: 64)
+        w.appendEndpoint(ip, port: port, bracketed: !isIPv4)
+        return w.text
+    }
 
     /// A plain address value: `0x00 | family | port | address` (RFC 8489 §14.1). `v` and `l` are
     /// the value's offset and length; nil unless the length fits the family (8 or 20).
