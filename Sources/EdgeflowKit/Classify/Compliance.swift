@@ -13,16 +13,10 @@ public struct Compliance: Sendable {
 
     /// Accounts one classified flow.
     mutating func add(_ r: FlowRecord, _ c: Classification, uid: String, app: AppReport? = nil, accessEdgeNames: [String] = []) {
-        let packets = r.origPackets + r.respPackets
         // A flow that sent STUN requests counts as answered only if a response matched one.
         var answered = r.answered
         if let st = app?.stun?.stats, st.count(.binding, .request) + st.count(.allocate, .request) > 0 { answered = st.matched > 0 }
-        if let rule = c.rule, let i = rules.firstIndex(where: { $0.rule.id == rule.id }) {
-            rules[i].flows += 1
-            rules[i].packets += packets
-            rules[i].bytes += r.origIPBytes + r.respIPBytes
-            if answered { rules[i].answeredFlows += 1 }
-        }
+        if c.verdict == .allowed { account(r, c, answered: answered) }
         switch c.verdict {
         case .violation: violations += 1
         case .allowed: allowed += 1
@@ -32,22 +26,22 @@ public struct Compliance: Sendable {
         let hybrid = c.origRole == .office365 || c.respRole == .office365
         if c.verdict == .violation, let reason = c.reason {
             if let former = c.formerListing, let address = c.formerAddress {
-                note(.warning, "microsoft_outside_ranges",
+                note(.error, "microsoft_outside_ranges",
                      "traffic with Microsoft addresses no longer in the published Office 365 ranges "
                      + "(listed in \(former.prefix) until \(FlowClassifier.day(former.lastSeen))); update the firewall rules and the Edge's routes:",
                      subject: address.text, uid: uid)
             } else if r.services.contains(.sip), reason.contains("plaintext SIP") {
-                note(.error, "plaintext_sip", reason + ":", subject: "\(o.address.text):\(o.port) → \(p.address.text):\(p.port)", uid: uid)
+                note(.error, "plaintext_sip", reason + ":", subject: "\(o.address.text(port: o.port)) → \(p.address.text(port: p.port))", uid: uid)
             } else {
                 note(.error, "port_violation", "\(c.origRole.title) → \(c.respRole.title): \(reason):",
-                     subject: "\(o.address.text):\(o.port) → \(p.address.text):\(p.port)", uid: uid)
+                     subject: "\(o.address.text(port: o.port)) → \(p.address.text(port: p.port))", uid: uid)
             }
         }
         if let app { appFindings(r, c, app, uid: uid, names: accessEdgeNames) }
         guard hybrid || c.rule != nil else { return }
         let ruleText = c.rule.map { "rule \($0.id)" } ?? "no rule"
         let severity: Finding.Severity = hybrid ? .error : .warning
-        lazy var peer = "\(p.address.text):\(p.port)"
+        lazy var peer = p.address.text(port: p.port)
         if r.key.proto == 6 && !r.answered && r.tcp.synSeen {
             if r.tcp.resp == .reset {
                 note(severity, "tcp_rejected", "\(c.respRole.title) refused TCP connections from \(c.origRole.named) with a reset (\(ruleText)):",
@@ -58,7 +52,26 @@ public struct Compliance: Sendable {
             }
         } else if r.key.proto == 17 && hybrid && !answered {
             note(.warning, "one_way_udp", "UDP from \(c.origRole.named) to \(c.respRole.title) got no reply (one-way: blocked, or media not flowing back):",
-                 subject: "\(o.address.text):\(o.port) → \(peer)", uid: uid)
+                 subject: "\(o.address.text(port: o.port)) → \(peer)", uid: uid)
+        }
+    }
+
+    /// Counts an allowed flow's packets toward the rules they match, each direction its own
+    /// rule (`replyRule` is set only for replies that answered).
+    private mutating func account(_ r: FlowRecord, _ c: Classification, answered: Bool) {
+        if let rule = c.forwardRule, r.origPackets > 0, let i = rules.firstIndex(where: { $0.rule.id == rule.id }) {
+            rules[i].flows += 1
+            rules[i].packets += r.origPackets
+            rules[i].bytes += r.origIPBytes
+            if answered { rules[i].answeredFlows += 1 }
+            // Who opened a TCP connection is known only from its SYN.
+            if r.key.proto != 6 || r.tcp.synSeen { rules[i].openedFlows += 1 }
+        }
+        if let rule = c.replyRule, let i = rules.firstIndex(where: { $0.rule.id == rule.id }) {
+            rules[i].flows += 1
+            rules[i].packets += r.respPackets
+            rules[i].bytes += r.respIPBytes
+            if r.origPackets > 0 { rules[i].answeredFlows += 1 }
         }
     }
 
@@ -67,7 +80,7 @@ public struct Compliance: Sendable {
         let o = r.originator, p = r.responder
         // Made only when a finding names them.
         lazy var client = "\(c.origRole.title) \(o.address.text)"
-        lazy var server = "\(c.respRole.title) \(p.address.text):\(p.port)"
+        lazy var server = "\(c.respRole.title) \(p.address.text(port: p.port))"
         if let t = app.tls {
             for fromServer in [true, false] {
                 guard let leaf = fromServer ? t.server.first : t.client.first else { continue }
@@ -117,7 +130,7 @@ public struct Compliance: Sendable {
             let o365 = c.origRole == .office365 || c.respRole == .office365
             if o365, st.unanswered > 0, st.matched == 0, r.key.proto == 17 {
                 note(.error, "stun_unanswered", "STUN/TURN requests to Office 365 were never answered (UDP 3478 blocked or the relay unreachable):",
-                     subject: "\(o.address.text):\(o.port) → \(p.address.text):\(p.port)", uid: uid)
+                     subject: "\(o.address.text(port: o.port)) → \(p.address.text(port: p.port))", uid: uid)
             }
             for i in 0..<STUNFlowStats.errorSlots where st.errorCount[i] > 0 && st.errorCode[i] != 401 && Self.allocationFailure(st.errorCode[i]) {
                 note(.error, "turn_allocate_failed", "TURN requests refused with \(st.errorCode[i]) \(Self.errorName(st.errorCode[i])):", subject: server, uid: uid)
@@ -146,7 +159,7 @@ public struct Compliance: Sendable {
         let fromResp = app.rtp.filter { !$0.fromOriginator }.reduce(0) { $0 + Int($1.stats.packets) }
         if fromOrig + fromResp >= 50, fromOrig == 0 || fromResp == 0 {
             note(.warning, "one_way_media", "RTP flows one way only (the other direction is blocked or not relayed):",
-                 subject: "\(o.address.text):\(o.port) ↔ \(p.address.text):\(p.port)", uid: uid)
+                 subject: "\(o.address.text(port: o.port)) ↔ \(p.address.text(port: p.port))", uid: uid)
         }
     }
 
@@ -261,6 +274,9 @@ public struct Compliance: Sendable {
                 out.append(Finding(severity: .warning, code: "rule_not_seen", message: "required rule \(s.rule.id) (\(shape)) was never seen"))
             case .unanswered:
                 out.append(Finding(severity: .error, code: "rule_unanswered", message: "required rule \(s.rule.id) (\(shape)): \(s.flows) flow\(s.flows == 1 ? "" : "s"), none answered"))
+            case .seen where s.openedFlows == 0:
+                out.append(Finding(severity: .info, code: "rule_replies_only",
+                                   message: "\(from.title) never opened a flow toward \(to.named): rule \(s.rule.id) (\(shape)) was seen only in the replies of flows \(to.named) opened"))
             case .seen:
                 break
             }
@@ -269,6 +285,10 @@ public struct Compliance: Sendable {
            let tcp = rules.first(where: { $0.rule.id == "stun-tcp-out" }), tcp.status == .seen {
             out.append(Finding(severity: .error, code: "udp_blocked_tcp_fallback",
                                message: "STUN on UDP 3478 to Office 365 was never answered while TCP to Office 365 worked: UDP 3478 looks blocked and media fell back to TCP"))
+        }
+        for u in inference.undeclared {
+            out.append(Finding(severity: .warning, code: "undeclared_edge",
+                               message: "\(u.address.text) acts as \(u.role.named) (\(u.evidence)) but is not among its addresses, so its traffic is not checked: add it to \(u.role.flag)"))
         }
         for f in inference.found {
             out.append(Finding(severity: .info, code: "role_inferred", message: "\(f.address.text) taken as the \(f.role.title): \(f.evidence)"))

@@ -38,14 +38,22 @@ public struct Finding: Sendable {
     }
 }
 
-/// Status of one rule of the hybrid table over the whole input.
+/// Status of one rule of the hybrid table over the whole input. A rule is a direction:
+/// it counts the packets that go its way between its roles and ports, on any flow, whoever
+/// opened it (the replies of an A/V Edge → Office 365 UDP 3478 exchange are packets of
+/// `stun-udp-in`). Violations never count.
 public struct RuleStatus: Sendable {
     public enum Status: String, Sendable { case seen, unanswered, notSeen = "not_seen" }
     public var rule: Rule
+    /// Flows that carried packets this rule's way.
     public var flows = 0
+    /// Those packets, and their IP bytes.
     public var packets = 0
     public var bytes = 0
+    /// Flows whose exchange was answered (for the replies of a flow: always).
     public var answeredFlows = 0
+    /// Flows opened this rule's way (SYN, or the first datagram), not only answered this way.
+    public var openedFlows = 0
 
     public var status: Status { flows == 0 ? .notSeen : answeredFlows > 0 ? .seen : .unanswered }
 }

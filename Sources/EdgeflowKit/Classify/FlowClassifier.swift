@@ -4,7 +4,14 @@ public struct Classification: Sendable {
 
     public var origRole: Role
     public var respRole: Role
+    /// The rule the flow matched: its opening direction's, or for a flow whose opening
+    /// direction is uncertain (UDP, TCP without its SYN) the replies' when only they match.
     public var rule: Rule?
+    /// The rule the originator's packets match (the flow's opening direction), if any.
+    public var forwardRule: Rule?
+    /// The rule the responder's replies match (an A/V Edge → Office 365 :443 connection's
+    /// replies are packets of `stun-tcp-in`), if there were replies that answered.
+    public var replyRule: Rule?
     public var verdict: Verdict
     /// Why a violation is one, in words.
     public var reason: String?
@@ -57,12 +64,14 @@ public enum FlowClassifier {
         let table = hybrid ? PortTables.hybrid : PortTables.edge
         // Direction is only certain for TCP with the SYN seen.
         let reversible = proto == 17 || !r.tcp.synSeen
-        var match = table.first { $0.matches(fromRole: oRole, toRole: pRole, proto: proto, srcPort: o.port, dstPort: p.port) }
-        if match == nil, reversible {
-            match = table.first { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) }
-        }
-        if let rule = match {
+        let forward = table.first { $0.matches(fromRole: oRole, toRole: pRole, proto: proto, srcPort: o.port, dstPort: p.port) }
+        let reply = table.first { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) }
+        if let rule = forward ?? (reversible ? reply : nil) {
             c.rule = rule
+            c.forwardRule = forward
+            // Replies count only when they answer: a reset refusing a connection is not
+            // traffic of the reverse rule.
+            if r.respPackets > 0, proto != 6 || r.answered { c.replyRule = reply }
             if rule.requiresTLS, r.services.contains(.sip) {
                 c.verdict = .violation
                 c.reason = "plaintext SIP on TCP \(p.port) where rule \(rule.id) requires SIP over mutual TLS"

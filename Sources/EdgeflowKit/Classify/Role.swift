@@ -20,5 +20,16 @@ public enum Role: String, CaseIterable, Sendable {
     /// The title with "the" where English wants it: "the Access Edge", "Office 365".
     public var named: String { self == .office365 || self == .other ? title : "the " + title }
 
+    /// The command-line flag (and settings key) that gives this role's addresses.
+    public var flag: String {
+        switch self {
+        case .accessEdge: "--access-edge (access_edge in the settings file)"
+        case .avEdge: "--av-edge (av_edge in the settings file)"
+        case .webconfEdge: "--webconf-edge (webconf_edge in the settings file)"
+        case .office365: "--office365"
+        case .other: "no flag"
+        }
+    }
+
     public var isEdge: Bool { self == .accessEdge || self == .avEdge || self == .webconfEdge }
 }

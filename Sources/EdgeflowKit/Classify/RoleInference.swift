@@ -7,6 +7,10 @@ public struct RoleInference: Sendable {
     public let configured: Set<Role>
     /// Inferred addresses per role, with the evidence, in order of discovery.
     public private(set) var found: [(role: Role, address: IPAddress, evidence: String)] = []
+    /// Addresses that act as an Edge role the user gave, without being among its addresses
+    /// (at most `undeclaredLimit`): their traffic is judged `unrelated` until they are added.
+    public private(set) var undeclared: [(role: Role, address: IPAddress, evidence: String)] = []
+    static let undeclaredLimit = 64
 
     public init(configured: Set<Role>) { self.configured = configured }
 
@@ -15,7 +19,6 @@ public struct RoleInference: Sendable {
 
     /// Looks at a flow's facts (at any point of its life); returns true when a new address was learnt.
     public mutating func observe(_ r: FlowRecord, topology: inout Topology) -> Bool {
-        guard isActive else { return false }
         let o = r.originator, p = r.responder
         let oIn = topology.ranges.contains(o.address), pIn = topology.ranges.contains(p.address)
         guard oIn != pIn else { return false }
@@ -32,10 +35,17 @@ public struct RoleInference: Sendable {
                 evidence = "STUN on UDP 3478 with Office 365 \(peer.text)"
             } else if r.key.proto == 6, PortTables.media.contains(edgePort), peerPort == 443 || PortTables.media.contains(peerPort) {
                 role = .avEdge
-                evidence = "STUN/TURN on TCP \(edgePort) with Office 365 \(peer.text):\(peerPort)"
+                evidence = "STUN/TURN on TCP \(edgePort) with Office 365 \(peer.text(port: peerPort))"
             }
         }
-        guard let role, !configured.contains(role) else { return false }
+        guard let role else { return false }
+        guard !configured.contains(role) else {
+            if undeclared.count < Self.undeclaredLimit, topology.roles(of: edge).allSatisfy({ !$0.isEdge }),
+               !undeclared.contains(where: { $0.address == edge && $0.role == role }) {
+                undeclared.append((role, edge, evidence))
+            }
+            return false
+        }
         // First evidence wins: an address already holding a role is not given another.
         guard !found.contains(where: { $0.address == edge }) else { return false }
         guard topology.roles(of: edge).allSatisfy({ !$0.isEdge }) else { return false }

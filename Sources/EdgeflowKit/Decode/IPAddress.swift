@@ -73,6 +73,14 @@ public struct IPAddress: Hashable, Comparable, Sendable, BitwiseCopyable {
         return w.text
     }
 
+    /// With a port: "192.0.2.1:5061", or "[2001:db8::1]:5061" (RFC 5952 §6) so that the port
+    /// cannot be read as part of an IPv6 address. Every message and table uses this form.
+    public func text(port: UInt16) -> String {
+        var w = JSONWriter(capacity: 56)
+        w.appendEndpoint(self, port: port, bracketed: !isIPv4Mapped)
+        return w.text
+    }
+
     /// RFC 5952 text, also for IPv4-mapped addresses ("::ffff:a.b.c.d" stays in hex groups).
     public var ipv6Text: String {
         var w = JSONWriter(capacity: 48)

@@ -75,6 +75,8 @@ public struct FinalReport: Sendable {
             w.value("flows", s.flows)
             w.value("packets", s.packets)
             w.value("bytes", s.bytes)
+            w.value("flows_opened", s.openedFlows)
+            w.value("flows_answered", s.answeredFlows)
             w.value("status", s.status.rawValue)
     }
 

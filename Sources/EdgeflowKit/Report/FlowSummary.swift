@@ -27,6 +27,9 @@ public struct FlowSummary: Sendable {
     public var connState: String
     public var history: String
     public var rule: String? = nil
+    /// The rule the responder's packets satisfy (`stun-udp-in` for the answers of an A/V Edge →
+    /// Office 365 UDP 3478 exchange), when there were replies.
+    public var replyRule: String? = nil
     public var verdict = "unrelated"
     public var reason: String? = nil
     public var endReason: String
@@ -113,6 +116,7 @@ public struct FlowSummary: Sendable {
         origRole = c.origRole.rawValue
         respRole = c.respRole.rawValue
         rule = c.rule?.id
+        replyRule = c.verdict == .allowed ? c.replyRule?.id : nil
         verdict = c.verdict.rawValue
         reason = c.reason
     }
@@ -144,6 +148,7 @@ public struct FlowSummary: Sendable {
         w.value("conn_state", connState)
         w.value("history", history)
         w.value("rule", rule)
+        w.value("reply_rule", replyRule)
         w.value("verdict", verdict)
         w.value("reason", reason)
         w.value("end_reason", endReason)
@@ -154,12 +159,12 @@ public struct FlowSummary: Sendable {
     static let csvHeader = ["uid", "proto", "orig_h", "orig_p", "resp_h", "resp_p", "orig_role", "resp_role",
                             "service", "services", "ts", "duration", "orig_pkts", "resp_pkts", "orig_bytes",
                             "resp_bytes", "orig_ip_bytes", "resp_ip_bytes", "conn_state", "history", "rule",
-                            "verdict", "reason", "end_reason"]
+                            "verdict", "reason", "end_reason", "reply_rule"]
 
     var csvFields: [String] {
         [uid, proto, origH, String(origP), respH, String(respP), origRole, respRole, service,
          services.joined(separator: " "), TimeFormat.iso8601(ts), JSONWriter.format(durationMs, decimals: 3),
          String(origPkts), String(respPkts), String(origBytes), String(respBytes), String(origIPBytes),
-         String(respIPBytes), connState, history, rule ?? "", verdict, reason ?? "", endReason]
+         String(respIPBytes), connState, history, rule ?? "", verdict, reason ?? "", endReason, replyRule ?? ""]
     }
 }

@@ -6,7 +6,7 @@ final class LiveViewWriter: ReportWriter {
 
     init(output: OutputStream, top: Int, color: Bool) {
         self.output = output
-        table = TableReportWriter(output: output, top: top, color: color)
+        table = TableReportWriter(output: output, top: top, color: color, width: TableReportWriter.width(of: output))
     }
 
     func flow(_ flow: FlowSummary) { table.flow(flow) }

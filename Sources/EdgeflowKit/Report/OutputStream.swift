@@ -63,6 +63,13 @@ public final class OutputStream {
     /// Whether output goes to a terminal.
     public var isTerminal: Bool { isatty(fileno(file)) != 0 }
 
+    /// The terminal's width in columns, when output goes to a terminal that says.
+    public var terminalColumns: Int? {
+        var size = winsize()
+        guard isTerminal, ioctl(fileno(file), UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
     public func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { write($0) }
     }

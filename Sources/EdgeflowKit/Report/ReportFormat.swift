@@ -17,7 +17,7 @@ public func makeReportWriter(_ format: ReportFormat, output: OutputStream, top: 
     case .json: JSONReportWriter(output: output)
     case .ndjson: NDJSONReportWriter(output: output)
     case .csv: CSVReportWriter(output: output)
-    case .table: TableReportWriter(output: output, top: top, color: color)
+    case .table: TableReportWriter(output: output, top: top, color: color, width: TableReportWriter.width(of: output))
     }
 }
 

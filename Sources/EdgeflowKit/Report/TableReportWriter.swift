@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The report for people, readable in 80 columns: a summary of the capture, then the
 /// largest flows. Keeps only the top `top` flows in memory.
 final class TableReportWriter: ReportWriter {
@@ -7,15 +11,20 @@ final class TableReportWriter: ReportWriter {
     private var largest: [FlowSummary] = []
     private var services: [String: Int] = [:]
     /// STUN/TURN flows with the most messages, and the RTP streams with the worst loss (bounded).
-    private var stunRows: [(messages: Int, text: String)] = []
-    private var mediaRows: [(loss: Double, text: String)] = []
+    private var stunRows: [(messages: Int, from: String, to: String, text: String, notes: String)] = []
+    private var mediaRows: [(loss: Double, ssrc: String, from: String, to: String, text: String)] = []
     private var stunFlows = 0, mediaStreams = 0
     private static let sectionRows = 10
+    /// Columns to fit, or nil to show every address whole.
+    private let width: Int?
 
-    init(output: OutputStream, top: Int, color: Bool) {
+    /// - Parameter width: the terminal's width; long IPv6 endpoints are shortened in the
+    ///   middle to fit it (never the port). nil shows them whole.
+    init(output: OutputStream, top: Int, color: Bool, width: Int?) {
         self.output = output
         self.top = max(0, top)
         self.color = color
+        self.width = width
     }
 
     func flow(_ flow: FlowSummary) {
@@ -44,13 +53,14 @@ final class TableReportWriter: ReportWriter {
         out += paint("Verdict: " + report.verdictLine, code: bad ? "1;31" : "1;32") + "\n"
 
         out += "\n" + bold("Hybrid rules (Edge ↔ Office 365)") + "\n"
-        out += Self.pad("RULE", 14) + Self.pad("FROM → TO", 28) + Self.pad("PORTS", 20) + Self.lpad("FLOWS", 5) + "  STATUS\n"
+        out += Self.pad("RULE", 14) + Self.pad("FROM → TO", 25) + Self.pad("PORTS", 20) + Self.lpad("FLOWS", 5) + "  STATUS\n"
         for s in report.rules {
             let from = s.rule.from?.title ?? "any", to = s.rule.to?.title ?? "any"
             let ports = (s.rule.srcPorts.isAny ? "" : Self.shortPorts(s.rule.srcPorts) + "→") + Self.shortPorts(s.rule.dstPorts)
-            let status = s.status.rawValue
+            // Seen only in the replies of flows opened the other way (a finding says so).
+            let status = s.status.rawValue + (s.status == .seen && s.openedFlows == 0 ? " (replies)" : "")
             let painted = s.status == .seen ? status : paint(status, code: s.status == .unanswered ? "31" : "33")
-            out += Self.pad(s.rule.id, 14) + Self.pad("\(from) → \(to)", 28) + Self.pad(s.rule.transportName + " " + ports, 20)
+            out += Self.pad(s.rule.id, 14) + Self.pad("\(from) → \(to)", 25) + Self.pad(s.rule.transportName + " " + ports, 20)
                 + Self.lpad(String(s.flows), 5) + "  " + painted + "\n"
         }
 
@@ -68,14 +78,21 @@ final class TableReportWriter: ReportWriter {
         }
 
         if !stunRows.isEmpty {
+            let column = column(stunRows.flatMap { [$0.from, $0.to] }, fixed: 33)
             out += "\n" + bold("STUN/TURN") + " (\(stunFlows) flows; the \(stunRows.count) busiest)\n"
-            out += "  " + Self.pad("FLOW", 45) + Self.lpad("MSGS", 6) + Self.lpad("ANS", 6) + Self.lpad("UNANS", 7) + Self.lpad("RTT ms", 8) + "\n"
-            for r in stunRows.sorted(by: { $0.messages > $1.messages }) { out += r.text + "\n" }
+            out += "  " + Self.pad("FLOW", 2 * column + 3) + Self.lpad("MSGS", 6) + Self.lpad("ANS", 6) + Self.lpad("UNANS", 7) + Self.lpad("RTT ms", 8) + "\n"
+            for r in stunRows.sorted(by: { $0.messages > $1.messages }) {
+                out += "  " + Self.pad(Self.fit(r.from, column) + " → " + Self.fit(r.to, column), 2 * column + 3) + r.text + "\n"
+                if !r.notes.isEmpty { out += "      " + r.notes + "\n" }
+            }
         }
         if !mediaRows.isEmpty {
+            let column = column(mediaRows.flatMap { [$0.from, $0.to] }, fixed: 40)
             out += "\n" + bold("Media") + " (\(mediaStreams) RTP streams; the \(mediaRows.count) with most loss)\n"
-            out += "  " + Self.pad("SSRC", 11) + Self.pad("FROM → TO", 43) + Self.lpad("PKTS", 5) + Self.lpad("LOST", 6) + Self.lpad("JIT ms", 7) + Self.lpad("MAX", 5) + "\n"
-            for r in mediaRows.sorted(by: { $0.loss > $1.loss }) { out += r.text + "\n" }
+            out += "  " + Self.pad("SSRC", 11) + Self.pad("FROM → TO", 2 * column + 3) + Self.lpad("PKTS", 5) + Self.lpad("LOST", 6) + Self.lpad("JIT ms", 7) + Self.lpad("MAX", 5) + "\n"
+            for r in mediaRows.sorted(by: { $0.loss > $1.loss }) {
+                out += "  " + Self.pad(r.ssrc, 11) + Self.pad(Self.fit(r.from, column) + " → " + Self.fit(r.to, column), 2 * column + 3) + r.text + "\n"
+            }
         }
 
         out += "\n" + bold("Topology") + "\n"
@@ -117,14 +134,16 @@ final class TableReportWriter: ReportWriter {
         for w in c.warnings {
             out += paint("  warning    ", code: "33") + w.description + "\n"
         }
-        if !largest.isEmpty {
-            let sorted = largest.sorted { Self.rank($1, $0) }
+        let sorted = largest.sorted { Self.rank($1, $0) }
+        if !sorted.isEmpty {
+            // Mark, protocol, counts, state and a short service name: 36 characters.
+            let column = column(sorted.flatMap { [Self.endpoint($0), Self.endpoint($0, responder: true)] }, fixed: 36)
             out += "\n" + bold("Top \(sorted.count) flows by bytes") + " (! = violation)\n"
-            out += "  " + Self.row("PROTO", "ORIGINATOR", "RESPONDER", "PKTS", "BYTES", "STATE", "SERVICE") + "\n"
+            out += "  " + Self.row("PROTO", "ORIGINATOR", "RESPONDER", "PKTS", "BYTES", "STATE", "SERVICE", column: column) + "\n"
             for f in sorted {
                 let mark = f.verdict == "violation" ? paint("! ", code: "31") : "  "
-                out += mark + Self.row(f.proto, Self.endpoint(f.origH, f.origP), Self.endpoint(f.respH, f.respP),
-                                       Self.short(f.origPkts + f.respPkts), Self.short(f.totalIPBytes), f.connState, f.service) + "\n"
+                out += mark + Self.row(f.proto, Self.fit(Self.endpoint(f), column), Self.fit(Self.endpoint(f, responder: true), column),
+                                       Self.short(f.origPkts + f.respPkts), Self.short(f.totalIPBytes), f.connState, f.service, column: column) + "\n"
             }
         }
         output.write(out)
@@ -140,22 +159,18 @@ final class TableReportWriter: ReportWriter {
             if !stun.errors.isEmpty { notes.append("errors " + stun.errors.map { "\($0.code)×\($0.count)" }.joined(separator: ",")) }
             if st.allocateSuccesses > 0 { notes.append("allocated" + (st.lifetime.map { " \($0)s" } ?? "")) }
             if st.channelDataPackets > 0 { notes.append("data \(st.channelDataPackets)") }
-            let flowText = Self.endpoint(f.origH, f.origP) + " → " + Self.endpoint(f.respH, f.respP)
             let rtt = stun.rtt.map { Self.fixed($0.p50) } ?? "-"
-            var text = "  " + Self.pad(flowText, 45) + Self.lpad(String(st.messages), 6) + Self.lpad(String(st.matched), 6)
+            let text = Self.lpad(String(st.messages), 6) + Self.lpad(String(st.matched), 6)
                 + Self.lpad(String(st.unanswered), 7) + Self.lpad(rtt, 8)
-            if !notes.isEmpty { text += "\n      " + notes.joined(separator: "; ") }
-            keep(&stunRows, (st.messages, text)) { $0.messages < $1.messages }
+            keep(&stunRows, (st.messages, Self.endpoint(f), Self.endpoint(f, responder: true), text, notes.joined(separator: "; "))) { $0.messages < $1.messages }
         }
         for s in app.rtp {
             mediaStreams += 1
-            let (from, to) = s.fromOriginator ? (Self.endpoint(f.origH, f.origP), Self.endpoint(f.respH, f.respP))
-                                              : (Self.endpoint(f.respH, f.respP), Self.endpoint(f.origH, f.origP))
+            let (from, to) = (Self.endpoint(f, responder: !s.fromOriginator), Self.endpoint(f, responder: s.fromOriginator))
             let loss = s.lossFraction
-            let text = "  " + Self.pad("0x" + String(s.ssrc, radix: 16), 11) + Self.pad(from + " → " + to, 43)
-                + Self.lpad(Self.short(Int(s.stats.packets)), 5) + Self.lpad(Self.fixed(loss * 100) + "%", 6)
+            let text = Self.lpad(Self.short(Int(s.stats.packets)), 5) + Self.lpad(Self.fixed(loss * 100) + "%", 6)
                 + Self.lpad(Self.fixed(s.stats.jitterMilliseconds), 7) + Self.lpad(Self.fixed(s.stats.maxJitterMilliseconds), 5)
-            keep(&mediaRows, (loss, text)) { $0.loss < $1.loss }
+            keep(&mediaRows, (loss, "0x" + String(s.ssrc, radix: 16), from, to, text)) { $0.loss < $1.loss }
         }
     }
 
@@ -194,14 +209,39 @@ final class TableReportWriter: ReportWriter {
     private func bold(_ s: String) -> String { paint(s, code: "1") }
     private func paint(_ s: String, code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 
-    static func row(_ proto: String, _ o: String, _ r: String, _ pkts: String, _ bytes: String, _ state: String, _ service: String) -> String {
-        pad(proto, 6) + pad(o, 22) + pad(r, 22) + lpad(pkts, 5) + " " + lpad(bytes, 5) + " " + pad(state, 6) + service
+    static func row(_ proto: String, _ o: String, _ r: String, _ pkts: String, _ bytes: String, _ state: String, _ service: String, column: Int) -> String {
+        pad(proto, 6) + pad(o, column + 1) + pad(r, column + 1) + lpad(pkts, 5) + " " + lpad(bytes, 5) + " " + pad(state, 6) + service
     }
 
-    /// "addr:port", shortened from the left to 21 characters for long IPv6 addresses.
-    static func endpoint(_ h: String, _ p: Int) -> String {
-        let text = h.contains(":") ? "[\(h)]:\(p)" : "\(h):\(p)"
-        return text.count <= 21 ? text : "…" + text.suffix(20)
+    /// A flow end as "addr:port" ("[v6]:port"), the originator's unless `responder`.
+    static func endpoint(_ f: FlowSummary, responder: Bool = false) -> String {
+        responder ? f.respAddress.text(port: UInt16(truncatingIfNeeded: f.respP)) : f.origAddress.text(port: UInt16(truncatingIfNeeded: f.origP))
+    }
+
+    /// The width to fit: the terminal's, else `COLUMNS`, else 80.
+    static func width(of output: OutputStream) -> Int {
+        if let columns = output.terminalColumns { return columns }
+        if let text = getenv("COLUMNS"), let columns = Int(String(cString: text)), columns > 0 { return columns }
+        return 80
+    }
+
+    /// An endpoint column is never narrower: every IPv4 endpoint fits whole.
+    static let minimumColumn = 21
+
+    /// The width of a section's endpoint columns: its longest endpoint, within the terminal's
+    /// width once the section's `fixed` other characters are counted.
+    private func column(_ endpoints: [String], fixed: Int) -> Int {
+        let longest = endpoints.reduce(0) { max($0, $1.count) }
+        guard let width else { return longest }
+        return min(longest, max(Self.minimumColumn, (width - fixed) / 2))
+    }
+
+    /// `text` shortened to `n` characters by an ellipsis in the address, keeping its start
+    /// and its end with the port.
+    static func fit(_ text: String, _ n: Int) -> String {
+        guard text.count > n, n > 8 else { return text }
+        let tail = (n - 1) / 2 + 2, head = n - 1 - tail
+        return String(text.prefix(head)) + "…" + String(text.suffix(tail))
     }
 
     static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
