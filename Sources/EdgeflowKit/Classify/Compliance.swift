@@ -56,10 +56,10 @@ public struct Compliance: Sendable {
         }
     }
 
-    /// Counts an allowed flow's packets toward the rules they match, each direction its own
-    /// rule (`replyRule` is set only for replies that answered).
+    /// Counts an allowed flow's packets toward the hybrid rules they match, each direction its
+    /// own rule (`rules` is in `PortTables.hybrid`'s order).
     private mutating func account(_ r: FlowRecord, _ c: Classification, answered: Bool) {
-        if let rule = c.forwardRule, r.origPackets > 0, let i = rules.firstIndex(where: { $0.rule.id == rule.id }) {
+        if let i = c.forwardHybrid, r.origPackets > 0 {
             rules[i].flows += 1
             rules[i].packets += r.origPackets
             rules[i].bytes += r.origIPBytes
@@ -67,7 +67,7 @@ public struct Compliance: Sendable {
             // Who opened a TCP connection is known only from its SYN.
             if r.key.proto != 6 || r.tcp.synSeen { rules[i].openedFlows += 1 }
         }
-        if let rule = c.replyRule, let i = rules.firstIndex(where: { $0.rule.id == rule.id }) {
+        if let i = c.replyHybrid {
             rules[i].flows += 1
             rules[i].packets += r.respPackets
             rules[i].bytes += r.respIPBytes

@@ -7,11 +7,14 @@ public struct Classification: Sendable {
     /// The rule the flow matched: its opening direction's, or for a flow whose opening
     /// direction is uncertain (UDP, TCP without its SYN) the replies' when only they match.
     public var rule: Rule?
-    /// The rule the originator's packets match (the flow's opening direction), if any.
-    public var forwardRule: Rule?
-    /// The rule the responder's replies match (an A/V Edge → Office 365 :443 connection's
-    /// replies are packets of `stun-tcp-in`), if there were replies that answered.
-    public var replyRule: Rule?
+    /// Position in `PortTables.hybrid` of the rule the originator's packets match (the flow's
+    /// opening direction), when one does. Positions, not rules: a classification is copied
+    /// per flow and a `Rule` holds strings.
+    public var forwardHybrid: Int?
+    /// Position in `PortTables.hybrid` of the rule the responder's replies match, when there
+    /// were replies that answered (an A/V Edge → Office 365 :443 connection's replies are
+    /// packets of `stun-tcp-in`).
+    public var replyHybrid: Int?
     public var verdict: Verdict
     /// Why a violation is one, in words.
     public var reason: String?
@@ -64,14 +67,20 @@ public enum FlowClassifier {
         let table = hybrid ? PortTables.hybrid : PortTables.edge
         // Direction is only certain for TCP with the SYN seen.
         let reversible = proto == 17 || !r.tcp.synSeen
-        let forward = table.first { $0.matches(fromRole: oRole, toRole: pRole, proto: proto, srcPort: o.port, dstPort: p.port) }
-        let reply = table.first { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) }
-        if let rule = forward ?? (reversible ? reply : nil) {
+        let forward = table.firstIndex { $0.matches(fromRole: oRole, toRole: pRole, proto: proto, srcPort: o.port, dstPort: p.port) }
+        // Only the hybrid table lists both directions of an exchange; the Edge table's replies
+        // need no rule of their own (and skipping them keeps media flows cheap). Replies count
+        // only when they answer: a reset refusing a connection is not traffic of the reverse rule.
+        let answered = r.respPackets > 0 && (proto != 6 || r.answered)
+        let reply = forward == nil && reversible || hybrid && answered
+            ? table.firstIndex { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) } : nil
+        if let i = forward ?? (reversible ? reply : nil) {
+            let rule = table[i]
             c.rule = rule
-            c.forwardRule = forward
-            // Replies count only when they answer: a reset refusing a connection is not
-            // traffic of the reverse rule.
-            if r.respPackets > 0, proto != 6 || r.answered { c.replyRule = reply }
+            if hybrid {
+                c.forwardHybrid = forward
+                if answered { c.replyHybrid = reply }
+            }
             if rule.requiresTLS, r.services.contains(.sip) {
                 c.verdict = .violation
                 c.reason = "plaintext SIP on TCP \(p.port) where rule \(rule.id) requires SIP over mutual TLS"

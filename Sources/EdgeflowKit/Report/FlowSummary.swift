@@ -116,7 +116,7 @@ public struct FlowSummary: Sendable {
         origRole = c.origRole.rawValue
         respRole = c.respRole.rawValue
         rule = c.rule?.id
-        replyRule = c.verdict == .allowed ? c.replyRule?.id : nil
+        replyRule = c.verdict == .allowed ? c.replyHybrid.map { PortTables.hybrid[$0].id } : nil
         verdict = c.verdict.rawValue
         reason = c.reason
     }
