@@ -183,6 +183,7 @@ struct AppReport: Sendable {
         w.endObject()
         w.value("transactions_matched", st.matched)
         w.value("unanswered", st.unanswered)
+        w.value("retransmissions", st.retransmissions)
         if let rtt = s.rtt {
             w.beginObject("rtt_ms")
             w.value("min", rtt.min)

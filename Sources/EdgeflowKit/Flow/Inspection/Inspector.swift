@@ -73,8 +73,12 @@ struct Inspector {
         switch kind {
         case .stun:
             guard let m = try? STUNDecoder.decode(p, allowLegacy: stunPort) else {
-                if slot >= 0 { pool[Int(slot)]._withUnsafeGuaranteedRef { $0.stun.malformed &+= 1 } }
-                return .unknown
+                // STUN by its magic cookie or port that does not decode is counted even as the
+                // flow's first message (the flow is STUN); other bytes only on a flow already inspected.
+                let stun = stunPort || p.be32(4) == stunMagicCookie
+                guard stun || slot >= 0, let ref = inspection(&slot) else { return .unknown }
+                ref._withUnsafeGuaranteedRef { $0.stun.malformed &+= 1 }
+                return stun ? .stun : .unknown
             }
             guard let ref = inspection(&slot) else { return .stun }
             ref._withUnsafeGuaranteedRef { ins in
