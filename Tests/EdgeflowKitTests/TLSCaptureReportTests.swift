@@ -300,4 +300,34 @@ struct TLSCaptureReportTests {
         #expect(abs((a.tls["handshake_ms"] as? Double ?? -1) - 5.290) < 0.0005)
         #expect(a.findingCodes == [])
     }
+
+    /// directory-strings.pcap (Scripts/record_directory_string_capture.sh): the server chain's
+    /// names are TeletexString (leaf), BMPString (intermediate) and UniversalString (root).
+    /// tshark decodes them (`x509sat.teletexString` / `bmpString` / `universalString`, read
+    /// here) and the report must show the same text, not `ASN1Any([…])`. One exception, by
+    /// design: the leaf's L is the T61String byte 0xFC, which OpenSSL wrote for "ü" and reads back
+    /// as "ü" (`openssl x509 -subject -nameopt utf8`: `L=Zürich`), i.e. Latin-1, as certificates
+    /// use it; tshark 4.0 applies the T.61 code table and shows "Zþrich".
+    @Test func directoryStringNames() throws {
+        let path = repositoryRoot + "/Captures/tls/directory-strings.pcap"
+        let fields = try tsharkFields(path, ["-Y", "tls.handshake.type==11", "-E", "occurrence=a", "-e", "x509sat.teletexString",
+                                             "-e", "x509sat.bmpString", "-e", "x509sat.universalString"])
+        try #require(fields.count == 1 && fields[0].count == 3)
+        // One entry per occurrence, subject and issuer of each certificate: leaf L, CN; intermediate
+        // issuer O, CN then subject O, CN; root issuer and subject (×2, the intermediate's issuer too).
+        #expect(fields[0][0] == "Zþrich,*.t61.example.test")
+        let bmp = fields[0][1].split(separator: ",").map(String.init)
+        let universal = fields[0][2].split(separator: ",").map(String.init)
+        #expect(bmp == ["BMP Intermediate Ωmega", "BMP Größe CA", "BMP Intermediate Ωmega", "BMP Größe CA"])
+        #expect(Set(universal) == ["Universal Root ünïcode 𝄞", "Root 𝄞 CA"])
+        let a = try Self.analyse("directory-strings")
+        let server = a.chain("server")
+        let leaf = "CN=*.t61.example.test,O=T61 Test,L=Zürich,C=CH"
+        let intermediate = "CN=\(bmp[1]),O=\(bmp[0]),C=DE"
+        let root = "CN=Root 𝄞 CA,O=Universal Root ünïcode 𝄞,C=DE"
+        #expect(server.map(\.subject) == [leaf, intermediate, root])
+        #expect(server.map(\.issuer) == [intermediate, root, root])
+        #expect(server.first?.san == ["*.t61.example.test"])
+        #expect(a.tls["sni"] as? String == "www.t61.example.test")  // tls.handshake.extensions_server_name
+    }
 }

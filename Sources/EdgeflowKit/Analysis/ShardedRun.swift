@@ -157,7 +157,7 @@ final class ShardedRun {
         }
         for e in merged {
             switch e.payload {
-            case .dns(let bytes): bytes.withUnsafeBytes { dns.record($0) }
+            case .dns(let bytes, let multicast): bytes.withUnsafeBytes { dns.record($0, multicast: multicast) }
             case .recognised(let r): stage.recognised(r)
             case .ended(let f):
                 analyzer.countFlow(f.record.key.proto)
@@ -241,7 +241,7 @@ struct ShardBatch {
 /// then DNS (during the packet) before recognised services before ended flows (creation order).
 struct ShardEvent {
     enum Payload {
-        case dns([UInt8])
+        case dns([UInt8], multicast: Bool)
         case recognised(FlowRecord)
         case ended(EndedFlow)
     }
@@ -269,7 +269,7 @@ final class ShardWorker: @unchecked Sendable {
         input = BatchQueue(limit: queuedBytes)
         tracker = FlowTracker(settings: threaded ? settings : Self.placeholder, dns: dns)
         tracker.sweepsItself = false
-        dns.forward = { [unowned self] p in self.note(0, 0, .dns(Array(p))) }
+        dns.forward = { [unowned self] p, multicast in self.note(0, 0, .dns(Array(p), multicast: multicast)) }
     }
 
     private static var placeholder: FlowSettings {

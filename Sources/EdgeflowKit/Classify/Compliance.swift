@@ -8,6 +8,8 @@ public struct Compliance: Sendable {
     static let groupsPerCode = 64
     public private(set) var violations = 0
     public private(set) var allowed = 0
+    /// While set, findings are made at most this severe (`info` for flows without an Edge role).
+    private var severityCap: Finding.Severity? = nil
 
     public init() {}
 
@@ -20,7 +22,15 @@ public struct Compliance: Sendable {
         switch c.verdict {
         case .violation: violations += 1
         case .allowed: allowed += 1
-        case .unrelated: return
+        case .unrelated:
+            // Without an Edge role the flow is no rule's business, but what its TLS, STUN/TURN
+            // and media showed is still worth knowing: said as information.
+            if let app {
+                severityCap = .info
+                appFindings(r, c, app, uid: uid, names: accessEdgeNames)
+                severityCap = nil
+            }
+            return
         }
         let o = r.originator, p = r.responder
         let hybrid = c.origRole == .office365 || c.respRole == .office365
@@ -132,7 +142,9 @@ public struct Compliance: Sendable {
                 note(.error, "stun_unanswered", "STUN/TURN requests to Office 365 were never answered (UDP 3478 blocked or the relay unreachable):",
                      subject: "\(o.address.text(port: o.port)) → \(p.address.text(port: p.port))", uid: uid)
             }
-            for i in 0..<STUNFlowStats.errorSlots where st.errorCount[i] > 0 && st.errorCode[i] != 401 && Self.allocationFailure(st.errorCode[i]) {
+            // Only TURN requests refused make a TURN failure (ICE Binding errors such as 487 do not).
+            let turnErrors = [STUNMethod.allocate, .refresh, .createPermission, .channelBind].reduce(0) { $0 + st.count($1, .errorResponse) }
+            for i in 0..<STUNFlowStats.errorSlots where turnErrors > 0 && st.errorCount[i] > 0 && st.errorCode[i] != 401 && Self.allocationFailure(st.errorCode[i]) {
                 note(.error, "turn_allocate_failed", "TURN requests refused with \(st.errorCode[i]) \(Self.errorName(st.errorCode[i])):", subject: server, uid: uid)
             }
             if st.allocateChallenges >= 3, st.allocateSuccesses == 0 {
@@ -207,7 +219,8 @@ public struct Compliance: Sendable {
     /// Beyond `groupsPerCode` distinct messages of one code (hostile traffic can make every
     /// flow's message different), further flows join one group per code.
     private mutating func note(_ severity: Finding.Severity, _ code: String, _ message: String, subject: String? = nil, uid: String) {
-        var key = code + "|" + message
+        let severity = severityCap.map { max(severity, $0) } ?? severity
+        var key = code + "|" + (severity == .info ? "info|" : "") + message
         if grouped[key] == nil {
             var text = message
             if groupsByCode[code, default: 0] >= Self.groupsPerCode {

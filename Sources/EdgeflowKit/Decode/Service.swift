@@ -50,7 +50,8 @@ public struct ServiceSet: Sendable, BitwiseCopyable, Equatable {
 public enum ServiceHint {
     /// The service of a UDP payload, from its RFC 7983 first-byte class (`UDPDemux.classify`,
     /// computed once per packet by the caller) and the ports: cookie-less STUN and TURN
-    /// ChannelData only on STUN ports, RTP/RTCP only between dynamic ports.
+    /// ChannelData only on STUN ports, RTP/RTCP only between dynamic ports that are not
+    /// `notMedia` ones.
     public static func udp(_ p: UnsafeRawBufferPointer, kind: UDPPayloadKind, srcPort: UInt16, dstPort: UInt16) -> Service {
         if srcPort == 53 || dstPort == 53 || srcPort == 5353 || dstPort == 5353 { return p.count >= 12 ? .dns : .unknown }
         let stunPort = isSTUNPort(srcPort) || isSTUNPort(dstPort)
@@ -60,8 +61,8 @@ public enum ServiceHint {
         case .dtls: return .dtls
         case .channelData, .msMultiplexedTURN: return stunPort ? .stun : .unknown
         // RTP runs between dynamic ports; below 1024 the byte is some other protocol's (NBNS, NTP, ...).
-        case .rtp where srcPort >= 1024 && dstPort >= 1024: return .rtp
-        case .rtcp where srcPort >= 1024 && dstPort >= 1024: return .rtcp
+        case .rtp where mediaPorts(srcPort, dstPort): return .rtp
+        case .rtcp where mediaPorts(srcPort, dstPort): return .rtcp
         default: return looksLikeSIP(p) ? .sip : .unknown
         }
     }
@@ -86,6 +87,17 @@ public enum ServiceHint {
 
     @inline(__always)
     static func isSTUNPort(_ p: UInt16) -> Bool { p == 3478 || p == 3479 || p == 3480 || p == 3481 }
+
+    /// Both ports could carry RTP/RTCP: neither is below 1024 (NetBIOS 137/138, DHCP 67/68, NTP
+    /// and the like) nor a `notMedia` port.
+    @inline(__always)
+    static func mediaPorts(_ a: UInt16, _ b: UInt16) -> Bool { a >= 1024 && b >= 1024 && !notMedia(a) && !notMedia(b) }
+
+    /// Dynamic-range ports of protocols that are never media although their first byte can
+    /// look like RTP's (a transaction id or SPI of 0x80-0xBF): SSDP 1900, WS-Discovery 3702,
+    /// IPsec NAT traversal 4500 (encrypted ESP), mDNS 5353 and LLMNR 5355.
+    @inline(__always)
+    static func notMedia(_ p: UInt16) -> Bool { p == 1900 || p == 3702 || p == 4500 || p == 5353 || p == 5355 }
 
     /// A SIP start line (RFC 3261 §7.1): upper-case method or "SIP/2.0". The first byte is
     /// tested before the scanner's full check, which reads up to the end of the line.

@@ -162,7 +162,7 @@ public struct FlowTracker: ~Copyable {
                 if d.isFragment {
                     // A first fragment holds only part of the datagram: named, not inspected.
                 } else if s == .dns {
-                    inspector.dnsDatagram(p)
+                    inspector.dnsDatagram(p, multicast: d.srcPort == 5353 || d.dstPort == 5353)
                 } else if s == .sip {
                     var slot = table[i].inspection
                     inspector.sipDatagram(&slot, p)
@@ -172,7 +172,7 @@ public struct FlowTracker: ~Copyable {
                     var slot = table[i].inspection
                     let seen = inspector.udp(&slot, p, kind: kind, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)
                     table[i].inspection = slot
-                    if seen != .unknown || s == .stun { s = seen }
+                    if seen != .unknown || s == .stun || s == .rtp { s = seen }
                 }
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
             }

@@ -88,7 +88,7 @@ struct AppReport: Sendable {
             stunBox = FrozenBox(STUN(stats: s, rtt: rtt, byMethod: byMethod, errors: errors))
         }
         let r = ins.rtp
-        for i in 0..<r.streams {
+        for i in 0..<r.streams where r.confirmed[i] {
             rtp.append(RTPStream(ssrc: r.ssrc[i], payloadType: r.payloadType[i], fromOriginator: r.fromOriginator[i], stats: r.stats[i]))
         }
         if r.senderReports + r.receiverReports + r.otherRTCP > 0 { rtcp = (r.senderReports, r.receiverReports, r.otherRTCP) }
@@ -183,6 +183,7 @@ struct AppReport: Sendable {
         w.endObject()
         w.value("transactions_matched", st.matched)
         w.value("unanswered", st.unanswered)
+        w.value("retransmissions", st.retransmissions)
         if let rtt = s.rtt {
             w.beginObject("rtt_ms")
             w.value("min", rtt.min)

@@ -157,6 +157,7 @@ final class TableReportWriter: ReportWriter {
             var notes: [String] = []
             if st.msTURN { notes.append("MS-TURN" + (st.msVersion.map { " v\($0)" } ?? "")) }
             if !stun.errors.isEmpty { notes.append("errors " + stun.errors.map { "\($0.code)×\($0.count)" }.joined(separator: ",")) }
+            if st.retransmissions > 0 { notes.append("retransmissions \(st.retransmissions)") }
             if st.allocateSuccesses > 0 { notes.append("allocated" + (st.lifetime.map { " \($0)s" } ?? "")) }
             if st.channelDataPackets > 0 { notes.append("data \(st.channelDataPackets)") }
             let rtt = stun.rtt.map { Self.fixed($0.p50) } ?? "-"

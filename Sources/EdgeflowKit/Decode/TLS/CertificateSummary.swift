@@ -51,9 +51,10 @@ public struct CertificateSummary: Sendable, Equatable {
             return
         }
         hasValidity = true
-        subject = String(describing: cert.subject)
-        issuer = String(describing: cert.issuer)
-        commonName = cert.subject.lazy.flatMap { $0 }
+        let subjectName = Self.readable(cert.subject)
+        subject = String(describing: subjectName)
+        issuer = String(describing: Self.readable(cert.issuer))
+        commonName = subjectName.lazy.flatMap { $0 }
             .first { $0.type == .RDNAttributeType.commonName }
             .map { CertificateSummary.attributeText($0.value) }
         serialNumber = cert.serialNumber.bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
@@ -103,7 +104,7 @@ public struct CertificateSummary: Sendable, Equatable {
             }
             _ = t.next()  // signature AlgorithmIdentifier
             guard let issuerNode = t.next() else { return false }
-            issuer = String(describing: try DistinguishedName(derEncoded: issuerNode))
+            issuer = String(describing: Self.readable(try DistinguishedName(derEncoded: issuerNode)))
             guard let validity = t.next(), case .constructed(let times) = validity.content else { return false }
             var ti = times.makeIterator()
             guard let nb = ti.next(), let na = ti.next() else { return false }
@@ -111,7 +112,7 @@ public struct CertificateSummary: Sendable, Equatable {
             notAfter = try Self.time(na)
             hasValidity = true
             guard let subjectNode = t.next() else { return false }
-            let dn = try DistinguishedName(derEncoded: subjectNode)
+            let dn = Self.readable(try DistinguishedName(derEncoded: subjectNode))
             subject = String(describing: dn)
             commonName = dn.lazy.flatMap { $0 }
                 .first { $0.type == .RDNAttributeType.commonName }
@@ -160,6 +161,41 @@ public struct CertificateSummary: Sendable, Equatable {
         let t = date.timeIntervalSince1970
         let seconds = t.rounded(.down)
         return Int64(seconds) * 1_000_000_000 + Int64(((t - seconds) * 1e9).rounded())
+    }
+
+    /// `name` with its TeletexString, BMPString and UniversalString values as UTF8String
+    /// values, so that they print as text (swift-certificates prints them as `ASN1Any([…])`).
+    private static func readable(_ name: DistinguishedName) -> DistinguishedName {
+        DistinguishedName(name.map { rdn in
+            RelativeDistinguishedName(rdn.map { attribute in
+                guard let text = directoryText(ASN1Any(attribute.value)) else { return attribute }
+                return .init(type: attribute.type, value: .init(utf8String: text))
+            })
+        })
+    }
+
+    /// The text of a TeletexString (its bytes taken as Latin-1, as OpenSSL and browsers do:
+    /// certificates put Latin-1 there, not T.61), BMPString (UTF-16BE) or UniversalString
+    /// (UTF-32BE); nil for other types and for a length that is not a whole number of units.
+    /// Invalid code units become U+FFFD.
+    private static func directoryText(_ value: ASN1Any) -> String? {
+        if let t = try? ASN1TeletexString(asn1Any: value) {
+            return String(String.UnicodeScalarView(t.bytes.map { Unicode.Scalar($0) }))
+        }
+        if let b = try? ASN1BMPString(asn1Any: value), b.bytes.count % 2 == 0 {
+            let units = stride(from: b.bytes.startIndex, to: b.bytes.endIndex, by: 2).map {
+                UInt16(b.bytes[$0]) << 8 | UInt16(b.bytes[$0 + 1])
+            }
+            return String(decoding: units, as: UTF16.self)
+        }
+        if let u = try? ASN1UniversalString(asn1Any: value), u.bytes.count % 4 == 0 {
+            let scalars = stride(from: u.bytes.startIndex, to: u.bytes.endIndex, by: 4).map { i in
+                let v = u.bytes[i..<i + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                return Unicode.Scalar(v) ?? "\u{FFFD}"
+            }
+            return String(String.UnicodeScalarView(scalars))
+        }
+        return nil
     }
 
     /// An attribute value as text: the string forms print without quotes.

@@ -37,15 +37,19 @@ final class DNSBook {
     static let effectLimit = 4_096
 
     /// In a sharded run, a worker's book hands each message on to the one book of the run.
-    var forward: ((UnsafeRawBufferPointer) -> Void)? = nil
+    var forward: ((UnsafeRawBufferPointer, Bool) -> Void)? = nil
 
     /// Takes one DNS message (a UDP payload, or a TCP message without its length prefix).
     /// A message identical to one already read (but for its ID) is counted without being
     /// parsed again, so repeated lookups allocate nothing.
-    func record(_ p: UnsafeRawBufferPointer) {
-        if let forward { return forward(p) }
+    /// - Parameter multicast: the message is multicast DNS (RFC 6762, port 5353): service
+    ///   discovery (`_sip._tcp.local` and the like), answered without repeating the question,
+    ///   so its SRV questions are no SRV lookups; its addresses still name hosts.
+    func record(_ p: UnsafeRawBufferPointer, multicast: Bool = false) {
+        if let forward { return forward(p, multicast) }
         guard p.count >= 12 else { malformed += 1; return }
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        // FNV-1a; mDNS starts from another basis, as the same bytes have another effect there.
+        var h: UInt64 = multicast ? 0x6C62_272E_07BB_0142 : 0xCBF2_9CE4_8422_2325
         for i in 2..<p.count { h = (h ^ UInt64(p.u8(i))) &* 0x0000_0100_0000_01B3 }
         if let e = effects[h] {
             messages += 1
@@ -64,10 +68,10 @@ final class DNSBook {
             return
         }
         if effects.count >= Self.effectLimit { effects.removeAll(keepingCapacity: true) }
-        effects[h] = Effect(srvKeys: m.questions.filter { $0.type == DNSType.srv }.map { $0.name.lowercased() },
+        effects[h] = Effect(srvKeys: multicast ? [] : m.questions.filter { $0.type == DNSType.srv }.map { $0.name.lowercased() },
                             response: m.header.isResponse, failed: m.rcode != 0, rcode: m.rcode)
         messages += 1
-        for q in m.questions where q.type == DNSType.srv {
+        for q in m.questions where q.type == DNSType.srv && !multicast {
             let key = q.name.lowercased()
             if srv[key] == nil {
                 guard srv.count < Self.srvLimit else { continue }

@@ -30,8 +30,8 @@ struct Inspector {
         self.dns = dns
     }
 
-    /// A DNS message over UDP.
-    func dnsDatagram(_ p: UnsafeRawBufferPointer) { dns.record(p) }
+    /// A DNS message over UDP (`multicast`: mDNS, see `DNSBook.record`).
+    func dnsDatagram(_ p: UnsafeRawBufferPointer, multicast: Bool) { dns.record(p, multicast: multicast) }
 
     /// A SIP message over UDP (one per datagram).
     mutating func sipDatagram(_ slot: inout Int32, _ p: UnsafeRawBufferPointer) {
@@ -73,8 +73,12 @@ struct Inspector {
         switch kind {
         case .stun:
             guard let m = try? STUNDecoder.decode(p, allowLegacy: stunPort) else {
-                if slot >= 0 { pool[Int(slot)]._withUnsafeGuaranteedRef { $0.stun.malformed &+= 1 } }
-                return .unknown
+                // STUN by its magic cookie or port that does not decode is counted even as the
+                // flow's first message (the flow is STUN); other bytes only on a flow already inspected.
+                let stun = stunPort || p.be32(4) == stunMagicCookie
+                guard stun || slot >= 0, let ref = inspection(&slot) else { return .unknown }
+                ref._withUnsafeGuaranteedRef { $0.stun.malformed &+= 1 }
+                return stun ? .stun : .unknown
             }
             guard let ref = inspection(&slot) else { return .stun }
             ref._withUnsafeGuaranteedRef { ins in
@@ -105,8 +109,10 @@ struct Inspector {
             return .stun
         case .rtp:
             guard let h = RTPHeader.parse(p), let ref = inspection(&slot) else { return .unknown }
-            ref._withUnsafeGuaranteedRef { $0.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp, clockRate: clocks.rate(h.payloadType)) }
-            return .rtp
+            let stream = ref._withUnsafeGuaranteedRef {
+                $0.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp, clockRate: clocks.rate(h.payloadType))
+            }
+            return stream ? .rtp : .unknown  // RTP once its stream shows sequence continuity
         case .rtcp:
             guard let c = RTCPCompound.parse(p), let ref = inspection(&slot) else { return .unknown }
             ref._withUnsafeGuaranteedRef { $0.rtp.record(c) }

@@ -7,26 +7,45 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
     var fromOriginator = InlineArray<6, Bool>(repeating: false)
     var payloadType = InlineArray<6, UInt8>(repeating: 0)
     var stats = InlineArray<6, RTPStreamStats>(repeating: RTPStreamStats())
+    /// The slot's stream has shown sequence continuity: a packet numbered one past the highest
+    /// before it (RFC 3550 A.1's probation with MIN_SEQUENTIAL = 2; its packets from the first
+    /// on are counted). Only confirmed streams are reported: a lone datagram that merely looks
+    /// like RTP (encrypted or other traffic) is not a stream, and gives its slot to a new SSRC
+    /// when all are taken.
+    var confirmed = InlineArray<6, Bool>(repeating: false)
     var streams = 0
+    /// Packets of streams not tracked: beyond the slots, or of an unconfirmed slot given away.
     var untracked = 0
     var senderReports = 0
     var receiverReports = 0
     var otherRTCP = 0
 
-    /// Accounts one RTP packet.
+    /// Accounts one RTP packet; returns whether its stream is confirmed.
     /// - Parameter clockRate: the payload type's RTP clock (`RTPClocks.rate`), nil when unknown.
-    mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clockRate: UInt32?) {
+    @discardableResult
+    mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clockRate: UInt32?) -> Bool {
         var i = 0
         while i < streams && !(ssrc[i] == h.ssrc && fromOriginator[i] == dir) { i &+= 1 }
         if i == streams {
-            guard streams < Self.streamSlots else { untracked &+= 1; return }
+            if streams < Self.streamSlots {
+                streams &+= 1
+            } else {
+                i = 0
+                while i < streams && confirmed[i] { i &+= 1 }
+                guard i < streams else { untracked &+= 1; return false }
+                untracked &+= Int(stats[i].packets)
+            }
             ssrc[i] = h.ssrc
             fromOriginator[i] = dir
             payloadType[i] = h.payloadType
-            streams &+= 1
+            stats[i] = RTPStreamStats()
+            confirmed[i] = false
+        } else if !confirmed[i] {
+            confirmed[i] = h.sequence == stats[i].maxSeq &+ 1
         }
         stats[i].record(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival,
                         payloadType: h.payloadType, marker: h.marker, clockRate: clockRate)
+        return confirmed[i]
     }
 
     /// Accounts one compound RTCP packet.

@@ -2,7 +2,8 @@
 /// awaiting an answer, RTT samples, error codes, addresses and the TURN allocation's life.
 struct STUNFlowStats: Sendable, BitwiseCopyable {
     static let methods = STUNMethod.allCases.count
-    /// Requests remembered while awaiting a response.
+    /// The last transactions remembered (answered or not), to match responses and to know a
+    /// retransmission (a request with a transaction id already seen) from a new transaction.
     static let pendingSlots = 16
     /// RTT samples kept for the percentiles (min and max cover every transaction).
     static let rttSlots = 64
@@ -20,8 +21,12 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     var pendingKey = InlineArray<16, UInt64>(repeating: 0)
     var pendingTime = InlineArray<16, Int64>(repeating: 0)
     var pendingMethod = InlineArray<16, UInt8>(repeating: 0)
+    var pendingAnswered = InlineArray<16, Bool>(repeating: false)
     var pendingNext = 0
+    /// Transactions answered (the first response to each).
     var matched = 0
+    /// Requests that repeated the transaction id of a remembered transaction (RFC 8489 §6.2.1).
+    var retransmissions = 0
     var unansweredEvicted = 0
     var rtt = InlineArray<64, Int64>(repeating: 0)
     var rttCount = 0
@@ -65,26 +70,32 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
         let key = Self.key(m.header)
         switch m.messageClass {
         case .request:
-            if pendingKey[pendingNext] != 0 { unansweredEvicted &+= 1 }
-            pendingKey[pendingNext] = key
-            pendingTime[pendingNext] = timestamp
-            pendingMethod[pendingNext] = m.method.rawValue
-            pendingNext = (pendingNext &+ 1) % Self.pendingSlots
+            if remembered(key) != nil {
+                // A retransmission: the same transaction, timed from its first request.
+                retransmissions &+= 1
+            } else {
+                if pendingKey[pendingNext] != 0 && !pendingAnswered[pendingNext] { unansweredEvicted &+= 1 }
+                pendingKey[pendingNext] = key
+                pendingTime[pendingNext] = timestamp
+                pendingMethod[pendingNext] = m.method.rawValue
+                pendingAnswered[pendingNext] = false
+                pendingNext = (pendingNext &+ 1) % Self.pendingSlots
+            }
             if m.method == .allocate { allocateRequests &+= 1 }
             if m.method == .refresh {
                 refreshes &+= 1
                 if m.attributes.lifetime == 0 { released = true }
             }
         case .successResponse, .errorResponse:
-            for i in 0..<Self.pendingSlots where pendingKey[i] == key {
-                pendingKey[i] = 0
+            // The first response answers the transaction; those to its retransmissions do not again.
+            if let i = remembered(key), !pendingAnswered[i] {
+                pendingAnswered[i] = true
                 matched &+= 1
                 let sample = max(0, timestamp &- pendingTime[i])
                 rttMin = min(rttMin, sample)
                 rttMax = max(rttMax, sample)
                 if rttCount < Self.rttSlots { rtt[rttCount] = sample }
                 rttCount &+= 1
-                break
             }
             if m.messageClass == .errorResponse {
                 noteError(m.attributes.errorCode ?? 0)
@@ -151,10 +162,17 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
         }
     }
 
-    /// Requests never answered (still pending at the end, or pushed out of the table).
+    /// The remembered transaction with this key.
+    @inline(__always)
+    private func remembered(_ key: UInt64) -> Int? {
+        for i in 0..<Self.pendingSlots where pendingKey[i] == key { return i }
+        return nil
+    }
+
+    /// Transactions never answered (still pending at the end, or pushed out of the table).
     var unanswered: Int {
         var n = unansweredEvicted
-        for i in 0..<Self.pendingSlots where pendingKey[i] != 0 { n &+= 1 }
+        for i in 0..<Self.pendingSlots where pendingKey[i] != 0 && !pendingAnswered[i] { n &+= 1 }
         return n
     }
 
