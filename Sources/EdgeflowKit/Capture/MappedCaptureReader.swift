@@ -69,6 +69,10 @@ public struct MappedCaptureReader: PacketReader {
                 throw CaptureIssue(kind: .truncatedFileHeader, file: path, packet: 1, offset: 0,
                                    detail: "pcapng section header is cut short", fatal: true)
             }
+        case _ where magic & 0xFFFF == 0x8B1F:
+            // RFC 1952's ID1 ID2: a .pcap.gz as archives and trace repositories hand them out.
+            throw CaptureIssue(kind: .badMagic, file: path, packet: 0, offset: 0,
+                               detail: "this file is gzip-compressed: run `gunzip` on it first, or `gunzip -c \(path) | edgeflow analyze -`", fatal: true)
         default:
             let hex = String(magic, radix: 16)
             throw CaptureIssue(kind: .badMagic, file: path, packet: 0, offset: 0,
