@@ -81,7 +81,7 @@ struct ExportOptions: ParsableArguments {
         if let metricsListen {
             let metrics = MetricsExporter()
             let registry = metrics.registry
-            server = try MetricsServer(listen: metricsListen) { registry.emitToBuffer() }
+            server = try MetricsServer(listen: metricsListen) { MetricsExporter.withHelp(registry.emitToBuffer()) }
             writers.append(metrics)
         }
         if let ipfix { writers.append(try IPFIXExporter(target: ipfix)) }

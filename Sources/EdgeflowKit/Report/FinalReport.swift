@@ -71,13 +71,7 @@ public struct FinalReport: Sendable {
     }
 
     static func writeFields(of s: RuleStatus, to w: inout JSONWriter) {
-            w.value("id", s.rule.id)
-            w.value("protocol", s.rule.protocolName)
-            w.value("transport", s.rule.transportName.lowercased())
-            w.value("from", s.rule.from?.rawValue ?? "any")
-            w.value("to", s.rule.to?.rawValue ?? "any")
-            w.value("src_ports", s.rule.srcPorts.description)
-            w.value("dst_ports", s.rule.dstPorts.description)
+            s.rule.write(to: &w)
             w.value("flows", s.flows)
             w.value("packets", s.packets)
             w.value("bytes", s.bytes)
