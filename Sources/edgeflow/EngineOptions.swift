@@ -117,7 +117,7 @@ struct ExportOptions: ParsableArguments {
     /// Says so when IPFIX datagrams could not be sent.
     static func reportSendErrors(_ writers: [any ReportWriter]) {
         for case let e as IPFIXExporter in writers where e.sendErrors > 0 {
-            printError("edgeflow: warning: --ipfix: \(e.sendErrors) datagrams could not be sent (is the collector listening?)")
+            printError("edgeflow: warning: --ipfix: \(e.sendErrors) datagram\(e.sendErrors == 1 ? "" : "s") could not be sent (is the collector listening?)")
         }
     }
 }

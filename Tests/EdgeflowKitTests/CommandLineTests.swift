@@ -395,6 +395,24 @@ struct LimitsAndWordsTests {
         let skipped = (report["capture"] as! [String: Any])["flows_not_inspected"] as! Int
         let conversations = try TsharkView(path: Self.sample).packets.count
         #expect(skipped > 0 && skipped < conversations && message.contains("\(skipped) flows only counted"))
+        // All three limits at once, on one thread (each shard would have its own share).
+        let all = try CommandLineTests.run(["analyze", Self.sample, "--format", "table", "--threads", "1",
+                                            "--max-flows", "16", "--reassembly-memory", "4K", "--max-inspected-flows", "1"])
+        let incomplete = all.stdout.split(separator: "\n").filter { $0.hasPrefix("Incomplete: ") }
+        #expect(incomplete.map { $0.split(separator: " ")[1] } == ["--max-flows", "--max-inspected-flows", "--reassembly-memory"], "\(all.stdout)")
+        let tight = try CommandLineTests.run(["analyze", Self.sample, "--format", "json", "--threads", "1",
+                                              "--max-flows", "16", "--reassembly-memory", "4K"])
+        let t = try JSONSerialization.jsonObject(with: Data(tight.stdout.utf8)) as! [String: Any]
+        let capture = t["capture"] as! [String: Any]
+        let evicted = capture["flows_evicted"] as! Int
+        let stopped = (capture["reassembly"] as! [String: Any])["streams_out_of_memory"] as! Int
+        let tcpConversations = try TsharkView(path: Self.sample).packets.keys.filter { $0.hasPrefix("tcp ") }.count
+        // 18 conversations in tshark, 16 slots: some flow is evicted; at most both directions of each TCP conversation stop.
+        #expect(evicted > 0 && stopped > 0 && stopped <= 2 * tcpConversations)
+        let messages = (t["findings"] as! [[String: Any]]).filter { $0["code"] as? String == "limit_reached" }.map { $0["message"] as! String }
+        #expect(messages.count == 2)
+        #expect(messages.contains { $0.hasPrefix("--max-flows was reached: \(evicted) flow") && $0.hasSuffix("Raise --max-flows to follow them") })
+        #expect(messages.contains { $0.hasPrefix("--reassembly-memory was reached: \(stopped) TCP stream") })
         let plain = try CommandLineTests.run(["analyze", Self.sample, "--format", "json"])
         #expect(!plain.stdout.contains("limit_reached"))
     }

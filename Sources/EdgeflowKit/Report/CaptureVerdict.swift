@@ -28,13 +28,13 @@ extension CaptureSummary {
                                message: "\(flag) was reached: \(what); findings may be missing. Raise \(flag) to follow them"))
         }
         if flowsEvicted > 0 {
-            add("--max-flows", "\(TableReportWriter.counted(flowsEvicted, "flow")) ended early (evicted), their later packets counted as new flows")
+            add("--max-flows", "\(TableReportWriter.counted(flowsEvicted, "flow")) evicted before they ended (later packets start new flows)")
         }
         if flowsNotInspected > 0 {
-            add("--max-inspected-flows", "\(TableReportWriter.counted(flowsNotInspected, "flow")) only counted, their STUN/TURN, RTP, TLS and SIP not followed")
+            add("--max-inspected-flows", "\(TableReportWriter.counted(flowsNotInspected, "flow")) only counted (STUN/TURN, RTP, TLS and SIP in them not followed)")
         }
         if reassembly.streamsOutOfMemory > 0 {
-            add("--reassembly-memory", "\(TableReportWriter.counted(reassembly.streamsOutOfMemory, "TCP stream")) no longer reassembled, their TLS handshakes and STUN over TCP not read")
+            add("--reassembly-memory", "\(TableReportWriter.counted(reassembly.streamsOutOfMemory, "TCP stream")) no longer reassembled (TLS handshakes and STUN over TCP in them not read)")
         }
         return out
     }
