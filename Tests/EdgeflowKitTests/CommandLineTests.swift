@@ -372,6 +372,10 @@ struct OutputFailureTests {
         p.waitUntilExit()
         let r = try CommandLineTests.run(["analyze", gz])
         #expect(r.status == 2 && r.stderr.contains("\(gz): this file is gzip-compressed: run `gunzip` on it first"), "\(r.stderr)")
+        let libpcap = try CommandLineTests.run(["analyze", gz, "--reader", "libpcap"])
+        #expect(libpcap.status == 2 && libpcap.stderr.contains("this file is gzip-compressed: run `gunzip` on it first"), "\(libpcap.stderr)")
+        let piped = try CommandLineTests.run(["analyze", "-"], stdin: gz)
+        #expect(piped.status == 2 && piped.stderr.contains("a gzip-compressed one through `gunzip -c` first"), "\(piped.stderr)")
     }
 }
 

@@ -69,8 +69,7 @@ public struct MappedCaptureReader: PacketReader {
                 throw CaptureIssue(kind: .truncatedFileHeader, file: path, packet: 1, offset: 0,
                                    detail: "pcapng section header is cut short", fatal: true)
             }
-        case _ where magic & 0xFFFF == 0x8B1F:
-            // RFC 1952's ID1 ID2: a .pcap.gz as archives and trace repositories hand them out.
+        case _ where captureFormatName(magic: magic) == "gzip":
             throw CaptureIssue(kind: .badMagic, file: path, packet: 0, offset: 0,
                                detail: "this file is gzip-compressed: run `gunzip` on it first, or `gunzip -c \(path) | edgeflow analyze -`", fatal: true)
         default:
