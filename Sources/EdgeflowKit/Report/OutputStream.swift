@@ -28,7 +28,8 @@ public enum Rotation: Sendable, Equatable {
 ///
 /// A file without rotation is written to a temporary file beside it and renamed over it by
 /// `close()`, so a run that fails leaves an existing file as it was. With `inPlace` (live runs)
-/// or rotation the file itself is written, and only truncated when the first bytes go out.
+/// or rotation, and for devices, links and files in a directory that takes no new file, the
+/// file itself is written, and only truncated when the first bytes go out.
 /// The first write error is kept (`failure`), passed to `onWriteFailure`, and nothing more is
 /// written; `close()` throws it.
 public final class OutputStream {
@@ -71,27 +72,12 @@ public final class OutputStream {
         var st = stat()
         // lstat: a symbolic link is written through, not replaced by a regular file.
         let exists = lstat(path, &st) == 0
-        if rotation == nil && !inPlace && (!exists || (st.st_mode & S_IFMT) == S_IFREG) {
-            // A hidden temporary file in the same directory, so that the rename cannot cross file systems.
-            let slash = path.lastIndex(of: "/")
-            let directory = slash.map { String(path[...$0]) } ?? ""
-            let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-            var template = Array((directory + "." + base + ".edgeflow-XXXXXX").utf8CString)
-            let fd = mkstemp(&template)
-            guard fd >= 0 else { throw Self.openError(path) }
-            let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            guard let f = fdopen(fd, "w") else {
-                let error = Self.openError(path)
-                closeDescriptor(fd)
-                unlink(temporary)
-                throw error
-            }
-            let mask = umask(0)
-            umask(mask)
-            _ = fchmod(fd, exists ? st.st_mode & 0o7777 : 0o666 & ~mask)
+        if rotation == nil && !inPlace && (!exists || (st.st_mode & S_IFMT) == S_IFREG),
+           let (f, temporary) = Self.temporaryFile(beside: path, mode: exists ? st.st_mode & 0o7777 : nil) {
             file = f
             self.temporary = temporary
         } else {
+            // In place: asked for, a device or link, or a file whose directory takes no new file.
             guard let f = fopen(path, "a") else { throw Self.openError(path) }
             file = f
             _ = fstat(fileno(f), &st)
@@ -99,6 +85,27 @@ public final class OutputStream {
             removeIfUnused = !exists
         }
         buffer.reserveCapacity(1 << 16)
+    }
+
+    /// A hidden temporary file in `path`'s directory (so that the rename cannot cross file
+    /// systems) with `mode`, or the umask's default; nil when the directory refuses it.
+    private static func temporaryFile(beside path: String, mode: mode_t?) -> (UnsafeMutablePointer<FILE>, String)? {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array((directory + "." + base + ".edgeflow-XXXXXX").utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0 else { return nil }
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        guard let f = fdopen(fd, "w") else {
+            closeDescriptor(fd)
+            unlink(temporary)
+            return nil
+        }
+        let mask = umask(0)
+        umask(mask)
+        _ = fchmod(fd, mode ?? 0o666 & ~mask)
+        return (f, temporary)
     }
 
     private static func openError(_ path: String) -> EdgeflowError {
