@@ -23,7 +23,9 @@ struct Analyze: ParsableCommand {
         Several files are merged by packet time (--merge time, like mergecap) or read one \
         after another (--merge order). Use - to read a capture from standard input. Edge roles \
         not given with --access-edge/--av-edge/--webconf-edge (or --config) are inferred from \
-        the traffic. Exit status: 0 done, 1 --fail-on matched, 2 an input could not be read.
+        the traffic. --out is written to a temporary file beside FILE and renamed over it when \
+        the report is complete. Exit status: 0 done, 1 --fail-on matched, 2 an option is wrong, \
+        an input could not be read or held nothing to analyse, or the report could not be written.
         """
     )
 
@@ -40,7 +42,7 @@ struct Analyze: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to FILE instead of standard output.", valueName: "FILE"))
     var out: String?
 
-    @Option(help: "Flows shown in the table view, largest first.")
+    @Option(parsing: .unconditional, help: "Flows shown in the table view, largest first.")
     var top = 20
 
     @Option(help: "Exit with status 1 when the report has a violation (or error finding), or also a warning.")
@@ -52,7 +54,8 @@ struct Analyze: ParsableCommand {
     @Option(help: "How several files combine: time (interleave by timestamp) or order (one after another).")
     var merge: MergeOrder = .time
 
-    @Option(help: ArgumentHelp("Threads sharing the flows, the reading thread included (memory-mapped files only; default: the number of cores); 1 runs everything on one thread, for the least CPU time.",
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Threads sharing the flows, the reading thread included (memory-mapped files only; default: the number of cores); 1 runs everything on one thread, for the least CPU time.",
                                valueName: "N"))
     var threads = min(64, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 
@@ -63,9 +66,10 @@ struct Analyze: ParsableCommand {
     var export: ExportOptions
 
     func validate() throws {
-        guard top >= 0 else { throw ValidationError("--top must not be negative") }
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64") }
-        if export.rotate != nil && out == nil { throw ValidationError("--rotate needs --out FILE") }
+        guard top >= 0 else { throw ValidationError("--top must not be negative, not \(top)") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64, not \(threads)") }
+        // Without --format, a report to a file is JSON, which cannot be split.
+        try export.validate(out: out, format: format ?? .json)
     }
 
     func run() throws {
@@ -79,29 +83,29 @@ struct Analyze: ParsableCommand {
 
     private func analyze() throws {
         let config = try topology.loadConfig()
-        let rotation = try export.rotation()
-        let output = try out.map { (p: String) throws(EdgeflowError) in try OutputStream(path: p, rotation: rotation) } ?? OutputStream()
         var options = AnalyzeOptions(paths: captures)
         try topology.apply(to: &options, config: config)
+        try engine.apply(to: &options.flow, config: config)
+        var failOn = self.failOn
+        if failOn == nil, let text = config.failOn {
+            guard let v = FailOn(rawValue: text) else { throw EdgeflowError("\(config.place(of: "fail_on")): fail_on must be violation or warning, not \"\(text)\"") }
+            failOn = v
+        }
+        let exports = try export.make()
+        let output = try export.output(out, inPlace: false)
         options.reader = reader
         options.merge = merge
         options.threads = threads
         options.format = format ?? (output.isTerminal ? .table : .json)
         options.top = top
         options.color = output.isTerminal && getenv("NO_COLOR") == nil
-        try engine.apply(to: &options.flow, config: config)
-        let exports = try export.make()
-        var failOn = self.failOn
-        if failOn == nil, let text = config.failOn {
-            guard let v = FailOn(rawValue: text) else { throw EdgeflowError("\(topology.config ?? "config"): fail_on must be violation or warning") }
-            failOn = v
-        }
         let report = try AnalyzeJob(options: options).run(output: output, exporters: exports.writers) { issue in
             printError("edgeflow: warning: \(issue)")
         }
         ExportOptions.reportSendErrors(exports.writers)
+        if let why = report.capture.nothingAnalysed { throw EdgeflowError("nothing could be analysed: \(why)") }
+        try output.close()
         if let server = exports.server {
-            output.flush()
             StopSignal.install()
             printError("edgeflow: serving metrics on port \(server.port) at /metrics; press Ctrl-C to stop")
             StopSignal.wait()

@@ -1,42 +1,55 @@
 import ArgumentParser
 import EdgeflowKit
 
-/// Flow-table and inspection limits, shared by `analyze` and `live`.
+/// Flow-table and inspection limits, shared by `analyze` and `live`. Numbers parse
+/// unconditionally, so that `--udp-timeout -5` is refused for its value, not as a flag.
 struct EngineOptions: ParsableArguments {
-    @Option(help: "Seconds after which an idle UDP flow ends (default 120).")
+    @Option(parsing: .unconditional, help: "Seconds after which an idle UDP flow ends (default 120).")
     var udpTimeout: Double?
 
-    @Option(help: "Seconds after which an idle TCP connection ends; a SYN after such a pause starts a new flow (default 300).")
+    @Option(parsing: .unconditional, help: "Seconds after which an idle TCP connection ends; a SYN after such a pause starts a new flow (default 300).")
     var tcpTimeout: Double?
 
-    @Option(help: "Most live flows held; the idlest are evicted (and counted) beyond it (default 4000000, about 1 GB).")
+    @Option(parsing: .unconditional, help: "Most live flows held; the idlest are evicted (and counted) beyond it (default 4000000, about 1 GB).")
     var maxFlows: Int?
 
-    @Option(help: "Bytes reassembled per TCP direction for TLS handshakes and STUN over TCP.")
+    @Option(parsing: .unconditional, help: "Bytes reassembled per TCP direction for TLS handshakes and STUN over TCP.")
     var reassemblyBudget = 64 * 1024
 
-    @Option(help: ArgumentHelp("Memory all TCP reassembly buffers together may use (K, M, G suffixes); streams past it stop and are counted.",
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Memory all TCP reassembly buffers together may use (K, M, G suffixes); streams past it stop and are counted.",
                                valueName: "SIZE"))
     var reassemblyMemory: ByteSize = ByteSize(bytes: 256 << 20)
 
-    @Option(help: "Most flows whose STUN/TURN, RTP, TLS and SIP are followed at once; more are only counted.")
+    @Option(parsing: .unconditional, help: "Most flows whose STUN/TURN, RTP, TLS and SIP are followed at once; more are only counted.")
     var maxInspectedFlows = 262_144
 
     @Option(help: ArgumentHelp("RTP clock rates of dynamic payload types for jitter, e.g. 96=48000,104=16000.", valueName: "PT=HZ,..."))
     var rtpClock: String?
 
     func validate() throws {
-        if let udpTimeout, udpTimeout <= 0 { throw ValidationError("--udp-timeout must be a positive number of seconds") }
-        if let tcpTimeout, tcpTimeout <= 0 { throw ValidationError("--tcp-timeout must be a positive number of seconds") }
-        if let maxFlows, maxFlows < 16 { throw ValidationError("--max-flows must be at least 16") }
-        guard reassemblyBudget >= 1024 else { throw ValidationError("--reassembly-budget must be at least 1024 bytes") }
-        guard maxInspectedFlows >= 0 else { throw ValidationError("--max-inspected-flows must not be negative") }
+        do {
+            var flow = FlowSettings()
+            try apply(to: &flow, config: ConfigFile())
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
-    func apply(to flow: inout FlowSettings, config: ConfigFile) throws {
-        flow.udpTimeout = Int64((udpTimeout ?? config.udpTimeout ?? 120) * 1e9)
-        flow.tcpTimeout = Int64((tcpTimeout ?? config.tcpTimeout ?? 300) * 1e9)
-        flow.maxFlows = maxFlows ?? config.maxFlows ?? 4_000_000
+    /// Applies flags, else the settings file, else the defaults; both go through the same checks.
+    /// - Throws: the flag, or the file and line, with the value and what it must be.
+    func apply(to flow: inout FlowSettings, config: ConfigFile) throws(EdgeflowError) {
+        let seconds = "must be a positive number of seconds"
+        let udp = try config.pick(udpTimeout, "--udp-timeout", "udp_timeout", \.udpTimeout, seconds) { $0 > 0 && $0 < 1e9 }
+        let tcp = try config.pick(tcpTimeout, "--tcp-timeout", "tcp_timeout", \.tcpTimeout, seconds) { $0 > 0 && $0 < 1e9 }
+        flow.udpTimeout = Int64((udp ?? 120) * 1e9)
+        flow.tcpTimeout = Int64((tcp ?? 300) * 1e9)
+        flow.maxFlows = try config.pick(maxFlows, "--max-flows", "max_flows", \.maxFlows, "must be at least 16") { $0 >= 16 } ?? 4_000_000
+        guard reassemblyBudget >= 1024 else { throw EdgeflowError("--reassembly-budget must be at least 1024 bytes, not \(reassemblyBudget)") }
+        guard reassemblyMemory.bytes >= 4096 else {
+            throw EdgeflowError("--reassembly-memory must be at least 4K (a stream's first buffer), not \(reassemblyMemory.bytes) bytes")
+        }
+        guard maxInspectedFlows >= 1 else { throw EdgeflowError("--max-inspected-flows must be at least 1, not \(maxInspectedFlows)") }
         flow.reassemblyBudget = reassemblyBudget
         flow.reassemblyMemory = reassemblyMemory.bytes
         flow.maxInspectedFlows = maxInspectedFlows
@@ -45,7 +58,7 @@ struct EngineOptions: ParsableArguments {
                 let parts = item.split(separator: "=")
                 guard parts.count == 2, let pt = UInt8(parts[0].trimmingCharacters(in: .whitespaces)), pt < 128,
                       let hz = UInt32(parts[1].trimmingCharacters(in: .whitespaces)), hz > 0 else {
-                    throw ValidationError("--rtp-clock takes PT=HZ pairs (payload type 0-127), e.g. 96=48000; not \"\(item)\"")
+                    throw EdgeflowError("--rtp-clock takes PT=HZ pairs (payload type 0-127), e.g. 96=48000; not \"\(item)\"")
                 }
                 flow.rtpClockRates[pt] = hz
             }
@@ -66,12 +79,25 @@ struct ExportOptions: ParsableArguments {
                                valueName: "SIZE|DURATION"))
     var rotate: String?
 
-    func rotation() throws -> Rotation? {
-        guard let rotate else { return nil }
-        guard let r = Rotation(rotate) else {
+    /// Refuses a `--rotate` that cannot work: a bad value, no file, or a form that is not written record by record.
+    func validate(out: String?, format: ReportFormat) throws {
+        guard let rotate else { return }
+        guard Rotation(rotate) != nil else {
             throw ValidationError("--rotate takes a size (512K, 100M, 1G) or a duration (30s, 15m, 1h, 1d); not \"\(rotate)\"")
         }
-        return r
+        guard out != nil else { throw ValidationError("--rotate needs --out FILE") }
+        guard format == .ndjson else {
+            throw ValidationError("--rotate needs --format ndjson: only NDJSON is written record by record (a \(format.rawValue) report cannot be split)")
+        }
+    }
+
+    /// The output: standard output, or `out` (see `OutputStream` for when it is replaced and when
+    /// written in place). A refused rotation is reported at once; the run goes on.
+    func output(_ out: String?, inPlace: Bool) throws(EdgeflowError) -> OutputStream {
+        guard let out else { return OutputStream() }
+        let output = try OutputStream(path: out, rotation: rotate.flatMap(Rotation.init), inPlace: inPlace)
+        output.onRotationFailure = { printError("edgeflow: warning: \($0)") }
+        return output
     }
 
     /// The exporters asked for, and the metrics server (kept alive by the caller).
@@ -81,7 +107,7 @@ struct ExportOptions: ParsableArguments {
         if let metricsListen {
             let metrics = MetricsExporter()
             let registry = metrics.registry
-            server = try MetricsServer(listen: metricsListen) { registry.emitToBuffer() }
+            server = try MetricsServer(listen: metricsListen) { MetricsExporter.withHelp(registry.emitToBuffer()) }
             writers.append(metrics)
         }
         if let ipfix { writers.append(try IPFIXExporter(target: ipfix)) }
@@ -91,7 +117,7 @@ struct ExportOptions: ParsableArguments {
     /// Says so when IPFIX datagrams could not be sent.
     static func reportSendErrors(_ writers: [any ReportWriter]) {
         for case let e as IPFIXExporter in writers where e.sendErrors > 0 {
-            printError("edgeflow: warning: --ipfix: \(e.sendErrors) datagrams could not be sent (is the collector listening?)")
+            printError("edgeflow: warning: --ipfix: \(e.sendErrors) datagram\(e.sendErrors == 1 ? "" : "s") could not be sent (is the collector listening?)")
         }
     }
 }

@@ -12,8 +12,10 @@ struct Live: ParsableCommand {
         terminal view (or a line of type "interval" in NDJSON) and to the exporters; flows are \
         written and exported as they end or go idle. SIGINT or SIGTERM flushes, prints the final \
         report and exits 0. Needs root or CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode); \
-        --user drops privileges once the interface is open. Exit status: 0 done, 2 the interface \
-        could not be opened.
+        --user drops privileges once the interface is open. --out FILE is written in place, and \
+        only truncated once the capture has started. A write error is reported at once and stops \
+        the capture. Exit status: 0 done, 2 an option is wrong, the interface could not be \
+        opened or the output could not be written.
         """
     )
 
@@ -24,22 +26,22 @@ struct Live: ParsableCommand {
                                valueName: "EXPR"))
     var filter: String = LiveCaptureSettings.defaultFilter
 
-    @Option(help: "Bytes kept per packet (enough for TLS certificates).")
+    @Option(parsing: .unconditional, help: "Bytes kept per packet (enough for TLS certificates).")
     var snaplen: Int32 = 65535
 
-    @Option(help: ArgumentHelp("Kernel capture buffer (K, M, G suffixes).", valueName: "SIZE"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel capture buffer (K, M, G suffixes).", valueName: "SIZE"))
     var bufferSize: ByteSize = ByteSize(bytes: 64 << 20)
 
     @Flag(help: "Do not put the interface into promiscuous mode.")
     var noPromiscuous = false
 
-    @Option(help: "Seconds between status outputs (terminal view, NDJSON interval lines, metrics, IPFIX flushes).")
+    @Option(parsing: .unconditional, help: "Seconds between status outputs (terminal view, NDJSON interval lines, metrics, IPFIX flushes).")
     var interval: Double = 10
 
-    @Option(help: ArgumentHelp("Stop by itself after this many seconds.", valueName: "SECONDS"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop by itself after this many seconds.", valueName: "SECONDS"))
     var duration: Double?
 
-    @Option(help: ArgumentHelp("With --metrics-listen: after the final report, keep serving the final metrics this long (or until a second signal).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --metrics-listen: after the final report, keep serving the final metrics this long (or until a second signal).",
                                valueName: "SECONDS"))
     var metricsHold: Double = 0
 
@@ -55,7 +57,7 @@ struct Live: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write flows and summaries to FILE instead of standard output.", valueName: "FILE"))
     var out: String?
 
-    @Option(help: "Flows shown in the final table, largest first.")
+    @Option(parsing: .unconditional, help: "Flows shown in the final table, largest first.")
     var top = 20
 
     @OptionGroup(title: "Limits")
@@ -65,17 +67,19 @@ struct Live: ParsableCommand {
     var export: ExportOptions
 
     func validate() throws {
-        guard interval > 0 else { throw ValidationError("--interval must be a positive number of seconds") }
-        if let duration, duration <= 0 { throw ValidationError("--duration must be a positive number of seconds") }
-        guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64 bytes") }
-        if export.rotate != nil && out == nil { throw ValidationError("--rotate needs --out FILE") }
+        guard interval > 0 && interval < 1e9 else { throw ValidationError("--interval must be a positive number of seconds, not \(interval)") }
+        if let duration, !(duration > 0 && duration < 1e9) { throw ValidationError("--duration must be a positive number of seconds, not \(duration)") }
+        guard metricsHold >= 0 && metricsHold < 1e9 else { throw ValidationError("--metrics-hold must be a number of seconds, not \(metricsHold)") }
+        guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64 bytes, not \(snaplen)") }
+        guard bufferSize.bytes >= 4096 else { throw ValidationError("--buffer-size must be at least 4K, not \(bufferSize.bytes) bytes") }
+        guard top >= 0 else { throw ValidationError("--top must not be negative, not \(top)") }
+        // Without --format, a live run to a file writes NDJSON.
+        try export.validate(out: out, format: format ?? .ndjson)
     }
 
     func run() throws {
         do {
             let config = try topology.loadConfig()
-            let rotation = try export.rotation()
-            let output = try out.map { (p: String) throws(EdgeflowError) in try OutputStream(path: p, rotation: rotation) } ?? OutputStream()
             var settings = LiveCaptureSettings(interface: interface)
             settings.filter = filter
             settings.snaplen = snaplen
@@ -83,20 +87,26 @@ struct Live: ParsableCommand {
             settings.promiscuous = !noPromiscuous
             var options = LiveOptions(capture: settings)
             try topology.apply(to: &options.analysis, config: config)
+            try engine.apply(to: &options.analysis.flow, config: config)
+            let exports = try export.make()
+            let output = try export.output(out, inPlace: true)
+            output.onWriteFailure = { error in
+                printError("edgeflow: error: \(error); stopping the capture (exit status 2)")
+                StopSignal.request()
+            }
             options.analysis.format = format ?? (output.isTerminal ? .table : .ndjson)
             options.analysis.top = top
             options.analysis.color = output.isTerminal && getenv("NO_COLOR") == nil
-            try engine.apply(to: &options.analysis.flow, config: config)
             options.interval = Int64(interval * 1e9)
             options.duration = duration.map { Int64($0 * 1e9) }
             options.user = user
-            let exports = try export.make()
             try withExtendedLifetime(exports.server) {
                 _ = try LiveJob(options: options).run(output: output, exporters: exports.writers) { message in
                     printError("edgeflow: warning: \(message)")
                 }
-                output.flush()
                 ExportOptions.reportSendErrors(exports.writers)
+                // A write error was reported when it happened.
+                do { try output.close() } catch { throw ExitCode(2) }
                 if exports.server != nil && metricsHold > 0 { StopSignal.wait(seconds: metricsHold) }
             }
         } catch let error as EdgeflowError {

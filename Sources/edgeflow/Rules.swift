@@ -6,14 +6,23 @@ struct Rules: ParsableCommand {
         abstract: "Print the port tables edgeflow checks and the Office 365 ranges in use."
     )
 
+    /// How the listing is written.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, json
+    }
+
     @OptionGroup(title: "Topology")
     var topology: TopologyOptions
+
+    @Option(help: "Listing format: table or json.")
+    var format: Format = .table
 
     func run() throws {
         var options = AnalyzeOptions(paths: [])
         do {
             try topology.apply(to: &options, config: try topology.loadConfig())
-            print(try RulesListing(options: options).text)
+            let listing = try RulesListing(options: options)
+            print(format == .json ? listing.json : listing.text)
         } catch let error as EdgeflowError {
             printError("edgeflow: error: \(error)")
             throw ExitCode(2)

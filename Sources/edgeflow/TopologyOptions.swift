@@ -36,11 +36,18 @@ struct TopologyOptions: ParsableArguments {
             (.avEdge, avEdge, file.avEdge, "--av-edge"),
             (.webconfEdge, webconfEdge, file.webconfEdge, "--webconf-edge"),
         ]
+        var given: [(role: Role, prefix: Prefix, origin: String)] = []
         for (role, flag, fromFile, name) in lists {
-            if let flag {
-                options.edges[role] = try parsePrefixes([flag], from: name)
-            } else if let fromFile {
-                options.edges[role] = try parsePrefixes(fromFile, from: "\(config ?? "config"): \(role.rawValue)")
+            let origin = flag != nil ? name : file.place(of: role.rawValue) + ": " + role.rawValue
+            guard let items = flag.map({ [$0] }) ?? fromFile else { continue }
+            let prefixes = try parsePrefixes(items, from: origin)
+            options.edges[role] = prefixes
+            // An address has one role: the classification of its flows depends on it.
+            for p in prefixes {
+                if let other = given.first(where: { $0.role != role && ($0.prefix.contains(p.address) || p.contains($0.prefix.address)) }) {
+                    throw EdgeflowError("\(p) (\(origin)) and \(other.prefix) (\(other.origin)) overlap: an address is either \(other.role.named) or \(role.named), not both")
+                }
+                given.append((role, p, origin))
             }
         }
         if let names = accessEdgeName.map({ [$0] }) ?? file.accessEdgeName {
@@ -51,9 +58,14 @@ struct TopologyOptions: ParsableArguments {
             let downloaded = RangesUpdate.endpointsPath(in: RangesUpdate.defaultDirectory)
             if FileManager.default.fileExists(atPath: downloaded) { options.office365File = downloaded }
         }
+        let vintageOrigin = office365Vintage != nil ? "--office365-vintage" : file.place(of: "office365_vintage") + ": office365_vintage"
         if let text = office365Vintage ?? file.office365Vintage {
             guard let v = Office365Vintage(text) else {
-                throw ValidationError("--office365-vintage takes auto, current or a date YYYY-MM-DD, not \"\(text)\"")
+                throw EdgeflowError("\(vintageOrigin) takes auto, current or a date YYYY-MM-DD, not \"\(text)\"")
+            }
+            if case .day(let day) = v, day < Office365Ranges.oldestDay {
+                let oldest = TimeFormat.iso8601(Office365Ranges.oldestDay * 86_400 * 1_000_000_000).prefix(10)
+                throw EdgeflowError("\(vintageOrigin) \(text) is earlier than the oldest published Office 365 ranges (\(oldest)); give \(oldest) or later")
             }
             options.vintage = v
         }

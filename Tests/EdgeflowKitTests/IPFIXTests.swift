@@ -63,6 +63,27 @@ struct RotationTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == 100)
     }
 
+    @Test("a refused rotation is reported once, with the path and the system's reason, and writing goes on")
+    func refusedRotation() throws {
+        let dir = scratchPath("rotate-refused")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/flows.ndjson"
+        var reports: [String] = []
+        let out = try OutputStream(path: path, rotation: .size(10))
+        out.onRotationFailure = { reports.append($0.description) }
+        out.write("first\n")
+        out.flush()
+        // The file is removed behind the writer's back: rename(2) then fails with ENOENT.
+        try FileManager.default.removeItem(atPath: path)
+        for _ in 0..<3 { out.write(String(repeating: "y", count: 20) + "\n"); out.endOfRecord() }
+        try out.close()
+        #expect(reports.count == 1)
+        #expect(reports.first?.hasPrefix("cannot rotate \(path) to \(path).") == true)
+        #expect(reports.first?.contains("No such file or directory; rotation stops") == true)
+        #expect(out.rotated.isEmpty)
+    }
+
     @Test("--rotate accepts sizes and durations, and refuses the rest")
     func parses() {
         #expect(Rotation("100M") == .size(100 << 20))

@@ -90,14 +90,20 @@ struct MalformedCorpusTests {
 
 @Suite("unreadable inputs")
 struct UnreadableInputTests {
-    @Test("a file that cannot be read leaves no partial report behind")
+    @Test("a file that cannot be read leaves an existing report as it was, and no temporary file beside it")
     func noPartialReport() throws {
-        let out = scratchPath("partial") + ".json"
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        let dir = scratchPath("partial")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/report.json"
+        try Data("previous report\n".utf8).write(to: URL(fileURLWithPath: out))
         var options = AnalyzeOptions(paths: [MalformedCorpusTests.directory + "/bad-magic.pcap"])
         options.format = .json
-        let stream = try OutputStream(path: out)
-        #expect(throws: EdgeflowError.self) { try AnalyzeJob(options: options).run(output: stream) { _ in } }
-        #expect(try Data(contentsOf: URL(fileURLWithPath: out)).isEmpty)
+        do {
+            let stream = try OutputStream(path: out)
+            #expect(throws: EdgeflowError.self) { try AnalyzeJob(options: options).run(output: stream) { _ in } }
+        }
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "previous report\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["report.json"])
     }
 }

@@ -7,6 +7,8 @@ final class ClassificationStage {
     private(set) var compliance = Compliance()
     private let vintage: Office365Vintage
     private var rangesResolved = false
+    /// Set when the capture predates every published list (`auto` then uses the oldest).
+    private var rangesWarning: Finding? = nil
     /// Ended flows waiting for classification, their application facts already extracted
     /// (the flows' inspection buffers are gone).
     private var pending: [(record: FlowRecord, reason: FlowRecord.EndReason, app: AppReport?)] = []
@@ -72,9 +74,12 @@ final class ClassificationStage {
 
     /// The report of everything classified so far (`final`: input is over, see `Compliance.findings`).
     func report(capture: CaptureSummary, dns: DNSBook, final: Bool = true) -> FinalReport {
-        FinalReport(capture: capture, topology: topology, inferred: inference.found, rules: compliance.rules,
-                    findings: compliance.findings(topology: topology, inference: inference, dns: dns, final: final),
-                    violations: compliance.violations, dns: DNSReport(dns))
+        var findings = compliance.findings(topology: topology, inference: inference, dns: dns, final: final)
+        // Limits reached and a capture older than the ranges lead the warnings: they say which other findings may be missing.
+        findings.insert(contentsOf: capture.limitFindings + (rangesWarning.map { [$0] } ?? []),
+                        at: findings.firstIndex { $0.severity != .error } ?? findings.endIndex)
+        return FinalReport(capture: capture, topology: topology, inferred: inference.found, rules: compliance.rules,
+                           findings: findings, violations: compliance.violations, dns: DNSReport(dns))
     }
 
     /// With `--office365-vintage auto`, a capture older than the embedded list is checked
@@ -86,7 +91,14 @@ final class ClassificationStage {
         let day = firstTimestamp / (86_400 * 1_000_000_000)
         if let embeddedDay = Office365Ranges.day(Office365Ranges.embeddedVersion.prefix(8)), day < embeddedDay,
            topology.ranges.source.hasPrefix("embedded") {
-            topology.ranges = Office365Ranges.historic(onDay: day)
+            let oldest = Office365Ranges.oldestDay
+            topology.ranges = Office365Ranges.historic(onDay: max(day, oldest))
+            if day < oldest {
+                let date = { (d: Int64) in TimeFormat.iso8601(d * 86_400 * 1_000_000_000).prefix(10) }
+                rangesWarning = Finding(severity: .warning, code: "office365_ranges_after_capture",
+                                        message: "the capture (\(date(day))) is older than the oldest published Office 365 ranges (\(date(oldest))); "
+                                            + "it is checked against those, so addresses Office 365 used only before then are not recognised")
+            }
         }
     }
 

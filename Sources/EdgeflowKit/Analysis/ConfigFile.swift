@@ -16,8 +16,27 @@ public struct ConfigFile: Sendable, Equatable {
     public var tcpTimeout: Double? = nil
     public var maxFlows: Int? = nil
     public var failOn: String? = nil
+    /// The file's name and the line each key was set on, for messages.
+    public private(set) var name = "config"
+    public private(set) var lines: [String: Int] = [:]
 
     public init() {}
+
+    /// Where `key` was set: "FILE:LINE".
+    public func place(of key: String) -> String { "\(name):\(lines[key] ?? 0)" }
+
+    /// A setting from its flag, else from this file, checked the same way either way.
+    /// - Throws: the flag, or the file and line, with the value and what it `must` be.
+    public func pick<T>(_ flag: T?, _ flagName: String, _ key: String, _ field: KeyPath<ConfigFile, T?>, _ must: String,
+                        _ valid: (T) -> Bool) throws(EdgeflowError) -> T? {
+        if let flag {
+            guard valid(flag) else { throw EdgeflowError("\(flagName) \(must), not \(flag)") }
+            return flag
+        }
+        guard let value = self[keyPath: field] else { return nil }
+        guard valid(value) else { throw EdgeflowError("\(place(of: key)): \(key) \(must), not \(value)") }
+        return value
+    }
 
     /// Reads and parses a file.
     /// - Throws: `EdgeflowError` with the file, line and what is wrong.
@@ -30,6 +49,7 @@ public struct ConfigFile: Sendable, Equatable {
 
     /// Parses configuration text; `name` is used in messages.
     public init(text: String, name: String) throws(EdgeflowError) {
+        self.name = name
         var pending = "", startLine = 0
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = Self.stripComment(String(raw)).trimmingCharacters(in: .whitespaces)
@@ -38,7 +58,7 @@ public struct ConfigFile: Sendable, Equatable {
             pending += (pending.isEmpty ? "" : " ") + line
             // An array may continue on the following lines until its bracket closes.
             if pending.filter({ $0 == "[" }).count > pending.filter({ $0 == "]" }).count { continue }
-            try apply(pending, at: "\(name):\(startLine)")
+            try apply(pending, line: startLine)
             pending = ""
         }
         if !pending.isEmpty { throw EdgeflowError("\(name):\(startLine): unterminated array (missing ])") }
@@ -53,9 +73,12 @@ public struct ConfigFile: Sendable, Equatable {
         return line
     }
 
-    private mutating func apply(_ statement: String, at place: String) throws(EdgeflowError) {
+    private mutating func apply(_ statement: String, line: Int) throws(EdgeflowError) {
+        let place = "\(name):\(line)"
         guard let eq = statement.firstIndex(of: "=") else { throw EdgeflowError("\(place): expected key = value") }
         let key = statement[..<eq].trimmingCharacters(in: .whitespaces)
+        if let first = lines[key] { throw EdgeflowError("\(place): \(key) is set again (first on line \(first)); keep one") }
+        lines[key] = line
         let value = statement[statement.index(after: eq)...].trimmingCharacters(in: .whitespaces)
         func strings() throws(EdgeflowError) -> [String] {
             if value.hasPrefix("[") {
@@ -87,7 +110,9 @@ public struct ConfigFile: Sendable, Equatable {
         case "office365_vintage": office365Vintage = try string()
         case "udp_timeout": udpTimeout = try number()
         case "tcp_timeout": tcpTimeout = try number()
-        case "max_flows": maxFlows = Int(try number())
+        case "max_flows":
+            guard let n = Int(exactly: try number()) else { throw EdgeflowError("\(place): max_flows: expected a whole number, found \(value)") }
+            maxFlows = n
         case "fail_on": failOn = try string()
         default:
             throw EdgeflowError("\(place): unknown key \"\(key)\"; known keys: access_edge, av_edge, webconf_edge, access_edge_name, office365, office365_vintage, udp_timeout, tcp_timeout, max_flows, fail_on")

@@ -13,6 +13,9 @@ public enum StopSignal {
         signal(SIGTERM) { _ in StopSignal.flag.store(true, ordering: .relaxed) }
     }
 
+    /// Asks the run to stop as a signal would (a live run whose output cannot be written).
+    public static func request() { flag.store(true, ordering: .relaxed) }
+
     public static var requested: Bool { flag.load(ordering: .relaxed) }
 
     /// Blocks until a signal asks to stop, or `seconds` pass.

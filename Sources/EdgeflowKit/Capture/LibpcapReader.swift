@@ -31,7 +31,11 @@ public struct LibpcapReader: PacketReader {
             let message = err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             let kind: CaptureIssue.Kind = message.contains("unknown file format") ? .badMagic
                 : message.contains("truncated") ? .truncatedFileHeader : .readError
-            let advice = kind == .badMagic ? "; give a capture written by tcpdump, dumpcap or Wireshark"
+            // libpcap does not read gzip; standard input cannot be looked at again.
+            let gzip = path != "-" && Self.sniffFormat(path) == "gzip"
+            let advice = gzip ? "; this file is gzip-compressed: run `gunzip` on it first"
+                : kind == .badMagic ? "; give a capture written by tcpdump, dumpcap or Wireshark"
+                    + (path == "-" ? " (a gzip-compressed one through `gunzip -c` first)" : "")
                 : kind == .truncatedFileHeader ? "; the file is cut short" : ""
             throw CaptureIssue(kind: kind, file: path, packet: 0, offset: 0,
                                detail: "libpcap: \(message)\(advice)", fatal: true)

@@ -50,7 +50,7 @@ public struct MappedCaptureReader: PacketReader {
             let nanos = magic == 0xA1B2_3C4D || magic == 0x4D3C_B2A1
             guard size >= 24 else {
                 throw CaptureIssue(kind: .truncatedFileHeader, file: path, packet: 1, offset: 0,
-                                   detail: "pcap file header is \(size) bytes, needs 24; the file is cut short", fatal: true)
+                                   detail: "pcap file header is \(TableReportWriter.counted(size, "byte")), needs 24; the file is cut short", fatal: true)
             }
             let snap = Self.load32(base, 16, swapped)
             let link = LinkType(rawValue: Self.load32(base, 20, swapped) & 0xFFFF)
@@ -69,6 +69,9 @@ public struct MappedCaptureReader: PacketReader {
                 throw CaptureIssue(kind: .truncatedFileHeader, file: path, packet: 1, offset: 0,
                                    detail: "pcapng section header is cut short", fatal: true)
             }
+        case _ where captureFormatName(magic: magic) == "gzip":
+            throw CaptureIssue(kind: .badMagic, file: path, packet: 0, offset: 0,
+                               detail: "this file is gzip-compressed: run `gunzip` on it first, or `gunzip -c \(path) | edgeflow analyze -`", fatal: true)
         default:
             let hex = String(magic, radix: 16)
             throw CaptureIssue(kind: .badMagic, file: path, packet: 0, offset: 0,
@@ -131,7 +134,7 @@ public struct MappedCaptureReader: PacketReader {
         let dataStart = offset &+ 16
         guard size &- dataStart >= caplen else {
             return stop(.truncatedPacket,
-                        "packet data cut short (\(size - dataStart) of \(caplen) bytes); the file ends mid-packet",
+                        "packet data cut short (\(size - dataStart) of \(TableReportWriter.counted(caplen, "byte"))); the file ends mid-packet",
                         at: offset)
         }
         let recordOffset = offset
@@ -156,7 +159,7 @@ public struct MappedCaptureReader: PacketReader {
             let remaining = size &- offset
             if remaining == 0 { finished = true; return nil }
             guard remaining >= 12 else {
-                return stop(.truncatedBlock, "block header cut short (\(remaining) bytes left); the file ends mid-block", at: offset)
+                return stop(.truncatedBlock, "block header cut short (\(TableReportWriter.counted(remaining, "byte")) left); the file ends mid-block", at: offset)
             }
             let rawType = base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
             if rawType == 0x0A0D_0D0A {

@@ -16,6 +16,8 @@ func captureFormatName(magic: UInt32) -> String {
     switch magic {
     case 0xA1B2_C3D4, 0xD4C3_B2A1, 0xA1B2_3C4D, 0x4D3C_B2A1: "pcap"
     case 0x0A0D_0D0A: "pcapng"
+    // RFC 1952's ID1 ID2 (1f 8b): a .pcap.gz as archives hand them out; no reader here opens it.
+    case _ where magic & 0xFFFF == 0x8B1F: "gzip"
     default: "unknown"
     }
 }

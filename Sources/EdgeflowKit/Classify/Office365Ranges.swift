@@ -103,6 +103,9 @@ public struct Office365Ranges: Sendable {
     /// The embedded historic list, parsed once.
     private static let allHistory: [HistoricPrefix] = parseHistory()
 
+    /// The day of the oldest published list edgeflow knows (days since 1970-01-01).
+    public static let oldestDay: Int64 = allHistory.map(\.firstSeen).min() ?? 0
+
     private static func parseHistory() -> [HistoricPrefix] {
         historicSkypePrefixes.split(separator: "\n").compactMap { line in
             let f = line.split(separator: " ")

@@ -25,13 +25,21 @@ public enum RangesUpdate {
     /// - Returns: the version and the number of prefixes.
     /// - Throws: `EdgeflowError` saying which request or file failed and what to do.
     public static func run(baseURL: String = defaultBaseURL, directory: String = defaultDirectory) throws(EdgeflowError) -> (version: String, prefixes: Int) {
+        guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false,
+              url.query == nil, url.fragment == nil else {
+            throw EdgeflowError("--url \(baseURL) is not an http(s) base URL (scheme and host, no query), e.g. \(defaultBaseURL)")
+        }
+        let baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         let client = UUID().uuidString.lowercased()
-        let versionData = try fetch("\(baseURL)/version/Worldwide?ClientRequestId=\(client)")
+        let endpointsURL = "\(baseURL)/endpoints/Worldwide?ServiceAreas=Skype&ClientRequestId=\(client)"
+        let hint = "check the network (or the https_proxy variable) and --url, or fetch \(endpointsURL) "
+            + "on a machine that can reach it and give the file with --office365 FILE"
+        let versionData = try fetch("\(baseURL)/version/Worldwide?ClientRequestId=\(client)", hint: hint)
         guard let object = (try? JSONSerialization.jsonObject(with: versionData)) as? [String: Any],
               let version = object["latest"] as? String else {
             throw EdgeflowError("\(baseURL)/version/Worldwide did not answer with {\"latest\": ...}; is the URL right?")
         }
-        let endpoints = try fetch("\(baseURL)/endpoints/Worldwide?ServiceAreas=Skype&ClientRequestId=\(client)")
+        let endpoints = try fetch(endpointsURL, hint: hint)
         let prefixes = try Office365Ranges.skypePrefixes(fromEndpointsJSON: endpoints)
         guard !prefixes.isEmpty else { throw EdgeflowError("the endpoints answer holds no Skype addresses; nothing written") }
         do {
@@ -45,7 +53,8 @@ public enum RangesUpdate {
         return (version, prefixes.count)
     }
 
-    private static func fetch(_ url: String) throws(EdgeflowError) -> Data {
+    /// - Parameter hint: what to do when the service cannot be reached.
+    private static func fetch(_ url: String, hint: String) throws(EdgeflowError) -> Data {
         guard let u = URL(string: url) else { throw EdgeflowError("bad URL \(url)") }
         final class Box: @unchecked Sendable { var data: Data?; var error: String? }
         let box = Box()
@@ -63,9 +72,11 @@ public enum RangesUpdate {
         task.resume()
         if done.wait(timeout: .now() + 60) == .timedOut {
             task.cancel()
-            throw EdgeflowError("\(url): no answer within 60 s; check the network or proxy")
+            throw EdgeflowError("\(url): no answer within 60 s; \(hint)")
         }
-        guard let data = box.data else { throw EdgeflowError("\(url): \(box.error ?? "no data")") }
+        guard let data = box.data else {
+            throw EdgeflowError("\(url): \(box.error ?? "no data"); \(hint)")
+        }
         return data
     }
 }

@@ -41,7 +41,42 @@ public final class MetricsExporter: ReportWriter {
     }
 
     /// The text exposition format (what `/metrics` serves).
-    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+    public func exposition() -> [UInt8] { Self.withHelp(registry.emitToBuffer()) }
+
+    /// What each metric family counts: its `# HELP` line.
+    static let help: [String: String] = [
+        "edgeflow_flows_total": "Flows ended, by hybrid rule, verdict and the roles of originator and responder.",
+        "edgeflow_flow_packets_total": "Packets of ended flows (both directions), by rule, verdict and roles.",
+        "edgeflow_flow_bytes_total": "IP bytes of ended flows (both directions), by rule, verdict and roles.",
+        "edgeflow_stun_requests_total": "STUN/TURN requests of ended flows, by rule.",
+        "edgeflow_stun_transactions_total": "STUN/TURN requests answered by a response, by rule.",
+        "edgeflow_stun_requests_unanswered_total": "STUN/TURN requests never answered, by rule.",
+        "edgeflow_stun_rtt_seconds": "STUN/TURN round-trip times, request to response.",
+        "edgeflow_tls_handshakes_total": "TLS handshakes of ended flows, by outcome.",
+        "edgeflow_tls_handshake_failures_total": "Failed TLS handshakes, by the alert that ended them.",
+        "edgeflow_live_flows": "Flows in the flow table (live runs; 0 after the final report).",
+        "edgeflow_capture_drops_total": "Packets dropped before edgeflow saw them, by the kernel or the interface (live runs).",
+        "edgeflow_capture_packets_total": "Packets read.",
+        "edgeflow_capture_bytes_total": "Captured bytes read.",
+        "edgeflow_flows_evicted_total": "Flows evicted at --max-flows before they ended.",
+        "edgeflow_decode_errors_total": "Packets whose layers could not be decoded, by reason.",
+        "edgeflow_rule_seen": "1 when a flow matched the hybrid rule, else 0.",
+        "edgeflow_rule_answered": "1 when a flow of the hybrid rule was answered, else 0.",
+        "edgeflow_findings": "Flows behind each finding of the report (1 for a finding without flows; 0 once it went away), by code and severity.",
+    ]
+
+    /// The exposition with a `# HELP` line before each family's `# TYPE` line (swift-metrics
+    /// instruments carry no help text to the registry).
+    public static func withHelp(_ exposition: [UInt8]) -> [UInt8] {
+        var out = ""
+        for line in String(decoding: exposition, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("# TYPE "), let name = line.split(separator: " ").dropFirst(2).first, let text = help[String(name)] {
+                out += "# HELP \(name) \(text)\n"
+            }
+            out += line + "\n"
+        }
+        return Array(out.utf8.dropLast())
+    }
 
     public func flow(_ f: FlowSummary) {
         let labels = [("rule", f.rule ?? "none"), ("verdict", f.verdict), ("orig_role", f.origRole), ("resp_role", f.respRole)]

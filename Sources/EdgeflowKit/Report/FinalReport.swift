@@ -19,13 +19,19 @@ public struct FinalReport: Sendable {
 
     /// The one line a person reads first.
     public var verdictLine: String {
+        if let why = capture.nothingAnalysed { return "nothing analysed: " + why }
+        let counted = TableReportWriter.counted
         var parts: [String] = []
-        parts.append(violations == 0 ? "no violations" : "\(violations) violation\(violations == 1 ? "" : "s")")
+        parts.append(violations == 0 ? "no violations" : counted(violations, "violation"))
         let notSeen = rulesNotSeen.count, unanswered = rulesUnanswered.count
-        if unanswered > 0 { parts.append("\(unanswered) required rule\(unanswered == 1 ? "" : "s") never answered") }
-        if notSeen > 0 { parts.append("\(notSeen) required rule\(notSeen == 1 ? "" : "s") never seen") }
+        if unanswered > 0 { parts.append(counted(unanswered, "required rule") + " never answered") }
+        if notSeen > 0 { parts.append(counted(notSeen, "required rule") + " never seen") }
         let errors = findings.filter { $0.severity == .error }.count
-        if errors > 0 { parts.append("\(errors) error finding\(errors == 1 ? "" : "s")") }
+        if errors > 0 { parts.append(counted(errors, "error finding")) }
+        let undecoded = capture.undecodedPackets
+        if undecoded > 0 {
+            parts.append("\(TableReportWriter.count(undecoded)) of \(counted(capture.packets, "packet")) could not be decoded")
+        }
         return parts.joined(separator: ", ")
     }
 
@@ -65,13 +71,7 @@ public struct FinalReport: Sendable {
     }
 
     static func writeFields(of s: RuleStatus, to w: inout JSONWriter) {
-            w.value("id", s.rule.id)
-            w.value("protocol", s.rule.protocolName)
-            w.value("transport", s.rule.transportName.lowercased())
-            w.value("from", s.rule.from?.rawValue ?? "any")
-            w.value("to", s.rule.to?.rawValue ?? "any")
-            w.value("src_ports", s.rule.srcPorts.description)
-            w.value("dst_ports", s.rule.dstPorts.description)
+            s.rule.write(to: &w)
             w.value("flows", s.flows)
             w.value("packets", s.packets)
             w.value("bytes", s.bytes)

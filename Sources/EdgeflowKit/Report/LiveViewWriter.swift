@@ -21,7 +21,7 @@ final class LiveViewWriter: ReportWriter {
             out += "  rules: " + seen.map { "\($0.rule.id) \(TableReportWriter.count($0.flows))\($0.status == .unanswered ? " (unanswered)" : "")" }
                 .joined(separator: ", ") + "\n"
         }
-        if s.report.violations > 0 { out += "  violations: \(TableReportWriter.count(s.report.violations)) flows\n" }
+        if s.report.violations > 0 { out += "  violations: \(TableReportWriter.counted(s.report.violations, "flow"))\n" }
         for f in s.newFindings.prefix(5) { out += "  new [\(f.severity.rawValue)] \(f.code): \(f.message)\n" }
         output.write(out)
         output.flush()

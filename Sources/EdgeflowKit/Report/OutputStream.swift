@@ -25,39 +25,91 @@ public enum Rotation: Sendable, Equatable {
 }
 
 /// Buffered output to standard output or a file; a file can rotate at record boundaries.
+///
+/// A file without rotation is written to a temporary file beside it and renamed over it by
+/// `close()`, so a run that fails leaves an existing file as it was. With `inPlace` (live runs)
+/// or rotation, and for devices, links and files in a directory that takes no new file, the
+/// file itself is written, and only truncated when the first bytes go out.
+/// The first write error is kept (`failure`), passed to `onWriteFailure`, and nothing more is
+/// written; `close()` throws it.
 public final class OutputStream {
     private var file: UnsafeMutablePointer<FILE>
-    private let owned: Bool
     private var buffer: [UInt8] = []
     /// Where the output goes, for messages.
     public let name: String
     private let rotation: Rotation?
+    /// The temporary file written until `close()` renames it over `name`.
+    private var temporary: String?
+    /// An in-place file is truncated when the first bytes are flushed; `removeIfUnused`: it did not exist before.
+    private var truncatePending = false, removeIfUnused = false
+    private var closed = false, rotationRefused = false
     private var written = 0
     private var openedAt = time(nil)
     /// Files closed by rotation, oldest first.
     public private(set) var rotated: [String] = []
+    /// The first write error; nothing is written after it.
+    public private(set) var failure: EdgeflowError?
+    /// Called once, at the first write error.
+    public var onWriteFailure: ((EdgeflowError) -> Void)?
+    /// Called once when a rotation is refused (the file is then written on, unrotated).
+    public var onRotationFailure: ((EdgeflowError) -> Void)?
 
     /// Standard output.
     public init() {
         file = fdopen(STDOUT_FILENO, "w")
-        owned = true
         name = "standard output"
         rotation = nil
         buffer.reserveCapacity(1 << 16)
     }
 
-    /// A file, created or truncated.
+    /// A file. Nothing that exists is truncated here: see the type's notes.
     /// - Parameter rotation: when to move the file aside (to `path.YYYYMMDDTHHMMSSZ`) and start a new one.
+    /// - Parameter inPlace: write the file itself (a live run's file can be followed as it grows).
     /// - Throws: a message naming the file and the system error.
-    public init(path: String, rotation: Rotation? = nil) throws(EdgeflowError) {
-        guard let f = fopen(path, "w") else {
-            throw EdgeflowError("cannot write \(path): \(String(cString: strerror(errno))); check the directory exists and is writable")
-        }
-        file = f
-        owned = true
+    public init(path: String, rotation: Rotation? = nil, inPlace: Bool = false) throws(EdgeflowError) {
         name = path
         self.rotation = rotation
+        var st = stat()
+        // lstat: a symbolic link is written through, not replaced by a regular file.
+        let exists = lstat(path, &st) == 0
+        if rotation == nil && !inPlace && (!exists || (st.st_mode & S_IFMT) == S_IFREG),
+           let (f, temporary) = Self.temporaryFile(beside: path, mode: exists ? st.st_mode & 0o7777 : nil) {
+            file = f
+            self.temporary = temporary
+        } else {
+            // In place: asked for, a device or link, or a file whose directory takes no new file.
+            guard let f = fopen(path, "a") else { throw Self.openError(path) }
+            file = f
+            _ = fstat(fileno(f), &st)
+            truncatePending = (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0
+            removeIfUnused = !exists
+        }
         buffer.reserveCapacity(1 << 16)
+    }
+
+    /// A hidden temporary file in `path`'s directory (so that the rename cannot cross file
+    /// systems) with `mode`, or the umask's default; nil when the directory refuses it.
+    private static func temporaryFile(beside path: String, mode: mode_t?) -> (UnsafeMutablePointer<FILE>, String)? {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array((directory + "." + base + ".edgeflow-XXXXXX").utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0 else { return nil }
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        guard let f = fdopen(fd, "w") else {
+            closeDescriptor(fd)
+            unlink(temporary)
+            return nil
+        }
+        let mask = umask(0)
+        umask(mask)
+        _ = fchmod(fd, mode ?? 0o666 & ~mask)
+        return (f, temporary)
+    }
+
+    private static func openError(_ path: String) -> EdgeflowError {
+        EdgeflowError("cannot write \(path): \(String(cString: strerror(errno))); check the directory exists and is writable")
     }
 
     /// Whether output goes to a terminal.
@@ -75,6 +127,7 @@ public final class OutputStream {
     }
 
     public func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard failure == nil else { return }
         buffer.append(contentsOf: bytes)
         written += bytes.count
         if buffer.count >= 1 << 16 { flush() }
@@ -84,7 +137,7 @@ public final class OutputStream {
 
     /// A record (one NDJSON line) is complete: the file may rotate here.
     public func endOfRecord() {
-        guard let rotation else { return }
+        guard let rotation, !rotationRefused else { return }
         switch rotation {
         case .size(let limit): if written >= limit { rotate() }
         case .duration(let seconds): if time(nil) - openedAt >= seconds { rotate() }
@@ -93,6 +146,7 @@ public final class OutputStream {
 
     private func rotate() {
         flush()
+        guard failure == nil else { return }
         var stamp = [CChar](repeating: 0, count: 32)
         var t = time(nil)
         var parts = tm()
@@ -102,7 +156,12 @@ public final class OutputStream {
         var target = name + "." + suffix
         var n = 1
         while access(target, F_OK) == 0 { target = name + "." + suffix + "-\(n)"; n += 1 }
-        guard rename(name, target) == 0, let fresh = fopen(name, "w") else { return }
+        guard rename(name, target) == 0 else {
+            return refuseRotation("cannot rotate \(name) to \(target): \(String(cString: strerror(errno))); rotation stops, \(name) keeps growing")
+        }
+        guard let fresh = fopen(name, "w") else {
+            return refuseRotation("cannot start a new \(name) after moving it to \(target): \(String(cString: strerror(errno))); rotation stops, \(target) keeps growing")
+        }
         fclose(file)
         file = fresh
         rotated.append(target)
@@ -110,19 +169,72 @@ public final class OutputStream {
         openedAt = time(nil)
     }
 
+    private func refuseRotation(_ message: String) {
+        rotationRefused = true
+        onRotationFailure?(EdgeflowError(message))
+    }
+
     public func flush() {
-        if !buffer.isEmpty {
-            _ = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-            buffer.removeAll(keepingCapacity: true)
+        guard failure == nil else { return buffer.removeAll(keepingCapacity: true) }
+        removeIfUnused = false
+        if truncatePending {
+            truncatePending = false
+            if ftruncate(fileno(file), 0) != 0 { return fail(errno) }
         }
-        fflush(file)
+        if !buffer.isEmpty {
+            let n = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+            let complete = n == buffer.count
+            buffer.removeAll(keepingCapacity: true)
+            if !complete { return fail(errno) }
+        }
+        if fflush(file) != 0 { fail(errno) }
+    }
+
+    private func fail(_ code: Int32) {
+        var reason = String(cString: strerror(code))
+        if code == EPIPE { reason += " (the program reading it has exited)" }
+        failure = EdgeflowError("cannot write \(name): \(reason)")
+        onWriteFailure?(failure!)
+    }
+
+    /// Flushes and closes; a temporary file replaces the target.
+    /// - Throws: the first write error, or why the file could not be closed or renamed.
+    public func close() throws(EdgeflowError) {
+        guard !closed else { return }
+        flush()
+        closed = true
+        if fclose(file) != 0 && failure == nil { fail(errno) }
+        if let failure { throw failure }
+        if let temporary {
+            self.temporary = nil
+            guard rename(temporary, name) == 0 else {
+                let reason = String(cString: strerror(errno))
+                unlink(temporary)
+                throw EdgeflowError("cannot replace \(name): \(reason); the report was not written")
+            }
+        }
     }
 
     deinit {
-        flush()
-        if owned { fclose(file) }
+        guard !closed else { return }
+        // Not closed: the run failed. A temporary file, or a file created for nothing, goes away.
+        if let temporary {
+            fclose(file)
+            unlink(temporary)
+        } else if removeIfUnused {
+            fclose(file)
+            unlink(name)
+        } else if truncatePending {
+            fclose(file)   // never written to: the file stays as it was
+        } else {
+            flush()
+            fclose(file)
+        }
     }
 }
+
+/// close(2), out of reach of `OutputStream.close()`'s name.
+private func closeDescriptor(_ fd: Int32) { _ = close(fd) }
 
 /// An error shown to the user: what went wrong, where, and what to do.
 public struct EdgeflowError: Error, CustomStringConvertible, Sendable {

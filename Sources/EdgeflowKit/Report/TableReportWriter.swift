@@ -51,6 +51,11 @@ final class TableReportWriter: ReportWriter {
         out += bold("edgeflow") + "  " + (files.count == 1 ? files[0] : "\(files.count) files") + "\n"
         let bad = report.violations > 0 || report.findings.contains { $0.severity == .error }
         out += paint("Verdict: " + report.verdictLine, code: bad ? "1;31" : "1;32") + "\n"
+        for f in report.findings where f.code == "limit_reached" {
+            for (i, l) in Self.wrap(f.message, width: 68).enumerated() {
+                out += (i == 0 ? paint("Incomplete: ", code: "33") : String(repeating: " ", count: 12)) + l + "\n"
+            }
+        }
 
         out += "\n" + bold("Hybrid rules (Edge ↔ Office 365)") + "\n"
         out += Self.pad("RULE", 14) + Self.pad("FROM → TO", 25) + Self.pad("PORTS", 20) + Self.lpad("FLOWS", 5) + "  STATUS\n"
@@ -79,7 +84,7 @@ final class TableReportWriter: ReportWriter {
 
         if !stunRows.isEmpty {
             let column = column(stunRows.flatMap { [$0.from, $0.to] }, fixed: 33)
-            out += "\n" + bold("STUN/TURN") + " (\(stunFlows) flows; the \(stunRows.count) busiest)\n"
+            out += "\n" + bold("STUN/TURN") + " (\(Self.counted(stunFlows, "flow")); the \(stunRows.count) busiest)\n"
             out += "  " + Self.pad("FLOW", 2 * column + 3) + Self.lpad("MSGS", 6) + Self.lpad("ANS", 6) + Self.lpad("UNANS", 7) + Self.lpad("RTT ms", 8) + "\n"
             for r in stunRows.sorted(by: { $0.messages > $1.messages }) {
                 out += "  " + Self.pad(Self.fit(r.from, column) + " → " + Self.fit(r.to, column), 2 * column + 3) + r.text + "\n"
@@ -88,7 +93,7 @@ final class TableReportWriter: ReportWriter {
         }
         if !mediaRows.isEmpty {
             let column = column(mediaRows.flatMap { [$0.from, $0.to] }, fixed: 40)
-            out += "\n" + bold("Media") + " (\(mediaStreams) RTP streams; the \(mediaRows.count) with most loss)\n"
+            out += "\n" + bold("Media") + " (\(Self.counted(mediaStreams, "RTP stream")); the \(mediaRows.count) with most loss)\n"
             out += "  " + Self.pad("SSRC", 11) + Self.pad("FROM → TO", 2 * column + 3) + Self.lpad("PKTS", 5) + Self.lpad("LOST", 6) + Self.lpad("JIT ms", 7) + Self.lpad("MAX", 5) + "\n"
             for r in mediaRows.sorted(by: { $0.loss > $1.loss }) {
                 out += "  " + Self.pad(r.ssrc, 11) + Self.pad(Self.fit(r.from, column) + " → " + Self.fit(r.to, column), 2 * column + 3) + r.text + "\n"
@@ -105,19 +110,17 @@ final class TableReportWriter: ReportWriter {
 
         out += "\n" + bold("Capture") + "\n"
         if files.count > 1 {
-            for f in c.files { out += "  file       \(f.path): \(Self.count(f.packets)) packets\n" }
+            for f in c.files { out += "  file       \(f.path): \(Self.counted(f.packets, "packet"))\n" }
         }
         out += "  packets    \(Self.count(c.packets)) (\(Self.size(c.bytes)) captured"
         out += c.truncatedPackets > 0 ? ", \(Self.count(c.truncatedPackets)) cut by snaplen)\n" : ")\n"
         if let first = c.firstTimestamp, let last = c.lastTimestamp {
-            let secs = Double(last - first) / 1e9
-            out += "  time       \(TimeFormat.readable(first)) to \(TimeFormat.readable(last)) UTC"
-            out += " (\(JSONWriter.format(secs, decimals: 3)) s)\n"
+            out += "  time       \(TimeFormat.readable(first)) to \(TimeFormat.readable(last)) UTC (\(TimeFormat.span(last - first)))\n"
         }
         out += "  link types " + c.linkTypes.map { "\($0.name) \(Self.count($0.packets))" }.joined(separator: ", ") + "\n"
-        var ip = "  ip         \(Self.count(c.ipPackets)) packets"
+        var ip = "  ip         \(Self.counted(c.ipPackets, "packet"))"
         if c.nonIPPackets > 0 { ip += ", \(Self.count(c.nonIPPackets)) not IP" }
-        if c.fragmentTails > 0 { ip += ", \(Self.count(c.fragmentTails)) non-first fragment" + (c.fragmentTails == 1 ? "" : "s") }
+        if c.fragmentTails > 0 { ip += ", \(Self.counted(c.fragmentTails, "non-first fragment"))" }
         out += ip + "\n"
         out += "  flows      \(Self.count(c.flows))"
         if !c.flowsByProto.isEmpty {
@@ -138,7 +141,7 @@ final class TableReportWriter: ReportWriter {
         if !sorted.isEmpty {
             // Mark, protocol, counts, state and a short service name: 36 characters.
             let column = column(sorted.flatMap { [Self.endpoint($0), Self.endpoint($0, responder: true)] }, fixed: 36)
-            out += "\n" + bold("Top \(sorted.count) flows by bytes") + " (! = violation)\n"
+            out += "\n" + bold("Top \(Self.counted(sorted.count, "flow")) by bytes") + " (! = violation)\n"
             out += "  " + Self.row("PROTO", "ORIGINATOR", "RESPONDER", "PKTS", "BYTES", "STATE", "SERVICE", column: column) + "\n"
             for f in sorted {
                 let mark = f.verdict == "violation" ? paint("! ", code: "31") : "  "
@@ -258,6 +261,9 @@ final class TableReportWriter: ReportWriter {
         }
         return out
     }
+
+    /// "1 flow", "1,234 flows": the count and the noun, plural unless the count is 1.
+    static func counted(_ n: Int, _ noun: String) -> String { count(n) + " " + noun + (n == 1 ? "" : "s") }
 
     /// 999, 1.2K, 12K, 1.2M ... for narrow columns.
     static func short(_ n: Int) -> String {

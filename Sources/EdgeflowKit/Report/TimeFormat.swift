@@ -15,6 +15,18 @@ public enum TimeFormat {
         return w.text
     }
 
+    /// A duration for people: "0.250 s", "7.323 s" under a minute, then the two largest units
+    /// ("4 min 12 s", "2 h 3 min", "3 d 4 h").
+    public static func span(_ ns: Int64) -> String {
+        if ns < 60_000_000_000 { return JSONWriter.format(Double(ns) / 1e9, decimals: 3) + " s" }
+        let s = ns / 1_000_000_000
+        let units: [(Int64, String)] = [(86_400, "d"), (3600, "h"), (60, "min"), (1, "s")]
+        let i = units.firstIndex { s >= $0.0 }!
+        let (big, small) = (units[i], units[i + 1])
+        let rest = s % big.0 / small.0
+        return "\(s / big.0) \(big.1)" + (rest > 0 ? " \(rest) \(small.1)" : "")
+    }
+
     /// Appends the ISO-8601 form ("2026-03-02T09:00:00.123456Z") as UTF-8.
     static func appendISO8601(_ ns: Int64, to out: inout JSONWriter) {
         append(ns, dateTimeSeparator: 0x54, fractionDigits: 6, zone: true, to: &out)

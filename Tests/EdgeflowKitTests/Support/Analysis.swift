@@ -14,6 +14,7 @@ func analyzeJSON(_ paths: [String], reader: ReaderChoice = .mmap, merge: MergeOr
     do {
         let stream = try OutputStream(path: out)
         try AnalyzeJob(options: options).run(output: stream) { _ in }
+        try stream.close()
     }
     let data = try Data(contentsOf: URL(fileURLWithPath: out))
     return try JSONSerialization.jsonObject(with: data) as! [String: Any]
