@@ -45,6 +45,9 @@ struct Analyze: ParsableCommand {
     @Option(parsing: .unconditional, help: "Flows shown in the table view, largest first.")
     var top = 20
 
+    @Flag(help: "Show every address whole in the table view, whatever the terminal's width (otherwise long IPv6 endpoints are shortened in the middle to fit).")
+    var fullAddresses = false
+
     @Option(help: "Exit with status 1 when the report has a violation (or error finding), or also a warning.")
     var failOn: FailOn?
 
@@ -98,6 +101,7 @@ struct Analyze: ParsableCommand {
         options.threads = threads
         options.format = format ?? (output.isTerminal ? .table : .json)
         options.top = top
+        options.fullAddresses = fullAddresses
         options.color = output.isTerminal && getenv("NO_COLOR") == nil
         let report = try AnalyzeJob(options: options).run(output: output, exporters: exports.writers) { issue in
             printError("edgeflow: warning: \(issue)")

@@ -60,6 +60,9 @@ struct Live: ParsableCommand {
     @Option(parsing: .unconditional, help: "Flows shown in the final table, largest first.")
     var top = 20
 
+    @Flag(help: "Show every address whole in the table view, whatever the terminal's width (otherwise long IPv6 endpoints are shortened in the middle to fit).")
+    var fullAddresses = false
+
     @OptionGroup(title: "Limits")
     var engine: EngineOptions
 
@@ -96,6 +99,7 @@ struct Live: ParsableCommand {
             }
             options.analysis.format = format ?? (output.isTerminal ? .table : .ndjson)
             options.analysis.top = top
+            options.analysis.fullAddresses = fullAddresses
             options.analysis.color = output.isTerminal && getenv("NO_COLOR") == nil
             options.interval = Int64(interval * 1e9)
             options.duration = duration.map { Int64($0 * 1e9) }

@@ -67,5 +67,7 @@ struct ReportWordsTests {
         }
         let wide = try CommandLineTests.run(["analyze", Self.sample, "--format", "table"], environment: ["COLUMNS": "200"])
         #expect(wide.stdout.contains("[2001:db8:10::10]:49720 [2603:1063::5]:5061"))
+        let full = try CommandLineTests.run(["analyze", Self.sample, "--format", "table", "--full-addresses"], environment: ["COLUMNS": "80"])
+        #expect(full.stdout.contains("[2001:db8:10::10]:49720 [2603:1063::5]:5061") && !full.stdout.contains("…"))
     }
 }

@@ -24,6 +24,8 @@ public struct AnalyzeOptions: Sendable {
     public var format: ReportFormat = .table
     public var top = 20
     public var color = false
+    /// The table shows every address whole, whatever the terminal's width.
+    public var fullAddresses = false
     public var flow = FlowSettings()
     /// Edge addresses given by the user, per role; roles left empty are inferred.
     public var edges: [Role: [Prefix]] = [:]
@@ -70,7 +72,7 @@ public struct AnalyzeJob {
     private func analyse<R: PacketReader>(_ readers: inout [R], output: OutputStream, exporters: [any ReportWriter],
                                           warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         let topology = try options.makeTopology()
-        let main = makeReportWriter(options.format, output: output, top: options.top, color: options.color)
+        let main = makeReportWriter(options.format, output: output, top: options.top, color: options.color, fullAddresses: options.fullAddresses)
         let sharding = options.threads > 1 && R.self == MappedCaptureReader.self
         var writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
         if sharding { writer = BackgroundReportWriter(writer) }

@@ -34,8 +34,8 @@ public struct LiveJob {
         StopSignal.install()
 
         let main: any ReportWriter = a.format == .table
-            ? LiveViewWriter(output: output, top: a.top, color: a.color)
-            : makeReportWriter(a.format, output: output, top: a.top, color: a.color)
+            ? LiveViewWriter(output: output, top: a.top, color: a.color, fullAddresses: a.fullAddresses)
+            : makeReportWriter(a.format, output: output, top: a.top, color: a.color, fullAddresses: a.fullAddresses)
         let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
         let dns = DNSBook()
         let stage = a.makeStage(topology: topology, writer: writer, dns: dns)

@@ -4,9 +4,9 @@ final class LiveViewWriter: ReportWriter {
     private let output: OutputStream
     private let table: TableReportWriter
 
-    init(output: OutputStream, top: Int, color: Bool) {
+    init(output: OutputStream, top: Int, color: Bool, fullAddresses: Bool) {
         self.output = output
-        table = TableReportWriter(output: output, top: top, color: color, width: TableReportWriter.width(of: output))
+        table = TableReportWriter(output: output, top: top, color: color, width: fullAddresses ? nil : TableReportWriter.width(of: output))
     }
 
     func flow(_ flow: FlowSummary) { table.flow(flow) }

@@ -11,13 +11,14 @@ public protocol ReportWriter: AnyObject {
     func interval(_ status: LiveStatus)
 }
 
-/// Makes the writer for a format.
-public func makeReportWriter(_ format: ReportFormat, output: OutputStream, top: Int, color: Bool) -> any ReportWriter {
+/// Makes the writer for a format. The table fits the terminal's width (else `COLUMNS`, else
+/// 80) unless `fullAddresses`.
+public func makeReportWriter(_ format: ReportFormat, output: OutputStream, top: Int, color: Bool, fullAddresses: Bool = false) -> any ReportWriter {
     switch format {
     case .json: JSONReportWriter(output: output)
     case .ndjson: NDJSONReportWriter(output: output)
     case .csv: CSVReportWriter(output: output)
-    case .table: TableReportWriter(output: output, top: top, color: color, width: TableReportWriter.width(of: output))
+    case .table: TableReportWriter(output: output, top: top, color: color, width: fullAddresses ? nil : TableReportWriter.width(of: output))
     }
 }
 
