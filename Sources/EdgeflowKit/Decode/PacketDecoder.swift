@@ -5,6 +5,8 @@ public enum PacketDecoder {
     public static let maximumVLANTags = 8
     /// Most IPv6 extension headers walked before giving up.
     public static let maximumExtensionHeaders = 8
+    /// Most tunnels (GRE, ERSPAN, VXLAN) opened in one packet; a deeper one stays the outer flow, counted.
+    public static let maximumTunnelDepth = 3
 
     /// Decodes one frame of the given link type.
     /// - Parameters:
@@ -187,6 +189,9 @@ public enum PacketDecoder {
             d.payloadOffset = Int32(truncatingIfNeeded: off &+ 8)
             let datagram = udpLength == 0 || d.isFragment ? length : min(udpLength, length)
             d.payloadLength = Int32(truncatingIfNeeded: max(0, datagram &- 8))
+            if d.dstPort == 4789, !d.isFragment { return vxlan(bytes, at: off &+ 8, end: off &+ datagram, &d) }
+        case 47 where !d.isFragment:
+            return gre(bytes, at: off, end: off &+ length, &d)
         case 1, 58:
             guard avail >= 2 else { return fail(&d, .icmpTruncated) }
             d.srcPort = UInt16(bytes.u8(off))
@@ -199,5 +204,87 @@ public enum PacketDecoder {
         }
         d.kind = .transport
         return d
+    }
+
+    /// The frame's bytes up to `end` (where an outer header's payload ends), cut to what was
+    /// captured: the inner packet is decoded within them, at the frame's own offsets.
+    @inline(__always)
+    private static func inner(_ bytes: UnsafeRawBufferPointer, end: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[0..<min(max(end, 0), bytes.count)])
+    }
+
+    /// Opens one more tunnel, or keeps the packet as its outer flow when there are too many.
+    @inline(__always)
+    private static func enter(_ tunnel: Tunnel, _ d: inout DecodedPacket) -> Bool {
+        guard d.tunnelDepth < maximumTunnelDepth else {
+            d.anomaly = .tunnelTooDeep
+            return false
+        }
+        if d.tunnelDepth == 0 { d.tunnel = tunnel }
+        d.tunnelDepth &+= 1
+        return true
+    }
+
+    /// GRE (RFC 2784, keys and sequence numbers of RFC 2890) carrying IPv4, IPv6, Ethernet
+    /// (transparent bridging 0x6558) or ERSPAN (0x88BE types I and II, 0x22EB type III).
+    /// Other payloads (PPTP's version 1, PPP, MPLS, RFC 1701 routing) stay a GRE flow.
+    @inline(never)
+    private static func gre(_ bytes: UnsafeRawBufferPointer, at off: Int, end: Int,
+                            _ d: inout DecodedPacket) -> DecodedPacket {
+        d.payloadOffset = Int32(truncatingIfNeeded: off)
+        d.payloadLength = Int32(truncatingIfNeeded: end &- off)
+        d.kind = .transport
+        let b = inner(bytes, end: end)
+        guard b.count &- off >= 4 else { d.anomaly = .greTruncated; return d }
+        let flags = bytes.u8(off), version = bytes.u8(off &+ 1) & 0x07
+        guard version == 0, flags & 0x40 == 0 else { return d }
+        let hasSequence = flags & 0x10 != 0
+        let header = 4 &+ (flags & 0x80 != 0 ? 4 : 0) &+ (flags & 0x20 != 0 ? 4 : 0) &+ (hasSequence ? 4 : 0)
+        guard b.count &- off >= header else { d.anomaly = .greTruncated; return d }
+        let type = bytes.be16(off &+ 2)
+        var cur = off &+ header
+        let tunnel: Tunnel
+        switch type {
+        case 0x0800, 0x86DD, 0x6558: tunnel = .gre
+        case 0x88BE:
+            // Type II has an 8-byte header and GRE sequence numbers; type I has neither.
+            tunnel = .erspan
+            if hasSequence {
+                guard b.count &- cur >= 8 else { d.anomaly = .erspanTruncated; return d }
+                cur &+= 8
+            }
+        case 0x22EB:
+            // Type III: a 12-byte header, then an 8-byte platform sub-header when its O bit is set.
+            tunnel = .erspan
+            guard b.count &- cur >= 12 else { d.anomaly = .erspanTruncated; return d }
+            guard (bytes.u8(cur &+ 10) >> 2) & 0x1F == 0 else { return d }  // frame type 0: Ethernet
+            cur &+= bytes.u8(cur &+ 11) & 0x01 != 0 ? 20 : 12
+        default: return d
+        }
+        guard enter(tunnel, &d) else { return d }
+        switch type {
+        case 0x0800: return ipv4(b, at: cur, originalLength: end, &d)
+        case 0x86DD: return ipv6(b, at: cur, originalLength: end, &d)
+        default: return ethernet(b, at: cur, end: end, &d)
+        }
+    }
+
+    /// VXLAN (RFC 7348) on UDP 4789: an 8-byte header whose I flag marks a valid VNI, then
+    /// an Ethernet frame. A datagram too short for both stays a UDP flow, counted.
+    @inline(never)
+    private static func vxlan(_ bytes: UnsafeRawBufferPointer, at off: Int, end: Int,
+                              _ d: inout DecodedPacket) -> DecodedPacket {
+        d.kind = .transport
+        let b = inner(bytes, end: end)
+        guard b.count &- off >= 8 else { d.anomaly = .vxlanTruncated; return d }
+        guard bytes.u8(off) & 0x08 != 0 else { d.anomaly = .vxlanBadFlags; return d }
+        guard enter(.vxlan, &d) else { return d }
+        return ethernet(b, at: off &+ 8, end: end, &d)
+    }
+
+    /// An Ethernet frame inside a tunnel (without FCS).
+    private static func ethernet(_ b: UnsafeRawBufferPointer, at off: Int, end: Int, _ d: inout DecodedPacket) -> DecodedPacket {
+        guard b.count &- off >= 14 else { return fail(&d, .linkTruncated) }
+        return etherType(b, b.be16(off &+ 12), at: off &+ 14, originalLength: end, tags: 0, &d)
     }
 }
