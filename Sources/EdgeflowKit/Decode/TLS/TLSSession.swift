@@ -128,10 +128,10 @@ public struct TLSSession: Sendable {
     /// TLS 1.3 hides every Certificate message.
     public var certificatesEncrypted: Bool { isTLS13 }
 
-    /// Records were parsed but neither hello was: the stream is followed from its record
+    /// Records were parsed but neither hello was seen: the stream is followed from its record
     /// headers only.
     public var handshakeNotCaptured: Bool {
-        clientHello == nil && serverHello == nil && orig.records &+ resp.records > 0
+        !orig.handshakeTypes.contains(1) && !resp.handshakeTypes.contains(2) && orig.records &+ resp.records > 0
     }
 
     public var outcome: TLSOutcome {
