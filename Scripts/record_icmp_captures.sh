@@ -73,7 +73,7 @@ sleep 0.5
 
 mkdir -p "$(dirname "$out")"
 # ARP, IPv6 neighbour discovery and multicast (MLD reports) are left out of the capture.
-ip netns exec ef-edge tcpdump -i ef-edge0 -U -w "$out" 'not arp and not (ip6 and dst net ff00::/8) and not (icmp6 and ip6[40] >= 133 and ip6[40] <= 137)' 2>/dev/null &
+ip netns exec ef-edge tcpdump -Z root -i ef-edge0 -U -w "$out" 'not arp and not (ip6 and dst net ff00::/8) and not (icmp6 and ip6[40] >= 133 and ip6[40] <= 137)' 2>/dev/null &
 dump_pid=$!
 sleep 1
 
