@@ -43,6 +43,7 @@ public struct Analyzer: ~Copyable {
 
         let d = PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType)
         if let anomaly = d.anomaly { summary.decodeErrors.add(anomaly) }
+        if d.tunnel != .none { summary.encapsulated[Int(d.tunnel.rawValue)] &+= 1 }
         switch d.kind {
         case .transport:
             summary.ipPackets &+= 1

@@ -97,13 +97,16 @@ final class ShardedRun {
         let index = analyzer.summary.packets
         let s = Int(owner[Int(truncatingIfNeeded: FlowKey.of(d).key.hash(seed: Self.hashSeed) & 63)])
         var item = ShardItem(decoded: d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, sweep: false)
-        var full = false
-        if s == 0 {
-            analyzer.withTracker { shards[0].step(item, &$0) }
-        } else {
-            batches[s].append(item)
-            batchBytes[s] &+= packet.bytes.count &+ 64
-            full = batches[s].count >= Self.batchSize || batchBytes[s] >= Self.batchBytesLimit
+        var full = hand(item, to: s, &analyzer)
+        if d.proto == 1 || d.proto == 58, ICMPError.isError(proto: d.proto, type: d.srcPort),
+           let q = ICMPError.quoted(in: packet.bytes, d) {
+            // The flow an ICMP error quotes may live on another shard: it is told there.
+            let qs = Int(owner[Int(truncatingIfNeeded: FlowKey.of(q).key.hash(seed: Self.hashSeed) & 63)])
+            if qs != s {
+                var quote = item
+                quote.quoteOnly = true
+                full = hand(quote, to: qs, &analyzer) || full
+            }
         }
         if packet.timestamp >= nextSweep {
             nextSweep = packet.timestamp &+ sweepInterval
@@ -116,6 +119,19 @@ final class ShardedRun {
         }
         sinceFlush &+= 1
         if full || sinceFlush >= Self.flushEvery { flush(upTo: index, analyzer: &analyzer) }
+    }
+
+    /// Steps the reader's own shard now, or queues the item for a worker; true when that
+    /// worker's batch is full.
+    @inline(__always)
+    private func hand(_ item: ShardItem, to s: Int, _ analyzer: inout Analyzer) -> Bool {
+        if s == 0 {
+            analyzer.withTracker { shards[0].step(item, &$0) }
+            return false
+        }
+        batches[s].append(item)
+        batchBytes[s] &+= item.bytes.count &+ 64
+        return batches[s].count >= Self.batchSize || batchBytes[s] >= Self.batchBytesLimit
     }
 
     /// Sends every worker its batch, covering packets up to `index`, then replays what is complete.
@@ -229,6 +245,8 @@ struct ShardItem {
     var bytes: UnsafeRawBufferPointer
     var index: Int
     var sweep: Bool
+    /// An ICMP error for the flow it quotes, which lives on this shard (its own flow does not).
+    var quoteOnly = false
 }
 
 struct ShardBatch {
@@ -290,6 +308,8 @@ final class ShardWorker: @unchecked Sendable {
         current = item.index
         if item.sweep {
             t.sweep(now: item.timestamp)
+        } else if item.quoteOnly {
+            t.attributeICMPError(item.decoded, bytes: item.bytes)
         } else {
             t.track(item.decoded, timestamp: item.timestamp, bytes: item.bytes, index: item.index)
         }

@@ -48,6 +48,7 @@ public struct Compliance: Sendable {
             }
         }
         if let app { appFindings(r, c, app, uid: uid, names: accessEdgeNames) }
+        icmpFindings(r, c, uid: uid)
         guard hybrid || c.rule != nil else { return }
         let ruleText = c.rule.map { "rule \($0.id)" } ?? "no rule"
         let severity: Finding.Severity = hybrid ? .error : .warning
@@ -218,7 +219,7 @@ public struct Compliance: Sendable {
     /// listed in the message, up to a few distinct ones.
     /// Beyond `groupsPerCode` distinct messages of one code (hostile traffic can make every
     /// flow's message different), further flows join one group per code.
-    private mutating func note(_ severity: Finding.Severity, _ code: String, _ message: String, subject: String? = nil, uid: String) {
+    mutating func note(_ severity: Finding.Severity, _ code: String, _ message: String, subject: String? = nil, uid: String) {
         let severity = severityCap.map { max(severity, $0) } ?? severity
         var key = code + "|" + (severity == .info ? "info|" : "") + message
         if grouped[key] == nil {

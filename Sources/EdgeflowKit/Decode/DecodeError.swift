@@ -19,6 +19,11 @@ public enum DecodeError: UInt8, CaseIterable, Sendable, BitwiseCopyable {
     case udpTruncated
     case udpBadLength
     case icmpTruncated
+    case greTruncated
+    case erspanTruncated
+    case vxlanTruncated
+    case vxlanBadFlags
+    case tunnelTooDeep
 
     /// Name used in reports.
     public var name: String {
@@ -41,6 +46,11 @@ public enum DecodeError: UInt8, CaseIterable, Sendable, BitwiseCopyable {
         case .udpTruncated: "udp_truncated"
         case .udpBadLength: "udp_bad_length"
         case .icmpTruncated: "icmp_truncated"
+        case .greTruncated: "gre_truncated"
+        case .erspanTruncated: "erspan_truncated"
+        case .vxlanTruncated: "vxlan_truncated"
+        case .vxlanBadFlags: "vxlan_bad_flags"
+        case .tunnelTooDeep: "tunnel_too_deep"
         }
     }
 }

@@ -37,6 +37,10 @@ public struct DecodedPacket: Sendable, BitwiseCopyable {
     public var ipLength: Int32 = 0
     /// True for a first fragment (more fragments follow).
     public var isFragment: Bool = false
+    /// The outermost tunnel the packet came out of (its other fields describe the innermost packet).
+    public var tunnel: Tunnel = .none
+    /// Tunnels opened (at most `PacketDecoder.maximumTunnelDepth`).
+    public var tunnelDepth: UInt8 = 0
 
     public init() {}
 
@@ -47,6 +51,27 @@ public struct DecodedPacket: Sendable, BitwiseCopyable {
         guard start <= bytes.count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         let n = min(Int(payloadLength), bytes.count &- start)
         return UnsafeRawBufferPointer(rebasing: bytes[start..<(start &+ n)])
+    }
+}
+
+/// An encapsulation a monitoring host receives mirrored traffic in.
+public enum Tunnel: UInt8, CaseIterable, Sendable, BitwiseCopyable {
+    case none
+    /// GRE carrying IPv4, IPv6 or Ethernet.
+    case gre
+    /// ERSPAN types I-III (in GRE).
+    case erspan
+    /// VXLAN (UDP 4789).
+    case vxlan
+
+    /// Name used in reports.
+    public var name: String {
+        switch self {
+        case .none: "none"
+        case .gre: "gre"
+        case .erspan: "erspan"
+        case .vxlan: "vxlan"
+        }
     }
 }
 

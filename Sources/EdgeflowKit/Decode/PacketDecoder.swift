@@ -5,6 +5,8 @@ public enum PacketDecoder {
     public static let maximumVLANTags = 8
     /// Most IPv6 extension headers walked before giving up.
     public static let maximumExtensionHeaders = 8
+    /// Most tunnels (GRE, ERSPAN, VXLAN) opened in one packet; a deeper one stays the outer flow, counted.
+    public static let maximumTunnelDepth = 3
 
     /// Decodes one frame of the given link type.
     /// - Parameters:
@@ -12,6 +14,14 @@ public enum PacketDecoder {
     ///   - originalLength: the frame's length on the wire, to tell snaplen cuts from bad lengths.
     @inline(__always)
     public static func decode(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType) -> DecodedPacket {
+        var d = outer(bytes, originalLength: originalLength, linkType: linkType)
+        // The one test all traffic pays for tunnels: GRE, or UDP to the VXLAN port.
+        if d.proto == 47 || d.dstPort == 4789 && d.proto == 17 { decapsulate(bytes, &d) }
+        return d
+    }
+
+    @inline(__always)
+    private static func outer(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType) -> DecodedPacket {
         var d = DecodedPacket()
         let n = bytes.count
         switch linkType {
@@ -199,5 +209,98 @@ public enum PacketDecoder {
         }
         d.kind = .transport
         return d
+    }
+
+    /// Opens GRE, ERSPAN and VXLAN tunnels (one inside another too, up to
+    /// `maximumTunnelDepth`): the result describes the innermost packet. A tunnel header that
+    /// is short or not one to open leaves the packet as its outer flow, with any anomaly counted.
+    @inline(never)
+    private static func decapsulate(_ bytes: UnsafeRawBufferPointer, _ d: inout DecodedPacket) {
+        while d.kind == .transport, !d.isFragment, d.proto == 47 || d.dstPort == 4789 && d.proto == 17 {
+            let start = Int(d.payloadOffset), end = start &+ Int(d.payloadLength)
+            guard var next = d.proto == 47 ? gre(bytes, at: start, end: end, &d) : vxlan(bytes, at: start, end: end, &d) else { return }
+            if next.anomaly == nil { next.anomaly = d.anomaly }
+            d = next
+        }
+    }
+
+    /// The frame's bytes up to `end` (where an outer header's payload ends), cut to what was
+    /// captured: the inner packet is decoded within them, at the frame's own offsets.
+    @inline(__always)
+    private static func inner(_ bytes: UnsafeRawBufferPointer, end: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[0..<min(max(end, 0), bytes.count)])
+    }
+
+    /// The packet inside one more tunnel, to be decoded; nil (with the anomaly on `outer`)
+    /// when there are too many.
+    @inline(__always)
+    private static func enter(_ tunnel: Tunnel, _ outer: inout DecodedPacket) -> DecodedPacket? {
+        guard outer.tunnelDepth < maximumTunnelDepth else {
+            outer.anomaly = .tunnelTooDeep
+            return nil
+        }
+        var d = DecodedPacket()
+        d.tunnel = outer.tunnelDepth == 0 ? tunnel : outer.tunnel
+        d.tunnelDepth = outer.tunnelDepth &+ 1
+        return d
+    }
+
+    /// GRE (RFC 2784, keys and sequence numbers of RFC 2890) carrying IPv4, IPv6, Ethernet
+    /// (transparent bridging 0x6558) or ERSPAN (0x88BE types I and II, 0x22EB type III), at
+    /// `off..<end` of the frame: the inner packet decoded, or nil when `d`, the GRE packet,
+    /// stays a GRE flow (PPTP's version 1, PPP, MPLS, RFC 1701 routing, short headers).
+    private static func gre(_ bytes: UnsafeRawBufferPointer, at off: Int, end: Int,
+                            _ d: inout DecodedPacket) -> DecodedPacket? {
+        let b = inner(bytes, end: end)
+        guard b.count &- off >= 4 else { d.anomaly = .greTruncated; return nil }
+        let flags = bytes.u8(off), version = bytes.u8(off &+ 1) & 0x07
+        guard version == 0, flags & 0x40 == 0 else { return nil }
+        let hasSequence = flags & 0x10 != 0
+        let header = 4 &+ (flags & 0x80 != 0 ? 4 : 0) &+ (flags & 0x20 != 0 ? 4 : 0) &+ (hasSequence ? 4 : 0)
+        guard b.count &- off >= header else { d.anomaly = .greTruncated; return nil }
+        let type = bytes.be16(off &+ 2)
+        var cur = off &+ header
+        let tunnel: Tunnel
+        switch type {
+        case 0x0800, 0x86DD, 0x6558: tunnel = .gre
+        case 0x88BE:
+            // Type II has an 8-byte header and GRE sequence numbers; type I has neither.
+            tunnel = .erspan
+            if hasSequence {
+                guard b.count &- cur >= 8 else { d.anomaly = .erspanTruncated; return nil }
+                cur &+= 8
+            }
+        case 0x22EB:
+            // Type III: a 12-byte header, then an 8-byte platform sub-header when its O bit is set.
+            tunnel = .erspan
+            guard b.count &- cur >= 12 else { d.anomaly = .erspanTruncated; return nil }
+            guard (bytes.u8(cur &+ 10) >> 2) & 0x1F == 0 else { return nil }  // frame type 0: Ethernet
+            cur &+= bytes.u8(cur &+ 11) & 0x01 != 0 ? 20 : 12
+        default: return nil
+        }
+        guard var e = enter(tunnel, &d) else { return nil }
+        switch type {
+        case 0x0800: return ipv4(b, at: cur, originalLength: end, &e)
+        case 0x86DD: return ipv6(b, at: cur, originalLength: end, &e)
+        default: return ethernet(b, at: cur, end: end, &e)
+        }
+    }
+
+    /// VXLAN (RFC 7348) at `off..<end`, the payload of `d`, a UDP datagram to 4789: an 8-byte
+    /// header whose I flag marks a valid VNI, then an Ethernet frame. Nil (counted) when the
+    /// datagram is too short for it or the flag is missing: it stays a UDP flow.
+    private static func vxlan(_ bytes: UnsafeRawBufferPointer, at off: Int, end: Int,
+                              _ d: inout DecodedPacket) -> DecodedPacket? {
+        let b = inner(bytes, end: end)
+        guard b.count &- off >= 8 else { d.anomaly = .vxlanTruncated; return nil }
+        guard bytes.u8(off) & 0x08 != 0 else { d.anomaly = .vxlanBadFlags; return nil }
+        guard var e = enter(.vxlan, &d) else { return nil }
+        return ethernet(b, at: off &+ 8, end: end, &e)
+    }
+
+    /// An Ethernet frame inside a tunnel (without FCS).
+    private static func ethernet(_ b: UnsafeRawBufferPointer, at off: Int, end: Int, _ d: inout DecodedPacket) -> DecodedPacket {
+        guard b.count &- off >= 14 else { return fail(&d, .linkTruncated) }
+        return etherType(b, b.be16(off &+ 12), at: off &+ 14, originalLength: end, tags: 0, &d)
     }
 }

@@ -18,6 +18,13 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     /// ICMP type and code of the first packet (Zeek reports them as ports).
     public var icmpType: UInt16 = 0
     public var icmpCode: UInt16 = 0
+    /// ICMP errors that quoted one of this flow's packets, and the last one's type, code and
+    /// sender, and whether the packet it quoted was the originator's.
+    public var icmpErrors: UInt32 = 0
+    public var icmpErrorType: UInt8 = 0
+    public var icmpErrorCode: UInt8 = 0
+    public var icmpErrorQuotedOriginator = false
+    public var icmpErrorSender = IPAddress(hi: 0, lo: 0)
     public var tcp = TCPFlowState()
     public var history = FlowHistory()
     public var services = ServiceSet()

@@ -176,9 +176,24 @@ public struct FlowTracker: ~Copyable {
                 }
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
             }
+        case 1, 58:
+            if ICMPError.isError(proto: d.proto, type: d.srcPort) { attributeICMPError(d, bytes: bytes) }
         default:
             break
         }
+    }
+
+    /// Counts an ICMP error on the live flow whose packet it quotes (no flow is made for it).
+    @inline(never)
+    mutating func attributeICMPError(_ d: DecodedPacket, bytes: UnsafeRawBufferPointer) {
+        guard let q = ICMPError.quoted(in: bytes, d) else { return }
+        let (key, sourceIsA) = FlowKey.of(q)
+        guard let i = table.find(key, hash: table.hash(key)) else { return }
+        table[i].icmpErrors &+= 1
+        table[i].icmpErrorType = UInt8(truncatingIfNeeded: d.srcPort)
+        table[i].icmpErrorCode = UInt8(truncatingIfNeeded: d.dstPort)
+        table[i].icmpErrorQuotedOriginator = sourceIsA == table[i].originatorIsA
+        table[i].icmpErrorSender = d.src
     }
 
     private mutating func recognise(_ s: Service, at i: Int) {

@@ -93,13 +93,15 @@ struct AppReport: Sendable {
         }
         if r.senderReports + r.receiverReports + r.otherRTCP > 0 { rtcp = (r.senderReports, r.receiverReports, r.otherRTCP) }
         if let session = ins.tls,
-           session.clientHello != nil || session.serverHello != nil || session.orig.malformation != nil || session.resp.malformation != nil {
+           session.clientHello != nil || session.serverHello != nil || session.handshakeNotCaptured
+            || session.orig.malformation != nil || session.resp.malformation != nil {
             var malformed: [(from: String, reason: TLSMalformation, offset: Int)] = []
             if let m = session.orig.malformation { malformed.append(("orig", m, session.orig.malformationOffset)) }
             if let m = session.resp.malformation { malformed.append(("resp", m, session.resp.malformationOffset)) }
             let server = session.serverCertificates.map(certificates.chain) ?? []
             let client = session.clientCertificates.map(certificates.chain) ?? []
-            tls = TLS(version: session.negotiatedVersion, cipher: session.serverHello?.cipherSuiteName,
+            let version = session.negotiatedVersion ?? (session.handshakeNotCaptured ? session.recordVersion : nil)
+            tls = TLS(version: version, cipher: session.serverHello?.cipherSuiteName,
                       sni: session.clientHello?.serverName, alpn: session.serverHello?.alpn ?? session.clientHello?.alpnFirst,
                       certificateRequested: session.certificateRequested, clientCertificate: session.clientCertificate,
                       clientKeyExchangeSent: session.orig.handshakeTypes.contains(16), serverHelloSeen: session.serverHello != nil,
@@ -241,7 +243,7 @@ struct AppReport: Sendable {
         w.value("sni", t.sni)
         w.value("alpn", t.alpn)
         w.value("client_cert_requested", t.certificateRequested)
-        w.value("client_cert", clientCertText(t.clientCertificate))
+        if t.outcome == .notCaptured { w.null("client_cert") } else { w.value("client_cert", clientCertText(t.clientCertificate)) }
         w.beginObject("certificates")
         w.beginArray("server")
         for c in t.server { writeCertificate(c, seenAt: t.serverSeenAt, to: &w) }
@@ -312,6 +314,7 @@ struct AppReport: Sendable {
         case .complete: "complete"
         case .failed: "failed"
         case .incomplete: "incomplete"
+        case .notCaptured: "not_captured"
         }
     }
 }

@@ -28,6 +28,8 @@ public struct CaptureSummary: Sendable {
     /// IP fragments after the first: not attributed to a flow (first fragments are).
     public var fragmentTails = 0
     public var ipPackets = 0
+    /// Packets that came out of a tunnel, by the outermost one (index: `Tunnel.rawValue`; `.none` unused).
+    public var encapsulated = [Int](repeating: 0, count: Tunnel.allCases.count)
     public var flows = 0
     public var flowsByProto: [(name: String, flows: Int)] = []
     public var flowsEvicted = 0
@@ -82,6 +84,9 @@ public struct CaptureSummary: Sendable {
         w.value("ip_packets", ipPackets)
         w.value("non_ip_packets", nonIPPackets)
         w.value("ip_fragment_tails", fragmentTails)
+        w.beginObject("encapsulated")
+        for t in Tunnel.allCases where t != .none { w.value(JSONKey(t.name), encapsulated[Int(t.rawValue)]) }
+        w.endObject()
         w.value("flows", flows)
         w.beginObject("flows_by_proto")
         for p in flowsByProto { w.value(JSONKey(p.name), p.flows) }

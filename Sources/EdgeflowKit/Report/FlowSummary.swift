@@ -33,6 +33,8 @@ public struct FlowSummary: Sendable {
     public var verdict = "unrelated"
     public var reason: String? = nil
     public var endReason: String
+    /// ICMP errors that quoted the flow's packets, when any: how many, and the last one's.
+    public var icmp: (errors: Int, proto: UInt8, type: UInt8, code: UInt8, from: IPAddress, quotedOriginator: Bool)? = nil
     /// What the flow's application protocols showed, when it was inspected.
     var app: AppReport?
     /// The raw values behind the text fields, for binary exports (IPFIX).
@@ -71,6 +73,10 @@ public struct FlowSummary: Sendable {
         respIPBytes = r.respIPBytes
         connState = r.connState
         history = r.history.text
+        if r.icmpErrors > 0 {
+            self.icmp = (Int(r.icmpErrors), r.key.ipVersion == 6 ? 58 : 1, r.icmpErrorType, r.icmpErrorCode, r.icmpErrorSender,
+                         r.icmpErrorQuotedOriginator)
+        }
         switch reason {
         case .endOfInput: endReason = "end_of_input"
         case .idle: endReason = "idle"
@@ -152,6 +158,16 @@ public struct FlowSummary: Sendable {
         w.value("verdict", verdict)
         w.value("reason", reason)
         w.value("end_reason", endReason)
+        if let icmp {
+            w.beginObject("icmp")
+            w.value("errors", icmp.errors)
+            w.value("type", Int(icmp.type))
+            w.value("code", Int(icmp.code))
+            w.value("description", ICMPError.describe(proto: icmp.proto, type: icmp.type, code: icmp.code))
+            w.address("from", icmp.from)
+            w.value("quoted", icmp.quotedOriginator ? "orig" : "resp")
+            w.endObject()
+        }
         app?.write(to: &w)
     }
 

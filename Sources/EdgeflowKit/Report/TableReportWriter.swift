@@ -122,6 +122,11 @@ final class TableReportWriter: ReportWriter {
         if c.nonIPPackets > 0 { ip += ", \(Self.count(c.nonIPPackets)) not IP" }
         if c.fragmentTails > 0 { ip += ", \(Self.counted(c.fragmentTails, "non-first fragment"))" }
         out += ip + "\n"
+        let tunnels = Tunnel.allCases.filter { $0 != .none && c.encapsulated[Int($0.rawValue)] > 0 }
+        if !tunnels.isEmpty {
+            out += "  tunnels    " + tunnels.map { "\($0.name) \(Self.count(c.encapsulated[Int($0.rawValue)]))" }.joined(separator: ", ")
+            out += " (analysed as their inner packets)\n"
+        }
         out += "  flows      \(Self.count(c.flows))"
         if !c.flowsByProto.isEmpty {
             out += " (" + c.flowsByProto.map { "\($0.name) \(Self.count($0.flows))" }.joined(separator: ", ") + ")"

@@ -1,11 +1,11 @@
 import Foundation
 
-/// Runs `tshark -n -r PATH -T fields -E occurrence=f` with `arguments` and returns its rows,
-/// split at tabs.
-func tsharkFields(_ path: String, _ arguments: [String]) throws -> [[String]] {
+/// Runs `tshark -n -r PATH -T fields -E occurrence=f` (`l`: the last of a field, the innermost
+/// header of a tunnelled packet) with `arguments` and returns its rows, split at tabs.
+func tsharkFields(_ path: String, _ arguments: [String], occurrence: Character = "f") throws -> [[String]] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=f", "-E", "separator=/t"] + arguments
+    process.arguments = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=\(occurrence)", "-E", "separator=/t"] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
@@ -24,16 +24,20 @@ struct TsharkView {
     /// Packets per conversation key ("tcp 10.0.0.1:80 10.0.0.2:5000", endpoints sorted).
     var packets: [String: Int] = [:]
 
-    /// Runs `tshark -T fields` on `path` (outer headers only; frames quoting a header
-    /// inside an ICMP error are left out, as tshark's conversation table does).
+    /// Runs `tshark -T fields` on `path` (the innermost headers: a tunnelled packet belongs to
+    /// its inner flow; frames quoting a header inside an ICMP error are left out, as
+    /// tshark's conversation table does).
     init(path: String) throws {
         let fields = ["frame.number", "ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport", "tcp.dstport",
-                      "udp.srcport", "udp.dstport", "icmp.type", "icmpv6.type"]
-        for c in try tsharkFields(path, fields.flatMap { ["-e", $0] }) {
+                      "udp.srcport", "udp.dstport", "icmp.type", "icmpv6.type", "frame.protocols"]
+        for c in try tsharkFields(path, fields.flatMap { ["-e", $0] }, occurrence: "l") {
             guard c.count >= fields.count else { continue }
             frames += 1
             guard c[9].isEmpty, c[10].isEmpty else { continue }
-            let src = c[1].isEmpty ? c[2] : c[1], dst = c[3].isEmpty ? c[4] : c[3]
+            // IPv6 in IPv4 (or the reverse) has both: the layer nearer the end of the chain is the inner one.
+            let layers = c[11].split(separator: ":")
+            let v6 = !c[2].isEmpty && (c[1].isEmpty || layers.lastIndex(of: "ipv6")! > layers.lastIndex(of: "ip")!)
+            let src = v6 ? c[2] : c[1], dst = v6 ? c[4] : c[3]
             let proto = !c[5].isEmpty ? "tcp" : !c[7].isEmpty ? "udp" : ""
             guard !proto.isEmpty, !src.isEmpty else { continue }
             let (sp, dp) = proto == "tcp" ? (c[5], c[6]) : (c[7], c[8])

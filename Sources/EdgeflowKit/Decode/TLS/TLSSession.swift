@@ -11,6 +11,8 @@ public enum TLSOutcome: UInt8, Sendable, BitwiseCopyable {
     case complete
     /// An alert (fatal in clear, or any encrypted alert) before the handshake completed.
     case failed
+    /// Records but neither hello: the capture began after the handshake (or during it).
+    case notCaptured
 }
 
 /// Why a direction stopped being parsed as TLS.
@@ -98,6 +100,9 @@ public struct TLSSession: Sendable {
     /// Number of CA names in the CertificateRequest, when parsed (TLS 1.2 layout).
     public private(set) var certificateRequestCANames: Int?
     public private(set) var clientCertificate: TLSClientCertificateStatus = .absent
+    /// The record-layer version of the first record parsed (the negotiated one for TLS ≤ 1.2
+    /// once the handshake is over; TLS 1.3 records say TLS 1.2).
+    public private(set) var recordVersion: TLSVersion?
 
     /// Application-data records counted per direction before it stops asking for bytes.
     public let applicationDataRecordLimit: Int
@@ -123,7 +128,14 @@ public struct TLSSession: Sendable {
     /// TLS 1.3 hides every Certificate message.
     public var certificatesEncrypted: Bool { isTLS13 }
 
+    /// Records were parsed but neither hello was seen: the stream is followed from its record
+    /// headers only.
+    public var handshakeNotCaptured: Bool {
+        !orig.handshakeTypes.contains(1) && !resp.handshakeTypes.contains(2) && orig.records &+ resp.records > 0
+    }
+
     public var outcome: TLSOutcome {
+        if handshakeNotCaptured { return .notCaptured }
         if completionTimestamp != nil { return .complete }
         if orig.encryptedAlerts > 0 || resp.encryptedAlerts > 0 { return .failed }
         if let a = orig.firstAlert, a.isFatal { return .failed }
@@ -208,6 +220,7 @@ public struct TLSSession: Sendable {
             guard n &- off >= total else { break }
             let body = UnsafeRawBufferPointer(rebasing: bytes[(off &+ TLSRecordHeader.size)..<(off &+ total)])
             update(direction) { $0.records &+= 1 }
+            if recordVersion == nil { recordVersion = TLSVersion(rawValue: header.version) }
             record(direction, type: header.contentType, body: body, timestamp: timestamp)
             update(direction) { $0.bytesConsumed &+= total }
             off &+= total

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import EdgeflowKit
+
+/// ICMP errors are attributed to the flow whose packet they quote, and rejections of the
+/// hybrid ports raise `icmp_rejected`. Captures/icmp/rejected.pcap was recorded with the
+/// Linux kernel's own ICMP behind an nftables reject rule (Scripts/record_icmp_captures.sh).
+@Suite("ICMP errors")
+struct ICMPErrorTests {
+    static let capture = repositoryRoot + "/Captures/icmp/rejected.pcap"
+
+    /// tshark's ICMP errors: the quoted packet's 5-tuple (the last IP, UDP and TCP headers
+    /// of the frame are the quoted ones) with the error's type, code and sender (the first IP source).
+    static func tsharkErrors() throws -> [String: (type: Int, code: Int, from: String)] {
+        let first = try tsharkFields(capture, ["-e", "ip.src", "-e", "ipv6.src", "-e", "icmp.type", "-e", "icmp.code",
+                                               "-e", "icmpv6.type", "-e", "icmpv6.code"])
+        let last = try tsharkFields(capture, ["-e", "ip.src", "-e", "ipv6.src", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "udp.srcport",
+                                              "-e", "udp.dstport", "-e", "tcp.srcport", "-e", "tcp.dstport"], occurrence: "l")
+        var out: [String: (type: Int, code: Int, from: String)] = [:]
+        for (f, l) in zip(first, last) where !f[2].isEmpty || !f[4].isEmpty {
+            let v6 = f[2].isEmpty
+            let udp = !l[4].isEmpty
+            let key = TsharkView.key(udp ? "udp" : "tcp", v6 ? l[1] : l[0], Int(udp ? l[4] : l[6])!, v6 ? l[3] : l[2], Int(udp ? l[5] : l[7])!)
+            out[key] = (Int(v6 ? f[4] : f[2])!, Int(v6 ? f[5] : f[3])!, v6 ? f[1] : f[0])
+        }
+        return out
+    }
+
+    @Test("each ICMP error is counted on the flow it quotes, with tshark's type, code and sender")
+    func attribution() throws {
+        let truth = try Self.tsharkErrors()
+        // Frames 2, 4, 6, 8: admin prohibited (3/13 and ICMPv6 1/1) for UDP 3478, port
+        // unreachable (3/3) for UDP 3480, host unreachable (3/1) for TCP 5061.
+        #expect(truth.count == 4)
+        #expect(Set(truth.values.map { "\($0.type)/\($0.code)" }) == ["3/13", "1/1", "3/3", "3/1"])
+        for threads in [1, 2] {
+            let report = try analyzeJSON([Self.capture]) { $0.threads = threads }
+            var seen = 0
+            for f in report.flows where f["proto"] as? String == "udp" || f["proto"] as? String == "tcp" {
+                let key = TsharkView.key(f["proto"] as! String, f["orig_h"] as! String, f["orig_p"] as! Int, f["resp_h"] as! String, f["resp_p"] as! Int)
+                guard let t = truth[key] else {
+                    #expect(f["icmp"] == nil, "\(key) was not quoted by any ICMP error")
+                    continue
+                }
+                seen += 1
+                let icmp = try #require(f["icmp"] as? [String: Any], "\(key)")
+                #expect(icmp["errors"] as? Int == 1 && icmp["type"] as? Int == t.type && icmp["code"] as? Int == t.code)
+                #expect(icmp["from"] as? String == t.from && icmp["quoted"] as? String == "orig")
+            }
+            #expect(seen == truth.count, "\(threads) threads")
+            // The ICMP errors' own flows (sender ↔ A/V Edge) are still there; no flow was made from a quote.
+            #expect(report.flows.filter { ($0["proto"] as! String).hasPrefix("icmp") }.count == 3)
+            #expect(report.flows.count == 8)
+        }
+    }
+
+    @Test("a firewall's rejection of UDP 3478 to Office 365 is an error finding naming the router and the reason")
+    func finding() throws {
+        let truth = try Self.tsharkErrors()
+        let report = try analyzeJSON([Self.capture]) { $0.edges[.avEdge] = [Prefix("203.0.113.20")!, Prefix("2001:db8:20::20")!] }
+        let rejected = (report["findings"] as! [[String: Any]]).filter { $0["code"] as? String == "icmp_rejected" }
+        let v4 = try #require(truth[TsharkView.key("udp", "203.0.113.20", 3478, "52.114.50.7", 3478)])
+        let v6 = try #require(truth[TsharkView.key("udp", "2001:db8:20::20", 3478, "2603:1063::5", 3478)])
+        #expect(v4.type == 3 && v4.code == 13 && v6.type == 1 && v6.code == 1)
+        let messages = rejected.map { "\($0["severity"]!) \($0["message"]!)" }
+        #expect(messages.contains("error UDP 3478 to Office 365 rejected by \(v4.from): ICMP administratively prohibited: 203.0.113.20:3478 → 52.114.50.7:3478"))
+        #expect(messages.contains("error UDP 3478 to Office 365 rejected by \(v6.from): ICMP administratively prohibited: [2001:db8:20::20]:3478 → [2603:1063::5]:3478"))
+        // Port 3480 and TCP 5061 are not on the A/V Edge's hybrid rules (violations): warnings.
+        let port = try #require(truth[TsharkView.key("udp", "203.0.113.20", 3478, "52.114.50.7", 3480)])
+        #expect(messages.contains("warning UDP 3480 to Office 365 rejected by \(port.from): ICMP port unreachable: 203.0.113.20:3478 → 52.114.50.7:3480"))
+        #expect(rejected.count == 4)
+    }
+
+    @Test("an ICMP error quoting no live flow makes no flow; a quote without ports is ignored")
+    func noFlowMade() throws {
+        // Port unreachable from 52.114.50.7 quoting 203.0.113.20:3478 → 52.114.50.7:3480 (IP header + 8 bytes), nothing before it.
+        let quotedUDP = Frames.udp(sport: 3478, dport: 3480, payload: [])
+        let quote = Frames.ipv4Header(src: "203.0.113.20", dst: "52.114.50.7", proto: 17, payloadLength: 20) + quotedUDP
+        let icmp: [UInt8] = [3, 3, 0, 0, 0, 0, 0, 0] + quote
+        let error = Frames.ethernet(type: 0x0800) + Frames.ipv4Header(src: "52.114.50.7", dst: "203.0.113.20", proto: 1, payloadLength: icmp.count) + icmp
+        // The same error with the quote cut after 2 bytes of the UDP header.
+        let cutICMP = Array(icmp[0..<(8 + 20 + 2)])
+        let cut = Frames.ethernet(type: 0x0800) + Frames.ipv4Header(src: "52.114.50.7", dst: "203.0.113.20", proto: 1, payloadLength: cutICMP.count) + cutICMP
+        let datagram = Frames.udp4("203.0.113.20", 3478, "52.114.50.7", 3480, payload: [])
+        let path = CaptureFile.temporary(CaptureFile.pcap([TestRecord(seconds: 1, fraction: 0, data: error),
+                                                            TestRecord(seconds: 2, fraction: 0, data: datagram),
+                                                            TestRecord(seconds: 3, fraction: 0, data: cut)]))
+        let report = try analyzeJSON([path])
+        #expect(report.flows.count == 2)
+        let udp = try #require(report.flows.first { $0["proto"] as? String == "udp" })
+        #expect(udp["icmp"] == nil && udp["orig_pkts"] as? Int == 1)
+    }
+}
