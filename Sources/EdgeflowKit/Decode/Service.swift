@@ -91,7 +91,11 @@ public enum ServiceHint {
     /// Both ports could carry RTP/RTCP: neither is below 1024 (NetBIOS 137/138, DHCP 67/68, NTP
     /// and the like) nor a `notMedia` port.
     @inline(__always)
-    static func mediaPorts(_ a: UInt16, _ b: UInt16) -> Bool { a >= 1024 && b >= 1024 && !notMedia(a) && !notMedia(b) }
+    static func mediaPorts(_ a: UInt16, _ b: UInt16) -> Bool {
+        // Media ports mostly lie above every `notMedia` one: two comparisons then.
+        if a > 5355 && b > 5355 { return true }
+        return a >= 1024 && b >= 1024 && !notMedia(a) && !notMedia(b)
+    }
 
     /// Dynamic-range ports of protocols that are never media although their first byte can
     /// look like RTP's (a transaction id or SPI of 0x80-0xBF): SSDP 1900, WS-Discovery 3702,
