@@ -11,7 +11,7 @@ struct CommandLineTests {
 
     /// Runs the binary with its output in temporary files (pipes could be held open by
     /// children that other tests start at the same moment).
-    static func run(_ args: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+    static func run(_ args: [String], stdin: String? = nil, environment: [String: String] = [:], directory: String? = nil) throws -> Result {
         let base = scratchPath("run")
         _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
         _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
@@ -23,6 +23,7 @@ struct CommandLineTests {
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
         p.standardError = FileHandle(forWritingAtPath: base + ".err")
         p.standardInput = stdin.flatMap { FileHandle(forReadingAtPath: $0) } ?? FileHandle.nullDevice

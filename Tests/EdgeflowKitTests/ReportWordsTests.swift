@@ -71,3 +71,20 @@ struct ReportWordsTests {
         #expect(full.stdout.contains("[2001:db8:10::10]:49720 [2603:1063::5]:5061") && !full.stdout.contains("…"))
     }
 }
+
+/// The README's sample output is what the README's first command prints (with `--top 8`, at
+/// 80 columns): the user's guide shows real output.
+@Suite("README sample")
+struct ReadmeSampleTests {
+    @Test("the README's sample table equals the output of edgeflow on the bundled capture")
+    func sampleIsCurrent() throws {
+        let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
+        let start = try #require(readme.range(of: "```\nedgeflow  Captures/edge-sample.pcap\n"))
+        let end = try #require(readme.range(of: "\n```\n", range: start.upperBound..<readme.endIndex))
+        let sample = String(readme[readme.index(start.lowerBound, offsetBy: 4)..<end.lowerBound]) + "\n"
+        let r = try CommandLineTests.run(["analyze", "Captures/edge-sample.pcap", "--format", "table", "--top", "8"],
+                                         environment: ["COLUMNS": "80"], directory: repositoryRoot)
+        #expect(r.status == 0)
+        #expect(r.stdout == sample)
+    }
+}
