@@ -83,4 +83,16 @@ struct RuleDirectionTests {
         }
         #expect(r.flows.allSatisfy { $0["reply_rule"] is NSNull })
     }
+
+    @Test("a connection captured without its SYN opens no rule, yet its sender's rule is not 'seen only in replies'")
+    func midConnection() throws {
+        // Data both ways on A/V Edge :50100 ↔ Office 365 :443, no handshake captured.
+        let frames = [Frames.tcp4(Self.av, 50100, "52.114.0.1", 443, flags: C.ack | C.psh, seq: 101, ack: 901, payload: [0x17, 3, 3, 0, 1, 0]),
+                      Frames.tcp4("52.114.0.1", 443, Self.av, 50100, flags: C.ack | C.psh, seq: 901, ack: 107, payload: [0x17, 3, 3, 0, 1, 0])]
+        let r = try Self.rules([frames])
+        #expect(r.rules["stun-tcp-out"]?["flows_opened"] as? Int == 0 && r.rules["stun-tcp-out"]?["status"] as? String == "seen")
+        #expect(r.rules["stun-tcp-in"]?["status"] as? String == "seen")
+        #expect(!r.messages.contains { $0.contains("rule stun-tcp-out") && $0.contains("only in the replies") })
+        #expect(r.messages.contains { $0.contains("rule stun-tcp-in") && $0.contains("only in the replies") })
+    }
 }

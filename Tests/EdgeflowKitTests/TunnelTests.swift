@@ -100,6 +100,16 @@ struct TunnelTests {
         #expect(d.kind == .transport && d.proto == 17 && d.anomaly == .ipv4BadTotalLength)
     }
 
+    @Test("a tunnel whose inner packet does not decode stays the outer GRE flow, the inner error counted")
+    func innerFailure() {
+        // An inner IPv4 header whose IHL says 4 words (below the minimum 5: RFC 791).
+        var bad = Self.innerUDP
+        bad[0] = 0x44
+        let d = decode(Frames.ethernet(type: 0x0800) + Self.gre(0x0800, bad))
+        #expect(d.kind == .transport && d.proto == 47 && d.tunnel == .none)
+        #expect(d.anomaly != nil)
+    }
+
     @Test("VXLAN: the I flag is required, a short datagram stays UDP; both counted")
     func vxlan() {
         func frame(_ vx: [UInt8]) -> [UInt8] {

@@ -80,6 +80,7 @@ public struct Compliance: Sendable {
         }
         if let i = c.replyHybrid {
             rules[i].flows += 1
+            rules[i].replyFlows += 1
             rules[i].packets += r.respPackets
             rules[i].bytes += r.respIPBytes
             if r.origPackets > 0 { rules[i].answeredFlows += 1 }
@@ -144,7 +145,8 @@ public struct Compliance: Sendable {
                      subject: "\(o.address.text(port: o.port)) → \(p.address.text(port: p.port))", uid: uid)
             }
             // Only TURN requests refused make a TURN failure (ICE Binding errors such as 487 do not).
-            let turnErrors = [STUNMethod.allocate, .refresh, .createPermission, .channelBind].reduce(0) { $0 + st.count($1, .errorResponse) }
+            let turnErrors = st.count(.allocate, .errorResponse) + st.count(.refresh, .errorResponse)
+                + st.count(.createPermission, .errorResponse) + st.count(.channelBind, .errorResponse)
             for i in 0..<STUNFlowStats.errorSlots where turnErrors > 0 && st.errorCount[i] > 0 && st.errorCode[i] != 401 && Self.allocationFailure(st.errorCode[i]) {
                 note(.error, "turn_allocate_failed", "TURN requests refused with \(st.errorCode[i]) \(Self.errorName(st.errorCode[i])):", subject: server, uid: uid)
             }
@@ -288,7 +290,7 @@ public struct Compliance: Sendable {
                 out.append(Finding(severity: .warning, code: "rule_not_seen", message: "required rule \(s.rule.id) (\(shape)) was never seen"))
             case .unanswered:
                 out.append(Finding(severity: .error, code: "rule_unanswered", message: "required rule \(s.rule.id) (\(shape)): \(s.flows) flow\(s.flows == 1 ? "" : "s"), none answered"))
-            case .seen where s.openedFlows == 0:
+            case .seen where s.onlyInReplies:
                 out.append(Finding(severity: .info, code: "rule_replies_only",
                                    message: "\(from.title) never opened a flow toward \(to.named): rule \(s.rule.id) (\(shape)) was seen only in the replies of flows \(to.named) opened"))
             case .seen:

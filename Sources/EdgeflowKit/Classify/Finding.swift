@@ -54,6 +54,11 @@ public struct RuleStatus: Sendable {
     public var answeredFlows = 0
     /// Flows opened this rule's way (SYN, or the first datagram), not only answered this way.
     public var openedFlows = 0
+    /// Flows that went this rule's way only in their replies.
+    public var replyFlows = 0
+
+    /// Seen only in the replies of flows opened the other way.
+    public var onlyInReplies: Bool { flows > 0 && replyFlows == flows }
 
     public var status: Status { flows == 0 ? .notSeen : answeredFlows > 0 ? .seen : .unanswered }
 }

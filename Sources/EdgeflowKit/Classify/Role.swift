@@ -26,8 +26,8 @@ public enum Role: String, CaseIterable, Sendable {
         case .accessEdge: "--access-edge (access_edge in the settings file)"
         case .avEdge: "--av-edge (av_edge in the settings file)"
         case .webconfEdge: "--webconf-edge (webconf_edge in the settings file)"
-        case .office365: "--office365"
-        case .other: "no flag"
+        case .office365: "--office365 FILE (Microsoft's endpoints list)"
+        case .other: "no flag: any address outside the Edge roles and Office 365"
         }
     }
 

@@ -219,6 +219,11 @@ public enum PacketDecoder {
         while d.kind == .transport, !d.isFragment, d.proto == 47 || d.dstPort == 4789 && d.proto == 17 {
             let start = Int(d.payloadOffset), end = start &+ Int(d.payloadLength)
             guard var next = d.proto == 47 ? gre(bytes, at: start, end: end, &d) : vxlan(bytes, at: start, end: end, &d) else { return }
+            // An inner packet that does not decode leaves the outer flow, its error counted.
+            if next.kind == .error {
+                d.anomaly = next.error
+                return
+            }
             if next.anomaly == nil { next.anomaly = d.anomaly }
             d = next
         }

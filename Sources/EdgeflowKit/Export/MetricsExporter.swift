@@ -49,8 +49,8 @@ public final class MetricsExporter: ReportWriter {
         "edgeflow_flow_packets_total": "Packets of ended flows (both directions), by rule, verdict and roles.",
         "edgeflow_flow_bytes_total": "IP bytes of ended flows (both directions), by rule, verdict and roles.",
         "edgeflow_stun_requests_total": "STUN/TURN requests of ended flows, by rule.",
-        "edgeflow_stun_transactions_total": "STUN/TURN requests answered by a response, by rule.",
-        "edgeflow_stun_requests_unanswered_total": "STUN/TURN requests never answered, by rule.",
+        "edgeflow_stun_transactions_total": "STUN/TURN transactions answered by a response (a request and its retransmissions count once), by rule.",
+        "edgeflow_stun_requests_unanswered_total": "STUN/TURN transactions never answered (a request and its retransmissions count once), by rule.",
         "edgeflow_stun_rtt_seconds": "STUN/TURN round-trip times, request to response.",
         "edgeflow_tls_handshakes_total": "TLS handshakes of ended flows, by outcome.",
         "edgeflow_tls_handshake_failures_total": "Failed TLS handshakes, by the alert that ended them.",
@@ -60,8 +60,8 @@ public final class MetricsExporter: ReportWriter {
         "edgeflow_capture_bytes_total": "Captured bytes read.",
         "edgeflow_flows_evicted_total": "Flows evicted at --max-flows before they ended.",
         "edgeflow_decode_errors_total": "Packets whose layers could not be decoded, by reason.",
-        "edgeflow_rule_seen": "1 when a flow matched the hybrid rule, else 0.",
-        "edgeflow_rule_answered": "1 when a flow of the hybrid rule was answered, else 0.",
+        "edgeflow_rule_seen": "1 when packets went the hybrid rule's way (between its roles and ports, on any flow), else 0.",
+        "edgeflow_rule_answered": "1 when packets of the hybrid rule were part of an answered exchange, else 0.",
         "edgeflow_findings": "Flows behind each finding of the report (1 for a finding without flows; 0 once it went away), by code and severity.",
     ]
 

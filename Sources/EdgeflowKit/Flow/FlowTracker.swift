@@ -190,8 +190,12 @@ public struct FlowTracker: ~Copyable {
         let (key, sourceIsA) = FlowKey.of(q)
         guard let i = table.find(key, hash: table.hash(key)) else { return }
         table[i].icmpErrors &+= 1
-        table[i].icmpErrorType = UInt8(truncatingIfNeeded: d.srcPort)
-        table[i].icmpErrorCode = UInt8(truncatingIfNeeded: d.dstPort)
+        let type = UInt8(truncatingIfNeeded: d.srcPort), code = UInt8(truncatingIfNeeded: d.dstPort)
+        // The last rejection is kept over later errors of other kinds (time exceeded, too big).
+        if table[i].icmpErrors > 1, ICMPError.isRejection(proto: d.proto, type: table[i].icmpErrorType, code: table[i].icmpErrorCode),
+           !ICMPError.isRejection(proto: d.proto, type: type, code: code) { return }
+        table[i].icmpErrorType = type
+        table[i].icmpErrorCode = code
         table[i].icmpErrorQuotedOriginator = sourceIsA == table[i].originatorIsA
         table[i].icmpErrorSender = d.src
     }

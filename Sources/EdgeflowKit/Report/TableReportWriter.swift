@@ -63,7 +63,7 @@ final class TableReportWriter: ReportWriter {
             let from = s.rule.from?.title ?? "any", to = s.rule.to?.title ?? "any"
             let ports = (s.rule.srcPorts.isAny ? "" : Self.shortPorts(s.rule.srcPorts) + "→") + Self.shortPorts(s.rule.dstPorts)
             // Seen only in the replies of flows opened the other way (a finding says so).
-            let status = s.status.rawValue + (s.status == .seen && s.openedFlows == 0 ? " (replies)" : "")
+            let status = s.status.rawValue + (s.status == .seen && s.onlyInReplies ? " (replies)" : "")
             let painted = s.status == .seen ? status : paint(status, code: s.status == .unanswered ? "31" : "33")
             out += Self.pad(s.rule.id, 14) + Self.pad("\(from) → \(to)", 25) + Self.pad(s.rule.transportName + " " + ports, 20)
                 + Self.lpad(String(s.flows), 5) + "  " + painted + "\n"

@@ -96,4 +96,17 @@ struct NotMediaTests {
         let jumps = stats.record(header(2, 205), fromOriginator: true, arrival: 0, clockRate: 8000)
         #expect(!jumps)
     }
+
+    /// Past `--max-inspected-flows` a flow is not followed, so no stream can show continuity;
+    /// it keeps the name its packets suggest. tshark decodes 203.0.113.20:50010 ↔
+    /// 198.51.100.21:50004 in the bundled sample as RTP (`-d udp.port==50010,rtp`): 84 RTP packets and 2 RTCP.
+    @Test func uninspectedRTPKeepsItsName() throws {
+        let sample = repositoryRoot + "/Captures/edge-sample.pcap"
+        let rtp = try tsharkFields(sample, ["-d", "udp.port==50010,rtp", "-Y", "rtp and udp.port==50010", "-e", "rtp.ssrc"])
+        #expect(rtp.count == 84)  // of the flow's 86 packets (two are RTCP)
+        let r = try analyzeJSON([sample]) { $0.flow.maxInspectedFlows = 1 }
+        #expect((r.capture["flows_not_inspected"] as? Int ?? 0) > 0)
+        let f = try #require(r.flows.first { $0["orig_p"] as? Int == 50010 })
+        #expect(f["service"] as? String == "rtp" && f["rtp"] == nil)
+    }
 }

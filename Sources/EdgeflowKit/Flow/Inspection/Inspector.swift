@@ -108,7 +108,9 @@ struct Inspector {
             }
             return .stun
         case .rtp:
-            guard let h = RTPHeader.parse(p), let ref = inspection(&slot) else { return .unknown }
+            guard let h = RTPHeader.parse(p) else { return .unknown }
+            // Past --max-inspected-flows the flow keeps the name its packets suggest.
+            guard let ref = inspection(&slot) else { return .rtp }
             let stream = ref._withUnsafeGuaranteedRef {
                 $0.rtp.record(h, fromOriginator: fromOriginator, arrival: timestamp, clockRate: clocks.rate(h.payloadType))
             }
