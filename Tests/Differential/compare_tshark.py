@@ -26,8 +26,9 @@ TCP/UDP 5-tuple when the FIRST transport-level protocol in frame.protocols is
 tcp or udp; its addresses come from the IP/IPv6 layer right before it.  So:
   * TCP/UDP headers quoted inside ICMP/ICMPv6 errors do not count (the frame's
     first transport is icmp);
-  * tunnels (GRE, IP-in-IP transport after gre/esp, ...) count only if the
-    outer transport is TCP/UDP (Teredo, VXLAN -> the outer UDP 5-tuple);
+  * the tunnels edgeflow opens (GRE carrying IP or Ethernet, ERSPAN, VXLAN) count
+    as their innermost TCP/UDP packet; other tunnels count only if the outer
+    transport is TCP/UDP (Teredo -> the outer UDP 5-tuple);
   * IP fragments: with tshark's default reassembly the datagram counts once,
     in the frame that completes it; the other fragments count for no 5-tuple.
     `--tshark-opt ip.defragment=FALSE` makes the first fragment count instead.
@@ -166,7 +167,17 @@ def classify_frame(cols):
     layers = cols[0].split(":")
     n_ip = n_ip6 = 0
     last_net = None
-    for layer in layers:
+    # edgeflow opens GRE (carrying IP or Ethernet), ERSPAN and VXLAN and counts the inner
+    # packet: transports before the innermost such tunnel do not count.
+    inner_from = 0
+    for i, layer in enumerate(layers[:-1]):
+        if layer in ("gre", "vxlan", "erspan") and layers[i + 1] in ("ip", "ipv6", "eth", "erspan"):
+            inner_from = i + 1
+    seen = collections.Counter()  # occurrences of each layer so far (fields aggregate them all)
+    for i, layer in enumerate(layers):
+        seen[layer] += 1
+        if i < inner_from and layer not in ("ip", "ipv6"):
+            continue
         if layer == "ip":
             n_ip += 1
             last_net = "ip"
@@ -184,8 +195,8 @@ def classify_frame(cols):
             try:
                 src = srcs.split(",")[idx]
                 dst = dsts.split(",")[idx]
-                sport = int(sp.split(",")[0])
-                dport = int(dp.split(",")[0])
+                sport = int(sp.split(",")[seen[layer] - 1])
+                dport = int(dp.split(",")[seen[layer] - 1])
             except (IndexError, ValueError):
                 return ("?", None, None, None, None)     # transport present, header unreadable
             return (layer, src, sport, dst, dport)
