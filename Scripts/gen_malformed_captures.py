@@ -14,6 +14,8 @@ import argparse
 import os
 import struct
 
+from inet import checksum
+
 T0 = 1772442000  # 2026-03-02T09:00:00Z
 
 MAC_A = bytes.fromhex("020000000001")
@@ -23,15 +25,6 @@ O365 = bytes([52, 112, 1, 5])
 AV = bytes([203, 0, 113, 20])
 RELAY = bytes([52, 114, 50, 7])
 RESOLVER = bytes([192, 0, 2, 53])
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def ipv4(src, dst, proto, payload, ihl=5, total=None, frag=0):

@@ -26,6 +26,8 @@ import hashlib
 import os
 import struct
 
+from inet import checksum
+
 T0 = 1772442000  # 2026-03-02T09:00:00Z
 
 MAC_A = bytes.fromhex("020000000001")
@@ -39,15 +41,6 @@ MDNS4 = bytes([224, 0, 0, 251])
 HOST6 = bytes.fromhex("fe800000000000000000000000000010")
 LLMNR6 = bytes.fromhex("ff020000000000000000000000010003")
 MDNS6 = bytes.fromhex("ff0200000000000000000000000000fb")
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def ipv4(src, dst, payload, proto=17):

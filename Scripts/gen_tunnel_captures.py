@@ -17,6 +17,8 @@ import ipaddress
 import os
 import struct
 
+from inet import checksum
+
 T0 = 1772442000  # 2026-03-02T09:00:00Z
 
 SWITCH_MAC = bytes.fromhex("021b17000101")
@@ -25,15 +27,6 @@ EDGE_MAC = bytes.fromhex("00155d0a0010")
 ROUTER_MAC = bytes.fromhex("001b17000101")
 SWITCH = "192.0.2.1"
 MONITOR = "192.0.2.100"
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def addr(a):

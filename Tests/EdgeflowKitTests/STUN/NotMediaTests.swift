@@ -74,27 +74,46 @@ struct NotMediaTests {
 
     /// The probation by hand: a stream is confirmed by a packet numbered one past the highest
     /// before it, and its first packet is counted; unconfirmed slots give way to new SSRCs.
-    @Test func probationByHand() {
+    @Test func probationByHand() throws {
         func header(_ ssrc: UInt32, _ seq: UInt16) -> RTPHeader {
             let bytes: [UInt8] = [0x80, 0x00] + Frames.be16(seq) + Frames.be32(160 * UInt32(seq)) + Frames.be32(ssrc)
             return bytes.withUnsafeBytes { RTPHeader.parse($0)! }
         }
         var stats = RTPFlowStats()
-        // Seven lone SSRCs: the seventh takes the first's slot (all six are unconfirmed).
+        // Seven lone SSRCs: the seventh, 250 ms after the others, takes the first's slot (all six
+        // are unconfirmed and silent for the probation hold).
         for s in 1...7 as ClosedRange<UInt32> {
-            let confirmed = stats.record(header(s, UInt16(100 * s)), fromOriginator: true, arrival: 0, clockRate: 8000)
+            let confirmed = stats.record(header(s, UInt16(100 * s)), fromOriginator: true, arrival: s == 7 ? RTPFlowStats.probationHold : 0, clockRate: 8000)
             #expect(!confirmed)
         }
         #expect(stats.streams == RTPFlowStats.streamSlots)
         #expect(stats.untracked == 1)
         // SSRC 7 goes on with 701: confirmed, and its packets are 700 and 701.
-        let follows = stats.record(header(7, 701), fromOriginator: true, arrival: 20_000_000, clockRate: 8000)
+        let follows = stats.record(header(7, 701), fromOriginator: true, arrival: RTPFlowStats.probationHold + 20_000_000, clockRate: 8000)
         #expect(follows)
         let i = (0..<stats.streams).first { stats.ssrc[$0] == 7 }!
         #expect(stats.confirmed[i] && stats.stats[i].packets == 2 && stats.stats[i].lost == 0)
         // A jump (not one past the highest) does not confirm.
         let jumps = stats.record(header(2, 205), fromOriginator: true, arrival: 0, clockRate: 8000)
         #expect(!jumps)
+        // All slots full (five confirmed, one on probation): two new streams sending in turn
+        // every 10 ms. The first keeps the free slot while it is on probation and is confirmed by
+        // its next packet; the second finds no slot (counted untracked), where without the hold
+        // they would take the slot from each other for ever and neither be reported.
+        var full = RTPFlowStats()
+        for s in 1...5 as ClosedRange<UInt32> {
+            for k in 0..<2 { full.record(header(s, UInt16(100 * s) + UInt16(k)), fromOriginator: true, arrival: Int64(k) * 20_000_000, clockRate: 8000) }
+        }
+        full.record(header(6, 600), fromOriginator: true, arrival: 0, clockRate: 8000)
+        var t: Int64 = 1_000_000_000
+        for k in 0..<3 as Range<UInt16> {
+            full.record(header(8, 800 + k), fromOriginator: true, arrival: t, clockRate: 8000)
+            full.record(header(9, 900 + k), fromOriginator: true, arrival: t + 10_000_000, clockRate: 8000)
+            t += 20_000_000
+        }
+        let eight = try #require((0..<full.streams).first { full.ssrc[$0] == 8 })
+        #expect(full.confirmed[eight] && full.stats[eight].packets == 3)
+        #expect(!(0..<full.streams).contains { full.ssrc[$0] == 9 })
     }
 
     /// Past `--max-inspected-flows` a flow is not followed, so no stream can show continuity;

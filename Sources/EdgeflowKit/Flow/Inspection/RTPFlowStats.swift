@@ -2,6 +2,10 @@
 struct RTPFlowStats: Sendable, BitwiseCopyable {
     /// Streams tracked per flow; more are counted in `untracked`.
     static let streamSlots = 6
+    /// How long a stream on probation keeps its slot after its last packet (a stream sends every
+    /// 20-60 ms): two new streams arriving together then cannot take one slot from each other
+    /// for ever, and a lone datagram's slot is free again soon.
+    static let probationHold: Int64 = 250_000_000
 
     var ssrc = InlineArray<6, UInt32>(repeating: 0)
     var fromOriginator = InlineArray<6, Bool>(repeating: false)
@@ -11,7 +15,7 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
     /// before it (RFC 3550 A.1's probation with MIN_SEQUENTIAL = 2; its packets from the first
     /// on are counted). Only confirmed streams are reported: a lone datagram that merely looks
     /// like RTP (encrypted or other traffic) is not a stream, and gives its slot to a new SSRC
-    /// when all are taken.
+    /// when all are taken and it has been silent for `probationHold`.
     var confirmed = InlineArray<6, Bool>(repeating: false)
     var streams = 0
     /// Packets of streams not tracked: beyond the slots, or of an unconfirmed slot given away.
@@ -31,7 +35,7 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
                 streams &+= 1
             } else {
                 i = 0
-                while i < streams && confirmed[i] { i &+= 1 }
+                while i < streams && (confirmed[i] || arrival &- stats[i].previousArrival < Self.probationHold) { i &+= 1 }
                 guard i < streams else { untracked &+= 1; return false }
                 untracked &+= Int(stats[i].packets)
             }
