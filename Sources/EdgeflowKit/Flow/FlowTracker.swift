@@ -141,7 +141,11 @@ public struct FlowTracker: ~Copyable {
                 let first = table[i].tcpInspected == 0
                 table[i].tcpInspected &+= 1
                 let s = ServiceHint.tcp(p, srcPort: d.srcPort, dstPort: d.dstPort)
-                if first { table[i].streamHint = s }
+                // A connection captured without its SYN may begin inside a TLS record: a later
+                // segment that starts with a record header names the stream.
+                if first || table[i].streamHint == .unknown && !table[i].tcp.synSeen && (s == .tls || s == .sipTLS) {
+                    table[i].streamHint = s
+                }
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
             }
             if table[i].inspection != -2, table[i].streamHint != .unknown {

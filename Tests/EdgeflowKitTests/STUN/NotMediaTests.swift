@@ -80,16 +80,15 @@ struct NotMediaTests {
             return bytes.withUnsafeBytes { RTPHeader.parse($0)! }
         }
         var stats = RTPFlowStats()
-        // Seven lone SSRCs: the seventh, 250 ms after the others, takes the first's slot (all six
-        // are unconfirmed and silent for the probation hold).
+        // Seven lone SSRCs 1 ms apart: the seventh takes the slot heard from longest ago, the first's.
         for s in 1...7 as ClosedRange<UInt32> {
-            let confirmed = stats.record(header(s, UInt16(100 * s)), fromOriginator: true, arrival: s == 7 ? RTPFlowStats.probationHold : 0, clockRate: 8000)
+            let confirmed = stats.record(header(s, UInt16(100 * s)), fromOriginator: true, arrival: Int64(s) * 1_000_000, clockRate: 8000)
             #expect(!confirmed)
         }
         #expect(stats.streams == RTPFlowStats.streamSlots)
         #expect(stats.untracked == 1)
         // SSRC 7 goes on with 701: confirmed, and its packets are 700 and 701.
-        let follows = stats.record(header(7, 701), fromOriginator: true, arrival: RTPFlowStats.probationHold + 20_000_000, clockRate: 8000)
+        let follows = stats.record(header(7, 701), fromOriginator: true, arrival: 27_000_000, clockRate: 8000)
         #expect(follows)
         let i = (0..<stats.streams).first { stats.ssrc[$0] == 7 }!
         #expect(stats.confirmed[i] && stats.stats[i].packets == 2 && stats.stats[i].lost == 0)
@@ -97,9 +96,9 @@ struct NotMediaTests {
         let jumps = stats.record(header(2, 205), fromOriginator: true, arrival: 0, clockRate: 8000)
         #expect(!jumps)
         // All slots full (five confirmed, one on probation): two new streams sending in turn
-        // every 10 ms. The first keeps the free slot while it is on probation and is confirmed by
-        // its next packet; the second finds no slot (counted untracked), where without the hold
-        // they would take the slot from each other for ever and neither be reported.
+        // every 10 ms. The first takes the unconfirmed slot, keeps it as the slot taken last and is
+        // confirmed by its next packet; the second finds no slot (counted untracked). Taking the
+        // slot from each other, neither would ever be reported.
         var full = RTPFlowStats()
         for s in 1...5 as ClosedRange<UInt32> {
             for k in 0..<2 { full.record(header(s, UInt16(100 * s) + UInt16(k)), fromOriginator: true, arrival: Int64(k) * 20_000_000, clockRate: 8000) }

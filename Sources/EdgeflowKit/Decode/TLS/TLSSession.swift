@@ -40,6 +40,8 @@ public struct TLSSideState: Sendable, BitwiseCopyable {
     public var records = 0
     /// Bytes consumed from the direction's stream.
     public var bytesConsumed = 0
+    /// Bytes skipped to find the first record header, in a capture that began inside a record.
+    public var skippedBytes = 0
     public var handshakeRecords = 0
     /// Handshake records after ChangeCipherSpec (Finished, or TLS 1.2 renegotiation), and
     /// in TLS 1.3 the encrypted handshake flight (type 23 records before the handshake ends).
@@ -110,8 +112,14 @@ public struct TLSSession: Sendable {
     private var origAssembler = TLSHandshakeAssembler()
     private var respAssembler = TLSHandshakeAssembler()
 
-    public init(applicationDataRecordLimit: Int = 2) {
+    /// Whether the capture began inside the connection (no SYN): only then may a direction
+    /// begin inside a record.
+    public let midStream: Bool
+
+    /// - Parameter midStream: the connection's SYN was not captured.
+    public init(applicationDataRecordLimit: Int = 2, midStream: Bool = false) {
         self.applicationDataRecordLimit = max(1, applicationDataRecordLimit)
+        self.midStream = midStream
     }
 
     // MARK: - Derived facts
@@ -212,6 +220,16 @@ public struct TLSSession: Sendable {
             }
             guard let header = TLSRecordHeader(bytes, at: off) else { break }
             guard header.isPlausible else {
+                // A capture that began after the handshake can begin inside a record: the
+                // direction's first record header is looked for within one record's length.
+                if side.records == 0, handshakeUnseen {
+                    if let at = Self.nextRecordHeader(bytes, from: off &+ 1, version: recordVersion) {
+                        update(direction) { $0.bytesConsumed &+= at &- off; $0.skippedBytes &+= at &- off }
+                        off = at
+                        continue
+                    }
+                    if side.skippedBytes &+ n &- off < Self.resynchronisationWindow { break }  // wait for more
+                }
                 markMalformed(direction, side.records == 0 ? .notTLS : .badRecordHeader, at: side.bytesConsumed)
                 update(direction) { $0.bytesConsumed &+= n &- off }
                 return n
@@ -226,6 +244,41 @@ public struct TLSSession: Sendable {
             off &+= total
         }
         return off
+    }
+
+    /// Bytes a direction may skip looking for its first record header: one largest record.
+    static let resynchronisationWindow = TLSRecordHeader.size + TLSRecordHeader.maxBodyLength
+
+    /// The direction is still looking for its first record header (see `nextRecordHeader`).
+    public func synchronising(_ d: StreamDirection) -> Bool {
+        let s = d == .orig ? orig : resp
+        return s.records == 0 && s.malformation == nil && handshakeUnseen
+    }
+
+    /// A connection captured without its SYN whose hellos were not seen: the capture began
+    /// after the handshake.
+    private var handshakeUnseen: Bool { midStream && !orig.handshakeTypes.contains(1) && !resp.handshakeTypes.contains(2) }
+
+    /// The offset of the first record header at or after `from` that the bytes confirm: a
+    /// plausible header whose record ends exactly at the end of `bytes`, or is followed by
+    /// another plausible header, or (when the record goes on past `bytes`) carries the
+    /// record-layer `version` already seen. Random ciphertext rarely passes all of that.
+    static func nextRecordHeader(_ bytes: UnsafeRawBufferPointer, from: Int, version: TLSVersion?) -> Int? {
+        var at = from
+        let n = bytes.count
+        while at &+ TLSRecordHeader.size <= n {
+            if let h = TLSRecordHeader(bytes, at: at), h.isPlausible, h.contentType <= 23 {
+                let end = at &+ TLSRecordHeader.size &+ h.length
+                if end == n { return at }
+                if end < n {
+                    if let next = TLSRecordHeader(bytes, at: end), next.isPlausible, next.version == h.version { return at }
+                } else if let version, h.version == version.rawValue {
+                    return at
+                }
+            }
+            at &+= 1
+        }
+        return nil
     }
 
     // MARK: - Records

@@ -154,7 +154,7 @@ struct Inspector {
         guard let ins = inspection(&slot)?.takeUnretainedValue() else { return }
         if ins.streamKind == .undecided {
             switch hint {
-            case .sipTLS, .tls: ins.streamKind = .tls; ins.tls = TLSSession()
+            case .sipTLS, .tls: ins.streamKind = .tls; ins.tls = TLSSession(midStream: isn == nil && !syn)
             case .turnTCP, .stun: ins.streamKind = .stun
             case .sip: ins.streamKind = .sip
             case .dns: ins.streamKind = .dns
@@ -202,8 +202,9 @@ struct Inspector {
             case .tls:
                 guard var session = ins.tls else { return 0 }
                 let n = session.feed(direction: direction, bytes: bytes, timestamp: timestamp)
-                // Once the handshake is over, the rest is encrypted: stop copying it.
-                stop = !session.wantsBytes(direction) || session.outcome != .incomplete
+                // Once the handshake is over, the rest is encrypted: stop copying it (a direction
+                // still looking for its first record header goes on).
+                stop = (!session.wantsBytes(direction) || session.outcome != .incomplete) && !session.synchronising(direction)
                 ins.tls = session
                 return n
             case .stun:

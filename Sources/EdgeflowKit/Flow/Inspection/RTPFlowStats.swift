@@ -2,10 +2,9 @@
 struct RTPFlowStats: Sendable, BitwiseCopyable {
     /// Streams tracked per flow; more are counted in `untracked`.
     static let streamSlots = 6
-    /// How long a stream on probation keeps its slot after its last packet (a stream sends every
-    /// 20-60 ms): two new streams arriving together then cannot take one slot from each other
-    /// for ever, and a lone datagram's slot is free again soon.
-    static let probationHold: Int64 = 250_000_000
+    /// How long the slot taken last is kept for its stream's next packet (streams send every
+    /// 20-60 ms).
+    static let probation: Int64 = 100_000_000
 
     var ssrc = InlineArray<6, UInt32>(repeating: 0)
     var fromOriginator = InlineArray<6, Bool>(repeating: false)
@@ -15,9 +14,11 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
     /// before it (RFC 3550 A.1's probation with MIN_SEQUENTIAL = 2; its packets from the first
     /// on are counted). Only confirmed streams are reported: a lone datagram that merely looks
     /// like RTP (encrypted or other traffic) is not a stream, and gives its slot to a new SSRC
-    /// when all are taken and it has been silent for `probationHold`.
+    /// when all are taken.
     var confirmed = InlineArray<6, Bool>(repeating: false)
     var streams = 0
+    /// The slot given to a new SSRC last.
+    var newest = -1
     /// Packets of streams not tracked: beyond the slots, or of an unconfirmed slot given away.
     var untracked = 0
     var senderReports = 0
@@ -34,8 +35,12 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
             if streams < Self.streamSlots {
                 streams &+= 1
             } else {
-                i = 0
-                while i < streams && (confirmed[i] || arrival &- stats[i].previousArrival < Self.probationHold) { i &+= 1 }
+                // The unconfirmed slot heard from longest ago gives way, but not the one taken last
+                // while it is on probation: two new streams arriving together then cannot take
+                // one slot from each other for ever (the first keeps it until its next packet).
+                i = streams
+                for j in 0..<streams where !confirmed[j] && (j != newest || arrival &- stats[j].previousArrival >= Self.probation)
+                    && (i == streams || stats[j].previousArrival < stats[i].previousArrival) { i = j }
                 guard i < streams else { untracked &+= 1; return false }
                 untracked &+= Int(stats[i].packets)
             }
@@ -44,6 +49,7 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
             payloadType[i] = h.payloadType
             stats[i] = RTPStreamStats()
             confirmed[i] = false
+            newest = i
         } else if !confirmed[i] {
             confirmed[i] = h.sequence == stats[i].maxSeq &+ 1
         }
