@@ -1,12 +1,14 @@
 import EdgeflowKit
 
-/// TLS handshakes through the bounded reassembler, and certificate extraction: the input
+/// TLS handshakes through the bounded reassembler (also as a connection captured mid-stream),
+/// and certificate extraction: the input
 /// is split into segments given to both directions, the certificates found are summarised,
 /// and the whole input is also parsed as one DER certificate.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzTLS(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let p = UnsafeRawBufferPointer(start: data, count: size)
-    var session = TLSSession()
+    // An odd first byte: a connection captured without its SYN (directions may begin inside a record).
+    var session = TLSSession(midStream: size > 0 && p[0] & 1 == 1)
     var orig = StreamReassembler(budget: 16 * 1024)
     var resp = StreamReassembler(budget: 16 * 1024)
     var off = 0, seq: UInt32 = 1000, n = 0
