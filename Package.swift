@@ -22,7 +22,8 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
-        // The engine: capture → decode → flow → classify → report, one folder per stage.
+        // The engine: capture → decode → flow → classify → report, one folder per stage, and
+        // one folder per application protocol under Protocols/.
         .target(
             name: "EdgeflowKit",
             dependencies: [
@@ -47,7 +48,7 @@ let package = Package(
         .testTarget(
             name: "EdgeflowKitTests",
             dependencies: ["EdgeflowKit"],
-            exclude: ["STUN/Fixtures", "TLS/Fixtures"]
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -118,8 +118,7 @@ struct RTPTests {
     struct Row { var ssrc: UInt32; var seq: UInt16; var ts: UInt32; var ns: Int64; var pt: UInt8; var marker: Bool }
 
     static func fixture() throws -> [Row] {
-        let path = String(#filePath).split(separator: "/").dropLast().joined(separator: "/")
-        let text = try String(contentsOfFile: "/" + path + "/Fixtures/fax-rtp.txt", encoding: .utf8)
+        let text = try String(contentsOf: Fixtures.directory.appendingPathComponent("fax-rtp.txt"), encoding: .utf8)
         return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
             let f = line.split(separator: "\t")
             guard f.count == 6, let ssrc = UInt32(f[0].dropFirst(2), radix: 16), let seq = UInt16(f[1]),

@@ -3,7 +3,9 @@ import Foundation
 
 /// Fixture files written by Scripts/make_fixtures.py from tshark output.
 enum Fixtures {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    /// Tests/EdgeflowKitTests/Fixtures, shared by every protocol's tests.
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     struct Segment {
         var direction: StreamDirection
