@@ -93,7 +93,7 @@ public final class MetricsExporter: ReportWriter {
             for i in 0..<min(s.rttCount, STUNFlowStats.rttSlots) { rtt.recordNanoseconds(s.rtt[i]) }
         }
         if let tls = app.tls {
-            let outcome = app.outcomeText(tls.outcome)
+            let outcome = tls.outcome.name
             counter("edgeflow_tls_handshakes_total", [("outcome", outcome)]).increment()
             if tls.outcome == .failed {
                 let alert = tls.origAlert?.name ?? tls.respAlert?.name ?? "encrypted"

@@ -30,7 +30,8 @@ public struct FlowSettings: Sendable {
 public struct EndedFlow {
     public var record: FlowRecord
     public var reason: FlowRecord.EndReason
-    var inspection: FlowInspection?
+    /// What its application protocols showed (nil when it was not inspected).
+    var inspection: InspectionFacts?
 }
 
 /// Assigns packets to bidirectional flows and keeps their counters, TCP state and history.
@@ -39,7 +40,8 @@ public struct EndedFlow {
 public struct FlowTracker: ~Copyable {
     public private(set) var table: FlowTable
     public let settings: FlowSettings
-    private(set) var inspector: Inspector
+    /// Hands inspected flows' payloads to their protocols.
+    private(set) var inspector: Dispatcher
     /// Flows that ended since the caller last drained this buffer.
     public var ended: [EndedFlow] = []
     /// Flows in which a service was recognised for the first time since the last drain
@@ -59,9 +61,9 @@ public struct FlowTracker: ~Copyable {
     init(settings: FlowSettings = FlowSettings(), dns: DNSBook = DNSBook()) {
         self.settings = settings
         table = FlowTable(capacity: min(settings.initialCapacity, max(16, settings.maxFlows)))
-        inspector = Inspector(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget,
-                              reassemblyMemory: settings.reassemblyMemory, dns: dns,
-                              clockRates: settings.rtpClockRates)
+        inspector = Dispatcher(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget,
+                               reassemblyMemory: settings.reassemblyMemory, dns: dns,
+                               clockRates: settings.rtpClockRates)
         ended.reserveCapacity(1024)
         recognised.reserveCapacity(64)
     }

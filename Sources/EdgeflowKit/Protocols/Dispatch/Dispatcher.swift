@@ -1,0 +1,268 @@
+/// Hands each inspected flow's payloads to the protocol that follows it: datagrams by their
+/// RFC 7983 class, TCP byte streams (reassembled within a budget per direction and a memory
+/// limit for all) by the protocol the flow's first payload named. The per-flow states are
+/// values in a bounded `InspectionSlab`; the flow record keeps the slot (-1: none yet, -2:
+/// none available, the flow is only counted). The protocols' own work lives in their folders.
+struct Dispatcher: ~Copyable {
+    /// Most flows inspected at once; further flows are only counted.
+    let capacity: Int
+    /// Reassembly budget per TCP direction.
+    let reassemblyBudget: Int
+    private var slab: InspectionSlab
+    /// DNS answers of the whole run.
+    let dns: DNSBook
+    /// RTP clock rate per payload type (0: unknown).
+    let clocks: RTPClocks
+    private(set) var flowsNotInspected = 0
+    /// Bytes all TCP reassembly buffers together may hold.
+    let reassemblyMemory: Int
+    /// Bytes they hold now, and at most so far.
+    private(set) var reassemblyBytes = 0
+    private(set) var reassemblyPeak = 0
+    /// Streams stopped because `reassemblyMemory` was used up.
+    private(set) var streamsOutOfMemory = 0
+
+    init(capacity: Int, reassemblyBudget: Int, reassemblyMemory: Int = .max, dns: DNSBook, clockRates: [UInt8: UInt32] = [:]) {
+        self.clocks = RTPClocks(configured: clockRates)
+        self.capacity = capacity
+        self.reassemblyBudget = reassemblyBudget
+        self.reassemblyMemory = reassemblyMemory
+        slab = InspectionSlab(capacity: capacity)
+        self.dns = dns
+    }
+
+    /// The inspection of a flow, made on first use (nil when the slab is full).
+    @inline(__always)
+    private mutating func inspection(_ slot: inout Int32) -> UnsafeMutablePointer<FlowInspection>? {
+        if slot >= 0 { return slab[slot] }
+        guard !slab.isFull else {
+            flowsNotInspected &+= 1
+            slot = -2
+            return nil
+        }
+        slot = slab.add()
+        return slab[slot]
+    }
+
+    /// Ends a flow's inspection: its protocols' facts, frozen; its reassembly buffers are freed.
+    mutating func release(_ slot: Int32) -> InspectionFacts? {
+        guard slot >= 0 else { return nil }
+        let ins = slab.remove(slot)
+        reassemblyBytes &-= ins.reassemblyBytes
+        return ins.end()
+    }
+
+    // MARK: Datagrams
+
+    /// A DNS message over UDP (`multicast`: mDNS, see `DNSBook.record`).
+    func dnsDatagram(_ p: UnsafeRawBufferPointer, multicast: Bool) { dns.record(p, multicast: multicast) }
+
+    /// A SIP message over UDP (one per datagram).
+    mutating func sipDatagram(_ slot: inout Int32, _ p: UnsafeRawBufferPointer) {
+        guard slot != -2, case .message(let head) = SIPMessageScanner.scan(p, datagram: true),
+              let ins = inspection(&slot) else { return }
+        ins.pointee.sip()?.value.record(head, in: p)
+    }
+
+    /// Inspects one UDP payload of the RFC 7983 class `kind` (`UDPDemux.classify`); returns the
+    /// service it carried.
+    mutating func udp(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, kind: UDPPayloadKind, stunPort: Bool,
+                      fromOriginator: Bool, timestamp: Int64) -> Service {
+        guard slot != -2, p.count >= 4 else { return .unknown }
+        switch kind {
+        case .stun:
+            guard let m = try? STUNDecoder.decode(p, allowLegacy: stunPort) else {
+                // STUN by its magic cookie or port that does not decode is counted even as the
+                // flow's first message (the flow is STUN); other bytes only on a flow already inspected.
+                let stun = stunPort || p.be32(4) == stunMagicCookie
+                guard stun || slot >= 0, let ins = inspection(&slot) else { return .unknown }
+                ins.pointee.stun()?.value.malformed &+= 1
+                return stun ? .stun : .unknown
+            }
+            guard let ins = inspection(&slot) else { return .stun }
+            ins.pointee.stunMessage(m, in: p, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+            return .stun
+        case .stunMalformed:
+            // The cookie says STUN, the Length disagrees with the datagram: counted, not parsed.
+            inspection(&slot)?.pointee.stun()?.value.malformed &+= 1
+            return .stun
+        case .channelData:
+            guard stunPort || (slot >= 0 && slab[slot].pointee.stunMessages > 0),
+                  let cd = try? ChannelData.decode(p) else { return .unknown }
+            inspection(&slot)?.pointee.turnData(cd.data.slice(of: p), bytes: Int(cd.length), channel: cd.channel,
+                                                fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+            return .stun
+        case .msMultiplexedTURN:
+            guard let mt = try? MultiplexedTURN.decode(p, exact: false), let ins = inspection(&slot) else { return .unknown }
+            ins.pointee.turnData(mt.data.slice(of: p), bytes: Int(mt.length), fromOriginator: fromOriginator,
+                                 timestamp: timestamp, clocks: clocks)
+            return .stun
+        case .rtp:
+            guard let h = RTPHeader.parse(p) else { return .unknown }
+            // Past --max-inspected-flows the flow keeps the name its packets suggest.
+            guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
+            // RTP once its stream shows sequence continuity.
+            return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clockRate: clocks.rate(h.payloadType)) ? .rtp : .unknown
+        case .rtcp:
+            guard let c = RTCPCompound.parse(p), let rtp = inspection(&slot)?.pointee.rtp() else { return .unknown }
+            rtp.value.record(c)
+            return .rtcp
+        default:
+            // RFC 5766 channels 0x5000-0x7FFF fall outside RFC 7983's ChannelData range: accept
+            // them on a flow that has bound channels.
+            let b0 = p.u8(0)
+            guard b0 >= 0x40, b0 <= 0x7F, slot >= 0, slab[slot].pointee.stunChannels > 0,
+                  let cd = try? ChannelData.decode(p) else { return .unknown }
+            slab[slot].pointee.turnData(cd.data.slice(of: p), bytes: Int(cd.length), channel: cd.channel,
+                                        fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+            return .stun
+        }
+    }
+
+    // MARK: Streams
+
+    /// Feeds one TCP segment's payload of a flow whose first payload looked like `hint`.
+    mutating func tcp(_ slot: inout Int32, hint: Service, seq: UInt32, syn: Bool, isn: UInt32?, _ p: UnsafeRawBufferPointer,
+                      fromOriginator: Bool, timestamp: Int64) {
+        if slot == -2 { return }
+        if slot < 0 {
+            guard hint == .sipTLS || hint == .tls || hint == .turnTCP || hint == .stun || hint == .sip || hint == .dns else { return }
+        }
+        guard let ins = inspection(&slot) else { return }
+        if case .undecided = ins.pointee.state {
+            switch hint {
+            case .sipTLS, .tls: ins.pointee.state = .tls(HeapValue(TLSStreamState(midStream: isn == nil && !syn)))
+            case .turnTCP, .stun: ins.pointee.state = .media(MediaState())
+            case .sip: ins.pointee.state = .sip(HeapValue(SIPCounts()))
+            case .dns: ins.pointee.state = .dnsStream
+            default: ins.pointee.state = .ignored
+            }
+        }
+        if case .ignored = ins.pointee.state { return }
+        if fromOriginator {
+            if ins.pointee.origStream?.state == .stopped {
+                if case .tls(let t) = ins.pointee.state { t.value.origRecords.feed(seq: syn ? seq &+ 1 : seq, p) }
+                return
+            }
+            follow(ins, &ins.pointee.origStream, isn: isn, seq: seq, syn: syn, p, fromOriginator: true, timestamp: timestamp)
+        } else {
+            if ins.pointee.respStream?.state == .stopped {
+                if case .tls(let t) = ins.pointee.state { t.value.respRecords.feed(seq: syn ? seq &+ 1 : seq, p) }
+                return
+            }
+            follow(ins, &ins.pointee.respStream, isn: isn, seq: seq, syn: syn, p, fromOriginator: false, timestamp: timestamp)
+        }
+    }
+
+    /// Adds a segment to one direction's stream (made at its first segment, anchored at the
+    /// ISN when the SYN was seen) within what is left of the shared reassembly memory, then
+    /// hands what became contiguous to the flow's protocol.
+    private mutating func follow(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler?, isn: UInt32?,
+                                 seq: UInt32, syn: Bool, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
+        if stream == nil {
+            stream = StreamReassembler(budget: reassemblyBudget)
+            if let isn { stream!.add(seq: isn, payload: UnsafeRawBufferPointer(start: nil, count: 0), syn: true) }
+        }
+        let before = stream?.allocatedBytes ?? 0
+        let was = stream?.state
+        stream!.add(seq: seq, payload: p, syn: syn, memoryAllowance: reassemblyMemory &- reassemblyBytes)
+        if stream?.state == .outOfMemory && was != .outOfMemory { streamsOutOfMemory &+= 1 }
+        drain(ins, &stream!, fromOriginator: fromOriginator, timestamp: timestamp)
+        reassemblyBytes &+= (stream?.allocatedBytes ?? 0) &- before
+        if reassemblyBytes > reassemblyPeak { reassemblyPeak = reassemblyBytes }
+    }
+
+    /// Hands one direction's contiguous bytes to the flow's protocol, which says how many it
+    /// used and whether to stop reassembling.
+    private func drain(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler, fromOriginator: Bool, timestamp: Int64) {
+        guard stream.state == .streaming, stream.contiguousCount > 0 else { return }
+        let direction: StreamDirection = fromOriginator ? .orig : .resp
+        var stop = false
+        let consumed: Int = stream.withContiguous { bytes in
+            switch ins.pointee.state {
+            case .tls(let t):
+                return t.value.consume(direction, bytes, timestamp: timestamp, stop: &stop)
+            case .media:
+                return ins.pointee.consumeSTUNStream(bytes, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, stop: &stop)
+            case .sip(let s):
+                return s.value.consumeStream(bytes, stop: &stop)
+            case .dnsStream:
+                return dns.consumeStream(bytes)
+            case .undecided, .ignored:
+                return 0
+            }
+        }
+        stream.consume(consumed)
+        if stop {
+            // A TLS stream goes on being counted, record by record, from where the parser stopped.
+            if case .tls(let t) = ins.pointee.state, let at = stream.nextSequence {
+                stream.withContiguous { t.value.countRecords(direction, from: at, $0) }
+            }
+            stream.stop()
+        }
+    }
+}
+
+extension FlowInspection {
+    /// The flow's STUN/TURN state, made at the first write; nil when the flow follows another protocol.
+    @inline(__always) mutating func stun() -> HeapValue<STUNFlowStats>? {
+        switch state {
+        case .media(var m):
+            if let s = m.stun { return s }
+            let s = m.stunStats()
+            state = .media(m)
+            return s
+        case .undecided:
+            var m = MediaState()
+            let s = m.stunStats()
+            state = .media(m)
+            return s
+        default:
+            return nil
+        }
+    }
+
+    /// The flow's RTP/RTCP state, made at the first write; nil when the flow follows another protocol.
+    @inline(__always) mutating func rtp() -> HeapValue<RTPFlowStats>? {
+        switch state {
+        case .media(var m):
+            if let r = m.rtp { return r }
+            let r = m.rtpStats()
+            state = .media(m)
+            return r
+        case .undecided:
+            var m = MediaState()
+            let r = m.rtpStats()
+            state = .media(m)
+            return r
+        default:
+            return nil
+        }
+    }
+
+    /// The flow's plaintext SIP counts, made at the first message; nil when the flow follows another protocol.
+    @inline(__always) mutating func sip() -> HeapValue<SIPCounts>? {
+        switch state {
+        case .sip(let s):
+            return s
+        case .undecided:
+            let s = HeapValue(SIPCounts())
+            state = .sip(s)
+            return s
+        default:
+            return nil
+        }
+    }
+
+    /// STUN messages seen so far (0 when none or not a media flow).
+    var stunMessages: Int {
+        if case .media(let m) = state, let s = m.stun { return s.value.messages }
+        return 0
+    }
+
+    /// TURN channels bound so far.
+    var stunChannels: Int {
+        if case .media(let m) = state, let s = m.stun { return s.value.channels }
+        return 0
+    }
+}

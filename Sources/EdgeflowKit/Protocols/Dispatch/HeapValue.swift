@@ -1,0 +1,32 @@
+/// One protocol state on the heap, reached through a plain pointer: a flow pays only for the
+/// protocols it carries, and a packet reaching its state costs no retain/release and no
+/// exclusivity check (a class would cost both). Owned by exactly one `FlowInspection` in the
+/// `InspectionSlab`, which frees it with `take()` or `free()` when the flow ends; it never
+/// leaves the thread that owns the slab (an ended flow's state is frozen into a `FrozenBox`).
+struct HeapValue<Value> {
+    private let pointer: UnsafeMutablePointer<Value>
+
+    init(_ value: Value) {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: value)
+    }
+
+    /// The value, read and changed in place.
+    @inline(__always) var value: Value {
+        unsafeAddress { UnsafePointer(pointer) }
+        nonmutating unsafeMutableAddress { pointer }
+    }
+
+    /// Moves the value out and frees its memory; the handle must not be used again.
+    func take() -> Value {
+        let v = pointer.move()
+        pointer.deallocate()
+        return v
+    }
+
+    /// Frees the value; the handle must not be used again.
+    func free() {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
+}

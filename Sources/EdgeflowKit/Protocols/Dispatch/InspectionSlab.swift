@@ -1,0 +1,58 @@
+/// The live flows' inspections as values in one array allocated once at full capacity and
+/// indexed by slot (the flow record keeps its slot): pages are touched only as slots are used,
+/// and a packet reaches its flow's state through a fixed pointer, with no reference counting.
+/// Freed slots are reused from a free list; a free slot holds an empty inspection.
+struct InspectionSlab: ~Copyable {
+    private let entries: UnsafeMutablePointer<FlowInspection>
+    private let free: UnsafeMutablePointer<Int32>
+    private let capacity: Int
+    private var freeCount = 0
+    /// Slots handed out at least once (initialised).
+    private var used = 0
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        entries = .allocate(capacity: self.capacity)
+        free = .allocate(capacity: self.capacity)
+    }
+
+    /// Whether another inspection fits.
+    var isFull: Bool { count >= capacity }
+
+    /// The inspection at a slot handed out by `add` and not yet removed.
+    @inline(__always) subscript(_ slot: Int32) -> UnsafeMutablePointer<FlowInspection> { entries + Int(slot) }
+
+    /// Stores a new, empty inspection; returns its slot.
+    mutating func add() -> Int32 {
+        precondition(count < capacity, "inspection slab full")
+        count += 1
+        if freeCount > 0 {
+            freeCount -= 1
+            let slot = free[freeCount]
+            entries[Int(slot)] = FlowInspection()
+            return slot
+        }
+        (entries + used).initialize(to: FlowInspection())
+        used += 1
+        return Int32(used - 1)
+    }
+
+    /// Takes the inspection out of a slot, leaving it empty and free.
+    mutating func remove(_ slot: Int32) -> FlowInspection {
+        let i = Int(slot)
+        let e = (entries + i).move()
+        (entries + i).initialize(to: FlowInspection(state: .ignored))
+        free[freeCount] = slot
+        freeCount += 1
+        count -= 1
+        return e
+    }
+
+    deinit {
+        for i in 0..<used { entries[i].discard() }
+        entries.deinitialize(count: used)
+        entries.deallocate()
+        free.deallocate()
+    }
+}

@@ -1,0 +1,104 @@
+/// How one flow's payloads are followed: the closed set of per-flow protocol states. The
+/// `Dispatcher` switches over it; adding a protocol adds a case here, its arm there, and its
+/// folder under Protocols/. States larger than a few words live in a `HeapValue`, so an
+/// inspected flow costs one slab entry plus the state of the protocol it carries.
+enum ProtocolState {
+    /// A TCP flow whose stream is not named yet.
+    case undecided
+    /// One 5-tuple's datagrams demultiplexed by RFC 7983 (STUN/TURN/MS-TURN, TURN-carried and
+    /// plain RTP/RTCP), or TURN over TCP (MS-TURN, RFC 4571 or plain framing).
+    case media(MediaState)
+    /// A TLS byte stream (SIP over mutual TLS on 5061, TLS on 443).
+    case tls(HeapValue<TLSStreamState>)
+    /// Plaintext SIP, one message per datagram or framed by Content-Length over TCP.
+    case sip(HeapValue<SIPCounts>)
+    /// DNS over TCP: its answers go to the run's `DNSBook`, nothing is kept per flow.
+    case dnsStream
+    /// A stream that is followed no further (not a protocol edgeflow reads).
+    case ignored
+}
+
+/// The protocols that share one 5-tuple per RFC 7983, each state made at its first message.
+struct MediaState {
+    var stun: HeapValue<STUNFlowStats>? = nil
+    var rtp: HeapValue<RTPFlowStats>? = nil
+    /// Over TCP: each direction's framing, learnt from its first PDU.
+    var origFraming = TCPFramingMode.auto
+    var respFraming = TCPFramingMode.auto
+
+    /// STUN/TURN facts, made at the first write.
+    @inline(__always) mutating func stunStats() -> HeapValue<STUNFlowStats> {
+        if let s = stun { return s }
+        let s = HeapValue(STUNFlowStats())
+        stun = s
+        return s
+    }
+
+    /// RTP/RTCP facts, made at the first write.
+    @inline(__always) mutating func rtpStats() -> HeapValue<RTPFlowStats> {
+        if let r = rtp { return r }
+        let r = HeapValue(RTPFlowStats())
+        rtp = r
+        return r
+    }
+}
+
+/// The application state of one inspected flow, a value in the `InspectionSlab`: which
+/// protocol follows it and, over TCP, each direction's reassembled byte stream.
+struct FlowInspection: ~Copyable {
+    var state = ProtocolState.undecided
+    var origStream: StreamReassembler? = nil
+    var respStream: StreamReassembler? = nil
+
+    /// Bytes the two reassembly buffers hold.
+    var reassemblyBytes: Int {
+        var n = 0
+        switch origStream {
+        case .some(let s): n &+= s.allocatedBytes
+        case .none: break
+        }
+        switch respStream {
+        case .some(let s): n &+= s.allocatedBytes
+        case .none: break
+        }
+        return n
+    }
+
+    /// Freezes what the flow's protocols showed for the report and frees the flow's state.
+    consuming func end() -> InspectionFacts {
+        var facts = InspectionFacts()
+        switch state {
+        case .media(let m):
+            facts.stun = m.stun.map { FrozenBox($0.take()) }
+            facts.rtp = m.rtp.map { FrozenBox($0.take()) }
+        case .tls(let t):
+            facts.tls = FrozenBox(t.take())
+        case .sip(let s):
+            facts.sip = s.take()
+        case .undecided, .dnsStream, .ignored:
+            break
+        }
+        return facts
+    }
+
+    /// Frees the flow's state without reporting it (the slab is going away).
+    func discard() {
+        switch state {
+        case .media(let m):
+            m.stun?.free()
+            m.rtp?.free()
+        case .tls(let t): t.free()
+        case .sip(let s): s.free()
+        case .undecided, .dnsStream, .ignored: break
+        }
+    }
+}
+
+/// What an ended flow's protocols showed, frozen: plain values that may cross threads (a
+/// sharded run's worker hands them to the reading thread), turned into an `AppReport`.
+struct InspectionFacts: Sendable {
+    var stun: FrozenBox<STUNFlowStats>? = nil
+    var rtp: FrozenBox<RTPFlowStats>? = nil
+    var tls: FrozenBox<TLSStreamState>? = nil
+    var sip: SIPCounts? = nil
+}

@@ -1,0 +1,17 @@
+extension FlowInspection {
+    /// RTP or RTCP carried inside TURN (ChannelData, Send/Data indications, MS-TURN data
+    /// frames) or RFC 4571 framing: followed like a datagram of its own.
+    @inline(__always)
+    mutating func media(_ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: RTPClocks) {
+        switch UDPDemux.classify(p) {
+        case .rtp:
+            if let h = RTPHeader.parse(p) {
+                rtp()?.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clockRate: clocks.rate(h.payloadType))
+            }
+        case .rtcp:
+            if let c = RTCPCompound.parse(p) { rtp()?.value.record(c) }
+        default:
+            break
+        }
+    }
+}
