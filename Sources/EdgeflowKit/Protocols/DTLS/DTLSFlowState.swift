@@ -36,7 +36,7 @@ public struct DTLSFlowState: Sendable {
             guard count < DTLSRecordReader.maxRecords else { d.fail(DTLSFailure(.tooManyRecords, at: o)); break }
             count &+= 1
             let record: DTLSRecord
-            do {
+            do throws(DTLSFailure) {
                 record = try DTLSRecordReader.read(p, at: o, connectionIDLength: d.connectionIDLength)
             } catch {
                 d.fail(error)
@@ -95,7 +95,7 @@ public struct DTLSFlowState: Sendable {
         case TLSContentType.handshake.rawValue:
             var h = r.body.lowerBound
             while h < r.body.upperBound {
-                do {
+                do throws(DTLSFailure) {
                     let header = try DTLSHandshakeHeader(p, at: h, end: r.body.upperBound)
                     let start = h &+ DTLSHandshakeHeader.size
                     h = start &+ header.fragmentLength
@@ -129,7 +129,7 @@ public struct DTLSFlowState: Sendable {
     private mutating func message(_ type: UInt8, _ body: UnsafeRawBufferPointer, _ d: inout DTLSDirection,
                                   fromOriginator: Bool, timestamp: Int64) {
         d.handshakeTypes.insert(type)
-        do {
+        do throws(DTLSFailure) {
             switch type {
             case TLSHandshakeType.clientHello.rawValue:
                 let hello = try DTLSClientHello.parse(body)

@@ -2,7 +2,7 @@
 /// datagram that may hold several records back to back.
 
 /// One record header: where its body is in the datagram and what it says about it.
-public struct DTLSRecord: Sendable, BitwiseCopyable, Equatable {
+public struct DTLSRecord: Sendable, Equatable {
     /// The content type (`TLSContentType`), or 0 for a DTLS 1.3 unified header, whose
     /// real type is inside the encrypted body.
     public var contentType: UInt8
