@@ -98,7 +98,7 @@ public struct TLSClientHello: Sendable, Equatable {
         b.count >= 3 && b.u8(0) & 0x80 != 0 && b.u8(2) == 1
     }
 
-    private static func firstServerName(_ b: UnsafeRawBufferPointer, _ d: Int, _ len: Int) -> String? {
+    static func firstServerName(_ b: UnsafeRawBufferPointer, _ d: Int, _ len: Int) -> String? {
         guard len >= 2 else { return nil }
         let end = d &+ 2 &+ min(Int(b.be16(d)), len &- 2)
         var i = d &+ 2
@@ -112,7 +112,7 @@ public struct TLSClientHello: Sendable, Equatable {
         return nil
     }
 
-    private static func firstALPN(_ b: UnsafeRawBufferPointer, _ d: Int, _ len: Int) -> String? {
+    static func firstALPN(_ b: UnsafeRawBufferPointer, _ d: Int, _ len: Int) -> String? {
         guard len >= 3 else { return nil }
         let end = d &+ 2 &+ min(Int(b.be16(d)), len &- 2)
         let l = Int(b.u8(d &+ 2))

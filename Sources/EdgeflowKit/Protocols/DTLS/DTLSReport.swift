@@ -1,0 +1,127 @@
+/// The frozen facts of one flow's DTLS, for the report's `dtls` object: the `tls` object's
+/// fields (report-schema.md) plus `srtp_profile`, `connection_id` and DTLS's own counters.
+public struct DTLSReport: Sendable {
+    public var version: DTLSVersion?
+    public var cipher: String?
+    public var sni: String?
+    public var alpn: String?
+    public var srtpProfile: SRTPProtectionProfile?
+    /// The connection id the server asked to receive (it is in the client's records), or
+    /// else the one the client asked for; nil when neither hello negotiated one.
+    public var connectionID: [UInt8]?
+    public var certificateRequested: Bool
+    public var clientCertificate: TLSClientCertificateStatus
+    public var origAlert: TLSAlert?
+    public var respAlert: TLSAlert?
+    public var encryptedAlerts: Int
+    public var applicationDataRecords: Int
+    public var outcome: TLSOutcome
+    public var handshakeDuration: Int64?
+    public var server: [CertificateSummary]
+    public var client: [CertificateSummary]
+    public var serverSeenAt: Int64
+    public var clientSeenAt: Int64
+    /// A HelloVerifyRequest (cookie exchange) was seen.
+    public var helloVerifyRequest: Bool
+    /// Handshake fragments that repeated messages already read (retransmitted flights).
+    public var retransmittedFragments: Int
+    /// Where each direction stopped parsing, if it did.
+    public var malformed: [(from: String, failure: DTLSFailure)]
+
+    /// Freezes `state`. `firstTimestamp` is the flow's first packet (the validity instant
+    /// when a chain was not seen); certificates are summarised through `certificates`.
+    init(_ state: DTLSFlowState, firstTimestamp: Int64, certificates: CertificateCache) {
+        let s = state.serverHello
+        let ch = state.clientHello
+        version = state.version
+        cipher = s?.cipherSuiteName
+        sni = ch?.serverName
+        alpn = s?.hello.alpn ?? ch?.alpnFirst
+        srtpProfile = s?.srtpProfile
+        connectionID = s?.connectionID.flatMap { $0.isEmpty ? nil : $0 } ?? ch?.connectionID.flatMap { $0.isEmpty ? nil : $0 }
+        certificateRequested = state.certificateRequested
+        let clientSent = state.clientIsOriginator.map { $0 ? state.orig : state.resp }
+        if let list = state.clientCertificates {
+            clientCertificate = list.isEmpty ? .empty : .present
+        } else if version == .dtls13 {
+            clientCertificate = .encrypted
+        } else {
+            clientCertificate = clientSent?.handshakeTypes.contains(TLSHandshakeType.certificate) == true ? .empty : .absent
+        }
+        origAlert = state.orig.firstAlert
+        respAlert = state.resp.firstAlert
+        encryptedAlerts = state.orig.encryptedAlerts + state.resp.encryptedAlerts
+        applicationDataRecords = state.orig.applicationDataRecords + state.resp.applicationDataRecords
+        outcome = state.outcome
+        handshakeDuration = state.handshakeDuration
+        server = state.serverCertificates.map(certificates.chain) ?? []
+        client = state.clientCertificates.map(certificates.chain) ?? []
+        serverSeenAt = state.serverCertificates?.timestamp ?? firstTimestamp
+        clientSeenAt = state.clientCertificates?.timestamp ?? firstTimestamp
+        helloVerifyRequest = state.helloVerifyRequest != nil
+        retransmittedFragments = state.orig.retransmittedFragments + state.resp.retransmittedFragments
+        malformed = []
+        if let f = state.orig.failure { malformed.append(("orig", f)) }
+        if let f = state.resp.failure { malformed.append(("resp", f)) }
+    }
+
+    /// Writes the flow's `dtls` object.
+    public func write(to w: inout JSONWriter) {
+        w.beginObject("dtls")
+        w.value("version", version?.description)
+        w.value("cipher", cipher)
+        w.value("sni", sni)
+        w.value("alpn", alpn)
+        w.value("srtp_profile", srtpProfile?.description)
+        w.value("connection_id", connectionID.map(Self.hex))
+        w.value("client_cert_requested", certificateRequested)
+        if outcome == .notCaptured { w.null("client_cert") } else { w.value("client_cert", clientCertificate.name) }
+        w.beginObject("certificates")
+        w.beginArray("server")
+        for c in server { c.write(seenAt: serverSeenAt, to: &w) }
+        w.endArray()
+        w.beginArray("client")
+        for c in client { c.write(seenAt: clientSeenAt, to: &w) }
+        w.endArray()
+        w.endObject()
+        w.beginArray("alerts")
+        for (from, alert) in [("orig", origAlert), ("resp", respAlert)] {
+            if let a = alert {
+                w.beginObject()
+                w.value("from", from)
+                w.value("level", a.levelName)
+                w.value("description", a.name)
+                w.endObject()
+            }
+        }
+        w.endArray()
+        w.value("encrypted_alerts", encryptedAlerts)
+        w.value("application_data_records", applicationDataRecords)
+        w.value("handshake", outcome.name)
+        if let d = handshakeDuration { w.value("handshake_ms", Double(d) / 1e6) } else { w.null("handshake_ms") }
+        w.value("hello_verify_request", helloVerifyRequest)
+        w.value("retransmitted_fragments", retransmittedFragments)
+        w.beginArray("malformed")
+        for m in malformed {
+            w.beginObject()
+            w.value("from", m.from)
+            w.value("reason", m.failure.reason.name)
+            w.value("offset", Int(m.failure.offset))
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+    }
+
+    /// Lower-case hex of a connection id.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
