@@ -173,7 +173,7 @@ public struct FlowTracker: ~Copyable {
                     var slot = table[i].inspection
                     inspector.sipDatagram(&slot, p)
                     table[i].inspection = slot
-                } else if s == .stun || s == .rtp || s == .rtcp || table[i].inspection >= 0 {
+                } else if Dispatcher.followsDatagrams(s) || table[i].inspection >= 0 {
                     let stunPort = ServiceHint.isSTUNPort(d.srcPort) || ServiceHint.isSTUNPort(d.dstPort)
                     var slot = table[i].inspection
                     let seen = inspector.udp(&slot, p, kind: kind, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)

@@ -78,10 +78,10 @@ public struct DTLSReport: Sendable {
         if outcome == .notCaptured { w.null("client_cert") } else { w.value("client_cert", clientCertificate.name) }
         w.beginObject("certificates")
         w.beginArray("server")
-        for c in server { c.write(seenAt: serverSeenAt, to: &w) }
+        for c in server { c.write(to: &w, seenAt: serverSeenAt) }
         w.endArray()
         w.beginArray("client")
-        for c in client { c.write(seenAt: clientSeenAt, to: &w) }
+        for c in client { c.write(to: &w, seenAt: clientSeenAt) }
         w.endArray()
         w.endObject()
         w.beginArray("alerts")

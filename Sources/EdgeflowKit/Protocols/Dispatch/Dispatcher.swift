@@ -54,6 +54,15 @@ struct Dispatcher: ~Copyable {
 
     // MARK: Datagrams
 
+    /// Whether a UDP payload that looked like `service` is handed to `udp` (on a flow not
+    /// inspected yet; once a flow is inspected all its datagrams are).
+    @inline(__always) static func followsDatagrams(_ service: Service) -> Bool {
+        switch service {
+        case .stun, .rtp, .rtcp, .dtls: true
+        case .unknown, .sipTLS, .tls, .turnTCP, .sip, .dns: false
+        }
+    }
+
     /// A DNS message over UDP (`multicast`: mDNS, see `DNSBook.record`).
     func dnsDatagram(_ p: UnsafeRawBufferPointer, multicast: Bool) { dns.record(p, multicast: multicast) }
 
@@ -107,6 +116,9 @@ struct Dispatcher: ~Copyable {
             guard let c = RTCPCompound.parse(p), let rtp = inspection(&slot)?.pointee.rtp() else { return .unknown }
             rtp.value.record(c)
             return .rtcp
+        case .dtls:
+            inspection(&slot)?.pointee.dtls()?.value.datagram(p, fromOriginator: fromOriginator, timestamp: timestamp)
+            return .dtls
         default:
             // RFC 5766 channels 0x5000-0x7FFF fall outside RFC 7983's ChannelData range: accept
             // them on a flow that has bound channels.
@@ -206,38 +218,34 @@ struct Dispatcher: ~Copyable {
 extension FlowInspection {
     /// The flow's STUN/TURN state, made at the first write; nil when the flow follows another protocol.
     @inline(__always) mutating func stun() -> HeapValue<STUNFlowStats>? {
-        switch state {
-        case .media(var m):
-            if let s = m.stun { return s }
-            let s = m.stunStats()
-            state = .media(m)
-            return s
-        case .undecided:
-            var m = MediaState()
-            let s = m.stunStats()
-            state = .media(m)
-            return s
-        default:
-            return nil
-        }
+        if case .media(let m) = state, let s = m.stun { return s }
+        return withMedia { HeapValue.made(&$0.stun, STUNFlowStats()) }
     }
 
     /// The flow's RTP/RTCP state, made at the first write; nil when the flow follows another protocol.
     @inline(__always) mutating func rtp() -> HeapValue<RTPFlowStats>? {
+        if case .media(let m) = state, let r = m.rtp { return r }
+        return withMedia { HeapValue.made(&$0.rtp, RTPFlowStats()) }
+    }
+
+    /// The flow's DTLS state, made at the first record; nil when the flow follows another protocol.
+    @inline(__always) mutating func dtls() -> HeapValue<DTLSFlowState>? {
+        if case .media(let m) = state, let d = m.dtls { return d }
+        return withMedia { HeapValue.made(&$0.dtls, DTLSFlowState()) }
+    }
+
+    /// Changes the flow's media state (made now if nothing follows the flow yet); nil when
+    /// the flow follows another protocol.
+    @inline(__always) private mutating func withMedia<R>(_ body: (inout MediaState) -> R) -> R? {
+        var m: MediaState
         switch state {
-        case .media(var m):
-            if let r = m.rtp { return r }
-            let r = m.rtpStats()
-            state = .media(m)
-            return r
-        case .undecided:
-            var m = MediaState()
-            let r = m.rtpStats()
-            state = .media(m)
-            return r
-        default:
-            return nil
+        case .media(let current): m = current
+        case .undecided: m = MediaState()
+        default: return nil
         }
+        let r = body(&m)
+        state = .media(m)
+        return r
     }
 
     /// The flow's plaintext SIP counts, made at the first message; nil when the flow follows another protocol.

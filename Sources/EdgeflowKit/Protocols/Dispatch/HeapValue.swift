@@ -17,6 +17,14 @@ struct HeapValue<Value> {
         nonmutating unsafeMutableAddress { pointer }
     }
 
+    /// The value a lazily made state holds, made from `initial` at the first use.
+    @inline(__always) static func made(_ slot: inout HeapValue?, _ initial: @autoclosure () -> Value) -> HeapValue {
+        if let v = slot { return v }
+        let v = HeapValue(initial())
+        slot = v
+        return v
+    }
+
     /// Moves the value out and frees its memory; the handle must not be used again.
     func take() -> Value {
         let v = pointer.move()

@@ -22,25 +22,10 @@ enum ProtocolState {
 struct MediaState {
     var stun: HeapValue<STUNFlowStats>? = nil
     var rtp: HeapValue<RTPFlowStats>? = nil
+    var dtls: HeapValue<DTLSFlowState>? = nil
     /// Over TCP: each direction's framing, learnt from its first PDU.
     var origFraming = TCPFramingMode.auto
     var respFraming = TCPFramingMode.auto
-
-    /// STUN/TURN facts, made at the first write.
-    @inline(__always) mutating func stunStats() -> HeapValue<STUNFlowStats> {
-        if let s = stun { return s }
-        let s = HeapValue(STUNFlowStats())
-        stun = s
-        return s
-    }
-
-    /// RTP/RTCP facts, made at the first write.
-    @inline(__always) mutating func rtpStats() -> HeapValue<RTPFlowStats> {
-        if let r = rtp { return r }
-        let r = HeapValue(RTPFlowStats())
-        rtp = r
-        return r
-    }
 }
 
 /// The application state of one inspected flow, a value in the `InspectionSlab`: which
@@ -71,6 +56,7 @@ struct FlowInspection: ~Copyable {
         case .media(let m):
             facts.stun = m.stun.map { FrozenBox($0.take()) }
             facts.rtp = m.rtp.map { FrozenBox($0.take()) }
+            facts.dtls = m.dtls.map { FrozenBox($0.take()) }
         case .tls(let t):
             facts.tls = FrozenBox(t.take())
         case .sip(let s):
@@ -87,6 +73,7 @@ struct FlowInspection: ~Copyable {
         case .media(let m):
             m.stun?.free()
             m.rtp?.free()
+            m.dtls?.free()
         case .tls(let t): t.free()
         case .sip(let s): s.free()
         case .undecided, .dnsStream, .ignored: break
@@ -100,5 +87,6 @@ struct InspectionFacts: Sendable {
     var stun: FrozenBox<STUNFlowStats>? = nil
     var rtp: FrozenBox<RTPFlowStats>? = nil
     var tls: FrozenBox<TLSStreamState>? = nil
+    var dtls: FrozenBox<DTLSFlowState>? = nil
     var sip: SIPCounts? = nil
 }
