@@ -40,6 +40,9 @@ public struct AnalyzeOptions: Sendable {
     public var threads = 1
 
     public init(paths: [String]) { self.paths = paths }
+
+    /// The defaults, for front ends that show them.
+    public static let defaults = AnalyzeOptions(paths: [])
 }
 
 /// Reads the captures, runs the analysis, and writes the report.

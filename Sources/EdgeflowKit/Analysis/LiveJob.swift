@@ -14,6 +14,9 @@ public struct LiveOptions: Sendable {
         self.capture = capture
         analysis = AnalyzeOptions(paths: [])
     }
+
+    /// The defaults, for front ends that show them.
+    public static let defaults = LiveOptions(capture: .defaults)
 }
 
 /// Captures from an interface until SIGINT/SIGTERM (or `duration`), with the same engine as
