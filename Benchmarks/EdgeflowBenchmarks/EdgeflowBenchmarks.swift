@@ -112,7 +112,7 @@ let benchmarks: @Sendable () -> Void = {
     for (name, frame, isRTP) in [("RTP media flow", rtpFrame, true), ("STUN Binding flow (RFC 5769 response)", stunFrame, false),
                                  ("DNS answer", dnsFrame, false), ("plaintext SIP over UDP", sipFrame, false)] {
         Benchmark("per packet: decode, flow, inspection: \(name)", configuration: config) { benchmark in
-            var analyzer = Analyzer(settings: FlowSettings())
+            var engine = Engine(settings: FlowSettings())
             var bytes = frame
             func feed(_ i: Int) {
                 if isRTP {  // advance the RTP sequence number so the stream keeps moving
@@ -120,11 +120,9 @@ let benchmarks: @Sendable () -> Void = {
                     bytes[45] = UInt8(truncatingIfNeeded: i)
                 }
                 bytes.withUnsafeBytes { p in
-                    analyzer.process(Packet(timestamp: Int64(i) * 20_000_000, linkType: .ethernet, interface: 0, originalLength: p.count,
-                                            bytes: p, number: i, fileOffset: -1))
+                    engine.ingest(Packet(timestamp: Int64(i) * 20_000_000, linkType: .ethernet, interface: 0, originalLength: p.count,
+                                         bytes: p, number: i, fileOffset: -1))
                 }
-                analyzer.drainRecognised { _ in }
-                analyzer.drainEnded { _ in }
             }
             feed(0)
             benchmark.startMeasurement()
@@ -136,14 +134,12 @@ let benchmarks: @Sendable () -> Void = {
     // the connection cost no allocation: the handshake buffers are released.
     let tls = Frames(path: "../Captures/tls/mtls-out.pcap")
     Benchmark("per packet: decode, flow, inspection: TLS segments after the handshake", configuration: config) { benchmark in
-        var analyzer = Analyzer(settings: FlowSettings())
+        var engine = Engine(settings: FlowSettings())
         func feed(_ i: Int, _ f: [UInt8]) {
             f.withUnsafeBytes { p in
-                analyzer.process(Packet(timestamp: 1_700_000_000_000_000_000 + Int64(i) * 1_000_000, linkType: tls.links[0], interface: 0,
-                                        originalLength: p.count, bytes: p, number: i, fileOffset: -1))
+                engine.ingest(Packet(timestamp: 1_700_000_000_000_000_000 + Int64(i) * 1_000_000, linkType: tls.links[0], interface: 0,
+                                     originalLength: p.count, bytes: p, number: i, fileOffset: -1))
             }
-            analyzer.drainRecognised { _ in }
-            analyzer.drainEnded { _ in }
         }
         // Everything up to the first application data, then that segment again and again.
         let lastData = tls.bytes.indices.last { tls.bytes[$0].count > 100 } ?? 0

@@ -4,17 +4,10 @@ import EdgeflowKit
 import Glibc
 #endif
 
-extension ReportFormat: ExpressibleByArgument {}
 extension ReaderChoice: ExpressibleByArgument {}
 extension MergeOrder: ExpressibleByArgument {}
 
-/// When `--fail-on` makes the exit status non-zero.
-enum FailOn: String, ExpressibleByArgument, CaseIterable {
-    /// Any flow violating the port tables, or an error finding.
-    case violation
-    /// As `violation`, or any warning finding.
-    case warning
-}
+extension FailOn: ExpressibleByArgument {}
 
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,26 +29,17 @@ struct Analyze: ParsableCommand {
     @OptionGroup(title: "Topology")
     var topology: TopologyOptions
 
-    @Option(help: "Report format: table, json, ndjson or csv. Default: table on a terminal, json otherwise.")
-    var format: ReportFormat?
-
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report to FILE instead of standard output.", valueName: "FILE"))
-    var out: String?
-
-    @Option(parsing: .unconditional, help: "Flows shown in the table view, largest first.")
-    var top = 20
-
-    @Flag(help: "Show every address whole in the table view, whatever the terminal's width (otherwise long IPv6 endpoints are shortened in the middle to fit).")
-    var fullAddresses = false
+    @OptionGroup(title: "Output")
+    var output: OutputOptions
 
     @Option(help: "Exit with status 1 when the report has a violation (or error finding), or also a warning.")
     var failOn: FailOn?
 
     @Option(help: "Capture reader: auto (memory-mapped for files, libpcap for pipes), mmap or libpcap.")
-    var reader: ReaderChoice = .auto
+    var reader = AnalyzeOptions.defaults.reader
 
     @Option(help: "How several files combine: time (interleave by timestamp) or order (one after another).")
-    var merge: MergeOrder = .time
+    var merge = AnalyzeOptions.defaults.merge
 
     @Option(parsing: .unconditional,
             help: ArgumentHelp("Threads sharing the flows, the reading thread included (memory-mapped files only; default: the number of cores); 1 runs everything on one thread, for the least CPU time.",
@@ -69,10 +53,8 @@ struct Analyze: ParsableCommand {
     var export: ExportOptions
 
     func validate() throws {
-        guard top >= 0 else { throw ValidationError("--top must not be negative, not \(top)") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64, not \(threads)") }
-        // Without --format, a report to a file is JSON, which cannot be split.
-        try export.validate(out: out, format: format ?? .json)
+        try output.validate(otherwise: .json)
     }
 
     func run() throws {
@@ -89,20 +71,14 @@ struct Analyze: ParsableCommand {
         var options = AnalyzeOptions(paths: captures)
         try topology.apply(to: &options, config: config)
         try engine.apply(to: &options.flow, config: config)
-        var failOn = self.failOn
-        if failOn == nil, let text = config.failOn {
-            guard let v = FailOn(rawValue: text) else { throw EdgeflowError("\(config.place(of: "fail_on")): fail_on must be violation or warning, not \"\(text)\"") }
-            failOn = v
-        }
+        let failOn = try FailOn(flag: self.failOn, config: config)
         let exports = try export.make()
-        let output = try export.output(out, inPlace: false)
+        let output = try self.output.output(inPlace: false)
         options.reader = reader
         options.merge = merge
         options.threads = threads
-        options.format = format ?? (output.isTerminal ? .table : .json)
-        options.top = top
-        options.fullAddresses = fullAddresses
-        options.color = output.isTerminal && getenv("NO_COLOR") == nil
+        self.output.apply(to: &options, output: output, otherwise: .json)
+        if threads > 1 { ProcessTuning.apply() }
         let report = try AnalyzeJob(options: options).run(output: output, exporters: exports.writers) { issue in
             printError("edgeflow: warning: \(issue)")
         }
@@ -114,11 +90,7 @@ struct Analyze: ParsableCommand {
             printError("edgeflow: serving metrics on port \(server.port) at /metrics; press Ctrl-C to stop")
             StopSignal.wait()
         }
-        if let failOn {
-            let errors = report.violations > 0 || report.findings.contains { $0.severity == .error }
-            let warnings = report.findings.contains { $0.severity == .warning }
-            if errors || (failOn == .warning && warnings) { throw ExitCode(1) }
-        }
+        if let failOn, failOn.fails(report) { throw ExitCode(1) }
     }
 }
 

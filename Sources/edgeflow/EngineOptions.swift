@@ -1,28 +1,32 @@
 import ArgumentParser
 import EdgeflowKit
 
-/// Flow-table and inspection limits, shared by `analyze` and `live`. Numbers parse
-/// unconditionally, so that `--udp-timeout -5` is refused for its value, not as a flag.
+/// The defaults the limits show and fall back to.
+private let flowDefaults = FlowSettings()
+
+/// Flow-table and inspection limits, shared by `analyze` and `live`; defaults are
+/// `FlowSettings`'. Numbers parse unconditionally, so that `--udp-timeout -5` is refused for
+/// its value, not as a flag.
 struct EngineOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Seconds after which an idle UDP flow ends (default 120).")
+    @Option(parsing: .unconditional, help: "Seconds after which an idle UDP flow ends (default \(flowDefaults.udpTimeout / 1_000_000_000)).")
     var udpTimeout: Double?
 
-    @Option(parsing: .unconditional, help: "Seconds after which an idle TCP connection ends; a SYN after such a pause starts a new flow (default 300).")
+    @Option(parsing: .unconditional, help: "Seconds after which an idle TCP connection ends; a SYN after such a pause starts a new flow (default \(flowDefaults.tcpTimeout / 1_000_000_000)).")
     var tcpTimeout: Double?
 
-    @Option(parsing: .unconditional, help: "Most live flows held; the idlest are evicted (and counted) beyond it (default 4000000, about 1 GB).")
+    @Option(parsing: .unconditional, help: "Most live flows held; the idlest are evicted (and counted) beyond it (default \(flowDefaults.maxFlows), about 1 GB).")
     var maxFlows: Int?
 
     @Option(parsing: .unconditional, help: "Bytes reassembled per TCP direction for TLS handshakes and STUN over TCP.")
-    var reassemblyBudget = 64 * 1024
+    var reassemblyBudget = flowDefaults.reassemblyBudget
 
     @Option(parsing: .unconditional,
             help: ArgumentHelp("Memory all TCP reassembly buffers together may use (K, M, G suffixes); streams past it stop and are counted.",
                                valueName: "SIZE"))
-    var reassemblyMemory: ByteSize = ByteSize(bytes: 256 << 20)
+    var reassemblyMemory = ByteSize(bytes: flowDefaults.reassemblyMemory)
 
     @Option(parsing: .unconditional, help: "Most flows whose STUN/TURN, RTP, TLS and SIP are followed at once; more are only counted.")
-    var maxInspectedFlows = 262_144
+    var maxInspectedFlows = flowDefaults.maxInspectedFlows
 
     @Option(help: ArgumentHelp("RTP clock rates of dynamic payload types for jitter, e.g. 96=48000,104=16000.", valueName: "PT=HZ,..."))
     var rtpClock: String?
@@ -42,9 +46,9 @@ struct EngineOptions: ParsableArguments {
         let seconds = "must be a positive number of seconds"
         let udp = try config.pick(udpTimeout, "--udp-timeout", "udp_timeout", \.udpTimeout, seconds) { $0 > 0 && $0 < 1e9 }
         let tcp = try config.pick(tcpTimeout, "--tcp-timeout", "tcp_timeout", \.tcpTimeout, seconds) { $0 > 0 && $0 < 1e9 }
-        flow.udpTimeout = Int64((udp ?? 120) * 1e9)
-        flow.tcpTimeout = Int64((tcp ?? 300) * 1e9)
-        flow.maxFlows = try config.pick(maxFlows, "--max-flows", "max_flows", \.maxFlows, "must be at least 16") { $0 >= 16 } ?? 4_000_000
+        if let udp { flow.udpTimeout = Int64(udp * 1e9) }
+        if let tcp { flow.tcpTimeout = Int64(tcp * 1e9) }
+        if let maxFlows = try config.pick(maxFlows, "--max-flows", "max_flows", \.maxFlows, "must be at least 16", { $0 >= 16 }) { flow.maxFlows = maxFlows }
         guard reassemblyBudget >= 1024 else { throw EdgeflowError("--reassembly-budget must be at least 1024 bytes, not \(reassemblyBudget)") }
         guard reassemblyMemory.bytes >= 4096 else {
             throw EdgeflowError("--reassembly-memory must be at least 4K (a stream's first buffer), not \(reassemblyMemory.bytes) bytes")
@@ -74,31 +78,6 @@ struct ExportOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Export ended flows as IPFIX (RFC 7011, biflows per RFC 5103) over UDP to a collector.", valueName: "HOST:PORT"))
     var ipfix: String?
-
-    @Option(help: ArgumentHelp("Rotate the --out file after a size (100M, 1G) or a time (15m, 1h, 1d); the old file gets a UTC timestamp suffix.",
-                               valueName: "SIZE|DURATION"))
-    var rotate: String?
-
-    /// Refuses a `--rotate` that cannot work: a bad value, no file, or a form that is not written record by record.
-    func validate(out: String?, format: ReportFormat) throws {
-        guard let rotate else { return }
-        guard Rotation(rotate) != nil else {
-            throw ValidationError("--rotate takes a size (512K, 100M, 1G) or a duration (30s, 15m, 1h, 1d); not \"\(rotate)\"")
-        }
-        guard out != nil else { throw ValidationError("--rotate needs --out FILE") }
-        guard format == .ndjson else {
-            throw ValidationError("--rotate needs --format ndjson: only NDJSON is written record by record (a \(format.rawValue) report cannot be split)")
-        }
-    }
-
-    /// The output: standard output, or `out` (see `OutputStream` for when it is replaced and when
-    /// written in place). A refused rotation is reported at once; the run goes on.
-    func output(_ out: String?, inPlace: Bool) throws(EdgeflowError) -> OutputStream {
-        guard let out else { return OutputStream() }
-        let output = try OutputStream(path: out, rotation: rotate.flatMap(Rotation.init), inPlace: inPlace)
-        output.onRotationFailure = { printError("edgeflow: warning: \($0)") }
-        return output
-    }
 
     /// The exporters asked for, and the metrics server (kept alive by the caller).
     func make() throws -> (writers: [any ReportWriter], server: MetricsServer?) {

@@ -1,8 +1,5 @@
 import ArgumentParser
 import EdgeflowKit
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct Live: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,16 +24,16 @@ struct Live: ParsableCommand {
     var filter: String = LiveCaptureSettings.defaultFilter
 
     @Option(parsing: .unconditional, help: "Bytes kept per packet (enough for TLS certificates).")
-    var snaplen: Int32 = 65535
+    var snaplen = LiveCaptureSettings.defaults.snaplen
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Kernel capture buffer (K, M, G suffixes).", valueName: "SIZE"))
-    var bufferSize: ByteSize = ByteSize(bytes: 64 << 20)
+    var bufferSize = ByteSize(bytes: Int(LiveCaptureSettings.defaults.bufferSize))
 
     @Flag(help: "Do not put the interface into promiscuous mode.")
     var noPromiscuous = false
 
     @Option(parsing: .unconditional, help: "Seconds between status outputs (terminal view, NDJSON interval lines, metrics, IPFIX flushes).")
-    var interval: Double = 10
+    var interval = Double(LiveOptions.defaults.interval) / 1e9
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop by itself after this many seconds.", valueName: "SECONDS"))
     var duration: Double?
@@ -51,17 +48,8 @@ struct Live: ParsableCommand {
     @OptionGroup(title: "Topology")
     var topology: TopologyOptions
 
-    @Option(help: "Report format: table (a live view, then the report), json, ndjson or csv. Default: table on a terminal, ndjson otherwise.")
-    var format: ReportFormat?
-
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write flows and summaries to FILE instead of standard output.", valueName: "FILE"))
-    var out: String?
-
-    @Option(parsing: .unconditional, help: "Flows shown in the final table, largest first.")
-    var top = 20
-
-    @Flag(help: "Show every address whole in the table view, whatever the terminal's width (otherwise long IPv6 endpoints are shortened in the middle to fit).")
-    var fullAddresses = false
+    @OptionGroup(title: "Output")
+    var output: OutputOptions
 
     @OptionGroup(title: "Limits")
     var engine: EngineOptions
@@ -75,9 +63,7 @@ struct Live: ParsableCommand {
         guard metricsHold >= 0 && metricsHold < 1e9 else { throw ValidationError("--metrics-hold must be a number of seconds, not \(metricsHold)") }
         guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64 bytes, not \(snaplen)") }
         guard bufferSize.bytes >= 4096 else { throw ValidationError("--buffer-size must be at least 4K, not \(bufferSize.bytes) bytes") }
-        guard top >= 0 else { throw ValidationError("--top must not be negative, not \(top)") }
-        // Without --format, a live run to a file writes NDJSON.
-        try export.validate(out: out, format: format ?? .ndjson)
+        try output.validate(otherwise: .ndjson)
     }
 
     func run() throws {
@@ -92,15 +78,12 @@ struct Live: ParsableCommand {
             try topology.apply(to: &options.analysis, config: config)
             try engine.apply(to: &options.analysis.flow, config: config)
             let exports = try export.make()
-            let output = try export.output(out, inPlace: true)
+            let output = try self.output.output(inPlace: true)
             output.onWriteFailure = { error in
                 printError("edgeflow: error: \(error); stopping the capture (exit status 2)")
                 StopSignal.request()
             }
-            options.analysis.format = format ?? (output.isTerminal ? .table : .ndjson)
-            options.analysis.top = top
-            options.analysis.fullAddresses = fullAddresses
-            options.analysis.color = output.isTerminal && getenv("NO_COLOR") == nil
+            self.output.apply(to: &options.analysis, output: output, otherwise: .ndjson)
             options.interval = Int64(interval * 1e9)
             options.duration = duration.map { Int64($0 * 1e9) }
             options.user = user

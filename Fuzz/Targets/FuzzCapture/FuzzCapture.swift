@@ -10,12 +10,10 @@ public func fuzzCapture(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = fwrite(data, 1, size, f)
     fclose(f)
     defer { unlink(path) }
-    var analyzer = Analyzer(settings: FlowSettings())
+    var engine = Engine(settings: FlowSettings())
     if var reader = try? MappedCaptureReader(path: path) {
         while let p = reader.next() {
-            analyzer.process(p)
-            analyzer.drainRecognised { _ in }
-            analyzer.drainEnded { _ in }
+            engine.ingest(p)
         }
     }
     if var reader = try? LibpcapReader(path: path) {
@@ -23,7 +21,6 @@ public func fuzzCapture(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         while let p = reader.next() { n &+= p.capturedLength }
         _ = n
     }
-    analyzer.drainEnded { _ in }
-    analyzer.finish(evidence: { _ in }, between: {}) { _ in }
+    engine.finish()
     return 0
 }

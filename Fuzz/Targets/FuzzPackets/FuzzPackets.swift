@@ -8,7 +8,7 @@ public func fuzzPackets(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 1 else { return 0 }
     let links: [LinkType] = [.ethernet, .linuxSLL, .linuxSLL2, .raw, .ipv4, .ipv6, .null, .loop]
     let link = links[Int(data[0]) % links.count]
-    var analyzer = Analyzer(settings: FlowSettings())
+    var engine = Engine(settings: FlowSettings())
     var offset = 1, number = 0
     while offset < size {
         let length = min(Int(data[offset]) * 4 + 20, size - offset - 1)
@@ -16,13 +16,10 @@ public func fuzzPackets(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard length > 0 else { break }
         let bytes = UnsafeRawBufferPointer(start: data + offset, count: length)
         number += 1
-        analyzer.process(Packet(timestamp: Int64(number) * 1_000_000, linkType: link, interface: 0,
-                                originalLength: length, bytes: bytes, number: number, fileOffset: -1))
-        analyzer.drainRecognised { _ in }
-        analyzer.drainEnded { _ in }
+        engine.ingest(Packet(timestamp: Int64(number) * 1_000_000, linkType: link, interface: 0,
+                             originalLength: length, bytes: bytes, number: number, fileOffset: -1))
         offset += length
     }
-    analyzer.drainEnded { _ in }
-    analyzer.finish(evidence: { _ in }, between: {}) { _ in }
+    engine.finish()
     return 0
 }

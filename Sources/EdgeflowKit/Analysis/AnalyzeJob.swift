@@ -40,6 +40,9 @@ public struct AnalyzeOptions: Sendable {
     public var threads = 1
 
     public init(paths: [String]) { self.paths = paths }
+
+    /// The defaults, for front ends that show them.
+    public static let defaults = AnalyzeOptions(paths: [])
 }
 
 /// Reads the captures, runs the analysis, and writes the report.
@@ -73,32 +76,13 @@ public struct AnalyzeJob {
                                           warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         let topology = try options.makeTopology()
         let main = makeReportWriter(options.format, output: output, top: options.top, color: options.color, fullAddresses: options.fullAddresses)
-        let sharding = options.threads > 1 && R.self == MappedCaptureReader.self
-        var writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
-        if sharding { writer = BackgroundReportWriter(writer) }
-        let dns = DNSBook()
-        let stage = options.makeStage(topology: topology, writer: writer, dns: dns)
-        let summary: CaptureSummary
-        if sharding {
-            let sharded = ShardedRun(threads: options.threads, settings: options.flow, stage: stage, dns: dns)
-            var analyzer = sharded.makeAnalyzer()
-            drive(&readers, &analyzer, warn) { analyzer, packet in sharded.packet(packet, &analyzer) }
-            summary = sharded.finish(&analyzer)
-        } else {
-            var analyzer = Analyzer(settings: options.flow, dns: dns)
-            let ended = stage.ended, recognised = stage.recognised
-            drive(&readers, &analyzer, warn) { analyzer, packet in
-                analyzer.process(packet)
-                analyzer.drainRecognised(recognised)
-                analyzer.drainEnded(ended)
-            }
-            analyzer.drainEnded(ended)
-            analyzer.finish(evidence: stage.recognised, between: stage.finish, stage.endedAtEndOfInput)
-            summary = analyzer.summary
-        }
-        let report = stage.report(capture: summary, dns: dns)
-        writer.finish(report)
-        return report
+        let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
+        // Several threads share the flows only when the packets can be handed over by offset.
+        let files = readers.compactMap { ($0 as? MappedCaptureReader)?.lease }
+        var engine = Engine(options: options, topology: topology, writer: writer,
+                            threads: files.count == readers.count ? options.threads : 1, files: files)
+        drive(&readers, &engine, warn)
+        return engine.finishReport()
     }
 }
 
@@ -135,10 +119,9 @@ extension AnalyzeJob {
         }
     }
 
-    /// Reads every packet of every file (interleaved by time, or one file after another) and
-    /// hands it to `body`; then records the files and their warnings in the summary.
-    private func drive<R: PacketReader>(_ readers: inout [R], _ analyzer: inout Analyzer, _ warn: (CaptureIssue) -> Void,
-                                        _ body: (inout Analyzer, Packet) -> Void) {
+    /// Reads every packet of every file (interleaved by time, or one file after another) into
+    /// the engine; then records the files and their warnings in the summary.
+    private func drive<R: PacketReader>(_ readers: inout [R], _ engine: inout Engine, _ warn: (CaptureIssue) -> Void) {
         var files = readers.indices.map { i in
             CaptureSummary.File(path: options.paths[i], format: readers[i].formatName)
         }
@@ -146,7 +129,7 @@ extension AnalyzeJob {
             for i in readers.indices {
                 while let packet = readers[i].next() {
                     account(&files[i], packet)
-                    body(&analyzer, packet)
+                    engine.ingest(packet)
                 }
             }
         } else {
@@ -159,7 +142,7 @@ extension AnalyzeJob {
                 }
                 guard pick >= 0, let packet = heads[pick] else { break }
                 account(&files[pick], packet)
-                body(&analyzer, packet)
+                engine.ingest(packet)
                 heads[pick] = readers[pick].next()
             }
         }
@@ -169,8 +152,8 @@ extension AnalyzeJob {
             files[i].linkTypes = names
             let issues = readers[i].issues
             issues.forEach(warn)
-            analyzer.addWarnings(issues)
-            analyzer.addFile(files[i])
+            engine.addWarnings(issues)
+            engine.addFile(files[i])
         }
     }
 

@@ -14,6 +14,9 @@ public struct LiveOptions: Sendable {
         self.capture = capture
         analysis = AnalyzeOptions(paths: [])
     }
+
+    /// The defaults, for front ends that show them.
+    public static let defaults = LiveOptions(capture: .defaults)
 }
 
 /// Captures from an interface until SIGINT/SIGTERM (or `duration`), with the same engine as
@@ -37,10 +40,7 @@ public struct LiveJob {
             ? LiveViewWriter(output: output, top: a.top, color: a.color, fullAddresses: a.fullAddresses)
             : makeReportWriter(a.format, output: output, top: a.top, color: a.color, fullAddresses: a.fullAddresses)
         let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
-        let dns = DNSBook()
-        let stage = a.makeStage(topology: topology, writer: writer, dns: dns)
-        var analyzer = Analyzer(settings: a.flow, dns: dns)
-        let ended = stage.ended, recognised = stage.recognised
+        var engine = Engine(options: a, topology: topology, writer: writer)
 
         let start = wallClock()
         var last = start
@@ -48,27 +48,20 @@ public struct LiveJob {
         var packetsBefore = 0, bytesBefore = 0
         var findingsBefore: Set<String> = []
         while !StopSignal.requested {
-            let n = capture.dispatch { packet in
-                analyzer.process(packet)
-                analyzer.drainRecognised(recognised)
-                analyzer.drainEnded(ended)
-            }
+            let n = capture.dispatch { packet in engine.ingest(packet) }
             if n == 0 { capture.wait(milliseconds: 100) }
             let now = wallClock()
             if let d = options.duration, now &- start >= d { break }
             guard now >= next else { continue }
-            analyzer.expire(now: now)
-            analyzer.drainEnded(ended)
-            stage.finish()
+            engine.expire(now: now)
             let drops = capture.statistics()
-            let summary = analyzer.currentSummary
-            let report = stage.report(capture: summary, dns: dns, final: false)
-            let codes = Set(report.findings.map { $0.code })
-            writer.interval(LiveStatus(report: report, now: now, intervalLength: now &- last,
+            let report = engine.snapshot()
+            let summary = report.capture
+            engine.interval(LiveStatus(report: report, now: now, intervalLength: now &- last,
                                        intervalPackets: summary.packets &- packetsBefore, intervalBytes: summary.bytes &- bytesBefore,
-                                       liveFlows: analyzer.liveFlows, kernelDrops: drops.dropped, interfaceDrops: drops.interfaceDropped,
+                                       liveFlows: engine.liveFlows, kernelDrops: drops.dropped, interfaceDrops: drops.interfaceDropped,
                                        newFindings: report.findings.filter { !findingsBefore.contains($0.code) }))
-            findingsBefore = codes
+            findingsBefore = Set(report.findings.map { $0.code })
             packetsBefore = summary.packets
             bytesBefore = summary.bytes
             last = now
@@ -76,20 +69,16 @@ public struct LiveJob {
         }
 
         let drops = capture.statistics()
-        analyzer.drainEnded(ended)
-        analyzer.finish(evidence: stage.recognised, between: stage.finish, stage.endedAtEndOfInput)
-        var file = CaptureSummary.File(path: capture.interface, format: "live")
-        file.packets = analyzer.summary.packets
-        file.bytes = analyzer.summary.bytes
-        file.firstTimestamp = analyzer.summary.firstTimestamp
-        file.lastTimestamp = analyzer.summary.lastTimestamp
-        file.linkTypes = [capture.linkType.name]
-        analyzer.addFile(file)
-        var summary = analyzer.summary
-        summary.kernelDrops = drops.dropped
-        summary.interfaceDrops = drops.interfaceDropped
-        let report = stage.report(capture: summary, dns: dns)
-        writer.finish(report)
-        return report
+        return engine.finishReport { summary in
+            var file = CaptureSummary.File(path: capture.interface, format: "live")
+            file.packets = summary.packets
+            file.bytes = summary.bytes
+            file.firstTimestamp = summary.firstTimestamp
+            file.lastTimestamp = summary.lastTimestamp
+            file.linkTypes = [capture.linkType.name]
+            summary.files.append(file)
+            summary.kernelDrops = drops.dropped
+            summary.interfaceDrops = drops.interfaceDropped
+        }
     }
 }

@@ -12,16 +12,15 @@ import Foundation
 /// `--reassembly-memory` are split between the shards (in proportion to their shares), so
 /// under those limits a run can differ from one thread.
 final class ShardedRun {
-    /// Shard 0 is the reading thread's own (its flow table is the analyzer's while input is read).
+    /// Shard 0 is the reading thread's own (its flow table is the engine's).
     private let shards: [ShardWorker]
     /// Which shard owns each of 64 hash buckets.
     private let owner: [UInt8]
-    /// The reading thread's own shard's limits.
-    private let ownShare: FlowSettings
-    private let stage: ClassificationStage
+    /// The files whose packets are handed to the workers, by offset.
+    private let files: [FileLease]
+    private var lastFile = 0
     private let dns: DNSBook
     private let sweepInterval: Int64
-    private let reassemblyMemory: Int
     private var nextSweep = Int64.min
     private var batches: [[ShardItem]]
     private var batchBytes: [Int]
@@ -30,13 +29,17 @@ final class ShardedRun {
     private var pending: [[ShardEvent]]
     private var watermark: [Int]
     private var merged: [ShardEvent] = []
+    /// The workers' flow tables, moved back from their threads by `finish` (shards 1...).
+    private(set) var finishedTables: [FinishedTable] = []
 
     static let batchSize = 512
     static let batchBytesLimit = 1 << 20
     static let flushEvery = 2048
     static let hashSeed: UInt64 = 0x5AA5_D1CE_F00D_1234
 
-    init(threads n: Int, settings: FlowSettings, stage: ClassificationStage, dns: DNSBook) {
+    /// Starts a worker thread for each shard but the first.
+    /// - Parameter dns: the run's DNS table, which sees the shards' DNS messages in packet order.
+    init(threads n: Int, settings: FlowSettings, files: [FileLease], dns: DNSBook) {
         let owner = Self.owners(shards: n)
         // Each shard's limits in proportion to its share of the buckets.
         let shares = (0..<n).map { i in
@@ -49,29 +52,20 @@ final class ShardedRun {
             return share
         }
         self.owner = owner
-        ownShare = shares[0]
+        self.files = files
         // Packets waiting for a worker stay within the part of the capture the reader has not
         // released yet (MappedFile.releaseLag), whatever their size.
         let queued = MappedFile.releaseLag / 2 / max(1, n - 1)
-        shards = (0..<n).map { i in ShardWorker(settings: shares[i], queuedBytes: queued, threaded: i > 0) }
-        self.stage = stage
+        shards = (0..<n).map { i in ShardWorker(settings: shares[i], queuedBytes: queued) }
         self.dns = dns
         sweepInterval = settings.sweepInterval
-        reassemblyMemory = settings.reassemblyMemory
         batches = Array(repeating: [], count: n)
         batchBytes = Array(repeating: 0, count: n)
         for i in 1..<n { batches[i].reserveCapacity(Self.batchSize) }
         pending = Array(repeating: [], count: n)
         watermark = Array(repeating: 0, count: n)
-        // One malloc arena for all threads: workers allocate rarely (a flow's inspection) and
-        // the reader frees it, so per-thread arenas would only hold memory twice.
-        _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)
-        // Batches are allocated by the reader and freed by a worker: without this, glibc hands
-        // the freed top of the heap back to the kernel and the next batch faults in zeroed pages
-        // again (11 % of the reader's time).
-        _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 16 << 20)
         for w in shards.dropFirst() {
-            let thread = Thread { w.run() }
+            let thread = Thread { w.run(files: files) }
             thread.name = "edgeflow-flows"
             thread.start()
         }
@@ -85,19 +79,22 @@ final class ShardedRun {
         return (0..<64).map { b in b < own ? 0 : UInt8(1 + (b - own) % max(1, n - 1)) }
     }
 
-    /// The analyzer for the reading thread: its flow table is shard 0's, with the shard's limits.
-    func makeAnalyzer() -> Analyzer {
-        Analyzer(settings: ownShare, dns: shards[0].dns, sweepsItself: false)
+    /// The reading thread's flow table: shard 0's, with its limits.
+    func makeOwnTracker() -> FlowTracker {
+        shards[0].makeTracker()
     }
 
-    /// One packet from the reader.
+    /// One packet the engine has counted and decoded (`d`), on the reading thread.
     @inline(__always)
-    func packet(_ packet: Packet, _ analyzer: inout Analyzer) {
-        guard let d = analyzer.account(packet) else { return }
-        let index = analyzer.summary.packets
+    func packet(_ packet: Packet, _ d: DecodedPacket, _ engine: inout Engine) {
+        let index = engine.summary.packets
         let s = Int(owner[Int(truncatingIfNeeded: FlowKey.of(d).key.hash(seed: Self.hashSeed) & 63)])
-        var item = ShardItem(decoded: d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, sweep: false)
-        var full = hand(item, to: s, &analyzer)
+        var item = ShardItem(decoded: d, timestamp: packet.timestamp, file: 0, offset: 0, count: 0, index: index, sweep: false)
+        if s != 0 || d.proto == 1 || d.proto == 58 {
+            (item.file, item.offset) = locate(packet.bytes)
+            item.count = packet.bytes.count
+        }
+        var full = hand(item, packet.bytes, to: s, &engine)
         if d.proto == 1 || d.proto == 58, ICMPError.isError(proto: d.proto, type: d.srcPort),
            let q = ICMPError.quoted(in: packet.bytes, d) {
             // The flow an ICMP error quotes may live on another shard: it is told there.
@@ -105,37 +102,64 @@ final class ShardedRun {
             if qs != s {
                 var quote = item
                 quote.quoteOnly = true
-                full = hand(quote, to: qs, &analyzer) || full
+                full = hand(quote, packet.bytes, to: qs, &engine) || full
             }
         }
         if packet.timestamp >= nextSweep {
             nextSweep = packet.timestamp &+ sweepInterval
-            item.sweep = true
-            analyzer.withTracker { shards[0].step(item, &$0) }
-            for i in 1..<batches.count {
-                batches[i].append(item)
-                full = full || batches[i].count >= Self.batchSize
-            }
+            full = sweepAll(item, &engine) || full
         }
         sinceFlush &+= 1
-        if full || sinceFlush >= Self.flushEvery { flush(upTo: index, analyzer: &analyzer) }
+        if full || sinceFlush >= Self.flushEvery { flush(upTo: index, &engine) }
+    }
+
+    /// Ends the flows idle at `now` on every shard (a live clock with no packet).
+    func sweep(now: Int64, _ engine: inout Engine) {
+        nextSweep = now &+ sweepInterval
+        let index = engine.summary.packets
+        let item = ShardItem(decoded: DecodedPacket(), timestamp: now, file: 0, offset: 0, count: 0, index: index, sweep: true)
+        _ = sweepAll(item, &engine)
+        flush(upTo: index, &engine)
+    }
+
+    /// Sweeps the reader's shard now and queues the sweep for every worker; true when a batch is full.
+    private func sweepAll(_ item: ShardItem, _ engine: inout Engine) -> Bool {
+        var item = item
+        item.sweep = true
+        shards[0].step(item, UnsafeRawBufferPointer(start: nil, count: 0), &engine.tracker)
+        var full = false
+        for i in 1..<batches.count {
+            batches[i].append(item)
+            full = full || batches[i].count >= Self.batchSize
+        }
+        return full
+    }
+
+    /// Which file holds `bytes`, and where (the file of the last packet is tried first).
+    @inline(__always)
+    private func locate(_ bytes: UnsafeRawBufferPointer) -> (file: Int, offset: Int) {
+        if let span = files[lastFile].span(of: bytes) { return (lastFile, span.offset) }
+        for i in files.indices {
+            if let span = files[i].span(of: bytes) { lastFile = i; return (i, span.offset) }
+        }
+        preconditionFailure("a sharded run was given a packet that lies in none of its capture files")
     }
 
     /// Steps the reader's own shard now, or queues the item for a worker; true when that
     /// worker's batch is full.
     @inline(__always)
-    private func hand(_ item: ShardItem, to s: Int, _ analyzer: inout Analyzer) -> Bool {
+    private func hand(_ item: ShardItem, _ bytes: UnsafeRawBufferPointer, to s: Int, _ engine: inout Engine) -> Bool {
         if s == 0 {
-            analyzer.withTracker { shards[0].step(item, &$0) }
+            shards[0].step(item, bytes, &engine.tracker)
             return false
         }
         batches[s].append(item)
-        batchBytes[s] &+= item.bytes.count &+ 64
+        batchBytes[s] &+= item.count &+ 64
         return batches[s].count >= Self.batchSize || batchBytes[s] >= Self.batchBytesLimit
     }
 
     /// Sends every worker its batch, covering packets up to `index`, then replays what is complete.
-    private func flush(upTo index: Int, analyzer: inout Analyzer) {
+    private func flush(upTo index: Int, _ engine: inout Engine) {
         for i in 1..<shards.count {
             shards[i].input.put(ShardBatch(watermark: index, items: batches[i]), weight: batchBytes[i])
             batches[i].removeAll(keepingCapacity: true)
@@ -144,12 +168,12 @@ final class ShardedRun {
         sinceFlush = 0
         pending[0] += shards[0].takeEvents()
         watermark[0] = index
-        replay(&analyzer)
+        replay(&engine)
     }
 
     /// Takes the workers' reports and replays, in packet order, every event no shard can
     /// still precede.
-    private func replay(_ analyzer: inout Analyzer) {
+    private func replay(_ engine: inout Engine) {
         for i in 1..<shards.count {
             for r in shards[i].output.takeAll() {
                 pending[i] += r.events
@@ -174,75 +198,33 @@ final class ShardedRun {
         for e in merged {
             switch e.payload {
             case .dns(let bytes, let multicast): bytes.withUnsafeBytes { dns.record($0, multicast: multicast) }
-            case .recognised(let r): stage.recognised(r)
-            case .ended(let f):
-                analyzer.countFlow(f.record.key.proto)
-                stage.ended(f)
+            case .recognised(let r): engine.recognised(r)
+            case .ended(let f): engine.ended(f)
             }
         }
         merged.removeAll(keepingCapacity: true)
     }
 
-    /// Input is over: replays the rest, ends the live flows of all shards in creation order
-    /// (merging their tables without copying them), and returns the run's summary.
-    func finish(_ analyzer: inout Analyzer) -> CaptureSummary {
-        flush(upTo: Int.max, analyzer: &analyzer)
+    /// Input is over: sends the last batches, waits for the workers, takes back their flow
+    /// tables (`finishedTables`) and replays everything they reported. The engine then ends
+    /// the live flows of all shards.
+    func finish(_ engine: inout Engine) {
+        flush(upTo: Int.max, &engine)
         for w in shards.dropFirst() { w.input.close() }
-        for w in shards.dropFirst() { w.finished.wait() }
-        replay(&analyzer)
-        analyzer.withTracker { swap(&$0, &shards[0].tracker) }
-
-        // As one thread does: every live flow's evidence, then the waiting flows, then the live flows.
-        let orders = shards.map { $0.tracker.creationOrder() }
-        inCreationOrder(orders) { w, i in stage.recognised(shards[w].tracker.table[i]) }
-        stage.finish()
-        inCreationOrder(orders) { w, i in
-            let e = shards[w].tracker.endedFlow(at: i)
-            analyzer.countFlow(e.record.key.proto)
-            stage.endedAtEndOfInput(e)
-        }
-        var s = analyzer.summary
-        s.flowsEvicted = shards.reduce(0) { $0 + $1.tracker.flowsEvicted }
-        s.flowsExpired = shards.reduce(0) { $0 + $1.tracker.flowsExpired }
-        s.peakLiveFlows = shards.reduce(0) { $0 + $1.tracker.peakLiveFlows }
-        s.flowsNotInspected = shards.reduce(0) { $0 + $1.tracker.inspector.flowsNotInspected }
-        // Peaks are the sum of the shards' peaks: at most what one thread would have held.
-        s.reassembly = .init(memoryLimit: reassemblyMemory,
-                             peakBytes: shards.reduce(0) { $0 + $1.tracker.inspector.reassemblyPeak },
-                             streamsOutOfMemory: shards.reduce(0) { $0 + $1.tracker.inspector.streamsOutOfMemory })
-        for w in shards { w.tracker.removeAll() }
-        return s
+        finishedTables = shards.dropFirst().map { $0.finishedTable() }
+        replay(&engine)
     }
 }
-
-extension ShardedRun {
-    /// Visits the shards' live flows (shard, table index) merged in creation order;
-    /// `orders` holds each shard's indices in creation order.
-    private func inCreationOrder(_ orders: [[Int]], _ body: (Int, Int) -> Void) {
-        var at = Array(repeating: 0, count: shards.count)
-        while true {
-            var pick = -1
-            var best = Int.max
-            for w in shards.indices where at[w] < orders[w].count {
-                let seq = shards[w].tracker.table[orders[w][at[w]]].sequence
-                if seq < best { best = seq; pick = w }
-            }
-            guard pick >= 0 else { return }
-            body(pick, orders[pick][at[pick]])
-            at[pick] += 1
-        }
-    }
-}
-
-/// glibc's mallopt(3), which the Glibc module does not export (malloc.h is not in it).
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 
 /// One packet for a worker (its headers already decoded), or a sweep of the worker's table.
+/// The packet's bytes are named by where they lie in a capture file (`ShardedRun`'s
+/// `files[file]`), which the worker reads under its own lease: no address crosses threads.
 struct ShardItem {
     var decoded: DecodedPacket
     var timestamp: Int64
-    var bytes: UnsafeRawBufferPointer
+    var file: Int
+    var offset: Int
+    var count: Int
     var index: Int
     var sweep: Bool
     /// An ICMP error for the flow it quotes, which lives on this shard (its own flow does not).
@@ -270,31 +252,34 @@ struct ShardEvent {
     var payload: Payload
 }
 
-/// A shard of the flows: its own flow table and inspectors, fed packets by the reading
-/// thread (shard 0, one call at a time) or by batches on its own thread.
+/// A shard of the flows: the limits of its flow table and what it reports. The reading
+/// thread steps shard 0 itself, on the engine's flow table; every other shard runs on a thread
+/// of its own (`run`), which makes its flow table there and moves it out when its input ends.
 final class ShardWorker: @unchecked Sendable {
-    /// A placeholder while the shard runs (its thread, or the reader's analyzer, holds the real one).
-    var tracker: FlowTracker
+    // Sendable: `events`, `current` and `ordinal` are used by one thread only (the reading
+    // thread for shard 0, the worker's thread for the others); the queues lock, and the
+    // finished table is handed over by `finished`.
+    let settings: FlowSettings
     let input: BatchQueue<ShardBatch>
     let output = BatchQueue<(watermark: Int, events: [ShardEvent])>(limit: .max)
-    let finished = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    private var result: FinishedTable?
     let dns = DNSBook()
     private var events: [ShardEvent] = []
     private var current = 0
     private var ordinal = 0
 
-    init(settings: FlowSettings, queuedBytes: Int, threaded: Bool) {
+    init(settings: FlowSettings, queuedBytes: Int) {
+        self.settings = settings
         input = BatchQueue(limit: queuedBytes)
-        tracker = FlowTracker(settings: threaded ? settings : Self.placeholder, dns: dns)
-        tracker.sweepsItself = false
         dns.forward = { [unowned self] p, multicast in self.note(0, 0, .dns(Array(p), multicast: multicast)) }
     }
 
-    private static var placeholder: FlowSettings {
-        var p = FlowSettings()
-        p.initialCapacity = 16
-        p.maxInspectedFlows = 0
-        return p
+    /// This shard's flow table, whose sweeps are decided for all shards at once.
+    func makeTracker() -> FlowTracker {
+        var t = FlowTracker(settings: settings, dns: dns)
+        t.sweepsItself = false
+        return t
     }
 
     private func note(_ rank: UInt8, _ sequence: Int, _ payload: ShardEvent.Payload) {
@@ -304,14 +289,14 @@ final class ShardWorker: @unchecked Sendable {
 
     /// One packet (or sweep) on `t`, this shard's flow table; what it causes is noted as events.
     @inline(__always)
-    func step(_ item: ShardItem, _ t: inout FlowTracker) {
+    func step(_ item: ShardItem, _ bytes: UnsafeRawBufferPointer, _ t: inout FlowTracker) {
         current = item.index
         if item.sweep {
             t.sweep(now: item.timestamp)
         } else if item.quoteOnly {
-            t.attributeICMPError(item.decoded, bytes: item.bytes)
+            t.attributeICMPError(item.decoded, bytes: bytes)
         } else {
-            t.track(item.decoded, timestamp: item.timestamp, bytes: item.bytes, index: item.index)
+            t.track(item.decoded, timestamp: item.timestamp, bytes: bytes, index: item.index)
         }
         if !t.recognised.isEmpty {
             for r in t.recognised { note(1, 0, .recognised(r)) }
@@ -329,19 +314,35 @@ final class ShardWorker: @unchecked Sendable {
         return events
     }
 
-    /// A worker thread's loop: batches in, events out, until the input is closed.
-    func run() {
-        // The tracker is worked on as a local (no exclusivity check per packet, as a class
-        // property would need) and put back for the reader to finish.
-        var t = FlowTracker(settings: Self.placeholder, dns: dns)
-        swap(&t, &tracker)
+    /// A worker thread's loop: batches in, events out, until the input is closed; then its
+    /// flow table is moved out for the reading thread (`finishedTable`).
+    func run(files: [FileLease]) {
+        // The table is a local of this thread (no exclusivity check per packet, as a class
+        // property would need), and each packet's bytes are read through this thread's leases.
+        var t = makeTracker()
         while let batch = input.take() {
-            for item in batch.items { step(item, &t) }
+            for item in batch.items {
+                let bytes = item.count > 0 ? files[item.file].bytes(at: item.offset, count: item.count) : UnsafeRawBufferPointer(start: nil, count: 0)
+                step(item, bytes, &t)
+            }
             output.put((batch.watermark, takeEvents()))
         }
-        swap(&t, &tracker)
+        result = FinishedTable(t)
         finished.signal()
     }
+
+    /// The worker's flow table once its thread is done (waits for it).
+    func finishedTable() -> FinishedTable {
+        finished.wait()
+        guard let result else { preconditionFailure("a shard's thread signalled before handing over its flow table") }
+        return result
+    }
+}
+
+/// A worker's flow table after its thread ended, moved (not copied) off the thread.
+final class FinishedTable {
+    var tracker: FlowTracker
+    init(_ tracker: consuming FlowTracker) { self.tracker = tracker }
 }
 
 /// A FIFO between two threads, handed over a batch at a time (one lock per batch, not per

@@ -21,6 +21,9 @@ public struct LiveCaptureSettings: Sendable {
         + "or (ip and ip[6:2] & 0x1fff != 0)"
 
     public init(interface: String) { self.interface = interface }
+
+    /// The defaults (with no interface), for front ends that show them.
+    public static let defaults = LiveCaptureSettings(interface: "")
 }
 
 /// A network interface opened with libpcap in non-blocking mode. Packets are lent straight

@@ -20,6 +20,8 @@ public struct MappedCaptureReader: PacketReader {
         if case .pcap = format { return "pcap" }
         return "pcapng"
     }
+    /// A share in the mapped file, for threads that read this reader's packets by offset.
+    var lease: FileLease { FileLease(file) }
 
     enum Format { case pcap(nanos: Bool, linkType: LinkType, snaplen: Int, lengthsMaybeSwapped: Bool), pcapng }
 

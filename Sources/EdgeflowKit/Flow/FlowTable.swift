@@ -65,11 +65,12 @@ public struct FlowTable: ~Copyable {
         slots[i] = (hash >> 32) << 32 | UInt64(index &+ 1)
     }
 
-    /// Access to a live record.
+    /// Access to a live record; changing it needs the table itself to be mutable (the
+    /// records are in place, not copied out and back).
     @inline(__always)
     public subscript(_ index: Int) -> FlowRecord {
         unsafeAddress { UnsafePointer(records + index) }
-        nonmutating unsafeMutableAddress { records + index }
+        unsafeMutableAddress { records + index }
     }
 
     /// Removes the record at `index`, moving the last record into its place. Returns the

@@ -4,7 +4,7 @@ import Testing
 /// Runs the built `edgeflow` binary as a user would.
 @Suite("Command line", .serialized)
 struct CommandLineTests {
-    static let binary = repositoryRoot + "/.build/debug/edgeflow"
+    static let binary = buildProductsDirectory + "/edgeflow"
     static let sample = repositoryRoot + "/Captures/public/arkime-stun.pcap"
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }

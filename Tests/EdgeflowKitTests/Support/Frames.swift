@@ -135,3 +135,17 @@ let repositoryRoot: String = {
     for _ in 0..<4 { url.deleteLastPathComponent() }
     return url.path
 }()
+
+/// The package's build products directory of this build (debug or release): the `edgeflow`
+/// binary is built beside the running test bundle, so `swift test -c release` tests the
+/// release binary.
+let buildProductsDirectory: String = {
+    #if os(Linux)
+    // The test bundle is an executable on Linux; /proc/self/exe is its real path.
+    let running = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    #else
+    // On Darwin the tests run inside the .xctest bundle, which sits in the products directory.
+    let running = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL ?? Bundle.main.bundleURL
+    #endif
+    return running.deletingLastPathComponent().path
+}()

@@ -1,0 +1,273 @@
+/// The analysis engine that `analyze`, `live` and sharded runs share. Packets go in one at a
+/// time (`ingest`); a live capture moves the clock on without a packet (`expire`) and takes an
+/// interval report (`snapshot`); `finish` ends every flow and completes the summary, and
+/// `finishReport` writes the final report. Recognised services and ended flows go to the
+/// classification stage (when there is one) as they happen, in the order one thread sees them.
+///
+/// With several threads the flows are split into shards by their key's hash (`ShardedRun`);
+/// this engine's flow table is then the reading thread's shard. One thread is the plain case:
+/// nothing is added per packet but one test of `shards`. No allocation per packet.
+public struct Engine: ~Copyable {
+    /// The flow table (with several threads: the reading thread's own shard).
+    var tracker: FlowTracker
+    /// Packets, bytes and flows counted so far (`currentSummary` adds the flow tables' counters).
+    public private(set) var summary = CaptureSummary()
+    private var lastLinkType = LinkType(rawValue: .max)
+    private var lastLinkIndex = 0
+    /// The other shards, with several threads.
+    private let shards: ShardedRun?
+    /// Where flows are classified and written; nil for tools that only track flows.
+    private let output: Output?
+    private let reassemblyMemory: Int
+
+    /// What a reporting engine hands its flows to.
+    private struct Output {
+        let stage: ClassificationStage
+        let writer: any ReportWriter
+        let dns: DNSBook
+    }
+
+    /// An engine that tracks and counts flows on one thread, classifying and writing nothing
+    /// (for tools and benchmarks that drive it directly).
+    public init(settings: FlowSettings) {
+        tracker = FlowTracker(settings: settings, dns: DNSBook())
+        shards = nil
+        output = nil
+        reassemblyMemory = settings.reassemblyMemory
+    }
+
+    /// An engine for a run of `options` that writes its flows and reports to `writer`.
+    /// - Parameters:
+    ///   - threads: threads sharing the flows, the caller's included; more than one needs the
+    ///     leases of every file whose packets will be ingested (their packets are handed to the
+    ///     other threads by offset), and the flows are then written from a thread of their own.
+    init(options: AnalyzeOptions, topology: Topology, writer: any ReportWriter, threads: Int = 1, files: [FileLease] = []) {
+        let dns = DNSBook()
+        let sharded = threads > 1 && !files.isEmpty
+        let writer = sharded ? BackgroundReportWriter(writer) : writer
+        let stage = options.makeStage(topology: topology, writer: writer, dns: dns)
+        if sharded {
+            let run = ShardedRun(threads: threads, settings: options.flow, files: files, dns: dns)
+            tracker = run.makeOwnTracker()
+            shards = run
+        } else {
+            tracker = FlowTracker(settings: options.flow, dns: dns)
+            shards = nil
+        }
+        output = Output(stage: stage, writer: writer, dns: dns)
+        reassemblyMemory = options.flow.reassemblyMemory
+    }
+
+    // MARK: packets
+
+    /// Processes one packet; flows it ends or names are handed on at once.
+    @inline(__always)
+    public mutating func ingest(_ packet: Packet) {
+        guard let d = account(packet) else { return }
+        if let shards { return shards.packet(packet, d, &self) }
+        tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: summary.packets)
+        if !tracker.recognised.isEmpty { passRecognised() }
+        if !tracker.ended.isEmpty { passEnded() }
+    }
+
+    /// Counts and decodes one packet; returns its headers when it belongs to a flow.
+    @inline(__always)
+    private mutating func account(_ packet: Packet) -> DecodedPacket? {
+        summary.packets &+= 1
+        summary.bytes &+= packet.capturedLength
+        summary.wireBytes &+= packet.originalLength
+        if packet.capturedLength < packet.originalLength { summary.truncatedPackets &+= 1 }
+        if summary.firstTimestamp == nil || packet.timestamp < summary.firstTimestamp! { summary.firstTimestamp = packet.timestamp }
+        if summary.lastTimestamp == nil || packet.timestamp > summary.lastTimestamp! { summary.lastTimestamp = packet.timestamp }
+        countLinkType(packet.linkType)
+
+        let d = PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType)
+        if let anomaly = d.anomaly { summary.decodeErrors.add(anomaly) }
+        if d.tunnel != .none { summary.encapsulated[Int(d.tunnel.rawValue)] &+= 1 }
+        switch d.kind {
+        case .transport:
+            summary.ipPackets &+= 1
+            return d
+        case .fragmentTail:
+            summary.ipPackets &+= 1
+            summary.fragmentTails &+= 1
+        case .nonIP:
+            summary.nonIPPackets &+= 1
+        case .error:
+            summary.decodeErrors.add(d.error)
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private mutating func countLinkType(_ t: LinkType) {
+        if t == lastLinkType {
+            summary.linkTypes[lastLinkIndex].packets &+= 1
+            return
+        }
+        let name = t.name
+        if let i = summary.linkTypes.firstIndex(where: { $0.name == name }) {
+            lastLinkIndex = i
+        } else {
+            summary.linkTypes.append((name, 0))
+            lastLinkIndex = summary.linkTypes.count - 1
+        }
+        lastLinkType = t
+        summary.linkTypes[lastLinkIndex].packets &+= 1
+    }
+
+    /// Hands on the flows whose service was just recognised.
+    private mutating func passRecognised() {
+        for r in tracker.recognised { recognised(r) }
+        tracker.recognised.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands on the flows just ended, in the order they ended (flows ended by the same packet
+    /// in creation order).
+    private mutating func passEnded() {
+        if tracker.ended.count > 1 { tracker.ended.sort { $0.record.sequence < $1.record.sequence } }
+        for e in tracker.ended { ended(e) }
+        tracker.ended.removeAll(keepingCapacity: true)
+    }
+
+    /// A flow's service was recognised: evidence for role inference.
+    mutating func recognised(_ r: FlowRecord) {
+        output?.stage.recognised(r)
+    }
+
+    /// A flow ended: counted and classified.
+    mutating func ended(_ e: EndedFlow) {
+        countFlow(e.record.key.proto)
+        output?.stage.ended(e)
+    }
+
+    private mutating func countFlow(_ proto: UInt8) {
+        summary.flows &+= 1
+        let name = FlowSummary.protoName(proto)
+        if let i = summary.flowsByProto.firstIndex(where: { $0.name == name }) {
+            summary.flowsByProto[i].flows &+= 1
+        } else {
+            summary.flowsByProto.append((name, 1))
+        }
+    }
+
+    // MARK: clock and snapshots
+
+    /// Ends flows idle at `now` (a live capture's clock, when no packet moved time on).
+    public mutating func expire(now: Int64) {
+        if let last = summary.lastTimestamp, now <= last { return }
+        if let shards { return shards.sweep(now: now, &self) }
+        tracker.sweep(now: now)
+        if !tracker.ended.isEmpty { passEnded() }
+    }
+
+    /// Flows live now (with several threads: the reading thread's shard, until `finish`).
+    public var liveFlows: Int { tracker.table.count }
+
+    /// The summary with the flow tables' counters as they are now (with several threads, the
+    /// other shards' are added once `finish` has brought their tables back).
+    public var currentSummary: CaptureSummary {
+        var counters = FlowCounters(tracker)
+        for shard in shards?.finishedTables ?? [] { counters.add(FlowCounters(shard.tracker)) }
+        var s = summary
+        counters.apply(to: &s, memoryLimit: reassemblyMemory)
+        return s
+    }
+
+    /// The report of everything so far while input goes on (a live run's interval): the flows
+    /// waiting for role evidence are classified with what is known now.
+    mutating func snapshot() -> FinalReport {
+        let o = reporting
+        o.stage.finish()
+        return o.stage.report(capture: currentSummary, dns: o.dns, final: false)
+    }
+
+    /// Passes an interval's status to the writers.
+    func interval(_ status: LiveStatus) { reporting.writer.interval(status) }
+
+    private var reporting: Output {
+        guard let output else { preconditionFailure("Engine(settings:) classifies and reports nothing; use Engine(options:topology:writer:)") }
+        return output
+    }
+
+    // MARK: the end
+
+    /// Input is over: every live flow (of every shard) is ended in creation order, as one
+    /// thread ends them, after the stage has seen each one's evidence and classified the flows
+    /// waiting for it; the summary gets the flow tables' counters. Returns the summary.
+    @discardableResult
+    public mutating func finish() -> CaptureSummary {
+        if let shards { shards.finish(&self) } else if !tracker.ended.isEmpty { passEnded() }
+        let shardCount = 1 + (shards?.finishedTables.count ?? 0)
+        var live: [(sequence: Int, shard: Int, index: Int)] = []
+        for s in 0..<shardCount {
+            withShard(s) { t in
+                for i in 0..<t.table.count { live.append((t.table[i].sequence, s, i)) }
+            }
+        }
+        live.sort { $0.sequence < $1.sequence }
+        let stage = output?.stage
+        for f in live { withShard(f.shard) { stage?.recognised($0.table[f.index]) } }
+        stage?.finish()
+        for f in live {
+            let e = withShard(f.shard) { $0.endedFlow(at: f.index) }
+            countFlow(e.record.key.proto)
+            stage?.endedAtEndOfInput(e)
+        }
+        summary = currentSummary
+        for s in 0..<shardCount { withShard(s) { $0.removeAll() } }
+        return summary
+    }
+
+    /// `finish`, then `amend` completes the summary (files, drops); the final report is
+    /// written and returned.
+    mutating func finishReport(_ amend: (inout CaptureSummary) -> Void = { _ in }) -> FinalReport {
+        var s = finish()
+        amend(&s)
+        let o = reporting
+        let report = o.stage.report(capture: s, dns: o.dns)
+        o.writer.finish(report)
+        return report
+    }
+
+    /// Works on shard `s`'s flow table (0: this engine's own).
+    private mutating func withShard<R>(_ s: Int, _ body: (inout FlowTracker) -> R) -> R {
+        guard s > 0, let shards else { return body(&tracker) }
+        return body(&shards.finishedTables[s - 1].tracker)
+    }
+
+    mutating func addWarnings(_ issues: [CaptureIssue]) { summary.warnings += issues }
+    mutating func addFile(_ file: CaptureSummary.File) { summary.files.append(file) }
+}
+
+/// A flow table's counters, summed over shards: evictions, expiries, peaks (the sum of the
+/// shards' peaks, at most what one table would have held), reassembly.
+private struct FlowCounters {
+    var evicted, expired, peakLive, notInspected, reassemblyPeak, streamsOutOfMemory: Int
+
+    init(_ t: borrowing FlowTracker) {
+        evicted = t.flowsEvicted
+        expired = t.flowsExpired
+        peakLive = t.peakLiveFlows
+        notInspected = t.inspector.flowsNotInspected
+        reassemblyPeak = t.inspector.reassemblyPeak
+        streamsOutOfMemory = t.inspector.streamsOutOfMemory
+    }
+
+    mutating func add(_ o: FlowCounters) {
+        evicted += o.evicted
+        expired += o.expired
+        peakLive += o.peakLive
+        notInspected += o.notInspected
+        reassemblyPeak += o.reassemblyPeak
+        streamsOutOfMemory += o.streamsOutOfMemory
+    }
+
+    func apply(to s: inout CaptureSummary, memoryLimit: Int) {
+        s.flowsEvicted = evicted
+        s.flowsExpired = expired
+        s.peakLiveFlows = peakLive
+        s.flowsNotInspected = notInspected
+        s.reassembly = .init(memoryLimit: memoryLimit, peakBytes: reassemblyPeak, streamsOutOfMemory: streamsOutOfMemory)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import EdgeflowKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// How and where the report is written, shared by `analyze` and `live`; defaults are
+/// `AnalyzeOptions`'.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "Report format: table, json, ndjson or csv (live: table is a live view, then the report). Default: table on a terminal; otherwise json (analyze) or ndjson (live).")
+    var format: ReportFormat?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the report (live: flows and summaries) to FILE instead of standard output.", valueName: "FILE"))
+    var out: String?
+
+    @Option(parsing: .unconditional, help: "Flows shown in the table view, largest first.")
+    var top = AnalyzeOptions.defaults.top
+
+    @Flag(help: "Show every address whole in the table view, whatever the terminal's width (otherwise long IPv6 endpoints are shortened in the middle to fit).")
+    var fullAddresses = AnalyzeOptions.defaults.fullAddresses
+
+    @Option(help: ArgumentHelp("Rotate the --out file after a size (100M, 1G) or a time (15m, 1h, 1d); the old file gets a UTC timestamp suffix.",
+                               valueName: "SIZE|DURATION"))
+    var rotate: String?
+
+    /// Refuses a negative `--top`, and a `--rotate` that cannot work: a bad value, no file, or a
+    /// form that is not written record by record. `otherwise`: the format when none is given
+    /// and the output is not a terminal.
+    func validate(otherwise: ReportFormat) throws {
+        guard top >= 0 else { throw ValidationError("--top must not be negative, not \(top)") }
+        guard let rotate else { return }
+        guard Rotation(rotate) != nil else {
+            throw ValidationError("--rotate takes a size (512K, 100M, 1G) or a duration (30s, 15m, 1h, 1d); not \"\(rotate)\"")
+        }
+        guard out != nil else { throw ValidationError("--rotate needs --out FILE") }
+        // Without --format, a report to a file takes the `otherwise` format.
+        let format = self.format ?? otherwise
+        guard format == .ndjson else {
+            throw ValidationError("--rotate needs --format ndjson: only NDJSON is written record by record (a \(format.rawValue) report cannot be split)")
+        }
+    }
+
+    /// The output: standard output, or `out` (see `OutputStream` for when it is replaced and when
+    /// written in place). A refused rotation is reported at once; the run goes on.
+    func output(inPlace: Bool) throws(EdgeflowError) -> OutputStream {
+        guard let out else { return OutputStream() }
+        let output = try OutputStream(path: out, rotation: rotate.flatMap(Rotation.init), inPlace: inPlace)
+        output.onRotationFailure = { printError("edgeflow: warning: \($0)") }
+        return output
+    }
+
+    /// Sets the report's form for `output`: the format asked for (else table on a terminal,
+    /// `otherwise` elsewhere), the table's size, and colour on a terminal unless NO_COLOR is set.
+    func apply(to options: inout AnalyzeOptions, output: OutputStream, otherwise: ReportFormat) {
+        options.format = format ?? (output.isTerminal ? .table : otherwise)
+        options.top = top
+        options.fullAddresses = fullAddresses
+        options.color = output.isTerminal && getenv("NO_COLOR") == nil
+    }
+}
