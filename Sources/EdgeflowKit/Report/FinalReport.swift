@@ -110,7 +110,7 @@ public struct FinalReport: Sendable {
 
     static func writeFields(of f: Finding, to w: inout JSONWriter) {
             w.value("severity", f.severity.rawValue)
-            w.value("code", f.code)
+            w.value("code", f.code.rawValue)
             w.value("message", f.message)
             w.beginArray("flows")
             for uid in f.flows { w.value(nil, uid) }
