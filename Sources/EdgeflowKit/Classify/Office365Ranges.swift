@@ -16,7 +16,7 @@ public struct Office365Ranges: Sendable {
 
     /// A prefix Microsoft listed for the Skype/Teams service area, with the first and last
     /// sampled list (days since 1970-01-01) that held it.
-    public struct HistoricPrefix: Sendable {
+    public struct HistoricPrefix: Sendable, Equatable {
         public var prefix: Prefix
         public var firstSeen: Int64
         public var lastSeen: Int64

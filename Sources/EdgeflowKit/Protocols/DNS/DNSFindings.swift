@@ -1,6 +1,6 @@
 /// What the capture's DNS SRV lookups showed wrong: failed or unanswered lookups, and
 /// federation SRV records that point neither to the Access Edge nor to Office 365.
-enum DNSFinding {
+enum DNSFinding: Equatable {
     /// SRV lookup `name` failed with `rcode`; `federation`: it is `_sipfederationtls._tcp.`'s.
     case srvFailed(name: String, rcode: UInt8, federation: Bool)
     case srvUnanswered(name: String)

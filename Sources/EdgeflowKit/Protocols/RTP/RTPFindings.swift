@@ -1,6 +1,6 @@
 /// What a flow's RTP showed wrong, by Call Quality Dashboard's thresholds: loss, jitter, and
 /// media that flows one way only.
-enum RTPFinding: FlowFindingFact {
+enum RTPFinding: FlowFindingFact, Equatable {
     /// A stream (`fromOriginator`: sent by the flow's originator) lost more than 10 % (`percent`).
     case loss(ssrc: UInt32, fromOriginator: Bool, percent: Double)
     /// A stream's jitter exceeded 30 ms.

@@ -1,6 +1,6 @@
 /// What a flow's STUN/TURN showed wrong: requests to Office 365 never answered, TURN refused
 /// or challenged without end, and a NAT that changes the A/V Edge's address.
-enum STUNFinding: FlowFindingFact {
+enum STUNFinding: FlowFindingFact, Equatable {
     /// STUN/TURN requests over UDP to Office 365, none answered.
     case unanswered
     /// TURN requests refused with this error code (other than 401).

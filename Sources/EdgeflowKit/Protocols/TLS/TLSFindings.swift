@@ -1,6 +1,6 @@
 /// What a flow's TLS handshake showed wrong: certificates out of date, unreadable, missing or
 /// naming another host, failed handshakes and old versions.
-enum TLSFinding: FlowFindingFact {
+enum TLSFinding: FlowFindingFact, Equatable {
     /// The leaf certificate a side sent (`fromServer`: the responder) had expired at capture
     /// time; `notAfter` is nil when its validity could not be read.
     case certificateExpired(subject: String, notAfter: Int64?, fromServer: Bool)
