@@ -89,7 +89,7 @@ public struct Compliance: Sendable {
             var text = message
             if groupsByCode[code, default: 0] >= Self.groupsPerCode {
                 key = code.rawValue + "|*"
-                text = "more \(code.rawValue) cases with other details (the first \(Self.groupsPerCode) are listed apart)"
+                text = code.overflowMessage(listedApart: Self.groupsPerCode)
             } else {
                 groupsByCode[code, default: 0] += 1
             }

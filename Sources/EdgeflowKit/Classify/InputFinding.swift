@@ -13,9 +13,9 @@ enum InputFinding {
     /// STUN over UDP 3478 to Office 365 unanswered while TCP worked.
     case udpBlockedTCPFallback
     /// `address` acts as `role` (`evidence` says how) but is not among the role's addresses.
-    case undeclaredEdge(role: Role, address: IPAddress, evidence: String)
+    case undeclaredEdge(role: Role, address: IPAddress, evidence: RoleEvidence)
     /// `address` was taken as `role`.
-    case roleInferred(role: Role, address: IPAddress, evidence: String)
+    case roleInferred(role: Role, address: IPAddress, evidence: RoleEvidence)
     /// The capture (on `captureDay`, days since 1970-01-01) predates the oldest published
     /// Office 365 ranges (`oldestDay`), which it is checked against.
     case office365RangesAfterCapture(captureDay: Int64, oldestDay: Int64)

@@ -45,3 +45,10 @@ extension FlowEnds {
         fromOriginator ? "\(orig.address.text) → \(resp.address.text)" : "\(resp.address.text) → \(orig.address.text)"
     }
 }
+
+extension FindingCode {
+    /// The message of the group that gathers a code's flows beyond its first `listedApart` distinct messages.
+    func overflowMessage(listedApart: Int) -> String {
+        "more \(rawValue) cases with other details (the first \(listedApart) are listed apart)"
+    }
+}

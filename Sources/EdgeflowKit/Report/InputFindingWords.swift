@@ -13,9 +13,9 @@ extension InputFinding {
         case .udpBlockedTCPFallback:
             "STUN on UDP 3478 to Office 365 was never answered while TCP to Office 365 worked: UDP 3478 looks blocked and media fell back to TCP"
         case .undeclaredEdge(let role, let address, let evidence):
-            "\(address.text) acts as \(role.named) (\(evidence)) but is not among its addresses, so its traffic is not checked: add it to \(role.flag)"
+            "\(address.text) acts as \(role.named) (\(evidence.text)) but is not among its addresses, so its traffic is not checked: add it to \(role.flag)"
         case .roleInferred(let role, let address, let evidence):
-            "\(address.text) taken as the \(role.title): \(evidence)"
+            "\(address.text) taken as the \(role.title): \(evidence.text)"
         case .office365RangesAfterCapture(let captureDay, let oldestDay):
             "the capture (\(TimeFormat.date(days: captureDay))) is older than the oldest published Office 365 ranges (\(TimeFormat.date(days: oldestDay))); "
                 + "it is checked against those, so addresses Office 365 used only before then are not recognised"
