@@ -94,10 +94,7 @@ final class ClassificationStage {
             let oldest = Office365Ranges.oldestDay
             topology.ranges = Office365Ranges.historic(onDay: max(day, oldest))
             if day < oldest {
-                let date = { (d: Int64) in TimeFormat.iso8601(d * 86_400 * 1_000_000_000).prefix(10) }
-                rangesWarning = Finding(severity: .warning, code: "office365_ranges_after_capture",
-                                        message: "the capture (\(date(day))) is older than the oldest published Office 365 ranges (\(date(oldest))); "
-                                            + "it is checked against those, so addresses Office 365 used only before then are not recognised")
+                rangesWarning = Finding(.office365RangesAfterCapture(captureDay: day, oldestDay: oldest))
             }
         }
     }

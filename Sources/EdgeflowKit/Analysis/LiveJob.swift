@@ -46,7 +46,7 @@ public struct LiveJob {
         var last = start
         var next = start &+ options.interval
         var packetsBefore = 0, bytesBefore = 0
-        var findingsBefore: Set<String> = []
+        var findingsBefore: Set<FindingCode> = []
         while !StopSignal.requested {
             let n = capture.dispatch { packet in engine.ingest(packet) }
             if n == 0 { capture.wait(milliseconds: 100) }

@@ -7,7 +7,7 @@ public struct Finding: Sendable {
     }
 
     public var severity: Severity
-    public var code: String
+    public var code: FindingCode
     public var message: String
     /// uids of the flows behind it (at most `Finding.maximumFlows`).
     public var flows: [String] = []
@@ -23,7 +23,7 @@ public struct Finding: Sendable {
     private var moreSubjects = 0
     private var base = ""
 
-    init(severity: Severity, code: String, message: String) {
+    init(severity: Severity, code: FindingCode, message: String) {
         self.severity = severity
         self.code = code
         self.message = message

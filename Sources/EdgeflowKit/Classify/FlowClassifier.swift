@@ -16,11 +16,8 @@ public struct Classification: Sendable {
     /// packets of `stun-tcp-in`).
     public var replyHybrid: Int?
     public var verdict: Verdict
-    /// Why a violation is one, in words.
-    public var reason: String?
-    /// The remote end is outside the ranges in use but was once listed by Microsoft.
-    public var formerListing: Office365Ranges.HistoricPrefix?
-    public var formerAddress: IPAddress?
+    /// Why the flow is a violation (set with `verdict == .violation`).
+    public var violation: Violation?
 }
 
 /// Judges one flow against the hybrid table (Edge ↔ Office 365) or the Edge external
@@ -47,7 +44,7 @@ public enum FlowClassifier {
         guard proto == 6 || proto == 17 else {
             if proto != 1 && proto != 58 {
                 c.verdict = .violation
-                c.reason = "\(FlowSummary.protoName(proto).uppercased()) between \(oRole.title) and \(pRole.title) is in no port table"
+                c.violation = .untabledProtocol(proto: proto, from: oRole, to: pRole)
             }
             return c
         }
@@ -57,10 +54,7 @@ public enum FlowClassifier {
             let remote = oRole.isEdge ? p.address : o.address
             if let former = topology.ranges.formerListing(of: remote) {
                 c.verdict = .violation
-                c.formerListing = former
-                c.formerAddress = remote
-                c.reason = "\(remote.text) is outside the published Office 365 ranges (\(topology.ranges.source)); "
-                    + "Microsoft listed it in \(former.prefix) from \(day(former.firstSeen)) to \(day(former.lastSeen))"
+                c.violation = .formerMicrosoft(address: remote, listing: former, source: topology.ranges.source)
                 return c
             }
         }
@@ -83,48 +77,41 @@ public enum FlowClassifier {
             }
             if rule.requiresTLS, r.services.contains(.sip) {
                 c.verdict = .violation
-                c.reason = "plaintext SIP on TCP \(p.port) where rule \(rule.id) requires SIP over mutual TLS"
+                c.violation = .plaintextSIPOnTLSRule(port: p.port, rule: rule)
             } else {
                 c.verdict = .allowed
             }
             return c
         }
         c.verdict = .violation
-        c.reason = explain(r, oRole: oRole, pRole: pRole, table: table, hybrid: hybrid)
+        c.violation = explain(r, oRole: oRole, pRole: pRole, table: table, hybrid: hybrid)
         return c
     }
 
-    /// Names the nearest rule and what about the flow differs from it.
-    static func explain(_ r: FlowRecord, oRole: Role, pRole: Role, table: [Rule], hybrid: Bool) -> String {
+    /// The nearest rule and what about the flow differs from it.
+    static func explain(_ r: FlowRecord, oRole: Role, pRole: Role, table: [Rule], hybrid: Bool) -> Violation {
         let o = r.originator, p = r.responder
         let proto = r.key.proto
-        let protoName = proto == 6 ? "TCP" : "UDP"
         if hybrid, oRole == .accessEdge || pRole == .accessEdge, r.services.contains(.sip) {
-            return "plaintext SIP (\(protoName) \(p.port)) between Access Edge and Office 365; hybrid federation requires SIP over mutual TLS on TCP 5061"
+            return .plaintextSIPWithOffice365(transport: proto, port: p.port)
         }
         if let rule = table.first(where: { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) }) {
-            return "wrong direction: \(oRole.named) opened the connection; rule \(rule.id) allows only \(title(rule.from)) → \(title(rule.to))"
+            return .wrongDirection(opener: oRole, rule: rule)
         }
         let same = table.filter { Rule.role($0.from, accepts: oRole) && Rule.role($0.to, accepts: pRole) }
         if let rule = same.first(where: { $0.transport == proto && $0.dstPorts.contains(p.port) }) {
-            return "\(oRole.title) source port \(o.port), rule \(rule.id) requires \(rule.srcPorts)"
+            return .wrongSourcePort(role: oRole, port: o.port, rule: rule)
         }
         if let rule = same.first(where: { $0.transport == proto && $0.srcPorts.contains(o.port) && !$0.srcPorts.isAny }) {
-            return "destination port \(p.port), rule \(rule.id) requires \(rule.dstPorts)"
+            return .wrongDestinationPort(port: p.port, rule: rule)
         }
         if let rule = same.first(where: { $0.transport != proto && $0.dstPorts.contains(p.port) }) {
-            return "\(protoName) to port \(p.port), rule \(rule.id) requires \(rule.transportName)"
+            return .wrongTransport(transport: proto, port: p.port, rule: rule)
         }
         let candidates = same.filter { $0.transport == proto }
         if !candidates.isEmpty {
-            let ports = candidates.map { ($0.srcPorts.isAny ? "" : "\($0.srcPorts) → ") + "\($0.dstPorts) (\($0.id))" }
-            return "\(protoName) \(o.port) → \(p.port) matches no rule for \(oRole.title) → \(title(pRole == .other ? nil : pRole)); allowed: " + ports.joined(separator: "; ")
+            return .unlistedPorts(transport: proto, srcPort: o.port, dstPort: p.port, from: oRole, to: pRole == .other ? nil : pRole, allowed: candidates)
         }
-        let which = hybrid ? "hybrid" : "Edge external"
-        return "no \(which) rule allows \(oRole.title) → \(pRole.title) over \(protoName) \(p.port)"
+        return .noRule(table: hybrid ? .hybrid : .edge, from: oRole, to: pRole, transport: proto, port: p.port)
     }
-
-    static func title(_ role: Role?) -> String { role?.title ?? "any host" }
-
-    static func day(_ d: Int64) -> String { String(TimeFormat.iso8601(d * 86_400 * 1_000_000_000).prefix(10)) }
 }

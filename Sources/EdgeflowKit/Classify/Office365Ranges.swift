@@ -16,7 +16,7 @@ public struct Office365Ranges: Sendable {
 
     /// A prefix Microsoft listed for the Skype/Teams service area, with the first and last
     /// sampled list (days since 1970-01-01) that held it.
-    public struct HistoricPrefix: Sendable {
+    public struct HistoricPrefix: Sendable, Equatable {
         public var prefix: Prefix
         public var firstSeen: Int64
         public var lastSeen: Int64
@@ -52,8 +52,7 @@ public struct Office365Ranges: Sendable {
     /// The prefixes in Microsoft's lists on a date (days since 1970-01-01), from the historic samples.
     public static func historic(onDay day: Int64) -> Office365Ranges {
         let active = allHistory.filter { $0.firstSeen <= day && ($0.lastSeen >= day || $0.inCurrentList) }.map(\.prefix)
-        let date = TimeFormat.iso8601(day * 86_400 * 1_000_000_000).prefix(10)
-        return Office365Ranges(current: PrefixSet(active), source: "historic lists as of \(date)", version: nil)
+        return Office365Ranges(current: PrefixSet(active), source: "historic lists as of \(TimeFormat.date(days: day))", version: nil)
     }
 
     /// Loads the JSON the Office 365 endpoints web service returns (all service areas; the

@@ -6,10 +6,10 @@ public struct RoleInference: Sendable {
     /// Roles given by the user: never inferred.
     public let configured: Set<Role>
     /// Inferred addresses per role, with the evidence, in order of discovery.
-    public private(set) var found: [(role: Role, address: IPAddress, evidence: String)] = []
+    public private(set) var found: [(role: Role, address: IPAddress, evidence: RoleEvidence)] = []
     /// Addresses that act as an Edge role the user gave, without being among its addresses
     /// (at most `undeclaredLimit`): their traffic is judged `unrelated` until they are added.
-    public private(set) var undeclared: [(role: Role, address: IPAddress, evidence: String)] = []
+    public private(set) var undeclared: [(role: Role, address: IPAddress, evidence: RoleEvidence)] = []
     static let undeclaredLimit = 64
 
     public init(configured: Set<Role>) { self.configured = configured }
@@ -23,22 +23,19 @@ public struct RoleInference: Sendable {
         let oIn = topology.ranges.contains(o.address), pIn = topology.ranges.contains(p.address)
         guard oIn != pIn else { return false }
         let (edge, edgePort, peer, peerPort) = oIn ? (p.address, p.port, o.address, o.port) : (o.address, o.port, p.address, p.port)
-        var role: Role? = nil
-        var evidence = ""
+        var evidence: RoleEvidence? = nil
         let s = r.services
         if r.key.proto == 6, (s.contains(.sipTLS) || s.contains(.tls)), edgePort == 5061 || peerPort == 5061 {
-            role = .accessEdge
-            evidence = "TLS on TCP 5061 with Office 365 \(peer.text)"
+            evidence = .tlsOn5061(peer: peer)
         } else if s.contains(.stun) || s.contains(.turnTCP) {
             if r.key.proto == 17, edgePort == 3478, peerPort == 3478 {
-                role = .avEdge
-                evidence = "STUN on UDP 3478 with Office 365 \(peer.text)"
+                evidence = .stunOnUDP3478(peer: peer)
             } else if r.key.proto == 6, PortTables.media.contains(edgePort), peerPort == 443 || PortTables.media.contains(peerPort) {
-                role = .avEdge
-                evidence = "STUN/TURN on TCP \(edgePort) with Office 365 \(peer.text(port: peerPort))"
+                evidence = .stunOnTCP(edgePort: edgePort, peer: peer, peerPort: peerPort)
             }
         }
-        guard let role else { return false }
+        guard let evidence else { return false }
+        let role = evidence.role
         guard !configured.contains(role) else {
             if undeclared.count < Self.undeclaredLimit, topology.roles(of: edge).allSatisfy({ !$0.isEdge }),
                !undeclared.contains(where: { $0.address == edge && $0.role == role }) {
@@ -52,5 +49,24 @@ public struct RoleInference: Sendable {
         found.append((role, edge, evidence))
         topology.add(Prefix(host: edge), as: role)
         return true
+    }
+}
+
+/// What a flow with Office 365 showed about the address at its other end, and so which Edge
+/// role it plays. Report/RoleEvidenceWords.swift words it.
+public enum RoleEvidence: Sendable, Equatable {
+    /// TLS on TCP 5061 with Office 365 `peer`: the Access Edge (SIP over mutual TLS).
+    case tlsOn5061(peer: IPAddress)
+    /// STUN on UDP 3478 ↔ 3478 with Office 365 `peer`: the A/V Edge.
+    case stunOnUDP3478(peer: IPAddress)
+    /// STUN/TURN on TCP from media port `edgePort` with Office 365 `peer`:`peerPort` (443 or a media port): the A/V Edge.
+    case stunOnTCP(edgePort: UInt16, peer: IPAddress, peerPort: UInt16)
+
+    /// The role the evidence shows.
+    public var role: Role {
+        switch self {
+        case .tlsOn5061: .accessEdge
+        case .stunOnUDP3478, .stunOnTCP: .avEdge
+        }
     }
 }

@@ -134,8 +134,8 @@ public final class MetricsExporter: ReportWriter {
         }
         var current: Set<String> = []
         for f in report.findings {
-            gauge("edgeflow_findings", [("code", f.code), ("severity", f.severity.rawValue)]).record(max(1, f.flowCount))
-            current.insert(f.code + "|" + f.severity.rawValue)
+            gauge("edgeflow_findings", [("code", f.code.rawValue), ("severity", f.severity.rawValue)]).record(max(1, f.flowCount))
+            current.insert(f.code.rawValue + "|" + f.severity.rawValue)
         }
         // A finding that went away reads 0 rather than its last value.
         for gone in findingCodes.subtracting(current) {

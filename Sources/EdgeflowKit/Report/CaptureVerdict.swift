@@ -24,7 +24,7 @@ extension CaptureSummary {
     var limitFindings: [Finding] {
         var out: [Finding] = []
         func add(_ flag: String, _ what: String) {
-            out.append(Finding(severity: .warning, code: "limit_reached",
+            out.append(Finding(severity: FindingCode.limitReached.severity(), code: .limitReached,
                                message: "\(flag) was reached: \(what); findings may be missing. Raise \(flag) to follow them"))
         }
         if flowsEvicted > 0 {

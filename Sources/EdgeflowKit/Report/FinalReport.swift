@@ -2,7 +2,7 @@
 public struct FinalReport: Sendable {
     public var capture: CaptureSummary
     public var topology: Topology
-    public var inferred: [(role: Role, address: IPAddress, evidence: String)]
+    public var inferred: [(role: Role, address: IPAddress, evidence: RoleEvidence)]
     public var rules: [RuleStatus]
     public var findings: [Finding]
     public var violations: Int
@@ -58,7 +58,7 @@ public struct FinalReport: Sendable {
         w.value("office365_version", topology.ranges.version)
         w.value("inferred", !inferred.isEmpty)
         w.beginArray("notes")
-        for f in inferred { w.value(nil, "\(f.role.rawValue) \(f.address.text): \(f.evidence)") }
+        for f in inferred { w.value(nil, "\(f.role.rawValue) \(f.address.text): \(f.evidence.text)") }
         w.endArray()
     }
 
@@ -110,7 +110,7 @@ public struct FinalReport: Sendable {
 
     static func writeFields(of f: Finding, to w: inout JSONWriter) {
             w.value("severity", f.severity.rawValue)
-            w.value("code", f.code)
+            w.value("code", f.code.rawValue)
             w.value("message", f.message)
             w.beginArray("flows")
             for uid in f.flows { w.value(nil, uid) }

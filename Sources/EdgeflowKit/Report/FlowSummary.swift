@@ -124,7 +124,7 @@ public struct FlowSummary: Sendable {
         rule = c.rule?.id
         replyRule = c.verdict == .allowed ? c.replyHybrid.map { PortTables.hybrid[$0].id } : nil
         verdict = c.verdict.rawValue
-        reason = c.reason
+        reason = c.violation?.reason
     }
 
     /// Writes the flow object's fields (without the enclosing braces' key).

@@ -111,7 +111,7 @@ final class NDJSONReportWriter: ReportWriter {
             for f in s.report.findings {
                 w.beginObject()
                 w.value("severity", f.severity.rawValue)
-                w.value("code", f.code)
+                w.value("code", f.code.rawValue)
                 w.value("flows", f.flowCount)
                 w.endObject()
             }

@@ -51,7 +51,7 @@ final class TableReportWriter: ReportWriter {
         out += bold("edgeflow") + "  " + (files.count == 1 ? files[0] : "\(files.count) files") + "\n"
         let bad = report.violations > 0 || report.findings.contains { $0.severity == .error }
         out += paint("Verdict: " + report.verdictLine, code: bad ? "1;31" : "1;32") + "\n"
-        for f in report.findings where f.code == "limit_reached" {
+        for f in report.findings where f.code == .limitReached {
             for (i, l) in Self.wrap(f.message, width: 68).enumerated() {
                 out += (i == 0 ? paint("Incomplete: ", code: "33") : String(repeating: " ", count: 12)) + l + "\n"
             }

@@ -8,6 +8,12 @@ public enum TimeFormat {
         return w.text
     }
 
+    /// The UTC date of a timestamp: "2026-03-02".
+    public static func date(_ ns: Int64) -> String { String(iso8601(ns).prefix(10)) }
+
+    /// The date `days` days after 1970-01-01: "2026-03-02".
+    public static func date(days: Int64) -> String { date(days * 86_400 * 1_000_000_000) }
+
     /// "2026-03-02 09:00:00.123" for people.
     public static func readable(_ ns: Int64) -> String {
         var w = JSONWriter(capacity: 48)

@@ -1,0 +1,123 @@
+/// What a flow's TLS handshake showed wrong: certificates out of date, unreadable, missing or
+/// naming another host, failed handshakes and old versions.
+enum TLSFinding: FlowFindingFact, Equatable {
+    /// The leaf certificate a side sent (`fromServer`: the responder) had expired at capture
+    /// time; `notAfter` is nil when its validity could not be read.
+    case certificateExpired(subject: String, notAfter: Int64?, fromServer: Bool)
+    case certificateNotYetValid(subject: String, notBefore: Int64, fromServer: Bool)
+    case certificateUnreadable(error: String, fromServer: Bool)
+    /// The server asked for a client certificate and got none.
+    case clientCertificateMissing
+    /// The handshake failed with `alert`, sent by the responder when `fromResponder`.
+    case handshakeFailed(alert: TLSAlert, fromResponder: Bool)
+    /// A version before TLS 1.2 was negotiated.
+    case oldVersion(TLSVersion)
+    /// The server certificate (`certificate`: its subject) does not cover the SNI.
+    case nameMismatch(certificate: String, sni: String)
+    /// The Access Edge's certificate covers none of its configured `names`.
+    case edgeNameMismatch(certificate: String, names: [String], fromServer: Bool)
+    /// Office 365 on 5061 presented a certificate not for sipfed.online.lync.com.
+    case unexpectedPartner(certificate: String)
+
+    var code: FindingCode {
+        switch self {
+        case .certificateExpired: .tlsCertificateExpired
+        case .certificateNotYetValid: .tlsCertificateNotYetValid
+        case .certificateUnreadable: .tlsCertificateUnreadable
+        case .clientCertificateMissing: .tlsClientCertificateMissing
+        case .handshakeFailed: .tlsHandshakeFailed
+        case .oldVersion: .tlsOldVersion
+        case .nameMismatch: .tlsNameMismatch
+        case .edgeNameMismatch: .tlsEdgeNameMismatch
+        case .unexpectedPartner: .tlsUnexpectedPartner
+        }
+    }
+
+    /// The findings of handshake `t` on a flow between `ends`, in report order. `accessEdgeNames`:
+    /// the Access Edge's configured external names, which its own certificate must cover.
+    static func check(_ t: AppReport.TLS, _ ends: FlowEnds, accessEdgeNames names: [String], _ emit: (TLSFinding) -> Void) {
+        for fromServer in [true, false] {
+            guard let leaf = fromServer ? t.server.first : t.client.first else { continue }
+            let seenAt = fromServer ? t.serverSeenAt : t.clientSeenAt
+            if leaf.expiredAtCapture(seenAt) {
+                emit(.certificateExpired(subject: leaf.subject, notAfter: leaf.hasValidity ? leaf.notAfter : nil, fromServer: fromServer))
+            } else if leaf.notYetValid(seenAt) {
+                emit(.certificateNotYetValid(subject: leaf.subject, notBefore: leaf.notBefore, fromServer: fromServer))
+            }
+            if let error = leaf.parseError { emit(.certificateUnreadable(error: error, fromServer: fromServer)) }
+        }
+        if t.certificateRequested, t.clientCertificate == .absent || t.clientCertificate == .empty, t.serverHelloSeen,
+           t.clientKeyExchangeSent || t.clientCertificate == .empty || (t.outcome == .failed && t.respAlert != nil) {
+            emit(.clientCertificateMissing)
+        }
+        if t.outcome == .failed, let alert = t.respAlert ?? t.origAlert {
+            emit(.handshakeFailed(alert: alert, fromResponder: t.respAlert != nil))
+        }
+        if let v = t.version, v.rawValue < 0x0303, v.rawValue >= 0x0300 { emit(.oldVersion(v)) }
+        if let sni = t.sni, let leaf = t.server.first, leaf.parseError == nil || !leaf.dnsNames.isEmpty, !covers(leaf, sni) {
+            emit(.nameMismatch(certificate: leaf.subject, sni: sni))
+        }
+        // The Access Edge's own certificate must carry its configured external name.
+        if !names.isEmpty {
+            let own = ends.respRole == .accessEdge ? t.server.first : ends.origRole == .accessEdge ? t.client.first : nil
+            if let leaf = own, leaf.parseError == nil, !names.contains(where: { covers(leaf, $0) }) {
+                emit(.edgeNameMismatch(certificate: leaf.subject, names: names, fromServer: ends.respRole == .accessEdge))
+            }
+        }
+        if ends.respRole == .office365, let leaf = t.server.first, leaf.parseError == nil, ends.resp.port == 5061,
+           !covers(leaf, "sipfed.online.lync.com") {
+            emit(.unexpectedPartner(certificate: leaf.subject))
+        }
+    }
+
+    /// Whether `cert` (SAN DNS names, else the CN) covers `name`, with RFC 6125 left-most wildcards.
+    static func covers(_ cert: CertificateSummary, _ name: String) -> Bool {
+        let candidates = cert.dnsNames.isEmpty ? (cert.commonName.map { [$0] } ?? []) : cert.dnsNames
+        let n = name.lowercased()
+        return candidates.contains { pattern in
+            let p = pattern.lowercased()
+            if p == n { return true }
+            guard p.hasPrefix("*."), let dot = n.firstIndex(of: ".") else { return false }
+            return n[dot...] == p.dropFirst()
+        }
+    }
+}
+
+// MARK: - Words
+
+extension TLSFinding {
+    func message(_ e: FlowEnds) -> String {
+        switch self {
+        case .certificateExpired(let subject, let notAfter, _):
+            "certificate \(subject) expired on \(notAfter.map { TimeFormat.date($0) } ?? "?"), before the capture; peers refuse it: renew it. Sent by"
+        case .certificateNotYetValid(let subject, let notBefore, _):
+            "certificate \(subject) is valid only from \(TimeFormat.date(notBefore)) (check the clocks). Sent by"
+        case .certificateUnreadable(let error, _):
+            "a certificate could not be parsed (\(error)). Sent by"
+        case .clientCertificateMissing:
+            "the server asked for a client certificate and the client sent none (mutual TLS on 5061 needs one):"
+        case .handshakeFailed(let alert, let fromResponder):
+            "TLS handshake failed with alert \(alert.name) from \(fromResponder ? e.respRole.named : e.origRole.named):"
+        case .oldVersion(let v):
+            "\(v.description) negotiated; Office 365 and current Edge servers require TLS 1.2 or later:"
+        case .nameMismatch(let certificate, let sni):
+            "the server certificate (\(certificate)) does not cover the name asked for (SNI \(sni)):"
+        case .edgeNameMismatch(let certificate, let names, _):
+            "the Access Edge's certificate (\(certificate)) covers none of its configured names (\(names.joined(separator: ", "))). Sent by"
+        case .unexpectedPartner(let certificate):
+            "the Office 365 side of 5061 presented \(certificate), not a certificate for sipfed.online.lync.com:"
+        }
+    }
+
+    func subject(_ e: FlowEnds) -> String? {
+        switch self {
+        case .certificateExpired(_, _, let fromServer), .certificateNotYetValid(_, _, let fromServer),
+             .certificateUnreadable(_, let fromServer), .edgeNameMismatch(_, _, let fromServer):
+            fromServer ? e.server : e.client
+        case .clientCertificateMissing, .handshakeFailed, .oldVersion:
+            "\(e.client) → \(e.server)"
+        case .nameMismatch, .unexpectedPartner:
+            e.server
+        }
+    }
+}

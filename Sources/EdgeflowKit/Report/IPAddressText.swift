@@ -1,0 +1,69 @@
+/// Addresses in words: the text every message, table and JSON field uses, written straight
+/// into the report's buffer.
+extension IPAddress {
+    /// Text form: dotted quad for IPv4-mapped addresses, RFC 5952 for IPv6.
+    public var text: String {
+        var w = JSONWriter(capacity: 48)
+        appendText(to: &w)
+        return w.text
+    }
+
+    /// With a port: "192.0.2.1:5061", or "[2001:db8::1]:5061" (RFC 5952 §6) so that the port
+    /// cannot be read as part of an IPv6 address. Every message and table uses this form.
+    public func text(port: UInt16) -> String {
+        var w = JSONWriter(capacity: 56)
+        w.appendEndpoint(self, port: port, bracketed: !isIPv4Mapped)
+        return w.text
+    }
+
+    /// RFC 5952 text, also for IPv4-mapped addresses ("::ffff:a.b.c.d" stays in hex groups).
+    public var ipv6Text: String {
+        var w = JSONWriter(capacity: 48)
+        appendIPv6Text(to: &w)
+        return w.text
+    }
+
+    /// Appends `text` as UTF-8 (the report writes addresses without making a `String`).
+    func appendText(to out: inout JSONWriter) {
+        guard isIPv4Mapped else { return appendIPv6Text(to: &out) }
+        let v = ipv4Value
+        var shift: UInt32 = 24
+        while true {
+            out.appendDigits(UInt(v >> shift & 0xFF), minimumWidth: 1)
+            if shift == 0 { break }
+            out.append(0x2E)
+            shift -= 8
+        }
+    }
+
+    /// RFC 5952: lower-case hex, leading zeros dropped, the longest run of two or more zero
+    /// groups (the first when tied) shortened to `::`.
+    fileprivate func appendIPv6Text(to out: inout JSONWriter) {
+        func group(_ i: Int) -> UInt64 { (i < 4 ? hi >> UInt64(48 - 16 * i) : lo >> UInt64(48 - 16 * (i - 4))) & 0xFFFF }
+        var bestStart = -1, bestLen = 0, i = 0
+        while i < 8 {
+            if group(i) == 0 {
+                var j = i
+                while j < 8 && group(j) == 0 { j += 1 }
+                if j - i > bestLen { bestStart = i; bestLen = j - i }
+                i = j
+            } else { i += 1 }
+        }
+        if bestLen < 2 { bestStart = -1 }
+        i = 0
+        var afterGap = false
+        while i < 8 {
+            if i == bestStart {
+                out.append(0x3A)
+                out.append(0x3A)
+                i += bestLen
+                afterGap = true
+                continue
+            }
+            if i > 0 && !afterGap { out.append(0x3A) }
+            afterGap = false
+            out.appendHex(group(i))
+            i += 1
+        }
+    }
+}
