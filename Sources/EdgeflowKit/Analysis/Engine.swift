@@ -249,9 +249,9 @@ private struct FlowCounters {
         evicted = t.flowsEvicted
         expired = t.flowsExpired
         peakLive = t.peakLiveFlows
-        notInspected = t.inspector.flowsNotInspected
-        reassemblyPeak = t.inspector.reassemblyPeak
-        streamsOutOfMemory = t.inspector.streamsOutOfMemory
+        notInspected = t.dispatcher.flowsNotInspected
+        reassemblyPeak = t.dispatcher.reassemblyPeak
+        streamsOutOfMemory = t.dispatcher.streamsOutOfMemory
     }
 
     mutating func add(_ o: FlowCounters) {

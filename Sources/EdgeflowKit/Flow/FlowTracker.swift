@@ -41,7 +41,7 @@ public struct FlowTracker: ~Copyable {
     public private(set) var table: FlowTable
     public let settings: FlowSettings
     /// Hands inspected flows' payloads to their protocols.
-    private(set) var inspector: Dispatcher
+    private(set) var dispatcher: Dispatcher
     /// Flows that ended since the caller last drained this buffer.
     public var ended: [EndedFlow] = []
     /// Flows in which a service was recognised for the first time since the last drain
@@ -61,7 +61,7 @@ public struct FlowTracker: ~Copyable {
     init(settings: FlowSettings = FlowSettings(), dns: DNSBook = DNSBook()) {
         self.settings = settings
         table = FlowTable(capacity: min(settings.initialCapacity, max(16, settings.maxFlows)))
-        inspector = Dispatcher(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget,
+        dispatcher = Dispatcher(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget,
                                reassemblyMemory: settings.reassemblyMemory, dns: dns,
                                clockRates: settings.rtpClockRates)
         ended.reserveCapacity(1024)
@@ -155,7 +155,7 @@ public struct FlowTracker: ~Copyable {
                 let t = table[i].tcp
                 // Where this direction's stream starts, when its SYN was seen (so a late first segment is placed right).
                 let isn: UInt32? = fromOrig ? (t.synSeen ? t.synSeq : nil) : (t.synAckSeen ? t.synAckSeq : nil)
-                inspector.tcp(&slot, hint: table[i].streamHint, seq: d.seq, syn: d.tcpFlags & TCPFlag.syn != 0, isn: isn,
+                dispatcher.tcp(&slot, hint: table[i].streamHint, seq: d.seq, syn: d.tcpFlags & TCPFlag.syn != 0, isn: isn,
                               p, fromOriginator: fromOrig, timestamp: timestamp)
                 table[i].inspection = slot
             }
@@ -168,15 +168,15 @@ public struct FlowTracker: ~Copyable {
                 if d.isFragment {
                     // A first fragment holds only part of the datagram: named, not inspected.
                 } else if s == .dns {
-                    inspector.dnsDatagram(p, multicast: d.srcPort == 5353 || d.dstPort == 5353)
+                    dispatcher.dnsDatagram(p, multicast: d.srcPort == 5353 || d.dstPort == 5353)
                 } else if s == .sip {
                     var slot = table[i].inspection
-                    inspector.sipDatagram(&slot, p)
+                    dispatcher.sipDatagram(&slot, p)
                     table[i].inspection = slot
                 } else if Dispatcher.followsDatagrams(s) || table[i].inspection >= 0 {
                     let stunPort = ServiceHint.isSTUNPort(d.srcPort) || ServiceHint.isSTUNPort(d.dstPort)
                     var slot = table[i].inspection
-                    let seen = inspector.udp(&slot, p, kind: kind, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)
+                    let seen = dispatcher.udp(&slot, p, kind: kind, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)
                     table[i].inspection = slot
                     if seen != .unknown || s == .stun || s == .rtp { s = seen }
                 }
@@ -274,7 +274,7 @@ public struct FlowTracker: ~Copyable {
 
     private mutating func end(at index: Int, reason: FlowRecord.EndReason) {
         let record = table.remove(at: index)
-        ended.append(EndedFlow(record: record, reason: reason, inspection: inspector.release(record.inspection)))
+        ended.append(EndedFlow(record: record, reason: reason, inspection: dispatcher.release(record.inspection)))
     }
 
     /// Ends flows idle beyond their timeout. Runs every few seconds of capture time.
@@ -332,7 +332,7 @@ public struct FlowTracker: ~Copyable {
     /// The live flow at `index`, ended because input is over (its inspection is handed back).
     public mutating func endedFlow(at index: Int) -> EndedFlow {
         let r = table[index]
-        return EndedFlow(record: r, reason: .endOfInput, inspection: inspector.release(r.inspection))
+        return EndedFlow(record: r, reason: .endOfInput, inspection: dispatcher.release(r.inspection))
     }
 
     /// Forgets every live flow (after they were handed on with `endedFlow(at:)`).
