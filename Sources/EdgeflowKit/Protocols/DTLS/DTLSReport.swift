@@ -76,25 +76,8 @@ public struct DTLSReport: Sendable {
         w.value("connection_id", connectionID.map(Self.hex))
         w.value("client_cert_requested", certificateRequested)
         if outcome == .notCaptured { w.null("client_cert") } else { w.value("client_cert", clientCertificate.name) }
-        w.beginObject("certificates")
-        w.beginArray("server")
-        for c in server { c.write(to: &w, seenAt: serverSeenAt) }
-        w.endArray()
-        w.beginArray("client")
-        for c in client { c.write(to: &w, seenAt: clientSeenAt) }
-        w.endArray()
-        w.endObject()
-        w.beginArray("alerts")
-        for (from, alert) in [("orig", origAlert), ("resp", respAlert)] {
-            if let a = alert {
-                w.beginObject()
-                w.value("from", from)
-                w.value("level", a.levelName)
-                w.value("description", a.name)
-                w.endObject()
-            }
-        }
-        w.endArray()
+        w.handshakeParties(server: server, seenAt: serverSeenAt, client: client, seenAt: clientSeenAt,
+                           origAlert: origAlert, respAlert: respAlert)
         w.value("encrypted_alerts", encryptedAlerts)
         w.value("application_data_records", applicationDataRecords)
         w.value("handshake", outcome.name)

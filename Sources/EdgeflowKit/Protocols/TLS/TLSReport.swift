@@ -33,25 +33,8 @@ extension AppReport {
             w.value("alpn", t.alpn)
             w.value("client_cert_requested", t.certificateRequested)
             if t.outcome == .notCaptured { w.null("client_cert") } else { w.value("client_cert", t.clientCertificate.name) }
-            w.beginObject("certificates")
-            w.beginArray("server")
-            for c in t.server { c.write(to: &w, seenAt: t.serverSeenAt) }
-            w.endArray()
-            w.beginArray("client")
-            for c in t.client { c.write(to: &w, seenAt: t.clientSeenAt) }
-            w.endArray()
-            w.endObject()
-            w.beginArray("alerts")
-            for (from, alert) in [("orig", t.origAlert), ("resp", t.respAlert)] {
-                if let a = alert {
-                    w.beginObject()
-                    w.value("from", from)
-                    w.value("level", a.levelName)
-                    w.value("description", a.name)
-                    w.endObject()
-                }
-            }
-            w.endArray()
+            w.handshakeParties(server: t.server, seenAt: t.serverSeenAt, client: t.client, seenAt: t.clientSeenAt,
+                               origAlert: t.origAlert, respAlert: t.respAlert)
             w.value("encrypted_alerts", t.encryptedAlerts)
             w.value("application_data_records", t.applicationDataRecords)
             w.value("handshake", t.outcome.name)
@@ -94,6 +77,34 @@ extension AppReport.TLS {
                   outcome: session.outcome, handshakeDuration: session.handshakeDuration,
                   server: server, client: client, serverSeenAt: session.serverCertificates?.timestamp ?? firstTimestamp,
                   clientSeenAt: session.clientCertificates?.timestamp ?? firstTimestamp, malformed: malformed)
+    }
+}
+
+extension JSONWriter {
+    /// The `certificates` object and `alerts` array that the `tls` and `dtls` objects share:
+    /// each side's chain (validity judged when it was sent) and each side's first clear alert.
+    mutating func handshakeParties(server: [CertificateSummary], seenAt serverSeenAt: Int64,
+                                   client: [CertificateSummary], seenAt clientSeenAt: Int64,
+                                   origAlert: TLSAlert?, respAlert: TLSAlert?) {
+        beginObject("certificates")
+        beginArray("server")
+        for c in server { c.write(to: &self, seenAt: serverSeenAt) }
+        endArray()
+        beginArray("client")
+        for c in client { c.write(to: &self, seenAt: clientSeenAt) }
+        endArray()
+        endObject()
+        beginArray("alerts")
+        for (from, alert) in [("orig", origAlert), ("resp", respAlert)] {
+            if let a = alert {
+                beginObject()
+                value("from", from)
+                value("level", a.levelName)
+                value("description", a.name)
+                endObject()
+            }
+        }
+        endArray()
     }
 }
 
