@@ -36,15 +36,7 @@ make_workdir dtls
 # `openssl ca` so that the validity dates are fixed.
 # serial 2000: root, 2001: intermediate, 2002: leaf, 2003: expired leaf.
 # ---------------------------------------------------------------------------------------
-pki_init 2000 <<'CNF'
-[ media_leaf ]
-basicConstraints       = critical, CA:false
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth, clientAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-subjectAltName         = DNS:av.contoso.com, DNS:media.contoso.com
-CNF
+pki_init 2000 media_leaf="DNS:av.contoso.com, DNS:media.contoso.com"
 media_dn="/C=US/O=Contoso Ltd/CN=av.contoso.com"
 pki_issue root self ec "/C=US/O=Edgeflow Test PKI/CN=Edgeflow DTLS Root CA" root_ca 20200101000000Z 20400101000000Z
 pki_issue inter root ec "/C=US/O=Edgeflow Test PKI/CN=Edgeflow DTLS Media CA" root_ca 20200101000000Z 20400101000000Z

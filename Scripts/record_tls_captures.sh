@@ -37,23 +37,8 @@ make_workdir tls
 # PKI: an ECDSA P-256 root that signs RSA-2048 leaves, all through `openssl ca` so that the
 # validity dates are fixed. Serial 1000: root; 1001..1004: the leaves below, in this order.
 # ---------------------------------------------------------------------------------------
-pki_init 1000 <<'CNF'
-[ office365_leaf ]
-basicConstraints       = critical, CA:false
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth, clientAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-subjectAltName         = DNS:sipfed.online.lync.com, DNS:*.online.lync.com
-
-[ edge_leaf ]
-basicConstraints       = critical, CA:false
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth, clientAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-subjectAltName         = DNS:sip.contoso.com
-CNF
+pki_init 1000 office365_leaf="DNS:sipfed.online.lync.com, DNS:*.online.lync.com" \
+    edge_leaf="DNS:sip.contoso.com"
 edge_dn="/C=US/O=Contoso Ltd/CN=sip.contoso.com"
 pki_issue root self ec "/C=US/O=Edgeflow Test PKI/CN=Edgeflow Test Root CA" root_ca 20200101000000Z 20400101000000Z
 pki_issue office365 root rsa "/C=US/O=Edgeflow Test Cloud/CN=sipfed.online.lync.com" office365_leaf \

@@ -94,15 +94,18 @@ said() {
     echo "${line%%$'\n'*}" | sed 's/^$/ok/'
 }
 
-# pki_init SERIAL < PROFILES: a certificate authority in $work/pki for `openssl ca`, so that
-# validity dates are fixed (-startdate/-enddate; OpenSSL 3.0's x509 has no -not_before).
-# The first certificate gets serial SERIAL, each next one the next number. Standard input adds
-# the callers' extension sections (leaf profiles); `root_ca` (a CA certificate) is here.
+# pki_init SERIAL [PROFILE=SUBJECT_ALT_NAME]...: a certificate authority in $work/pki for
+# `openssl ca`, so that validity dates are fixed (-startdate/-enddate; OpenSSL 3.0's x509 has
+# no -not_before). The first certificate gets serial SERIAL, each next one the next number.
+# Extension sections: `root_ca` (a CA certificate) and, for each PROFILE, a TLS leaf
+# (digitalSignature, keyEncipherment, serverAuth and clientAuth) with that subjectAltName.
 pki_init() {
     pki=$work/pki
     mkdir -p "$pki/new"
     : > "$pki/index.txt"
     echo "$1" > "$pki/serial"
+    shift
+    local profile
     {
         cat <<CNF
 [ ca ]
@@ -137,7 +140,18 @@ keyUsage               = critical, keyCertSign, cRLSign
 subjectKeyIdentifier   = hash
 
 CNF
-        cat
+        for profile in "$@"; do
+            cat <<CNF
+[ ${profile%%=*} ]
+basicConstraints       = critical, CA:false
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth, clientAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid
+subjectAltName         = ${profile#*=}
+
+CNF
+        done
     } > "$pki/ca.cnf"
 }
 
