@@ -57,12 +57,7 @@ record() {
     { printf 'hello media\n'; sleep 1; } | timeout 10 openssl s_client -connect "$server_ip:$port" -bind "$client_ip:0" \
         -CAfile "$pki/root.pem" $client_args >"$log.client" 2>&1 || true
 
-    stop_server 40
-    stop_capture
-    mkdir -p "$out_dir"
-    cp "$pcap" "$out_dir/$file"
-    printf '%-24s %6d bytes  server: %s  client: %s\n' "$file" "$(stat -c %s "$pcap")" \
-        "$(said "$log.server" "$srtp_chosen")" "$(said "$log.client" "$srtp_chosen")"
+    finish_scenario "$pcap" "$out_dir" 40 24 "$srtp_chosen"
 }
 
 media="-cert $pki/media.pem -key $pki/media.key -cert_chain $pki/inter.pem"

@@ -67,12 +67,7 @@ record() {
     printf '%s\r\n' "$sip_line" | openssl s_client -connect "$server_ip:$port" -bind "$client_ip:0" \
         -CAfile "$pki/root.pem" $client_args >"$log.client" 2>&1 || true
 
-    stop_server 60
-    stop_capture
-    mkdir -p "$out_dir"
-    cp "$pcap" "$out_dir/$file"
-    printf '%-20s %6d bytes  server: %s  client: %s\n' "$file" "$(stat -c %s "$pcap")" \
-        "$(said "$log.server" "$certless")" "$(said "$log.client" "$certless")"
+    finish_scenario "$pcap" "$out_dir" 60 20 "$certless"
 }
 
 o365="-cert $pki/office365.pem -key $pki/office365.key"

@@ -94,6 +94,20 @@ said() {
     echo "${line%%$'\n'*}" | sed 's/^$/ok/'
 }
 
+# finish_scenario PCAP OUT_DIR TRIES WIDTH PATTERN: stop_server TRIES, stop_capture, copy PCAP
+# into OUT_DIR and print its name (WIDTH columns), its size and what each end said (`said`
+# with PATTERN on the logs beside it: PCAP without .pcap, plus .server and .client).
+finish_scenario() {
+    local pcap=$1 out=$2 tries=$3 width=$4 pattern=$5
+    local log=${pcap%.pcap}
+    stop_server "$tries"
+    stop_capture
+    mkdir -p "$out"
+    cp "$pcap" "$out/${pcap##*/}"
+    printf "%-${width}s %6d bytes  server: %s  client: %s\n" "${pcap##*/}" "$(stat -c %s "$pcap")" \
+        "$(said "$log.server" "$pattern")" "$(said "$log.client" "$pattern")"
+}
+
 # pki_init SERIAL [PROFILE=SUBJECT_ALT_NAME]...: a certificate authority in $work/pki for
 # `openssl ca`, so that validity dates are fixed (-startdate/-enddate; OpenSSL 3.0's x509 has
 # no -not_before). The first certificate gets serial SERIAL, each next one the next number.
