@@ -12,6 +12,7 @@
 # Needs root (dumpcap on lo), openssl, dumpcap and python3 with `cryptography`. Keys are new
 # each run (so signatures and the capture's bytes change); names and serial numbers do not.
 # Usage: sudo Scripts/record_directory_string_capture.sh [OUTPUT_FILE]
+# KEEP_WORK=1 keeps the temporary directory (certificates and logs) and prints its path.
 set -euo pipefail
 
 root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,18 +21,10 @@ server_ip=127.0.0.20
 client_ip=127.0.0.10
 port=5061
 
-for tool in openssl dumpcap python3; do
-    command -v "$tool" >/dev/null || { echo "record_directory_string_capture: $tool is needed" >&2; exit 2; }
-done
-work=$(mktemp -d "${TMPDIR:-/tmp}/edgeflow-dirstring.XXXXXX")
-server_pid=""
-dump_pid=""
-cleanup() {
-    [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
-    [[ -n $dump_pid ]] && kill "$dump_pid" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=lib/record_common.sh
+source "$root_dir/Scripts/lib/record_common.sh"
+need_tools record_directory_string_capture openssl dumpcap python3
+make_workdir dirstring
 cd "$work"
 
 python3 - <<'PY'

@@ -25,138 +25,39 @@ server_ip=127.0.0.20
 client_ip=127.0.0.10
 port=4433
 
-for tool in openssl tcpdump; do
-    command -v "$tool" >/dev/null || { echo "record_dtls_captures: $tool is needed" >&2; exit 2; }
-done
-if [[ $(id -u) -ne 0 ]]; then
-    echo "record_dtls_captures: tcpdump on lo needs root" >&2
-    exit 2
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/edgeflow-dtls.XXXXXX")
-server_pid=""
-dump_pid=""
-stdin_pid=""
-cleanup() {
-    # Only the processes this script started, by their id.
-    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then kill "$server_pid" 2>/dev/null || true; fi
-    if [[ -n $dump_pid ]] && kill -0 "$dump_pid" 2>/dev/null; then kill "$dump_pid" 2>/dev/null || true; fi
-    if [[ -n $stdin_pid ]] && kill -0 "$stdin_pid" 2>/dev/null; then kill "$stdin_pid" 2>/dev/null || true; fi
-    [[ -n ${KEEP_WORK:-} ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=lib/record_common.sh
+source "$root_dir/Scripts/lib/record_common.sh"
+need_tools record_dtls_captures openssl tcpdump
+need_root record_dtls_captures "tcpdump on lo needs root"
+make_workdir dtls
 
 # ---------------------------------------------------------------------------------------
 # PKI: ECDSA P-256 root -> ECDSA P-256 intermediate -> RSA-2048 media leaves, all through
 # `openssl ca` so that the validity dates are fixed.
-# ---------------------------------------------------------------------------------------
-pki=$work/pki
-mkdir -p "$pki/new"
-: > "$pki/index.txt"
-echo 2000 > "$pki/serial"
-cat > "$pki/ca.cnf" <<CNF
-[ ca ]
-default_ca = edgeflow_ca
-
-[ edgeflow_ca ]
-database         = $pki/index.txt
-new_certs_dir    = $pki/new
-serial           = $pki/serial
-default_md       = sha256
-policy           = policy_any
-unique_subject   = no
-email_in_dn      = no
-copy_extensions  = none
-
-[ policy_any ]
-countryName      = optional
-organizationName = optional
-commonName       = supplied
-
-[ req ]
-distinguished_name = req_dn
-string_mask        = utf8only
-prompt             = no
-
-[ req_dn ]
-CN = unused
-
-[ root_ca ]
-basicConstraints       = critical, CA:true
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-
-[ media_leaf ]
-basicConstraints       = critical, CA:false
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth, clientAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid
-subjectAltName         = DNS:av.contoso.com, DNS:media.contoso.com
-CNF
-
-openssl req -new -config "$pki/ca.cnf" -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/root.key" \
-    -subj "/C=US/O=Edgeflow Test PKI/CN=Edgeflow DTLS Root CA" -out "$pki/root.csr" 2>/dev/null
-openssl ca -config "$pki/ca.cnf" -batch -notext -preserveDN -selfsign -keyfile "$pki/root.key" \
-    -extensions root_ca -startdate 20200101000000Z -enddate 20400101000000Z -in "$pki/root.csr" -out "$pki/root.pem" 2>/dev/null
-openssl req -new -config "$pki/ca.cnf" -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$pki/inter.key" \
-    -subj "/C=US/O=Edgeflow Test PKI/CN=Edgeflow DTLS Media CA" -out "$pki/inter.csr" 2>/dev/null
-openssl ca -config "$pki/ca.cnf" -batch -notext -preserveDN -cert "$pki/root.pem" -keyfile "$pki/root.key" \
-    -extensions root_ca -startdate 20200101000000Z -enddate 20400101000000Z -in "$pki/inter.csr" -out "$pki/inter.pem" 2>/dev/null
-# leaf NAME START END: an RSA-2048 leaf signed by the intermediate.
-leaf() {
-    openssl req -new -config "$pki/ca.cnf" -newkey rsa:2048 -nodes -keyout "$pki/$1.key" \
-        -subj "/C=US/O=Contoso Ltd/CN=av.contoso.com" -out "$pki/$1.csr" 2>/dev/null
-    openssl ca -config "$pki/ca.cnf" -batch -notext -preserveDN -cert "$pki/inter.pem" -keyfile "$pki/inter.key" \
-        -extensions media_leaf -startdate "$2" -enddate "$3" -in "$pki/$1.csr" -out "$pki/$1.pem" 2>/dev/null
-}
 # serial 2000: root, 2001: intermediate, 2002: leaf, 2003: expired leaf.
-leaf media 20250101000000Z 20351231235959Z
-leaf media-expired 20240101000000Z 20250101000000Z
+# ---------------------------------------------------------------------------------------
+pki_init 2000 media_leaf="DNS:av.contoso.com, DNS:media.contoso.com"
+media_dn="/C=US/O=Contoso Ltd/CN=av.contoso.com"
+pki_issue root self ec "/C=US/O=Edgeflow Test PKI/CN=Edgeflow DTLS Root CA" root_ca 20200101000000Z 20400101000000Z
+pki_issue inter root ec "/C=US/O=Edgeflow Test PKI/CN=Edgeflow DTLS Media CA" root_ca 20200101000000Z 20400101000000Z
+pki_issue media inter rsa "$media_dn" media_leaf 20250101000000Z 20351231235959Z
+pki_issue media-expired inter rsa "$media_dn" media_leaf 20240101000000Z 20250101000000Z
 
-said() {
-    local line
-    line=$(grep -m1 -oE 'alert [a-z ]+[a-z]|verify error:[^ ]+|SRTP Extension negotiated, profile=[A-Z0-9_]+' "$1" || true)
-    echo "${line%%$'\n'*}" | sed 's/^$/ok/'
-}
+srtp_chosen='SRTP Extension negotiated, profile=[A-Z0-9_]+'
 
 # record FILE "SERVER ARGS" "CLIENT ARGS"
 record() {
     local file=$1 server_args=$2 client_args=$3
     local pcap=$work/$file log=$work/${file%.pcap}
-    rm -f "$pcap"
-    tcpdump -i lo --immediate-mode -U -s 0 -w "$pcap" "udp port $port and host $server_ip" 2>"$log.tcpdump" &
-    dump_pid=$!
-    for _ in $(seq 100); do grep -q "listening on" "$log.tcpdump" 2>/dev/null && break; sleep 0.05; done
-
-    exec {stdin_fd}< <(sleep 30)
-    stdin_pid=$!
-    # shellcheck disable=SC2086
-    openssl s_server -accept "$server_ip:$port" -naccept 1 -CAfile "$pki/root.pem" $server_args \
-        <&"$stdin_fd" >"$log.server" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 100); do grep -q "^ACCEPT" "$log.server" 2>/dev/null && break; sleep 0.05; done
+    start_capture "$pcap" "udp port $port and host $server_ip"
+    start_server "$server_ip:$port" "$log.server" "$server_args"
 
     # One line of data, then EOF: s_client sends it, then close_notify, and exits.
     # shellcheck disable=SC2086
     { printf 'hello media\n'; sleep 1; } | timeout 10 openssl s_client -connect "$server_ip:$port" -bind "$client_ip:0" \
         -CAfile "$pki/root.pem" $client_args >"$log.client" 2>&1 || true
 
-    for _ in $(seq 40); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
-    if kill -0 "$server_pid" 2>/dev/null; then kill "$server_pid" 2>/dev/null || true; fi
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-    exec {stdin_fd}<&-
-    kill "$stdin_pid" 2>/dev/null || true
-    stdin_pid=""
-    sleep 0.5
-    kill -INT "$dump_pid"
-    wait "$dump_pid" 2>/dev/null || true
-    dump_pid=""
-    mkdir -p "$out_dir"
-    cp "$pcap" "$out_dir/$file"
-    printf '%-24s %6d bytes  server: %s  client: %s\n' "$file" "$(stat -c %s "$pcap")" \
-        "$(said "$log.server")" "$(said "$log.client")"
+    finish_scenario "$pcap" "$out_dir" 40 24 "$srtp_chosen"
 }
 
 media="-cert $pki/media.pem -key $pki/media.key -cert_chain $pki/inter.pem"

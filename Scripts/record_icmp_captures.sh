@@ -21,10 +21,10 @@ set -euo pipefail
 
 root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=${1:-$root_dir/Captures/icmp/rejected.pcap}
-for tool in ip nft socat tcpdump; do
-    command -v "$tool" >/dev/null || { echo "record_icmp_captures: $tool is needed" >&2; exit 2; }
-done
-[[ $(id -u) -eq 0 ]] || { echo "record_icmp_captures: network namespaces need root" >&2; exit 2; }
+# shellcheck source=lib/record_common.sh
+source "$root_dir/Scripts/lib/record_common.sh"
+need_tools record_icmp_captures ip nft socat tcpdump
+need_root record_icmp_captures "network namespaces need root"
 
 dump_pid=""
 listen_pid=""
