@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with address sanitizer and runs one:
-#   Fuzz/run.sh TARGET SECONDS      (TARGET: FuzzCapture FuzzPackets FuzzSTUN FuzzTLS FuzzText)
-# Seeds come from Captures/ (whole files for FuzzCapture, packets for the others are found by
-# the fuzzer from the files). New corpus entries go to Fuzz/corpus/TARGET (not committed);
+#   Fuzz/run.sh TARGET SECONDS      (TARGET: FuzzCapture FuzzDTLS FuzzPackets FuzzSTUN FuzzTLS FuzzText)
+# Seeds are Fuzz/seeds/TARGET when it exists (FuzzDTLS: the DTLS captures' datagrams, written by
+# Scripts/make_dtls_fuzz_seeds.sh), else the files of Captures/ (whole files for FuzzCapture,
+# packets for the others are found by the fuzzer from the files, copied to Fuzz/seeds/captures,
+# not committed). New corpus entries go to Fuzz/corpus/TARGET (not committed);
 # a crash is written to Fuzz/crashes/ and makes the script exit non-zero.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,12 +15,17 @@ seconds=${2:-30}
 flags=(-c release --scratch-path .build-cov --sanitize fuzzer --sanitize address -Xswiftc -sanitize=fuzzer)
 swift build "${flags[@]}" --product "$target" >/dev/null
 bin=$(swift build "${flags[@]}" --show-bin-path)/$target
-mkdir -p "corpus/$target" crashes seeds
-if [ -z "$(ls -A seeds 2>/dev/null)" ]; then
-    find ../Captures -name '*.pcap*' -size -64k -exec cp {} seeds/ \;
+mkdir -p "corpus/$target" crashes
+seeds=seeds/$target
+if [ ! -d "$seeds" ]; then
+    seeds=seeds/captures
+    mkdir -p "$seeds"
+    if [ -z "$(ls -A "$seeds")" ]; then
+        find ../Captures -name '*.pcap*' -size -64k -exec cp {} "$seeds"/ \;
+    fi
 fi
 status=0
-"$bin" "corpus/$target" seeds -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
+"$bin" "corpus/$target" "$seeds" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
     -artifact_prefix=crashes/ -print_final_stats=1 > "crashes/$target.log" 2>&1 || status=$?
 grep -E "INITED|DONE|stat::|ERROR|SUMMARY" "crashes/$target.log" | tail -12
 exit $status

@@ -20,6 +20,10 @@ public enum FindingCode: String, Sendable, CaseIterable {
     case tlsNameMismatch = "tls_name_mismatch"
     case tlsEdgeNameMismatch = "tls_edge_name_mismatch"
     case tlsUnexpectedPartner = "tls_unexpected_partner"
+    // DTLS on media (Protocols/DTLS/DTLSFindings.swift).
+    case dtlsHandshakeFailed = "dtls_handshake_failed"
+    case dtlsCertificateExpired = "dtls_certificate_expired"
+    case dtlsCertificateNotYetValid = "dtls_certificate_not_yet_valid"
     // STUN/TURN (Protocols/STUN/STUNFindings.swift).
     case stunUnanswered = "stun_unanswered"
     case turnAllocateFailed = "turn_allocate_failed"
@@ -47,18 +51,20 @@ public enum FindingCode: String, Sendable, CaseIterable {
     /// The severity of a finding of this code. `critical` matters only to the codes whose
     /// severity depends on the case: an error when the flow is on a hybrid rule (or, for
     /// `icmp_rejected`, on a rule of the hybrid table) or the SRV name is federation's, a
-    /// warning otherwise.
+    /// warning otherwise. A failed DTLS handshake is an error as a failed TLS handshake is (with
+    /// the A/V Edge or Office 365 or not); a DTLS certificate out of date is a warning, media
+    /// peers commonly checking only its fingerprint.
     public func severity(critical: Bool = false) -> Finding.Severity {
         switch self {
         case .tcpRejected, .tcpUnanswered, .icmpRejected, .dnsSRVFailed:
             critical ? .error : .warning
         case .microsoftOutsideRanges, .plaintextSIP, .portViolation, .tlsCertificateExpired, .tlsCertificateNotYetValid,
-             .tlsClientCertificateMissing, .tlsHandshakeFailed, .stunUnanswered, .turnAllocateFailed, .turnAuthLoop,
-             .ruleUnanswered, .udpBlockedTCPFallback:
+             .tlsClientCertificateMissing, .tlsHandshakeFailed, .dtlsHandshakeFailed, .stunUnanswered, .turnAllocateFailed,
+             .turnAuthLoop, .ruleUnanswered, .udpBlockedTCPFallback:
             .error
         case .oneWayUDP, .tlsCertificateUnreadable, .tlsOldVersion, .tlsNameMismatch, .tlsEdgeNameMismatch, .tlsUnexpectedPartner,
-             .natMismatch, .mediaLoss, .mediaJitter, .oneWayMedia, .dnsSRVUnanswered, .dnsSRVElsewhere, .noEdgeRoles,
-             .ruleNotSeen, .undeclaredEdge, .office365RangesAfterCapture, .limitReached:
+             .dtlsCertificateExpired, .dtlsCertificateNotYetValid, .natMismatch, .mediaLoss, .mediaJitter, .oneWayMedia,
+             .dnsSRVUnanswered, .dnsSRVElsewhere, .noEdgeRoles, .ruleNotSeen, .undeclaredEdge, .office365RangesAfterCapture, .limitReached:
             .warning
         case .ruleRepliesOnly, .roleInferred:
             .info

@@ -10,10 +10,12 @@ final class TableReportWriter: ReportWriter {
     private let color: Bool
     private var largest: [FlowSummary] = []
     private var services: [String: Int] = [:]
-    /// STUN/TURN flows with the most messages, and the RTP streams with the worst loss (bounded).
+    /// STUN/TURN flows with the most messages, DTLS flows (failed handshakes first, then the
+    /// busiest) and the RTP streams with the worst loss (bounded).
     private var stunRows: [(messages: Int, from: String, to: String, text: String, notes: String)] = []
+    private var dtlsRows: [(rank: (failed: Int, packets: Int), from: String, to: String, text: String, notes: String)] = []
     private var mediaRows: [(loss: Double, ssrc: String, from: String, to: String, text: String)] = []
-    private var stunFlows = 0, mediaStreams = 0
+    private var stunFlows = 0, dtlsFlows = 0, mediaStreams = 0
     private static let sectionRows = 10
     /// Columns to fit, or nil to show every address whole.
     private let width: Int?
@@ -89,6 +91,16 @@ final class TableReportWriter: ReportWriter {
             for r in stunRows.sorted(by: { $0.messages > $1.messages }) {
                 out += "  " + Self.pad(Self.fit(r.from, column) + " → " + Self.fit(r.to, column), 2 * column + 3) + r.text + "\n"
                 if !r.notes.isEmpty { out += "      " + r.notes + "\n" }
+            }
+        }
+        if !dtlsRows.isEmpty {
+            // Two spaces at least before the left-aligned version column.
+            let column = column(dtlsRows.flatMap { [$0.from, $0.to] }, fixed: 37)
+            out += "\n" + bold("DTLS") + " (\(Self.counted(dtlsFlows, "flow")); the \(dtlsRows.count) busiest, failed handshakes first)\n"
+            out += "  " + Self.pad("FLOW", 2 * column + 5) + Self.pad("VERSION", 10) + Self.pad("HANDSHAKE", 13) + Self.lpad("HS ms", 7) + "\n"
+            for r in dtlsRows.sorted(by: { $0.rank > $1.rank }) {
+                out += "  " + Self.pad(Self.fit(r.from, column) + " → " + Self.fit(r.to, column), 2 * column + 5) + r.text + "\n"
+                for l in Self.wrap(r.notes, width: 74) { out += "      " + l + "\n" }
             }
         }
         if !mediaRows.isEmpty {
@@ -172,6 +184,20 @@ final class TableReportWriter: ReportWriter {
             let text = Self.lpad(String(st.messages), 6) + Self.lpad(String(st.matched), 6)
                 + Self.lpad(String(st.unanswered), 7) + Self.lpad(rtt, 8)
             keep(&stunRows, (st.messages, Self.endpoint(f), Self.endpoint(f, responder: true), text, notes.joined(separator: "; "))) { $0.messages < $1.messages }
+        }
+        if let d = app.dtls {
+            dtlsFlows += 1
+            var notes: [String] = []
+            if let cipher = d.cipher { notes.append(cipher) }
+            if let profile = d.srtpProfile { notes.append(profile.description) }
+            for (alert, fromResponder) in [(d.origAlert, false), (d.respAlert, true)] {
+                if let a = alert { notes.append("\(a.levelName) alert \(a.name) from \(fromResponder ? "responder" : "originator")") }
+            }
+            if d.outcome == .failed, d.encryptedAlerts > 0 { notes.append("encrypted alerts \(d.encryptedAlerts)") }
+            let ms = d.handshakeDuration.map { Self.fixed(Double($0) / 1e6) } ?? "-"
+            let text = Self.pad(d.version?.description ?? "-", 10) + Self.pad(d.outcome.name, 13) + Self.lpad(ms, 7)
+            let rank = (failed: d.outcome == .failed ? 1 : 0, packets: f.origPkts + f.respPkts)
+            keep(&dtlsRows, (rank, Self.endpoint(f), Self.endpoint(f, responder: true), text, notes.joined(separator: "; "))) { $0.rank < $1.rank }
         }
         for s in app.rtp {
             mediaStreams += 1

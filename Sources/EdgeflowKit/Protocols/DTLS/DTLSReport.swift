@@ -21,6 +21,9 @@ public struct DTLSReport: Sendable {
     public var client: [CertificateSummary]
     public var serverSeenAt: Int64
     public var clientSeenAt: Int64
+    /// Whether the ServerHello came from the flow's originator (nil without one): whose
+    /// certificates `server` are.
+    public var serverIsOriginator: Bool?
     /// A HelloVerifyRequest (cookie exchange) was seen.
     public var helloVerifyRequest: Bool
     /// Handshake fragments that repeated messages already read (retransmitted flights).
@@ -58,11 +61,17 @@ public struct DTLSReport: Sendable {
         client = state.clientCertificates.map(certificates.chain) ?? []
         serverSeenAt = state.serverCertificates?.timestamp ?? firstTimestamp
         clientSeenAt = state.clientCertificates?.timestamp ?? firstTimestamp
+        serverIsOriginator = state.serverIsOriginator
         helloVerifyRequest = state.helloVerifyRequest != nil
         retransmittedFragments = state.orig.retransmittedFragments + state.resp.retransmittedFragments
         malformed = []
         if let f = state.orig.failure { malformed.append(("orig", f)) }
         if let f = state.resp.failure { malformed.append(("resp", f)) }
+    }
+
+    /// Freezes `state` with certificates summarised afresh (no cache shared between flows).
+    public init(_ state: DTLSFlowState, firstTimestamp: Int64) {
+        self.init(state, firstTimestamp: firstTimestamp, certificates: CertificateCache())
     }
 
     /// Writes the flow's `dtls` object.

@@ -71,7 +71,6 @@ struct DTLSCaptureTests {
         #expect(r10.version == .dtls10 && r10.outcome == .complete && r10.helloVerifyRequest)
         #expect(s10.clientHello?.cookieLength ?? 0 > 0)
         #expect(r10.handshakeDuration.map { $0 > 0 && $0 < 1_000_000_000 } == true)
-        #expect(DTLSFinding.of(r10).isEmpty)
         // use_srtp SRTP_AES128_CM_SHA1_80 (OpenSSL's name for IANA SRTP_AES128_CM_HMAC_SHA1_80).
         let (s12, r12) = try report(cases["dtls-dtls12-srtp"]!)
         #expect(r12.srtpProfile?.description == "SRTP_AES128_CM_HMAC_SHA1_80" && r12.outcome == .complete)
@@ -86,8 +85,6 @@ struct DTLSCaptureTests {
         #expect(rx.outcome == .failed)
         #expect(rx.origAlert == TLSAlert(level: 2, description: 45, timestamp: rx.origAlert?.timestamp ?? 0))
         #expect(rx.server.first?.expiredAtCapture(rx.serverSeenAt) == true)
-        #expect(DTLSFinding.of(rx).map(\.code) == [.handshakeFailed, .certificateExpired])
-        #expect(DTLSFinding.of(rx)[0].message.contains("certificate_expired"))
         // aiortc: both ends present self-signed certificates whose SHA-256 the SDP a=fingerprint
         // lines printed by Scripts/record_aiortc_capture.py carry; mutual authentication.
         let (_, ra) = try report(cases["dtls-aiortc-dtls-srtp"]!)

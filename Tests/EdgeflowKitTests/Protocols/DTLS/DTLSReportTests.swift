@@ -34,6 +34,28 @@ struct DTLSReportTests {
         #expect(certificates["server"]!.map { $0["subject"] as! String } == t.chain(from: sh.sender).map(\.subject))
     }
 
+    @Test("the table's DTLS section: the flow's version, handshake outcome and time, cipher and SRTP profile")
+    func table() throws {
+        let r = try CommandLineTests.run(["analyze", DTLSCaptures.directory + "aiortc-dtls-srtp.pcap", "--format", "table"],
+                                         environment: ["COLUMNS": "80"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("DTLS ") })
+        // tshark -V: ServerHello (frame 6, from 192.0.2.2:37659) with DTLS 1.2 (0xfefd), cipher suite
+        // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (0xc02b), SRTP_AEAD_AES_256_GCM (0x0008); the
+        // ClientHello (frame 5) at .433247 s, the server's Finished (frame 8) at .436983 s: 3.7 ms.
+        #expect(Array(lines[start..<(start + 4)]) == [
+            "DTLS (1 flow; the 1 busiest, failed handshakes first)",
+            "  FLOW                               VERSION   HANDSHAKE      HS ms",
+            "  192.0.2.2:50741 → 192.0.2.2:37659  DTLS 1.2  complete         3.7",
+            "      TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256; SRTP_AEAD_AES_256_GCM",
+        ])
+        // The section comes between STUN/TURN and Media, as the report's other per-protocol sections.
+        let stun = try #require(lines.firstIndex { $0.hasPrefix("STUN/TURN ") })
+        let media = try #require(lines.firstIndex { $0.hasPrefix("Media ") })
+        #expect(stun < start && start < media)
+    }
+
     @Test("a DTLS flow is the same with two threads as with one")
     func threads() throws {
         let path = DTLSCaptures.directory + "aiortc-dtls-srtp.pcap"
