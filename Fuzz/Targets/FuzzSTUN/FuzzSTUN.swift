@@ -18,7 +18,7 @@ public func fuzzSTUN(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if mode == .auto { mode = pdu.kind.impliedMode }
         off += pdu.length
     }
-    do {
+    do throws(RTPFailure) {
         let h = try RTPHeader.parse(p)
         var stats = RTPStreamStats()
         stats.record(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: 0,
@@ -26,7 +26,7 @@ public func fuzzSTUN(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     } catch {
         precondition(Int(error.offset) <= p.count)
     }
-    do {
+    do throws(RTPFailure) {
         let c = try RTCPCompound.parse(p)
         precondition(c.length <= p.count)
     } catch {

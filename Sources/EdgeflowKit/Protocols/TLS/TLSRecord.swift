@@ -63,7 +63,7 @@ public struct TLSRecordHeader: Sendable, BitwiseCopyable {
     /// Plausible TLS record: known content type, major version 3, bounded length.
     @inline(__always)
     public var isPlausible: Bool {
-        contentType >= 20 && contentType <= 25 && version >> 8 == 3 && version & 0xFF <= 4
+        contentType >= TLSContentType.changeCipherSpec.rawValue && contentType <= TLSContentType.tls12CID.rawValue && version >> 8 == 3 && version & 0xFF <= 4
             && length <= Self.maxBodyLength
     }
 

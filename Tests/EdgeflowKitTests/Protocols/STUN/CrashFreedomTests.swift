@@ -31,11 +31,11 @@ func exerciseAll(_ bytes: [UInt8], integrity: Bool = false) -> Int {
             acc &+= pdu.length
         }
         acc &+= Int(UDPDemux.classify(p).rawValue)
-        do {
+        do throws(RTPFailure) {
             let h = try RTPHeader.parse(p)
             precondition(h.payload.end <= p.count); acc &+= Int(h.payload.length)
         } catch { precondition(Int(error.offset) <= p.count) }
-        do {
+        do throws(RTPFailure) {
             let c = try RTCPCompound.parse(p)
             precondition(c.length <= p.count); acc &+= c.packets
         } catch { precondition(Int(error.offset) <= p.count) }
