@@ -146,7 +146,7 @@ public struct DTLSFlowState: Sendable {
                 serverIsOriginator = fromOriginator
                 if let cid = hello.connectionID { setPeerConnectionIDLength(cid.count, senderIsOriginator: fromOriginator) }
             case TLSHandshakeType.certificate.rawValue:
-                guard let list = TLSCertificateList.parse(body, timestamp: timestamp) else {
+                guard let list = try? TLSCertificateList.parse(body, timestamp: timestamp) else {
                     throw DTLSFailure(.badHandshakeMessage, at: 0)
                 }
                 if fromOriginator == (serverIsOriginator ?? !(clientIsOriginator ?? true)) {

@@ -431,13 +431,13 @@ public struct TLSSession: Sendable {
         update(d) { $0.handshakeTypes.insert(type) }
         switch (d, type) {
         case (.orig, TLSHandshakeType.clientHello.rawValue):
-            guard let hello = TLSClientHello.parse(body) else {
+            guard let hello = try? TLSClientHello.parse(body) else {
                 markMalformed(d, .badHandshakeMessage, at: orig.bytesConsumed)
                 return
             }
             noteClientHello(hello, timestamp: timestamp)
         case (.resp, TLSHandshakeType.serverHello.rawValue):
-            guard let hello = TLSServerHello.parse(body) else {
+            guard let hello = try? TLSServerHello.parse(body) else {
                 markMalformed(d, .badHandshakeMessage, at: resp.bytesConsumed)
                 return
             }
@@ -445,7 +445,7 @@ public struct TLSSession: Sendable {
             if serverHello == nil || serverHello!.isHelloRetryRequest { serverHello = hello }
             if isTLS13 { clientCertificate = .encrypted }
         case (_, TLSHandshakeType.certificate.rawValue):
-            guard let list = TLSCertificateList.parse(body, tls13: isTLS13, timestamp: timestamp) else {
+            guard let list = try? TLSCertificateList.parse(body, tls13: isTLS13, timestamp: timestamp) else {
                 markMalformed(d, .badHandshakeMessage, at: d == .orig ? orig.bytesConsumed : resp.bytesConsumed)
                 return
             }
