@@ -51,7 +51,8 @@ public struct TLSRecordHeader: Sendable, BitwiseCopyable {
     public var version: UInt16
     public var length: Int
 
-    /// Reads the header at `offset`; nil if fewer than 5 bytes remain.
+    /// Reads the header at `offset`; nil if fewer than 5 bytes remain, which in a stream means
+    /// "wait for more bytes", not a failure (`isPlausible` judges the header once read).
     @inline(__always)
     public init?(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) {
         guard offset >= 0, bytes.count &- offset >= Self.size else { return nil }
