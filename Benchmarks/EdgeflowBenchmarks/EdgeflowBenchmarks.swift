@@ -81,7 +81,7 @@ let benchmarks: @Sendable () -> Void = {
             packet[2] = UInt8(seq >> 8)
             packet[3] = UInt8(seq & 0xFF)
             packet.withUnsafeBytes { p in
-                if let h = RTPHeader.parse(p) {
+                if let h = try? RTPHeader.parse(p) {
                     stats.record(sequence: h.sequence, timestamp: UInt32(truncatingIfNeeded: i) &* 160,
                                  arrivalNanoseconds: Int64(i) * 20_000_000, payloadType: h.payloadType, marker: false, clockRate: 8000)
                 }

@@ -18,11 +18,19 @@ public func fuzzSTUN(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if mode == .auto { mode = pdu.kind.impliedMode }
         off += pdu.length
     }
-    if let h = RTPHeader.parse(p) {
+    do throws(RTPFailure) {
+        let h = try RTPHeader.parse(p)
         var stats = RTPStreamStats()
         stats.record(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: 0,
                      payloadType: h.payloadType, marker: h.marker, clockRate: RTPClock.rate(payloadType: h.payloadType))
+    } catch {
+        precondition(Int(error.offset) <= p.count)
     }
-    _ = RTCPCompound.parse(p)
+    do throws(RTPFailure) {
+        let c = try RTCPCompound.parse(p)
+        precondition(c.length <= p.count)
+    } catch {
+        precondition(Int(error.offset) <= p.count)
+    }
     return 0
 }

@@ -90,13 +90,13 @@ final class ShardedRun {
         let index = engine.summary.packets
         let s = Int(owner[Int(truncatingIfNeeded: FlowKey.of(d).key.hash(seed: Self.hashSeed) & 63)])
         var item = ShardItem(decoded: d, timestamp: packet.timestamp, file: 0, offset: 0, count: 0, index: index, sweep: false)
-        if s != 0 || d.proto == 1 || d.proto == 58 {
+        if s != 0 || IPProtocol.isICMP(d.proto) {
             (item.file, item.offset) = locate(packet.bytes)
             item.count = packet.bytes.count
         }
         var full = hand(item, packet.bytes, to: s, &engine)
-        if d.proto == 1 || d.proto == 58, ICMPError.isError(proto: d.proto, type: d.srcPort),
-           let q = ICMPError.quoted(in: packet.bytes, d) {
+        if IPProtocol.isICMP(d.proto), ICMPError.isError(proto: d.proto, type: d.srcPort),
+           let q = try? ICMPError.quoted(in: packet.bytes, d) {
             // The flow an ICMP error quotes may live on another shard: it is told there.
             let qs = Int(owner[Int(truncatingIfNeeded: FlowKey.of(q).key.hash(seed: Self.hashSeed) & 63)])
             if qs != s {

@@ -32,13 +32,13 @@ public struct Compliance: Sendable {
         icmpFindings(r, c, ends, uid: uid)
         let hybrid = ends.withOffice365
         guard hybrid || c.rule != nil else { return }
-        if r.key.proto == 6 && !r.answered && r.tcp.synSeen {
+        if r.key.proto == IPProtocol.tcp && !r.answered && r.tcp.synSeen {
             if r.tcp.resp == .reset {
                 note(FlowFinding.tcpRejected(rule: c.rule?.id, withOffice365: hybrid), ends, uid: uid)
             } else {
                 note(FlowFinding.tcpUnanswered(rule: c.rule?.id, withOffice365: hybrid), ends, uid: uid)
             }
-        } else if r.key.proto == 17 && hybrid && !answered {
+        } else if r.key.proto == IPProtocol.udp && hybrid && !answered {
             note(FlowFinding.oneWayUDP, ends, uid: uid)
         }
     }
@@ -52,7 +52,7 @@ public struct Compliance: Sendable {
             rules[i].bytes += r.origIPBytes
             if answered { rules[i].answeredFlows += 1 }
             // Who opened a TCP connection is known only from its SYN.
-            if r.key.proto != 6 || r.tcp.synSeen { rules[i].openedFlows += 1 }
+            if r.key.proto != IPProtocol.tcp || r.tcp.synSeen { rules[i].openedFlows += 1 }
         }
         if let i = c.replyHybrid {
             rules[i].flows += 1

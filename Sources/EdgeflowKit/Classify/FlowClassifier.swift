@@ -41,8 +41,8 @@ public enum FlowClassifier {
         guard oRole.isEdge || pRole.isEdge else { return c }
         let proto = r.key.proto
         // The port tables list TCP and UDP only; ICMP errors and echoes are not judged.
-        guard proto == 6 || proto == 17 else {
-            if proto != 1 && proto != 58 {
+        guard proto == IPProtocol.tcp || proto == IPProtocol.udp else {
+            if !IPProtocol.isICMP(proto) {
                 c.verdict = .violation
                 c.violation = .untabledProtocol(proto: proto, from: oRole, to: pRole)
             }
@@ -60,12 +60,12 @@ public enum FlowClassifier {
         }
         let table = hybrid ? PortTables.hybrid : PortTables.edge
         // Direction is only certain for TCP with the SYN seen.
-        let reversible = proto == 17 || !r.tcp.synSeen
+        let reversible = proto == IPProtocol.udp || !r.tcp.synSeen
         let forward = table.firstIndex { $0.matches(fromRole: oRole, toRole: pRole, proto: proto, srcPort: o.port, dstPort: p.port) }
         // Only the hybrid table lists both directions of an exchange; the Edge table's replies
         // need no rule of their own (and skipping them keeps media flows cheap). Replies count
         // only when they answer: a reset refusing a connection is not traffic of the reverse rule.
-        let answered = r.respPackets > 0 && (proto != 6 || r.answered)
+        let answered = r.respPackets > 0 && (proto != IPProtocol.tcp || r.answered)
         let reply = forward == nil && reversible || hybrid && answered
             ? table.firstIndex { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) } : nil
         if let i = forward ?? (reversible ? reply : nil) {

@@ -3,7 +3,7 @@ extension Compliance {
     /// was refused with an ICMP destination unreachable, the way a firewall blocking the
     /// hybrid ports often answers. An error on a hybrid rule, a warning otherwise.
     mutating func icmpFindings(_ r: FlowRecord, _ c: Classification, _ ends: FlowEnds, uid: String) {
-        let proto: UInt8 = r.key.ipVersion == 6 ? 58 : 1
+        let proto = r.key.ipVersion == 6 ? IPProtocol.icmpv6 : IPProtocol.icmp
         guard r.icmpErrors > 0, ICMPError.isRejection(proto: proto, type: r.icmpErrorType, code: r.icmpErrorCode) else { return }
         guard ends.withOffice365 || c.rule != nil else { return }
         note(FlowFinding.icmpRejected(transport: r.key.proto, toResponder: r.icmpErrorQuotedOriginator, sender: r.icmpErrorSender,

@@ -25,12 +25,12 @@ public struct RoleInference: Sendable {
         let (edge, edgePort, peer, peerPort) = oIn ? (p.address, p.port, o.address, o.port) : (o.address, o.port, p.address, p.port)
         var evidence: RoleEvidence? = nil
         let s = r.services
-        if r.key.proto == 6, (s.contains(.sipTLS) || s.contains(.tls)), edgePort == 5061 || peerPort == 5061 {
+        if r.key.proto == IPProtocol.tcp, (s.contains(.sipTLS) || s.contains(.tls)), edgePort == 5061 || peerPort == 5061 {
             evidence = .tlsOn5061(peer: peer)
         } else if s.contains(.stun) || s.contains(.turnTCP) {
-            if r.key.proto == 17, edgePort == 3478, peerPort == 3478 {
+            if r.key.proto == IPProtocol.udp, edgePort == 3478, peerPort == 3478 {
                 evidence = .stunOnUDP3478(peer: peer)
-            } else if r.key.proto == 6, PortTables.media.contains(edgePort), peerPort == 443 || PortTables.media.contains(peerPort) {
+            } else if r.key.proto == IPProtocol.tcp, PortTables.media.contains(edgePort), peerPort == 443 || PortTables.media.contains(peerPort) {
                 evidence = .stunOnTCP(edgePort: edgePort, peer: peer, peerPort: peerPort)
             }
         }

@@ -5,7 +5,7 @@ public struct Rule: Sendable, Equatable {
     public var id: String
     public var table: Table
     public var protocolName: String
-    /// IP protocol number: 6 TCP, 17 UDP.
+    /// IP protocol number: `IPProtocol.tcp` or `IPProtocol.udp`.
     public var transport: UInt8
     /// Role of the initiator; nil means any address.
     public var from: Role?
@@ -36,49 +36,49 @@ public enum PortTables {
 
     /// Microsoft's hybrid table (Edge ↔ Office 365), report-schema.md rule ids.
     public static let hybrid: [Rule] = [
-        Rule(id: "sip-mtls-out", table: .hybrid, protocolName: "SIP (MTLS)", transport: 6, from: .accessEdge, to: .office365,
+        Rule(id: "sip-mtls-out", table: .hybrid, protocolName: "SIP (MTLS)", transport: IPProtocol.tcp, from: .accessEdge, to: .office365,
              srcPorts: .any, dstPorts: PortSet(5061), requiresTLS: true, note: "federation signalling"),
-        Rule(id: "sip-mtls-in", table: .hybrid, protocolName: "SIP (MTLS)", transport: 6, from: .office365, to: .accessEdge,
+        Rule(id: "sip-mtls-in", table: .hybrid, protocolName: "SIP (MTLS)", transport: IPProtocol.tcp, from: .office365, to: .accessEdge,
              srcPorts: .any, dstPorts: PortSet(5061), requiresTLS: true, note: "federation signalling"),
-        Rule(id: "stun-tcp-out", table: .hybrid, protocolName: "STUN", transport: 6, from: .avEdge, to: .office365,
+        Rule(id: "stun-tcp-out", table: .hybrid, protocolName: "STUN", transport: IPProtocol.tcp, from: .avEdge, to: .office365,
              srcPorts: PortSet(ranges: [media]), dstPorts: PortSet(ranges: [443...443, media]), note: "audio, video, sharing"),
-        Rule(id: "stun-tcp-in", table: .hybrid, protocolName: "STUN", transport: 6, from: .office365, to: .avEdge,
+        Rule(id: "stun-tcp-in", table: .hybrid, protocolName: "STUN", transport: IPProtocol.tcp, from: .office365, to: .avEdge,
              srcPorts: PortSet(443), dstPorts: PortSet(ranges: [media]), note: "audio, video, sharing"),
-        Rule(id: "stun-udp-out", table: .hybrid, protocolName: "STUN", transport: 17, from: .avEdge, to: .office365,
+        Rule(id: "stun-udp-out", table: .hybrid, protocolName: "STUN", transport: IPProtocol.udp, from: .avEdge, to: .office365,
              srcPorts: PortSet(3478), dstPorts: PortSet(3478), note: "audio, video"),
-        Rule(id: "stun-udp-in", table: .hybrid, protocolName: "STUN", transport: 17, from: .office365, to: .avEdge,
+        Rule(id: "stun-udp-in", table: .hybrid, protocolName: "STUN", transport: IPProtocol.udp, from: .office365, to: .avEdge,
              srcPorts: PortSet(3478), dstPorts: PortSet(3478), note: "audio, video"),
     ]
 
     /// The Edge Server external firewall table (Edge ↔ any other host).
     public static let edge: [Rule] = [
-        Rule(id: "edge-xmpp-in", table: .edge, protocolName: "XMPP", transport: 6, from: nil, to: .accessEdge,
+        Rule(id: "edge-xmpp-in", table: .edge, protocolName: "XMPP", transport: IPProtocol.tcp, from: nil, to: .accessEdge,
              srcPorts: .any, dstPorts: PortSet(5269), note: "XMPP federation (not in SfB 2019)"),
-        Rule(id: "edge-access-http-out", table: .edge, protocolName: "HTTP", transport: 6, from: .accessEdge, to: nil,
+        Rule(id: "edge-access-http-out", table: .edge, protocolName: "HTTP", transport: IPProtocol.tcp, from: .accessEdge, to: nil,
              srcPorts: .any, dstPorts: PortSet(80), note: "certificate revocation checks"),
-        Rule(id: "edge-access-dns-tcp-out", table: .edge, protocolName: "DNS", transport: 6, from: .accessEdge, to: nil,
+        Rule(id: "edge-access-dns-tcp-out", table: .edge, protocolName: "DNS", transport: IPProtocol.tcp, from: .accessEdge, to: nil,
              srcPorts: .any, dstPorts: PortSet(53), note: "DNS over TCP"),
-        Rule(id: "edge-access-dns-udp-out", table: .edge, protocolName: "DNS", transport: 17, from: .accessEdge, to: nil,
+        Rule(id: "edge-access-dns-udp-out", table: .edge, protocolName: "DNS", transport: IPProtocol.udp, from: .accessEdge, to: nil,
              srcPorts: .any, dstPorts: PortSet(53), note: "DNS over UDP"),
-        Rule(id: "edge-access-sip-tls-in", table: .edge, protocolName: "SIP (TLS)", transport: 6, from: nil, to: .accessEdge,
+        Rule(id: "edge-access-sip-tls-in", table: .edge, protocolName: "SIP (TLS)", transport: IPProtocol.tcp, from: nil, to: .accessEdge,
              srcPorts: .any, dstPorts: PortSet(443), note: "remote users' clients"),
-        Rule(id: "edge-access-sip-mtls-in", table: .edge, protocolName: "SIP (MTLS)", transport: 6, from: nil, to: .accessEdge,
+        Rule(id: "edge-access-sip-mtls-in", table: .edge, protocolName: "SIP (MTLS)", transport: IPProtocol.tcp, from: nil, to: .accessEdge,
              srcPorts: .any, dstPorts: PortSet(5061), requiresTLS: true, note: "federation and public IM, inbound"),
-        Rule(id: "edge-access-sip-mtls-out", table: .edge, protocolName: "SIP (MTLS)", transport: 6, from: .accessEdge, to: nil,
+        Rule(id: "edge-access-sip-mtls-out", table: .edge, protocolName: "SIP (MTLS)", transport: IPProtocol.tcp, from: .accessEdge, to: nil,
              srcPorts: .any, dstPorts: PortSet(5061), requiresTLS: true, note: "federation and public IM, outbound"),
-        Rule(id: "edge-webconf-psom-in", table: .edge, protocolName: "PSOM (TLS)", transport: 6, from: nil, to: .webconfEdge,
+        Rule(id: "edge-webconf-psom-in", table: .edge, protocolName: "PSOM (TLS)", transport: IPProtocol.tcp, from: nil, to: .webconfEdge,
              srcPorts: .any, dstPorts: PortSet(443), note: "web conferencing"),
-        Rule(id: "edge-av-rtp-tcp-out", table: .edge, protocolName: "RTP", transport: 6, from: .avEdge, to: nil,
+        Rule(id: "edge-av-rtp-tcp-out", table: .edge, protocolName: "RTP", transport: IPProtocol.tcp, from: .avEdge, to: nil,
              srcPorts: PortSet(ranges: [media]), dstPorts: .any, note: "relayed media, outbound"),
-        Rule(id: "edge-av-rtp-udp-out", table: .edge, protocolName: "RTP", transport: 17, from: .avEdge, to: nil,
+        Rule(id: "edge-av-rtp-udp-out", table: .edge, protocolName: "RTP", transport: IPProtocol.udp, from: .avEdge, to: nil,
              srcPorts: PortSet(ranges: [media]), dstPorts: .any, note: "relayed media, outbound"),
-        Rule(id: "edge-av-stun-udp-out", table: .edge, protocolName: "STUN/MS-TURN", transport: 17, from: .avEdge, to: nil,
+        Rule(id: "edge-av-stun-udp-out", table: .edge, protocolName: "STUN/MS-TURN", transport: IPProtocol.udp, from: .avEdge, to: nil,
              srcPorts: .any, dstPorts: PortSet(3478), note: "Edge to Edge and federation media"),
-        Rule(id: "edge-av-stun-udp-in", table: .edge, protocolName: "STUN/MS-TURN", transport: 17, from: nil, to: .avEdge,
+        Rule(id: "edge-av-stun-udp-in", table: .edge, protocolName: "STUN/MS-TURN", transport: IPProtocol.udp, from: nil, to: .avEdge,
              srcPorts: .any, dstPorts: PortSet(3478), note: "candidate negotiation over UDP"),
-        Rule(id: "edge-av-stun-tcp-in", table: .edge, protocolName: "STUN/MS-TURN", transport: 6, from: nil, to: .avEdge,
+        Rule(id: "edge-av-stun-tcp-in", table: .edge, protocolName: "STUN/MS-TURN", transport: IPProtocol.tcp, from: nil, to: .avEdge,
              srcPorts: .any, dstPorts: PortSet(443), note: "candidate negotiation over TCP"),
-        Rule(id: "edge-av-stun-tcp-out", table: .edge, protocolName: "STUN/MS-TURN", transport: 6, from: .avEdge, to: nil,
+        Rule(id: "edge-av-stun-tcp-out", table: .edge, protocolName: "STUN/MS-TURN", transport: IPProtocol.tcp, from: .avEdge, to: nil,
              srcPorts: .any, dstPorts: PortSet(443), note: "candidate negotiation over TCP"),
     ]
 }

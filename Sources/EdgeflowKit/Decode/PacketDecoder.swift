@@ -16,7 +16,7 @@ public enum PacketDecoder {
     public static func decode(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType) -> DecodedPacket {
         var d = outer(bytes, originalLength: originalLength, linkType: linkType)
         // The one test all traffic pays for tunnels: GRE, or UDP to the VXLAN port.
-        if d.proto == 47 || d.dstPort == 4789 && d.proto == 17 { decapsulate(bytes, &d) }
+        if d.proto == IPProtocol.gre || d.dstPort == 4789 && d.proto == IPProtocol.udp { decapsulate(bytes, &d) }
         return d
     }
 
@@ -142,15 +142,16 @@ public enum PacketDecoder {
         var walked = 0
         while true {
             switch next {
-            case 0, 43, 60, 135, 139, 140, 51:
+            case IPProtocol.hopByHop, IPProtocol.routing, IPProtocol.destinationOptions, IPProtocol.mobility,
+                 IPProtocol.hostIdentity, IPProtocol.shim6, IPProtocol.authentication:
                 walked &+= 1
                 guard walked <= maximumExtensionHeaders else { return fail(&d, .ipv6TooManyExtensionHeaders) }
                 guard bytes.count &- cur >= 2 else { return fail(&d, .ipv6Truncated) }
-                let len = next == 51 ? (Int(bytes.u8(cur &+ 1)) &+ 2) &* 4 : (Int(bytes.u8(cur &+ 1)) &+ 1) &* 8
+                let len = next == IPProtocol.authentication ? (Int(bytes.u8(cur &+ 1)) &+ 2) &* 4 : (Int(bytes.u8(cur &+ 1)) &+ 1) &* 8
                 guard end &- cur >= len else { return fail(&d, .ipv6BadExtensionHeader) }
                 next = bytes.u8(cur)
                 cur &+= len
-            case 44:
+            case IPProtocol.fragment:
                 walked &+= 1
                 guard walked <= maximumExtensionHeaders else { return fail(&d, .ipv6TooManyExtensionHeaders) }
                 guard bytes.count &- cur >= 8 else { return fail(&d, .ipv6Truncated) }
@@ -176,7 +177,7 @@ public enum PacketDecoder {
                                   _ d: inout DecodedPacket) -> DecodedPacket {
         let avail = bytes.count &- off
         switch d.proto {
-        case 6:
+        case IPProtocol.tcp:
             guard avail >= 20 else { return fail(&d, .tcpTruncated) }
             let dataOffset = Int(bytes.u8(off &+ 12) >> 4) &* 4
             guard dataOffset >= 20, dataOffset <= length || d.isFragment else { return fail(&d, .tcpBadDataOffset) }
@@ -188,7 +189,7 @@ public enum PacketDecoder {
             d.tcpWindow = bytes.be16(off &+ 14)
             d.payloadOffset = Int32(truncatingIfNeeded: off &+ dataOffset)
             d.payloadLength = Int32(truncatingIfNeeded: max(0, length &- dataOffset))
-        case 17:
+        case IPProtocol.udp:
             guard avail >= 8 else { return fail(&d, .udpTruncated) }
             let udpLength = Int(bytes.be16(off &+ 4))
             guard udpLength >= 8 || (udpLength == 0 && d.ipVersion == 6) else { return fail(&d, .udpBadLength) }
@@ -197,7 +198,7 @@ public enum PacketDecoder {
             d.payloadOffset = Int32(truncatingIfNeeded: off &+ 8)
             let datagram = udpLength == 0 || d.isFragment ? length : min(udpLength, length)
             d.payloadLength = Int32(truncatingIfNeeded: max(0, datagram &- 8))
-        case 1, 58:
+        case IPProtocol.icmp, IPProtocol.icmpv6:
             guard avail >= 2 else { return fail(&d, .icmpTruncated) }
             d.srcPort = UInt16(bytes.u8(off))
             d.dstPort = UInt16(bytes.u8(off &+ 1))
@@ -216,9 +217,9 @@ public enum PacketDecoder {
     /// is short or not one to open leaves the packet as its outer flow, with any anomaly counted.
     @inline(never)
     private static func decapsulate(_ bytes: UnsafeRawBufferPointer, _ d: inout DecodedPacket) {
-        while d.kind == .transport, !d.isFragment, d.proto == 47 || d.dstPort == 4789 && d.proto == 17 {
+        while d.kind == .transport, !d.isFragment, d.proto == IPProtocol.gre || d.dstPort == 4789 && d.proto == IPProtocol.udp {
             let start = Int(d.payloadOffset), end = start &+ Int(d.payloadLength)
-            guard var next = d.proto == 47 ? gre(bytes, at: start, end: end, &d) : vxlan(bytes, at: start, end: end, &d) else { return }
+            guard var next = d.proto == IPProtocol.gre ? gre(bytes, at: start, end: end, &d) : vxlan(bytes, at: start, end: end, &d) else { return }
             // An inner packet that does not decode leaves the outer flow, its error counted.
             if next.kind == .error {
                 d.anomaly = next.error

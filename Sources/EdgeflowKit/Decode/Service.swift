@@ -72,8 +72,9 @@ public enum ServiceHint {
         guard n >= 4 else { return .unknown }
         let b0 = p.u8(0)
         // MS-TURN pseudo-TLS (MS-TURN §2.1.1): a bare 45-byte ClientHello offering only 0x0018.
-        if b0 == 0x16, n >= 50, p.be16(3) == 0x2D, p.u8(5) == 1, p.be16(44) == 2, p.be16(46) == 0x0018 { return .turnTCP }
-        if b0 >= 20 && b0 <= 23, p.u8(1) == 3, p.u8(2) <= 4 {
+        if b0 == TLSContentType.handshake.rawValue, n >= 50, p.be16(3) == 0x2D, p.u8(5) == TLSHandshakeType.clientHello.rawValue,
+           p.be16(44) == 2, p.be16(46) == 0x0018 { return .turnTCP }
+        if b0 >= TLSContentType.changeCipherSpec.rawValue && b0 <= TLSContentType.applicationData.rawValue, p.u8(1) == 3, p.u8(2) <= 4 {
             return srcPort == 5061 || dstPort == 5061 ? .sipTLS : .tls
         }
         // MS-TURN TCP framing (0x02 control / 0x03 data, reserved 0) around a STUN message.

@@ -22,7 +22,7 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
     /// by address pair only (their "ports" are type and code).
     @inline(__always)
     public static func of(_ d: DecodedPacket) -> (key: FlowKey, sourceIsA: Bool) {
-        let icmp = d.proto == 1 || d.proto == 58
+        let icmp = IPProtocol.isICMP(d.proto)
         let sp = icmp ? 0 : d.srcPort, dp = icmp ? 0 : d.dstPort
         let srcFirst = d.src.hi != d.dst.hi ? d.src.hi < d.dst.hi
             : d.src.lo != d.dst.lo ? d.src.lo < d.dst.lo : sp <= dp

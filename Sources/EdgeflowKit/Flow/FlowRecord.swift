@@ -55,7 +55,7 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     /// Zeek-style connection state: TCP from both endpoints' states; other protocols S0
     /// (one way), SF (both ways) or SHR (responder only).
     public var connState: String {
-        if key.proto == 6 {
+        if key.proto == IPProtocol.tcp {
             return tcp.connState(origBytes: origBytes, respBytes: respBytes, history: history, sawOrigSyn: tcp.synSeen)
         }
         if origPackets > 0 { return respPackets > 0 ? "SF" : "S0" }
@@ -65,7 +65,7 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     /// Whether the responder answered: for TCP a SYN-ACK, an ACK or data from it (a bare
     /// RST is no answer); for other protocols any packet from it.
     public var answered: Bool {
-        guard key.proto == 6 else { return respPackets > 0 }
+        guard key.proto == IPProtocol.tcp else { return respPackets > 0 }
         return history.has(.synAck, fromOriginator: false) || history.has(.ack, fromOriginator: false)
             || history.has(.data, fromOriginator: false) || history.has(.retransmit, fromOriginator: false)
     }

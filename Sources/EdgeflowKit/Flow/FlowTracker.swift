@@ -78,7 +78,7 @@ public struct FlowTracker: ~Copyable {
     public mutating func track(_ d: DecodedPacket, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
         let (key, sourceIsA) = FlowKey.of(d)
         let hash = table.hash(key)
-        let isTCP = d.proto == 6
+        let isTCP = d.proto == IPProtocol.tcp
         var found = table.find(key, hash: hash)
         if let i = found {
             let r = table[i]
@@ -104,14 +104,14 @@ public struct FlowTracker: ~Copyable {
         if table.count >= settings.maxFlows { evictIdlest() }
         var originatorIsA = sourceIsA
         var flipped = false
-        if d.proto == 6, d.tcpFlags & (TCPFlag.syn | TCPFlag.ack) == TCPFlag.syn | TCPFlag.ack {
+        if d.proto == IPProtocol.tcp, d.tcpFlags & (TCPFlag.syn | TCPFlag.ack) == TCPFlag.syn | TCPFlag.ack {
             // The first packet is a SYN-ACK: its receiver sent the SYN, so it is the originator.
             originatorIsA = !sourceIsA
             flipped = true
         }
         var record = FlowRecord(key: key, hash: hash, sequence: sequence, originatorIsA: originatorIsA, timestamp: timestamp)
         record.history.flipped = flipped
-        if d.proto == 1 || d.proto == 58 {
+        if IPProtocol.isICMP(d.proto) {
             record.icmpType = d.srcPort
             record.icmpCode = d.dstPort
         }
@@ -135,7 +135,7 @@ public struct FlowTracker: ~Copyable {
             table[i].respIPBytes &+= Int(d.ipLength)
         }
         switch d.proto {
-        case 6:
+        case IPProtocol.tcp:
             updateTCP(at: i, fromOrig: fromOrig, d)
             guard payload > 0 else { break }
             let p = d.capturedPayload(in: bytes)
@@ -159,7 +159,7 @@ public struct FlowTracker: ~Copyable {
                               p, fromOriginator: fromOrig, timestamp: timestamp)
                 table[i].inspection = slot
             }
-        case 17:
+        case IPProtocol.udp:
             if payload > 0 {
                 table[i].history.note(.data, fromOriginator: fromOrig)
                 let p = d.capturedPayload(in: bytes)
@@ -182,7 +182,7 @@ public struct FlowTracker: ~Copyable {
                 }
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
             }
-        case 1, 58:
+        case IPProtocol.icmp, IPProtocol.icmpv6:
             if ICMPError.isError(proto: d.proto, type: d.srcPort) { attributeICMPError(d, bytes: bytes) }
         default:
             break
@@ -192,7 +192,7 @@ public struct FlowTracker: ~Copyable {
     /// Counts an ICMP error on the live flow whose packet it quotes (no flow is made for it).
     @inline(never)
     mutating func attributeICMPError(_ d: DecodedPacket, bytes: UnsafeRawBufferPointer) {
-        guard let q = ICMPError.quoted(in: bytes, d) else { return }
+        guard let q = try? ICMPError.quoted(in: bytes, d) else { return }
         let (key, sourceIsA) = FlowKey.of(q)
         guard let i = table.find(key, hash: table.hash(key)) else { return }
         table[i].icmpErrors &+= 1
@@ -282,7 +282,7 @@ public struct FlowTracker: ~Copyable {
         var i = 0
         while i < table.count {
             let r = table[i]
-            let timeout = r.key.proto == 6 ? (r.tcp.isClosing ? settings.tcpCloseLinger : settings.tcpTimeout) : settings.udpTimeout
+            let timeout = r.key.proto == IPProtocol.tcp ? (r.tcp.isClosing ? settings.tcpCloseLinger : settings.tcpTimeout) : settings.udpTimeout
             if now &- r.lastTimestamp > timeout {
                 end(at: i, reason: .idle)
                 flowsExpired &+= 1

@@ -57,7 +57,7 @@ public struct FlowSummary: Sendable {
         end = reason
         uid = FlowSummary.uid(r)
         proto = FlowSummary.protoName(r.key.proto)
-        let icmp = r.key.proto == 1 || r.key.proto == 58
+        let icmp = IPProtocol.isICMP(r.key.proto)
         origP = Int(icmp ? r.icmpType : o.port)
         respP = Int(icmp ? r.icmpCode : p.port)
         let main = r.services.main
@@ -105,13 +105,13 @@ public struct FlowSummary: Sendable {
 
     static func protoName(_ p: UInt8) -> String {
         switch p {
-        case 6: "tcp"
-        case 17: "udp"
-        case 1: "icmp"
-        case 58: "icmpv6"
-        case 47: "gre"
+        case IPProtocol.tcp: "tcp"
+        case IPProtocol.udp: "udp"
+        case IPProtocol.icmp: "icmp"
+        case IPProtocol.icmpv6: "icmpv6"
+        case IPProtocol.gre: "gre"
         case 50: "esp"
-        case 51: "ah"
+        case IPProtocol.authentication: "ah"
         case 132: "sctp"
         default: "ip-\(p)"
         }

@@ -45,5 +45,5 @@ extension Violation {
     static func title(_ role: Role?) -> String { role?.title ?? "any host" }
 
     /// "TCP" or "UDP" (the port tables list no other transport).
-    static func transportName(_ proto: UInt8) -> String { proto == 6 ? "TCP" : "UDP" }
+    static func transportName(_ proto: UInt8) -> String { proto == IPProtocol.tcp ? "TCP" : "UDP" }
 }

@@ -90,4 +90,35 @@ struct ICMPErrorTests {
         let udp = try #require(report.flows.first { $0["proto"] as? String == "udp" })
         #expect(udp["icmp"] == nil && udp["orig_pkts"] as? Int == 1)
     }
+
+    /// Frames 2 (ICMP 3/13 quoting UDP, quote at byte 42) and 4 (ICMPv6 1/1, quote at 62) of
+    /// rejected.pcap, cut or altered: `quoted` names the reason and the offset (tshark: Ethernet,
+    /// 20-byte outer IPv4 or 40-byte IPv6 header, 8-byte ICMP header before the quote).
+    @Test("a quote that names no flow says why and where")
+    func quoteFailures() throws {
+        var reader = try MappedCaptureReader(path: Self.capture)
+        var frames: [Int: (bytes: [UInt8], length: Int, link: LinkType)] = [:]
+        while let p = reader.next() { frames[p.number] = (Array(p.bytes), p.originalLength, p.linkType) }
+        func quoted(_ frame: Int, _ change: (inout [UInt8]) -> Void) -> Result<DecodedPacket, ICMPQuoteFailure> {
+            var (b, length, link) = frames[frame]!
+            change(&b)
+            return b.withUnsafeBytes { p in
+                let d = PacketDecoder.decode(p, originalLength: length, linkType: link)
+                return Result { () throws(ICMPQuoteFailure) in try ICMPError.quoted(in: p, d) }
+            }
+        }
+        let q = try quoted(2) { _ in }.get()
+        #expect(q.proto == IPProtocol.udp && q.dstPort == 3478)
+        #expect(try quoted(4) { _ in }.get().proto == IPProtocol.udp)
+        func failure(_ frame: Int, _ change: (inout [UInt8]) -> Void) -> ICMPQuoteFailure? {
+            if case .failure(let f) = quoted(frame, change) { f } else { nil }
+        }
+        #expect(failure(2) { $0.removeLast($0.count - 50) } == ICMPQuoteFailure(.truncated, at: 50))
+        #expect(failure(2) { $0.removeLast($0.count - 65) } == ICMPQuoteFailure(.truncated, at: 65))
+        #expect(failure(2) { $0[51] = IPProtocol.gre } == ICMPQuoteFailure(.notTCPOrUDP, at: 51))
+        #expect(failure(2) { $0[49] = 0x10 } == ICMPQuoteFailure(.fragment, at: 48))
+        #expect(failure(2) { $0[42] = 0x44 } == ICMPQuoteFailure(.badHeaderLength, at: 42))
+        #expect(failure(4) { $0[62] = 0x45 } == ICMPQuoteFailure(.badVersion, at: 62))
+        #expect(failure(4) { $0[68] = IPProtocol.icmpv6 } == ICMPQuoteFailure(.notTCPOrUDP, at: 68))
+    }
 }

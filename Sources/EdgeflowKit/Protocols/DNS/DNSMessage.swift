@@ -20,6 +20,8 @@ public struct DNSHeader: Sendable, BitwiseCopyable, Equatable {
     /// Response code (0 NoError, 2 ServFail, 3 NXDomain, 5 Refused, ...).
     public var rcode: UInt8 { UInt8(flags & 0xF) }
 
+    /// Reads the header at the start of `b`. Nil only when fewer than 12 bytes are there
+    /// (`DNSMessage.parse` reports that as `.truncated` at the buffer's end).
     public init?(_ b: UnsafeRawBufferPointer) {
         guard b.count >= Self.size else { return nil }
         id = b.be16(0)
@@ -110,7 +112,8 @@ public struct DNSResourceRecord: Sendable, Equatable {
     public var data: DNSRecordData
 }
 
-public enum DNSParseError: Error, Sendable, Equatable {
+/// Why a DNS message did not parse.
+public enum DNSFailureReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     /// The message ends before a field it announces.
     case truncated
     /// A name with a pointer loop, more than 128 jumps, more than 255 bytes, a bad label type,
@@ -118,6 +121,19 @@ public enum DNSParseError: Error, Sendable, Equatable {
     case malformedName
     /// RDATA whose length does not fit its type.
     case badRecordData
+}
+
+/// A DNS failure: the reason and the byte offset in the message (after any TCP length
+/// prefix) of the field at fault: the field that runs past the end, the label or pointer
+/// of a bad name, the RDATA of a record whose data does not fit.
+public struct DNSFailure: Error, Sendable, BitwiseCopyable, Equatable {
+    public var reason: DNSFailureReason
+    public var offset: UInt32
+
+    public init(_ reason: DNSFailureReason, at offset: Int) {
+        self.reason = reason
+        self.offset = UInt32(truncatingIfNeeded: offset)
+    }
 }
 
 public struct DNSMessage: Sendable, Equatable {
@@ -137,13 +153,13 @@ public struct DNSMessage: Sendable, Equatable {
     public var rcode: UInt8 { header.rcode }
 
     /// Parses one DNS message (a UDP payload, or a TCP message without its length prefix).
-    public static func parse(_ b: UnsafeRawBufferPointer) throws(DNSParseError) -> DNSMessage {
-        guard let header = DNSHeader(b) else { throw .truncated }
+    public static func parse(_ b: UnsafeRawBufferPointer) throws(DNSFailure) -> DNSMessage {
+        guard let header = DNSHeader(b) else { throw DNSFailure(.truncated, at: b.count) }
         var m = DNSMessage(header: header)
         var o = DNSHeader.size
         for i in 0..<Int(header.questionCount) {
             let name = try readName(b, &o)
-            guard o &+ 4 <= b.count else { throw .truncated }
+            guard o &+ 4 <= b.count else { throw DNSFailure(.truncated, at: o) }
             if i < maxRecordsPerSection {
                 m.questions.append(DNSQuestion(name: name, type: b.be16(o), qclass: b.be16(o &+ 2)))
             }
@@ -156,51 +172,51 @@ public struct DNSMessage: Sendable, Equatable {
     }
 
     /// Length of the TCP frame (2-byte prefix included) at the front of `b`, or nil if it is
-    /// not all there yet.
+    /// not all there yet: nil is "wait for more bytes", not a failure (any length is valid).
     public static func tcpFrameLength(_ b: UnsafeRawBufferPointer) -> Int? {
         guard b.count >= 2 else { return nil }
         let l = 2 &+ Int(b.be16(0))
         return b.count >= l ? l : nil
     }
 
-    /// Parses the first message of a DNS-over-TCP stream. Nil when the frame is incomplete;
-    /// otherwise the result and the bytes to consume.
-    public static func parseTCP(_ b: UnsafeRawBufferPointer) -> (result: Result<DNSMessage, DNSParseError>, length: Int)? {
+    /// Parses the first message of a DNS-over-TCP stream. Nil when the frame is incomplete
+    /// (not a failure: more bytes will come); otherwise the result and the bytes to consume.
+    public static func parseTCP(_ b: UnsafeRawBufferPointer) -> (result: Result<DNSMessage, DNSFailure>, length: Int)? {
         guard let l = tcpFrameLength(b) else { return nil }
         let body = UnsafeRawBufferPointer(rebasing: b[2..<l])
         do { return (.success(try parse(body)), l) } catch { return (.failure(error), l) }
     }
 
-    private static func readRecords(_ b: UnsafeRawBufferPointer, _ o: inout Int, _ count: Int, into list: inout [DNSResourceRecord]) throws(DNSParseError) {
+    private static func readRecords(_ b: UnsafeRawBufferPointer, _ o: inout Int, _ count: Int, into list: inout [DNSResourceRecord]) throws(DNSFailure) {
         for i in 0..<count {
             let name = try readName(b, &o)
-            guard o &+ 10 <= b.count else { throw .truncated }
+            guard o &+ 10 <= b.count else { throw DNSFailure(.truncated, at: o) }
             let type = b.be16(o)
             let rclass = b.be16(o &+ 2)
             let ttl = b.be32(o &+ 4)
             let rdlen = Int(b.be16(o &+ 8))
             o &+= 10
-            guard o &+ rdlen <= b.count else { throw .truncated }
+            guard o &+ rdlen <= b.count else { throw DNSFailure(.truncated, at: o &- 2) }
             let rdEnd = o &+ rdlen
             if i < maxRecordsPerSection {
                 let data: DNSRecordData
                 switch type {
                 case DNSType.a:
-                    guard rdlen == 4 else { throw .badRecordData }
+                    guard rdlen == 4 else { throw DNSFailure(.badRecordData, at: o) }
                     data = .a(b.be32(o))
                 case DNSType.aaaa:
-                    guard rdlen == 16 else { throw .badRecordData }
+                    guard rdlen == 16 else { throw DNSFailure(.badRecordData, at: o) }
                     data = .aaaa(b.be64(o), b.be64(o &+ 8))
                 case DNSType.srv:
-                    guard rdlen >= 7 else { throw .badRecordData }
+                    guard rdlen >= 7 else { throw DNSFailure(.badRecordData, at: o) }
                     var t = o &+ 6
                     let target = try readName(b, &t)
-                    guard t <= rdEnd else { throw .badRecordData }
+                    guard t <= rdEnd else { throw DNSFailure(.badRecordData, at: o) }
                     data = .srv(DNSSRV(priority: b.be16(o), weight: b.be16(o &+ 2), port: b.be16(o &+ 4), target: target))
                 case DNSType.cname:
                     var t = o
                     let target = try readName(b, &t)
-                    guard t <= rdEnd else { throw .badRecordData }
+                    guard t <= rdEnd else { throw DNSFailure(.badRecordData, at: o) }
                     data = .cname(target)
                 default:
                     data = .other(length: rdlen)
@@ -213,7 +229,7 @@ public struct DNSMessage: Sendable, Equatable {
 
     /// Reads a possibly compressed name at `o` and moves `o` past its in-place part. The
     /// root is "" (tshark prints "<Root>").
-    static func readName(_ b: UnsafeRawBufferPointer, _ o: inout Int) throws(DNSParseError) -> String {
+    static func readName(_ b: UnsafeRawBufferPointer, _ o: inout Int) throws(DNSFailure) -> String {
         var p = o
         var jumps = 0
         var wireLength = 0
@@ -225,33 +241,33 @@ public struct DNSMessage: Sendable, Equatable {
                       UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var used = 0
-        try withUnsafeMutableBytes(of: &scratch) { (out: UnsafeMutableRawBufferPointer) throws(DNSParseError) in
+        try withUnsafeMutableBytes(of: &scratch) { (out: UnsafeMutableRawBufferPointer) throws(DNSFailure) in
             while true {
-                guard p < b.count else { throw .truncated }
+                guard p < b.count else { throw DNSFailure(.truncated, at: p) }
                 let len = Int(b.u8(p))
                 switch len & 0xC0 {
                 case 0xC0:
-                    guard p &+ 1 < b.count else { throw .truncated }
+                    guard p &+ 1 < b.count else { throw DNSFailure(.truncated, at: p) }
                     jumps &+= 1
-                    guard jumps <= maxPointerJumps else { throw .malformedName }
+                    guard jumps <= maxPointerJumps else { throw DNSFailure(.malformedName, at: p) }
                     if end == nil { end = p &+ 2 }
                     let target = (len & 0x3F) << 8 | Int(b.u8(p &+ 1))
-                    guard target < b.count else { throw .malformedName }
+                    guard target < b.count else { throw DNSFailure(.malformedName, at: p) }
                     p = target
                 case 0x00:
                     wireLength &+= 1 &+ len
-                    guard wireLength <= maxNameLength else { throw .malformedName }
+                    guard wireLength <= maxNameLength else { throw DNSFailure(.malformedName, at: p) }
                     if len == 0 {
                         if end == nil { end = p &+ 1 }
                         return
                     }
-                    guard p &+ 1 &+ len <= b.count else { throw .truncated }
+                    guard p &+ 1 &+ len <= b.count else { throw DNSFailure(.truncated, at: p) }
                     if used > 0 { out[used] = 0x2E; used &+= 1 }
                     for i in 0..<len { out[used &+ i] = b.u8(p &+ 1 &+ i) }
                     used &+= len
                     p &+= 1 &+ len
                 default:
-                    throw .malformedName
+                    throw DNSFailure(.malformedName, at: p)
                 }
             }
         }

@@ -138,7 +138,7 @@ public struct DTLSFlowState: Sendable {
                 if clientHelloAt == nil { clientHelloAt = timestamp }
                 // The client's id is carried by the records sent to it.
                 if let cid = hello.connectionID { setPeerConnectionIDLength(cid.count, senderIsOriginator: fromOriginator) }
-            case 3:  // hello_verify_request (RFC 6347 §4.3.2)
+            case TLSHandshakeType.helloVerifyRequest.rawValue:
                 helloVerifyRequest = try DTLSHelloVerifyRequest.parse(body)
             case TLSHandshakeType.serverHello.rawValue:
                 let hello = try DTLSServerHello.parse(body)
@@ -146,7 +146,7 @@ public struct DTLSFlowState: Sendable {
                 serverIsOriginator = fromOriginator
                 if let cid = hello.connectionID { setPeerConnectionIDLength(cid.count, senderIsOriginator: fromOriginator) }
             case TLSHandshakeType.certificate.rawValue:
-                guard let list = TLSCertificateList.parse(body, timestamp: timestamp) else {
+                guard let list = try? TLSCertificateList.parse(body, timestamp: timestamp) else {
                     throw DTLSFailure(.badHandshakeMessage, at: 0)
                 }
                 if fromOriginator == (serverIsOriginator ?? !(clientIsOriginator ?? true)) {

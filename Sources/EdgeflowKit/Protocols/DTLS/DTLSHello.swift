@@ -57,7 +57,7 @@ public struct DTLSClientHello: Sendable, Equatable {
         let compLen = Int(b.u8(o))
         guard o &+ 1 &+ compLen <= n else { throw DTLSFailure(.badHandshakeMessage, at: o) }
         o &+= 1 &+ compLen
-        let walked = TLSExtensions.walk(b, from: o) { type, d, len in
+        let walked: Void? = try? TLSExtensions.walk(b, from: o) { type, d, len in
             hello.extensionCount &+= 1
             switch type {
             case DTLSExtension.serverName:
@@ -92,7 +92,7 @@ public struct DTLSClientHello: Sendable, Equatable {
                 break
             }
         }
-        guard walked else { throw DTLSFailure(.badHandshakeMessage, at: o) }
+        guard walked != nil else { throw DTLSFailure(.badHandshakeMessage, at: o) }
         return hello
     }
 }
@@ -124,10 +124,10 @@ public struct DTLSServerHello: Sendable, Equatable {
 
     /// Parses a ServerHello body (the reassembled message after its 12-byte header).
     public static func parse(_ b: UnsafeRawBufferPointer) throws(DTLSFailure) -> DTLSServerHello {
-        guard let hello = TLSServerHello.parse(b) else { throw DTLSFailure(.badHandshakeMessage, at: 0) }
+        guard let hello = try? TLSServerHello.parse(b) else { throw DTLSFailure(.badHandshakeMessage, at: 0) }
         var result = DTLSServerHello(hello: hello)
         // TLSServerHello checked the lengths up to and through the extensions block.
-        _ = TLSExtensions.walk(b, from: 35 &+ hello.sessionIDLength &+ 3) { type, d, len in
+        try? TLSExtensions.walk(b, from: 35 &+ hello.sessionIDLength &+ 3) { type, d, len in
             switch type {
             case DTLSExtension.useSRTP:
                 // One profile chosen (RFC 5764 §4.1.1): list length 2, the profile, the MKI.

@@ -107,13 +107,13 @@ struct Dispatcher: ~Copyable {
                                  timestamp: timestamp, clocks: clocks)
             return .stun
         case .rtp:
-            guard let h = RTPHeader.parse(p) else { return .unknown }
+            guard let h = try? RTPHeader.parse(p) else { return .unknown }
             // Past --max-inspected-flows the flow keeps the name its packets suggest.
             guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
             // RTP once its stream shows sequence continuity.
             return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clockRate: clocks.rate(h.payloadType)) ? .rtp : .unknown
         case .rtcp:
-            guard let c = RTCPCompound.parse(p), let rtp = inspection(&slot)?.pointee.rtp() else { return .unknown }
+            guard let c = try? RTCPCompound.parse(p), let rtp = inspection(&slot)?.pointee.rtp() else { return .unknown }
             rtp.value.record(c)
             return .rtcp
         case .dtls:

@@ -49,22 +49,23 @@ public struct RTCPCompound: Sendable, BitwiseCopyable, Equatable {
             + Int(feedback) + Int(extendedReports) + Int(other)
     }
 
-    /// Walks a compound RTCP packet by `(Length + 1) * 4` (RFC 3550 §6.4.1). Returns nil if
-    /// the first header is not RTCP (version 2, PT 192-223) or a length runs past the end.
-    /// Trailing bytes too short for a header (an SRTCP trailer) end the walk.
-    public static func parse(_ p: UnsafeRawBufferPointer) -> RTCPCompound? {
+    /// Walks a compound RTCP packet by `(Length + 1) * 4` (RFC 3550 §6.4.1). Throws if the
+    /// first header is not RTCP (version 2, PT 192-223) or a length runs past the end, with
+    /// the offset of the header at fault. Trailing bytes that are not an RTCP header (an
+    /// SRTCP trailer) end the walk.
+    public static func parse(_ p: UnsafeRawBufferPointer) throws(RTPFailure) -> RTCPCompound {
         let n = p.count
-        guard n >= 8 else { return nil }
+        guard n >= 8 else { throw RTPFailure(.truncatedHeader, at: n) }
         var c = RTCPCompound()
         var off = 0
         while n &- off >= 4 {
             let b0 = p.u8(off), pt = p.u8(off &+ 1)
             guard b0 >> 6 == 2, pt >= 192, pt <= 223 else {
-                if off == 0 { return nil }
+                if off == 0 { throw RTPFailure(b0 >> 6 == 2 ? .notRTCP : .badVersion, at: b0 >> 6 == 2 ? 1 : 0) }
                 break   // SRTCP's E-flag/index and auth tag follow the (encrypted) compound
             }
             let size = (Int(p.be16(off &+ 2)) &+ 1) &* 4
-            guard size <= n &- off else { return nil }
+            guard size <= n &- off else { throw RTPFailure(.lengthOverrun, at: off &+ 2) }
             let count = Int(b0 & 0x1F)
             if off == 0, size >= 8 { c.firstSSRC = p.be32(4) }
             switch pt {

@@ -5,11 +5,11 @@ extension FlowInspection {
     mutating func media(_ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: RTPClocks) {
         switch UDPDemux.classify(p) {
         case .rtp:
-            if let h = RTPHeader.parse(p) {
+            if let h = try? RTPHeader.parse(p) {
                 rtp()?.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clockRate: clocks.rate(h.payloadType))
             }
         case .rtcp:
-            if let c = RTCPCompound.parse(p) { rtp()?.value.record(c) }
+            if let c = try? RTCPCompound.parse(p) { rtp()?.value.record(c) }
         default:
             break
         }

@@ -16,32 +16,33 @@ public struct RTPHeader: Sendable, BitwiseCopyable, Equatable {
     /// Padding bytes at the end (the last byte's value when `hasPadding`).
     public var paddingLength: UInt8
 
-    /// Decodes the RTP header at the start of `p` (one RTP packet). Returns nil when the version
-    /// is not 2 or a length (CSRCs, extension, padding) does not fit.
-    public static func parse(_ p: UnsafeRawBufferPointer) -> RTPHeader? {
+    /// Decodes the RTP header at the start of `p` (one RTP packet). Throws when the version
+    /// is not 2 or a length (CSRCs, extension, padding) does not fit, with the offset of the
+    /// field at fault.
+    public static func parse(_ p: UnsafeRawBufferPointer) throws(RTPFailure) -> RTPHeader {
         let n = p.count
-        guard n >= 12 else { return nil }
+        guard n >= 12 else { throw RTPFailure(.truncatedHeader, at: n) }
         let b0 = p.u8(0), b1 = p.u8(1)
-        guard b0 >> 6 == 2 else { return nil }
+        guard b0 >> 6 == 2 else { throw RTPFailure(.badVersion, at: 0) }
         let cc = b0 & 0x0F
         var off = 12 &+ 4 &* Int(cc)
-        guard off <= n else { return nil }
+        guard off <= n else { throw RTPFailure(.csrcOverrun, at: 12) }
         var profile: UInt16 = 0, words: UInt16 = 0
         let hasExtension = b0 & 0x10 != 0
         if hasExtension {
-            guard n &- off >= 4 else { return nil }
+            guard n &- off >= 4 else { throw RTPFailure(.extensionOverrun, at: off) }
             profile = p.be16(off)
             words = p.be16(off &+ 2)
+            guard Int(words) &* 4 <= n &- off &- 4 else { throw RTPFailure(.extensionOverrun, at: off) }
             off &+= 4
-            guard Int(words) &* 4 <= n &- off else { return nil }
             off &+= Int(words) &* 4
         }
         var pad: UInt8 = 0
         let hasPadding = b0 & 0x20 != 0
         if hasPadding {
-            guard n > off else { return nil }
+            guard n > off else { throw RTPFailure(.badPadding, at: n) }
             pad = p.u8(n &- 1)
-            guard pad >= 1, Int(pad) <= n &- off else { return nil }
+            guard pad >= 1, Int(pad) <= n &- off else { throw RTPFailure(.badPadding, at: n &- 1) }
         }
         return RTPHeader(hasPadding: hasPadding, hasExtension: hasExtension, csrcCount: cc, marker: b1 & 0x80 != 0,
                          payloadType: b1 & 0x7F, sequence: p.be16(2), timestamp: p.be32(4), ssrc: p.be32(8),

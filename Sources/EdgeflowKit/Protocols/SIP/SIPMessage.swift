@@ -57,9 +57,13 @@ public struct SIPMessageHead: Sendable, Equatable {
     public var methodRange: Range<Int>
     /// Status code (responses), else 0.
     public var statusCode: UInt16
-    /// The Call-ID value (trimmed), if the header is present.
+    /// The Call-ID value (trimmed). Nil means absent, not failed: the header is optional
+    /// in what the analyzer reads (RFC 3261 §8.1.1.4 requires it, but a missing one is no
+    /// reason to drop the message).
     public var callIDRange: Range<Int>?
-    /// Content-Length value, if the header is present and numeric.
+    /// Content-Length value. Nil means absent (the body then runs to the datagram's end, or
+    /// is empty in a stream, RFC 3261 §18.3) or not a decimal number of at most 9 digits,
+    /// which is read the same way.
     public var contentLength: Int?
     /// Bytes up to and including the blank line that ends the headers.
     public var headerLength: Int
@@ -79,6 +83,35 @@ public struct SIPMessageHead: Sendable, Equatable {
     }
 }
 
+/// Why the front of a byte stream or a datagram is not a SIP message.
+public enum SIPFailureReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
+    /// "SIP/2.0 " not followed by a status code 100-699 and a space (RFC 3261 §7.2).
+    case badStatusLine
+    /// No method token of 1-31 token characters followed by a space (RFC 3261 §7.1, §25.1).
+    case badMethod
+    /// A request line with an empty Request-URI or not ending in " SIP/2.0" (RFC 3261 §7.1).
+    case badRequestLine
+    /// No CRLF in the first 8192 bytes.
+    case startLineTooLong
+    /// No empty line within `SIPMessageScanner.maxHeaderLength` bytes.
+    case headersTooLong
+    /// Content-Length above `SIPMessageScanner.maxBodyLength`.
+    case bodyTooLong
+    /// In a datagram, Content-Length runs past the datagram's end (RFC 3261 §18.3).
+    case bodyOverrun
+}
+
+/// A SIP scan failure: the reason and the byte offset where it was found.
+public struct SIPFailure: Error, Sendable, BitwiseCopyable, Equatable {
+    public var reason: SIPFailureReason
+    public var offset: UInt32
+
+    public init(_ reason: SIPFailureReason, at offset: Int) {
+        self.reason = reason
+        self.offset = UInt32(truncatingIfNeeded: offset)
+    }
+}
+
 /// Result of scanning the front of a byte stream or a datagram.
 public enum SIPScan: Sendable, Equatable {
     /// A whole message of `head.messageLength` bytes is at the front.
@@ -87,8 +120,8 @@ public enum SIPScan: Sendable, Equatable {
     case keepAlive(Int)
     /// The front looks like SIP but is not complete yet.
     case needMoreData
-    /// The front is not a SIP start line, or the headers are unusable.
-    case notSIP
+    /// The front is not a SIP start line, or the headers are unusable: why and where.
+    case notSIP(SIPFailure)
 }
 
 public enum SIPMessageScanner {
@@ -116,8 +149,9 @@ public enum SIPMessageScanner {
             i &+= 1
         }
         let checkedEnd = eol >= 0 ? eol : lineLimit
-        guard var head = startLine(b, checkedEnd, complete: eol >= 0) else { return .notSIP }
-        if eol < 0 { return n >= 8192 ? .notSIP : .needMoreData }
+        var head: SIPMessageHead
+        do { head = try startLine(b, checkedEnd, complete: eol >= 0) } catch { return .notSIP(error) }
+        if eol < 0 { return n >= 8192 ? .notSIP(SIPFailure(.startLineTooLong, at: 8192)) : .needMoreData }
 
         // Headers, one line at a time, until the empty line.
         var line = eol &+ 2
@@ -125,18 +159,20 @@ public enum SIPMessageScanner {
         while true {
             var e = line
             while e &+ 1 < limit && !(b.u8(e) == 0x0D && b.u8(e &+ 1) == 0x0A) { e &+= 1 }
-            if e &+ 1 >= limit { return n >= maxHeaderLength ? .notSIP : .needMoreData }
+            if e &+ 1 >= limit {
+                return n >= maxHeaderLength ? .notSIP(SIPFailure(.headersTooLong, at: maxHeaderLength)) : .needMoreData
+            }
             if e == line { head.headerLength = e &+ 2; break }
             header(b, line, e, &head)
             line = e &+ 2
         }
         if let cl = head.contentLength {
-            guard cl <= maxBodyLength else { return .notSIP }
+            guard cl <= maxBodyLength else { return .notSIP(SIPFailure(.bodyTooLong, at: head.headerLength)) }
             head.messageLength = head.headerLength &+ cl
         } else {
             head.messageLength = datagram ? n : head.headerLength
         }
-        if head.messageLength > n { return datagram ? .notSIP : .needMoreData }
+        if head.messageLength > n { return datagram ? .notSIP(SIPFailure(.bodyOverrun, at: n)) : .needMoreData }
         return .message(head)
     }
 
@@ -146,23 +182,24 @@ public enum SIPMessageScanner {
         var eol = limit
         var i = 0
         while i &+ 1 < limit { if b.u8(i) == 0x0D && b.u8(i &+ 1) == 0x0A { eol = i; break }; i &+= 1 }
-        return startLine(b, eol, complete: eol < limit) != nil
+        return (try? startLine(b, eol, complete: eol < limit)) != nil
     }
 
     /// Parses `b[0..<end]` as a start line. With `complete` false, only checks that the bytes
-    /// seen so far can still become one.
-    static func startLine(_ b: UnsafeRawBufferPointer, _ end: Int, complete: Bool) -> SIPMessageHead? {
+    /// seen so far can still become one (and returns a placeholder head).
+    static func startLine(_ b: UnsafeRawBufferPointer, _ end: Int, complete: Bool) throws(SIPFailure) -> SIPMessageHead {
         // Status line: "SIP/2.0 DDD reason".
         if hasPrefix(b, 0, end, "SIP/2.0 ") {
-            guard end >= 11 || !complete else { return nil }
+            guard end >= 11 || !complete else { throw SIPFailure(.badStatusLine, at: end) }
             guard end >= 11 else { return SIPMessageHead.placeholder(request: false) }
             var code: UInt16 = 0
             for j in 8..<11 {
                 let c = b.u8(j)
-                guard c >= 0x30 && c <= 0x39 else { return nil }
+                guard c >= 0x30 && c <= 0x39 else { throw SIPFailure(.badStatusLine, at: j) }
                 code = code &* 10 &+ UInt16(c &- 0x30)
             }
-            guard code >= 100 && code <= 699, end == 11 || b.u8(11) == 0x20 else { return nil }
+            guard code >= 100 && code <= 699 else { throw SIPFailure(.badStatusLine, at: 8) }
+            guard end == 11 || b.u8(11) == 0x20 else { throw SIPFailure(.badStatusLine, at: 11) }
             var h = SIPMessageHead.placeholder(request: false)
             h.statusCode = code
             return h
@@ -171,12 +208,16 @@ public enum SIPMessageScanner {
         // Request line: "METHOD SP Request-URI SP SIP/2.0".
         var t = 0
         while t < end && t < 32 && isTokenChar(b.u8(t)) { t &+= 1 }
-        guard t > 0 else { return nil }
-        if t == end && !complete { return t < 32 ? SIPMessageHead.placeholder(request: true) : nil }
-        guard t < end, b.u8(t) == 0x20 else { return nil }
+        guard t > 0 else { throw SIPFailure(.badMethod, at: 0) }
+        if t == end && !complete {
+            guard t < 32 else { throw SIPFailure(.badMethod, at: t) }
+            return SIPMessageHead.placeholder(request: true)
+        }
+        guard t < end, b.u8(t) == 0x20 else { throw SIPFailure(.badMethod, at: t) }
         // The start line must end in " SIP/2.0".
         if complete {
-            guard end >= t &+ 10, hasPrefix(b, end &- 8, end, " SIP/2.0"), b.u8(t &+ 1) != 0x20 else { return nil }
+            guard end >= t &+ 10, b.u8(t &+ 1) != 0x20 else { throw SIPFailure(.badRequestLine, at: t &+ 1) }
+            guard hasPrefix(b, end &- 8, end, " SIP/2.0") else { throw SIPFailure(.badRequestLine, at: end &- 8) }
         }
         var h = SIPMessageHead.placeholder(request: true)
         h.methodRange = 0..<t

@@ -22,7 +22,7 @@ enum STUNFinding: FlowFindingFact, Equatable {
     /// The findings of the flow's STUN/TURN counters `st`, in report order.
     static func check(_ st: STUNFlowStats, _ ends: FlowEnds, transport: UInt8, _ emit: (STUNFinding) -> Void) {
         let o365 = ends.withOffice365
-        if o365, st.unanswered > 0, st.matched == 0, transport == 17 { emit(.unanswered) }
+        if o365, st.unanswered > 0, st.matched == 0, transport == IPProtocol.udp { emit(.unanswered) }
         // Only TURN requests refused make a TURN failure (ICE Binding errors such as 487 do not).
         let turnErrors = st.count(.allocate, .errorResponse) + st.count(.refresh, .errorResponse)
             + st.count(.createPermission, .errorResponse) + st.count(.channelBind, .errorResponse)

@@ -24,15 +24,16 @@ public struct TLSCertificateList: Sendable, Equatable {
     }
 
     /// Parses a Certificate body (after the 4-byte handshake header). With `tls13`, the
-    /// body starts with a request context and every entry ends with extensions. Returns
-    /// nil only when not even the list length is there.
-    public static func parse(_ b: UnsafeRawBufferPointer, tls13: Bool = false, timestamp: Int64) -> TLSCertificateList? {
+    /// body starts with a request context and every entry ends with extensions. Throws only
+    /// when not even the list length is there; a list cut short is kept as `truncated`.
+    public static func parse(_ b: UnsafeRawBufferPointer, tls13: Bool = false, timestamp: Int64) throws(TLSFailure) -> TLSCertificateList {
         var o = 0
         if tls13 {
-            guard b.count >= 1 else { return nil }
+            guard b.count >= 1 else { throw TLSFailure(.truncatedCertificateList, at: 0) }
             o = 1 &+ Int(b.u8(0))
+            guard o <= b.count else { throw TLSFailure(.truncatedCertificateList, at: 0) }  // the context overruns
         }
-        guard b.count >= o &+ 3 else { return nil }
+        guard b.count >= o &+ 3 else { throw TLSFailure(.truncatedCertificateList, at: o) }
         let listLen = Int(b.u8(o)) << 16 | Int(b.be16(o &+ 1))
         o &+= 3
         let end = min(o &+ listLen, b.count)

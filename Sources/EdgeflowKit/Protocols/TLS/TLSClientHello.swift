@@ -23,19 +23,20 @@ public struct TLSClientHello: Sendable, Equatable {
     /// The best version the client offers.
     public var offeredVersion: TLSVersion { highestSupportedVersion ?? legacyVersion }
 
-    /// Parses a ClientHello body (after the 4-byte handshake header). Nil if malformed.
-    public static func parse(_ b: UnsafeRawBufferPointer) -> TLSClientHello? {
+    /// Parses a ClientHello body (after the 4-byte handshake header). Throws where a length
+    /// does not fit.
+    public static func parse(_ b: UnsafeRawBufferPointer) throws(TLSFailure) -> TLSClientHello {
         let n = b.count
-        guard n >= 2 + 32 + 1 else { return nil }
+        guard n >= 2 + 32 + 1 else { throw TLSFailure(.truncatedHello, at: n) }
         var hello = TLSClientHello(legacyVersion: TLSVersion(rawValue: b.be16(0)))
         var o = 34
         let sid = Int(b.u8(o))
-        guard sid <= 32, o &+ 1 &+ sid &+ 2 <= n else { return nil }
+        guard sid <= 32, o &+ 1 &+ sid &+ 2 <= n else { throw TLSFailure(.badSessionID, at: o) }
         hello.sessionIDLength = sid
         o &+= 1 &+ sid
         let csLen = Int(b.be16(o))
+        guard csLen & 1 == 0, o &+ 2 &+ csLen &+ 1 <= n else { throw TLSFailure(.badCipherSuites, at: o) }
         o &+= 2
-        guard csLen & 1 == 0, o &+ csLen &+ 1 <= n else { return nil }
         hello.cipherSuiteCount = csLen >> 1
         var c = o
         while c < o &+ csLen {
@@ -44,10 +45,9 @@ public struct TLSClientHello: Sendable, Equatable {
         }
         o &+= csLen
         let compLen = Int(b.u8(o))
-        o &+= 1
-        guard o &+ compLen <= n else { return nil }
-        o &+= compLen
-        let walked = TLSExtensions.walk(b, from: o) { type, d, len in
+        guard o &+ 1 &+ compLen <= n else { throw TLSFailure(.compressionOverrun, at: o) }
+        o &+= 1 &+ compLen
+        try TLSExtensions.walk(b, from: o) { type, d, len in
             hello.extensionCount &+= 1
             switch type {
             case 0:
@@ -73,7 +73,7 @@ public struct TLSClientHello: Sendable, Equatable {
                 break
             }
         }
-        return walked ? hello : nil
+        return hello
     }
 
     /// Parses an SSL 2.0 ClientHello at the start of `b` (2-byte header with the high bit set,

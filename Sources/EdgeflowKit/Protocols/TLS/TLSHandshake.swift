@@ -7,6 +7,8 @@ public enum TLSHandshakeType: UInt8, Sendable, BitwiseCopyable {
     case helloRequest = 0
     case clientHello = 1
     case serverHello = 2
+    /// DTLS only (RFC 6347 §4.3.2).
+    case helloVerifyRequest = 3
     case newSessionTicket = 4
     case endOfEarlyData = 5
     case encryptedExtensions = 8

@@ -51,7 +51,8 @@ public struct TLSRecordHeader: Sendable, BitwiseCopyable {
     public var version: UInt16
     public var length: Int
 
-    /// Reads the header at `offset`; nil if fewer than 5 bytes remain.
+    /// Reads the header at `offset`; nil if fewer than 5 bytes remain, which in a stream means
+    /// "wait for more bytes", not a failure (`isPlausible` judges the header once read).
     @inline(__always)
     public init?(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) {
         guard offset >= 0, bytes.count &- offset >= Self.size else { return nil }
@@ -63,7 +64,7 @@ public struct TLSRecordHeader: Sendable, BitwiseCopyable {
     /// Plausible TLS record: known content type, major version 3, bounded length.
     @inline(__always)
     public var isPlausible: Bool {
-        contentType >= 20 && contentType <= 25 && version >> 8 == 3 && version & 0xFF <= 4
+        contentType >= TLSContentType.changeCipherSpec.rawValue && contentType <= TLSContentType.tls12CID.rawValue && version >> 8 == 3 && version & 0xFF <= 4
             && length <= Self.maxBodyLength
     }
 

@@ -41,8 +41,8 @@ struct TLSRecordCounter: Sendable, BitwiseCopyable {
             guard headerHave == 5 else { continue }
             headerHave = 0
             let type = header[0]
-            guard (20...24).contains(type), header[1] == 3 else { lostSync = true; return }
-            if type == 23 { applicationData += 1 } else if type == 21 { alerts += 1 }
+            guard type >= TLSContentType.changeCipherSpec.rawValue, type <= TLSContentType.heartbeat.rawValue, header[1] == 3 else { lostSync = true; return }
+            if type == TLSContentType.applicationData.rawValue { applicationData += 1 } else if type == TLSContentType.alert.rawValue { alerts += 1 }
             skip = Int(header[3]) << 8 | Int(header[4])
         }
         cursor = cursor &+ UInt32(truncatingIfNeeded: bytes.count)

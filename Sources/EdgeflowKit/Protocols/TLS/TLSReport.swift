@@ -68,7 +68,7 @@ extension AppReport.TLS {
         self.init(version: version, cipher: session.serverHello?.cipherSuiteName,
                   sni: session.clientHello?.serverName, alpn: session.serverHello?.alpn ?? session.clientHello?.alpnFirst,
                   certificateRequested: session.certificateRequested, clientCertificate: session.clientCertificate,
-                  clientKeyExchangeSent: session.orig.handshakeTypes.contains(16), serverHelloSeen: session.serverHello != nil,
+                  clientKeyExchangeSent: session.orig.handshakeTypes.contains(.clientKeyExchange), serverHelloSeen: session.serverHello != nil,
                   origAlert: session.orig.firstAlert, respAlert: session.resp.firstAlert,
                   encryptedAlerts: session.orig.encryptedAlerts + session.resp.encryptedAlerts
                       + state.origRecords.alerts + state.respRecords.alerts,

@@ -26,12 +26,13 @@ public struct TLSServerHello: Sendable, Equatable {
     static let helloRetryRandom: (UInt64, UInt64, UInt64, UInt64) =
         (0xCF21_AD74_E59A_6111, 0xBE1D_8C02_1E65_B891, 0xC2A2_1116_7ABB_8C5E, 0x079E_09E2_C8A8_339C)
 
-    /// Parses a ServerHello body (after the 4-byte handshake header). Nil if malformed.
-    public static func parse(_ b: UnsafeRawBufferPointer) -> TLSServerHello? {
+    /// Parses a ServerHello body (after the 4-byte handshake header). Throws where a length
+    /// does not fit.
+    public static func parse(_ b: UnsafeRawBufferPointer) throws(TLSFailure) -> TLSServerHello {
         let n = b.count
-        guard n >= 2 + 32 + 1 else { return nil }
+        guard n >= 2 + 32 + 1 else { throw TLSFailure(.truncatedHello, at: n) }
         let sid = Int(b.u8(34))
-        guard sid <= 32, 35 &+ sid &+ 3 <= n else { return nil }
+        guard sid <= 32, 35 &+ sid &+ 3 <= n else { throw TLSFailure(.badSessionID, at: 34) }
         var o = 35 &+ sid
         var hello = TLSServerHello(
             legacyVersion: TLSVersion(rawValue: b.be16(0)),
@@ -45,7 +46,7 @@ public struct TLSServerHello: Sendable, Equatable {
             hello.downgradeSentinel = b.u8(33)
         }
         o &+= 3
-        let walked = TLSExtensions.walk(b, from: o) { type, d, len in
+        try TLSExtensions.walk(b, from: o) { type, d, len in
             hello.extensionCount &+= 1
             switch type {
             case 43 where len == 2:
@@ -57,32 +58,31 @@ public struct TLSServerHello: Sendable, Equatable {
                 break
             }
         }
-        return walked ? hello : nil
+        return hello
     }
 }
 
 /// The extensions block of a hello message (RFC 8446 §4.2).
 enum TLSExtensions {
     /// Calls `body(type, valueOffset, valueLength)` for each extension of the block starting
-    /// at `o` (its 2-byte length first). No block at all is fine; returns false when a length
-    /// runs past the message.
-    static func walk(_ b: UnsafeRawBufferPointer, from start: Int, _ body: (UInt16, Int, Int) -> Void) -> Bool {
+    /// at `o` (its 2-byte length first). No block at all is fine; throws at the length that
+    /// runs past the message (the block's or an extension's).
+    static func walk(_ b: UnsafeRawBufferPointer, from start: Int, _ body: (UInt16, Int, Int) -> Void) throws(TLSFailure) {
         let n = b.count
         var o = start
-        if o == n { return true }  // no extensions
-        guard o &+ 2 <= n else { return false }
+        if o == n { return }  // no extensions
+        guard o &+ 2 <= n else { throw TLSFailure(.extensionOverrun, at: o) }
         let extEnd = o &+ 2 &+ Int(b.be16(o))
-        guard extEnd <= n else { return false }
+        guard extEnd <= n else { throw TLSFailure(.extensionOverrun, at: o) }
         o &+= 2
         while o &+ 4 <= extEnd {
             let type = b.be16(o)
             let len = Int(b.be16(o &+ 2))
             let d = o &+ 4
-            guard d &+ len <= extEnd else { return false }
+            guard d &+ len <= extEnd else { throw TLSFailure(.extensionOverrun, at: o &+ 2) }
             body(type, d, len)
             o = d &+ len
         }
-        return true
     }
 }
 

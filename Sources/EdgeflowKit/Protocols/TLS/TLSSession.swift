@@ -139,7 +139,7 @@ public struct TLSSession: Sendable {
     /// Records were parsed but neither hello was seen: the stream is followed from its record
     /// headers only.
     public var handshakeNotCaptured: Bool {
-        !orig.handshakeTypes.contains(1) && !resp.handshakeTypes.contains(2) && orig.records &+ resp.records > 0
+        !orig.handshakeTypes.contains(.clientHello) && !resp.handshakeTypes.contains(.serverHello) && orig.records &+ resp.records > 0
     }
 
     public var outcome: TLSOutcome {
@@ -214,7 +214,7 @@ public struct TLSSession: Sendable {
                     break
                 }
                 noteClientHello(hello, timestamp: timestamp)
-                update(direction) { $0.records &+= 1; $0.bytesConsumed &+= length; $0.handshakeTypes.insert(1) }
+                update(direction) { $0.records &+= 1; $0.bytesConsumed &+= length; $0.handshakeTypes.insert(TLSHandshakeType.clientHello.rawValue) }
                 off &+= length
                 continue
             }
@@ -257,7 +257,7 @@ public struct TLSSession: Sendable {
 
     /// A connection captured without its SYN whose hellos were not seen: the capture began
     /// after the handshake.
-    private var handshakeUnseen: Bool { midStream && !orig.handshakeTypes.contains(1) && !resp.handshakeTypes.contains(2) }
+    private var handshakeUnseen: Bool { midStream && !orig.handshakeTypes.contains(.clientHello) && !resp.handshakeTypes.contains(.serverHello) }
 
     /// The offset of the first record header at or after `from` that the bytes confirm: a
     /// plausible header whose record ends exactly at the end of `bytes`, or is followed by
@@ -304,12 +304,12 @@ public struct TLSSession: Sendable {
 
     private mutating func record(_ d: StreamDirection, type: UInt8, body: UnsafeRawBufferPointer, timestamp: Int64) {
         switch type {
-        case 20:
+        case TLSContentType.changeCipherSpec.rawValue:
             update(d) {
                 $0.changeCipherSpecRecords &+= 1
                 if $0.changeCipherSpecTimestamp == nil { $0.changeCipherSpecTimestamp = timestamp }
             }
-        case 21:
+        case TLSContentType.alert.rawValue:
             if body.count == 2 && !encrypting(d) {
                 let alert = TLSAlert(level: body.u8(0), description: body.u8(1), timestamp: timestamp)
                 update(d) {
@@ -319,7 +319,7 @@ public struct TLSSession: Sendable {
             } else {
                 update(d) { $0.encryptedAlerts &+= 1 }
             }
-        case 22:
+        case TLSContentType.handshake.rawValue:
             update(d) { $0.handshakeRecords &+= 1 }
             if encrypting(d) && !isTLS13 {
                 update(d) {
@@ -329,9 +329,9 @@ public struct TLSSession: Sendable {
             } else {
                 handshakeRecord(d, body: body, timestamp: timestamp)
             }
-        case 23:
+        case TLSContentType.applicationData.rawValue:
             applicationData(d, timestamp: timestamp)
-        case 24:
+        case TLSContentType.heartbeat.rawValue:
             update(d) { $0.heartbeatRecords &+= 1 }
         default:
             break
@@ -430,22 +430,22 @@ public struct TLSSession: Sendable {
     private mutating func handshakeMessage(_ d: StreamDirection, type: UInt8, body: UnsafeRawBufferPointer, timestamp: Int64) {
         update(d) { $0.handshakeTypes.insert(type) }
         switch (d, type) {
-        case (.orig, 1):
-            guard let hello = TLSClientHello.parse(body) else {
+        case (.orig, TLSHandshakeType.clientHello.rawValue):
+            guard let hello = try? TLSClientHello.parse(body) else {
                 markMalformed(d, .badHandshakeMessage, at: orig.bytesConsumed)
                 return
             }
             noteClientHello(hello, timestamp: timestamp)
-        case (.resp, 2):
-            guard let hello = TLSServerHello.parse(body) else {
+        case (.resp, TLSHandshakeType.serverHello.rawValue):
+            guard let hello = try? TLSServerHello.parse(body) else {
                 markMalformed(d, .badHandshakeMessage, at: resp.bytesConsumed)
                 return
             }
             if hello.isHelloRetryRequest { helloRetryRequest = true }
             if serverHello == nil || serverHello!.isHelloRetryRequest { serverHello = hello }
             if isTLS13 { clientCertificate = .encrypted }
-        case (_, 11):
-            guard let list = TLSCertificateList.parse(body, tls13: isTLS13, timestamp: timestamp) else {
+        case (_, TLSHandshakeType.certificate.rawValue):
+            guard let list = try? TLSCertificateList.parse(body, tls13: isTLS13, timestamp: timestamp) else {
                 markMalformed(d, .badHandshakeMessage, at: d == .orig ? orig.bytesConsumed : resp.bytesConsumed)
                 return
             }
@@ -457,7 +457,7 @@ public struct TLSSession: Sendable {
                 }
                 if clientCertificates == nil && !list.isEmpty { clientCertificates = list }
             }
-        case (.resp, 13):
+        case (.resp, TLSHandshakeType.certificateRequest.rawValue):
             certificateRequested = true
             if certificateRequestCANames == nil { certificateRequestCANames = Self.countCANames(body) }
         default:

@@ -1,9 +1,9 @@
 import Testing
 @testable import EdgeflowKit
 
-private func parse(_ bytes: [UInt8]) throws(DNSParseError) -> DNSMessage {
-    let r: Result<DNSMessage, DNSParseError> = bytes.withUnsafeBytes { b in
-        Result { () throws(DNSParseError) -> DNSMessage in try DNSMessage.parse(b) }
+private func parse(_ bytes: [UInt8]) throws(DNSFailure) -> DNSMessage {
+    let r: Result<DNSMessage, DNSFailure> = bytes.withUnsafeBytes { b in
+        Result { () throws(DNSFailure) -> DNSMessage in try DNSMessage.parse(b) }
     }
     return try r.get()
 }
@@ -106,23 +106,25 @@ struct DNSTests {
     @Test func compressionLoopIsMalformed() {
         // Header: 1 question. The name at 12 is a pointer to itself.
         let selfLoop: [UInt8] = [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1]
-        #expect(throws: DNSParseError.malformedName) { try parse(selfLoop) }
+        // Loops end at the 129th jump, on the pointer at 12 (or 16 then 14).
+        #expect(throws: DNSFailure(.malformedName, at: 12)) { try parse(selfLoop) }
         // Two pointers to each other, behind a label.
         let pingPong: [UInt8] = [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0x61, 0xC0, 16, 0xC0, 14, 0, 1, 0, 1]
-        #expect(throws: DNSParseError.malformedName) { try parse(pingPong) }
+        #expect(throws: DNSFailure(.malformedName, at: 14)) { try parse(pingPong) }
         // A pointer past the end of the message.
         let outside: [UInt8] = [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 200, 0, 1, 0, 1]
-        #expect(throws: DNSParseError.malformedName) { try parse(outside) }
+        #expect(throws: DNSFailure(.malformedName, at: 12)) { try parse(outside) }
         // A reserved label type (0x40).
         let reserved: [UInt8] = [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x41, 0x61, 0, 0, 1, 0, 1]
-        #expect(throws: DNSParseError.malformedName) { try parse(reserved) }
+        #expect(throws: DNSFailure(.malformedName, at: 12)) { try parse(reserved) }
     }
 
     @Test func nameLongerThan255IsMalformed() {
         var msg: [UInt8] = [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]
         for _ in 0..<5 { msg += [63] + Array(repeating: 0x61, count: 63) }  // 5 × 64 = 320 bytes
         msg += [0, 0, 1, 0, 1]
-        #expect(throws: DNSParseError.malformedName) { try parse(msg) }
+        // The fourth label (at 12 + 3 × 64) brings the name to 256 bytes.
+        #expect(throws: DNSFailure(.malformedName, at: 12 + 3 * 64)) { try parse(msg) }
         // 3 × 64 + 1 = 193 bytes is fine.
         var ok: [UInt8] = [0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]
         for _ in 0..<3 { ok += [63] + Array(repeating: 0x62, count: 63) }
@@ -132,13 +134,40 @@ struct DNSTests {
 
     @Test func truncatedMessages() {
         let payload = Fixtures.datagrams("suricata-dns-srv")[1].payload
+        // Every cut is `.truncated` at a field that starts at or before the cut; a cut
+        // header is reported at the cut itself.
         for cut in 0..<payload.count {
-            #expect(throws: DNSParseError.self) { try parse(Array(payload[0..<cut])) }
+            do throws(DNSFailure) {
+                _ = try parse(Array(payload[0..<cut]))
+                Issue.record("cut \(cut) parsed")
+            } catch {
+                #expect(error.reason == .truncated && Int(error.offset) <= cut, "cut \(cut)")
+                if cut < DNSHeader.size { #expect(Int(error.offset) == cut) }
+            }
         }
     }
 
     @Test func ipv6Text() {
         #expect(DNSRecordData.aaaa(0x2603_1063_0000_0000, 0x0000_0000_0000_0005).addressText == "2603:1063::5")
         #expect(DNSRecordData.aaaa(0x2001_0db8_0001_0002, 0x0003_0004_0005_0006).addressText == "2001:db8:1:2:3:4:5:6")
+    }
+
+    /// suricata-dns-srv.pcap frame 2 (tshark: 2 SRV answers, targets sip-anycast-2/-1.voice.google.com):
+    /// the first answer's name is at 48, its type at 50, RDLENGTH at 58, RDATA at 60 and the
+    /// SRV target at 66. Altered, each failure names its reason and offset.
+    @Test func failuresInARealSRVAnswer() throws {
+        let payload = Fixtures.datagrams("suricata-dns-srv")[1].payload
+        #expect(try parse(payload).answers.count == 2)
+        func failure(_ change: (inout [UInt8]) -> Void) -> DNSFailure? {
+            var b = payload
+            change(&b)
+            do throws(DNSFailure) { _ = try parse(b); return nil } catch { return error }
+        }
+        #expect(failure { $0[59] = 6 } == DNSFailure(.badRecordData, at: 60))      // SRV needs 7 bytes or more
+        #expect(failure { $0[59] = 0x10 } == DNSFailure(.badRecordData, at: 60))   // the target runs past RDATA
+        #expect(failure { $0[51] = 1 } == DNSFailure(.badRecordData, at: 60))      // an A record of 38 bytes
+        #expect(failure { $0[58] = 0xFF } == DNSFailure(.truncated, at: 58))       // RDATA past the message
+        #expect(failure { $0[66] = 0x80 } == DNSFailure(.malformedName, at: 66))   // label type 0b10
+        #expect(failure { $0[49] = 0xF0 } == DNSFailure(.malformedName, at: 48))   // pointer past the end
     }
 }

@@ -7,7 +7,7 @@ struct RTPTests {
     /// timestamp 1741640081, SSRC 0x0eaf0eaf).
     @Test func rtpHeader() throws {
         let b = hex("80e6006567cf51910eaf0eaf20000373")
-        let h = try #require(b.withUnsafeBytes { RTPHeader.parse($0) })
+        let h = try #require(b.withUnsafeBytes { try? RTPHeader.parse($0) })
         #expect(h.payloadType == 102 && h.marker && h.sequence == 101)
         #expect(h.timestamp == 1741640081 && h.ssrc == 0x0eaf0eaf)
         #expect(h.csrcCount == 0 && !h.hasExtension && !h.hasPadding)
@@ -15,13 +15,29 @@ struct RTPTests {
 
         // CSRC, extension and padding: V=2 P X CC=1.
         let x = hex("b1 00 0001 00000002 00000003 00000004 bede0001 11223344 aa bb 00 03")
-        let hx = try #require(x.withUnsafeBytes { RTPHeader.parse($0) })
+        let hx = try #require(x.withUnsafeBytes { try? RTPHeader.parse($0) })
         #expect(hx.csrcCount == 1 && hx.hasExtension && hx.extensionProfile == 0xBEDE && hx.extensionWords == 1)
         #expect(hx.paddingLength == 3 && hx.payload == ByteRange(offset: 24, length: 1))
-        // Broken lengths.
-        #expect(hex("b1000001000000020000000300000004bede0009").withUnsafeBytes { RTPHeader.parse($0) } == nil)
-        #expect(hex("a0000001000000020000000300").withUnsafeBytes { RTPHeader.parse($0) } == nil)
-        #expect(hex("40000001000000020000000300").withUnsafeBytes { RTPHeader.parse($0) } == nil)
+        // Broken lengths: the extension claims 9 words after its header at 16; padding 0; version 1.
+        #expect(decodeFailure(hex("b1000001000000020000000300000004bede0009"), RTPHeader.parse) == RTPFailure(.extensionOverrun, at: 16))
+        #expect(decodeFailure(hex("a0000001000000020000000300"), RTPHeader.parse) == RTPFailure(.badPadding, at: 12))
+        #expect(decodeFailure(hex("40000001000000020000000300"), RTPHeader.parse) == RTPFailure(.badVersion, at: 0))
+    }
+
+    /// The frame-160 packet above cut short or altered: each failure names its reason and offset.
+    @Test func rtpHeaderFailures() {
+        let b = hex("80e6006567cf51910eaf0eaf20000373")
+        #expect(decodeFailure(Array(b[0..<11]), RTPHeader.parse) == RTPFailure(.truncatedHeader, at: 11))
+        var cc = b
+        cc[0] = 0x82  // two CSRCs need 8 bytes after the fixed header, 4 are there
+        #expect(decodeFailure(cc, RTPHeader.parse) == RTPFailure(.csrcOverrun, at: 12))
+        var x = b
+        x[0] = 0x90  // extension header at 12: profile 0x2000, 0x0373 words
+        #expect(decodeFailure(x, RTPHeader.parse) == RTPFailure(.extensionOverrun, at: 12))
+        #expect(decodeFailure(Array(x[0..<14]), RTPHeader.parse) == RTPFailure(.extensionOverrun, at: 12))
+        var pad = b
+        pad[0] = 0xA0  // padding count 0x73 = 115 is more than the 4 payload bytes
+        #expect(decodeFailure(pad, RTPHeader.parse) == RTPFailure(.badPadding, at: 15))
     }
 
     /// ndpi-rtcp_multiple_pkts_in_the_same_datagram.pcap frames 1 and 2 (values from tshark -V).
@@ -30,7 +46,7 @@ struct RTPTests {
             81c8000c5d931534dd3ac1704d614df800007d00000000c800007d0000000000000000010000000000000000000000000000000081ca00\
             0e5d931534010835643933313533340725467265655357495443482e6f7267202d2d20436f6d6520746f20436c7565436f6e2e636f6d000000
             """)
-        let c = try #require(sr.withUnsafeBytes { RTCPCompound.parse($0) })
+        let c = try #require(sr.withUnsafeBytes { try? RTCPCompound.parse($0) })
         #expect(c.senderReports == 1 && c.sourceDescriptions == 1 && c.packets == 2 && c.length == sr.count)
         let s = try #require(c.senderInfo)
         #expect(s.ssrc == 0x5d931534 && s.ntpTimestamp == 0xdd3ac1704d614df8)
@@ -41,7 +57,7 @@ struct RTPTests {
             81c9000701932db400000000010000010000bec200000001000000000000000081ca000e01932db40107313933326462340725467265\
             655357495443482e6f7267202d2d20436f6d6520746f20436c7565436f6e2e636f6d00000000
             """)
-        let r = try #require(rr.withUnsafeBytes { RTCPCompound.parse($0) })
+        let r = try #require(rr.withUnsafeBytes { try? RTCPCompound.parse($0) })
         #expect(r.receiverReports == 1 && r.sourceDescriptions == 1 && r.senderInfo == nil)
         #expect(r.firstSSRC == 0x01932db4)
         let blk = try #require(r.firstReportBlock)
@@ -50,11 +66,17 @@ struct RTPTests {
         // Negative cumulative loss, BYE/APP/feedback/other counted; overrun rejected.
         let mix = hex("81c90007 00000001 00000002 00fffffe 00000000 00000000 00000000 00000000"
                       + "81cb0001 00000001 80cc0002 00000001 41424344 81cd0002 00000001 00000002 80cf0000 80de0000")
-        let m = try #require(mix.withUnsafeBytes { RTCPCompound.parse($0) })
+        let m = try #require(mix.withUnsafeBytes { try? RTCPCompound.parse($0) })
         #expect(m.firstReportBlock?.cumulativeLost == -2)
         #expect(m.byes == 1 && m.apps == 1 && m.feedback == 1 && m.extendedReports == 1 && m.other == 1)
-        #expect(hex("81c90007 00000001").withUnsafeBytes { RTCPCompound.parse($0) } == nil)
-        #expect(hex("8060000100000001").withUnsafeBytes { RTCPCompound.parse($0) } == nil)
+        #expect(decodeFailure(hex("81c90007 00000001"), RTCPCompound.parse) == RTPFailure(.lengthOverrun, at: 2))
+        #expect(decodeFailure(hex("8060000100000001"), RTCPCompound.parse) == RTPFailure(.notRTCP, at: 1))
+        // The SR of frame 1 cut inside its SDES (second packet at 52, Length 14 = 60 bytes).
+        #expect(decodeFailure(Array(sr[0..<80]), RTCPCompound.parse) == RTPFailure(.lengthOverrun, at: 54))
+        #expect(decodeFailure(Array(sr[0..<7]), RTCPCompound.parse) == RTPFailure(.truncatedHeader, at: 7))
+        var v1 = sr
+        v1[0] = 0x41
+        #expect(decodeFailure(v1, RTCPCompound.parse) == RTPFailure(.badVersion, at: 0))
     }
 
     @Test func clockRates() {

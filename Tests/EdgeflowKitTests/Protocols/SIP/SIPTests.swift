@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import EdgeflowKit
 
@@ -136,11 +137,50 @@ struct SIPTests {
     }
 
     @Test func notSIP() {
-        for text in ["GET / HTTP/1.1\r\nHost: x\r\n\r\n", "\u{16}\u{03}\u{01}\u{00}\u{05}hello\r\n", "SIP/2.0 99 Low\r\n\r\n", "INVITE sip:x SIP/3.0\r\n\r\n"] {
+        let cases: [(String, SIPFailure)] = [
+            ("GET / HTTP/1.1\r\nHost: x\r\n\r\n", SIPFailure(.badRequestLine, at: 6)),
+            ("\u{16}\u{03}\u{01}\u{00}\u{05}hello\r\n", SIPFailure(.badMethod, at: 0)),
+            ("SIP/2.0 99 Low\r\n\r\n", SIPFailure(.badStatusLine, at: 10)),
+            ("SIP/2.0 099 Low\r\n\r\n", SIPFailure(.badStatusLine, at: 8)),
+            ("INVITE sip:x SIP/3.0\r\n\r\n", SIPFailure(.badRequestLine, at: 12)),
+            ("INVITE  sip:x SIP/2.0\r\n\r\n", SIPFailure(.badRequestLine, at: 7)),
+        ]
+        for (text, failure) in cases {
             let r = Array(text.utf8).withUnsafeBytes { SIPMessageScanner.scan($0) }
-            #expect(r == .notSIP, "\(text)")
+            #expect(r == .notSIP(failure), "\(text)")
         }
+        let long = Array(repeating: UInt8(ascii: "A"), count: 8192)
+        #expect(long.withUnsafeBytes { SIPMessageScanner.scan($0) } == .notSIP(SIPFailure(.badMethod, at: 32)))
+        let noEnd = Array(("OPTIONS sip:x SIP/2.0\r\nX: " + String(repeating: "y", count: SIPMessageScanner.maxHeaderLength)).utf8)
+        #expect(noEnd.withUnsafeBytes { SIPMessageScanner.scan($0) }
+                == .notSIP(SIPFailure(.headersTooLong, at: SIPMessageScanner.maxHeaderLength)))
         #expect(Array("REGIS".utf8).withUnsafeBytes { SIPMessageScanner.scan($0) } == .needMoreData)
         #expect(Array("SIP/2".utf8).withUnsafeBytes { SIPMessageScanner.scan($0) } == .needMoreData)
+    }
+
+    /// sngrep-aaa.pcap frame 19 (tshark: REGISTER, Content-Length 0) with its start line broken:
+    /// each scan names the reason and the offset in the datagram.
+    @Test func brokenStartLineOfARealRegister() throws {
+        let frame = try #require(Fixtures.datagrams("sngrep-aaa-sip").first { $0.frame == 19 })
+        let line = Array("REGISTER sip:sip.cybercity.dk SIP/2.0\r\n".utf8)
+        #expect(Array(frame.payload.prefix(line.count)) == line)
+        func scan(_ b: [UInt8]) -> SIPScan { b.withUnsafeBytes { SIPMessageScanner.scan($0, datagram: true) } }
+        guard case .message(let head) = scan(frame.payload) else { Issue.record("frame 19 is a message"); return }
+        #expect(head.method == .register && head.contentLength == 0)
+
+        var version = frame.payload
+        version[35] = UInt8(ascii: "3")  // SIP/3.0: the version at 29 is not " SIP/2.0"
+        #expect(scan(version) == .notSIP(SIPFailure(.badRequestLine, at: 29)))
+        var tab = frame.payload
+        tab[8] = 0x09  // the method is not followed by a space
+        #expect(scan(tab) == .notSIP(SIPFailure(.badMethod, at: 8)))
+        var noURI = frame.payload
+        noURI.replaceSubrange(9..<29, with: [])  // "REGISTER  SIP/2.0": empty Request-URI
+        #expect(scan(noURI) == .notSIP(SIPFailure(.badRequestLine, at: 9)))
+        // A body announced past the datagram's end.
+        let body = Array(String(decoding: frame.payload, as: UTF8.self)
+            .replacingOccurrences(of: "Content-Length: 0\r\n", with: "Content-Length: 10\r\n").utf8)
+        #expect(body.count == frame.payload.count + 1)
+        #expect(scan(body) == .notSIP(SIPFailure(.bodyOverrun, at: body.count)))
     }
 }

@@ -31,8 +31,14 @@ func exerciseAll(_ bytes: [UInt8], integrity: Bool = false) -> Int {
             acc &+= pdu.length
         }
         acc &+= Int(UDPDemux.classify(p).rawValue)
-        if let h = RTPHeader.parse(p) { precondition(h.payload.end <= p.count); acc &+= Int(h.payload.length) }
-        if let c = RTCPCompound.parse(p) { precondition(c.length <= p.count); acc &+= c.packets }
+        do throws(RTPFailure) {
+            let h = try RTPHeader.parse(p)
+            precondition(h.payload.end <= p.count); acc &+= Int(h.payload.length)
+        } catch { precondition(Int(error.offset) <= p.count) }
+        do throws(RTPFailure) {
+            let c = try RTCPCompound.parse(p)
+            precondition(c.length <= p.count); acc &+= c.packets
+        } catch { precondition(Int(error.offset) <= p.count) }
         return acc
     }
 }

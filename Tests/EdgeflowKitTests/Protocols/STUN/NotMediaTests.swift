@@ -77,7 +77,7 @@ struct NotMediaTests {
     @Test func probationByHand() throws {
         func header(_ ssrc: UInt32, _ seq: UInt16) -> RTPHeader {
             let bytes: [UInt8] = [0x80, 0x00] + Frames.be16(seq) + Frames.be32(160 * UInt32(seq)) + Frames.be32(ssrc)
-            return bytes.withUnsafeBytes { RTPHeader.parse($0)! }
+            return try! bytes.withUnsafeBytes { try RTPHeader.parse($0) }
         }
         var stats = RTPFlowStats()
         // Seven lone SSRCs 1 ms apart: the seventh takes the slot heard from longest ago, the first's.

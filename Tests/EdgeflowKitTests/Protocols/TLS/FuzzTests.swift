@@ -57,9 +57,11 @@ struct FuzzTests {
                 _ = SIPMessageScanner.looksLikeSIP(b)
                 if b.count > 4 {
                     let body = UnsafeRawBufferPointer(rebasing: b[4...])
-                    _ = TLSClientHello.parse(body)
-                    _ = TLSServerHello.parse(body)
-                    _ = TLSCertificateList.parse(body, tls13: Bool.random(using: &rng), timestamp: 0)
+                    do throws(TLSFailure) { _ = try TLSClientHello.parse(body) } catch { #expect(Int(error.offset) <= body.count) }
+                    do throws(TLSFailure) { _ = try TLSServerHello.parse(body) } catch { #expect(Int(error.offset) <= body.count) }
+                    do throws(TLSFailure) {
+                        _ = try TLSCertificateList.parse(body, tls13: Bool.random(using: &rng), timestamp: 0)
+                    } catch { #expect(Int(error.offset) <= body.count) }
                 }
                 _ = TLSClientHello.parseSSLv2(b)
                 var s = TLSSession()
