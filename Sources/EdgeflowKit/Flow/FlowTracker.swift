@@ -332,6 +332,8 @@ public struct FlowTracker: ~Copyable {
     /// The live flow at `index`, ended because input is over (its inspection is handed back).
     public mutating func endedFlow(at index: Int) -> EndedFlow {
         let r = table[index]
+        // The slot goes back to the slab now: the record must not release it again.
+        table[index].inspection = -1
         return EndedFlow(record: r, reason: .endOfInput, inspection: dispatcher.release(r.inspection))
     }
 

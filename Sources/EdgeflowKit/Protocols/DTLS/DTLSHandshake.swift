@@ -104,7 +104,9 @@ struct DTLSHandshakeAssembler: Sendable {
                 droppedMessages &+= 1
                 throw DTLSFailure(.handshakeBudgetExceeded, at: offset)
             }
-            if pool.isEmpty { pool = [UInt8](repeating: 0, count: Self.budget) }
+            // The pool grows to what the pending messages claim (at most `budget`) and is freed
+            // once no message is pending, so a flow holds it only while a message is incomplete.
+            if pool.count < used &+ header.length { pool.append(contentsOf: repeatElement(0, count: used &+ header.length &- pool.count)) }
             if pending.capacity == 0 { pending.reserveCapacity(Self.maxPending) }
             pending.append(Pending(seq: seq, type: header.messageType, length: header.length, start: used,
                                    ranges: []))
@@ -131,7 +133,7 @@ struct DTLSHandshakeAssembler: Sendable {
         let body = Array(pool[p.start..<(p.start &+ p.length)])
         markDelivered(p.seq, p.type)
         pending.remove(at: index)
-        if pending.isEmpty { used = 0 }
+        if pending.isEmpty { used = 0; pool = [] }
         return (p.type, body)
     }
 
@@ -144,7 +146,7 @@ struct DTLSHandshakeAssembler: Sendable {
     private mutating func drop(_ i: Int) {
         droppedMessages &+= 1
         pending.remove(at: i)
-        if pending.isEmpty { used = 0 }
+        if pending.isEmpty { used = 0; pool = [] }
     }
 
     /// Adds `r` to message `i`'s pieces, merging neighbours; false past `maxRanges`.

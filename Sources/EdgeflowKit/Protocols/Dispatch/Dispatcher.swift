@@ -250,16 +250,9 @@ extension FlowInspection {
 
     /// The flow's plaintext SIP counts, made at the first message; nil when the flow follows another protocol.
     @inline(__always) mutating func sip() -> HeapValue<SIPCounts>? {
-        switch state {
-        case .sip(let s):
-            return s
-        case .undecided:
-            let s = HeapValue(SIPCounts())
-            state = .sip(s)
-            return s
-        default:
-            return nil
-        }
+        if case .sip(let s) = state { return s }
+        if case .media(let m) = state, let s = m.sip { return s }
+        return withMedia { HeapValue.made(&$0.sip, SIPCounts()) }
     }
 
     /// STUN messages seen so far (0 when none or not a media flow).

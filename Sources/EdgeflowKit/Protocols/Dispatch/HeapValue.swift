@@ -1,8 +1,9 @@
 /// One protocol state on the heap, reached through a plain pointer: a flow pays only for the
 /// protocols it carries, and a packet reaching its state costs no retain/release and no
 /// exclusivity check (a class would cost both). Owned by exactly one `FlowInspection` in the
-/// `InspectionSlab`, which frees it with `take()` or `free()` when the flow ends; it never
-/// leaves the thread that owns the slab (an ended flow's state is frozen into a `FrozenBox`).
+/// `InspectionSlab`, which frees it with `take()` or `free()` when the flow ends; it is used
+/// only by the thread that owns the slab (a sharded run hands a worker's whole flow table to the
+/// reading thread at the end, under a semaphore), and an ended flow's state leaves as a `FrozenBox`.
 struct HeapValue<Value> {
     private let pointer: UnsafeMutablePointer<Value>
 

@@ -6,11 +6,12 @@ enum ProtocolState {
     /// A TCP flow whose stream is not named yet.
     case undecided
     /// One 5-tuple's datagrams demultiplexed by RFC 7983 (STUN/TURN/MS-TURN, TURN-carried and
-    /// plain RTP/RTCP), or TURN over TCP (MS-TURN, RFC 4571 or plain framing).
+    /// plain RTP/RTCP, DTLS) and plaintext SIP datagrams beside them (SIP outbound keep-alives
+    /// are STUN on the SIP flow, RFC 5626), or TURN over TCP (MS-TURN, RFC 4571 or plain framing).
     case media(MediaState)
     /// A TLS byte stream (SIP over mutual TLS on 5061, TLS on 443).
     case tls(HeapValue<TLSStreamState>)
-    /// Plaintext SIP, one message per datagram or framed by Content-Length over TCP.
+    /// Plaintext SIP over TCP, framed by Content-Length (over UDP, SIP is part of `media`).
     case sip(HeapValue<SIPCounts>)
     /// DNS over TCP: its answers go to the run's `DNSBook`, nothing is kept per flow.
     case dnsStream
@@ -18,11 +19,12 @@ enum ProtocolState {
     case ignored
 }
 
-/// The protocols that share one 5-tuple per RFC 7983, each state made at its first message.
+/// The protocols that share one UDP 5-tuple (RFC 7983, and SIP), each state made at its first message.
 struct MediaState {
     var stun: HeapValue<STUNFlowStats>? = nil
     var rtp: HeapValue<RTPFlowStats>? = nil
     var dtls: HeapValue<DTLSFlowState>? = nil
+    var sip: HeapValue<SIPCounts>? = nil
     /// Over TCP: each direction's framing, learnt from its first PDU.
     var origFraming = TCPFramingMode.auto
     var respFraming = TCPFramingMode.auto
@@ -57,6 +59,7 @@ struct FlowInspection: ~Copyable {
             facts.stun = m.stun.map { FrozenBox($0.take()) }
             facts.rtp = m.rtp.map { FrozenBox($0.take()) }
             facts.dtls = m.dtls.map { FrozenBox($0.take()) }
+            facts.sip = m.sip?.take()
         case .tls(let t):
             facts.tls = FrozenBox(t.take())
         case .sip(let s):
@@ -74,6 +77,7 @@ struct FlowInspection: ~Copyable {
             m.stun?.free()
             m.rtp?.free()
             m.dtls?.free()
+            m.sip?.free()
         case .tls(let t): t.free()
         case .sip(let s): s.free()
         case .undecided, .dnsStream, .ignored: break

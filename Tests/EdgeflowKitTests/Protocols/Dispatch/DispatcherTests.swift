@@ -1,0 +1,69 @@
+import Testing
+@testable import EdgeflowKit
+
+/// The dispatcher's slab: slots handed out up to `--max-inspected-flows`, flows beyond it only
+/// counted, a released slot's facts frozen and the slot reused empty. Payloads are RFC 5769's
+/// sample request (§2.1) and response (§2.2), one STUN transaction.
+@Suite("Dispatcher and its inspection slab")
+struct DispatcherTests {
+    private func udp(_ d: inout Dispatcher, _ slot: inout Int32, _ bytes: [UInt8], fromOriginator: Bool, at t: Int64) -> Service {
+        bytes.withUnsafeBytes { p in
+            d.udp(&slot, p, kind: UDPDemux.classify(p), stunPort: true, fromOriginator: fromOriginator, timestamp: t)
+        }
+    }
+
+    @Test("one slot: the second flow is counted, not inspected; the released slot is reused empty")
+    func slotsAndRelease() throws {
+        var d = Dispatcher(capacity: 1, reassemblyBudget: 4096, dns: DNSBook())
+        var first: Int32 = -1, second: Int32 = -1
+        #expect(udp(&d, &first, RFC5769.request, fromOriginator: true, at: 1_000) == .stun)
+        #expect(udp(&d, &first, RFC5769.ipv4Response, fromOriginator: false, at: 5_000) == .stun)
+        #expect(first == 0)
+        #expect(udp(&d, &second, RFC5769.request, fromOriginator: true, at: 2_000) == .stun)
+        #expect(second == -2)
+        let notInspected = d.flowsNotInspected
+        #expect(notInspected == 1)
+
+        let released = d.release(first)
+        let facts = try #require(released)
+        let stats = try #require(facts.stun?.value)
+        #expect(stats.messages == 2)
+        #expect(stats.matched == 1)
+        #expect(stats.rttMin == 4_000)
+        #expect(facts.rtp == nil && facts.tls == nil && facts.dtls == nil && facts.sip == nil)
+
+        var third: Int32 = -1
+        #expect(udp(&d, &third, RFC5769.request, fromOriginator: true, at: 9_000) == .stun)
+        #expect(third == 0)
+        let again = d.release(third)
+        let reused = try #require(again?.stun?.value)
+        #expect(reused.messages == 1)
+        #expect(reused.matched == 0)
+        let none = d.release(-2)
+        #expect(none == nil)
+    }
+
+    @Test("a UDP SIP flow keeps its STUN keep-alives (RFC 5626 §4.4.1: STUN on the SIP flow)")
+    func sipAndSTUNOnOneFlow() throws {
+        var d = Dispatcher(capacity: 4, reassemblyBudget: 4096, dns: DNSBook())
+        var slot: Int32 = -1
+        let register = Array("""
+            REGISTER sip:example.com SIP/2.0\r
+            Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds\r
+            From: <sip:alice@example.com>;tag=1928301774\r
+            To: <sip:alice@example.com>\r
+            Call-ID: a84b4c76e66710@192.0.2.1\r
+            CSeq: 1 REGISTER\r
+            Content-Length: 0\r
+            \r
+
+            """.utf8)
+        register.withUnsafeBytes { d.sipDatagram(&slot, $0) }
+        #expect(udp(&d, &slot, RFC5769.request, fromOriginator: true, at: 1_000) == .stun)
+        let released = d.release(slot)
+        let facts = try #require(released)
+        #expect(facts.sip?.messages == 1)
+        #expect(facts.sip?.callIDs == ["a84b4c76e66710@192.0.2.1"])
+        #expect(facts.stun?.value.messages == 1)
+    }
+}
