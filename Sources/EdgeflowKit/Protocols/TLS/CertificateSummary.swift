@@ -1,5 +1,6 @@
-// The only file that imports X509, SwiftASN1 and Crypto: certificates are a cold path,
-// parsed once per connection from the DER copied out of the Certificate message.
+// With CertificateKeyCheck (SwiftASN1 only), the only file that imports X509, SwiftASN1 and
+// Crypto: certificates are a cold path, parsed once per connection from the DER copied out of
+// the Certificate message.
 import Crypto
 import Foundation
 import SwiftASN1
@@ -24,7 +25,8 @@ public struct CertificateSummary: Sendable, Equatable {
     public var sha256: String = ""
     /// Length of the DER bytes.
     public var derLength = 0
-    /// Why the certificate did not parse with swift-certificates; nil when it did. The
+    /// Why the certificate did not parse with swift-certificates, or why its RSA key was kept
+    /// from it (`CertificateKeyCheck`); nil when it parsed. The
     /// fields may still be filled from a plain DER walk of TBSCertificate (`fromFallback`).
     public var parseError: String?
     /// The fields come from the DER walk because swift-certificates rejected the
@@ -44,7 +46,13 @@ public struct CertificateSummary: Sendable, Equatable {
         }.joined()
         let cert: Certificate
         do {
-            cert = try Certificate(derEncoded: der)
+            let root = try DER.parse(der)
+            if let problem = CertificateKeyCheck.rsaKeyProblem(root) {
+                parseError = "malformed RSA public key: \(problem)"
+                fromFallback = fallback(der)
+                return
+            }
+            cert = try Certificate(derEncoded: root)
         } catch {
             parseError = String(describing: error)
             fromFallback = fallback(der)
