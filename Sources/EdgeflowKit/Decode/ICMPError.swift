@@ -13,15 +13,7 @@ public enum ICMPQuoteFailureReason: UInt8, Sendable, BitwiseCopyable, CaseIterab
 }
 
 /// A quote that names no flow: the reason and the offset in the packet's bytes.
-public struct ICMPQuoteFailure: Error, Sendable, BitwiseCopyable, Equatable {
-    public var reason: ICMPQuoteFailureReason
-    public var offset: UInt32
-
-    public init(_ reason: ICMPQuoteFailureReason, at offset: Int) {
-        self.reason = reason
-        self.offset = UInt32(truncatingIfNeeded: offset)
-    }
-}
+public typealias ICMPQuoteFailure = DecodeFailure<ICMPQuoteFailureReason>
 
 /// ICMP and ICMPv6 errors (RFC 792, RFC 4443), which quote the start of the packet they
 /// answer: its IP header and at least the 8 bytes after it (the ports).

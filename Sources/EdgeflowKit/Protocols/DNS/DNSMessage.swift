@@ -126,15 +126,7 @@ public enum DNSFailureReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
 /// A DNS failure: the reason and the byte offset in the message (after any TCP length
 /// prefix) of the field at fault: the field that runs past the end, the label or pointer
 /// of a bad name, the RDATA of a record whose data does not fit.
-public struct DNSFailure: Error, Sendable, BitwiseCopyable, Equatable {
-    public var reason: DNSFailureReason
-    public var offset: UInt32
-
-    public init(_ reason: DNSFailureReason, at offset: Int) {
-        self.reason = reason
-        self.offset = UInt32(truncatingIfNeeded: offset)
-    }
-}
+public typealias DNSFailure = DecodeFailure<DNSFailureReason>
 
 public struct DNSMessage: Sendable, Equatable {
     /// Most pointer jumps followed in one name.

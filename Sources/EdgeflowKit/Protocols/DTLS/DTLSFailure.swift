@@ -47,12 +47,4 @@ public enum DTLSFailureReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
 
 /// A DTLS failure: the reason and the byte offset in the datagram (or, for a handshake
 /// body, in the reassembled message) where it was found.
-public struct DTLSFailure: Error, Sendable, BitwiseCopyable, Equatable {
-    public var reason: DTLSFailureReason
-    public var offset: UInt32
-
-    public init(_ reason: DTLSFailureReason, at offset: Int) {
-        self.reason = reason
-        self.offset = UInt32(truncatingIfNeeded: offset)
-    }
-}
+public typealias DTLSFailure = DecodeFailure<DTLSFailureReason>

@@ -17,12 +17,4 @@ public enum RTPFailureReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
 }
 
 /// An RTP or RTCP decode failure: the reason and the byte offset where it was found.
-public struct RTPFailure: Error, Sendable, BitwiseCopyable, Equatable {
-    public var reason: RTPFailureReason
-    public var offset: UInt32
-
-    public init(_ reason: RTPFailureReason, at offset: Int) {
-        self.reason = reason
-        self.offset = UInt32(truncatingIfNeeded: offset)
-    }
-}
+public typealias RTPFailure = DecodeFailure<RTPFailureReason>

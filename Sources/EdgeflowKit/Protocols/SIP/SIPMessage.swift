@@ -102,15 +102,7 @@ public enum SIPFailureReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
 }
 
 /// A SIP scan failure: the reason and the byte offset where it was found.
-public struct SIPFailure: Error, Sendable, BitwiseCopyable, Equatable {
-    public var reason: SIPFailureReason
-    public var offset: UInt32
-
-    public init(_ reason: SIPFailureReason, at offset: Int) {
-        self.reason = reason
-        self.offset = UInt32(truncatingIfNeeded: offset)
-    }
-}
+public typealias SIPFailure = DecodeFailure<SIPFailureReason>
 
 /// Result of scanning the front of a byte stream or a datagram.
 public enum SIPScan: Sendable, Equatable {

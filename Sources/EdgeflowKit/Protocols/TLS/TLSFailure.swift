@@ -17,12 +17,4 @@ public enum TLSFailureReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
 
 /// A TLS handshake message failure: the reason and the byte offset in the message body
 /// (after its handshake header) where it was found.
-public struct TLSFailure: Error, Sendable, BitwiseCopyable, Equatable {
-    public var reason: TLSFailureReason
-    public var offset: UInt32
-
-    public init(_ reason: TLSFailureReason, at offset: Int) {
-        self.reason = reason
-        self.offset = UInt32(truncatingIfNeeded: offset)
-    }
-}
+public typealias TLSFailure = DecodeFailure<TLSFailureReason>
