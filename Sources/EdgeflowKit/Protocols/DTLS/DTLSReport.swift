@@ -46,7 +46,7 @@ public struct DTLSReport: Sendable {
         let clientSent = state.clientIsOriginator.map { $0 ? state.orig : state.resp }
         if let list = state.clientCertificates {
             clientCertificate = list.isEmpty ? .empty : .present
-        } else if version == .dtls13 {
+        } else if version?.isDTLS13 == true {
             clientCertificate = .encrypted
         } else {
             clientCertificate = clientSent?.handshakeTypes.contains(TLSHandshakeType.certificate) == true ? .empty : .absent

@@ -119,6 +119,11 @@ struct Dispatcher: ~Copyable {
         case .dtls:
             inspection(&slot)?.pointee.dtls()?.value.datagram(p, fromOriginator: fromOriginator, timestamp: timestamp)
             return .dtls
+        case .dtlsUnified:
+            // Only after DTLSPlaintext records (the hellos) have shown the flow is DTLS.
+            guard slot >= 0, let dtls = slab[slot].pointee.existingDTLS else { return .unknown }
+            dtls.value.datagram(p, fromOriginator: fromOriginator, timestamp: timestamp)
+            return .dtls
         default:
             // RFC 5766 channels 0x5000-0x7FFF fall outside RFC 7983's ChannelData range: accept
             // them on a flow that has bound channels.
@@ -226,6 +231,12 @@ extension FlowInspection {
     @inline(__always) mutating func rtp() -> HeapValue<RTPFlowStats>? {
         if case .media(let m) = state, let r = m.rtp { return r }
         return withMedia { HeapValue.made(&$0.rtp, RTPFlowStats()) }
+    }
+
+    /// The flow's DTLS state if a DTLSPlaintext record made it; nil otherwise.
+    var existingDTLS: HeapValue<DTLSFlowState>? {
+        if case .media(let m) = state { return m.dtls }
+        return nil
     }
 
     /// The flow's DTLS state, made at the first record; nil when the flow follows another protocol.

@@ -4,6 +4,9 @@ public enum UDPPayloadKind: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case stun, dtls, channelData, rtp, rtcp, zrtp, msMultiplexedTURN, unknown
     /// STUN's first bits and magic cookie, but a Length that does not fill the datagram.
     case stunMalformed
+    /// A DTLS 1.3 record with the unified header (RFC 9147 §4, first bits 001): it has no
+    /// version field to confirm it, so it counts only on a flow already seen doing DTLS.
+    case dtlsUnified
 
     /// Display name for reports (cold path).
     public var name: String {
@@ -17,6 +20,7 @@ public enum UDPPayloadKind: UInt8, Sendable, BitwiseCopyable, CaseIterable {
         case .msMultiplexedTURN: "ms-multiplexed-turn"
         case .unknown: "unknown"
         case .stunMalformed: "stun-malformed"
+        case .dtlsUnified: "dtls-unified"
         }
     }
 }
@@ -28,7 +32,8 @@ public enum UDPDemux {
     /// - 0-3: STUN when 20 + Length fills the datagram (cookie not required: RFC 3489 and
     ///   MS-TURN Data Indications have none); with the magic cookie but a Length that does
     ///   not fill the datagram, `stunMalformed`.
-    /// - 16-19: ZRTP (at least 12 bytes). 20-63: DTLS when the version is 0xFEFF/0xFEFD/0xFEFC.
+    /// - 16-19: ZRTP (at least 12 bytes). 20-63: DTLS when the version is 0xFEFF/0xFEFD/0xFEFC;
+    ///   otherwise 32-63 is `dtlsUnified` when the datagram can hold a header and an 8-byte tag.
     /// - 64-79: ChannelData when 4 + Length fits the datagram (padded or not).
     /// - 128-191: RTCP when the second byte is 192-223 (RFC 5761 §4), else RTP (12+ bytes).
     /// - 0xFF 0x10: MS-TURN multiplexed TURN (MS-TURN §2.2.3). Anything else is `unknown`.
@@ -43,9 +48,11 @@ public enum UDPDemux {
         case 16...19:
             return n >= 12 ? .zrtp : .unknown
         case 20...63:
-            guard n >= 13, p.u8(1) == 0xFE else { return .unknown }
-            let minor = p.u8(2)
-            return minor == 0xFF || minor == 0xFD || minor == 0xFC ? .dtls : .unknown
+            if n >= 13, p.u8(1) == 0xFE {
+                let minor = p.u8(2)
+                if minor == 0xFF || minor == 0xFD || minor == 0xFC { return .dtls }
+            }
+            return b0 >= 32 && n >= 12 ? .dtlsUnified : .unknown
         case 64...79:
             let exact = 4 &+ Int(p.be16(2))
             return exact <= n && n <= ((exact &+ 3) & ~3) ? .channelData : .unknown

@@ -27,7 +27,26 @@ struct DTLSCaptureTests {
         Case(fixture: "dtls-dtls12-fragmented", path: DTLSCaptures.directory + "dtls12-fragmented.pcap"),
         Case(fixture: "dtls-dtls12-expired", path: DTLSCaptures.directory + "dtls12-expired.pcap"),
         Case(fixture: "dtls-aiortc-dtls-srtp", path: DTLSCaptures.directory + "aiortc-dtls-srtp.pcap"),
+        Case(fixture: "dtls-dtls13-nss", path: DTLSCaptures.directory + "dtls13-nss.pcap"),
+        Case(fixture: "dtls-dtls12-cid-synthetic", path: DTLSCaptures.directory + "dtls12-cid-synthetic.pcap"),
     ]
+
+    /// Records in DTLS 1.3's first data epoch among the datagrams tshark 4.0 leaves undissected,
+    /// read from RFC 9147 §4's unified header: first byte 0 0 1 C S L E E. Each such datagram
+    /// of these captures is one record: no connection id (C = 0), a length (L = 1) that fills
+    /// the datagram after the 8- or 16-bit (S) sequence number.
+    static func unifiedDataRecords(_ datagrams: [DTLSDatagram], _ t: TsharkDTLS) -> Int {
+        var count = 0
+        for d in datagrams where t.framesWithoutRecords.contains(d.frame) {
+            let first = d.payload[0]
+            let sequenceBytes = first & 0x08 != 0 ? 2 : 1
+            let length = Int(d.payload[1 + sequenceBytes]) << 8 | Int(d.payload[2 + sequenceBytes])
+            #expect(first & 0xF4 == 0x24, "frame \(d.frame): not a unified header without connection id, with length")
+            #expect(1 + sequenceBytes + 2 + length == d.payload.count, "frame \(d.frame): one record per datagram")
+            if first & 0x03 == 3 { count += 1 }
+        }
+        return count
+    }
 
     @Test("version, cipher, SRTP profile, certificates and alerts agree with tshark", arguments: cases)
     func agreesWithTshark(_ c: Case) throws {
@@ -36,7 +55,7 @@ struct DTLSCaptureTests {
         let state = DTLSCaptures.run(datagrams)
         let r = DTLSCaptures.report(state, firstTimestamp: datagrams[0].timestamp)
         let sh = t.serverHello
-        #expect(r.version?.rawValue == sh.handshakeVersions.last)
+        #expect(r.version?.rawValue == (sh.supportedVersions.last ?? sh.handshakeVersions.last))
         #expect(r.cipher == TLSCipherSuite.name(of: sh.cipherSuites[0]))
         #expect(r.srtpProfile?.rawValue == sh.srtpProfiles.first)
         let server = t.chain(from: sh.sender)
@@ -52,8 +71,11 @@ struct DTLSCaptureTests {
             #expect(alert.map { Int($0.level) } == clear?.level)
             #expect(alert.map { Int($0.description) } == clear?.description)
         }
+        // RFC 9146: the id the server's hello asks for when it is not empty, else the client's.
+        let helloIDs = [sh.helloConnectionIDs.first, t.frames.first { $0.handshakeTypes.contains(1) }?.helloConnectionIDs.first]
+        #expect(r.connectionID.map { $0.map { String(format: "%02x", $0) }.joined() } == helloIDs.compactMap { $0 }.first)
         #expect(r.encryptedAlerts == t.encryptedAlerts)
-        #expect(r.applicationDataRecords == t.applicationDataRecords)
+        #expect(r.applicationDataRecords == t.applicationDataRecords + Self.unifiedDataRecords(datagrams, t))
         #expect(r.malformed.isEmpty)
     }
 
@@ -99,6 +121,31 @@ struct DTLSCaptureTests {
         // zeek: the ClientHello itself is fragmented over two datagrams (frames 1-2, 4-5).
         let (sz, rz) = try report(cases["zeek-dtls1_2"]!)
         #expect(rz.outcome == .complete && rz.helloVerifyRequest && sz.clientHello?.cookieLength ?? 0 > 0)
+        // Scripts/record_dtls13_capture.sh: NSS 3.87 at -V tls1.3:tls1.3 (its draft-43 number,
+        // 0x7F2B); the server's flight after its ServerHello, the client's Finished and the
+        // data are encrypted; the client's Finished (its first encrypted record, the third
+        // datagram) completes the handshake.
+        let (s13, r13) = try report(cases["dtls-dtls13-nss"]!)
+        #expect(r13.version?.description == "DTLS 1.3 (draft 43)" && r13.version?.isDTLS13 == true)
+        #expect(r13.cipher == "TLS_AES_128_GCM_SHA256" && r13.outcome == .complete)
+        #expect(r13.server.isEmpty && r13.clientCertificate == .encrypted)
+        #expect(s13.completedAt == (try cases["dtls-dtls13-nss"]!.load().1[2].timestamp))
+    }
+
+    @Test("DTLS 1.3 records with the unified header reach the flow through the whole pipeline")
+    func dtls13EndToEnd() throws {
+        let c = Self.cases.first { $0.fixture == "dtls-dtls13-nss" }!
+        let (t, datagrams) = try c.load()
+        let report = try analyzeJSON([c.path!])
+        let flows = try #require(report["flows"] as? [[String: Any]])
+        #expect(flows.count == 1)
+        let flow = try #require(flows.first)
+        #expect(flow["service"] as? String == "dtls")
+        let dtls = try #require(flow["dtls"] as? [String: Any])
+        #expect(dtls["version"] as? String == "DTLS 1.3 (draft 43)")
+        #expect(dtls["handshake"] as? String == "complete")
+        #expect(dtls["application_data_records"] as? Int == Self.unifiedDataRecords(datagrams, t))
+        #expect((dtls["malformed"] as? [Any])?.isEmpty == true)
     }
 
     @Test("the dtls object is the tls object's fields plus srtp_profile and connection_id")

@@ -18,9 +18,16 @@ struct TsharkDTLS {
         var handshakeTypes: [Int]
         var handshakeVersions: [UInt16]
         var cipherSuites: [UInt16]
+        /// supported_versions (DTLS 1.3 hellos): the version really offered or chosen.
+        var supportedVersions: [UInt16]
         var srtpProfiles: [UInt16]
         var alertLevels: [Int]
         var alertDescriptions: [Int]
+        /// Record types tshark shows apart from content_type: 25 for RFC 9146 tls12_cid.
+        var specialTypes: [Int]
+        /// The connection id of each tls12_cid record, and the one a hello's extension asks for.
+        var recordConnectionIDs: [String]
+        var helloConnectionIDs: [String]
     }
     struct Certificate {
         var frame: Int
@@ -39,8 +46,11 @@ struct TsharkDTLS {
             if f[0] == "f" {
                 frames.append(Frame(frame: Int(f[1])!, sender: "\(f[2]):\(f[3])", contentTypes: ints(f[4]),
                                     handshakeTypes: ints(f[6]), handshakeVersions: ints(f[7]).map(UInt16.init),
-                                    cipherSuites: ints(f[8]).map(UInt16.init), srtpProfiles: ints(f[9]).map(UInt16.init),
-                                    alertLevels: ints(f[10]), alertDescriptions: ints(f[11])))
+                                    cipherSuites: ints(f[8]).map(UInt16.init), supportedVersions: ints(f[12]).map(UInt16.init),
+                                    srtpProfiles: ints(f[9]).map(UInt16.init),
+                                    alertLevels: ints(f[10]), alertDescriptions: ints(f[11]), specialTypes: ints(f[13]),
+                                    recordConnectionIDs: f[14].split(separator: ",").map(String.init),
+                                    helloConnectionIDs: f[15].split(separator: ",").map(String.init)))
             } else {
                 certificates.append(Certificate(frame: Int(f[1])!, sender: String(f[2]), sha256: String(f[3]),
                                                 subject: String(f[4]), issuer: String(f[5])))
@@ -66,7 +76,13 @@ struct TsharkDTLS {
     var encryptedAlerts: Int {
         frames.reduce(0) { $0 + $1.contentTypes.filter { $0 == 21 }.count - $1.alertLevels.count }
     }
-    var applicationDataRecords: Int { frames.reduce(0) { $0 + $1.contentTypes.filter { $0 == 23 }.count } }
+    /// application_data records, and tls12_cid records (their real type is encrypted).
+    var applicationDataRecords: Int {
+        frames.reduce(0) { $0 + $1.contentTypes.filter { $0 == 23 }.count + $1.specialTypes.filter { $0 == 25 }.count }
+    }
+    /// Frames tshark 4.0 shows as DTLS with no record: it does not dissect RFC 9147 unified
+    /// headers (first bits 001).
+    var framesWithoutRecords: Set<Int> { Set(frames.filter { $0.contentTypes.isEmpty && $0.specialTypes.isEmpty }.map(\.frame)) }
 }
 
 enum DTLSCaptures {

@@ -43,6 +43,26 @@ struct DispatcherTests {
         #expect(none == nil)
     }
 
+    @Test("a DTLS 1.3 unified-header datagram counts only on a flow whose DTLSPlaintext records showed DTLS")
+    func dtlsUnifiedHeaderNeedsPlaintextFirst() throws {
+        // Scripts/record_dtls13_capture.sh: datagram 0 the ClientHello (DTLSPlaintext, 0xFEFF),
+        // datagram 2 the client's encrypted Finished (first byte 0x2E: 001, S, L, epoch 2).
+        let nss = try DTLSCaptures.datagrams(DTLSCaptures.directory + "dtls13-nss.pcap")
+        let hello = nss[0].payload, finished = nss[2].payload
+        #expect(finished[0] == 0x2E)
+        #expect(finished.withUnsafeBytes { UDPDemux.classify($0) } == .dtlsUnified)
+        #expect(hello.withUnsafeBytes { UDPDemux.classify($0) } == .dtls)
+        var d = Dispatcher(capacity: 4, reassemblyBudget: 4096, dns: DNSBook())
+        var slot: Int32 = -1
+        #expect(udp(&d, &slot, finished, fromOriginator: true, at: 1_000) == .unknown)
+        #expect(slot == -1)
+        #expect(udp(&d, &slot, hello, fromOriginator: true, at: 2_000) == .dtls)
+        #expect(udp(&d, &slot, finished, fromOriginator: true, at: 3_000) == .dtls)
+        let released = d.release(slot)
+        let dtls = try #require(released?.dtls?.value)
+        #expect(dtls.orig.records == 2 && dtls.orig.failure == nil)
+    }
+
     @Test("a UDP SIP flow keeps its STUN keep-alives (RFC 5626 §4.4.1: STUN on the SIP flow)")
     func sipAndSTUNOnOneFlow() throws {
         var d = Dispatcher(capacity: 4, reassemblyBudget: 4096, dns: DNSBook())
