@@ -88,7 +88,6 @@ rtts = sum(min(f["stun"].get("transactions_matched", 0), 64) for f in flows if "
 check(one("edgeflow_stun_rtt_seconds_count") == rtts, f"{rtts} STUN round trips in the RTT histogram")
 
 # Recording rules and alerts, evaluated by Prometheus from the scraped series.
-expired = {dict(k)["cn"] for k, v in query("edgeflow:certificate_expiry:days < 0").items()}
 firing = set()
 deadline = time.time() + 20
 want = {("EdgeflowCertificateExpired", "sip.contoso.com"), ("EdgeflowTLSHandshakeFailures5061", "certificate_expired")}
@@ -99,6 +98,7 @@ while time.time() < deadline:
     if want <= firing:
         break
     time.sleep(0.5)
+expired = {dict(k)["cn"] for k, v in query("edgeflow:certificate_expiry:days < 0").items()}
 check("sip.contoso.com" in expired, f"recording rule edgeflow:certificate_expiry:days < 0 for sip.contoso.com (expired certificates {sorted(expired)})")
 check(want <= firing, f"alerts firing: EdgeflowCertificateExpired (sip.contoso.com), EdgeflowTLSHandshakeFailures5061 (certificate_expired); got {sorted(firing)}")
 
