@@ -13,6 +13,9 @@ public final class MetricsExporter: ReportWriter {
     private let rtt: CoreMetrics.Timer
     private var reported = CaptureSummary()
     private var findingCodes: Set<String> = []
+    private var certificates = CertificateExpiryGauges()
+    /// Hybrid rules' flow counts at the last update (by rule id).
+    private var ruleFlows: [String: (flows: Int, answered: Int)] = [:]
 
     public init() {
         var f = PrometheusMetricsFactory(registry: registry)
@@ -62,6 +65,11 @@ public final class MetricsExporter: ReportWriter {
         "edgeflow_decode_errors_total": "Packets whose layers could not be decoded, by reason.",
         "edgeflow_rule_seen": "1 when packets went the hybrid rule's way (between its roles and ports, on any flow), else 0.",
         "edgeflow_rule_answered": "1 when packets of the hybrid rule were part of an answered exchange, else 0.",
+        "edgeflow_rule_flows_total": "Flows that carried packets the hybrid rule's way (ended flows), by rule.",
+        "edgeflow_rule_answered_flows_total": "Flows of the hybrid rule whose exchange was answered (ended flows), by rule.",
+        "edgeflow_tls_handshake_failures_by_port_total": "Failed TLS handshakes by the responder's port (5061, 443 or other) and the alert that ended them.",
+        "edgeflow_turn_allocations_total": "TURN Allocate transactions that ended in a success or an error other than the 401 challenge (failure), by rule.",
+        "edgeflow_certificate_expiry_timestamp_seconds": "notAfter of each leaf certificate seen in a TLS handshake (seconds since the epoch), by the sender's role, common name and SHA-256 (at most 64 certificates, the soonest to expire; one unseen for 24 h is dropped).",
         "edgeflow_findings": "Flows behind each finding of the report (1 for a finding without flows; 0 once it went away), by code and severity.",
     ]
 
@@ -90,6 +98,10 @@ public final class MetricsExporter: ReportWriter {
             counter("edgeflow_stun_requests_total", rule).increment(by: stun.byMethod.reduce(0) { $0 + $1.counts[0] })
             counter("edgeflow_stun_transactions_total", rule).increment(by: s.matched)
             counter("edgeflow_stun_requests_unanswered_total", rule).increment(by: s.unanswered)
+            if s.allocateRequests > 0 {
+                counter("edgeflow_turn_allocations_total", rule + [("outcome", "success")]).increment(by: s.allocateSuccesses)
+                counter("edgeflow_turn_allocations_total", rule + [("outcome", "failure")]).increment(by: s.allocateFailures)
+            }
             for i in 0..<min(s.rttCount, STUNFlowStats.rttSlots) { rtt.recordNanoseconds(s.rtt[i]) }
         }
         if let tls = app.tls {
@@ -98,7 +110,14 @@ public final class MetricsExporter: ReportWriter {
             if tls.outcome == .failed {
                 let alert = tls.origAlert?.name ?? tls.respAlert?.name ?? "encrypted"
                 counter("edgeflow_tls_handshake_failures_total", [("alert", alert)]).increment()
+                let port = f.respP == 5061 ? "5061" : f.respP == 443 ? "443" : "other"
+                counter("edgeflow_tls_handshake_failures_by_port_total", [("port", port), ("alert", alert)]).increment()
             }
+            // Not through the instrument cache: these series come and go.
+            let make = { [factory] in CoreMetrics.Gauge(label: CertificateExpiryGauges.name, dimensions: $0, factory: factory) }
+            let end = f.ts + Int64(f.durationMs * 1e6)
+            if let leaf = tls.server.first { certificates.saw(leaf, role: f.respRole, at: end, make: make) }
+            if let leaf = tls.client.first { certificates.saw(leaf, role: f.origRole, at: end, make: make) }
         }
     }
 
@@ -129,6 +148,10 @@ public final class MetricsExporter: ReportWriter {
         }
         reported = c
         for r in report.rules {
+            let before = ruleFlows[r.rule.id] ?? (0, 0)
+            counter("edgeflow_rule_flows_total", [("rule", r.rule.id)]).increment(by: max(0, r.flows - before.flows))
+            counter("edgeflow_rule_answered_flows_total", [("rule", r.rule.id)]).increment(by: max(0, r.answeredFlows - before.answered))
+            ruleFlows[r.rule.id] = (max(r.flows, before.flows), max(r.answeredFlows, before.answered))
             gauge("edgeflow_rule_seen", [("rule", r.rule.id)]).record(r.flows > 0 ? 1 : 0)
             gauge("edgeflow_rule_answered", [("rule", r.rule.id)]).record(r.answeredFlows > 0 ? 1 : 0)
         }
