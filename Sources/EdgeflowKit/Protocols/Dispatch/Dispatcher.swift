@@ -112,7 +112,7 @@ struct Dispatcher: ~Copyable {
             // Past --max-inspected-flows the flow keeps the name its packets suggest.
             guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
             // RTP once its stream shows sequence continuity.
-            return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clocks: clocks) ? .rtp : .unknown
+            return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType)) ? .rtp : .unknown
         case .rtcp:
             guard let c = try? RTCPCompound.parse(p), let rtp = inspection(&slot)?.pointee.rtp() else { return .unknown }
             rtp.value.record(c)

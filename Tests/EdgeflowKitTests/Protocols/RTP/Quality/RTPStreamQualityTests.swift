@@ -109,7 +109,7 @@ struct RTPStreamQualityTests {
         for k in 0..<10 {
             let bytes: [UInt8] = [0x80, 104] + Frames.be16(UInt16(k)) + Frames.be32(UInt32(320 * k)) + Frames.be32(0xABCD)
             let h = try bytes.withUnsafeBytes { try RTPHeader.parse($0) }
-            flow.record(h, fromOriginator: true, arrival: Int64(k) * 20_000_000 + (k == 5 ? 4_000_000 : 0), clocks: clocks)
+            flow.record(h, fromOriginator: true, arrival: Int64(k) * 20_000_000 + (k == 5 ? 4_000_000 : 0), clock: clocks.lookup(104))
         }
         let stream = try #require(AppReport.rtp(flow).streams.first)
         #expect(stream.codec == .silkWideband && stream.stats.lastClockRate == 16000)
