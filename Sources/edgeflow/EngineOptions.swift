@@ -28,7 +28,7 @@ struct EngineOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Most flows whose STUN/TURN, RTP, TLS and SIP are followed at once; more are only counted.")
     var maxInspectedFlows = flowDefaults.maxInspectedFlows
 
-    @Option(help: ArgumentHelp("RTP clock rates of dynamic payload types for jitter, e.g. 96=48000,104=16000.", valueName: "PT=HZ,..."))
+    @Option(help: ArgumentHelp("RTP clock rates of dynamic payload types for jitter, e.g. 96=48000,104=16000; `lync` takes the payload types Lync / Skype for Business clients offer (RTAudio, SILK, Siren, RED...), e.g. lync,111=48000.", valueName: "PT=HZ,..."))
     var rtpClock: String?
 
     func validate() throws {
@@ -59,10 +59,14 @@ struct EngineOptions: ParsableArguments {
         flow.maxInspectedFlows = maxInspectedFlows
         if let rtpClock {
             for item in rtpClock.split(separator: ",") {
+                if item.trimmingCharacters(in: .whitespaces) == "lync" {
+                    flow.rtpLyncPayloadTypes = true
+                    continue
+                }
                 let parts = item.split(separator: "=")
                 guard parts.count == 2, let pt = UInt8(parts[0].trimmingCharacters(in: .whitespaces)), pt < 128,
                       let hz = UInt32(parts[1].trimmingCharacters(in: .whitespaces)), hz > 0 else {
-                    throw EdgeflowError("--rtp-clock takes PT=HZ pairs (payload type 0-127), e.g. 96=48000; not \"\(item)\"")
+                    throw EdgeflowError("--rtp-clock takes PT=HZ pairs (payload type 0-127) or `lync`, e.g. 96=48000 or lync,111=48000; not \"\(item)\"")
                 }
                 flow.rtpClockRates[pt] = hz
             }

@@ -19,6 +19,9 @@ public struct FlowSettings: Sendable {
     public var reassemblyMemory: Int = 256 << 20
     /// RTP clock rates (Hz) of dynamic payload types 96-127, for jitter; static types use RFC 3551.
     public var rtpClockRates: [UInt8: UInt32] = [:]
+    /// Take the dynamic payload types Lync / Skype for Business clients offer (`RTPCodec.lync`)
+    /// for their clocks and codecs (before `rtpClockRates`).
+    public var rtpLyncPayloadTypes = false
 
     /// How often (in capture time) idle flows are looked for.
     var sweepInterval: Int64 { max(1_000_000_000, min(udpTimeout, tcpCloseLinger) / 4) }
@@ -63,7 +66,7 @@ public struct FlowTracker: ~Copyable {
         table = FlowTable(capacity: min(settings.initialCapacity, max(16, settings.maxFlows)))
         dispatcher = Dispatcher(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget,
                                reassemblyMemory: settings.reassemblyMemory, dns: dns,
-                               clockRates: settings.rtpClockRates)
+                               clockRates: settings.rtpClockRates, lyncPayloadTypes: settings.rtpLyncPayloadTypes)
         ended.reserveCapacity(1024)
         recognised.reserveCapacity(64)
     }

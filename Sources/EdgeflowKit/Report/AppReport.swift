@@ -29,7 +29,7 @@ struct AppReport: Sendable {
     /// Writes each protocol's part of the flow's JSON object.
     func write(to w: inout JSONWriter) {
         stun?.write(to: &w, lastTimestamp: lastTimestamp)
-        Self.writeRTP(rtp, rtcp: rtcp, to: &w)
+        Self.writeRTP(rtp, rtcp: rtcp, roundTrip: stun?.rtt?.p50, to: &w)
         tls?.write(to: &w)
         dtls?.write(to: &w)
         sip?.write(to: &w)

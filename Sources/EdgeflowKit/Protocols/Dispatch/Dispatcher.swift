@@ -11,7 +11,7 @@ struct Dispatcher: ~Copyable {
     private var slab: InspectionSlab
     /// DNS answers of the whole run.
     let dns: DNSBook
-    /// RTP clock rate per payload type (0: unknown).
+    /// RTP clock rate and codec per payload type.
     let clocks: RTPClocks
     private(set) var flowsNotInspected = 0
     /// Bytes all TCP reassembly buffers together may hold.
@@ -22,8 +22,9 @@ struct Dispatcher: ~Copyable {
     /// Streams stopped because `reassemblyMemory` was used up.
     private(set) var streamsOutOfMemory = 0
 
-    init(capacity: Int, reassemblyBudget: Int, reassemblyMemory: Int = .max, dns: DNSBook, clockRates: [UInt8: UInt32] = [:]) {
-        self.clocks = RTPClocks(configured: clockRates)
+    init(capacity: Int, reassemblyBudget: Int, reassemblyMemory: Int = .max, dns: DNSBook, clockRates: [UInt8: UInt32] = [:],
+         lyncPayloadTypes: Bool = false) {
+        self.clocks = RTPClocks(configured: clockRates, lync: lyncPayloadTypes)
         self.capacity = capacity
         self.reassemblyBudget = reassemblyBudget
         self.reassemblyMemory = reassemblyMemory
@@ -111,7 +112,7 @@ struct Dispatcher: ~Copyable {
             // Past --max-inspected-flows the flow keeps the name its packets suggest.
             guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
             // RTP once its stream shows sequence continuity.
-            return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clockRate: clocks.rate(h.payloadType)) ? .rtp : .unknown
+            return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType)) ? .rtp : .unknown
         case .rtcp:
             guard let c = try? RTCPCompound.parse(p), let rtp = inspection(&slot)?.pointee.rtp() else { return .unknown }
             rtp.value.record(c)

@@ -6,7 +6,7 @@ extension FlowInspection {
         switch UDPDemux.classify(p) {
         case .rtp:
             if let h = try? RTPHeader.parse(p) {
-                rtp()?.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clockRate: clocks.rate(h.payloadType))
+                rtp()?.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType))
             }
         case .rtcp:
             if let c = try? RTCPCompound.parse(p) { rtp()?.value.record(c) }

@@ -9,6 +9,8 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
     var ssrc = InlineArray<6, UInt32>(repeating: 0)
     var fromOriginator = InlineArray<6, Bool>(repeating: false)
     var payloadType = InlineArray<6, UInt8>(repeating: 0)
+    /// The codec of the slot's first payload type (`RTPClocks.codec`).
+    var codec = InlineArray<6, RTPCodec>(repeating: .unknown)
     var stats = InlineArray<6, RTPStreamStats>(repeating: RTPStreamStats())
     /// The slot's stream has shown sequence continuity: a packet numbered one past the highest
     /// before it (RFC 3550 A.1's probation with MIN_SEQUENTIAL = 2; its packets from the first
@@ -26,9 +28,9 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
     var otherRTCP = 0
 
     /// Accounts one RTP packet; returns whether its stream is confirmed.
-    /// - Parameter clockRate: the payload type's RTP clock (`RTPClocks.rate`), nil when unknown.
+    /// - Parameter clock: the payload type's RTP clock and codec (`RTPClocks.lookup`).
     @discardableResult
-    mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clockRate: UInt32?) -> Bool {
+    mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clock: (rate: UInt32?, codec: RTPCodec)) -> Bool {
         var i = 0
         while i < streams && !(ssrc[i] == h.ssrc && fromOriginator[i] == dir) { i &+= 1 }
         if i == streams {
@@ -47,6 +49,7 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
             ssrc[i] = h.ssrc
             fromOriginator[i] = dir
             payloadType[i] = h.payloadType
+            codec[i] = clock.codec
             stats[i] = RTPStreamStats()
             confirmed[i] = false
             newest = i
@@ -54,7 +57,7 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
             confirmed[i] = h.sequence == stats[i].maxSeq &+ 1
         }
         stats[i].record(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival,
-                        payloadType: h.payloadType, marker: h.marker, clockRate: clockRate)
+                        payloadType: h.payloadType, marker: h.marker, clockRate: clock.rate)
         return confirmed[i]
     }
 
@@ -66,17 +69,36 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
     }
 }
 
-/// Clock rates by payload type: RFC 3551's static types, plus dynamic ones the user gives.
+/// Clock rates and codecs by payload type: RFC 3551's static types, with `lync` the dynamic
+/// types of Lync / Skype for Business (`RTPCodec.lync`), then the rates the user gives (a given
+/// rate that is not the table's codec's makes that type's codec unknown; rates are at most 2^24 - 1 Hz). One word per type (the
+/// codec in the top byte, the rate below), so a packet's lookup is one load and the table is
+/// never copied on the way.
 struct RTPClocks: Sendable {
-    private var rates = InlineArray<128, UInt32>(repeating: 0)
+    private var entries = InlineArray<128, UInt32>(repeating: 0)
 
-    init(configured: [UInt8: UInt32]) {
-        for pt in 0..<128 { rates[pt] = RTPClock.rate(payloadType: UInt8(pt)) ?? 0 }
-        for (pt, hz) in configured where pt < 128 { rates[Int(pt)] = hz }
+    init(configured: [UInt8: UInt32], lync: Bool = false) {
+        var codecs = InlineArray<128, RTPCodec>(repeating: .unknown)
+        var rates = InlineArray<128, UInt32>(repeating: 0)
+        for pt in 0..<128 {
+            codecs[pt] = lync ? RTPCodec.lync(UInt8(pt)) : RTPCodec.staticType(UInt8(pt))
+            rates[pt] = RTPClock.rate(payloadType: UInt8(pt)) ?? codecs[pt].clockRate
+        }
+        for (pt, hz) in configured where pt < 128 {
+            rates[Int(pt)] = min(hz, 0xFF_FFFF)
+            if codecs[Int(pt)].clockRate != hz { codecs[Int(pt)] = .unknown }
+        }
+        for pt in 0..<128 { entries[pt] = rates[pt] | UInt32(codecs[pt].rawValue) << 24 }
     }
 
-    @inline(__always) func rate(_ pt: UInt8) -> UInt32? {
-        let r = rates[Int(pt & 0x7F)]
-        return r == 0 ? nil : r
+    /// The payload type's clock rate (nil when unknown) and codec.
+    @inline(__always) func lookup(_ pt: UInt8) -> (rate: UInt32?, codec: RTPCodec) {
+        let e = entries[Int(pt & 0x7F)]
+        let r = e & 0xFF_FFFF
+        return (r == 0 ? nil : r, RTPCodec(rawValue: UInt8(e >> 24)) ?? .unknown)
     }
+
+    @inline(__always) func rate(_ pt: UInt8) -> UInt32? { lookup(pt).rate }
+
+    func codec(_ pt: UInt8) -> RTPCodec { lookup(pt).codec }
 }

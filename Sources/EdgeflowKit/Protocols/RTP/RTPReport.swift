@@ -3,6 +3,7 @@ extension AppReport {
     struct RTPStream: Sendable {
         var ssrc: UInt32
         var payloadType: UInt8
+        var codec: RTPCodec
         var fromOriginator: Bool
         var stats: RTPStreamStats
         var lossFraction: Double { stats.expected > 0 ? Double(stats.lostForReport) / Double(stats.expected) : 0 }
@@ -12,14 +13,15 @@ extension AppReport {
     static func rtp(_ r: RTPFlowStats) -> (streams: [RTPStream], rtcp: (sr: Int, rr: Int, other: Int)?) {
         var streams: [RTPStream] = []
         for i in 0..<r.streams where r.confirmed[i] {
-            streams.append(RTPStream(ssrc: r.ssrc[i], payloadType: r.payloadType[i], fromOriginator: r.fromOriginator[i], stats: r.stats[i]))
+            streams.append(RTPStream(ssrc: r.ssrc[i], payloadType: r.payloadType[i], codec: r.codec[i], fromOriginator: r.fromOriginator[i], stats: r.stats[i]))
         }
         let rtcp = r.senderReports + r.receiverReports + r.otherRTCP > 0 ? (r.senderReports, r.receiverReports, r.otherRTCP) : nil
         return (streams, rtcp)
     }
 
     /// Writes the flow's `rtp` array and `rtcp` object (each only when there is something to say).
-    static func writeRTP(_ rtp: [RTPStream], rtcp: (sr: Int, rr: Int, other: Int)?, to w: inout JSONWriter) {
+    /// - Parameter roundTrip: the flow's measured round trip in ms (its STUN transactions), for the E-model.
+    static func writeRTP(_ rtp: [RTPStream], rtcp: (sr: Int, rr: Int, other: Int)?, roundTrip: Double?, to w: inout JSONWriter) {
         if !rtp.isEmpty {
             w.beginArray("rtp")
             for s in rtp {
@@ -32,6 +34,7 @@ extension AppReport {
                 w.value("lost", Int(s.stats.lostForReport))
                 w.value("jitter_ms", s.stats.jitterMilliseconds)
                 w.value("max_jitter_ms", s.stats.maxJitterMilliseconds)
+                RTPStreamQuality(s, roundTrip: roundTrip).write(s, to: &w)
                 w.endObject()
             }
             w.endArray()

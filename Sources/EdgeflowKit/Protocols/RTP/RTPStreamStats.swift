@@ -45,6 +45,8 @@ public struct RTPStreamStats: Sendable, BitwiseCopyable {
     public private(set) var jitterSeconds: Double = 0
     /// Largest jitter seen, in seconds (see the rules above).
     public private(set) var maxJitterSeconds: Double = 0
+    /// Duplicates, late packets, loss runs and RFC 3611 burst/gap counters.
+    public private(set) var pattern = RTPLossPattern()
 
     public init() {}
 
@@ -87,6 +89,7 @@ public struct RTPStreamStats: Sendable, BitwiseCopyable {
             if clock != 0 { lastClockRate = clock }
             packets = 1
             received = 1
+            pattern.start(timestamp: timestamp, packets: 1)
             return
         }
         packets &+= 1
@@ -97,6 +100,7 @@ public struct RTPStreamStats: Sendable, BitwiseCopyable {
             if seq < maxSeq { cycles &+= 0x1_0000 }
             maxSeq = seq
             received &+= 1
+            pattern.advance(by: udelta, timestamp: timestamp)
         } else if udelta <= UInt16.max &- Self.maxMisorder {
             if UInt32(seq) == badSeq {
                 priorExpected &+= extendedHighestSequence &- baseSeq &+ 1
@@ -106,6 +110,7 @@ public struct RTPStreamStats: Sendable, BitwiseCopyable {
                 maxSeq = seq
                 badSeq = 0x1_0001
                 received &+= 2   // this packet and the jump it confirms
+                pattern.start(timestamp: timestamp, packets: 2)
             } else {
                 badSeq = UInt32(seq &+ 1)
                 outOfOrder &+= 1
@@ -113,6 +118,7 @@ public struct RTPStreamStats: Sendable, BitwiseCopyable {
         } else {
             outOfOrder &+= 1
             received &+= 1
+            pattern.late(behind: maxSeq &- seq)
         }
 
         // Jitter (RFC 3550 A.8, Wireshark's packet choice).

@@ -20,7 +20,7 @@ struct RTPFindingsTests {
             let arrival = Int64(i) * 20_000_000 + (i % 2 == 1 ? late * 1_000_000 : 0)
             stats.record(sequence: UInt16(i), timestamp: UInt32(i * 160), arrivalNanoseconds: arrival, payloadType: 0, marker: false, clockRate: 8000)
         }
-        return AppReport.RTPStream(ssrc: ssrc, payloadType: 0, fromOriginator: fromOriginator, stats: stats)
+        return AppReport.RTPStream(ssrc: ssrc, payloadType: 0, codec: .pcmu, fromOriginator: fromOriginator, stats: stats)
     }
 
     static func findings(_ streams: [AppReport.RTPStream]) -> [RTPFinding] {

@@ -82,18 +82,18 @@ struct NotMediaTests {
         var stats = RTPFlowStats()
         // Seven lone SSRCs 1 ms apart: the seventh takes the slot heard from longest ago, the first's.
         for s in 1...7 as ClosedRange<UInt32> {
-            let confirmed = stats.record(header(s, UInt16(100 * s)), fromOriginator: true, arrival: Int64(s) * 1_000_000, clockRate: 8000)
+            let confirmed = stats.record(header(s, UInt16(100 * s)), fromOriginator: true, arrival: Int64(s) * 1_000_000, clock: (8000, .pcmu))
             #expect(!confirmed)
         }
         #expect(stats.streams == RTPFlowStats.streamSlots)
         #expect(stats.untracked == 1)
         // SSRC 7 goes on with 701: confirmed, and its packets are 700 and 701.
-        let follows = stats.record(header(7, 701), fromOriginator: true, arrival: 27_000_000, clockRate: 8000)
+        let follows = stats.record(header(7, 701), fromOriginator: true, arrival: 27_000_000, clock: (8000, .pcmu))
         #expect(follows)
         let i = (0..<stats.streams).first { stats.ssrc[$0] == 7 }!
         #expect(stats.confirmed[i] && stats.stats[i].packets == 2 && stats.stats[i].lost == 0)
         // A jump (not one past the highest) does not confirm.
-        let jumps = stats.record(header(2, 205), fromOriginator: true, arrival: 0, clockRate: 8000)
+        let jumps = stats.record(header(2, 205), fromOriginator: true, arrival: 0, clock: (8000, .pcmu))
         #expect(!jumps)
         // All slots full (five confirmed, one on probation): two new streams sending in turn
         // every 10 ms. The first takes the unconfirmed slot, keeps it as the slot taken last and is
@@ -101,13 +101,13 @@ struct NotMediaTests {
         // slot from each other, neither would ever be reported.
         var full = RTPFlowStats()
         for s in 1...5 as ClosedRange<UInt32> {
-            for k in 0..<2 { full.record(header(s, UInt16(100 * s) + UInt16(k)), fromOriginator: true, arrival: Int64(k) * 20_000_000, clockRate: 8000) }
+            for k in 0..<2 { full.record(header(s, UInt16(100 * s) + UInt16(k)), fromOriginator: true, arrival: Int64(k) * 20_000_000, clock: (8000, .pcmu)) }
         }
-        full.record(header(6, 600), fromOriginator: true, arrival: 0, clockRate: 8000)
+        full.record(header(6, 600), fromOriginator: true, arrival: 0, clock: (8000, .pcmu))
         var t: Int64 = 1_000_000_000
         for k in 0..<3 as Range<UInt16> {
-            full.record(header(8, 800 + k), fromOriginator: true, arrival: t, clockRate: 8000)
-            full.record(header(9, 900 + k), fromOriginator: true, arrival: t + 10_000_000, clockRate: 8000)
+            full.record(header(8, 800 + k), fromOriginator: true, arrival: t, clock: (8000, .pcmu))
+            full.record(header(9, 900 + k), fromOriginator: true, arrival: t + 10_000_000, clock: (8000, .pcmu))
             t += 20_000_000
         }
         let eight = try #require((0..<full.streams).first { full.ssrc[$0] == 8 })

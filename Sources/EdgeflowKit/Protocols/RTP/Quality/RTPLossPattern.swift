@@ -1,0 +1,88 @@
+/// How one RTP stream's packets arrived beyond RFC 3550's counts, fed by `RTPStreamStats` in
+/// fixed size: duplicates, packets that came late (out of order), the longest run of lost
+/// packets, the runs of losses (for G.107's BurstR), the packet spacing, and the counters of
+/// RFC 3611 Appendix A.2, the §4.7.2 burst/gap state machine (Gmin = 16).
+///
+/// Events are taken in the order the highest sequence number advances: the numbers it skips are
+/// lost, each packet that advances it is received. A packet that comes late was already taken as
+/// lost here (a jitter buffer discards it; RFC 3611 counts "lost or discarded" alike), while
+/// RFC 3550's `lost` counts it received; the longest loss run is likewise the most numbers
+/// skipped at once.
+public struct RTPLossPattern: Sendable, BitwiseCopyable {
+    /// RFC 3611 §4.7.2's Gmin: a burst ends at 16 packets received in a row.
+    public static let gmin: Int64 = 16
+
+    /// Bit k: sequence number `highest - k` was received (the 128 up to the highest; MAX_MISORDER is 100).
+    var seen: UInt128 = 1
+    /// Timestamp of the packet with the highest sequence number.
+    var highestTimestamp: UInt32 = 0
+
+    /// Packets whose sequence number had been received before.
+    public private(set) var duplicates: Int64 = 0
+    /// Packets that came after a higher sequence number and were not duplicates.
+    public private(set) var reordered: Int64 = 0
+    /// Most sequence numbers skipped at once.
+    public private(set) var longestLossRun: Int64 = 0
+    /// Times sequence numbers were skipped (runs of losses).
+    public private(set) var lossRuns: Int64 = 0
+    /// Smallest positive timestamp step between consecutive sequence numbers: the packet spacing
+    /// in clock ticks (0 until two consecutive packets were seen).
+    public private(set) var spacingTicks: UInt32 = 0
+
+    // RFC 3611 A.2: `pkt` received since the last loss, `lost` in the current burst, and the
+    // transition counts between gap (1), burst received (2) and burst lost (3).
+    var pkt: Int64 = 0
+    var lost: Int64 = 0
+    var c11: Int64 = 0, c13: Int64 = 0, c14: Int64 = 0
+    var c22: Int64 = 0, c23: Int64 = 0, c33: Int64 = 0
+
+    public init() {}
+
+    /// The stream's first packet, or the one that confirmed a restart (with the jump before it).
+    @inline(__always)
+    mutating func start(timestamp: UInt32, packets: Int64) {
+        seen = 1
+        highestTimestamp = timestamp
+        pkt &+= packets
+    }
+
+    /// A packet `step` numbers past the highest (0: the highest again, a duplicate).
+    @inline(__always)
+    mutating func advance(by step: UInt16, timestamp: UInt32) {
+        if step == 0 { duplicates &+= 1; return }
+        seen = step >= 128 ? 1 : (seen &<< UInt128(step)) | 1
+        if step == 1 {
+            let ticks = timestamp &- highestTimestamp
+            if ticks != 0, ticks < 0x8000_0000, spacingTicks == 0 || ticks < spacingTicks { spacingTicks = ticks }
+        } else {
+            lose(Int64(step) &- 1)
+        }
+        highestTimestamp = timestamp
+        pkt &+= 1
+    }
+
+    /// A packet `behind` numbers under the highest (1...MAX_MISORDER).
+    @inline(__always)
+    mutating func late(behind: UInt16) {
+        let bit: UInt128 = 1 &<< UInt128(behind & 0x7F)
+        if seen & bit != 0 { duplicates &+= 1 } else { seen |= bit; reordered &+= 1 }
+    }
+
+    /// `n` (≥ 1) consecutive losses: RFC 3611 A.2's loss step once, then n - 1 times with pkt = 0.
+    @inline(__always)
+    private mutating func lose(_ n: Int64) {
+        if pkt >= Self.gmin {
+            if lost == 1 { c14 &+= 1 } else { c13 &+= 1 }
+            lost = 1
+            c11 &+= pkt
+        } else {
+            lost &+= 1
+            if pkt == 0 { c33 &+= 1 } else { c23 &+= 1; c22 &+= pkt &- 1 }
+        }
+        pkt = 0
+        lost &+= n &- 1
+        c33 &+= n &- 1
+        lossRuns &+= 1
+        if n > longestLossRun { longestLossRun = n }
+    }
+}

@@ -1,0 +1,29 @@
+extension RTPStreamQuality {
+    /// Writes the quality fields of a stream's `rtp` entry, after RFC 3550's.
+    func write(_ s: AppReport.RTPStream, to w: inout JSONWriter) {
+        w.value("duplicates", Int(s.stats.pattern.duplicates))
+        w.value("out_of_order", Int(s.stats.pattern.reordered))
+        w.value("max_loss_run", Int(s.stats.pattern.longestLossRun))
+        w.beginObject("burst")
+        w.value("density", burst.burstDensity)
+        w.value("gap_density", burst.gapDensity)
+        Self.write("burst_ms", burst.burstMilliseconds, to: &w)
+        Self.write("gap_ms", burst.gapMilliseconds, to: &w)
+        w.endObject()
+        w.value("codec", s.codec.name)
+        Self.write("rtt_ms", roundTrip, to: &w)
+        w.value("rtt_source", roundTrip == nil ? "none" : "stun")
+        w.value("one_way_delay_ms", oneWayDelay)
+        Self.write("r_factor", rating, to: &w)
+        Self.write("mos", mos, to: &w)
+        w.value("mos_note", mosNote)
+        w.value("label", label.rawValue)
+        w.beginArray("reasons")
+        for r in reasons { w.value(nil, r) }
+        w.endArray()
+    }
+
+    private static func write(_ k: JSONKey, _ v: Double?, to w: inout JSONWriter) {
+        if let v { w.value(k, v) } else { w.null(k) }
+    }
+}

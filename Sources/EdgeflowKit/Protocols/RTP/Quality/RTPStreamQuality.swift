@@ -1,0 +1,86 @@
+/// One stream's quality as the report gives it, computed when its flow is written (nothing of
+/// it runs per packet): RFC 3611 burst/gap metrics, the G.107 E-model and the label in the
+/// shape of Call Quality Dashboard's audio classifier.
+struct RTPStreamQuality: Sendable {
+    /// Network one-way delay taken when the flow measured no round trip (a continental path).
+    static let assumedNetworkDelay = 50.0
+    /// Receive jitter buffer added to the network one-way delay (two 20 ms frames, what an
+    /// adaptive buffer holds on a quiet network); codec and packetisation delay are not added.
+    static let jitterBuffer = 40.0
+
+    /// Call Quality Dashboard's audio classifier ("Stream Classification in Call Quality
+    /// Dashboard (CQD)", learn.microsoft.com/microsoftteams/stream-classification-in-call-quality-dashboard):
+    /// an audio stream of more than 500 packets ("Packet Utilization") is Poor when its round
+    /// trip exceeds 500 ms, its packet loss rate 0.1, or its jitter 30 ms. Measures only the
+    /// clients know (concealed samples, network MOS degradation) cannot be seen on the wire and
+    /// are left out.
+    static let minimumPackets: Int64 = 500
+    static let poorRoundTrip = 500.0, poorLossRate = 0.1, poorJitter = 30.0
+
+    enum Label: String, Sendable { case good, poor, unclassified }
+
+    var burst: RTPBurstMetrics
+    /// Round trip measured on the flow (the median of its STUN transactions), nil when none.
+    var roundTrip: Double?
+    /// Mouth-to-ear delay the E-model takes: round trip / 2 (or `assumedNetworkDelay`) + `jitterBuffer`.
+    var oneWayDelay: Double
+    var rating: Double?
+    var mos: Double?
+    /// Why there is no MOS (nil when there is one).
+    var mosNote: String?
+    var label: Label
+    /// What made the stream poor (`packet_loss_rate`, `jitter`, `round_trip`) or unclassified
+    /// (`too_short`, `no_clock`, `not_audio`).
+    var reasons: [String]
+
+    init(_ s: AppReport.RTPStream, roundTrip: Double?) {
+        let clock = s.stats.lastClockRate
+        let pattern = s.stats.pattern
+        let spacing = clock > 0 && pattern.spacingTicks > 0 ? Double(pattern.spacingTicks) * 1000 / Double(clock) : nil
+        burst = RTPBurstMetrics(pattern, spacingMilliseconds: spacing)
+        self.roundTrip = roundTrip
+        oneWayDelay = (roundTrip.map { $0 / 2 } ?? Self.assumedNetworkDelay) + Self.jitterBuffer
+
+        switch s.codec {
+        case .pcmu, .pcma, .g729:
+            let r = EModel.rating(oneWayDelay: oneWayDelay, codec: s.codec == .g729 ? EModel.g729 : EModel.g711,
+                                  lossPercent: s.lossFraction * 100, burstRatio: pattern.burstRatio)
+            rating = r
+            mos = EModel.mos(r)
+        case .unknown:
+            mosNote = "codec unknown (a dynamic payload type: --rtp-clock lync names Lync's)"
+        case .g722:
+            mosNote = "G.722 needs the wideband E-model (G.107.1), not implemented"
+        case .comfortNoise, .comfortNoiseWideband, .redundant, .telephoneEvent:
+            mosNote = "not a voice codec"
+        default:
+            mosNote = "ITU-T G.113 gives no Ie/Bpl for \(s.codec.name ?? "this codec")"
+        }
+
+        if clock == 0 {
+            (label, reasons) = (.unclassified, ["no_clock"])
+        } else if clock == 90000 {
+            (label, reasons) = (.unclassified, ["not_audio"])
+        } else if s.stats.packets <= Self.minimumPackets {
+            (label, reasons) = (.unclassified, ["too_short"])
+        } else {
+            var poor: [String] = []
+            if let roundTrip, roundTrip > Self.poorRoundTrip { poor.append("round_trip") }
+            if s.lossFraction > Self.poorLossRate { poor.append("packet_loss_rate") }
+            if s.stats.jitterMilliseconds > Self.poorJitter { poor.append("jitter") }
+            (label, reasons) = (poor.isEmpty ? .good : .poor, poor)
+        }
+    }
+}
+
+extension RTPLossPattern {
+    /// G.107's BurstR = 1 / (p + q) of the two-state loss model: p the chance a packet is lost
+    /// after one received (runs / received), q the chance one is received after one lost
+    /// (runs / lost); 1 (random loss) when nothing was lost.
+    var burstRatio: Double {
+        let lostEvents = c13 &+ c14 &+ c23 &+ c33
+        let receivedEvents = c11 &+ c22 &+ c23 &+ pkt
+        guard lossRuns > 0, lostEvents > 0, receivedEvents > 0 else { return 1 }
+        return 1 / (Double(lossRuns) / Double(receivedEvents) + Double(lossRuns) / Double(lostEvents))
+    }
+}
