@@ -38,8 +38,8 @@ public struct DTLSReport: Sendable {
         let ch = state.clientHello
         version = state.version
         cipher = s?.cipherSuiteName
-        sni = ch?.serverName
-        alpn = s?.hello.alpn ?? ch?.alpnFirst
+        sni = ch?.hello.serverName
+        alpn = s?.hello.alpn ?? ch?.hello.alpnFirst
         srtpProfile = s?.srtpProfile
         connectionID = s?.connectionID.flatMap { $0.isEmpty ? nil : $0 } ?? ch?.connectionID.flatMap { $0.isEmpty ? nil : $0 }
         certificateRequested = state.certificateRequested
