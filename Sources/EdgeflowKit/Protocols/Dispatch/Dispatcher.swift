@@ -47,9 +47,8 @@ struct Dispatcher: ~Copyable {
     /// Ends a flow's inspection: its protocols' facts, frozen; its reassembly buffers are freed.
     mutating func release(_ slot: Int32) -> InspectionFacts? {
         guard slot >= 0 else { return nil }
-        let ins = slab.remove(slot)
-        reassemblyBytes &-= ins.reassemblyBytes
-        return ins.end()
+        reassemblyBytes &-= slab.streams(slot).pointee.allocatedBytes
+        return slab.remove(slot).end()
     }
 
     // MARK: Datagrams
@@ -151,18 +150,20 @@ struct Dispatcher: ~Copyable {
             }
         }
         if case .ignored = ins.pointee.state { return }
+        // The stream is apart from `ins`: the protocol changes its state while the stream is held.
+        let streams = slab.streams(slot)
         if fromOriginator {
-            if ins.pointee.origStream?.state == .stopped {
+            if streams.pointee.orig?.state == .stopped {
                 if case .tls(let t) = ins.pointee.state { t.value.origRecords.feed(seq: syn ? seq &+ 1 : seq, p) }
                 return
             }
-            follow(ins, &ins.pointee.origStream, isn: isn, seq: seq, syn: syn, p, fromOriginator: true, timestamp: timestamp)
+            follow(ins, &streams.pointee.orig, isn: isn, seq: seq, syn: syn, p, fromOriginator: true, timestamp: timestamp)
         } else {
-            if ins.pointee.respStream?.state == .stopped {
+            if streams.pointee.resp?.state == .stopped {
                 if case .tls(let t) = ins.pointee.state { t.value.respRecords.feed(seq: syn ? seq &+ 1 : seq, p) }
                 return
             }
-            follow(ins, &ins.pointee.respStream, isn: isn, seq: seq, syn: syn, p, fromOriginator: false, timestamp: timestamp)
+            follow(ins, &streams.pointee.resp, isn: isn, seq: seq, syn: syn, p, fromOriginator: false, timestamp: timestamp)
         }
     }
 
