@@ -3,24 +3,17 @@
 /// report part of its folder) and what row a flow gives (`Row`); the table writer lays the
 /// sections out in `AppReport.tableLayouts` order.
 struct TableSection {
-    /// How a section looks.
+    /// How a section looks: constants of the protocol's report part.
     struct Layout: Sendable {
-        /// Bold heading ("STUN/TURN").
-        var title: String
-        /// What a row is ("flow"), counted in the heading.
-        var noun: String
-        /// Which rows are shown ("busiest"), after "the N" in the heading.
-        var which: String
-        /// Characters of a row besides its two endpoint columns (to fit the terminal's width).
-        var fixed: Int
-        /// Width of the flow column beyond the two endpoint columns.
-        var flowGap: Int
-        /// Heading of the column before the flow (empty when there is none), padded.
-        var leadHeading: String = ""
-        /// Heading of the flow column.
-        var flowHeading: String = "FLOW"
-        /// Headings of the columns after the flow, padded.
-        var columnsHeading: String
+        /// The heading: the bold `title` ("STUN/TURN"), how many rows were offered, counted as
+        /// `noun`s ("flow"), and `which` of them are shown ("busiest", after "the N").
+        let title: String, noun: String, which: String
+        /// Characters of a row besides its two endpoint columns (to fit the terminal's width),
+        /// and the flow column's width beyond the two endpoint columns.
+        let fixed: Int, flowGap: Int
+        /// Headings: of the column before the flow (empty when there is none), padded; of the
+        /// flow column; of the columns after it, padded.
+        let leadHeading: String, flowHeading: String, columnsHeading: String
     }
 
     /// One row: ranked by `rank` (greatest first), the lead column, the flow's ends, the

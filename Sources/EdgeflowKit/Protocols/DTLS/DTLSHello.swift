@@ -14,6 +14,27 @@ enum DTLSExtension {
         guard len >= 1, 1 &+ Int(b.u8(d)) == len else { return nil }
         return Array(UnsafeRawBufferPointer(rebasing: b[(d &+ 1)..<(d &+ len)]))
     }
+
+    /// Reads a hello in `b` with TLS's parser `tls`, which hands over the extensions it does
+    /// not read; gives the hello, where the first use_srtp's value is (offset, length) and the
+    /// first connection_id. A TLS failure is a bad handshake message at its offset.
+    static func hello<Hello>(_ b: UnsafeRawBufferPointer, _ tls: ((UInt16, Int, Int) -> Void) throws(TLSFailure) -> Hello)
+        throws(DTLSFailure) -> (Hello, srtp: (Int, Int)?, connectionID: [UInt8]?) {
+        var srtp: (Int, Int)?
+        var cid: [UInt8]?
+        do throws(TLSFailure) {
+            let hello = try tls { type, d, len in
+                switch type {
+                case useSRTP: if srtp == nil { srtp = (d, len) }
+                case connectionID, connectionIDDraft: if cid == nil { cid = connectionID(b, d, len) }
+                default: break
+                }
+            }
+            return (hello, srtp, cid)
+        } catch {
+            throw DTLSFailure(.badHandshakeMessage, at: Int(error.offset))
+        }
+    }
 }
 
 /// ClientHello: the TLS message as `TLSClientHello` reads it in its DTLS form (with the
@@ -28,30 +49,19 @@ public struct DTLSClientHello: Sendable, Equatable {
     /// Parses a ClientHello body (the reassembled message after its 12-byte header).
     /// Throws at the offset where TLS's parser stopped.
     public static func parse(_ b: UnsafeRawBufferPointer) throws(DTLSFailure) -> DTLSClientHello {
-        var profiles: [SRTPProtectionProfile] = []
-        var connectionID: [UInt8]?
-        do throws(TLSFailure) {
-            let hello = try TLSClientHello.parse(b, datagram: true) { type, d, len in
-                switch type {
-                case DTLSExtension.useSRTP:
-                    guard len >= 2 else { break }
-                    let listLen = Int(b.be16(d))
-                    guard listLen & 1 == 0, 2 &+ listLen <= len else { break }
-                    var i = d &+ 2
-                    while i < d &+ 2 &+ listLen, profiles.count < 16 {
-                        profiles.append(SRTPProtectionProfile(rawValue: b.be16(i)))
-                        i &+= 2
-                    }
-                case DTLSExtension.connectionID, DTLSExtension.connectionIDDraft:
-                    if connectionID == nil { connectionID = DTLSExtension.connectionID(b, d, len) }
-                default:
-                    break
-                }
-            }
-            return DTLSClientHello(hello: hello, srtpProfiles: profiles, connectionID: connectionID)
-        } catch {
-            throw DTLSFailure(.badHandshakeMessage, at: Int(error.offset))
+        let (hello, srtp, cid) = try DTLSExtension.hello(b) { other throws(TLSFailure) in
+            try TLSClientHello.parse(b, datagram: true, other: other)
         }
+        var profiles: [SRTPProtectionProfile] = []
+        // `SRTPProtectionProfile SRTPProtectionProfiles<2..2^16-1>` then the MKI (RFC 5764 §4.1.1).
+        if let (d, len) = srtp, len >= 2, b.be16(d) & 1 == 0, 2 &+ Int(b.be16(d)) <= len {
+            var i = d &+ 2
+            while i < d &+ 2 &+ Int(b.be16(d)), profiles.count < 16 {
+                profiles.append(SRTPProtectionProfile(rawValue: b.be16(i)))
+                i &+= 2
+            }
+        }
+        return DTLSClientHello(hello: hello, srtpProfiles: profiles, connectionID: cid)
     }
 }
 
@@ -83,23 +93,12 @@ public struct DTLSServerHello: Sendable, Equatable {
     /// Parses a ServerHello body (the reassembled message after its 12-byte header).
     /// Throws at the offset where TLS's parser stopped.
     public static func parse(_ b: UnsafeRawBufferPointer) throws(DTLSFailure) -> DTLSServerHello {
-        var profile: SRTPProtectionProfile?
-        var connectionID: [UInt8]?
-        do throws(TLSFailure) {
-            let hello = try TLSServerHello.parse(b) { type, d, len in
-                switch type {
-                case DTLSExtension.useSRTP:
-                    // One profile chosen (RFC 5764 §4.1.1): list length 2, the profile, the MKI.
-                    if len >= 4, b.be16(d) == 2 { profile = SRTPProtectionProfile(rawValue: b.be16(d &+ 2)) }
-                case DTLSExtension.connectionID, DTLSExtension.connectionIDDraft:
-                    if connectionID == nil { connectionID = DTLSExtension.connectionID(b, d, len) }
-                default:
-                    break
-                }
-            }
-            return DTLSServerHello(hello: hello, srtpProfile: profile, connectionID: connectionID)
-        } catch {
-            throw DTLSFailure(.badHandshakeMessage, at: Int(error.offset))
+        let (hello, srtp, cid) = try DTLSExtension.hello(b) { other throws(TLSFailure) in
+            try TLSServerHello.parse(b, other: other)
         }
+        var profile: SRTPProtectionProfile?
+        // One profile chosen (RFC 5764 §4.1.1): list length 2, the profile, the MKI.
+        if let (d, len) = srtp, len >= 4, b.be16(d) == 2 { profile = SRTPProtectionProfile(rawValue: b.be16(d &+ 2)) }
+        return DTLSServerHello(hello: hello, srtpProfile: profile, connectionID: cid)
     }
 }

@@ -121,7 +121,7 @@ public struct DTLSReport: Sendable {
 extension DTLSReport {
     /// The table report's DTLS section: failed handshakes first, then the busiest flows.
     static let tableLayout = TableSection.Layout(
-        title: "DTLS", noun: "flow", which: "busiest, failed handshakes first", fixed: 37, flowGap: 5,
+        title: "DTLS", noun: "flow", which: "busiest, failed handshakes first", fixed: 37, flowGap: 5, leadHeading: "", flowHeading: "FLOW",
         columnsHeading: TableReportWriter.pad("VERSION", 10) + TableReportWriter.pad("HANDSHAKE", 13) + TableReportWriter.lpad("HS ms", 7))
 
     /// The flow's row in that section: version, handshake outcome and time; then the cipher,

@@ -121,7 +121,7 @@ extension AppReport {
 extension AppReport.STUN {
     /// The table report's STUN/TURN section: the flows with the most messages.
     static let tableLayout = TableSection.Layout(
-        title: "STUN/TURN", noun: "flow", which: "busiest", fixed: 33, flowGap: 3,
+        title: "STUN/TURN", noun: "flow", which: "busiest", fixed: 33, flowGap: 3, leadHeading: "", flowHeading: "FLOW",
         columnsHeading: TableReportWriter.lpad("MSGS", 6) + TableReportWriter.lpad("ANS", 6)
             + TableReportWriter.lpad("UNANS", 7) + TableReportWriter.lpad("RTT ms", 8))
 

@@ -10,8 +10,8 @@ public struct TLSClientHello: Sendable, Equatable {
     /// Cipher suites offered (3-byte specs for SSL 2.0), GREASE included.
     public var cipherSuiteCount = 0
     public var sessionIDLength = 0
-    /// Length of the DTLS cookie (0 in TLS).
-    public var cookieLength = 0
+    /// Length of the cookie of a DTLS ClientHello (nil in TLS, which has no cookie field).
+    public var cookieLength: Int?
     public var extensionCount = 0
     /// First host_name of server_name (0).
     public var serverName: String?
