@@ -21,6 +21,10 @@ struct Dispatcher: ~Copyable {
     private(set) var reassemblyPeak = 0
     /// Streams stopped because `reassemblyMemory` was used up.
     private(set) var streamsOutOfMemory = 0
+    /// Bytes the DTLS handshake buffers hold now; they count against `reassemblyMemory` too.
+    private(set) var dtlsHandshakeBytes = 0
+    /// DTLS handshake messages not buffered because `reassemblyMemory` was used up.
+    private(set) var dtlsMessagesOutOfMemory = 0
 
     init(capacity: Int, reassemblyBudget: Int, reassemblyMemory: Int = .max, dns: DNSBook, clockRates: [UInt8: UInt32] = [:]) {
         self.clocks = RTPClocks(configured: clockRates)
@@ -48,6 +52,7 @@ struct Dispatcher: ~Copyable {
     mutating func release(_ slot: Int32) -> InspectionFacts? {
         guard slot >= 0 else { return nil }
         reassemblyBytes &-= slab.streams(slot).pointee.allocatedBytes
+        if case .media(let m) = slab[slot].pointee.state, let d = m.dtls { dtlsHandshakeBytes &-= d.value.bufferedHandshakeBytes }
         return slab.remove(slot).end()
     }
 
@@ -116,7 +121,7 @@ struct Dispatcher: ~Copyable {
             rtp.value.record(c)
             return .rtcp
         case .dtls:
-            inspection(&slot)?.pointee.dtls()?.value.datagram(p, fromOriginator: fromOriginator, timestamp: timestamp)
+            if let d = inspection(&slot)?.pointee.dtls() { dtls(d, p, fromOriginator: fromOriginator, timestamp: timestamp) }
             return .dtls
         default:
             // RFC 5766 channels 0x5000-0x7FFF fall outside RFC 7983's ChannelData range: accept
@@ -128,6 +133,17 @@ struct Dispatcher: ~Copyable {
                                         fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
             return .stun
         }
+    }
+
+    /// One DTLS datagram; its handshake buffers grow only within what is left of the run's
+    /// reassembly memory (TCP streams and DTLS handshakes together), and what they hold or
+    /// could not hold is counted.
+    private mutating func dtls(_ d: HeapValue<DTLSFlowState>, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
+        let held = d.value.bufferedHandshakeBytes, dropped = d.value.messagesOutOfMemory
+        d.value.memoryAllowance = reassemblyMemory &- reassemblyBytes &- dtlsHandshakeBytes
+        d.value.datagram(p, fromOriginator: fromOriginator, timestamp: timestamp)
+        dtlsHandshakeBytes &+= d.value.bufferedHandshakeBytes &- held
+        dtlsMessagesOutOfMemory &+= d.value.messagesOutOfMemory &- dropped
     }
 
     // MARK: Streams
@@ -178,7 +194,7 @@ struct Dispatcher: ~Copyable {
         }
         let before = stream?.allocatedBytes ?? 0
         let was = stream?.state
-        stream!.add(seq: seq, payload: p, syn: syn, memoryAllowance: reassemblyMemory &- reassemblyBytes)
+        stream!.add(seq: seq, payload: p, syn: syn, memoryAllowance: reassemblyMemory &- reassemblyBytes &- dtlsHandshakeBytes)
         if stream?.state == .outOfMemory && was != .outOfMemory { streamsOutOfMemory &+= 1 }
         drain(ins, &stream!, fromOriginator: fromOriginator, timestamp: timestamp)
         reassemblyBytes &+= (stream?.allocatedBytes ?? 0) &- before
