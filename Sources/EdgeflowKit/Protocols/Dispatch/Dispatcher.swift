@@ -23,6 +23,9 @@ struct Dispatcher: ~Copyable {
     private(set) var streamsOutOfMemory = 0
     /// Bytes the DTLS handshake buffers hold now; they count against `reassemblyMemory` too.
     private(set) var dtlsHandshakeBytes = 0
+    /// `reassemblyMemory` less `dtlsHandshakeBytes`: what TCP streams and further DTLS
+    /// handshake bytes may hold (kept apart so that a TCP segment's allowance costs no more).
+    private var streamMemory: Int
     /// DTLS handshake messages not buffered because `reassemblyMemory` was used up.
     private(set) var dtlsMessagesOutOfMemory = 0
 
@@ -31,6 +34,7 @@ struct Dispatcher: ~Copyable {
         self.capacity = capacity
         self.reassemblyBudget = reassemblyBudget
         self.reassemblyMemory = reassemblyMemory
+        streamMemory = reassemblyMemory
         slab = InspectionSlab(capacity: capacity)
         self.dns = dns
     }
@@ -52,7 +56,7 @@ struct Dispatcher: ~Copyable {
     mutating func release(_ slot: Int32) -> InspectionFacts? {
         guard slot >= 0 else { return nil }
         reassemblyBytes &-= slab.streams(slot).pointee.allocatedBytes
-        if case .media(let m) = slab[slot].pointee.state, let d = m.dtls { dtlsHandshakeBytes &-= d.value.bufferedHandshakeBytes }
+        if case .media(let m) = slab[slot].pointee.state, let d = m.dtls { addDTLSBytes(0 &- d.value.bufferedHandshakeBytes) }
         return slab.remove(slot).end()
     }
 
@@ -137,13 +141,20 @@ struct Dispatcher: ~Copyable {
 
     /// One DTLS datagram; its handshake buffers grow only within what is left of the run's
     /// reassembly memory (TCP streams and DTLS handshakes together), and what they hold or
-    /// could not hold is counted.
+    /// could not hold is counted. Kept out of `udp`, whose other datagrams do not pay for it.
+    @inline(never)
     private mutating func dtls(_ d: HeapValue<DTLSFlowState>, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
         let held = d.value.bufferedHandshakeBytes, dropped = d.value.messagesOutOfMemory
-        d.value.memoryAllowance = reassemblyMemory &- reassemblyBytes &- dtlsHandshakeBytes
+        d.value.memoryAllowance = streamMemory &- reassemblyBytes
         d.value.datagram(p, fromOriginator: fromOriginator, timestamp: timestamp)
-        dtlsHandshakeBytes &+= d.value.bufferedHandshakeBytes &- held
+        addDTLSBytes(d.value.bufferedHandshakeBytes &- held)
         dtlsMessagesOutOfMemory &+= d.value.messagesOutOfMemory &- dropped
+    }
+
+    /// Counts `n` more (or, negative, fewer) bytes in the DTLS handshake buffers.
+    private mutating func addDTLSBytes(_ n: Int) {
+        dtlsHandshakeBytes &+= n
+        streamMemory = reassemblyMemory &- dtlsHandshakeBytes
     }
 
     // MARK: Streams
@@ -194,7 +205,7 @@ struct Dispatcher: ~Copyable {
         }
         let before = stream?.allocatedBytes ?? 0
         let was = stream?.state
-        stream!.add(seq: seq, payload: p, syn: syn, memoryAllowance: reassemblyMemory &- reassemblyBytes &- dtlsHandshakeBytes)
+        stream!.add(seq: seq, payload: p, syn: syn, memoryAllowance: streamMemory &- reassemblyBytes)
         if stream?.state == .outOfMemory && was != .outOfMemory { streamsOutOfMemory &+= 1 }
         drain(ins, &stream!, fromOriginator: fromOriginator, timestamp: timestamp)
         reassemblyBytes &+= (stream?.allocatedBytes ?? 0) &- before
