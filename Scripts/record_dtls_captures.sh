@@ -27,9 +27,7 @@ port=4433
 
 # shellcheck source=lib/record_common.sh
 source "$root_dir/Scripts/lib/record_common.sh"
-need_tools record_dtls_captures openssl tcpdump
-need_root record_dtls_captures "tcpdump on lo needs root"
-make_workdir dtls
+begin_openssl_recording record_dtls_captures dtls
 
 # ---------------------------------------------------------------------------------------
 # PKI: ECDSA P-256 root -> ECDSA P-256 intermediate -> RSA-2048 media leaves, all through

@@ -29,9 +29,7 @@ port=5061
 
 # shellcheck source=lib/record_common.sh
 source "$root_dir/Scripts/lib/record_common.sh"
-need_tools record_tls_captures openssl tcpdump
-need_root record_tls_captures "tcpdump on lo needs root"
-make_workdir tls
+begin_openssl_recording record_tls_captures tls
 
 # ---------------------------------------------------------------------------------------
 # PKI: an ECDSA P-256 root that signs RSA-2048 leaves, all through `openssl ca` so that the

@@ -23,6 +23,14 @@ need_root() {
     [[ $(id -u) -eq 0 ]] || { echo "$1: $2" >&2; exit 2; }
 }
 
+# begin_openssl_recording SCRIPT TAG: what a script that records openssl endpoints with tcpdump
+# on lo needs first: openssl and tcpdump on PATH, root, and its work directory (make_workdir TAG).
+begin_openssl_recording() {
+    need_tools "$1" openssl tcpdump
+    need_root "$1" "tcpdump on lo needs root"
+    make_workdir "$2"
+}
+
 server_pid=""
 dump_pid=""
 stdin_pid=""

@@ -243,7 +243,7 @@ public struct Engine: ~Copyable {
 /// A flow table's counters, summed over shards: evictions, expiries, peaks (the sum of the
 /// shards' peaks, at most what one table would have held), reassembly.
 private struct FlowCounters {
-    var evicted, expired, peakLive, notInspected, reassemblyPeak, streamsOutOfMemory: Int
+    var evicted, expired, peakLive, notInspected, reassemblyPeak, streamsOutOfMemory, dtlsMessagesOutOfMemory: Int
 
     init(_ t: borrowing FlowTracker) {
         evicted = t.flowsEvicted
@@ -252,6 +252,7 @@ private struct FlowCounters {
         notInspected = t.dispatcher.flowsNotInspected
         reassemblyPeak = t.dispatcher.reassemblyPeak
         streamsOutOfMemory = t.dispatcher.streamsOutOfMemory
+        dtlsMessagesOutOfMemory = t.dispatcher.dtlsMessagesOutOfMemory
     }
 
     mutating func add(_ o: FlowCounters) {
@@ -261,6 +262,7 @@ private struct FlowCounters {
         notInspected += o.notInspected
         reassemblyPeak += o.reassemblyPeak
         streamsOutOfMemory += o.streamsOutOfMemory
+        dtlsMessagesOutOfMemory += o.dtlsMessagesOutOfMemory
     }
 
     func apply(to s: inout CaptureSummary, memoryLimit: Int) {
@@ -268,6 +270,7 @@ private struct FlowCounters {
         s.flowsExpired = expired
         s.peakLiveFlows = peakLive
         s.flowsNotInspected = notInspected
-        s.reassembly = .init(memoryLimit: memoryLimit, peakBytes: reassemblyPeak, streamsOutOfMemory: streamsOutOfMemory)
+        s.reassembly = .init(memoryLimit: memoryLimit, peakBytes: reassemblyPeak, streamsOutOfMemory: streamsOutOfMemory,
+                             dtlsMessagesOutOfMemory: dtlsMessagesOutOfMemory)
     }
 }

@@ -63,19 +63,10 @@ public struct Compliance: Sendable {
         }
     }
 
-    /// Findings from what the flow's TLS and DTLS handshakes, STUN/TURN and media showed; made as
+    /// Findings from what the flow's protocols showed (`AppReport.findings`); made as
     /// information only when `informational` (a flow without an Edge role).
     private mutating func appFindings(_ r: FlowRecord, _ ends: FlowEnds, _ app: AppReport, uid: String, names: [String], informational: Bool) {
-        if let t = app.tls {
-            TLSFinding.check(t, ends, accessEdgeNames: names) { note($0, ends, uid: uid, informational: informational) }
-        }
-        if let d = app.dtls {
-            DTLSFinding.check(d) { note($0, ends, uid: uid, informational: informational) }
-        }
-        if let st = app.stun?.stats {
-            STUNFinding.check(st, ends, transport: r.key.proto) { note($0, ends, uid: uid, informational: informational) }
-        }
-        RTPFinding.check(app.rtp) { note($0, ends, uid: uid, informational: informational) }
+        app.findings(ends, transport: r.key.proto, accessEdgeNames: names) { note($0, ends, uid: uid, informational: informational) }
     }
 
     /// Adds a flow to the finding of `fact`'s code and message; its subject (an endpoint) is

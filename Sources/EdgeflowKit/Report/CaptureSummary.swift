@@ -38,11 +38,13 @@ public struct CaptureSummary: Sendable {
     public var peakLiveFlows = 0
     /// Flows whose application protocols were not followed because `--max-inspected-flows` was reached.
     public var flowsNotInspected = 0
-    /// TCP reassembly memory: the shared limit, the most held at once, streams stopped at the limit.
+    /// Reassembly memory: the shared limit, the most TCP streams held at once, streams stopped
+    /// at the limit, DTLS handshake messages not buffered at it.
     public struct Reassembly: Sendable {
         public var memoryLimit = 0
         public var peakBytes = 0
         public var streamsOutOfMemory = 0
+        public var dtlsMessagesOutOfMemory = 0
     }
     public var reassembly = Reassembly()
     /// Live capture only (pcap_stats): packets the kernel dropped for lack of buffer space,
@@ -101,6 +103,7 @@ public struct CaptureSummary: Sendable {
         w.value("memory_limit", reassembly.memoryLimit)
         w.value("peak_bytes", reassembly.peakBytes)
         w.value("streams_out_of_memory", reassembly.streamsOutOfMemory)
+        if reassembly.dtlsMessagesOutOfMemory > 0 { w.value("dtls_messages_out_of_memory", reassembly.dtlsMessagesOutOfMemory) }
         w.endObject()
         w.beginArray("warnings")
         for issue in warnings {

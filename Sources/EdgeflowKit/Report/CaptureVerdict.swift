@@ -36,6 +36,9 @@ extension CaptureSummary {
         if reassembly.streamsOutOfMemory > 0 {
             add("--reassembly-memory", "\(TableReportWriter.counted(reassembly.streamsOutOfMemory, "TCP stream")) no longer reassembled (TLS handshakes and STUN over TCP in them not read)")
         }
+        if reassembly.dtlsMessagesOutOfMemory > 0 {
+            add("--reassembly-memory", "\(TableReportWriter.counted(reassembly.dtlsMessagesOutOfMemory, "DTLS handshake message")) not buffered (hellos and certificates in them not read)")
+        }
         return out
     }
 }

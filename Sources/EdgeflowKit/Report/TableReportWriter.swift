@@ -10,13 +10,9 @@ final class TableReportWriter: ReportWriter {
     private let color: Bool
     private var largest: [FlowSummary] = []
     private var services: [String: Int] = [:]
-    /// STUN/TURN flows with the most messages, DTLS flows (failed handshakes first, then the
-    /// busiest) and the RTP streams with the worst loss (bounded).
-    private var stunRows: [(messages: Int, from: String, to: String, text: String, notes: String)] = []
-    private var dtlsRows: [(rank: (failed: Int, packets: Int), from: String, to: String, text: String, notes: String)] = []
-    private var mediaRows: [(loss: Double, ssrc: String, from: String, to: String, text: String)] = []
-    private var stunFlows = 0, dtlsFlows = 0, mediaStreams = 0
-    private static let sectionRows = 10
+    /// Each protocol's section (STUN/TURN flows with the most messages, DTLS flows, the RTP
+    /// streams with the worst loss, ...), bounded.
+    private var sections = AppReport.tableLayouts.map(TableSection.init)
     /// Columns to fit, or nil to show every address whole.
     private let width: Int?
 
@@ -31,7 +27,7 @@ final class TableReportWriter: ReportWriter {
 
     func flow(_ flow: FlowSummary) {
         services[flow.service, default: 0] += 1
-        if let app = flow.app { collect(app, flow) }
+        flow.app?.tableRows(flow) { sections[$0].offer($1) }
         guard top > 0 else { return }
         if largest.count < top {
             largest.append(flow)
@@ -84,31 +80,14 @@ final class TableReportWriter: ReportWriter {
             }
         }
 
-        if !stunRows.isEmpty {
-            let column = column(stunRows.flatMap { [$0.from, $0.to] }, fixed: 33)
-            out += "\n" + bold("STUN/TURN") + " (\(Self.counted(stunFlows, "flow")); the \(stunRows.count) busiest)\n"
-            out += "  " + Self.pad("FLOW", 2 * column + 3) + Self.lpad("MSGS", 6) + Self.lpad("ANS", 6) + Self.lpad("UNANS", 7) + Self.lpad("RTT ms", 8) + "\n"
-            for r in stunRows.sorted(by: { $0.messages > $1.messages }) {
-                out += "  " + Self.pad(Self.fit(r.from, column) + " → " + Self.fit(r.to, column), 2 * column + 3) + r.text + "\n"
-                if !r.notes.isEmpty { out += "      " + r.notes + "\n" }
-            }
-        }
-        if !dtlsRows.isEmpty {
-            // Two spaces at least before the left-aligned version column.
-            let column = column(dtlsRows.flatMap { [$0.from, $0.to] }, fixed: 37)
-            out += "\n" + bold("DTLS") + " (\(Self.counted(dtlsFlows, "flow")); the \(dtlsRows.count) busiest, failed handshakes first)\n"
-            out += "  " + Self.pad("FLOW", 2 * column + 5) + Self.pad("VERSION", 10) + Self.pad("HANDSHAKE", 13) + Self.lpad("HS ms", 7) + "\n"
-            for r in dtlsRows.sorted(by: { $0.rank > $1.rank }) {
-                out += "  " + Self.pad(Self.fit(r.from, column) + " → " + Self.fit(r.to, column), 2 * column + 5) + r.text + "\n"
-                for l in Self.wrap(r.notes, width: 74) { out += "      " + l + "\n" }
-            }
-        }
-        if !mediaRows.isEmpty {
-            let column = column(mediaRows.flatMap { [$0.from, $0.to] }, fixed: 40)
-            out += "\n" + bold("Media") + " (\(Self.counted(mediaStreams, "RTP stream")); the \(mediaRows.count) with most loss)\n"
-            out += "  " + Self.pad("SSRC", 11) + Self.pad("FROM → TO", 2 * column + 3) + Self.lpad("PKTS", 5) + Self.lpad("LOST", 6) + Self.lpad("JIT ms", 7) + Self.lpad("MAX", 5) + "\n"
-            for r in mediaRows.sorted(by: { $0.loss > $1.loss }) {
-                out += "  " + Self.pad(r.ssrc, 11) + Self.pad(Self.fit(r.from, column) + " → " + Self.fit(r.to, column), 2 * column + 3) + r.text + "\n"
+        for section in sections where !section.rows.isEmpty {
+            let l = section.layout
+            let column = column(section.rows.flatMap { [$0.from, $0.to] }, fixed: l.fixed)
+            out += "\n" + bold(l.title) + " (\(Self.counted(section.offered, l.noun)); the \(section.rows.count) \(l.which))\n"
+            out += "  " + l.leadHeading + Self.pad(l.flowHeading, 2 * column + l.flowGap) + l.columnsHeading + "\n"
+            for r in section.rows.sorted(by: { $0.rank > $1.rank }) {
+                out += "  " + r.lead + Self.pad(Self.fit(r.from, column) + " → " + Self.fit(r.to, column), 2 * column + l.flowGap) + r.text + "\n"
+                for line in r.notes { out += "      " + line + "\n" }
             }
         }
 
@@ -170,55 +149,10 @@ final class TableReportWriter: ReportWriter {
         output.flush()
     }
 
-    private func collect(_ app: AppReport, _ f: FlowSummary) {
-        if let stun = app.stun {
-            stunFlows += 1
-            let st = stun.stats
-            var notes: [String] = []
-            if st.msTURN { notes.append("MS-TURN" + (st.msVersion.map { " v\($0)" } ?? "")) }
-            if !stun.errors.isEmpty { notes.append("errors " + stun.errors.map { "\($0.code)×\($0.count)" }.joined(separator: ",")) }
-            if st.retransmissions > 0 { notes.append("retransmissions \(st.retransmissions)") }
-            if st.allocateSuccesses > 0 { notes.append("allocated" + (st.lifetime.map { " \($0)s" } ?? "")) }
-            if st.channelDataPackets > 0 { notes.append("data \(st.channelDataPackets)") }
-            let rtt = stun.rtt.map { Self.fixed($0.p50) } ?? "-"
-            let text = Self.lpad(String(st.messages), 6) + Self.lpad(String(st.matched), 6)
-                + Self.lpad(String(st.unanswered), 7) + Self.lpad(rtt, 8)
-            keep(&stunRows, (st.messages, Self.endpoint(f), Self.endpoint(f, responder: true), text, notes.joined(separator: "; "))) { $0.messages < $1.messages }
-        }
-        if let d = app.dtls {
-            dtlsFlows += 1
-            var notes: [String] = []
-            if let cipher = d.cipher { notes.append(cipher) }
-            if let profile = d.srtpProfile { notes.append(profile.description) }
-            for (alert, fromResponder) in [(d.origAlert, false), (d.respAlert, true)] {
-                if let a = alert { notes.append("\(a.levelName) alert \(a.name) from \(fromResponder ? "responder" : "originator")") }
-            }
-            if d.outcome == .failed, d.encryptedAlerts > 0 { notes.append("encrypted alerts \(d.encryptedAlerts)") }
-            let ms = d.handshakeDuration.map { Self.fixed(Double($0) / 1e6) } ?? "-"
-            let text = Self.pad(d.version?.description ?? "-", 10) + Self.pad(d.outcome.name, 13) + Self.lpad(ms, 7)
-            let rank = (failed: d.outcome == .failed ? 1 : 0, packets: f.origPkts + f.respPkts)
-            keep(&dtlsRows, (rank, Self.endpoint(f), Self.endpoint(f, responder: true), text, notes.joined(separator: "; "))) { $0.rank < $1.rank }
-        }
-        for s in app.rtp {
-            mediaStreams += 1
-            let (from, to) = (Self.endpoint(f, responder: !s.fromOriginator), Self.endpoint(f, responder: s.fromOriginator))
-            let loss = s.lossFraction
-            let text = Self.lpad(Self.short(Int(s.stats.packets)), 5) + Self.lpad(Self.fixed(loss * 100) + "%", 6)
-                + Self.lpad(Self.fixed(s.stats.jitterMilliseconds), 7) + Self.lpad(Self.fixed(s.stats.maxJitterMilliseconds), 5)
-            keep(&mediaRows, (loss, "0x" + String(s.ssrc, radix: 16), from, to, text)) { $0.loss < $1.loss }
-        }
-    }
-
     /// One decimal, always shown ("2.0").
     static func fixed(_ v: Double) -> String {
         let t = JSONWriter.format(v, decimals: 1)
         return t.contains(".") ? t : t + ".0"
-    }
-
-    /// Keeps the `sectionRows` greatest rows by `less`.
-    private func keep<T>(_ rows: inout [T], _ row: T, by less: (T, T) -> Bool) {
-        if rows.count < Self.sectionRows { rows.append(row); return }
-        if let i = rows.indices.min(by: { less(rows[$0], rows[$1]) }), less(rows[i], row) { rows[i] = row }
     }
 
     /// "5061", "50000-59999" shortened to "5xxxx" for the narrow rules table.

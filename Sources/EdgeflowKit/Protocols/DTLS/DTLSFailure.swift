@@ -24,6 +24,9 @@ public enum DTLSFailureReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case inconsistentFragment
     /// The message did not fit in the direction's handshake byte budget and was dropped.
     case handshakeBudgetExceeded
+    /// The message was not buffered: the run's reassembly memory (`--reassembly-memory`,
+    /// shared with TCP reassembly) was used up.
+    case handshakeMemoryExhausted
     /// A ClientHello, HelloVerifyRequest, ServerHello or Certificate body did not parse.
     case badHandshakeMessage
 
@@ -40,6 +43,7 @@ public enum DTLSFailureReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
         case .badFragment: "bad_fragment"
         case .inconsistentFragment: "inconsistent_fragment"
         case .handshakeBudgetExceeded: "handshake_budget_exceeded"
+        case .handshakeMemoryExhausted: "handshake_memory_exhausted"
         case .badHandshakeMessage: "bad_handshake_message"
         }
     }

@@ -21,6 +21,9 @@ public struct DTLSFlowState: Sendable {
     public private(set) var clientHelloAt: Int64?
     /// Time at which both sides had finished (see `outcome`).
     public private(set) var completedAt: Int64?
+    /// Bytes the handshake buffers may still grow by: what the run's reassembly memory leaves,
+    /// set by the dispatcher before each datagram (unbounded when the state is used alone).
+    var memoryAllowance = Int.max
 
     public init() {}
 
@@ -101,7 +104,7 @@ public struct DTLSFlowState: Sendable {
                     h = start &+ header.fragmentLength
                     d.handshakeFragments &+= 1
                     let fragment = UnsafeRawBufferPointer(rebasing: p[start..<h])
-                    switch try d.assembler.add(header, fragment, at: start) {
+                    switch try d.assembler.add(header, fragment, at: start, memoryAllowance: &memoryAllowance) {
                     case .whole:
                         message(header.messageType, fragment, &d, fromOriginator: fromOriginator, timestamp: timestamp)
                     case .assembled(let i):
@@ -169,6 +172,11 @@ public struct DTLSFlowState: Sendable {
     private mutating func setPeerConnectionIDLength(_ length: Int, senderIsOriginator: Bool) {
         if senderIsOriginator { resp.connectionIDLength = length } else { orig.connectionIDLength = length }
     }
+
+    /// Bytes the two directions' handshake buffers hold.
+    var bufferedHandshakeBytes: Int { orig.assembler.bufferedBytes &+ resp.assembler.bufferedBytes }
+    /// Handshake messages not buffered because the run's reassembly memory was used up.
+    var messagesOutOfMemory: Int { orig.assembler.messagesOutOfMemory &+ resp.assembler.messagesOutOfMemory }
 
     // MARK: Facts
 

@@ -36,8 +36,10 @@ public struct DTLSHandshakeHeader: Sendable, BitwiseCopyable, Equatable {
 /// at the first fragmented message and reused), and at most `maxPending` messages are
 /// collected at once with at most `maxRanges` separate pieces each. A fragment that would
 /// go past any bound drops its message (`handshakeBudgetExceeded`); the message is then
-/// missing from the report, later ones are still read. Whole messages in one fragment are
-/// parsed in place and never buffered.
+/// missing from the report, later ones are still read. The pool also grows only within the
+/// allowance the caller gives (what is left of the run's reassembly memory); a message that
+/// would need more is dropped (`handshakeMemoryExhausted`). Whole messages in one fragment
+/// are parsed in place and never buffered.
 struct DTLSHandshakeAssembler: Sendable {
     /// Bytes of message bodies buffered at once per direction: a certificate chain of a few
     /// KB fits many times over.
@@ -81,10 +83,15 @@ struct DTLSHandshakeAssembler: Sendable {
     private(set) var retransmittedFragments = 0
     /// Messages dropped at a bound.
     private(set) var droppedMessages = 0
+    /// Of those, messages dropped because the allowance was used up.
+    private(set) var messagesOutOfMemory = 0
+    /// Bytes the pool holds now.
+    var bufferedBytes: Int { pool.count }
 
-    /// Takes one fragment (`fragment` holds exactly `header.fragmentLength` bytes).
+    /// Takes one fragment (`fragment` holds exactly `header.fragmentLength` bytes). The pool
+    /// grows by at most `memoryAllowance` bytes, which is lowered by what it takes.
     mutating func add(_ header: DTLSHandshakeHeader, _ fragment: UnsafeRawBufferPointer,
-                      at offset: Int) throws(DTLSFailure) -> Step {
+                      at offset: Int, memoryAllowance: inout Int) throws(DTLSFailure) -> Step {
         let seq = header.messageSeq
         if seq < 64, !deliveredTypes.isEmpty, deliveredTypes[Int(seq)] == header.messageType {
             retransmittedFragments &+= 1
@@ -106,7 +113,14 @@ struct DTLSHandshakeAssembler: Sendable {
             }
             // The pool grows to what the pending messages claim (at most `budget`) and is freed
             // once no message is pending, so a flow holds it only while a message is incomplete.
-            if pool.count < used &+ header.length { pool.append(contentsOf: repeatElement(0, count: used &+ header.length &- pool.count)) }
+            let growth = max(0, used &+ header.length &- pool.count)
+            guard growth <= memoryAllowance else {
+                droppedMessages &+= 1
+                messagesOutOfMemory &+= 1
+                throw DTLSFailure(.handshakeMemoryExhausted, at: offset)
+            }
+            memoryAllowance &-= growth
+            if growth > 0 { pool.append(contentsOf: repeatElement(0, count: growth)) }
             if pending.capacity == 0 { pending.reserveCapacity(Self.maxPending) }
             pending.append(Pending(seq: seq, type: header.messageType, length: header.length, start: used,
                                    ranges: []))

@@ -38,8 +38,8 @@ public struct DTLSReport: Sendable {
         let ch = state.clientHello
         version = state.version
         cipher = s?.cipherSuiteName
-        sni = ch?.serverName
-        alpn = s?.hello.alpn ?? ch?.alpnFirst
+        sni = ch?.hello.serverName
+        alpn = s?.hello.alpn ?? ch?.hello.alpnFirst
         srtpProfile = s?.srtpProfile
         connectionID = s?.connectionID.flatMap { $0.isEmpty ? nil : $0 } ?? ch?.connectionID.flatMap { $0.isEmpty ? nil : $0 }
         certificateRequested = state.certificateRequested
@@ -115,5 +115,30 @@ public struct DTLSReport: Sendable {
             out.append(digits[Int(b & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension DTLSReport {
+    /// The table report's DTLS section: failed handshakes first, then the busiest flows.
+    static let tableLayout = TableSection.Layout(
+        title: "DTLS", noun: "flow", which: "busiest, failed handshakes first", fixed: 37, flowGap: 5, leadHeading: "", flowHeading: "FLOW",
+        columnsHeading: TableReportWriter.pad("VERSION", 10) + TableReportWriter.pad("HANDSHAKE", 13) + TableReportWriter.lpad("HS ms", 7))
+
+    /// The flow's row in that section: version, handshake outcome and time; then the cipher,
+    /// SRTP profile and alerts.
+    func tableRow(_ f: FlowSummary) -> TableSection.Row {
+        typealias T = TableReportWriter
+        var notes: [String] = []
+        if let cipher { notes.append(cipher) }
+        if let srtpProfile { notes.append(srtpProfile.description) }
+        for (alert, fromResponder) in [(origAlert, false), (respAlert, true)] {
+            if let a = alert { notes.append("\(a.levelName) alert \(a.name) from \(fromResponder ? "responder" : "originator")") }
+        }
+        if outcome == .failed, encryptedAlerts > 0 { notes.append("encrypted alerts \(encryptedAlerts)") }
+        let ms = handshakeDuration.map { T.fixed(Double($0) / 1e6) } ?? "-"
+        let text = T.pad(version?.description ?? "-", 10) + T.pad(outcome.name, 13) + T.lpad(ms, 7)
+        return TableSection.Row(rank: (outcome == .failed ? 1 : 0, Double(f.origPkts + f.respPkts)), from: T.endpoint(f),
+                                to: T.endpoint(f, responder: true), text: text,
+                                notes: T.wrap(notes.joined(separator: "; "), width: 74))
     }
 }

@@ -21,6 +21,13 @@ struct Dispatcher: ~Copyable {
     private(set) var reassemblyPeak = 0
     /// Streams stopped because `reassemblyMemory` was used up.
     private(set) var streamsOutOfMemory = 0
+    /// Bytes the DTLS handshake buffers hold now; they count against `reassemblyMemory` too.
+    private(set) var dtlsHandshakeBytes = 0
+    /// `reassemblyMemory` less `dtlsHandshakeBytes`: what TCP streams and further DTLS
+    /// handshake bytes may hold (kept apart so that a TCP segment's allowance costs no more).
+    private var streamMemory: Int
+    /// DTLS handshake messages not buffered because `reassemblyMemory` was used up.
+    private(set) var dtlsMessagesOutOfMemory = 0
 
     init(capacity: Int, reassemblyBudget: Int, reassemblyMemory: Int = .max, dns: DNSBook, clockRates: [UInt8: UInt32] = [:],
          lyncPayloadTypes: Bool = false) {
@@ -28,6 +35,7 @@ struct Dispatcher: ~Copyable {
         self.capacity = capacity
         self.reassemblyBudget = reassemblyBudget
         self.reassemblyMemory = reassemblyMemory
+        streamMemory = reassemblyMemory
         slab = InspectionSlab(capacity: capacity)
         self.dns = dns
     }
@@ -48,9 +56,9 @@ struct Dispatcher: ~Copyable {
     /// Ends a flow's inspection: its protocols' facts, frozen; its reassembly buffers are freed.
     mutating func release(_ slot: Int32) -> InspectionFacts? {
         guard slot >= 0 else { return nil }
-        let ins = slab.remove(slot)
-        reassemblyBytes &-= ins.reassemblyBytes
-        return ins.end()
+        reassemblyBytes &-= slab.streams(slot).pointee.allocatedBytes
+        if case .media(let m) = slab[slot].pointee.state, let d = m.dtls { addDTLSBytes(0 &- d.value.bufferedHandshakeBytes) }
+        return slab.remove(slot).end()
     }
 
     // MARK: Datagrams
@@ -118,7 +126,7 @@ struct Dispatcher: ~Copyable {
             rtp.value.record(c)
             return .rtcp
         case .dtls:
-            inspection(&slot)?.pointee.dtls()?.value.datagram(p, fromOriginator: fromOriginator, timestamp: timestamp)
+            if let d = inspection(&slot)?.pointee.dtls() { dtls(d, p, fromOriginator: fromOriginator, timestamp: timestamp) }
             return .dtls
         case .dtlsUnified:
             // Only after DTLSPlaintext records (the hellos) have shown the flow is DTLS.
@@ -135,6 +143,24 @@ struct Dispatcher: ~Copyable {
                                         fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
             return .stun
         }
+    }
+
+    /// One DTLS datagram; its handshake buffers grow only within what is left of the run's
+    /// reassembly memory (TCP streams and DTLS handshakes together), and what they hold or
+    /// could not hold is counted. Kept out of `udp`, whose other datagrams do not pay for it.
+    @inline(never)
+    private mutating func dtls(_ d: HeapValue<DTLSFlowState>, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
+        let held = d.value.bufferedHandshakeBytes, dropped = d.value.messagesOutOfMemory
+        d.value.memoryAllowance = streamMemory &- reassemblyBytes
+        d.value.datagram(p, fromOriginator: fromOriginator, timestamp: timestamp)
+        addDTLSBytes(d.value.bufferedHandshakeBytes &- held)
+        dtlsMessagesOutOfMemory &+= d.value.messagesOutOfMemory &- dropped
+    }
+
+    /// Counts `n` more (or, negative, fewer) bytes in the DTLS handshake buffers.
+    private mutating func addDTLSBytes(_ n: Int) {
+        dtlsHandshakeBytes &+= n
+        streamMemory = reassemblyMemory &- dtlsHandshakeBytes
     }
 
     // MARK: Streams
@@ -157,18 +183,20 @@ struct Dispatcher: ~Copyable {
             }
         }
         if case .ignored = ins.pointee.state { return }
+        // The stream is apart from `ins`: the protocol changes its state while the stream is held.
+        let streams = slab.streams(slot)
         if fromOriginator {
-            if ins.pointee.origStream?.state == .stopped {
+            if streams.pointee.orig?.state == .stopped {
                 if case .tls(let t) = ins.pointee.state { t.value.origRecords.feed(seq: syn ? seq &+ 1 : seq, p) }
                 return
             }
-            follow(ins, &ins.pointee.origStream, isn: isn, seq: seq, syn: syn, p, fromOriginator: true, timestamp: timestamp)
+            follow(ins, &streams.pointee.orig, isn: isn, seq: seq, syn: syn, p, fromOriginator: true, timestamp: timestamp)
         } else {
-            if ins.pointee.respStream?.state == .stopped {
+            if streams.pointee.resp?.state == .stopped {
                 if case .tls(let t) = ins.pointee.state { t.value.respRecords.feed(seq: syn ? seq &+ 1 : seq, p) }
                 return
             }
-            follow(ins, &ins.pointee.respStream, isn: isn, seq: seq, syn: syn, p, fromOriginator: false, timestamp: timestamp)
+            follow(ins, &streams.pointee.resp, isn: isn, seq: seq, syn: syn, p, fromOriginator: false, timestamp: timestamp)
         }
     }
 
@@ -183,7 +211,7 @@ struct Dispatcher: ~Copyable {
         }
         let before = stream?.allocatedBytes ?? 0
         let was = stream?.state
-        stream!.add(seq: seq, payload: p, syn: syn, memoryAllowance: reassemblyMemory &- reassemblyBytes)
+        stream!.add(seq: seq, payload: p, syn: syn, memoryAllowance: streamMemory &- reassemblyBytes)
         if stream?.state == .outOfMemory && was != .outOfMemory { streamsOutOfMemory &+= 1 }
         drain(ins, &stream!, fromOriginator: fromOriginator, timestamp: timestamp)
         reassemblyBytes &+= (stream?.allocatedBytes ?? 0) &- before

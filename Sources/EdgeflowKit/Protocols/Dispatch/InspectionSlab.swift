@@ -1,9 +1,11 @@
 /// The live flows' inspections as values in one array allocated once at full capacity and
 /// indexed by slot (the flow record keeps its slot): pages are touched only as slots are used,
 /// and a packet reaches its flow's state through a fixed pointer, with no reference counting.
-/// Freed slots are reused from a free list; a free slot holds an empty inspection.
+/// Freed slots are reused from a free list; a free slot holds an empty inspection. A TCP
+/// flow's streams are in a second array under the same slot.
 struct InspectionSlab: ~Copyable {
     private let entries: UnsafeMutablePointer<FlowInspection>
+    private let streamEntries: UnsafeMutablePointer<TCPStreams>
     private let free: UnsafeMutablePointer<Int32>
     private let capacity: Int
     private var freeCount = 0
@@ -14,6 +16,7 @@ struct InspectionSlab: ~Copyable {
     init(capacity: Int) {
         self.capacity = max(1, capacity)
         entries = .allocate(capacity: self.capacity)
+        streamEntries = .allocate(capacity: self.capacity)
         free = .allocate(capacity: self.capacity)
     }
 
@@ -22,6 +25,9 @@ struct InspectionSlab: ~Copyable {
 
     /// The inspection at a slot handed out by `add` and not yet removed.
     @inline(__always) subscript(_ slot: Int32) -> UnsafeMutablePointer<FlowInspection> { entries + Int(slot) }
+
+    /// The TCP streams at a slot handed out by `add` and not yet removed.
+    @inline(__always) func streams(_ slot: Int32) -> UnsafeMutablePointer<TCPStreams> { streamEntries + Int(slot) }
 
     /// Stores a new, empty inspection; returns its slot.
     mutating func add() -> Int32 {
@@ -34,15 +40,17 @@ struct InspectionSlab: ~Copyable {
             return slot
         }
         (entries + used).initialize(to: FlowInspection())
+        (streamEntries + used).initialize(to: TCPStreams())
         used += 1
         return Int32(used - 1)
     }
 
-    /// Takes the inspection out of a slot, leaving it empty and free.
+    /// Takes the inspection out of a slot and frees its streams, leaving it empty and free.
     mutating func remove(_ slot: Int32) -> FlowInspection {
         let i = Int(slot)
         let e = (entries + i).move()
         (entries + i).initialize(to: FlowInspection(state: .ignored))
+        streamEntries[i] = TCPStreams()
         free[freeCount] = slot
         freeCount += 1
         count -= 1
@@ -53,6 +61,8 @@ struct InspectionSlab: ~Copyable {
         for i in 0..<used { entries[i].discard() }
         entries.deinitialize(count: used)
         entries.deallocate()
+        streamEntries.deinitialize(count: used)
+        streamEntries.deallocate()
         free.deallocate()
     }
 }

@@ -31,25 +31,9 @@ struct MediaState {
 }
 
 /// The application state of one inspected flow, a value in the `InspectionSlab`: which
-/// protocol follows it and, over TCP, each direction's reassembled byte stream.
+/// protocol follows it (over TCP, its byte streams are the slab's `TCPStreams` beside it).
 struct FlowInspection: ~Copyable {
     var state = ProtocolState.undecided
-    var origStream: StreamReassembler? = nil
-    var respStream: StreamReassembler? = nil
-
-    /// Bytes the two reassembly buffers hold.
-    var reassemblyBytes: Int {
-        var n = 0
-        switch origStream {
-        case .some(let s): n &+= s.allocatedBytes
-        case .none: break
-        }
-        switch respStream {
-        case .some(let s): n &+= s.allocatedBytes
-        case .none: break
-        }
-        return n
-    }
 
     /// Freezes what the flow's protocols showed for the report and frees the flow's state.
     consuming func end() -> InspectionFacts {

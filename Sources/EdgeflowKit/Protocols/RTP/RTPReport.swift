@@ -48,3 +48,23 @@ extension AppReport {
         }
     }
 }
+
+extension AppReport.RTPStream {
+    /// The table report's media section: the RTP streams with the most loss.
+    static let tableLayout = TableSection.Layout(
+        title: "Media", noun: "RTP stream", which: "with most loss", fixed: 40, flowGap: 3,
+        leadHeading: TableReportWriter.pad("SSRC", 11), flowHeading: "FROM → TO",
+        columnsHeading: TableReportWriter.lpad("PKTS", 5) + TableReportWriter.lpad("LOST", 6)
+            + TableReportWriter.lpad("JIT ms", 7) + TableReportWriter.lpad("MAX", 5))
+
+    /// The stream's row in that section (`f`: its flow): SSRC, sender → receiver, packets,
+    /// loss, jitter and its maximum.
+    func tableRow(_ f: FlowSummary) -> TableSection.Row {
+        typealias T = TableReportWriter
+        let text = T.lpad(T.short(Int(stats.packets)), 5) + T.lpad(T.fixed(lossFraction * 100) + "%", 6)
+            + T.lpad(T.fixed(stats.jitterMilliseconds), 7) + T.lpad(T.fixed(stats.maxJitterMilliseconds), 5)
+        return TableSection.Row(rank: (lossFraction, 0), lead: T.pad("0x" + String(ssrc, radix: 16), 11),
+                                from: T.endpoint(f, responder: !fromOriginator), to: T.endpoint(f, responder: fromOriginator),
+                                text: text, notes: [])
+    }
+}

@@ -117,3 +117,27 @@ extension AppReport {
         }
     }
 }
+
+extension AppReport.STUN {
+    /// The table report's STUN/TURN section: the flows with the most messages.
+    static let tableLayout = TableSection.Layout(
+        title: "STUN/TURN", noun: "flow", which: "busiest", fixed: 33, flowGap: 3, leadHeading: "", flowHeading: "FLOW",
+        columnsHeading: TableReportWriter.lpad("MSGS", 6) + TableReportWriter.lpad("ANS", 6)
+            + TableReportWriter.lpad("UNANS", 7) + TableReportWriter.lpad("RTT ms", 8))
+
+    /// The flow's row in that section: messages, answered, unanswered, median RTT; then MS-TURN,
+    /// errors, retransmissions, allocation and TURN data.
+    func tableRow(_ f: FlowSummary) -> TableSection.Row {
+        typealias T = TableReportWriter
+        var notes: [String] = []
+        if stats.msTURN { notes.append("MS-TURN" + (stats.msVersion.map { " v\($0)" } ?? "")) }
+        if !errors.isEmpty { notes.append("errors " + errors.map { "\($0.code)×\($0.count)" }.joined(separator: ",")) }
+        if stats.retransmissions > 0 { notes.append("retransmissions \(stats.retransmissions)") }
+        if stats.allocateSuccesses > 0 { notes.append("allocated" + (stats.lifetime.map { " \($0)s" } ?? "")) }
+        if stats.channelDataPackets > 0 { notes.append("data \(stats.channelDataPackets)") }
+        let text = T.lpad(String(stats.messages), 6) + T.lpad(String(stats.matched), 6)
+            + T.lpad(String(stats.unanswered), 7) + T.lpad(rtt.map { T.fixed($0.p50) } ?? "-", 8)
+        return TableSection.Row(rank: (Double(stats.messages), 0), from: T.endpoint(f), to: T.endpoint(f, responder: true),
+                                text: text, notes: notes.isEmpty ? [] : [notes.joined(separator: "; ")])
+    }
+}

@@ -14,16 +14,9 @@ enum CertificateKeyCheck {
     /// swift-crypto; nil when the key is one BoringSSL accepts, when it is not an RSA key, or when
     /// the certificate is too malformed for swift-certificates to get as far as its key.
     static func rsaKeyProblem(_ certificate: ASN1Node) -> String? {
-        guard case .constructed(let certNodes) = certificate.content,
-              let tbs = certNodes.first(where: { _ in true }),
-              case .constructed(let tbsNodes) = tbs.content else { return nil }
-        // RFC 5280 §4.1: [0] version (optional), serialNumber, signature, issuer, validity,
-        // subject, subjectPublicKeyInfo.
-        var fields = tbsNodes.makeIterator()
-        var field = fields.next()
-        if field?.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) { field = fields.next() }
-        for _ in 0..<5 { field = fields.next() }
-        guard let spki = field, case .constructed(let spkiNodes) = spki.content else { return nil }
+        // subjectPublicKeyInfo follows serialNumber, signature, issuer, validity and subject.
+        guard let fields = TBSCertificate.fields(certificate), fields.count > 5,
+              case .constructed(let spkiNodes) = fields[fields.startIndex + 5].content else { return nil }
         var parts = spkiNodes.makeIterator()
         guard let algorithm = parts.next(), case .constructed(let algorithmNodes) = algorithm.content,
               let oidNode = algorithmNodes.first(where: { _ in true }),

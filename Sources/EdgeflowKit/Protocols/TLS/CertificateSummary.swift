@@ -101,13 +101,9 @@ public struct CertificateSummary: Sendable, Equatable {
     private mutating func fallback(_ der: ArraySlice<UInt8>) -> Bool {
         do {
             let root = try DER.parse(der)
-            guard case .constructed(let certNodes) = root.content,
-                  let tbs = certNodes.first(where: { _ in true }),
-                  case .constructed(let tbsNodes) = tbs.content else { return false }
-            var t = tbsNodes.makeIterator()
-            var node = t.next()
-            if node?.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) { node = t.next() }
-            if let serial = node, case .primitive(let bytes) = serial.content {
+            guard let fields = TBSCertificate.fields(root) else { return false }
+            var t = fields.makeIterator()
+            if let serial = t.next(), case .primitive(let bytes) = serial.content {
                 serialNumber = bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
             }
             _ = t.next()  // signature AlgorithmIdentifier

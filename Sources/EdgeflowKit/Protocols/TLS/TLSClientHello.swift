@@ -10,6 +10,8 @@ public struct TLSClientHello: Sendable, Equatable {
     /// Cipher suites offered (3-byte specs for SSL 2.0), GREASE included.
     public var cipherSuiteCount = 0
     public var sessionIDLength = 0
+    /// Length of the cookie of a DTLS ClientHello (nil in TLS, which has no cookie field).
+    public var cookieLength: Int?
     public var extensionCount = 0
     /// First host_name of server_name (0).
     public var serverName: String?
@@ -26,14 +28,30 @@ public struct TLSClientHello: Sendable, Equatable {
     /// Parses a ClientHello body (after the 4-byte handshake header). Throws where a length
     /// does not fit.
     public static func parse(_ b: UnsafeRawBufferPointer) throws(TLSFailure) -> TLSClientHello {
+        try parse(b, datagram: false) { _, _, _ in }
+    }
+
+    /// Parses a TLS or DTLS ClientHello body. DTLS (`datagram`, RFC 6347 §4.2.1) puts a
+    /// cookie after the session id and counts versions down (0xFEFD is above 0xFEFF), so
+    /// `highestSupportedVersion` is then the smallest 0xFExx entry. Extensions read here
+    /// (server_name, ALPN, supported_versions) fill the hello; every other one is handed to
+    /// `other(type, valueOffset, valueLength)`.
+    static func parse(_ b: UnsafeRawBufferPointer, datagram: Bool,
+                      other: (UInt16, Int, Int) -> Void) throws(TLSFailure) -> TLSClientHello {
         let n = b.count
         guard n >= 2 + 32 + 1 else { throw TLSFailure(.truncatedHello, at: n) }
         var hello = TLSClientHello(legacyVersion: TLSVersion(rawValue: b.be16(0)))
         var o = 34
         let sid = Int(b.u8(o))
-        guard sid <= 32, o &+ 1 &+ sid &+ 2 <= n else { throw TLSFailure(.badSessionID, at: o) }
+        guard sid <= 32, o &+ 1 &+ sid &+ (datagram ? 1 : 2) <= n else { throw TLSFailure(.badSessionID, at: o) }
         hello.sessionIDLength = sid
         o &+= 1 &+ sid
+        if datagram {
+            let cookie = Int(b.u8(o))
+            guard o &+ 1 &+ cookie &+ 2 <= n else { throw TLSFailure(.badCookie, at: o) }
+            hello.cookieLength = cookie
+            o &+= 1 &+ cookie
+        }
         let csLen = Int(b.be16(o))
         guard csLen & 1 == 0, o &+ 2 &+ csLen &+ 1 <= n else { throw TLSFailure(.badCipherSuites, at: o) }
         o &+= 2
@@ -64,13 +82,13 @@ public struct TLSClientHello: Sendable, Equatable {
                     let v = b.be16(i)
                     if !TLSVersion.isGREASE(v) {
                         hello.supportedVersionCount &+= 1
-                        if v > best { best = v }
+                        if datagram ? v >> 8 == 0xFE && (best == 0 || v < best) : v > best { best = v }
                     }
                     i &+= 2
                 }
                 if best != 0 { hello.highestSupportedVersion = TLSVersion(rawValue: best) }
             default:
-                break
+                other(type, d, len)
             }
         }
         return hello

@@ -4,6 +4,8 @@ public enum TLSFailureReason: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case truncatedHello
     /// A session id longer than 32 bytes, or one that runs past the message with what follows it.
     case badSessionID
+    /// A DTLS ClientHello's cookie runs past the message with what follows it (RFC 6347 §4.2.1).
+    case badCookie
     /// An odd cipher_suites length, or one that runs past the message (RFC 8446 §4.1.2).
     case badCipherSuites
     /// The compression methods run past the message.

@@ -29,6 +29,13 @@ public struct TLSServerHello: Sendable, Equatable {
     /// Parses a ServerHello body (after the 4-byte handshake header). Throws where a length
     /// does not fit.
     public static func parse(_ b: UnsafeRawBufferPointer) throws(TLSFailure) -> TLSServerHello {
+        try parse(b) { _, _, _ in }
+    }
+
+    /// Parses a ServerHello body (TLS's layout, which DTLS keeps). Extensions read here
+    /// (supported_versions, ALPN) fill the hello; every other one is handed to
+    /// `other(type, valueOffset, valueLength)`.
+    static func parse(_ b: UnsafeRawBufferPointer, other: (UInt16, Int, Int) -> Void) throws(TLSFailure) -> TLSServerHello {
         let n = b.count
         guard n >= 2 + 32 + 1 else { throw TLSFailure(.truncatedHello, at: n) }
         let sid = Int(b.u8(34))
@@ -55,7 +62,7 @@ public struct TLSServerHello: Sendable, Equatable {
                 let l = Int(b.u8(d &+ 2))
                 if l > 0, 3 &+ l <= len { hello.alpn = boundedString(b, d &+ 3, l) }
             default:
-                break
+                other(type, d, len)
             }
         }
         return hello

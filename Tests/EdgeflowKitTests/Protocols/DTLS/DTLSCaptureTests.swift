@@ -91,7 +91,7 @@ struct DTLSCaptureTests {
         // uses one), a completed handshake, close_notify sent encrypted by both ends.
         let (s10, r10) = try report(cases["dtls-dtls10"]!)
         #expect(r10.version == .dtls10 && r10.outcome == .complete && r10.helloVerifyRequest)
-        #expect(s10.clientHello?.cookieLength ?? 0 > 0)
+        #expect(s10.clientHello?.hello.cookieLength ?? 0 > 0)
         #expect(r10.handshakeDuration.map { $0 > 0 && $0 < 1_000_000_000 } == true)
         // use_srtp SRTP_AES128_CM_SHA1_80 (OpenSSL's name for IANA SRTP_AES128_CM_HMAC_SHA1_80).
         let (s12, r12) = try report(cases["dtls-dtls12-srtp"]!)
@@ -120,7 +120,7 @@ struct DTLSCaptureTests {
         #expect(sn.orig.handshakeTypes.contains(TLSHandshakeType.certificateVerify))
         // zeek: the ClientHello itself is fragmented over two datagrams (frames 1-2, 4-5).
         let (sz, rz) = try report(cases["zeek-dtls1_2"]!)
-        #expect(rz.outcome == .complete && rz.helloVerifyRequest && sz.clientHello?.cookieLength ?? 0 > 0)
+        #expect(rz.outcome == .complete && rz.helloVerifyRequest && sz.clientHello?.hello.cookieLength ?? 0 > 0)
         // Scripts/record_dtls13_capture.sh: NSS 3.87 at -V tls1.3:tls1.3 (its draft-43 number,
         // 0x7F2B); the server's flight after its ServerHello, the client's Finished and the
         // data are encrypted; the client's Finished (its first encrypted record, the third

@@ -1,6 +1,8 @@
 /// What a flow's application protocols showed, for the report's `stun`, `rtp`, `rtcp`, `tls`,
-/// `dtls` and `sip` fields and for the findings: each protocol's part is built and written by its
-/// folder (Protocols/<name>/<name>Report.swift). Built once, when the flow ends.
+/// `dtls` and `sip` fields, for the findings and for the table's sections: each protocol's part
+/// is built and written by its folder (Protocols/<name>/<name>Report.swift), its findings are
+/// checked there (<name>Findings.swift). Built once, when the flow ends, from the dispatcher's
+/// `InspectionFacts`; the one list of the protocols' report parts.
 struct AppReport: Sendable {
     /// Boxed: 1.5 KB that most flows (media without STUN) would otherwise carry while they
     /// wait in the classification window.
@@ -33,6 +35,25 @@ struct AppReport: Sendable {
         tls?.write(to: &w)
         dtls?.write(to: &w)
         sip?.write(to: &w)
+    }
+
+    /// Each protocol's findings about the flow, in the report's order. `transport`: the flow's
+    /// IP protocol; `accessEdgeNames`: the names an Access Edge certificate may carry.
+    func findings(_ ends: FlowEnds, transport: UInt8, accessEdgeNames: [String], _ emit: (any FlowFindingFact) -> Void) {
+        if let tls { TLSFinding.check(tls, ends, accessEdgeNames: accessEdgeNames) { emit($0) } }
+        if let dtls { DTLSFinding.check(dtls) { emit($0) } }
+        if let stun { STUNFinding.check(stun.stats, ends, transport: transport) { emit($0) } }
+        RTPFinding.check(rtp) { emit($0) }
+    }
+
+    /// The table report's protocol sections, in order; `tableRows` names them by index here.
+    static let tableLayouts = [STUN.tableLayout, DTLSReport.tableLayout, RTPStream.tableLayout]
+
+    /// The rows the flow offers each section of `tableLayouts` (by its index).
+    func tableRows(_ f: FlowSummary, _ offer: (Int, TableSection.Row) -> Void) {
+        if let stun { offer(0, stun.tableRow(f)) }
+        if let dtls { offer(1, dtls.tableRow(f)) }
+        for s in rtp { offer(2, s.tableRow(f)) }
     }
 }
 
