@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // libpcap, for `--reader libpcap`, standard input and live capture.
@@ -35,6 +36,8 @@ let package = Package(
                 // Exports: Prometheus metrics.
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // `live`'s diagnostics, through `LogLineHandler`.
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Thin command line: parses arguments, then calls EdgeflowKit.
@@ -43,6 +46,7 @@ let package = Package(
             dependencies: [
                 "EdgeflowKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

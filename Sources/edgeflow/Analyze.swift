@@ -46,6 +46,9 @@ struct Analyze: ParsableCommand {
                                valueName: "N"))
     var threads = min(64, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 
+    @Flag(name: .shortAndLong, help: "Show no progress line on standard error (one is shown only when it is a terminal and the run lasts).")
+    var quiet = false
+
     @OptionGroup(title: "Limits")
     var engine: EngineOptions
 
@@ -79,7 +82,9 @@ struct Analyze: ParsableCommand {
         options.threads = threads
         self.output.apply(to: &options, output: output, otherwise: .json)
         if threads > 1 { ProcessTuning.apply() }
-        let report = try AnalyzeJob(options: options).run(output: output, exporters: exports.writers) { issue in
+        let line = ProgressLine.make(quiet: quiet, format: options.format, output: output)
+        let progress = line.map { line in { (p: ReadProgress) in line.update(p) } }
+        let report = try AnalyzeJob(options: options).run(output: output, exporters: exports.writers, progress: progress) { issue in
             printError("edgeflow: warning: \(issue)")
         }
         ExportOptions.reportSendErrors(exports.writers)

@@ -99,8 +99,14 @@ struct ExportOptions: ParsableArguments {
 
     /// Says so when IPFIX datagrams could not be sent.
     static func reportSendErrors(_ writers: [any ReportWriter]) {
-        for case let e as IPFIXExporter in writers where e.sendErrors > 0 {
-            printError("edgeflow: warning: --ipfix: \(e.sendErrors) datagram\(e.sendErrors == 1 ? "" : "s") could not be sent (is the collector listening?)")
+        for message in sendErrors(writers) { printError("edgeflow: warning: \(message)") }
+    }
+
+    /// What could not be sent, one message per exporter.
+    static func sendErrors(_ writers: [any ReportWriter]) -> [String] {
+        writers.compactMap { w in
+            guard let e = w as? IPFIXExporter, e.sendErrors > 0 else { return nil }
+            return "--ipfix: \(e.sendErrors) datagram\(e.sendErrors == 1 ? "" : "s") could not be sent (is the collector listening?)"
         }
     }
 }

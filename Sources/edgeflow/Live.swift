@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeflowKit
+import Logging
 
 struct Live: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +12,9 @@ struct Live: ParsableCommand {
         report and exits 0. Needs root or CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode); \
         --user drops privileges once the interface is open. --out FILE is written in place, and \
         only truncated once the capture has started. A write error is reported at once and stops \
-        the capture. Exit status: 0 done, 2 an option is wrong, the interface could not be \
+        the capture. Diagnostics (start, interface warnings, drops, rotation, export errors, \
+        stop) go to standard error as logfmt or JSON lines (--log-format), from --log-level up. \
+        Exit status: 0 done, 2 an option is wrong, the interface could not be \
         opened or the output could not be written.
         """
     )
@@ -57,6 +60,9 @@ struct Live: ParsableCommand {
     @OptionGroup(title: "Export")
     var export: ExportOptions
 
+    @OptionGroup(title: "Diagnostics")
+    var log: LogOptions
+
     func validate() throws {
         guard interval > 0 && interval < 1e9 else { throw ValidationError("--interval must be a positive number of seconds, not \(interval)") }
         if let duration, !(duration > 0 && duration < 1e9) { throw ValidationError("--duration must be a positive number of seconds, not \(duration)") }
@@ -67,6 +73,7 @@ struct Live: ParsableCommand {
     }
 
     func run() throws {
+        let logger = log.logger()
         do {
             let config = try topology.loadConfig()
             var settings = LiveCaptureSettings(interface: interface)
@@ -80,24 +87,27 @@ struct Live: ParsableCommand {
             let exports = try export.make()
             let output = try self.output.output(inPlace: true)
             output.onWriteFailure = { error in
-                printError("edgeflow: error: \(error); stopping the capture (exit status 2)")
+                logger.error("\(error); stopping the capture (exit status 2)")
                 StopSignal.request()
             }
+            output.onRotationFailure = { logger.error("\($0)") }
+            output.onRotation = { logger.info("output rotated", metadata: ["file": "\(self.output.out ?? "")", "moved_to": "\($0)"]) }
             self.output.apply(to: &options.analysis, output: output, otherwise: .ndjson)
             options.interval = Int64(interval * 1e9)
             options.duration = duration.map { Int64($0 * 1e9) }
             options.user = user
             try withExtendedLifetime(exports.server) {
-                _ = try LiveJob(options: options).run(output: output, exporters: exports.writers) { message in
-                    printError("edgeflow: warning: \(message)")
-                }
-                ExportOptions.reportSendErrors(exports.writers)
+                _ = try LiveJob(options: options).run(output: output, exporters: exports.writers, logger: logger)
+                for message in ExportOptions.sendErrors(exports.writers) { logger.warning("\(message)") }
                 // A write error was reported when it happened.
                 do { try output.close() } catch { throw ExitCode(2) }
-                if exports.server != nil && metricsHold > 0 { StopSignal.wait(seconds: metricsHold) }
+                if exports.server != nil && metricsHold > 0 {
+                    logger.info("holding the final metrics", metadata: ["seconds": "\(metricsHold)"])
+                    StopSignal.wait(seconds: metricsHold)
+                }
             }
         } catch let error as EdgeflowError {
-            printError("edgeflow: error: \(error)")
+            logger.error("\(error)")
             throw ExitCode(2)
         }
     }

@@ -55,8 +55,12 @@ public struct AnalyzeJob {
     /// `warn` and recorded in the report; a file that cannot be read at all throws.
     /// - Returns: the capture summary that was reported.
     @discardableResult
-    /// - Parameter exporters: further writers (IPFIX, metrics) that see every flow and the final report.
+    /// - Parameters:
+    ///   - exporters: further writers (IPFIX, metrics) that see every flow and the final report.
+    ///   - progress: told how far reading has got every `ReadProgress.interval` packets and
+    ///     once when input is over, on the reading thread.
     public func run(output: OutputStream, exporters: [any ReportWriter] = [],
+                    progress: ((ReadProgress) -> Void)? = nil,
                     warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         guard !options.paths.isEmpty else { throw EdgeflowError("no capture given; name one or more pcap/pcapng files, or - for standard input") }
         // Every input is opened before the report starts, so an unreadable file leaves no partial report.
@@ -64,16 +68,16 @@ public struct AnalyzeJob {
             if options.reader == .mmap { throw EdgeflowError("--reader mmap cannot read standard input or a pipe; use --reader libpcap") }
             var readers: [LibpcapReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try LibpcapReader(path: p) }) }
-            return try analyse(&readers, output: output, exporters: exporters, warn: warn)
+            return try analyse(&readers, output: output, exporters: exporters, progress: progress, warn: warn)
         } else {
             var readers: [MappedCaptureReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try MappedCaptureReader(path: p) }) }
-            return try analyse(&readers, output: output, exporters: exporters, warn: warn)
+            return try analyse(&readers, output: output, exporters: exporters, progress: progress, warn: warn)
         }
     }
 
     private func analyse<R: PacketReader>(_ readers: inout [R], output: OutputStream, exporters: [any ReportWriter],
-                                          warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
+                                          progress: ((ReadProgress) -> Void)?, warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         let topology = try options.makeTopology()
         let main = makeReportWriter(options.format, output: output, top: options.top, color: options.color, fullAddresses: options.fullAddresses)
         let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
@@ -81,7 +85,7 @@ public struct AnalyzeJob {
         let files = readers.compactMap { ($0 as? MappedCaptureReader)?.lease }
         var engine = Engine(options: options, topology: topology, writer: writer,
                             threads: files.count == readers.count ? options.threads : 1, files: files)
-        drive(&readers, &engine, warn)
+        drive(&readers, &engine, progress, warn)
         return engine.finishReport()
     }
 }
@@ -120,16 +124,28 @@ extension AnalyzeJob {
     }
 
     /// Reads every packet of every file (interleaved by time, or one file after another) into
-    /// the engine; then records the files and their warnings in the summary.
-    private func drive<R: PacketReader>(_ readers: inout [R], _ engine: inout Engine, _ warn: (CaptureIssue) -> Void) {
+    /// the engine, telling `progress` how far it has got; then records the files and their
+    /// warnings in the summary.
+    private func drive<R: PacketReader>(_ readers: inout [R], _ engine: inout Engine,
+                                        _ progress: ((ReadProgress) -> Void)?, _ warn: (CaptureIssue) -> Void) {
         var files = readers.indices.map { i in
             CaptureSummary.File(path: options.paths[i], format: readers[i].formatName)
         }
+        let inputs = InputPositions(paths: options.paths)
+        // Per packet, one comparison; without `progress` it never holds.
+        var checkpoint = progress == nil ? Int.max : ReadProgress.interval
         if options.merge == .order || readers.count == 1 {
             for i in readers.indices {
                 while let packet = readers[i].next() {
                     account(&files[i], packet)
                     engine.ingest(packet)
+                    if engine.summary.packets >= checkpoint {
+                        checkpoint &+= ReadProgress.interval
+                        var read = packet.fileOffset >= 0 ? packet.fileOffset + packet.capturedLength : -1
+                        read = inputs.position(i, offset: read, done: false, file: files[i])
+                        for j in 0..<i { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
+                        progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: false))
+                    }
                 }
             }
         } else {
@@ -144,7 +160,20 @@ extension AnalyzeJob {
                 account(&files[pick], packet)
                 engine.ingest(packet)
                 heads[pick] = readers[pick].next()
+                if engine.summary.packets >= checkpoint {
+                    checkpoint &+= ReadProgress.interval
+                    var read = 0
+                    for j in heads.indices {
+                        read += inputs.position(j, offset: heads[j]?.fileOffset ?? -1, done: heads[j] == nil, file: files[j])
+                    }
+                    progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: false))
+                }
             }
+        }
+        if let progress {
+            var read = 0
+            for j in files.indices { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
+            progress(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: true))
         }
         for i in readers.indices {
             var names: [String] = []

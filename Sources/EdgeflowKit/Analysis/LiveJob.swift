@@ -1,3 +1,5 @@
+import Logging
+
 /// Everything `edgeflow live` needs.
 public struct LiveOptions: Sendable {
     public var capture: LiveCaptureSettings
@@ -21,19 +23,31 @@ public struct LiveOptions: Sendable {
 
 /// Captures from an interface until SIGINT/SIGTERM (or `duration`), with the same engine as
 /// `analyze`: flows are reported and exported as they end or expire, a status goes to every
-/// writer each interval, and the final report is written at the end.
+/// writer each interval, and the final report is written at the end. Diagnostics (start,
+/// interface warnings, drops, stop) go to a swift-log `Logger`, never into the report.
 public struct LiveJob {
     public var options: LiveOptions
 
     public init(options: LiveOptions) { self.options = options }
 
+    /// - Parameter logger: takes the run's diagnostics: `info` at the start and the stop,
+    ///   `warning` for the interface's warnings and for drops (once per interval that had
+    ///   some), `debug` for each interval's counts.
     @discardableResult
     public func run(output: OutputStream, exporters: [any ReportWriter] = [],
-                    warn: (String) -> Void) throws(EdgeflowError) -> FinalReport {
+                    logger: Logger) throws(EdgeflowError) -> FinalReport {
         let a = options.analysis
         let topology = try a.makeTopology()
-        let capture = try LiveCapture(options.capture, warn: warn)
-        if let user = options.user { try dropPrivileges(to: user) }
+        let settings = options.capture
+        let capture = try LiveCapture(settings, warn: { logger.warning("\($0)", metadata: ["interface": "\(settings.interface)"]) })
+        logger.info("capture started", metadata: [
+            "interface": "\(capture.interface)", "link_type": "\(capture.linkType.name)", "filter": "\(settings.filter)",
+            "snaplen": .stringConvertible(settings.snaplen), "buffer_size": .stringConvertible(settings.bufferSize), "promiscuous": "\(settings.promiscuous)",
+        ])
+        if let user = options.user {
+            try dropPrivileges(to: user)
+            logger.info("privileges dropped", metadata: ["user": "\(user)"])
+        }
         StopSignal.install()
 
         let main: any ReportWriter = a.format == .table
@@ -46,21 +60,35 @@ public struct LiveJob {
         var last = start
         var next = start &+ options.interval
         var packetsBefore = 0, bytesBefore = 0
+        var dropsBefore = (kernel: 0, interface: 0)
         var findingsBefore: Set<FindingCode> = []
+        var reason = "signal"
         while !StopSignal.requested {
             let n = capture.dispatch { packet in engine.ingest(packet) }
             if n == 0 { capture.wait(milliseconds: 100) }
             let now = wallClock()
-            if let d = options.duration, now &- start >= d { break }
+            if let d = options.duration, now &- start >= d { reason = "duration"; break }
             guard now >= next else { continue }
             engine.expire(now: now)
             let drops = capture.statistics()
+            if drops.dropped > dropsBefore.kernel || drops.interfaceDropped > dropsBefore.interface {
+                logger.warning("packets dropped", metadata: [
+                    "interface": "\(capture.interface)",
+                    "kernel_drops": .stringConvertible(drops.dropped - dropsBefore.kernel), "interface_drops": .stringConvertible(drops.interfaceDropped - dropsBefore.interface),
+                    "kernel_drops_total": .stringConvertible(drops.dropped), "interface_drops_total": .stringConvertible(drops.interfaceDropped),
+                ])
+                dropsBefore = (drops.dropped, drops.interfaceDropped)
+            }
             let report = engine.snapshot()
             let summary = report.capture
             engine.interval(LiveStatus(report: report, now: now, intervalLength: now &- last,
                                        intervalPackets: summary.packets &- packetsBefore, intervalBytes: summary.bytes &- bytesBefore,
                                        liveFlows: engine.liveFlows, kernelDrops: drops.dropped, interfaceDrops: drops.interfaceDropped,
                                        newFindings: report.findings.filter { !findingsBefore.contains($0.code) }))
+            logger.debug("interval", metadata: [
+                "packets": .stringConvertible(summary.packets &- packetsBefore), "bytes": .stringConvertible(summary.bytes &- bytesBefore),
+                "live_flows": .stringConvertible(engine.liveFlows), "flows": .stringConvertible(summary.flows),
+            ])
             findingsBefore = Set(report.findings.map { $0.code })
             packetsBefore = summary.packets
             bytesBefore = summary.bytes
@@ -69,7 +97,7 @@ public struct LiveJob {
         }
 
         let drops = capture.statistics()
-        return engine.finishReport { summary in
+        let report = engine.finishReport { summary in
             var file = CaptureSummary.File(path: capture.interface, format: "live")
             file.packets = summary.packets
             file.bytes = summary.bytes
@@ -80,5 +108,11 @@ public struct LiveJob {
             summary.kernelDrops = drops.dropped
             summary.interfaceDrops = drops.interfaceDropped
         }
+        let c = report.capture
+        logger.info("capture stopped", metadata: [
+            "interface": "\(capture.interface)", "reason": "\(reason)", "packets": .stringConvertible(c.packets), "bytes": .stringConvertible(c.bytes),
+            "flows": .stringConvertible(c.flows), "kernel_drops": .stringConvertible(drops.dropped), "interface_drops": .stringConvertible(drops.interfaceDropped),
+        ])
+        return report
     }
 }

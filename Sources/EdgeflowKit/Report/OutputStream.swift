@@ -53,6 +53,8 @@ public final class OutputStream {
     public var onWriteFailure: ((EdgeflowError) -> Void)?
     /// Called once when a rotation is refused (the file is then written on, unrotated).
     public var onRotationFailure: ((EdgeflowError) -> Void)?
+    /// Called after each rotation with the name the old file was moved to.
+    public var onRotation: ((String) -> Void)?
 
     /// Standard output.
     public init() {
@@ -167,6 +169,7 @@ public final class OutputStream {
         rotated.append(target)
         written = 0
         openedAt = time(nil)
+        onRotation?(target)
     }
 
     private func refuseRotation(_ message: String) {
