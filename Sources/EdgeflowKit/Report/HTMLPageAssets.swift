@@ -14,7 +14,7 @@ enum HTMLPageAssets {
     table.sortable th{cursor:pointer;user-select:none}table.sortable th:hover{background:#eaeef2}
     th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
     td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-    td.mono,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
+    td.mono,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
     .s-seen,.s-allowed{color:#1a7f37;font-weight:600}.s-unanswered,.s-violation,.s-error,.s-failed,.s-expired{color:#cf222e;font-weight:600}
     .s-not_seen,.s-warning,.s-incomplete,.s-soon{color:#9a6700;font-weight:600}.s-info,.s-unrelated{color:#57606a}
     tr.violation{background:#fff5f5}

@@ -124,7 +124,7 @@ final class HTMLReportWriter: ReportWriter {
             : ".</p>\n"
         guard !sorted.isEmpty else { return out }
         out += "<div class=\"tools\"><input type=\"search\" id=\"flow-filter\" placeholder=\"filter: address, rule, service…\" aria-label=\"filter flows\"> "
-            + "<label><input type=\"checkbox\" id=\"flow-violations\"> violations only</label> <span id=\"flow-shown\">\(sorted.count)</span> shown</div>\n"
+            + "<label><input type=\"checkbox\" id=\"flow-violations\"> violations only</label> · <span id=\"flow-shown\">\(sorted.count)</span> of \(sorted.count) shown</div>\n"
         out += "<table id=\"flows\" class=\"sortable\">\n<thead><tr><th>uid</th><th>Start (UTC)</th><th>Proto</th><th>Originator</th><th>Responder</th>"
             + "<th>Service</th><th>Rule</th><th>Verdict</th><th>Packets</th><th>IP bytes</th><th>Duration ms</th><th>State</th></tr></thead>\n<tbody>\n"
         for f in sorted {
