@@ -9,13 +9,13 @@ extension ReportFormat: ExpressibleByArgument {}
 /// How and where the report is written, shared by `analyze` and `live`; defaults are
 /// `AnalyzeOptions`'.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Report format: table, json, ndjson or csv (live: table is a live view, then the report). Default: table on a terminal; otherwise json (analyze) or ndjson (live).")
+    @Option(help: "Report format: table, json, ndjson, csv or html (html: one self-contained page for a browser; live: table is a live view, then the report). Default: table on a terminal; otherwise json (analyze) or ndjson (live).")
     var format: ReportFormat?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report (live: flows and summaries) to FILE instead of standard output.", valueName: "FILE"))
     var out: String?
 
-    @Option(parsing: .unconditional, help: "Flows shown in the table view, largest first.")
+    @Option(parsing: .unconditional, help: "Flows shown in the table and HTML views, largest first.")
     var top = AnalyzeOptions.defaults.top
 
     @Flag(help: "Show every address whole in the table view, whatever the terminal's width (otherwise long IPv6 endpoints are shortened in the middle to fit).")
