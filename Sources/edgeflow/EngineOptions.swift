@@ -21,7 +21,7 @@ struct EngineOptions: ParsableArguments {
     var reassemblyBudget = flowDefaults.reassemblyBudget
 
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("Memory all TCP reassembly buffers together may use (K, M, G suffixes); streams past it stop and are counted.",
+            help: ArgumentHelp("Memory all TCP reassembly and DTLS handshake buffers together may use (K, M, G suffixes); streams and messages past it stop and are counted.",
                                valueName: "SIZE"))
     var reassemblyMemory = ByteSize(bytes: flowDefaults.reassemblyMemory)
 

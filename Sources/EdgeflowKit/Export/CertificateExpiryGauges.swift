@@ -20,7 +20,7 @@ struct CertificateExpiryGauges {
     /// Records one leaf certificate sent by an end with role `role` in a flow whose last packet
     /// was at `time` (ns); `make` builds the gauge for the labels.
     mutating func saw(_ cert: CertificateSummary, role: String, at time: Int64, make: ([(String, String)]) -> CoreMetrics.Gauge) {
-        for (key, t) in tracked where t.lastSeen < time - Self.forgetAfter {
+        for (key, t) in tracked where t.lastSeen < time &- Self.forgetAfter {
             t.gauge.destroy()
             tracked[key] = nil
         }

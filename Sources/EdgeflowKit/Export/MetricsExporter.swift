@@ -115,7 +115,9 @@ public final class MetricsExporter: ReportWriter {
             }
             // Not through the instrument cache: these series come and go.
             let make = { [factory] in CoreMetrics.Gauge(label: CertificateExpiryGauges.name, dimensions: $0, factory: factory) }
-            let end = f.ts + Int64(f.durationMs * 1e6)
+            // Times come from the capture (hostile): no trapping conversion or sum.
+            let ns = f.durationMs * 1e6
+            let end = ns.isFinite && abs(ns) < 9e18 ? f.ts &+ Int64(ns) : f.ts
             if let leaf = tls.server.first { certificates.saw(leaf, role: f.respRole, at: end, make: make) }
             if let leaf = tls.client.first { certificates.saw(leaf, role: f.origRole, at: end, make: make) }
         }

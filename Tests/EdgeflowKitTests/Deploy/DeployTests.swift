@@ -137,12 +137,16 @@ struct DeployTests {
         let text = try Self.exposition()
         // tshark -r Captures/edge-sample.pcap -Y 'x509af.notAfter' shows sip.contoso.com's
         // certificate valid until 2026-02-14 (the report's certificate_expired finding).
-        let cert = text.split(separator: "\n").first { $0.hasPrefix("edgeflow_certificate_expiry_timestamp_seconds{") && $0.contains("cn=\"sip.contoso.com\"") }
-        let line = try #require(cert.map(String.init), "\(text)")
-        #expect(line.contains("role=\"access_edge\""))
-        let value = try #require(Double(line.split(separator: " ").last!))
-        let day = Date(timeIntervalSince1970: value).formatted(.iso8601.year().month().day())
-        #expect(day == "2026-02-14")
+        // The sample has two sip.contoso.com certificates (the other valid until 2027-01-15);
+        // series come in no fixed order.
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix("edgeflow_certificate_expiry_timestamp_seconds{") && $0.contains("cn=\"sip.contoso.com\"") }
+        #expect(!lines.isEmpty, "\(text)")
+        #expect(lines.allSatisfy { $0.contains("role=\"access_edge\"") })
+        let days = try lines.map { line in
+            let value = try #require(Double(line.split(separator: " ").last!))
+            return Date(timeIntervalSince1970: value).formatted(.iso8601.year().month().day())
+        }
+        #expect(days.contains("2026-02-14"))
         #expect(text.contains("edgeflow_tls_handshake_failures_by_port_total{port=\"5061\",alert=\"certificate_expired\"} 1"))
         #expect(text.contains("edgeflow_rule_flows_total{rule=\"sip-mtls-out\"} 4"))
         #expect(text.contains("edgeflow_rule_answered_flows_total{rule=\"sip-mtls-out\"}"))

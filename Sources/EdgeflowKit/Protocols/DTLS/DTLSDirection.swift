@@ -25,7 +25,8 @@ public struct DTLSDirection: Sendable {
     /// Length of the connection id that records in this direction carry, once the peer's
     /// hello named it.
     public internal(set) var connectionIDLength: Int?
-    /// Time of the first protected handshake or application record (the Finished).
+    /// Time of the first protected handshake or application record (the Finished); in DTLS
+    /// 1.3, of the first record in the application epoch (epoch 3).
     public internal(set) var finishedAt: Int64?
 
     /// Handshake fragments that repeated a message already delivered.

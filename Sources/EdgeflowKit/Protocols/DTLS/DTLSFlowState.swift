@@ -73,10 +73,18 @@ public struct DTLSFlowState: Sendable {
             d.applicationDataRecords &+= 1
             if d.finishedAt == nil { d.finishedAt = timestamp }
         default:
-            // DTLS 1.3 unified header: epoch 3 (low bits 3) is the first application epoch;
-            // epoch 2 carries the encrypted handshake, Finished included.
-            if r.isUnified, r.epoch == 3 { d.applicationDataRecords &+= 1 } else { d.otherProtectedRecords &+= 1 }
-            if d.finishedAt == nil { d.finishedAt = timestamp }
+            // DTLS 1.3 unified header (RFC 9147 §4, §6.1): only the epoch's two low bits show.
+            // Epoch 2 carries the encrypted handshake (Finished, and alerts, which cannot be told
+            // apart), epoch 1 early data; epoch 3 is the first application epoch, so a side has
+            // finished only once it sends there. After it, bits 0 and 1 are epochs 4 and 5
+            // (key updates): data too; bits 2 stay ambiguous (epoch 2 or 6) and are not counted.
+            let bits = r.epoch
+            if r.isUnified, bits == 3 || (d.finishedAt != nil && bits != 2) {
+                d.applicationDataRecords &+= 1
+                if d.finishedAt == nil { d.finishedAt = timestamp }
+            } else {
+                d.otherProtectedRecords &+= 1
+            }
         }
     }
 
@@ -187,7 +195,7 @@ public struct DTLSFlowState: Sendable {
     }
 
     /// complete: both sides sent protected records after the hellos (their Finished, or
-    /// data); failed: an alert (fatal in clear, or any protected one) before that;
+    /// data; in DTLS 1.3, records in the application epoch); failed: an alert (fatal in clear, or any protected one) before that;
     /// notCaptured: records but neither hello; incomplete otherwise.
     public var outcome: TLSOutcome {
         if completedAt != nil { return .complete }

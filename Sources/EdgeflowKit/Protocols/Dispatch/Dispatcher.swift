@@ -130,8 +130,8 @@ struct Dispatcher: ~Copyable {
             return .dtls
         case .dtlsUnified:
             // Only after DTLSPlaintext records (the hellos) have shown the flow is DTLS.
-            guard slot >= 0, let dtls = slab[slot].pointee.existingDTLS else { return .unknown }
-            dtls.value.datagram(p, fromOriginator: fromOriginator, timestamp: timestamp)
+            guard slot >= 0, let d = slab[slot].pointee.existingDTLS else { return .unknown }
+            dtls(d, p, fromOriginator: fromOriginator, timestamp: timestamp)
             return .dtls
         default:
             // RFC 5766 channels 0x5000-0x7FFF fall outside RFC 7983's ChannelData range: accept

@@ -123,13 +123,33 @@ struct DTLSCaptureTests {
         #expect(rz.outcome == .complete && rz.helloVerifyRequest && sz.clientHello?.hello.cookieLength ?? 0 > 0)
         // Scripts/record_dtls13_capture.sh: NSS 3.87 at -V tls1.3:tls1.3 (its draft-43 number,
         // 0x7F2B); the server's flight after its ServerHello, the client's Finished and the
-        // data are encrypted; the client's Finished (its first encrypted record, the third
-        // datagram) completes the handshake.
+        // data are encrypted; the handshake is complete at the datagram by which both ends have
+        // sent a record in epoch 3 (RFC 9147 §4: the unified header's low epoch bits 11).
         let (s13, r13) = try report(cases["dtls-dtls13-nss"]!)
         #expect(r13.version?.description == "DTLS 1.3 (draft 43)" && r13.version?.isDTLS13 == true)
         #expect(r13.cipher == "TLS_AES_128_GCM_SHA256" && r13.outcome == .complete)
         #expect(r13.server.isEmpty && r13.clientCertificate == .encrypted)
-        #expect(s13.completedAt == (try cases["dtls-dtls13-nss"]!.load().1[2].timestamp))
+        let d13 = try cases["dtls-dtls13-nss"]!.load().1
+        var epoch3Senders = Set<String>()
+        let both = d13.first { d in
+            if d.payload[0] & 0xE3 == 0x23 { epoch3Senders.insert(d.sender) }
+            return epoch3Senders.count == 2
+        }
+        #expect(s13.completedAt == both?.timestamp)
+    }
+
+    @Test("a DTLS 1.3 client that answers the server's flight with one handshake-epoch record and nothing after is not complete")
+    func dtls13RefusedIsNotComplete() throws {
+        // The hellos of dtls13-nss.pcap, then one client record in epoch 2 the size of an
+        // encrypted alert (2 bytes, the inner content type, a 16-byte tag): RFC 9147 hides its
+        // type, so it could be a Finished or the alert refusing the server's certificate.
+        let d = try DTLSCaptures.datagrams(DTLSCaptures.directory + "dtls13-nss.pcap")
+        var alert = d[2]
+        alert.payload = [0x2E, 0x00, 0x01, 0x00, 19] + [UInt8](repeating: 0xA5, count: 19)
+        let s = DTLSCaptures.run([d[0], d[1], alert])
+        #expect(s.outcome == .incomplete)
+        #expect(s.completedAt == nil)
+        #expect(s.orig.applicationDataRecords == 0 && s.orig.otherProtectedRecords == 1)
     }
 
     @Test("DTLS 1.3 records with the unified header reach the flow through the whole pipeline")
