@@ -23,6 +23,14 @@ public final class MetricsExporter: ReportWriter {
         f.durationHistogramBuckets["edgeflow_stun_rtt_seconds"] = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000].map { .milliseconds($0) }
         factory = f
         rtt = CoreMetrics.Timer(label: "edgeflow_stun_rtt_seconds", dimensions: [], factory: f)
+        // The hybrid rules' series exist from the start at 0, so that Prometheus's increase()
+        // sees a rule's first flows (a series born at its first value hides that value).
+        for r in PortTables.hybrid {
+            for name in ["edgeflow_rule_flows_total", "edgeflow_rule_answered_flows_total",
+                         "edgeflow_stun_transactions_total", "edgeflow_stun_requests_unanswered_total"] {
+                counter(name, [("rule", r.id)]).increment(by: 0)
+            }
+        }
     }
 
     private func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
