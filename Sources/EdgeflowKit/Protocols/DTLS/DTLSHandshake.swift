@@ -120,7 +120,11 @@ struct DTLSHandshakeAssembler: Sendable {
                 throw DTLSFailure(.handshakeMemoryExhausted, at: offset)
             }
             memoryAllowance &-= growth
-            if growth > 0 { pool.append(contentsOf: repeatElement(0, count: growth)) }
+            if growth > 0 {
+                // Exactly what is counted, not the doubling append would choose.
+                pool.reserveCapacity(pool.count &+ growth)
+                pool.append(contentsOf: repeatElement(0, count: growth))
+            }
             if pending.capacity == 0 { pending.reserveCapacity(Self.maxPending) }
             pending.append(Pending(seq: seq, type: header.messageType, length: header.length, start: used,
                                    ranges: []))
