@@ -14,13 +14,8 @@ repo=$(pwd)
 for tool in prometheus tcpreplay curl setpriv python3; do
     command -v "$tool" >/dev/null || { echo "FAIL  $tool is not installed (apt-get install prometheus tcpreplay curl util-linux; .ci/run does)"; exit 1; }
 done
-bin=$(realpath "${1:-.build/release/edgeflow}")
-capture=$(realpath "${2:-Captures/edge-sample.pcap}")
-work=$(mktemp -d /tmp/edgeflow-prom-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-topology=(--access-edge 203.0.113.10,2001:db8:10::10 --av-edge 203.0.113.20 --webconf-edge 203.0.113.30)
-
-"$bin" analyze "$capture" "${topology[@]}" --format json --out "$work/offline.json"
+# shellcheck source=offline.sh
+source Tests/Live/offline.sh prom "$@"
 # The unprivileged account must reach the binary and write its log directory.
 chmod 755 "$work"
 install -m 755 "$bin" "$work/edgeflow"

@@ -8,13 +8,8 @@
 # Needs root, tcpreplay, nfdump (nfcapd), curl and python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=$(realpath "${1:-.build/release/edgeflow}")
-capture=$(realpath "${2:-Captures/edge-sample.pcap}")
-work=$(mktemp -d /tmp/edgeflow-live-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-topology=(--access-edge 203.0.113.10,2001:db8:10::10 --av-edge 203.0.113.20 --webconf-edge 203.0.113.30)
-
-"$bin" analyze "$capture" "${topology[@]}" --format json --out "$work/offline.json"
+# shellcheck source=offline.sh
+source Tests/Live/offline.sh live "$@"
 
 unshare -n bash -s "$bin" "$capture" "$work" "${topology[@]}" <<'INNER'
 set -euo pipefail

@@ -16,14 +16,26 @@ extension RTPStreamQuality {
         w.value("one_way_delay_ms", oneWayDelay)
         Self.write("r_factor", rating, to: &w)
         Self.write("mos", mos, to: &w)
-        w.value("mos_note", mosNote)
+        w.value("mos_note", noMOS?.words)
         w.value("label", label.rawValue)
         w.beginArray("reasons")
-        for r in reasons { w.value(nil, r) }
+        for r in reasons { w.value(nil, r.rawValue) }
         w.endArray()
     }
 
     private static func write(_ k: JSONKey, _ v: Double?, to w: inout JSONWriter) {
         if let v { w.value(k, v) } else { w.null(k) }
+    }
+}
+
+extension RTPStreamQuality.NoMOSReason {
+    /// The report's `mos_note`.
+    var words: String {
+        switch self {
+        case .unknownCodec: "codec unknown (a dynamic payload type: --rtp-clock lync names Lync's)"
+        case .wideband: "G.722 needs the wideband E-model (G.107.1), not implemented"
+        case .notVoice: "not a voice codec"
+        case .noImpairmentFactors(let codec): "ITU-T G.113 gives no Ie/Bpl for \(codec.name ?? "this codec")"
+        }
     }
 }

@@ -27,11 +27,23 @@ struct RTPStreamQuality: Sendable {
     var rating: Double?
     var mos: Double?
     /// Why there is no MOS (nil when there is one).
-    var mosNote: String?
+    var noMOS: NoMOSReason?
     var label: Label
-    /// What made the stream poor (`packet_loss_rate`, `jitter`, `round_trip`) or unclassified
-    /// (`too_short`, `no_clock`, `not_audio`).
-    var reasons: [String]
+    /// What made the stream poor or unclassified.
+    var reasons: [Reason]
+
+    /// Why a stream is poor or unclassified; the raw values are the report's codes.
+    enum Reason: String, Sendable {
+        case roundTrip = "round_trip", packetLossRate = "packet_loss_rate", jitter
+        case tooShort = "too_short", noClock = "no_clock", notAudio = "not_audio"
+    }
+
+    /// Why the E-model gives no MOS for a stream's codec (words in RTPQualityReport).
+    enum NoMOSReason: Sendable, Equatable {
+        case unknownCodec, wideband, notVoice
+        /// ITU-T G.113 publishes no Ie/Bpl for this codec.
+        case noImpairmentFactors(RTPCodec)
+    }
 
     init(_ s: AppReport.RTPStream, roundTrip: Double?) {
         let clock = s.stats.lastClockRate
@@ -48,26 +60,26 @@ struct RTPStreamQuality: Sendable {
             rating = r
             mos = EModel.mos(r)
         case .unknown:
-            mosNote = "codec unknown (a dynamic payload type: --rtp-clock lync names Lync's)"
+            noMOS = .unknownCodec
         case .g722:
-            mosNote = "G.722 needs the wideband E-model (G.107.1), not implemented"
+            noMOS = .wideband
         case .comfortNoise, .comfortNoiseWideband, .redundant, .telephoneEvent:
-            mosNote = "not a voice codec"
+            noMOS = .notVoice
         default:
-            mosNote = "ITU-T G.113 gives no Ie/Bpl for \(s.codec.name ?? "this codec")"
+            noMOS = .noImpairmentFactors(s.codec)
         }
 
         if clock == 0 {
-            (label, reasons) = (.unclassified, ["no_clock"])
+            (label, reasons) = (.unclassified, [.noClock])
         } else if clock == 90000 {
-            (label, reasons) = (.unclassified, ["not_audio"])
+            (label, reasons) = (.unclassified, [.notAudio])
         } else if s.stats.packets <= Self.minimumPackets {
-            (label, reasons) = (.unclassified, ["too_short"])
+            (label, reasons) = (.unclassified, [.tooShort])
         } else {
-            var poor: [String] = []
-            if let roundTrip, roundTrip > Self.poorRoundTrip { poor.append("round_trip") }
-            if s.lossFraction > Self.poorLossRate { poor.append("packet_loss_rate") }
-            if s.stats.jitterMilliseconds > Self.poorJitter { poor.append("jitter") }
+            var poor: [Reason] = []
+            if let roundTrip, roundTrip > Self.poorRoundTrip { poor.append(.roundTrip) }
+            if s.lossFraction > Self.poorLossRate { poor.append(.packetLossRate) }
+            if s.stats.jitterMilliseconds > Self.poorJitter { poor.append(.jitter) }
             (label, reasons) = (poor.isEmpty ? .good : .poor, poor)
         }
     }

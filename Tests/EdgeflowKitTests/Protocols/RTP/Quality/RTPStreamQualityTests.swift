@@ -63,7 +63,7 @@ struct RTPStreamQualityTests {
     @Test func callQualityDashboardLabel() {
         func label(_ s: AppReport.RTPStream, roundTrip: Double? = nil) -> String {
             let q = RTPStreamQuality(s, roundTrip: roundTrip)
-            return ([q.label.rawValue] + q.reasons).joined(separator: " ")
+            return ([q.label.rawValue] + q.reasons.map(\.rawValue)).joined(separator: " ")
         }
         #expect(label(Self.stream(501)) == "good")
         #expect(label(Self.stream(500)) == "unclassified too_short")
@@ -98,7 +98,7 @@ struct RTPStreamQualityTests {
                               (.g722, "G.722 needs the wideband E-model (G.107.1), not implemented"),
                               (.telephoneEvent, "not a voice codec")] {
             let q = RTPStreamQuality(Self.stream(600, pt: 104, codec: codec, clock: 16000), roundTrip: nil)
-            #expect(q.mos == nil && q.rating == nil && q.mosNote == note)
+            #expect(q.mos == nil && q.rating == nil && q.noMOS?.words == note)
         }
     }
 
@@ -145,7 +145,7 @@ struct RTPStreamQualityTests {
             #expect(s.pattern.lossRuns == 0 && q.burst.burstDensity == 0)
             #expect(abs(q.rating! - EModelTests.g107(t: 90, ie: 0, bpl: 25.1, ppl: 0, burstR: 1)) < 1e-9)
         } else {
-            #expect(q.label == .unclassified && q.reasons == ["too_short"])
+            #expect(q.label == .unclassified && q.reasons == [.tooShort])
             #expect(s.pattern.lossRuns > 0 && s.pattern.longestLossRun > 1)
         }
     }
