@@ -70,6 +70,8 @@ rule_flows = {dict(k)["rule"]: int(v) for k, v in query("edgeflow_rule_flows_tot
 check(rule_flows == {i: r["flows"] for i, r in rules.items()}, f"edgeflow_rule_flows_total per hybrid rule {rule_flows}")
 answered = {dict(k)["rule"]: int(v) for k, v in query("edgeflow_rule_answered_flows_total").items()}
 check(answered == {i: r["flows_answered"] for i, r in rules.items()}, f"edgeflow_rule_answered_flows_total per hybrid rule {answered}")
+rule_packets = {dict(k)["rule"]: int(v) for k, v in query("edgeflow_rule_packets_total").items()}
+check(rule_packets == {i: r["packets"] for i, r in rules.items()}, f"edgeflow_rule_packets_total per hybrid rule {rule_packets}")
 
 failed_5061 = sum(1 for f in flows if f.get("tls") and f["tls"]["handshake"] == "failed" and f["resp_p"] == 5061)
 check(one('sum(edgeflow_tls_handshake_failures_by_port_total{port="5061"})') == failed_5061,

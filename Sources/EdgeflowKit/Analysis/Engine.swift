@@ -175,11 +175,16 @@ public struct Engine: ~Copyable {
     }
 
     /// The report of everything so far while input goes on (a live run's interval): the flows
-    /// waiting for role evidence are classified with what is known now.
+    /// waiting for role evidence are classified with what is known now, and the flows still
+    /// open add the packets they sent so far to the rules' `openPackets`.
     mutating func snapshot() -> FinalReport {
         let o = reporting
         o.stage.finish()
-        return o.stage.report(capture: currentSummary, dns: o.dns, final: false)
+        var report = o.stage.report(capture: currentSummary, dns: o.dns, final: false)
+        for i in 0..<tracker.table.count {
+            Compliance.countOpen(tracker.table[i], topology: o.stage.topology, into: &report.rules)
+        }
+        return report
     }
 
     /// Passes an interval's status to the writers.

@@ -63,6 +63,16 @@ public struct Compliance: Sendable {
         }
     }
 
+    /// Counts the packets an open flow sent so far toward the rules they match (`rules` is in
+    /// `PortTables.hybrid`'s order), as `openPackets`: a live interval's view of connections
+    /// that may stay open for days. Nothing else is counted until the flow ends.
+    static func countOpen(_ r: FlowRecord, topology: Topology, into rules: inout [RuleStatus]) {
+        let c = FlowClassifier.classify(r, topology: topology)
+        guard c.verdict == .allowed else { return }
+        if let i = c.forwardHybrid { rules[i].openPackets += r.origPackets }
+        if let i = c.replyHybrid { rules[i].openPackets += r.respPackets }
+    }
+
     /// Findings from what the flow's protocols showed (`AppReport.findings`); made as
     /// information only when `informational` (a flow without an Edge role).
     private mutating func appFindings(_ r: FlowRecord, _ ends: FlowEnds, _ app: AppReport, uid: String, names: [String], informational: Bool) {

@@ -56,6 +56,9 @@ public struct RuleStatus: Sendable {
     public var openedFlows = 0
     /// Flows that went this rule's way only in their replies.
     public var replyFlows = 0
+    /// Packets this rule's way of flows not ended yet (a live run's interval, see
+    /// `Compliance.countOpen`); in none of the counts above, 0 in the final report.
+    public var openPackets = 0
 
     /// Seen only in the replies of flows opened the other way.
     public var onlyInReplies: Bool { flows > 0 && replyFlows == flows }

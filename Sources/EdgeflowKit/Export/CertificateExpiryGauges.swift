@@ -1,11 +1,14 @@
 import CoreMetrics
 
 /// `edgeflow_certificate_expiry_timestamp_seconds{role,cn,sha256}`: the notAfter of each leaf
-/// certificate seen in a TLS handshake, in seconds since the epoch. At most `limit` series:
-/// when full, a certificate that expires sooner than the latest-expiring one tracked takes its
-/// place (that series is removed), so the certificates an expiry alert cares about stay. A
-/// certificate no handshake showed for `forgetAfter` is removed too: once a renewed
-/// certificate is in use, the old one stops alerting.
+/// certificate seen in a TLS handshake, in seconds since the epoch. At most `limit` series.
+/// When full, the hybrid's own certificates (sent by an Edge role or by Office 365) come first:
+/// one of them takes the place of the latest-expiring certificate of another host, or, when
+/// none is left, of the latest-expiring hybrid one if it expires sooner; another host's
+/// certificate only takes the place of another host's that expires later. So internet hosts
+/// with expired certificates cannot crowd out the Edge's. A certificate no handshake showed
+/// for `forgetAfter` is removed too: once a renewed certificate is in use, the old one stops
+/// alerting.
 struct CertificateExpiryGauges {
     static let name = "edgeflow_certificate_expiry_timestamp_seconds"
     /// Most series at once.
@@ -15,7 +18,11 @@ struct CertificateExpiryGauges {
     /// A certificate not seen for this long (ns, capture time) is no longer exported.
     static let forgetAfter: Int64 = 24 * 3600 * 1_000_000_000
 
-    private var tracked: [String: (notAfter: Int64, lastSeen: Int64, gauge: CoreMetrics.Gauge)] = [:]
+    private var tracked: [String: (notAfter: Int64, lastSeen: Int64, hybrid: Bool, gauge: CoreMetrics.Gauge)] = [:]
+
+    /// Whether a sender's role (the report's role code) is one of the hybrid's: an Edge role or
+    /// Office 365.
+    static func isHybrid(role: String) -> Bool { role != Role.other.rawValue }
 
     /// Records one leaf certificate sent by an end with role `role` in a flow whose last packet
     /// was at `time` (ns); `make` builds the gauge for the labels.
@@ -29,15 +36,17 @@ struct CertificateExpiryGauges {
             tracked[cert.sha256]!.lastSeen = max(tracked[cert.sha256]!.lastSeen, time)
             return
         }
+        let hybrid = Self.isHybrid(role: role)
         if tracked.count >= Self.limit {
-            guard let latest = tracked.max(by: { $0.value.notAfter < $1.value.notAfter }),
-                  cert.notAfter < latest.value.notAfter else { return }
-            latest.value.gauge.destroy()
-            tracked[latest.key] = nil
+            // The first to go: another host's certificate before a hybrid one, then the latest to expire.
+            guard let victim = tracked.max(by: { ($0.value.hybrid ? 0 : 1, $0.value.notAfter) < ($1.value.hybrid ? 0 : 1, $1.value.notAfter) }),
+                  hybrid && !victim.value.hybrid || hybrid == victim.value.hybrid && cert.notAfter < victim.value.notAfter else { return }
+            victim.value.gauge.destroy()
+            tracked[victim.key] = nil
         }
         let gauge = make([("role", role), ("cn", Self.labelText(cert.commonName ?? "")), ("sha256", cert.sha256)])
         gauge.record(Double(cert.notAfter / 1_000_000_000))
-        tracked[cert.sha256] = (cert.notAfter, time, gauge)
+        tracked[cert.sha256] = (cert.notAfter, time, hybrid, gauge)
     }
 
     /// A certificate's common name as a label value: printable ASCII only (others become `_`),

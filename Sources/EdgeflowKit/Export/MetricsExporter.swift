@@ -15,7 +15,7 @@ public final class MetricsExporter: ReportWriter {
     private var findingCodes: Set<String> = []
     private var certificates = CertificateExpiryGauges()
     /// Hybrid rules' flow counts at the last update (by rule id).
-    private var ruleFlows: [String: (flows: Int, answered: Int)] = [:]
+    private var ruleFlows: [String: (flows: Int, answered: Int, packets: Int)] = [:]
 
     public init() {
         var f = PrometheusMetricsFactory(registry: registry)
@@ -26,7 +26,7 @@ public final class MetricsExporter: ReportWriter {
         // The hybrid rules' series exist from the start at 0, so that Prometheus's increase()
         // sees a rule's first flows (a series born at its first value hides that value).
         for r in PortTables.hybrid {
-            for name in ["edgeflow_rule_flows_total", "edgeflow_rule_answered_flows_total",
+            for name in ["edgeflow_rule_flows_total", "edgeflow_rule_answered_flows_total", "edgeflow_rule_packets_total",
                          "edgeflow_stun_transactions_total", "edgeflow_stun_requests_unanswered_total"] {
                 counter(name, [("rule", r.id)]).increment(by: 0)
             }
@@ -71,13 +71,14 @@ public final class MetricsExporter: ReportWriter {
         "edgeflow_capture_bytes_total": "Captured bytes read.",
         "edgeflow_flows_evicted_total": "Flows evicted at --max-flows before they ended.",
         "edgeflow_decode_errors_total": "Packets whose layers could not be decoded, by reason.",
-        "edgeflow_rule_seen": "1 when packets went the hybrid rule's way (between its roles and ports, on any flow), else 0.",
+        "edgeflow_rule_seen": "1 when packets went the hybrid rule's way (between its roles and ports, on any flow, ended or open), else 0.",
         "edgeflow_rule_answered": "1 when packets of the hybrid rule were part of an answered exchange, else 0.",
         "edgeflow_rule_flows_total": "Flows that carried packets the hybrid rule's way (ended flows), by rule.",
         "edgeflow_rule_answered_flows_total": "Flows of the hybrid rule whose exchange was answered (ended flows), by rule.",
+        "edgeflow_rule_packets_total": "Packets that went the hybrid rule's way, by rule: of ended flows, and of open flows up to the last interval (a connection open for days moves it).",
         "edgeflow_tls_handshake_failures_by_port_total": "Failed TLS handshakes by the responder's port (5061, 443 or other) and the alert that ended them.",
         "edgeflow_turn_allocations_total": "TURN Allocate transactions that ended in a success or an error other than the 401 challenge (failure), by rule.",
-        "edgeflow_certificate_expiry_timestamp_seconds": "notAfter of each leaf certificate seen in a TLS handshake (seconds since the epoch), by the sender's role, common name and SHA-256 (at most 64 certificates, the soonest to expire; one unseen for 24 h is dropped).",
+        "edgeflow_certificate_expiry_timestamp_seconds": "notAfter of each leaf certificate seen in a TLS handshake (seconds since the epoch), by the sender's role, common name and SHA-256 (at most 64 certificates: those of Edge roles and Office 365 first, then the soonest to expire; one unseen for 24 h is dropped).",
         "edgeflow_findings": "Flows behind each finding of the report (1 for a finding without flows; 0 once it went away), by code and severity.",
     ]
 
@@ -158,11 +159,15 @@ public final class MetricsExporter: ReportWriter {
         }
         reported = c
         for r in report.rules {
-            let before = ruleFlows[r.rule.id] ?? (0, 0)
+            let before = ruleFlows[r.rule.id] ?? (0, 0, 0)
+            // Packets of open flows count at once; a flow classified otherwise when it ends
+            // (more role evidence) cannot take the counter back.
+            let packets = r.packets + r.openPackets
             counter("edgeflow_rule_flows_total", [("rule", r.rule.id)]).increment(by: max(0, r.flows - before.flows))
             counter("edgeflow_rule_answered_flows_total", [("rule", r.rule.id)]).increment(by: max(0, r.answeredFlows - before.answered))
-            ruleFlows[r.rule.id] = (max(r.flows, before.flows), max(r.answeredFlows, before.answered))
-            gauge("edgeflow_rule_seen", [("rule", r.rule.id)]).record(r.flows > 0 ? 1 : 0)
+            counter("edgeflow_rule_packets_total", [("rule", r.rule.id)]).increment(by: max(0, packets - before.packets))
+            ruleFlows[r.rule.id] = (max(r.flows, before.flows), max(r.answeredFlows, before.answered), max(packets, before.packets))
+            gauge("edgeflow_rule_seen", [("rule", r.rule.id)]).record(r.flows > 0 || r.openPackets > 0 ? 1 : 0)
             gauge("edgeflow_rule_answered", [("rule", r.rule.id)]).record(r.answeredFlows > 0 ? 1 : 0)
         }
         var current: Set<String> = []

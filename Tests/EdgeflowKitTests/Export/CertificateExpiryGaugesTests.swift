@@ -41,6 +41,35 @@ struct CertificateExpiryGaugesTests {
         #expect(lines.contains { $0.hasPrefix("edgeflow_certificate_expiry_timestamp_seconds{role=\"access_edge\",cn=\"host500.example\",sha256=\"") && $0.hasSuffix(" 1767312000.0") })
     }
 
+    @Test("when full, certificates of other hosts (even expired ones) never displace the Edge's or Office 365's, and are displaced by them first")
+    func hybridFirst() throws {
+        let registry = PrometheusCollectorRegistry()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        var gauges = CertificateExpiryGauges()
+        let make = { CoreMetrics.Gauge(label: CertificateExpiryGauges.name, dimensions: $0, factory: factory) }
+        // 4 Edge certificates expiring in 20 to 23 days, then 60 internet hosts' expiring in 100+ days.
+        for n in 0..<4 { gauges.saw(Self.cert(n, days: Int64(20 + n)), role: "access_edge", at: 0, make: make) }
+        for n in 4..<64 { gauges.saw(Self.cert(n, days: Int64(100 + n)), role: "other", at: 0, make: make) }
+        #expect(Self.series(registry).count == 64)
+        // 100 internet hosts with certificates expired years ago (host100 1100 days before
+        // 2026, host199 1199 days): the 60 that expired first (host140 to host199) take the
+        // other hosts' places, and none of the Edge's.
+        for n in 100..<200 { gauges.saw(Self.cert(n, days: -1000 - Int64(n)), role: "other", at: 0, make: make) }
+        var lines = Self.series(registry)
+        #expect(lines.count == 64)
+        #expect(lines.filter { $0.contains("role=\"access_edge\"") }.count == 4)
+        #expect(lines.filter { $0.contains("role=\"other\"") }.count == 60)
+        #expect(lines.contains { $0.contains("cn=\"host140.example\"") } && !lines.contains { $0.contains("cn=\"host139.example\"") })
+        // An Office 365 certificate expiring later than every tracked one still gets in, in the
+        // place of another host's: the latest-expiring of them, host140.
+        gauges.saw(Self.cert(300, days: 800), role: "office365", at: 0, make: make)
+        lines = Self.series(registry)
+        #expect(lines.count == 64)
+        #expect(lines.contains { $0.contains("role=\"office365\",cn=\"host300.example\"") })
+        #expect(!lines.contains { $0.contains("cn=\"host140.example\"") })
+        #expect(lines.filter { $0.contains("role=\"access_edge\"") }.count == 4)
+    }
+
     @Test("a certificate no handshake showed for 24 hours is dropped; one seen again stays")
     func forgotten() throws {
         let registry = PrometheusCollectorRegistry()

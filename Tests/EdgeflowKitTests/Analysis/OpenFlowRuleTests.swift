@@ -1,0 +1,35 @@
+import Testing
+@testable import EdgeflowKit
+
+/// A live interval counts what open flows carried toward the hybrid rules, so that a
+/// connection open for days keeps its rule seen; the final report does not change.
+@Suite("Open flows in a live interval's rule counts")
+struct OpenFlowRuleTests {
+    private final class Discard: ReportWriter {
+        func flow(_ flow: FlowSummary) {}
+        func finish(_ report: FinalReport) {}
+        func interval(_ status: LiveStatus) {}
+    }
+
+    @Test("after the sample's last packet, before its flows end, ended plus open packets per rule equal the final report's")
+    func snapshotCountsOpenFlows() throws {
+        var options = AnalyzeOptions(paths: [repositoryRoot + "/Captures/edge-sample.pcap"])
+        options.threads = 1
+        var engine = Engine(options: options, topology: try options.makeTopology(), writer: Discard())
+        var reader = try MappedCaptureReader(path: options.paths[0])
+        while let packet = reader.next() { engine.ingest(packet) }
+        let interval = engine.snapshot()
+        let final = engine.finishReport()
+
+        // tshark -r Captures/edge-sample.pcap -Y '(ip.src==203.0.113.10 || ipv6.src==2001:db8:10::10)
+        // && tcp.dstport==5061': 26 frames from the Access Edge, all to Office 365 addresses.
+        let sipOut = try #require(interval.rules.first { $0.rule.id == "sip-mtls-out" })
+        #expect(sipOut.packets + sipOut.openPackets == 26)
+        // Some of those connections are still open: without them the interval would count less.
+        #expect(sipOut.openPackets > 0)
+        for (open, ended) in zip(interval.rules, final.rules) {
+            #expect(open.packets + open.openPackets == ended.packets, "\(open.rule.id)")
+            #expect(ended.openPackets == 0)
+        }
+    }
+}
