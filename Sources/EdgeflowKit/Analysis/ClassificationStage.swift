@@ -100,7 +100,7 @@ final class ClassificationStage {
     }
 
     private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: AppReport?) {
-        let c = FlowClassifier.classify(record, topology: topology)
+        let c = Self.classify(record, &topology)
         var summary = FlowSummary(record, reason: reason)
         if let app, !app.isEmpty { summary.app = app }
         summary.origName = dns.names[record.originator.address]
@@ -108,6 +108,13 @@ final class ClassificationStage {
         summary.apply(c)
         compliance.add(record, c, uid: summary.uid, app: summary.app, accessEdgeNames: topology.accessEdgeNames)
         writer.flow(summary)
+    }
+
+    /// `FlowClassifier.classify` on the stage's topology, reached in place: read as an argument
+    /// from this class's property, the topology would be copied (and its references retained
+    /// and released) for every flow; `inout` hands over its address (it is not changed).
+    private static func classify(_ record: FlowRecord, _ topology: inout Topology) -> Classification {
+        FlowClassifier.classify(record, topology: topology)
     }
 }
 

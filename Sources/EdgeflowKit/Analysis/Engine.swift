@@ -204,18 +204,22 @@ public struct Engine: ~Copyable {
     public mutating func finish() -> CaptureSummary {
         if let shards { shards.finish(&self) } else if !tracker.ended.isEmpty { passEnded() }
         let shardCount = 1 + (shards?.finishedTables.count ?? 0)
-        var live: [(sequence: Int, shard: Int, index: Int)] = []
+        // 16 bytes per live flow (a flood's millions): its sequence, and its shard and index in one word.
+        var live: [(sequence: Int, place: Int)] = []
+        var liveCount = 0
+        for s in 0..<shardCount { liveCount += withShard(s) { $0.table.count } }
+        live.reserveCapacity(liveCount)
         for s in 0..<shardCount {
             withShard(s) { t in
-                for i in 0..<t.table.count { live.append((t.table[i].sequence, s, i)) }
+                for i in 0..<t.table.count { live.append((t.table[i].sequence, s << 32 | i)) }
             }
         }
         live.sort { $0.sequence < $1.sequence }
         let stage = output?.stage
-        for f in live { withShard(f.shard) { stage?.recognised($0.table[f.index]) } }
+        for f in live { withShard(f.place >> 32) { stage?.recognised($0.table[f.place & 0xFFFF_FFFF]) } }
         stage?.finish()
         for f in live {
-            let e = withShard(f.shard) { $0.endedFlow(at: f.index) }
+            let e = withShard(f.place >> 32) { $0.endedFlow(at: f.place & 0xFFFF_FFFF) }
             countFlow(e.record.key.proto)
             stage?.endedAtEndOfInput(e)
         }

@@ -1,6 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Open-addressing hash table of live flows: a power-of-two array of slots (32-bit hash tag,
 /// 32-bit record index) probed linearly, over a dense array of records. Grows by rehash at
-/// half load; removal shifts the probe chain back, so there are no tombstones.
+/// half load; removal shifts the probe chain back, so there are no tombstones. The records
+/// grow in place with `realloc` (for large arrays glibc remaps the pages): growing never holds
+/// the old and the new array at once, and copies nothing.
 public struct FlowTable: ~Copyable {
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotMask: Int
@@ -17,14 +25,14 @@ public struct FlowTable: ~Copyable {
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: 0, count: slotCount)
         slotMask = slotCount - 1
-        records = .allocate(capacity: cap)
+        records = Self.resize(nil, to: cap)
         recordCapacity = cap
         self.seed = seed
     }
 
     deinit {
         slots.deallocate()
-        records.deallocate()
+        free(records)
     }
 
     @inline(__always)
@@ -126,12 +134,18 @@ public struct FlowTable: ~Copyable {
     }
 
     private mutating func growRecords() {
-        let newCap = recordCapacity * 2
-        let fresh = UnsafeMutablePointer<FlowRecord>.allocate(capacity: newCap)
-        fresh.moveInitialize(from: records, count: count)
-        records.deallocate()
-        records = fresh
-        recordCapacity = newCap
+        recordCapacity *= 2
+        records = Self.resize(records, to: recordCapacity)
+    }
+
+    /// `records` (nil: none yet) reallocated to hold `capacity` records; records are plain
+    /// bits (`BitwiseCopyable`), so moving them is copying their bytes. Out of memory traps:
+    /// there is no smaller table to fall back to.
+    private static func resize(_ records: UnsafeMutablePointer<FlowRecord>?, to capacity: Int) -> UnsafeMutablePointer<FlowRecord> {
+        guard let raw = realloc(records, capacity * MemoryLayout<FlowRecord>.stride) else {
+            fatalError("out of memory growing the flow table to \(capacity) flows: lower --max-flows")
+        }
+        return raw.assumingMemoryBound(to: FlowRecord.self)
     }
 
     private mutating func growSlots() {

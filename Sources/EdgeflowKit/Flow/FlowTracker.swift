@@ -322,16 +322,6 @@ public struct FlowTracker: ~Copyable {
         flowsEvicted &+= evicted
     }
 
-    /// The live flows' indices in creation order, for `endedFlow(at:)` and then `removeAll()`
-    /// when input ends: flows are handed on one at a time, never copied all at once.
-    public func creationOrder() -> [Int] {
-        var order: [(sequence: Int, index: Int)] = []
-        order.reserveCapacity(table.count)
-        for i in 0..<table.count { order.append((table[i].sequence, i)) }
-        order.sort { $0.sequence < $1.sequence }
-        return order.map(\.index)
-    }
-
     /// The live flow at `index`, ended because input is over (its inspection is handed back).
     public mutating func endedFlow(at index: Int) -> EndedFlow {
         let r = table[index]

@@ -8,10 +8,16 @@ public enum TCPEndpointState: UInt8, Sendable, BitwiseCopyable {
 /// occurrence; upper case for the originator, lower case for the responder.
 public struct FlowHistory: Sendable, BitwiseCopyable {
     private var letters: (UInt64, UInt64) = (0, 0)
-    private var count: UInt8 = 0
+    /// One bit per event and direction (bits 0-19), and `flippedBit`.
     private var seen: UInt32 = 0
+    private var count: UInt8 = 0
+    private static let flippedBit: UInt32 = 1 << 31
+
     /// The originator was swapped because the first packet seen was a SYN-ACK.
-    public var flipped = false
+    public var flipped: Bool {
+        get { seen & Self.flippedBit != 0 }
+        set { if newValue { seen |= Self.flippedBit } else { seen &= ~Self.flippedBit } }
+    }
 
     public init() {}
 
@@ -44,30 +50,36 @@ public struct FlowHistory: Sendable, BitwiseCopyable {
 
     /// The history string, with `^` first when the direction was flipped.
     public var text: String {
-        var bytes: [UInt8] = flipped ? [0x5E] : []
-        for i in 0..<Int(count) {
-            let word = i < 8 ? letters.0 : letters.1
-            bytes.append(UInt8(truncatingIfNeeded: word >> (UInt64(i % 8) * 8)))
+        // At most 17 ASCII bytes, written in place (up to 15 make a small string: no allocation).
+        let n = Int(count) &+ (flipped ? 1 : 0)
+        return String(unsafeUninitializedCapacity: n) { out in
+            var at = 0
+            if flipped { out[0] = 0x5E; at = 1 }
+            for i in 0..<Int(count) {
+                let word = i < 8 ? letters.0 : letters.1
+                out[at &+ i] = UInt8(truncatingIfNeeded: word >> (UInt64(i % 8) &* 8))
+            }
+            return n
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
 /// TCP facts kept per flow.
 public struct TCPFlowState: Sendable, BitwiseCopyable {
+    // The one-byte fields first: 24 bytes, not 30 with padding.
     public var orig: TCPEndpointState = .inactive
     public var resp: TCPEndpointState = .inactive
+    public var synSeen = false
+    public var synAckSeen = false
+    public var origNextKnown = false
+    public var respNextKnown = false
     /// Sequence number of the originator's first SYN, to tell a retransmitted SYN from port reuse.
     public var synSeq: UInt32 = 0
-    public var synSeen = false
     /// Sequence number of the responder's SYN-ACK: where its byte stream starts.
     public var synAckSeq: UInt32 = 0
-    public var synAckSeen = false
     /// Next expected sequence number per direction, for retransmission detection.
     public var origNext: UInt32 = 0
     public var respNext: UInt32 = 0
-    public var origNextKnown = false
-    public var respNextKnown = false
 
     public init() {}
 

@@ -170,17 +170,4 @@ public struct FlowSummary: Sendable {
         }
         app?.write(to: &w)
     }
-
-    /// Column names of the CSV form, in order.
-    static let csvHeader = ["uid", "proto", "orig_h", "orig_p", "resp_h", "resp_p", "orig_role", "resp_role",
-                            "service", "services", "ts", "duration", "orig_pkts", "resp_pkts", "orig_bytes",
-                            "resp_bytes", "orig_ip_bytes", "resp_ip_bytes", "conn_state", "history", "rule",
-                            "verdict", "reason", "end_reason", "reply_rule"]
-
-    var csvFields: [String] {
-        [uid, proto, origH, String(origP), respH, String(respP), origRole, respRole, service,
-         services.joined(separator: " "), TimeFormat.iso8601(ts), JSONWriter.format(durationMs, decimals: 3),
-         String(origPkts), String(respPkts), String(origBytes), String(respBytes), String(origIPBytes),
-         String(respIPBytes), connState, history, rule ?? "", verdict, reason ?? "", endReason, replyRule ?? ""]
-    }
 }

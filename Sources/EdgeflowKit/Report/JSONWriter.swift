@@ -65,8 +65,32 @@ public struct JSONWriter: ~Copyable {
     mutating func append(_ p: UnsafeBufferPointer<UInt8>) {
         guard let source = p.baseAddress else { return }
         if capacity &- count < p.count { grow(p.count) }
-        (base + count).initialize(from: source, count: p.count)
+        if p.count <= 16 {
+            Self.copyShort(from: UnsafeRawPointer(source), to: UnsafeMutableRawPointer(base + count), p.count)
+        } else {
+            (base + count).initialize(from: source, count: p.count)
+        }
         count &+= p.count
+    }
+
+    /// Copies `n` (at most 16) bytes as two overlapping words of the widest size that fits:
+    /// keys and most values are this short, and a call to memcpy costs more than the copy.
+    @inline(__always)
+    private static func copyShort(from s: UnsafeRawPointer, to d: UnsafeMutableRawPointer, _ n: Int) {
+        if n >= 8 {
+            let a = s.loadUnaligned(as: UInt64.self), b = s.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            d.storeBytes(of: a, as: UInt64.self)
+            d.storeBytes(of: b, toByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 4 {
+            let a = s.loadUnaligned(as: UInt32.self), b = s.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+            d.storeBytes(of: a, as: UInt32.self)
+            d.storeBytes(of: b, toByteOffset: n &- 4, as: UInt32.self)
+        } else if n > 0 {
+            // 1 to 3 bytes: the first, the middle and the last (some the same).
+            d.storeBytes(of: s.load(as: UInt8.self), as: UInt8.self)
+            d.storeBytes(of: s.load(fromByteOffset: n >> 1, as: UInt8.self), toByteOffset: n >> 1, as: UInt8.self)
+            d.storeBytes(of: s.load(fromByteOffset: n &- 1, as: UInt8.self), toByteOffset: n &- 1, as: UInt8.self)
+        }
     }
 
     private mutating func grow(_ needed: Int) {

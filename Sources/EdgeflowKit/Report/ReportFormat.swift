@@ -36,11 +36,12 @@ final class JSONReportWriter: ReportWriter {
 
     func flow(_ flow: FlowSummary) {
         w.reset()
+        // The separating comma goes in the flow's own buffer: one write per flow.
+        if !first { w.append(0x2C) }
+        first = false
         w.beginObject()
         flow.write(to: &w)
         w.endObject()
-        if !first { output.write([0x2C]) }
-        first = false
         output.write(w.bytes)
     }
 
@@ -87,8 +88,8 @@ final class NDJSONReportWriter: ReportWriter {
         w.value("type", "flow")
         flow.write(to: &w)
         w.endObject()
+        w.append(0x0A)
         output.write(w.bytes)
-        output.write([0x0A])
         output.endOfRecord()
     }
 
@@ -137,28 +138,5 @@ final class NDJSONReportWriter: ReportWriter {
         output.write(w.bytes)
         output.write([0x0A])
         output.flush()
-    }
-}
-
-/// The flow table as CSV (RFC 4180 quoting), header row first.
-final class CSVReportWriter: ReportWriter {
-    private let output: OutputStream
-
-    init(output: OutputStream) {
-        self.output = output
-        output.write(FlowSummary.csvHeader.joined(separator: ",") + "\n")
-    }
-
-    func flow(_ flow: FlowSummary) {
-        output.write(flow.csvFields.map(Self.quote).joined(separator: ",") + "\n")
-    }
-
-    func finish(_ report: FinalReport) { output.flush() }
-
-    static func quote(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-        var out = "\""
-        for ch in field { out += ch == "\"" ? "\"\"" : String(ch) }
-        return out + "\""
     }
 }

@@ -39,6 +39,15 @@ struct FloodTests {
         #expect(r.flows.filter { $0["end_reason"] as? String == "evicted" }.count == n - atEnd)
     }
 
+    /// README's "Limits" states the memory per live flow from this size (a record, and two to
+    /// four 8-byte slots of the table at its load of a quarter to a half).
+    @Test("a live flow's record stays at 200 bytes")
+    func recordSize() {
+        #expect(MemoryLayout<FlowRecord>.stride == 200)
+        #expect(MemoryLayout<TCPFlowState>.size == 24)
+        #expect(MemoryLayout<FlowHistory>.size == 21)
+    }
+
     @Test("UDP from random ports to the A/V Edge: bounded the same way")
     func udpPortFlood() throws {
         let n = 60_000, cap = 2_000
