@@ -4,7 +4,7 @@
 # loss and delay on chosen legs, captured inside the Edge on both of its links.
 #
 #   ns efrc-client  198.51.100.10  external Skype client (Scripts/relay_call_media.py client)
-#        | veth rc-c <-> rc-ec     client egress: iptables statistic DROP, 4 % of UDP
+#        | veth rc-c <-> rc-ec     client egress: iptables statistic DROP, 4 % of UDP (of TCP with --tcp)
 #   ns efrc-edge    203.0.113.20   A/V Edge: turnserver, UDP 3478, relay ports 50000-59999,
 #        |                         long-term credentials alice/secret, realm contoso.com
 #        | veth rc-ei <-> rc-ew    (both in efrc-edge; rc-ei holds 203.0.113.20 toward Office 365)
@@ -28,14 +28,22 @@
 #
 # Needs root, iproute2 (ip netns), iptables, ethtool, coturn (turnserver), tcpdump, mergecap
 # (wireshark-common), Python 3. It installs nothing; it says what is missing.
-# Usage: sudo Scripts/record_relay_call_capture.sh [OUT]   (default Captures/calls/relay-call.pcap)
+# Usage: sudo Scripts/record_relay_call_capture.sh [--tcp] [OUT]
+#   default OUT: Captures/calls/relay-call.pcap, with --tcp Captures/calls/relay-call-tcp.pcap.
+#   --tcp: the client reaches the Edge over TCP 3478 (RFC 5766 §11.5: STUN messages and
+#   ChannelData back to back on the stream, ChannelData padded to 4 bytes); the relay to
+#   Office 365 stays UDP. The client's 4 % egress drop then costs TCP retransmissions (delay
+#   on the client leg) instead of lost RTP.
 # PACKETS=N sets the packets per stream (default 1250: 25 s). iptables' draws are not seeded
 # and the timing varies, so the counts differ from run to run; the fixtures are made from the
 # recorded file (Scripts/make_call_fixtures.sh).
 set -euo pipefail
 
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="${1:-$root_dir/Captures/calls/relay-call.pcap}"
+transport=udp
+if [[ ${1:-} == --tcp ]]; then transport=tcp; shift; fi
+suffix=$([[ $transport == tcp ]] && echo -tcp || true)
+out="${1:-$root_dir/Captures/calls/relay-call$suffix.pcap}"
 python="${PYTHON:-python3}"
 
 missing=0
@@ -98,7 +106,7 @@ ip -n $NS_E route add $O365_IP/32 dev rc-ei src $EDGE_IP
 ip -n $NS_O route add $EDGE_IP/32 dev rc-o src $O365_IP
 
 # The impairments.
-ip netns exec $NS_C iptables -A OUTPUT -o rc-c -p udp -m statistic --mode random --probability 0.04 -j DROP
+ip netns exec $NS_C iptables -A OUTPUT -o rc-c -p $transport -m statistic --mode random --probability 0.04 -j DROP
 ip netns exec $NS_E "$python" "$root_dir/Scripts/relay_call_wire.py" rc-ew rc-eo 0.03 30 10 16 >"$work/wire.log" 2>&1 &
 wire_pid=$!
 pids+=($wire_pid)
@@ -107,19 +115,17 @@ for _ in $(seq 1 50); do grep -q ready "$work/wire.log" && break; sleep 0.1; don
 # The A/V Edge.
 ip netns exec $NS_E turnserver -n --lt-cred-mech --user alice:secret --realm contoso.com \
     --listening-ip $EDGE_IP --listening-port $TURN_PORT --relay-ip $EDGE_IP \
-    --min-port 50000 --max-port 59999 --no-tls --no-dtls --no-tcp --no-cli --no-tcp-relay \
+    --min-port 50000 --max-port 59999 --no-tls --no-dtls $([[ $transport == tcp ]] || echo --no-tcp) --no-cli --no-tcp-relay \
     --log-file stdout --simple-log --userdb "$work/turndb" --pidfile "$work/turnserver.pid" \
     >"$work/turnserver.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 50); do
-    ip netns exec $NS_E ss -Hlun "sport = :$TURN_PORT" | grep -q . && break
-    sleep 0.1
-done
-ip netns exec $NS_E ss -Hlun "sport = :$TURN_PORT" | grep -q . || { echo "$0: turnserver did not start:" >&2; tail "$work/turnserver.log" >&2; exit 1; }
+listening() { ip netns exec $NS_E ss -Hl$([[ $transport == tcp ]] && echo t || echo u)n "sport = :$TURN_PORT" | grep -q .; }
+for _ in $(seq 1 50); do listening && break; sleep 0.1; done
+listening || { echo "$0: turnserver did not start:" >&2; tail "$work/turnserver.log" >&2; exit 1; }
 
 # The captures, one per Edge link.
 for dev in rc-ec rc-eo; do
-    ip netns exec $NS_E tcpdump -i $dev --immediate-mode -U -s 0 -w "$work/$dev.pcap" udp >"$work/$dev.log" 2>&1 &
+    ip netns exec $NS_E tcpdump -i $dev --immediate-mode -U -s 0 -w "$work/$dev.pcap" "udp or tcp" >"$work/$dev.log" 2>&1 &
     pids+=($!)
 done
 for dev in rc-ec rc-eo; do
@@ -133,7 +139,7 @@ ip netns exec $NS_O "$python" "$root_dir/Scripts/relay_call_media.py" o365 $O365
 o365_pid=$!
 pids+=($o365_pid)
 sleep 0.5
-timeout 120 ip netns exec $NS_C "$python" "$root_dir/Scripts/relay_call_media.py" client \
+timeout 120 ip netns exec $NS_C "$python" "$root_dir/Scripts/relay_call_media.py" client $transport \
     $EDGE_IP $TURN_PORT $O365_IP $O365_PORT $CLIENT_IP $CLIENT_PORT | sed 's/^/  /'
 wait $o365_pid || { echo "$0: the o365 side failed:" >&2; cat "$work/o365.log" >&2; exit 1; }
 sed 's/^/  /' "$work/o365.log"

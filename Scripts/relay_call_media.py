@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The two media endpoints of Scripts/record_relay_call_capture.sh (Python 3 standard library only).
 
-  relay_call_media.py client SERVER PORT PEER PEER_PORT LOCAL LOCAL_PORT
-      The external Skype client: allocates on the A/V Edge's TURN server (RFC 5766: Allocate,
+  relay_call_media.py client udp|tcp SERVER PORT PEER PEER_PORT LOCAL LOCAL_PORT
+      The external Skype client, over UDP or TCP to the server: allocates on the A/V Edge's TURN server (RFC 5766: Allocate,
       answered 401 with REALM/NONCE, then again with long-term credentials), creates a permission
       and binds channel 0x4000 for the Office 365 peer, sends its PCMU stream (SSRC 0x0C11E47A)
       and RTCP in ChannelData, refreshes the allocation mid-call, deallocates at the end.
@@ -192,10 +192,10 @@ class Sender:
         return self.first_ts + int((now - self.start) * 8000)
 
 
-def media_loop(sock, send, unwrap, ssrc, cname, rng, stop_after, on_other=None, first=None):
-    """Sends the stream and RTCP, receives the other side's (FIRST: an RTP packet already
-    received); returns once both streams ended (the other side's BYE, or STOP_AFTER seconds
-    after our last packet)."""
+def media_loop(fd, send, receive, unwrap, ssrc, cname, rng, stop_after, on_other=None, first=None):
+    """Sends the stream and RTCP, receives the other side's (RECEIVE: what is readable on FD, as
+    (data, source) pairs; FIRST: an RTP packet already received); returns once both streams
+    ended (the other side's BYE, or STOP_AFTER seconds after our last packet)."""
     receiver = Receiver()
     if first is not None:
         receiver.rtp(first, time.time())
@@ -219,65 +219,107 @@ def media_loop(sock, send, unwrap, ssrc, cname, rng, stop_after, on_other=None, 
         if done_at is not None and (got_bye or now - done_at > stop_after):
             return sender, receiver
         wake = min(t for t in (due, next_rtcp if due is not None else None, (done_at or now) + stop_after) if t is not None)
-        ready, _, _ = select.select([sock], [], [], max(0.0, wake - now))
-        if not ready:
-            continue
-        data, source = sock.recvfrom(4096)
-        now = time.time()
-        payload = unwrap(data, source)
-        if payload is None:
-            if on_other is not None:
-                on_other(data)
-            continue
-        if len(payload) >= 8 and payload[0] >> 6 == 2 and 200 <= payload[1] <= 204:
-            pos = 0
-            while pos + 4 <= len(payload):
-                pt = payload[pos + 1]
-                length = 4 * (struct.unpack("!H", payload[pos + 2:pos + 4])[0] + 1)
-                if pt == 200:
-                    receiver.sender_report(payload[pos:pos + length], now)
-                elif pt == 203:
-                    got_bye = True
-                pos += length
-        elif len(payload) >= 12 and payload[0] >> 6 == 2:
-            receiver.rtp(payload, now)
+        ready, _, _ = select.select([fd], [], [], max(0.0, wake - now))
+        if ready:
+            now = time.time()
+            for data, source in receive():
+                got_bye |= handle(unwrap(data, source), data, receiver, now, on_other)
 
 
-def send_lossy(sock, data, address):
-    """sendto, where EPERM (the script's iptables DROP on the client's egress) is a lost packet."""
-    try:
-        sock.sendto(data, address)
-    except PermissionError:
-        pass
+def handle(payload, data, receiver, now, on_other):
+    """Feeds one received RTP or RTCP packet to RECEIVER; True on an RTCP BYE."""
+    got_bye = False
+    if payload is None:
+        if on_other is not None:
+            on_other(data)
+    elif len(payload) >= 8 and payload[0] >> 6 == 2 and 200 <= payload[1] <= 204:
+        pos = 0
+        while pos + 4 <= len(payload):
+            pt = payload[pos + 1]
+            length = 4 * (struct.unpack("!H", payload[pos + 2:pos + 4])[0] + 1)
+            if pt == 200:
+                receiver.sender_report(payload[pos:pos + length], now)
+            elif pt == 203:
+                got_bye = True
+            pos += length
+    elif len(payload) >= 12 and payload[0] >> 6 == 2:
+        receiver.rtp(payload, now)
+    return got_bye
 
 
-def transaction(sock, server, method, attrs, key=None):
-    """One request with RFC 5389 retransmissions (500 ms RTO, doubled, 7 tries)."""
+class ServerLink:
+    """The client's path to the TURN server: UDP, or TCP with RFC 5766 §11.5 framing (STUN
+    messages and ChannelData back to back, ChannelData padded to 4 bytes)."""
+
+    def __init__(self, transport, local, server):
+        self.tcp = transport == "tcp"
+        self.server = server
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM if self.tcp else socket.SOCK_DGRAM)
+        self.sock.bind(local)
+        if self.tcp:
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sock.connect(server)
+        self.buffer = b""
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def send(self, data):
+        """Sends one message; on UDP, EPERM (the script's iptables DROP on the client's egress)
+        is a lost packet (on TCP the kernel retransmits)."""
+        if self.tcp:
+            self.sock.sendall(data)
+            return
+        try:
+            self.sock.sendto(data, self.server)
+        except PermissionError:
+            pass
+
+    def receive(self):
+        """The complete messages readable now, as (data, server) pairs."""
+        if not self.tcp:
+            data, source = self.sock.recvfrom(4096)
+            return [(data, source)] if source == self.server else []
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            sys.exit("relay_call_media: the TURN server closed the TCP connection")
+        self.buffer += chunk
+        out = []
+        while len(self.buffer) >= 4:
+            length = struct.unpack("!H", self.buffer[2:4])[0]
+            size = 20 + length if self.buffer[0] & 0xC0 == 0 else 4 + length + (4 - length % 4) % 4
+            if len(self.buffer) < size:
+                break
+            out.append((self.buffer[:size], self.server))
+            self.buffer = self.buffer[size:]
+        return out
+
+
+def transaction(link, method, attrs, key=None):
+    """One request; on UDP with RFC 5389 retransmissions (500 ms RTO, doubled, 7 tries)."""
     tid, message = stun_message(method, attrs, key)
-    rto = 0.5
-    for _ in range(7):
-        send_lossy(sock, message, server)
+    rto = 0.5 if not link.tcp else 39.5
+    for _ in range(7 if not link.tcp else 1):
+        link.send(message)
         deadline = time.time() + rto
         while time.time() < deadline:
-            ready, _, _ = select.select([sock], [], [], deadline - time.time())
+            ready, _, _ = select.select([link], [], [], deadline - time.time())
             if not ready:
                 break
-            data, _ = sock.recvfrom(4096)
-            parsed = parse_stun(data)
-            if parsed and parsed[1] == tid:
-                return parsed
+            for data, _ in link.receive():
+                parsed = parse_stun(data)
+                if parsed and parsed[1] == tid:
+                    return parsed
         rto *= 2
-    sys.exit(f"relay_call_media: no answer from {server} to STUN method {method:#x}")
+    sys.exit(f"relay_call_media: no answer from {link.server} to STUN method {method:#x}")
 
 
-def client(server_ip, server_port, peer_ip, peer_port, local_ip, local_port):
+def client(transport, server_ip, server_port, peer_ip, peer_port, local_ip, local_port):
     rng = random.Random(16)
-    server = (server_ip, int(server_port))
+    link = ServerLink(transport, (local_ip, int(local_port)), (server_ip, int(server_port)))
     peer = xor_address(peer_ip, int(peer_port))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind((local_ip, int(local_port)))
-    udp = attr(A_TRANSPORT, bytes([17, 0, 0, 0]))
-    kind, _, attrs = transaction(sock, server, ALLOCATE, [udp])
+    udp = attr(A_TRANSPORT, bytes([17, 0, 0, 0]))  # the relay to the peer is UDP either way
+    kind, _, attrs = transaction(link, ALLOCATE, [udp])
     if kind != ALLOCATE | ERROR or A_NONCE not in attrs:
         sys.exit(f"relay_call_media: expected 401 to the first Allocate, got {kind:#x}")
     realm, nonce = attrs[A_REALM], attrs[A_NONCE]
@@ -287,7 +329,7 @@ def client(server_ip, server_port, peer_ip, peer_port, local_ip, local_port):
         return [attr(A_USERNAME, USER), attr(A_REALM, realm), attr(A_NONCE, nonce)]
 
     def checked(method, extra):
-        kind, _, attrs = transaction(sock, server, method, extra + auth(), key)
+        kind, _, attrs = transaction(link, method, extra + auth(), key)
         if kind != method | SUCCESS:
             code = attrs.get(A_ERROR, b"\0\0\0\0")
             sys.exit(f"relay_call_media: TURN method {method:#x} failed: {code[2] * 100 + code[3]} {code[4:].decode(errors='replace')}")
@@ -303,15 +345,15 @@ def client(server_ip, server_port, peer_ip, peer_port, local_ip, local_port):
     refresh = {"sent": False}
 
     def send(payload):
-        send_lossy(sock, struct.pack("!HH", CHANNEL, len(payload)) + payload + b"\0" * ((4 - len(payload) % 4) % 4), server)
+        link.send(struct.pack("!HH", CHANNEL, len(payload)) + payload + b"\0" * ((4 - len(payload) % 4) % 4))
         # Mid-call Refresh (its answer arrives in the media loop, through on_other).
         if not refresh["sent"] and time.time() - start > PACKETS * PTIME / 2:
             refresh["sent"] = True
             _, message = stun_message(REFRESH, [attr(A_LIFETIME, struct.pack("!I", 600))] + auth(), key)
-            send_lossy(sock, message, server)
+            link.send(message)
 
     def unwrap(data, source):
-        if source != server or len(data) < 4 or data[0] & 0xC0 != 0x40:
+        if len(data) < 4 or data[0] & 0xC0 != 0x40:
             return None
         channel, length = struct.unpack("!HH", data[:4])
         return data[4:4 + length] if channel == CHANNEL else None
@@ -322,7 +364,7 @@ def client(server_ip, server_port, peer_ip, peer_port, local_ip, local_port):
             log(f"client: Refresh answered {parsed[0]:#06x}")
 
     start = time.time()
-    sender, receiver = media_loop(sock, send, unwrap, 0x0C11E47A, b"client@contoso.com", rng, 3.0, other)
+    sender, receiver = media_loop(link, send, link.receive, unwrap, 0x0C11E47A, b"client@contoso.com", rng, 3.0, other)
     log(f"client: sent {sender.sent} RTP, received {receiver.received} from SSRC {receiver.ssrc:#010x}")
     checked(REFRESH, [attr(A_LIFETIME, struct.pack("!I", 0))])
     log("client: deallocated (Refresh lifetime 0)")
@@ -342,14 +384,14 @@ def o365(local_ip, local_port):
     def unwrap(data, source):
         return data if source == relayed else None
 
-    sender, receiver = media_loop(sock, lambda p: sock.sendto(p, relayed), unwrap, 0x0365A0D1,
+    sender, receiver = media_loop(sock, lambda p: sock.sendto(p, relayed), lambda: [sock.recvfrom(4096)], unwrap, 0x0365A0D1,
                                   b"relay@media.online.lync.com", rng, 3.0, first=first)
     log(f"o365: sent {sender.sent} RTP, received {receiver.received} from SSRC {receiver.ssrc:#010x}")
 
 
 if __name__ == "__main__":
     role = sys.argv[1] if len(sys.argv) > 1 else ""
-    if role == "client" and len(sys.argv) == 8:
+    if role == "client" and len(sys.argv) == 9 and sys.argv[2] in ("udp", "tcp"):
         client(*sys.argv[2:])
     elif role == "o365" and len(sys.argv) == 4:
         o365(*sys.argv[2:])

@@ -2,19 +2,22 @@ import Foundation
 import Testing
 @testable import EdgeflowKit
 
-/// Captures/calls/relay-call.pcap, a call relayed by a real TURN server (coturn's turnserver as
-/// the A/V Edge), recorded by Scripts/record_relay_call_capture.sh on both of the Edge's links,
-/// against tshark 4.0.17's view of it in the fixtures written by Scripts/make_call_fixtures.sh:
-/// relay-call.rtp-streams.txt (`-qz rtp,streams`), relay-call.rtp.tshark.txt (per-frame RTP and
-/// RTCP fields) and relay-call.turn.tshark.txt (the STUN/TURN messages). Every expected value
-/// is read from those files; the commands are in their headers.
+/// Captures/calls/relay-call.pcap and relay-call-tcp.pcap, a call relayed by a real TURN server
+/// (coturn's turnserver as the A/V Edge), recorded by Scripts/record_relay_call_capture.sh on
+/// both of the Edge's links (the client leg over UDP, and over TCP with `--tcp`), against
+/// tshark 4.0.17's view in the fixtures written by Scripts/make_call_fixtures.sh: NAME.rtp-streams.txt
+/// (`-qz rtp,streams`), NAME.rtp.tshark.txt (per-frame RTP and RTCP fields) and
+/// NAME.turn.tshark.txt (the STUN/TURN messages). Every expected value is read from those
+/// files; the commands are in their headers.
 ///
 /// By construction (see the script), the client's stream 0x0C11E47A loses packets before the
-/// Edge (on both legs) and more beyond it (on the Office 365 leg only, with 30 ms ± 10 ms of
-/// delay), and the Office 365 stream 0x0365A0D1 is clean on both legs.
+/// Edge (on both legs; over TCP the kernel retransmits them instead, so they arrive late) and
+/// more beyond it (on the Office 365 leg only, with 30 ms ± 10 ms of delay), and the Office 365
+/// stream 0x0365A0D1 is clean on both legs.
 @Suite("A relayed call through coturn, both legs")
 struct RelayCallCaptureTests {
-    static let capture = repositoryRoot + "/Captures/calls/relay-call.pcap"
+    static let names = ["relay-call", "relay-call-tcp"]
+    static func capture(_ name: String) -> String { repositoryRoot + "/Captures/calls/\(name).pcap" }
     static let clientSSRC: UInt32 = 0x0C11_E47A
     static let o365SSRC: UInt32 = 0x0365_A0D1
 
@@ -34,10 +37,10 @@ struct RelayCallCaptureTests {
             .map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
     }
 
-    /// `relay-call.rtp-streams.txt`: start end src sport dst dport ssrc payload pkts lost (pct)
+    /// `NAME.rtp-streams.txt`: start end src sport dst dport ssrc payload pkts lost (pct)
     /// min/mean/max delta, min/mean/max jitter [problems].
-    static func streams() throws -> [TsharkStream] {
-        let text = try String(contentsOf: Fixtures.directory.appendingPathComponent("relay-call.rtp-streams.txt"), encoding: .utf8)
+    static func streams(_ name: String) throws -> [TsharkStream] {
+        let text = try String(contentsOf: Fixtures.directory.appendingPathComponent("\(name).rtp-streams.txt"), encoding: .utf8)
         return text.split(separator: "\n").compactMap { line -> TsharkStream? in
             let f = line.split(separator: " ")
             guard f.count >= 17, f[6].hasPrefix("0x"), let ssrc = UInt32(f[6].dropFirst(2), radix: 16),
@@ -47,11 +50,15 @@ struct RelayCallCaptureTests {
         }
     }
 
-    static func rtpPackets() throws -> [TsharkRTP] {
-        try fixture("relay-call.rtp.tshark.txt").filter { $0.first == "r" }.map { f in
+    /// The RTP packets of the "r" lines, one per message (a TCP frame may hold several).
+    static func rtpPackets(_ name: String) throws -> [TsharkRTP] {
+        try fixture("\(name).rtp.tshark.txt").filter { $0.first == "r" }.flatMap { f in
             let t = f[2].split(separator: ".")
-            return TsharkRTP(src: "\(f[3]):\(f[4])", dst: "\(f[5]):\(f[6])", ssrc: UInt32(f[7].dropFirst(2), radix: 16)!,
-                             timestamp: UInt32(f[9])!, arrivalNs: Int64(t[0])! * 1_000_000_000 + Int64(t[1])!)
+            let ns = Int64(t[0])! * 1_000_000_000 + Int64(t[1])!
+            return zip(f[7].split(separator: ","), f[9].split(separator: ",")).map { ssrc, ts in
+                TsharkRTP(src: "\(f[3]):\(f[4])", dst: "\(f[5]):\(f[6])", ssrc: UInt32(ssrc.dropFirst(2), radix: 16)!,
+                          timestamp: UInt32(ts)!, arrivalNs: ns)
+            }
         }
     }
 
@@ -84,27 +91,31 @@ struct RelayCallCaptureTests {
         }, "no rtp entry for \(String(ssrc, radix: 16)) \(dir) on \(src) ↔ \(dst)")
     }
 
-    @Test("the fixtures show the loss where the script put it")
-    func lossWhereTheScriptPutIt() throws {
-        let s = try Self.streams()
+    @Test("the fixtures show the loss where the script put it", arguments: names)
+    func lossWhereTheScriptPutIt(name: String) throws {
+        let s = try Self.streams(name)
         #expect(s.count == 4)
         let client = s.filter { $0.ssrc == Self.clientSSRC }, o365 = s.filter { $0.ssrc == Self.o365SSRC }
         #expect(client.count == 2 && o365.count == 2)
         #expect(o365.allSatisfy { $0.lost == 0 && $0.packets >= 500 })
         let clientLeg = try #require(client.first { $0.dst == "203.0.113.20:3478" })
         let o365Leg = try #require(client.first { $0.dst == "52.112.0.10:50010" })
-        #expect(clientLeg.lost > 0 && o365Leg.lost > clientLeg.lost && o365Leg.packets >= 500)
-        #expect(o365Leg.maxJitterMs > 5 && clientLeg.maxJitterMs < 5)
+        #expect(o365Leg.lost > clientLeg.lost && o365Leg.packets >= 500 && o365Leg.maxJitterMs > 5)
+        if name.hasSuffix("-tcp") {
+            #expect(clientLeg.lost == 0)
+        } else {
+            #expect(clientLeg.lost > 0 && clientLeg.maxJitterMs < 5)
+        }
     }
 
     /// Packets, lost and maximum jitter per SSRC per leg equal tshark's stream table; the final
     /// jitter equals RFC 3550's estimator run over tshark's arrival times and RTP timestamps
     /// (whose maximum is checked against tshark's first, so the computation is tshark's).
-    @Test("per SSRC per leg: packets, lost and jitter equal tshark's")
-    func streamsMatchTshark() throws {
-        let report = try analyzeJSON([Self.capture])
-        let packets = try Self.rtpPackets()
-        for t in try Self.streams() {
+    @Test("per SSRC per leg: packets, lost and jitter equal tshark's", arguments: names)
+    func streamsMatchTshark(name: String) throws {
+        let report = try analyzeJSON([Self.capture(name)])
+        let packets = try Self.rtpPackets(name)
+        for t in try Self.streams(name) {
             let rtp = try Self.rtpEntry(report, src: t.src, dst: t.dst, ssrc: t.ssrc)
             let label = "\(String(t.ssrc, radix: 16)) \(t.src) → \(t.dst)"
             #expect(rtp["packets"] as? Int == t.packets, "\(label)")
@@ -124,11 +135,11 @@ struct RelayCallCaptureTests {
 
     /// RTCP packets per flow equal tshark's: SR (PT 200), RR (201) and the others (SDES, BYE)
     /// in the compound packets the "c" lines list.
-    @Test("RTCP packet counts per leg equal tshark's")
-    func rtcpCounts() throws {
-        let report = try analyzeJSON([Self.capture])
+    @Test("RTCP packet counts per leg equal tshark's", arguments: names)
+    func rtcpCounts(name: String) throws {
+        let report = try analyzeJSON([Self.capture(name)])
         var expected: [String: (sr: Int, rr: Int, other: Int)] = [:]
-        for f in try Self.fixture("relay-call.rtp.tshark.txt") where f.first == "c" {
+        for f in try Self.fixture("\(name).rtp.tshark.txt") where f.first == "c" {
             let key = [("\(f[3]):\(f[4])"), ("\(f[5]):\(f[6])")].sorted().joined(separator: " ")
             var e = expected[key] ?? (0, 0, 0)
             for pt in f[7].split(separator: ",") {
@@ -152,9 +163,9 @@ struct RelayCallCaptureTests {
     /// The allocation: 401 then success with XOR-RELAYED-ADDRESS, CreatePermission and
     /// ChannelBind for the Office 365 peer, a Refresh mid-call and one with LIFETIME 0 at the end;
     /// the relayed address's flow to that peer is the Office 365 leg.
-    @Test("TURN: relayed address, peer, channel and lifetime equal tshark's")
-    func turnAllocation() throws {
-        let rows = try Self.fixture("relay-call.turn.tshark.txt")
+    @Test("TURN: relayed address, peer, channel and lifetime equal tshark's", arguments: names)
+    func turnAllocation(name: String) throws {
+        let rows = try Self.fixture("\(name).turn.tshark.txt")
         /// The address attributes of ROW, by attribute type, as "ip:port".
         func addresses(_ row: [Substring]) -> [String: String] {
             let types = row[7].split(separator: ",").filter { ["0x0012", "0x0016", "0x0020"].contains($0) }
@@ -174,12 +185,14 @@ struct RelayCallCaptureTests {
         let challenges = rows.filter { $0[6] == "0x0113" && $0[12] == "4" && $0[13] == "1" }.count
         let refreshes = rows.filter { $0[6] == "0x0004" }
         let client = "\(success[4]):\(success[5])", server = "\(success[2]):\(success[3])"
-        // Every ChannelData frame on the client leg carries RTP or RTCP here.
-        let channelData = try Self.fixture("relay-call.rtp.tshark.txt").filter {
-            ($0.first == "r" || $0.first == "c") && ["\($0[3]):\($0[4])", "\($0[5]):\($0[6])"].contains(server)
-        }.count
+        // Every ChannelData message on the client leg carries one RTP packet or one RTCP
+        // compound (which starts with an SR or an RR).
+        let onClientLeg = try Self.fixture("\(name).rtp.tshark.txt").filter { ["\($0[3]):\($0[4])", "\($0[5]):\($0[6])"].contains(server) }
+        let channelData = onClientLeg.reduce(0) { n, f in
+            n + (f[0] == "r" ? f[7].split(separator: ",").count : f[7].split(separator: ",").filter { $0 == "200" || $0 == "201" }.count)
+        }
 
-        let report = try analyzeJSON([Self.capture])
+        let report = try analyzeJSON([Self.capture(name)])
         let flow = try #require(report.flows.first { Self.endpoint($0, "orig") == client && Self.endpoint($0, "resp") == server })
         let stun = try #require(flow["stun"] as? [String: Any])
         #expect(stun["relayed"] as? String == relayed)
