@@ -73,7 +73,7 @@ check(text[5] == "#open\t" + stamp(min(times)), f"{text[5]} (first packet {stamp
 check(text[-1] == "#close\t" + stamp(max(times)), f"{text[-1]} (last packet {stamp(max(times))})")
 
 # The JSON-lines form: the same records (unset fields left out).
-for name in ["conn", "ssl", "x509", "edge_rules", "edge_findings"]:
+for name in ["conn", "ssl", "x509", "rtp", "edge_rules", "edge_findings"]:
     tsv, _ = read("tsv", name)
     js, _ = read("json", name)
     strip = lambda r: {k: v for k, v in r.items() if v is not None}
@@ -98,11 +98,10 @@ for r in conn:
     counted[o][0] += r["orig_pkts"]; counted[o][1] += r["orig_ip_bytes"]
     back = (o[0], o[3], o[4], o[1], o[2])
     counted[back][0] += r["resp_pkts"]; counted[back][1] += r["resp_ip_bytes"]
-counted = {k: v for k, v in counted.items() if v[0] > 0}
-check(len(seen) > 0 and dict(seen) == counted,
-      "per-direction packets/IP bytes differ from tshark: " + str(sorted(set(seen.items()) ^ set((k, tuple(v)) for k, v in counted.items()))[:6]))
 seen = {k: tuple(v) for k, v in seen.items()}
-check(all(seen.get(k) == tuple(v) for k, v in counted.items()), "a conn.log direction tshark does not see")
+counted = {k: tuple(v) for k, v in counted.items() if v[0] > 0}
+check(len(seen) > 0 and seen == counted,
+      "per-direction (packets, IP bytes) differ from tshark's: " + str(sorted(set(seen.items()) ^ set(counted.items()))[:6]))
 print(f"conn.log: {len(conn)} rows; {len(seen)} TCP/UDP directions agree with tshark")
 
 # ssl.log fingerprints: the SHA-256 of tshark's certificates, per connection.

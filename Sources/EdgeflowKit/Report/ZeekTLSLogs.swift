@@ -52,7 +52,7 @@ struct ZeekTLSLogs {
 
     private mutating func certificates(_ chain: [CertificateSummary], seenAt: Int64, host: Bool, to x509: ZeekLogFile) {
         for c in chain where !c.sha256.isEmpty && logged.insert(c.sha256).inserted {
-            x509.write([.time(seenAt), .string(c.sha256), .string(c.serialNumber.isEmpty ? nil : c.serialNumber),
+            x509.write([.time(seenAt), .string(c.sha256), .string(c.serialNumber.isEmpty ? nil : c.serialNumber.uppercased()),
                         .string(c.subject.isEmpty ? nil : c.subject), .string(c.issuer.isEmpty ? nil : c.issuer),
                         c.hasValidity ? .time(c.notBefore) : .unset, c.hasValidity ? .time(c.notAfter) : .unset,
                         c.dnsNames.isEmpty ? .unset : .strings(c.dnsNames), .bool(host), .bool(!host)])

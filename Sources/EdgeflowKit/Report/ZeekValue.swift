@@ -30,7 +30,7 @@ enum ZeekValue {
         case .bool(let v): w.append(v ? 0x54 : 0x46)
         case .time(let ns), .interval(let ns): Self.appendSeconds(ns, to: &w)
         case .address(let a): a.appendText(to: &w)
-        case .double(let v): w.appendDecimal(v, decimals: 6)
+        case .double(let v): Self.appendDouble(v, to: &w)
         case .strings(let members):
             guard !members.isEmpty else { return Self.appendEmpty(to: &w) }
             for (i, m) in members.enumerated() {
@@ -68,16 +68,26 @@ enum ZeekValue {
         w.appendDigits(UInt(m % 1_000_000), minimumWidth: 6)
     }
 
-    /// A JSON number with up to 6 decimals, and at least one (`1772442000.0`), as Zeek's JSON
-    /// writer gives times, intervals and doubles.
+    /// A JSON member holding a number as `appendDouble` writes it (null when not finite).
     private static func appendJSONDouble(_ v: Double, _ k: JSONKey, to w: inout JSONWriter) {
-        let start = w.bytes.count
         w.value(k, v, decimals: 6)
-        let written = UnsafeBufferPointer(rebasing: w.bytes[start...])
-        if v.isFinite && !written.contains(0x2E) {
-            w.append(0x2E)
-            w.append(0x30)
-        }
+        pointZero(v, to: &w)
+    }
+
+    /// Up to 6 decimals, trailing zeros dropped but one kept (`2.0`), as Zeek's writers give a double.
+    static func appendDouble(_ v: Double, to w: inout JSONWriter) {
+        w.appendDecimal(v, decimals: 6)
+        pointZero(v, to: &w)
+    }
+
+    /// Adds ".0" when the finite number just written (the digits at the end) has no decimal point.
+    private static func pointZero(_ v: Double, to w: inout JSONWriter) {
+        guard v.isFinite else { return }
+        let bytes = w.bytes
+        let before = bytes.lastIndex { !(0x30...0x39).contains($0) }
+        guard before.map({ bytes[$0] != 0x2E }) ?? true else { return }
+        w.append(0x2E)
+        w.append(0x30)
     }
 
     private static func appendEmpty(to w: inout JSONWriter) {

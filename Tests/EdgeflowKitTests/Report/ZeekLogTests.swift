@@ -33,7 +33,7 @@ struct ZeekLogTests {
     @Test("conn.log: Zeek's header, columns and types; #open/#close at the first and last packet (capinfos)")
     func connHeader() throws {
         let all = try logs()
-        #expect(Set(all.keys) == ["conn.log", "ssl.log", "x509.log", "edge_rules.log", "edge_findings.log"])
+        #expect(Set(all.keys) == ["conn.log", "ssl.log", "x509.log", "rtp.log", "edge_rules.log", "edge_findings.log"])
         let conn = try #require(all["conn.log"])
         // Zeek 6's conn.log (base/protocols/conn/main.zeek), as its ASCII writer heads it.
         #expect(Array(conn.prefix(8)) == [
@@ -89,6 +89,20 @@ struct ZeekLogTests {
         #expect(Set(fps).count == fps.count, "a certificate is logged once")
     }
 
+    @Test("rtp.log: a row per stream with tshark's packets, loss and maximum jitter")
+    func rtpLog() throws {
+        let rtp = try #require(try logs()["rtp.log"])
+        // tshark -d udp.port==50010,rtp -qz rtp,streams: 0x65DCCB40 203.0.113.20:50010 → 198.51.100.21:50004,
+        // g711U, 43 packets, 1 lost, max jitter 0.233 ms; 0xDC9B834F the other way, 41, 3 lost, 2.087 ms.
+        for (ssrc, dir, packets, lost, maxJitter) in [("0x65dccb40", "orig", "43", "1", 0.233), ("0xdc9b834f", "resp", "41", "3", 2.087)] {
+            let r = try row(rtp, ["ssrc": ssrc])
+            #expect(r["id.orig_p"] == "50010" && r["id.resp_h"] == "198.51.100.21" && r["dir"] == dir && r["codec"] == "PCMU")
+            #expect(r["packets"] == packets && r["lost"] == lost && r["payload_type"] == "0")
+            #expect(abs((Double(r["max_jitter_ms"] ?? "") ?? -1) - maxJitter) < 0.0005, "\(r)")
+        }
+        #expect(rtp.filter { !$0.hasPrefix("#") && !$0.isEmpty }.count == 8)
+    }
+
     @Test("edge_rules.log and edge_findings.log: the JSON report's rules and findings, findings by flow uid")
     func edgeLogs() throws {
         let all = try logs()
@@ -141,6 +155,14 @@ struct ZeekLogTests {
         #expect(tsv(.strings(["a,b", "c"])) == "a\\x2cb,c" && tsv(.strings([])) == "(empty)")
         #expect(tsv(.time(1_500_000_000)) == "1.500000" && tsv(.time(-1_000)) == "-0.000001")
         #expect(tsv(.interval(20_296_000)) == "0.020296" && tsv(.bool(true)) == "T" && tsv(.count(7)) == "7")
+        #expect(tsv(.double(2)) == "2.0" && tsv(.double(0.2329)) == "0.2329" && tsv(.double(-1.5)) == "-1.5")
+        var w = JSONWriter()
+        w.beginObject()
+        ZeekValue.double(3).writeJSON("a.b", to: &w)
+        ZeekValue.time(0).writeJSON("c", to: &w)
+        ZeekValue.unset.writeJSON("d", to: &w)
+        w.endObject()
+        #expect(w.text == "{\"a.b\":3.0,\"c\":0.0}")
     }
 
     @Test("an existing file is refused as the log directory; a missing one is created")
@@ -163,7 +185,7 @@ struct ZeekLogTests {
         try AnalyzeJob(options: options).run(output: stream) { _ in }
         try stream.close()
         let text = try String(contentsOfFile: out, encoding: .utf8)
-        #expect(text.matches(of: /#path\t([a-z_0-9]+)\n/).map { String($0.output.1) } == ["conn", "ssl", "x509", "edge_rules", "edge_findings"])
-        #expect(text.matches(of: /#close\t/).count == 5)
+        #expect(text.matches(of: /#path\t([a-z_0-9]+)\n/).map { String($0.output.1) } == ["conn", "ssl", "x509", "rtp", "edge_rules", "edge_findings"])
+        #expect(text.matches(of: /#close\t/).count == 6)
     }
 }
