@@ -77,6 +77,7 @@ struct Analyze: ParsableCommand {
         let failOn = try FailOn(flag: self.failOn, config: config)
         let exports = try export.make()
         let output = try self.output.output(inPlace: false)
+        let zeek = try self.output.zeekLogs()
         options.reader = reader
         options.merge = merge
         options.threads = threads
@@ -84,12 +85,13 @@ struct Analyze: ParsableCommand {
         if threads > 1 { ProcessTuning.apply() }
         let line = ProgressLine.make(quiet: quiet, format: options.format, output: output)
         let progress = line.map { line in { (p: ReadProgress) in line.update(p) } }
-        let report = try AnalyzeJob(options: options).run(output: output, exporters: exports.writers, progress: progress) { issue in
+        let report = try AnalyzeJob(options: options).run(output: output, report: zeek, exporters: exports.writers, progress: progress) { issue in
             printError("edgeflow: warning: \(issue)")
         }
         ExportOptions.reportSendErrors(exports.writers)
         if let why = report.capture.nothingAnalysed { throw EdgeflowError("nothing could be analysed: \(why)") }
         try output.close()
+        try zeek?.close()
         if let server = exports.server {
             StopSignal.install()
             printError("edgeflow: serving metrics on port \(server.port) at /metrics; press Ctrl-C to stop")

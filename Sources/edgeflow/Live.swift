@@ -69,6 +69,9 @@ struct Live: ParsableCommand {
         guard metricsHold >= 0 && metricsHold < 1e9 else { throw ValidationError("--metrics-hold must be a number of seconds, not \(metricsHold)") }
         guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64 bytes, not \(snaplen)") }
         guard bufferSize.bytes >= 4096 else { throw ValidationError("--buffer-size must be at least 4K, not \(bufferSize.bytes) bytes") }
+        guard output.format != .zeek else {
+            throw ValidationError("live cannot write Zeek logs yet (they are completed at the end of a run, with no rotation); use analyze --format zeek on a capture, or live --format ndjson --rotate")
+        }
         try output.validate(otherwise: .ndjson)
     }
 

@@ -9,8 +9,11 @@ extension ReportFormat: ExpressibleByArgument {}
 /// How and where the report is written, shared by `analyze` and `live`; defaults are
 /// `AnalyzeOptions`'.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Report format: table, json, ndjson, csv or html (html: one self-contained page for a browser; live: table is a live view, then the report). Default: table on a terminal; otherwise json (analyze) or ndjson (live).")
+    @Option(help: "Report format: table, json, ndjson, csv, html or zeek (html: one self-contained page for a browser; zeek: Zeek's log files in the --out directory, analyze only; live: table is a live view, then the report). Default: table on a terminal; otherwise json (analyze) or ndjson (live).")
     var format: ReportFormat?
+
+    @Flag(help: "With --format zeek: write Zeek's JSON-lines logs instead of its tab-separated ones.")
+    var zeekJSON = false
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the report (live: flows and summaries) to FILE instead of standard output.", valueName: "FILE"))
     var out: String?
@@ -30,6 +33,10 @@ struct OutputOptions: ParsableArguments {
     /// and the output is not a terminal.
     func validate(otherwise: ReportFormat) throws {
         guard top >= 0 else { throw ValidationError("--top must not be negative, not \(top)") }
+        if format == .zeek && out == nil {
+            throw ValidationError("--format zeek writes several log files: name their directory with --out DIR (it is created if needed)")
+        }
+        if zeekJSON && format != .zeek { throw ValidationError("--zeek-json goes with --format zeek") }
         guard let rotate else { return }
         guard Rotation(rotate) != nil else {
             throw ValidationError("--rotate takes a size (512K, 100M, 1G) or a duration (30s, 15m, 1h, 1d); not \"\(rotate)\"")
@@ -42,10 +49,17 @@ struct OutputOptions: ParsableArguments {
         }
     }
 
+    /// The Zeek log directory's writer when the format is zeek (validated: `out` is given).
+    func zeekLogs() throws(EdgeflowError) -> ZeekLogWriter? {
+        guard format == .zeek, let out else { return nil }
+        return try ZeekLogWriter(directory: out, json: zeekJSON)
+    }
+
     /// The output: standard output, or `out` (see `OutputStream` for when it is replaced and when
     /// written in place). A refused rotation is reported at once; the run goes on.
     func output(inPlace: Bool) throws(EdgeflowError) -> OutputStream {
-        guard let out else { return OutputStream() }
+        // Zeek logs go to the `out` directory, through `zeekLogs()`.
+        guard let out, format != .zeek else { return OutputStream() }
         let output = try OutputStream(path: out, rotation: rotate.flatMap(Rotation.init), inPlace: inPlace)
         output.onRotationFailure = { printError("edgeflow: warning: \($0)") }
         return output

@@ -56,10 +56,12 @@ public struct AnalyzeJob {
     /// - Returns: the capture summary that was reported.
     @discardableResult
     /// - Parameters:
+    ///   - report: the report's writer when the caller made it (a Zeek log directory); else the
+    ///     one of `options.format`, writing to `output`.
     ///   - exporters: further writers (IPFIX, metrics) that see every flow and the final report.
     ///   - progress: told how far reading has got every `ReadProgress.interval` packets and
     ///     once when input is over, on the reading thread.
-    public func run(output: OutputStream, exporters: [any ReportWriter] = [],
+    public func run(output: OutputStream, report: (any ReportWriter)? = nil, exporters: [any ReportWriter] = [],
                     progress: ((ReadProgress) -> Void)? = nil,
                     warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         guard !options.paths.isEmpty else { throw EdgeflowError("no capture given; name one or more pcap/pcapng files, or - for standard input") }
@@ -68,18 +70,18 @@ public struct AnalyzeJob {
             if options.reader == .mmap { throw EdgeflowError("--reader mmap cannot read standard input or a pipe; use --reader libpcap") }
             var readers: [LibpcapReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try LibpcapReader(path: p) }) }
-            return try analyse(&readers, output: output, exporters: exporters, progress: progress, warn: warn)
+            return try analyse(&readers, output: output, report: report, exporters: exporters, progress: progress, warn: warn)
         } else {
             var readers: [MappedCaptureReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try MappedCaptureReader(path: p) }) }
-            return try analyse(&readers, output: output, exporters: exporters, progress: progress, warn: warn)
+            return try analyse(&readers, output: output, report: report, exporters: exporters, progress: progress, warn: warn)
         }
     }
 
-    private func analyse<R: PacketReader>(_ readers: inout [R], output: OutputStream, exporters: [any ReportWriter],
+    private func analyse<R: PacketReader>(_ readers: inout [R], output: OutputStream, report: (any ReportWriter)?, exporters: [any ReportWriter],
                                           progress: ((ReadProgress) -> Void)?, warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         let topology = try options.makeTopology()
-        let main = makeReportWriter(options.format, output: output, top: options.top, color: options.color, fullAddresses: options.fullAddresses)
+        let main = report ?? makeReportWriter(options.format, output: output, top: options.top, color: options.color, fullAddresses: options.fullAddresses)
         let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
         // Several threads share the flows only when the packets can be handed over by offset.
         let files = readers.compactMap { ($0 as? MappedCaptureReader)?.lease }

@@ -1,6 +1,6 @@
 /// Output forms of a report (report-schema.md, "Output forms").
 public enum ReportFormat: String, CaseIterable, Sendable {
-    case table, json, ndjson, csv, html
+    case table, json, ndjson, csv, html, zeek
 }
 
 /// Receives flows as they end and the capture summary at the end, and writes one output form.
@@ -11,7 +11,8 @@ public protocol ReportWriter: AnyObject {
     func interval(_ status: LiveStatus)
 }
 
-/// Makes the writer for a format; `top` bounds the flows of the table and HTML forms. The table fits the terminal's width (else `COLUMNS`, else
+/// Makes the writer for a format (Zeek: every log into `output`, see `ZeekLogWriter(directory:json:)` for a log
+/// directory); `top` bounds the flows of the table and HTML forms. The table fits the terminal's width (else `COLUMNS`, else
 /// 80) unless `fullAddresses`.
 public func makeReportWriter(_ format: ReportFormat, output: OutputStream, top: Int, color: Bool, fullAddresses: Bool = false) -> any ReportWriter {
     switch format {
@@ -19,6 +20,7 @@ public func makeReportWriter(_ format: ReportFormat, output: OutputStream, top: 
     case .ndjson: NDJSONReportWriter(output: output)
     case .csv: CSVReportWriter(output: output)
     case .html: HTMLReportWriter(output: output, top: top)
+    case .zeek: ZeekLogWriter(output: output, json: false)
     case .table: TableReportWriter(output: output, top: top, color: color, width: fullAddresses ? nil : TableReportWriter.width(of: output))
     }
 }

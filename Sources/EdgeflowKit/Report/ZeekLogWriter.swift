@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The report as Zeek logs (`--format zeek`): `conn.log`, `ssl.log`, `x509.log` and edgeflow's
+/// `rtp.log`, `edge_rules.log` and `edge_findings.log`, in Zeek's TSV form or its JSON-lines form. Rows are
+/// written as flows end; each log is completed at the end of the run, with `#open` / `#close`
+/// at the capture's first and last packet. A log with no row is not written (as in Zeek).
+public final class ZeekLogWriter: ReportWriter {
+    private enum Destination { case directory(String), stream(OutputStream) }
+    private let destination: Destination
+    private let conn, ssl, x509, rtp, rules, findings: ZeekLogFile
+    private var tls: ZeekTLSLogs
+    private var failure: EdgeflowError?
+
+    /// Writes each log to `directory/PATH.log` (`--zeek-json`: `json`), creating the directory
+    /// when it does not exist.
+    /// - Throws: when `directory` is something else than a directory, or cannot be made.
+    public init(directory: String, json: Bool) throws(EdgeflowError) {
+        var st = stat()
+        if stat(directory, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw EdgeflowError("\(directory) exists and is not a directory; Zeek logs need a directory (an existing one, or a path to create)")
+            }
+        } else if mkdir(directory, 0o777) != 0 {
+            throw EdgeflowError("cannot create the Zeek log directory \(directory): \(String(cString: strerror(errno))); check its parent exists and is writable")
+        }
+        destination = .directory(directory)
+        (conn, ssl, x509, rtp, rules, findings) = Self.logs(json: json, scratch: directory)
+        tls = ZeekTLSLogs()
+    }
+
+    /// Writes every log to `output`, one after another, each with its own header (as
+    /// `cat *.log` would give them).
+    public init(output: OutputStream, json: Bool) {
+        destination = .stream(output)
+        (conn, ssl, x509, rtp, rules, findings) = Self.logs(json: json, scratch: getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
+        tls = ZeekTLSLogs()
+    }
+
+    private static func logs(json: Bool, scratch: String) -> (ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile) {
+        func file(_ s: ZeekLogSchema) -> ZeekLogFile { ZeekLogFile(s, json: json, scratchDirectory: scratch) }
+        return (file(ZeekConnLog.schema), file(ZeekTLSLogs.ssl), file(ZeekTLSLogs.x509), file(ZeekRTPLog.schema), file(ZeekEdgeLogs.rules),
+                file(ZeekEdgeLogs.findings))
+    }
+
+    public func flow(_ f: FlowSummary) {
+        conn.write(ZeekConnLog.row(f))
+        tls.rows(f, ssl: ssl, x509: x509)
+        for row in ZeekRTPLog.rows(f) { rtp.write(row) }
+    }
+
+    public func finish(_ report: FinalReport) {
+        for s in report.rules { rules.write(ZeekEdgeLogs.row(s)) }
+        for f in report.findings {
+            for row in ZeekEdgeLogs.rows(f) { findings.write(row) }
+        }
+        let opened = report.capture.firstTimestamp ?? 0
+        let closed = report.capture.lastTimestamp ?? opened
+        for log in [conn, ssl, x509, rtp, rules, findings] where log.count > 0 {
+            do {
+                switch destination {
+                case .stream(let output):
+                    try log.finish(to: output, opened: opened, closed: closed)
+                    output.flush()
+                case .directory(let directory):
+                    let output = try OutputStream(path: directory + "/" + log.schema.path + ".log")
+                    try log.finish(to: output, opened: opened, closed: closed)
+                    try output.close()
+                }
+            } catch {
+                if failure == nil { failure = error }
+            }
+        }
+    }
+
+    /// Throws the first error met while writing the logs (they were completed by `finish`).
+    public func close() throws(EdgeflowError) {
+        if let failure { throw failure }
+        if case .stream(let output) = destination, let error = output.failure { throw error }
+    }
+}
