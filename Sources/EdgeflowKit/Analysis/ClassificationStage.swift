@@ -16,6 +16,8 @@ final class ClassificationStage {
     private let window: Int
     private let writer: any ReportWriter
     private let certificates = CertificateCache()
+    /// Ties the RTP streams of the classified flows into calls across the relay.
+    private var calls = CallCorrelator()
 
     private let dns: DNSBook
 
@@ -74,7 +76,12 @@ final class ClassificationStage {
 
     /// The report of everything classified so far (`final`: input is over, see `Compliance.findings`).
     func report(capture: CaptureSummary, dns: DNSBook, final: Bool = true) -> FinalReport {
+        if final {
+            let writer = writer
+            calls.finish { writer.call($0) }
+        }
         var findings = compliance.findings(topology: topology, inference: inference, dns: dns, final: final)
+        if calls.overflow > 0 { findings.append(Self.callsOverflow(calls.overflow, capacity: calls.capacity)) }
         // Limits reached and a capture older than the ranges lead the warnings: they say which other findings may be missing.
         findings.insert(contentsOf: capture.limitFindings + (rangesWarning.map { [$0] } ?? []),
                         at: findings.firstIndex { $0.severity != .error } ?? findings.endIndex)
@@ -108,6 +115,23 @@ final class ClassificationStage {
         summary.apply(c)
         compliance.add(record, c, uid: summary.uid, app: summary.app, accessEdgeNames: topology.accessEdgeNames)
         writer.flow(summary)
+        correlate(summary, first: record.firstTimestamp)
+    }
+
+    /// Hands the flow's RTP streams (with their quality) to the call correlator, and moves its
+    /// clock on; the calls that finishes are written.
+    private func correlate(_ f: FlowSummary, first: Int64) {
+        let writer = writer
+        guard let app = f.app, !app.rtp.isEmpty else { return calls.advance(to: f.lastTs) { writer.call($0) } }
+        let rtt = app.stun?.rtt?.p50
+        let legs = app.rtp.map { Call.Leg(uid: f.uid, stream: $0, quality: RTPStreamQuality($0, roundTrip: rtt), flowFirst: first) }
+        calls.add(CallCorrelator.Flow(uid: f.uid, first: first, last: f.lastTs, legs: legs)) { writer.call($0) }
+    }
+
+    /// The warning when streams were not correlated into calls because too many waited.
+    static func callsOverflow(_ streams: Int, capacity: Int) -> Finding {
+        Finding(severity: FindingCode.limitReached.severity(), code: .limitReached,
+                message: "the call correlator's \(TableReportWriter.count(capacity)) waiting RTP streams were reached: \(TableReportWriter.counted(streams, "stream")) not tied into calls; calls may be missing")
     }
 }
 

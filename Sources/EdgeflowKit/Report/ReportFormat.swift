@@ -9,6 +9,12 @@ public protocol ReportWriter: AnyObject {
     func finish(_ report: FinalReport)
     /// Every `--interval` of a live run: the state so far (writers that have nothing to say ignore it).
     func interval(_ status: LiveStatus)
+    /// A call across the relay has ended (writers that have nothing to say ignore it).
+    func call(_ call: Call)
+}
+
+extension ReportWriter {
+    public func call(_ call: Call) {}
 }
 
 /// Makes the writer for a format; `top` bounds the flows of the table and HTML forms. The table fits the terminal's width (else `COLUMNS`, else
@@ -28,6 +34,8 @@ final class JSONReportWriter: ReportWriter {
     private let output: OutputStream
     private var w = JSONWriter()
     private var first = true
+    /// The calls, written after the flows in the order a whole-capture grouping gives them.
+    private var calls: [Call] = []
 
     init(output: OutputStream) {
         self.output = output
@@ -44,9 +52,18 @@ final class JSONReportWriter: ReportWriter {
         output.write(w.bytes)
     }
 
+    func call(_ call: Call) { calls.append(call) }
+
     func finish(_ report: FinalReport) {
         w.reset()
         w.beginObject()
+        w.beginArray("calls")
+        for c in calls.sorted(by: { ($0.firstTimestamp, $0.id) < ($1.firstTimestamp, $1.id) }) {
+            w.beginObject()
+            c.write(to: &w)
+            w.endObject()
+        }
+        w.endArray()
         report.writeContext(to: &w)
         w.beginArray("rules")
         report.writeRules(to: &w)
@@ -90,6 +107,10 @@ final class NDJSONReportWriter: ReportWriter {
         output.write(w.bytes)
         output.write([0x0A])
         output.endOfRecord()
+    }
+
+    func call(_ call: Call) {
+        line("call") { call.write(to: &$0) }
     }
 
     func interval(_ s: LiveStatus) {
