@@ -18,6 +18,7 @@ final class ClassificationStage {
     private let certificates = CertificateCache()
     /// Ties the RTP streams of the classified flows into calls across the relay.
     private var calls = CallCorrelator()
+    private var callFindings = CallFindings()
 
     private let dns: DNSBook
 
@@ -76,12 +77,11 @@ final class ClassificationStage {
 
     /// The report of everything classified so far (`final`: input is over, see `Compliance.findings`).
     func report(capture: CaptureSummary, dns: DNSBook, final: Bool = true) -> FinalReport {
-        if final {
-            let writer = writer
-            calls.finish { writer.call($0) }
-        }
+        if final { calls.finish { self.written($0) } }
         var findings = compliance.findings(topology: topology, inference: inference, dns: dns, final: final)
-        if calls.overflow > 0 { findings.append(Self.callsOverflow(calls.overflow, capacity: calls.capacity)) }
+        var callFindings = callFindings.findings
+        if calls.overflow > 0 { callFindings.append(Self.callsOverflow(calls.overflow, capacity: calls.capacity)) }
+        findings.insert(contentsOf: callFindings, at: findings.firstIndex { $0.severity == .info } ?? findings.endIndex)
         // Limits reached and a capture older than the ranges lead the warnings: they say which other findings may be missing.
         findings.insert(contentsOf: capture.limitFindings + (rangesWarning.map { [$0] } ?? []),
                         at: findings.firstIndex { $0.severity != .error } ?? findings.endIndex)
@@ -121,11 +121,16 @@ final class ClassificationStage {
     /// Hands the flow's RTP streams (with their quality) to the call correlator, and moves its
     /// clock on; the calls that finishes are written.
     private func correlate(_ f: FlowSummary, first: Int64) {
-        let writer = writer
-        guard let app = f.app, !app.rtp.isEmpty else { return calls.advance(to: f.lastTs) { writer.call($0) } }
+        guard let app = f.app, !app.rtp.isEmpty else { return calls.advance(to: f.lastTs) { self.written($0) } }
         let rtt = app.stun?.rtt?.p50
         let legs = app.rtp.map { Call.Leg(uid: f.uid, stream: $0, quality: RTPStreamQuality($0, roundTrip: rtt), flowFirst: first) }
-        calls.add(CallCorrelator.Flow(uid: f.uid, first: first, last: f.lastTs, legs: legs)) { writer.call($0) }
+        calls.add(CallCorrelator.Flow(uid: f.uid, first: first, last: f.lastTs, legs: legs)) { self.written($0) }
+    }
+
+    /// A call was finished: written, and its findings noted.
+    private func written(_ call: Call) {
+        writer.call(call)
+        callFindings.add(call)
     }
 
     /// The warning when streams were not correlated into calls because too many waited.

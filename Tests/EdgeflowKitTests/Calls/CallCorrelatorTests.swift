@@ -81,6 +81,21 @@ struct CallCorrelatorTests {
         #expect(call.first?.streams.first?.lossAt == .betweenLegs)
     }
 
+    /// The findings of that call: the poor leg is C2, the one beyond the relay, for its packet
+    /// loss; and both flows carry media one way only (one stream, no reverse direction).
+    @Test func findingsNameTheLegAndTheMeasure() throws {
+        let heavy = Set(stride(from: 0, to: 600, by: 7))
+        let c1 = Self.flow("C1", first: 0, last: 12 * Self.s, [Self.stream(7, orig: true)])
+        let c2 = Self.flow("C2", first: 0, last: 12 * Self.s, [Self.stream(7, orig: true, lost: heavy, delay: Self.ms)])
+        var findings = CallFindings()
+        findings.add(try #require(Self.run([c1, c2]).calls.first))
+        let f = findings.findings
+        #expect(f.map(\.code) == [.callPoorMedia, .callOneWayMedia])
+        #expect(f.map(\.flows) == [["C2"], ["C1", "C2"]])
+        #expect(f.first?.message.contains("packet loss over 10 % on a leg beyond the relay") == true)
+        #expect(f.allSatisfy { $0.severity == .warning })
+    }
+
     /// The same SSRC on two flows that do not overlap in time (0-10 s and 100-110 s) is two
     /// streams that happen to share it: no call.
     @Test func sameSSRCAtDifferentTimesIsNoCall() {
@@ -158,7 +173,7 @@ struct CallCorrelatorTests {
         let o = try #require(try JSONSerialization.jsonObject(with: Data(w.bytes)) as? [String: Any])
         #expect(Set(o.keys) == ["id", "first_ts", "last_ts", "label", "reasons", "streams"])
         let stream = try #require((o["streams"] as? [[String: Any]])?.first)
-        #expect(stream["ssrc"] as? String == "0x00001111")
+        #expect(stream["ssrc"] as? String == "0x1111")
         #expect(stream["codec"] as? String == "PCMU")
         #expect(stream["loss_at"] as? String == "between_legs")
         let legs = try #require(stream["legs"] as? [[String: Any]])
