@@ -45,10 +45,11 @@ struct CallCorrelator {
         self.capacity = capacity
     }
 
-    /// Takes an ended flow's streams (none: only the clock moves on); calls finished by the
-    /// clock go to `emit`.
+    /// Takes an ended flow's streams (none: only the clock moves on): they join the waiting
+    /// groups they tie to, then the clock moves on to the flow's last packet; calls it
+    /// finishes go to `emit`.
     mutating func add(_ flow: Flow, _ emit: (Call) -> Void) {
-        advance(to: flow.last, emit)
+        defer { advance(to: flow.last, emit) }
         guard !flow.legs.isEmpty else { return }
         guard waiting + flow.legs.count <= capacity else { overflow += flow.legs.count; return }
         let id = nextID
