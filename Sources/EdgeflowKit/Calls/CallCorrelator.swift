@@ -11,6 +11,9 @@ struct CallCorrelator {
     /// end within moments of each other.
     static let defaultWindow: Int64 = 60_000_000_000
     static let defaultCapacity = 65_536
+    /// Flows kept per SSRC for partners, the latest: a stream is relayed two or three times,
+    /// and hostile traffic repeating one SSRC on many flows then costs no more per flow.
+    static let flowsPerSSRC = 8
 
     /// A flow's part: its uid, span and confirmed RTP streams with their quality.
     struct Flow {
@@ -66,7 +69,10 @@ struct CallCorrelator {
                 merge(groupOf[other]!, groupOf[id]!)
                 groups[groupOf[id]!]!.relayed = true
             }
-            if bySSRC[ssrc]?.last != id { bySSRC[ssrc, default: []].append(id) }
+            if bySSRC[ssrc]?.last != id {
+                bySSRC[ssrc, default: []].append(id)
+                if bySSRC[ssrc]!.count > Self.flowsPerSSRC { bySSRC[ssrc]!.removeFirst() }
+            }
         }
     }
 
@@ -86,8 +92,11 @@ struct CallCorrelator {
         due = .max
     }
 
-    private mutating func merge(_ a: Int, _ b: Int) {
-        guard a != b, var ga = groups[a], let gb = groups.removeValue(forKey: b) else { return }
+    /// Joins two groups, the smaller into the larger.
+    private mutating func merge(_ x: Int, _ y: Int) {
+        guard x != y, let gx = groups[x], let gy = groups[y] else { return }
+        let (a, b) = gx.flows.count >= gy.flows.count ? (x, y) : (y, x)
+        guard var ga = groups[a], let gb = groups.removeValue(forKey: b) else { return }
         for f in gb.flows { groupOf[f] = a }
         ga.flows += gb.flows
         ga.last = max(ga.last, gb.last)

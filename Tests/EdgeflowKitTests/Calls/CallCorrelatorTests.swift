@@ -151,6 +151,19 @@ struct CallCorrelatorTests {
         #expect(r.calls.isEmpty)
     }
 
+    /// One SSRC on 20 overlapping flows (hostile, or a stream relayed many times): each flow
+    /// looks for partners among the latest 8 of that SSRC only, and still ties to them, so all 20
+    /// are one call of one stream with 20 legs, in the order of their delays (flow i: i ms).
+    @Test func manyFlowsOfOneSSRCStayOneCall() {
+        let flows = (0..<20).map { i in
+            Self.flow("C\(String(format: "%02d", i))", first: 0, last: 12 * Self.s, [Self.stream(3, orig: true, delay: Int64(i) * Self.ms)])
+        }
+        let calls = Self.run(flows.reversed()).calls
+        #expect(calls.count == 1)
+        #expect(calls.first?.streams.count == 1)
+        #expect(calls.first?.streams.first?.legs.map(\.uid) == flows.map(\.uid))
+    }
+
     /// Loss location from each leg's loss, upstream first.
     @Test func lossLocationFromLegLosses() {
         #expect(LossLocation([0, 0]) == .none)
