@@ -124,7 +124,18 @@ final class ClassificationStage {
         guard let app = f.app, !app.rtp.isEmpty else { return calls.advance(to: f.lastTs) { self.written($0) } }
         let rtt = app.stun?.rtt?.p50
         let legs = app.rtp.map { Call.Leg(uid: f.uid, stream: $0, quality: RTPStreamQuality($0, roundTrip: rtt), flowFirst: first) }
-        calls.add(CallCorrelator.Flow(uid: f.uid, first: first, last: f.lastTs, legs: legs)) { self.written($0) }
+        let ends = (Call.Endpoint(ip: f.origAddress, port: UInt16(truncatingIfNeeded: f.origP)),
+                    Call.Endpoint(ip: f.respAddress, port: UInt16(truncatingIfNeeded: f.respP)))
+        calls.add(CallCorrelator.Flow(uid: f.uid, first: first, last: f.lastTs, legs: legs, ends: ends,
+                                      allocation: app.stun.flatMap { Self.allocation($0, uid: f.uid) })) { self.written($0) }
+    }
+
+    /// The TURN allocation a flow's STUN made (its relayed address and channel peers), if any.
+    private static func allocation(_ stun: AppReport.STUN, uid: String) -> Call.Allocation? {
+        let st = stun.stats
+        guard let r = st.relayed else { return nil }
+        let peers = (0..<st.channels).map { Call.Endpoint(ip: st.channelPeer[$0], port: st.channelPeerPort[$0]) }
+        return Call.Allocation(uid: uid, relayed: Call.Endpoint(ip: r.ip, port: r.port), peers: peers)
     }
 
     /// A call was finished: written, and its findings noted.

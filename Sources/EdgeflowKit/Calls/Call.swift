@@ -10,6 +10,24 @@ public struct Call: Sendable {
     var lastTimestamp: Int64
     /// Its streams, in order of their first flow's start (then SSRC).
     var streams: [Stream]
+    /// The TURN allocations among its flows, with the flows from their relayed address to their peers.
+    var allocations: [Allocation] = []
+
+    /// An address and port.
+    struct Endpoint: Hashable, Sendable {
+        var ip: IPAddress
+        var port: UInt16
+    }
+
+    /// A TURN allocation made on one of the call's flows: the relayed address the A/V Edge
+    /// gave it, the peers it bound channels to (XOR-PEER-ADDRESS), and the call's flows
+    /// between that relayed address and those peers.
+    struct Allocation: Sendable {
+        var uid: String
+        var relayed: Endpoint
+        var peers: [Endpoint]
+        var peerFlows: [String] = []
+    }
 
     /// One SSRC of the call, with the leg of each flow it crossed in the order media flowed.
     struct Stream: Sendable {

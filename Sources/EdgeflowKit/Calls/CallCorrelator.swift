@@ -15,12 +15,15 @@ struct CallCorrelator {
     /// and hostile traffic repeating one SSRC on many flows then costs no more per flow.
     static let flowsPerSSRC = 8
 
-    /// A flow's part: its uid, span and confirmed RTP streams with their quality.
+    /// A flow's part: its uid, span and confirmed RTP streams with their quality; its two ends
+    /// and the TURN allocation it made, when any.
     struct Flow {
         var uid: String
         var first: Int64
         var last: Int64
         var legs: [Call.Leg]
+        var ends: (Call.Endpoint, Call.Endpoint)? = nil
+        var allocation: Call.Allocation? = nil
     }
 
     private struct Group {
@@ -37,6 +40,9 @@ struct CallCorrelator {
     private var groupOf: [Int: Int] = [:]
     private var groups: [Int: Group] = [:]
     private var bySSRC: [UInt32: [Int]] = [:]
+    /// Waiting flows by each of their ends, and allocations by relayed address.
+    private var byEnd: [Call.Endpoint: [Int]] = [:]
+    private var byRelayed: [Call.Endpoint: [Int]] = [:]
     private var waiting = 0
     private var nextID = 0
     private var now = Int64.min
@@ -73,6 +79,33 @@ struct CallCorrelator {
                 bySSRC[ssrc, default: []].append(id)
                 if bySSRC[ssrc]!.count > Self.flowsPerSSRC { bySSRC[ssrc]!.removeFirst() }
             }
+        }
+        tieAllocations(id, flow)
+    }
+
+    /// Ties the flow to an allocation whose relayed address and peer are its ends, and an
+    /// allocation it made to the flows between its relayed address and a peer.
+    private mutating func tieAllocations(_ id: Int, _ flow: Flow) {
+        func tie(_ other: Int) {
+            guard let o = flows[other], o.first <= flow.last, flow.first <= o.last else { return }
+            merge(groupOf[other]!, groupOf[id]!)
+        }
+        if let (a, b) = flow.ends {
+            for (end, peer) in [(a, b), (b, a)] {
+                for other in byRelayed[end] ?? [] where flows[other]?.allocation?.peers.contains(peer) == true { tie(other) }
+            }
+            for end in [a, b] {
+                byEnd[end, default: []].append(id)
+                if byEnd[end]!.count > Self.flowsPerSSRC { byEnd[end]!.removeFirst() }
+            }
+        }
+        if let alloc = flow.allocation {
+            for other in byEnd[alloc.relayed] ?? [] where other != id {
+                guard let (a, b) = flows[other]?.ends else { continue }
+                if alloc.peers.contains(a == alloc.relayed ? b : a) { tie(other) }
+            }
+            byRelayed[alloc.relayed, default: []].append(id)
+            if byRelayed[alloc.relayed]!.count > Self.flowsPerSSRC { byRelayed[alloc.relayed]!.removeFirst() }
         }
     }
 
@@ -118,6 +151,16 @@ struct CallCorrelator {
                     bySSRC[leg.stream.ssrc]?.removeAll { $0 == f }
                     if bySSRC[leg.stream.ssrc]?.isEmpty == true { bySSRC[leg.stream.ssrc] = nil }
                 }
+                if let (a, b) = flow.ends {
+                    for end in [a, b] {
+                        byEnd[end]?.removeAll { $0 == f }
+                        if byEnd[end]?.isEmpty == true { byEnd[end] = nil }
+                    }
+                }
+                if let r = flow.allocation?.relayed {
+                    byRelayed[r]?.removeAll { $0 == f }
+                    if byRelayed[r]?.isEmpty == true { byRelayed[r] = nil }
+                }
                 members.append(flow)
             }
             if group.relayed { calls.append(Self.call(members)) }
@@ -144,9 +187,18 @@ struct CallCorrelator {
             streams[i].legs = upstreamFirst(streams[i].legs)
             if let up = streams[i].legs.first { (streams[i].payloadType, streams[i].codec) = (up.stream.payloadType, up.stream.codec) }
         }
+        var allocations: [Call.Allocation] = []
+        for flow in ordered {
+            guard var alloc = flow.allocation else { continue }
+            alloc.peerFlows = ordered.filter { f in
+                guard let (a, b) = f.ends else { return false }
+                return (a == alloc.relayed && alloc.peers.contains(b)) || (b == alloc.relayed && alloc.peers.contains(a))
+            }.map(\.uid)
+            allocations.append(alloc)
+        }
         let first = ordered.first!
         return Call(id: "V" + first.uid.dropFirst(), firstTimestamp: first.first,
-                    lastTimestamp: members.map(\.last).max() ?? first.last, streams: streams)
+                    lastTimestamp: members.map(\.last).max() ?? first.last, streams: streams, allocations: allocations)
     }
 
     /// A stream's legs in the order its packets cross them. The packet each leg saw last is

@@ -24,6 +24,20 @@ extension Call {
             w.endObject()
         }
         w.endArray()
+        w.beginArray("allocations")
+        for a in allocations {
+            w.beginObject()
+            w.value("uid", a.uid)
+            w.endpoint("relayed", a.relayed.ip, port: a.relayed.port, bracketed: !a.relayed.ip.isIPv4Mapped)
+            w.beginArray("peers")
+            for p in a.peers { w.endpoint(nil, p.ip, port: p.port, bracketed: !p.ip.isIPv4Mapped) }
+            w.endArray()
+            w.beginArray("peer_flows")
+            for u in a.peerFlows { w.value(nil, u) }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
     }
 }
 

@@ -164,6 +164,26 @@ struct CallCorrelatorTests {
         #expect(calls.first?.streams.first?.legs.map(\.uid) == flows.map(\.uid))
     }
 
+    /// An allocation ties flows without a common SSRC: A (client 198.51.100.10:50040 ↔ Edge
+    /// 203.0.113.20:3478) allocated relayed address 203.0.113.20:54089 with a channel to peer
+    /// 52.112.0.10:50010 and carries SSRC 1, which C relays too (a call); B, between that relayed
+    /// address and that peer, carries only SSRC 9. Expected: one call of A, B and C, streams 1
+    /// and 9, and the allocation's peer flow B.
+    @Test func allocationTiesTheFlowFromItsRelayedAddressToItsPeer() throws {
+        func ep(_ s: String, _ p: UInt16) -> Call.Endpoint { Call.Endpoint(ip: IPAddress(s)!, port: p) }
+        let relayed = ep("203.0.113.20", 54089), peer = ep("52.112.0.10", 50010)
+        var a = Self.flow("CA", first: 0, last: 12 * Self.s, [Self.stream(1, orig: true)])
+        a.ends = (ep("198.51.100.10", 50040), ep("203.0.113.20", 3478))
+        a.allocation = Call.Allocation(uid: "CA", relayed: relayed, peers: [peer])
+        var b = Self.flow("CB", first: Self.ms, last: 12 * Self.s, [Self.stream(9, orig: true)])
+        b.ends = (relayed, peer)
+        let c = Self.flow("CC", first: 2 * Self.ms, last: 12 * Self.s, [Self.stream(1, orig: true, delay: Self.ms)])
+        let calls = Self.run([b, a, c]).calls
+        #expect(calls.count == 1)
+        #expect(calls.first?.streams.map(\.ssrc) == [1, 9])
+        #expect(calls.first?.allocations.map(\.peerFlows) == [["CB"]])
+    }
+
     /// Loss location from each leg's loss, upstream first.
     @Test func lossLocationFromLegLosses() {
         #expect(LossLocation([0, 0]) == .none)
@@ -184,7 +204,7 @@ struct CallCorrelatorTests {
         call.write(to: &w)
         w.endObject()
         let o = try #require(try JSONSerialization.jsonObject(with: Data(w.bytes)) as? [String: Any])
-        #expect(Set(o.keys) == ["id", "first_ts", "last_ts", "label", "reasons", "streams"])
+        #expect(Set(o.keys) == ["id", "first_ts", "last_ts", "label", "reasons", "streams", "allocations"])
         let stream = try #require((o["streams"] as? [[String: Any]])?.first)
         #expect(stream["ssrc"] as? String == "0x1111")
         #expect(stream["codec"] as? String == "PCMU")

@@ -69,6 +69,25 @@ struct RelayCallTests {
         }
     }
 
+    /// The call's allocation is the client leg's (its relayed address and channel peer, which
+    /// RelayCallCaptureTests checks against tshark), and the flow from that relayed address to
+    /// the peer is the Office 365 leg.
+    @Test("the TURN allocation ties the client leg to the Office 365 leg", arguments: R.names)
+    func allocationTiesTheLegs(name: String) throws {
+        let report = try analyzeJSON([R.capture(name)])
+        let call = try #require((report["calls"] as? [[String: Any]])?.first)
+        let allocations = try #require(call["allocations"] as? [[String: Any]])
+        #expect(allocations.count == 1)
+        let a = try #require(allocations.first)
+        let client = try #require(report.flows.first { $0["uid"] as? String == a["uid"] as? String })
+        let stun = try #require(client["stun"] as? [String: Any])
+        let peer = try #require((stun["channels"] as? [[String: Any]])?.first?["peer"] as? String)
+        #expect(a["relayed"] as? String == stun["relayed"] as? String)
+        #expect(a["peers"] as? [String] == [peer])
+        let o365 = try #require(report.flows.first { R.endpoint($0, "orig") == stun["relayed"] as? String && R.endpoint($0, "resp") == peer })
+        #expect(a["peer_flows"] as? [String] == [o365["uid"] as? String ?? ""])
+    }
+
     /// The calls are the same with two threads, and the NDJSON form has one `call` line with the
     /// JSON form's call.
     @Test("threads and NDJSON give the same call", arguments: R.names)
