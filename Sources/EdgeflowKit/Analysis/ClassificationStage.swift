@@ -16,6 +16,9 @@ final class ClassificationStage {
     private let window: Int
     private let writer: any ReportWriter
     private let certificates = CertificateCache()
+    /// Ties the RTP streams of the classified flows into calls across the relay.
+    private var calls = CallCorrelator()
+    private var callFindings = CallFindings()
 
     private let dns: DNSBook
 
@@ -74,7 +77,11 @@ final class ClassificationStage {
 
     /// The report of everything classified so far (`final`: input is over, see `Compliance.findings`).
     func report(capture: CaptureSummary, dns: DNSBook, final: Bool = true) -> FinalReport {
+        if final { calls.finish { self.written($0) } }
         var findings = compliance.findings(topology: topology, inference: inference, dns: dns, final: final)
+        var callFindings = callFindings.findings
+        if calls.overflow > 0 { callFindings.append(Self.callsOverflow(calls.overflow, capacity: calls.capacity)) }
+        findings.insert(contentsOf: callFindings, at: findings.firstIndex { $0.severity == .info } ?? findings.endIndex)
         // Limits reached and a capture older than the ranges lead the warnings: they say which other findings may be missing.
         findings.insert(contentsOf: capture.limitFindings + (rangesWarning.map { [$0] } ?? []),
                         at: findings.firstIndex { $0.severity != .error } ?? findings.endIndex)
@@ -108,6 +115,39 @@ final class ClassificationStage {
         summary.apply(c)
         compliance.add(record, c, uid: summary.uid, app: summary.app, accessEdgeNames: topology.accessEdgeNames)
         writer.flow(summary)
+        correlate(summary, first: record.firstTimestamp)
+    }
+
+    /// Hands the flow's RTP streams (with their quality) to the call correlator, and moves its
+    /// clock on; the calls that finishes are written.
+    private func correlate(_ f: FlowSummary, first: Int64) {
+        guard let app = f.app, !app.rtp.isEmpty else { return calls.advance(to: f.lastTs) { self.written($0) } }
+        let rtt = app.stun?.rtt?.p50
+        let legs = app.rtp.map { Call.Leg(uid: f.uid, stream: $0, quality: RTPStreamQuality($0, roundTrip: rtt), flowFirst: first) }
+        let ends = (Call.Endpoint(ip: f.origAddress, port: UInt16(truncatingIfNeeded: f.origP)),
+                    Call.Endpoint(ip: f.respAddress, port: UInt16(truncatingIfNeeded: f.respP)))
+        calls.add(CallCorrelator.Flow(uid: f.uid, first: first, last: f.lastTs, legs: legs, ends: ends,
+                                      allocation: app.stun.flatMap { Self.allocation($0, uid: f.uid) })) { self.written($0) }
+    }
+
+    /// The TURN allocation a flow's STUN made (its relayed address and channel peers), if any.
+    private static func allocation(_ stun: AppReport.STUN, uid: String) -> Call.Allocation? {
+        let st = stun.stats
+        guard let r = st.relayed else { return nil }
+        let peers = (0..<st.channels).map { Call.Endpoint(ip: st.channelPeer[$0], port: st.channelPeerPort[$0]) }
+        return Call.Allocation(uid: uid, relayed: Call.Endpoint(ip: r.ip, port: r.port), peers: peers)
+    }
+
+    /// A call was finished: written, and its findings noted.
+    private func written(_ call: Call) {
+        writer.call(call)
+        callFindings.add(call)
+    }
+
+    /// The warning when streams were not correlated into calls because too many waited.
+    static func callsOverflow(_ streams: Int, capacity: Int) -> Finding {
+        Finding(severity: FindingCode.limitReached.severity(), code: .limitReached,
+                message: "the call correlator's \(TableReportWriter.count(capacity)) waiting RTP streams were reached: \(TableReportWriter.counted(streams, "stream")) not tied into calls; calls may be missing")
     }
 
     /// `FlowClassifier.classify` on the stage's topology, reached in place: read as an argument

@@ -33,6 +33,9 @@ public enum FindingCode: String, Sendable, CaseIterable {
     case mediaLoss = "media_loss"
     case mediaJitter = "media_jitter"
     case oneWayMedia = "one_way_media"
+    // Calls across the relay (Calls/CallFindings.swift).
+    case callPoorMedia = "call_poor_media"
+    case callOneWayMedia = "call_one_way_media"
     // DNS SRV (Protocols/DNS/DNSFindings.swift).
     case dnsSRVFailed = "dns_srv_failed"
     case dnsSRVUnanswered = "dns_srv_unanswered"
@@ -64,6 +67,7 @@ public enum FindingCode: String, Sendable, CaseIterable {
             .error
         case .oneWayUDP, .tlsCertificateUnreadable, .tlsOldVersion, .tlsNameMismatch, .tlsEdgeNameMismatch, .tlsUnexpectedPartner,
              .dtlsCertificateExpired, .dtlsCertificateNotYetValid, .natMismatch, .mediaLoss, .mediaJitter, .oneWayMedia,
+             .callPoorMedia, .callOneWayMedia,
              .dnsSRVUnanswered, .dnsSRVElsewhere, .noEdgeRoles, .ruleNotSeen, .undeclaredEdge, .office365RangesAfterCapture, .limitReached:
             .warning
         case .ruleRepliesOnly, .roleInferred:

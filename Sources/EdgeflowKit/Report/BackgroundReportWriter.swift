@@ -8,6 +8,7 @@ final class BackgroundReportWriter: ReportWriter, @unchecked Sendable {
     private enum Item {
         case flows([FlowSummary])
         case interval(LiveStatus)
+        case call(Call)
     }
 
     private let inner: any ReportWriter
@@ -30,6 +31,7 @@ final class BackgroundReportWriter: ReportWriter, @unchecked Sendable {
             switch item {
             case .flows(let flows): for f in flows { inner.flow(f) }
             case .interval(let status): inner.interval(status)
+            case .call(let call): inner.call(call)
             }
         }
         done.signal()
@@ -43,6 +45,11 @@ final class BackgroundReportWriter: ReportWriter, @unchecked Sendable {
     func interval(_ status: LiveStatus) {
         send()
         queue.put(.interval(status))
+    }
+
+    func call(_ call: Call) {
+        send()
+        queue.put(.call(call))
     }
 
     func finish(_ report: FinalReport) {

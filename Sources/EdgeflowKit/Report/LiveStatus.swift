@@ -34,5 +34,6 @@ public final class FanOutWriter: ReportWriter {
 
     public func flow(_ flow: FlowSummary) { for w in writers { w.flow(flow) } }
     public func interval(_ status: LiveStatus) { for w in writers { w.interval(status) } }
+    public func call(_ call: Call) { for w in writers { w.call(call) } }
     public func finish(_ report: FinalReport) { for w in writers { w.finish(report) } }
 }

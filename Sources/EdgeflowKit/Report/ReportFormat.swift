@@ -9,6 +9,12 @@ public protocol ReportWriter: AnyObject {
     func finish(_ report: FinalReport)
     /// Every `--interval` of a live run: the state so far (writers that have nothing to say ignore it).
     func interval(_ status: LiveStatus)
+    /// A call across the relay has ended (writers that have nothing to say ignore it).
+    func call(_ call: Call)
+}
+
+extension ReportWriter {
+    public func call(_ call: Call) {}
 }
 
 /// Makes the writer for a format (Zeek: every log into `output`, see `ZeekLogWriter(directory:json:)` for a log
@@ -30,6 +36,8 @@ final class JSONReportWriter: ReportWriter {
     private let output: OutputStream
     private var w = JSONWriter()
     private var first = true
+    /// The calls, written after the flows in the order a whole-capture grouping gives them.
+    private var calls: [Call] = []
 
     init(output: OutputStream) {
         self.output = output
@@ -47,9 +55,18 @@ final class JSONReportWriter: ReportWriter {
         output.write(w.bytes)
     }
 
+    func call(_ call: Call) { calls.append(call) }
+
     func finish(_ report: FinalReport) {
         w.reset()
         w.beginObject()
+        w.beginArray("calls")
+        for c in calls.sorted(by: { ($0.firstTimestamp, $0.id) < ($1.firstTimestamp, $1.id) }) {
+            w.beginObject()
+            c.write(to: &w)
+            w.endObject()
+        }
+        w.endArray()
         report.writeContext(to: &w)
         w.beginArray("rules")
         report.writeRules(to: &w)
@@ -93,6 +110,10 @@ final class NDJSONReportWriter: ReportWriter {
         w.append(0x0A)
         output.write(w.bytes)
         output.endOfRecord()
+    }
+
+    func call(_ call: Call) {
+        line("call") { call.write(to: &$0) }
     }
 
     func interval(_ s: LiveStatus) {

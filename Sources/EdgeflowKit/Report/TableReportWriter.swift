@@ -13,6 +13,8 @@ final class TableReportWriter: ReportWriter {
     /// Each protocol's section (STUN/TURN flows with the most messages, DTLS flows, the RTP
     /// streams with the worst loss, ...), bounded.
     private var sections = AppReport.tableLayouts.map(TableSection.init)
+    /// The worst streams of the calls across the relay.
+    private var calls = CallTable()
     /// Columns to fit, or nil to show every address whole.
     private let width: Int?
 
@@ -36,6 +38,8 @@ final class TableReportWriter: ReportWriter {
             largest[i] = flow
         }
     }
+
+    func call(_ call: Call) { calls.offer(call) }
 
     /// Whether `a` ranks below `b`: fewer bytes, or as many and later.
     private static func rank(_ a: FlowSummary, _ b: FlowSummary) -> Bool {
@@ -90,6 +94,8 @@ final class TableReportWriter: ReportWriter {
                 for line in r.notes { out += "      " + line + "\n" }
             }
         }
+
+        for (i, line) in calls.lines.enumerated() { out += (i == 0 ? "\n" + bold(line) : line) + "\n" }
 
         out += "\n" + bold("Topology") + "\n"
         for role in [Role.accessEdge, .avEdge, .webconfEdge] {

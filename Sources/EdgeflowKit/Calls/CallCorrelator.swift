@@ -1,0 +1,232 @@
+/// Ties the RTP streams of ended flows into calls (runs as flows end; nothing per packet).
+///
+/// The same SSRC on two flows whose spans overlap is one stream relayed twice; flows tied that
+/// way, with every stream they carry, are one call. A flow's streams wait for partners until
+/// the capture clock (the last packet of the latest flow handed in) is more than `window`
+/// past the last packet of every flow of their group; the group is then finished: a call when
+/// some stream of it crossed two flows, dropped otherwise. At most `capacity` streams wait;
+/// the streams of a flow beyond that are not correlated and counted in `overflow`.
+struct CallCorrelator {
+    /// How long a group waits after its last packet (capture time): relayed legs of one stream
+    /// end within moments of each other.
+    static let defaultWindow: Int64 = 60_000_000_000
+    static let defaultCapacity = 65_536
+    /// Flows kept per SSRC for partners, the latest: a stream is relayed two or three times,
+    /// and hostile traffic repeating one SSRC on many flows then costs no more per flow.
+    static let flowsPerSSRC = 8
+
+    /// A flow's part: its uid, span and confirmed RTP streams with their quality; its two ends
+    /// and the TURN allocation it made, when any.
+    struct Flow {
+        var uid: String
+        var first: Int64
+        var last: Int64
+        var legs: [Call.Leg]
+        var ends: (Call.Endpoint, Call.Endpoint)? = nil
+        var allocation: Call.Allocation? = nil
+    }
+
+    private struct Group {
+        var flows: [Int]
+        var last: Int64
+        var relayed = false
+    }
+
+    let window: Int64
+    let capacity: Int
+    /// Streams not correlated because `capacity` streams were waiting.
+    private(set) var overflow = 0
+    private var flows: [Int: Flow] = [:]
+    private var groupOf: [Int: Int] = [:]
+    private var groups: [Int: Group] = [:]
+    private var bySSRC: [UInt32: [Int]] = [:]
+    /// Waiting flows by each of their ends, and allocations by relayed address.
+    private var byEnd: [Call.Endpoint: [Int]] = [:]
+    private var byRelayed: [Call.Endpoint: [Int]] = [:]
+    private var waiting = 0
+    private var nextID = 0
+    private var now = Int64.min
+    /// The earliest time a group may be due (none before it).
+    private var due = Int64.max
+
+    init(window: Int64 = Self.defaultWindow, capacity: Int = Self.defaultCapacity) {
+        self.window = window
+        self.capacity = capacity
+    }
+
+    /// Takes an ended flow's streams (none: only the clock moves on): they join the waiting
+    /// groups they tie to, then the clock moves on to the flow's last packet; calls it
+    /// finishes go to `emit`.
+    mutating func add(_ flow: Flow, _ emit: (Call) -> Void) {
+        defer { advance(to: flow.last, emit) }
+        guard !flow.legs.isEmpty else { return }
+        guard waiting + flow.legs.count <= capacity else { overflow += flow.legs.count; return }
+        let id = nextID
+        nextID += 1
+        flows[id] = flow
+        waiting += flow.legs.count
+        groupOf[id] = id
+        groups[id] = Group(flows: [id], last: flow.last)
+        due = min(due, satAdd(flow.last, window))
+        for leg in flow.legs {
+            let ssrc = leg.stream.ssrc
+            for other in bySSRC[ssrc] ?? [] where other != id {
+                guard let o = flows[other], o.first <= flow.last, flow.first <= o.last else { continue }
+                merge(groupOf[other]!, groupOf[id]!)
+                groups[groupOf[id]!]!.relayed = true
+            }
+            if bySSRC[ssrc]?.last != id {
+                bySSRC[ssrc, default: []].append(id)
+                if bySSRC[ssrc]!.count > Self.flowsPerSSRC { bySSRC[ssrc]!.removeFirst() }
+            }
+        }
+        tieAllocations(id, flow)
+    }
+
+    /// Ties the flow to an allocation whose relayed address and peer are its ends, and an
+    /// allocation it made to the flows between its relayed address and a peer.
+    private mutating func tieAllocations(_ id: Int, _ flow: Flow) {
+        func tie(_ other: Int) {
+            guard let o = flows[other], o.first <= flow.last, flow.first <= o.last else { return }
+            merge(groupOf[other]!, groupOf[id]!)
+        }
+        if let (a, b) = flow.ends {
+            for (end, peer) in [(a, b), (b, a)] {
+                for other in byRelayed[end] ?? [] where flows[other]?.allocation?.peers.contains(peer) == true { tie(other) }
+            }
+            for end in [a, b] {
+                byEnd[end, default: []].append(id)
+                if byEnd[end]!.count > Self.flowsPerSSRC { byEnd[end]!.removeFirst() }
+            }
+        }
+        if let alloc = flow.allocation {
+            for other in byEnd[alloc.relayed] ?? [] where other != id {
+                guard let (a, b) = flows[other]?.ends else { continue }
+                if alloc.peers.contains(a == alloc.relayed ? b : a) { tie(other) }
+            }
+            byRelayed[alloc.relayed, default: []].append(id)
+            if byRelayed[alloc.relayed]!.count > Self.flowsPerSSRC { byRelayed[alloc.relayed]!.removeFirst() }
+        }
+    }
+
+    /// Moves the capture clock to `t` (never back) and finishes the groups it leaves behind.
+    mutating func advance(to t: Int64, _ emit: (Call) -> Void) {
+        guard t > now else { return }
+        now = t
+        guard now > due else { return }
+        let ripe = groups.filter { satAdd($0.value.last, window) < now }.map(\.key)
+        finish(ripe, emit)
+        due = groups.values.map { satAdd($0.last, window) }.min() ?? .max
+    }
+
+    /// Input is over: every group is finished.
+    mutating func finish(_ emit: (Call) -> Void) {
+        finish(Array(groups.keys), emit)
+        due = .max
+    }
+
+    /// Joins two groups, the smaller into the larger.
+    private mutating func merge(_ x: Int, _ y: Int) {
+        guard x != y, let gx = groups[x], let gy = groups[y] else { return }
+        let (a, b) = gx.flows.count >= gy.flows.count ? (x, y) : (y, x)
+        guard var ga = groups[a], let gb = groups.removeValue(forKey: b) else { return }
+        for f in gb.flows { groupOf[f] = a }
+        ga.flows += gb.flows
+        ga.last = max(ga.last, gb.last)
+        ga.relayed = ga.relayed || gb.relayed
+        groups[a] = ga
+    }
+
+    /// Removes the groups `ids` and emits the calls among them, earliest first.
+    private mutating func finish(_ ids: [Int], _ emit: (Call) -> Void) {
+        var calls: [Call] = []
+        for g in ids {
+            guard let group = groups.removeValue(forKey: g) else { continue }
+            var members: [Flow] = []
+            for f in group.flows {
+                guard let flow = flows.removeValue(forKey: f) else { continue }
+                groupOf[f] = nil
+                waiting -= flow.legs.count
+                for leg in flow.legs {
+                    bySSRC[leg.stream.ssrc]?.removeAll { $0 == f }
+                    if bySSRC[leg.stream.ssrc]?.isEmpty == true { bySSRC[leg.stream.ssrc] = nil }
+                }
+                if let (a, b) = flow.ends {
+                    for end in [a, b] {
+                        byEnd[end]?.removeAll { $0 == f }
+                        if byEnd[end]?.isEmpty == true { byEnd[end] = nil }
+                    }
+                }
+                if let r = flow.allocation?.relayed {
+                    byRelayed[r]?.removeAll { $0 == f }
+                    if byRelayed[r]?.isEmpty == true { byRelayed[r] = nil }
+                }
+                members.append(flow)
+            }
+            if group.relayed { calls.append(Self.call(members)) }
+        }
+        calls.sort { ($0.firstTimestamp, $0.id) < ($1.firstTimestamp, $1.id) }
+        for c in calls { emit(c) }
+    }
+
+    /// The call of a finished group's flows: their legs grouped by SSRC, each stream's legs
+    /// upstream first.
+    static func call(_ members: [Flow]) -> Call {
+        let ordered = members.sorted { ($0.first, $0.uid) < ($1.first, $1.uid) }
+        var streams: [Call.Stream] = []
+        for flow in ordered {
+            for leg in flow.legs {
+                if let i = streams.firstIndex(where: { $0.ssrc == leg.stream.ssrc }) {
+                    streams[i].legs.append(leg)
+                } else {
+                    streams.append(Call.Stream(ssrc: leg.stream.ssrc, payloadType: leg.stream.payloadType, codec: leg.stream.codec, legs: [leg]))
+                }
+            }
+        }
+        for i in streams.indices {
+            streams[i].legs = upstreamFirst(streams[i].legs)
+            if let up = streams[i].legs.first { (streams[i].payloadType, streams[i].codec) = (up.stream.payloadType, up.stream.codec) }
+        }
+        var allocations: [Call.Allocation] = []
+        for flow in ordered {
+            guard var alloc = flow.allocation else { continue }
+            alloc.peerFlows = ordered.filter { f in
+                guard let (a, b) = f.ends else { return false }
+                return (a == alloc.relayed && alloc.peers.contains(b)) || (b == alloc.relayed && alloc.peers.contains(a))
+            }.map(\.uid)
+            allocations.append(alloc)
+        }
+        let first = ordered.first!
+        return Call(id: "V" + first.uid.dropFirst(), firstTimestamp: first.first,
+                    lastTimestamp: members.map(\.last).max() ?? first.last, streams: streams, allocations: allocations)
+    }
+
+    /// A stream's legs in the order its packets cross them. The packet each leg saw last is
+    /// placed by its RTP timestamp: the leg whose arrivals lag their media time least is
+    /// upstream (a packet lost on one leg does not matter). Without a common clock rate, the
+    /// leg whose flow began first is taken as upstream.
+    static func upstreamFirst(_ legs: [Call.Leg]) -> [Call.Leg] {
+        guard legs.count > 1 else { return legs }
+        let clock = legs[0].stream.stats.lastClockRate
+        let tie = { (a: Call.Leg, b: Call.Leg) in (a.flowFirst, a.uid) < (b.flowFirst, b.uid) }
+        guard clock > 0, legs.allSatisfy({ $0.stream.stats.lastClockRate == clock }) else { return legs.sorted(by: tie) }
+        let base = legs[0].stream.stats
+        let baseRTP = lastRTPTimestamp(base)
+        func lag(_ s: RTPStreamStats) -> Double {
+            let media = Double(Int32(bitPattern: lastRTPTimestamp(s) &- baseRTP)) / Double(clock)
+            return Double(s.previousArrival &- base.previousArrival) / 1e9 - media
+        }
+        return legs.map { ($0, lag($0.stream.stats)) }.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : tie($0.0, $1.0) }.map(\.0)
+    }
+
+    /// The RTP timestamp of the last in-order packet with a clock (from the stream's nominal time).
+    private static func lastRTPTimestamp(_ s: RTPStreamStats) -> UInt32 {
+        let ticks = (s.previousNominal * Double(s.lastClockRate)).rounded()
+        return s.firstTimestamp &+ UInt32(truncatingIfNeeded: Int64(ticks.isFinite ? min(max(ticks, -4e9), 4e9) : 0))
+    }
+
+    private func satAdd(_ a: Int64, _ b: Int64) -> Int64 {
+        let (s, o) = a.addingReportingOverflow(b)
+        return o ? .max : s
+    }
+}
