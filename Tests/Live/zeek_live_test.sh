@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of `edgeflow live --format zeek --rotate`: in a private network namespace
 # with only loopback (unshare -n), tcpreplay replays a capture onto lo while `edgeflow live lo`
-# writes Zeek logs rotated every 2 s; SIGTERM stops it. Then, read by `parsezeeklogs` from PyPI
+# writes Zeek logs rotated every 2 s (flows end after 5 s idle, so some end during the replay);
+# SIGTERM stops it. Then, read by `parsezeeklogs` from PyPI
 # (installed into a virtual environment this script makes):
 # - every file is a closed, renamed log PATH.OPEN_CLOSE.log whose #open/#close are its name's;
 # - the rotation made more than one conn.log file, each with its own header;
@@ -16,9 +17,13 @@ source Tests/Live/offline.sh zeek-live "$@"
 
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check parsezeeklogs==3.0.1
-"$bin" analyze "$capture" "${topology[@]}" --format zeek --out "$work/offline"
+# Flows idle for 5 s end: the sample's early flows end (and are logged) during the replay, in
+# an earlier 2 s period than the last ones. No flow of the sample pauses that long (its longest
+# gap is 4 s, tshark), so the offline run with the same timeouts has the same flows.
+timeouts=(--tcp-timeout 5 --udp-timeout 5)
+"$bin" analyze "$capture" "${topology[@]}" "${timeouts[@]}" --format zeek --out "$work/offline"
 
-unshare -n bash -s "$bin" "$capture" "$work" "${topology[@]}" <<'INNER'
+unshare -n bash -s "$bin" "$capture" "$work" "${topology[@]}" "${timeouts[@]}" <<'INNER'
 set -euo pipefail
 bin=$1; capture=$2; work=$3; shift 3
 ip link set lo up
@@ -27,7 +32,7 @@ live_pid=$!
 # Ready once the capture loop runs (its start is logged).
 for _ in $(seq 100); do grep -q 'capture started' "$work/live.err" 2>/dev/null && break; sleep 0.1; done
 tcpreplay -q -i lo "$capture" >"$work/tcpreplay.log" 2>&1
-sleep 1
+sleep 3   # the flows that ended by 2.5 s into the capture expire, in another period than the last
 kill -TERM "$live_pid"
 wait "$live_pid"
 INNER
