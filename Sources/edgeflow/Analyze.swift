@@ -58,6 +58,9 @@ struct Analyze: ParsableCommand {
     func validate() throws {
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64, not \(threads)") }
         try output.validate(otherwise: .json)
+        if output.format == .zeek && output.rotate != nil {
+            throw ValidationError("--rotate with --format zeek is for live runs: analyze writes each Zeek log once")
+        }
     }
 
     func run() throws {

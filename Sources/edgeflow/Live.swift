@@ -69,9 +69,6 @@ struct Live: ParsableCommand {
         guard metricsHold >= 0 && metricsHold < 1e9 else { throw ValidationError("--metrics-hold must be a number of seconds, not \(metricsHold)") }
         guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64 bytes, not \(snaplen)") }
         guard bufferSize.bytes >= 4096 else { throw ValidationError("--buffer-size must be at least 4K, not \(bufferSize.bytes) bytes") }
-        guard output.format != .zeek else {
-            throw ValidationError("live cannot write Zeek logs yet (they are completed at the end of a run, with no rotation); use analyze --format zeek on a capture, or live --format ndjson --rotate")
-        }
         try output.validate(otherwise: .ndjson)
     }
 
@@ -95,15 +92,24 @@ struct Live: ParsableCommand {
             }
             output.onRotationFailure = { logger.error("\($0)") }
             output.onRotation = { logger.info("output rotated", metadata: ["file": "\(self.output.out ?? "")", "moved_to": "\($0)"]) }
+            let zeek = try self.output.liveZeekLogs()
+            zeek?.onWriteFailure = { error in
+                logger.error("\(error); stopping the capture (exit status 2)")
+                StopSignal.request()
+            }
+            zeek?.onRotation = { logger.info("Zeek logs rotated", metadata: ["files": "\($0.joined(separator: ","))"]) }
             self.output.apply(to: &options.analysis, output: output, otherwise: .ndjson)
             options.interval = Int64(interval * 1e9)
             options.duration = duration.map { Int64($0 * 1e9) }
             options.user = user
             try withExtendedLifetime(exports.server) {
-                _ = try LiveJob(options: options).run(output: output, exporters: exports.writers, logger: logger)
+                _ = try LiveJob(options: options).run(output: output, report: zeek, exporters: exports.writers, logger: logger)
                 for message in ExportOptions.sendErrors(exports.writers) { logger.warning("\(message)") }
                 // A write error was reported when it happened.
-                do { try output.close() } catch { throw ExitCode(2) }
+                do {
+                    try output.close()
+                    try zeek?.close()
+                } catch { throw ExitCode(2) }
                 if exports.server != nil && metricsHold > 0 {
                     logger.info("holding the final metrics", metadata: ["seconds": "\(metricsHold)"])
                     StopSignal.wait(seconds: metricsHold)

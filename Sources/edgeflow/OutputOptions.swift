@@ -9,7 +9,7 @@ extension ReportFormat: ExpressibleByArgument {}
 /// How and where the report is written, shared by `analyze` and `live`; defaults are
 /// `AnalyzeOptions`'.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "Report format: table, json, ndjson, csv, html or zeek (html: one self-contained page for a browser; zeek: Zeek's log files in the --out directory, analyze only; live: table is a live view, then the report). Default: table on a terminal; otherwise json (analyze) or ndjson (live).")
+    @Option(help: "Report format: table, json, ndjson, csv, html or zeek (html: one self-contained page for a browser; zeek: Zeek's log files in the --out directory; live: table is a live view, then the report). Default: table on a terminal; otherwise json (analyze) or ndjson (live).")
     var format: ReportFormat?
 
     @Flag(help: "With --format zeek: write Zeek's JSON-lines logs instead of its tab-separated ones.")
@@ -24,7 +24,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(help: "Show every address whole in the table view, whatever the terminal's width (otherwise long IPv6 endpoints are shortened in the middle to fit).")
     var fullAddresses = AnalyzeOptions.defaults.fullAddresses
 
-    @Option(help: ArgumentHelp("Rotate the --out file after a size (100M, 1G) or a time (15m, 1h, 1d); the old file gets a UTC timestamp suffix.",
+    @Option(help: ArgumentHelp("Rotate the --out file after a size (100M, 1G) or a time (15m, 1h, 1d); the old file gets a UTC timestamp suffix. Live Zeek logs: a time only, at each multiple of it, as PATH.OPEN_CLOSE.log.",
                                valueName: "SIZE|DURATION"))
     var rotate: String?
 
@@ -44,6 +44,12 @@ struct OutputOptions: ParsableArguments {
         guard out != nil else { throw ValidationError("--rotate needs --out FILE") }
         // Without --format, a report to a file takes the `otherwise` format.
         let format = self.format ?? otherwise
+        if format == .zeek {
+            guard case .duration = Rotation(rotate) else {
+                throw ValidationError("--rotate with --format zeek takes a duration (30s, 15m, 1h, 1d), as Zeek rotates its logs by time; not \"\(rotate)\"")
+            }
+            return
+        }
         guard format == .ndjson else {
             throw ValidationError("--rotate needs --format ndjson: only NDJSON is written record by record (a \(format.rawValue) report cannot be split)")
         }
@@ -53,6 +59,15 @@ struct OutputOptions: ParsableArguments {
     func zeekLogs() throws(EdgeflowError) -> ZeekLogWriter? {
         guard format == .zeek, let out else { return nil }
         return try ZeekLogWriter(directory: out, json: zeekJSON)
+    }
+
+    /// A live run's Zeek log writer when the format is zeek (validated: `out` is given, and
+    /// `rotate` is a duration).
+    func liveZeekLogs() throws(EdgeflowError) -> ZeekLiveLogWriter? {
+        guard format == .zeek, let out else { return nil }
+        var seconds: Int?
+        if let rotate, case .duration(let s) = Rotation(rotate) { seconds = s }
+        return try ZeekLiveLogWriter(directory: out, json: zeekJSON, rotationSeconds: seconds)
     }
 
     /// The output: standard output, or `out` (see `OutputStream` for when it is replaced and when

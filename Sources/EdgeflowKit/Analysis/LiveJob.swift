@@ -33,8 +33,10 @@ public struct LiveJob {
     /// - Parameter logger: takes the run's diagnostics: `info` at the start and the stop,
     ///   `warning` for the interface's warnings and for drops (once per interval that had
     ///   some), `debug` for each interval's counts.
+    /// - Parameter report: the report's writer when it is not made from the format for `output`
+    ///   (Zeek logs in a directory).
     @discardableResult
-    public func run(output: OutputStream, exporters: [any ReportWriter] = [],
+    public func run(output: OutputStream, report: (any ReportWriter)? = nil, exporters: [any ReportWriter] = [],
                     logger: Logger) throws(EdgeflowError) -> FinalReport {
         let a = options.analysis
         let topology = try a.makeTopology()
@@ -50,9 +52,9 @@ public struct LiveJob {
         }
         StopSignal.install()
 
-        let main: any ReportWriter = a.format == .table
+        let main: any ReportWriter = report ?? (a.format == .table
             ? LiveViewWriter(output: output, top: a.top, color: a.color, fullAddresses: a.fullAddresses)
-            : makeReportWriter(a.format, output: output, top: a.top, color: a.color, fullAddresses: a.fullAddresses)
+            : makeReportWriter(a.format, output: output, top: a.top, color: a.color, fullAddresses: a.fullAddresses))
         let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
         var engine = Engine(options: a, topology: topology, writer: writer)
 

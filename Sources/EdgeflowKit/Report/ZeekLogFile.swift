@@ -8,6 +8,33 @@ import Darwin
 struct ZeekLogSchema {
     var path: String
     var fields: [(name: String, type: String)]
+
+    /// Encodes one row (`values` in column order) into `w`, newline included: tab-separated, or
+    /// one JSON object.
+    func encode(_ values: [ZeekValue], json: Bool, into w: inout JSONWriter) {
+        w.reset()
+        if json {
+            w.beginObject()
+            for (value, field) in zip(values, fields) { value.writeJSON(field.name, to: &w) }
+            w.endObject()
+        } else {
+            for (i, value) in values.enumerated() {
+                if i > 0 { w.append(0x09) }
+                value.appendTSV(to: &w)
+            }
+        }
+        w.append(0x0A)
+    }
+
+    /// The eight header lines of Zeek's ASCII writer, with `#open` at `opened` (ns since the epoch).
+    func header(opened: Int64) -> String {
+        "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t\(path)\n#open\t\(ZeekLogFile.stamp(opened))\n"
+            + "#fields\t" + fields.map(\.name).joined(separator: "\t") + "\n"
+            + "#types\t" + fields.map(\.type).joined(separator: "\t") + "\n"
+    }
+
+    /// The `#close` line at `closed` (ns since the epoch).
+    static func closeLine(_ closed: Int64) -> String { "#close\t\(ZeekLogFile.stamp(closed))\n" }
 }
 
 /// One Zeek log of a run. Rows go, as they come, to an unnamed file beside the log (so memory
@@ -38,18 +65,7 @@ final class ZeekLogFile {
     /// Appends one row; `values` are in the schema's column order.
     func write(_ values: [ZeekValue]) {
         guard failure == nil, let rows = rows ?? openRows() else { return }
-        w.reset()
-        if json {
-            w.beginObject()
-            for (value, field) in zip(values, schema.fields) { value.writeJSON(field.name, to: &w) }
-            w.endObject()
-        } else {
-            for (i, value) in values.enumerated() {
-                if i > 0 { w.append(0x09) }
-                value.appendTSV(to: &w)
-            }
-        }
-        w.append(0x0A)
+        schema.encode(values, json: json, into: &w)
         let bytes = w.bytes
         if fwrite(bytes.baseAddress, 1, bytes.count, rows) != bytes.count { fail("cannot write the rows of \(schema.path).log") }
         count += 1
@@ -59,7 +75,7 @@ final class ZeekLogFile {
     /// `#close` at `closed` (both nanoseconds since the epoch). Does not close `output`.
     func finish(to output: OutputStream, opened: Int64, closed: Int64) throws(EdgeflowError) {
         if let failure { throw failure }
-        if !json { output.write(header(opened: opened)) }
+        if !json { output.write(schema.header(opened: opened)) }
         if let rows {
             fflush(rows)
             rewind(rows)
@@ -72,14 +88,7 @@ final class ZeekLogFile {
             if ferror(rows) != 0 { fail("cannot read back the rows of \(schema.path).log") }
         }
         if let failure { throw failure }
-        if !json { output.write("#close\t\(Self.stamp(closed))\n") }
-    }
-
-    /// The eight header lines of Zeek's ASCII writer.
-    private func header(opened: Int64) -> String {
-        "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t\(schema.path)\n#open\t\(Self.stamp(opened))\n"
-            + "#fields\t" + schema.fields.map(\.name).joined(separator: "\t") + "\n"
-            + "#types\t" + schema.fields.map(\.type).joined(separator: "\t") + "\n"
+        if !json { output.write(ZeekLogSchema.closeLine(closed)) }
     }
 
     /// Zeek's `#open`/`#close` form, `%Y-%m-%d-%H-%M-%S` (here in UTC).

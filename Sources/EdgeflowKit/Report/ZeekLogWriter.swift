@@ -19,14 +19,7 @@ public final class ZeekLogWriter: ReportWriter {
     /// when it does not exist.
     /// - Throws: when `directory` is something else than a directory, or cannot be made.
     public init(directory: String, json: Bool) throws(EdgeflowError) {
-        var st = stat()
-        if stat(directory, &st) == 0 {
-            guard (st.st_mode & S_IFMT) == S_IFDIR else {
-                throw EdgeflowError("\(directory) exists and is not a directory; Zeek logs need a directory (an existing one, or a path to create)")
-            }
-        } else if mkdir(directory, 0o777) != 0 {
-            throw EdgeflowError("cannot create the Zeek log directory \(directory): \(String(cString: strerror(errno))); check its parent exists and is writable")
-        }
+        try Self.makeDirectory(directory)
         destination = .directory(directory)
         (conn, ssl, x509, rtp, rules, findings) = Self.logs(json: json, scratch: directory)
         tls = ZeekTLSLogs()
@@ -40,6 +33,18 @@ public final class ZeekLogWriter: ReportWriter {
         tls = ZeekTLSLogs()
     }
 
+    /// Makes sure `directory` is a directory, creating it when it does not exist.
+    static func makeDirectory(_ directory: String) throws(EdgeflowError) {
+        var st = stat()
+        if stat(directory, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else {
+                throw EdgeflowError("\(directory) exists and is not a directory; Zeek logs need a directory (an existing one, or a path to create)")
+            }
+        } else if mkdir(directory, 0o777) != 0 {
+            throw EdgeflowError("cannot create the Zeek log directory \(directory): \(String(cString: strerror(errno))); check its parent exists and is writable")
+        }
+    }
+
     private static func logs(json: Bool, scratch: String) -> (ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile) {
         func file(_ s: ZeekLogSchema) -> ZeekLogFile { ZeekLogFile(s, json: json, scratchDirectory: scratch) }
         return (file(ZeekConnLog.schema), file(ZeekTLSLogs.ssl), file(ZeekTLSLogs.x509), file(ZeekRTPLog.schema), file(ZeekEdgeLogs.rules),
@@ -48,7 +53,7 @@ public final class ZeekLogWriter: ReportWriter {
 
     public func flow(_ f: FlowSummary) {
         conn.write(ZeekConnLog.row(f))
-        tls.rows(f, ssl: ssl, x509: x509)
+        tls.rows(f, ssl: ssl.write, x509: x509.write)
         for row in ZeekRTPLog.rows(f) { rtp.write(row) }
     }
 

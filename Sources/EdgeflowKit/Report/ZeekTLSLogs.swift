@@ -19,17 +19,17 @@ struct ZeekTLSLogs {
     /// certificate cache.
     private var logged: Set<String> = []
 
-    /// Writes the flow's TLS and DTLS sessions to `ssl` and their certificates not logged yet to `x509`.
-    mutating func rows(_ f: FlowSummary, ssl: ZeekLogFile, x509: ZeekLogFile) {
+    /// Hands the flow's TLS and DTLS sessions to `ssl` and their certificates not logged yet to `x509`.
+    mutating func rows(_ f: FlowSummary, ssl: ([ZeekValue]) -> Void, x509: ([ZeekValue]) -> Void) {
         guard let app = f.app else { return }
         if let t = app.tls {
-            ssl.write(Self.row(f, version: t.version.map { Self.tlsVersion($0.rawValue) }, cipher: t.cipher, sni: t.sni,
+            ssl(Self.row(f, version: t.version.map { Self.tlsVersion($0.rawValue) }, cipher: t.cipher, sni: t.sni,
                                alert: t.respAlert ?? t.origAlert, alpn: t.alpn, outcome: t.outcome, server: t.server, client: t.client))
             certificates(t.server, seenAt: t.serverSeenAt, host: true, to: x509)
             certificates(t.client, seenAt: t.clientSeenAt, host: false, to: x509)
         }
         if let d = app.dtls {
-            ssl.write(Self.row(f, version: d.version.map { Self.dtlsVersion($0.rawValue) }, cipher: d.cipher, sni: d.sni,
+            ssl(Self.row(f, version: d.version.map { Self.dtlsVersion($0.rawValue) }, cipher: d.cipher, sni: d.sni,
                                alert: d.respAlert ?? d.origAlert, alpn: d.alpn, outcome: d.outcome, server: d.server, client: d.client))
             certificates(d.server, seenAt: d.serverSeenAt, host: true, to: x509)
             certificates(d.client, seenAt: d.clientSeenAt, host: false, to: x509)
@@ -50,9 +50,9 @@ struct ZeekTLSLogs {
         return fps.isEmpty ? .unset : .strings(fps)
     }
 
-    private mutating func certificates(_ chain: [CertificateSummary], seenAt: Int64, host: Bool, to x509: ZeekLogFile) {
+    private mutating func certificates(_ chain: [CertificateSummary], seenAt: Int64, host: Bool, to x509: ([ZeekValue]) -> Void) {
         for c in chain where !c.sha256.isEmpty && logged.insert(c.sha256).inserted {
-            x509.write([.time(seenAt), .string(c.sha256), .string(c.serialNumber.isEmpty ? nil : c.serialNumber.uppercased()),
+            x509([.time(seenAt), .string(c.sha256), .string(c.serialNumber.isEmpty ? nil : c.serialNumber.uppercased()),
                         .string(c.subject.isEmpty ? nil : c.subject), .string(c.issuer.isEmpty ? nil : c.issuer),
                         c.hasValidity ? .time(c.notBefore) : .unset, c.hasValidity ? .time(c.notAfter) : .unset,
                         c.dnsNames.isEmpty ? .unset : .strings(c.dnsNames), .bool(host), .bool(!host)])

@@ -17,7 +17,7 @@ struct ZeekCommandLineTests {
         #expect(try String(contentsOfFile: dir + "/conn.log", encoding: .utf8).hasPrefix("{\"ts\":"))
     }
 
-    @Test("refused: no --out, an --out that is a file, --zeek-json without zeek, and live")
+    @Test("refused: no --out, an --out that is a file, --zeek-json without zeek, --rotate with analyze, a live --rotate by size")
     func refused() throws {
         try OptionErrorTests.refused(["--format", "zeek"], "--format zeek writes several log files: name their directory with --out DIR")
         try OptionErrorTests.refused(["--zeek-json", "--format", "json"], "--zeek-json goes with --format zeek")
@@ -26,7 +26,11 @@ struct ZeekCommandLineTests {
         defer { try? FileManager.default.removeItem(atPath: file) }
         try OptionErrorTests.refused(["--format", "zeek", "--out", file], "\(file) exists and is not a directory", usage: false)
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep")
-        let live = try CommandLineTests.run(["live", "lo", "--format", "zeek", "--out", file])
-        #expect(live.status == 2 && live.stderr.contains("live cannot write Zeek logs yet"), "\(live.stderr)")
+        try OptionErrorTests.refused(["--format", "zeek", "--out", file, "--rotate", "1h"], "--rotate with --format zeek is for live runs")
+        // Checked before the interface is opened: no privilege needed.
+        let size = try CommandLineTests.run(["live", "lo", "--format", "zeek", "--out", file, "--rotate", "100M"])
+        #expect(size.status == 2 && size.stderr.contains("--rotate with --format zeek takes a duration (30s, 15m, 1h, 1d)"), "\(size.stderr)")
+        let live = try CommandLineTests.run(["live", "lo", "--format", "zeek", "--out", file, "--rotate", "1h"])
+        #expect(live.status == 2 && live.stderr.contains("\(file) exists and is not a directory"), "\(live.stderr)")
     }
 }
