@@ -80,6 +80,7 @@ public final class ZeekLiveLogWriter: ReportWriter {
         let now = clock()
         guard let period, let b = boundary, now >= b else { return now }
         let renamed = logs.compactMap { $0.close(at: b, rename: true) }
+        tls.newFile()
         boundary = Self.boundary(after: now, period: period)
         if !renamed.isEmpty { onRotation?(renamed) }
         return now

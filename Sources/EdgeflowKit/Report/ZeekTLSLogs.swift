@@ -15,9 +15,14 @@ struct ZeekTLSLogs {
         ("san.dns", "vector[string]"), ("host_cert", "bool"), ("client_cert", "bool"),
     ])
 
-    /// Fingerprints already in `x509.log`: one per certificate seen, as bounded as the run's
-    /// certificate cache.
+    /// Fingerprints already in `x509.log` (of the current file, in a live run). At most
+    /// `loggedLimit`: past it the set starts again, and a certificate may be logged twice.
     private var logged: Set<String> = []
+    static let loggedLimit = 65_536
+
+    /// Starts a new `x509.log` file: its certificates are logged again as sessions show them,
+    /// so that each rotated file's `ssl.log` joins with the `x509.log` of the same period.
+    mutating func newFile() { logged.removeAll() }
 
     /// Hands the flow's TLS and DTLS sessions to `ssl` and their certificates not logged yet to `x509`.
     mutating func rows(_ f: FlowSummary, ssl: ([ZeekValue]) -> Void, x509: ([ZeekValue]) -> Void) {
@@ -51,6 +56,7 @@ struct ZeekTLSLogs {
     }
 
     private mutating func certificates(_ chain: [CertificateSummary], seenAt: Int64, host: Bool, to x509: ([ZeekValue]) -> Void) {
+        if logged.count >= Self.loggedLimit { logged.removeAll() }
         for c in chain where !c.sha256.isEmpty && logged.insert(c.sha256).inserted {
             x509([.time(seenAt), .string(c.sha256), .string(c.serialNumber.isEmpty ? nil : c.serialNumber.uppercased()),
                         .string(c.subject.isEmpty ? nil : c.subject), .string(c.issuer.isEmpty ? nil : c.issuer),

@@ -65,11 +65,29 @@ struct ZeekLiveLogTests {
         #expect(before[6] == after[6] && before[7] == after[7] && before[6].hasPrefix("#fields\tts\tuid\t"))
         // The rules and findings are written at the end, in the last period's files.
         #expect(all["edge_rules.2026-12-03-19-00-02_2026-12-03-19-00-02.log"] != nil)
-        // Together the files hold every row of the offline logs.
+        // Together the files hold every row of the offline logs; x509.log's once per file.
         let reference = try offline()
-        for path in ["conn", "ssl", "x509", "rtp", "edge_rules", "edge_findings"] {
+        for path in ["conn", "ssl", "rtp", "edge_rules", "edge_findings"] {
             let expected = try #require(reference[path + ".log"]).filter { !$0.hasPrefix("#") }
             #expect(rows(all, path).sorted() == expected.sorted(), "\(path).log")
+        }
+        // A certificate a later period's sessions show again is logged again there (with that
+        // session's time), so the certificates, not the rows, are the offline log's.
+        let fingerprint = { (row: String) in row.split(separator: "\t", omittingEmptySubsequences: false)[1] }
+        let certificates = try #require(reference["x509.log"]).filter { !$0.hasPrefix("#") }
+        #expect(Set(rows(all, "x509").map(fingerprint)) == Set(certificates.map(fingerprint)))
+        #expect(rows(all, "x509").count > certificates.count)
+        // Each rotated ssl.log joins the x509.log of its own period: every fingerprint of its
+        // chains (cert_chain_fps, client_cert_chain_fps) is there.
+        for (name, lines) in all where name.hasPrefix("ssl.") {
+            let period = name.dropFirst("ssl.".count)
+            let x509 = Set((all["x509." + period] ?? []).filter { !$0.hasPrefix("#") }.map { $0.split(separator: "\t", omittingEmptySubsequences: false)[1] })
+            for row in lines where !row.hasPrefix("#") {
+                let fields = row.split(separator: "\t", omittingEmptySubsequences: false)
+                for fp in (fields[12].split(separator: ",") + fields[13].split(separator: ",")) where fp != "-" {
+                    #expect(x509.contains(fp), "\(name): \(fp) is not in x509.\(period)")
+                }
+            }
         }
     }
 
