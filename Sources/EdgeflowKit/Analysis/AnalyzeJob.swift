@@ -95,7 +95,7 @@ public struct AnalyzeJob {
 extension AnalyzeOptions {
     func makeStage(topology: Topology, writer: any ReportWriter, dns: DNSBook) -> ClassificationStage {
         ClassificationStage(topology: topology, configured: Set(edges.filter { !$0.value.isEmpty }.keys),
-                            vintage: vintage, window: inferenceWindow, writer: writer, dns: dns)
+                            vintage: vintage, window: inferenceWindow, writer: writer, dns: dns, flowEndDelay: flow.longestEndDelay)
     }
 
     func makeTopology() throws(EdgeflowError) -> Topology {

@@ -17,12 +17,17 @@ final class ClassificationStage {
     private let writer: any ReportWriter
     private let certificates = CertificateCache()
     /// Ties the RTP streams of the classified flows into calls across the relay.
-    private var calls = CallCorrelator()
+    private var calls: CallCorrelator
+    /// Input is over: flows come in creation order and no longer move the calls' clock.
+    private var inputOver = false
     private var callFindings = CallFindings()
 
     private let dns: DNSBook
 
-    init(topology: Topology, configured: Set<Role>, vintage: Office365Vintage, window: Int, writer: any ReportWriter, dns: DNSBook) {
+    /// `flowEndDelay`: how long after its last packet a flow may end (`FlowSettings.longestEndDelay`).
+    init(topology: Topology, configured: Set<Role>, vintage: Office365Vintage, window: Int, writer: any ReportWriter, dns: DNSBook,
+         flowEndDelay: Int64 = 0) {
+        calls = CallCorrelator(lag: flowEndDelay)
         self.dns = dns
         self.topology = topology
         self.inference = RoleInference(configured: configured)
@@ -56,6 +61,7 @@ final class ClassificationStage {
     /// A flow still live when input ended, after `recognised` saw every such flow and `finish`
     /// classified the waiting ones: nothing more can be learnt, so it is classified at once.
     func endedAtEndOfInput(_ e: EndedFlow) {
+        inputOver = true
         emit(e.record, e.reason, appReport(e))
     }
 
@@ -121,13 +127,17 @@ final class ClassificationStage {
     /// Hands the flow's RTP streams (with their quality) to the call correlator, and moves its
     /// clock on; the calls that finishes are written.
     private func correlate(_ f: FlowSummary, first: Int64) {
-        guard let app = f.app, !app.rtp.isEmpty else { return calls.advance(to: f.lastTs) { self.written($0) } }
+        guard let app = f.app, !app.rtp.isEmpty else {
+            if !inputOver { calls.advance(to: f.lastTs) { self.written($0) } }
+            return
+        }
         let rtt = app.stun?.rtt?.p50
         let legs = app.rtp.map { Call.Leg(uid: f.uid, stream: $0, quality: RTPStreamQuality($0, roundTrip: rtt), flowFirst: first) }
         let ends = (Call.Endpoint(ip: f.origAddress, port: UInt16(truncatingIfNeeded: f.origP)),
                     Call.Endpoint(ip: f.respAddress, port: UInt16(truncatingIfNeeded: f.respP)))
         calls.add(CallCorrelator.Flow(uid: f.uid, first: first, last: f.lastTs, legs: legs, ends: ends,
-                                      allocation: app.stun.flatMap { Self.allocation($0, uid: f.uid) })) { self.written($0) }
+                                      allocation: app.stun.flatMap { Self.allocation($0, uid: f.uid) }),
+                  advancing: !inputOver) { self.written($0) }
     }
 
     /// The TURN allocation a flow's STUN made (its relayed address and channel peers), if any.

@@ -2,10 +2,12 @@
 ///
 /// The same SSRC on two flows whose spans overlap is one stream relayed twice; flows tied that
 /// way, with every stream they carry, are one call. A flow's streams wait for partners until
-/// the capture clock (the last packet of the latest flow handed in) is more than `window`
-/// past the last packet of every flow of their group; the group is then finished: a call when
-/// some stream of it crossed two flows, dropped otherwise. At most `capacity` streams wait;
-/// the streams of a flow beyond that are not correlated and counted in `overflow`.
+/// the capture clock (the last packet of the latest flow handed in) is more than `window` +
+/// `lag` past the last packet of every flow of their group (`lag`: how long after its last
+/// packet a flow may end and be handed in, so a UDP leg that ends by idle timeout still finds
+/// its partner); the group is then finished: a call when some stream of it crossed two flows,
+/// dropped otherwise. At most `capacity` streams wait; the streams of a flow beyond that are
+/// not correlated and counted in `overflow`.
 struct CallCorrelator {
     /// How long a group waits after its last packet (capture time): relayed legs of one stream
     /// end within moments of each other.
@@ -33,6 +35,8 @@ struct CallCorrelator {
     }
 
     let window: Int64
+    /// How long after its last packet a flow may be handed in (`FlowSettings.longestEndDelay`).
+    let lag: Int64
     let capacity: Int
     /// Streams not correlated because `capacity` streams were waiting.
     private(set) var overflow = 0
@@ -46,19 +50,25 @@ struct CallCorrelator {
     private var waiting = 0
     private var nextID = 0
     private var now = Int64.min
-    /// The earliest time a group may be due (none before it).
-    private var due = Int64.max
+    /// When each group becomes due, earliest first; an entry is stale when its group is gone
+    /// or has since seen a later packet (its `last` grew).
+    private var dueTimes = DueHeap()
 
-    init(window: Int64 = Self.defaultWindow, capacity: Int = Self.defaultCapacity) {
+    init(window: Int64 = Self.defaultWindow, lag: Int64 = 0, capacity: Int = Self.defaultCapacity) {
         self.window = window
+        self.lag = lag
         self.capacity = capacity
     }
 
+    /// When a group whose last packet was at `last` is finished.
+    private func dueTime(_ last: Int64) -> Int64 { satAdd(satAdd(last, window), lag) }
+
     /// Takes an ended flow's streams (none: only the clock moves on): they join the waiting
-    /// groups they tie to, then the clock moves on to the flow's last packet; calls it
-    /// finishes go to `emit`.
-    mutating func add(_ flow: Flow, _ emit: (Call) -> Void) {
-        defer { advance(to: flow.last, emit) }
+    /// groups they tie to, then, when `advancing`, the clock moves on to the flow's last
+    /// packet; calls it finishes go to `emit`. Flows handed in at the end of input do not
+    /// advance it (they come in creation order, not end order).
+    mutating func add(_ flow: Flow, advancing: Bool = true, _ emit: (Call) -> Void) {
+        defer { if advancing { advance(to: flow.last, emit) } }
         guard !flow.legs.isEmpty else { return }
         guard waiting + flow.legs.count <= capacity else { overflow += flow.legs.count; return }
         let id = nextID
@@ -67,7 +77,7 @@ struct CallCorrelator {
         waiting += flow.legs.count
         groupOf[id] = id
         groups[id] = Group(flows: [id], last: flow.last)
-        due = min(due, satAdd(flow.last, window))
+        dueTimes.push(dueTime(flow.last), id)
         for leg in flow.legs {
             let ssrc = leg.stream.ssrc
             for other in bySSRC[ssrc] ?? [] where other != id {
@@ -113,16 +123,20 @@ struct CallCorrelator {
     mutating func advance(to t: Int64, _ emit: (Call) -> Void) {
         guard t > now else { return }
         now = t
-        guard now > due else { return }
-        let ripe = groups.filter { satAdd($0.value.last, window) < now }.map(\.key)
-        finish(ripe, emit)
-        due = groups.values.map { satAdd($0.last, window) }.min() ?? .max
+        var ripe: [Int] = []
+        while let (due, g) = dueTimes.first, due < now {
+            dueTimes.removeFirst()
+            // Stale: merged away, finished, or waiting longer since.
+            guard let group = groups[g], dueTime(group.last) == due else { continue }
+            ripe.append(g)
+        }
+        if !ripe.isEmpty { finish(ripe, emit) }
     }
 
     /// Input is over: every group is finished.
     mutating func finish(_ emit: (Call) -> Void) {
         finish(Array(groups.keys), emit)
-        due = .max
+        dueTimes = DueHeap()
     }
 
     /// Joins two groups, the smaller into the larger.
@@ -132,7 +146,10 @@ struct CallCorrelator {
         guard var ga = groups[a], let gb = groups.removeValue(forKey: b) else { return }
         for f in gb.flows { groupOf[f] = a }
         ga.flows += gb.flows
-        ga.last = max(ga.last, gb.last)
+        if gb.last > ga.last {
+            ga.last = gb.last
+            dueTimes.push(dueTime(ga.last), a)
+        }
         ga.relayed = ga.relayed || gb.relayed
         groups[a] = ga
     }
@@ -228,5 +245,39 @@ struct CallCorrelator {
     private func satAdd(_ a: Int64, _ b: Int64) -> Int64 {
         let (s, o) = a.addingReportingOverflow(b)
         return o ? .max : s
+    }
+}
+
+/// A binary min-heap of (due time, group id): the groups the clock will finish next.
+private struct DueHeap {
+    private var items: [(Int64, Int)] = []
+
+    var first: (Int64, Int)? { items.first }
+
+    mutating func push(_ due: Int64, _ id: Int) {
+        items.append((due, id))
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i] < items[parent] else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func removeFirst() {
+        guard !items.isEmpty else { return }
+        items.swapAt(0, items.count - 1)
+        items.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < items.count && items[l] < items[m] { m = l }
+            if r < items.count && items[r] < items[m] { m = r }
+            guard m != i else { return }
+            items.swapAt(i, m)
+            i = m
+        }
     }
 }

@@ -17,10 +17,13 @@ struct CallFindings {
     private var grouped: [Fact: Finding] = [:]
     private var order: [Fact] = []
 
-    /// Notes the findings of a finished call.
+    /// Notes the findings of a finished call. A flow counts once per fact, though several of
+    /// its streams show it (a flow belongs to one call). A measure that failed on a stream's
+    /// first leg is noted there only: its later legs inherit it.
     mutating func add(_ call: Call) {
         var directions: [String: (orig: Int64, resp: Int64)] = [:]
         var flowOrder: [String] = []
+        var noted: Set<Noted> = []
         for s in call.streams {
             for (i, leg) in s.legs.enumerated() {
                 if directions[leg.uid] == nil { flowOrder.append(leg.uid) }
@@ -29,13 +32,21 @@ struct CallFindings {
                 directions[leg.uid] = d
                 guard leg.quality.label == .poor else { continue }
                 let position: Position = s.legs.count == 1 ? .only : i == 0 ? .first : .beyond
-                for r in leg.quality.reasons { note(.poor(r, position), uid: leg.uid) }
+                for r in leg.quality.reasons {
+                    if position == .beyond, s.legs[0].quality.label == .poor, s.legs[0].quality.reasons.contains(r) { continue }
+                    if noted.insert(Noted(fact: .poor(r, position), uid: leg.uid)).inserted { note(.poor(r, position), uid: leg.uid) }
+                }
             }
         }
         for uid in flowOrder {
             let d = directions[uid]!
             if d.orig + d.resp >= 50, d.orig == 0 || d.resp == 0 { note(.oneWay, uid: uid) }
         }
+    }
+
+    private struct Noted: Hashable {
+        var fact: Fact
+        var uid: String
     }
 
     private mutating func note(_ fact: Fact, uid: String) {
@@ -76,7 +87,7 @@ extension CallFindings.Position {
         switch self {
         case .only: "the stream's only leg"
         case .first: "the stream's first leg (before the relay)"
-        case .beyond: "a leg beyond the relay (its first leg was better)"
+        case .beyond: "a leg beyond the relay (its first leg was not)"
         }
     }
 }

@@ -26,6 +26,13 @@ public struct FlowSettings: Sendable {
     /// How often (in capture time) idle flows are looked for.
     var sweepInterval: Int64 { max(1_000_000_000, min(udpTimeout, tcpCloseLinger) / 4) }
 
+    /// How long after its last packet a flow may end: its longest timeout, and the sweep that
+    /// finds it.
+    var longestEndDelay: Int64 {
+        let (s, o) = max(udpTimeout, tcpTimeout, tcpCloseLinger).addingReportingOverflow(sweepInterval)
+        return o ? .max : s
+    }
+
     public init() {}
 }
 

@@ -95,15 +95,15 @@ enum ZeekValue {
     }
 
     /// A string as Zeek's ASCII writer escapes it: control bytes, the separator and (in a set)
-    /// the set separator as `\xNN`, the backslash doubled; the empty string as `(empty)` and a
+    /// the set separator and the backslash as `\xNN` (Zeek's ODesc::AddBytes escapes a
+    /// backslash with `escape_all`); the empty string as `(empty)` and a
     /// lone `-` escaped so that neither reads as an empty or unset field.
     private static func appendTSV(_ s: String, inSet: Bool, to w: inout JSONWriter) {
         if s.isEmpty { return appendEmpty(to: &w) }
         if s == "-" { return appendHexEscape(0x2D, to: &w) }
         for b in s.utf8 {
             switch b {
-            case 0x5C: w.append(0x5C); w.append(0x5C)
-            case 0..<0x20, 0x7F: appendHexEscape(b, to: &w)
+            case 0..<0x20, 0x5C, 0x7F: appendHexEscape(b, to: &w)
             case 0x2C where inSet: appendHexEscape(b, to: &w)
             default: w.append(b)
             }

@@ -98,6 +98,22 @@ struct CallCorrelatorTests {
 
     /// The same SSRC on two flows that do not overlap in time (0-10 s and 100-110 s) is two
     /// streams that happen to share it: no call.
+    /// Loss (1 packet in 7, 14 %) already on the first leg C1 and so on C2 as well: the finding
+    /// names the first leg only, and C1 counts once though both of its streams (SSRCs 7 and 8,
+    /// each losing 1 in 7 on both legs) are poor: 1 flow behind it.
+    @Test func lossOnTheFirstLegIsNotedThereOnce() throws {
+        let heavy = Set(stride(from: 0, to: 600, by: 7))
+        let c1 = Self.flow("C1", first: 0, last: 12 * Self.s, [Self.stream(7, orig: true, lost: heavy), Self.stream(8, orig: true, lost: heavy)])
+        let c2 = Self.flow("C2", first: 0, last: 12 * Self.s, [Self.stream(7, orig: true, lost: heavy, delay: Self.ms),
+                                                                Self.stream(8, orig: true, lost: heavy, delay: Self.ms)])
+        var findings = CallFindings()
+        findings.add(try #require(Self.run([c1, c2]).calls.first))
+        let poor = findings.findings.filter { $0.code == .callPoorMedia }
+        #expect(poor.count == 1)
+        #expect(poor.first?.flows == ["C1"] && poor.first?.flowCount == 1)
+        #expect(poor.first?.message.contains("packet loss over 10 % on the stream's first leg (before the relay)") == true)
+    }
+
     @Test func sameSSRCAtDifferentTimesIsNoCall() {
         let a = Self.flow("Ca", first: 0, last: 10 * Self.s, [Self.stream(9, orig: true)])
         let b = Self.flow("Cb", first: 100 * Self.s, last: 110 * Self.s, [Self.stream(9, orig: true, start: 100 * Self.s)])
@@ -116,6 +132,40 @@ struct CallCorrelatorTests {
         #expect(Self.run([a, tick69, b]).calls.count == 1)
         #expect(Self.run([a, tick71, b]).calls.isEmpty)
         #expect(Self.run([a, tick71, b], window: .max).calls.count == 1)
+    }
+
+    /// Flows are handed in when they end, which for a UDP leg is its idle timeout (120 s) after
+    /// its last packet: leg A (last packet at 10 s) comes in after an unrelated TCP connection
+    /// whose last packet was at 100 s (closed, handed in 30 s later). Waiting only the window,
+    /// A's group would be finished by that connection before A's partner B (last packet at 25 s,
+    /// handed in after it) arrives: no call. With the flow table's longest end delay as `lag`
+    /// (300 s TCP idle timeout + a 7.5 s sweep at the defaults) the two legs are one call.
+    @Test func partnersWaitForFlowsStillToEnd() {
+        let a = Self.flow("Ca", first: 0, last: 10 * Self.s, [Self.stream(5, orig: true, count: 500)])
+        let tcp = Self.flow("Ct", first: 90 * Self.s, last: 100 * Self.s, [])
+        let b = Self.flow("Cb", first: 0, last: 25 * Self.s, [Self.stream(5, orig: true, count: 500, delay: Self.ms)])
+        #expect(Self.run([a, tcp, b]).calls.isEmpty)
+        #expect(FlowSettings().longestEndDelay == 307_500 * Self.ms)
+        var c = CallCorrelator(lag: FlowSettings().longestEndDelay)
+        var calls: [Call] = []
+        for f in [a, tcp, b] { c.add(f) { calls.append($0) } }
+        #expect(calls.isEmpty)
+        c.finish { calls.append($0) }
+        #expect(calls.map { $0.streams.map { $0.legs.map(\.uid) } } == [[["Ca", "Cb"]]])
+    }
+
+    /// At the end of input flows come in creation order, so a long flow created between two legs
+    /// must not finish the first leg's group: here the connection created first lasts to 1000 s.
+    @Test func endOfInputDoesNotMoveTheClock() {
+        let long = Self.flow("Cl", first: 0, last: 1000 * Self.s, [])
+        let a = Self.flow("Ca", first: 1 * Self.s, last: 10 * Self.s, [Self.stream(5, orig: true, count: 450, start: Self.s)])
+        let later = Self.flow("Cz", first: 2 * Self.s, last: 900 * Self.s, [])
+        let b = Self.flow("Cb", first: 3 * Self.s, last: 10 * Self.s, [Self.stream(5, orig: true, count: 450, start: Self.s, delay: Self.ms)])
+        var c = CallCorrelator()
+        var calls: [Call] = []
+        for f in [long, a, later, b] { c.add(f, advancing: false) { calls.append($0) } }
+        c.finish { calls.append($0) }
+        #expect(calls.count == 1)
     }
 
     /// Calls are emitted as soon as the clock leaves them behind, and windowed grouping gives the

@@ -153,7 +153,9 @@ struct ZeekLogTests {
             v.appendTSV(to: &w)
             return w.text
         }
-        #expect(tsv(.string("a\tb\\c\u{1}")) == "a\\x09b\\\\c\\x01")
+        // Zeek's ODesc::FirstEscapeLoc stops at a backslash and AddBytes writes it with
+        // get_escaped_string(..., escape_all: true): `\x5c`, which Zeek's readers unescape.
+        #expect(tsv(.string("a\tb\\c\u{1}")) == "a\\x09b\\x5cc\\x01")
         #expect(tsv(.string("")) == "(empty)" && tsv(.string("-")) == "\\x2d" && tsv(.unset) == "-")
         #expect(tsv(.strings(["a,b", "c"])) == "a\\x2cb,c" && tsv(.strings([])) == "(empty)")
         #expect(tsv(.time(1_500_000_000)) == "1.500000" && tsv(.time(-1_000)) == "-0.000001")
