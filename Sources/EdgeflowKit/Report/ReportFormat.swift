@@ -36,8 +36,10 @@ final class JSONReportWriter: ReportWriter {
     private let output: OutputStream
     private var w = JSONWriter()
     private var first = true
-    /// The calls, written after the flows in the order a whole-capture grouping gives them.
-    private var calls: [Call] = []
+    /// The calls' JSON objects as they were finished (their words, not their state), written
+    /// after the flows in the order a whole-capture grouping gives them.
+    private var callBytes: [UInt8] = []
+    private var calls: [(first: Int64, id: String, bytes: Range<Int>)] = []
 
     init(output: OutputStream) {
         self.output = output
@@ -55,18 +57,26 @@ final class JSONReportWriter: ReportWriter {
         output.write(w.bytes)
     }
 
-    func call(_ call: Call) { calls.append(call) }
-
-    func finish(_ report: FinalReport) {
+    func call(_ call: Call) {
         w.reset()
         w.beginObject()
-        w.beginArray("calls")
-        for c in calls.sorted(by: { ($0.firstTimestamp, $0.id) < ($1.firstTimestamp, $1.id) }) {
-            w.beginObject()
-            c.write(to: &w)
-            w.endObject()
+        call.write(to: &w)
+        w.endObject()
+        calls.append((call.firstTimestamp, call.id, callBytes.count..<callBytes.count + w.bytes.count))
+        callBytes.append(contentsOf: w.bytes)
+    }
+
+    func finish(_ report: FinalReport) {
+        output.write("],\"calls\":[")
+        callBytes.withUnsafeBufferPointer { all in
+            for (n, c) in calls.sorted(by: { ($0.first, $0.id) < ($1.first, $1.id) }).enumerated() {
+                if n > 0 { output.write(",") }
+                output.write(UnsafeBufferPointer(rebasing: all[c.bytes]))
+            }
         }
-        w.endArray()
+        output.write("]")
+        w.reset()
+        w.beginObject()
         report.writeContext(to: &w)
         w.beginArray("rules")
         report.writeRules(to: &w)
@@ -75,8 +85,8 @@ final class JSONReportWriter: ReportWriter {
         report.writeFindings(to: &w)
         w.endArray()
         w.endObject()
-        // Splice the remaining members after the flows array: drop the object's opening brace.
-        output.write("],")
+        // Splice the remaining members after the calls array: drop the object's opening brace.
+        output.write(",")
         output.write(UnsafeBufferPointer(rebasing: w.bytes.dropFirst()))
         output.write("\n")
         output.flush()
