@@ -69,22 +69,37 @@ struct RelayCallTests {
         }
     }
 
-    /// The call's allocation is the client leg's (its relayed address and channel peer, which
-    /// RelayCallCaptureTests checks against tshark), and the flow from that relayed address to
-    /// the peer is the Office 365 leg.
-    @Test("the TURN allocation ties the client leg to the Office 365 leg", arguments: R.names)
+    /// tshark's TURN facts (the `.turn.tshark.txt` fixture): the relayed address of the
+    /// Allocate success (0x0103, its first address attribute, XOR-RELAYED-ADDRESS) and the peer
+    /// of the ChannelBind request (0x0009, XOR-PEER-ADDRESS), as `ip:port`.
+    static func turnFacts(_ name: String) throws -> (relayed: String, peer: String) {
+        let text = try String(contentsOf: Fixtures.directory.appendingPathComponent("\(name).turn.tshark.txt"), encoding: .utf8)
+        var relayed: String?, peer: String?
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count > 9, let ip = f[8].split(separator: ",").first, let port = f[9].split(separator: ",").first else { continue }
+            if f[6] == "0x0103", relayed == nil { relayed = "\(ip):\(port)" }
+            if f[6] == "0x0009", peer == nil { peer = "\(ip):\(port)" }
+        }
+        return (try #require(relayed), try #require(peer))
+    }
+
+    /// The call's allocation is the client leg's, with tshark's relayed address and channel
+    /// peer, and the flow from that relayed address to the peer (the Office 365 leg) is its
+    /// peer flow.
+    @Test("the call's TURN allocation has tshark's relayed address and peer, and names the Office 365 leg", arguments: R.names)
     func allocationTiesTheLegs(name: String) throws {
+        let tshark = try Self.turnFacts(name)
         let report = try analyzeJSON([R.capture(name)])
         let call = try #require((report["calls"] as? [[String: Any]])?.first)
         let allocations = try #require(call["allocations"] as? [[String: Any]])
         #expect(allocations.count == 1)
         let a = try #require(allocations.first)
+        #expect(a["relayed"] as? String == tshark.relayed)
+        #expect(a["peers"] as? [String] == [tshark.peer])
         let client = try #require(report.flows.first { $0["uid"] as? String == a["uid"] as? String })
-        let stun = try #require(client["stun"] as? [String: Any])
-        let peer = try #require((stun["channels"] as? [[String: Any]])?.first?["peer"] as? String)
-        #expect(a["relayed"] as? String == stun["relayed"] as? String)
-        #expect(a["peers"] as? [String] == [peer])
-        let o365 = try #require(report.flows.first { R.endpoint($0, "orig") == stun["relayed"] as? String && R.endpoint($0, "resp") == peer })
+        #expect(R.endpoint(client, "resp") == "203.0.113.20:3478")
+        let o365 = try #require(report.flows.first { R.endpoint($0, "orig") == tshark.relayed && R.endpoint($0, "resp") == tshark.peer })
         #expect(a["peer_flows"] as? [String] == [o365["uid"] as? String ?? ""])
     }
 
