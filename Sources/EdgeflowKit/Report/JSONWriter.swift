@@ -146,6 +146,13 @@ public struct JSONWriter: ~Copyable {
         key(k)
         if let v { string(v) } else { literal("null") }
     }
+    /// A name from static storage, quoted; it must need no escaping (enum names, protocol names).
+    public mutating func value(_ k: JSONKey? = nil, name: StaticString) {
+        key(k)
+        append(0x22)
+        literal(name)
+        append(0x22)
+    }
     public mutating func value(_ k: JSONKey? = nil, _ v: Int) {
         key(k)
         appendInteger(v)
@@ -188,8 +195,9 @@ public struct JSONWriter: ~Copyable {
     }
     public mutating func null(_ k: JSONKey? = nil) { key(k); literal("null") }
 
+    /// Static text as it is, unquoted and unescaped.
     @inline(__always)
-    private mutating func literal(_ s: StaticString) {
+    mutating func literal(_ s: StaticString) {
         append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
@@ -207,6 +215,13 @@ public struct JSONWriter: ~Copyable {
         if bracketed { append(0x5D) }
         append(0x3A)
         appendDigits(UInt(port), minimumWidth: 1)
+    }
+
+    /// Lets `body` write up to `n` bytes in place; it returns how many it wrote.
+    @inline(__always)
+    mutating func appendInPlace(upTo n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if capacity &- count < n { grow(n) }
+        count &+= body(base + count)
     }
 
     /// Decimal digits of `v`.
