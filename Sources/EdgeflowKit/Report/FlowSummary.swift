@@ -139,37 +139,74 @@ public struct FlowSummary: Sendable {
         reason = c.violation?.reason
     }
 
-    /// Writes the flow object's fields (without the enclosing braces' key).
+    /// Writes the flow object's fields (without the enclosing braces) into an object that
+    /// holds nothing yet. The members always present are written as literal runs of keys and
+    /// punctuation around values formatted in place: no key, comma or value goes through a
+    /// `String` (a flood reports one flow per packet).
     func write(to w: inout JSONWriter) {
-        w.value("uid", uid)
-        if let name = FlowSummary.protoStaticName(protocolNumber) { w.value("proto", name: name) } else { w.value("proto", proto) }
-        w.address("orig_h", origAddress)
-        w.value("orig_p", origP)
-        w.address("resp_h", respAddress)
-        w.value("resp_p", respP)
+        w.members("\"uid\":")
+        w.appendQuoted(uid)
+        w.literal(",\"proto\":\"")
+        if let name = FlowSummary.protoStaticName(protocolNumber) {
+            w.literal(name)
+        } else {
+            w.literal("ip-")
+            w.appendInteger(Int(protocolNumber))
+        }
+        w.literal("\",\"orig_h\":\"")
+        origAddress.appendText(to: &w)
+        w.literal("\",\"orig_p\":")
+        w.appendInteger(origP)
+        w.literal(",\"resp_h\":\"")
+        respAddress.appendText(to: &w)
+        w.literal("\",\"resp_p\":")
+        w.appendInteger(respP)
         if let origName { w.value("orig_name", origName) }
         if let respName { w.value("resp_name", respName) }
-        w.value("orig_role", name: origRoleKind.staticName)
-        w.value("resp_role", name: respRoleKind.staticName)
-        w.value("service", service)
-        w.beginArray("services")
-        serviceSet.forEach { w.value(nil, $0.name) }
-        w.endArray()
-        w.time("ts", ts)
-        w.value("duration", durationMs)
-        w.value("orig_pkts", origPkts)
-        w.value("resp_pkts", respPkts)
-        w.value("orig_bytes", origBytes)
-        w.value("resp_bytes", respBytes)
-        w.value("orig_ip_bytes", origIPBytes)
-        w.value("resp_ip_bytes", respIPBytes)
-        w.value("conn_state", connState)
-        w.value("history", history)
-        w.value("rule", rule)
-        w.value("reply_rule", replyRule)
-        w.value("verdict", name: verdictKind.staticName)
-        w.value("reason", reason)
-        w.value("end_reason", name: end.name)
+        w.literal(",\"orig_role\":\"")
+        w.literal(origRoleKind.staticName)
+        w.literal("\",\"resp_role\":\"")
+        w.literal(respRoleKind.staticName)
+        w.literal("\",\"service\":")
+        w.appendQuoted(service)
+        w.literal(",\"services\":[")
+        var first = true
+        serviceSet.forEach {
+            if !first { w.append(0x2C) }
+            first = false
+            w.appendQuoted($0.name)
+        }
+        w.literal("],\"ts\":\"")
+        TimeFormat.appendISO8601(ts, to: &w)
+        w.literal("\",\"duration\":")
+        w.appendDecimal(durationMs, decimals: 3)
+        w.literal(",\"orig_pkts\":")
+        w.appendInteger(origPkts)
+        w.literal(",\"resp_pkts\":")
+        w.appendInteger(respPkts)
+        w.literal(",\"orig_bytes\":")
+        w.appendInteger(origBytes)
+        w.literal(",\"resp_bytes\":")
+        w.appendInteger(respBytes)
+        w.literal(",\"orig_ip_bytes\":")
+        w.appendInteger(origIPBytes)
+        w.literal(",\"resp_ip_bytes\":")
+        w.appendInteger(respIPBytes)
+        w.literal(",\"conn_state\":")
+        w.appendQuoted(connState)
+        w.literal(",\"history\":")
+        w.appendQuoted(history)
+        w.literal(",\"rule\":")
+        w.appendQuoted(rule)
+        w.literal(",\"reply_rule\":")
+        w.appendQuoted(replyRule)
+        w.literal(",\"verdict\":\"")
+        w.literal(verdictKind.staticName)
+        w.literal("\",\"reason\":")
+        w.appendQuoted(reason)
+        w.literal(",\"end_reason\":\"")
+        w.literal(end.name)
+        w.append(0x22)
         if let icmp {
             w.beginObject("icmp")
             w.value("errors", icmp.errors)
