@@ -1,6 +1,17 @@
 /// A flow's place in the hybrid picture.
 public struct Classification: Sendable {
-    public enum Verdict: String, Sendable { case allowed, violation, unrelated }
+    public enum Verdict: String, Sendable {
+        case allowed, violation, unrelated
+
+        /// `rawValue` as static text, for writers that copy bytes without making a `String`.
+        var staticName: StaticString {
+            switch self {
+            case .allowed: "allowed"
+            case .violation: "violation"
+            case .unrelated: "unrelated"
+            }
+        }
+    }
 
     public var origRole: Role
     public var respRole: Role

@@ -7,4 +7,63 @@ public enum Role: String, CaseIterable, Sendable {
     case other
 
     public var isEdge: Bool { self == .accessEdge || self == .avEdge || self == .webconfEdge }
+
+    /// `rawValue` as static text, for writers that copy bytes without making a `String`.
+    var staticName: StaticString {
+        switch self {
+        case .accessEdge: "access_edge"
+        case .avEdge: "av_edge"
+        case .webconfEdge: "webconf_edge"
+        case .office365: "office365"
+        case .other: "other"
+        }
+    }
+}
+
+/// The roles one address holds, as a bit mask: iterated in the order of `Role.allCases`
+/// without an array (every flow end asks for its address's roles).
+public struct RoleSet: Sequence, Sendable, BitwiseCopyable, Equatable {
+    private var bits: UInt8 = 0
+
+    public init() {}
+
+    public init(_ roles: Role...) { for r in roles { insert(r) } }
+
+    public var isEmpty: Bool { bits == 0 }
+
+    /// Whether any member is an Edge role.
+    public var holdsEdgeRole: Bool { bits & 0b111 != 0 }
+
+    public mutating func insert(_ r: Role) { bits |= 1 << Self.bit(r) }
+
+    public func contains(_ r: Role) -> Bool { bits & (1 << Self.bit(r)) != 0 }
+
+    private static func bit(_ r: Role) -> UInt8 {
+        switch r {
+        case .accessEdge: 0
+        case .avEdge: 1
+        case .webconfEdge: 2
+        case .office365: 3
+        case .other: 4
+        }
+    }
+
+    public struct Iterator: IteratorProtocol {
+        fileprivate var left: UInt8
+
+        public mutating func next() -> Role? {
+            guard left != 0 else { return nil }
+            let i = left.trailingZeroBitCount
+            left &= left &- 1
+            switch i {
+            case 0: return .accessEdge
+            case 1: return .avEdge
+            case 2: return .webconfEdge
+            case 3: return .office365
+            default: return .other
+            }
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(left: bits) }
 }

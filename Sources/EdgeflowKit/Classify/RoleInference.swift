@@ -37,7 +37,7 @@ public struct RoleInference: Sendable {
         guard let evidence else { return false }
         let role = evidence.role
         guard !configured.contains(role) else {
-            if undeclared.count < Self.undeclaredLimit, topology.roles(of: edge).allSatisfy({ !$0.isEdge }),
+            if undeclared.count < Self.undeclaredLimit, !topology.roles(of: edge).holdsEdgeRole,
                !undeclared.contains(where: { $0.address == edge && $0.role == role }) {
                 undeclared.append((role, edge, evidence))
             }
@@ -45,7 +45,7 @@ public struct RoleInference: Sendable {
         }
         // First evidence wins: an address already holding a role is not given another.
         guard !found.contains(where: { $0.address == edge }) else { return false }
-        guard topology.roles(of: edge).allSatisfy({ !$0.isEdge }) else { return false }
+        guard !topology.roles(of: edge).holdsEdgeRole else { return false }
         found.append((role, edge, evidence))
         topology.add(Prefix(host: edge), as: role)
         return true

@@ -31,12 +31,12 @@ public struct Topology: Sendable {
 
     /// The Edge roles an address holds (a consolidated Edge may hold several), else
     /// Office 365 or other.
-    public func roles(of a: IPAddress) -> [Role] {
-        var out: [Role] = []
-        if accessEdge.contains(where: { $0.contains(a) }) { out.append(.accessEdge) }
-        if avEdge.contains(where: { $0.contains(a) }) { out.append(.avEdge) }
-        if webconfEdge.contains(where: { $0.contains(a) }) { out.append(.webconfEdge) }
-        if out.isEmpty { out.append(ranges.contains(a) ? .office365 : .other) }
+    public func roles(of a: IPAddress) -> RoleSet {
+        var out = RoleSet()
+        if accessEdge.contains(where: { $0.contains(a) }) { out.insert(.accessEdge) }
+        if avEdge.contains(where: { $0.contains(a) }) { out.insert(.avEdge) }
+        if webconfEdge.contains(where: { $0.contains(a) }) { out.insert(.webconfEdge) }
+        if out.isEmpty { out.insert(ranges.contains(a) ? .office365 : .other) }
         return out
     }
 }

@@ -2,7 +2,7 @@
 /// flow ends.
 public struct FlowSummary: Sendable {
     public var uid: String
-    public var proto: String
+    public var proto: String { FlowSummary.protoName(protocolNumber) }
     public var origH: String { origAddress.text }
     public var origP: Int
     public var respH: String { respAddress.text }
@@ -10,9 +10,19 @@ public struct FlowSummary: Sendable {
     /// Names the capture's DNS answers gave the two ends, when any.
     public var origName: String? = nil
     public var respName: String? = nil
-    public var origRole = "other"
-    public var respRole = "other"
-    public var service: String
+    /// The ends' roles as text; set from other text, a name that is no role reads as `other`.
+    public var origRole: String {
+        get { origRoleKind.rawValue }
+        set { origRoleKind = Role(rawValue: newValue) ?? .other }
+    }
+    public var respRole: String {
+        get { respRoleKind.rawValue }
+        set { respRoleKind = Role(rawValue: newValue) ?? .other }
+    }
+    /// The ends' roles, as given by the classification.
+    public var origRoleKind = Role.other
+    public var respRoleKind = Role.other
+    public var service: String { serviceSet.main.name }
     /// Every service recognised in the flow.
     public var serviceSet: ServiceSet
     public var services: [String] { serviceSet.members.map(\.name) }
@@ -30,9 +40,14 @@ public struct FlowSummary: Sendable {
     /// The rule the responder's packets satisfy (`stun-udp-in` for the answers of an A/V Edge →
     /// Office 365 UDP 3478 exchange), when there were replies.
     public var replyRule: String? = nil
-    public var verdict = "unrelated"
+    /// The verdict as text; set from other text, a name that is no verdict reads as `unrelated`.
+    public var verdict: String {
+        get { verdictKind.rawValue }
+        set { verdictKind = Classification.Verdict(rawValue: newValue) ?? .unrelated }
+    }
+    public var verdictKind = Classification.Verdict.unrelated
     public var reason: String? = nil
-    public var endReason: String
+    public var endReason: String { end.name.description }
     /// ICMP errors that quoted the flow's packets, when any: how many, and the last one's.
     public var icmp: (errors: Int, proto: UInt8, type: UInt8, code: UInt8, from: IPAddress, quotedOriginator: Bool)? = nil
     /// What the flow's application protocols showed, when it was inspected.
@@ -56,12 +71,9 @@ public struct FlowSummary: Sendable {
         lastTs = r.lastTimestamp
         end = reason
         uid = FlowSummary.uid(r)
-        proto = FlowSummary.protoName(r.key.proto)
         let icmp = IPProtocol.isICMP(r.key.proto)
         origP = Int(icmp ? r.icmpType : o.port)
         respP = Int(icmp ? r.icmpCode : p.port)
-        let main = r.services.main
-        service = main.name
         serviceSet = r.services
         ts = r.firstTimestamp
         durationMs = Double(r.lastTimestamp - r.firstTimestamp) / 1_000_000
@@ -76,12 +88,6 @@ public struct FlowSummary: Sendable {
         if r.icmpErrors > 0 {
             self.icmp = (Int(r.icmpErrors), r.key.ipVersion == 6 ? 58 : 1, r.icmpErrorType, r.icmpErrorCode, r.icmpErrorSender,
                          r.icmpErrorQuotedOriginator)
-        }
-        switch reason {
-        case .endOfInput: endReason = "end_of_input"
-        case .idle: endReason = "idle"
-        case .reused: endReason = "reused"
-        case .evicted: endReason = "evicted"
         }
     }
 
@@ -104,6 +110,12 @@ public struct FlowSummary: Sendable {
     private static let base62: StaticString = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
     static func protoName(_ p: UInt8) -> String {
+        if let name = protoStaticName(p) { return name.description }
+        return "ip-\(p)"
+    }
+
+    /// The name of a protocol edgeflow names, as static text; nil for others ("ip-N").
+    static func protoStaticName(_ p: UInt8) -> StaticString? {
         switch p {
         case IPProtocol.tcp: "tcp"
         case IPProtocol.udp: "udp"
@@ -113,51 +125,88 @@ public struct FlowSummary: Sendable {
         case 50: "esp"
         case IPProtocol.authentication: "ah"
         case 132: "sctp"
-        default: "ip-\(p)"
+        default: nil
         }
     }
 
     /// Takes the flow's roles, rule and verdict.
     mutating func apply(_ c: Classification) {
-        origRole = c.origRole.rawValue
-        respRole = c.respRole.rawValue
+        origRoleKind = c.origRole
+        respRoleKind = c.respRole
         rule = c.rule?.id
         replyRule = c.verdict == .allowed ? c.replyHybrid.map { PortTables.hybrid[$0].id } : nil
-        verdict = c.verdict.rawValue
+        verdictKind = c.verdict
         reason = c.violation?.reason
     }
 
-    /// Writes the flow object's fields (without the enclosing braces' key).
+    /// Writes the flow object's fields (without the enclosing braces) into an object that
+    /// holds nothing yet. The members always present are written as literal runs of keys and
+    /// punctuation around values formatted in place: no key, comma or value goes through a
+    /// `String` (a flood reports one flow per packet).
     func write(to w: inout JSONWriter) {
-        w.value("uid", uid)
-        w.value("proto", proto)
-        w.address("orig_h", origAddress)
-        w.value("orig_p", origP)
-        w.address("resp_h", respAddress)
-        w.value("resp_p", respP)
+        w.members("\"uid\":")
+        w.appendQuoted(uid)
+        w.literal(",\"proto\":\"")
+        if let name = FlowSummary.protoStaticName(protocolNumber) {
+            w.literal(name)
+        } else {
+            w.literal("ip-")
+            w.appendInteger(Int(protocolNumber))
+        }
+        w.literal("\",\"orig_h\":\"")
+        origAddress.appendText(to: &w)
+        w.literal("\",\"orig_p\":")
+        w.appendInteger(origP)
+        w.literal(",\"resp_h\":\"")
+        respAddress.appendText(to: &w)
+        w.literal("\",\"resp_p\":")
+        w.appendInteger(respP)
         if let origName { w.value("orig_name", origName) }
         if let respName { w.value("resp_name", respName) }
-        w.value("orig_role", origRole)
-        w.value("resp_role", respRole)
-        w.value("service", service)
-        w.beginArray("services")
-        serviceSet.forEach { w.value(nil, $0.name) }
-        w.endArray()
-        w.time("ts", ts)
-        w.value("duration", durationMs)
-        w.value("orig_pkts", origPkts)
-        w.value("resp_pkts", respPkts)
-        w.value("orig_bytes", origBytes)
-        w.value("resp_bytes", respBytes)
-        w.value("orig_ip_bytes", origIPBytes)
-        w.value("resp_ip_bytes", respIPBytes)
-        w.value("conn_state", connState)
-        w.value("history", history)
-        w.value("rule", rule)
-        w.value("reply_rule", replyRule)
-        w.value("verdict", verdict)
-        w.value("reason", reason)
-        w.value("end_reason", endReason)
+        w.literal(",\"orig_role\":\"")
+        w.literal(origRoleKind.staticName)
+        w.literal("\",\"resp_role\":\"")
+        w.literal(respRoleKind.staticName)
+        w.literal("\",\"service\":")
+        w.appendQuoted(service)
+        w.literal(",\"services\":[")
+        var first = true
+        serviceSet.forEach {
+            if !first { w.append(0x2C) }
+            first = false
+            w.appendQuoted($0.name)
+        }
+        w.literal("],\"ts\":\"")
+        TimeFormat.appendISO8601(ts, to: &w)
+        w.literal("\",\"duration\":")
+        w.appendDecimal(durationMs, decimals: 3)
+        w.literal(",\"orig_pkts\":")
+        w.appendInteger(origPkts)
+        w.literal(",\"resp_pkts\":")
+        w.appendInteger(respPkts)
+        w.literal(",\"orig_bytes\":")
+        w.appendInteger(origBytes)
+        w.literal(",\"resp_bytes\":")
+        w.appendInteger(respBytes)
+        w.literal(",\"orig_ip_bytes\":")
+        w.appendInteger(origIPBytes)
+        w.literal(",\"resp_ip_bytes\":")
+        w.appendInteger(respIPBytes)
+        w.literal(",\"conn_state\":")
+        w.appendQuoted(connState)
+        w.literal(",\"history\":")
+        w.appendQuoted(history)
+        w.literal(",\"rule\":")
+        w.appendQuoted(rule)
+        w.literal(",\"reply_rule\":")
+        w.appendQuoted(replyRule)
+        w.literal(",\"verdict\":\"")
+        w.literal(verdictKind.staticName)
+        w.literal("\",\"reason\":")
+        w.appendQuoted(reason)
+        w.literal(",\"end_reason\":\"")
+        w.literal(end.name)
+        w.append(0x22)
         if let icmp {
             w.beginObject("icmp")
             w.value("errors", icmp.errors)
@@ -169,5 +218,17 @@ public struct FlowSummary: Sendable {
             w.endObject()
         }
         app?.write(to: &w)
+    }
+}
+
+extension FlowRecord.EndReason {
+    /// The schema's `end_reason` text.
+    var name: StaticString {
+        switch self {
+        case .endOfInput: "end_of_input"
+        case .idle: "idle"
+        case .reused: "reused"
+        case .evicted: "evicted"
+        }
     }
 }

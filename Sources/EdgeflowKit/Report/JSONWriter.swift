@@ -65,7 +65,7 @@ public struct JSONWriter: ~Copyable {
     mutating func append(_ p: UnsafeBufferPointer<UInt8>) {
         guard let source = p.baseAddress else { return }
         if capacity &- count < p.count { grow(p.count) }
-        if p.count <= 16 {
+        if p.count <= 32 {
             Self.copyShort(from: UnsafeRawPointer(source), to: UnsafeMutableRawPointer(base + count), p.count)
         } else {
             (base + count).initialize(from: source, count: p.count)
@@ -73,11 +73,20 @@ public struct JSONWriter: ~Copyable {
         count &+= p.count
     }
 
-    /// Copies `n` (at most 16) bytes as two overlapping words of the widest size that fits:
-    /// keys and most values are this short, and a call to memcpy costs more than the copy.
+    /// Copies `n` (at most 32) bytes as two overlapping runs of the widest size that fits:
+    /// keys, literal runs of members and most values are this short, and a call to memcpy
+    /// costs more than the copy.
     @inline(__always)
     private static func copyShort(from s: UnsafeRawPointer, to d: UnsafeMutableRawPointer, _ n: Int) {
-        if n >= 8 {
+        if n >= 16 {
+            let a0 = s.loadUnaligned(as: UInt64.self), a1 = s.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            let b0 = s.loadUnaligned(fromByteOffset: n &- 16, as: UInt64.self)
+            let b1 = s.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            d.storeBytes(of: a0, as: UInt64.self)
+            d.storeBytes(of: a1, toByteOffset: 8, as: UInt64.self)
+            d.storeBytes(of: b0, toByteOffset: n &- 16, as: UInt64.self)
+            d.storeBytes(of: b1, toByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 8 {
             let a = s.loadUnaligned(as: UInt64.self), b = s.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
             d.storeBytes(of: a, as: UInt64.self)
             d.storeBytes(of: b, toByteOffset: n &- 8, as: UInt64.self)
@@ -144,7 +153,7 @@ public struct JSONWriter: ~Copyable {
 
     public mutating func value(_ k: JSONKey? = nil, _ v: String?) {
         key(k)
-        if let v { string(v) } else { literal("null") }
+        appendQuoted(v)
     }
     public mutating func value(_ k: JSONKey? = nil, _ v: Int) {
         key(k)
@@ -188,8 +197,9 @@ public struct JSONWriter: ~Copyable {
     }
     public mutating func null(_ k: JSONKey? = nil) { key(k); literal("null") }
 
+    /// Static text as it is, unquoted and unescaped.
     @inline(__always)
-    private mutating func literal(_ s: StaticString) {
+    mutating func literal(_ s: StaticString) {
         append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
@@ -207,6 +217,13 @@ public struct JSONWriter: ~Copyable {
         if bracketed { append(0x5D) }
         append(0x3A)
         appendDigits(UInt(port), minimumWidth: 1)
+    }
+
+    /// Lets `body` write up to `n` bytes in place; it returns how many it wrote.
+    @inline(__always)
+    mutating func appendInPlace(upTo n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if capacity &- count < n { grow(n) }
+        count &+= body(base + count)
     }
 
     /// Decimal digits of `v`.
@@ -274,6 +291,19 @@ public struct JSONWriter: ~Copyable {
     private mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { append(quoted: $0) }
+    }
+
+    /// `s` as a JSON string (quoted and escaped), or `null`; no key, no comma.
+    mutating func appendQuoted(_ s: String?) {
+        if let s { string(s) } else { literal("null") }
+    }
+
+    /// Members written by the caller as literal keys and punctuation, then values: `text` opens
+    /// the first (after a comma when the container holds members); the caller writes the
+    /// commas of the next ones.
+    mutating func members(_ text: StaticString) {
+        separate()
+        literal(text)
     }
 
     /// Whether any of the eight bytes in `w` is below 0x20, 0x22 or 0x5C (may also say yes

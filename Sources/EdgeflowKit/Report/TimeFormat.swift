@@ -38,6 +38,8 @@ public enum TimeFormat {
         append(ns, dateTimeSeparator: 0x54, fractionDigits: 6, zone: true, to: &out)
     }
 
+    /// Writes the date, time and `fractionDigits` (3 or 6) decimals of the second in place,
+    /// two digits at a time: a nanosecond `Int64` spans the years 1677-2262, always 4 digits.
     private static func append(_ ns: Int64, dateTimeSeparator: UInt8, fractionDigits: Int, zone: Bool, to out: inout JSONWriter) {
         var secs = ns / 1_000_000_000
         var rem = ns % 1_000_000_000
@@ -46,22 +48,36 @@ public enum TimeFormat {
         var sod = secs % 86_400
         if sod < 0 { sod += 86_400; days -= 1 }
         let (y, m, d) = civil(fromDays: days)
-        if y < 0 { out.append(0x2D) }
-        out.appendDigits(UInt(y.magnitude), minimumWidth: 4)
-        out.append(0x2D)
-        out.appendDigits(UInt(m), minimumWidth: 2)
-        out.append(0x2D)
-        out.appendDigits(UInt(d), minimumWidth: 2)
-        out.append(dateTimeSeparator)
-        out.appendDigits(UInt(sod / 3600), minimumWidth: 2)
-        out.append(0x3A)
-        out.appendDigits(UInt(sod / 60 % 60), minimumWidth: 2)
-        out.append(0x3A)
-        out.appendDigits(UInt(sod % 60), minimumWidth: 2)
-        out.append(0x2E)
-        let fraction = fractionDigits == 6 ? rem / 1000 : rem / 1_000_000
-        out.appendDigits(UInt(fraction), minimumWidth: fractionDigits)
-        if zone { out.append(0x5A) }
+        var fraction = fractionDigits == 6 ? rem / 1000 : rem / 1_000_000
+        out.appendInPlace(upTo: 27) { p in
+            func two(_ v: Int64, at i: Int) {
+                p[i] = UInt8(truncatingIfNeeded: v / 10) &+ 0x30
+                p[i &+ 1] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+            }
+            two(y / 100, at: 0)
+            two(y % 100, at: 2)
+            p[4] = 0x2D
+            two(m, at: 5)
+            p[7] = 0x2D
+            two(d, at: 8)
+            p[10] = dateTimeSeparator
+            two(sod / 3600, at: 11)
+            p[13] = 0x3A
+            two(sod / 60 % 60, at: 14)
+            p[16] = 0x3A
+            two(sod % 60, at: 17)
+            p[19] = 0x2E
+            let end = 20 &+ fractionDigits
+            var i = end
+            while i > 20 {
+                i &-= 1
+                p[i] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
+                fraction /= 10
+            }
+            guard zone else { return end }
+            p[end] = 0x5A
+            return end &+ 1
+        }
     }
 
     /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).

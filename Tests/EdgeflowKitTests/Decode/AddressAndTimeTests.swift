@@ -37,6 +37,9 @@ struct AddressAndTimeTests {
         (Int64(951_782_400) * 1_000_000_000, "2000-02-29T00:00:00.000000Z"),
         (Int64(3_867_576_602_251_758_000), "2092-07-22T14:50:02.251758Z"),
         (Int64(-1_000), "1969-12-31T23:59:59.999999Z"),
+        // The ends of the Int64 range (`date -u -d @9223372036` and `@-9223372037`).
+        (Int64.max, "2262-04-11T23:47:16.854775Z"),
+        (Int64.min, "1677-09-21T00:12:43.145224Z"),
     ])
     func iso(ns: Int64, expected: String) {
         #expect(TimeFormat.iso8601(ns) == expected)
