@@ -13,7 +13,7 @@ import Darwin
 /// every log is closed (and, with rotation, renamed with the stop time as its close).
 public final class ZeekLiveLogWriter: ReportWriter {
     private let logs: [ZeekLiveLog]
-    private let conn, ssl, x509, rtp, rules, findings: ZeekLiveLog
+    private let conn, ssl, x509, rtp, calls, rules, findings: ZeekLiveLog
     private var tls = ZeekTLSLogs()
     private let period: Int64?
     private var boundary: Int64?
@@ -33,9 +33,10 @@ public final class ZeekLiveLogWriter: ReportWriter {
     init(directory: String, json: Bool, rotationSeconds: Int?, clock: @escaping () -> Int64) throws(EdgeflowError) {
         try ZeekLogWriter.makeDirectory(directory)
         func log(_ s: ZeekLogSchema) -> ZeekLiveLog { ZeekLiveLog(s, json: json, directory: directory) }
-        (conn, ssl, x509, rtp, rules, findings) = (log(ZeekConnLog.schema), log(ZeekTLSLogs.ssl), log(ZeekTLSLogs.x509), log(ZeekRTPLog.schema),
-                                                   log(ZeekEdgeLogs.rules), log(ZeekEdgeLogs.findings))
-        logs = [conn, ssl, x509, rtp, rules, findings]
+        (conn, ssl, x509, rtp, calls, rules, findings) = (log(ZeekConnLog.schema), log(ZeekTLSLogs.ssl), log(ZeekTLSLogs.x509),
+                                                          log(ZeekRTPLog.schema), log(ZeekCallLog.schema), log(ZeekEdgeLogs.rules),
+                                                          log(ZeekEdgeLogs.findings))
+        logs = [conn, ssl, x509, rtp, calls, rules, findings]
         period = rotationSeconds.map { Int64($0) * 1_000_000_000 }
         self.clock = clock
         if let period { boundary = Self.boundary(after: clock(), period: period) }
@@ -49,6 +50,12 @@ public final class ZeekLiveLogWriter: ReportWriter {
         conn.write(ZeekConnLog.row(f), now: now)
         tls.rows(f, ssl: { ssl.write($0, now: now) }, x509: { x509.write($0, now: now) })
         for row in ZeekRTPLog.rows(f) { rtp.write(row, now: now) }
+        reportFailure()
+    }
+
+    public func call(_ c: Call) {
+        let now = rotateIfDue()
+        for row in ZeekCallLog.rows(c) { calls.write(row, now: now) }
         reportFailure()
     }
 

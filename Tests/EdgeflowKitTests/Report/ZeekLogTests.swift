@@ -10,11 +10,11 @@ struct ZeekLogTests {
     let sample = repositoryRoot + "/Captures/edge-sample.pcap"
 
     /// The logs `analyze --format zeek [--zeek-json] --out DIR` writes for the sample: file name → lines.
-    private func logs(json: Bool = false) throws -> [String: [String]] {
+    private func logs(json: Bool = false, capture: String? = nil) throws -> [String: [String]] {
         let dir = scratchPath("zeek")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let writer = try ZeekLogWriter(directory: dir, json: json)
-        try AnalyzeJob(options: AnalyzeOptions(paths: [sample])).run(output: OutputStream(path: "/dev/null"), report: writer) { _ in }
+        try AnalyzeJob(options: AnalyzeOptions(paths: [capture ?? sample])).run(output: OutputStream(path: "/dev/null"), report: writer) { _ in }
         try writer.close()
         var out: [String: [String]] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
@@ -103,6 +103,35 @@ struct ZeekLogTests {
             #expect(abs((Double(r["max_jitter_ms"] ?? "") ?? -1) - maxJitter) < 0.0005, "\(r)")
         }
         #expect(rtp.filter { !$0.hasPrefix("#") && !$0.isEmpty }.count == 8)
+    }
+
+    @Test("call.log: a row per leg of each relayed stream, with tshark's per-leg packets and loss, upstream first")
+    func callLog() throws {
+        typealias R = RelayCallCaptureTests
+        let all = try logs(capture: R.capture("relay-call"))
+        let calls = try #require(all["call.log"])
+        let conn = try #require(all["conn.log"])
+        let rows = calls.filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        // tshark -qz rtp,streams (Fixtures/relay-call.rtp-streams.txt): each SSRC on both legs.
+        let tshark = try R.streams("relay-call")
+        #expect(rows.count == tshark.count && rows.count == 4)
+        // Each leg's flow, through its uid, is the conn.log row between tshark's two endpoints.
+        let ends = { (uid: String) throws -> Set<String> in
+            let c = try self.row(conn, ["uid": uid])
+            return ["\(c["id.orig_h"] ?? ""):\(c["id.orig_p"] ?? "")", "\(c["id.resp_h"] ?? ""):\(c["id.resp_p"] ?? "")"]
+        }
+        let fields = try #require(calls.first { $0.hasPrefix("#fields\t") }).split(separator: "\t").dropFirst().map(String.init)
+        let legs = rows.map { Dictionary(uniqueKeysWithValues: zip(fields, $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init))) }
+        for t in tshark {
+            let ssrc = "0x" + String(t.ssrc, radix: 16)
+            let leg = try #require(try legs.first { try $0["ssrc"] == ssrc && ends($0["uid"] ?? "") == [t.src, t.dst] }, "\(ssrc) \(t.src)")
+            #expect(leg["packets"] == "\(t.packets)" && leg["lost"] == "\(t.lost)", "\(ssrc) \(t.src)")
+            #expect(leg["codec"] == "PCMU" && leg["call_id"]?.hasPrefix("V") == true)
+        }
+        // The client's stream loses 47 before the Edge and 42 more beyond it (tshark: 47 then 89), legs upstream first.
+        let client = try row(calls, ["ssrc": "0xc11e47a", "leg": "1"]), beyond = try row(calls, ["ssrc": "0xc11e47a", "leg": "2"])
+        #expect(client["lost"] == "47" && beyond["lost"] == "89" && client["loss_at"] == "before_and_between_legs")
+        #expect(try row(calls, ["ssrc": "0x365a0d1", "leg": "2"])["loss_at"] == "none")
     }
 
     @Test("edge_rules.log and edge_findings.log: the JSON report's rules and findings, findings by flow uid")
