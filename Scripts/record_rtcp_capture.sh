@@ -4,11 +4,13 @@
 # a sender report with LSR/DLSR each second both ways), each peer holding its datagrams 20 ms
 # before sending them (a one-way delay made in user space: tc netem needs a kernel module that
 # containers often lack), captured with tcpdump on lo. Then writes the tshark reference,
-# Tests/EdgeflowKitTests/Fixtures/rtcp-rtt.tshark.txt: one line per RTCP packet with a round
-# trip (frame number, sender SSRC, reported SSRC, LSR, DLSR, rtcp.roundtrip-delay in ms), from
-#   tshark -r rtcp-rtt.pcap -d udp.port==40100,rtp -o rtcp.show_roundtrip_calculation:TRUE -o rtcp.roundtrip_min_threshhold:0 \
-#          -Y rtcp.roundtrip-delay -T fields -e frame.number -e rtcp.senderssrc \
-#          -e rtcp.ssrc.identifier -e rtcp.ssrc.lsr -e rtcp.ssrc.dlsr -e rtcp.roundtrip-delay
+# Tests/EdgeflowKitTests/Fixtures/rtcp-rtt.tshark.txt: one line per RTCP packet (frame number,
+# capture time, sender SSRC, reported SSRCs, LSR, DLSR, and for reports whose LSR matches an
+# earlier SR tshark's rtcp.roundtrip-delay in ms and that SR's frame), from
+#   tshark -r rtcp-rtt.pcap -d udp.port==40100,rtp -o rtcp.show_roundtrip_calculation:TRUE \
+#          -o rtcp.roundtrip_min_threshhold:0 -Y rtcp -T fields -e frame.number -e frame.time_epoch \
+#          -e rtcp.senderssrc -e rtcp.ssrc.identifier -e rtcp.ssrc.lsr -e rtcp.ssrc.dlsr \
+#          -e rtcp.roundtrip-delay -e rtcp.lsr-frame
 #
 # Needs root (tcpdump on lo), python3, tcpdump and tshark. Usage:
 #   Scripts/record_rtcp_capture.sh [SECONDS]     (default 12)
@@ -38,9 +40,9 @@ kill "$DUMP"; wait "$DUMP" || true
 
 {
     echo "# tshark $(tshark -v 2>/dev/null | head -1 | awk '{print $3}') on Captures/rtcp/rtcp-rtt.pcap (Scripts/record_rtcp_capture.sh):"
-    echo "# frame sender_ssrc reported_ssrc lsr dlsr roundtrip_delay_ms"
-    tshark -r "$OUT" -d udp.port==40100,rtp -o rtcp.show_roundtrip_calculation:TRUE -o rtcp.roundtrip_min_threshhold:0 -Y rtcp.roundtrip-delay \
-        -T fields -e frame.number -e rtcp.senderssrc -e rtcp.ssrc.identifier -e rtcp.ssrc.lsr \
-        -e rtcp.ssrc.dlsr -e rtcp.roundtrip-delay
+    echo "# frame time_epoch sender_ssrc reported_ssrcs lsr dlsr roundtrip_delay_ms lsr_frame"
+    tshark -r "$OUT" -d udp.port==40100,rtp -o rtcp.show_roundtrip_calculation:TRUE -o rtcp.roundtrip_min_threshhold:0 \
+        -Y rtcp -T fields -e frame.number -e frame.time_epoch -e rtcp.senderssrc -e rtcp.ssrc.identifier \
+        -e rtcp.ssrc.lsr -e rtcp.ssrc.dlsr -e rtcp.roundtrip-delay -e rtcp.lsr-frame
 } > "$FIXTURE"
-echo "wrote $OUT and $FIXTURE ($(grep -vc '^#' "$FIXTURE") round trips)"
+echo "wrote $OUT and $FIXTURE ($(awk -F'\t' '!/^#/ && $7 != ""' "$FIXTURE" | wc -l) round trips)"
