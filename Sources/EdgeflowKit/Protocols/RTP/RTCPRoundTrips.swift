@@ -9,7 +9,7 @@
 /// reporter and back (the whole round trip when the capture is taken at the SR's sender).
 /// LSR 0 (no SR received yet) gives nothing, nor a negative difference. SRTCP (RFC 3711 §3.4)
 /// encrypts the sender info and report blocks, so its compounds are only counted.
-struct RTCPRoundTrips: Sendable, BitwiseCopyable {
+struct RTCPRoundTrips: Sendable {
     /// Reported streams tracked per flow; blocks about others are not kept.
     static let streamSlots = 4
 
@@ -22,8 +22,9 @@ struct RTCPRoundTrips: Sendable, BitwiseCopyable {
     /// The reported stream's SSRC and the direction it was sent in.
     var ssrc = InlineArray<4, UInt32>(repeating: 0)
     var streamFromOriginator = InlineArray<4, Bool>(repeating: false)
-    var samples = InlineArray<4, RTCPRoundTripSamples>(repeating: RTCPRoundTripSamples())
-    var streams = 0
+    /// Each reported stream's round trips, allocated at the flow's first round trip.
+    var samples: [RTCPRoundTripSamples] = []
+    var streams: Int { samples.count }
     /// Compound packets whose body is encrypted (SRTCP): their report blocks cannot be read.
     var encrypted = 0
 
@@ -53,7 +54,8 @@ struct RTCPRoundTrips: Sendable, BitwiseCopyable {
         while i < streams && !(ssrc[i] == s && streamFromOriginator[i] == d) { i &+= 1 }
         if i == streams {
             guard streams < Self.streamSlots else { return }
-            streams &+= 1
+            if samples.capacity < Self.streamSlots { samples.reserveCapacity(Self.streamSlots) }
+            samples.append(RTCPRoundTripSamples())
             ssrc[i] = s
             streamFromOriginator[i] = d
         }

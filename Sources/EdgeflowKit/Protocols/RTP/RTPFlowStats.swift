@@ -1,5 +1,5 @@
 /// RTP streams (SSRC and direction) and RTCP packets seen in one flow, fixed-size.
-struct RTPFlowStats: Sendable, BitwiseCopyable {
+struct RTPFlowStats: Sendable {
     /// Streams tracked per flow; more are counted in `untracked`.
     static let streamSlots = 6
     /// How long the slot taken last is kept for its stream's next packet (streams send every

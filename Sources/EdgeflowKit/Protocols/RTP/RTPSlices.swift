@@ -6,7 +6,11 @@
 /// between `capacity / 2` and `capacity` slices of the width `width` reports. Slice `k` starts at
 /// `origin + k · width`. Each packet costs a comparison with the open slice's end and a gap
 /// update; slices are closed when a packet arrives past that end (empty slices too).
-public struct RTPSlices: Sendable, BitwiseCopyable {
+///
+/// The closed slices live out of line, so a stream costs its 64 bytes of open-slice state until
+/// its first slice closes: that makes one allocation (room for `capacity` slices, 1 KB), freed
+/// with the stream; streams shorter than one width never allocate.
+public struct RTPSlices: Sendable {
     public static let capacity = 64
     /// The `--slice` default, 10 s.
     public static let defaultWidth: Int64 = 10_000_000_000
@@ -21,9 +25,10 @@ public struct RTPSlices: Sendable, BitwiseCopyable {
         public var maxGap: UInt32 = 0
     }
 
-    var closed = InlineArray<64, Slice>(repeating: Slice())
+    /// The closed slices, reserved for `capacity` at the first.
+    var closed: [Slice] = []
     /// Slices closed.
-    public private(set) var count = 0
+    public var count: Int { closed.count }
     /// Slice width in ns (`defaultWidth` or `--slice`, doubled at each merge).
     public private(set) var width: Int64
     /// Arrival of the stream's first packet: the start of slice 0.
@@ -75,14 +80,14 @@ public struct RTPSlices: Sendable, BitwiseCopyable {
     }
 
     private mutating func append(_ s: Slice) {
-        closed[count] = s
-        count &+= 1
-        guard count == Self.capacity else { return }
+        if closed.capacity < Self.capacity { closed.reserveCapacity(Self.capacity) }
+        closed.append(s)
+        guard closed.count == Self.capacity else { return }
         for i in 0..<Self.capacity / 2 {
             let a = closed[2 &* i], b = closed[2 &* i &+ 1]
             closed[i] = Slice(packets: a.packets &+ b.packets, lost: a.lost &+ b.lost, jitter: b.jitter, maxGap: max(a.maxGap, b.maxGap))
         }
-        count = Self.capacity / 2
+        closed.removeLast(Self.capacity / 2)   // keeps the storage
         // The slice opened next begins at origin + capacity · width: slice capacity / 2 at twice the width.
         width = width > Int64.max / 4 ? width : width &* 2
     }
@@ -91,7 +96,7 @@ public struct RTPSlices: Sendable, BitwiseCopyable {
     func all(packets: Int64, lost: Int64, jitter: Double) -> [Slice] {
         var out: [Slice] = []
         out.reserveCapacity(count &+ 1)
-        for i in 0..<count { out.append(closed[i]) }
+        out.append(contentsOf: closed)
         out.append(current(packets: packets, lost: lost, jitter: jitter))
         return out
     }

@@ -16,7 +16,7 @@
 ///   packets without a clock rate (dynamic types such as telephone-event) move `R_prev` only;
 /// - the maximum is taken after packets other than the first, without the marker bit, that are
 ///   not comfort noise (PT 13/19) nor right after it, and have a clock rate.
-public struct RTPStreamStats: Sendable, BitwiseCopyable {
+public struct RTPStreamStats: Sendable {
     /// RFC 3550 A.1 constants.
     public static let maxDropout: UInt16 = 3000
     public static let maxMisorder: UInt16 = 100
