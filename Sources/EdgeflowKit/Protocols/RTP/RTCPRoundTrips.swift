@@ -1,4 +1,4 @@
-/// Round trips measured from one flow's RTCP report blocks (RFC 3550 §6.4.1), in fixed size:
+/// Round trips measured from one flow's RTCP report blocks (RFC 3550 §6.4.1), in bounded memory:
 /// the last sender report each direction sent, and per reported stream its round trips.
 ///
 /// A report block whose LSR is the middle 32 bits of the NTP timestamp of the last SR the other

@@ -1,5 +1,5 @@
 /// A stream's time slices: packets, loss, jitter and the largest gap between packets, per
-/// `width` of capture time from its first packet, in fixed size.
+/// `width` of capture time from its first packet, in bounded memory.
 ///
 /// At most `capacity` slices are kept: when they are full, adjacent pairs are merged (packets and
 /// loss added, the later jitter, the larger gap) and the width doubles, so a long stream ends with
