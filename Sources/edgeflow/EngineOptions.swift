@@ -31,6 +31,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("RTP clock rates of dynamic payload types for jitter, e.g. 96=48000,104=16000; `lync` takes the payload types Lync / Skype for Business clients offer (RTAudio, SILK, Siren, RED...), e.g. lync,111=48000.", valueName: "PT=HZ,..."))
     var rtpClock: String?
 
+    @Option(help: ArgumentHelp("Width of each RTP stream's time slices in the report (default 10). A stream keeps at most 64: when full, adjacent pairs merge and the width doubles.", valueName: "SECONDS"))
+    var slice: Double?
+
     func validate() throws {
         do {
             var flow = FlowSettings()
@@ -57,6 +60,12 @@ struct EngineOptions: ParsableArguments {
         flow.reassemblyBudget = reassemblyBudget
         flow.reassemblyMemory = reassemblyMemory.bytes
         flow.maxInspectedFlows = maxInspectedFlows
+        if let slice {
+            guard slice >= 0.001, slice <= 1e6 else {
+                throw EdgeflowError("--slice takes seconds from 0.001 to 1000000 (a slice's width), not \(slice)")
+            }
+            flow.rtpSliceWidth = Int64((slice * 1e9).rounded())
+        }
         if let rtpClock {
             for item in rtpClock.split(separator: ",") {
                 if item.trimmingCharacters(in: .whitespaces) == "lync" {

@@ -22,6 +22,8 @@ public struct FlowSettings: Sendable {
     /// Take the dynamic payload types Lync / Skype for Business clients offer (`RTPCodec.lync`)
     /// for their clocks and codecs (before `rtpClockRates`).
     public var rtpLyncPayloadTypes = false
+    /// Width of RTP streams' time slices in ns (`--slice`, default 10 s).
+    public var rtpSliceWidth: Int64 = RTPSlices.defaultWidth
 
     /// How often (in capture time) idle flows are looked for.
     var sweepInterval: Int64 { max(1_000_000_000, min(udpTimeout, tcpCloseLinger) / 4) }
@@ -73,7 +75,8 @@ public struct FlowTracker: ~Copyable {
         table = FlowTable(capacity: min(settings.initialCapacity, max(16, settings.maxFlows)))
         dispatcher = Dispatcher(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget,
                                reassemblyMemory: settings.reassemblyMemory, dns: dns,
-                               clockRates: settings.rtpClockRates, lyncPayloadTypes: settings.rtpLyncPayloadTypes)
+                               clockRates: settings.rtpClockRates, lyncPayloadTypes: settings.rtpLyncPayloadTypes,
+                               sliceWidth: settings.rtpSliceWidth)
         ended.reserveCapacity(1024)
         recognised.reserveCapacity(64)
     }

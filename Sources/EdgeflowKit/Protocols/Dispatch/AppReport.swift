@@ -9,7 +9,7 @@ struct AppReport: Sendable {
     private var stunBox: FrozenBox<STUN>?
     var stun: STUN? { stunBox?.value }
     var rtp: [RTPStream] = []
-    var rtcp: (sr: Int, rr: Int, other: Int)?
+    var rtcp: RTCPSummary?
     var tls: TLS?
     var dtls: DTLSReport?
     var sip: SIPCounts?

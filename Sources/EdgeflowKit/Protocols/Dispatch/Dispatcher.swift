@@ -30,8 +30,8 @@ struct Dispatcher: ~Copyable {
     private(set) var dtlsMessagesOutOfMemory = 0
 
     init(capacity: Int, reassemblyBudget: Int, reassemblyMemory: Int = .max, dns: DNSBook, clockRates: [UInt8: UInt32] = [:],
-         lyncPayloadTypes: Bool = false) {
-        self.clocks = RTPClocks(configured: clockRates, lync: lyncPayloadTypes)
+         lyncPayloadTypes: Bool = false, sliceWidth: Int64 = RTPSlices.defaultWidth) {
+        self.clocks = RTPClocks(configured: clockRates, lync: lyncPayloadTypes, sliceWidth: sliceWidth)
         self.capacity = capacity
         self.reassemblyBudget = reassemblyBudget
         self.reassemblyMemory = reassemblyMemory
@@ -120,10 +120,11 @@ struct Dispatcher: ~Copyable {
             // Past --max-inspected-flows the flow keeps the name its packets suggest.
             guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
             // RTP once its stream shows sequence continuity.
-            return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType)) ? .rtp : .unknown
+            return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
+                                    sliceWidth: clocks.sliceWidth) ? .rtp : .unknown
         case .rtcp:
             guard let c = try? RTCPCompound.parse(p), let rtp = inspection(&slot)?.pointee.rtp() else { return .unknown }
-            rtp.value.record(c)
+            rtp.value.record(c, p, fromOriginator: fromOriginator, arrival: timestamp)
             return .rtcp
         case .dtls:
             if let d = inspection(&slot)?.pointee.dtls() { dtls(d, p, fromOriginator: fromOriginator, timestamp: timestamp) }

@@ -93,6 +93,27 @@ public struct RTCPCompound: Sendable, BitwiseCopyable, Equatable {
         return c
     }
 
+    /// Calls `body` with each report block of each SR and RR of a compound RTCP packet, as far
+    /// as the packets' lengths hold them (at most 31 per packet; RFC 3550 §6.4.1-6.4.2).
+    static func forEachReportBlock(_ p: UnsafeRawBufferPointer, _ body: (RTCPReportBlock) -> Void) {
+        let n = p.count
+        var off = 0
+        while n &- off >= 4 {
+            let b0 = p.u8(off), pt = p.u8(off &+ 1)
+            guard b0 >> 6 == 2, pt >= 192, pt <= 223 else { return }
+            let size = (Int(p.be16(off &+ 2)) &+ 1) &* 4
+            guard size <= n &- off else { return }
+            let first = pt == 200 ? 28 : pt == 201 ? 8 : size
+            var o = first, k = Int(b0 & 0x1F)
+            while k > 0, o &+ 24 <= size {
+                body(block(p, off &+ o))
+                o &+= 24
+                k &-= 1
+            }
+            off &+= size
+        }
+    }
+
     static func block(_ p: UnsafeRawBufferPointer, _ o: Int) -> RTCPReportBlock {
         let lost24 = p.be32(o &+ 4) & 0x00FF_FFFF
         let lost = Int32(bitPattern: lost24 << 8) >> 8

@@ -6,10 +6,11 @@ extension FlowInspection {
         switch UDPDemux.classify(p) {
         case .rtp:
             if let h = try? RTPHeader.parse(p) {
-                rtp()?.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType))
+                rtp()?.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
+                                  sliceWidth: clocks.sliceWidth)
             }
         case .rtcp:
-            if let c = try? RTCPCompound.parse(p) { rtp()?.value.record(c) }
+            if let c = try? RTCPCompound.parse(p) { rtp()?.value.record(c, p, fromOriginator: fromOriginator, arrival: timestamp) }
         default:
             break
         }

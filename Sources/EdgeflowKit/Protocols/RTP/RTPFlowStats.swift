@@ -1,5 +1,5 @@
 /// RTP streams (SSRC and direction) and RTCP packets seen in one flow, fixed-size.
-struct RTPFlowStats: Sendable, BitwiseCopyable {
+struct RTPFlowStats: Sendable {
     /// Streams tracked per flow; more are counted in `untracked`.
     static let streamSlots = 6
     /// How long the slot taken last is kept for its stream's next packet (streams send every
@@ -26,11 +26,16 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
     var senderReports = 0
     var receiverReports = 0
     var otherRTCP = 0
+    /// Round trips from the RTCP report blocks, and the SRTCP packets that hide them.
+    var roundTrips = RTCPRoundTrips()
 
     /// Accounts one RTP packet; returns whether its stream is confirmed.
-    /// - Parameter clock: the payload type's RTP clock and codec (`RTPClocks.lookup`).
+    /// - Parameters:
+    ///   - clock: the payload type's RTP clock and codec (`RTPClocks.lookup`).
+    ///   - sliceWidth: a new stream's time slice width in ns (`RTPClocks.sliceWidth`).
     @discardableResult
-    mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clock: (rate: UInt32?, codec: RTPCodec)) -> Bool {
+    mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clock: (rate: UInt32?, codec: RTPCodec),
+                         sliceWidth: Int64 = RTPSlices.defaultWidth) -> Bool {
         var i = 0
         while i < streams && !(ssrc[i] == h.ssrc && fromOriginator[i] == dir) { i &+= 1 }
         if i == streams {
@@ -50,7 +55,7 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
             fromOriginator[i] = dir
             payloadType[i] = h.payloadType
             codec[i] = clock.codec
-            stats[i] = RTPStreamStats()
+            stats[i] = RTPStreamStats(sliceWidth: sliceWidth)
             confirmed[i] = false
             newest = i
         } else if !confirmed[i] {
@@ -61,8 +66,10 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
         return confirmed[i]
     }
 
-    /// Accounts one compound RTCP packet.
-    mutating func record(_ c: RTCPCompound) {
+    /// Accounts one compound RTCP packet `p` (parsed as `c`), sent in direction `dir` and
+    /// captured at `arrival` ns.
+    mutating func record(_ c: RTCPCompound, _ p: UnsafeRawBufferPointer, fromOriginator dir: Bool, arrival: Int64) {
+        roundTrips.record(c, p, fromOriginator: dir, arrival: arrival)
         senderReports &+= Int(c.senderReports)
         receiverReports &+= Int(c.receiverReports)
         otherRTCP &+= Int(c.sourceDescriptions) + Int(c.byes) + Int(c.apps) + Int(c.feedback) + Int(c.extendedReports) + Int(c.other)
@@ -73,11 +80,14 @@ struct RTPFlowStats: Sendable, BitwiseCopyable {
 /// types of Lync / Skype for Business (`RTPCodec.lync`), then the rates the user gives (a given
 /// rate that is not the table's codec's makes that type's codec unknown; rates are at most 2^24 - 1 Hz). One word per type (the
 /// codec in the top byte, the rate below), so a packet's lookup is one load and the table is
-/// never copied on the way.
+/// never copied on the way. It also carries the run's time slice width for new streams.
 struct RTPClocks: Sendable {
     private var entries = InlineArray<128, UInt32>(repeating: 0)
+    /// Time slice width of new streams in ns (`--slice`).
+    let sliceWidth: Int64
 
-    init(configured: [UInt8: UInt32], lync: Bool = false) {
+    init(configured: [UInt8: UInt32], lync: Bool = false, sliceWidth: Int64 = RTPSlices.defaultWidth) {
+        self.sliceWidth = sliceWidth
         var codecs = InlineArray<128, RTPCodec>(repeating: .unknown)
         var rates = InlineArray<128, UInt32>(repeating: 0)
         for pt in 0..<128 {

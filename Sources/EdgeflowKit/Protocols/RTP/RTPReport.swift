@@ -6,22 +6,33 @@ extension AppReport {
         var codec: RTPCodec
         var fromOriginator: Bool
         var stats: RTPStreamStats
+        /// Round trips from the flow's RTCP report blocks about this stream, nil when none.
+        var rtcpRoundTrip: RTCPRoundTripSamples? = nil
         var lossFraction: Double { stats.expected > 0 ? Double(stats.lostForReport) / Double(stats.expected) : 0 }
     }
 
-    /// The confirmed streams of a flow's RTP state, and its RTCP packet counts (nil when none).
-    static func rtp(_ r: RTPFlowStats) -> (streams: [RTPStream], rtcp: (sr: Int, rr: Int, other: Int)?) {
+    /// A flow's RTCP: packet counts, and the round trips its report blocks gave.
+    struct RTCPSummary: Sendable {
+        var sr: Int, rr: Int, other: Int
+        var roundTrips: RTCPRoundTrips
+    }
+
+    /// The confirmed streams of a flow's RTP state, and its RTCP (nil when none).
+    static func rtp(_ r: RTPFlowStats) -> (streams: [RTPStream], rtcp: RTCPSummary?) {
         var streams: [RTPStream] = []
         for i in 0..<r.streams where r.confirmed[i] {
-            streams.append(RTPStream(ssrc: r.ssrc[i], payloadType: r.payloadType[i], codec: r.codec[i], fromOriginator: r.fromOriginator[i], stats: r.stats[i]))
+            streams.append(RTPStream(ssrc: r.ssrc[i], payloadType: r.payloadType[i], codec: r.codec[i], fromOriginator: r.fromOriginator[i],
+                                     stats: r.stats[i], rtcpRoundTrip: r.roundTrips.of(ssrc: r.ssrc[i], fromOriginator: r.fromOriginator[i])))
         }
-        let rtcp = r.senderReports + r.receiverReports + r.otherRTCP > 0 ? (r.senderReports, r.receiverReports, r.otherRTCP) : nil
+        let rtcp = r.senderReports + r.receiverReports + r.otherRTCP > 0
+            ? RTCPSummary(sr: r.senderReports, rr: r.receiverReports, other: r.otherRTCP, roundTrips: r.roundTrips) : nil
         return (streams, rtcp)
     }
 
     /// Writes the flow's `rtp` array and `rtcp` object (each only when there is something to say).
-    /// - Parameter roundTrip: the flow's measured round trip in ms (its STUN transactions), for the E-model.
-    static func writeRTP(_ rtp: [RTPStream], rtcp: (sr: Int, rr: Int, other: Int)?, roundTrip: Double?, to w: inout JSONWriter) {
+    /// - Parameter roundTrip: the flow's round trip in ms from its STUN transactions, for the E-model
+    ///   of streams without RTCP round trips.
+    static func writeRTP(_ rtp: [RTPStream], rtcp: RTCPSummary?, roundTrip: Double?, to w: inout JSONWriter) {
         if !rtp.isEmpty {
             w.beginArray("rtp")
             for s in rtp {
@@ -34,7 +45,10 @@ extension AppReport {
                 w.value("lost", Int(s.stats.lostForReport))
                 w.value("jitter_ms", s.stats.jitterMilliseconds)
                 w.value("max_jitter_ms", s.stats.maxJitterMilliseconds)
-                RTPStreamQuality(s, roundTrip: roundTrip).write(s, to: &w)
+                let q = s.rtcpRoundTrip.map { RTPStreamQuality(s, roundTrip: $0.median, source: .rtcp) }
+                    ?? RTPStreamQuality(s, roundTrip: roundTrip)
+                q.write(s, to: &w)
+                s.stats.writeSlices(to: &w)
                 w.endObject()
             }
             w.endArray()
@@ -44,6 +58,17 @@ extension AppReport {
             w.value("sender_reports", rtcp.sr)
             w.value("receiver_reports", rtcp.rr)
             w.value("other", rtcp.other)
+            w.value("encrypted", rtcp.roundTrips.encrypted)
+            w.beginArray("round_trips")
+            let t = rtcp.roundTrips
+            for i in 0..<t.streams {
+                w.beginObject()
+                w.hex("ssrc", t.ssrc[i])
+                w.value("dir", t.streamFromOriginator[i] ? "orig" : "resp")
+                t.samples[i].write(to: &w)
+                w.endObject()
+            }
+            w.endArray()
             w.endObject()
         }
     }

@@ -16,7 +16,7 @@
 ///   packets without a clock rate (dynamic types such as telephone-event) move `R_prev` only;
 /// - the maximum is taken after packets other than the first, without the marker bit, that are
 ///   not comfort noise (PT 13/19) nor right after it, and have a clock rate.
-public struct RTPStreamStats: Sendable, BitwiseCopyable {
+public struct RTPStreamStats: Sendable {
     /// RFC 3550 A.1 constants.
     public static let maxDropout: UInt16 = 3000
     public static let maxMisorder: UInt16 = 100
@@ -47,8 +47,11 @@ public struct RTPStreamStats: Sendable, BitwiseCopyable {
     public private(set) var maxJitterSeconds: Double = 0
     /// Duplicates, late packets, loss runs and RFC 3611 burst/gap counters.
     public private(set) var pattern = RTPLossPattern()
+    /// Packets, loss, jitter and gaps per slice of time.
+    public private(set) var slices: RTPSlices
 
-    public init() {}
+    /// - Parameter sliceWidth: the time slices' width in ns (`--slice`).
+    public init(sliceWidth: Int64 = RTPSlices.defaultWidth) { slices = RTPSlices(width: sliceWidth) }
 
     /// Extended highest sequence number received (RFC 3550 A.1), in the current run.
     public var extendedHighestSequence: Int64 { cycles &+ Int64(maxSeq) }
@@ -90,8 +93,13 @@ public struct RTPStreamStats: Sendable, BitwiseCopyable {
             packets = 1
             received = 1
             pattern.start(timestamp: timestamp, packets: 1)
+            slices.start(arrivalNanoseconds)
             return
         }
+        if arrivalNanoseconds >= slices.end {
+            slices.close(before: arrivalNanoseconds, packets: packets, lost: lost, jitter: jitterSeconds)
+        }
+        slices.gap(arrivalNanoseconds)
         packets &+= 1
 
         // Sequence (RFC 3550 A.1, no probation).

@@ -12,7 +12,8 @@ extension RTPStreamQuality {
         w.endObject()
         w.value("codec", s.codec.name)
         Self.write("rtt_ms", roundTrip, to: &w)
-        w.value("rtt_source", roundTrip == nil ? "none" : "stun")
+        w.value("rtt_source", roundTripSource.rawValue)
+        if let r = s.rtcpRoundTrip { w.beginObject("rtcp_rtt_ms"); r.write(to: &w); w.endObject() } else { w.null("rtcp_rtt_ms") }
         w.value("one_way_delay_ms", oneWayDelay)
         Self.write("r_factor", rating, to: &w)
         Self.write("mos", mos, to: &w)
@@ -25,6 +26,16 @@ extension RTPStreamQuality {
 
     private static func write(_ k: JSONKey, _ v: Double?, to w: inout JSONWriter) {
         if let v { w.value(k, v) } else { w.null(k) }
+    }
+}
+
+extension RTCPRoundTripSamples {
+    /// Writes `latest`, `median`, `max` (ms) and `samples`.
+    func write(to w: inout JSONWriter) {
+        w.value("latest", latest)
+        w.value("median", median)
+        w.value("max", max)
+        w.value("samples", count)
     }
 }
 

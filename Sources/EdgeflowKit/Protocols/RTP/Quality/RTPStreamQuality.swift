@@ -19,9 +19,14 @@ struct RTPStreamQuality: Sendable {
 
     enum Label: String, Sendable { case good, poor, unclassified }
 
+    /// Where `roundTrip` comes from; the raw values are the report's `rtt_source`.
+    enum RoundTripSource: String, Sendable { case rtcp, stun, none }
+
     var burst: RTPBurstMetrics
-    /// Round trip measured on the flow (the median of its STUN transactions), nil when none.
+    /// Round trip measured for the stream: the median of its RTCP round trips, else of its flow's
+    /// STUN transactions; nil when none.
     var roundTrip: Double?
+    var roundTripSource: RoundTripSource
     /// Mouth-to-ear delay the E-model takes: round trip / 2 (or `assumedNetworkDelay`) + `jitterBuffer`.
     var oneWayDelay: Double
     var rating: Double?
@@ -45,7 +50,9 @@ struct RTPStreamQuality: Sendable {
         case noImpairmentFactors(RTPCodec)
     }
 
-    init(_ s: AppReport.RTPStream, roundTrip: Double?) {
+    /// - Parameter source: where a non-nil `roundTrip` was measured.
+    init(_ s: AppReport.RTPStream, roundTrip: Double?, source: RoundTripSource = .stun) {
+        roundTripSource = roundTrip == nil ? .none : source
         let clock = s.stats.lastClockRate
         let pattern = s.stats.pattern
         let spacing = clock > 0 && pattern.spacingTicks > 0 ? Double(pattern.spacingTicks) * 1000 / Double(clock) : nil
