@@ -132,7 +132,7 @@ final class ClassificationStage {
             return
         }
         let rtt = app.stun?.rtt?.p50
-        let legs = app.rtp.map { Call.Leg(uid: f.uid, stream: $0, quality: RTPStreamQuality($0, roundTrip: rtt), flowFirst: first) }
+        let legs = app.rtp.map { Call.Leg(uid: f.uid, stream: $0, quality: RTPStreamQuality($0, stunRoundTrip: rtt), flowFirst: first) }
         let ends = (Call.Endpoint(ip: f.origAddress, port: UInt16(truncatingIfNeeded: f.origP)),
                     Call.Endpoint(ip: f.respAddress, port: UInt16(truncatingIfNeeded: f.respP)))
         calls.add(CallCorrelator.Flow(uid: f.uid, first: first, last: f.lastTs, legs: legs, ends: ends,

@@ -12,7 +12,7 @@ enum ZeekRTPLog {
         guard let app = f.app else { return [] }
         let roundTrip = app.stun?.rtt?.p50
         return app.rtp.map { s in
-            let q = RTPStreamQuality(s, roundTrip: roundTrip)
+            let q = RTPStreamQuality(s, stunRoundTrip: roundTrip)
             return [.time(f.ts), .string(f.uid), .address(f.origAddress), .count(f.origP), .address(f.respAddress), .count(f.respP),
                     .string("0x" + String(s.ssrc, radix: 16)), .count(Int(s.payloadType)), .string(s.codec.name),
                     .string(s.fromOriginator ? "orig" : "resp"), .count(Int(s.stats.packets)), .count(Int(s.stats.expected)),

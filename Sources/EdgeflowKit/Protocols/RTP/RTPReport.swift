@@ -45,8 +45,7 @@ extension AppReport {
                 w.value("lost", Int(s.stats.lostForReport))
                 w.value("jitter_ms", s.stats.jitterMilliseconds)
                 w.value("max_jitter_ms", s.stats.maxJitterMilliseconds)
-                let q = s.rtcpRoundTrip.map { RTPStreamQuality(s, roundTrip: $0.median, source: .rtcp) }
-                    ?? RTPStreamQuality(s, roundTrip: roundTrip)
+                let q = RTPStreamQuality(s, stunRoundTrip: roundTrip)
                 q.write(s, to: &w)
                 s.stats.writeSlices(to: &w)
                 w.endObject()

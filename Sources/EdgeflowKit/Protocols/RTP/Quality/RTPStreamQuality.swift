@@ -51,6 +51,16 @@ struct RTPStreamQuality: Sendable {
     }
 
     /// - Parameter source: where a non-nil `roundTrip` was measured.
+    /// The stream's quality with its best round trip: the median of its RTCP round trips, else
+    /// `stunRoundTrip` (the median of its flow's STUN transactions), else none.
+    init(_ s: AppReport.RTPStream, stunRoundTrip: Double?) {
+        if let rtcp = s.rtcpRoundTrip {
+            self.init(s, roundTrip: rtcp.median, source: .rtcp)
+        } else {
+            self.init(s, roundTrip: stunRoundTrip)
+        }
+    }
+
     init(_ s: AppReport.RTPStream, roundTrip: Double?, source: RoundTripSource = .stun) {
         roundTripSource = roundTrip == nil ? .none : source
         let clock = s.stats.lastClockRate
