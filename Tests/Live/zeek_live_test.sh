@@ -15,8 +15,8 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=offline.sh
 source Tests/Live/offline.sh zeek-live "$@"
 
-python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check parsezeeklogs==3.0.1
+# shellcheck source=zeeklogs.sh
+source Tests/Live/zeeklogs.sh
 # Flows idle for 5 s end: the sample's early flows end (and are logged) during the replay, in
 # an earlier 2 s period than the last ones. No flow of the sample pauses that long (its longest
 # gap is 4 s, tshark), so the offline run with the same timeouts has the same flows.
@@ -37,22 +37,15 @@ kill -TERM "$live_pid"
 wait "$live_pid"
 INNER
 
-"$work/venv/bin/python" - "$work" <<'PY'
+zeek_python "$work" <<'PY'
 import os, re, sys
 from collections import Counter
-from parsezeeklogs import ZeekLog
+import zeeklogs
+from zeeklogs import check
 
 work = sys.argv[1]
-failures = []
-def check(ok, what):
-    if not ok:
-        failures.append(what)
-
 def read(path):
-    with ZeekLog(path) as log:
-        records = list(log)
-        check(log.skipped == 0, f"{path}: {log.skipped} lines skipped by the reader")
-        return records
+    return zeeklogs.read(path)[0]
 
 names = sorted(os.listdir(os.path.join(work, "live")))
 stamp = r"(\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
@@ -80,8 +73,5 @@ rules = [r for f in live.get("edge_rules", []) for r in f]
 offline_rules = read(os.path.join(work, "offline", "edge_rules.log"))
 check([(r["rule"], r["flows"]) for r in rules] == [(r["rule"], r["flows"]) for r in offline_rules] and len(rules) == 6,
       "edge_rules.log differs from the offline one")
-if failures:
-    print("FAIL:\n  " + "\n  ".join(failures))
-    sys.exit(1)
-print(f"PASS: {len(names)} rotated Zeek logs ({len(conn_files)} conn.log files, {sum(seen.values())} flows) read by parsezeeklogs match the offline logs")
+zeeklogs.finish(f"{len(names)} rotated Zeek logs ({len(conn_files)} conn.log files, {sum(seen.values())} flows) read by parsezeeklogs match the offline logs")
 PY

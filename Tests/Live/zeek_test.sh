@@ -19,8 +19,8 @@ command -v tshark >/dev/null || { echo "FAIL: tshark is not on PATH: install it 
 work=$(mktemp -d /tmp/edgeflow-zeek-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check parsezeeklogs==3.0.1
+# shellcheck source=zeeklogs.sh
+source Tests/Live/zeeklogs.sh
 
 "$bin" analyze "$capture" --format zeek --out "$work/tsv"
 "$bin" analyze "$capture" --format zeek --zeek-json --out "$work/json"
@@ -35,23 +35,16 @@ tshark -r "$capture" -Y tls.handshake.certificate -T fields -E separator=/t -E o
     -e ip.src -e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport -e tls.handshake.certificate >"$work/certs.tsv"
 tshark -r "$capture" -T fields -e frame.time_epoch >"$work/times.txt"
 
-"$work/venv/bin/python" - "$work" <<'PY'
+zeek_python "$work" <<'PY'
 import hashlib, json, os, sys, time
 from collections import defaultdict
-from parsezeeklogs import ZeekLog
+import zeeklogs
+from zeeklogs import check
 
 work = sys.argv[1]
-failures = []
-def check(ok, what):
-    if not ok:
-        failures.append(what)
 
 def read(form, name):
-    path = os.path.join(work, form, name + ".log")
-    with ZeekLog(path) as log:
-        records = list(log)
-        check(log.skipped == 0, f"{form}/{name}.log: {log.skipped} lines skipped by the reader")
-        return records, log
+    return zeeklogs.read(os.path.join(work, form, name + ".log"))
 
 conn, log = read("tsv", "conn")
 check(log.path == "conn", f"#path is {log.path}")
@@ -139,8 +132,5 @@ findings, _ = read("tsv", "edge_findings")
 check(all(r["uid"] is None or r["uid"] in by_uid for r in findings), "an edge_findings.log uid is not in conn.log")
 check({r["code"] for r in findings} == {f["code"] for f in report["findings"]}, "edge_findings.log codes differ from the report's")
 
-if failures:
-    print("FAIL:\n  " + "\n  ".join(failures))
-    sys.exit(1)
-print("PASS: Zeek logs read by parsezeeklogs agree with tshark and the JSON report")
+zeeklogs.finish("Zeek logs read by parsezeeklogs agree with tshark and the JSON report")
 PY
