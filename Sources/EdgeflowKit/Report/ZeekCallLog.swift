@@ -13,14 +13,11 @@ enum ZeekCallLog {
         var rows: [[ZeekValue]] = []
         for s in call.streams {
             for (i, leg) in s.legs.enumerated() {
-                let st = leg.stream.stats, q = leg.quality
+                let st = leg.stream.stats
                 rows.append([.time(call.firstTimestamp), .string(call.id), .string(call.label.rawValue),
                              .string("0x" + String(s.ssrc, radix: 16)), .count(Int(s.payloadType)), .string(s.codec.name),
                              .string(s.lossAt.code), .count(i + 1), .string(leg.uid), .string(leg.stream.fromOriginator ? "orig" : "resp"),
-                             .count(Int(st.packets)), .count(Int(st.lostForReport)), .double(st.jitterMilliseconds),
-                             .double(st.maxJitterMilliseconds), q.roundTrip.map { .double($0) } ?? .unset,
-                             q.rating.map { .double($0) } ?? .unset, q.mos.map { .double($0) } ?? .unset,
-                             .string(q.label.rawValue), .strings(q.reasons.map(\.rawValue))])
+                             .count(Int(st.packets)), .count(Int(st.lostForReport))] + ZeekRTPLog.measures(leg.stream, leg.quality))
             }
         }
         return rows

@@ -16,9 +16,14 @@ enum ZeekRTPLog {
             return [.time(f.ts), .string(f.uid), .address(f.origAddress), .count(f.origP), .address(f.respAddress), .count(f.respP),
                     .string("0x" + String(s.ssrc, radix: 16)), .count(Int(s.payloadType)), .string(s.codec.name),
                     .string(s.fromOriginator ? "orig" : "resp"), .count(Int(s.stats.packets)), .count(Int(s.stats.expected)),
-                    .count(Int(s.stats.lostForReport)), .double(s.stats.jitterMilliseconds), .double(s.stats.maxJitterMilliseconds),
-                    q.roundTrip.map { .double($0) } ?? .unset, q.rating.map { .double($0) } ?? .unset, q.mos.map { .double($0) } ?? .unset,
-                    .string(q.label.rawValue), .strings(q.reasons.map(\.rawValue))]
+                    .count(Int(s.stats.lostForReport))] + measures(s, q)
         }
+    }
+
+    /// A stream's `jitter_ms max_jitter_ms rtt_ms r_factor mos label reasons` (also `call.log`'s last columns).
+    static func measures(_ s: AppReport.RTPStream, _ q: RTPStreamQuality) -> [ZeekValue] {
+        [.double(s.stats.jitterMilliseconds), .double(s.stats.maxJitterMilliseconds), q.roundTrip.map { .double($0) } ?? .unset,
+         q.rating.map { .double($0) } ?? .unset, q.mos.map { .double($0) } ?? .unset, .string(q.label.rawValue),
+         .strings(q.reasons.map(\.rawValue))]
     }
 }
