@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Writes the tshark fixtures of Captures/calls/relay-call.pcap (client leg over UDP) and
-# relay-call-tcp.pcap (client leg over TCP) into Tests/EdgeflowKitTests/Fixtures, NAME being
+# Writes the tshark fixtures of Captures/calls/relay-call.pcap (client leg over UDP),
+# relay-call-tcp.pcap (client leg over TCP) and relay-call-bursty.pcap (bursty loss beyond the
+# Edge) into Tests/EdgeflowKitTests/Fixtures, NAME being
 # the capture's name without .pcap:
 #   NAME.rtp-streams.txt  tshark's RTP stream analysis, one stream per SSRC per leg
 #   NAME.rtp.tshark.txt   per-frame RTP ("r" lines) and RTCP ("c" lines) fields, with tshark's
@@ -85,3 +86,4 @@ fixtures() {
 
 fixtures "$root_dir/Captures/calls/relay-call.pcap"
 fixtures "$root_dir/Captures/calls/relay-call-tcp.pcap"
+fixtures "$root_dir/Captures/calls/relay-call-bursty.pcap"

@@ -28,8 +28,9 @@
 #
 # Needs root, iproute2 (ip netns), iptables, ethtool, coturn (turnserver), tcpdump, mergecap
 # (wireshark-common), Python 3. It installs nothing; it says what is missing.
-# Usage: sudo Scripts/record_relay_call_capture.sh [--tcp] [OUT]
-#   default OUT: Captures/calls/relay-call.pcap, with --tcp Captures/calls/relay-call-tcp.pcap.
+# Usage: sudo Scripts/record_relay_call_capture.sh [--tcp | --bursty] [OUT]
+#   default OUT: Captures/calls/relay-call.pcap, with --tcp Captures/calls/relay-call-tcp.pcap,
+#   with --bursty Captures/calls/relay-call-bursty.pcap.
 #   --tcp: the client reaches the Edge over TCP 3478 (RFC 5766 §11.5: STUN messages and
 #   ChannelData back to back on the stream, ChannelData padded to 4 bytes); the relay to
 #   Office 365 stays UDP. The client's 4 % egress drop then costs TCP retransmissions (delay
@@ -40,9 +41,12 @@
 set -euo pipefail
 
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-transport=udp
-if [[ ${1:-} == --tcp ]]; then transport=tcp; shift; fi
-suffix=$([[ $transport == tcp ]] && echo -tcp || true)
+transport=udp suffix="" client_loss=0.04 wire_loss=0.03
+case ${1:-} in
+    --tcp) transport=tcp suffix=-tcp; shift ;;
+    --bursty) suffix=-bursty client_loss=0.01 wire_loss=gemodel:0.02,0.25,0.7,0.002; shift
+              export PACKETS=${PACKETS:-1000} ;;
+esac
 out="${1:-$root_dir/Captures/calls/relay-call$suffix.pcap}"
 python="${PYTHON:-python3}"
 
@@ -106,8 +110,8 @@ ip -n $NS_E route add $O365_IP/32 dev rc-ei src $EDGE_IP
 ip -n $NS_O route add $EDGE_IP/32 dev rc-o src $O365_IP
 
 # The impairments.
-ip netns exec $NS_C iptables -A OUTPUT -o rc-c -p $transport -m statistic --mode random --probability 0.04 -j DROP
-ip netns exec $NS_E "$python" "$root_dir/Scripts/relay_call_wire.py" rc-ew rc-eo 0.03 30 10 16 >"$work/wire.log" 2>&1 &
+ip netns exec $NS_C iptables -A OUTPUT -o rc-c -p $transport -m statistic --mode random --probability $client_loss -j DROP
+ip netns exec $NS_E "$python" "$root_dir/Scripts/relay_call_wire.py" rc-ew rc-eo $wire_loss 30 10 16 >"$work/wire.log" 2>&1 &
 wire_pid=$!
 pids+=($wire_pid)
 for _ in $(seq 1 50); do grep -q ready "$work/wire.log" && break; sleep 0.1; done
@@ -155,3 +159,7 @@ echo "  client egress: $(ip netns exec $NS_C iptables -L OUTPUT -v -n -x | awk '
 mkdir -p "$(dirname "$out")"
 mergecap -F pcap -w "$out" "$work/rc-ec.pcap" "$work/rc-eo.pcap"
 echo "wrote $out: $(stat -c %s "$out") bytes"
+if [[ $suffix == -bursty ]]; then
+    cp "$work/wire.log" "${out%.pcap}.wire.txt"
+    echo "wrote ${out%.pcap}.wire.txt"
+fi

@@ -2,13 +2,13 @@ import Foundation
 import Testing
 @testable import EdgeflowKit
 
-/// Calls on Captures/calls/relay-call.pcap and relay-call-tcp.pcap (coturn as the A/V Edge,
+/// Calls on Captures/calls/relay-call.pcap, relay-call-tcp.pcap and relay-call-bursty.pcap (coturn as the A/V Edge,
 /// both of its links captured; Scripts/record_relay_call_capture.sh, Captures/README.md), against
 /// tshark's per-leg RTP stream table (`-qz rtp,streams`, the fixtures RelayCallCaptureTests reads)
 /// and the impairments the script set up: the client's stream 0x0C11E47A is dropped at the
 /// client's egress (before the Edge: over UDP lost on both legs, over TCP retransmitted, not
-/// lost) and 3 % more beyond the Edge (Office 365 leg only); the Office 365 stream 0x0365A0D1
-/// is untouched.
+/// lost) and 3 % more beyond the Edge (Office 365 leg only; in bursty, 1 % at the client and
+/// Gilbert-Elliott bursts beyond the Edge); the Office 365 stream 0x0365A0D1 is untouched.
 @Suite("Calls across the relay on the coturn captures")
 struct RelayCallTests {
     typealias R = RelayCallCaptureTests

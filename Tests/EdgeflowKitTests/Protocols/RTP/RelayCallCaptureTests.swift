@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import EdgeflowKit
 
-/// Captures/calls/relay-call.pcap and relay-call-tcp.pcap, a call relayed by a real TURN server
-/// (coturn's turnserver as the A/V Edge), recorded by Scripts/record_relay_call_capture.sh on
-/// both of the Edge's links (the client leg over UDP, and over TCP with `--tcp`), against
+/// Captures/calls/relay-call.pcap, relay-call-tcp.pcap and relay-call-bursty.pcap, a call relayed
+/// by a real TURN server (coturn's turnserver as the A/V Edge), recorded by
+/// Scripts/record_relay_call_capture.sh on both of the Edge's links (the client leg over UDP, over
+/// TCP with `--tcp`, and with `--bursty` the loss beyond the Edge in bursts), against
 /// tshark 4.0.17's view in the fixtures written by Scripts/make_call_fixtures.sh: NAME.rtp-streams.txt
 /// (`-qz rtp,streams`), NAME.rtp.tshark.txt (per-frame RTP and RTCP fields) and
 /// NAME.turn.tshark.txt (the STUN/TURN messages). Every expected value is read from those
@@ -12,11 +13,11 @@ import Testing
 ///
 /// By construction (see the script), the client's stream 0x0C11E47A loses packets before the
 /// Edge (on both legs; over TCP the kernel retransmits them instead, so they arrive late) and
-/// more beyond it (on the Office 365 leg only, with 30 ms ± 10 ms of delay), and the Office 365
-/// stream 0x0365A0D1 is clean on both legs.
+/// more beyond it (on the Office 365 leg only, with 30 ms ± 10 ms of delay; in bursts in
+/// relay-call-bursty, RelayCallBurstTests), and the Office 365 stream 0x0365A0D1 is clean on both legs.
 @Suite("A relayed call through coturn, both legs")
 struct RelayCallCaptureTests {
-    static let names = ["relay-call", "relay-call-tcp"]
+    static let names = ["relay-call", "relay-call-tcp", "relay-call-bursty"]
     static func capture(_ name: String) -> String { repositoryRoot + "/Captures/calls/\(name).pcap" }
     static let clientSSRC: UInt32 = 0x0C11_E47A
     static let o365SSRC: UInt32 = 0x0365_A0D1

@@ -1,7 +1,7 @@
 /// How one RTP stream's packets arrived beyond RFC 3550's counts, fed by `RTPStreamStats` in
 /// fixed size: duplicates, packets that came late (out of order), the longest run of lost
-/// packets, the runs of losses (for G.107's BurstR), the packet spacing, and the counters of
-/// RFC 3611 Appendix A.2, the §4.7.2 burst/gap state machine (Gmin = 16).
+/// packets, the runs of losses (for G.107's BurstR), the packet spacing, and the bursts and gaps
+/// of RFC 3611 §4.7.2 (Gmin = 16), counted by its definitions as losses arrive.
 ///
 /// Events are taken in the order the highest sequence number advances: the numbers it skips are
 /// lost, each packet that advances it is received. A packet that comes late was already taken as
@@ -29,12 +29,24 @@ public struct RTPLossPattern: Sendable, BitwiseCopyable {
     /// in clock ticks (0 until two consecutive packets were seen).
     public private(set) var spacingTicks: UInt32 = 0
 
-    // RFC 3611 A.2: `pkt` received since the last loss, `lost` in the current burst, and the
-    // transition counts between gap (1), burst received (2) and burst lost (3).
+    // RFC 3611 §4.7.2 with Gmin = 16. A loss with Gmin or more received packets on each side is
+    // in a gap (the stream counts as preceded and followed by Gmin received packets); losses
+    // with fewer than Gmin received between them form a burst, from its first loss to its last.
+    // The losses since the last Gmin received packets are the open run: a burst if it holds
+    // more than one loss, a gap loss if one, decided when Gmin packets have followed it.
+    /// Packets received since the last loss.
     var pkt: Int64 = 0
-    var lost: Int64 = 0
-    var c11: Int64 = 0, c13: Int64 = 0, c14: Int64 = 0
-    var c22: Int64 = 0, c23: Int64 = 0, c33: Int64 = 0
+    /// Packets received before the last loss.
+    var received: Int64 = 0
+    /// Packets lost (skipped numbers, late packets included).
+    var losses: Int64 = 0
+    /// The open run: its losses (0: none open) and its packets from its first loss to its last.
+    var runLosses: Int64 = 0
+    var runPackets: Int64 = 0
+    /// The bursts closed so far, the packets they span and the losses they hold.
+    var bursts: Int64 = 0
+    var burstPackets: Int64 = 0
+    var burstLosses: Int64 = 0
 
     public init() {}
 
@@ -68,20 +80,25 @@ public struct RTPLossPattern: Sendable, BitwiseCopyable {
         if seen & bit != 0 { duplicates &+= 1 } else { seen |= bit; reordered &+= 1 }
     }
 
-    /// `n` (≥ 1) consecutive losses: RFC 3611 A.2's loss step once, then n - 1 times with pkt = 0.
+    /// `n` (≥ 1) consecutive losses after `pkt` received: they join the open run when fewer
+    /// than Gmin packets came between, else the open run is closed and they open the next.
     @inline(__always)
     private mutating func lose(_ n: Int64) {
-        if pkt >= Self.gmin {
-            if lost == 1 { c14 &+= 1 } else { c13 &+= 1 }
-            lost = 1
-            c11 &+= pkt
+        if runLosses > 0 && pkt < Self.gmin {
+            runPackets &+= pkt &+ n
+            runLosses &+= n
         } else {
-            lost &+= 1
-            if pkt == 0 { c33 &+= 1 } else { c23 &+= 1; c22 &+= pkt &- 1 }
+            if runLosses > 1 {
+                bursts &+= 1
+                burstPackets &+= runPackets
+                burstLosses &+= runLosses
+            }
+            runPackets = n
+            runLosses = n
         }
+        received &+= pkt
+        losses &+= n
         pkt = 0
-        lost &+= n &- 1
-        c33 &+= n &- 1
         lossRuns &+= 1
         if n > longestLossRun { longestLossRun = n }
     }

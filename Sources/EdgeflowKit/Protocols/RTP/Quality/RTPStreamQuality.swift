@@ -107,9 +107,8 @@ extension RTPLossPattern {
     /// after one received (runs / received), q the chance one is received after one lost
     /// (runs / lost); 1 (random loss) when nothing was lost.
     var burstRatio: Double {
-        let lostEvents = c13 &+ c14 &+ c23 &+ c33
-        let receivedEvents = c11 &+ c22 &+ c23 &+ pkt
-        guard lossRuns > 0, lostEvents > 0, receivedEvents > 0 else { return 1 }
-        return 1 / (Double(lossRuns) / Double(receivedEvents) + Double(lossRuns) / Double(lostEvents))
+        let receivedEvents = received &+ pkt
+        guard lossRuns > 0, losses > 0, receivedEvents > 0 else { return 1 }
+        return 1 / (Double(lossRuns) / Double(receivedEvents) + Double(lossRuns) / Double(losses))
     }
 }

@@ -1,8 +1,9 @@
 import Testing
 @testable import EdgeflowKit
 
-/// Duplicates, late packets, loss runs and RFC 3611 burst/gap metrics on hand-built streams
-/// (PCMU, 160 ticks = 20 ms a packet), with the expected values worked out here by hand.
+/// Duplicates, late packets, loss runs and RFC 3611 §4.7.2 burst/gap metrics on hand-built
+/// streams (PCMU, 160 ticks = 20 ms a packet), with the expected values worked out here by hand
+/// from the section's definitions and its example.
 @Suite("RTP loss pattern and RFC 3611 burst/gap metrics")
 struct RTPLossPatternTests {
     /// Records the sequence numbers in arrival order, 20 ms apart, timestamps 160 per number.
@@ -29,57 +30,80 @@ struct RTPLossPatternTests {
         RTPBurstMetrics(s.pattern, spacingMilliseconds: Double(s.pattern.spacingTicks) * 1000 / 8000)
     }
 
-    /// 20 received, 1 lost, 20 received, 3 lost, 2 received, 1 lost, 30 received.
+    /// 20 received, 1 lost, 20 received, 3 lost, 2 received, 1 lost, 30 received (77 packets).
     /// By §4.7.2 (Gmin 16) the lone loss lies in a gap (16 or more received on both sides); the
-    /// burst is "3 lost, 2 received, 1 lost": 6 packets, 4 lost, density 4/6, 120 ms. The gaps
-    /// hold 71 packets, 1 lost: density 1/71.
-    /// RFC 3611 A.2 by hand: loss 1 after 20 received → c13 = 1, c11 = 20, lost = 1; loss 2 after
-    /// 20 → lost was 1 so c14 = 1, c11 = 40; two more losses with pkt = 0 → c33 = 2, lost = 3;
-    /// loss after 2 received (< Gmin) → c23 = 1, c22 = 1; 30 received at the end join c11 = 70.
-    /// c31 = c13 = 1, c32 = c23 = 1: p32 = 1/(1+1+2) = 0.25, p23 = 1 − 1/2 = 0.5,
-    /// burst density 0.5/0.75 = 2/3; gap density 1/(70+1) = 1/71;
-    /// gap = (70+1+1)·20/1 = 1440 ms; total = 70+1+1+1+1+1+1+2 = 78, burst = 78·20 − 1440 = 120 ms.
+    /// burst is "3 lost, 2 received, 1 lost": 6 packets, 4 lost, density 4/6, 6 × 20 = 120 ms.
+    /// The two gaps (before and after the burst) hold 77 − 6 = 71 packets, 1 lost: density 1/71,
+    /// mean 71 × 20 / 2 = 710 ms.
     @Test func burstAndGap() {
         let s = Self.stream(Self.pattern([20, 1, 20, 3, 2, 1, 30]))
         let m = Self.metrics(s)
         #expect(s.pattern.spacingTicks == 160)
         #expect(abs(m.burstDensity - 2.0 / 3) < 1e-12)
         #expect(abs(m.gapDensity - 1.0 / 71) < 1e-12)
-        #expect(m.burstMilliseconds == 120 && m.gapMilliseconds == 1440)
+        #expect(m.burstMilliseconds == 120 && m.gapMilliseconds == 710)
         #expect(s.pattern.longestLossRun == 3 && s.pattern.lossRuns == 3)
         #expect(s.lost == 5 && s.expected == 77)
         // BurstR = 1/(p + q): 3 loss runs, 72 received, 5 lost.
         #expect(abs(s.pattern.burstRatio - 1 / (3.0 / 72 + 3.0 / 5)) < 1e-12)
     }
 
-    /// Two bursts separated by a long gap: 16 received, 2 lost, 1 received, 2 lost, 40 received,
-    /// 1 lost, 16 received. By §4.7.2 the bursts are "2 lost, 1 received, 2 lost" (5 packets,
-    /// 4 lost) and the lone loss after 40 received (1 packet, 1 lost): 6 packets, 5 lost, 60 ms in
-    /// all. A.2 counts the lone loss as a burst too, as the burst before it held more than one loss:
-    /// A.2: loss after 16 → c13 = 1, c11 = 16; one more → c33 = 1 (lost 2); loss after 1 received
-    /// → c23 = 1, c22 = 0, lost 3; one more → c33 = 2, lost 4; loss after 40 → lost ≠ 1 so
-    /// c13 = 2, c11 = 56; 16 at the end → c11 = 72.
-    /// p32 = c32/(c31+c32+c33) = 1/(2+1+2) = 0.2, p23 = 1 − 0/1 = 1: burst density 1/1.2 = 5/6;
-    /// gap density 0; gap = (72+0+2)·20/2 = 740 ms; total = 72+2+0+1+2+1+2 = 80,
-    /// burst = 80·20/2 − 740 = 60 ms.
-    @Test func twoBursts() {
+    /// 16 received, 2 lost, 1 received, 2 lost, 40 received, 1 lost, 16 received (78 packets).
+    /// By §4.7.2 the burst is "2 lost, 1 received, 2 lost" (5 packets, 4 lost: density 0.8,
+    /// 100 ms); the lone loss after 40 received, with 16 received after it, is in the gap after
+    /// the burst. Gaps: 78 − 5 = 73 packets, 1 lost: density 1/73, mean 73 × 20 / 2 = 730 ms.
+    @Test func burstThenLoneLoss() {
         let s = Self.stream(Self.pattern([16, 2, 1, 2, 40, 1, 16]))
         let m = Self.metrics(s)
-        #expect(abs(m.burstDensity - 5.0 / 6) < 1e-12)
-        #expect(m.gapDensity == 0)
-        #expect(m.gapMilliseconds == 740 && m.burstMilliseconds == 60)
+        #expect(abs(m.burstDensity - 0.8) < 1e-12)
+        #expect(abs(m.gapDensity - 1.0 / 73) < 1e-12)
+        #expect(m.burstMilliseconds == 100 && m.gapMilliseconds == 730)
         #expect(s.pattern.longestLossRun == 2 && s.pattern.lossRuns == 3)
     }
 
-    /// No loss: one gap as long as the stream (50 × 20 ms), densities 0. A loss before Gmin
-    /// packets were received leaves A.2 without a gap-to-burst transition: no durations.
+    /// Two bursts: 20 received, 1 lost, 3 received, 2 lost, 30 received, 1 lost, 15 received,
+    /// 1 lost, 20 received (93 packets). Bursts "1 lost, 3 received, 2 lost" (6 packets, 3 lost)
+    /// and "1 lost, 15 received, 1 lost" (17 packets, 2 lost): 23 packets, 5 lost, mean
+    /// 23 × 20 / 2 = 230 ms. Three gaps of 20, 30 and 20 received: 70 packets, none lost, mean
+    /// 70 × 20 / 3 ms.
+    @Test func twoBursts() {
+        let s = Self.stream(Self.pattern([20, 1, 3, 2, 30, 1, 15, 1, 20]))
+        let m = Self.metrics(s)
+        #expect(abs(m.burstDensity - 5.0 / 23) < 1e-12)
+        #expect(m.gapDensity == 0)
+        #expect(m.burstMilliseconds == 230)
+        #expect(abs(m.gapMilliseconds! - 70.0 * 20 / 3) < 1e-9)
+    }
+
+    /// RFC 3611 §4.7.2's example (1 received, 0 lost, X discarded; here an X is a number skipped,
+    /// which is how this analyzer sees a discard it cannot tell from a loss):
+    /// `11110111111111111111111X111X1011110111111111111111111X111111111`: "The burst consists of
+    /// the twelve packets indicated above, starting at a discarded packet and ending at a lost
+    /// packet" (X111X1011110: 4 of 12 lost, 240 ms); the lone 0 and the last X are in the gaps,
+    /// which hold the other 63 − 12 = 51 packets of this string.
+    @Test func rfc3611Example() {
+        let text = "11110111111111111111111X111X1011110111111111111111111X111111111"
+        let seqs = text.enumerated().filter { $0.element == "1" }.map { $0.offset + 1 }
+        let m = Self.metrics(Self.stream(seqs))
+        #expect(abs(m.burstDensity - 4.0 / 12) < 1e-12)
+        #expect(m.burstMilliseconds == 240)
+        #expect(abs(m.gapDensity - 2.0 / 51) < 1e-12)
+        #expect(m.gapMilliseconds == 51.0 * 20 / 2)
+    }
+
+    /// No loss: one gap as long as the stream (50 × 20 ms), densities 0. A lone loss after fewer
+    /// than Gmin packets is still a gap loss (the stream counts as preceded by Gmin received).
     @Test func noLossAndEarlyLoss() {
         let clean = Self.metrics(Self.stream(Array(1...50)))
         #expect(clean.burstDensity == 0 && clean.gapDensity == 0)
         #expect(clean.burstMilliseconds == 0 && clean.gapMilliseconds == 1000)
-        let early = Self.stream(Self.pattern([5, 1, 40]))
-        let m = Self.metrics(early)
-        #expect(m.burstMilliseconds == nil && m.gapMilliseconds == nil)
+        let early = Self.metrics(Self.stream(Self.pattern([5, 1, 40])))
+        #expect(early.burstDensity == 0 && early.burstMilliseconds == 0)
+        #expect(abs(early.gapDensity - 1.0 / 46) < 1e-12 && early.gapMilliseconds == 920)
+        // Two losses 15 apart at the very end: the run closes as a burst when the stream ends.
+        let late = Self.metrics(Self.stream(Self.pattern([30, 1, 15, 1, 2])))
+        #expect(abs(late.burstDensity - 2.0 / 17) < 1e-12 && late.burstMilliseconds == 340)
+        #expect(late.gapDensity == 0 && late.gapMilliseconds == 32.0 * 20 / 2)
         // Without a clock the spacing is unknown: densities still, durations nil.
         let noClock = RTPBurstMetrics(Self.stream(Array(1...50)).pattern, spacingMilliseconds: nil)
         #expect(noClock.gapMilliseconds == nil && noClock.burstDensity == 0)
