@@ -2,7 +2,8 @@ import CoreMetrics
 import Prometheus
 
 /// Prometheus metrics through swift-metrics, with swift-prometheus as the backend and its
-/// own registry (no process-wide bootstrap). Flow metrics move when flows end; capture
+/// own registry (no process-wide bootstrap). Flow metrics (media ones in MediaMetrics.swift)
+/// move when flows end, call metrics when calls end; capture
 /// metrics at every interval (live) or at the end (analyze). Names follow Prometheus
 /// conventions: `_total` for counters, base units (seconds, bytes).
 public final class MetricsExporter: ReportWriter {
