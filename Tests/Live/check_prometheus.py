@@ -89,6 +89,34 @@ check(certs and got_certs == certs, f"edgeflow_certificate_expiry_timestamp_seco
 rtts = sum(min(f["stun"].get("transactions_matched", 0), 64) for f in flows if "stun" in f)
 check(one("edgeflow_stun_rtt_seconds_count") == rtts, f"{rtts} STUN round trips in the RTT histogram")
 
+# Media quality: RTP streams of the offline report's flows by label and leg (the README's
+# role pairs), and the MOS and loss-ratio histograms' counts per leg.
+def leg(a, b):
+    pair = {a, b}
+    if pair == {"av_edge", "other"}:
+        return "client_av_edge"
+    if pair == {"av_edge", "office365"}:
+        return "av_edge_office365"
+    if pair == {"office365", "other"}:
+        return "client_office365"
+    return "other"
+
+
+streams, mos, loss = collections.Counter(), collections.Counter(), collections.Counter()
+for f in flows:
+    for r in f.get("rtp", []):
+        where = leg(f["orig_role"], f["resp_role"])
+        streams[(r["label"], where)] += 1
+        loss[where] += 1
+        if r.get("mos") is not None:
+            mos[where] += 1
+got_streams = {(dict(k)["label"], dict(k)["leg"]): int(v) for k, v in query("edgeflow_rtp_streams_total > 0").items()}
+check(streams and got_streams == dict(streams), f"edgeflow_rtp_streams_total by label and leg {dict(streams)}")
+got_mos = {dict(k)["leg"]: int(v) for k, v in query("edgeflow_rtp_mos_count > 0").items()}
+check(got_mos == dict(mos), f"edgeflow_rtp_mos_count per leg {dict(mos)}")
+got_loss = {dict(k)["leg"]: int(v) for k, v in query("edgeflow_rtp_loss_ratio_count > 0").items()}
+check(got_loss == dict(loss), f"edgeflow_rtp_loss_ratio_count per leg {dict(loss)}")
+
 # Recording rules and alerts, evaluated by Prometheus from the scraped series.
 firing = set()
 deadline = time.time() + 20

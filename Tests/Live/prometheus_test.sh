@@ -5,7 +5,8 @@
 # replays a capture onto lo; Debian's prometheus scrapes it every second with
 # deploy/prometheus/edgeflow-rules.yml loaded. The values read back through Prometheus's HTTP
 # API (metrics, recording rules, firing alerts) must match an offline `edgeflow analyze` of
-# the same capture, and SIGTERM must end the run with the final report and exit status 0.
+# the same capture (the sample's RTP streams too: the media metrics by label and leg), and
+# SIGTERM must end the run with the final report and exit status 0.
 #   Tests/Live/prometheus_test.sh [EDGEFLOW_BINARY] [CAPTURE]
 # Needs root, prometheus, tcpreplay, curl, setpriv (util-linux) and python3.
 set -euo pipefail

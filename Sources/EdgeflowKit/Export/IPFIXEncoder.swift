@@ -1,8 +1,9 @@
 /// IPFIX (RFC 7011) messages for ended flows: one template per address family with the
 /// standard information elements, RFC 5103 reverse counters for the responder's direction,
 /// and edgeflow's own elements (roles, rule, verdict) under the documentation enterprise
-/// number (RFC 5612: 32473). Hand-written: no Swift IPFIX library exists, and the format
-/// is a few fixed-layout fields.
+/// number (RFC 5612: 32473); flows with RTP streams use two more templates, the same fields
+/// followed by their RTP loss and jitter per direction. Hand-written: no Swift IPFIX library
+/// exists, and the format is a few fixed-layout fields.
 public struct IPFIXEncoder: Sendable {
     /// Enterprise number of RFC 5103's reverse information elements.
     public static let reversePEN: UInt32 = 29305
@@ -10,12 +11,31 @@ public struct IPFIXEncoder: Sendable {
     public static let edgeflowPEN: UInt32 = 32473
     public static let ipv4Template: UInt16 = 256
     public static let ipv6Template: UInt16 = 257
+    /// The templates of flows with RTP streams: 256's and 257's fields, then `RTPElement`s.
+    public static let ipv4RTPTemplate: UInt16 = 258
+    public static let ipv6RTPTemplate: UInt16 = 259
     /// Messages stay below a common path MTU (RFC 7011 §10.3.3).
     public static let maximumMessage = 1400
 
     /// edgeflow's enterprise elements, all variable-length strings.
     public enum Element: UInt16, CaseIterable, Sendable {
         case originatorRole = 1, responderRole = 2, rule = 3, verdict = 4
+    }
+
+    /// edgeflow's enterprise elements of a flow's RTP streams (the flow's `rtp` entries), per
+    /// direction: packets lost and expected (RFC 3550, summed over the direction's streams;
+    /// unsigned64) and the largest RFC 3550 interarrival jitter of its streams with a known
+    /// clock rate (µs, unsigned32).
+    public enum RTPElement: UInt16, CaseIterable, Sendable {
+        case originatorLost = 5, originatorExpected = 6, originatorMaxJitterMicroseconds = 7
+        case responderLost = 8, responderExpected = 9, responderMaxJitterMicroseconds = 10
+
+        var length: UInt16 {
+            switch self {
+            case .originatorMaxJitterMicroseconds, .responderMaxJitterMicroseconds: 4
+            default: 8
+            }
+        }
     }
 
     public let observationDomain: UInt32
@@ -28,8 +48,9 @@ public struct IPFIXEncoder: Sendable {
     public init(observationDomain: UInt32 = 1) { self.observationDomain = observationDomain }
 
     /// (element id, length, enterprise) of a template's fields.
-    static func fields(ipv6: Bool) -> [(UInt16, UInt16, UInt32?)] {
-        [
+    static func fields(ipv6: Bool, rtp: Bool = false) -> [(UInt16, UInt16, UInt32?)] {
+        let media = rtp ? RTPElement.allCases.map { ($0.rawValue, $0.length, Optional(edgeflowPEN)) } : []
+        return [
             (ipv6 ? 27 : 8, ipv6 ? 16 : 4, nil),   // sourceIPv6Address / sourceIPv4Address
             (ipv6 ? 28 : 12, ipv6 ? 16 : 4, nil),  // destinationIPv6Address / destinationIPv4Address
             (7, 2, nil),                            // sourceTransportPort
@@ -42,14 +63,15 @@ public struct IPFIXEncoder: Sendable {
             (152, 8, nil),                          // flowStartMilliseconds
             (153, 8, nil),                          // flowEndMilliseconds
             (136, 1, nil),                          // flowEndReason
-        ] + Element.allCases.map { ($0.rawValue, 0xFFFF, edgeflowPEN) }
+        ] + Element.allCases.map { ($0.rawValue, 0xFFFF, edgeflowPEN) } + media
     }
 
-    /// A message with the two templates only.
+    /// A message with the four templates only.
     public mutating func templateMessage(exportTime: UInt32) -> [UInt8] {
         var set: [UInt8] = []
-        for (id, v6) in [(Self.ipv4Template, false), (Self.ipv6Template, true)] {
-            let f = Self.fields(ipv6: v6)
+        for (id, v6, rtp) in [(Self.ipv4Template, false, false), (Self.ipv6Template, true, false),
+                              (Self.ipv4RTPTemplate, false, true), (Self.ipv6RTPTemplate, true, true)] {
+            let f = Self.fields(ipv6: v6, rtp: rtp)
             put16(&set, id)
             put16(&set, UInt16(f.count))
             for (element, length, pen) in f {
@@ -64,7 +86,8 @@ public struct IPFIXEncoder: Sendable {
     /// Adds a flow; returns a full message when the flow did not fit in the pending one.
     public mutating func add(_ f: FlowSummary, exportTime: UInt32) -> [UInt8]? {
         let v6 = !(f.origAddress.isIPv4Mapped && f.respAddress.isIPv4Mapped)
-        let template = v6 ? Self.ipv6Template : Self.ipv4Template
+        let rtp = f.app?.rtp ?? []
+        let template = rtp.isEmpty ? (v6 ? Self.ipv6Template : Self.ipv4Template) : (v6 ? Self.ipv6RTPTemplate : Self.ipv4RTPTemplate)
         var r: [UInt8] = []
         r.reserveCapacity(128)
         for a in [f.origAddress, f.respAddress] {
@@ -81,6 +104,14 @@ public struct IPFIXEncoder: Sendable {
         put64(&r, UInt64(max(0, f.lastTs / 1_000_000)))
         r.append(Self.endReason(f))
         for text in [f.origRole, f.respRole, f.rule ?? "", f.verdict] { putString(&r, text) }
+        if !rtp.isEmpty {
+            for fromOriginator in [true, false] {
+                let m = Self.rtpMeasures(rtp, fromOriginator: fromOriginator)
+                put64(&r, m.lost)
+                put64(&r, m.expected)
+                put32(&r, m.maxJitterMicroseconds)
+            }
+        }
 
         var full: [UInt8]? = nil
         if !records.isEmpty && (template != recordsTemplate || 16 + 4 + records.count + r.count > Self.maximumMessage) {
@@ -100,6 +131,20 @@ public struct IPFIXEncoder: Sendable {
         records.removeAll(keepingCapacity: true)
         recordCount = 0
         return m
+    }
+
+    /// The RTP elements of one direction: lost and expected packets of its streams, and the
+    /// largest jitter of those with a clock rate (rounded to µs; 0 when none).
+    static func rtpMeasures(_ streams: [AppReport.RTPStream], fromOriginator: Bool) -> (lost: UInt64, expected: UInt64, maxJitterMicroseconds: UInt32) {
+        var lost: UInt64 = 0, expected: UInt64 = 0, jitter = 0.0
+        for s in streams where s.fromOriginator == fromOriginator {
+            lost &+= UInt64(max(0, s.stats.lostForReport))
+            expected &+= UInt64(max(0, s.stats.expected))
+            if s.stats.lastClockRate > 0 { jitter = max(jitter, s.stats.maxJitterSeconds) }
+        }
+        // Jitter comes from the capture's timestamps (hostile): no trapping conversion.
+        let us = (jitter * 1e6).rounded()
+        return (lost, expected, us.isFinite && us >= 0 ? UInt32(min(us, Double(UInt32.max))) : 0)
     }
 
     /// RFC 5102 flowEndReason: 1 idle timeout, 3 end of flow detected, 4 forced end, 5 lack of resources.

@@ -2,7 +2,8 @@ import CoreMetrics
 import Prometheus
 
 /// Prometheus metrics through swift-metrics, with swift-prometheus as the backend and its
-/// own registry (no process-wide bootstrap). Flow metrics move when flows end; capture
+/// own registry (no process-wide bootstrap). Flow metrics (media ones in MediaMetrics.swift)
+/// move when flows end, call metrics when calls end; capture
 /// metrics at every interval (live) or at the end (analyze). Names follow Prometheus
 /// conventions: `_total` for counters, base units (seconds, bytes).
 public final class MetricsExporter: ReportWriter {
@@ -10,6 +11,7 @@ public final class MetricsExporter: ReportWriter {
     private let factory: PrometheusMetricsFactory
     private var counters: [String: CoreMetrics.Counter] = [:]
     private var gauges: [String: CoreMetrics.Gauge] = [:]
+    private var recorders: [String: CoreMetrics.Recorder] = [:]
     private let rtt: CoreMetrics.Timer
     private var reported = CaptureSummary()
     private var findingCodes: Set<String> = []
@@ -21,6 +23,7 @@ public final class MetricsExporter: ReportWriter {
         var f = PrometheusMetricsFactory(registry: registry)
         // STUN round trips: 1 ms to 2 s.
         f.durationHistogramBuckets["edgeflow_stun_rtt_seconds"] = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000].map { .milliseconds($0) }
+        Self.mediaBuckets(&f)
         factory = f
         rtt = CoreMetrics.Timer(label: "edgeflow_stun_rtt_seconds", dimensions: [], factory: f)
         // The hybrid rules' series exist from the start at 0, so that Prometheus's increase()
@@ -31,14 +34,20 @@ public final class MetricsExporter: ReportWriter {
                 counter(name, [("rule", r.id)]).increment(by: 0)
             }
         }
+        createMediaSeries()
     }
 
-    private func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
+    func counter(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Counter {
         cached(&counters, name, labels) { CoreMetrics.Counter(label: $0, dimensions: $1, factory: factory) }
     }
 
     private func gauge(_ name: String, _ labels: [(String, String)] = []) -> CoreMetrics.Gauge {
         cached(&gauges, name, labels) { CoreMetrics.Gauge(label: $0, dimensions: $1, factory: factory) }
+    }
+
+    /// A histogram (its buckets set in `init`).
+    func recorder(_ name: String, _ labels: [(String, String)]) -> CoreMetrics.Recorder {
+        cached(&recorders, name, labels) { CoreMetrics.Recorder(label: $0, dimensions: $1, aggregate: true, factory: factory) }
     }
 
     /// One instrument per name and labels, made on first use.
@@ -55,7 +64,7 @@ public final class MetricsExporter: ReportWriter {
     public func exposition() -> [UInt8] { Self.withHelp(registry.emitToBuffer()) }
 
     /// What each metric family counts: its `# HELP` line.
-    static let help: [String: String] = [
+    static let help: [String: String] = MediaMetrics.help.merging([
         "edgeflow_flows_total": "Flows ended, by hybrid rule, verdict and the roles of originator and responder.",
         "edgeflow_flow_packets_total": "Packets of ended flows (both directions), by rule, verdict and roles.",
         "edgeflow_flow_bytes_total": "IP bytes of ended flows (both directions), by rule, verdict and roles.",
@@ -80,7 +89,7 @@ public final class MetricsExporter: ReportWriter {
         "edgeflow_turn_allocations_total": "TURN Allocate transactions that ended in a success or an error other than the 401 challenge (failure), by rule.",
         "edgeflow_certificate_expiry_timestamp_seconds": "notAfter of each leaf certificate seen in a TLS handshake (seconds since the epoch), by the sender's role, common name and SHA-256 (at most 64 certificates: those of Edge roles and Office 365 first, then the soonest to expire; one unseen for 24 h is dropped).",
         "edgeflow_findings": "Flows behind each finding of the report (1 for a finding without flows; 0 once it went away), by code and severity.",
-    ]
+    ]) { a, _ in a }
 
     /// The exposition with a `# HELP` line before each family's `# TYPE` line (swift-metrics
     /// instruments carry no help text to the registry).
@@ -101,6 +110,7 @@ public final class MetricsExporter: ReportWriter {
         counter("edgeflow_flow_packets_total", labels).increment(by: f.origPkts + f.respPkts)
         counter("edgeflow_flow_bytes_total", labels).increment(by: f.origIPBytes + f.respIPBytes)
         guard let app = f.app else { return }
+        media(f, app)
         let rule = [("rule", f.rule ?? "none")]
         if let stun = app.stun {
             let s = stun.stats

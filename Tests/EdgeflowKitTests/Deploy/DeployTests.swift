@@ -19,20 +19,31 @@ struct DeployTests {
         #expect(r.status == 0 && r.output.contains("SUCCESS"), "\(r.output)")
     }
 
-    @Test("promtool's unit tests of the rules pass, and fail when a threshold changes")
-    func rulesUnitTests() throws {
-        let r = try runTool(["promtool", "test", "rules", Self.ruleTests], package: "prometheus")
-        #expect(r.status == 0 && r.output.contains("SUCCESS"), "\(r.output)")
-        // The same tests against rules whose STUN threshold moved from 20 % to 50 %.
+    /// Each threshold changed, and the alert whose tests must then fail.
+    static let thresholdChanges = [
+        // STUN unanswered share from 20 % to 50 %.
+        ("ratio15m > 0.2", "ratio15m > 0.5", "EdgeflowSTUNUnanswered"),
+        // Poor media without its minimum count: one poor stream of two pages.
+        ("poor:increase30m >= 6", "poor:increase30m >= 1", "EdgeflowPoorMedia"),
+    ]
+
+    @Test("promtool's unit tests of the rules pass, and fail when a threshold changes", arguments: [nil] + thresholdChanges.indices.map { Optional($0) })
+    func rulesUnitTests(change: Int?) throws {
+        guard let change else {
+            let r = try runTool(["promtool", "test", "rules", Self.ruleTests], package: "prometheus")
+            #expect(r.status == 0 && r.output.contains("SUCCESS"), "\(r.output)")
+            return
+        }
+        let (from, to, alert) = Self.thresholdChanges[change]
         let dir = scratchPath("rules")
         try FileManager.default.createDirectory(atPath: dir + "/tests", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let rules = try String(contentsOfFile: Self.rules, encoding: .utf8)
-        #expect(rules.contains("ratio15m > 0.2"))
-        try rules.replacingOccurrences(of: "ratio15m > 0.2", with: "ratio15m > 0.5").write(toFile: dir + "/edgeflow-rules.yml", atomically: true, encoding: .utf8)
+        #expect(rules.contains(from))
+        try rules.replacingOccurrences(of: from, with: to).write(toFile: dir + "/edgeflow-rules.yml", atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(atPath: Self.ruleTests, toPath: dir + "/tests/t.yml")
         let changed = try runTool(["promtool", "test", "rules", dir + "/tests/t.yml"], package: "prometheus")
-        #expect(changed.status != 0 && changed.output.contains("EdgeflowSTUNUnanswered"), "\(changed.output)")
+        #expect(changed.status != 0 && changed.output.contains(alert), "\(changed.output)")
     }
 
     @Test("promtool check config accepts the example scrape configuration with the rules it loads")
@@ -108,7 +119,7 @@ struct DeployTests {
     func metricNamesExist() throws {
         let exported = Self.series(try Self.exposition())
         let exprs = try Self.expressions()
-        #expect(exprs.count >= 30)
+        #expect(exprs.count >= 40)
         let rules = try String(contentsOfFile: Self.rules, encoding: .utf8)
         let recorded = Set(rules.matches(of: /record: ([a-z_:0-9]+)/).map { String($0.1) })
         var used: Set<String> = []
@@ -127,7 +138,9 @@ struct DeployTests {
         for name in ["edgeflow_rule_seen", "edgeflow_rule_flows_total", "edgeflow_rule_answered_flows_total", "edgeflow_rule_packets_total",
                      "edgeflow_tls_handshake_failures_by_port_total", "edgeflow_certificate_expiry_timestamp_seconds",
                      "edgeflow_stun_requests_unanswered_total", "edgeflow_turn_allocations_total", "edgeflow_capture_drops_total",
-                     "edgeflow_stun_rtt_seconds_bucket", "edgeflow_flows_total", "edgeflow_tls_handshakes_total"] {
+                     "edgeflow_stun_rtt_seconds_bucket", "edgeflow_flows_total", "edgeflow_tls_handshakes_total",
+                     "edgeflow_rtp_streams_total", "edgeflow_rtp_mos_bucket", "edgeflow_rtp_loss_ratio_bucket",
+                     "edgeflow_rtp_jitter_seconds_bucket", "edgeflow_calls_total", "edgeflow_call_streams_total"] {
             #expect(used.contains(name), "\(name) is not used")
         }
     }
