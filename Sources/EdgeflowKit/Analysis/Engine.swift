@@ -16,6 +16,8 @@ public struct Engine: ~Copyable {
     private var lastLinkIndex = 0
     /// The other shards, with several threads.
     private let shards: ShardedRun?
+    /// The calling thread's per-packet state, with several threads.
+    private var own: OwnShard?
     /// Where flows are classified and written; nil for tools that only track flows.
     private let output: Output?
     private let reassemblyMemory: Int
@@ -49,6 +51,7 @@ public struct Engine: ~Copyable {
         if sharded {
             let run = ShardedRun(threads: threads, settings: options.flow, files: files, merge: options.merge, dns: dns)
             tracker = run.makeOwnTracker()
+            own = run.makeOwnShard()
             shards = run
         } else {
             tracker = FlowTracker(settings: options.flow, dns: dns)
@@ -64,10 +67,18 @@ public struct Engine: ~Copyable {
     @inline(__always)
     public mutating func ingest(_ packet: Packet) {
         guard let d = account(packet) else { return }
-        if let shards { return shards.packet(packet, d, &self) }
+        if shards != nil { return shardedPacket(packet, d) }
         tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: summary.packets)
         if !tracker.recognised.isEmpty { passRecognised() }
         if !tracker.ended.isEmpty { passEnded() }
+    }
+
+    /// A packet of a sharded run: tracked when it is this thread's, and the shards' events
+    /// replayed every `ShardedRun.flushEvery` packets.
+    @inline(__always)
+    private mutating func shardedPacket(_ packet: Packet, _ d: DecodedPacket) {
+        let index = summary.packets
+        if own!.packet(packet, d, index: index, &tracker), let shards { shards.flush(upTo: index, &self) }
     }
 
     /// Counts and decodes one packet; returns its headers when it belongs to a flow.

@@ -15,11 +15,12 @@ import Foundation
 final class ShardedRun {
     /// Shard 0 is the calling thread's own (its flow table is the engine's).
     private let shards: [ShardWorker]
-    private var routing: ShardRouting
+    private let routing: ShardRouting
     private let dns: DNSBook
-    private var sinceFlush = 0
-    /// Per shard: events received and not replayed yet, and the packet index up to which it has reported.
+    /// Per shard: events received, replayed from `replayed` on (the replayed ones are dropped
+    /// in bulk, not shifted out at each replay), and the packet index up to which it has reported.
     private var pending: [[ShardEvent]]
+    private var replayed: [Int]
     private var watermark: [Int]
     private var merged: [ShardEvent] = []
     /// The workers' flow tables, moved back from their threads by `finish` (shards 1...).
@@ -55,6 +56,7 @@ final class ShardedRun {
         self.dns = dns
         shards = (0..<n).map { i in ShardWorker(settings: shares[i]) }
         pending = Array(repeating: [], count: n)
+        replayed = Array(repeating: 0, count: n)
         watermark = Array(repeating: 0, count: n)
         for i in 1..<n {
             let w = shards[i]
@@ -69,18 +71,13 @@ final class ShardedRun {
         shards[0].makeTracker()
     }
 
-    /// One packet the engine has counted and decoded (`d`), on the calling thread.
-    @inline(__always)
-    func packet(_ packet: Packet, _ d: DecodedPacket, _ engine: inout Engine) {
-        let index = engine.summary.packets
-        routing.route(packet, d, index: index, shard: 0, shards[0], &engine.tracker)
-        sinceFlush &+= 1
-        if sinceFlush >= Self.flushEvery { flush(upTo: index, &engine) }
+    /// What the calling thread needs per packet, for the engine to keep.
+    func makeOwnShard() -> OwnShard {
+        OwnShard(routing: routing, worker: shards[0])
     }
 
     /// Replays what every shard reported up to packet `index` (waiting for workers too far behind).
-    private func flush(upTo index: Int, _ engine: inout Engine) {
-        sinceFlush = 0
+    func flush(upTo index: Int, _ engine: inout Engine) {
         pending[0] += shards[0].takeEvents()
         watermark[0] = index
         replay(waitingUntil: index &- Self.maximumLead, &engine)
@@ -96,11 +93,19 @@ final class ShardedRun {
         let upTo = watermark.min() ?? 0
         merged.removeAll(keepingCapacity: true)
         for i in pending.indices {
-            var cut = 0
+            let from = replayed[i]
+            var cut = from
             while cut < pending[i].count && pending[i][cut].index <= upTo { cut += 1 }
-            guard cut > 0 else { continue }
-            merged += pending[i][..<cut]
-            pending[i].removeFirst(cut)
+            guard cut > from else { continue }
+            merged += pending[i][from..<cut]
+            replayed[i] = cut
+            if cut == pending[i].count {
+                pending[i].removeAll(keepingCapacity: true)
+                replayed[i] = 0
+            } else if cut >= 1024 && cut * 2 >= pending[i].count {
+                pending[i].removeFirst(cut)
+                replayed[i] = 0
+            }
         }
         guard !merged.isEmpty else { return }
         merged.sort { a, b in
@@ -136,5 +141,29 @@ final class ShardedRun {
     /// Lets go of the workers' flows once the engine has classified them (their counters stay).
     func releaseFinishedTables() {
         for t in finishedTables { t.releaseLive() }
+    }
+}
+
+/// The calling thread's part of a sharded run that is used per packet, kept in the engine (a
+/// struct reached in place: no class property, with its exclusivity check, per packet).
+struct OwnShard {
+    private var routing: ShardRouting
+    private let worker: ShardWorker
+    private var sinceFlush = 0
+
+    init(routing: ShardRouting, worker: ShardWorker) {
+        self.routing = routing
+        self.worker = worker
+    }
+
+    /// Packet `index` (decoded as `d`) on the calling thread's shard, whose table is `t`; true
+    /// when the shards' events are due to be replayed (every `ShardedRun.flushEvery` packets).
+    @inline(__always)
+    mutating func packet(_ packet: Packet, _ d: DecodedPacket, index: Int, _ t: inout FlowTracker) -> Bool {
+        routing.route(packet, d, index: index, shard: 0, worker, &t)
+        sinceFlush &+= 1
+        guard sinceFlush >= ShardedRun.flushEvery else { return false }
+        sinceFlush = 0
+        return true
     }
 }
