@@ -6,9 +6,9 @@ import Darwin
 
 /// How many threads `--threads auto` runs: one where sharding would not pay, else one per
 /// core up to `most`. Every thread of a sharded run reads and decodes the headers of every
-/// packet (`ShardedRun`), so each added thread costs that much more CPU in all; on two
-/// cores, two threads take 0.57 of one thread's wall time for 1.1 times its CPU
-/// (`Benchmarks/README.md`).
+/// packet (`ShardedRun`), so each added thread costs that much more CPU in all (with two
+/// threads, 1.34 times one thread's instructions, the busier thread doing 0.64 of one
+/// thread's work: `Benchmarks/README.md`, "Cores that pay").
 public enum ThreadChoice {
     /// Captures smaller than this (in all) are read by one thread: starting the workers and
     /// the report thread, and replaying, cost more than sharing the flows saves.
