@@ -42,9 +42,9 @@ struct Analyze: ParsableCommand {
     var merge = AnalyzeOptions.defaults.merge
 
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("Threads sharing the flows, the reading thread included (memory-mapped files only; default: the number of cores); 1 runs everything on one thread, for the least CPU time.",
-                               valueName: "N"))
-    var threads = min(64, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+            help: ArgumentHelp("Threads sharing the flows, the reading thread included (memory-mapped files only): auto (the default: one per core, at most \(ThreadChoice.most), and one for captures under \(ThreadChoice.smallestSharded >> 20) MB or on one core) or a number; 1 spends the least CPU time.",
+                               valueName: "auto|N"))
+    var threads = ThreadsArgument.auto
 
     @Flag(name: .shortAndLong, help: "Show no progress line on standard error (one is shown only when it is a terminal and the run lasts).")
     var quiet = false
@@ -56,7 +56,7 @@ struct Analyze: ParsableCommand {
     var export: ExportOptions
 
     func validate() throws {
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64, not \(threads)") }
+        if case .count(let n) = threads, !(1...64).contains(n) { throw ValidationError("--threads must be auto or between 1 and 64, not \(n)") }
         try output.validate(otherwise: .json)
         if output.format == .zeek && output.rotate != nil {
             throw ValidationError("--rotate with --format zeek is for live runs: analyze writes each Zeek log once")
@@ -83,9 +83,9 @@ struct Analyze: ParsableCommand {
         let zeek = try self.output.zeekLogs()
         options.reader = reader
         options.merge = merge
-        options.threads = threads
+        options.threads = threads.value
         self.output.apply(to: &options, output: output, otherwise: .json)
-        if threads > 1 { ProcessTuning.apply() }
+        if threads.value != 1 && ThreadChoice.cores > 1 { ProcessTuning.apply() }
         let line = ProgressLine.make(quiet: quiet, format: options.format, output: output)
         let progress = line.map { line in { (p: ReadProgress) in line.update(p) } }
         let report = try AnalyzeJob(options: options).run(output: output, report: zeek, exporters: exports.writers, progress: progress) { issue in
@@ -107,4 +107,22 @@ struct Analyze: ParsableCommand {
 func printError(_ message: String) {
     let bytes = Array((message + "\n").utf8)
     _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+/// `--threads auto` or a number.
+enum ThreadsArgument: ExpressibleByArgument {
+    case auto
+    case count(Int)
+
+    init?(argument: String) {
+        if argument == "auto" { self = .auto } else if let n = Int(argument) { self = .count(n) } else { return nil }
+    }
+
+    /// `AnalyzeOptions.threads` for it.
+    var value: Int {
+        switch self {
+        case .auto: AnalyzeOptions.automaticThreads
+        case .count(let n): n
+        }
+    }
 }

@@ -36,8 +36,11 @@ public struct AnalyzeOptions: Sendable {
     public var vintage: Office365Vintage = .auto
     /// Ended flows held back while roles are inferred.
     public var inferenceWindow = 16_384
-    /// Threads sharing the flows, the reading thread included (memory-mapped files only; 1: all on one thread).
+    /// Threads sharing the flows, the calling thread included (memory-mapped files only; 1: all
+    /// on one thread; `AnalyzeOptions.automaticThreads`: as many as pay, see `ThreadChoice`).
     public var threads = 1
+    /// `threads` for `--threads auto`: decided when the files are open (`ThreadChoice.threads`).
+    public static let automaticThreads = 0
 
     public init(paths: [String]) { self.paths = paths }
 
@@ -85,8 +88,10 @@ public struct AnalyzeJob {
         let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
         // Several threads share the flows only when the packets can be handed over by offset.
         let files = readers.compactMap { ($0 as? MappedCaptureReader)?.lease }
+        let threads = options.threads == AnalyzeOptions.automaticThreads
+            ? ThreadChoice.threads(cores: ThreadChoice.cores, captureBytes: files.reduce(0) { $0 + $1.size }) : options.threads
         var engine = Engine(options: options, topology: topology, writer: writer,
-                            threads: files.count == readers.count ? options.threads : 1, files: files)
+                            threads: files.count == readers.count ? threads : 1, files: files)
         drive(&readers, &engine, progress, warn)
         return engine.finishReport()
     }

@@ -16,6 +16,8 @@ public struct Engine: ~Copyable {
     private var lastLinkIndex = 0
     /// The other shards, with several threads.
     private let shards: ShardedRun?
+    /// The calling thread's per-packet state, with several threads.
+    private var own: OwnShard?
     /// Where flows are classified and written; nil for tools that only track flows.
     private let output: Output?
     private let reassemblyMemory: Int
@@ -47,8 +49,9 @@ public struct Engine: ~Copyable {
         let writer = sharded ? BackgroundReportWriter(writer) : writer
         let stage = options.makeStage(topology: topology, writer: writer, dns: dns)
         if sharded {
-            let run = ShardedRun(threads: threads, settings: options.flow, files: files, dns: dns)
+            let run = ShardedRun(threads: threads, settings: options.flow, files: files, merge: options.merge, dns: dns)
             tracker = run.makeOwnTracker()
+            own = run.makeOwnShard()
             shards = run
         } else {
             tracker = FlowTracker(settings: options.flow, dns: dns)
@@ -64,10 +67,18 @@ public struct Engine: ~Copyable {
     @inline(__always)
     public mutating func ingest(_ packet: Packet) {
         guard let d = account(packet) else { return }
-        if let shards { return shards.packet(packet, d, &self) }
+        if shards != nil { return shardedPacket(packet, d) }
         tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: summary.packets)
         if !tracker.recognised.isEmpty { passRecognised() }
         if !tracker.ended.isEmpty { passEnded() }
+    }
+
+    /// A packet of a sharded run: tracked when it is this thread's, and the shards' events
+    /// replayed every `ShardedRun.flushEvery` packets.
+    @inline(__always)
+    private mutating func shardedPacket(_ packet: Packet, _ d: DecodedPacket) {
+        let index = summary.packets
+        if own!.packet(packet, d, index: index, &tracker), let shards { shards.flush(upTo: index, &self) }
     }
 
     /// Counts and decodes one packet; returns its headers when it belongs to a flow.
@@ -156,7 +167,7 @@ public struct Engine: ~Copyable {
     /// Ends flows idle at `now` (a live capture's clock, when no packet moved time on).
     public mutating func expire(now: Int64) {
         if let last = summary.lastTimestamp, now <= last { return }
-        if let shards { return shards.sweep(now: now, &self) }
+        precondition(shards == nil, "a sharded run reads files, whose packets move its clock; it has no live clock to expire flows by")
         tracker.sweep(now: now)
         if !tracker.ended.isEmpty { passEnded() }
     }
@@ -203,28 +214,31 @@ public struct Engine: ~Copyable {
     @discardableResult
     public mutating func finish() -> CaptureSummary {
         if let shards { shards.finish(&self) } else if !tracker.ended.isEmpty { passEnded() }
-        let shardCount = 1 + (shards?.finishedTables.count ?? 0)
-        // 16 bytes per live flow (a flood's millions): its sequence, and its shard and index in one word.
+        let others = shards?.finishedTables ?? []
+        // 16 bytes per live flow (a flood's millions): its sequence, and its shard and index in
+        // one word (the engine's own table, or a worker's flows already ended on its thread).
         var live: [(sequence: Int, place: Int)] = []
-        var liveCount = 0
-        for s in 0..<shardCount { liveCount += withShard(s) { $0.table.count } }
-        live.reserveCapacity(liveCount)
-        for s in 0..<shardCount {
-            withShard(s) { t in
-                for i in 0..<t.table.count { live.append((t.table[i].sequence, s << 32 | i)) }
-            }
+        live.reserveCapacity(others.reduce(tracker.table.count) { $0 + $1.live.count })
+        for i in 0..<tracker.table.count { live.append((tracker.table[i].sequence, i)) }
+        for (s, other) in others.enumerated() {
+            for (i, e) in other.live.enumerated() { live.append((e.record.sequence, (s + 1) << 32 | i)) }
         }
         live.sort { $0.sequence < $1.sequence }
         let stage = output?.stage
-        for f in live { withShard(f.place >> 32) { stage?.recognised($0.table[f.place & 0xFFFF_FFFF]) } }
+        for f in live {
+            let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
+            stage?.recognised(s == 0 ? tracker.table[i] : others[s - 1].live[i].record)
+        }
         stage?.finish()
         for f in live {
-            let e = withShard(f.place >> 32) { $0.endedFlow(at: f.place & 0xFFFF_FFFF) }
+            let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
+            let e = s == 0 ? tracker.endedFlow(at: i) : others[s - 1].live[i]
             countFlow(e.record.key.proto)
             stage?.endedAtEndOfInput(e)
         }
         summary = currentSummary
-        for s in 0..<shardCount { withShard(s) { $0.removeAll() } }
+        tracker.removeAll()
+        shards?.releaseFinishedTables()
         return summary
     }
 
@@ -237,12 +251,6 @@ public struct Engine: ~Copyable {
         let report = o.stage.report(capture: s, dns: o.dns)
         o.writer.finish(report)
         return report
-    }
-
-    /// Works on shard `s`'s flow table (0: this engine's own).
-    private mutating func withShard<R>(_ s: Int, _ body: (inout FlowTracker) -> R) -> R {
-        guard s > 0, let shards else { return body(&tracker) }
-        return body(&shards.finishedTables[s - 1].tracker)
     }
 
     mutating func addWarnings(_ issues: [CaptureIssue]) { summary.warnings += issues }

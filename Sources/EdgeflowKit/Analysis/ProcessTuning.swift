@@ -2,11 +2,11 @@
 /// (they are the process's, not a run's: a library user decides whether to apply them).
 public enum ProcessTuning {
     /// Tunes glibc's malloc for runs with several threads (harmless with one): one arena for
-    /// all threads, since workers allocate rarely (a flow's inspection) and the reading thread
-    /// frees it, so per-thread arenas would only hold memory twice; and a trim threshold of
-    /// 16 MiB, since batches are allocated by the reader and freed by a worker, and without it
-    /// glibc hands the freed top of the heap back to the kernel and the next batch faults in
-    /// zeroed pages again (11 % of the reader's time). Call once, before any other thread starts.
+    /// all threads, since workers allocate rarely (a flow's inspection, their reports) and the
+    /// calling thread frees it, so per-thread arenas would only hold memory twice; and a trim
+    /// threshold of 16 MiB, since what one thread allocates another frees, and without it glibc
+    /// hands the freed top of the heap back to the kernel and the next allocation faults in
+    /// zeroed pages again. Call once, before any other thread starts.
     public static func apply() {
         #if canImport(Glibc)
         _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)

@@ -1,30 +1,22 @@
-/// A share in a memory-mapped capture file, for a thread that reads packets the reading
-/// thread found: it names packets by offset and length, never by address, and the mapping
-/// stays while any lease holds it (the file is unmapped when its last holder lets go).
-/// Pages may be dropped behind the reader (`MappedFile.release`); bytes read after that are
-/// read from the file again, never lost, so a lease is valid for the whole file.
+/// A share in a memory-mapped capture file, for a thread that reads the file itself (a flow
+/// worker of a sharded run): no pointer crosses threads, each thread makes its own reader on
+/// the mapping, which stays while any lease or reader holds it (the file is unmapped when its
+/// last holder lets go). Pages may be dropped behind the owner's reader (`MappedFile.release`);
+/// bytes read after that are read from the file again, never lost.
 struct FileLease: @unchecked Sendable {
-    // Sendable: a lease only reads `base` and `size`, which never change after the mapping is
-    // made; the file's release position is moved by the reading thread alone.
+    // Sendable: a lease and the readers made from it only read `base`, `size` and `path`,
+    // which never change after the mapping is made; only the owner's reader releases pages.
     private let file: MappedFile
 
     init(_ file: MappedFile) { self.file = file }
 
-    /// Where `bytes` lie in the file, or nil when they are not wholly inside its mapping.
-    @inline(__always)
-    func span(of bytes: UnsafeRawBufferPointer) -> (offset: Int, count: Int)? {
-        guard let base = file.base, let start = bytes.baseAddress else { return nil }
-        let offset = start - base
-        guard offset >= 0, bytes.count <= file.size &- offset else { return nil }
-        return (offset, bytes.count)
-    }
+    /// The file's size in bytes.
+    var size: Int { file.size }
 
-    /// The bytes at `offset` (checked against the file's size: an empty buffer if outside).
-    @inline(__always)
-    func bytes(at offset: Int, count: Int) -> UnsafeRawBufferPointer {
-        guard let base = file.base, offset >= 0, count >= 0, count <= file.size &- offset else {
-            return UnsafeRawBufferPointer(start: nil, count: 0)
-        }
-        return UnsafeRawBufferPointer(start: base + offset, count: count)
+    /// A reader of the whole file for the calling thread, which leaves releasing pages to the
+    /// owner's reader. It reads the same mapped bytes as the owner's reader, so it finds the
+    /// same packets (and throws only where that reader's `init` threw).
+    func reader() throws(CaptureIssue) -> MappedCaptureReader {
+        try MappedCaptureReader(file: file.view(), name: file.path)
     }
 }

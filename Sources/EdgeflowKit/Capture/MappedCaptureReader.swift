@@ -36,7 +36,11 @@ public struct MappedCaptureReader: PacketReader {
     /// Opens `path` and validates its file header.
     /// - Throws: `CaptureIssue` when the file cannot be read or is neither pcap nor pcapng.
     public init(path: String) throws(CaptureIssue) {
-        let file = try MappedFile(path: path)
+        try self.init(file: try MappedFile(path: path), name: path)
+    }
+
+    /// Reads `file` (named `path` in issues) from its start.
+    init(file: MappedFile, name path: String) throws(CaptureIssue) {
         self.file = file
         self.name = path
         self.size = file.size

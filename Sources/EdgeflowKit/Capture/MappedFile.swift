@@ -12,6 +12,8 @@ final class MappedFile {
     let base: UnsafeRawPointer?
     let size: Int
     private var releasedUpTo = 0
+    /// For a view (`view()`): the file that owns the mapping, kept alive while the view is.
+    private let owner: MappedFile?
     private static let releaseStep = 8 << 20
 
     /// Opens and maps `path`. Throws a message naming the file and the system error.
@@ -32,6 +34,7 @@ final class MappedFile {
                                detail: "not a regular file; use --reader libpcap for pipes and devices", fatal: true)
         }
         let length = Int(st.st_size)
+        owner = nil
         if length == 0 {
             self.path = path; self.base = nil; self.size = 0
             return
@@ -45,6 +48,19 @@ final class MappedFile {
         self.base = UnsafeRawPointer(p)
         self.size = length
     }
+
+    /// The same mapping for a thread that reads the file on its own (a flow worker of a sharded
+    /// run): it never releases pages, since the owner's reader does that for the whole run.
+    private init(viewOf owner: MappedFile) {
+        self.owner = owner
+        path = owner.path
+        base = owner.base
+        size = owner.size
+        releasedUpTo = Int.max  // `release` then never finds a step to release
+    }
+
+    /// A view of this mapping (see `init(viewOf:)`).
+    func view() -> MappedFile { MappedFile(viewOf: self) }
 
     /// Drops resident pages wholly before `offset`, but for the last `releaseLag` bytes (flow
     /// workers of a sharded run may still be reading packets there); pages touched again are
@@ -66,6 +82,6 @@ final class MappedFile {
     }
 
     deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+        if owner == nil, let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
     }
 }

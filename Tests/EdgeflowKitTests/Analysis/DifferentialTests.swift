@@ -84,6 +84,20 @@ struct ShardedRunTests {
         }
     }
 
+    /// Every worker walks the files itself, in the reading thread's order: interleaved by
+    /// time, or one after the other. Captures whose times overlap, so that interleaving them
+    /// changes which packet comes when.
+    @Test("several files, interleaved by time and one after the other, with 2 and 3 workers", arguments: MergeOrder.allCases)
+    func severalFiles(merge: MergeOrder) throws {
+        let paths = ["edge-sample.pcap", "not-media.pcap", "tls/mtls-out.pcap", "tls/mtls-in.pcap"].map { repositoryRoot + "/Captures/" + $0 }
+        let one = try analyzeJSON(paths, merge: merge)
+        #expect(one.flows.count > 20)
+        for n in [2, 3] {
+            let many = try analyzeJSON(paths, merge: merge) { $0.threads = n }
+            #expect(Self.comparable(many) == Self.comparable(one), "\(n) workers")
+        }
+    }
+
     @Test("a generated Edge capture of 60,000 packets: thousands of flows, timeouts and DNS, with 2 workers")
     func generatedCapture() throws {
         let path = scratchPath("sharded") + ".pcap"

@@ -1,0 +1,155 @@
+import Foundation
+
+/// A shard of the flows: the limits of its flow table and what it reports. The calling
+/// thread steps shard 0 itself, on the engine's flow table; every other shard runs on a thread
+/// of its own (`run`), which reads the capture itself, makes its flow table there and moves it
+/// out when its input ends.
+final class ShardWorker: @unchecked Sendable {
+    // Sendable: `events`, `current` and `ordinal` are used by one thread only (the calling
+    // thread for shard 0, the worker's thread for the others); the queue locks, and the
+    // finished table is handed over by `finished`.
+    let settings: FlowSettings
+    let output = BatchQueue<ShardReport>(limit: ShardedRun.reportsQueued)
+    private let finished = DispatchSemaphore(value: 0)
+    private var result: FinishedTable?
+    let dns = DNSBook()
+    private var events: [ShardEvent] = []
+    private var current = 0
+    private var ordinal = 0
+
+    init(settings: FlowSettings) {
+        self.settings = settings
+        dns.forward = { [unowned self] p, multicast in self.note(0, 0, .dns(Array(p), multicast: multicast)) }
+    }
+
+    /// This shard's flow table, whose sweeps are decided for all shards at once.
+    func makeTracker() -> FlowTracker {
+        var t = FlowTracker(settings: settings, dns: dns)
+        t.sweepsItself = false
+        return t
+    }
+
+    private func note(_ rank: UInt8, _ sequence: Int, _ payload: ShardEvent.Payload) {
+        events.append(ShardEvent(index: current, rank: rank, sequence: sequence, ordinal: ordinal, payload: payload))
+        ordinal &+= 1
+    }
+
+    /// Packet `index` of this shard's flows, tracked on `t` (this shard's flow table).
+    @inline(__always)
+    func track(_ d: DecodedPacket, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int, _ t: inout FlowTracker) {
+        current = index
+        t.track(d, timestamp: timestamp, bytes: bytes, index: index)
+        collect(&t)
+    }
+
+    /// An ICMP error (packet `index`) quoting a flow of this shard.
+    func attributeICMPError(_ d: DecodedPacket, bytes: UnsafeRawBufferPointer, index: Int, _ t: inout FlowTracker) {
+        current = index
+        t.attributeICMPError(d, bytes: bytes)
+        collect(&t)
+    }
+
+    /// Ends the flows idle at `now`, at packet `index`.
+    func sweep(now: Int64, index: Int, _ t: inout FlowTracker) {
+        current = index
+        t.sweep(now: now)
+        collect(&t)
+    }
+
+    /// Notes what the last step recognised and ended, as events.
+    @inline(__always)
+    private func collect(_ t: inout FlowTracker) {
+        if !t.recognised.isEmpty {
+            for r in t.recognised { note(1, 0, .recognised(r)) }
+            t.recognised.removeAll(keepingCapacity: true)
+        }
+        if !t.ended.isEmpty {
+            for e in t.ended { note(2, e.record.sequence, .ended(e)) }
+            t.ended.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// The events noted since the last call.
+    func takeEvents() -> [ShardEvent] {
+        defer { events = [] }
+        return events
+    }
+
+    /// A worker thread's loop: reads every packet of `files` (as the calling thread does),
+    /// tracks this shard's, and reports its events every `ShardedRun.reportEvery` packets;
+    /// at the end its flow table is moved out for the calling thread (`finishedTable`).
+    func run(files: [FileLease], merge: MergeOrder, routing: ShardRouting, shard me: Int) {
+        // The table is a local of this thread (no exclusivity check per packet, as a class
+        // property would need), and the packets are read through this thread's own readers.
+        var t = makeTracker()
+        var routing = routing
+        var input = ShardInput(files: files, merge: merge)
+        var index = 0
+        var nextReport = ShardedRun.reportEvery
+        while let p = input.next() {
+            index &+= 1
+            let d = PacketDecoder.decode(p.bytes, originalLength: p.originalLength, linkType: p.linkType)
+            if d.kind == .transport { routing.route(p, d, index: index, shard: me, self, &t) }
+            if index >= nextReport {
+                nextReport &+= ShardedRun.reportEvery
+                output.put(ShardReport(watermark: index, events: takeEvents()))
+            }
+        }
+        output.put(ShardReport(watermark: .max, events: takeEvents()))
+        result = FinishedTable(t)
+        finished.signal()
+    }
+
+    /// The worker's flow table once its thread is done (waits for it).
+    func finishedTable() -> FinishedTable {
+        finished.wait()
+        guard let result else { preconditionFailure("a shard's thread signalled before handing over its flow table") }
+        return result
+    }
+}
+
+/// What a worker reports: its events, and the packet index up to which it has read.
+struct ShardReport {
+    var watermark: Int
+    var events: [ShardEvent]
+}
+
+/// Something a shard saw, tagged with where one thread would have seen it: the packet index,
+/// then DNS (during the packet) before recognised services before ended flows (creation order).
+struct ShardEvent {
+    enum Payload {
+        case dns([UInt8], multicast: Bool)
+        case recognised(FlowRecord)
+        case ended(EndedFlow)
+    }
+    var index: Int
+    var rank: UInt8
+    var sequence: Int
+    var ordinal: Int
+    var payload: Payload
+}
+
+/// A worker's flow table after its thread ended, moved (not copied) off the thread, with its
+/// flows still live at the end of input already ended there (in creation order), so that the
+/// calling thread only classifies them.
+final class FinishedTable {
+    var tracker: FlowTracker
+    /// The flows live at the end of input, ended, by creation (`FlowRecord.sequence`).
+    private(set) var live: [EndedFlow]
+
+    init(_ tracker: consuming FlowTracker) {
+        var order: [(sequence: Int, index: Int)] = []
+        order.reserveCapacity(tracker.table.count)
+        for i in 0..<tracker.table.count { order.append((tracker.table[i].sequence, i)) }
+        order.sort { $0.sequence < $1.sequence }
+        var live: [EndedFlow] = []
+        live.reserveCapacity(order.count)
+        for f in order { live.append(tracker.endedFlow(at: f.index)) }
+        tracker.removeAll()
+        self.live = live
+        self.tracker = tracker
+    }
+
+    /// Drops the ended flows (after the engine classified them).
+    func releaseLive() { live = [] }
+}
