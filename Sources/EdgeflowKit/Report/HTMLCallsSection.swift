@@ -83,7 +83,7 @@ struct HTMLCallsSection {
         for s in c.streams {
             out += "<h4>SSRC <span class=\"mono\">0x\(String(s.ssrc, radix: 16))</span> · \(e(s.codec.name ?? "unknown codec")) (PT \(s.payloadType)) · "
                 + "<span class=\"s-\(e(s.label.rawValue))\">\(e(s.label.rawValue))</span> · loss: \(e(s.lossAt.sentence))</h4>\n"
-            out += "<table class=\"legs\">\n<thead><tr><th>Leg</th><th>Flow</th><th>From → To</th><th>Packets</th><th>Lost</th><th>Loss %</th>"
+            out += "<div class=\"wide\"><table class=\"legs\">\n<thead><tr><th>Leg</th><th>Flow</th><th>From → To</th><th>Packets</th><th>Lost</th><th>Loss %</th>"
                 + "<th>Jitter ms</th><th>Max jitter ms</th><th>RTT ms</th><th>MOS</th><th>Label</th></tr></thead>\n<tbody>\n"
             for (i, l) in s.legs.enumerated() {
                 let uid = listed.contains(l.uid) ? "<a href=\"#f-\(e(l.uid))\">\(e(l.uid))</a>" : e(l.uid)
@@ -98,7 +98,7 @@ struct HTMLCallsSection {
                     + HTMLText.cell(q.mos.map { JSONWriter.format($0, decimals: 2) } ?? "-", classes: "n")
                     + HTMLText.cell(q.label.rawValue, classes: "s-" + q.label.rawValue) + "</tr>\n"
             }
-            out += "</tbody>\n</table>\n<div class=\"timelines\">\n"
+            out += "</tbody>\n</table></div>\n<div class=\"timelines\">\n"
             for (i, l) in s.legs.enumerated() {
                 let words = "leg \(i + 1), flow \(l.uid), \(direction(l, entry.ends[l.uid]))"
                 out += "<figure>" + HTMLTimeline.svg(l.stream.stats, id: "tl-\(c.id)-\(String(s.ssrc, radix: 16))-\(i + 1)",
