@@ -3,7 +3,9 @@
 # and must show the verdict with no console error (a script error, or anything the page's
 # Content-Security-Policy refused to fetch); a test script added to a copy of the page clicks
 # a column header twice and ticks "violations only", and the order and count it reads back
-# must match the JSON report. Leaves the screenshot in OUTDIR (default /tmp/edgeflow-html).
+# must match the JSON report. Then Captures/calls/relay-call.pcap's page must show its call
+# (label, every leg, a laid-out SVG timeline per leg). Leaves the screenshots in OUTDIR
+# (default /tmp/edgeflow-html).
 #   Tests/Live/html_test.sh [EDGEFLOW_BINARY] [CAPTURE] [OUTDIR]
 # Needs chromium (Debian package `chromium`) and python3; fails when either is missing.
 set -euo pipefail
@@ -81,3 +83,38 @@ print(f"ok: verdict {html.unescape(m.group(2))!r}, 6 rules, {rows} flows, sort a
 PY
 [ -s "$outdir/report.png" ] || { echo "FAIL: no screenshot" >&2; exit 1; }
 echo "screenshot: $outdir/report.png"
+
+# The Calls section: Captures/calls/relay-call.pcap's call, rendered with no console message,
+# shows the JSON's call label and every leg of each stream (its flow uid), with an SVG
+# timeline per leg that the browser laid out (a probe reads their sizes).
+calls=Captures/calls/relay-call.pcap
+"$bin" analyze "$calls" --format html --out "$outdir/calls.html"
+"$bin" analyze "$calls" --format json --out "$work/calls.json"
+: >"$work/console.log"
+sed 's|</body>|<script>document.documentElement.setAttribute("data-svg",[].filter.call(document.querySelectorAll("#calls ~ section.call svg.timeline"),function(s){var r=s.getBoundingClientRect();return r.width>100\&\&r.height>20;}).length);</script></body>|' \
+    "$outdir/calls.html" >"$work/calls-probe.html"
+render --dump-dom "file://$work/calls-probe.html" >"$work/calls-dom.html"
+render --screenshot="$outdir/calls.png" "file://$outdir/calls.html#calls" >/dev/null
+python3 - "$work/calls.json" "$work/calls-dom.html" "$work/console.log" <<'PY'
+import json, re, sys
+calls = json.load(open(sys.argv[1]))["calls"]
+dom = open(sys.argv[2], encoding="utf-8").read()
+console = [l for l in open(sys.argv[3], errors="replace").read().splitlines() if "CONSOLE" in l or "Uncaught" in l or "Refused to" in l]
+failures = ["console messages: " + "\n".join(console)] if console else []
+if not calls: failures.append("the JSON report has no call")
+legs = 0
+for c in calls:
+    m = re.search(r'<section class="call" id="call-%s">(.*?)</section>' % re.escape(c["id"]), dom, re.S)
+    if not m: failures.append(f"call {c['id']} not shown"); continue
+    if f'<span class="s-{c["label"]}">{c["label"]}</span></h3>' not in m.group(1): failures.append(f"call {c['id']}: label {c['label']} not shown")
+    for s in c["streams"]:
+        for l in s["legs"]:
+            legs += 1
+            if f'>{l["uid"]}</a></td>' not in m.group(1): failures.append(f"call {c['id']} stream {s['ssrc']}: leg {l['uid']} not shown")
+svg = re.search(r'data-svg="(\d+)"', dom)
+if not svg or int(svg.group(1)) != legs: failures.append(f"{svg.group(1) if svg else 'no'} SVG timelines laid out, {legs} legs")
+if failures: print("FAIL:\n" + "\n".join(failures)); sys.exit(1)
+print(f"ok: {len(calls)} call(s), {legs} legs, each with its SVG timeline, no console errors")
+PY
+[ -s "$outdir/calls.png" ] || { echo "FAIL: no screenshot of the calls page" >&2; exit 1; }
+echo "screenshot: $outdir/calls.png"

@@ -61,6 +61,7 @@ extension Call.Leg {
         optional("r_factor", q.rating, &w)
         optional("mos", q.mos, &w)
         w.value("label", q.label.rawValue)
+        stream.stats.writeSlices(to: &w)
         w.endObject()
     }
 

@@ -22,9 +22,15 @@ enum HTMLPageAssets {
     .tools{margin:.4em 0}.tools input[type=search]{width:24em;padding:3px 6px}
     dl.kv{display:grid;grid-template-columns:max-content auto;gap:.1em 1em;margin:.3em 0}dl.kv dt{color:#57606a}dl.kv dd{margin:0}
     footer{margin-top:2em;color:#57606a;font-size:12px}
+    .s-good{color:#1a7f37;font-weight:600}.s-poor{color:#cf222e;font-weight:600}.s-unclassified{color:#57606a}
+    section.call{border:1px solid #d0d7de;border-radius:6px;padding:.2em .9em .6em;margin:.8em 0}
+    section.call h3{font-size:1.05em;margin:.5em 0 .1em}section.call h4{font-size:1em;font-weight:500;margin:.8em 0 .2em}
+    .timelines{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr));gap:.4em 1em}
+    .wide{overflow-x:auto}figure{margin:.3em 0}figcaption{color:#57606a;font-size:12px}
+    svg.timeline{display:block;width:100%;max-width:640px;height:auto}svg.timeline.small{min-width:220px;max-width:360px}
     @media print{body{max-width:none;margin:0;font-size:10pt}.tools{display:none}th{position:static}
     table{font-size:8pt;page-break-inside:auto}tr{page-break-inside:avoid}h2{page-break-after:avoid}
-    .verdict{border-width:1px}a{color:inherit;text-decoration:none}}
+    .verdict{border-width:1px}a{color:inherit;text-decoration:none}section.call,figure{page-break-inside:avoid}.wide{overflow:visible}}
     """
 
     /// Sorting by a column header (numbers by their `data-v`), and the flow filter. Reads the

@@ -1,9 +1,10 @@
 /// The report as one self-contained HTML page for a browser (and print): the verdict, the
 /// hybrid rules, the findings with their flows, the largest flows (sortable and filterable by
-/// the page's inline script), TLS sessions with their certificates' expiry, STUN/TURN, DTLS and
-/// media streams. Built from the same values as the JSON form; every string from the capture
-/// is escaped. Bounded: the `top` largest flows and `sectionRows` rows per section are kept,
-/// and the page says how many were left out.
+/// the page's inline script), TLS sessions with their certificates' expiry, STUN/TURN, DTLS,
+/// calls across the relay (`HTMLCallsSection`) and media streams, with inline SVG timelines of
+/// loss and jitter per slice (`HTMLTimeline`). Built from the same values as the JSON form;
+/// every string from the capture is escaped. Bounded: the `top` largest flows and `sectionRows`
+/// rows (or calls) per section are kept, and the page says how many were left out.
 final class HTMLReportWriter: ReportWriter {
     private let output: OutputStream
     private let top: Int
@@ -14,6 +15,7 @@ final class HTMLReportWriter: ReportWriter {
     private var dtlsRows: [(rank: Double, html: String)] = []
     private var mediaRows: [(rank: Double, html: String)] = []
     private var tlsFlows = 0, stunFlows = 0, dtlsFlows = 0, mediaStreams = 0
+    private var calls = HTMLCallsSection()
     /// Rows kept per protocol section.
     static let sectionRows = 100
     /// Flow uids listed per finding.
@@ -26,6 +28,7 @@ final class HTMLReportWriter: ReportWriter {
 
     func flow(_ flow: FlowSummary) {
         if let app = flow.app { collect(app, flow) }
+        calls.flow(flow)
         guard top > 0 else { return }
         if largest.count < top {
             largest.append(flow)
@@ -33,6 +36,8 @@ final class HTMLReportWriter: ReportWriter {
             largest[i] = flow
         }
     }
+
+    func call(_ call: Call) { calls.call(call) }
 
     /// Whether `a` ranks below `b`: fewer bytes, or as many and later (as the table's).
     private static func rank(_ a: FlowSummary, _ b: FlowSummary) -> Bool {
@@ -68,8 +73,9 @@ final class HTMLReportWriter: ReportWriter {
                        head: ["Originator", "Responder", "Messages", "Answered", "Unanswered", "RTT p50 ms", "RTT p95 ms", "Notes"])
         out += section("dtls", "DTLS", rows: dtlsRows, total: dtlsFlows, noun: "DTLS flow", order: "failed handshakes first, then the busiest",
                        head: ["Originator", "Responder", "Version", "Handshake", "HS ms", "Cipher", "SRTP profile", "Alerts"])
+        out += calls.html(listed: Set(largest.map(\.uid)))
         out += section("media", "Media streams", rows: mediaRows, total: mediaStreams, noun: "RTP stream", order: "those with most loss",
-                       head: ["SSRC", "From", "To", "PT", "Packets", "Lost", "Loss %", "Jitter ms", "Max jitter ms"])
+                       head: ["SSRC", "From", "To", "PT", "Packets", "Lost", "Loss %", "Jitter ms", "Max jitter ms", "Loss and jitter per slice"])
         out += contextSection(report)
         out += "<footer>Written by edgeflow (report version 1). The JSON form (<span class=\"mono\">--format json</span>) holds every flow and field.</footer>\n"
         out += "<script>\n\(HTMLPageAssets.script)\n</script>\n</body>\n</html>\n"
@@ -250,14 +256,18 @@ final class HTMLReportWriter: ReportWriter {
         for s in app.rtp {
             mediaStreams += 1
             let loss = s.lossFraction
+            // The row (with its chart) is made only when it will be kept.
+            guard mediaRows.count < Self.sectionRows || mediaRows.contains(where: { $0.rank < loss }) else { continue }
+            let sender = TableReportWriter.endpoint(f, responder: !s.fromOriginator), receiver = TableReportWriter.endpoint(f, responder: s.fromOriginator)
             let html = "<tr>" + HTMLText.cell("0x" + String(s.ssrc, radix: 16), classes: "mono")
-                + HTMLText.cell(TableReportWriter.endpoint(f, responder: !s.fromOriginator), classes: "mono")
-                + HTMLText.cell(TableReportWriter.endpoint(f, responder: s.fromOriginator), classes: "mono")
+                + HTMLText.cell(sender, classes: "mono") + HTMLText.cell(receiver, classes: "mono")
                 + HTMLText.cell(Int(s.payloadType)) + HTMLText.cell(Int(s.stats.packets)) + HTMLText.cell(Int(s.stats.lostForReport))
                 + HTMLText.cell(JSONWriter.format(loss * 100, decimals: 2), sort: loss, classes: loss > 0.1 ? "n s-error" : "n")
                 + HTMLText.cell(JSONWriter.format(s.stats.jitterMilliseconds, decimals: 2), sort: s.stats.jitterMilliseconds,
                                 classes: s.stats.jitterMilliseconds > 30 ? "n s-error" : "n")
-                + HTMLText.cell(JSONWriter.format(s.stats.maxJitterMilliseconds, decimals: 2), sort: s.stats.maxJitterMilliseconds, classes: "n") + "</tr>"
+                + HTMLText.cell(JSONWriter.format(s.stats.maxJitterMilliseconds, decimals: 2), sort: s.stats.maxJitterMilliseconds, classes: "n")
+                + "<td>" + HTMLTimeline.svg(s.stats, id: "tl-\(f.uid)-\(String(s.ssrc, radix: 16))-\(s.fromOriginator ? "o" : "r")",
+                                            title: "SSRC 0x\(String(s.ssrc, radix: 16)) \(sender) → \(receiver) (flow \(f.uid))", classes: "timeline small") + "</td></tr>"
             keep(&mediaRows, (loss, html))
         }
     }
