@@ -38,7 +38,7 @@ tshark -r "$capture" -Y tls.handshake.certificate -T fields -E separator=/t -E o
     -e ip.src -e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport -e tls.handshake.certificate >"$work/certs.tsv"
 tshark -r "$capture" -T fields -e frame.time_epoch >"$work/times.txt"
 tshark -r "$capture" -Y "dns && !icmp" -T fields -E separator=/t -E occurrence=f \
-    -e dns.flags.response -e dns.id -e dns.qry.name -e dns.qry.type -e dns.flags.rcode -e dns.time >"$work/dns.tsv"
+    -e dns.flags.response -e dns.id -e dns.qry.name -e dns.qry.type -e dns.flags.rcode -e dns.time -e ip.frag_offset >"$work/dns.tsv"
 tshark -r "$capture" -Y "stun && !icmp" -T fields -E separator=/t -E occurrence=a \
     -e stun.id -e stun.type.class >"$work/stun.tsv"
 
@@ -160,7 +160,8 @@ if tshark_dns:
     joins(dns, "dns.log")
     queries = sorted((int(c[1], 16), c[2].lower(), int(c[3])) for c in tshark_dns if c[0] in ("0", "False"))
     check(sorted((r["trans_id"], r["query"], r["qtype"]) for r in dns) == queries, "dns.log queries differ from tshark's")
-    answered = {int(c[1], 16): (int(c[4]), float(c[5])) for c in tshark_dns if c[0] in ("1", "True") and c[5]}
+    # A response tshark reassembled from IP fragments is not read by edgeflow (no fragment past the first).
+    answered = {int(c[1], 16): (int(c[4]), float(c[5])) for c in tshark_dns if c[0] in ("1", "True") and c[5] and c[6] in ("", "0")}
     for r in dns:
         if r["trans_id"] in answered:
             rcode, rtt = answered[r["trans_id"]]
