@@ -184,9 +184,12 @@ public struct FlowTracker: ~Copyable {
                 if d.isFragment {
                     // A first fragment holds only part of the datagram: named, not inspected.
                 } else if s == .dns {
-                    var slot = table[i].inspection
-                    dispatcher.dnsDatagram(&slot, p, multicast: d.srcPort == 5353 || d.dstPort == 5353, timestamp: timestamp)
-                    table[i].inspection = slot
+                    dispatcher.dnsDatagram(p, multicast: d.srcPort == 5353 || d.dstPort == 5353)
+                    if dispatcher.transactionLogs {
+                        var slot = table[i].inspection
+                        dispatcher.logDNS(&slot, p, timestamp: timestamp)
+                        table[i].inspection = slot
+                    }
                 } else if s == .sip {
                     var slot = table[i].inspection
                     dispatcher.sipDatagram(&slot, p)

@@ -53,8 +53,9 @@ public struct FlowSummary: Sendable {
     /// What the flow's application protocols showed, when it was inspected.
     var app: AppReport?
     /// The flow's STUN and DNS transactions, for `stun.log` and `dns.log` (Zeek logs only).
-    var stunTransactions: STUNTransactionLog?
-    var dnsTransactions: DNSTransactionLog?
+    var transactions: FrozenBox<FlowTransactions>?
+    var stunTransactions: STUNTransactionLog? { transactions?.value.stun }
+    var dnsTransactions: DNSTransactionLog? { transactions?.value.dns }
     /// The raw values behind the text fields, for binary exports (IPFIX).
     public var origAddress: IPAddress
     public var respAddress: IPAddress

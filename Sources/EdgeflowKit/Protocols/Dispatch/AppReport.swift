@@ -15,8 +15,7 @@ struct AppReport: Sendable {
     var sip: SIPCounts?
     /// The flow's transactions for `stun.log` and `dns.log`, kept only when Zeek logs are
     /// written; not part of the JSON report (and not counted by `isEmpty`).
-    var stunTransactions: STUNTransactionLog?
-    var dnsTransactions: DNSTransactionLog?
+    var transactions: FrozenBox<FlowTransactions>?
 
     /// Last packet of the flow, to tell whether a TURN allocation ran out within the capture.
     var lastTimestamp: Int64 = 0
@@ -28,8 +27,7 @@ struct AppReport: Sendable {
         tls = facts.tls.flatMap { TLS($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }
         dtls = facts.dtls.map { DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }
         sip = facts.sip.flatMap { $0.messages > 0 ? $0 : nil }
-        stunTransactions = facts.stunTransactions
-        dnsTransactions = facts.dnsTransactions
+        transactions = facts.transactions
     }
 
     var isEmpty: Bool { stun == nil && rtp.isEmpty && rtcp == nil && tls == nil && dtls == nil && sip == nil }

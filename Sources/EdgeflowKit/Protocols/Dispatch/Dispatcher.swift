@@ -75,15 +75,12 @@ struct Dispatcher: ~Copyable {
         }
     }
 
-    /// A DNS message over UDP (`multicast`: mDNS, see `DNSBook.record`); with `transactionLogs`,
-    /// also kept in the flow's `DNSTransactionLog` (the flow is then inspected).
-    @inline(__always)
-    mutating func dnsDatagram(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, multicast: Bool, timestamp: Int64) {
-        dns.record(p, multicast: multicast)
-        if transactionLogs { logDNS(&slot, p, timestamp: timestamp) }
-    }
+    /// A DNS message over UDP (`multicast`: mDNS, see `DNSBook.record`).
+    func dnsDatagram(_ p: UnsafeRawBufferPointer, multicast: Bool) { dns.record(p, multicast: multicast) }
 
-    private mutating func logDNS(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, timestamp: Int64) {
+    /// With `transactionLogs`, a DNS message over UDP is also kept in its flow's
+    /// `DNSTransactionLog` (the flow is then inspected).
+    mutating func logDNS(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, timestamp: Int64) {
         guard slot != -2, let ins = inspection(&slot) else { return }
         switch ins.pointee.state {
         case .undecided:

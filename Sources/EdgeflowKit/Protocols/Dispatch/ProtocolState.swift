@@ -47,13 +47,13 @@ struct FlowInspection: ~Copyable {
             facts.rtp = m.rtp.map { FrozenBox($0.take()) }
             facts.dtls = m.dtls.map { FrozenBox($0.take()) }
             facts.sip = m.sip?.take()
-            facts.stunTransactions = m.stunLog?.take()
+            if let log = m.stunLog { facts.transactions = FrozenBox(FlowTransactions(stun: log.take())) }
         case .tls(let t):
             facts.tls = FrozenBox(t.take())
         case .sip(let s):
             facts.sip = s.take()
         case .dns(let log):
-            facts.dnsTransactions = log?.take()
+            if let log { facts.transactions = FrozenBox(FlowTransactions(dns: log.take())) }
         case .undecided, .ignored:
             break
         }
@@ -86,6 +86,12 @@ struct InspectionFacts: Sendable {
     var dtls: FrozenBox<DTLSFlowState>? = nil
     var sip: SIPCounts? = nil
     /// Kept only when Zeek logs are written (`Dispatcher.transactionLogs`).
-    var stunTransactions: STUNTransactionLog? = nil
-    var dnsTransactions: DNSTransactionLog? = nil
+    var transactions: FrozenBox<FlowTransactions>? = nil
+}
+
+/// A flow's transactions for `stun.log` and `dns.log` (Zeek logs only), one reference for the
+/// flow's report to carry (nil, and nothing to copy, otherwise).
+struct FlowTransactions: Sendable {
+    var stun: STUNTransactionLog? = nil
+    var dns: DNSTransactionLog? = nil
 }
