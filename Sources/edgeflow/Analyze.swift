@@ -81,6 +81,7 @@ struct Analyze: ParsableCommand {
         let exports = try export.make()
         let output = try self.output.output(inPlace: false)
         let zeek = try self.output.zeekLogs()
+        zeek?.onWarning = { printError("edgeflow: warning: \($0)") }
         options.reader = reader
         options.merge = merge
         options.threads = threads.value

@@ -97,6 +97,7 @@ struct Live: ParsableCommand {
                 logger.error("\(error); stopping the capture (exit status 2)")
                 StopSignal.request()
             }
+            zeek?.onWarning = { logger.warning("\($0)") }
             zeek?.onRotation = { logger.info("Zeek logs rotated", metadata: ["files": "\($0.joined(separator: ","))"]) }
             self.output.apply(to: &options.analysis, output: output, otherwise: .ndjson)
             options.interval = Int64(interval * 1e9)

@@ -7,7 +7,8 @@
 # - every file is a closed, renamed log PATH.OPEN_CLOSE.log whose #open/#close are its name's;
 # - the rotation made more than one conn.log file, each with its own header;
 # - together the conn.log files hold every flow of an offline `analyze --format zeek` of the
-#   same capture (5-tuple, packets and IP bytes each way), and edge_rules.log its six rules.
+#   same capture (5-tuple, packets and IP bytes each way), and edge_rules.log its six rules;
+#   the dns.log and stun.log files its transactions (5-tuple and transaction ID, answer).
 #   Tests/Live/zeek_live_test.sh [EDGEFLOW_BINARY] [CAPTURE]
 # Needs root, tcpreplay, python3 with venv and PyPI.
 set -euo pipefail
@@ -73,5 +74,12 @@ rules = [r for f in live.get("edge_rules", []) for r in f]
 offline_rules = read(os.path.join(work, "offline", "edge_rules.log"))
 check([(r["rule"], r["flows"]) for r in rules] == [(r["rule"], r["flows"]) for r in offline_rules] and len(rules) == 6,
       "edge_rules.log differs from the offline one")
+# dns.log and stun.log: the offline transactions (uids differ: a live flow starts at the replay's time).
+for path, answer in [("dns", "rcode"), ("stun", "class")]:
+    key = lambda r: (r["proto"], r["id.orig_h"], r["id.orig_p"], r["id.resp_h"], r["id.resp_p"], r["trans_id"], r[answer])
+    got = Counter(key(r) for f in live.get(path, []) for r in f)
+    want = Counter(key(r) for r in read(os.path.join(work, "offline", path + ".log")))
+    check(len(want) > 0 and got == want, f"live {path}.log rows differ from the offline ones: only live {list((got - want).items())[:3]}, only offline {list((want - got).items())[:3]}")
+
 zeeklogs.finish(f"{len(names)} rotated Zeek logs ({len(conn_files)} conn.log files, {sum(seen.values())} flows) read by parsezeeklogs match the offline logs")
 PY

@@ -8,7 +8,10 @@
 # - #open/#close are the capture's first and last packet;
 # - ssl.log's cert_chain_fps/client_cert_chain_fps are the SHA-256 of the certificates tshark
 #   reads in that connection (`tls.handshake.certificate`) and each joins one x509.log row;
-# - edge_rules.log has the JSON report's six rules and edge_findings.log only conn.log's uids.
+# - edge_rules.log has the JSON report's six rules and edge_findings.log only conn.log's uids;
+# - dns.log has a row per query tshark shows (ID, name, type, response code, response time) and
+#   stun.log one per STUN transaction (tshark's `stun.id` of requests and answers), each
+#   joining the conn.log row of its 5-tuple by uid.
 #   Tests/Live/zeek_test.sh [EDGEFLOW_BINARY] [CAPTURE]
 # Needs tshark, python3 with venv and PyPI; fails when one is missing.
 set -euo pipefail
@@ -34,6 +37,10 @@ tshark -r "$capture" -o ip.defragment:FALSE -Y "tcp or udp" -T fields -E separat
 tshark -r "$capture" -Y tls.handshake.certificate -T fields -E separator=/t -E occurrence=a -E aggregator=, \
     -e ip.src -e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst -e tcp.dstport -e tls.handshake.certificate >"$work/certs.tsv"
 tshark -r "$capture" -T fields -e frame.time_epoch >"$work/times.txt"
+tshark -r "$capture" -Y "dns && !icmp" -T fields -E separator=/t -E occurrence=f \
+    -e dns.flags.response -e dns.id -e dns.qry.name -e dns.qry.type -e dns.flags.rcode -e dns.time -e ip.frag_offset >"$work/dns.tsv"
+tshark -r "$capture" -Y "stun && !icmp" -T fields -E separator=/t -E occurrence=a \
+    -e stun.id -e stun.type.class >"$work/stun.tsv"
 
 zeek_python "$work" <<'PY'
 import hashlib, json, os, sys, time
@@ -66,7 +73,9 @@ check(text[5] == "#open\t" + stamp(min(times)), f"{text[5]} (first packet {stamp
 check(text[-1] == "#close\t" + stamp(max(times)), f"{text[-1]} (last packet {stamp(max(times))})")
 
 # The JSON-lines form: the same records (unset fields left out).
-for name in ["conn", "ssl", "x509", "rtp", "edge_rules", "edge_findings"]:
+for name in ["conn", "dns", "ssl", "x509", "stun", "rtp", "edge_rules", "edge_findings"]:
+    if not os.path.exists(os.path.join(work, "tsv", name + ".log")):
+        continue
     tsv, _ = read("tsv", name)
     js, _ = read("json", name)
     strip = lambda r: {k: v for k, v in r.items() if v is not None}
@@ -131,6 +140,47 @@ check([(r["rule"], r["status"], r["flows"]) for r in rules] == [(r["id"], r["sta
 findings, _ = read("tsv", "edge_findings")
 check(all(r["uid"] is None or r["uid"] in by_uid for r in findings), "an edge_findings.log uid is not in conn.log")
 check({r["code"] for r in findings} == {f["code"] for f in report["findings"]}, "edge_findings.log codes differ from the report's")
+
+# dns.log: Zeek's DNS::Info columns, a row per query tshark shows, its uid in conn.log.
+def joins(rows, name):
+    for r in rows:
+        f = by_uid.get(r["uid"])
+        check(f is not None and all(f[k] == r[k] for k in ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto"]),
+              f"{name} uid {r['uid']} does not join conn.log")
+
+tshark_dns = [line.rstrip("\n").split("\t") for line in open(os.path.join(work, "dns.tsv"))]
+if tshark_dns:
+    dns, log = read("tsv", "dns")
+    zeek_dns_types = {"ts": "time", "uid": "string", "id.orig_h": "addr", "id.orig_p": "port", "id.resp_h": "addr",
+        "id.resp_p": "port", "proto": "enum", "trans_id": "count", "rtt": "interval", "query": "string", "qclass": "count",
+        "qclass_name": "string", "qtype": "count", "qtype_name": "string", "rcode": "count", "rcode_name": "string",
+        "AA": "bool", "TC": "bool", "RD": "bool", "RA": "bool", "Z": "count", "answers": "vector[string]",
+        "TTLs": "vector[interval]", "rejected": "bool"}
+    check(log.types == zeek_dns_types and log.fields == list(zeek_dns_types), f"dns.log columns {log.types}")
+    joins(dns, "dns.log")
+    queries = sorted((int(c[1], 16), c[2].lower(), int(c[3])) for c in tshark_dns if c[0] in ("0", "False"))
+    check(sorted((r["trans_id"], r["query"], r["qtype"]) for r in dns) == queries, "dns.log queries differ from tshark's")
+    # A response tshark reassembled from IP fragments is not read by edgeflow (no fragment past the first).
+    answered = {int(c[1], 16): (int(c[4]), float(c[5])) for c in tshark_dns if c[0] in ("1", "True") and c[5] and c[6] in ("", "0")}
+    for r in dns:
+        if r["trans_id"] in answered:
+            rcode, rtt = answered[r["trans_id"]]
+            check(r["rcode"] == rcode and abs(r["rtt"] - rtt) < 2e-6, f"dns.log {r['trans_id']}: rcode {r['rcode']} rtt {r['rtt']}, tshark {rcode} {rtt}")
+    print(f"dns.log: {len(dns)} queries, as tshark shows them")
+
+# stun.log: one row per STUN transaction (requests and answers; indications are none), its uid in conn.log.
+ids = set()
+for line in open(os.path.join(work, "stun.tsv")):
+    c = line.rstrip("\n").split("\t")
+    ids |= {i for i, k in zip(c[0].split(","), c[1].split(",")) if i and k != "0x0001"}
+if ids:
+    stun, _ = read("tsv", "stun")
+    joins(stun, "stun.log")
+    logged = {r["trans_id"]: r for r in stun}
+    check(len(logged) == len(stun) and ids <= set(logged), "stun.log transactions differ from tshark's")
+    # The others are TURN over TCP in MS-TURN's pseudo-TLS framing, which tshark does not read as STUN.
+    check(all(logged[i]["proto"] == "tcp" for i in set(logged) - ids), "stun.log has transactions tshark does not show")
+    print(f"stun.log: {len(stun)} transactions, as tshark shows them")
 
 zeeklogs.finish("Zeek logs read by parsezeeklogs agree with tshark and the JSON report")
 PY

@@ -116,6 +116,7 @@ final class ClassificationStage {
         let c = Self.classify(record, &topology)
         var summary = FlowSummary(record, reason: reason)
         if let app, !app.isEmpty { summary.app = app }
+        summary.transactions = app?.transactions
         summary.origName = dns.names[record.originator.address]
         summary.respName = dns.names[record.responder.address]
         summary.apply(c)

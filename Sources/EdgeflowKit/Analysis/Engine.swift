@@ -45,6 +45,8 @@ public struct Engine: ~Copyable {
     ///     other threads by offset), and the flows are then written from a thread of their own.
     init(options: AnalyzeOptions, topology: Topology, writer: any ReportWriter, threads: Int = 1, files: [FileLease] = []) {
         let dns = DNSBook()
+        var options = options
+        if writer.readsTransactions { options.flow.transactionLogs = true }
         let sharded = threads > 1 && !files.isEmpty
         let writer = sharded ? BackgroundReportWriter(writer) : writer
         let stage = options.makeStage(topology: topology, writer: writer, dns: dns)

@@ -24,6 +24,9 @@ public struct FlowSettings: Sendable {
     public var rtpLyncPayloadTypes = false
     /// Width of RTP streams' time slices in ns (`--slice`, default 10 s).
     public var rtpSliceWidth: Int64 = RTPSlices.defaultWidth
+    /// Keep each flow's DNS and STUN transactions for `dns.log` and `stun.log` (set when Zeek
+    /// logs are written; otherwise they cost nothing). DNS flows are then inspected too.
+    public var transactionLogs = false
 
     /// How often (in capture time) idle flows are looked for.
     var sweepInterval: Int64 { max(1_000_000_000, min(udpTimeout, tcpCloseLinger) / 4) }
@@ -76,7 +79,7 @@ public struct FlowTracker: ~Copyable {
         dispatcher = Dispatcher(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget,
                                reassemblyMemory: settings.reassemblyMemory, dns: dns,
                                clockRates: settings.rtpClockRates, lyncPayloadTypes: settings.rtpLyncPayloadTypes,
-                               sliceWidth: settings.rtpSliceWidth)
+                               sliceWidth: settings.rtpSliceWidth, transactionLogs: settings.transactionLogs)
         ended.reserveCapacity(1024)
         recognised.reserveCapacity(64)
     }
@@ -182,6 +185,11 @@ public struct FlowTracker: ~Copyable {
                     // A first fragment holds only part of the datagram: named, not inspected.
                 } else if s == .dns {
                     dispatcher.dnsDatagram(p, multicast: d.srcPort == 5353 || d.dstPort == 5353)
+                    if dispatcher.transactionLogs {
+                        var slot = table[i].inspection
+                        dispatcher.logDNS(&slot, p, timestamp: timestamp)
+                        table[i].inspection = slot
+                    }
                 } else if s == .sip {
                     var slot = table[i].inspection
                     dispatcher.sipDatagram(&slot, p)

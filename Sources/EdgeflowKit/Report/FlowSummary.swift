@@ -52,6 +52,10 @@ public struct FlowSummary: Sendable {
     public var icmp: (errors: Int, proto: UInt8, type: UInt8, code: UInt8, from: IPAddress, quotedOriginator: Bool)? = nil
     /// What the flow's application protocols showed, when it was inspected.
     var app: AppReport?
+    /// The flow's STUN and DNS transactions, for `stun.log` and `dns.log` (Zeek logs only).
+    var transactions: FrozenBox<FlowTransactions>?
+    var stunTransactions: STUNTransactionLog? { transactions?.value.stun }
+    var dnsTransactions: DNSTransactionLog? { transactions?.value.dns }
     /// The raw values behind the text fields, for binary exports (IPFIX).
     public var origAddress: IPAddress
     public var respAddress: IPAddress

@@ -36,4 +36,5 @@ public final class FanOutWriter: ReportWriter {
     public func interval(_ status: LiveStatus) { for w in writers { w.interval(status) } }
     public func call(_ call: Call) { for w in writers { w.call(call) } }
     public func finish(_ report: FinalReport) { for w in writers { w.finish(report) } }
+    public var readsTransactions: Bool { writers.contains { $0.readsTransactions } }
 }

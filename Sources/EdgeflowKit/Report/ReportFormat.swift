@@ -11,10 +11,14 @@ public protocol ReportWriter: AnyObject {
     func interval(_ status: LiveStatus)
     /// A call across the relay has ended (writers that have nothing to say ignore it).
     func call(_ call: Call)
+    /// The writer reads each flow's DNS and STUN transactions (`dns.log`, `stun.log`): the
+    /// engine keeps them only then (`FlowSettings.transactionLogs`).
+    var readsTransactions: Bool { get }
 }
 
 extension ReportWriter {
     public func call(_ call: Call) {}
+    public var readsTransactions: Bool { false }
 }
 
 /// Makes the writer for a format (Zeek: every log into `output`, see `ZeekLogWriter(directory:json:)` for a log

@@ -13,7 +13,10 @@ import Darwin
 /// every log is closed (and, with rotation, renamed with the stop time as its close).
 public final class ZeekLiveLogWriter: ReportWriter {
     private let logs: [ZeekLiveLog]
-    private let conn, ssl, x509, rtp, calls, rules, findings: ZeekLiveLog
+    private let conn, dns, ssl, x509, stun, rtp, calls, rules, findings: ZeekLiveLog
+    private var overflow = ZeekTransactionOverflow()
+    /// Called once at the end when transactions were left out of `dns.log` or `stun.log`.
+    public var onWarning: ((String) -> Void)?
     private var tls = ZeekTLSLogs()
     private let period: Int64?
     private var boundary: Int64?
@@ -33,10 +36,10 @@ public final class ZeekLiveLogWriter: ReportWriter {
     init(directory: String, json: Bool, rotationSeconds: Int?, clock: @escaping () -> Int64) throws(EdgeflowError) {
         try ZeekLogWriter.makeDirectory(directory)
         func log(_ s: ZeekLogSchema) -> ZeekLiveLog { ZeekLiveLog(s, json: json, directory: directory) }
-        (conn, ssl, x509, rtp, calls, rules, findings) = (log(ZeekConnLog.schema), log(ZeekTLSLogs.ssl), log(ZeekTLSLogs.x509),
-                                                          log(ZeekRTPLog.schema), log(ZeekCallLog.schema), log(ZeekEdgeLogs.rules),
-                                                          log(ZeekEdgeLogs.findings))
-        logs = [conn, ssl, x509, rtp, calls, rules, findings]
+        (conn, dns, ssl, x509, stun, rtp, calls, rules, findings) =
+            (log(ZeekConnLog.schema), log(ZeekDNSLog.schema), log(ZeekTLSLogs.ssl), log(ZeekTLSLogs.x509), log(ZeekSTUNLog.schema),
+             log(ZeekRTPLog.schema), log(ZeekCallLog.schema), log(ZeekEdgeLogs.rules), log(ZeekEdgeLogs.findings))
+        logs = [conn, dns, ssl, x509, stun, rtp, calls, rules, findings]
         period = rotationSeconds.map { Int64($0) * 1_000_000_000 }
         self.clock = clock
         if let period { boundary = Self.boundary(after: clock(), period: period) }
@@ -48,10 +51,15 @@ public final class ZeekLiveLogWriter: ReportWriter {
     public func flow(_ f: FlowSummary) {
         let now = rotateIfDue()
         conn.write(ZeekConnLog.row(f), now: now)
+        for row in ZeekDNSLog.rows(f) { dns.write(row, now: now) }
         tls.rows(f, ssl: { ssl.write($0, now: now) }, x509: { x509.write($0, now: now) })
+        for row in ZeekSTUNLog.rows(f) { stun.write(row, now: now) }
         for row in ZeekRTPLog.rows(f) { rtp.write(row, now: now) }
+        overflow.add(f)
         reportFailure()
     }
+
+    public var readsTransactions: Bool { true }
 
     public func call(_ c: Call) {
         let now = rotateIfDue()
@@ -72,6 +80,7 @@ public final class ZeekLiveLogWriter: ReportWriter {
         for f in report.findings {
             for row in ZeekEdgeLogs.rows(f) { findings.write(row, now: now) }
         }
+        if let warning = overflow.warning { onWarning?(warning) }
         let renamed = logs.compactMap { $0.close(at: now, rename: period != nil) }
         if !renamed.isEmpty { onRotation?(renamed) }
         reportFailure()

@@ -4,16 +4,19 @@ import Glibc
 import Darwin
 #endif
 
-/// The report as Zeek logs (`--format zeek`): `conn.log`, `ssl.log`, `x509.log` and edgeflow's
-/// `rtp.log`, `call.log`, `edge_rules.log` and `edge_findings.log`, in Zeek's TSV form or its JSON-lines form. Rows are
+/// The report as Zeek logs (`--format zeek`): `conn.log`, `dns.log`, `ssl.log`, `x509.log` and edgeflow's
+/// `stun.log`, `rtp.log`, `call.log`, `edge_rules.log` and `edge_findings.log`, in Zeek's TSV form or its JSON-lines form. Rows are
 /// written as flows end; each log is completed at the end of the run, with `#open` / `#close`
 /// at the capture's first and last packet. A log with no row is not written (as in Zeek).
 public final class ZeekLogWriter: ReportWriter {
     private enum Destination { case directory(String), stream(OutputStream) }
     private let destination: Destination
-    private let conn, ssl, x509, rtp, calls, rules, findings: ZeekLogFile
+    private let conn, dns, ssl, x509, stun, rtp, calls, rules, findings: ZeekLogFile
     private var tls: ZeekTLSLogs
     private var failure: EdgeflowError?
+    private var overflow = ZeekTransactionOverflow()
+    /// Called once at the end when transactions were left out of `dns.log` or `stun.log`.
+    public var onWarning: ((String) -> Void)?
 
     /// Writes each log to `directory/PATH.log` (`--zeek-json`: `json`), creating the directory
     /// when it does not exist.
@@ -21,7 +24,7 @@ public final class ZeekLogWriter: ReportWriter {
     public init(directory: String, json: Bool) throws(EdgeflowError) {
         try Self.makeDirectory(directory)
         destination = .directory(directory)
-        (conn, ssl, x509, rtp, calls, rules, findings) = Self.logs(json: json, scratch: directory)
+        (conn, dns, ssl, x509, stun, rtp, calls, rules, findings) = Self.logs(json: json, scratch: directory)
         tls = ZeekTLSLogs()
     }
 
@@ -29,7 +32,7 @@ public final class ZeekLogWriter: ReportWriter {
     /// `cat *.log` would give them).
     public init(output: OutputStream, json: Bool) {
         destination = .stream(output)
-        (conn, ssl, x509, rtp, calls, rules, findings) = Self.logs(json: json, scratch: getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
+        (conn, dns, ssl, x509, stun, rtp, calls, rules, findings) = Self.logs(json: json, scratch: getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
         tls = ZeekTLSLogs()
     }
 
@@ -45,17 +48,23 @@ public final class ZeekLogWriter: ReportWriter {
         }
     }
 
-    private static func logs(json: Bool, scratch: String) -> (ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile) {
+    private static func logs(json: Bool, scratch: String)
+        -> (ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile, ZeekLogFile) {
         func file(_ s: ZeekLogSchema) -> ZeekLogFile { ZeekLogFile(s, json: json, scratchDirectory: scratch) }
-        return (file(ZeekConnLog.schema), file(ZeekTLSLogs.ssl), file(ZeekTLSLogs.x509), file(ZeekRTPLog.schema), file(ZeekCallLog.schema),
-                file(ZeekEdgeLogs.rules), file(ZeekEdgeLogs.findings))
+        return (file(ZeekConnLog.schema), file(ZeekDNSLog.schema), file(ZeekTLSLogs.ssl), file(ZeekTLSLogs.x509), file(ZeekSTUNLog.schema),
+                file(ZeekRTPLog.schema), file(ZeekCallLog.schema), file(ZeekEdgeLogs.rules), file(ZeekEdgeLogs.findings))
     }
 
     public func flow(_ f: FlowSummary) {
         conn.write(ZeekConnLog.row(f))
+        for row in ZeekDNSLog.rows(f) { dns.write(row) }
         tls.rows(f, ssl: ssl.write, x509: x509.write)
+        for row in ZeekSTUNLog.rows(f) { stun.write(row) }
         for row in ZeekRTPLog.rows(f) { rtp.write(row) }
+        overflow.add(f)
     }
+
+    public var readsTransactions: Bool { true }
 
     public func call(_ c: Call) {
         for row in ZeekCallLog.rows(c) { calls.write(row) }
@@ -68,7 +77,8 @@ public final class ZeekLogWriter: ReportWriter {
         }
         let opened = report.capture.firstTimestamp ?? 0
         let closed = report.capture.lastTimestamp ?? opened
-        for log in [conn, ssl, x509, rtp, calls, rules, findings] where log.count > 0 {
+        if let warning = overflow.warning { onWarning?(warning) }
+        for log in [conn, dns, ssl, x509, stun, rtp, calls, rules, findings] where log.count > 0 {
             do {
                 switch destination {
                 case .stream(let output):

@@ -13,6 +13,8 @@ enum ZeekValue {
     case address(IPAddress)
     /// A `set[string]` or `vector[string]`: `(empty)` in TSV when it has no member.
     case strings([String])
+    /// A `vector[interval]` (nanoseconds each): `(empty)` in TSV when it has no member.
+    case intervals([Int64])
     /// A `double`, with up to 6 decimals.
     case double(Double)
     /// An `enum`, written as its name.
@@ -37,6 +39,12 @@ enum ZeekValue {
                 if i > 0 { w.append(0x2C) }
                 Self.appendTSV(m, inSet: true, to: &w)
             }
+        case .intervals(let members):
+            guard !members.isEmpty else { return Self.appendEmpty(to: &w) }
+            for (i, ns) in members.enumerated() {
+                if i > 0 { w.append(0x2C) }
+                Self.appendSeconds(ns, to: &w)
+            }
         }
     }
 
@@ -56,6 +64,10 @@ enum ZeekValue {
             w.beginArray(k)
             for m in members { w.value(nil, m) }
             w.endArray()
+        case .intervals(let members):
+            w.beginArray(k)
+            for ns in members { Self.appendJSONDouble(Double(ns) / 1e9, nil, to: &w) }
+            w.endArray()
         }
     }
 
@@ -69,7 +81,7 @@ enum ZeekValue {
     }
 
     /// A JSON member holding a number as `appendDouble` writes it (null when not finite).
-    private static func appendJSONDouble(_ v: Double, _ k: JSONKey, to w: inout JSONWriter) {
+    private static func appendJSONDouble(_ v: Double, _ k: JSONKey?, to w: inout JSONWriter) {
         w.value(k, v, decimals: 6)
         pointZero(v, to: &w)
     }

@@ -11,7 +11,7 @@ struct ZeekCommandLineTests {
         let r = try CommandLineTests.run(["analyze", OptionErrorTests.sample, "--format", "zeek", "--out", dir])
         #expect(r.status == 0 && r.stdout.isEmpty, "\(r.stderr)")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-        #expect(names == ["conn.log", "edge_findings.log", "edge_rules.log", "rtp.log", "ssl.log", "x509.log"])
+        #expect(names == ["conn.log", "dns.log", "edge_findings.log", "edge_rules.log", "rtp.log", "ssl.log", "stun.log", "x509.log"])
         let json = try CommandLineTests.run(["analyze", OptionErrorTests.sample, "--format", "zeek", "--zeek-json", "--out", dir])
         #expect(json.status == 0)
         #expect(try String(contentsOfFile: dir + "/conn.log", encoding: .utf8).hasPrefix("{\"ts\":"))

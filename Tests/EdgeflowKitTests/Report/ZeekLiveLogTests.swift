@@ -67,7 +67,7 @@ struct ZeekLiveLogTests {
         #expect(all["edge_rules.2026-12-03-19-00-02_2026-12-03-19-00-02.log"] != nil)
         // Together the files hold every row of the offline logs; x509.log's once per file.
         let reference = try offline()
-        for path in ["conn", "ssl", "rtp", "edge_rules", "edge_findings"] {
+        for path in ["conn", "dns", "ssl", "stun", "rtp", "edge_rules", "edge_findings"] {
             let expected = try #require(reference[path + ".log"]).filter { !$0.hasPrefix("#") }
             #expect(rows(all, path).sorted() == expected.sorted(), "\(path).log")
         }
@@ -94,7 +94,7 @@ struct ZeekLiveLogTests {
     @Test("without --rotate: one PATH.log per log, #open at the first row's wall-clock time, #close at the stop")
     func noRotation() throws {
         let all = try run(rotation: nil)
-        #expect(Set(all.keys) == ["conn.log", "ssl.log", "x509.log", "rtp.log", "edge_rules.log", "edge_findings.log"])
+        #expect(Set(all.keys) == ["conn.log", "dns.log", "ssl.log", "x509.log", "stun.log", "rtp.log", "edge_rules.log", "edge_findings.log"])
         let conn = try #require(all["conn.log"])
         #expect(conn[5] == "#open\t2026-12-03-18-59-58" && conn.last == "#close\t2026-12-03-19-00-02")
         #expect(conn.count == 8 + 18 + 1)

@@ -33,7 +33,7 @@ struct ZeekLogTests {
     @Test("conn.log: Zeek's header, columns and types; #open/#close at the first and last packet (capinfos)")
     func connHeader() throws {
         let all = try logs()
-        #expect(Set(all.keys) == ["conn.log", "ssl.log", "x509.log", "rtp.log", "edge_rules.log", "edge_findings.log"])
+        #expect(Set(all.keys) == ["conn.log", "dns.log", "ssl.log", "x509.log", "stun.log", "rtp.log", "edge_rules.log", "edge_findings.log"])
         let conn = try #require(all["conn.log"])
         // Zeek 6's conn.log (base/protocols/conn/main.zeek), as its ASCII writer heads it.
         #expect(Array(conn.prefix(8)) == [
@@ -219,7 +219,7 @@ struct ZeekLogTests {
         try AnalyzeJob(options: options).run(output: stream) { _ in }
         try stream.close()
         let text = try String(contentsOfFile: out, encoding: .utf8)
-        #expect(text.matches(of: /#path\t([a-z_0-9]+)\n/).map { String($0.output.1) } == ["conn", "ssl", "x509", "rtp", "edge_rules", "edge_findings"])
-        #expect(text.matches(of: /#close\t/).count == 6)
+        #expect(text.matches(of: /#path\t([a-z_0-9]+)\n/).map { String($0.output.1) } == ["conn", "dns", "ssl", "x509", "stun", "rtp", "edge_rules", "edge_findings"])
+        #expect(text.matches(of: /#close\t/).count == 8)
     }
 }

@@ -13,6 +13,9 @@ struct AppReport: Sendable {
     var tls: TLS?
     var dtls: DTLSReport?
     var sip: SIPCounts?
+    /// The flow's transactions for `stun.log` and `dns.log`, kept only when Zeek logs are
+    /// written; not part of the JSON report (and not counted by `isEmpty`).
+    var transactions: FrozenBox<FlowTransactions>?
 
     /// Last packet of the flow, to tell whether a TURN allocation ran out within the capture.
     var lastTimestamp: Int64 = 0
@@ -24,6 +27,7 @@ struct AppReport: Sendable {
         tls = facts.tls.flatMap { TLS($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }
         dtls = facts.dtls.map { DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }
         sip = facts.sip.flatMap { $0.messages > 0 ? $0 : nil }
+        transactions = facts.transactions
     }
 
     var isEmpty: Bool { stun == nil && rtp.isEmpty && rtcp == nil && tls == nil && dtls == nil && sip == nil }

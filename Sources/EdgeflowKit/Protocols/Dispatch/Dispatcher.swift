@@ -28,9 +28,11 @@ struct Dispatcher: ~Copyable {
     private var streamMemory: Int
     /// DTLS handshake messages not buffered because `reassemblyMemory` was used up.
     private(set) var dtlsMessagesOutOfMemory = 0
+    /// Keep each flow's DNS and STUN transactions for `dns.log` and `stun.log` (Zeek logs only).
+    let transactionLogs: Bool
 
     init(capacity: Int, reassemblyBudget: Int, reassemblyMemory: Int = .max, dns: DNSBook, clockRates: [UInt8: UInt32] = [:],
-         lyncPayloadTypes: Bool = false, sliceWidth: Int64 = RTPSlices.defaultWidth) {
+         lyncPayloadTypes: Bool = false, sliceWidth: Int64 = RTPSlices.defaultWidth, transactionLogs: Bool = false) {
         self.clocks = RTPClocks(configured: clockRates, lync: lyncPayloadTypes, sliceWidth: sliceWidth)
         self.capacity = capacity
         self.reassemblyBudget = reassemblyBudget
@@ -38,6 +40,7 @@ struct Dispatcher: ~Copyable {
         streamMemory = reassemblyMemory
         slab = InspectionSlab(capacity: capacity)
         self.dns = dns
+        self.transactionLogs = transactionLogs
     }
 
     /// The inspection of a flow, made on first use (nil when the slab is full).
@@ -75,6 +78,22 @@ struct Dispatcher: ~Copyable {
     /// A DNS message over UDP (`multicast`: mDNS, see `DNSBook.record`).
     func dnsDatagram(_ p: UnsafeRawBufferPointer, multicast: Bool) { dns.record(p, multicast: multicast) }
 
+    /// With `transactionLogs`, a DNS message over UDP is also kept in its flow's
+    /// `DNSTransactionLog` (the flow is then inspected).
+    mutating func logDNS(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, timestamp: Int64) {
+        guard slot != -2, let ins = inspection(&slot) else { return }
+        switch ins.pointee.state {
+        case .undecided:
+            let log = HeapValue(DNSTransactionLog())
+            ins.pointee.state = .dns(log)
+            log.value.record(p, timestamp: timestamp)
+        case .dns(let log?):
+            log.value.record(p, timestamp: timestamp)
+        default:
+            break
+        }
+    }
+
     /// A SIP message over UDP (one per datagram).
     mutating func sipDatagram(_ slot: inout Int32, _ p: UnsafeRawBufferPointer) {
         guard slot != -2, case .message(let head) = SIPMessageScanner.scan(p, datagram: true),
@@ -98,7 +117,7 @@ struct Dispatcher: ~Copyable {
                 return stun ? .stun : .unknown
             }
             guard let ins = inspection(&slot) else { return .stun }
-            ins.pointee.stunMessage(m, in: p, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+            ins.pointee.stunMessage(m, in: p, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: transactionLogs)
             return .stun
         case .stunMalformed:
             // The cookie says STUN, the Length disagrees with the datagram: counted, not parsed.
@@ -179,7 +198,7 @@ struct Dispatcher: ~Copyable {
             case .sipTLS, .tls: ins.pointee.state = .tls(HeapValue(TLSStreamState(midStream: isn == nil && !syn)))
             case .turnTCP, .stun: ins.pointee.state = .media(MediaState())
             case .sip: ins.pointee.state = .sip(HeapValue(SIPCounts()))
-            case .dns: ins.pointee.state = .dnsStream
+            case .dns: ins.pointee.state = .dns(transactionLogs ? HeapValue(DNSTransactionLog()) : nil)
             default: ins.pointee.state = .ignored
             }
         }
@@ -230,11 +249,12 @@ struct Dispatcher: ~Copyable {
             case .tls(let t):
                 return t.value.consume(direction, bytes, timestamp: timestamp, stop: &stop)
             case .media:
-                return ins.pointee.consumeSTUNStream(bytes, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, stop: &stop)
+                return ins.pointee.consumeSTUNStream(bytes, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
+                                                     log: transactionLogs, stop: &stop)
             case .sip(let s):
                 return s.value.consumeStream(bytes, stop: &stop)
-            case .dnsStream:
-                return dns.consumeStream(bytes)
+            case .dns(let log):
+                return dns.consumeStream(bytes, log: log, timestamp: timestamp)
             case .undecided, .ignored:
                 return 0
             }
@@ -261,6 +281,12 @@ extension FlowInspection {
     @inline(__always) mutating func rtp() -> HeapValue<RTPFlowStats>? {
         if case .media(let m) = state, let r = m.rtp { return r }
         return withMedia { HeapValue.made(&$0.rtp, RTPFlowStats()) }
+    }
+
+    /// The flow's STUN transactions for `stun.log`, made at the first message; nil when the flow follows another protocol.
+    mutating func stunLog() -> HeapValue<STUNTransactionLog>? {
+        if case .media(let m) = state, let l = m.stunLog { return l }
+        return withMedia { HeapValue.made(&$0.stunLog, STUNTransactionLog()) }
     }
 
     /// The flow's DTLS state if a DTLSPlaintext record made it; nil otherwise.

@@ -13,8 +13,9 @@ enum ProtocolState {
     case tls(HeapValue<TLSStreamState>)
     /// Plaintext SIP over TCP, framed by Content-Length (over UDP, SIP is part of `media`).
     case sip(HeapValue<SIPCounts>)
-    /// DNS over TCP: its answers go to the run's `DNSBook`, nothing is kept per flow.
-    case dnsStream
+    /// DNS over TCP (its answers go to the run's `DNSBook`), or over UDP when Zeek logs are
+    /// written; the flow's queries and responses are kept for `dns.log` only then.
+    case dns(HeapValue<DNSTransactionLog>?)
     /// A stream that is followed no further (not a protocol edgeflow reads).
     case ignored
 }
@@ -25,6 +26,8 @@ struct MediaState {
     var rtp: HeapValue<RTPFlowStats>? = nil
     var dtls: HeapValue<DTLSFlowState>? = nil
     var sip: HeapValue<SIPCounts>? = nil
+    /// The flow's STUN transactions for `stun.log`, only when Zeek logs are written.
+    var stunLog: HeapValue<STUNTransactionLog>? = nil
     /// Over TCP: each direction's framing, learnt from its first PDU.
     var origFraming = TCPFramingMode.auto
     var respFraming = TCPFramingMode.auto
@@ -44,11 +47,14 @@ struct FlowInspection: ~Copyable {
             facts.rtp = m.rtp.map { FrozenBox($0.take()) }
             facts.dtls = m.dtls.map { FrozenBox($0.take()) }
             facts.sip = m.sip?.take()
+            if let log = m.stunLog { facts.transactions = FrozenBox(FlowTransactions(stun: log.take())) }
         case .tls(let t):
             facts.tls = FrozenBox(t.take())
         case .sip(let s):
             facts.sip = s.take()
-        case .undecided, .dnsStream, .ignored:
+        case .dns(let log):
+            if let log { facts.transactions = FrozenBox(FlowTransactions(dns: log.take())) }
+        case .undecided, .ignored:
             break
         }
         return facts
@@ -62,9 +68,11 @@ struct FlowInspection: ~Copyable {
             m.rtp?.free()
             m.dtls?.free()
             m.sip?.free()
+            m.stunLog?.free()
         case .tls(let t): t.free()
         case .sip(let s): s.free()
-        case .undecided, .dnsStream, .ignored: break
+        case .dns(let log): log?.free()
+        case .undecided, .ignored: break
         }
     }
 }
@@ -77,4 +85,13 @@ struct InspectionFacts: Sendable {
     var tls: FrozenBox<TLSStreamState>? = nil
     var dtls: FrozenBox<DTLSFlowState>? = nil
     var sip: SIPCounts? = nil
+    /// Kept only when Zeek logs are written (`Dispatcher.transactionLogs`).
+    var transactions: FrozenBox<FlowTransactions>? = nil
+}
+
+/// A flow's transactions for `stun.log` and `dns.log` (Zeek logs only), one reference for the
+/// flow's report to carry (nil, and nothing to copy, otherwise).
+struct FlowTransactions: Sendable {
+    var stun: STUNTransactionLog? = nil
+    var dns: DNSTransactionLog? = nil
 }

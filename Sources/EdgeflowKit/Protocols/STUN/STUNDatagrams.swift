@@ -3,9 +3,10 @@ extension FlowInspection {
     /// Data indication carries.
     @inline(__always)
     mutating func stunMessage(_ m: STUNMessage, in p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
-                              clocks: RTPClocks) {
+                              clocks: RTPClocks, log: Bool) {
         guard let stats = stun() else { return }
         stats.value.record(m, timestamp: timestamp, fromOriginator: fromOriginator)
+        if log { stunLog()?.value.record(m, in: p, timestamp: timestamp, fromOriginator: fromOriginator) }
         if let data = m.attributes.data { media(data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks) }
     }
 

@@ -2,8 +2,9 @@ extension FlowInspection {
     /// Walks the STUN/TURN PDUs of one direction's contiguous TCP bytes (MS-TURN, RFC 4571 or
     /// plain framing, learnt from the first PDU); returns the bytes used. `stop` is set when the
     /// bytes are not STUN framing, so reassembly stops.
+    /// `log`: keep the transactions for `stun.log`.
     mutating func consumeSTUNStream(_ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: RTPClocks,
-                                    stop: inout Bool) -> Int {
+                                    log: Bool, stop: inout Bool) -> Int {
         guard case .media(let m) = state else { return 0 }
         var mode = fromOriginator ? m.origFraming : m.respFraming
         defer {
@@ -30,7 +31,7 @@ extension FlowInspection {
             switch pdu.kind {
             case .stun, .msTURNControl, .rfc4571:
                 if let msg = try? STUNDecoder.decode(payload) {
-                    stunMessage(msg, in: payload, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                    stunMessage(msg, in: payload, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: log)
                 } else if pdu.kind == .rfc4571 {
                     media(payload, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
                 } else {
