@@ -175,6 +175,8 @@ struct CallTable {
     /// The section's lines (none without calls).
     var lines: [String] {
         guard calls > 0 else { return [] }
+        // Calls of ICE checks only (no RTP seen): the count, no rows.
+        guard !rows.isEmpty else { return ["Calls (\(TableReportWriter.counted(calls, "call")), no RTP streams)"] }
         var out = ["Calls (\(TableReportWriter.counted(calls, "call")), \(TableReportWriter.counted(streams, "stream")); the \(rows.count) worst streams)", Self.heading]
         for r in rows.sorted(by: { $0.rank > $1.rank }) { out.append("  " + r.text) }
         return out

@@ -3,8 +3,8 @@
 /// and `a=fingerprint` (RFC 8122 §5). Parsing gives byte ranges into the body and fixed-size
 /// values; nothing is allocated. Bounded: at most `mediaSlots` media sections, `typeSlots`
 /// payload types and `rtpmapSlots` rtpmaps each; lines past those are skipped.
-struct SDPDescription: Sendable, BitwiseCopyable {
-    static let mediaSlots = 4
+public struct SDPDescription: Sendable, BitwiseCopyable {
+    public static let mediaSlots = 4
     static let typeSlots = 16
     static let rtpmapSlots = 8
 
@@ -22,14 +22,15 @@ struct SDPDescription: Sendable, BitwiseCopyable {
         var rtpmapClock = InlineArray<8, UInt32>(repeating: 0)
     }
 
-    var mediaCount = 0
+    /// Media sections read (at most `mediaSlots`).
+    public private(set) var mediaCount = 0
     var media = InlineArray<4, Media>(repeating: Media())
     /// The first `a=fingerprint` value ("sha-256 AB:CD:..."), session or media level.
     var fingerprint: ByteRange? = nil
 
     /// Parses `b`, an SDP body (lines ending in CRLF or LF). Lines it does not read, and
     /// malformed ones, are skipped: a hostile body gives fewer media, never a trap.
-    static func parse(_ b: UnsafeRawBufferPointer) -> SDPDescription {
+    public static func parse(_ b: UnsafeRawBufferPointer) -> SDPDescription {
         var d = SDPDescription()
         var sessionAddress: ByteRange? = nil
         // In the session part (before any m=), in a kept media section, or in one past the slots.
