@@ -109,4 +109,25 @@ struct SDPTests {
         #expect(m.callID == "abc@192.0.2.9" && m.ip == IPAddress("192.0.2.9") && m.port == 30000 && m.payloadTypes == [111])
         #expect(m.rtpmap(111) == SDPMedia.RTPMap(payloadType: 111, encoding: "opus", clock: 48000))
     }
+
+    /// Hostile SIP datagrams carrying SDP: SIPCounts keeps at most `mediaLimit` sections, each
+    /// with at most the parser's payload types and rtpmaps.
+    @Test func hostileSIPWithSDPStaysBounded() {
+        var rng = SplitMix64(seed: 0x51D)
+        var counts = SIPCounts()
+        for k in 0..<2000 {
+            var sdp = "v=0\r\nc=IN IP4 192.0.2.\(rng.next() % 256)\r\n"
+            for _ in 0..<Int(rng.next() % 6) {
+                sdp += "m=audio \(rng.next() % 70000) RTP/AVP \(rng.next() % 300) 96\r\na=rtpmap:\(rng.next() % 130) x/\(rng.next() % 100000)\r\n"
+            }
+            let cut = sdp.utf8.count - Int(rng.next() % UInt64(sdp.utf8.count))
+            let body = String(decoding: Array(sdp.utf8).prefix(cut), as: UTF8.self)
+            let bytes = Array("INVITE sip:b@x SIP/2.0\r\nCall-ID: \(k % 40)\r\nContent-Type: application/sdp\r\n\r\n\(body)".utf8)
+            bytes.withUnsafeBytes { b in
+                if case .message(let head) = SIPMessageScanner.scan(b, datagram: true) { counts.record(head, in: b) }
+            }
+        }
+        #expect(counts.media.count == SIPCounts.mediaLimit)
+        #expect(counts.media.allSatisfy { $0.payloadTypes.count <= SDPDescription.typeSlots && $0.rtpmaps.count <= SDPDescription.rtpmapSlots && $0.port > 0 })
+    }
 }
