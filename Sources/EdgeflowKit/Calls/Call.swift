@@ -40,10 +40,12 @@ public struct Call: Sendable {
         var flows: [String]
     }
 
-    /// A Call-ID and the uid of the plaintext SIP flow whose SDP tied it to the call's media.
+    /// A Call-ID and the uid of the plaintext SIP flow whose SDP tied it to the call's media,
+    /// with the SDP's first `a=fingerprint` (RFC 8122: the DTLS certificate's hash) when it had one.
     struct SIPTie: Sendable {
         var callID: String
         var uid: String
+        var fingerprint: String? = nil
     }
 
     /// One SSRC of the call, with the leg of each flow it crossed in the order media flowed.

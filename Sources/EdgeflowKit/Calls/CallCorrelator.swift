@@ -270,7 +270,7 @@ struct CallCorrelator {
                 let end = Call.Endpoint(ip: m.ip, port: m.port)
                 let named = ordered.filter { f in f.ends.map { $0.0 == end || $0.1 == end } ?? false }
                 guard !named.isEmpty else { continue }
-                if !sip.contains(where: { $0.callID == m.callID && $0.uid == flow.uid }) { sip.append(Call.SIPTie(callID: m.callID, uid: flow.uid)) }
+                if !sip.contains(where: { $0.callID == m.callID && $0.uid == flow.uid }) { sip.append(Call.SIPTie(callID: m.callID, uid: flow.uid, fingerprint: m.fingerprint)) }
                 for f in named { mapsOf[f.uid, default: []].append(m) }
             }
         }

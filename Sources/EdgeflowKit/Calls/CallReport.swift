@@ -63,6 +63,7 @@ extension Call {
                 w.beginObject()
                 w.value("call_id", t.callID)
                 w.value("uid", t.uid)
+                if let f = t.fingerprint { w.value("fingerprint", f) }
                 w.endObject()
             }
             w.endArray()

@@ -283,9 +283,10 @@ struct CallCorrelatorTests {
     /// SDP: a SIP flow whose SDP names 192.0.2.1:4000 ties the media flow with that end, whose
     /// dynamic payload type 111 then takes the SDP's rtpmap; a flow with another end is not tied.
     @Test func sdpTiesTheFlowItNamesAndMapsItsDynamicType() throws {
-        let sdp = "v=0\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n"
+        let sdp = "v=0\r\nc=IN IP4 192.0.2.1\r\na=fingerprint:sha-1 4A:AD\r\nm=audio 4000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n"
         let d = Array(sdp.utf8).withUnsafeBytes { b in
-            SDPMedia(SDPDescription.parse(b).media[0], ip: IPAddress("192.0.2.1")!, callID: "x@y", fingerprint: nil, in: b)
+            let parsed = SDPDescription.parse(b)
+            return SDPMedia(parsed.media[0], ip: IPAddress("192.0.2.1")!, callID: "x@y", fingerprint: parsed.fingerprint, in: b)
         }
         var sip = Self.flow("C1aaaaaaaaaa", first: 0, last: 30 * Self.s, [])
         sip.sdp = [d]
@@ -300,7 +301,7 @@ struct CallCorrelatorTests {
         let (calls, _) = Self.run([sip, media, other])
         #expect(calls.count == 1)
         let call = try #require(calls.first)
-        #expect(call.sip.map(\.callID) == ["x@y"] && call.sip.map(\.uid) == ["C1aaaaaaaaaa"])
+        #expect(call.sip.map(\.callID) == ["x@y"] && call.sip.map(\.uid) == ["C1aaaaaaaaaa"] && call.sip.map(\.fingerprint) == ["sha-1 4A:AD"])
         #expect(call.streams.map(\.ssrc) == [0x2222])
         #expect(call.streams.first?.rtpmap == SDPMedia.RTPMap(payloadType: 111, encoding: "opus", clock: 48000))
         #expect(call.streams.first?.codecName == "opus")
