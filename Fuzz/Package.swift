@@ -3,7 +3,7 @@
 // Build and run with `Fuzz/run.sh TARGET SECONDS` (it passes `--sanitize fuzzer --sanitize address`).
 import PackageDescription
 
-let targets = ["FuzzCapture", "FuzzDTLS", "FuzzPackets", "FuzzSTUN", "FuzzTLS", "FuzzText"]
+let targets = ["FuzzCapture", "FuzzDTLS", "FuzzPackets", "FuzzSDP", "FuzzSTUN", "FuzzTLS", "FuzzText"]
 
 let package = Package(
     name: "edgeflow-fuzz",

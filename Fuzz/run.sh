@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with address sanitizer and runs one:
-#   Fuzz/run.sh TARGET SECONDS      (TARGET: FuzzCapture FuzzDTLS FuzzPackets FuzzSTUN FuzzTLS FuzzText)
+#   Fuzz/run.sh TARGET SECONDS      (TARGET: FuzzCapture FuzzDTLS FuzzPackets FuzzSDP FuzzSTUN FuzzTLS FuzzText)
 # Seeds are Fuzz/seeds/TARGET when it exists (FuzzDTLS: the DTLS captures' datagrams, written by
 # Scripts/make_dtls_fuzz_seeds.sh), else the files of Captures/ (whole files for FuzzCapture,
 # packets for the others are found by the fuzzer from the files, copied to Fuzz/seeds/captures,

@@ -128,7 +128,9 @@ final class ClassificationStage {
     /// Hands the flow's RTP streams (with their quality) to the call correlator, and moves its
     /// clock on; the calls that finishes are written.
     private func correlate(_ f: FlowSummary, first: Int64) {
-        guard let app = f.app, !app.rtp.isEmpty else {
+        let ice = f.app?.stun?.stats.ice.pairs ?? []
+        let sdp = f.app?.sip?.media ?? []
+        guard let app = f.app, !app.rtp.isEmpty || !ice.isEmpty || !sdp.isEmpty else {
             if !inputOver { calls.advance(to: f.lastTs) { self.written($0) } }
             return
         }
@@ -137,7 +139,7 @@ final class ClassificationStage {
         let ends = (Call.Endpoint(ip: f.origAddress, port: UInt16(truncatingIfNeeded: f.origP)),
                     Call.Endpoint(ip: f.respAddress, port: UInt16(truncatingIfNeeded: f.respP)))
         calls.add(CallCorrelator.Flow(uid: f.uid, first: first, last: f.lastTs, legs: legs, ends: ends,
-                                      allocation: app.stun.flatMap { Self.allocation($0, uid: f.uid) }),
+                                      allocation: app.stun.flatMap { Self.allocation($0, uid: f.uid) }, ice: ice, sdp: sdp),
                   advancing: !inputOver) { self.written($0) }
     }
 

@@ -12,6 +12,10 @@ public struct Call: Sendable {
     var streams: [Stream]
     /// The TURN allocations among its flows, with the flows from their relayed address to their peers.
     var allocations: [Allocation] = []
+    /// The ICE sessions whose checks its flows carried, each with those flows.
+    var ice: [ICESession] = []
+    /// The SIP dialogs whose SDP named one of its flows' ends, with the SIP flow that carried it.
+    var sip: [SIPTie] = []
 
     /// An address and port.
     struct Endpoint: Hashable, Sendable {
@@ -29,11 +33,30 @@ public struct Call: Sendable {
         var peerFlows: [String] = []
     }
 
+    /// An ICE session: its normalised ufrag pair ("a:b", `ICEPairs`) and the call's flows that
+    /// carried its connectivity checks (one per candidate pair checked).
+    struct ICESession: Sendable {
+        var ufrags: String
+        var flows: [String]
+    }
+
+    /// A Call-ID and the uid of the plaintext SIP flow whose SDP tied it to the call's media,
+    /// with the SDP's first `a=fingerprint` (RFC 8122: the DTLS certificate's hash) when it had one.
+    struct SIPTie: Sendable {
+        var callID: String
+        var uid: String
+        var fingerprint: String? = nil
+    }
+
     /// One SSRC of the call, with the leg of each flow it crossed in the order media flowed.
     struct Stream: Sendable {
         var ssrc: UInt32
         var payloadType: UInt8
         var codec: RTPCodec
+        /// The SDP rtpmap of its payload type, when that is dynamic and SDP named one of its flows.
+        var rtpmap: SDPMedia.RTPMap? = nil
+        /// Its codec's name: the static or Lync table's, else the SDP rtpmap's.
+        var codecName: String? { codec.name ?? rtpmap?.encoding }
         /// Upstream first: the leg that sees the stream's packets first.
         var legs: [Leg]
         var lossAt: LossLocation { LossLocation(legs.map { $0.stream.stats.lostForReport }) }

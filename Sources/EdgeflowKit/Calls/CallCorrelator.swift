@@ -5,8 +5,9 @@
 /// the capture clock (the last packet of the latest flow handed in) is more than `window` +
 /// `lag` past the last packet of every flow of their group (`lag`: how long after its last
 /// packet a flow may end and be handed in, so a UDP leg that ends by idle timeout still finds
-/// its partner); the group is then finished: a call when some stream of it crossed two flows,
-/// dropped otherwise. At most `capacity` streams wait; the streams of a flow beyond that are
+/// its partner); the group is then finished: a call when some stream of it crossed two flows or
+/// two of its flows carried the checks of one ICE session (a USERNAME ufrag pair), or a
+/// plaintext SIP flow's SDP named the address and port of one of its flows; dropped otherwise. At most `capacity` streams wait; the streams of a flow beyond that are
 /// not correlated and counted in `overflow`.
 struct CallCorrelator {
     /// How long a group waits after its last packet (capture time): relayed legs of one stream
@@ -17,8 +18,8 @@ struct CallCorrelator {
     /// and hostile traffic repeating one SSRC on many flows then costs no more per flow.
     static let flowsPerSSRC = 8
 
-    /// A flow's part: its uid, span and confirmed RTP streams with their quality; its two ends
-    /// and the TURN allocation it made, when any.
+    /// A flow's part: its uid, span and confirmed RTP streams with their quality; its two ends,
+    /// the TURN allocation it made and the ICE ufrag pairs of its checks, when any.
     struct Flow {
         var uid: String
         var first: Int64
@@ -26,11 +27,20 @@ struct CallCorrelator {
         var legs: [Call.Leg]
         var ends: (Call.Endpoint, Call.Endpoint)? = nil
         var allocation: Call.Allocation? = nil
+        /// Normalised "a:b" ufrag pairs (`ICEPairs`).
+        var ice: [String] = []
+        /// A SIP flow's SDP media sections.
+        var sdp: [SDPMedia] = []
+
+        /// What it costs against `capacity`: its streams, or one for a flow without any.
+        var cost: Int { max(1, legs.count) }
     }
 
     private struct Group {
         var flows: [Int]
         var last: Int64
+        /// A stream of it crossed two flows, two of its flows share an ICE session, or SDP named
+        /// one of its flows: a call.
         var relayed = false
     }
 
@@ -47,6 +57,10 @@ struct CallCorrelator {
     /// Waiting flows by each of their ends, and allocations by relayed address.
     private var byEnd: [Call.Endpoint: [Int]] = [:]
     private var byRelayed: [Call.Endpoint: [Int]] = [:]
+    /// Waiting flows by the ICE ufrag pairs of their checks.
+    private var byICE: [String: [Int]] = [:]
+    /// Waiting SIP flows by the address and port of each of their SDP media sections.
+    private var bySDP: [Call.Endpoint: [Int]] = [:]
     private var waiting = 0
     private var nextID = 0
     private var now = Int64.min
@@ -69,12 +83,12 @@ struct CallCorrelator {
     /// advance it (they come in creation order, not end order).
     mutating func add(_ flow: Flow, advancing: Bool = true, _ emit: (Call) -> Void) {
         defer { if advancing { advance(to: flow.last, emit) } }
-        guard !flow.legs.isEmpty else { return }
-        guard waiting + flow.legs.count <= capacity else { overflow += flow.legs.count; return }
+        guard !flow.legs.isEmpty || !flow.ice.isEmpty || !flow.sdp.isEmpty else { return }
+        guard waiting + flow.cost <= capacity else { overflow += flow.legs.count; return }
         let id = nextID
         nextID += 1
         flows[id] = flow
-        waiting += flow.legs.count
+        waiting += flow.cost
         groupOf[id] = id
         groups[id] = Group(flows: [id], last: flow.last)
         dueTimes.push(dueTime(flow.last), id)
@@ -91,6 +105,44 @@ struct CallCorrelator {
             }
         }
         tieAllocations(id, flow)
+        tieICE(id, flow)
+        tieSDP(id, flow)
+    }
+
+    /// Ties a SIP flow to the waiting flows with an end its SDP named, and a flow to the SIP
+    /// flows whose SDP named one of its ends. Signalling and media need not overlap: each
+    /// may end up to `window` before the other starts (UDP SIP flows end by idle timeout).
+    private mutating func tieSDP(_ id: Int, _ flow: Flow) {
+        func tie(_ other: Int) {
+            guard other != id, let o = flows[other], o.first <= satAdd(flow.last, window), flow.first <= satAdd(o.last, window) else { return }
+            merge(groupOf[other]!, groupOf[id]!)
+            groups[groupOf[id]!]!.relayed = true
+        }
+        if let (a, b) = flow.ends {
+            for end in [a, b] { for other in bySDP[end] ?? [] { tie(other) } }
+        }
+        for m in flow.sdp {
+            let end = Call.Endpoint(ip: m.ip, port: m.port)
+            for other in byEnd[end] ?? [] { tie(other) }
+            if bySDP[end]?.last != id {
+                bySDP[end, default: []].append(id)
+                if bySDP[end]!.count > Self.flowsPerSSRC { bySDP[end]!.removeFirst() }
+            }
+        }
+    }
+
+    /// Ties the flow to the waiting flows, overlapping it in time, that carried checks of one of
+    /// its ICE sessions.
+    private mutating func tieICE(_ id: Int, _ flow: Flow) {
+        for pair in flow.ice {
+            for other in byICE[pair] ?? [] where other != id {
+                guard let o = flows[other], o.first <= flow.last, flow.first <= o.last else { continue }
+                merge(groupOf[other]!, groupOf[id]!)
+                groups[groupOf[id]!]!.relayed = true
+            }
+            byICE[pair, default: []].append(id)
+            if byICE[pair]!.count > Self.flowsPerSSRC { byICE[pair]!.removeFirst() }
+        }
     }
 
     /// Ties the flow to an allocation whose relayed address and peer are its ends, and an
@@ -163,7 +215,16 @@ struct CallCorrelator {
             for f in group.flows {
                 guard let flow = flows.removeValue(forKey: f) else { continue }
                 groupOf[f] = nil
-                waiting -= flow.legs.count
+                waiting -= flow.cost
+                for pair in flow.ice {
+                    byICE[pair]?.removeAll { $0 == f }
+                    if byICE[pair]?.isEmpty == true { byICE[pair] = nil }
+                }
+                for m in flow.sdp {
+                    let end = Call.Endpoint(ip: m.ip, port: m.port)
+                    bySDP[end]?.removeAll { $0 == f }
+                    if bySDP[end]?.isEmpty == true { bySDP[end] = nil }
+                }
                 for leg in flow.legs {
                     bySSRC[leg.stream.ssrc]?.removeAll { $0 == f }
                     if bySSRC[leg.stream.ssrc]?.isEmpty == true { bySSRC[leg.stream.ssrc] = nil }
@@ -200,9 +261,27 @@ struct CallCorrelator {
                 }
             }
         }
+        // SDP media sections naming an end of one of the call's flows: the SIP ties, and the
+        // rtpmaps of the flows they name.
+        var sip: [Call.SIPTie] = []
+        var mapsOf: [String: [SDPMedia]] = [:]
+        for flow in ordered {
+            for m in flow.sdp {
+                let end = Call.Endpoint(ip: m.ip, port: m.port)
+                let named = ordered.filter { f in f.ends.map { $0.0 == end || $0.1 == end } ?? false }
+                guard !named.isEmpty else { continue }
+                if !sip.contains(where: { $0.callID == m.callID && $0.uid == flow.uid }) { sip.append(Call.SIPTie(callID: m.callID, uid: flow.uid, fingerprint: m.fingerprint)) }
+                for f in named { mapsOf[f.uid, default: []].append(m) }
+            }
+        }
         for i in streams.indices {
             streams[i].legs = upstreamFirst(streams[i].legs)
             if let up = streams[i].legs.first { (streams[i].payloadType, streams[i].codec) = (up.stream.payloadType, up.stream.codec) }
+            // A dynamic payload type (RFC 3551 §3) takes its encoding and clock from the SDP.
+            let pt = streams[i].payloadType
+            if pt >= 96, pt <= 127 {
+                streams[i].rtpmap = streams[i].legs.lazy.compactMap { leg in mapsOf[leg.uid]?.lazy.compactMap { $0.rtpmap(pt) }.first }.first
+            }
         }
         var allocations: [Call.Allocation] = []
         for flow in ordered {
@@ -213,9 +292,15 @@ struct CallCorrelator {
             }.map(\.uid)
             allocations.append(alloc)
         }
+        var ice: [Call.ICESession] = []
+        for flow in ordered {
+            for pair in flow.ice {
+                if let i = ice.firstIndex(where: { $0.ufrags == pair }) { ice[i].flows.append(flow.uid) } else { ice.append(Call.ICESession(ufrags: pair, flows: [flow.uid])) }
+            }
+        }
         let first = ordered.first!
         return Call(id: "V" + first.uid.dropFirst(), firstTimestamp: first.first,
-                    lastTimestamp: members.map(\.last).max() ?? first.last, streams: streams, allocations: allocations)
+                    lastTimestamp: members.map(\.last).max() ?? first.last, streams: streams, allocations: allocations, ice: ice, sip: sip)
     }
 
     /// A stream's legs in the order its packets cross them. The packet each leg saw last is

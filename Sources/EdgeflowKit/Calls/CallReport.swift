@@ -15,7 +15,13 @@ extension Call {
             w.beginObject()
             w.hex("ssrc", s.ssrc)
             w.value("payload_type", Int(s.payloadType))
-            w.value("codec", s.codec.name)
+            w.value("codec", s.codecName)
+            if let m = s.rtpmap {
+                w.beginObject("rtpmap")
+                w.value("encoding", m.encoding)
+                w.value("clock_hz", Int(m.clock))
+                w.endObject()
+            }
             w.value("loss_at", s.lossAt.code)
             w.value("label", s.label.rawValue)
             w.beginArray("legs")
@@ -38,6 +44,30 @@ extension Call {
             w.endObject()
         }
         w.endArray()
+        // Written only when there are ties of this kind, so calls without them read as before.
+        if !ice.isEmpty {
+            w.beginArray("ice")
+            for session in ice {
+                w.beginObject()
+                w.value("ufrags", session.ufrags)
+                w.beginArray("flows")
+                for u in session.flows { w.value(nil, u) }
+                w.endArray()
+                w.endObject()
+            }
+            w.endArray()
+        }
+        if !sip.isEmpty {
+            w.beginArray("sip")
+            for t in sip {
+                w.beginObject()
+                w.value("call_id", t.callID)
+                w.value("uid", t.uid)
+                if let f = t.fingerprint { w.value("fingerprint", f) }
+                w.endObject()
+            }
+            w.endArray()
+        }
     }
 }
 
@@ -131,7 +161,7 @@ struct CallTable {
             streams += 1
             let losses = s.legs.map(\.stream.lossFraction)
             let mos = s.legs.compactMap(\.quality.mos).min()
-            let text = T.pad(s.label.rawValue, 13) + T.pad(s.codec.name ?? "PT \(s.payloadType)", 8)
+            let text = T.pad(s.label.rawValue, 13) + T.pad(s.codecName ?? "PT \(s.payloadType)", 8)
                 + T.pad("0x" + String(s.ssrc, radix: 16), 11)
                 + T.pad(losses.map { T.fixed($0 * 100) + "%" }.joined(separator: "→"), 20)
                 + T.pad(s.lossAt.short, 15) + T.lpad(mos.map(T.fixed) ?? "-", 5)
@@ -147,6 +177,8 @@ struct CallTable {
     /// The section's lines (none without calls).
     var lines: [String] {
         guard calls > 0 else { return [] }
+        // Calls of ICE checks only (no RTP seen): the count, no rows.
+        guard !rows.isEmpty else { return ["Calls (\(TableReportWriter.counted(calls, "call")), no RTP streams)"] }
         var out = ["Calls (\(TableReportWriter.counted(calls, "call")), \(TableReportWriter.counted(streams, "stream")); the \(rows.count) worst streams)", Self.heading]
         for r in rows.sorted(by: { $0.rank > $1.rank }) { out.append("  " + r.text) }
         return out

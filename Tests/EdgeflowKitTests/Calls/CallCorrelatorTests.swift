@@ -264,4 +264,47 @@ struct CallCorrelatorTests {
         #expect(Set(legs[0].keys) == ["uid", "dir", "packets", "lost", "jitter_ms", "max_jitter_ms", "burst", "rtt_ms", "r_factor", "mos", "label",
                                      "slice_s", "slices", "worst_slice"])
     }
+
+    /// ICE: two flows carrying checks of one session (either agent's USERNAME order, normalised
+    /// by `ICEPairs`) while both live are one call; a third, after both ended, is not theirs.
+    @Test func iceSessionTiesOverlappingFlowsOnly() throws {
+        var a = Self.flow("C1aaaaaaaaaa", first: 0, last: 10 * Self.s, [Self.stream(0x1111, orig: true)])
+        var b = Self.flow("C2bbbbbbbbbb", first: 1 * Self.s, last: 9 * Self.s, [])
+        var c = Self.flow("C3cccccccccc", first: 200 * Self.s, last: 201 * Self.s, [])
+        a.ice = ["L1:R1"]
+        b.ice = ["L1:R1"]
+        c.ice = ["L1:R1"]
+        let (calls, _) = Self.run([a, b, c])
+        #expect(calls.count == 1)
+        let call = try #require(calls.first)
+        #expect(call.ice.map(\.ufrags) == ["L1:R1"] && call.ice.first?.flows == ["C1aaaaaaaaaa", "C2bbbbbbbbbb"])
+        #expect(call.streams.map(\.ssrc) == [0x1111] && call.sip.isEmpty)
+    }
+
+    /// SDP: a SIP flow whose SDP names 192.0.2.1:4000 ties the media flow with that end, whose
+    /// dynamic payload type 111 then takes the SDP's rtpmap; a flow with another end is not tied.
+    @Test func sdpTiesTheFlowItNamesAndMapsItsDynamicType() throws {
+        let sdp = "v=0\r\nc=IN IP4 192.0.2.1\r\na=fingerprint:sha-1 4A:AD\r\nm=audio 4000 RTP/AVP 111\r\na=rtpmap:111 opus/48000/2\r\n"
+        let d = Array(sdp.utf8).withUnsafeBytes { b in
+            let parsed = SDPDescription.parse(b)
+            return SDPMedia(parsed.media[0], ip: IPAddress("192.0.2.1")!, callID: "x@y", fingerprint: parsed.fingerprint, in: b)
+        }
+        var sip = Self.flow("C1aaaaaaaaaa", first: 0, last: 30 * Self.s, [])
+        sip.sdp = [d]
+        sip.ends = (Call.Endpoint(ip: IPAddress("192.0.2.1")!, port: 5060), Call.Endpoint(ip: IPAddress("192.0.2.2")!, port: 5060))
+        var st = Self.stream(0x2222, orig: true)
+        st.payloadType = 111
+        st.codec = .unknown
+        var media = Self.flow("C2bbbbbbbbbb", first: 1 * Self.s, last: 20 * Self.s, [st])
+        media.ends = (Call.Endpoint(ip: IPAddress("192.0.2.2")!, port: 5000), Call.Endpoint(ip: IPAddress("192.0.2.1")!, port: 4000))
+        var other = Self.flow("C3cccccccccc", first: 1 * Self.s, last: 20 * Self.s, [Self.stream(0x3333, orig: true)])
+        other.ends = (Call.Endpoint(ip: IPAddress("192.0.2.2")!, port: 5002), Call.Endpoint(ip: IPAddress("192.0.2.1")!, port: 4002))
+        let (calls, _) = Self.run([sip, media, other])
+        #expect(calls.count == 1)
+        let call = try #require(calls.first)
+        #expect(call.sip.map(\.callID) == ["x@y"] && call.sip.map(\.uid) == ["C1aaaaaaaaaa"] && call.sip.map(\.fingerprint) == ["sha-1 4A:AD"])
+        #expect(call.streams.map(\.ssrc) == [0x2222])
+        #expect(call.streams.first?.rtpmap == SDPMedia.RTPMap(payloadType: 111, encoding: "opus", clock: 48000))
+        #expect(call.streams.first?.codecName == "opus")
+    }
 }

@@ -67,6 +67,8 @@ public struct SIPMessageHead: Sendable, Equatable {
     public var contentLength: Int?
     /// Bytes up to and including the blank line that ends the headers.
     public var headerLength: Int
+    /// Content-Type (or its compact form `c`) is application/sdp (RFC 3261 §20.15).
+    public var bodyIsSDP = false
     /// Headers plus body.
     public var messageLength: Int
 
@@ -235,11 +237,21 @@ public enum SIPMessageScanner {
             let c = first | 0x20
             if c == 0x69 { if head.callIDRange == nil { head.callIDRange = v..<ve } }  // i
             else if c == 0x6C { if head.contentLength == nil { head.contentLength = number(b, v, ve) } }  // l
+            else if c == 0x63 { head.bodyIsSDP = isSDP(b, v, ve) }  // c
         } else if equalsIgnoringCase(b, start, nameEnd, "call-id") {
             if head.callIDRange == nil { head.callIDRange = v..<ve }
         } else if equalsIgnoringCase(b, start, nameEnd, "content-length") {
             if head.contentLength == nil { head.contentLength = number(b, v, ve) }
+        } else if equalsIgnoringCase(b, start, nameEnd, "content-type") {
+            head.bodyIsSDP = isSDP(b, v, ve)
         }
+    }
+
+    /// The media type `b[start..<end]` is application/sdp (case-insensitive; parameters after `;` ignored).
+    private static func isSDP(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
+        var e = start
+        while e < end && b.u8(e) != 0x3B && b.u8(e) != 0x20 && b.u8(e) != 0x09 { e &+= 1 }
+        return equalsIgnoringCase(b, start, e, "application/sdp")
     }
 
     private static func number(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int? {

@@ -7,6 +7,7 @@ extension FlowInspection {
         guard let stats = stun() else { return }
         stats.value.record(m, timestamp: timestamp, fromOriginator: fromOriginator)
         if log { stunLog()?.value.record(m, in: p, timestamp: timestamp, fromOriginator: fromOriginator) }
+        if m.method == .binding, m.messageClass == .request, let u = m.attributes.username { stats.value.ice.note(username: u.slice(of: p)) }
         if let data = m.attributes.data { media(data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks) }
     }
 

@@ -59,6 +59,8 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     var channels = 0
     var channelDataPackets = 0
     var channelDataBytes = 0
+    /// The ICE sessions of its connectivity checks (USERNAME ufrag pairs of Binding requests).
+    var ice = ICEPairs()
 
     /// Accounts one decoded message.
     mutating func record(_ m: STUNMessage, timestamp: Int64, fromOriginator: Bool) {
