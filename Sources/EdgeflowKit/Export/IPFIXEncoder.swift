@@ -41,8 +41,11 @@ public struct IPFIXEncoder: Sendable {
     public let observationDomain: UInt32
     /// Data records sent so far (the header's sequence number).
     public private(set) var sequence: UInt32 = 0
-    private var records: [UInt8] = []
-    private var recordsTemplate: UInt16 = 0
+    /// Pending records, one Set per template (index: template − 256), in one message (RFC 7011
+    /// §3: a message may carry several Sets), so flows of different templates that end
+    /// interleaved still share messages.
+    private var pending: [[UInt8]] = Array(repeating: [], count: 4)
+    private var pendingBytes = 0
     private var recordCount: UInt32 = 0
 
     public init(observationDomain: UInt32 = 1) { self.observationDomain = observationDomain }
@@ -113,22 +116,28 @@ public struct IPFIXEncoder: Sendable {
             }
         }
 
+        let slot = Int(template - Self.ipv4Template)
         var full: [UInt8]? = nil
-        if !records.isEmpty && (template != recordsTemplate || 16 + 4 + records.count + r.count > Self.maximumMessage) {
+        // The message's size with this record: its Set's header too when the Set is new.
+        if recordCount > 0 && 16 + pendingBytes + (pending[slot].isEmpty ? 4 : 0) + r.count > Self.maximumMessage {
             full = flush(exportTime: exportTime)
         }
-        recordsTemplate = template
-        records += r
+        if pending[slot].isEmpty { pendingBytes += 4 }
+        pending[slot] += r
+        pendingBytes += r.count
         recordCount &+= 1
         return full
     }
 
     /// The pending records as a message, or nil when none wait.
     public mutating func flush(exportTime: UInt32) -> [UInt8]? {
-        guard !records.isEmpty else { return nil }
-        let m = message(sets: [(recordsTemplate, records)], exportTime: exportTime)
+        guard recordCount > 0 else { return nil }
+        var sets: [(UInt16, [UInt8])] = []
+        for (i, body) in pending.enumerated() where !body.isEmpty { sets.append((Self.ipv4Template + UInt16(i), body)) }
+        let m = message(sets: sets, exportTime: exportTime)
         sequence &+= recordCount
-        records.removeAll(keepingCapacity: true)
+        for i in pending.indices { pending[i].removeAll(keepingCapacity: true) }
+        pendingBytes = 0
         recordCount = 0
         return m
     }

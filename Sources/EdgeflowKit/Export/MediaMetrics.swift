@@ -41,7 +41,8 @@ enum MediaMetrics {
     static let mosBuckets = [1, 2.58, 3.1, 3.6, 4.03, 4.34, 4.5]
     /// Loss ratio: 0.1 % to 50 %; 0.1 is Call Quality Dashboard's poor-stream threshold.
     static let lossBuckets = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]
-    /// Jitter: 1 ms to 250 ms; 30 ms is Call Quality Dashboard's poor-stream threshold.
+    /// Jitter: 1 ms to 250 ms. What is observed is the largest RFC 3550 jitter a stream reached,
+    /// not the running value its label is judged on, so a quantile here bounds the latter from above.
     static let jitterBuckets = [0.001, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25]
 
     static let help: [String: String] = [
