@@ -20,6 +20,8 @@ public struct MappedCaptureReader: PacketReader {
         if case .pcap = format { return "pcap" }
         return "pcapng"
     }
+    /// Where the next record starts: the bytes before it are read.
+    var position: Int { offset }
     /// A share in the mapped file, for threads that read this reader's packets by offset.
     var lease: FileLease { FileLease(file) }
 
