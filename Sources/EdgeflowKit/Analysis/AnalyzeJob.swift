@@ -63,7 +63,7 @@ public struct AnalyzeJob {
     ///     one of `options.format`, writing to `output`.
     ///   - exporters: further writers (IPFIX, metrics) that see every flow and the final report.
     ///   - progress: told how far reading has got every `ReadProgress.interval` packets and
-    ///     once when input is over, on the reading thread.
+    ///     once when input is over, on the calling thread.
     public func run(output: OutputStream, report: (any ReportWriter)? = nil, exporters: [any ReportWriter] = [],
                     progress: ((ReadProgress) -> Void)? = nil,
                     warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
@@ -88,8 +88,7 @@ public struct AnalyzeJob {
         let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
         // Several threads share the flows only when every file is mapped: each thread reads them itself.
         let files = readers.compactMap { ($0 as? MappedCaptureReader)?.lease }
-        let threads = options.threads == AnalyzeOptions.automaticThreads
-            ? ThreadChoice.threads(cores: ThreadChoice.cores, captureBytes: files.reduce(0) { $0 + $1.size }) : options.threads
+        let threads = threads(for: files)
         var workers: [ShardInput<MappedCaptureReader>] = []
         if files.count == readers.count {
             do throws(CaptureIssue) {
@@ -127,6 +126,13 @@ extension AnalyzeJob {
         case .mmap: return options.paths.contains("-")
         case .auto: return options.paths.contains { $0 == "-" || !isRegularFile($0) }
         }
+    }
+
+    /// The threads a run on `files` uses: `options.threads`, or for `--threads auto` what
+    /// `ThreadChoice` decides for their size and this process's CPUs.
+    func threads(for files: [FileLease]) -> Int {
+        options.threads == AnalyzeOptions.automaticThreads
+            ? ThreadChoice.threads(cores: ThreadChoice.cores, captureBytes: files.reduce(0) { $0 + $1.size }) : options.threads
     }
 
     private func open<R>(_ path: String, _ make: (String) throws(CaptureIssue) -> R) throws(EdgeflowError) -> R {
