@@ -5,10 +5,10 @@
 /// classification stage (when there is one) as they happen, in the order one thread sees them.
 ///
 /// With several threads the flows are split into shards by their key's hash (`ShardedRun`);
-/// this engine's flow table is then the reading thread's shard. One thread is the plain case:
+/// this engine's flow table is then the calling thread's shard. One thread is the plain case:
 /// nothing is added per packet but one test of `shards`. No allocation per packet.
 public struct Engine: ~Copyable {
-    /// The flow table (with several threads: the reading thread's own shard).
+    /// The flow table (with several threads: the calling thread's own shard).
     var tracker: FlowTracker
     /// Packets, bytes and flows counted so far (`currentSummary` adds the flow tables' counters).
     public private(set) var summary = CaptureSummary()
@@ -176,7 +176,7 @@ public struct Engine: ~Copyable {
         if !tracker.ended.isEmpty { passEnded() }
     }
 
-    /// Flows live now (with several threads: the reading thread's shard, until `finish`).
+    /// Flows live now (with several threads: the calling thread's shard, until `finish`).
     public var liveFlows: Int { tracker.table.count }
 
     /// The summary with the flow tables' counters as they are now (with several threads, the
