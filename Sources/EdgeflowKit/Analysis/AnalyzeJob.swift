@@ -63,7 +63,7 @@ public struct AnalyzeJob {
     ///     one of `options.format`, writing to `output`.
     ///   - exporters: further writers (IPFIX, metrics) that see every flow and the final report.
     ///   - progress: told how far reading has got every `ReadProgress.interval` packets and
-    ///     once when input is over, on the reading thread.
+    ///     once when input is over, on the calling thread.
     public func run(output: OutputStream, report: (any ReportWriter)? = nil, exporters: [any ReportWriter] = [],
                     progress: ((ReadProgress) -> Void)? = nil,
                     warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
@@ -73,26 +73,32 @@ public struct AnalyzeJob {
             if options.reader == .mmap { throw EdgeflowError("--reader mmap cannot read standard input or a pipe; use --reader libpcap") }
             var readers: [LibpcapReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try LibpcapReader(path: p) }) }
-            return try analyse(&readers, output: output, report: report, exporters: exporters, progress: progress, warn: warn)
+            return try analyse(readers, output: output, report: report, exporters: exporters, progress: progress, warn: warn)
         } else {
             var readers: [MappedCaptureReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try MappedCaptureReader(path: p) }) }
-            return try analyse(&readers, output: output, report: report, exporters: exporters, progress: progress, warn: warn)
+            return try analyse(readers, output: output, report: report, exporters: exporters, progress: progress, warn: warn)
         }
     }
 
-    private func analyse<R: PacketReader>(_ readers: inout [R], output: OutputStream, report: (any ReportWriter)?, exporters: [any ReportWriter],
+    private func analyse<R: PacketReader>(_ readers: [R], output: OutputStream, report: (any ReportWriter)?, exporters: [any ReportWriter],
                                           progress: ((ReadProgress) -> Void)?, warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         let topology = try options.makeTopology()
         let main = report ?? makeReportWriter(options.format, output: output, top: options.top, color: options.color, fullAddresses: options.fullAddresses)
         let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
-        // Several threads share the flows only when the packets can be handed over by offset.
+        // Several threads share the flows only when every file is mapped: each thread reads them itself.
         let files = readers.compactMap { ($0 as? MappedCaptureReader)?.lease }
-        let threads = options.threads == AnalyzeOptions.automaticThreads
-            ? ThreadChoice.threads(cores: ThreadChoice.cores, captureBytes: files.reduce(0) { $0 + $1.size }) : options.threads
-        var engine = Engine(options: options, topology: topology, writer: writer,
-                            threads: files.count == readers.count ? threads : 1, files: files)
-        drive(&readers, &engine, progress, warn)
+        let threads = threads(for: files)
+        var workers: [ShardInput<MappedCaptureReader>] = []
+        if files.count == readers.count {
+            do throws(CaptureIssue) {
+                for _ in 1..<max(threads, 1) { workers.append(try ShardInput(files: files, merge: options.merge)) }
+            } catch {
+                throw EdgeflowError("\(error.file): a flow thread cannot read it: \(error.detail); run with --threads 1")
+            }
+        }
+        var engine = Engine(options: options, topology: topology, writer: writer, workers: workers, files: files)
+        drive(readers, &engine, progress, warn)
         return engine.finishReport()
     }
 }
@@ -122,6 +128,13 @@ extension AnalyzeJob {
         }
     }
 
+    /// The threads a run on `files` uses: `options.threads`, or for `--threads auto` what
+    /// `ThreadChoice` decides for their size and this process's CPUs.
+    func threads(for files: [FileLease]) -> Int {
+        options.threads == AnalyzeOptions.automaticThreads
+            ? ThreadChoice.threads(cores: ThreadChoice.cores, captureBytes: files.reduce(0) { $0 + $1.size }) : options.threads
+    }
+
     private func open<R>(_ path: String, _ make: (String) throws(CaptureIssue) -> R) throws(EdgeflowError) -> R {
         do {
             return try make(path)
@@ -130,51 +143,34 @@ extension AnalyzeJob {
         }
     }
 
-    /// Reads every packet of every file (interleaved by time, or one file after another) into
-    /// the engine, telling `progress` how far it has got; then records the files and their
-    /// warnings in the summary.
-    private func drive<R: PacketReader>(_ readers: inout [R], _ engine: inout Engine,
+    /// Reads every packet of every file (interleaved by time, or one file after another, as a
+    /// sharded run's workers do: `ShardInput`) into the engine, telling `progress` how far it
+    /// has got; then records the files and their warnings in the summary.
+    private func drive<R: PacketReader>(_ readers: [R], _ engine: inout Engine,
                                         _ progress: ((ReadProgress) -> Void)?, _ warn: (CaptureIssue) -> Void) {
         var files = readers.indices.map { i in
             CaptureSummary.File(path: options.paths[i], format: readers[i].formatName)
         }
         let inputs = InputPositions(paths: options.paths)
+        var input = ShardInput(readers: readers, merge: options.merge)
         // Per packet, one comparison; without `progress` it never holds.
         var checkpoint = progress == nil ? Int.max : ReadProgress.interval
-        if options.merge == .order || readers.count == 1 {
-            for i in readers.indices {
-                while let packet = readers[i].next() {
-                    account(&files[i], packet)
-                    engine.ingest(packet)
-                    if engine.summary.packets >= checkpoint {
-                        checkpoint &+= ReadProgress.interval
-                        var read = packet.fileOffset >= 0 ? packet.fileOffset + packet.capturedLength : -1
-                        read = inputs.position(i, offset: read, done: false, file: files[i])
-                        for j in 0..<i { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
-                        progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: false))
+        while let (packet, i) = input.next() {
+            account(&files[i], packet)
+            engine.ingest(packet)
+            if engine.summary.packets >= checkpoint {
+                checkpoint &+= ReadProgress.interval
+                var read = 0
+                if input.interleaved {
+                    for j in files.indices {
+                        let head = input.head(j)
+                        read += inputs.position(j, offset: head?.fileOffset ?? -1, done: head == nil, file: files[j])
                     }
+                } else {
+                    read = inputs.position(i, offset: packet.fileOffset >= 0 ? packet.fileOffset + packet.capturedLength : -1, done: false, file: files[i])
+                    for j in 0..<i { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
                 }
-            }
-        } else {
-            var heads: [Packet?] = readers.indices.map { readers[$0].next() }
-            while true {
-                var pick = -1
-                var best = Int64.max
-                for i in heads.indices {
-                    if let p = heads[i], pick < 0 || p.timestamp < best { pick = i; best = p.timestamp }
-                }
-                guard pick >= 0, let packet = heads[pick] else { break }
-                account(&files[pick], packet)
-                engine.ingest(packet)
-                heads[pick] = readers[pick].next()
-                if engine.summary.packets >= checkpoint {
-                    checkpoint &+= ReadProgress.interval
-                    var read = 0
-                    for j in heads.indices {
-                        read += inputs.position(j, offset: heads[j]?.fileOffset ?? -1, done: heads[j] == nil, file: files[j])
-                    }
-                    progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: false))
-                }
+                progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: false))
             }
         }
         if let progress {
@@ -182,11 +178,11 @@ extension AnalyzeJob {
             for j in files.indices { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
             progress(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: true))
         }
-        for i in readers.indices {
+        for i in input.readers.indices {
             var names: [String] = []
-            for t in readers[i].declaredLinkTypes where !names.contains(t.name) { names.append(t.name) }
+            for t in input.readers[i].declaredLinkTypes where !names.contains(t.name) { names.append(t.name) }
             files[i].linkTypes = names
-            let issues = readers[i].issues
+            let issues = input.readers[i].issues
             issues.forEach(warn)
             engine.addWarnings(issues)
             engine.addFile(files[i])

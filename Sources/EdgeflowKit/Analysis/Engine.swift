@@ -5,10 +5,10 @@
 /// classification stage (when there is one) as they happen, in the order one thread sees them.
 ///
 /// With several threads the flows are split into shards by their key's hash (`ShardedRun`);
-/// this engine's flow table is then the reading thread's shard. One thread is the plain case:
+/// this engine's flow table is then the calling thread's shard. One thread is the plain case:
 /// nothing is added per packet but one test of `shards`. No allocation per packet.
 public struct Engine: ~Copyable {
-    /// The flow table (with several threads: the reading thread's own shard).
+    /// The flow table (with several threads: the calling thread's own shard).
     var tracker: FlowTracker
     /// Packets, bytes and flows counted so far (`currentSummary` adds the flow tables' counters).
     public private(set) var summary = CaptureSummary()
@@ -40,18 +40,20 @@ public struct Engine: ~Copyable {
 
     /// An engine for a run of `options` that writes its flows and reports to `writer`.
     /// - Parameters:
-    ///   - threads: threads sharing the flows, the caller's included; more than one needs the
-    ///     leases of every file whose packets will be ingested (their packets are handed to the
-    ///     other threads by offset), and the flows are then written from a thread of their own.
-    init(options: AnalyzeOptions, topology: Topology, writer: any ReportWriter, threads: Int = 1, files: [FileLease] = []) {
+    ///   - workers: with several threads, one input per thread besides the caller's, on the
+    ///     files whose packets will be ingested (each thread reads the files itself); the
+    ///     flows are then written from a thread of their own.
+    ///   - files: those files' leases (the caller's readers keep the pages the workers still read).
+    init(options: AnalyzeOptions, topology: Topology, writer: any ReportWriter,
+         workers: [ShardInput<MappedCaptureReader>] = [], files: [FileLease] = []) {
         let dns = DNSBook()
         var options = options
         if writer.readsTransactions { options.flow.transactionLogs = true }
-        let sharded = threads > 1 && !files.isEmpty
+        let sharded = !workers.isEmpty
         let writer = sharded ? BackgroundReportWriter(writer) : writer
         let stage = options.makeStage(topology: topology, writer: writer, dns: dns)
         if sharded {
-            let run = ShardedRun(threads: threads, settings: options.flow, files: files, merge: options.merge, dns: dns)
+            let run = ShardedRun(workers: workers, settings: options.flow, files: files, dns: dns)
             tracker = run.makeOwnTracker()
             own = run.makeOwnShard()
             shards = run
@@ -174,7 +176,7 @@ public struct Engine: ~Copyable {
         if !tracker.ended.isEmpty { passEnded() }
     }
 
-    /// Flows live now (with several threads: the reading thread's shard, until `finish`).
+    /// Flows live now (with several threads: the calling thread's shard, until `finish`).
     public var liveFlows: Int { tracker.table.count }
 
     /// The summary with the flow tables' counters as they are now (with several threads, the

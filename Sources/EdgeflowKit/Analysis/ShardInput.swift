@@ -1,16 +1,17 @@
-/// A flow worker's own walk over the capture files: every packet of every file, in the order
-/// `AnalyzeJob.drive` hands them to the engine (one file after another, or interleaved by
-/// timestamp with ties to the earlier file), read through the worker's own readers.
-struct ShardInput {
-    private var readers: [MappedCaptureReader]
+/// The packets of every capture file in the order the engine takes them: one file after
+/// another, or interleaved by timestamp with ties to the earlier file. The calling thread
+/// (`AnalyzeJob.drive`) and each flow worker of a sharded run (`ShardWorker.run`) read through
+/// one of these, each on readers of its own, so all of them meet the same packets in the same order.
+struct ShardInput<R: PacketReader> {
+    private(set) var readers: [R]
     private var heads: [Packet?]
-    private let interleaved: Bool
+    /// Interleaved by timestamp (several files, `MergeOrder.time`); else one file after another.
+    let interleaved: Bool
     private var current = 0
 
-    /// Readers on `files`; a file whose reader cannot be made here (it could not be on the
-    /// reading thread either, which has reported it) gives no packets.
-    init(files: [FileLease], merge: MergeOrder) {
-        var readers = files.compactMap { try? $0.reader() }
+    /// Reads `readers`, combined as `merge` says.
+    init(readers: [R], merge: MergeOrder) {
+        var readers = readers
         interleaved = merge == .time && readers.count > 1
         var heads: [Packet?] = []
         if interleaved { for i in readers.indices { heads.append(readers[i].next()) } }
@@ -18,12 +19,12 @@ struct ShardInput {
         self.heads = heads
     }
 
-    /// The next packet; its bytes stay valid until the next call.
+    /// The next packet and the index of its file; the packet's bytes stay valid until the next call.
     @inline(__always)
-    mutating func next() -> Packet? {
+    mutating func next() -> (packet: Packet, file: Int)? {
         guard interleaved else {
             while current < readers.count {
-                if let p = readers[current].next() { return p }
+                if let p = readers[current].next() { return (p, current) }
                 current += 1
             }
             return nil
@@ -35,6 +36,28 @@ struct ShardInput {
         }
         guard pick >= 0, let packet = heads[pick] else { return nil }
         heads[pick] = readers[pick].next()
-        return packet
+        return (packet, pick)
+    }
+
+    /// When interleaved, file `i`'s next packet not handed out yet (nil once the file is over).
+    func head(_ i: Int) -> Packet? { heads[i] }
+}
+
+extension ShardInput where R == MappedCaptureReader {
+    /// Readers on `files`, made on the calling thread before any reading starts, so that a
+    /// file whose reader cannot be made stops the run with its error instead of going unread.
+    init(files: [FileLease], merge: MergeOrder) throws(CaptureIssue) {
+        var readers: [MappedCaptureReader] = []
+        for f in files { readers.append(try f.reader()) }
+        self.init(readers: readers, merge: merge)
+    }
+
+    /// Per file, the offset from which this input may still read bytes (`Int.max` once the
+    /// file is over): the pages before it can be dropped.
+    func positions() -> [Int] {
+        readers.indices.map { i in
+            if interleaved { return heads[i]?.fileOffset ?? Int.max }
+            return i < current ? Int.max : i > current ? 0 : readers[i].position
+        }
     }
 }

@@ -75,27 +75,28 @@ final class ShardWorker: @unchecked Sendable {
         return events
     }
 
-    /// A worker thread's loop: reads every packet of `files` (as the calling thread does),
-    /// tracks this shard's, and reports its events every `ShardedRun.reportEvery` packets;
-    /// at the end its flow table is moved out for the calling thread (`finishedTable`).
-    func run(files: [FileLease], merge: MergeOrder, routing: ShardRouting, shard me: Int) {
+    /// A worker thread's loop: reads every packet of `input` (the calling thread reads the same
+    /// packets), tracks this shard's, and reports its events and how far it has read every
+    /// `ShardedRun.reportEvery` packets; at the end its flow table is moved out for the calling
+    /// thread (`finishedTable`).
+    func run(_ input: consuming ShardInput<MappedCaptureReader>, routing: ShardRouting, shard me: Int) {
         // The table is a local of this thread (no exclusivity check per packet, as a class
-        // property would need), and the packets are read through this thread's own readers.
+        // property would need).
         var t = makeTracker()
         var routing = routing
-        var input = ShardInput(files: files, merge: merge)
+        var input = input
         var index = 0
         var nextReport = ShardedRun.reportEvery
-        while let p = input.next() {
+        while let (p, _) = input.next() {
             index &+= 1
             let d = PacketDecoder.decode(p.bytes, originalLength: p.originalLength, linkType: p.linkType)
             if d.kind == .transport { routing.route(p, d, index: index, shard: me, self, &t) }
             if index >= nextReport {
                 nextReport &+= ShardedRun.reportEvery
-                output.put(ShardReport(watermark: index, events: takeEvents()))
+                output.put(ShardReport(watermark: index, positions: input.positions(), events: takeEvents()))
             }
         }
-        output.put(ShardReport(watermark: .max, events: takeEvents()))
+        output.put(ShardReport(watermark: .max, positions: input.positions(), events: takeEvents()))
         result = FinishedTable(t)
         finished.signal()
     }
@@ -108,9 +109,11 @@ final class ShardWorker: @unchecked Sendable {
     }
 }
 
-/// What a worker reports: its events, and the packet index up to which it has read.
+/// What a worker reports: its events, the packet index up to which it has read, and per
+/// file the offset from which it may still read (`ShardInput.positions`).
 struct ShardReport {
     var watermark: Int
+    var positions: [Int]
     var events: [ShardEvent]
 }
 

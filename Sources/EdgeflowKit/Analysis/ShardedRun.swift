@@ -22,6 +22,10 @@ final class ShardedRun {
     private var pending: [[ShardEvent]]
     private var replayed: [Int]
     private var watermark: [Int]
+    /// Per shard (1...), per file: the offset from which it may still read, as last reported.
+    private var positions: [[Int]]
+    /// The files, whose owner's reader (the calling thread's) drops pages only behind every worker.
+    private let files: [FileLease]
     private var merged: [ShardEvent] = []
     /// The workers' flow tables, moved back from their threads by `finish` (shards 1...).
     private(set) var finishedTables: [FinishedTable] = []
@@ -33,13 +37,18 @@ final class ShardedRun {
     static let reportEvery = 2048
     static let reportsQueued = 8
     /// The calling thread waits for a worker more than this many packets behind it, so that
-    /// the events waiting for replay stay bounded and the workers read pages it has not
-    /// released yet (`MappedFile.releaseLag`).
+    /// the events waiting for replay stay bounded.
     static let maximumLead = 16_384
+    /// ... or more than this many bytes behind it in a file: its reader drops the pages behind
+    /// the slowest worker only (`MappedFile.keep(from:)`), so this bounds the pages resident
+    /// (with the reader's `releaseLag` and `releaseStep`, and the packets between two flushes).
+    static let maximumByteLead = 16 << 20
 
-    /// Starts a worker thread for each shard but the first, each reading `files` itself.
+    /// Starts a worker thread for each shard but the first, each reading its own `inputs`
+    /// (made on the calling thread, on `files`).
     /// - Parameter dns: the run's DNS table, which sees the shards' DNS messages in packet order.
-    init(threads n: Int, settings: FlowSettings, files: [FileLease], merge: MergeOrder, dns: DNSBook) {
+    init(workers inputs: [ShardInput<MappedCaptureReader>], settings: FlowSettings, files: [FileLease], dns: DNSBook) {
+        let n = inputs.count + 1
         let owner = ShardRouting.owners(shards: n)
         // Each shard's limits in proportion to its share of the buckets.
         let shares = (0..<n).map { i in
@@ -58,9 +67,13 @@ final class ShardedRun {
         pending = Array(repeating: [], count: n)
         replayed = Array(repeating: 0, count: n)
         watermark = Array(repeating: 0, count: n)
+        positions = Array(repeating: Array(repeating: 0, count: files.count), count: n)
+        self.files = files
+        for f in files { f.keep(from: 0) }
         for i in 1..<n {
             let w = shards[i]
-            let thread = Thread { w.run(files: files, merge: merge, routing: routing, shard: i) }
+            let handed = HandedInput(input: inputs[i - 1])
+            let thread = Thread { w.run(handed.input, routing: routing, shard: i) }
             thread.name = "edgeflow-flows"
             thread.start()
         }
@@ -83,12 +96,19 @@ final class ShardedRun {
         replay(waitingUntil: index &- Self.maximumLead, &engine)
     }
 
-    /// Takes the workers' reports (waiting for each until it has reported up to `need`) and
-    /// replays, in packet order, every event no shard can still precede.
+    /// Takes the workers' reports (waiting for each until it has reported up to `need`, and
+    /// to within `maximumByteLead` of the calling thread in every file), lets the calling
+    /// thread's readers drop the pages every worker has passed, and replays, in packet order,
+    /// every event no shard can still precede.
     private func replay(waitingUntil need: Int, _ engine: inout Engine) {
         for i in 1..<shards.count {
             for r in shards[i].output.takeAll() { take(r, from: i) }
-            while watermark[i] < need, let r = shards[i].output.take() { take(r, from: i) }
+            while watermark[i] < need || lags(i), let r = shards[i].output.take() { take(r, from: i) }
+        }
+        for f in files.indices {
+            var slowest = Int.max
+            for i in 1..<shards.count { slowest = min(slowest, positions[i][f]) }
+            files[f].keep(from: slowest)
         }
         let upTo = watermark.min() ?? 0
         merged.removeAll(keepingCapacity: true)
@@ -126,6 +146,13 @@ final class ShardedRun {
     private func take(_ r: ShardReport, from i: Int) {
         pending[i] += r.events
         watermark[i] = r.watermark
+        positions[i] = r.positions
+    }
+
+    /// Whether worker `i` is more than `maximumByteLead` bytes behind the calling thread in a file.
+    private func lags(_ i: Int) -> Bool {
+        for f in files.indices where files[f].readTo &- positions[i][f] > Self.maximumByteLead { return true }
+        return false
     }
 
     /// Input is over: waits for every worker to reach the end, takes back their flow tables
@@ -142,6 +169,14 @@ final class ShardedRun {
     func releaseFinishedTables() {
         for t in finishedTables { t.releaseLive() }
     }
+}
+
+/// A worker's input, made on the calling thread and moved to the worker's: from then on only
+/// that thread reads it.
+private struct HandedInput: @unchecked Sendable {
+    // Sendable: its readers read views of the mappings (`MappedFile.view`), which change
+    // nothing shared: only the owner's reader drops pages.
+    let input: ShardInput<MappedCaptureReader>
 }
 
 /// The calling thread's part of a sharded run that is used per packet, kept in the engine (a

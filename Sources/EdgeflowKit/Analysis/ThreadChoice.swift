@@ -1,7 +1,14 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+#endif
+
+#if os(Linux)
+/// glibc's `sched_getaffinity`, which Swift's Glibc module leaves out (it needs `_GNU_SOURCE`).
+@_silgen_name("sched_getaffinity")
+private func schedGetAffinity(_ pid: Int32, _ size: Int, _ mask: UnsafeMutableRawPointer) -> Int32
 #endif
 
 /// How many threads `--threads auto` runs: one where sharding would not pay, else one per
@@ -17,8 +24,40 @@ public enum ThreadChoice {
     /// that does not shrink as threads are added.
     public static let most = 4
 
-    /// The cores online.
-    public static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    /// The CPUs this process may run on (its affinity mask: `taskset`, a container's cpuset),
+    /// capped by the cgroup v2 CPU quota when there is one; at least 1.
+    public static var cores: Int {
+        var cpus = affinityCPUs() ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        if let text = try? String(contentsOfFile: "/sys/fs/cgroup/cpu.max", encoding: .utf8),
+           let quota = quotaCPUs(cpuMax: text) {
+            cpus = min(cpus, quota)
+        }
+        return max(1, cpus)
+    }
+
+    /// The CPUs in the calling thread's affinity mask (`sched_getaffinity`), or nil where it
+    /// cannot be read.
+    static func affinityCPUs() -> Int? {
+        #if os(Linux)
+        // glibc's cpu_set_t: 1,024 bits. CPU_COUNT is a C macro: the bits are counted here.
+        var mask = [UInt64](repeating: 0, count: 16)
+        let got = mask.withUnsafeMutableBytes { schedGetAffinity(0, $0.count, $0.baseAddress!) }
+        guard got == 0 else { return nil }
+        return mask.reduce(0) { $0 + $1.nonzeroBitCount }
+        #else
+        return nil
+        #endif
+    }
+
+    /// The CPUs a cgroup v2 `cpu.max` allows ("$MAX $PERIOD": a quota of MAX microseconds of
+    /// CPU time per PERIOD, rounded up; "max $PERIOD": no quota, nil), or nil for text it
+    /// cannot read.
+    static func quotaCPUs(cpuMax text: String) -> Int? {
+        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard fields.count == 2, fields[0] != "max", let quota = Int(fields[0]), let period = Int(fields[1]),
+              quota > 0, period > 0 else { return nil }
+        return quota / period + (quota % period == 0 ? 0 : 1)
+    }
 
     /// Threads for captures of `captureBytes` in all on `cores` cores.
     public static func threads(cores: Int, captureBytes: Int) -> Int {

@@ -13,9 +13,17 @@ struct FileLease: @unchecked Sendable {
     /// The file's size in bytes.
     var size: Int { file.size }
 
-    /// A reader of the whole file for the calling thread, which leaves releasing pages to the
-    /// owner's reader. It reads the same mapped bytes as the owner's reader, so it finds the
-    /// same packets (and throws only where that reader's `init` threw).
+    /// How far the owner's reader has read (`MappedFile.readTo`); its thread only.
+    var readTo: Int { file.readTo }
+
+    /// Keeps the pages from `offset` on, which a worker still reads (`MappedFile.keep(from:)`);
+    /// the owner's reader's thread only.
+    func keep(from offset: Int) { file.keep(from: offset) }
+
+    /// A reader of the whole file for a flow worker (made on the calling thread, then handed
+    /// to the worker's), which leaves dropping pages to the owner's reader. It reads the same
+    /// mapped bytes as the owner's reader, so it finds the same packets (and throws only where
+    /// that reader's `init` threw).
     func reader() throws(CaptureIssue) -> MappedCaptureReader {
         try MappedCaptureReader(file: file.view(), name: file.path)
     }

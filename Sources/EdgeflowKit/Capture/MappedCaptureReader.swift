@@ -20,7 +20,10 @@ public struct MappedCaptureReader: PacketReader {
         if case .pcap = format { return "pcap" }
         return "pcapng"
     }
-    /// A share in the mapped file, for threads that read this reader's packets by offset.
+    /// Where the next record starts: the bytes before it are read.
+    var position: Int { offset }
+    /// A share in the mapped file, for the flow workers of a sharded run, which read the file
+    /// through readers of their own (`FileLease.reader`).
     var lease: FileLease { FileLease(file) }
 
     enum Format { case pcap(nanos: Bool, linkType: LinkType, snaplen: Int, lengthsMaybeSwapped: Bool), pcapng }

@@ -11,13 +11,29 @@ final class MappedFile {
     let path: String
     let base: UnsafeRawPointer?
     let size: Int
-    private var releasedUpTo = 0
+    /// Pages before this offset were handed back.
+    private(set) var releasedUpTo = 0
+    /// Where the owner's reader was when `release` last looked: at most `releaseStep` bytes
+    /// (and a record) behind how far it has read.
+    private(set) var readTo = 0
+    /// Pages from this offset on are kept (`keep(from:)`).
+    private var keptFrom = Int.max
+    /// `release` looks again once the reader is here: one comparison per packet.
+    private var releaseAt: Int
+    /// Pages are dropped every `releaseStep` bytes read, up to `releaseLag` bytes behind the reader.
+    private let releaseStep: Int
+    private let releaseLag: Int
     /// For a view (`view()`): the file that owns the mapping, kept alive while the view is.
     private let owner: MappedFile?
-    private static let releaseStep = 8 << 20
 
     /// Opens and maps `path`. Throws a message naming the file and the system error.
-    init(path: String) throws(CaptureIssue) {
+    /// - Parameters:
+    ///   - releaseStep: bytes read between two looks at the pages to drop.
+    ///   - releaseLag: bytes kept behind the reader (a record, with room to spare).
+    init(path: String, releaseStep: Int = 8 << 20, releaseLag: Int = 8 << 20) throws(CaptureIssue) {
+        self.releaseStep = releaseStep
+        self.releaseLag = releaseLag
+        releaseAt = releaseStep
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw CaptureIssue(kind: .readError, file: path, packet: 0, offset: -1,
@@ -56,26 +72,33 @@ final class MappedFile {
         path = owner.path
         base = owner.base
         size = owner.size
-        releasedUpTo = Int.max  // `release` then never finds a step to release
+        releaseStep = owner.releaseStep
+        releaseLag = owner.releaseLag
+        releaseAt = Int.max  // `release` never looks
     }
 
     /// A view of this mapping (see `init(viewOf:)`).
     func view() -> MappedFile { MappedFile(viewOf: self) }
 
-    /// Drops resident pages wholly before `offset`, but for the last `releaseLag` bytes (flow
-    /// workers of a sharded run may still be reading packets there); pages touched again are
+    /// The reader is at `offset`: every `releaseStep` bytes, drops the resident pages wholly
+    /// before `offset - releaseLag` and before `keep(from:)`'s offset; pages touched again are
     /// re-read from the file.
     @inline(__always)
     func release(before offset: Int) {
-        if offset &- releasedUpTo >= MappedFile.releaseStep &+ MappedFile.releaseLag { releaseNow(before: offset &- MappedFile.releaseLag) }
+        if offset >= releaseAt { releaseNow(before: offset) }
     }
 
-    static let releaseLag = 8 << 20
+    /// Keeps the pages from `offset` on, whatever the reader's position (a sharded run's
+    /// workers still read there), until a later call moves it on. Only the owner's reader's
+    /// thread may call it.
+    func keep(from offset: Int) { keptFrom = offset }
 
     private func releaseNow(before offset: Int) {
+        readTo = offset
+        releaseAt = offset &+ releaseStep
         guard let base else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let end = offset / page * page
+        let end = min(offset &- releaseLag, keptFrom) / page * page
         guard end > releasedUpTo else { return }
         _ = madvise(UnsafeMutableRawPointer(mutating: base) + releasedUpTo, end - releasedUpTo, MADV_DONTNEED)
         releasedUpTo = end

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Passes flows to another writer on a thread of its own, in the order given, a batch at a
-/// time: a sharded run's reading thread then only classifies each flow, and the formatting
+/// time: a sharded run's calling thread then only classifies each flow, and the formatting
 /// (half of a flow's cost at the end of input) runs beside it. At most `queuedBatches`
 /// batches wait; `finish` writes the rest, then the final report.
 final class BackgroundReportWriter: ReportWriter, @unchecked Sendable {

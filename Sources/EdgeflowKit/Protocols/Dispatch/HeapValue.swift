@@ -2,8 +2,9 @@
 /// protocols it carries, and a packet reaching its state costs no retain/release and no
 /// exclusivity check (a class would cost both). Owned by exactly one `FlowInspection` in the
 /// `InspectionSlab`, which frees it with `take()` or `free()` when the flow ends; it is used
-/// only by the thread that owns the slab (a sharded run hands a worker's whole flow table to the
-/// reading thread at the end, under a semaphore), and an ended flow's state leaves as a `FrozenBox`.
+/// only by the thread that owns the slab (a sharded run's worker ends its flows still live at
+/// the end of input on its own thread, `FinishedTable`, before its emptied table goes to the
+/// calling thread under a semaphore), and an ended flow's state leaves as a `FrozenBox`.
 struct HeapValue<Value> {
     private let pointer: UnsafeMutablePointer<Value>
 

@@ -78,7 +78,7 @@ struct FlowInspection: ~Copyable {
 }
 
 /// What an ended flow's protocols showed, frozen: plain values that may cross threads (a
-/// sharded run's worker hands them to the reading thread), turned into an `AppReport`.
+/// sharded run's worker hands them to the calling thread), turned into an `AppReport`.
 struct InspectionFacts: Sendable {
     var stun: FrozenBox<STUNFlowStats>? = nil
     var rtp: FrozenBox<RTPFlowStats>? = nil
