@@ -160,14 +160,14 @@ extension AnalyzeJob {
             while let (packet, i) = input.next() {
                 account(&files[i], packet)
                 engine.ingest(packet)
-                if engine.summary.packets >= checkpoint {
+                if engine.packets >= checkpoint {
                     checkpoint &+= ReadProgress.interval
                     var read = 0
                     for j in files.indices {
                         let head = input.head(j)
                         read += inputs.position(j, offset: head?.fileOffset ?? -1, done: head == nil, file: files[j])
                     }
-                    progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: false))
+                    progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: false))
                 }
             }
             readers = input.readers
@@ -180,12 +180,12 @@ extension AnalyzeJob {
                 while let packet = reader.next() {
                     account(&file, packet)
                     engine.ingest(packet)
-                    if engine.summary.packets >= checkpoint {
+                    if engine.packets >= checkpoint {
                         checkpoint &+= ReadProgress.interval
                         var read = inputs.position(i, offset: packet.fileOffset >= 0 ? packet.fileOffset + packet.capturedLength : -1,
                                                    done: false, file: file)
                         for j in 0..<i { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
-                        progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: false))
+                        progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: false))
                     }
                 }
                 readers[i] = reader
@@ -195,7 +195,7 @@ extension AnalyzeJob {
         if let progress {
             var read = 0
             for j in files.indices { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
-            progress(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: true))
+            progress(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: true))
         }
         for i in readers.indices {
             var names: [String] = []
