@@ -1,7 +1,9 @@
 /// The packets of every capture file in the order the engine takes them: one file after
-/// another, or interleaved by timestamp with ties to the earlier file. The calling thread
-/// (`AnalyzeJob.drive`) and each flow worker of a sharded run (`ShardWorker.run`) read through
-/// one of these, each on readers of its own, so all of them meet the same packets in the same order.
+/// another, or interleaved by timestamp with ties to the earlier file. Each flow worker of a
+/// sharded run (`ShardWorker.run`) reads through one of these, and so does the calling thread
+/// (`AnalyzeJob.drive`) when it interleaves (one file after another it reads in a loop of its
+/// own, in the same order), each on readers of its own, so all of them meet the same packets in
+/// the same order.
 struct ShardInput<R: PacketReader> {
     /// Every file's reader; one file after another, the one being read is `reading` instead
     /// (its slot here is stale until the file is over).
