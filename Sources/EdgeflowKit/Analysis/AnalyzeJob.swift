@@ -143,46 +143,65 @@ extension AnalyzeJob {
         }
     }
 
-    /// Reads every packet of every file (interleaved by time, or one file after another, as a
-    /// sharded run's workers do: `ShardInput`) into the engine, telling `progress` how far it
-    /// has got; then records the files and their warnings in the summary.
+    /// Reads every packet of every file (interleaved by time through a `ShardInput`, as a
+    /// sharded run's workers do, or one file after another) into the engine, telling `progress`
+    /// how far it has got; then records the files and their warnings in the summary.
     private func drive<R: PacketReader>(_ readers: [R], _ engine: inout Engine,
                                         _ progress: ((ReadProgress) -> Void)?, _ warn: (CaptureIssue) -> Void) {
         var files = readers.indices.map { i in
             CaptureSummary.File(path: options.paths[i], format: readers[i].formatName)
         }
         let inputs = InputPositions(paths: options.paths)
-        var input = ShardInput(readers: readers, merge: options.merge)
+        var readers = readers
         // Per packet, one comparison; without `progress` it never holds.
         var checkpoint = progress == nil ? Int.max : ReadProgress.interval
-        while let (packet, i) = input.next() {
-            account(&files[i], packet)
-            engine.ingest(packet)
-            if engine.summary.packets >= checkpoint {
-                checkpoint &+= ReadProgress.interval
-                var read = 0
-                if input.interleaved {
+        if options.merge == .time && readers.count > 1 {
+            var input = ShardInput(readers: readers, merge: options.merge)
+            while let (packet, i) = input.next() {
+                account(&files[i], packet)
+                engine.ingest(packet)
+                if engine.packets >= checkpoint {
+                    checkpoint &+= ReadProgress.interval
+                    var read = 0
                     for j in files.indices {
                         let head = input.head(j)
                         read += inputs.position(j, offset: head?.fileOffset ?? -1, done: head == nil, file: files[j])
                     }
-                } else {
-                    read = inputs.position(i, offset: packet.fileOffset >= 0 ? packet.fileOffset + packet.capturedLength : -1, done: false, file: files[i])
-                    for j in 0..<i { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
+                    progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: false))
                 }
-                progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: false))
+            }
+            readers = input.readers
+        } else {
+            // The same order as `ShardInput`'s one file after another, with the reader and its
+            // file's counts held as locals: nothing per packet checks an array's uniqueness.
+            for i in readers.indices {
+                var reader = readers[i]
+                var file = files[i]
+                while let packet = reader.next() {
+                    account(&file, packet)
+                    engine.ingest(packet)
+                    if engine.packets >= checkpoint {
+                        checkpoint &+= ReadProgress.interval
+                        var read = inputs.position(i, offset: packet.fileOffset >= 0 ? packet.fileOffset + packet.capturedLength : -1,
+                                                   done: false, file: file)
+                        for j in 0..<i { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
+                        progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: false))
+                    }
+                }
+                readers[i] = reader
+                files[i] = file
             }
         }
         if let progress {
             var read = 0
             for j in files.indices { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
-            progress(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.summary.packets, finished: true))
+            progress(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: true))
         }
-        for i in input.readers.indices {
+        for i in readers.indices {
             var names: [String] = []
-            for t in input.readers[i].declaredLinkTypes where !names.contains(t.name) { names.append(t.name) }
+            for t in readers[i].declaredLinkTypes where !names.contains(t.name) { names.append(t.name) }
             files[i].linkTypes = names
-            let issues = input.readers[i].issues
+            let issues = readers[i].issues
             issues.forEach(warn)
             engine.addWarnings(issues)
             engine.addFile(files[i])

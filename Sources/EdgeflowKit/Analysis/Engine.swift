@@ -11,9 +11,20 @@ public struct Engine: ~Copyable {
     /// The flow table (with several threads: the calling thread's own shard).
     var tracker: FlowTracker
     /// Packets, bytes and flows counted so far (`currentSummary` adds the flow tables' counters).
-    public private(set) var summary = CaptureSummary()
+    public var summary: CaptureSummary {
+        var s = counts
+        if linkRun != 0 { s.linkTypes[lastLinkIndex].packets &+= linkRun }
+        return s
+    }
+    /// Packets taken so far.
+    var packets: Int { counts.packets }
+    /// `summary` but the packets of the last run of one link type (`linkRun`).
+    private var counts = CaptureSummary()
     private var lastLinkType = LinkType(rawValue: .max)
     private var lastLinkIndex = 0
+    /// Packets of `lastLinkType` since it last changed, not yet in `counts.linkTypes`: one
+    /// counter per packet instead of a write into that array (and its uniqueness check).
+    private var linkRun = 0
     /// The other shards, with several threads.
     private let shards: ShardedRun?
     /// The calling thread's per-packet state, with several threads.
@@ -72,7 +83,7 @@ public struct Engine: ~Copyable {
     public mutating func ingest(_ packet: Packet) {
         guard let d = account(packet) else { return }
         if shards != nil { return shardedPacket(packet, d) }
-        tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: summary.packets)
+        tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: counts.packets)
         if !tracker.recognised.isEmpty { passRecognised() }
         if !tracker.ended.isEmpty { passEnded() }
     }
@@ -81,35 +92,35 @@ public struct Engine: ~Copyable {
     /// replayed every `ShardedRun.flushEvery` packets.
     @inline(__always)
     private mutating func shardedPacket(_ packet: Packet, _ d: DecodedPacket) {
-        let index = summary.packets
+        let index = counts.packets
         if own!.packet(packet, d, index: index, &tracker), let shards { shards.flush(upTo: index, &self) }
     }
 
     /// Counts and decodes one packet; returns its headers when it belongs to a flow.
     @inline(__always)
     private mutating func account(_ packet: Packet) -> DecodedPacket? {
-        summary.packets &+= 1
-        summary.bytes &+= packet.capturedLength
-        summary.wireBytes &+= packet.originalLength
-        if packet.capturedLength < packet.originalLength { summary.truncatedPackets &+= 1 }
-        if summary.firstTimestamp == nil || packet.timestamp < summary.firstTimestamp! { summary.firstTimestamp = packet.timestamp }
-        if summary.lastTimestamp == nil || packet.timestamp > summary.lastTimestamp! { summary.lastTimestamp = packet.timestamp }
+        counts.packets &+= 1
+        counts.bytes &+= packet.capturedLength
+        counts.wireBytes &+= packet.originalLength
+        if packet.capturedLength < packet.originalLength { counts.truncatedPackets &+= 1 }
+        if counts.firstTimestamp == nil || packet.timestamp < counts.firstTimestamp! { counts.firstTimestamp = packet.timestamp }
+        if counts.lastTimestamp == nil || packet.timestamp > counts.lastTimestamp! { counts.lastTimestamp = packet.timestamp }
         countLinkType(packet.linkType)
 
         let d = PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType)
-        if let anomaly = d.anomaly { summary.decodeErrors.add(anomaly) }
-        if d.tunnel != .none { summary.encapsulated[Int(d.tunnel.rawValue)] &+= 1 }
+        if let anomaly = d.anomaly { counts.decodeErrors.add(anomaly) }
+        if d.tunnel != .none { counts.encapsulated[Int(d.tunnel.rawValue)] &+= 1 }
         switch d.kind {
         case .transport:
-            summary.ipPackets &+= 1
+            counts.ipPackets &+= 1
             return d
         case .fragmentTail:
-            summary.ipPackets &+= 1
-            summary.fragmentTails &+= 1
+            counts.ipPackets &+= 1
+            counts.fragmentTails &+= 1
         case .nonIP:
-            summary.nonIPPackets &+= 1
+            counts.nonIPPackets &+= 1
         case .error:
-            summary.decodeErrors.add(d.error)
+            counts.decodeErrors.add(d.error)
         }
         return nil
     }
@@ -117,18 +128,24 @@ public struct Engine: ~Copyable {
     @inline(__always)
     private mutating func countLinkType(_ t: LinkType) {
         if t == lastLinkType {
-            summary.linkTypes[lastLinkIndex].packets &+= 1
+            linkRun &+= 1
             return
         }
+        newLinkType(t)
+    }
+
+    /// A packet of another link type than the last one's: the last run is added up.
+    private mutating func newLinkType(_ t: LinkType) {
+        if linkRun != 0 { counts.linkTypes[lastLinkIndex].packets &+= linkRun }
         let name = t.name
-        if let i = summary.linkTypes.firstIndex(where: { $0.name == name }) {
+        if let i = counts.linkTypes.firstIndex(where: { $0.name == name }) {
             lastLinkIndex = i
         } else {
-            summary.linkTypes.append((name, 0))
-            lastLinkIndex = summary.linkTypes.count - 1
+            counts.linkTypes.append((name, 0))
+            lastLinkIndex = counts.linkTypes.count - 1
         }
         lastLinkType = t
-        summary.linkTypes[lastLinkIndex].packets &+= 1
+        linkRun = 1
     }
 
     /// Hands on the flows whose service was just recognised.
@@ -157,12 +174,12 @@ public struct Engine: ~Copyable {
     }
 
     private mutating func countFlow(_ proto: UInt8) {
-        summary.flows &+= 1
+        counts.flows &+= 1
         let name = FlowSummary.protoName(proto)
-        if let i = summary.flowsByProto.firstIndex(where: { $0.name == name }) {
-            summary.flowsByProto[i].flows &+= 1
+        if let i = counts.flowsByProto.firstIndex(where: { $0.name == name }) {
+            counts.flowsByProto[i].flows &+= 1
         } else {
-            summary.flowsByProto.append((name, 1))
+            counts.flowsByProto.append((name, 1))
         }
     }
 
@@ -170,7 +187,7 @@ public struct Engine: ~Copyable {
 
     /// Ends flows idle at `now` (a live capture's clock, when no packet moved time on).
     public mutating func expire(now: Int64) {
-        if let last = summary.lastTimestamp, now <= last { return }
+        if let last = counts.lastTimestamp, now <= last { return }
         precondition(shards == nil, "a sharded run reads files, whose packets move its clock; it has no live clock to expire flows by")
         tracker.sweep(now: now)
         if !tracker.ended.isEmpty { passEnded() }
@@ -240,10 +257,11 @@ public struct Engine: ~Copyable {
             countFlow(e.record.key.proto)
             stage?.endedAtEndOfInput(e)
         }
-        summary = currentSummary
+        counts = currentSummary
+        linkRun = 0
         tracker.removeAll()
         shards?.releaseFinishedTables()
-        return summary
+        return counts
     }
 
     /// `finish`, then `amend` completes the summary (files, drops); the final report is
@@ -257,8 +275,8 @@ public struct Engine: ~Copyable {
         return report
     }
 
-    mutating func addWarnings(_ issues: [CaptureIssue]) { summary.warnings += issues }
-    mutating func addFile(_ file: CaptureSummary.File) { summary.files.append(file) }
+    mutating func addWarnings(_ issues: [CaptureIssue]) { counts.warnings += issues }
+    mutating func addFile(_ file: CaptureSummary.File) { counts.files.append(file) }
 }
 
 /// A flow table's counters, summed over shards: evictions, expiries, peaks (the sum of the

@@ -1,10 +1,17 @@
 /// The packets of every capture file in the order the engine takes them: one file after
-/// another, or interleaved by timestamp with ties to the earlier file. The calling thread
-/// (`AnalyzeJob.drive`) and each flow worker of a sharded run (`ShardWorker.run`) read through
-/// one of these, each on readers of its own, so all of them meet the same packets in the same order.
+/// another, or interleaved by timestamp with ties to the earlier file. Each flow worker of a
+/// sharded run (`ShardWorker.run`) reads through one of these, and so does the calling thread
+/// (`AnalyzeJob.drive`) when it interleaves (one file after another it reads in a loop of its
+/// own, in the same order), each on readers of its own, so all of them meet the same packets in
+/// the same order.
 struct ShardInput<R: PacketReader> {
+    /// Every file's reader; one file after another, the one being read is `reading` instead
+    /// (its slot here is stale until the file is over).
     private(set) var readers: [R]
     private var heads: [Packet?]
+    /// One file after another: the reader of file `current`, held out of `readers` so that
+    /// reading a packet checks no array's uniqueness (nil once every file is over).
+    private var reading: R?
     /// Interleaved by timestamp (several files, `MergeOrder.time`); else one file after another.
     let interleaved: Bool
     private var current = 0
@@ -17,17 +24,15 @@ struct ShardInput<R: PacketReader> {
         if interleaved { for i in readers.indices { heads.append(readers[i].next()) } }
         self.readers = readers
         self.heads = heads
+        reading = interleaved ? nil : readers.first
     }
 
     /// The next packet and the index of its file; the packet's bytes stay valid until the next call.
     @inline(__always)
     mutating func next() -> (packet: Packet, file: Int)? {
         guard interleaved else {
-            while current < readers.count {
-                if let p = readers[current].next() { return (p, current) }
-                current += 1
-            }
-            return nil
+            if let p = reading?.next() { return (p, current) }
+            return nextFile()
         }
         var pick = -1
         var best = Int64.max
@@ -37,6 +42,18 @@ struct ShardInput<R: PacketReader> {
         guard pick >= 0, let packet = heads[pick] else { return nil }
         heads[pick] = readers[pick].next()
         return (packet, pick)
+    }
+
+    /// One file after another, the current file is over: the first packet of the next file
+    /// that has one.
+    private mutating func nextFile() -> (packet: Packet, file: Int)? {
+        while let r = reading {
+            readers[current] = r
+            current += 1
+            reading = current < readers.count ? readers[current] : nil
+            if let p = reading?.next() { return (p, current) }
+        }
+        return nil
     }
 
     /// When interleaved, file `i`'s next packet not handed out yet (nil once the file is over).
@@ -57,7 +74,7 @@ extension ShardInput where R == MappedCaptureReader {
     func positions() -> [Int] {
         readers.indices.map { i in
             if interleaved { return heads[i]?.fileOffset ?? Int.max }
-            return i < current ? Int.max : i > current ? 0 : readers[i].position
+            return i < current ? Int.max : i > current ? 0 : reading?.position ?? Int.max
         }
     }
 }

@@ -79,12 +79,20 @@ struct RTPFlowStats: Sendable {
 /// Clock rates and codecs by payload type: RFC 3551's static types, with `lync` the dynamic
 /// types of Lync / Skype for Business (`RTPCodec.lync`), then the rates the user gives (a given
 /// rate that is not the table's codec's makes that type's codec unknown; rates are at most 2^24 - 1 Hz). One word per type (the
-/// codec in the top byte, the rate below), so a packet's lookup is one load and the table is
-/// never copied on the way. It also carries the run's time slice width for new streams.
+/// codec in the top byte, the rate below), so a packet's lookup is one load. The 512-byte table
+/// is made once and shared (`Table`): passing the clocks down to a flow's state moves two words,
+/// where the table inline was copied at every call that passed it. It also carries the run's
+/// time slice width for new streams.
 struct RTPClocks: Sendable {
-    private var entries = InlineArray<128, UInt32>(repeating: 0)
+    private let table: Table
     /// Time slice width of new streams in ns (`--slice`).
     let sliceWidth: Int64
+
+    /// The table, immutable once made.
+    private final class Table: Sendable {
+        let entries: InlineArray<128, UInt32>
+        init(_ entries: InlineArray<128, UInt32>) { self.entries = entries }
+    }
 
     init(configured: [UInt8: UInt32], lync: Bool = false, sliceWidth: Int64 = RTPSlices.defaultWidth) {
         self.sliceWidth = sliceWidth
@@ -98,12 +106,14 @@ struct RTPClocks: Sendable {
             rates[Int(pt)] = min(hz, 0xFF_FFFF)
             if codecs[Int(pt)].clockRate != hz { codecs[Int(pt)] = .unknown }
         }
+        var entries = InlineArray<128, UInt32>(repeating: 0)
         for pt in 0..<128 { entries[pt] = rates[pt] | UInt32(codecs[pt].rawValue) << 24 }
+        table = Table(entries)
     }
 
     /// The payload type's clock rate (nil when unknown) and codec.
     @inline(__always) func lookup(_ pt: UInt8) -> (rate: UInt32?, codec: RTPCodec) {
-        let e = entries[Int(pt & 0x7F)]
+        let e = table.entries[Int(pt & 0x7F)]
         let r = e & 0xFF_FFFF
         return (r == 0 ? nil : r, RTPCodec(rawValue: UInt8(e >> 24)) ?? .unknown)
     }
