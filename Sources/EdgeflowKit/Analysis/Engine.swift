@@ -12,8 +12,7 @@ public struct Engine: ~Copyable {
     var tracker: FlowTracker
     /// Packets, bytes and flows counted so far (`currentSummary` adds the flow tables' counters).
     public private(set) var summary = CaptureSummary()
-    private var lastLinkType = LinkType(rawValue: .max)
-    private var lastLinkIndex = 0
+    private var linkCache = LinkTypeCache()
     /// The other shards, with several threads.
     private let shards: ShardedRun?
     /// The calling thread's per-packet state, with several threads.
@@ -21,6 +20,12 @@ public struct Engine: ~Copyable {
     /// Where flows are classified and written; nil for tools that only track flows.
     private let output: Output?
     private let reassemblyMemory: Int
+    /// A live capture on several sockets (`LiveShards`), whose threads track every flow (this
+    /// engine then ingests no packet): their packets and flow counters as last reported, added
+    /// by `currentSummary`, and their flow tables once they stopped.
+    private var socketPackets: CaptureSummary?
+    private var socketFlows: FlowCounters?
+    private var adopted: [FinishedTable] = []
 
     /// What a reporting engine hands its flows to.
     private struct Output {
@@ -88,47 +93,7 @@ public struct Engine: ~Copyable {
     /// Counts and decodes one packet; returns its headers when it belongs to a flow.
     @inline(__always)
     private mutating func account(_ packet: Packet) -> DecodedPacket? {
-        summary.packets &+= 1
-        summary.bytes &+= packet.capturedLength
-        summary.wireBytes &+= packet.originalLength
-        if packet.capturedLength < packet.originalLength { summary.truncatedPackets &+= 1 }
-        if summary.firstTimestamp == nil || packet.timestamp < summary.firstTimestamp! { summary.firstTimestamp = packet.timestamp }
-        if summary.lastTimestamp == nil || packet.timestamp > summary.lastTimestamp! { summary.lastTimestamp = packet.timestamp }
-        countLinkType(packet.linkType)
-
-        let d = PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType)
-        if let anomaly = d.anomaly { summary.decodeErrors.add(anomaly) }
-        if d.tunnel != .none { summary.encapsulated[Int(d.tunnel.rawValue)] &+= 1 }
-        switch d.kind {
-        case .transport:
-            summary.ipPackets &+= 1
-            return d
-        case .fragmentTail:
-            summary.ipPackets &+= 1
-            summary.fragmentTails &+= 1
-        case .nonIP:
-            summary.nonIPPackets &+= 1
-        case .error:
-            summary.decodeErrors.add(d.error)
-        }
-        return nil
-    }
-
-    @inline(__always)
-    private mutating func countLinkType(_ t: LinkType) {
-        if t == lastLinkType {
-            summary.linkTypes[lastLinkIndex].packets &+= 1
-            return
-        }
-        let name = t.name
-        if let i = summary.linkTypes.firstIndex(where: { $0.name == name }) {
-            lastLinkIndex = i
-        } else {
-            summary.linkTypes.append((name, 0))
-            lastLinkIndex = summary.linkTypes.count - 1
-        }
-        lastLinkType = t
-        summary.linkTypes[lastLinkIndex].packets &+= 1
+        summary.account(packet, &linkCache)
     }
 
     /// Hands on the flows whose service was just recognised.
@@ -183,8 +148,10 @@ public struct Engine: ~Copyable {
     /// other shards' are added once `finish` has brought their tables back).
     public var currentSummary: CaptureSummary {
         var counters = FlowCounters(tracker)
-        for shard in shards?.finishedTables ?? [] { counters.add(FlowCounters(shard.tracker)) }
+        for shard in otherTables { counters.add(FlowCounters(shard.tracker)) }
+        if let socketFlows { counters.add(socketFlows) }
         var s = summary
+        if let socketPackets { s.addPacketCounts(of: socketPackets) }
         counters.apply(to: &s, memoryLimit: reassemblyMemory)
         return s
     }
@@ -218,7 +185,7 @@ public struct Engine: ~Copyable {
     @discardableResult
     public mutating func finish() -> CaptureSummary {
         if let shards { shards.finish(&self) } else if !tracker.ended.isEmpty { passEnded() }
-        let others = shards?.finishedTables ?? []
+        let others = otherTables
         // 16 bytes per live flow (a flood's millions): its sequence, and its shard and index in
         // one word (the engine's own table, or a worker's flows already ended on its thread).
         var live: [(sequence: Int, place: Int)] = []
@@ -241,10 +208,31 @@ public struct Engine: ~Copyable {
             stage?.endedAtEndOfInput(e)
         }
         summary = currentSummary
+        socketPackets = nil
         tracker.removeAll()
         shards?.releaseFinishedTables()
+        for t in adopted { t.releaseLive() }
         return summary
     }
+
+    /// The flow tables of the other shards or sockets, once they have stopped.
+    private var otherTables: [FinishedTable] { (shards?.finishedTables ?? []) + adopted }
+
+    /// A live capture's sockets reported their packets and flow counters so far (`LiveShards`).
+    mutating func socketsReported(packets: CaptureSummary, flows: FlowCounters) {
+        socketPackets = packets
+        socketFlows = flows
+    }
+
+    /// The sockets' threads stopped and handed over their flow tables, which `finish` ends
+    /// with the engine's own (their counters now come from the tables).
+    mutating func adopt(_ tables: [FinishedTable]) {
+        adopted = tables
+        socketFlows = nil
+    }
+
+    /// The run's DNS table, which sees the sockets' DNS messages (nil for an engine that reports nothing).
+    var dns: DNSBook? { output?.dns }
 
     /// `finish`, then `amend` completes the summary (files, drops); the final report is
     /// written and returned.
@@ -263,7 +251,7 @@ public struct Engine: ~Copyable {
 
 /// A flow table's counters, summed over shards: evictions, expiries, peaks (the sum of the
 /// shards' peaks, at most what one table would have held), reassembly.
-private struct FlowCounters {
+struct FlowCounters {
     var evicted, expired, peakLive, notInspected, reassemblyPeak, streamsOutOfMemory, dtlsMessagesOutOfMemory: Int
 
     init(_ t: borrowing FlowTracker) {

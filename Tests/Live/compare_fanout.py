@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Checks the runs of fanout_test.sh.
+
+    compare_fanout.py WORKDIR
+
+WORKDIR holds, per run NAME (top1, top2: the generated capture at top speed with 1 and 2
+threads; slow1, slow2: the sample at 500 packets/s), NAME.json (the final report of
+edgeflow live), NAME.err (its diagnostics) and NAME.tcpreplay (what tcpreplay printed).
+"""
+import json
+import os
+import re
+import sys
+
+work = sys.argv[1]
+failures = []
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def load(name):
+    report = json.load(open(os.path.join(work, name + ".json")))
+    replay = open(os.path.join(work, name + ".tcpreplay")).read()
+    sent = int(re.search(r"Successful packets:\s+(\d+)", replay).group(1))
+    rate = re.search(r"Rated: .*?([\d.]+) pps", replay)
+    return report, sent, float(rate.group(1)) if rate else 0.0
+
+
+# 1. Top speed: every packet sent is counted or dropped, and with 2 threads both sockets work.
+print("threads  sent     pps        counted  kernel_drops  interface_drops  per socket (packets/drops)")
+for threads in (1, 2):
+    report, sent, pps = load(f"top{threads}")
+    c = report["capture"]
+    sockets = c.get("sockets", [])
+    print(f"{threads:<8} {sent:<8} {pps:<10.0f} {c['packets']:<8} {c['kernel_drops']:<13} {c['interface_drops']:<16} "
+          + " ".join(f"{s['packets']}/{s['kernel_drops']}" for s in sockets))
+    check(c["packets"] + c["kernel_drops"] + c["interface_drops"] == sent,
+          f"{threads} thread(s) at top speed: counted + kernel drops + interface drops == {sent} sent")
+    if threads == 1:
+        check("sockets" not in c, "1 thread: no per-socket detail in the report")
+    else:
+        check(len(sockets) == 2 and all(s["packets"] > 0 for s in sockets), "2 threads: both sockets counted packets")
+        check(sum(s["packets"] for s in sockets) == c["packets"], "2 threads: the sockets' packets sum to the report's")
+        check(sum(s["kernel_drops"] for s in sockets) == c["kernel_drops"], "2 threads: the sockets' drops sum to the report's")
+
+# 2. Nothing dropped: the same report with 1 and 2 threads (times aside: each run is its own replay).
+timing = {"ts", "first_ts", "last_ts", "duration", "uid", "start", "end"}
+
+
+def strip(x):
+    if isinstance(x, dict):
+        return {k: strip(v) for k, v in x.items() if k not in timing and not k.endswith("_ts") and not k.endswith("_ms")}
+    if isinstance(x, list):
+        return [strip(v) for v in x]
+    return x
+
+
+def key(f):
+    return (f["proto"], f["orig_h"], f["orig_p"], f["resp_h"], f["resp_p"])
+
+
+one, sent1, _ = load("slow1")
+two, sent2, _ = load("slow2")
+for name, r, sent in (("1 thread", one, sent1), ("2 threads", two, sent2)):
+    check(r["capture"]["packets"] == sent and r["capture"]["kernel_drops"] == 0, f"{name} at 500 pps: all {sent} packets counted, none dropped")
+f1 = {key(f): strip(f) for f in one["flows"]}
+f2 = {key(f): strip(f) for f in two["flows"]}
+check(len(f1) == len(one["flows"]) and len(f1) > 0, f"1 thread: {len(f1)} flows, one per 5-tuple")
+check(set(f1) == set(f2), f"2 threads: the same {len(f1)} flows (5-tuples); 2 threads have {len(f2)}")
+diff = [k for k in f1 if k in f2 and f1[k] != f2[k]]
+check(not diff, f"2 threads: every flow's fields equal 1 thread's, times aside {diff[:3]}")
+check(strip(one["findings"]) == strip(two["findings"]), "2 threads: the same findings")
+check(strip(one["rules"]) == strip(two["rules"]), "2 threads: the same rules")
+c1 = {k: v for k, v in strip(one["capture"]).items() if k not in ("files", "sockets", "peak_live_flows")}
+c2 = {k: v for k, v in strip(two["capture"]).items() if k not in ("files", "sockets", "peak_live_flows")}
+check(c1 == c2, "2 threads: the same capture summary (files, sockets and the peak of live flows aside)")
+
+sys.exit(1 if failures else 0)
