@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 bin=$(realpath "${1:-.build/release/edgeflow}")
 packets=${2:-200000}
 work=$(mktemp -d /tmp/edgeflow-fanout-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 python3 Scripts/gen_edge_capture.py --out "$work/edge.pcap" --packets "$packets" --seed 7 >/dev/null
 cp Captures/edge-sample.pcap "$work/sample.pcap"
 
