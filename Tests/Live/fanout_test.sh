@@ -3,9 +3,10 @@
 # network namespace of its own (`unshare -n`, IPv6 off, so nothing but the replay crosses), a
 # veth pair; `edgeflow live` captures on one end (--filter '', everything) and tcpreplay
 # sends into the other.
-#   Tests/Live/fanout_test.sh [EDGEFLOW_BINARY] [PACKETS]
+#   Tests/Live/fanout_test.sh [EDGEFLOW_BINARY] [PACKETS] [BUFFER_SIZE]
 # 1. Top speed: a generated Edge capture of PACKETS packets (default 200000, seed 7)
-#    replayed with --topspeed, once with 1 thread and once with 2: packets counted plus kernel
+#    replayed with --topspeed, once with 1 thread and once with 2, each socket with a ring of
+#    BUFFER_SIZE (default 64M, live's default; a smaller ring shows drops): packets counted plus kernel
 #    drops plus interface drops equal the packets tcpreplay sent, and with 2 threads both
 #    sockets counted packets and the sockets' drops sum to the report's.
 # 2. Nothing dropped: the bundled sample replayed at 500 packets/s: the 2-thread report's
@@ -15,14 +16,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(realpath "${1:-.build/release/edgeflow}")
 packets=${2:-200000}
+buffer=${3:-64M}
 work=$(mktemp -d /tmp/edgeflow-fanout-XXXXXX)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 python3 Scripts/gen_edge_capture.py --out "$work/edge.pcap" --packets "$packets" --seed 7 >/dev/null
 cp Captures/edge-sample.pcap "$work/sample.pcap"
 
-unshare -n bash -s "$bin" "$work" <<'INNER'
+unshare -n bash -s "$bin" "$work" "$buffer" <<'INNER'
 set -euo pipefail
-bin=$1; work=$2
+bin=$1; work=$2; buffer=$3
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip link add name send type veth peer name capture
 for l in send capture; do ip link set "$l" mtu 9000 up; done
@@ -31,7 +33,7 @@ run() {
     local name=$1 threads=$2 capture=$3
     shift 3
     "$bin" live capture --threads "$threads" --filter '' --format json --out "$work/$name.json" \
-        --interval 1 "${topology[@]}" 2>"$work/$name.err" &
+        --interval 1 --buffer-size "$buffer" "${topology[@]}" 2>"$work/$name.err" &
     local pid=$!
     for _ in $(seq 100); do grep -q 'capture started' "$work/$name.err" && break; sleep 0.1; done
     sleep 0.5
