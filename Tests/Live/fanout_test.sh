@@ -35,7 +35,7 @@ run() {
     "$bin" live capture --threads "$threads" --filter '' --format json --out "$work/$name.json" \
         --interval 1 --buffer-size "$buffer" "${topology[@]}" 2>"$work/$name.err" &
     local pid=$!
-    for _ in $(seq 100); do grep -q 'capture started' "$work/$name.err" && break; sleep 0.1; done
+    for _ in $(seq 100); do grep -qs 'capture started' "$work/$name.err" && break; sleep 0.1; done
     sleep 0.5
     tcpreplay -i send "$@" "$capture" >"$work/$name.tcpreplay" 2>&1
     sleep 3   # the rings drained
