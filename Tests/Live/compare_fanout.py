@@ -5,7 +5,8 @@
 
 WORKDIR holds, per run NAME (top1, top2: the generated capture at top speed with 1 and 2
 threads; slow1, slow2: the sample at 500 packets/s), NAME.json (the final report of
-edgeflow live), NAME.err (its diagnostics) and NAME.tcpreplay (what tcpreplay printed).
+edgeflow live), NAME.err (its diagnostics), NAME.tcpreplay (what tcpreplay printed) and
+NAME.metrics (the rules' metrics scraped after the replay, before the stop).
 """
 import json
 import os
@@ -94,5 +95,10 @@ c2 = {k: v for k, v in strip(two["capture"]).items() if k not in peaks}
 check(c1 == c2, "2 threads: the same capture summary (times, sockets and peaks aside)")
 check({k: v for k, v in one["capture"]["reassembly"].items() if k != "peak_bytes"}
       == {k: v for k, v in two["capture"]["reassembly"].items() if k != "peak_bytes"}, "2 threads: the same reassembly limit and overflows")
+
+# Interval snapshots: the packets of flows still open on either socket count in the rules' metrics.
+m1, m2 = (open(os.path.join(work, n + ".metrics")).read() for n in ("slow1", "slow2"))
+check(m1 == m2 and re.search(r'edgeflow_rule_packets_total\{rule="stun-udp-in"\} [1-9]', m1) is not None,
+      "2 threads: the rules' packets and seen gauges after the replay (flows still open) equal 1 thread's")
 
 sys.exit(1 if failures else 0)

@@ -10,8 +10,9 @@
 #    drops plus interface drops equal the packets tcpreplay sent, and with 2 threads both
 #    sockets counted packets and the sockets' drops sum to the report's.
 # 2. Nothing dropped: the bundled sample replayed at 500 packets/s: the 2-thread report's
-#    flows, findings and summary counters equal the 1-thread report's (compare_fanout.py).
-# Prints the numbers Benchmarks/README.md keeps. Needs root, iproute2, tcpreplay, python3.
+#    flows, findings and summary counters equal the 1-thread report's, and so do the rules'
+#    metrics scraped after the replay, while most flows are still open (compare_fanout.py).
+# Prints the numbers Benchmarks/README.md keeps. Needs root, iproute2, tcpreplay, curl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(realpath "${1:-.build/release/edgeflow}")
@@ -28,17 +29,19 @@ bin=$1; work=$2; buffer=$3
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip link add name send type veth peer name capture
 for l in send capture; do ip link set "$l" mtu 9000 up; done
+ip link set lo up
 # run NAME THREADS CAPTURE TCPREPLAY_OPTION...: one capture of one replay.
 run() {
     local name=$1 threads=$2 capture=$3
     shift 3
     "$bin" live capture --threads "$threads" --filter '' --format json --out "$work/$name.json" \
-        --interval 1 --buffer-size "$buffer" "${topology[@]}" 2>"$work/$name.err" &
+        --interval 0.5 --buffer-size "$buffer" --metrics-listen 127.0.0.1:9478 "${topology[@]}" 2>"$work/$name.err" &
     local pid=$!
     for _ in $(seq 100); do grep -qs 'capture started' "$work/$name.err" && break; sleep 0.1; done
     sleep 0.5
     tcpreplay -i send "$@" "$capture" >"$work/$name.tcpreplay" 2>&1
-    sleep 3   # the rings drained
+    sleep 3   # the rings drained, and intervals passed
+    curl -sf 127.0.0.1:9478/metrics | grep -E '^edgeflow_rule_(packets_total|seen)' | sort >"$work/$name.metrics"
     kill -INT "$pid"
     wait "$pid"
 }

@@ -159,15 +159,21 @@ public struct Engine: ~Copyable {
     /// The report of everything so far while input goes on (a live run's interval): the flows
     /// waiting for role evidence are classified with what is known now, and the flows still
     /// open add the packets they sent so far to the rules' `openPackets`.
-    mutating func snapshot() -> FinalReport {
+    /// - Parameter openPackets: per rule, the packets of open flows the engine does not hold
+    ///   (a live capture's sockets', `LiveShards.openPackets`).
+    mutating func snapshot(openPackets: [Int] = []) -> FinalReport {
         let o = reporting
         o.stage.finish()
         var report = o.stage.report(capture: currentSummary, dns: o.dns, final: false)
         for i in 0..<tracker.table.count {
             Compliance.countOpen(tracker.table[i], topology: o.stage.topology, into: &report.rules)
         }
+        for (i, n) in openPackets.enumerated() where i < report.rules.count { report.rules[i].openPackets += n }
         return report
     }
+
+    /// The topology as the run knows it now (roles inferred so far included).
+    var topology: Topology { reporting.stage.topology }
 
     /// Passes an interval's status to the writers.
     func interval(_ status: LiveStatus) { reporting.writer.interval(status) }

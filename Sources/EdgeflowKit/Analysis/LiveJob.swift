@@ -139,8 +139,10 @@ public struct LiveJob {
                 ])
             }
             dropsBefore = stats
+            let open = shards.openPackets(topology: engine.topology)
+            shards.poll(&engine)
             tally.status(&engine, now: now, liveFlows: shards.liveFlows, kernelDrops: Self.kernelDrops(stats),
-                         interfaceDrops: Self.interfaceDrops(stats), logger: logger)
+                         interfaceDrops: Self.interfaceDrops(stats), openPackets: open, logger: logger)
             next = now &+ options.interval
         }
 
@@ -199,8 +201,10 @@ private struct IntervalTally {
     init(start: Int64) { last = start }
 
     /// Takes the engine's snapshot and hands the interval's status to its writers.
-    mutating func status(_ engine: inout Engine, now: Int64, liveFlows: Int, kernelDrops: Int, interfaceDrops: Int, logger: Logger) {
-        let report = engine.snapshot()
+    /// - Parameter openPackets: per rule, the packets of the open flows the engine does not hold.
+    mutating func status(_ engine: inout Engine, now: Int64, liveFlows: Int, kernelDrops: Int, interfaceDrops: Int,
+                         openPackets: [Int] = [], logger: Logger) {
+        let report = engine.snapshot(openPackets: openPackets)
         let summary = report.capture
         engine.interval(LiveStatus(report: report, now: now, intervalLength: now &- last,
                                    intervalPackets: summary.packets &- packets, intervalBytes: summary.bytes &- bytes,

@@ -73,6 +73,25 @@ final class LiveShards {
         engine.adopt(tables)
     }
 
+    /// Per hybrid rule, the packets the flows open on every socket sent its way so far (for an
+    /// interval's snapshot): each socket's thread counts its own when asked, seeing `topology`.
+    func openPackets(topology: Topology) -> [Int] {
+        var total = Array(repeating: 0, count: PortTables.hybrid.count)
+        for s in sockets { s.ask(topology) }
+        for i in sockets.indices {
+            let asked = sockets[i].asked
+            while true {
+                guard let r = sockets[i].output.take() else { preconditionFailure("a capture socket's thread ended while asked for its open flows") }
+                take(r, from: i)
+                if let open = r.open, r.answers == asked {
+                    for (k, n) in open.enumerated() { total[k] += n }
+                    break
+                }
+            }
+        }
+        return total
+    }
+
     private func take(_ r: SocketReport, from i: Int) {
         pending[i] += r.events
         watermark[i] = max(watermark[i], r.watermark)
@@ -134,6 +153,10 @@ struct SocketReport {
     var flows: FlowCounters
     var liveFlows: Int
     var statistics: Statistics
+    /// Per hybrid rule, the packets of this socket's open flows, when asked (`LiveShards.openPackets`),
+    /// and which question this answers.
+    var open: [Int]? = nil
+    var answers = 0
     /// The last report's: the socket's flow table, its live flows ended.
     var table: FinishedTable?
 }
@@ -147,6 +170,10 @@ final class LiveSocket: @unchecked Sendable {
     private let worker: ShardWorker
     let output = BatchQueue<SocketReport>(limit: 64)
     let stop = Atomic<Bool>(false)
+    /// The number of the last request for open-flow counts, and the topology to judge them by.
+    private let question = Atomic<Int>(0)
+    private let questionLock = NSLock()
+    private var questionTopology: Topology?
 
     /// An idle socket reports this often (ns), so that the others' events are not held back.
     static let reportPeriod: Int64 = 100_000_000
@@ -154,6 +181,23 @@ final class LiveSocket: @unchecked Sendable {
     init(capture: LiveCapture, worker: ShardWorker) {
         self.capture = capture
         self.worker = worker
+    }
+
+    /// Asks the socket's thread for its open flows' packets per rule (see `SocketReport.open`).
+    func ask(_ topology: Topology) {
+        questionLock.withLock { questionTopology = topology }
+        question.add(1, ordering: .releasing)
+    }
+
+    /// The number of the last question asked.
+    var asked: Int { question.load(ordering: .acquiring) }
+
+    /// Per hybrid rule, the packets of the flows open in `t` (as `Engine.snapshot` counts its own).
+    private func openPackets(_ t: inout FlowTracker) -> [Int] {
+        guard let topology = questionLock.withLock({ questionTopology }) else { return [] }
+        var rules = PortTables.hybrid.map { RuleStatus(rule: $0) }
+        for i in 0..<t.table.count { Compliance.countOpen(t.table[i], topology: topology, into: &rules) }
+        return rules.map(\.openPackets)
     }
 
     /// The socket's thread: dispatches its packets until `stop`, then the ones left in its ring,
@@ -168,6 +212,7 @@ final class LiveSocket: @unchecked Sendable {
         var sinceReport = 0
         var nextReport = wallClock() &+ Self.reportPeriod
         var nextSweep = wallClock() &+ interval
+        var answered = 0
         while true {
             // Once asked to stop, what waits in the ring is dispatched once more.
             let stopping = stop.load(ordering: .relaxed)
@@ -184,10 +229,17 @@ final class LiveSocket: @unchecked Sendable {
                 nextSweep = now &+ interval
                 if now > counts.lastTimestamp ?? .min { w.sweep(now: now, index: Int(now), &t) }
             }
-            guard sinceReport >= ShardedRun.reportEvery || now >= nextReport else { continue }
+            let wanted = asked
+            guard sinceReport >= ShardedRun.reportEvery || now >= nextReport || wanted != answered else { continue }
             // An empty ring at `before`: every packet captured until then has been seen.
             let through = n == 0 ? Int(before) : Int(counts.lastTimestamp ?? 0)
-            output.put(report(through: through, counts, &t))
+            var r = report(through: through, counts, &t)
+            if wanted != answered {
+                answered = wanted
+                r.open = openPackets(&t)
+                r.answers = wanted
+            }
+            output.put(r)
             sinceReport = 0
             nextReport = now &+ Self.reportPeriod
         }
