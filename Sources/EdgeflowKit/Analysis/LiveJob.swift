@@ -31,6 +31,7 @@ public struct LiveOptions: Sendable {
 /// `analyze`: flows are reported and exported as they end or expire, a status goes to every
 /// writer each interval, and the final report is written at the end. Diagnostics (start,
 /// interface warnings, drops, stop) go to a swift-log `Logger`, never into the report.
+/// With `threads` > 1 the interface is read through that many sockets (`LiveShards`).
 public struct LiveJob {
     public var options: LiveOptions
 
