@@ -45,6 +45,11 @@ struct Live: ParsableCommand {
                                valueName: "SECONDS"))
     var metricsHold: Double = 0
 
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Capture sockets, each read by a thread of its own that tracks the flows the kernel gives it (Linux PACKET_FANOUT, hash by flow); the calling thread merges and writes. Default 1.",
+                               valueName: "N"))
+    var threads = LiveOptions.defaults.threads
+
     @Option(name: .customLong("user"), help: ArgumentHelp("Switch to this account once the interface is open (like tcpdump -Z).", valueName: "NAME"))
     var user: String?
 
@@ -67,12 +72,15 @@ struct Live: ParsableCommand {
         guard interval > 0 && interval < 1e9 else { throw ValidationError("--interval must be a positive number of seconds, not \(interval)") }
         if let duration, !(duration > 0 && duration < 1e9) { throw ValidationError("--duration must be a positive number of seconds, not \(duration)") }
         guard metricsHold >= 0 && metricsHold < 1e9 else { throw ValidationError("--metrics-hold must be a number of seconds, not \(metricsHold)") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64, not \(threads)") }
         guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64 bytes, not \(snaplen)") }
         guard bufferSize.bytes >= 4096 else { throw ValidationError("--buffer-size must be at least 4K, not \(bufferSize.bytes) bytes") }
         try output.validate(otherwise: .ndjson)
     }
 
     func run() throws {
+        // Before any thread starts (the metrics server's, the sockets').
+        if threads > 1 { ProcessTuning.apply() }
         let logger = log.logger()
         do {
             let config = try topology.loadConfig()
@@ -103,6 +111,7 @@ struct Live: ParsableCommand {
             options.interval = Int64(interval * 1e9)
             options.duration = duration.map { Int64($0 * 1e9) }
             options.user = user
+            options.threads = threads
             try withExtendedLifetime(exports.server) {
                 _ = try LiveJob(options: options).run(output: output, report: zeek, exporters: exports.writers, logger: logger)
                 for message in ExportOptions.sendErrors(exports.writers) { logger.warning("\(message)") }

@@ -11,20 +11,12 @@ public struct Engine: ~Copyable {
     /// The flow table (with several threads: the calling thread's own shard).
     var tracker: FlowTracker
     /// Packets, bytes and flows counted so far (`currentSummary` adds the flow tables' counters).
-    public var summary: CaptureSummary {
-        var s = counts
-        if linkRun != 0 { s.linkTypes[lastLinkIndex].packets &+= linkRun }
-        return s
-    }
+    public var summary: CaptureSummary { counts.flushing(linkCache) }
     /// Packets taken so far.
     var packets: Int { counts.packets }
-    /// `summary` but the packets of the last run of one link type (`linkRun`).
+    /// `summary` but the packets of the last run of one link type (`linkCache.run`).
     private var counts = CaptureSummary()
-    private var lastLinkType = LinkType(rawValue: .max)
-    private var lastLinkIndex = 0
-    /// Packets of `lastLinkType` since it last changed, not yet in `counts.linkTypes`: one
-    /// counter per packet instead of a write into that array (and its uniqueness check).
-    private var linkRun = 0
+    private var linkCache = LinkTypeCache()
     /// The other shards, with several threads.
     private let shards: ShardedRun?
     /// The calling thread's per-packet state, with several threads.
@@ -32,6 +24,12 @@ public struct Engine: ~Copyable {
     /// Where flows are classified and written; nil for tools that only track flows.
     private let output: Output?
     private let reassemblyMemory: Int
+    /// A live capture on several sockets (`LiveShards`), whose threads track every flow (this
+    /// engine then ingests no packet): their packets and flow counters as last reported, added
+    /// by `currentSummary`, and their flow tables once they stopped.
+    private var socketPackets: CaptureSummary?
+    private var socketFlows: FlowCounters?
+    private var adopted: [FinishedTable] = []
 
     /// What a reporting engine hands its flows to.
     private struct Output {
@@ -99,53 +97,7 @@ public struct Engine: ~Copyable {
     /// Counts and decodes one packet; returns its headers when it belongs to a flow.
     @inline(__always)
     private mutating func account(_ packet: Packet) -> DecodedPacket? {
-        counts.packets &+= 1
-        counts.bytes &+= packet.capturedLength
-        counts.wireBytes &+= packet.originalLength
-        if packet.capturedLength < packet.originalLength { counts.truncatedPackets &+= 1 }
-        if counts.firstTimestamp == nil || packet.timestamp < counts.firstTimestamp! { counts.firstTimestamp = packet.timestamp }
-        if counts.lastTimestamp == nil || packet.timestamp > counts.lastTimestamp! { counts.lastTimestamp = packet.timestamp }
-        countLinkType(packet.linkType)
-
-        let d = PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType)
-        if let anomaly = d.anomaly { counts.decodeErrors.add(anomaly) }
-        if d.tunnel != .none { counts.encapsulated[Int(d.tunnel.rawValue)] &+= 1 }
-        switch d.kind {
-        case .transport:
-            counts.ipPackets &+= 1
-            return d
-        case .fragmentTail:
-            counts.ipPackets &+= 1
-            counts.fragmentTails &+= 1
-        case .nonIP:
-            counts.nonIPPackets &+= 1
-        case .error:
-            counts.decodeErrors.add(d.error)
-        }
-        return nil
-    }
-
-    @inline(__always)
-    private mutating func countLinkType(_ t: LinkType) {
-        if t == lastLinkType {
-            linkRun &+= 1
-            return
-        }
-        newLinkType(t)
-    }
-
-    /// A packet of another link type than the last one's: the last run is added up.
-    private mutating func newLinkType(_ t: LinkType) {
-        if linkRun != 0 { counts.linkTypes[lastLinkIndex].packets &+= linkRun }
-        let name = t.name
-        if let i = counts.linkTypes.firstIndex(where: { $0.name == name }) {
-            lastLinkIndex = i
-        } else {
-            counts.linkTypes.append((name, 0))
-            lastLinkIndex = counts.linkTypes.count - 1
-        }
-        lastLinkType = t
-        linkRun = 1
+        counts.account(packet, &linkCache)
     }
 
     /// Hands on the flows whose service was just recognised.
@@ -200,8 +152,10 @@ public struct Engine: ~Copyable {
     /// other shards' are added once `finish` has brought their tables back).
     public var currentSummary: CaptureSummary {
         var counters = FlowCounters(tracker)
-        for shard in shards?.finishedTables ?? [] { counters.add(FlowCounters(shard.tracker)) }
+        for shard in otherTables { counters.add(FlowCounters(shard.tracker)) }
+        if let socketFlows { counters.add(socketFlows) }
         var s = summary
+        if let socketPackets { s.addPacketCounts(of: socketPackets) }
         counters.apply(to: &s, memoryLimit: reassemblyMemory)
         return s
     }
@@ -209,15 +163,21 @@ public struct Engine: ~Copyable {
     /// The report of everything so far while input goes on (a live run's interval): the flows
     /// waiting for role evidence are classified with what is known now, and the flows still
     /// open add the packets they sent so far to the rules' `openPackets`.
-    mutating func snapshot() -> FinalReport {
+    /// - Parameter openPackets: per rule, the packets of open flows the engine does not hold
+    ///   (a live capture's sockets', `LiveShards.openPackets`).
+    mutating func snapshot(openPackets: [Int] = []) -> FinalReport {
         let o = reporting
         o.stage.finish()
         var report = o.stage.report(capture: currentSummary, dns: o.dns, final: false)
         for i in 0..<tracker.table.count {
             Compliance.countOpen(tracker.table[i], topology: o.stage.topology, into: &report.rules)
         }
+        for (i, n) in openPackets.enumerated() where i < report.rules.count { report.rules[i].openPackets += n }
         return report
     }
+
+    /// The topology as the run knows it now (roles inferred so far included).
+    var topology: Topology { reporting.stage.topology }
 
     /// Passes an interval's status to the writers.
     func interval(_ status: LiveStatus) { reporting.writer.interval(status) }
@@ -235,7 +195,7 @@ public struct Engine: ~Copyable {
     @discardableResult
     public mutating func finish() -> CaptureSummary {
         if let shards { shards.finish(&self) } else if !tracker.ended.isEmpty { passEnded() }
-        let others = shards?.finishedTables ?? []
+        let others = otherTables
         // 16 bytes per live flow (a flood's millions): its sequence, and its shard and index in
         // one word (the engine's own table, or a worker's flows already ended on its thread).
         var live: [(sequence: Int, place: Int)] = []
@@ -258,11 +218,32 @@ public struct Engine: ~Copyable {
             stage?.endedAtEndOfInput(e)
         }
         counts = currentSummary
-        linkRun = 0
+        linkCache.run = 0
+        socketPackets = nil
         tracker.removeAll()
         shards?.releaseFinishedTables()
+        for t in adopted { t.releaseLive() }
         return counts
     }
+
+    /// The flow tables of the other shards or sockets, once they have stopped.
+    private var otherTables: [FinishedTable] { (shards?.finishedTables ?? []) + adopted }
+
+    /// A live capture's sockets reported their packets and flow counters so far (`LiveShards`).
+    mutating func socketsReported(packets: CaptureSummary, flows: FlowCounters) {
+        socketPackets = packets
+        socketFlows = flows
+    }
+
+    /// The sockets' threads stopped and handed over their flow tables, which `finish` ends
+    /// with the engine's own (their counters now come from the tables).
+    mutating func adopt(_ tables: [FinishedTable]) {
+        adopted = tables
+        socketFlows = nil
+    }
+
+    /// The run's DNS table, which sees the sockets' DNS messages (nil for an engine that reports nothing).
+    var dns: DNSBook? { output?.dns }
 
     /// `finish`, then `amend` completes the summary (files, drops); the final report is
     /// written and returned.
@@ -281,7 +262,7 @@ public struct Engine: ~Copyable {
 
 /// A flow table's counters, summed over shards: evictions, expiries, peaks (the sum of the
 /// shards' peaks, at most what one table would have held), reassembly.
-private struct FlowCounters {
+struct FlowCounters {
     var evicted, expired, peakLive, notInspected, reassemblyPeak, streamsOutOfMemory, dtlsMessagesOutOfMemory: Int
 
     init(_ t: borrowing FlowTracker) {

@@ -37,8 +37,11 @@ public final class LiveCapture {
     private let fd: Int32
 
     /// Opens and activates the interface and installs the filter.
-    /// - Throws: what went wrong and what to do (missing interface, CAP_NET_RAW, bad filter).
-    public init(_ settings: LiveCaptureSettings, warn: (String) -> Void) throws(EdgeflowError) {
+    /// - Parameter fanout: a PACKET_FANOUT group this socket joins before its filter is installed
+    ///   (`--threads` > 1: one socket per thread, each given whole flows).
+    /// - Throws: what went wrong and what to do (missing interface, CAP_NET_RAW, bad filter,
+    ///   fanout not supported).
+    public init(_ settings: LiveCaptureSettings, fanout: FanoutGroup? = nil, warn: (String) -> Void) throws(EdgeflowError) {
         var err = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let h = pcap_create(settings.interface, &err) else {
             throw EdgeflowError("cannot open interface \(settings.interface): \(err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })")
@@ -69,6 +72,12 @@ public final class LiveCapture {
             }
         } else if status > 0 {
             warn("\(name): \(String(cString: pcap_geterr(h)))")
+        }
+        if let fanout {
+            do throws(EdgeflowError) { try fanout.join(pcap_fileno(h), interface: name) } catch {
+                pcap_close(h)
+                throw error
+            }
         }
         if !settings.filter.isEmpty {
             var program = bpf_program()

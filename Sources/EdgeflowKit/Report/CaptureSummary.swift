@@ -51,6 +51,13 @@ public struct CaptureSummary: Sendable {
     /// and packets the interface or driver dropped.
     public var kernelDrops: Int? = nil
     public var interfaceDrops: Int? = nil
+    /// A live capture on several sockets (`live --threads`): per socket, the packets its thread
+    /// counted and the kernel's drops on it (`kernelDrops` is their sum).
+    public struct Socket: Sendable {
+        public var packets: Int
+        public var kernelDrops: Int
+    }
+    public var sockets: [Socket]? = nil
     public var warnings: [CaptureIssue] = []
 
     public init() {}
@@ -99,6 +106,16 @@ public struct CaptureSummary: Sendable {
         w.value("flows_not_inspected", flowsNotInspected)
         if let kernelDrops { w.value("kernel_drops", kernelDrops) }
         if let interfaceDrops { w.value("interface_drops", interfaceDrops) }
+        if let sockets {
+            w.beginArray("sockets")
+            for s in sockets {
+                w.beginObject()
+                w.value("packets", s.packets)
+                w.value("kernel_drops", s.kernelDrops)
+                w.endObject()
+            }
+            w.endArray()
+        }
         w.beginObject("reassembly")
         w.value("memory_limit", reassembly.memoryLimit)
         w.value("peak_bytes", reassembly.peakBytes)

@@ -1,0 +1,96 @@
+/// The link type counted last, its place in `CaptureSummary.linkTypes`, and its packets since
+/// it last changed, not yet added there: most packets repeat it, and a counter here costs less
+/// than a write into the array (and its uniqueness check) per packet. Read the summary through
+/// `CaptureSummary.flushing(_:)` or after `flush(_:)`.
+struct LinkTypeCache {
+    var type = LinkType(rawValue: .max)
+    var index = 0
+    var run = 0
+}
+
+extension CaptureSummary {
+    /// Counts and decodes one packet; returns its headers when it belongs to a flow.
+    @inline(__always)
+    mutating func account(_ packet: Packet, _ cache: inout LinkTypeCache) -> DecodedPacket? {
+        packets &+= 1
+        bytes &+= packet.capturedLength
+        wireBytes &+= packet.originalLength
+        if packet.capturedLength < packet.originalLength { truncatedPackets &+= 1 }
+        if firstTimestamp == nil || packet.timestamp < firstTimestamp! { firstTimestamp = packet.timestamp }
+        if lastTimestamp == nil || packet.timestamp > lastTimestamp! { lastTimestamp = packet.timestamp }
+        countLinkType(packet.linkType, &cache)
+
+        let d = PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType)
+        if let anomaly = d.anomaly { decodeErrors.add(anomaly) }
+        if d.tunnel != .none { encapsulated[Int(d.tunnel.rawValue)] &+= 1 }
+        switch d.kind {
+        case .transport:
+            ipPackets &+= 1
+            return d
+        case .fragmentTail:
+            ipPackets &+= 1
+            fragmentTails &+= 1
+        case .nonIP:
+            nonIPPackets &+= 1
+        case .error:
+            decodeErrors.add(d.error)
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private mutating func countLinkType(_ t: LinkType, _ cache: inout LinkTypeCache) {
+        if t == cache.type {
+            cache.run &+= 1
+            return
+        }
+        newLinkType(t, &cache)
+    }
+
+    /// A packet of another link type than the last one's: the last run is added up.
+    private mutating func newLinkType(_ t: LinkType, _ cache: inout LinkTypeCache) {
+        flush(&cache)
+        let name = t.name
+        if let i = linkTypes.firstIndex(where: { $0.name == name }) {
+            cache.index = i
+        } else {
+            linkTypes.append((name, 0))
+            cache.index = linkTypes.count - 1
+        }
+        cache.type = t
+        cache.run = 1
+    }
+
+    /// Adds the packets `cache` holds for its link type into `linkTypes`.
+    mutating func flush(_ cache: inout LinkTypeCache) {
+        if cache.run != 0 { linkTypes[cache.index].packets &+= cache.run }
+        cache.run = 0
+    }
+
+    /// These counts with the packets `cache` holds for its link type added.
+    func flushing(_ cache: LinkTypeCache) -> CaptureSummary {
+        var s = self
+        var c = cache
+        s.flush(&c)
+        return s
+    }
+
+    /// The packet counts of `s` (what `account` counted) added to these: another capture
+    /// socket's packets. Link types keep their order of first appearance, this summary's first.
+    mutating func addPacketCounts(of s: CaptureSummary) {
+        packets &+= s.packets
+        bytes &+= s.bytes
+        wireBytes &+= s.wireBytes
+        truncatedPackets &+= s.truncatedPackets
+        if let t = s.firstTimestamp, firstTimestamp.map({ t < $0 }) ?? true { firstTimestamp = t }
+        if let t = s.lastTimestamp, lastTimestamp.map({ t > $0 }) ?? true { lastTimestamp = t }
+        for l in s.linkTypes {
+            if let i = linkTypes.firstIndex(where: { $0.name == l.name }) { linkTypes[i].packets &+= l.packets } else { linkTypes.append(l) }
+        }
+        decodeErrors.merge(s.decodeErrors)
+        for i in encapsulated.indices { encapsulated[i] &+= s.encapsulated[i] }
+        ipPackets &+= s.ipPackets
+        nonIPPackets &+= s.nonIPPackets
+        fragmentTails &+= s.fragmentTails
+    }
+}
