@@ -9,8 +9,13 @@ struct RTPFlowStats: Sendable {
     var ssrc = InlineArray<6, UInt32>(repeating: 0)
     var fromOriginator = InlineArray<6, Bool>(repeating: false)
     var payloadType = InlineArray<6, UInt8>(repeating: 0)
-    /// The codec of the slot's first payload type (`RTPClocks.codec`).
+    /// The codec of the slot's first payload type (`RTPClocks.codec`, else the SDP's).
     var codec = InlineArray<6, RTPCodec>(repeating: .unknown)
+    /// The slot's first payload type when an SDP gave its clock (`sdpRate`), else 0xFF: a
+    /// dynamic type the run's clock table does not know, described by an SDP that named one
+    /// of the flow's ends before the stream's first packet.
+    var sdpType = InlineArray<6, UInt8>(repeating: 0xFF)
+    var sdpRate = InlineArray<6, UInt32>(repeating: 0)
     var stats = InlineArray<6, RTPStreamStats>(repeating: RTPStreamStats())
     /// The slot's stream has shown sequence continuity: a packet numbered one past the highest
     /// before it (RFC 3550 A.1's probation with MIN_SEQUENTIAL = 2; its packets from the first
@@ -33,9 +38,12 @@ struct RTPFlowStats: Sendable {
     /// - Parameters:
     ///   - clock: the payload type's RTP clock and codec (`RTPClocks.lookup`).
     ///   - sliceWidth: a new stream's time slice width in ns (`RTPClocks.sliceWidth`).
+    ///   - described: asked at a new stream's first packet whose payload type is dynamic
+    ///     (96-127) and has no `clock`: the clock and codec an SDP gave that type (`SDPBook`).
     @discardableResult
     mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clock: (rate: UInt32?, codec: RTPCodec),
-                         sliceWidth: Int64 = RTPSlices.defaultWidth) -> Bool {
+                         sliceWidth: Int64 = RTPSlices.defaultWidth,
+                         described: (UInt8) -> (rate: UInt32, codec: RTPCodec)? = { _ in nil }) -> Bool {
         var i = 0
         while i < streams && !(ssrc[i] == h.ssrc && fromOriginator[i] == dir) { i &+= 1 }
         if i == streams {
@@ -55,6 +63,12 @@ struct RTPFlowStats: Sendable {
             fromOriginator[i] = dir
             payloadType[i] = h.payloadType
             codec[i] = clock.codec
+            sdpType[i] = 0xFF
+            if clock.rate == nil, h.payloadType >= 96, let sdp = described(h.payloadType) {
+                sdpType[i] = h.payloadType
+                sdpRate[i] = sdp.rate
+                codec[i] = sdp.codec
+            }
             stats[i] = RTPStreamStats(sliceWidth: sliceWidth)
             confirmed[i] = false
             newest = i
@@ -62,7 +76,7 @@ struct RTPFlowStats: Sendable {
             confirmed[i] = h.sequence == stats[i].maxSeq &+ 1
         }
         stats[i].record(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival,
-                        payloadType: h.payloadType, marker: h.marker, clockRate: clock.rate)
+                        payloadType: h.payloadType, marker: h.marker, clockRate: h.payloadType == sdpType[i] ? sdpRate[i] : clock.rate)
         return confirmed[i]
     }
 
