@@ -262,9 +262,10 @@ public struct Engine: ~Copyable {
 }
 
 /// A flow table's counters, summed over shards: evictions, expiries, peaks (the sum of the
-/// shards' peaks, at most what one table would have held), reassembly.
+/// shards' peaks, at most what one table would have held), reassembly; the SDP book's
+/// evictions are the same in every shard (each reads all SIP) and are not summed.
 private struct FlowCounters {
-    var evicted, expired, peakLive, notInspected, reassemblyPeak, streamsOutOfMemory, dtlsMessagesOutOfMemory: Int
+    var evicted, expired, peakLive, notInspected, reassemblyPeak, streamsOutOfMemory, dtlsMessagesOutOfMemory, sdpEvicted: Int
 
     init(_ t: borrowing FlowTracker) {
         evicted = t.flowsEvicted
@@ -274,6 +275,7 @@ private struct FlowCounters {
         reassemblyPeak = t.dispatcher.reassemblyPeak
         streamsOutOfMemory = t.dispatcher.streamsOutOfMemory
         dtlsMessagesOutOfMemory = t.dispatcher.dtlsMessagesOutOfMemory
+        sdpEvicted = t.dispatcher.sdp.evicted
     }
 
     mutating func add(_ o: FlowCounters) {
@@ -284,6 +286,7 @@ private struct FlowCounters {
         reassemblyPeak += o.reassemblyPeak
         streamsOutOfMemory += o.streamsOutOfMemory
         dtlsMessagesOutOfMemory += o.dtlsMessagesOutOfMemory
+        sdpEvicted = max(sdpEvicted, o.sdpEvicted)
     }
 
     func apply(to s: inout CaptureSummary, memoryLimit: Int) {
@@ -293,5 +296,6 @@ private struct FlowCounters {
         s.flowsNotInspected = notInspected
         s.reassembly = .init(memoryLimit: memoryLimit, peakBytes: reassemblyPeak, streamsOutOfMemory: streamsOutOfMemory,
                              dtlsMessagesOutOfMemory: dtlsMessagesOutOfMemory)
+        s.sdpEndpointsEvicted = sdpEvicted
     }
 }

@@ -172,3 +172,47 @@ struct SDPBookTests {
         #expect(stats.stats[0].lastClockRate == 0)
     }
 }
+
+@Suite("SDP book in a run")
+struct SDPBookRunTests {
+    /// An INVITE over UDP whose SDP (RFC 8866) offers opus (RFC 7587 §7) on payload type 96 at ADDRESS:PORT.
+    static func invite(_ k: Int, _ address: String, _ port: Int) -> [UInt8] {
+        let body = "v=0\r\no=- \(k) 1 IN IP4 \(address)\r\ns=-\r\nc=IN IP4 \(address)\r\nt=0 0\r\nm=audio \(port) RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n"
+        let head = "INVITE sip:bob@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060\r\nCall-ID: call-\(k)\r\nCSeq: 1 INVITE\r\n"
+            + "Content-Type: application/sdp\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+        return Frames.udp4("192.0.2.1", 5060, "192.0.2.2", 5060, payload: Array((head + body).utf8))
+    }
+
+    /// An RTP packet (RFC 3550 §5.1) of payload type 96, 20 ms of opus (960 ticks of 48 kHz) after the one before.
+    static func rtp(_ seq: UInt16, ssrc: UInt32, from: (String, UInt16), to: (String, UInt16)) -> [UInt8] {
+        let header: [UInt8] = [0x80, 96] + Frames.be16(seq) + Frames.be32(UInt32(seq) * 960) + Frames.be32(ssrc)
+        return Frames.udp4(from.0, from.1, to.0, to.1, payload: header + [UInt8](repeating: 0xF8, count: 40))
+    }
+
+    @Test("one endpoint more than the book holds: the oldest is dropped, counted and warned about; its stream takes no SDP clock")
+    func evictionIsReported() throws {
+        var records: [TestRecord] = []
+        let n = SDPBook.capacity + 1
+        for k in 0..<n {
+            records.append(TestRecord(seconds: 1_000, fraction: UInt32(k), data: Self.invite(k, "198.51.\(100 + k / 200).\(1 + k % 200)", 40_000)))
+        }
+        // Streams towards the first endpoint named (dropped) and the last (kept), 20 ms apart.
+        let first = ("198.51.100.1", UInt16(40_000)), last = ("198.51.\(100 + (n - 1) / 200).\(1 + (n - 1) % 200)", UInt16(40_000))
+        for seq in UInt16(1)...5 {
+            let t = UInt32(seq) * 20_000
+            records.append(TestRecord(seconds: 1_001, fraction: t, data: Self.rtp(seq, ssrc: 1, from: ("203.0.113.1", 50_000), to: first)))
+            records.append(TestRecord(seconds: 1_001, fraction: t + 1, data: Self.rtp(seq, ssrc: 2, from: ("203.0.113.1", 50_002), to: last)))
+        }
+        let path = CaptureFile.temporary(CaptureFile.pcap(records))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for threads in [1, 2] {
+            let report = try analyzeJSON([path]) { $0.threads = threads }
+            #expect(report.capture["sdp_endpoints_evicted"] as? Int == 1, "\(threads) threads")
+            let findings = report["findings"] as? [[String: Any]] ?? []
+            #expect(findings.contains { $0["code"] as? String == "limit_reached" && ($0["message"] as? String ?? "").contains("SDP book") }, "\(threads) threads")
+            let codecs = Dictionary(uniqueKeysWithValues: report.flows.flatMap { $0["rtp"] as? [[String: Any]] ?? [] }
+                .map { ($0["ssrc"] as? String ?? "", $0["codec"] as? String ?? "none") })
+            #expect(codecs == ["0x1": "none", "0x2": "opus"], "\(threads) threads")
+        }
+    }
+}
