@@ -83,6 +83,7 @@ struct SDPClockTests {
         var d = DecodedPacket()
         d.kind = .transport
         d.proto = IPProtocol.udp
+        d.ipVersion = 4
         d.src = try #require(IPAddress(a.0))
         d.srcPort = a.1
         d.dst = try #require(IPAddress(b.0))
@@ -91,11 +92,15 @@ struct SDPClockTests {
         return Int(owners[Int(FlowKey.of(d).key.hash(seed: ShardRouting.hashSeed) & 63)])
     }
 
+    /// The fewest threads (2-8) that put two UDP flows on different shards.
+    static func threadsApart(_ a: ((String, UInt16), (String, UInt16)), _ b: ((String, UInt16), (String, UInt16))) throws -> Int {
+        try #require(try (2...8).first { n in try shard(a.0, a.1, threads: n) != shard(b.0, b.1, threads: n) },
+                     "no thread count puts the two flows apart")
+    }
+
     @Test("the SIP flow and the media flow on different threads: the report of one thread")
     func sdpReachesEveryShard() throws {
-        let sip = ("10.77.0.1", UInt16(5060)), media = (("10.77.0.1", UInt16(3420)), ("10.77.0.2", UInt16(12606)))
-        let n = try #require(try (2...8).first { n in try Self.shard(sip, ("10.77.0.2", 5060), threads: n) != Self.shard(media.0, media.1, threads: n) },
-                             "no thread count puts the two flows apart")
+        let n = try Self.threadsApart((("10.77.0.1", 5060), ("10.77.0.2", 5060)), (("10.77.0.1", 3420), ("10.77.0.2", 12606)))
         let one = try analyzeJSON([Self.capture])
         let many = try analyzeJSON([Self.capture]) { $0.threads = n }
         try Self.expectStreams(many, clock: 48000, codec: "opus", maxJitter: true)
@@ -205,7 +210,8 @@ struct SDPBookRunTests {
         }
         let path = CaptureFile.temporary(CaptureFile.pcap(records))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        for threads in [1, 2] {
+        let apart = try SDPClockTests.threadsApart((("192.0.2.1", 5060), ("192.0.2.2", 5060)), (("203.0.113.1", 50_002), last))
+        for threads in [1, apart] {
             let report = try analyzeJSON([path]) { $0.threads = threads }
             #expect(report.capture["sdp_endpoints_evicted"] as? Int == 1, "\(threads) threads")
             let findings = report["findings"] as? [[String: Any]] ?? []
