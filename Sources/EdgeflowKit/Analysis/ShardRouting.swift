@@ -28,8 +28,9 @@ struct ShardRouting: Sendable {
     }
 
     /// Packet `index` (decoded as `d`) as shard `me` sees it: tracked when its flow is this
-    /// shard's (else only its SIP read, for the SDP book every shard keeps), an ICMP error attributed when the flow it quotes is this shard's (and not the
-    /// error's own), and a sweep where one thread would sweep.
+    /// shard's (else only its SIP read, for the SDP book every shard keeps), an ICMP error
+    /// attributed when the flow it quotes is this shard's (and not the error's own), and a
+    /// sweep where one thread would sweep.
     @inline(__always)
     mutating func route(_ packet: Packet, _ d: DecodedPacket, index: Int, shard me: Int, _ w: ShardWorker, _ t: inout FlowTracker) {
         let s = shard(of: FlowKey.of(d).key)

@@ -11,11 +11,6 @@ struct RTPFlowStats: Sendable {
     var payloadType = InlineArray<6, UInt8>(repeating: 0)
     /// The codec of the slot's first payload type (`RTPClocks.codec`, else the SDP's).
     var codec = InlineArray<6, RTPCodec>(repeating: .unknown)
-    /// The slot's first payload type when an SDP gave its clock (`sdpRate`), else 0xFF: a
-    /// dynamic type the run's clock table does not know, described by an SDP that named one
-    /// of the flow's ends before the stream's first packet.
-    var sdpType = InlineArray<6, UInt8>(repeating: 0xFF)
-    var sdpRate = InlineArray<6, UInt32>(repeating: 0)
     var stats = InlineArray<6, RTPStreamStats>(repeating: RTPStreamStats())
     /// The slot's stream has shown sequence continuity: a packet numbered one past the highest
     /// before it (RFC 3550 A.1's probation with MIN_SEQUENTIAL = 2; its packets from the first
@@ -63,20 +58,18 @@ struct RTPFlowStats: Sendable {
             fromOriginator[i] = dir
             payloadType[i] = h.payloadType
             codec[i] = clock.codec
-            sdpType[i] = 0xFF
+            stats[i] = RTPStreamStats(sliceWidth: sliceWidth)
             if clock.rate == nil, h.payloadType >= 96, let sdp = described(h.payloadType) {
-                sdpType[i] = h.payloadType
-                sdpRate[i] = sdp.rate
+                stats[i].describe(h.payloadType, clockRate: sdp.rate)
                 codec[i] = sdp.codec
             }
-            stats[i] = RTPStreamStats(sliceWidth: sliceWidth)
             confirmed[i] = false
             newest = i
         } else if !confirmed[i] {
             confirmed[i] = h.sequence == stats[i].maxSeq &+ 1
         }
         stats[i].record(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival,
-                        payloadType: h.payloadType, marker: h.marker, clockRate: h.payloadType == sdpType[i] ? sdpRate[i] : clock.rate)
+                        payloadType: h.payloadType, marker: h.marker, clockRate: clock.rate)
         return confirmed[i]
     }
 
