@@ -6,6 +6,8 @@
 #   sip-call.rtp-streams.txt     tshark's RTP stream analysis (RTP found by its heuristic, so
 #                                both directions are listed, not only the one the SDP set up)
 #   sip-call.stun.tshark.txt     the ICE connectivity checks: ends and USERNAME
+#   sip-call.rtp.tshark.txt      each RTP packet: capture time, ends, SSRC, payload type and
+#                                RTP timestamp (for RFC 3550 jitter at the SDP's clock)
 # Usage: Scripts/make_sip_call_fixtures.sh   (from any directory; needs tshark)
 set -euo pipefail
 root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,4 +36,11 @@ stun=(-Y stun.att.username -T fields -e ip.src -e udp.srcport -e ip.dst -e udp.d
     echo "# tshark -r sip-call.pcap ${stun[*]}"
     tshark -r "$pcap" "${stun[@]}" 2>/dev/null
 } >"$out/sip-call.stun.tshark.txt"
-echo "wrote $out/sip-call.{sip,stun}.tshark.txt and sip-call.rtp-streams.txt"
+rtp=(-o rtp.heuristic_rtp:TRUE -Y rtp -T fields -e frame.time_epoch -e ip.src -e udp.srcport -e ip.dst -e udp.dstport
+     -e rtp.ssrc -e rtp.p_type -e rtp.timestamp)
+{
+    echo "# $version, run on sip-call.pcap"
+    echo "# tshark -r sip-call.pcap ${rtp[*]}"
+    tshark -r "$pcap" "${rtp[@]}" 2>/dev/null
+} >"$out/sip-call.rtp.tshark.txt"
+echo "wrote $out/sip-call.{sip,stun,rtp}.tshark.txt and sip-call.rtp-streams.txt"

@@ -261,9 +261,10 @@ public struct Engine: ~Copyable {
 }
 
 /// A flow table's counters, summed over shards: evictions, expiries, peaks (the sum of the
-/// shards' peaks, at most what one table would have held), reassembly.
+/// shards' peaks, at most what one table would have held), reassembly; the SDP book's
+/// evictions are the same in every shard (each reads all SIP) and are not summed.
 struct FlowCounters {
-    var evicted, expired, peakLive, notInspected, reassemblyPeak, streamsOutOfMemory, dtlsMessagesOutOfMemory: Int
+    var evicted, expired, peakLive, notInspected, reassemblyPeak, streamsOutOfMemory, dtlsMessagesOutOfMemory, sdpEvicted: Int
 
     init(_ t: borrowing FlowTracker) {
         evicted = t.flowsEvicted
@@ -273,6 +274,7 @@ struct FlowCounters {
         reassemblyPeak = t.dispatcher.reassemblyPeak
         streamsOutOfMemory = t.dispatcher.streamsOutOfMemory
         dtlsMessagesOutOfMemory = t.dispatcher.dtlsMessagesOutOfMemory
+        sdpEvicted = t.dispatcher.sdp.evicted
     }
 
     mutating func add(_ o: FlowCounters) {
@@ -283,6 +285,7 @@ struct FlowCounters {
         reassemblyPeak += o.reassemblyPeak
         streamsOutOfMemory += o.streamsOutOfMemory
         dtlsMessagesOutOfMemory += o.dtlsMessagesOutOfMemory
+        sdpEvicted = max(sdpEvicted, o.sdpEvicted)
     }
 
     func apply(to s: inout CaptureSummary, memoryLimit: Int) {
@@ -292,5 +295,6 @@ struct FlowCounters {
         s.flowsNotInspected = notInspected
         s.reassembly = .init(memoryLimit: memoryLimit, peakBytes: reassemblyPeak, streamsOutOfMemory: streamsOutOfMemory,
                              dtlsMessagesOutOfMemory: dtlsMessagesOutOfMemory)
+        s.sdpEndpointsEvicted = sdpEvicted
     }
 }

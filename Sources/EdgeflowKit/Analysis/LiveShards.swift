@@ -265,5 +265,6 @@ extension FlowCounters {
         reassemblyPeak = 0
         streamsOutOfMemory = 0
         dtlsMessagesOutOfMemory = 0
+        sdpEvicted = 0
     }
 }

@@ -28,12 +28,13 @@ struct ShardRouting: Sendable {
     }
 
     /// Packet `index` (decoded as `d`) as shard `me` sees it: tracked when its flow is this
-    /// shard's, an ICMP error attributed when the flow it quotes is this shard's (and not the
-    /// error's own), and a sweep where one thread would sweep.
+    /// shard's (else only its SIP read, for the SDP book every shard keeps), an ICMP error
+    /// attributed when the flow it quotes is this shard's (and not the error's own), and a
+    /// sweep where one thread would sweep.
     @inline(__always)
     mutating func route(_ packet: Packet, _ d: DecodedPacket, index: Int, shard me: Int, _ w: ShardWorker, _ t: inout FlowTracker) {
         let s = shard(of: FlowKey.of(d).key)
-        if s == me { w.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &t) }
+        if s == me { w.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &t) } else { t.noteSIP(d, bytes: packet.bytes) }
         if IPProtocol.isICMP(d.proto), ICMPError.isError(proto: d.proto, type: d.srcPort),
            let q = try? ICMPError.quoted(in: packet.bytes, d), shard(of: FlowKey.of(q).key) == me, s != me {
             w.attributeICMPError(d, bytes: packet.bytes, index: index, &t)

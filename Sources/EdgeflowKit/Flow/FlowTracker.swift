@@ -155,6 +155,7 @@ public struct FlowTracker: ~Copyable {
             updateTCP(at: i, fromOrig: fromOrig, d)
             guard payload > 0 else { break }
             let p = d.capturedPayload(in: bytes)
+            if d.srcPort == 5060 || d.dstPort == 5060 { dispatcher.noteSIP(p, datagram: false) }
             if table[i].tcpInspected < Self.tcpInspectionLimit {
                 let first = table[i].tcpInspected == 0
                 table[i].tcpInspected &+= 1
@@ -194,10 +195,11 @@ public struct FlowTracker: ~Copyable {
                     var slot = table[i].inspection
                     dispatcher.sipDatagram(&slot, p)
                     table[i].inspection = slot
+                    dispatcher.noteSIP(p, datagram: true)
                 } else if Dispatcher.followsDatagrams(s) || table[i].inspection >= 0 {
                     let stunPort = ServiceHint.isSTUNPort(d.srcPort) || ServiceHint.isSTUNPort(d.dstPort)
                     var slot = table[i].inspection
-                    let seen = dispatcher.udp(&slot, p, kind: kind, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)
+                    let seen = dispatcher.udp(&slot, p, kind: kind, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp, packet: d)
                     table[i].inspection = slot
                     if seen != .unknown || s == .stun || s == .rtp { s = seen }
                 }
@@ -207,6 +209,23 @@ public struct FlowTracker: ~Copyable {
             if ICMPError.isError(proto: d.proto, type: d.srcPort) { attributeICMPError(d, bytes: bytes) }
         default:
             break
+        }
+    }
+
+    /// A packet of another shard's flow (`ShardRouting`): its SIP feeds this table's SDP book
+    /// as `track` feeds it from the table's own flows (a UDP payload that looks like SIP, a TCP
+    /// segment to or from port 5060), so every shard's book is the run's.
+    @inline(__always)
+    mutating func noteSIP(_ d: DecodedPacket, bytes: UnsafeRawBufferPointer) {
+        guard d.payloadLength > 0 else { return }
+        if d.proto == IPProtocol.udp {
+            let p = d.capturedPayload(in: bytes)
+            // `ServiceHint.udp` names SIP only after a start line's upper-case first byte.
+            guard !d.isFragment, p.count >= 8, p.u8(0) >= 0x41, p.u8(0) <= 0x5A,
+                  ServiceHint.udp(p, kind: UDPDemux.classify(p), srcPort: d.srcPort, dstPort: d.dstPort) == .sip else { return }
+            dispatcher.noteSIP(p, datagram: true)
+        } else if d.proto == IPProtocol.tcp, d.srcPort == 5060 || d.dstPort == 5060 {
+            dispatcher.noteSIP(d.capturedPayload(in: bytes), datagram: false)
         }
     }
 

@@ -47,6 +47,9 @@ public struct CaptureSummary: Sendable {
         public var dtlsMessagesOutOfMemory = 0
     }
     public var reassembly = Reassembly()
+    /// SDP media endpoints dropped from the run's SDP book, oldest first, to stay within its
+    /// `SDPBook.capacity` (streams towards them take no clock from their SDP).
+    public var sdpEndpointsEvicted = 0
     /// Live capture only (pcap_stats): packets the kernel dropped for lack of buffer space,
     /// and packets the interface or driver dropped.
     public var kernelDrops: Int? = nil
@@ -122,6 +125,7 @@ public struct CaptureSummary: Sendable {
         w.value("streams_out_of_memory", reassembly.streamsOutOfMemory)
         if reassembly.dtlsMessagesOutOfMemory > 0 { w.value("dtls_messages_out_of_memory", reassembly.dtlsMessagesOutOfMemory) }
         w.endObject()
+        if sdpEndpointsEvicted > 0 { w.value("sdp_endpoints_evicted", sdpEndpointsEvicted) }
         w.beginArray("warnings")
         for issue in warnings {
             w.beginObject()

@@ -39,6 +39,12 @@ extension CaptureSummary {
         if reassembly.dtlsMessagesOutOfMemory > 0 {
             add("--reassembly-memory", "\(TableReportWriter.counted(reassembly.dtlsMessagesOutOfMemory, "DTLS handshake message")) not buffered (hellos and certificates in them not read)")
         }
+        if sdpEndpointsEvicted > 0 {
+            out.append(Finding(severity: FindingCode.limitReached.severity(), code: .limitReached,
+                               message: "the SDP book's \(TableReportWriter.counted(SDPBook.capacity, "media endpoint")) were exceeded: "
+                                   + "\(TableReportWriter.counted(sdpEndpointsEvicted, "endpoint")) named by SDP dropped, oldest first (RTP streams "
+                                   + "of dynamic payload types towards them take no clock from their SDP); give their clocks with --rtp-clock"))
+        }
         return out
     }
 }

@@ -13,6 +13,8 @@ struct Dispatcher: ~Copyable {
     let dns: DNSBook
     /// RTP clock rate and codec per payload type.
     let clocks: RTPClocks
+    /// The media endpoints the run's SDP bodies named, for the clocks of dynamic payload types.
+    private(set) var sdp = SDPBook()
     private(set) var flowsNotInspected = 0
     /// Bytes all TCP reassembly buffers together may hold.
     let reassemblyMemory: Int
@@ -101,10 +103,15 @@ struct Dispatcher: ~Copyable {
         ins.pointee.sip()?.value.record(head, in: p)
     }
 
-    /// Inspects one UDP payload of the RFC 7983 class `kind` (`UDPDemux.classify`); returns the
-    /// service it carried.
+    /// Reads the SDP bodies of the SIP messages in one UDP payload (`datagram`) or TCP segment
+    /// into the run's `SDPBook`.
+    @inline(never)
+    mutating func noteSIP(_ p: UnsafeRawBufferPointer, datagram: Bool) { sdp.note(p, datagram: datagram) }
+
+    /// Inspects one UDP payload of the RFC 7983 class `kind` (`UDPDemux.classify`) of the packet
+    /// `d`; returns the service it carried.
     mutating func udp(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, kind: UDPPayloadKind, stunPort: Bool,
-                      fromOriginator: Bool, timestamp: Int64) -> Service {
+                      fromOriginator: Bool, timestamp: Int64, packet d: DecodedPacket = DecodedPacket()) -> Service {
         guard slot != -2, p.count >= 4 else { return .unknown }
         switch kind {
         case .stun:
@@ -139,8 +146,12 @@ struct Dispatcher: ~Copyable {
             // Past --max-inspected-flows the flow keeps the name its packets suggest.
             guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
             // RTP once its stream shows sequence continuity.
+            // A new stream of a dynamic type takes the clock of the SDP that named its receiver's
+            // end, else its sender's.
             return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
-                                    sliceWidth: clocks.sliceWidth) ? .rtp : .unknown
+                                    sliceWidth: clocks.sliceWidth, described: { pt in
+                sdp.clock(pt, at: SDPBook.Endpoint(ip: d.dst, port: d.dstPort)) ?? sdp.clock(pt, at: SDPBook.Endpoint(ip: d.src, port: d.srcPort))
+            }) ? .rtp : .unknown
         case .rtcp:
             guard let c = try? RTCPCompound.parse(p), let rtp = inspection(&slot)?.pointee.rtp() else { return .unknown }
             rtp.value.record(c, p, fromOriginator: fromOriginator, arrival: timestamp)

@@ -9,7 +9,7 @@ struct RTPFlowStats: Sendable {
     var ssrc = InlineArray<6, UInt32>(repeating: 0)
     var fromOriginator = InlineArray<6, Bool>(repeating: false)
     var payloadType = InlineArray<6, UInt8>(repeating: 0)
-    /// The codec of the slot's first payload type (`RTPClocks.codec`).
+    /// The codec of the slot's first payload type (`RTPClocks.codec`, else the SDP's).
     var codec = InlineArray<6, RTPCodec>(repeating: .unknown)
     var stats = InlineArray<6, RTPStreamStats>(repeating: RTPStreamStats())
     /// The slot's stream has shown sequence continuity: a packet numbered one past the highest
@@ -33,9 +33,12 @@ struct RTPFlowStats: Sendable {
     /// - Parameters:
     ///   - clock: the payload type's RTP clock and codec (`RTPClocks.lookup`).
     ///   - sliceWidth: a new stream's time slice width in ns (`RTPClocks.sliceWidth`).
+    ///   - described: asked at a new stream's first packet whose payload type is dynamic
+    ///     (96-127) and has no `clock`: the clock and codec an SDP gave that type (`SDPBook`).
     @discardableResult
     mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clock: (rate: UInt32?, codec: RTPCodec),
-                         sliceWidth: Int64 = RTPSlices.defaultWidth) -> Bool {
+                         sliceWidth: Int64 = RTPSlices.defaultWidth,
+                         described: (UInt8) -> (rate: UInt32, codec: RTPCodec)? = { _ in nil }) -> Bool {
         var i = 0
         while i < streams && !(ssrc[i] == h.ssrc && fromOriginator[i] == dir) { i &+= 1 }
         if i == streams {
@@ -56,6 +59,10 @@ struct RTPFlowStats: Sendable {
             payloadType[i] = h.payloadType
             codec[i] = clock.codec
             stats[i] = RTPStreamStats(sliceWidth: sliceWidth)
+            if clock.rate == nil, h.payloadType >= 96, let sdp = described(h.payloadType) {
+                stats[i].describe(h.payloadType, clockRate: sdp.rate)
+                codec[i] = sdp.codec
+            }
             confirmed[i] = false
             newest = i
         } else if !confirmed[i] {

@@ -32,11 +32,15 @@ public struct RTPStreamStats: Sendable {
 
     var baseSeq: Int64 = 0
     var maxSeq: UInt16 = 0
+    /// The payload type whose clock an SDP gave the stream (`describe`), 0xFF when none.
+    /// (Here and `sdpClockRate` below fill padding: the stream's size does not change.)
+    var sdpPayloadType: UInt8 = 0xFF
     var cycles: Int64 = 0
     var badSeq: UInt32 = 0x1_0001
     var priorExpected: Int64 = 0
 
     var firstTimestamp: UInt32 = 0
+    var sdpClockRate: UInt32 = 0
     var previousArrival: Int64 = 0
     var previousNominal: Double = 0
     var previousPayloadType: UInt8 = 0
@@ -74,6 +78,13 @@ public struct RTPStreamStats: Sendable {
     public var jitterMilliseconds: Double { jitterSeconds * 1000 }
     public var maxJitterMilliseconds: Double { maxJitterSeconds * 1000 }
 
+    /// Takes `clockRate` for the packets of payload type `pt` (a dynamic type an SDP described
+    /// before the stream's first packet), over the `clockRate` `record` is given.
+    mutating func describe(_ pt: UInt8, clockRate: UInt32) {
+        sdpPayloadType = pt
+        sdpClockRate = clockRate
+    }
+
     /// Records one packet.
     /// - Parameters:
     ///   - arrivalNanoseconds: capture time in nanoseconds (any epoch, the same for the stream).
@@ -81,7 +92,7 @@ public struct RTPStreamStats: Sendable {
     ///     types); nil or 0 when unknown, which leaves jitter untouched for this packet.
     public mutating func record(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64,
                                 payloadType: UInt8, marker: Bool, clockRate: UInt32?) {
-        let clock = clockRate ?? 0
+        let clock = payloadType == sdpPayloadType ? sdpClockRate : clockRate ?? 0
         if packets == 0 {
             baseSeq = Int64(seq)
             maxSeq = seq

@@ -8,11 +8,13 @@
 /// [MS-RTPRAD] §4 (114 x-msrta/16000, 111 SIREN/16000, 112 G7221/16000, 115 x-msrta/8000,
 /// 97 RED/8000, 101 telephone-event/8000) and Lync's SILK/CN lines (103 SILK/8000,
 /// 104 SILK/16000, 118 CN/16000). WebRTC uses some of the same numbers for other codecs
-/// (111 is Opus there), which is why the table is not applied by default.
+/// (111 is Opus there), which is why the table is not applied by default. An SDP `a=rtpmap`
+/// names the codec of a dynamic type by its encoding name (`described`), Opus among them
+/// (RFC 7587 §7: "opus/48000/2").
 public enum RTPCodec: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case unknown, pcmu, pcma, g722, g723, g729, comfortNoise
     case rtAudioWideband, rtAudioNarrowband, siren, g7221, silkNarrowband, silkWideband
-    case redundant, telephoneEvent, comfortNoiseWideband
+    case redundant, telephoneEvent, comfortNoiseWideband, opus
 
     /// Its name as in SDP `a=rtpmap` (nil when unknown).
     public var name: String? {
@@ -30,6 +32,7 @@ public enum RTPCodec: UInt8, Sendable, BitwiseCopyable, CaseIterable {
         case .silkNarrowband, .silkWideband: "SILK"
         case .redundant: "RED"
         case .telephoneEvent: "telephone-event"
+        case .opus: "opus"
         }
     }
 
@@ -39,6 +42,7 @@ public enum RTPCodec: UInt8, Sendable, BitwiseCopyable, CaseIterable {
         case .unknown: 0
         case .pcmu, .pcma, .g722, .g723, .g729, .comfortNoise, .rtAudioNarrowband, .silkNarrowband, .redundant, .telephoneEvent: 8000
         case .rtAudioWideband, .siren, .g7221, .silkWideband, .comfortNoiseWideband: 16000
+        case .opus: 48000
         }
     }
 
@@ -70,5 +74,16 @@ public enum RTPCodec: UInt8, Sendable, BitwiseCopyable, CaseIterable {
         case 118: .comfortNoiseWideband
         default: staticType(pt)
         }
+    }
+
+    /// The codec an SDP `a=rtpmap` names by `encoding` (a media subtype, compared without
+    /// case: RFC 6838 §4.2) and `clock`: the one above of that name and clock, else `.unknown`.
+    static func described(_ encoding: UnsafeRawBufferPointer, clock: UInt32) -> RTPCodec {
+        func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+        for c in allCases where c.clockRate == clock {
+            guard let name = c.name, name.utf8.count == encoding.count else { continue }
+            if zip(name.utf8, encoding).allSatisfy({ lower($0) == lower($1) }) { return c }
+        }
+        return .unknown
     }
 }
