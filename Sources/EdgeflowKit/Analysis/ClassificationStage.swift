@@ -10,8 +10,8 @@ final class ClassificationStage {
     /// Set when the capture predates every published list (`auto` then uses the oldest).
     private var rangesWarning: Finding? = nil
     /// Ended flows waiting for classification, their application facts already extracted
-    /// (the flows' inspection buffers are gone).
-    private var pending: [(record: FlowRecord, reason: FlowRecord.EndReason, app: AppReport?)] = []
+    /// (the flows' inspection buffers are gone) and boxed: a flow without any holds 8 bytes, not 670.
+    private var pending: [(record: FlowRecord, reason: FlowRecord.EndReason, app: FrozenBox<AppReport>?)] = []
     private var head = 0
     private let window: Int
     private let writer: any ReportWriter
@@ -65,8 +65,12 @@ final class ClassificationStage {
         emit(e.record, e.reason, appReport(e))
     }
 
-    private func appReport(_ e: EndedFlow) -> AppReport? {
-        e.inspection.map { AppReport($0, firstTimestamp: e.record.firstTimestamp, lastTimestamp: e.record.lastTimestamp, certificates: certificates) }
+    /// What the flow's protocols showed, boxed; nil when it was not inspected or showed nothing
+    /// (no report part and no transactions).
+    private func appReport(_ e: EndedFlow) -> FrozenBox<AppReport>? {
+        guard let facts = e.inspection else { return nil }
+        let app = AppReport(facts, firstTimestamp: e.record.firstTimestamp, lastTimestamp: e.record.lastTimestamp, certificates: certificates)
+        return app.isEmpty && app.transactions == nil ? nil : FrozenBox(app)
     }
 
     /// Classifies every waiting flow with what is known now (a live run does this each
@@ -112,15 +116,17 @@ final class ClassificationStage {
         }
     }
 
-    private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: AppReport?) {
+    private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?) {
         let c = Self.classify(record, &topology)
         var summary = FlowSummary(record, reason: reason)
-        if let app, !app.isEmpty { summary.app = app }
-        summary.transactions = app?.transactions
+        if let app {
+            if !app.value.isEmpty { summary.appBox = app }
+            summary.transactions = app.value.transactions
+        }
         summary.origName = dns.names[record.originator.address]
         summary.respName = dns.names[record.responder.address]
         summary.apply(c)
-        compliance.add(record, c, uid: summary.uid, app: summary.app, accessEdgeNames: topology.accessEdgeNames)
+        compliance.add(record, c, uid: summary.uid, app: summary.appBox, accessEdgeNames: topology.accessEdgeNames)
         writer.flow(summary)
         correlate(summary, first: record.firstTimestamp)
     }
@@ -128,9 +134,10 @@ final class ClassificationStage {
     /// Hands the flow's RTP streams (with their quality) to the call correlator, and moves its
     /// clock on; the calls that finishes are written.
     private func correlate(_ f: FlowSummary, first: Int64) {
-        let ice = f.app?.stun?.stats.ice.pairs ?? []
-        let sdp = f.app?.sip?.media ?? []
-        guard let app = f.app, !app.rtp.isEmpty || !ice.isEmpty || !sdp.isEmpty else {
+        let app = f.appBox?.value
+        let ice = app?.stun?.stats.ice.pairs ?? []
+        let sdp = app?.sip?.media ?? []
+        guard let app, !app.rtp.isEmpty || !ice.isEmpty || !sdp.isEmpty else {
             if !inputOver { calls.advance(to: f.lastTs) { self.written($0) } }
             return
         }
