@@ -1,12 +1,17 @@
 /// Classifies flows as they end and keeps the compliance counters. While Edge roles are
 /// being inferred, ended flows wait in a bounded window (default 65,536 flows) so that
 /// evidence seen later in the capture still applies to them; memory stays bounded.
+///
+/// The properties a flow changes are marked `@exclusivity(unchecked)`: the stage is driven by
+/// one thread and none of its methods re-enters another while it changes them, so the dynamic
+/// exclusivity check (two runtime calls per property, about 100 instructions, and several
+/// properties per flow) would guard nothing; a flood ends one flow per packet.
 final class ClassificationStage {
-    private(set) var topology: Topology
-    private(set) var inference: RoleInference
-    private(set) var compliance = Compliance()
+    @exclusivity(unchecked) private(set) var topology: Topology
+    @exclusivity(unchecked) private(set) var inference: RoleInference
+    @exclusivity(unchecked) private(set) var compliance = Compliance()
     private let vintage: Office365Vintage
-    private var rangesResolved = false
+    @exclusivity(unchecked) private var rangesResolved = false
     /// Set when the capture predates every published list (`auto` then uses the oldest).
     private var rangesWarning: Finding? = nil
     /// Ended flows waiting for classification, their application facts already extracted
@@ -17,9 +22,9 @@ final class ClassificationStage {
     private let writer: any ReportWriter
     private let certificates = CertificateCache()
     /// Ties the RTP streams of the classified flows into calls across the relay.
-    private var calls: CallCorrelator
+    @exclusivity(unchecked) private var calls: CallCorrelator
     /// Input is over: flows come in creation order and no longer move the calls' clock.
-    private var inputOver = false
+    @exclusivity(unchecked) private var inputOver = false
     private var callFindings = CallFindings()
 
     private let dns: DNSBook
