@@ -131,7 +131,9 @@ final class ClassificationStage {
         summary.origName = dns.names[record.originator.address]
         summary.respName = dns.names[record.responder.address]
         summary.apply(c)
-        compliance.add(record, c, uid: summary.uid, app: summary.appBox, accessEdgeNames: topology.accessEdgeNames)
+        // The uid from the record: a closure holding the summary would copy it.
+        compliance.add(record, c, uid: FlowSummary.uid(FlowSummary.uidCode(record)), app: summary.appBox,
+                       accessEdgeNames: topology.accessEdgeNames)
         writer.flow(summary)
         correlate(summary, first: record.firstTimestamp)
     }
@@ -139,13 +141,15 @@ final class ClassificationStage {
     /// Hands the flow's RTP streams (with their quality) to the call correlator, and moves its
     /// clock on; the calls that finishes are written.
     private func correlate(_ f: FlowSummary, first: Int64) {
-        let app = f.appBox?.value
-        let ice = app?.stun?.stats.ice.pairs ?? []
-        let sdp = app?.sip?.media ?? []
-        guard let app, !app.rtp.isEmpty || !ice.isEmpty || !sdp.isEmpty else {
+        // A flow without protocol facts (most of a flood) never makes an `AppReport?` to test.
+        guard let box = f.appBox, !box.value.rtp.isEmpty || box.value.stun?.stats.ice.pairs.isEmpty == false
+                || box.value.sip?.media.isEmpty == false else {
             if !inputOver { calls.advance(to: f.lastTs) { self.written($0) } }
             return
         }
+        let app = box.value
+        let ice = app.stun?.stats.ice.pairs ?? []
+        let sdp = app.sip?.media ?? []
         let rtt = app.stun?.rtt?.p50
         let legs = app.rtp.map { Call.Leg(uid: f.uid, stream: $0, quality: RTPStreamQuality($0, stunRoundTrip: rtt), flowFirst: first) }
         let ends = (Call.Endpoint(ip: f.origAddress, port: UInt16(truncatingIfNeeded: f.origP)),

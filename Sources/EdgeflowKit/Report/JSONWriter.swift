@@ -226,8 +226,10 @@ public struct JSONWriter: ~Copyable {
         count &+= body(base + count)
     }
 
-    /// Decimal digits of `v`.
+    /// Decimal digits of `v` (one digit, a flow's usual packet count, without a call).
+    @inline(__always)
     mutating func appendInteger(_ v: Int) {
+        if UInt(bitPattern: v) < 10 { return append(UInt8(truncatingIfNeeded: v) &+ 0x30) }
         if v < 0 { append(0x2D) }
         appendDigits(v.magnitude, minimumWidth: 1)
     }
