@@ -1,25 +1,30 @@
 /// Classifies flows as they end and keeps the compliance counters. While Edge roles are
 /// being inferred, ended flows wait in a bounded window (default 65,536 flows) so that
 /// evidence seen later in the capture still applies to them; memory stays bounded.
+///
+/// The properties a flow changes are marked `@exclusivity(unchecked)`: the stage is driven by
+/// one thread and none of its methods re-enters another while it changes them, so the dynamic
+/// exclusivity check (two runtime calls per property, about 100 instructions, and several
+/// properties per flow) would guard nothing; a flood ends one flow per packet.
 final class ClassificationStage {
-    private(set) var topology: Topology
-    private(set) var inference: RoleInference
-    private(set) var compliance = Compliance()
+    @exclusivity(unchecked) private(set) var topology: Topology
+    @exclusivity(unchecked) private(set) var inference: RoleInference
+    @exclusivity(unchecked) private(set) var compliance = Compliance()
     private let vintage: Office365Vintage
-    private var rangesResolved = false
+    @exclusivity(unchecked) private var rangesResolved = false
     /// Set when the capture predates every published list (`auto` then uses the oldest).
     private var rangesWarning: Finding? = nil
     /// Ended flows waiting for classification, their application facts already extracted
-    /// (the flows' inspection buffers are gone).
-    private var pending: [(record: FlowRecord, reason: FlowRecord.EndReason, app: AppReport?)] = []
+    /// (the flows' inspection buffers are gone) and boxed: a flow without any holds 8 bytes, not 670.
+    private var pending: [(record: FlowRecord, reason: FlowRecord.EndReason, app: FrozenBox<AppReport>?)] = []
     private var head = 0
     private let window: Int
     private let writer: any ReportWriter
     private let certificates = CertificateCache()
     /// Ties the RTP streams of the classified flows into calls across the relay.
-    private var calls: CallCorrelator
+    @exclusivity(unchecked) private var calls: CallCorrelator
     /// Input is over: flows come in creation order and no longer move the calls' clock.
-    private var inputOver = false
+    @exclusivity(unchecked) private var inputOver = false
     private var callFindings = CallFindings()
 
     private let dns: DNSBook
@@ -65,8 +70,12 @@ final class ClassificationStage {
         emit(e.record, e.reason, appReport(e))
     }
 
-    private func appReport(_ e: EndedFlow) -> AppReport? {
-        e.inspection.map { AppReport($0, firstTimestamp: e.record.firstTimestamp, lastTimestamp: e.record.lastTimestamp, certificates: certificates) }
+    /// What the flow's protocols showed, boxed; nil when it was not inspected or showed nothing
+    /// (no report part and no transactions).
+    private func appReport(_ e: EndedFlow) -> FrozenBox<AppReport>? {
+        guard let facts = e.inspection else { return nil }
+        let app = AppReport(facts, firstTimestamp: e.record.firstTimestamp, lastTimestamp: e.record.lastTimestamp, certificates: certificates)
+        return app.isEmpty && app.transactions == nil ? nil : FrozenBox(app)
     }
 
     /// Classifies every waiting flow with what is known now (a live run does this each
@@ -112,15 +121,19 @@ final class ClassificationStage {
         }
     }
 
-    private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: AppReport?) {
+    private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?) {
         let c = Self.classify(record, &topology)
         var summary = FlowSummary(record, reason: reason)
-        if let app, !app.isEmpty { summary.app = app }
-        summary.transactions = app?.transactions
+        if let app {
+            if !app.value.isEmpty { summary.appBox = app }
+            summary.transactions = app.value.transactions
+        }
         summary.origName = dns.names[record.originator.address]
         summary.respName = dns.names[record.responder.address]
         summary.apply(c)
-        compliance.add(record, c, uid: summary.uid, app: summary.app, accessEdgeNames: topology.accessEdgeNames)
+        // The uid from the record: a closure holding the summary would copy it.
+        compliance.add(record, c, uid: FlowSummary.uid(FlowSummary.uidCode(record)), app: summary.appBox,
+                       accessEdgeNames: topology.accessEdgeNames)
         writer.flow(summary)
         correlate(summary, first: record.firstTimestamp)
     }
@@ -128,12 +141,15 @@ final class ClassificationStage {
     /// Hands the flow's RTP streams (with their quality) to the call correlator, and moves its
     /// clock on; the calls that finishes are written.
     private func correlate(_ f: FlowSummary, first: Int64) {
-        let ice = f.app?.stun?.stats.ice.pairs ?? []
-        let sdp = f.app?.sip?.media ?? []
-        guard let app = f.app, !app.rtp.isEmpty || !ice.isEmpty || !sdp.isEmpty else {
+        // A flow without protocol facts (most of a flood) never makes an `AppReport?` to test.
+        guard let box = f.appBox, !box.value.rtp.isEmpty || box.value.stun?.stats.ice.pairs.isEmpty == false
+                || box.value.sip?.media.isEmpty == false else {
             if !inputOver { calls.advance(to: f.lastTs) { self.written($0) } }
             return
         }
+        let app = box.value
+        let ice = app.stun?.stats.ice.pairs ?? []
+        let sdp = app.sip?.media ?? []
         let rtt = app.stun?.rtt?.p50
         let legs = app.rtp.map { Call.Leg(uid: f.uid, stream: $0, quality: RTPStreamQuality($0, stunRoundTrip: rtt), flowFirst: first) }
         let ends = (Call.Endpoint(ip: f.origAddress, port: UInt16(truncatingIfNeeded: f.origP)),

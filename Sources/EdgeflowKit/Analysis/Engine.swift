@@ -17,6 +17,8 @@ public struct Engine: ~Copyable {
     /// `summary` but the packets of the last run of one link type (`linkCache.run`).
     private var counts = CaptureSummary()
     private var linkCache = LinkTypeCache()
+    /// Per IP protocol number, its place in `counts.flowsByProto` (-1 until its first flow ends).
+    private var protoSlots = [Int16](repeating: -1, count: 256)
     /// The other shards, with several threads.
     private let shards: ShardedRun?
     /// The calling thread's per-packet state, with several threads.
@@ -127,12 +129,10 @@ public struct Engine: ~Copyable {
 
     private mutating func countFlow(_ proto: UInt8) {
         counts.flows &+= 1
-        let name = FlowSummary.protoName(proto)
-        if let i = counts.flowsByProto.firstIndex(where: { $0.name == name }) {
-            counts.flowsByProto[i].flows &+= 1
-        } else {
-            counts.flowsByProto.append((name, 1))
-        }
+        let slot = Int(protoSlots[Int(proto)])
+        if slot >= 0 { return counts.flowsByProto[slot].flows &+= 1 }
+        protoSlots[Int(proto)] = Int16(counts.flowsByProto.count)
+        counts.flowsByProto.append((FlowSummary.protoName(proto), 1))
     }
 
     // MARK: clock and snapshots
@@ -206,16 +206,21 @@ public struct Engine: ~Copyable {
         }
         live.sort { $0.sequence < $1.sequence }
         let stage = output?.stage
+        // Each record is handed on where it lies (a choice between two places would copy it first).
         for f in live {
             let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
-            stage?.recognised(s == 0 ? tracker.table[i] : others[s - 1].live[i].record)
+            if s == 0 { stage?.recognised(tracker.table[i]) } else { stage?.recognised(others[s - 1].live[i].record) }
         }
         stage?.finish()
         for f in live {
             let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
-            let e = s == 0 ? tracker.endedFlow(at: i) : others[s - 1].live[i]
-            countFlow(e.record.key.proto)
-            stage?.endedAtEndOfInput(e)
+            if s == 0 {
+                countFlow(tracker.table[i].key.proto)
+                stage?.endedAtEndOfInput(tracker.endedFlow(at: i))
+            } else {
+                countFlow(others[s - 1].live[i].record.key.proto)
+                stage?.endedAtEndOfInput(others[s - 1].live[i])
+            }
         }
         counts = currentSummary
         linkCache.run = 0

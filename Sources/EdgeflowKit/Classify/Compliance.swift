@@ -11,11 +11,13 @@ public struct Compliance: Sendable {
 
     public init() {}
 
-    /// Accounts one classified flow.
-    mutating func add(_ r: FlowRecord, _ c: Classification, uid: String, app: AppReport? = nil, accessEdgeNames: [String] = []) {
+    /// Accounts one classified flow: `box` holds what its protocols showed, when anything;
+    /// `uid` is asked for only when the flow joins a finding.
+    mutating func add(_ r: FlowRecord, _ c: Classification, uid: @autoclosure () -> String, app box: FrozenBox<AppReport>? = nil,
+                      accessEdgeNames: [String] = []) {
         // A flow that sent STUN requests counts as answered only if a response matched one.
         var answered = r.answered
-        if let st = app?.stun?.stats, st.count(.binding, .request) + st.count(.allocate, .request) > 0 { answered = st.matched > 0 }
+        if let st = box?.value.stun?.stats, st.count(.binding, .request) + st.count(.allocate, .request) > 0 { answered = st.matched > 0 }
         if c.verdict == .allowed { account(r, c, answered: answered) }
         let ends = FlowEnds(r, c)
         switch c.verdict {
@@ -24,22 +26,22 @@ public struct Compliance: Sendable {
         case .unrelated:
             // Without an Edge role the flow is no rule's business, but what its TLS, STUN/TURN
             // and media showed is still worth knowing: said as information.
-            if let app { appFindings(r, ends, app, uid: uid, names: accessEdgeNames, informational: true) }
+            if let box { appFindings(r, ends, box.value, uid: uid, names: accessEdgeNames, informational: true) }
             return
         }
-        if c.verdict == .violation, let v = c.violation { note(FlowFinding.violation(v), ends, uid: uid) }
-        if let app { appFindings(r, ends, app, uid: uid, names: accessEdgeNames, informational: false) }
-        icmpFindings(r, c, ends, uid: uid)
+        if c.verdict == .violation, let v = c.violation { note(FlowFinding.violation(v), ends, uid: uid()) }
+        if let box { appFindings(r, ends, box.value, uid: uid, names: accessEdgeNames, informational: false) }
+        icmpFindings(r, c, ends, uid: uid())
         let hybrid = ends.withOffice365
         guard hybrid || c.rule != nil else { return }
         if r.key.proto == IPProtocol.tcp && !r.answered && r.tcp.synSeen {
             if r.tcp.resp == .reset {
-                note(FlowFinding.tcpRejected(rule: c.rule?.id, withOffice365: hybrid), ends, uid: uid)
+                note(FlowFinding.tcpRejected(rule: c.rule?.id, withOffice365: hybrid), ends, uid: uid())
             } else {
-                note(FlowFinding.tcpUnanswered(rule: c.rule?.id, withOffice365: hybrid), ends, uid: uid)
+                note(FlowFinding.tcpUnanswered(rule: c.rule?.id, withOffice365: hybrid), ends, uid: uid())
             }
         } else if r.key.proto == IPProtocol.udp && hybrid && !answered {
-            note(FlowFinding.oneWayUDP, ends, uid: uid)
+            note(FlowFinding.oneWayUDP, ends, uid: uid())
         }
     }
 
@@ -75,8 +77,8 @@ public struct Compliance: Sendable {
 
     /// Findings from what the flow's protocols showed (`AppReport.findings`); made as
     /// information only when `informational` (a flow without an Edge role).
-    private mutating func appFindings(_ r: FlowRecord, _ ends: FlowEnds, _ app: AppReport, uid: String, names: [String], informational: Bool) {
-        app.findings(ends, transport: r.key.proto, accessEdgeNames: names) { note($0, ends, uid: uid, informational: informational) }
+    private mutating func appFindings(_ r: FlowRecord, _ ends: FlowEnds, _ app: AppReport, uid: () -> String, names: [String], informational: Bool) {
+        app.findings(ends, transport: r.key.proto, accessEdgeNames: names) { note($0, ends, uid: uid(), informational: informational) }
     }
 
     /// Adds a flow to the finding of `fact`'s code and message; its subject (an endpoint) is
@@ -84,7 +86,7 @@ public struct Compliance: Sendable {
     /// severe as `info` (a flow without an Edge role).
     /// Beyond `groupsPerCode` distinct messages of one code (hostile traffic can make every
     /// flow's message different), further flows join one group per code.
-    mutating func note<F: FlowFindingFact>(_ fact: F, _ ends: FlowEnds, uid: String, informational: Bool = false) {
+    mutating func note<F: FlowFindingFact>(_ fact: F, _ ends: FlowEnds, uid: @autoclosure () -> String, informational: Bool = false) {
         let code = fact.code
         let severity = informational ? max(fact.severity, .info) : fact.severity
         let message = fact.message(ends)
@@ -103,7 +105,7 @@ public struct Compliance: Sendable {
             }
         }
         grouped[key]!.flowCount += 1
-        if grouped[key]!.flows.count < Finding.maximumFlows { grouped[key]!.flows.append(uid) }
+        if grouped[key]!.flows.count < Finding.maximumFlows { grouped[key]!.flows.append(uid()) }
         if let subject = fact.subject(ends) { grouped[key]!.addSubject(subject) }
     }
 

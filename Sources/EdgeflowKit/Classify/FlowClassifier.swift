@@ -36,9 +36,16 @@ public struct Classification: Sendable {
 public enum FlowClassifier {
     public static func classify(_ r: FlowRecord, topology: Topology) -> Classification {
         let o = r.originator, p = r.responder
+        let oRoles = topology.roles(of: o.address), pRoles = topology.roles(of: p.address)
+        // Without an Edge role at either end (most flows, every flow of a scan) each end holds
+        // one role, Office 365 or other, and no table applies: one classification, made in place.
+        guard oRoles.holdsEdgeRole || pRoles.holdsEdgeRole else {
+            return Classification(origRole: oRoles.contains(.office365) ? .office365 : .other,
+                                  respRole: pRoles.contains(.office365) ? .office365 : .other, rule: nil, verdict: .unrelated)
+        }
         var first: Classification? = nil
-        for oRole in topology.roles(of: o.address) {
-            for pRole in topology.roles(of: p.address) {
+        for oRole in oRoles {
+            for pRole in pRoles {
                 let c = classify(r, oRole: oRole, pRole: pRole, topology: topology)
                 if c.verdict == .allowed { return c }
                 if first == nil { first = c }

@@ -51,6 +51,10 @@ public struct Prefix: Hashable, Sendable, CustomStringConvertible {
 public struct PrefixSet: Sendable {
     public private(set) var prefixes: [Prefix] = []
     private var intervals: [ClosedRange<IPAddress>] = []
+    /// The intervals clipped to the IPv4-mapped addresses, as 32-bit bounds (upper in the high
+    /// half, lower in the low half, in the same order): an IPv4 address, most of what a flood
+    /// asks about, is looked up in 8-byte steps instead of 32-byte ones.
+    private var ipv4Intervals: [UInt64] = []
 
     public init(_ prefixes: [Prefix]) {
         self.prefixes = prefixes
@@ -62,17 +66,36 @@ public struct PrefixSet: Sendable {
                 intervals.append(r)
             }
         }
+        let v4 = IPAddress(ipv4: 0)...IPAddress(ipv4: .max)
+        for r in intervals where r.overlaps(v4) {
+            let lower = max(r.lowerBound, v4.lowerBound).ipv4Value, upper = min(r.upperBound, v4.upperBound).ipv4Value
+            ipv4Intervals.append(UInt64(upper) << 32 | UInt64(lower))
+        }
     }
 
     public var isEmpty: Bool { prefixes.isEmpty }
 
     public func contains(_ a: IPAddress) -> Bool {
+        if a.isIPv4Mapped { return containsIPv4(a.ipv4Value) }
         var lo = 0, hi = intervals.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if intervals[mid].upperBound < a { lo = mid + 1 } else { hi = mid }
         }
         return lo < intervals.count && intervals[lo].contains(a)
+    }
+
+    /// `contains` for an IPv4(-mapped) address: the first interval whose upper bound is not
+    /// below `v` holds it if its lower bound is not above it.
+    private func containsIPv4(_ v: UInt32) -> Bool {
+        ipv4Intervals.withUnsafeBufferPointer { b in
+            var lo = 0, hi = b.count
+            while lo < hi {
+                let mid = (lo &+ hi) >> 1
+                if UInt32(truncatingIfNeeded: b[mid] >> 32) < v { lo = mid &+ 1 } else { hi = mid }
+            }
+            return lo < b.count && UInt32(truncatingIfNeeded: b[lo]) <= v
+        }
     }
 }
 

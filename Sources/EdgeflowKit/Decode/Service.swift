@@ -2,7 +2,10 @@
 public enum Service: UInt8, CaseIterable, Sendable, BitwiseCopyable {
     case unknown = 0, sipTLS, tls, turnTCP, stun, dtls, sip, dns, rtp, rtcp
 
-    public var name: String {
+    public var name: String { staticName.description }
+
+    /// `name` as static text, for writers that copy bytes without making a `String`.
+    public var staticName: StaticString {
         switch self {
         case .unknown: "unknown"
         case .sipTLS: "sip-tls"

@@ -56,7 +56,7 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
 
     /// Zeek-style connection state: TCP from both endpoints' states; other protocols S0
     /// (one way), SF (both ways) or SHR (responder only).
-    public var connState: String {
+    public var connState: StaticString {
         if key.proto == IPProtocol.tcp {
             return tcp.connState(origBytes: origBytes, respBytes: respBytes, history: history, sawOrigSyn: tcp.synSeen)
         }

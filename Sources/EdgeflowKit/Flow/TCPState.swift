@@ -52,15 +52,22 @@ public struct FlowHistory: Sendable, BitwiseCopyable {
     public var text: String {
         // At most 17 ASCII bytes, written in place (up to 15 make a small string: no allocation).
         let n = Int(count) &+ (flipped ? 1 : 0)
-        return String(unsafeUninitializedCapacity: n) { out in
-            var at = 0
-            if flipped { out[0] = 0x5E; at = 1 }
-            for i in 0..<Int(count) {
-                let word = i < 8 ? letters.0 : letters.1
-                out[at &+ i] = UInt8(truncatingIfNeeded: word >> (UInt64(i % 8) &* 8))
-            }
-            return n
+        return n == 0 ? "" : String(unsafeUninitializedCapacity: n) { copyText(to: $0.baseAddress!) }
+    }
+
+    /// The most bytes `text` holds: `^` and 16 letters.
+    public static let maximumLength = 17
+
+    /// Writes `text`'s ASCII bytes (at most `maximumLength`) at `out`; returns how many.
+    @inline(__always)
+    public func copyText(to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var at = 0
+        if flipped { out[0] = 0x5E; at = 1 }
+        for i in 0..<Int(count) {
+            let word = i < 8 ? letters.0 : letters.1
+            out[at &+ i] = UInt8(truncatingIfNeeded: word >> (UInt64(i % 8) &* 8))
         }
+        return at &+ Int(count)
     }
 }
 
@@ -89,7 +96,7 @@ public struct TCPFlowState: Sendable, BitwiseCopyable {
     }
 
     /// Zeek's `conn_state` for this TCP connection.
-    public func connState(origBytes: Int, respBytes: Int, history: FlowHistory, sawOrigSyn: Bool) -> String {
+    public func connState(origBytes: Int, respBytes: Int, history: FlowHistory, sawOrigSyn: Bool) -> StaticString {
         let oInactive = orig == .inactive || orig == .partial
         let rInactive = resp == .inactive || resp == .partial
         if resp == .reset {

@@ -1,8 +1,9 @@
 /// The flow table as CSV (RFC 4180 quoting), header row first. Each row is written straight
 /// into one reused byte buffer, as the JSON form writes its flow objects: no `String` per field.
+/// Its buffer is reached without a dynamic exclusivity check (see `OutputStream`'s buffer).
 final class CSVReportWriter: ReportWriter {
     private let output: OutputStream
-    private var w = JSONWriter()
+    @exclusivity(unchecked) private var w = JSONWriter()
 
     init(output: OutputStream) {
         self.output = output
@@ -27,7 +28,7 @@ extension FlowSummary {
 
     /// The flow's CSV row (the columns of `csvHeader`) and its line end.
     func writeCSVRow(to w: inout JSONWriter) {
-        w.csvField(uid)
+        appendUID(to: &w, quoted: false)
         w.csvField(proto, comma: true)
         w.append(0x2C)
         origAddress.appendText(to: &w)
@@ -41,13 +42,14 @@ extension FlowSummary {
         w.literal(origRoleKind.staticName)
         w.append(0x2C)
         w.literal(respRoleKind.staticName)
-        w.csvField(service, comma: true)
+        w.append(0x2C)
+        w.literal(serviceSet.main.staticName)
         w.append(0x2C)
         var first = true
         serviceSet.forEach {
             if !first { w.append(0x20) }
             first = false
-            w.csvField($0.name)
+            w.literal($0.staticName)
         }
         w.append(0x2C)
         TimeFormat.appendISO8601(ts, to: &w)
@@ -59,8 +61,10 @@ extension FlowSummary {
         w.csvInteger(respBytes)
         w.csvInteger(origIPBytes)
         w.csvInteger(respIPBytes)
-        w.csvField(connState, comma: true)
-        w.csvField(history, comma: true)
+        w.append(0x2C)
+        w.literal(connStateName)
+        w.append(0x2C)
+        appendHistory(to: &w)
         w.csvField(rule ?? "", comma: true)
         w.append(0x2C)
         w.literal(verdictKind.staticName)

@@ -1,7 +1,16 @@
 /// A flow as reported: the schema's flow object (report-schema.md), built once when the
 /// flow ends.
 public struct FlowSummary: Sendable {
-    public var uid: String
+    /// "C" and 11 base-62 digits of a fixed hash of the 5-tuple and first packet time; text
+    /// set here replaces it.
+    public var uid: String {
+        get { uidText ?? FlowSummary.uid(uidCode) }
+        set { uidText = newValue }
+    }
+    /// The hash the uid's digits are read from: the JSON and CSV forms write them in place.
+    private var uidCode: UInt64
+    /// Text that replaced the uid, if any.
+    private var uidText: String? = nil
     public var proto: String { FlowSummary.protoName(protocolNumber) }
     public var origH: String { origAddress.text }
     public var origP: Int
@@ -34,8 +43,12 @@ public struct FlowSummary: Sendable {
     public var respBytes: Int
     public var origIPBytes: Int
     public var respIPBytes: Int
-    public var connState: String
-    public var history: String
+    public var connState: String { connStateName.description }
+    /// Zeek's `conn_state`, as static text.
+    var connStateName: StaticString
+    public var history: String { historyLetters.text }
+    /// The history's letters, written from their bits.
+    var historyLetters: FlowHistory
     public var rule: String? = nil
     /// The rule the responder's packets satisfy (`stun-udp-in` for the answers of an A/V Edge →
     /// Office 365 UDP 3478 exchange), when there were replies.
@@ -51,7 +64,12 @@ public struct FlowSummary: Sendable {
     /// ICMP errors that quoted the flow's packets, when any: how many, and the last one's.
     public var icmp: (errors: Int, proto: UInt8, type: UInt8, code: UInt8, from: IPAddress, quotedOriginator: Bool)? = nil
     /// What the flow's application protocols showed, when it was inspected.
-    var app: AppReport?
+    var app: AppReport? {
+        get { appBox?.value }
+        set { appBox = newValue.map { FrozenBox($0) } }
+    }
+    /// `app`, boxed: a flow without it (most of a flood) copies 8 bytes, not 670.
+    var appBox: FrozenBox<AppReport>?
     /// The flow's STUN and DNS transactions, for `stun.log` and `dns.log` (Zeek logs only).
     var transactions: FrozenBox<FlowTransactions>?
     var stunTransactions: STUNTransactionLog? { transactions?.value.stun }
@@ -74,7 +92,7 @@ public struct FlowSummary: Sendable {
         protocolNumber = r.key.proto
         lastTs = r.lastTimestamp
         end = reason
-        uid = FlowSummary.uid(r)
+        uidCode = FlowSummary.uidCode(r)
         let icmp = IPProtocol.isICMP(r.key.proto)
         origP = Int(icmp ? r.icmpType : o.port)
         respP = Int(icmp ? r.icmpCode : p.port)
@@ -87,28 +105,53 @@ public struct FlowSummary: Sendable {
         respBytes = r.respBytes
         origIPBytes = r.origIPBytes
         respIPBytes = r.respIPBytes
-        connState = r.connState
-        history = r.history.text
+        connStateName = r.connState
+        historyLetters = r.history
         if r.icmpErrors > 0 {
             self.icmp = (Int(r.icmpErrors), r.key.ipVersion == 6 ? 58 : 1, r.icmpErrorType, r.icmpErrorCode, r.icmpErrorSender,
                          r.icmpErrorQuotedOriginator)
         }
     }
 
-    /// Stable id: "C" and 11 base-62 digits of a fixed hash of the 5-tuple and first packet time.
-    static func uid(_ r: FlowRecord) -> String {
+    /// The stable id's hash: of the 5-tuple and first packet time.
+    static func uidCode(_ r: FlowRecord) -> UInt64 {
         var h = r.key.hash(seed: 0x0123_4567_89AB_CDEF)
         h = (h ^ UInt64(bitPattern: r.firstTimestamp)) &* 0x9E37_79B9_7F4A_7C15
-        h ^= h >> 31
-        // 12 ASCII bytes: a small string, made without an allocation.
-        return String(unsafeUninitializedCapacity: 12) { out in
-            out[0] = 0x43
-            for i in 1..<12 {
-                out[i] = base62.utf8Start[Int(h % 62)]
-                h /= 62
-            }
-            return 12
+        return h ^ h >> 31
+    }
+
+    /// The uid of `code` as text: 12 ASCII bytes, a small string made without an allocation.
+    static func uid(_ code: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 12) { writeUID(code, to: $0.baseAddress!) }
+    }
+
+    /// Writes "C" and the 11 base-62 digits of `code` (12 bytes); returns 12.
+    @inline(__always)
+    private static func writeUID(_ code: UInt64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var h = code
+        out[0] = 0x43
+        for i in 1..<12 {
+            out[i] = base62.utf8Start[Int(h % 62)]
+            h /= 62
         }
+        return 12
+    }
+
+    /// The uid, as JSON and CSV write it: its digits in place, or the text that replaced it
+    /// (quoted and escaped as `quoted` says).
+    func appendUID(to w: inout JSONWriter, quoted: Bool) {
+        if let uidText {
+            if quoted { w.appendQuoted(uidText) } else { w.csvField(uidText) }
+            return
+        }
+        if quoted { w.append(0x22) }
+        w.appendInPlace(upTo: 12) { Self.writeUID(uidCode, to: $0) }
+        if quoted { w.append(0x22) }
+    }
+
+    /// The history's letters (ASCII letters and `^`: nothing to escape or quote), in place.
+    func appendHistory(to w: inout JSONWriter) {
+        w.appendInPlace(upTo: FlowHistory.maximumLength) { historyLetters.copyText(to: $0) }
     }
 
     private static let base62: StaticString = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -149,7 +192,7 @@ public struct FlowSummary: Sendable {
     /// `String` (a flood reports one flow per packet).
     func write(to w: inout JSONWriter) {
         w.members("\"uid\":")
-        w.appendQuoted(uid)
+        appendUID(to: &w, quoted: true)
         w.literal(",\"proto\":\"")
         if let name = FlowSummary.protoStaticName(protocolNumber) {
             w.literal(name)
@@ -171,14 +214,15 @@ public struct FlowSummary: Sendable {
         w.literal(origRoleKind.staticName)
         w.literal("\",\"resp_role\":\"")
         w.literal(respRoleKind.staticName)
-        w.literal("\",\"service\":")
-        w.appendQuoted(service)
-        w.literal(",\"services\":[")
+        w.literal("\",\"service\":\"")
+        w.literal(serviceSet.main.staticName)
+        w.literal("\",\"services\":[")
         var first = true
         serviceSet.forEach {
-            if !first { w.append(0x2C) }
+            w.literal(first ? "\"" : ",\"")
             first = false
-            w.appendQuoted($0.name)
+            w.literal($0.staticName)
+            w.append(0x22)
         }
         w.literal("],\"ts\":\"")
         TimeFormat.appendISO8601(ts, to: &w)
@@ -196,11 +240,11 @@ public struct FlowSummary: Sendable {
         w.appendInteger(origIPBytes)
         w.literal(",\"resp_ip_bytes\":")
         w.appendInteger(respIPBytes)
-        w.literal(",\"conn_state\":")
-        w.appendQuoted(connState)
-        w.literal(",\"history\":")
-        w.appendQuoted(history)
-        w.literal(",\"rule\":")
+        w.literal(",\"conn_state\":\"")
+        w.literal(connStateName)
+        w.literal("\",\"history\":\"")
+        appendHistory(to: &w)
+        w.literal("\",\"rule\":")
         w.appendQuoted(rule)
         w.literal(",\"reply_rule\":")
         w.appendQuoted(replyRule)
@@ -221,7 +265,7 @@ public struct FlowSummary: Sendable {
             w.value("quoted", icmp.quotedOriginator ? "orig" : "resp")
             w.endObject()
         }
-        app?.write(to: &w)
+        appBox?.value.write(to: &w)
     }
 }
 

@@ -26,14 +26,7 @@ extension IPAddress {
     /// Appends `text` as UTF-8 (the report writes addresses without making a `String`).
     func appendText(to out: inout JSONWriter) {
         guard isIPv4Mapped else { return appendIPv6Text(to: &out) }
-        let v = ipv4Value
-        var shift: UInt32 = 24
-        while true {
-            out.appendDigits(UInt(v >> shift & 0xFF), minimumWidth: 1)
-            if shift == 0 { break }
-            out.append(0x2E)
-            shift -= 8
-        }
+        out.appendIPv4(ipv4Value)
     }
 
     /// RFC 5952: lower-case hex, leading zeros dropped, the longest run of two or more zero

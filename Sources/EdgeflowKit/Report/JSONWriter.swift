@@ -226,27 +226,69 @@ public struct JSONWriter: ~Copyable {
         count &+= body(base + count)
     }
 
-    /// Decimal digits of `v`.
+    /// Decimal digits of `v` (one digit, a flow's usual packet count, without a call).
+    @inline(__always)
     mutating func appendInteger(_ v: Int) {
+        if UInt(bitPattern: v) < 10 { return append(UInt8(truncatingIfNeeded: v) &+ 0x30) }
         if v < 0 { append(0x2D) }
         appendDigits(v.magnitude, minimumWidth: 1)
     }
 
-    /// Decimal digits of `v`, zero-padded to `minimumWidth` (at most 24), written in place.
+    /// Decimal digits of `v`, zero-padded to `minimumWidth` (at most 24), written in place two
+    /// digits at a time (a report's numbers are mostly short: counts, ports, octets).
     mutating func appendDigits(_ v: UInt, minimumWidth: Int) {
         var digits = 1
         var m = v
-        while m >= 10 { m /= 10; digits &+= 1 }
+        while m >= 100 { m /= 100; digits &+= 2 }
+        if m >= 10 { digits &+= 1 }
         let width = max(digits, min(minimumWidth, 24))
         if capacity &- count < width { grow(width) }
         var p = base + (count &+ width)
         m = v
-        for _ in 0..<width {
-            p -= 1
-            p.pointee = UInt8(truncatingIfNeeded: m % 10) &+ 0x30
-            m /= 10
+        var left = width
+        while left >= 2 {
+            let pair = Int(truncatingIfNeeded: m % 100) &* 2
+            m /= 100
+            p -= 2
+            p[0] = Self.digitPairs.utf8Start[pair]
+            p[1] = Self.digitPairs.utf8Start[pair &+ 1]
+            left &-= 2
         }
+        if left == 1 { (p - 1).pointee = UInt8(truncatingIfNeeded: m % 10) &+ 0x30 }
         count &+= width
+    }
+
+    /// "00" to "99", for writing two digits at a time.
+    private static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+    /// A dotted quad ("192.0.2.1"), written in place with one capacity check.
+    mutating func appendIPv4(_ v: UInt32) {
+        if capacity &- count < 15 { grow(15) }
+        var p = base + count
+        var shift: UInt32 = 24
+        while true {
+            let o = Int(truncatingIfNeeded: v >> shift & 0xFF)
+            if o >= 100 {
+                let low = (o % 100) &* 2
+                p[0] = UInt8(truncatingIfNeeded: o / 100) &+ 0x30
+                p[1] = Self.digitPairs.utf8Start[low]
+                p[2] = Self.digitPairs.utf8Start[low &+ 1]
+                p += 3
+            } else if o >= 10 {
+                p[0] = Self.digitPairs.utf8Start[o &* 2]
+                p[1] = Self.digitPairs.utf8Start[o &* 2 &+ 1]
+                p += 2
+            } else {
+                p[0] = UInt8(truncatingIfNeeded: o) &+ 0x30
+                p += 1
+            }
+            if shift == 0 { break }
+            p[0] = 0x2E
+            p += 1
+            shift &-= 8
+        }
+        count = p - base
     }
 
     /// Lower-case hex digits of `v`, without leading zeros, written in place.

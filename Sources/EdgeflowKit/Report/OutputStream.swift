@@ -34,7 +34,11 @@ public enum Rotation: Sendable, Equatable {
 /// written; `close()` throws it.
 public final class OutputStream {
     private var file: UnsafeMutablePointer<FILE>
-    private var buffer: [UInt8] = []
+    /// The buffer and the counters every write changes are reached without a dynamic
+    /// exclusivity check: a stream is written from one thread, and no method that changes
+    /// them calls back into another (the check would cost about 100 instructions per
+    /// property per write; a flood writes one flow per packet).
+    @exclusivity(unchecked) private var buffer: [UInt8] = []
     /// Where the output goes, for messages.
     public let name: String
     private let rotation: Rotation?
@@ -43,12 +47,12 @@ public final class OutputStream {
     /// An in-place file is truncated when the first bytes are flushed; `removeIfUnused`: it did not exist before.
     private var truncatePending = false, removeIfUnused = false
     private var closed = false, rotationRefused = false
-    private var written = 0
+    @exclusivity(unchecked) private var written = 0
     private var openedAt = time(nil)
     /// Files closed by rotation, oldest first.
     public private(set) var rotated: [String] = []
     /// The first write error; nothing is written after it.
-    public private(set) var failure: EdgeflowError?
+    @exclusivity(unchecked) public private(set) var failure: EdgeflowError?
     /// Called once, at the first write error.
     public var onWriteFailure: ((EdgeflowError) -> Void)?
     /// Called once when a rotation is refused (the file is then written on, unrotated).

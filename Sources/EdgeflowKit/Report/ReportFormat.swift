@@ -36,10 +36,11 @@ public func makeReportWriter(_ format: ReportFormat, output: OutputStream, top: 
 }
 
 /// One JSON object; the `flows` array streams as flows end, the rest follows at the end.
+/// Its buffer is reached without a dynamic exclusivity check (see `OutputStream`'s buffer).
 final class JSONReportWriter: ReportWriter {
     private let output: OutputStream
-    private var w = JSONWriter()
-    private var first = true
+    @exclusivity(unchecked) private var w = JSONWriter()
+    @exclusivity(unchecked) private var first = true
     /// The calls' JSON objects as they were finished (their words, not their state), written
     /// after the flows in the order a whole-capture grouping gives them.
     private var callBytes: [UInt8] = []
@@ -97,10 +98,11 @@ final class JSONReportWriter: ReportWriter {
     }
 }
 
-/// One JSON object per line: flows as they end, then the summary.
+/// One JSON object per line: flows as they end, then the summary. Its buffer is reached
+/// without a dynamic exclusivity check (see `OutputStream`'s buffer).
 final class NDJSONReportWriter: ReportWriter {
     private let output: OutputStream
-    private var w = JSONWriter()
+    @exclusivity(unchecked) private var w = JSONWriter()
 
     init(output: OutputStream) { self.output = output }
 

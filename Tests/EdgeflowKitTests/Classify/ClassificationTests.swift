@@ -257,6 +257,25 @@ struct ConfigurationTests {
         #expect(Prefix("203.0.113.7/24")?.description == "203.0.113.0/24")
     }
 
+    @Test("IPv4 membership through IPv6 prefixes that cover mapped addresses, and at the ends of the IPv4 space")
+    func ipv4Membership() throws {
+        // ::ffff:0:0/97 is ::ffff:0.0.0.0-::ffff:127.255.255.255 (RFC 4291 §2.5.5.2 mapped addresses).
+        let mapped = PrefixSet(["::ffff:0:0/97", "2001:db8::/32"].map { Prefix($0)! })
+        #expect(mapped.contains(IPAddress("0.0.0.0")!) && mapped.contains(IPAddress("127.255.255.255")!))
+        #expect(!mapped.contains(IPAddress("128.0.0.0")!))
+        #expect(mapped.contains(IPAddress("2001:db8::20:1")!))
+        // 32.1.13.184 is 0x20010db8, the first 32 bits of 2001:db8::, but ::ffff:32.1.13.184 is not in it.
+        let v6 = PrefixSet([Prefix("2001:db8::/32")!])
+        #expect(!v6.contains(IPAddress("32.1.13.184")!) && v6.contains(IPAddress("2001:db8::1")!))
+        let all = PrefixSet([Prefix("::/0")!])
+        #expect(all.contains(IPAddress("203.0.113.9")!) && all.contains(IPAddress("2001:db8::1")!))
+        let ends = PrefixSet(["0.0.0.0/8", "255.255.255.255/32", "52.112.0.0/14"].map { Prefix($0)! })
+        #expect(ends.contains(IPAddress("0.255.255.255")!) && !ends.contains(IPAddress("1.0.0.0")!))
+        #expect(ends.contains(IPAddress("255.255.255.255")!) && !ends.contains(IPAddress("255.255.255.254")!))
+        #expect(ends.contains(IPAddress("52.112.0.0")!) && !ends.contains(IPAddress("52.111.255.255")!))
+        #expect(PrefixSet([]).contains(IPAddress("10.0.0.1")!) == false)
+    }
+
     @Test("config file: strings, arrays over several lines, comments, numbers")
     func parse() throws {
         let text = """
