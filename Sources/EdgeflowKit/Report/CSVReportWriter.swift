@@ -29,7 +29,13 @@ extension FlowSummary {
     /// The flow's CSV row (the columns of `csvHeader`) and its line end.
     func writeCSVRow(to w: inout JSONWriter) {
         appendUID(to: &w, quoted: false)
-        w.csvField(proto, comma: true)
+        w.append(0x2C)
+        if let name = FlowSummary.protoStaticName(protocolNumber) {
+            w.literal(name)
+        } else {
+            w.literal("ip-")
+            w.appendInteger(Int(protocolNumber))
+        }
         w.append(0x2C)
         origAddress.appendText(to: &w)
         w.append(0x2C)
@@ -65,13 +71,16 @@ extension FlowSummary {
         w.literal(connStateName)
         w.append(0x2C)
         appendHistory(to: &w)
-        w.csvField(rule ?? "", comma: true)
+        w.append(0x2C)
+        if let rule { w.csvField(rule) }
         w.append(0x2C)
         w.literal(verdictKind.staticName)
-        w.csvField(reason ?? "", comma: true)
+        w.append(0x2C)
+        if let reason { w.csvField(reason) }
         w.append(0x2C)
         w.literal(end.name)
-        w.csvField(replyRule ?? "", comma: true)
+        w.append(0x2C)
+        if let replyRule { w.csvField(replyRule) }
         w.append(0x0A)
     }
 }

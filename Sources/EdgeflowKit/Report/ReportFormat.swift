@@ -120,7 +120,7 @@ final class NDJSONReportWriter: ReportWriter {
     func flow(_ flow: FlowSummary) {
         w.reset()
         w.beginObject()
-        w.value("type", "flow")
+        w.members("\"type\":\"flow\"")
         flow.write(to: &w)
         w.endObject()
         w.append(0x0A)
