@@ -73,6 +73,7 @@ for name, r, sent in (("1 thread", one, sent1), ("2 threads", two, sent2)):
 f1 = {key(f): strip(f) for f in one["flows"]}
 f2 = {key(f): strip(f) for f in two["flows"]}
 check(len(f1) == len(one["flows"]) and len(f1) > 0, f"1 thread: {len(f1)} flows, one per 5-tuple")
+check(len(f2) == len(two["flows"]), f"2 threads: {len(f2)} flows, one per 5-tuple (none reported by two sockets)")
 check(set(f1) == set(f2), f"2 threads: the same {len(f1)} flows (5-tuples); 2 threads have {len(f2)}")
 diff = [k for k in f1 if k in f2 and f1[k] != f2[k]]
 check(not diff, f"2 threads: every flow's fields equal 1 thread's, times aside {diff[:3]}")

@@ -152,8 +152,9 @@ public struct Engine: ~Copyable {
     /// other shards' are added once `finish` has brought their tables back).
     public var currentSummary: CaptureSummary {
         var counters = FlowCounters(tracker)
-        for shard in otherTables { counters.add(FlowCounters(shard.tracker)) }
-        if let socketFlows { counters.add(socketFlows) }
+        for shard in shards?.finishedTables ?? [] { counters.add(FlowCounters(shard.tracker)) }
+        for socket in adopted { counters.add(FlowCounters(socket.tracker), sharedSDP: false) }
+        if let socketFlows { counters.add(socketFlows, sharedSDP: false) }
         var s = summary
         if let socketPackets { s.addPacketCounts(of: socketPackets) }
         counters.apply(to: &s, memoryLimit: reassemblyMemory)
@@ -267,7 +268,8 @@ public struct Engine: ~Copyable {
 
 /// A flow table's counters, summed over shards: evictions, expiries, peaks (the sum of the
 /// shards' peaks, at most what one table would have held), reassembly; the SDP book's
-/// evictions are the same in every shard (each reads all SIP) and are not summed.
+/// evictions are the same in every shard of `analyze` (each reads all SIP) and are not summed
+/// there, but each capture socket of `live` keeps a book of its own (`sharedSDP` false).
 struct FlowCounters {
     var evicted, expired, peakLive, notInspected, reassemblyPeak, streamsOutOfMemory, dtlsMessagesOutOfMemory, sdpEvicted: Int
 
@@ -282,7 +284,7 @@ struct FlowCounters {
         sdpEvicted = t.dispatcher.sdp.evicted
     }
 
-    mutating func add(_ o: FlowCounters) {
+    mutating func add(_ o: FlowCounters, sharedSDP: Bool = true) {
         evicted += o.evicted
         expired += o.expired
         peakLive += o.peakLive
@@ -290,7 +292,7 @@ struct FlowCounters {
         reassemblyPeak += o.reassemblyPeak
         streamsOutOfMemory += o.streamsOutOfMemory
         dtlsMessagesOutOfMemory += o.dtlsMessagesOutOfMemory
-        sdpEvicted = max(sdpEvicted, o.sdpEvicted)
+        sdpEvicted = sharedSDP ? max(sdpEvicted, o.sdpEvicted) : sdpEvicted + o.sdpEvicted
     }
 
     func apply(to s: inout CaptureSummary, memoryLimit: Int) {

@@ -27,15 +27,18 @@ final class LiveShards {
         let n = captures.count
         var share = settings
         share.maxFlows = max(16, settings.maxFlows / n)
-        share.maxInspectedFlows = settings.maxInspectedFlows / n
+        share.maxInspectedFlows = max(1, settings.maxInspectedFlows / n)
         share.reassemblyMemory = settings.reassemblyMemory / n
         sockets = captures.map { LiveSocket(capture: $0, worker: ShardWorker(settings: share)) }
         self.dns = dns
+        // Every socket has joined the group: packets captured before now may have reached two
+        // sockets, or a flow's first packets another socket than the rest, so none is taken.
+        let joined = wallClock()
         pending = Array(repeating: [], count: n)
         watermark = Array(repeating: .min, count: n)
         last = Array(repeating: nil, count: n)
         for (i, s) in sockets.enumerated() {
-            let thread = Thread { s.run(sweepEvery: interval) }
+            let thread = Thread { s.run(sweepEvery: interval, from: joined) }
             thread.name = "edgeflow-socket\(i)"
             thread.start()
         }
@@ -132,7 +135,7 @@ final class LiveShards {
 
     private var flowCounters: FlowCounters {
         var c = FlowCounters()
-        for r in last { if let r { c.add(r.flows) } }
+        for r in last { if let r { c.add(r.flows, sharedSDP: false) } }
         return c
     }
 }
@@ -177,6 +180,10 @@ final class LiveSocket: @unchecked Sendable {
 
     /// An idle socket reports this often (ns), so that the others' events are not held back.
     static let reportPeriod: Int64 = 100_000_000
+    /// How long a captured packet may wait in the kernel's ring before `dispatch` can see it
+    /// (ns): libpcap's TPACKET_V3 ring hands on a block when it is full or its timeout (100 ms,
+    /// `LiveCapture`) fires, so an empty `dispatch` vouches only for packets this much older.
+    static let ringDelay: Int64 = 150_000_000
 
     init(capture: LiveCapture, worker: ShardWorker) {
         self.capture = capture
@@ -200,9 +207,9 @@ final class LiveSocket: @unchecked Sendable {
         return rules.map(\.openPackets)
     }
 
-    /// The socket's thread: dispatches its packets until `stop`, then the ones left in its ring,
-    /// and hands over its flow table.
-    func run(sweepEvery interval: Int64) {
+    /// The socket's thread: dispatches its packets captured from `start` on until `stop`, then
+    /// for `ringDelay` more the ones left in its ring, and hands over its flow table.
+    func run(sweepEvery interval: Int64, from start: Int64) {
         // Locals of this thread: no exclusivity check per packet.
         var t = worker.makeTracker()
         t.sweepsItself = true
@@ -213,15 +220,16 @@ final class LiveSocket: @unchecked Sendable {
         var nextReport = wallClock() &+ Self.reportPeriod
         var nextSweep = wallClock() &+ interval
         var answered = 0
+        var stopAt = Int64.max
         while true {
-            // Once asked to stop, what waits in the ring is dispatched once more.
-            let stopping = stop.load(ordering: .relaxed)
+            // Once asked to stop, what waits in the ring (open blocks too) is dispatched for `ringDelay`.
+            if stopAt == .max, stop.load(ordering: .relaxed) { stopAt = wallClock() }
             let before = wallClock()
             let n = capture.dispatch { p in
-                guard let d = counts.account(p, &cache) else { return }
+                guard p.timestamp >= start, let d = counts.account(p, &cache) else { return }
                 w.track(d, timestamp: p.timestamp, bytes: p.bytes, index: Int(p.timestamp), &t)
             }
-            if stopping { break }
+            if stopAt != .max, before >= stopAt &+ Self.ringDelay { break }
             if n == 0 { capture.wait(milliseconds: 20) }
             sinceReport &+= n
             let now = wallClock()
@@ -231,8 +239,8 @@ final class LiveSocket: @unchecked Sendable {
             }
             let wanted = asked
             guard sinceReport >= ShardedRun.reportEvery || now >= nextReport || wanted != answered else { continue }
-            // An empty ring at `before`: every packet captured until then has been seen.
-            let through = n == 0 ? Int(before) : Int(counts.lastTimestamp ?? 0)
+            // An empty ring at `before`: every packet captured `ringDelay` before it has been seen.
+            let through = n == 0 ? max(Int(before &- Self.ringDelay), Int(counts.lastTimestamp ?? 0)) : Int(counts.lastTimestamp ?? 0)
             var r = report(through: through, counts.flushing(cache), &t)
             if wanted != answered {
                 answered = wanted
