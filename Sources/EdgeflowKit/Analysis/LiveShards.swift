@@ -111,20 +111,7 @@ final class LiveShards {
             merged += pending[i].lazy.filter { $0.index <= upTo }
             pending[i].removeAll { $0.index <= upTo }
         }
-        guard !merged.isEmpty else { return }
-        merged.sort { a, b in
-            a.index != b.index ? a.index < b.index
-                : a.rank != b.rank ? a.rank < b.rank
-                : a.sequence != b.sequence ? a.sequence < b.sequence : a.ordinal < b.ordinal
-        }
-        for e in merged {
-            switch e.payload {
-            case .dns(let bytes, let multicast): bytes.withUnsafeBytes { dns.record($0, multicast: multicast) }
-            case .recognised(let r): engine.recognised(r)
-            case .ended(let f): engine.ended(f)
-            }
-        }
-        merged.removeAll(keepingCapacity: true)
+        ShardEvent.replay(&merged, into: &engine, dns: dns)
     }
 
     private var packetCounts: CaptureSummary {

@@ -130,6 +130,25 @@ struct ShardEvent {
     var sequence: Int
     var ordinal: Int
     var payload: Payload
+
+    /// Sorts `events` into the order one thread would have met them and hands them to `engine`
+    /// (DNS messages to `dns`); `events` is left empty, its storage kept.
+    static func replay(_ events: inout [ShardEvent], into engine: inout Engine, dns: DNSBook) {
+        guard !events.isEmpty else { return }
+        events.sort { a, b in
+            a.index != b.index ? a.index < b.index
+                : a.rank != b.rank ? a.rank < b.rank
+                : a.sequence != b.sequence ? a.sequence < b.sequence : a.ordinal < b.ordinal
+        }
+        for e in events {
+            switch e.payload {
+            case .dns(let bytes, let multicast): bytes.withUnsafeBytes { dns.record($0, multicast: multicast) }
+            case .recognised(let r): engine.recognised(r)
+            case .ended(let f): engine.ended(f)
+            }
+        }
+        events.removeAll(keepingCapacity: true)
+    }
 }
 
 /// A worker's flow table after its thread ended, moved (not copied) off the thread, with its

@@ -127,20 +127,7 @@ final class ShardedRun {
                 replayed[i] = 0
             }
         }
-        guard !merged.isEmpty else { return }
-        merged.sort { a, b in
-            a.index != b.index ? a.index < b.index
-                : a.rank != b.rank ? a.rank < b.rank
-                : a.sequence != b.sequence ? a.sequence < b.sequence : a.ordinal < b.ordinal
-        }
-        for e in merged {
-            switch e.payload {
-            case .dns(let bytes, let multicast): bytes.withUnsafeBytes { dns.record($0, multicast: multicast) }
-            case .recognised(let r): engine.recognised(r)
-            case .ended(let f): engine.ended(f)
-            }
-        }
-        merged.removeAll(keepingCapacity: true)
+        ShardEvent.replay(&merged, into: &engine, dns: dns)
     }
 
     private func take(_ r: ShardReport, from i: Int) {
