@@ -30,12 +30,7 @@ extension FlowSummary {
     func writeCSVRow(to w: inout JSONWriter) {
         appendUID(to: &w, quoted: false)
         w.append(0x2C)
-        if let name = FlowSummary.protoStaticName(protocolNumber) {
-            w.literal(name)
-        } else {
-            w.literal("ip-")
-            w.appendInteger(Int(protocolNumber))
-        }
+        appendProto(to: &w)
         w.append(0x2C)
         origAddress.appendText(to: &w)
         w.append(0x2C)

@@ -47,6 +47,16 @@ public struct FlowSummary: Sendable {
     /// Zeek's `conn_state`, as static text.
     var connStateName: StaticString
     public var history: String { historyLetters.text }
+    /// The protocol's name (`proto`), in place: static text, or "ip-N".
+    func appendProto(to w: inout JSONWriter) {
+        if let name = FlowSummary.protoStaticName(protocolNumber) {
+            w.literal(name)
+        } else {
+            w.literal("ip-")
+            w.appendInteger(Int(protocolNumber))
+        }
+    }
+
     /// The history's letters, written from their bits.
     var historyLetters: FlowHistory
     public var rule: String? = nil
@@ -194,12 +204,7 @@ public struct FlowSummary: Sendable {
         w.members("\"uid\":")
         appendUID(to: &w, quoted: true)
         w.literal(",\"proto\":\"")
-        if let name = FlowSummary.protoStaticName(protocolNumber) {
-            w.literal(name)
-        } else {
-            w.literal("ip-")
-            w.appendInteger(Int(protocolNumber))
-        }
+        appendProto(to: &w)
         w.literal("\",\"orig_h\":\"")
         origAddress.appendText(to: &w)
         w.literal("\",\"orig_p\":")
