@@ -42,7 +42,7 @@ struct Analyze: ParsableCommand {
     var merge = AnalyzeOptions.defaults.merge
 
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("Threads sharing the flows, the calling thread included (memory-mapped files only): auto (the default: one per core, at most \(ThreadChoice.most), and one for captures under \(ThreadChoice.smallestSharded >> 20) MB or on one core) or a number; 1 spends the least CPU time.",
+            help: ArgumentHelp("Threads sharing the flows, the calling thread included (memory-mapped files only): auto (the default: one per core, at most \(ThreadChoice.most), and one for captures under \(ThreadChoice.smallestSharded >> 20) MB or on fewer than \(ThreadChoice.fewestCores) cores) or a number; 1 spends the least CPU time.",
                                valueName: "auto|N"))
     var threads = ThreadsArgument.auto
 
