@@ -12,6 +12,10 @@
 # 2. Nothing dropped: the bundled sample replayed at 500 packets/s: the 2-thread report's
 #    flows, findings and summary counters equal the 1-thread report's, and so do the rules'
 #    metrics scraped after the replay, while most flows are still open (compare_fanout.py).
+# 3. A fanout group id held by another program: a socket of another fanout type holds the
+#    group numbered by the low 16 bits of the process id that edgeflow is about to take (the
+#    id edgeflow used before it asked the kernel for a unique one); `live --threads 2` must
+#    still start, in a group of another id.
 # Prints the numbers Benchmarks/README.md keeps. Needs root, iproute2, tcpreplay, curl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -48,5 +52,23 @@ run() {
 topology=(--access-edge 203.0.113.10,2001:db8:10::10 --av-edge 203.0.113.20 --webconf-edge 203.0.113.30)
 for threads in 1 2; do run "top$threads" "$threads" "$work/edge.pcap" --topspeed; done
 for threads in 1 2; do run "slow$threads" "$threads" "$work/sample.pcap" --pps 500; done
+
+( me=$BASHPID   # the subshell's pid, which exec hands to edgeflow (not the background child's)
+  python3 - "$me" "$work/held" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))  # ETH_P_ALL: a running socket
+s.bind(("capture", 0))
+s.setsockopt(263, 18, int(sys.argv[1]) & 0xFFFF)  # SOL_PACKET, PACKET_FANOUT, type 0 (hash)
+open(sys.argv[2], "w").write(str(int(sys.argv[1]) & 0xFFFF))
+time.sleep(30)
+PY
+  echo $! >"$work/holder.pid"
+  for _ in $(seq 100); do [ -s "$work/held" ] && break; sleep 0.1; done
+  exec "$bin" live capture --threads 2 --filter '' --format json --out "$work/held.json" --duration 1 "${topology[@]}" 2>"$work/held.err"
+) || { echo "FAIL: live --threads 2 did not start beside a socket holding fanout group $(cat "$work/held")"; cat "$work/held.err"; exit 1; }
+group=$(grep -o 'fanout_group=[0-9]*' "$work/held.err" | cut -d= -f2)
+[ -n "$group" ] && [ "$group" != "$(cat "$work/held")" ] || { echo "FAIL: fanout group '$group' beside held group $(cat "$work/held")"; exit 1; }
+echo "held fanout group $(cat "$work/held"): live --threads 2 joined group $group"
+kill "$(cat "$work/holder.pid")" 2>/dev/null || true
 INNER
 python3 Tests/Live/compare_fanout.py "$work"

@@ -49,15 +49,19 @@ public struct LiveJob {
         let topology = try a.makeTopology()
         let settings = options.capture
         let warn = { (message: String) in logger.warning("\(message)", metadata: ["interface": "\(settings.interface)"]) }
-        let group = options.threads > 1 ? FanoutGroup.forThisProcess() : nil
+        var group = options.threads > 1 ? FanoutGroup() : nil
         var captures: [LiveCapture] = []
-        for _ in 0..<max(1, options.threads) { captures.append(try LiveCapture(settings, fanout: group, warn: warn)) }
+        for _ in 0..<max(1, options.threads) {
+            let capture = try LiveCapture(settings, fanout: group, warn: warn)
+            group = capture.fanoutGroup
+            captures.append(capture)
+        }
         let capture = captures[0]
         var started: Logger.Metadata = [
             "interface": "\(capture.interface)", "link_type": "\(capture.linkType.name)", "filter": "\(settings.filter)",
             "snaplen": .stringConvertible(settings.snaplen), "buffer_size": .stringConvertible(settings.bufferSize), "promiscuous": "\(settings.promiscuous)",
         ]
-        if let group { started["threads"] = .stringConvertible(captures.count); started["fanout_group"] = .stringConvertible(group.id) }
+        if let group { started["threads"] = .stringConvertible(captures.count); started["fanout_group"] = .stringConvertible(group.id ?? 0) }
         logger.info("capture started", metadata: started)
         if let user = options.user {
             try dropPrivileges(to: user)
@@ -140,8 +144,9 @@ public struct LiveJob {
                 ])
             }
             dropsBefore = stats
-            let open = shards.openPackets(topology: engine.topology)
+            var open = shards.openPackets(topology: engine.topology)
             shards.poll(&engine)
+            for (k, n) in shards.waitingPackets(topology: engine.topology).enumerated() { open[k] += n }
             tally.status(&engine, now: now, liveFlows: shards.liveFlows, kernelDrops: Self.kernelDrops(stats),
                          interfaceDrops: Self.interfaceDrops(stats), openPackets: open, logger: logger)
             next = now &+ options.interval

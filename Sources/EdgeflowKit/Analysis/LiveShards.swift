@@ -95,6 +95,19 @@ final class LiveShards {
         return total
     }
 
+    /// Per hybrid rule, the packets of the flows that ended on a socket but wait to be replayed
+    /// (another socket may still report something earlier): neither open on their socket nor
+    /// in the engine yet, so an interval's status counts them with the open flows.
+    func waitingPackets(topology: Topology) -> [Int] { Self.waitingPackets(pending, topology: topology) }
+
+    static func waitingPackets(_ pending: [[ShardEvent]], topology: Topology) -> [Int] {
+        var rules = PortTables.hybrid.map { RuleStatus(rule: $0) }
+        for events in pending {
+            for e in events { if case .ended(let f) = e.payload { Compliance.countOpen(f.record, topology: topology, into: &rules) } }
+        }
+        return rules.map(\.openPackets)
+    }
+
     private func take(_ r: SocketReport, from i: Int) {
         pending[i] += r.events
         watermark[i] = max(watermark[i], r.watermark)

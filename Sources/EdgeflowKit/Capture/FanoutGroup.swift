@@ -19,26 +19,38 @@ import Glibc
 /// whose source port differs by direction, is hashed by the tunnel's addresses, as are GRE and
 /// other protocols, so both directions of a tunnel's inner flows meet too.
 public struct FanoutGroup: Sendable, Equatable {
-    /// The group's id, unique per network namespace while a socket holds it.
-    public let id: UInt16
+    /// The group's id, unique per network namespace while a socket holds it; nil until the
+    /// first socket has joined a new group and the kernel has chosen it.
+    public private(set) var id: UInt16?
 
+    /// A new group: the first socket to join asks the kernel for an id no other group in the
+    /// network namespace holds (PACKET_FANOUT_FLAG_UNIQUEID), the others join that id.
+    public init() { id = nil }
+
+    /// The existing group `id`.
     public init(id: UInt16) { self.id = id }
-
-    /// An id for this process's run: its pid's low 16 bits.
-    public static func forThisProcess() -> FanoutGroup { FanoutGroup(id: UInt16(truncatingIfNeeded: getpid())) }
 
     // <linux/if_packet.h>, <linux/socket.h>
     private static let solPacket: Int32 = 263
     private static let packetFanout: Int32 = 18
     private static let packetFanoutData: Int32 = 22
     private static let fanoutCBPF: UInt32 = 6
+    private static let flagUniqueID: UInt32 = 0x2000
 
-    /// Adds the packet socket `fd` to the group and sets the group's program.
+    /// Adds the packet socket `fd` to the group and sets the group's program; a new group takes
+    /// the id the kernel gave it.
     /// - Throws: when the system has no PACKET_FANOUT or the capture is not on a packet socket.
-    func join(_ fd: Int32, interface: String) throws(EdgeflowError) {
+    mutating func join(_ fd: Int32, interface: String) throws(EdgeflowError) {
         #if os(Linux)
-        var arg = UInt32(id) | Self.fanoutCBPF << 16
+        var arg = (id.map(UInt32.init) ?? 0) | (Self.fanoutCBPF | (id == nil ? Self.flagUniqueID : 0)) << 16
         var failed = fd < 0 || setsockopt(fd, Self.solPacket, Self.packetFanout, &arg, socklen_t(MemoryLayout<UInt32>.size)) != 0
+        if !failed, id == nil {
+            // getsockopt(PACKET_FANOUT) gives the group: its id in the low 16 bits.
+            var joined: UInt32 = 0
+            var length = socklen_t(MemoryLayout<UInt32>.size)
+            failed = getsockopt(fd, Self.solPacket, Self.packetFanout, &joined, &length) != 0
+            if !failed { id = UInt16(truncatingIfNeeded: joined) }
+        }
         if !failed {
             var code = Self.program
             failed = code.withUnsafeMutableBufferPointer { insns in
@@ -50,8 +62,7 @@ public struct FanoutGroup: Sendable, Equatable {
             let reason = fd < 0 ? "libpcap gave no socket" : String(cString: strerror(errno))
             throw EdgeflowError("""
                 --threads > 1 needs a Linux packet socket that joins a PACKET_FANOUT group with a BPF program \
-                (Linux 4.3 or later), and \(interface) refused (\(reason)); capture with --threads 1 \
-                (or another process holds fanout group \(id))
+                (Linux 4.3 or later), and \(interface) refused (\(reason)); capture with --threads 1
                 """)
         }
         #else

@@ -35,10 +35,13 @@ public final class LiveCapture {
     private var number = 0
     /// Readable when packets wait (for `poll`), or -1.
     private let fd: Int32
+    /// The PACKET_FANOUT group this socket joined, with its id.
+    public let fanoutGroup: FanoutGroup?
 
     /// Opens and activates the interface and installs the filter.
     /// - Parameter fanout: a PACKET_FANOUT group this socket joins before its filter is installed
-    ///   (`--threads` > 1: one socket per thread, each given whole flows).
+    ///   (`--threads` > 1: one socket per thread, each given whole flows); `fanoutGroup` is the
+    ///   group joined, with its id when the kernel chose it.
     /// - Throws: what went wrong and what to do (missing interface, CAP_NET_RAW, bad filter,
     ///   fanout not supported).
     public init(_ settings: LiveCaptureSettings, fanout: FanoutGroup? = nil, warn: (String) -> Void) throws(EdgeflowError) {
@@ -73,8 +76,9 @@ public final class LiveCapture {
         } else if status > 0 {
             warn("\(name): \(String(cString: pcap_geterr(h)))")
         }
-        if let fanout {
-            do throws(EdgeflowError) { try fanout.join(pcap_fileno(h), interface: name) } catch {
+        var joined = fanout
+        if joined != nil {
+            do throws(EdgeflowError) { try joined!.join(pcap_fileno(h), interface: name) } catch {
                 pcap_close(h)
                 throw error
             }
@@ -100,6 +104,7 @@ public final class LiveCapture {
         }
         handle = h
         interface = name
+        fanoutGroup = joined
         linkType = LinkType(rawValue: UInt32(pcap_datalink(h)))
         fd = pcap_get_selectable_fd(h)
     }

@@ -32,4 +32,37 @@ struct OpenFlowRuleTests {
             #expect(ended.openPackets == 0)
         }
     }
+
+    @Test("live --threads N: flows ended on a socket but not yet replayed count in an interval with the open flows, so no rule packet is missing")
+    func waitingEndedFlows() throws {
+        var options = AnalyzeOptions(paths: [repositoryRoot + "/Captures/edge-sample.pcap"])
+        options.threads = 1
+        var engine = Engine(options: options, topology: try options.makeTopology(), writer: Discard())
+        var reader = try MappedCaptureReader(path: options.paths[0])
+        while let packet = reader.next() { engine.ingest(packet) }
+        let final = engine.finishReport()
+
+        // One socket's worker sees every packet, then a sweep a day later ends every flow: all of
+        // them are ended events the calling thread has not replayed.
+        let worker = ShardWorker(settings: options.flow)
+        var t = worker.makeTracker()
+        var counts = CaptureSummary()
+        var cache = LinkTypeCache()
+        var again = try MappedCaptureReader(path: options.paths[0])
+        var last: Int64 = 0
+        while let p = again.next() {
+            guard let d = counts.account(p, &cache) else { continue }
+            worker.track(d, timestamp: p.timestamp, bytes: p.bytes, index: Int(p.timestamp), &t)
+            last = p.timestamp
+        }
+        let later = last + 86_400 * 1_000_000_000
+        worker.sweep(now: later, index: Int(later), &t)
+        #expect(t.table.count == 0)
+        let waiting = LiveShards.waitingPackets([worker.takeEvents()], topology: engine.topology)
+
+        // tshark: 26 frames from the Access Edge to Office 365 on 5061 (see above).
+        let sipOut = try #require(final.rules.firstIndex { $0.rule.id == "sip-mtls-out" })
+        #expect(waiting[sipOut] == 26)
+        #expect(waiting == final.rules.map(\.packets))
+    }
 }
