@@ -1,23 +1,32 @@
 #!/usr/bin/env bash
 # Side-by-side CPU time of edgeflow and its peers on one machine, in one run.
 #
-#   Benchmarks/compare.sh [CAPTURE] [RUNS]
+#   Benchmarks/compare.sh [CAPTURE] [RUNS] [FLOOD]
 #
 # CAPTURE defaults to a 5-million-packet Edge capture made by Scripts/gen_edge_capture.py
-# (seed 7) in /tmp. Each program runs RUNS times (default 5), alternating, and the median
-# of user+sys CPU seconds is kept. tshark is too slow for the big file: it reads the first
-# 200,000 packets (cut with editcap) and its per-packet cost is scaled. Needs: libpcap-dev,
-# tshark (editcap), libndpi-bin (ndpiReader), python3.
+# (seed 7) in /tmp, FLOOD to a 3-million-flow flood made by Scripts/gen_flood_capture.py
+# (--kind mixed: every packet a new flow). Each program runs RUNS times (default 5),
+# alternating, and the median of user+sys CPU seconds is kept. tshark is too slow for the big
+# file: it reads the first 200,000 packets (cut with editcap) and its per-packet cost is
+# scaled. Besides the peers, edgeflow's CSV and NDJSON output are timed on CAPTURE and its
+# default settings on FLOOD, for issue 17's ratios: a flood packet against a normal one, peak
+# memory of the flood, each format against JSON. Needs: libpcap-dev, tshark (editcap),
+# libndpi-bin (ndpiReader), python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 capture=${1:-/tmp/edgeflow-bench-5m.pcap}
 runs=${2:-5}
+flood=${3:-/tmp/edgeflow-bench-flood-3m.pcap}
 small=/tmp/edgeflow-bench-small.pcap
 
 if [ ! -f "$capture" ]; then
     echo "generating $capture (5,000,000 packets)..." >&2
     python3 Scripts/gen_edge_capture.py --out "$capture" --packets 5000000 --seed 7
+fi
+if [ ! -f "$flood" ]; then
+    echo "generating $flood (3,000,000 flows)..." >&2
+    python3 Scripts/gen_flood_capture.py --out "$flood" --kind mixed --packets 3000000
 fi
 for tool in editcap tshark ndpiReader cc; do
     command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y tshark libndpi-bin gcc libpcap-dev" >&2; exit 2; }
@@ -31,22 +40,30 @@ cc -O2 -o /tmp/edgeflow-pcap-count Benchmarks/pcap_count.c -lpcap
 packets() { capinfos -c -M "$1" | awk '/Number of packets/ {print $NF}'; }
 big_packets=$(packets "$capture")
 small_packets=$(packets "$small")
+flood_packets=$(packets "$flood")
 
 declare -A names commands sizes
-order=(cloop mmap threads2 libpcap ndpi tshark)
+order=(cloop mmap threads2 libpcap ndpi tshark csv ndjson flood)
 names[cloop]="C loop: pcap_dispatch counting packets"
 names[mmap]="edgeflow analyze --threads 1 (mmap reader)"
 names[threads2]="edgeflow analyze --threads 2"
 names[libpcap]="edgeflow analyze --reader libpcap"
 names[ndpi]="ndpiReader -q -i"
 names[tshark]="tshark -q -z conv,udp -z conv,tcp"
+names[csv]="edgeflow analyze --threads 1 --format csv"
+names[ndjson]="edgeflow analyze --threads 1 --format ndjson"
+names[flood]="edgeflow analyze FLOOD (default settings)"
 commands[cloop]="/tmp/edgeflow-pcap-count $capture"
 commands[mmap]="$bin analyze $capture --threads 1 --format json --out /dev/null"
 commands[threads2]="$bin analyze $capture --threads 2 --format json --out /dev/null"
 commands[libpcap]="$bin analyze $capture --reader libpcap --format json --out /dev/null"
 commands[ndpi]="ndpiReader -q -i $capture"
 commands[tshark]="tshark -n -q -r $small -z conv,udp -z conv,tcp"
-sizes=([cloop]=$big_packets [mmap]=$big_packets [threads2]=$big_packets [libpcap]=$big_packets [ndpi]=$big_packets [tshark]=$small_packets)
+commands[csv]="$bin analyze $capture --threads 1 --format csv --out /dev/null"
+commands[ndjson]="$bin analyze $capture --threads 1 --format ndjson --out /dev/null"
+commands[flood]="$bin analyze $flood --format json --out /dev/null"
+sizes=([cloop]=$big_packets [mmap]=$big_packets [threads2]=$big_packets [libpcap]=$big_packets [ndpi]=$big_packets [tshark]=$small_packets
+       [csv]=$big_packets [ndjson]=$big_packets [flood]=$flood_packets)
 
 declare -A samples walls rss
 for ((r = 1; r <= runs; r++)); do
@@ -73,3 +90,9 @@ done
 w1=$(echo "${walls[mmap]}" | median); w2=$(echo "${walls[threads2]}" | median)
 c1=$(echo "${samples[mmap]}" | median); c2=$(echo "${samples[threads2]}" | median)
 awk -v a="$w1" -v b="$w2" -v c="$c1" -v d="$c2" 'BEGIN {printf "\nwall time, --threads 1 / --threads 2: %.2f (target at least 1.7)\nCPU, --threads 2 / --threads 1: %.2f (target at most 1.2)\n", a / b, d / c}'
+cf=$(echo "${samples[flood]}" | median); kf=$(echo "${rss[flood]}" | median)
+cc=$(echo "${samples[csv]}" | median); cn=$(echo "${samples[ndjson]}" | median)
+awk -v c="$c1" -v n="$big_packets" -v f="$cf" -v fn="$flood_packets" -v k="$kf" -v csv="$cc" -v nd="$cn" 'BEGIN {
+    printf "CPU per packet, flood / normal (--threads 1): %.2f (target at most 2)\n", (f / fn) / (c / n)
+    printf "peak RSS of the flood (%d flows), default settings: %.0f MiB (target at most 1024 for 3M flows)\n", fn, k / 1024
+    printf "CPU, CSV / JSON: %.2f; NDJSON / JSON: %.2f (target at most 1)\n", csv / c, nd / c }'
