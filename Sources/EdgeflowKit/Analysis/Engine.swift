@@ -81,7 +81,8 @@ public struct Engine: ~Copyable {
     /// Processes one packet; flows it ends or names are handed on at once.
     @inline(__always)
     public mutating func ingest(_ packet: Packet) {
-        guard let d = account(packet) else { return }
+        var d = DecodedPacket()
+        guard counts.account(packet, &linkCache, into: &d) else { return }
         if shards != nil { return shardedPacket(packet, d) }
         tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: counts.packets)
         if !tracker.recognised.isEmpty { passRecognised() }
@@ -94,12 +95,6 @@ public struct Engine: ~Copyable {
     private mutating func shardedPacket(_ packet: Packet, _ d: DecodedPacket) {
         let index = counts.packets
         if own!.packet(packet, d, index: index, &tracker), let shards { shards.flush(upTo: index, &self) }
-    }
-
-    /// Counts and decodes one packet; returns its headers when it belongs to a flow.
-    @inline(__always)
-    private mutating func account(_ packet: Packet) -> DecodedPacket? {
-        counts.account(packet, &linkCache)
     }
 
     /// Hands on the flows whose service was just recognised.

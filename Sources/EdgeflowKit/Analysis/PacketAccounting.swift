@@ -9,9 +9,9 @@ struct LinkTypeCache {
 }
 
 extension CaptureSummary {
-    /// Counts and decodes one packet; returns its headers when it belongs to a flow.
+    /// Counts and decodes one packet into `d` (fresh, `DecodedPacket()`); true when it belongs to a flow.
     @inline(__always)
-    mutating func account(_ packet: Packet, _ cache: inout LinkTypeCache) -> DecodedPacket? {
+    mutating func account(_ packet: Packet, _ cache: inout LinkTypeCache, into d: inout DecodedPacket) -> Bool {
         packets &+= 1
         bytes &+= packet.capturedLength
         wireBytes &+= packet.originalLength
@@ -20,13 +20,13 @@ extension CaptureSummary {
         if lastTimestamp == nil || packet.timestamp > lastTimestamp! { lastTimestamp = packet.timestamp }
         countLinkType(packet.linkType, &cache)
 
-        let d = PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType)
+        PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, into: &d)
         if let anomaly = d.anomaly { decodeErrors.add(anomaly) }
         if d.tunnel != .none { encapsulated[Int(d.tunnel.rawValue)] &+= 1 }
         switch d.kind {
         case .transport:
             ipPackets &+= 1
-            return d
+            return true
         case .fragmentTail:
             ipPackets &+= 1
             fragmentTails &+= 1
@@ -35,7 +35,7 @@ extension CaptureSummary {
         case .error:
             decodeErrors.add(d.error)
         }
-        return nil
+        return false
     }
 
     @inline(__always)

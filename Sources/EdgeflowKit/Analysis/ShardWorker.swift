@@ -89,7 +89,8 @@ final class ShardWorker: @unchecked Sendable {
         var nextReport = ShardedRun.reportEvery
         while let (p, _) = input.next() {
             index &+= 1
-            let d = PacketDecoder.decode(p.bytes, originalLength: p.originalLength, linkType: p.linkType)
+            var d = DecodedPacket()
+            PacketDecoder.decode(p.bytes, originalLength: p.originalLength, linkType: p.linkType, into: &d)
             if d.kind == .transport { routing.route(p, d, index: index, shard: me, self, &t) }
             if index >= nextReport {
                 nextReport &+= ShardedRun.reportEvery
