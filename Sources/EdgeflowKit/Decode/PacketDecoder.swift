@@ -23,47 +23,58 @@ public enum PacketDecoder {
     /// in its fields in place, nothing is copied from level to level.
     @inline(__always)
     public static func decode(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType, into d: inout DecodedPacket) {
-        outer(bytes, originalLength: originalLength, linkType: linkType, &d)
+        let (at, version) = network(bytes, linkType: linkType, &d)
+        if version == 4 {
+            ipv4(bytes, at: at, originalLength: originalLength, &d)
+        } else if version == 6 {
+            ipv6(bytes, at: at, originalLength: originalLength, &d)
+        }
         // The one test all traffic pays for tunnels: GRE, or UDP to the VXLAN port.
         if d.proto == IPProtocol.gre || d.dstPort == 4789 && d.proto == IPProtocol.udp { decapsulate(bytes, &d) }
     }
 
+    /// Where the network header starts and its IP version (4 or 6) after the link layer; version
+    /// 0 when the frame is not IP or its link layer is bad (`d` then says which).
     @inline(__always)
-    private static func outer(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType, _ d: inout DecodedPacket) {
+    private static func network(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, _ d: inout DecodedPacket) -> (at: Int, version: UInt8) {
         let n = bytes.count
+        if linkType == .ethernet {
+            guard n >= 14 else { fail(&d, .linkTruncated); return (0, 0) }
+            let type = bytes.be16(12)
+            if type == 0x0800 { return (14, 4) }
+            return etherType(bytes, type, at: 14, &d)
+        }
         switch linkType {
-        case .ethernet:
-            guard n >= 14 else { return fail(&d, .linkTruncated) }
-            etherType(bytes, bytes.be16(12), at: 14, originalLength: originalLength, &d)
         case .linuxSLL:
-            guard n >= 16 else { return fail(&d, .linkTruncated) }
-            etherType(bytes, bytes.be16(14), at: 16, originalLength: originalLength, &d)
+            guard n >= 16 else { fail(&d, .linkTruncated); return (0, 0) }
+            return etherType(bytes, bytes.be16(14), at: 16, &d)
         case .linuxSLL2:
-            guard n >= 20 else { return fail(&d, .linkTruncated) }
-            etherType(bytes, bytes.be16(0), at: 20, originalLength: originalLength, &d)
+            guard n >= 20 else { fail(&d, .linkTruncated); return (0, 0) }
+            return etherType(bytes, bytes.be16(0), at: 20, &d)
         case .raw, .rawDLT12, .rawDLT14:
-            guard n >= 1 else { return fail(&d, .linkTruncated) }
+            guard n >= 1 else { fail(&d, .linkTruncated); return (0, 0) }
             switch bytes.u8(0) >> 4 {
-            case 4: ipv4(bytes, at: 0, originalLength: originalLength, &d)
-            case 6: ipv6(bytes, at: 0, originalLength: originalLength, &d)
-            default: fail(&d, .ipv4BadVersion)
+            case 4: return (0, 4)
+            case 6: return (0, 6)
+            default: fail(&d, .ipv4BadVersion); return (0, 0)
             }
         case .ipv4:
-            ipv4(bytes, at: 0, originalLength: originalLength, &d)
+            return (0, 4)
         case .ipv6:
-            ipv6(bytes, at: 0, originalLength: originalLength, &d)
+            return (0, 6)
         case .null, .loop:
-            guard n >= 4 else { return fail(&d, .linkTruncated) }
+            guard n >= 4 else { fail(&d, .linkTruncated); return (0, 0) }
             // NULL stores the family in the capturing host's byte order, LOOP in network order.
             var family = linkType == .loop ? bytes.be32(0) : bytes.le32(0)
             if family > 0xFFFF { family = family.byteSwapped }
             switch family {
-            case 2: ipv4(bytes, at: 4, originalLength: originalLength, &d)
-            case 10, 24, 28, 30: ipv6(bytes, at: 4, originalLength: originalLength, &d)
-            default: fail(&d, .nullUnknownFamily)
+            case 2: return (4, 4)
+            case 10, 24, 28, 30: return (4, 6)
+            default: fail(&d, .nullUnknownFamily); return (0, 0)
             }
         default:
             fail(&d, .unsupportedLinkType)
+            return (0, 0)
         }
     }
 
@@ -73,23 +84,27 @@ public enum PacketDecoder {
         d.error = e
     }
 
+    /// The network layer after an Ethernet type field (VLAN tags skipped), as `network` gives it.
     private static func etherType(_ bytes: UnsafeRawBufferPointer, _ type: UInt16, at start: Int,
-                                  originalLength: Int, _ d: inout DecodedPacket) {
+                                  _ d: inout DecodedPacket) -> (at: Int, version: UInt8) {
         var type = type, off = start, tags = 0
         while type == 0x8100 || type == 0x88A8 || type == 0x9100 {
             tags &+= 1
-            guard tags <= maximumVLANTags else { return fail(&d, .vlanTooDeep) }
-            guard bytes.count &- off >= 4 else { return fail(&d, .linkTruncated) }
+            guard tags <= maximumVLANTags else { fail(&d, .vlanTooDeep); return (0, 0) }
+            guard bytes.count &- off >= 4 else { fail(&d, .linkTruncated); return (0, 0) }
             type = bytes.be16(off &+ 2)
             off &+= 4
         }
         switch type {
-        case 0x0800: ipv4(bytes, at: off, originalLength: originalLength, &d)
-        case 0x86DD: ipv6(bytes, at: off, originalLength: originalLength, &d)
-        default: d.kind = .nonIP
+        case 0x0800: return (off, 4)
+        case 0x86DD: return (off, 6)
+        default:
+            d.kind = .nonIP
+            return (0, 0)
         }
     }
 
+    @inline(__always)
     private static func ipv4(_ bytes: UnsafeRawBufferPointer, at off: Int, originalLength: Int,
                              _ d: inout DecodedPacket) {
         let avail = bytes.count &- off
@@ -312,6 +327,11 @@ public enum PacketDecoder {
     /// An Ethernet frame inside a tunnel (without FCS).
     private static func ethernet(_ b: UnsafeRawBufferPointer, at off: Int, end: Int, _ d: inout DecodedPacket) {
         guard b.count &- off >= 14 else { return fail(&d, .linkTruncated) }
-        etherType(b, b.be16(off &+ 12), at: off &+ 14, originalLength: end, &d)
+        let (at, version) = etherType(b, b.be16(off &+ 12), at: off &+ 14, &d)
+        if version == 4 {
+            ipv4(b, at: at, originalLength: end, &d)
+        } else if version == 6 {
+            ipv6(b, at: at, originalLength: end, &d)
+        }
     }
 }
