@@ -157,39 +157,41 @@ extension AnalyzeJob {
         var checkpoint = progress == nil ? Int.max : ReadProgress.interval
         if options.merge == .time && readers.count > 1 {
             var input = ShardInput(readers: readers, merge: options.merge)
+            var tallies = [FileTally](repeating: FileTally(), count: files.count)
             while let (packet, i) = input.next() {
-                account(&files[i], packet)
+                tallies[i].count(packet)
                 engine.ingest(packet)
                 if engine.packets >= checkpoint {
                     checkpoint &+= ReadProgress.interval
                     var read = 0
                     for j in files.indices {
                         let head = input.head(j)
-                        read += inputs.position(j, offset: head?.fileOffset ?? -1, done: head == nil, file: files[j])
+                        read += inputs.position(j, offset: head?.fileOffset ?? -1, done: head == nil, file: tallies[j].adding(to: files[j]))
                     }
                     progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: false))
                 }
             }
+            for j in files.indices { files[j] = tallies[j].adding(to: files[j]) }
             readers = input.readers
         } else {
             // The same order as `ShardInput`'s one file after another, with the reader and its
             // file's counts held as locals: nothing per packet checks an array's uniqueness.
             for i in readers.indices {
                 var reader = readers[i]
-                var file = files[i]
+                var tally = FileTally()
                 while let packet = reader.next() {
-                    account(&file, packet)
+                    tally.count(packet)
                     engine.ingest(packet)
                     if engine.packets >= checkpoint {
                         checkpoint &+= ReadProgress.interval
                         var read = inputs.position(i, offset: packet.fileOffset >= 0 ? packet.fileOffset + packet.capturedLength : -1,
-                                                   done: false, file: file)
+                                                   done: false, file: tally.adding(to: files[i]))
                         for j in 0..<i { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
                         progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: false))
                     }
                 }
                 readers[i] = reader
-                files[i] = file
+                files[i] = tally.adding(to: files[i])
             }
         }
         if let progress {
@@ -207,12 +209,32 @@ extension AnalyzeJob {
             engine.addFile(files[i])
         }
     }
+}
+
+/// One input's packets, bytes and first and last timestamps as they are read, without an
+/// optional to test per packet; `adding(to:)` puts them in the summary's `File`.
+struct FileTally {
+    var packets = 0
+    var bytes = 0
+    var first = Int64.max
+    var last = Int64.min
 
     @inline(__always)
-    private func account(_ file: inout CaptureSummary.File, _ packet: Packet) {
-        file.packets &+= 1
-        file.bytes &+= packet.capturedLength
-        if file.firstTimestamp == nil || packet.timestamp < file.firstTimestamp! { file.firstTimestamp = packet.timestamp }
-        if file.lastTimestamp == nil || packet.timestamp > file.lastTimestamp! { file.lastTimestamp = packet.timestamp }
+    mutating func count(_ packet: Packet) {
+        packets &+= 1
+        bytes &+= packet.capturedLength
+        first = min(first, packet.timestamp)
+        last = max(last, packet.timestamp)
+    }
+
+    /// `file` with these packets counted in.
+    func adding(to file: CaptureSummary.File) -> CaptureSummary.File {
+        guard packets > 0 else { return file }
+        var f = file
+        f.packets &+= packets
+        f.bytes &+= bytes
+        f.firstTimestamp = min(f.firstTimestamp ?? .max, first)
+        f.lastTimestamp = max(f.lastTimestamp ?? .min, last)
+        return f
     }
 }

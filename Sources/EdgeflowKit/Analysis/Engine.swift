@@ -81,25 +81,28 @@ public struct Engine: ~Copyable {
     /// Processes one packet; flows it ends or names are handed on at once.
     @inline(__always)
     public mutating func ingest(_ packet: Packet) {
-        guard let d = account(packet) else { return }
-        if shards != nil { return shardedPacket(packet, d) }
+        counts.countRecord(packet, &linkCache)
+        if shards != nil { shardedPacket(packet) } else { onePacket(packet) }
+    }
+
+    /// A packet of a one-thread run: decoded, counted and tracked. Neither path is inlined
+    /// into `ingest`, so that each is small enough to have its own callees inlined whole.
+    @inline(never)
+    private mutating func onePacket(_ packet: Packet) {
+        var d = DecodedPacket()
+        PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, into: &d)
+        guard counts.countDecoded(d) else { return }
         tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: counts.packets)
         if !tracker.recognised.isEmpty { passRecognised() }
         if !tracker.ended.isEmpty { passEnded() }
     }
 
-    /// A packet of a sharded run: tracked when it is this thread's, and the shards' events
-    /// replayed every `ShardedRun.flushEvery` packets.
-    @inline(__always)
-    private mutating func shardedPacket(_ packet: Packet, _ d: DecodedPacket) {
+    /// A packet of a sharded run: decoded, counted and tracked when it is this thread's (or
+    /// belongs to no flow), and the shards' events replayed every `ShardedRun.flushEvery` packets.
+    @inline(never)
+    private mutating func shardedPacket(_ packet: Packet) {
         let index = counts.packets
-        if own!.packet(packet, d, index: index, &tracker), let shards { shards.flush(upTo: index, &self) }
-    }
-
-    /// Counts and decodes one packet; returns its headers when it belongs to a flow.
-    @inline(__always)
-    private mutating func account(_ packet: Packet) -> DecodedPacket? {
-        counts.account(packet, &linkCache)
+        if own!.packet(packet, index: index, &counts, &tracker), let shards { shards.flush(upTo: index, &self) }
     }
 
     /// Hands on the flows whose service was just recognised.
@@ -195,7 +198,12 @@ public struct Engine: ~Copyable {
     /// waiting for it; the summary gets the flow tables' counters. Returns the summary.
     @discardableResult
     public mutating func finish() -> CaptureSummary {
-        if let shards { shards.finish(&self) } else if !tracker.ended.isEmpty { passEnded() }
+        if let shards {
+            shards.finish(&self)
+            for t in shards.finishedTables { counts.addDecodeCounts(of: t.decodeCounts) }
+        } else if !tracker.ended.isEmpty {
+            passEnded()
+        }
         let others = otherTables
         // 16 bytes per live flow (a flood's millions): its sequence, and its shard and index in
         // one word (the engine's own table, or a worker's flows already ended on its thread).

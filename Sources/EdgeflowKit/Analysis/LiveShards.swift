@@ -226,7 +226,8 @@ final class LiveSocket: @unchecked Sendable {
             if stopAt == .max, stop.load(ordering: .relaxed) { stopAt = wallClock() }
             let before = wallClock()
             let n = capture.dispatch { p in
-                guard p.timestamp >= start, let d = counts.account(p, &cache) else { return }
+                var d = DecodedPacket()
+                guard p.timestamp >= start, counts.account(p, &cache, into: &d) else { return }
                 w.track(d, timestamp: p.timestamp, bytes: p.bytes, index: Int(p.timestamp), &t)
             }
             if stopAt != .max, before >= stopAt &+ Self.ringDelay { break }

@@ -9,9 +9,17 @@ struct LinkTypeCache {
 }
 
 extension CaptureSummary {
-    /// Counts and decodes one packet; returns its headers when it belongs to a flow.
+    /// Counts and decodes one packet into `d` (fresh, `DecodedPacket()`); true when it belongs to a flow.
     @inline(__always)
-    mutating func account(_ packet: Packet, _ cache: inout LinkTypeCache) -> DecodedPacket? {
+    mutating func account(_ packet: Packet, _ cache: inout LinkTypeCache, into d: inout DecodedPacket) -> Bool {
+        countRecord(packet, &cache)
+        PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, into: &d)
+        return countDecoded(d)
+    }
+
+    /// Counts what the reader tells of one packet: its lengths, time and link type.
+    @inline(__always)
+    mutating func countRecord(_ packet: Packet, _ cache: inout LinkTypeCache) {
         packets &+= 1
         bytes &+= packet.capturedLength
         wireBytes &+= packet.originalLength
@@ -19,14 +27,19 @@ extension CaptureSummary {
         if firstTimestamp == nil || packet.timestamp < firstTimestamp! { firstTimestamp = packet.timestamp }
         if lastTimestamp == nil || packet.timestamp > lastTimestamp! { lastTimestamp = packet.timestamp }
         countLinkType(packet.linkType, &cache)
+    }
 
-        let d = PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType)
+    /// Counts what decoding told of one packet (IP or not, errors, anomalies, tunnels); true
+    /// when it belongs to a flow. A sharded run counts a flow's packets on the shard that owns
+    /// it, every other packet on the calling thread's, and adds them up (`addDecodeCounts`).
+    @inline(__always)
+    mutating func countDecoded(_ d: DecodedPacket) -> Bool {
         if let anomaly = d.anomaly { decodeErrors.add(anomaly) }
         if d.tunnel != .none { encapsulated[Int(d.tunnel.rawValue)] &+= 1 }
         switch d.kind {
         case .transport:
             ipPackets &+= 1
-            return d
+            return true
         case .fragmentTail:
             ipPackets &+= 1
             fragmentTails &+= 1
@@ -35,7 +48,16 @@ extension CaptureSummary {
         case .error:
             decodeErrors.add(d.error)
         }
-        return nil
+        return false
+    }
+
+    /// The counts `countDecoded` made in `s` (another shard's) added to these.
+    mutating func addDecodeCounts(of s: CaptureSummary) {
+        decodeErrors.merge(s.decodeErrors)
+        for i in encapsulated.indices { encapsulated[i] &+= s.encapsulated[i] }
+        ipPackets &+= s.ipPackets
+        nonIPPackets &+= s.nonIPPackets
+        fragmentTails &+= s.fragmentTails
     }
 
     @inline(__always)
@@ -87,10 +109,6 @@ extension CaptureSummary {
         for l in s.linkTypes {
             if let i = linkTypes.firstIndex(where: { $0.name == l.name }) { linkTypes[i].packets &+= l.packets } else { linkTypes.append(l) }
         }
-        decodeErrors.merge(s.decodeErrors)
-        for i in encapsulated.indices { encapsulated[i] &+= s.encapsulated[i] }
-        ipPackets &+= s.ipPackets
-        nonIPPackets &+= s.nonIPPackets
-        fragmentTails &+= s.fragmentTails
+        addDecodeCounts(of: s)
     }
 }

@@ -76,7 +76,7 @@ final class ShardWorker: @unchecked Sendable {
     }
 
     /// A worker thread's loop: reads every packet of `input` (the calling thread reads the same
-    /// packets), tracks this shard's, and reports its events and how far it has read every
+    /// packets), decodes, counts and tracks this shard's, and reports its events and how far it has read every
     /// `ShardedRun.reportEvery` packets; at the end its flow table is moved out for the calling
     /// thread (`finishedTable`).
     func run(_ input: consuming ShardInput<MappedCaptureReader>, routing: ShardRouting, shard me: Int) {
@@ -85,19 +85,19 @@ final class ShardWorker: @unchecked Sendable {
         var t = makeTracker()
         var routing = routing
         var input = input
+        var counts = CaptureSummary()
         var index = 0
         var nextReport = ShardedRun.reportEvery
         while let (p, _) = input.next() {
             index &+= 1
-            let d = PacketDecoder.decode(p.bytes, originalLength: p.originalLength, linkType: p.linkType)
-            if d.kind == .transport { routing.route(p, d, index: index, shard: me, self, &t) }
+            routing.take(p, index: index, shard: me, &counts, self, &t)
             if index >= nextReport {
                 nextReport &+= ShardedRun.reportEvery
                 output.put(ShardReport(watermark: index, positions: input.positions(), events: takeEvents()))
             }
         }
         output.put(ShardReport(watermark: .max, positions: input.positions(), events: takeEvents()))
-        result = FinishedTable(t)
+        result = FinishedTable(t, decodeCounts: counts)
         finished.signal()
     }
 
@@ -158,8 +158,11 @@ final class FinishedTable {
     var tracker: FlowTracker
     /// The flows live at the end of input, ended, by creation (`FlowRecord.sequence`).
     private(set) var live: [EndedFlow]
+    /// What decoding told of the shard's packets (`CaptureSummary.countDecoded`), for the summary.
+    let decodeCounts: CaptureSummary
 
-    init(_ tracker: consuming FlowTracker) {
+    init(_ tracker: consuming FlowTracker, decodeCounts: CaptureSummary = CaptureSummary()) {
+        self.decodeCounts = decodeCounts
         var order: [(sequence: Int, index: Int)] = []
         order.reserveCapacity(tracker.table.count)
         for i in 0..<tracker.table.count { order.append((tracker.table[i].sequence, i)) }

@@ -178,11 +178,12 @@ struct OwnShard {
         self.worker = worker
     }
 
-    /// Packet `index` (decoded as `d`) on the calling thread's shard, whose table is `t`; true
-    /// when the shards' events are due to be replayed (every `ShardedRun.flushEvery` packets).
+    /// Packet `index` on the calling thread's shard, whose table is `t` and whose decode counts
+    /// are `counts` (`ShardRouting.take`); true when the shards' events are due to be replayed
+    /// (every `ShardedRun.flushEvery` packets).
     @inline(__always)
-    mutating func packet(_ packet: Packet, _ d: DecodedPacket, index: Int, _ t: inout FlowTracker) -> Bool {
-        routing.route(packet, d, index: index, shard: 0, worker, &t)
+    mutating func packet(_ packet: Packet, index: Int, _ counts: inout CaptureSummary, _ t: inout FlowTracker) -> Bool {
+        routing.take(packet, index: index, shard: 0, &counts, worker, &t)
         sinceFlush &+= 1
         guard sinceFlush >= ShardedRun.flushEvery else { return false }
         sinceFlush = 0

@@ -14,6 +14,15 @@ public struct MappedCaptureReader: PacketReader {
     private var interfaces: [Interface] = []
     private var swapped = false
     private var finished = false
+    /// Classic pcap of format 2.3 or later (lengths in their documented order) not stopped:
+    /// `next` reads its well-formed records without leaving the caller (`pcapLinkType`,
+    /// `pcapSnaplen` and `pcapNanos` repeat `format`'s values for it).
+    private var plainPcap = false
+    private var pcapLinkType = LinkType.null
+    private var pcapSnaplen = 0
+    private var pcapNanos = false
+    /// The file's `MappedFile.nextRelease`, kept here: one comparison per packet.
+    private var releaseAt: Int
     public private(set) var issues: [CaptureIssue] = []
     public private(set) var declaredLinkTypes: [LinkType] = []
     public var formatName: String {
@@ -47,6 +56,7 @@ public struct MappedCaptureReader: PacketReader {
         self.file = file
         self.name = path
         self.size = file.size
+        releaseAt = file.nextRelease
         guard file.size >= 4, let base = file.base else {
             throw CaptureIssue(kind: .truncatedFileHeader, file: path, packet: 1, offset: 0,
                                detail: "file is empty or shorter than a capture header; nothing to read", fatal: true)
@@ -70,6 +80,10 @@ public struct MappedCaptureReader: PacketReader {
             let minor = swapped ? rawMinor.byteSwapped : rawMinor
             let maybeSwapped = major < 2 || (major == 2 && minor < 3)
             format = .pcap(nanos: nanos, linkType: link, snaplen: effectiveSnaplen(snap), lengthsMaybeSwapped: maybeSwapped)
+            plainPcap = !maybeSwapped
+            pcapLinkType = link
+            pcapSnaplen = effectiveSnaplen(snap)
+            pcapNanos = nanos
             declaredLinkTypes = [link]
             offset = 24
         case 0x0A0D_0D0A:
@@ -103,9 +117,38 @@ public struct MappedCaptureReader: PacketReader {
         return swapped ? v.byteSwapped : v
     }
 
+    /// The next packet. A record of plain pcap (`plainPcap`) whose lengths are within the file
+    /// and the snapshot length is read here, inlined into the caller's loop; every other record,
+    /// pcapng and the end of the file go through `nextRecord`.
+    @inline(__always)
     public mutating func next() -> Packet? {
-        if finished { return nil }
+        let at = offset
+        if plainPcap, size &- at >= 16 {
+            let caplen = Int(u32(at &+ 8))
+            let dataStart = at &+ 16
+            if caplen <= pcapSnaplen, size &- dataStart >= caplen {
+                if at >= releaseAt { releasePages() }
+                offset = dataStart &+ caplen
+                number &+= 1
+                let frac = Int64(u32(at &+ 4))
+                let ts = Int64(u32(at)) &* 1_000_000_000 &+ (pcapNanos ? frac : frac &* 1000)
+                return Packet(timestamp: ts, linkType: pcapLinkType, interface: 0, originalLength: max(Int(u32(at &+ 12)), caplen),
+                              bytes: UnsafeRawBufferPointer(start: base + dataStart, count: caplen), number: number, fileOffset: at)
+            }
+        }
+        return nextRecord()
+    }
+
+    /// Lets the file drop the pages behind `offset` (`MappedFile.release(before:)`).
+    private mutating func releasePages() {
         file.release(before: offset)
+        releaseAt = file.nextRelease
+    }
+
+    /// The next packet of any record, with every check and issue.
+    private mutating func nextRecord() -> Packet? {
+        if finished { return nil }
+        if offset >= releaseAt { releasePages() }
         switch format {
         case .pcap(let nanos, let linkType, let snaplen, let maybeSwapped):
             return nextPcap(nanos: nanos, linkType: linkType, snaplen: snaplen, lengthsMaybeSwapped: maybeSwapped)
@@ -117,6 +160,7 @@ public struct MappedCaptureReader: PacketReader {
     private mutating func stop(_ kind: CaptureIssue.Kind, _ detail: String, at: Int) -> Packet? {
         issues.append(CaptureIssue(kind: kind, file: name, packet: number + 1, offset: at, detail: detail, fatal: true))
         finished = true
+        plainPcap = false
         return nil
     }
 

@@ -88,6 +88,10 @@ final class MappedFile {
         if offset >= releaseAt { releaseNow(before: offset) }
     }
 
+    /// The offset from which `release(before:)` next drops pages (`Int.max` for a view): a
+    /// reader may call it only from there on.
+    var nextRelease: Int { releaseAt }
+
     /// Keeps the pages from `offset` on, whatever the reader's position (a sharded run's
     /// workers still read there), until a later call moves it on. Only the owner's reader's
     /// thread may call it.

@@ -14,80 +14,99 @@ public enum PacketDecoder {
     ///   - originalLength: the frame's length on the wire, to tell snaplen cuts from bad lengths.
     @inline(__always)
     public static func decode(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType) -> DecodedPacket {
-        var d = outer(bytes, originalLength: originalLength, linkType: linkType)
-        // The one test all traffic pays for tunnels: GRE, or UDP to the VXLAN port.
-        if d.proto == IPProtocol.gre || d.dstPort == 4789 && d.proto == IPProtocol.udp { decapsulate(bytes, &d) }
+        var d = DecodedPacket()
+        decode(bytes, originalLength: originalLength, linkType: linkType, into: &d)
         return d
     }
 
+    /// Decodes one frame into `d`, which must be fresh (`DecodedPacket()`): each level fills
+    /// in its fields in place, nothing is copied from level to level.
     @inline(__always)
-    private static func outer(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType) -> DecodedPacket {
-        var d = DecodedPacket()
+    public static func decode(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType, into d: inout DecodedPacket) {
+        let (at, version) = network(bytes, linkType: linkType, &d)
+        if version == 4 {
+            ipv4(bytes, at: at, originalLength: originalLength, &d)
+        } else if version == 6 {
+            ipv6(bytes, at: at, originalLength: originalLength, &d)
+        }
+        // The one test all traffic pays for tunnels: GRE, or UDP to the VXLAN port.
+        if d.proto == IPProtocol.gre || d.dstPort == 4789 && d.proto == IPProtocol.udp { decapsulate(bytes, &d) }
+    }
+
+    /// Where the network header starts and its IP version (4 or 6) after the link layer; version
+    /// 0 when the frame is not IP or its link layer is bad (`d` then says which).
+    @inline(__always)
+    private static func network(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, _ d: inout DecodedPacket) -> (at: Int, version: UInt8) {
         let n = bytes.count
+        if linkType == .ethernet {
+            guard n >= 14 else { fail(&d, .linkTruncated); return (0, 0) }
+            let type = bytes.be16(12)
+            if type == 0x0800 { return (14, 4) }
+            return etherType(bytes, type, at: 14, &d)
+        }
         switch linkType {
-        case .ethernet:
-            guard n >= 14 else { return fail(&d, .linkTruncated) }
-            return etherType(bytes, bytes.be16(12), at: 14, originalLength: originalLength, tags: 0, &d)
         case .linuxSLL:
-            guard n >= 16 else { return fail(&d, .linkTruncated) }
-            return etherType(bytes, bytes.be16(14), at: 16, originalLength: originalLength, tags: 0, &d)
+            guard n >= 16 else { fail(&d, .linkTruncated); return (0, 0) }
+            return etherType(bytes, bytes.be16(14), at: 16, &d)
         case .linuxSLL2:
-            guard n >= 20 else { return fail(&d, .linkTruncated) }
-            return etherType(bytes, bytes.be16(0), at: 20, originalLength: originalLength, tags: 0, &d)
+            guard n >= 20 else { fail(&d, .linkTruncated); return (0, 0) }
+            return etherType(bytes, bytes.be16(0), at: 20, &d)
         case .raw, .rawDLT12, .rawDLT14:
-            guard n >= 1 else { return fail(&d, .linkTruncated) }
+            guard n >= 1 else { fail(&d, .linkTruncated); return (0, 0) }
             switch bytes.u8(0) >> 4 {
-            case 4: return ipv4(bytes, at: 0, originalLength: originalLength, &d)
-            case 6: return ipv6(bytes, at: 0, originalLength: originalLength, &d)
-            default: return fail(&d, .ipv4BadVersion)
+            case 4: return (0, 4)
+            case 6: return (0, 6)
+            default: fail(&d, .ipv4BadVersion); return (0, 0)
             }
         case .ipv4:
-            return ipv4(bytes, at: 0, originalLength: originalLength, &d)
+            return (0, 4)
         case .ipv6:
-            return ipv6(bytes, at: 0, originalLength: originalLength, &d)
+            return (0, 6)
         case .null, .loop:
-            guard n >= 4 else { return fail(&d, .linkTruncated) }
+            guard n >= 4 else { fail(&d, .linkTruncated); return (0, 0) }
             // NULL stores the family in the capturing host's byte order, LOOP in network order.
             var family = linkType == .loop ? bytes.be32(0) : bytes.le32(0)
             if family > 0xFFFF { family = family.byteSwapped }
             switch family {
-            case 2: return ipv4(bytes, at: 4, originalLength: originalLength, &d)
-            case 10, 24, 28, 30: return ipv6(bytes, at: 4, originalLength: originalLength, &d)
-            default: return fail(&d, .nullUnknownFamily)
+            case 2: return (4, 4)
+            case 10, 24, 28, 30: return (4, 6)
+            default: fail(&d, .nullUnknownFamily); return (0, 0)
             }
         default:
-            return fail(&d, .unsupportedLinkType)
+            fail(&d, .unsupportedLinkType)
+            return (0, 0)
         }
     }
 
     @inline(__always)
-    private static func fail(_ d: inout DecodedPacket, _ e: DecodeError) -> DecodedPacket {
+    private static func fail(_ d: inout DecodedPacket, _ e: DecodeError) {
         d.kind = .error
         d.error = e
-        return d
     }
 
+    /// The network layer after an Ethernet type field (VLAN tags skipped), as `network` gives it.
     private static func etherType(_ bytes: UnsafeRawBufferPointer, _ type: UInt16, at start: Int,
-                                  originalLength: Int, tags: Int, _ d: inout DecodedPacket) -> DecodedPacket {
-        var type = type, off = start, tags = tags
+                                  _ d: inout DecodedPacket) -> (at: Int, version: UInt8) {
+        var type = type, off = start, tags = 0
         while type == 0x8100 || type == 0x88A8 || type == 0x9100 {
             tags &+= 1
-            guard tags <= maximumVLANTags else { return fail(&d, .vlanTooDeep) }
-            guard bytes.count &- off >= 4 else { return fail(&d, .linkTruncated) }
+            guard tags <= maximumVLANTags else { fail(&d, .vlanTooDeep); return (0, 0) }
+            guard bytes.count &- off >= 4 else { fail(&d, .linkTruncated); return (0, 0) }
             type = bytes.be16(off &+ 2)
             off &+= 4
         }
         switch type {
-        case 0x0800: return ipv4(bytes, at: off, originalLength: originalLength, &d)
-        case 0x86DD: return ipv6(bytes, at: off, originalLength: originalLength, &d)
+        case 0x0800: return (off, 4)
+        case 0x86DD: return (off, 6)
         default:
             d.kind = .nonIP
-            return d
+            return (0, 0)
         }
     }
 
+    @inline(__always)
     private static func ipv4(_ bytes: UnsafeRawBufferPointer, at off: Int, originalLength: Int,
-                             _ d: inout DecodedPacket) -> DecodedPacket {
+                             _ d: inout DecodedPacket) {
         let avail = bytes.count &- off
         guard avail >= 20 else { return fail(&d, .ipv4Truncated) }
         let vihl = bytes.u8(off)
@@ -113,14 +132,14 @@ public enum PacketDecoder {
         let frag = bytes.be16(off &+ 6)
         if frag & 0x1FFF != 0 {
             d.kind = .fragmentTail
-            return d
+            return
         }
         d.isFragment = frag & 0x2000 != 0
-        return transport(bytes, at: off &+ ihl, length: total &- ihl, &d)
+        transport(bytes, at: off &+ ihl, length: total &- ihl, &d)
     }
 
     private static func ipv6(_ bytes: UnsafeRawBufferPointer, at off: Int, originalLength: Int,
-                             _ d: inout DecodedPacket) -> DecodedPacket {
+                             _ d: inout DecodedPacket) {
         let avail = bytes.count &- off
         guard avail >= 40 else { return fail(&d, .ipv6Truncated) }
         guard bytes.u8(off) >> 4 == 6 else { return fail(&d, .ipv6BadVersion) }
@@ -160,7 +179,7 @@ public enum PacketDecoder {
                 d.proto = bytes.u8(cur)
                 if fo >> 3 != 0 {
                     d.kind = .fragmentTail
-                    return d
+                    return
                 }
                 d.isFragment = fo & 1 != 0
                 next = bytes.u8(cur)
@@ -174,7 +193,7 @@ public enum PacketDecoder {
 
     @inline(__always)
     private static func transport(_ bytes: UnsafeRawBufferPointer, at off: Int, length: Int,
-                                  _ d: inout DecodedPacket) -> DecodedPacket {
+                                  _ d: inout DecodedPacket) {
         let avail = bytes.count &- off
         switch d.proto {
         case IPProtocol.tcp:
@@ -209,7 +228,6 @@ public enum PacketDecoder {
             d.payloadLength = Int32(truncatingIfNeeded: length)
         }
         d.kind = .transport
-        return d
     }
 
     /// Opens GRE, ERSPAN and VXLAN tunnels (one inside another too, up to
@@ -286,10 +304,11 @@ public enum PacketDecoder {
         }
         guard var e = enter(tunnel, &d) else { return nil }
         switch type {
-        case 0x0800: return ipv4(b, at: cur, originalLength: end, &e)
-        case 0x86DD: return ipv6(b, at: cur, originalLength: end, &e)
-        default: return ethernet(b, at: cur, end: end, &e)
+        case 0x0800: ipv4(b, at: cur, originalLength: end, &e)
+        case 0x86DD: ipv6(b, at: cur, originalLength: end, &e)
+        default: ethernet(b, at: cur, end: end, &e)
         }
+        return e
     }
 
     /// VXLAN (RFC 7348) at `off..<end`, the payload of `d`, a UDP datagram to 4789: an 8-byte
@@ -301,12 +320,18 @@ public enum PacketDecoder {
         guard b.count &- off >= 8 else { d.anomaly = .vxlanTruncated; return nil }
         guard bytes.u8(off) & 0x08 != 0 else { d.anomaly = .vxlanBadFlags; return nil }
         guard var e = enter(.vxlan, &d) else { return nil }
-        return ethernet(b, at: off &+ 8, end: end, &e)
+        ethernet(b, at: off &+ 8, end: end, &e)
+        return e
     }
 
     /// An Ethernet frame inside a tunnel (without FCS).
-    private static func ethernet(_ b: UnsafeRawBufferPointer, at off: Int, end: Int, _ d: inout DecodedPacket) -> DecodedPacket {
+    private static func ethernet(_ b: UnsafeRawBufferPointer, at off: Int, end: Int, _ d: inout DecodedPacket) {
         guard b.count &- off >= 14 else { return fail(&d, .linkTruncated) }
-        return etherType(b, b.be16(off &+ 12), at: off &+ 14, originalLength: end, tags: 0, &d)
+        let (at, version) = etherType(b, b.be16(off &+ 12), at: off &+ 14, &d)
+        if version == 4 {
+            ipv4(b, at: at, originalLength: end, &d)
+        } else if version == 6 {
+            ipv6(b, at: at, originalLength: end, &d)
+        }
     }
 }

@@ -24,9 +24,10 @@ struct SocketCountsTests {
         var n = 0
         while let p = reader.next() {
             n += 1
-            _ = one.account(p, &cache)
+            var d = DecodedPacket(), e = DecodedPacket()
+            _ = one.account(p, &cache, into: &d)
             // The second part starts later: its first link type and timestamps come second.
-            _ = parts[n % 2 == 0 ? 1 : 0].account(p, &caches[n % 2 == 0 ? 1 : 0])
+            _ = parts[n % 2 == 0 ? 1 : 0].account(p, &caches[n % 2 == 0 ? 1 : 0], into: &e)
         }
         one.flush(&cache)
         parts[0].flush(&caches[0])
@@ -43,7 +44,10 @@ struct SocketCountsTests {
     func sampleCount() throws {
         var reader = try MappedCaptureReader(path: repositoryRoot + "/Captures/edge-sample.pcap")
         var s = CaptureSummary(), cache = LinkTypeCache()
-        while let p = reader.next() { _ = s.account(p, &cache) }
+        while let p = reader.next() {
+            var d = DecodedPacket()
+            _ = s.account(p, &cache, into: &d)
+        }
         s.flush(&cache)
         var sum = CaptureSummary()
         sum.addPacketCounts(of: s)

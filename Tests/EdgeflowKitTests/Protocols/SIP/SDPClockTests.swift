@@ -89,7 +89,7 @@ struct SDPClockTests {
         d.dst = try #require(IPAddress(b.0))
         d.dstPort = b.1
         let owners = ShardRouting.owners(shards: n)
-        return Int(owners[Int(FlowKey.of(d).key.hash(seed: ShardRouting.hashSeed) & 63)])
+        return Int(owners[ShardRouting.bucket(of: d)])
     }
 
     /// The fewest threads (2-8) that put two UDP flows on different shards.

@@ -1,0 +1,54 @@
+/// The 5-tuple of the commonest frame, read without decoding it: Ethernet II without VLAN
+/// tags, IPv4 neither fragmented nor cut short, UDP (not to the VXLAN port) or TCP, every
+/// header and length within the captured bytes. Where `PacketDecoder.plainTuple` gives one,
+/// `PacketDecoder.decode` gives a `.transport` packet with these addresses, ports and
+/// protocol, no anomaly and no tunnel: a sharded run finds the shard of a packet it does not
+/// own from this, without the full decode.
+struct PlainTuple {
+    var src: UInt32
+    var dst: UInt32
+    var srcPort: UInt16
+    var dstPort: UInt16
+    var proto: UInt8
+    /// A UDP payload that begins with an upper-case letter, or TCP to or from port 5060: SIP
+    /// for the SDP book perhaps (`FlowTracker.noteSIP`), so the packet needs decoding.
+    var maybeSIP: Bool
+}
+
+extension PacketDecoder {
+    /// The frame's `PlainTuple`, or nil when it is any other frame (which `decode` handles).
+    @inline(__always)
+    static func plainTuple(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> PlainTuple? {
+        let n = bytes.count
+        guard linkType == .ethernet, n >= 34, bytes.be16(12) == 0x0800 else { return nil }
+        let vihl = bytes.u8(14)
+        let ihl = Int(vihl & 0x0F) &* 4
+        let total = Int(bytes.be16(16))
+        // Version 4; a header of 20 bytes or more; a total length (not 0, as offloading leaves
+        // it) that holds the header and lies within the captured bytes; no fragment offset, no
+        // more-fragments flag.
+        guard vihl >> 4 == 4, ihl >= 20, total >= ihl, total <= n &- 14, bytes.be16(20) & 0x3FFF == 0 else { return nil }
+        let proto = bytes.u8(23)
+        let off = 14 &+ ihl
+        let length = total &- ihl
+        let avail = n &- off
+        let srcPort: UInt16, dstPort: UInt16, maybeSIP: Bool
+        if proto == IPProtocol.udp {
+            guard avail >= 8, bytes.be16(off &+ 4) >= 8 else { return nil }
+            srcPort = bytes.be16(off)
+            dstPort = bytes.be16(off &+ 2)
+            guard dstPort != 4789 else { return nil }
+            maybeSIP = avail > 8 && length > 8 && bytes.u8(off &+ 8) &- 0x41 < 26
+        } else if proto == IPProtocol.tcp {
+            guard avail >= 20 else { return nil }
+            let dataOffset = Int(bytes.u8(off &+ 12) >> 4) &* 4
+            guard dataOffset >= 20, dataOffset <= length else { return nil }
+            srcPort = bytes.be16(off)
+            dstPort = bytes.be16(off &+ 2)
+            maybeSIP = srcPort == 5060 || dstPort == 5060
+        } else {
+            return nil
+        }
+        return PlainTuple(src: bytes.be32(26), dst: bytes.be32(30), srcPort: srcPort, dstPort: dstPort, proto: proto, maybeSIP: maybeSIP)
+    }
+}
