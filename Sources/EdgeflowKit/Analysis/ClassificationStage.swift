@@ -65,16 +65,19 @@ final class ClassificationStage {
 
     /// A flow still live when input ended, after `recognised` saw every such flow and `finish`
     /// classified the waiting ones: nothing more can be learnt, so it is classified at once.
-    func endedAtEndOfInput(_ e: EndedFlow) {
+    /// `facts`: what its protocols showed, nil when it was not inspected.
+    func endedAtEndOfInput(_ record: FlowRecord, facts: InspectionFacts?) {
         inputOver = true
-        emit(e.record, e.reason, appReport(e))
+        emit(record, .endOfInput, appReport(record, facts))
     }
 
     /// What the flow's protocols showed, boxed; nil when it was not inspected or showed nothing
     /// (no report part and no transactions).
-    private func appReport(_ e: EndedFlow) -> FrozenBox<AppReport>? {
-        guard let facts = e.inspection else { return nil }
-        let app = AppReport(facts, firstTimestamp: e.record.firstTimestamp, lastTimestamp: e.record.lastTimestamp, certificates: certificates)
+    private func appReport(_ e: EndedFlow) -> FrozenBox<AppReport>? { appReport(e.record, e.inspection) }
+
+    private func appReport(_ record: FlowRecord, _ facts: InspectionFacts?) -> FrozenBox<AppReport>? {
+        guard let facts else { return nil }
+        let app = AppReport(facts, firstTimestamp: record.firstTimestamp, lastTimestamp: record.lastTimestamp, certificates: certificates)
         return app.isEmpty && app.transactions == nil ? nil : FrozenBox(app)
     }
 

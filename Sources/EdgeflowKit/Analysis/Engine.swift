@@ -217,10 +217,17 @@ public struct Engine: ~Copyable {
             let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
             if s == 0 {
                 countFlow(tracker.table[i].key.proto)
-                stage?.endedAtEndOfInput(tracker.endedFlow(at: i))
+                // A flow never inspected (most of a flood) has no slab slot to give back: its
+                // record is handed on from the table, not copied into an `EndedFlow`.
+                if tracker.table[i].inspection < 0 {
+                    stage?.endedAtEndOfInput(tracker.table[i], facts: nil)
+                } else {
+                    let e = tracker.endedFlow(at: i)
+                    stage?.endedAtEndOfInput(e.record, facts: e.inspection)
+                }
             } else {
                 countFlow(others[s - 1].live[i].record.key.proto)
-                stage?.endedAtEndOfInput(others[s - 1].live[i])
+                stage?.endedAtEndOfInput(others[s - 1].live[i].record, facts: others[s - 1].live[i].inspection)
             }
         }
         counts = currentSummary
