@@ -4,21 +4,28 @@ public struct FlowSummary: Sendable {
     /// "C" and 11 base-62 digits of a fixed hash of the 5-tuple and first packet time; text
     /// set here replaces it.
     public var uid: String {
-        get { uidText ?? FlowSummary.uid(uidCode) }
-        set { uidText = newValue }
+        get { texts?.uid ?? FlowSummary.uid(uidCode) }
+        set { uniqueTexts().uid = newValue }
     }
     /// The hash the uid's digits are read from: the JSON and CSV forms write them in place.
     private var uidCode: UInt64
-    /// Text that replaced the uid, if any.
-    private var uidText: String? = nil
+    /// The text fields, boxed: nil while all are nil (most flows of a flood), so that a flow
+    /// copies and releases one reference, not six strings.
+    private var texts: FlowTexts?
     public var proto: String { FlowSummary.protoName(protocolNumber) }
     public var origH: String { origAddress.text }
     public var origP: Int
     public var respH: String { respAddress.text }
     public var respP: Int
     /// Names the capture's DNS answers gave the two ends, when any.
-    public var origName: String? = nil
-    public var respName: String? = nil
+    public var origName: String? {
+        get { texts?.origName }
+        set { if newValue != nil || texts != nil { uniqueTexts().origName = newValue } }
+    }
+    public var respName: String? {
+        get { texts?.respName }
+        set { if newValue != nil || texts != nil { uniqueTexts().respName = newValue } }
+    }
     /// The ends' roles as text; set from other text, a name that is no role reads as `other`.
     public var origRole: String {
         get { origRoleKind.rawValue }
@@ -60,17 +67,32 @@ public struct FlowSummary: Sendable {
 
     /// The history's letters, written from their bits.
     var historyLetters: FlowHistory
-    public var rule: String? = nil
+    public var rule: String? {
+        get { texts?.rule }
+        set { if newValue != nil || texts != nil { uniqueTexts().rule = newValue } }
+    }
     /// The rule the responder's packets satisfy (`stun-udp-in` for the answers of an A/V Edge →
     /// Office 365 UDP 3478 exchange), when there were replies.
-    public var replyRule: String? = nil
+    public var replyRule: String? {
+        get { texts?.replyRule }
+        set { if newValue != nil || texts != nil { uniqueTexts().replyRule = newValue } }
+    }
     /// The verdict as text; set from other text, a name that is no verdict reads as `unrelated`.
     public var verdict: String {
         get { verdictKind.rawValue }
         set { verdictKind = Classification.Verdict(rawValue: newValue) ?? .unrelated }
     }
     public var verdictKind = Classification.Verdict.unrelated
-    public var reason: String? = nil
+    public var reason: String? {
+        get { texts?.reason }
+        set { if newValue != nil || texts != nil { uniqueTexts().reason = newValue } }
+    }
+
+    /// The text fields' box, made or copied so that this summary alone holds it.
+    private mutating func uniqueTexts() -> FlowTexts {
+        if !isKnownUniquelyReferenced(&texts) { texts = FlowTexts(texts) }
+        return texts!
+    }
     public var endReason: String { end.name.description }
     /// ICMP errors that quoted the flow's packets, when any: how many, and the last one's.
     public var icmp: (errors: Int, proto: UInt8, type: UInt8, code: UInt8, from: IPAddress, quotedOriginator: Bool)? = nil
@@ -158,7 +180,7 @@ public struct FlowSummary: Sendable {
     /// (quoted and escaped as `quoted` says); room: 14 bytes, or the text's (`textRoom`).
     @inline(__always)
     func writeUID(_ c: inout JSONCursor, quoted: Bool) {
-        if var uidText {
+        if var uidText = texts?.uid {
             if quoted { c.quoted(uidText) } else { uidText.withUTF8 { c.csvField($0) } }
             return
         }
@@ -184,7 +206,7 @@ public struct FlowSummary: Sendable {
     /// its worst-case escaped (`room`: JSON's or CSV's) form.
     func textRoom(_ room: (Int) -> Int) -> Int {
         func of(_ text: String?) -> Int { text.map { 24 &+ room($0.utf8.count) } ?? 0 }
-        return of(uidText) &+ of(origName) &+ of(respName) &+ of(rule) &+ of(replyRule) &+ of(reason)
+        return of(texts?.uid) &+ of(origName) &+ of(respName) &+ of(rule) &+ of(replyRule) &+ of(reason)
     }
 
     /// Room of the flow object's members up to `end_reason` (or of the CSV row) but for its
@@ -311,10 +333,24 @@ public struct FlowSummary: Sendable {
         appBox?.value.write(to: &w)
     }
 
-    /// Whether any text field is set (most flows of a flood have none).
+    /// Whether a text field may be set (most flows of a flood have none).
     @inline(__always)
     var hasText: Bool {
-        uidText != nil || origName != nil || respName != nil || rule != nil || replyRule != nil || reason != nil
+        texts != nil
+    }
+}
+
+/// A flow's text fields (`FlowSummary.texts`); changed only while one summary holds it.
+final class FlowTexts: @unchecked Sendable {
+    var uid, origName, respName, rule, replyRule, reason: String?
+
+    init(_ other: FlowTexts?) {
+        uid = other?.uid
+        origName = other?.origName
+        respName = other?.respName
+        rule = other?.rule
+        replyRule = other?.replyRule
+        reason = other?.reason
     }
 }
 

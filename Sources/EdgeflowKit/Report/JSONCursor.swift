@@ -60,8 +60,17 @@ struct JSONCursor {
     @inline(__always)
     mutating func integer(_ v: Int) {
         if UInt(bitPattern: v) < 10 { return byte(UInt8(truncatingIfNeeded: v) &+ 0x30) }
+        if UInt(bitPattern: v) < 10_000 { return upTo4Digits(v) }
         if v < 0 { byte(0x2D) }
         digits(v.magnitude, minimumWidth: 1)
+    }
+
+    /// 10 to 9999 (ports, most byte counts) without counting digits in a loop.
+    private mutating func upTo4Digits(_ v: Int) {
+        if v < 100 { return twoDigits(v) }
+        let high = v / 100
+        if high < 10 { byte(UInt8(truncatingIfNeeded: high) &+ 0x30) } else { twoDigits(high) }
+        twoDigits(v &- high &* 100)
     }
 
     /// Decimal digits of `v`, zero-padded to `minimumWidth` (at most 24), two at a time (a
@@ -109,24 +118,36 @@ struct JSONCursor {
     static let digitPairs: StaticString =
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
-    /// A dotted quad ("192.0.2.1"); at most 15 bytes.
+    /// A dotted quad ("192.0.2.1"); at most 15 bytes written, 16 touched.
+    @inline(__always)
     mutating func ipv4(_ v: UInt32) {
-        var shift: UInt32 = 24
-        while true {
-            let o = Int(truncatingIfNeeded: v >> shift & 0xFF)
-            if o >= 100 {
-                byte(UInt8(truncatingIfNeeded: o / 100) &+ 0x30)
-                twoDigits(o % 100)
-            } else if o >= 10 {
-                twoDigits(o)
-            } else {
-                byte(UInt8(truncatingIfNeeded: o) &+ 0x30)
-            }
-            if shift == 0 { break }
-            byte(0x2E)
-            shift &-= 8
-        }
+        octet(v >> 24, dot: true)
+        octet(v >> 16 & 0xFF, dot: true)
+        octet(v >> 8 & 0xFF, dot: true)
+        octet(v & 0xFF, dot: false)
     }
+
+    /// An octet's digits from `octets`, and its dot when `dot` (else the dot is written, then
+    /// left outside the text).
+    @inline(__always)
+    private mutating func octet(_ o: UInt32, dot: Bool) {
+        let e = Self.octets[Int(truncatingIfNeeded: o)]
+        UnsafeMutableRawPointer(p).storeBytes(of: UInt32(truncatingIfNeeded: e).littleEndian, as: UInt32.self)
+        p += Int(truncatingIfNeeded: e >> 32) &- (dot ? 0 : 1)
+    }
+
+    /// For each octet, its digits and a dot (the low four bytes, first byte lowest) and how
+    /// many bytes they are (the high word): made once, never changed (so shared by every thread).
+    nonisolated(unsafe) private static let octets: UnsafePointer<UInt64> = {
+        let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        for o in 0..<256 {
+            let text = Array(String(o).utf8) + [0x2E]
+            var e = UInt64(text.count) << 32
+            for (i, b) in text.enumerated() { e |= UInt64(b) << (8 * UInt64(i)) }
+            table[o] = e
+        }
+        return UnsafePointer(table)
+    }()
 
     /// Lower-case hex digits of `v`, without leading zeros; at most 16 bytes.
     mutating func hex(_ v: UInt64) {
@@ -149,6 +170,8 @@ struct JSONCursor {
     /// `v` rounded to `decimals` decimals, trailing zeros dropped; "null" when not finite.
     mutating func decimal(_ v: Double, decimals: Int) {
         guard v.isFinite else { return literal("null") }
+        // A flow of one packet lasts 0 ms (a flood's every flow).
+        if v == 0 { return byte(0x30) }
         var scale: UInt = 1
         for _ in 0..<max(0, min(decimals, 9)) { scale &*= 10 }
         let scaled = (v * Double(scale)).rounded()

@@ -225,7 +225,7 @@ public struct JSONWriter: ~Copyable {
 
     /// A dotted quad ("192.0.2.1").
     mutating func appendIPv4(_ v: UInt32) {
-        withRoom(15) { $0.ipv4(v) }
+        withRoom(16) { $0.ipv4(v) }
     }
 
     /// Lower-case hex digits of `v`, without leading zeros.
