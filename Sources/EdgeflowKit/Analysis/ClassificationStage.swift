@@ -47,6 +47,13 @@ final class ClassificationStage {
         _ = inference.observe(r, topology: &topology)
     }
 
+    /// Whether `recognised` does anything with a flow of these services: the first flow
+    /// resolves the Office 365 ranges, later ones count only when they may be role evidence
+    /// (the caller then need not hand over the record).
+    func takesEvidence(_ services: ServiceSet) -> Bool {
+        !rangesResolved || RoleInference.mayBeEvidence(services)
+    }
+
     func ended(_ e: EndedFlow) {
         recognised(e.record)
         let app = appReport(e)

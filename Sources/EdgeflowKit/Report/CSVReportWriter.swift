@@ -29,7 +29,8 @@ extension FlowSummary {
     /// The flow's CSV row (the columns of `csvHeader`) and its line end, through one cursor.
     func writeCSVRow(to w: inout JSONWriter) {
         let (second, micros) = TimeFormat.isoParts(ts, &w)
-        let room = hasText ? Self.fixedRoom &+ textRoom(JSONCursor.csvRoom) : Self.fixedRoom
+        let plain = self.plain
+        let room = plain ? Self.fixedRoom : Self.fixedRoom &+ textRoom(JSONCursor.csvRoom)
         w.withRoom(room) { c in
             writeUID(&c, quoted: false)
             c.byte(0x2C)
@@ -76,15 +77,15 @@ extension FlowSummary {
             c.byte(0x2C)
             c.p += historyLetters.copyText(to: c.p)
             c.byte(0x2C)
-            c.csvField(rule)
+            if !plain { c.csvField(rule) }
             c.byte(0x2C)
             c.literal(verdictKind.staticName)
             c.byte(0x2C)
-            c.csvField(reason)
+            if !plain { c.csvField(reason) }
             c.byte(0x2C)
             c.literal(end.name)
             c.byte(0x2C)
-            c.csvField(replyRule)
+            if !plain { c.csvField(replyRule) }
             c.byte(0x0A)
         }
     }

@@ -88,6 +88,9 @@ public struct FlowSummary: Sendable {
         set { if newValue != nil || texts != nil { uniqueTexts().reason = newValue } }
     }
 
+    /// Whether no text field is set (most flows of a flood): the writers then read none.
+    var plain: Bool { texts == nil }
+
     /// The text fields' box, made or copied so that this summary alone holds it.
     private mutating func uniqueTexts() -> FlowTexts {
         if !isKnownUniquelyReferenced(&texts) { texts = FlowTexts(texts) }
@@ -180,7 +183,7 @@ public struct FlowSummary: Sendable {
     /// (quoted and escaped as `quoted` says); room: 14 bytes, or the text's (`textRoom`).
     @inline(__always)
     func writeUID(_ c: inout JSONCursor, quoted: Bool) {
-        if var uidText = texts?.uid {
+        if !plain, var uidText = texts?.uid {
             if quoted { c.quoted(uidText) } else { uidText.withUTF8 { c.csvField($0) } }
             return
         }
@@ -252,7 +255,8 @@ public struct FlowSummary: Sendable {
     func write(to w: inout JSONWriter) {
         w.separate()
         let (second, micros) = TimeFormat.isoParts(ts, &w)
-        let room = hasText ? Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom) : Self.fixedRoom
+        let plain = self.plain
+        let room = plain ? Self.fixedRoom : Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom)
         w.withRoom(room) { c in
             c.literal("\"uid\":")
             writeUID(&c, quoted: true)
@@ -266,13 +270,16 @@ public struct FlowSummary: Sendable {
             respAddress.writeText(&c)
             c.literal("\",\"resp_p\":")
             c.integer(respP)
-            if let origName {
-                c.literal(",\"orig_name\":")
-                c.quoted(origName)
-            }
-            if let respName {
-                c.literal(",\"resp_name\":")
-                c.quoted(respName)
+            // Without text fields (most flows) no string is read, nor released.
+            if !plain {
+                if let origName {
+                    c.literal(",\"orig_name\":")
+                    c.quoted(origName)
+                }
+                if let respName {
+                    c.literal(",\"resp_name\":")
+                    c.quoted(respName)
+                }
             }
             c.literal(",\"orig_role\":\"")
             c.literal(origRoleKind.staticName)
@@ -309,13 +316,17 @@ public struct FlowSummary: Sendable {
             c.literal("\",\"history\":\"")
             c.p += historyLetters.copyText(to: c.p)
             c.literal("\",\"rule\":")
-            c.quoted(rule)
-            c.literal(",\"reply_rule\":")
-            c.quoted(replyRule)
+            if plain {
+                c.literal("null,\"reply_rule\":null")
+            } else {
+                c.quoted(rule)
+                c.literal(",\"reply_rule\":")
+                c.quoted(replyRule)
+            }
             c.literal(",\"verdict\":\"")
             c.literal(verdictKind.staticName)
             c.literal("\",\"reason\":")
-            c.quoted(reason)
+            if plain { c.literal("null") } else { c.quoted(reason) }
             c.literal(",\"end_reason\":\"")
             c.literal(end.name)
             c.byte(0x22)
@@ -331,12 +342,6 @@ public struct FlowSummary: Sendable {
             w.endObject()
         }
         appBox?.value.write(to: &w)
-    }
-
-    /// Whether a text field may be set (most flows of a flood have none).
-    @inline(__always)
-    var hasText: Bool {
-        texts != nil
     }
 }
 
