@@ -252,12 +252,14 @@ public struct FlowSummary: Sendable {
     /// once for them: literal runs of keys and punctuation around values formatted in place, no
     /// key, comma or value through a `String`, no capacity test per write (a flood reports one
     /// flow per packet).
-    func write(to w: inout JSONWriter) {
+    /// - Parameter leading: members written first, ending in a comma (NDJSON's `"type":"flow",`).
+    func write(to w: inout JSONWriter, leading: StaticString = "") {
         w.separate()
         let (second, micros) = TimeFormat.isoParts(ts, &w)
         let plain = self.plain
         let room = plain ? Self.fixedRoom : Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom)
-        w.withRoom(room) { c in
+        w.withRoom(room &+ leading.utf8CodeUnitCount) { c in
+            c.literal(leading)
             c.literal("\"uid\":")
             writeUID(&c, quoted: true)
             c.literal(",\"proto\":\"")

@@ -60,17 +60,25 @@ struct JSONCursor {
     @inline(__always)
     mutating func integer(_ v: Int) {
         if UInt(bitPattern: v) < 10 { return byte(UInt8(truncatingIfNeeded: v) &+ 0x30) }
-        if UInt(bitPattern: v) < 10_000 { return upTo4Digits(v) }
+        if UInt(bitPattern: v) < 100_000 { return upTo5Digits(v) }
         if v < 0 { byte(0x2D) }
         digits(v.magnitude, minimumWidth: 1)
     }
 
-    /// 10 to 9999 (ports, most byte counts) without counting digits in a loop.
-    private mutating func upTo4Digits(_ v: Int) {
+    /// 10 to 99999 (ports, most byte counts) without counting digits in a loop.
+    private mutating func upTo5Digits(_ v: Int) {
         if v < 100 { return twoDigits(v) }
-        let high = v / 100
-        if high < 10 { byte(UInt8(truncatingIfNeeded: high) &+ 0x30) } else { twoDigits(high) }
-        twoDigits(v &- high &* 100)
+        var low = v
+        if v >= 10_000 {
+            let top = v / 10_000
+            byte(UInt8(truncatingIfNeeded: top) &+ 0x30)
+            low = v &- top &* 10_000
+            twoDigits(low / 100)
+        } else {
+            let high = v / 100
+            if high < 10 { byte(UInt8(truncatingIfNeeded: high) &+ 0x30) } else { twoDigits(high) }
+        }
+        twoDigits(low % 100)
     }
 
     /// Decimal digits of `v`, zero-padded to `minimumWidth` (at most 24), two at a time (a

@@ -248,14 +248,6 @@ public struct JSONWriter: ~Copyable {
         if let s { string(s) } else { literal("null") }
     }
 
-    /// Members written by the caller as literal keys and punctuation, then values: `text` opens
-    /// the first (after a comma when the container holds members); the caller writes the
-    /// commas of the next ones.
-    mutating func members(_ text: StaticString) {
-        separate()
-        literal(text)
-    }
-
     /// Appends `u` between quotes, escaped as JSON requires.
     private mutating func append(quoted u: UnsafeBufferPointer<UInt8>) {
         withRoom(JSONCursor.quotedRoom(u.count)) { $0.quoted(u) }
