@@ -90,19 +90,3 @@ extension FlowSummary {
         }
     }
 }
-
-extension JSONWriter {
-    /// A comma and a number.
-    mutating func csvInteger(_ n: Int) {
-        append(0x2C)
-        appendInteger(n)
-    }
-
-    /// A CSV field (after a comma when `comma`): as it is, or between double quotes with its
-    /// quotes doubled when it holds a comma, a quote or a line break (RFC 4180).
-    mutating func csvField(_ field: String, comma: Bool = false) {
-        if comma { append(0x2C) }
-        var field = field
-        field.withUTF8 { u in withRoom(JSONCursor.csvRoom(u.count)) { $0.csvField(u) } }
-    }
-}
