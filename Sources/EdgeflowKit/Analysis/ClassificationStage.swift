@@ -47,6 +47,13 @@ final class ClassificationStage {
         _ = inference.observe(r, topology: &topology)
     }
 
+    /// Whether `recognised` does anything with a flow of these services: the first flow
+    /// resolves the Office 365 ranges, later ones count only when they may be role evidence
+    /// (the caller then need not hand over the record).
+    func takesEvidence(_ services: ServiceSet) -> Bool {
+        !rangesResolved || RoleInference.mayBeEvidence(services)
+    }
+
     func ended(_ e: EndedFlow) {
         recognised(e.record)
         let app = appReport(e)
@@ -65,16 +72,19 @@ final class ClassificationStage {
 
     /// A flow still live when input ended, after `recognised` saw every such flow and `finish`
     /// classified the waiting ones: nothing more can be learnt, so it is classified at once.
-    func endedAtEndOfInput(_ e: EndedFlow) {
+    /// `facts`: what its protocols showed, nil when it was not inspected.
+    func endedAtEndOfInput(_ record: FlowRecord, facts: InspectionFacts?) {
         inputOver = true
-        emit(e.record, e.reason, appReport(e))
+        emit(record, .endOfInput, appReport(record, facts))
     }
 
     /// What the flow's protocols showed, boxed; nil when it was not inspected or showed nothing
     /// (no report part and no transactions).
-    private func appReport(_ e: EndedFlow) -> FrozenBox<AppReport>? {
-        guard let facts = e.inspection else { return nil }
-        let app = AppReport(facts, firstTimestamp: e.record.firstTimestamp, lastTimestamp: e.record.lastTimestamp, certificates: certificates)
+    private func appReport(_ e: EndedFlow) -> FrozenBox<AppReport>? { appReport(e.record, e.inspection) }
+
+    private func appReport(_ record: FlowRecord, _ facts: InspectionFacts?) -> FrozenBox<AppReport>? {
+        guard let facts else { return nil }
+        let app = AppReport(facts, firstTimestamp: record.firstTimestamp, lastTimestamp: record.lastTimestamp, certificates: certificates)
         return app.isEmpty && app.transactions == nil ? nil : FrozenBox(app)
     }
 

@@ -216,19 +216,33 @@ public struct Engine: ~Copyable {
         live.sort { $0.sequence < $1.sequence }
         let stage = output?.stage
         // Each record is handed on where it lies (a choice between two places would copy it first).
-        for f in live {
-            let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
-            if s == 0 { stage?.recognised(tracker.table[i]) } else { stage?.recognised(others[s - 1].live[i].record) }
+        // A flow that is no role evidence (a flood's every flow) is not handed over (a copy).
+        if let stage {
+            for f in live {
+                let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
+                if s == 0 {
+                    if stage.takesEvidence(tracker.table[i].services) { stage.recognised(tracker.table[i]) }
+                } else {
+                    stage.recognised(others[s - 1].live[i].record)
+                }
+            }
         }
         stage?.finish()
         for f in live {
             let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
             if s == 0 {
                 countFlow(tracker.table[i].key.proto)
-                stage?.endedAtEndOfInput(tracker.endedFlow(at: i))
+                // A flow never inspected (most of a flood) has no slab slot to give back: its
+                // record is handed on from the table, not copied into an `EndedFlow`.
+                if tracker.table[i].inspection < 0 {
+                    stage?.endedAtEndOfInput(tracker.table[i], facts: nil)
+                } else {
+                    let e = tracker.endedFlow(at: i)
+                    stage?.endedAtEndOfInput(e.record, facts: e.inspection)
+                }
             } else {
                 countFlow(others[s - 1].live[i].record.key.proto)
-                stage?.endedAtEndOfInput(others[s - 1].live[i])
+                stage?.endedAtEndOfInput(others[s - 1].live[i].record, facts: others[s - 1].live[i].inspection)
             }
         }
         counts = currentSummary

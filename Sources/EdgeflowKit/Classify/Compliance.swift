@@ -15,6 +15,8 @@ public struct Compliance: Sendable {
     /// `uid` is asked for only when the flow joins a finding.
     mutating func add(_ r: FlowRecord, _ c: Classification, uid: @autoclosure () -> String, app box: FrozenBox<AppReport>? = nil,
                       accessEdgeNames: [String] = []) {
+        // Without an Edge role nor protocol facts (every flow of a scan) there is nothing to account.
+        if c.verdict == .unrelated && box == nil { return }
         // A flow that sent STUN requests counts as answered only if a response matched one.
         var answered = r.answered
         if let st = box?.value.stun?.stats, st.count(.binding, .request) + st.count(.allocate, .request) > 0 { answered = st.matched > 0 }

@@ -17,14 +17,22 @@ public struct RoleInference: Sendable {
     /// Whether any role is left to infer.
     public var isActive: Bool { !configured.contains(.accessEdge) || !configured.contains(.avEdge) }
 
+    /// Whether a flow of these services may be evidence: only TLS and STUN/TURN are, so a flow
+    /// with neither (every flow of a scan) looks no address up.
+    @inline(__always)
+    static func mayBeEvidence(_ s: ServiceSet) -> Bool {
+        s.contains(.sipTLS) || s.contains(.tls) || s.contains(.stun) || s.contains(.turnTCP)
+    }
+
     /// Looks at a flow's facts (at any point of its life); returns true when a new address was learnt.
     public mutating func observe(_ r: FlowRecord, topology: inout Topology) -> Bool {
+        let s = r.services
+        guard Self.mayBeEvidence(s) else { return false }
         let o = r.originator, p = r.responder
         let oIn = topology.ranges.contains(o.address), pIn = topology.ranges.contains(p.address)
         guard oIn != pIn else { return false }
         let (edge, edgePort, peer, peerPort) = oIn ? (p.address, p.port, o.address, o.port) : (o.address, o.port, p.address, p.port)
         var evidence: RoleEvidence? = nil
-        let s = r.services
         if r.key.proto == IPProtocol.tcp, (s.contains(.sipTLS) || s.contains(.tls)), edgePort == 5061 || peerPort == 5061 {
             evidence = .tlsOn5061(peer: peer)
         } else if s.contains(.stun) || s.contains(.turnTCP) {

@@ -31,6 +31,7 @@ public struct ServiceSet: Sendable, BitwiseCopyable, Equatable {
 
     /// The flow's main service: media over its signalling on UDP, the session protocol on TCP.
     public var main: Service {
+        if isEmpty { return .unknown }
         for s in [Service.sipTLS, .turnTCP, .tls, .rtp, .stun, .dtls, .sip, .dns, .rtcp] where contains(s) { return s }
         return .unknown
     }
@@ -44,6 +45,7 @@ public struct ServiceSet: Sendable, BitwiseCopyable, Equatable {
 
     /// Calls `body` with each member, in the order of `members`, without making an array.
     public func forEach(_ body: (Service) -> Void) {
+        if isEmpty { return }
         for s in Service.allCases where s != .unknown && contains(s) { body(s) }
     }
 }

@@ -26,80 +26,67 @@ extension FlowSummary {
                             "resp_bytes", "orig_ip_bytes", "resp_ip_bytes", "conn_state", "history", "rule",
                             "verdict", "reason", "end_reason", "reply_rule"]
 
-    /// The flow's CSV row (the columns of `csvHeader`) and its line end.
+    /// The flow's CSV row (the columns of `csvHeader`) and its line end, through one cursor.
     func writeCSVRow(to w: inout JSONWriter) {
-        appendUID(to: &w, quoted: false)
-        w.append(0x2C)
-        appendProto(to: &w)
-        w.append(0x2C)
-        origAddress.appendText(to: &w)
-        w.append(0x2C)
-        w.appendInteger(origP)
-        w.append(0x2C)
-        respAddress.appendText(to: &w)
-        w.append(0x2C)
-        w.appendInteger(respP)
-        w.append(0x2C)
-        w.literal(origRoleKind.staticName)
-        w.append(0x2C)
-        w.literal(respRoleKind.staticName)
-        w.append(0x2C)
-        w.literal(serviceSet.main.staticName)
-        w.append(0x2C)
-        var first = true
-        serviceSet.forEach {
-            if !first { w.append(0x20) }
-            first = false
-            w.literal($0.staticName)
-        }
-        w.append(0x2C)
-        TimeFormat.appendISO8601(ts, to: &w)
-        w.append(0x2C)
-        w.appendDecimal(durationMs, decimals: 3)
-        w.csvInteger(origPkts)
-        w.csvInteger(respPkts)
-        w.csvInteger(origBytes)
-        w.csvInteger(respBytes)
-        w.csvInteger(origIPBytes)
-        w.csvInteger(respIPBytes)
-        w.append(0x2C)
-        w.literal(connStateName)
-        w.append(0x2C)
-        appendHistory(to: &w)
-        w.append(0x2C)
-        if let rule { w.csvField(rule) }
-        w.append(0x2C)
-        w.literal(verdictKind.staticName)
-        w.append(0x2C)
-        if let reason { w.csvField(reason) }
-        w.append(0x2C)
-        w.literal(end.name)
-        w.append(0x2C)
-        if let replyRule { w.csvField(replyRule) }
-        w.append(0x0A)
-    }
-}
-
-extension JSONWriter {
-    /// A comma and a number.
-    mutating func csvInteger(_ n: Int) {
-        append(0x2C)
-        appendInteger(n)
-    }
-
-    /// A CSV field (after a comma when `comma`): as it is, or between double quotes with its
-    /// quotes doubled when it holds a comma, a quote or a line break (RFC 4180).
-    mutating func csvField(_ field: String, comma: Bool = false) {
-        if comma { append(0x2C) }
-        var field = field
-        field.withUTF8 { u in
-            guard u.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return append(u) }
-            append(0x22)
-            for b in u {
-                if b == 0x22 { append(0x22) }
-                append(b)
+        let (second, micros) = TimeFormat.isoParts(ts, &w)
+        let plain = self.plain
+        let room = plain ? Self.fixedRoom : Self.fixedRoom &+ textRoom(JSONCursor.csvRoom)
+        w.withRoom(room) { c in
+            writeUID(&c, quoted: false)
+            c.byte(0x2C)
+            writeProto(&c)
+            c.byte(0x2C)
+            origAddress.writeText(&c)
+            c.byte(0x2C)
+            c.integer(origP)
+            c.byte(0x2C)
+            respAddress.writeText(&c)
+            c.byte(0x2C)
+            c.integer(respP)
+            c.byte(0x2C)
+            c.literal(origRoleKind.staticName)
+            c.byte(0x2C)
+            c.literal(respRoleKind.staticName)
+            c.byte(0x2C)
+            c.literal(serviceSet.main.staticName)
+            c.byte(0x2C)
+            var first = true
+            serviceSet.forEach {
+                if !first { c.byte(0x20) }
+                first = false
+                c.literal($0.staticName)
             }
-            append(0x22)
+            c.byte(0x2C)
+            c.iso8601(second, micros: micros)
+            c.byte(0x2C)
+            c.decimal(durationMs, decimals: 3)
+            c.byte(0x2C)
+            c.integer(origPkts)
+            c.byte(0x2C)
+            c.integer(respPkts)
+            c.byte(0x2C)
+            c.integer(origBytes)
+            c.byte(0x2C)
+            c.integer(respBytes)
+            c.byte(0x2C)
+            c.integer(origIPBytes)
+            c.byte(0x2C)
+            c.integer(respIPBytes)
+            c.byte(0x2C)
+            c.literal(connStateName)
+            c.byte(0x2C)
+            c.p += historyLetters.copyText(to: c.p)
+            c.byte(0x2C)
+            if !plain { c.csvField(rule) }
+            c.byte(0x2C)
+            c.literal(verdictKind.staticName)
+            c.byte(0x2C)
+            if !plain { c.csvField(reason) }
+            c.byte(0x2C)
+            c.literal(end.name)
+            c.byte(0x2C)
+            if !plain { c.csvField(replyRule) }
+            c.byte(0x0A)
         }
     }
 }

@@ -4,21 +4,28 @@ public struct FlowSummary: Sendable {
     /// "C" and 11 base-62 digits of a fixed hash of the 5-tuple and first packet time; text
     /// set here replaces it.
     public var uid: String {
-        get { uidText ?? FlowSummary.uid(uidCode) }
-        set { uidText = newValue }
+        get { texts?.uid ?? FlowSummary.uid(uidCode) }
+        set { uniqueTexts().uid = newValue }
     }
     /// The hash the uid's digits are read from: the JSON and CSV forms write them in place.
     private var uidCode: UInt64
-    /// Text that replaced the uid, if any.
-    private var uidText: String? = nil
+    /// The text fields, boxed: nil while all are nil (most flows of a flood), so that a flow
+    /// copies and releases one reference, not six strings.
+    private var texts: FlowTexts?
     public var proto: String { FlowSummary.protoName(protocolNumber) }
     public var origH: String { origAddress.text }
     public var origP: Int
     public var respH: String { respAddress.text }
     public var respP: Int
     /// Names the capture's DNS answers gave the two ends, when any.
-    public var origName: String? = nil
-    public var respName: String? = nil
+    public var origName: String? {
+        get { texts?.origName }
+        set { if newValue != nil || texts != nil { uniqueTexts().origName = newValue } }
+    }
+    public var respName: String? {
+        get { texts?.respName }
+        set { if newValue != nil || texts != nil { uniqueTexts().respName = newValue } }
+    }
     /// The ends' roles as text; set from other text, a name that is no role reads as `other`.
     public var origRole: String {
         get { origRoleKind.rawValue }
@@ -47,29 +54,48 @@ public struct FlowSummary: Sendable {
     /// Zeek's `conn_state`, as static text.
     var connStateName: StaticString
     public var history: String { historyLetters.text }
-    /// The protocol's name (`proto`), in place: static text, or "ip-N".
-    func appendProto(to w: inout JSONWriter) {
+    /// The protocol's name (`proto`), in place: static text, or "ip-N"; at most 6 bytes.
+    @inline(__always)
+    func writeProto(_ c: inout JSONCursor) {
         if let name = FlowSummary.protoStaticName(protocolNumber) {
-            w.literal(name)
+            c.literal(name)
         } else {
-            w.literal("ip-")
-            w.appendInteger(Int(protocolNumber))
+            c.literal("ip-")
+            c.integer(Int(protocolNumber))
         }
     }
 
     /// The history's letters, written from their bits.
     var historyLetters: FlowHistory
-    public var rule: String? = nil
+    public var rule: String? {
+        get { texts?.rule }
+        set { if newValue != nil || texts != nil { uniqueTexts().rule = newValue } }
+    }
     /// The rule the responder's packets satisfy (`stun-udp-in` for the answers of an A/V Edge →
     /// Office 365 UDP 3478 exchange), when there were replies.
-    public var replyRule: String? = nil
+    public var replyRule: String? {
+        get { texts?.replyRule }
+        set { if newValue != nil || texts != nil { uniqueTexts().replyRule = newValue } }
+    }
     /// The verdict as text; set from other text, a name that is no verdict reads as `unrelated`.
     public var verdict: String {
         get { verdictKind.rawValue }
         set { verdictKind = Classification.Verdict(rawValue: newValue) ?? .unrelated }
     }
     public var verdictKind = Classification.Verdict.unrelated
-    public var reason: String? = nil
+    public var reason: String? {
+        get { texts?.reason }
+        set { if newValue != nil || texts != nil { uniqueTexts().reason = newValue } }
+    }
+
+    /// Whether no text field is set (most flows of a flood): the writers then read none.
+    var plain: Bool { texts == nil }
+
+    /// The text fields' box, made or copied so that this summary alone holds it.
+    private mutating func uniqueTexts() -> FlowTexts {
+        if !isKnownUniquelyReferenced(&texts) { texts = FlowTexts(texts) }
+        return texts!
+    }
     public var endReason: String { end.name.description }
     /// ICMP errors that quoted the flow's packets, when any: how many, and the last one's.
     public var icmp: (errors: Int, proto: UInt8, type: UInt8, code: UInt8, from: IPAddress, quotedOriginator: Bool)? = nil
@@ -135,36 +161,61 @@ public struct FlowSummary: Sendable {
         String(unsafeUninitializedCapacity: 12) { writeUID(code, to: $0.baseAddress!) }
     }
 
-    /// Writes "C" and the 11 base-62 digits of `code` (12 bytes); returns 12.
+    /// Writes "C" and the 11 base-62 digits of `code` (12 bytes), least significant first,
+    /// two at a time; returns 12.
     @inline(__always)
     private static func writeUID(_ code: UInt64, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var h = code
         out[0] = 0x43
-        for i in 1..<12 {
-            out[i] = base62.utf8Start[Int(h % 62)]
-            h /= 62
+        let pairs = UnsafeRawPointer(base62Pairs)
+        var at = 1
+        while at < 11 {
+            let pair = Int(truncatingIfNeeded: h % 3844) &* 2
+            h /= 3844
+            UnsafeMutableRawPointer(out + at).storeBytes(of: pairs.loadUnaligned(fromByteOffset: pair, as: UInt16.self), as: UInt16.self)
+            at &+= 2
         }
+        out[11] = base62.utf8Start[Int(h % 62)]
         return 12
     }
 
     /// The uid, as JSON and CSV write it: its digits in place, or the text that replaced it
-    /// (quoted and escaped as `quoted` says).
-    func appendUID(to w: inout JSONWriter, quoted: Bool) {
-        if let uidText {
-            if quoted { w.appendQuoted(uidText) } else { w.csvField(uidText) }
+    /// (quoted and escaped as `quoted` says); room: 14 bytes, or the text's (`textRoom`).
+    @inline(__always)
+    func writeUID(_ c: inout JSONCursor, quoted: Bool) {
+        if !plain, var uidText = texts?.uid {
+            if quoted { c.quoted(uidText) } else { uidText.withUTF8 { c.csvField($0) } }
             return
         }
-        if quoted { w.append(0x22) }
-        w.appendInPlace(upTo: 12) { Self.writeUID(uidCode, to: $0) }
-        if quoted { w.append(0x22) }
-    }
-
-    /// The history's letters (ASCII letters and `^`: nothing to escape or quote), in place.
-    func appendHistory(to w: inout JSONWriter) {
-        w.appendInPlace(upTo: FlowHistory.maximumLength) { historyLetters.copyText(to: $0) }
+        if quoted { c.byte(0x22) }
+        c.p += Self.writeUID(uidCode, to: c.p)
+        if quoted { c.byte(0x22) }
     }
 
     private static let base62: StaticString = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+    /// For each of 0..<3844, its two base-62 digits, least significant first: made once, never
+    /// changed (so shared by every thread).
+    nonisolated(unsafe) private static let base62Pairs: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 3844 * 2)
+        for v in 0..<3844 {
+            table[2 * v] = base62.utf8Start[v % 62]
+            table[2 * v + 1] = base62.utf8Start[v / 62]
+        }
+        return UnsafePointer(table)
+    }()
+
+    /// Room the flow's text fields may take besides `fixedRoom`: each present field's key and
+    /// its worst-case escaped (`room`: JSON's or CSV's) form.
+    func textRoom(_ room: (Int) -> Int) -> Int {
+        func of(_ text: String?) -> Int { text.map { 24 &+ room($0.utf8.count) } ?? 0 }
+        return of(texts?.uid) &+ of(origName) &+ of(respName) &+ of(rule) &+ of(replyRule) &+ of(reason)
+    }
+
+    /// Room of the flow object's members up to `end_reason` (or of the CSV row) but for its
+    /// text fields: about 360 bytes of keys and punctuation, at most about 490 of values (two
+    /// IPv6 addresses, ten services, six 20-digit numbers, ...).
+    static let fixedRoom = 1280
 
     static func protoName(_ p: UInt8) -> String {
         if let name = protoStaticName(p) { return name.description }
@@ -196,70 +247,92 @@ public struct FlowSummary: Sendable {
         reason = c.violation?.reason
     }
 
-    /// Writes the flow object's fields (without the enclosing braces) into an object that
-    /// holds nothing yet. The members always present are written as literal runs of keys and
-    /// punctuation around values formatted in place: no key, comma or value goes through a
-    /// `String` (a flood reports one flow per packet).
-    func write(to w: inout JSONWriter) {
-        w.members("\"uid\":")
-        appendUID(to: &w, quoted: true)
-        w.literal(",\"proto\":\"")
-        appendProto(to: &w)
-        w.literal("\",\"orig_h\":\"")
-        origAddress.appendText(to: &w)
-        w.literal("\",\"orig_p\":")
-        w.appendInteger(origP)
-        w.literal(",\"resp_h\":\"")
-        respAddress.appendText(to: &w)
-        w.literal("\",\"resp_p\":")
-        w.appendInteger(respP)
-        if let origName { w.value("orig_name", origName) }
-        if let respName { w.value("resp_name", respName) }
-        w.literal(",\"orig_role\":\"")
-        w.literal(origRoleKind.staticName)
-        w.literal("\",\"resp_role\":\"")
-        w.literal(respRoleKind.staticName)
-        w.literal("\",\"service\":\"")
-        w.literal(serviceSet.main.staticName)
-        w.literal("\",\"services\":[")
-        var first = true
-        serviceSet.forEach {
-            w.literal(first ? "\"" : ",\"")
-            first = false
-            w.literal($0.staticName)
-            w.append(0x22)
+    /// Writes the flow object's fields (without the enclosing braces) after the members the
+    /// object holds. The members always present are written through one cursor, in room made
+    /// once for them: literal runs of keys and punctuation around values formatted in place, no
+    /// key, comma or value through a `String`, no capacity test per write (a flood reports one
+    /// flow per packet).
+    /// - Parameter leading: members written first, ending in a comma (NDJSON's `"type":"flow",`).
+    func write(to w: inout JSONWriter, leading: StaticString = "") {
+        w.separate()
+        let (second, micros) = TimeFormat.isoParts(ts, &w)
+        let plain = self.plain
+        let room = plain ? Self.fixedRoom : Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom)
+        w.withRoom(room &+ leading.utf8CodeUnitCount) { c in
+            c.literal(leading)
+            c.literal("\"uid\":")
+            writeUID(&c, quoted: true)
+            c.literal(",\"proto\":\"")
+            writeProto(&c)
+            c.literal("\",\"orig_h\":\"")
+            origAddress.writeText(&c)
+            c.literal("\",\"orig_p\":")
+            c.integer(origP)
+            c.literal(",\"resp_h\":\"")
+            respAddress.writeText(&c)
+            c.literal("\",\"resp_p\":")
+            c.integer(respP)
+            // Without text fields (most flows) no string is read, nor released.
+            if !plain {
+                if let origName {
+                    c.literal(",\"orig_name\":")
+                    c.quoted(origName)
+                }
+                if let respName {
+                    c.literal(",\"resp_name\":")
+                    c.quoted(respName)
+                }
+            }
+            c.literal(",\"orig_role\":\"")
+            c.literal(origRoleKind.staticName)
+            c.literal("\",\"resp_role\":\"")
+            c.literal(respRoleKind.staticName)
+            c.literal("\",\"service\":\"")
+            c.literal(serviceSet.main.staticName)
+            c.literal("\",\"services\":[")
+            var first = true
+            serviceSet.forEach {
+                c.literal(first ? "\"" : ",\"")
+                first = false
+                c.literal($0.staticName)
+                c.byte(0x22)
+            }
+            c.literal("],\"ts\":\"")
+            c.iso8601(second, micros: micros)
+            c.literal("\",\"duration\":")
+            c.decimal(durationMs, decimals: 3)
+            c.literal(",\"orig_pkts\":")
+            c.integer(origPkts)
+            c.literal(",\"resp_pkts\":")
+            c.integer(respPkts)
+            c.literal(",\"orig_bytes\":")
+            c.integer(origBytes)
+            c.literal(",\"resp_bytes\":")
+            c.integer(respBytes)
+            c.literal(",\"orig_ip_bytes\":")
+            c.integer(origIPBytes)
+            c.literal(",\"resp_ip_bytes\":")
+            c.integer(respIPBytes)
+            c.literal(",\"conn_state\":\"")
+            c.literal(connStateName)
+            c.literal("\",\"history\":\"")
+            c.p += historyLetters.copyText(to: c.p)
+            c.literal("\",\"rule\":")
+            if plain {
+                c.literal("null,\"reply_rule\":null")
+            } else {
+                c.quoted(rule)
+                c.literal(",\"reply_rule\":")
+                c.quoted(replyRule)
+            }
+            c.literal(",\"verdict\":\"")
+            c.literal(verdictKind.staticName)
+            c.literal("\",\"reason\":")
+            if plain { c.literal("null") } else { c.quoted(reason) }
+            c.literal(",\"end_reason\":\"")
+            c.literal(end.name)
+            c.byte(0x22)
         }
-        w.literal("],\"ts\":\"")
-        TimeFormat.appendISO8601(ts, to: &w)
-        w.literal("\",\"duration\":")
-        w.appendDecimal(durationMs, decimals: 3)
-        w.literal(",\"orig_pkts\":")
-        w.appendInteger(origPkts)
-        w.literal(",\"resp_pkts\":")
-        w.appendInteger(respPkts)
-        w.literal(",\"orig_bytes\":")
-        w.appendInteger(origBytes)
-        w.literal(",\"resp_bytes\":")
-        w.appendInteger(respBytes)
-        w.literal(",\"orig_ip_bytes\":")
-        w.appendInteger(origIPBytes)
-        w.literal(",\"resp_ip_bytes\":")
-        w.appendInteger(respIPBytes)
-        w.literal(",\"conn_state\":\"")
-        w.literal(connStateName)
-        w.literal("\",\"history\":\"")
-        appendHistory(to: &w)
-        w.literal("\",\"rule\":")
-        w.appendQuoted(rule)
-        w.literal(",\"reply_rule\":")
-        w.appendQuoted(replyRule)
-        w.literal(",\"verdict\":\"")
-        w.literal(verdictKind.staticName)
-        w.literal("\",\"reason\":")
-        w.appendQuoted(reason)
-        w.literal(",\"end_reason\":\"")
-        w.literal(end.name)
-        w.append(0x22)
         if let icmp {
             w.beginObject("icmp")
             w.value("errors", icmp.errors)
@@ -271,6 +344,20 @@ public struct FlowSummary: Sendable {
             w.endObject()
         }
         appBox?.value.write(to: &w)
+    }
+}
+
+/// A flow's text fields (`FlowSummary.texts`); changed only while one summary holds it.
+final class FlowTexts: @unchecked Sendable {
+    var uid, origName, respName, rule, replyRule, reason: String?
+
+    init(_ other: FlowTexts?) {
+        uid = other?.uid
+        origName = other?.origName
+        respName = other?.respName
+        rule = other?.rule
+        replyRule = other?.replyRule
+        reason = other?.reason
     }
 }
 

@@ -19,19 +19,28 @@ extension IPAddress {
     /// RFC 5952 text, also for IPv4-mapped addresses ("::ffff:a.b.c.d" stays in hex groups).
     public var ipv6Text: String {
         var w = JSONWriter(capacity: 48)
-        appendIPv6Text(to: &w)
+        w.withRoom(Self.textRoom) { writeIPv6Text(&$0) }
         return w.text
     }
 
     /// Appends `text` as UTF-8 (the report writes addresses without making a `String`).
     func appendText(to out: inout JSONWriter) {
-        guard isIPv4Mapped else { return appendIPv6Text(to: &out) }
-        out.appendIPv4(ipv4Value)
+        out.withRoom(Self.textRoom) { writeText(&$0) }
+    }
+
+    /// Room `writeText` may take: eight groups of four hex digits and seven colons.
+    static let textRoom = 39
+
+    /// Writes `text` at a cursor with room for `textRoom` bytes.
+    @inline(__always)
+    func writeText(_ c: inout JSONCursor) {
+        guard isIPv4Mapped else { return writeIPv6Text(&c) }
+        c.ipv4(ipv4Value)
     }
 
     /// RFC 5952: lower-case hex, leading zeros dropped, the longest run of two or more zero
     /// groups (the first when tied) shortened to `::`.
-    fileprivate func appendIPv6Text(to out: inout JSONWriter) {
+    fileprivate func writeIPv6Text(_ c: inout JSONCursor) {
         func group(_ i: Int) -> UInt64 { (i < 4 ? hi >> UInt64(48 - 16 * i) : lo >> UInt64(48 - 16 * (i - 4))) & 0xFFFF }
         var bestStart = -1, bestLen = 0, i = 0
         while i < 8 {
@@ -47,15 +56,15 @@ extension IPAddress {
         var afterGap = false
         while i < 8 {
             if i == bestStart {
-                out.append(0x3A)
-                out.append(0x3A)
+                c.byte(0x3A)
+                c.byte(0x3A)
                 i += bestLen
                 afterGap = true
                 continue
             }
-            if i > 0 && !afterGap { out.append(0x3A) }
+            if i > 0 && !afterGap { c.byte(0x3A) }
             afterGap = false
-            out.appendHex(group(i))
+            c.hex(group(i))
             i += 1
         }
     }

@@ -34,11 +34,14 @@ public enum Rotation: Sendable, Equatable {
 /// written; `close()` throws it.
 public final class OutputStream {
     private var file: UnsafeMutablePointer<FILE>
-    /// The buffer and the counters every write changes are reached without a dynamic
-    /// exclusivity check: a stream is written from one thread, and no method that changes
-    /// them calls back into another (the check would cost about 100 instructions per
-    /// property per write; a flood writes one flow per packet).
-    @exclusivity(unchecked) private var buffer: [UInt8] = []
+    /// A plain buffer of `bufferSize` bytes, `buffered` of them written (appending to an array
+    /// costs a uniqueness check and a generic copy per write). The counters every write changes
+    /// are reached without a dynamic exclusivity check: a stream is written from one thread,
+    /// and no method that changes them calls back into another (the check would cost about
+    /// 100 instructions per property per write; a flood writes one flow per packet).
+    private let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: OutputStream.bufferSize)
+    @exclusivity(unchecked) private var buffered = 0
+    private static let bufferSize = 1 << 16
     /// Where the output goes, for messages.
     public let name: String
     private let rotation: Rotation?
@@ -65,7 +68,6 @@ public final class OutputStream {
         file = fdopen(STDOUT_FILENO, "w")
         name = "standard output"
         rotation = nil
-        buffer.reserveCapacity(1 << 16)
     }
 
     /// A file. Nothing that exists is truncated here: see the type's notes.
@@ -90,7 +92,6 @@ public final class OutputStream {
             truncatePending = (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0
             removeIfUnused = !exists
         }
-        buffer.reserveCapacity(1 << 16)
     }
 
     /// A hidden temporary file in `path`'s directory (so that the rename cannot cross file
@@ -133,10 +134,20 @@ public final class OutputStream {
     }
 
     public func write(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard failure == nil else { return }
-        buffer.append(contentsOf: bytes)
+        guard failure == nil, var source = bytes.baseAddress else { return }
         written += bytes.count
-        if buffer.count >= 1 << 16 { flush() }
+        var left = bytes.count
+        while left > Self.bufferSize &- buffered {
+            let n = Self.bufferSize &- buffered
+            (buffer + buffered).initialize(from: source, count: n)
+            buffered = Self.bufferSize
+            flush()
+            guard failure == nil else { return }
+            source += n
+            left &-= n
+        }
+        (buffer + buffered).initialize(from: source, count: left)
+        buffered &+= left
     }
 
     public func write(_ text: String) { write(Array(text.utf8)) }
@@ -182,16 +193,15 @@ public final class OutputStream {
     }
 
     public func flush() {
-        guard failure == nil else { return buffer.removeAll(keepingCapacity: true) }
+        guard failure == nil else { buffered = 0; return }
         removeIfUnused = false
         if truncatePending {
             truncatePending = false
             if ftruncate(fileno(file), 0) != 0 { return fail(errno) }
         }
-        if !buffer.isEmpty {
-            let n = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-            let complete = n == buffer.count
-            buffer.removeAll(keepingCapacity: true)
+        if buffered > 0 {
+            let complete = fwrite(buffer, 1, buffered, file) == buffered
+            buffered = 0
             if !complete { return fail(errno) }
         }
         if fflush(file) != 0 { fail(errno) }
@@ -223,6 +233,7 @@ public final class OutputStream {
     }
 
     deinit {
+        defer { buffer.deallocate() }
         guard !closed else { return }
         // Not closed: the run failed. A temporary file, or a file created for nothing, goes away.
         if let temporary {

@@ -120,8 +120,7 @@ final class NDJSONReportWriter: ReportWriter {
     func flow(_ flow: FlowSummary) {
         w.reset()
         w.beginObject()
-        w.members("\"type\":\"flow\"")
-        flow.write(to: &w)
+        flow.write(to: &w, leading: "\"type\":\"flow\",")
         w.endObject()
         w.append(0x0A)
         output.write(w.bytes)

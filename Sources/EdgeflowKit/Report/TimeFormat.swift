@@ -16,8 +16,11 @@ public enum TimeFormat {
 
     /// "2026-03-02 09:00:00.123" for people.
     public static func readable(_ ns: Int64) -> String {
+        let (secs, rem) = split(ns)
         var w = JSONWriter(capacity: 48)
-        append(ns, dateTimeSeparator: 0x20, fractionDigits: 3, zone: false, to: &w)
+        w.appendInPlace(upTo: 19) { writeSecond(secs, dateTimeSeparator: 0x20, to: $0); return 19 }
+        w.append(0x2E)
+        w.appendDigits(UInt(rem / 1_000_000), minimumWidth: 3)
         return w.text
     }
 
@@ -35,49 +38,69 @@ public enum TimeFormat {
 
     /// Appends the ISO-8601 form ("2026-03-02T09:00:00.123456Z") as UTF-8.
     static func appendISO8601(_ ns: Int64, to out: inout JSONWriter) {
-        append(ns, dateTimeSeparator: 0x54, fractionDigits: 6, zone: true, to: &out)
+        let (second, micros) = isoParts(ns, &out)
+        out.withRoom(27) { $0.iso8601(second, micros: micros) }
     }
 
-    /// Writes the date, time and `fractionDigits` (3 or 6) decimals of the second in place,
-    /// two digits at a time: a nanosecond `Int64` spans the years 1677-2262, always 4 digits.
-    private static func append(_ ns: Int64, dateTimeSeparator: UInt8, fractionDigits: Int, zone: Bool, to out: inout JSONWriter) {
+    /// `ns` for `JSONCursor.iso8601`: its second as text (the writer's cached text when it
+    /// last wrote the same second) and its microseconds.
+    @inline(__always)
+    static func isoParts(_ ns: Int64, _ out: inout JSONWriter) -> (SecondText, Int) {
+        let (secs, rem) = split(ns)
+        return (out.isoSecond(secs), Int(truncatingIfNeeded: rem / 1000))
+    }
+
+    /// Seconds since the epoch (rounded down) and the nanoseconds after them.
+    @inline(__always)
+    private static func split(_ ns: Int64) -> (Int64, Int64) {
         var secs = ns / 1_000_000_000
         var rem = ns % 1_000_000_000
         if rem < 0 { rem += 1_000_000_000; secs -= 1 }
+        return (secs, rem)
+    }
+
+    /// One second's ISO-8601 text up to its fraction: "2026-03-02T09:00:00." (20 bytes).
+    struct SecondText {
+        /// Seconds since the epoch; `Int64.min` (no second a nanosecond time has) for none yet.
+        var second = Int64.min
+        var bytes: (UInt64, UInt64, UInt32) = (0, 0, 0)
+
+        init() {}
+
+        init(_ secs: Int64) {
+            second = secs
+            withUnsafeMutableBytes(of: &bytes) { b in
+                let p = b.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                TimeFormat.writeSecond(secs, dateTimeSeparator: 0x54, to: p)
+                p[19] = 0x2E
+            }
+        }
+    }
+
+    /// Writes the date and time of day of `secs` (19 bytes, "2026-03-02T09:00:00" with
+    /// `dateTimeSeparator` between them): a nanosecond `Int64` spans the years 1677-2262,
+    /// always 4 digits.
+    private static func writeSecond(_ secs: Int64, dateTimeSeparator: UInt8, to p: UnsafeMutablePointer<UInt8>) {
         var days = secs / 86_400
         var sod = secs % 86_400
         if sod < 0 { sod += 86_400; days -= 1 }
         let (y, m, d) = civil(fromDays: days)
-        var fraction = fractionDigits == 6 ? rem / 1000 : rem / 1_000_000
-        out.appendInPlace(upTo: 27) { p in
-            func two(_ v: Int64, at i: Int) {
-                p[i] = UInt8(truncatingIfNeeded: v / 10) &+ 0x30
-                p[i &+ 1] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
-            }
-            two(y / 100, at: 0)
-            two(y % 100, at: 2)
-            p[4] = 0x2D
-            two(m, at: 5)
-            p[7] = 0x2D
-            two(d, at: 8)
-            p[10] = dateTimeSeparator
-            two(sod / 3600, at: 11)
-            p[13] = 0x3A
-            two(sod / 60 % 60, at: 14)
-            p[16] = 0x3A
-            two(sod % 60, at: 17)
-            p[19] = 0x2E
-            let end = 20 &+ fractionDigits
-            var i = end
-            while i > 20 {
-                i &-= 1
-                p[i] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
-                fraction /= 10
-            }
-            guard zone else { return end }
-            p[end] = 0x5A
-            return end &+ 1
+        func two(_ v: Int64, at i: Int) {
+            p[i] = UInt8(truncatingIfNeeded: v / 10) &+ 0x30
+            p[i &+ 1] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
         }
+        two(y / 100, at: 0)
+        two(y % 100, at: 2)
+        p[4] = 0x2D
+        two(m, at: 5)
+        p[7] = 0x2D
+        two(d, at: 8)
+        p[10] = dateTimeSeparator
+        two(sod / 3600, at: 11)
+        p[13] = 0x3A
+        two(sod / 60 % 60, at: 14)
+        p[16] = 0x3A
+        two(sod % 60, at: 17)
     }
 
     /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).

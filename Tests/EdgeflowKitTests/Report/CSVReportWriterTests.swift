@@ -15,13 +15,12 @@ struct CSVReportWriterTests {
         ]
         for (field, expected) in cases {
             var w = JSONWriter(capacity: 16)
-            w.csvField(field)
+            w.withRoom(JSONCursor.csvRoom(field.utf8.count)) { $0.csvField(field) }
             #expect(String(decoding: w.bytes, as: UTF8.self) == expected, "field \(field.debugDescription)")
         }
-        var w = JSONWriter()
-        w.csvField("a")
-        w.csvField("b,c", comma: true)
-        w.csvInteger(-42)
-        #expect(String(decoding: w.bytes, as: UTF8.self) == "a,\"b,c\",-42")
+        // An absent field (a flow without a rule) is an empty column.
+        var w = JSONWriter(capacity: 16)
+        w.withRoom(8) { $0.csvField(nil as String?) }
+        #expect(w.bytes.isEmpty)
     }
 }

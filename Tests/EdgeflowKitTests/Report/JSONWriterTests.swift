@@ -76,4 +76,39 @@ struct JSONWriterTests {
         let o = try #require(try JSONSerialization.jsonObject(with: Data(w.bytes)) as? [String: Any])
         #expect(o[name] as? Int == 1)
     }
+
+    /// The short forms a flow object takes (integers under 100,000 without the digit loop,
+    /// dotted quads from the octet table, the uid two base-62 digits at a time, the time's
+    /// second from the writer's cache) against values made independently: Swift's own integer
+    /// text, hand-worked addresses and times, and the uid's base-62 digits one at a time.
+    @Test("integers, dotted quads, uids and cached seconds")
+    func shortForms() {
+        let numbers = [0, 9, 10, 99, 100, 101, 999, 1000, 9999, 10_000, 10_001, 65_535, 99_999, 100_000, 123_456_789,
+                       -1, -99_999, Int.max, Int.min + 1]
+        var w = JSONWriter(capacity: 16)
+        w.beginArray()
+        for n in numbers { w.value(nil, n) }
+        for a: UInt32 in [0, 0xFFFF_FFFF, 0x010A_64C8, 0x0963_C700] { w.address(nil, IPAddress(ipv4: a)) }
+        // Seconds in turn: the same one, the next, an earlier one, the epoch and just before it.
+        for ns: Int64 in [1_700_000_000_123_456_789, 1_700_000_000_999_999_999, 1_700_000_001_000_000_000,
+                          1_699_999_999_000_000_000, 0, -1] { w.time(nil, ns) }
+        w.endArray()
+        let expected = "[" + numbers.map(String.init).joined(separator: ",")
+            + #","0.0.0.0","255.255.255.255","1.10.100.200","9.99.199.0""#
+            + #","2023-11-14T22:13:20.123456Z","2023-11-14T22:13:20.999999Z","2023-11-14T22:13:21.000000Z""#
+            + #","2023-11-14T22:13:19.000000Z","1970-01-01T00:00:00.000000Z","1969-12-31T23:59:59.999999Z"]"#
+        #expect(String(decoding: w.bytes, as: UTF8.self) == expected)
+
+        func base62(_ code: UInt64) -> String {
+            let digits = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+            var h = code, text = "C"
+            for _ in 0..<11 { text.append(digits[Int(h % 62)]); h /= 62 }
+            return text
+        }
+        #expect(FlowSummary.uid(0) == "C00000000000" && FlowSummary.uid(62) == "C01000000000")
+        #expect(FlowSummary.uid(3843) == "Czz000000000" && FlowSummary.uid(3844) == "C00100000000")
+        for code: UInt64 in [1, 61, 238_327, 0x0123_4567_89AB_CDEF, UInt64.max, UInt64.max / 3] {
+            #expect(FlowSummary.uid(code) == base62(code), "uid of \(code)")
+        }
+    }
 }

@@ -1,0 +1,280 @@
+/// Writes at a pointer into room that `JSONWriter.withRoom` made: no capacity test per write.
+/// The writer's checked methods are these writes in room they make; a flow object makes its
+/// room once (`FlowSummary.write`) and writes its tens of fields through one cursor, whose
+/// pointer stays in a register.
+struct JSONCursor {
+    var p: UnsafeMutablePointer<UInt8>
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        p.pointee = b
+        p += 1
+    }
+
+    /// Static text as it is, unquoted and unescaped.
+    @inline(__always)
+    mutating func literal(_ s: StaticString) {
+        bytes(UnsafeRawPointer(s.utf8Start), s.utf8CodeUnitCount)
+    }
+
+    @inline(__always)
+    mutating func bytes(_ u: UnsafeBufferPointer<UInt8>) {
+        guard let source = u.baseAddress else { return }
+        bytes(UnsafeRawPointer(source), u.count)
+    }
+
+    /// `n` bytes from `s`: keys, literal runs of members and most values are at most 32 bytes,
+    /// copied as two overlapping runs of the widest size that fits (a call to memcpy costs
+    /// more than the copy).
+    @inline(__always)
+    mutating func bytes(_ s: UnsafeRawPointer, _ n: Int) {
+        let d = UnsafeMutableRawPointer(p)
+        if n > 32 {
+            d.copyMemory(from: s, byteCount: n)
+        } else if n >= 16 {
+            let a0 = s.loadUnaligned(as: UInt64.self), a1 = s.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            let b0 = s.loadUnaligned(fromByteOffset: n &- 16, as: UInt64.self)
+            let b1 = s.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            d.storeBytes(of: a0, as: UInt64.self)
+            d.storeBytes(of: a1, toByteOffset: 8, as: UInt64.self)
+            d.storeBytes(of: b0, toByteOffset: n &- 16, as: UInt64.self)
+            d.storeBytes(of: b1, toByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 8 {
+            let a = s.loadUnaligned(as: UInt64.self), b = s.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            d.storeBytes(of: a, as: UInt64.self)
+            d.storeBytes(of: b, toByteOffset: n &- 8, as: UInt64.self)
+        } else if n >= 4 {
+            let a = s.loadUnaligned(as: UInt32.self), b = s.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+            d.storeBytes(of: a, as: UInt32.self)
+            d.storeBytes(of: b, toByteOffset: n &- 4, as: UInt32.self)
+        } else if n > 0 {
+            // 1 to 3 bytes: the first, the middle and the last (some the same).
+            d.storeBytes(of: s.load(as: UInt8.self), as: UInt8.self)
+            d.storeBytes(of: s.load(fromByteOffset: n >> 1, as: UInt8.self), toByteOffset: n >> 1, as: UInt8.self)
+            d.storeBytes(of: s.load(fromByteOffset: n &- 1, as: UInt8.self), toByteOffset: n &- 1, as: UInt8.self)
+        }
+        p += n
+    }
+
+    /// Decimal digits of `v` (one digit, a flow's usual packet count, without a call); at most 20 bytes.
+    @inline(__always)
+    mutating func integer(_ v: Int) {
+        if UInt(bitPattern: v) < 10 { return byte(UInt8(truncatingIfNeeded: v) &+ 0x30) }
+        if UInt(bitPattern: v) < 100_000 { return upTo5Digits(v) }
+        if v < 0 { byte(0x2D) }
+        digits(v.magnitude, minimumWidth: 1)
+    }
+
+    /// 10 to 99999 (ports, most byte counts) without counting digits in a loop.
+    private mutating func upTo5Digits(_ v: Int) {
+        if v < 100 { return twoDigits(v) }
+        var low = v
+        if v >= 10_000 {
+            let top = v / 10_000
+            byte(UInt8(truncatingIfNeeded: top) &+ 0x30)
+            low = v &- top &* 10_000
+            twoDigits(low / 100)
+        } else {
+            let high = v / 100
+            if high < 10 { byte(UInt8(truncatingIfNeeded: high) &+ 0x30) } else { twoDigits(high) }
+        }
+        twoDigits(low % 100)
+    }
+
+    /// Decimal digits of `v`, zero-padded to `minimumWidth` (at most 24), two at a time (a
+    /// report's numbers are mostly short: counts, ports, octets); at most 24 bytes.
+    mutating func digits(_ v: UInt, minimumWidth: Int) {
+        var digits = 1
+        var m = v
+        while m >= 100 { m /= 100; digits &+= 2 }
+        if m >= 10 { digits &+= 1 }
+        let width = max(digits, min(minimumWidth, 24))
+        p += width
+        var q = p
+        m = v
+        var left = width
+        while left >= 2 {
+            let pair = Int(truncatingIfNeeded: m % 100)
+            m /= 100
+            q -= 2
+            q[0] = Self.digitPairs.utf8Start[pair &* 2]
+            q[1] = Self.digitPairs.utf8Start[pair &* 2 &+ 1]
+            left &-= 2
+        }
+        if left == 1 { (q - 1).pointee = UInt8(truncatingIfNeeded: m % 10) &+ 0x30 }
+    }
+
+    /// The two digits of `v` (0-99).
+    @inline(__always)
+    mutating func twoDigits(_ v: Int) {
+        p[0] = Self.digitPairs.utf8Start[v &* 2]
+        p[1] = Self.digitPairs.utf8Start[v &* 2 &+ 1]
+        p += 2
+    }
+
+    /// "2026-03-02T09:00:00.123456Z": `second`'s text and `micros` (0-999999); 27 bytes.
+    @inline(__always)
+    mutating func iso8601(_ second: TimeFormat.SecondText, micros: Int) {
+        withUnsafeBytes(of: second.bytes) { bytes($0.baseAddress!, 20) }
+        twoDigits(micros / 10_000)
+        twoDigits(micros / 100 % 100)
+        twoDigits(micros % 100)
+        byte(0x5A)
+    }
+
+    /// "00" to "99", for writing two digits at a time.
+    static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+    /// A dotted quad ("192.0.2.1"); at most 15 bytes written, 16 touched.
+    @inline(__always)
+    mutating func ipv4(_ v: UInt32) {
+        octet(v >> 24, dot: true)
+        octet(v >> 16 & 0xFF, dot: true)
+        octet(v >> 8 & 0xFF, dot: true)
+        octet(v & 0xFF, dot: false)
+    }
+
+    /// An octet's digits from `octets`, and its dot when `dot` (else the dot is written, then
+    /// left outside the text).
+    @inline(__always)
+    private mutating func octet(_ o: UInt32, dot: Bool) {
+        let e = Self.octets[Int(truncatingIfNeeded: o)]
+        UnsafeMutableRawPointer(p).storeBytes(of: UInt32(truncatingIfNeeded: e).littleEndian, as: UInt32.self)
+        p += Int(truncatingIfNeeded: e >> 32) &- (dot ? 0 : 1)
+    }
+
+    /// For each octet, its digits and a dot (the low four bytes, first byte lowest) and how
+    /// many bytes they are (the high word): made once, never changed (so shared by every thread).
+    nonisolated(unsafe) private static let octets: UnsafePointer<UInt64> = {
+        let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        for o in 0..<256 {
+            let text = Array(String(o).utf8) + [0x2E]
+            var e = UInt64(text.count) << 32
+            for (i, b) in text.enumerated() { e |= UInt64(b) << (8 * UInt64(i)) }
+            table[o] = e
+        }
+        return UnsafePointer(table)
+    }()
+
+    /// Lower-case hex digits of `v`, without leading zeros; at most 16 bytes.
+    mutating func hex(_ v: UInt64) {
+        let digits = max(1, (64 &- v.leadingZeroBitCount &+ 3) / 4)
+        p += digits
+        var q = p
+        var m = v
+        for _ in 0..<digits {
+            q -= 1
+            let x = UInt8(truncatingIfNeeded: m & 0xF)
+            q.pointee = x < 10 ? x &+ 0x30 : x &+ 0x57
+            m >>= 4
+        }
+    }
+
+    /// Room `decimal` may take: sign, 19 digits, point and 9 decimals, or "null", or the
+    /// shortest exact form of a value beyond 2^63 (at most 24 bytes).
+    static let decimalRoom = 32
+
+    /// `v` rounded to `decimals` decimals, trailing zeros dropped; "null" when not finite.
+    mutating func decimal(_ v: Double, decimals: Int) {
+        guard v.isFinite else { return literal("null") }
+        // A flow of one packet lasts 0 ms (a flood's every flow).
+        if v == 0 { return byte(0x30) }
+        var scale: UInt = 1
+        for _ in 0..<max(0, min(decimals, 9)) { scale &*= 10 }
+        let scaled = (v * Double(scale)).rounded()
+        // Beyond 2^63 (never in a report's durations and rates) the shortest exact form will do.
+        guard abs(scaled) < 9.2e18 else {
+            var s = String(v)
+            return s.withUTF8 { bytes($0) }
+        }
+        let magnitude = UInt(abs(scaled))
+        if scaled < 0 && magnitude != 0 { byte(0x2D) }
+        digits(magnitude / scale, minimumWidth: 1)
+        var fraction = magnitude % scale
+        guard fraction != 0 else { return }
+        var width = 0
+        while scale > 1 && fraction % 10 == 0 { fraction /= 10; scale /= 10 }
+        var s = scale
+        while s > 1 { s /= 10; width &+= 1 }
+        byte(0x2E)
+        digits(fraction, minimumWidth: width)
+    }
+
+    /// `s` as a JSON string (quoted and escaped), or `null`; room: `quotedRoom` of its UTF-8 count.
+    @inline(__always)
+    mutating func quoted(_ s: String?) {
+        guard var s else { return literal("null") }
+        s.withUTF8 { quoted($0) }
+    }
+
+    /// Room `quoted` may take for `n` bytes: each may become a six-byte `\u00XX`, and two quotes.
+    @inline(__always)
+    static func quotedRoom(_ n: Int) -> Int { n &* 6 &+ 2 }
+
+    /// `u` between quotes, escaped as JSON requires; runs without escapes are copied whole.
+    mutating func quoted(_ u: UnsafeBufferPointer<UInt8>) {
+        byte(0x22)
+        var start = 0
+        var i = 0
+        while i < u.count {
+            // Eight bytes at a time while none is a control character, a quote or a backslash.
+            if u.count &- i >= 8 {
+                let w = UnsafeRawPointer(u.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                if !Self.needsEscape(w) { i &+= 8; continue }
+            }
+            let b = u[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C { i &+= 1; continue }
+            if i > start { bytes(UnsafeBufferPointer(rebasing: u[start..<i])) }
+            byte(0x5C)
+            switch b {
+            case 0x22, 0x5C: byte(b)
+            case 0x0A: byte(0x6E)
+            case 0x0D: byte(0x72)
+            case 0x09: byte(0x74)
+            default:
+                literal("u00")
+                let hex: StaticString = "0123456789abcdef"
+                byte(hex.utf8Start[Int(b >> 4)])
+                byte(hex.utf8Start[Int(b & 0xF)])
+            }
+            i &+= 1
+            start = i
+        }
+        if start < u.count { bytes(UnsafeBufferPointer(rebasing: u[start...])) }
+        byte(0x22)
+    }
+
+    /// Whether any of the eight bytes in `w` is below 0x20, 0x22 or 0x5C (may also say yes
+    /// for a byte next to one that is: the caller then looks byte by byte).
+    @inline(__always)
+    private static func needsEscape(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+        let control = (w &- ones &* 0x20) & ~w & highs
+        return control | hasZero(w ^ (ones &* 0x22)) | hasZero(w ^ (ones &* 0x5C)) != 0
+    }
+
+    /// Room `csvField` may take for `n` bytes: every byte a doubled quote, and two quotes.
+    @inline(__always)
+    static func csvRoom(_ n: Int) -> Int { n &* 2 &+ 2 }
+
+    /// `s` as a CSV field (`csvField`), nothing when nil; room: `csvRoom` of its UTF-8 count.
+    @inline(__always)
+    mutating func csvField(_ s: String?) {
+        guard var s else { return }
+        s.withUTF8 { csvField($0) }
+    }
+
+    /// A CSV field: as it is, or between double quotes with its quotes doubled when it holds a
+    /// comma, a quote or a line break (RFC 4180).
+    mutating func csvField(_ u: UnsafeBufferPointer<UInt8>) {
+        guard u.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return bytes(u) }
+        byte(0x22)
+        for b in u {
+            if b == 0x22 { byte(0x22) }
+            byte(b)
+        }
+        byte(0x22)
+    }
+}
