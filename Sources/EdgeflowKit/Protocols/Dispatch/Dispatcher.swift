@@ -149,7 +149,7 @@ struct Dispatcher: ~Copyable {
             // A new stream of a dynamic type takes the clock of the SDP that named its receiver's
             // end, else its sender's.
             return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
-                                    sliceWidth: clocks.sliceWidth, described: { pt in
+                                    source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
                 sdp.clock(pt, at: SDPBook.Endpoint(ip: d.dst, port: d.dstPort)) ?? sdp.clock(pt, at: SDPBook.Endpoint(ip: d.src, port: d.srcPort))
             }) ? .rtp : .unknown
         case .rtcp:

@@ -7,7 +7,7 @@ extension FlowInspection {
         case .rtp:
             if let h = try? RTPHeader.parse(p) {
                 rtp()?.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
-                                  sliceWidth: clocks.sliceWidth)
+                                  source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth)
             }
         case .rtcp:
             if let c = try? RTCPCompound.parse(p) { rtp()?.value.record(c, p, fromOriginator: fromOriginator, arrival: timestamp) }

@@ -122,6 +122,7 @@ struct RelayCallCaptureTests {
             #expect(rtp["packets"] as? Int == t.packets, "\(label)")
             #expect(rtp["lost"] as? Int == t.lost, "\(label)")
             #expect(rtp["payload_type"] as? Int == 0 && rtp["codec"] as? String == "PCMU", "\(label)")
+            #expect(rtp["clock_source"] as? String == "static", "\(label)")
             let maxJitter = rtp["max_jitter_ms"] as? Double ?? -1
             #expect(abs(maxJitter - t.maxJitterMs) < 0.0015, "\(label): max jitter \(maxJitter) vs tshark \(t.maxJitterMs)")
 
