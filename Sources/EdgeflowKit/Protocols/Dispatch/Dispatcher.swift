@@ -124,7 +124,8 @@ struct Dispatcher: ~Copyable {
                 return stun ? .stun : .unknown
             }
             guard let ins = inspection(&slot) else { return .stun }
-            ins.pointee.stunMessage(m, in: p, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: transactionLogs)
+            ins.pointee.stunMessage(m, in: p, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: transactionLogs,
+                                    sdp: { sdp.clock($0, at: $1) })
             return .stun
         case .stunMalformed:
             // The cookie says STUN, the Length disagrees with the datagram: counted, not parsed.
@@ -134,12 +135,13 @@ struct Dispatcher: ~Copyable {
             guard stunPort || (slot >= 0 && slab[slot].pointee.stunMessages > 0),
                   let cd = try? ChannelData.decode(p) else { return .unknown }
             inspection(&slot)?.pointee.turnData(cd.data.slice(of: p), bytes: Int(cd.length), channel: cd.channel,
-                                                fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                                                fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
+                                                sdp: { sdp.clock($0, at: $1) })
             return .stun
         case .msMultiplexedTURN:
             guard let mt = try? MultiplexedTURN.decode(p, exact: false), let ins = inspection(&slot) else { return .unknown }
             ins.pointee.turnData(mt.data.slice(of: p), bytes: Int(mt.length), fromOriginator: fromOriginator,
-                                 timestamp: timestamp, clocks: clocks)
+                                 timestamp: timestamp, clocks: clocks, sdp: { sdp.clock($0, at: $1) })
             return .stun
         case .rtp:
             guard let h = try? RTPHeader.parse(p) else { return .unknown }
@@ -171,7 +173,8 @@ struct Dispatcher: ~Copyable {
             guard b0 >= 0x40, b0 <= 0x7F, slot >= 0, slab[slot].pointee.stunChannels > 0,
                   let cd = try? ChannelData.decode(p) else { return .unknown }
             slab[slot].pointee.turnData(cd.data.slice(of: p), bytes: Int(cd.length), channel: cd.channel,
-                                        fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                                        fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
+                                        sdp: { sdp.clock($0, at: $1) })
             return .stun
         }
     }
@@ -261,7 +264,7 @@ struct Dispatcher: ~Copyable {
                 return t.value.consume(direction, bytes, timestamp: timestamp, stop: &stop)
             case .media:
                 return ins.pointee.consumeSTUNStream(bytes, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
-                                                     log: transactionLogs, stop: &stop)
+                                                     log: transactionLogs, sdp: { sdp.clock($0, at: $1) }, stop: &stop)
             case .sip(let s):
                 return s.value.consumeStream(bytes, stop: &stop)
             case .dns(let log):
