@@ -13,10 +13,9 @@ extension FlowInspection {
         switch UDPDemux.classify(p) {
         case .rtp:
             if let h = try? RTPHeader.parse(p), let rtp = rtp() {
-                let turn: HeapValue<STUNFlowStats>? = if case .media(let m) = state { m.stun } else { nil }
                 rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
                                  source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
-                    guard let t = turn?.value else { return nil }
+                    guard case .media(let m) = state, let t = m.stun?.value else { return nil }
                     let ends = t.relayedEnds(peer: peer ?? channel.flatMap { t.peer(channel: $0) }, fromOriginator: fromOriginator)
                     return ends.receiver.flatMap { sdp(pt, SDPBook.Endpoint(ip: $0.ip, port: $0.port)) }
                         ?? ends.sender.flatMap { sdp(pt, SDPBook.Endpoint(ip: $0.ip, port: $0.port)) }
