@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Writes the tshark fixtures of Captures/calls/relay-call.pcap (client leg over UDP),
-# relay-call-tcp.pcap (client leg over TCP) and relay-call-bursty.pcap (bursty loss beyond the
-# Edge) into Tests/EdgeflowKitTests/Fixtures, NAME being
-# the capture's name without .pcap:
+# relay-call-tcp.pcap (client leg over TCP), relay-call-bursty.pcap (bursty loss beyond the
+# Edge) and relay-call-sip.pcap (opus signalled by plaintext SIP) into
+# Tests/EdgeflowKitTests/Fixtures, NAME being the capture's name without .pcap:
 #   NAME.rtp-streams.txt  tshark's RTP stream analysis, one stream per SSRC per leg
 #   NAME.rtp.tshark.txt   per-frame RTP ("r" lines) and RTCP ("c" lines) fields, with tshark's
 #                         RTCP round-trip delay (RFC 3550 §6.4.1)
 #   NAME.turn.tshark.txt  the STUN/TURN messages (not the ChannelData)
+#   NAME.sip.tshark.txt   (relay-call-sip only) the SIP messages: frame, ends, method or status,
+#                         Call-ID and the SDP's c=, m= and a= lines
 # Each fixture's header gives the exact command. UDP 3478 is decoded as STUN (TURN; tshark
 # does TCP 3478 by itself) and RTP is found by tshark's heuristic, also inside ChannelData;
 # RTCP by its own heuristic (on by default). Over TCP one frame may hold several messages:
 # then the fields list one value per message, comma-separated.
-# Usage: Scripts/make_call_fixtures.sh   (from any directory; needs tshark)
+# Usage: Scripts/make_call_fixtures.sh [NAME...]   (from any directory; needs tshark; default: all four)
 set -euo pipefail
 root_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=$root_dir/Tests/EdgeflowKitTests/Fixtures
@@ -84,6 +86,24 @@ fixtures() {
     echo "wrote $file"
 }
 
-fixtures "$root_dir/Captures/calls/relay-call.pcap"
-fixtures "$root_dir/Captures/calls/relay-call-tcp.pcap"
-fixtures "$root_dir/Captures/calls/relay-call-bursty.pcap"
+# sip_fixture PCAP: NAME.sip.tshark.txt.
+sip_fixture() {
+    local pcap=$1 name file
+    name=$(basename "$pcap")
+    file=$out/${name%.pcap}.sip.tshark.txt
+    local sip=(-Y sip -T fields -e frame.number -e ip.src -e udp.srcport -e ip.dst -e udp.dstport -e sip.Method -e sip.Status-Code
+               -e sip.Call-ID -e sdp.connection_info -e sdp.media -e sdp.media_attr)
+    {
+        echo "# $version, run on $name"
+        echo "# tshark -r $name ${sip[*]}"
+        tshark -r "$pcap" "${sip[@]}" 2>/dev/null
+    } >"$file"
+    echo "wrote $file"
+}
+
+names=("$@")
+[[ ${#names[@]} -gt 0 ]] || names=(relay-call relay-call-tcp relay-call-bursty relay-call-sip)
+for name in "${names[@]}"; do
+    fixtures "$root_dir/Captures/calls/$name.pcap"
+    [[ $name != *-sip ]] || sip_fixture "$root_dir/Captures/calls/$name.pcap"
+done

@@ -28,9 +28,16 @@
 #
 # Needs root, iproute2 (ip netns), iptables, ethtool, coturn (turnserver), tcpdump, mergecap
 # (wireshark-common), Python 3. It installs nothing; it says what is missing.
-# Usage: sudo Scripts/record_relay_call_capture.sh [--tcp | --bursty] [OUT]
+# Usage: sudo Scripts/record_relay_call_capture.sh [--tcp | --bursty | --sip] [OUT]
 #   default OUT: Captures/calls/relay-call.pcap, with --tcp Captures/calls/relay-call-tcp.pcap,
-#   with --bursty Captures/calls/relay-call-bursty.pcap.
+#   with --bursty Captures/calls/relay-call-bursty.pcap, with --sip Captures/calls/relay-call-sip.pcap.
+#   --sip: plaintext SIP signals the call first and both streams are opus on the dynamic payload
+#   type 111 (CODEC=opus: "a=rtpmap:111 opus/48000/2", RFC 7587), 250 packets each (5 s). Once
+#   allocated, the client sends from 198.51.100.10:5060 an INVITE whose SDP offers its relayed
+#   address (c=/m= 203.0.113.20:5xxxx); relay_call_media.py's sip role in efrc-edge on
+#   203.0.113.20:5060 (standing for the Access Edge and the far side) answers 200 OK with an SDP
+#   naming the Office 365 end 52.112.0.10:50010; ACK, then the media, then BYE / 200 OK. The
+#   SIP datagrams go through the client's 4 % egress drop too (the client retransmits).
 #   --tcp: the client reaches the Edge over TCP 3478 (RFC 5766 §11.5: STUN messages and
 #   ChannelData back to back on the stream, ChannelData padded to 4 bytes); the relay to
 #   Office 365 stays UDP. The client's 4 % egress drop then costs TCP retransmissions (delay
@@ -46,6 +53,8 @@ case ${1:-} in
     --tcp) transport=tcp suffix=-tcp; shift ;;
     --bursty) suffix=-bursty client_loss=0.01 wire_loss=gemodel:0.02,0.25,0.7,0.002; shift
               export PACKETS=${PACKETS:-1000} ;;
+    --sip) suffix=-sip; shift
+           export PACKETS=${PACKETS:-250} CODEC=opus SIP=203.0.113.20 ;;
 esac
 out="${1:-$root_dir/Captures/calls/relay-call$suffix.pcap}"
 python="${PYTHON:-python3}"
@@ -139,6 +148,12 @@ done
 dump_pids=("${pids[@]:2}")
 
 # The call.
+if [[ $suffix == -sip ]]; then
+    ip netns exec $NS_E "$python" "$root_dir/Scripts/relay_call_media.py" sip $EDGE_IP $O365_IP $O365_PORT >"$work/sip.log" 2>&1 &
+    sip_pid=$!
+    pids+=($sip_pid)
+    for _ in $(seq 1 50); do grep -q listening "$work/sip.log" && break; sleep 0.1; done
+fi
 ip netns exec $NS_O "$python" "$root_dir/Scripts/relay_call_media.py" o365 $O365_IP $O365_PORT >"$work/o365.log" 2>&1 &
 o365_pid=$!
 pids+=($o365_pid)
@@ -147,6 +162,10 @@ timeout 120 ip netns exec $NS_C "$python" "$root_dir/Scripts/relay_call_media.py
     $EDGE_IP $TURN_PORT $O365_IP $O365_PORT $CLIENT_IP $CLIENT_PORT | sed 's/^/  /'
 wait $o365_pid || { echo "$0: the o365 side failed:" >&2; cat "$work/o365.log" >&2; exit 1; }
 sed 's/^/  /' "$work/o365.log"
+if [[ $suffix == -sip ]]; then
+    wait $sip_pid || { echo "$0: the sip side failed:" >&2; cat "$work/sip.log" >&2; exit 1; }
+    sed 's/^/  /' "$work/sip.log"
+fi
 
 sleep 0.5
 kill -INT "${dump_pids[@]}"

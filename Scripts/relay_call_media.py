@@ -9,8 +9,18 @@
   relay_call_media.py o365 LOCAL LOCAL_PORT
       The Office 365 media relay: waits for the first RTP packet, answers to its source (the
       relayed address: symmetric RTP) with its own PCMU stream (SSRC 0x0365A0D1) and RTCP.
+  relay_call_media.py sip LOCAL PEER PEER_PORT
+      With SIP=...: the signalling's far end on LOCAL:5060 (UDP), standing for the Access Edge and
+      the Office 365 side: answers the client's INVITE with 200 OK whose SDP (RFC 8866) names
+      PEER:PEER_PORT and the client's payload type and rtpmap, and its BYE with 200 OK.
 
-Both streams: RTP version 2, PT 0 (PCMU, 8000 Hz), 20 ms packets of 160 samples, 160 bytes of
+With CODEC=opus both streams are payload type 111, "opus/48000/2" (RFC 7587 §7: a 48 kHz RTP
+clock, 960 ticks per 20 ms); the default CODEC=pcmu is PT 0 at 8000 Hz. With SIP=IP (the sip
+role's LOCAL), the client, once allocated, sends from LOCAL:5060 a plaintext INVITE whose SDP
+offers its relayed address (c=, m=) and the payload type, retransmitted every 500 ms (doubling)
+until answered, then ACK; after the media a BYE likewise.
+
+Both streams: RTP version 2, PT 0 (PCMU, 8000 Hz; see CODEC), 20 ms packets, 160 bytes of
 payload, PACKETS packets (default 1250, 25 s), the first with the marker bit. RTCP is multiplexed
 on the RTP port (RFC 5761): every 1-2 s a compound SR (with one report block about the received
 stream: loss, jitter, LSR and DLSR as RFC 3550 §6.4.1 and appendix A.3/A.8 define them) + SDES
@@ -29,6 +39,13 @@ import zlib
 
 PACKETS = int(os.environ.get("PACKETS", "1250"))
 PTIME = 0.020
+CODEC = os.environ.get("CODEC", "pcmu")
+if CODEC not in ("pcmu", "opus"):
+    sys.exit("relay_call_media: CODEC is pcmu or opus")
+PT, CLOCK = (111, 48000) if CODEC == "opus" else (0, 8000)
+TICKS = int(CLOCK * PTIME)
+RTPMAP = "opus/48000/2" if CODEC == "opus" else "PCMU/8000"
+SIP_PORT = 5060
 USER, PASSWORD = b"alice", b"secret"
 CHANNEL = 0x4000
 MAGIC = 0x2112A442
@@ -95,7 +112,7 @@ def ntp_now(now):
 
 
 def rtp_packet(seq, ts, ssrc, marker):
-    return struct.pack("!BBHII", 0x80, 0x80 if marker else 0, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + b"\xff" * 160
+    return struct.pack("!BBHII", 0x80, PT | (0x80 if marker else 0), seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + b"\xff" * 160
 
 
 class Receiver:
@@ -125,7 +142,7 @@ class Receiver:
             ext -= 0x10000
         self.max_ext = max(self.max_ext, ext)
         self.received += 1
-        transit = int(now * 8000) - ts
+        transit = int(now * CLOCK) - ts
         if self.transit is not None:
             d = abs(transit - self.transit)
             self.jitter += (d - self.jitter) / 16.0
@@ -174,7 +191,7 @@ def rtcp_compound(ssrc, cname, receiver, sender, now, final):
 
 
 class Sender:
-    """One PCMU stream on a 20 ms schedule from START (absolute times, no drift)."""
+    """One stream (CODEC) on a 20 ms schedule from START (absolute times, no drift)."""
 
     def __init__(self, ssrc, first_seq, first_ts, start):
         self.ssrc, self.first_seq, self.first_ts, self.start = ssrc, first_seq, first_ts, start
@@ -184,12 +201,12 @@ class Sender:
         return self.start + self.sent * PTIME if self.sent < PACKETS else None
 
     def next_packet(self):
-        packet = rtp_packet(self.first_seq + self.sent, self.first_ts + 160 * self.sent, self.ssrc, self.sent == 0)
+        packet = rtp_packet(self.first_seq + self.sent, self.first_ts + TICKS * self.sent, self.ssrc, self.sent == 0)
         self.sent += 1
         return packet
 
     def rtp_ts_at(self, now):
-        return self.first_ts + int((now - self.start) * 8000)
+        return self.first_ts + int((now - self.start) * CLOCK)
 
 
 def media_loop(fd, send, receive, unwrap, ssrc, cname, rng, stop_after, on_other=None, first=None):
@@ -338,6 +355,9 @@ def client(transport, server_ip, server_port, peer_ip, peer_port, local_ip, loca
     attrs = checked(ALLOCATE, [udp, attr(A_LIFETIME, struct.pack("!I", 600))])
     relayed = parse_xor_address(attrs[A_RELAYED])
     log(f"client: allocated {relayed[0]}:{relayed[1]} (mapped {parse_xor_address(attrs[A_MAPPED])})")
+    sip = SIPCall(os.environ["SIP"], local_ip, relayed) if os.environ.get("SIP") else None
+    if sip:
+        sip.invite()
     checked(CREATE_PERMISSION, [attr(A_PEER, peer)])
     checked(CHANNEL_BIND, [attr(A_CHANNEL, struct.pack("!HH", CHANNEL, 0)), attr(A_PEER, peer)])
     log(f"client: permission and channel {CHANNEL:#06x} for {peer_ip}:{peer_port}")
@@ -368,6 +388,102 @@ def client(transport, server_ip, server_port, peer_ip, peer_port, local_ip, loca
     log(f"client: sent {sender.sent} RTP, received {receiver.received} from SSRC {receiver.ssrc:#010x}")
     checked(REFRESH, [attr(A_LIFETIME, struct.pack("!I", 0))])
     log("client: deallocated (Refresh lifetime 0)")
+    if sip:
+        sip.bye()
+
+
+def sdp(address, port, session):
+    return (f"v=0\r\no=- {session} 1 IN IP4 {address}\r\ns=-\r\nc=IN IP4 {address}\r\nt=0 0\r\n"
+            f"m=audio {port} RTP/AVP {PT}\r\na=rtpmap:{PT} {RTPMAP}\r\na=sendrecv\r\n")
+
+
+def sip_message(start, headers, body=""):
+    kind = "Content-Type: application/sdp\r\n" if body else ""
+    return (start + "\r\n" + "".join(h + "\r\n" for h in headers) + kind
+            + f"Content-Length: {len(body.encode())}\r\n\r\n" + body).encode()
+
+
+class SIPCall:
+    """The client's dialog over UDP 5060 (RFC 3261, no proxy, no authentication): INVITE with
+    the relayed address in its SDP offer (RFC 3264), ACK, and BYE at the end."""
+
+    def __init__(self, server_ip, local_ip, relayed):
+        self.server, self.local, self.relayed = (server_ip, SIP_PORT), local_ip, relayed
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((local_ip, SIP_PORT))
+        self.call_id = f"relay-call-sip-{os.getpid()}@{local_ip}"
+        self.to_tag = ""
+
+    def headers(self, method, seq, branch):
+        return [f"Via: SIP/2.0/UDP {self.local}:{SIP_PORT};branch=z9hG4bK{branch}",
+                "Max-Forwards: 70", f"From: <sip:client@contoso.com>;tag=c16",
+                f"To: <sip:relay@media.online.lync.com>{self.to_tag}", f"Call-ID: {self.call_id}",
+                f"CSeq: {seq} {method}", f"Contact: <sip:client@{self.local}:{SIP_PORT}>"]
+
+    def request(self, method, seq, body=""):
+        """Sends METHOD until a final response (RFC 3261 §17.1.2.2 timer E: 500 ms, doubling); returns it."""
+        message = sip_message(f"{method} sip:relay@{self.server[0]} SIP/2.0", self.headers(method, seq, f"{method.lower()}{seq}"), body)
+        rto = 0.5
+        for _ in range(7):
+            try:
+                self.sock.sendto(message, self.server)
+            except PermissionError:   # the script's iptables DROP on the client's egress
+                pass
+            deadline = time.time() + rto
+            while time.time() < deadline:
+                ready, _, _ = select.select([self.sock], [], [], deadline - time.time())
+                if not ready:
+                    break
+                answer = self.sock.recv(4096).decode(errors="replace")
+                if answer.startswith("SIP/2.0 2") and f"CSeq: {seq} {method}" in answer:
+                    return answer
+            rto = min(rto * 2, 4)
+        sys.exit(f"relay_call_media: no 200 OK to the {method}")
+
+    def invite(self):
+        answer = self.request("INVITE", 1, sdp(self.relayed[0], self.relayed[1], 16))
+        for line in answer.split("\r\n"):
+            if line.lower().startswith("to:") and ";tag=" in line:
+                self.to_tag = line[line.index(";tag="):]
+        ack = sip_message(f"ACK sip:relay@{self.server[0]} SIP/2.0", self.headers("ACK", 1, "ack1"))
+        try:
+            self.sock.sendto(ack, self.server)
+        except PermissionError:
+            pass
+        log(f"client: INVITE answered, SDP offered {self.relayed[0]}:{self.relayed[1]} {PT} {RTPMAP}")
+
+    def bye(self):
+        self.request("BYE", 2)
+        log("client: BYE answered")
+
+
+def sip_server(local_ip, peer_ip, peer_port):
+    """Answers INVITEs (each retransmission again) with the peer's SDP answer and BYEs with 200 OK."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((local_ip, SIP_PORT))
+    log(f"sip: listening on {local_ip}:{SIP_PORT}")
+    done_at = None
+    while done_at is None or time.time() - done_at < 2:
+        ready, _, _ = select.select([sock], [], [], 1 if done_at else 120)
+        if not ready:
+            if done_at is None:
+                sys.exit("relay_call_media: sip got no BYE within 120 s")
+            continue
+        data, source = sock.recvfrom(4096)
+        text = data.decode(errors="replace")
+        method = text.split(" ", 1)[0]
+        if method not in ("INVITE", "BYE"):
+            continue
+        head = [line for line in text.split("\r\n\r\n", 1)[0].split("\r\n")[1:]
+                if line.split(":", 1)[0].lower() in ("via", "from", "call-id", "cseq")]
+        to = next(line for line in text.split("\r\n") if line.lower().startswith("to:"))
+        if ";tag=" not in to:
+            to += ";tag=o365"
+        body = sdp(peer_ip, int(peer_port), 365) if method == "INVITE" else ""
+        sock.sendto(sip_message("SIP/2.0 200 OK", head + [to, f"Contact: <sip:relay@{local_ip}:{SIP_PORT}>"], body), source)
+        log(f"sip: 200 OK to {method}" + (f", SDP answer {peer_ip}:{peer_port} {PT} {RTPMAP}" if body else ""))
+        if method == "BYE" and done_at is None:
+            done_at = time.time()
 
 
 def o365(local_ip, local_port):
@@ -395,5 +511,7 @@ if __name__ == "__main__":
         client(*sys.argv[2:])
     elif role == "o365" and len(sys.argv) == 4:
         o365(*sys.argv[2:])
+    elif role == "sip" and len(sys.argv) == 5:
+        sip_server(*sys.argv[2:])
     else:
         sys.exit(__doc__)

@@ -4,10 +4,11 @@
     compare_fanout.py WORKDIR
 
 WORKDIR holds, per run NAME (top1, top2: the generated capture at top speed with 1 and 2
-threads; slow1, slow2: the sample at 500 packets/s), NAME.json (the final report of
+threads; slow1, slow2: the sample at 500 packets/s; sip1, sip2: relay-call-sip.pcap's SIP, then its media), NAME.json (the final report of
 edgeflow live), NAME.err (its diagnostics), NAME.tcpreplay (what tcpreplay printed) and
 NAME.metrics (the rules' metrics scraped after the replay, before the stop).
 """
+import ipaddress
 import json
 import os
 import re
@@ -101,5 +102,22 @@ check({k: v for k, v in one["capture"]["reassembly"].items() if k != "peak_bytes
 m1, m2 = (open(os.path.join(work, n + ".metrics")).read() for n in ("slow1", "slow2"))
 check(m1 == m2 and re.search(r'edgeflow_rule_packets_total\{rule="stun-udp-in"\} [1-9]', m1) is not None,
       "2 threads: the rules' packets and seen gauges after the replay (flows still open) equal 1 thread's")
+
+# 3. The sockets share the SDP book: README's fanout rule (the XOR of the addresses and of the
+# ports, times 0x9E3779B1, the top 16 bits, modulo the sockets) puts relay-call-sip.pcap's SIP
+# flow and its ChannelData flow on different sockets of 2; every stream still takes the SDP's clock.
+def socket_of(a, a_port, b, b_port, n):
+    x = int(ipaddress.ip_address(a)) ^ int(ipaddress.ip_address(b)) ^ a_port ^ b_port
+    return (((x * 0x9E3779B1) & 0xFFFFFFFF) >> 16) % n
+
+
+check(socket_of("198.51.100.10", 5060, "203.0.113.20", 5060, 2) != socket_of("198.51.100.10", 50040, "203.0.113.20", 3478, 2),
+      "relay-call-sip: the SIP flow and the ChannelData flow are on different sockets of 2")
+for threads in (1, 2):
+    report, _, _ = load(f"sip{threads}")
+    streams = [(f["resp_p"], s) for f in report["flows"] for s in f.get("rtp", [])]
+    check(len(streams) == 4 and all(s["codec"] == "opus" and s["clock_source"] == "sdp" for _, s in streams),
+          f"relay-call-sip, {threads} thread(s): 4 streams, each opus with the SDP's clock "
+          + str([(p, s["ssrc"], s["codec"], s["clock_source"]) for p, s in streams]))
 
 sys.exit(1 if failures else 0)

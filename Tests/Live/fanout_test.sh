@@ -12,7 +12,12 @@
 # 2. Nothing dropped: the bundled sample replayed at 500 packets/s: the 2-thread report's
 #    flows, findings and summary counters equal the 1-thread report's, and so do the rules'
 #    metrics scraped after the replay, while most flows are still open (compare_fanout.py).
-# 3. A fanout group id held by another program: a socket of another fanout type holds the
+# 3. Shared SDP: Captures/calls/relay-call-sip.pcap at 500 packets/s, its SIP (the first 7
+#    frames: the allocation, INVITE, 200 OK, ACK) then, after half a second, the media (a
+#    sleep so both sockets' rings have handed on the SIP first), with 2 threads: the SIP flow
+#    and the ChannelData flow land on different sockets, and every stream takes the SDP's
+#    clock (`clock_source` sdp, codec opus), as with 1 thread.
+# 4. A fanout group id held by another program: a socket of another fanout type holds the
 #    group numbered by the low 16 bits of the process id that edgeflow is about to take (the
 #    id edgeflow used before it asked the kernel for a unique one); `live --threads 2` must
 #    still start, in a group of another id.
@@ -26,6 +31,18 @@ work=$(mktemp -d /tmp/edgeflow-fanout-XXXXXX)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 python3 Scripts/gen_edge_capture.py --out "$work/edge.pcap" --packets "$packets" --seed 7 >/dev/null
 cp Captures/edge-sample.pcap "$work/sample.pcap"
+# relay-call-sip.pcap split after its 7th frame (classic pcap: a 24-byte header, then records).
+python3 - Captures/calls/relay-call-sip.pcap "$work/sip-signal.pcap" "$work/sip-media.pcap" <<'SPLIT'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+head, pos, records = data[:24], 24, []
+while pos < len(data):
+    n = struct.unpack("<I", data[pos + 8:pos + 12])[0]
+    records.append(data[pos:pos + 16 + n])
+    pos += 16 + n
+open(sys.argv[2], "wb").write(head + b"".join(records[:7]))
+open(sys.argv[3], "wb").write(head + b"".join(records[7:]))
+SPLIT
 
 unshare -n bash -s "$bin" "$work" "$buffer" <<'INNER'
 set -euo pipefail
@@ -43,7 +60,9 @@ run() {
     local pid=$!
     for _ in $(seq 100); do grep -qs 'capture started' "$work/$name.err" && break; sleep 0.1; done
     sleep 0.5
-    tcpreplay -i send "$@" "$capture" >"$work/$name.tcpreplay" 2>&1
+    # CAPTURE may be FIRST+SECOND: replayed one after the other, half a second apart.
+    tcpreplay -i send "$@" "${capture%%+*}" >"$work/$name.tcpreplay" 2>&1
+    if [[ $capture == *+* ]]; then sleep 0.5; tcpreplay -i send "$@" "${capture#*+}" >>"$work/$name.tcpreplay" 2>&1; fi
     sleep 3   # the rings drained, and intervals passed
     curl -sf 127.0.0.1:9478/metrics | grep -E '^edgeflow_rule_(packets_total|seen)' | sort >"$work/$name.metrics"
     kill -INT "$pid"
@@ -52,6 +71,7 @@ run() {
 topology=(--access-edge 203.0.113.10,2001:db8:10::10 --av-edge 203.0.113.20 --webconf-edge 203.0.113.30)
 for threads in 1 2; do run "top$threads" "$threads" "$work/edge.pcap" --topspeed; done
 for threads in 1 2; do run "slow$threads" "$threads" "$work/sample.pcap" --pps 500; done
+for threads in 1 2; do run "sip$threads" "$threads" "$work/sip-signal.pcap+$work/sip-media.pcap" --pps 500; done
 
 ( me=$BASHPID   # the subshell's pid, which exec hands to edgeflow (not the background child's)
   python3 - "$me" "$work/held" <<'PY' &

@@ -156,8 +156,8 @@ public struct Engine: ~Copyable {
     public var currentSummary: CaptureSummary {
         var counters = FlowCounters(tracker)
         for shard in shards?.finishedTables ?? [] { counters.add(FlowCounters(shard.tracker)) }
-        for socket in adopted { counters.add(FlowCounters(socket.tracker), sharedSDP: false) }
-        if let socketFlows { counters.add(socketFlows, sharedSDP: false) }
+        for socket in adopted { counters.add(FlowCounters(socket.tracker)) }
+        if let socketFlows { counters.add(socketFlows) }
         var s = summary
         if let socketPackets { s.addPacketCounts(of: socketPackets) }
         counters.apply(to: &s, memoryLimit: reassemblyMemory)
@@ -290,8 +290,8 @@ public struct Engine: ~Copyable {
 
 /// A flow table's counters, summed over shards: evictions, expiries, peaks (the sum of the
 /// shards' peaks, at most what one table would have held), reassembly; the SDP book's
-/// evictions are the same in every shard of `analyze` (each reads all SIP) and are not summed
-/// there, but each capture socket of `live` keeps a book of its own (`sharedSDP` false).
+/// evictions are not summed: they are the same in every shard of `analyze` (each reads all
+/// SIP), and the capture sockets of `live` share one book (`SharedSDPBook`).
 struct FlowCounters {
     var evicted, expired, peakLive, notInspected, reassemblyPeak, streamsOutOfMemory, dtlsMessagesOutOfMemory, sdpEvicted: Int
 
@@ -303,10 +303,10 @@ struct FlowCounters {
         reassemblyPeak = t.dispatcher.reassemblyPeak
         streamsOutOfMemory = t.dispatcher.streamsOutOfMemory
         dtlsMessagesOutOfMemory = t.dispatcher.dtlsMessagesOutOfMemory
-        sdpEvicted = t.dispatcher.sdp.evicted
+        sdpEvicted = t.dispatcher.sdpEvicted
     }
 
-    mutating func add(_ o: FlowCounters, sharedSDP: Bool = true) {
+    mutating func add(_ o: FlowCounters) {
         evicted += o.evicted
         expired += o.expired
         peakLive += o.peakLive
@@ -314,7 +314,7 @@ struct FlowCounters {
         reassemblyPeak += o.reassemblyPeak
         streamsOutOfMemory += o.streamsOutOfMemory
         dtlsMessagesOutOfMemory += o.dtlsMessagesOutOfMemory
-        sdpEvicted = sharedSDP ? max(sdpEvicted, o.sdpEvicted) : sdpEvicted + o.sdpEvicted
+        sdpEvicted = max(sdpEvicted, o.sdpEvicted)
     }
 
     func apply(to s: inout CaptureSummary, memoryLimit: Int) {

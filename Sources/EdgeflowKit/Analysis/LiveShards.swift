@@ -8,7 +8,9 @@ import Synchronization
 /// it, and the calling thread replays it into the engine in timestamp order, up to the time
 /// every socket has reached, so flows are classified and written as one thread would; their
 /// packet counts and flow counters are merged for the interval snapshots and the final report.
-/// `--max-flows`, `--max-inspected-flows` and `--reassembly-memory` are split evenly.
+/// `--max-flows`, `--max-inspected-flows` and `--reassembly-memory` are split evenly. The
+/// sockets share one SDP book (`SharedSDPBook`), so a stream takes the clock of an SDP that
+/// another socket's SIP flow carried.
 final class LiveShards {
     private let sockets: [LiveSocket]
     private let dns: DNSBook
@@ -29,6 +31,7 @@ final class LiveShards {
         share.maxFlows = max(16, settings.maxFlows / n)
         share.maxInspectedFlows = max(1, settings.maxInspectedFlows / n)
         share.reassemblyMemory = settings.reassemblyMemory / n
+        share.sharedSDP = SharedSDPBook()
         sockets = captures.map { LiveSocket(capture: $0, worker: ShardWorker(settings: share)) }
         self.dns = dns
         // Every socket has joined the group: packets captured before now may have reached two
@@ -135,7 +138,7 @@ final class LiveShards {
 
     private var flowCounters: FlowCounters {
         var c = FlowCounters()
-        for r in last { if let r { c.add(r.flows, sharedSDP: false) } }
+        for r in last { if let r { c.add(r.flows) } }
         return c
     }
 }

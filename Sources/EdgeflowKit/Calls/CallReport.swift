@@ -16,6 +16,7 @@ extension Call {
             w.hex("ssrc", s.ssrc)
             w.value("payload_type", Int(s.payloadType))
             w.value("codec", s.codecName)
+            w.value("clock_source", s.legs.first?.stream.stats.clockSource.name)
             if let m = s.rtpmap {
                 w.beginObject("rtpmap")
                 w.value("encoding", m.encoding)
@@ -81,6 +82,7 @@ extension Call.Leg {
         w.value("lost", Int(st.lostForReport))
         w.value("jitter_ms", st.jitterMilliseconds)
         w.value("max_jitter_ms", st.maxJitterMilliseconds)
+        w.value("clock_source", st.clockSource.name)
         w.beginObject("burst")
         w.value("density", q.burst.burstDensity)
         w.value("gap_density", q.burst.gapDensity)

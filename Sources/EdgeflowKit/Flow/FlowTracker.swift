@@ -27,6 +27,8 @@ public struct FlowSettings: Sendable {
     /// Keep each flow's DNS and STUN transactions for `dns.log` and `stun.log` (set when Zeek
     /// logs are written; otherwise they cost nothing). DNS flows are then inspected too.
     public var transactionLogs = false
+    /// The SDP book the capture sockets of `live --threads N` share (nil: the table keeps its own).
+    var sharedSDP: SharedSDPBook? = nil
 
     /// How often (in capture time) idle flows are looked for.
     var sweepInterval: Int64 { max(1_000_000_000, min(udpTimeout, tcpCloseLinger) / 4) }
@@ -79,7 +81,7 @@ public struct FlowTracker: ~Copyable {
         dispatcher = Dispatcher(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget,
                                reassemblyMemory: settings.reassemblyMemory, dns: dns,
                                clockRates: settings.rtpClockRates, lyncPayloadTypes: settings.rtpLyncPayloadTypes,
-                               sliceWidth: settings.rtpSliceWidth, transactionLogs: settings.transactionLogs)
+                               sliceWidth: settings.rtpSliceWidth, transactionLogs: settings.transactionLogs, sharedSDP: settings.sharedSDP)
         ended.reserveCapacity(1024)
         recognised.reserveCapacity(64)
     }
@@ -155,7 +157,7 @@ public struct FlowTracker: ~Copyable {
             updateTCP(at: i, fromOrig: fromOrig, d)
             guard payload > 0 else { break }
             let p = d.capturedPayload(in: bytes)
-            if d.srcPort == 5060 || d.dstPort == 5060 { dispatcher.noteSIP(p, datagram: false) }
+            if d.srcPort == 5060 || d.dstPort == 5060 { dispatcher.noteSIP(p, datagram: false, timestamp: timestamp) }
             if table[i].tcpInspected < Self.tcpInspectionLimit {
                 let first = table[i].tcpInspected == 0
                 table[i].tcpInspected &+= 1
@@ -195,7 +197,7 @@ public struct FlowTracker: ~Copyable {
                     var slot = table[i].inspection
                     dispatcher.sipDatagram(&slot, p)
                     table[i].inspection = slot
-                    dispatcher.noteSIP(p, datagram: true)
+                    dispatcher.noteSIP(p, datagram: true, timestamp: timestamp)
                 } else if Dispatcher.followsDatagrams(s) || table[i].inspection >= 0 {
                     let stunPort = ServiceHint.isSTUNPort(d.srcPort) || ServiceHint.isSTUNPort(d.dstPort)
                     var slot = table[i].inspection

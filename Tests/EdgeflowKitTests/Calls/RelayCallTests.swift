@@ -52,6 +52,8 @@ struct RelayCallTests {
             let ssrc = try #require(UInt32(ssrcText.dropFirst(2), radix: 16))
             #expect(s["loss_at"] as? String == Self.expectedLossAt(name, ssrc), "\(ssrcText)")
             #expect(s["codec"] as? String == "PCMU" && s["payload_type"] as? Int == 0)
+            // PT 0 is RFC 3551's PCMU at 8000 Hz (Table 4), on the stream and on each leg.
+            #expect(s["clock_source"] as? String == "static")
             let expected = rows.filter { $0.row.ssrc == ssrc }.sorted { $0.start < $1.start }.map(\.row)
             let legs = try #require(s["legs"] as? [[String: Any]])
             #expect(legs.count == 2 && expected.count == 2, "\(ssrcText)")
@@ -65,6 +67,7 @@ struct RelayCallTests {
                 let maxJitter = leg["max_jitter_ms"] as? Double ?? -1
                 #expect(abs(maxJitter - t.maxJitterMs) < 0.0015, "\(ssrcText) \(t.src): \(maxJitter) vs \(t.maxJitterMs)")
                 #expect(leg["label"] as? String == "good")
+                #expect(leg["clock_source"] as? String == "static")
             }
         }
     }

@@ -14,7 +14,9 @@ struct Dispatcher: ~Copyable {
     /// RTP clock rate and codec per payload type.
     let clocks: RTPClocks
     /// The media endpoints the run's SDP bodies named, for the clocks of dynamic payload types.
-    private(set) var sdp = SDPBook()
+    private var sdp = SDPBook()
+    /// The book of `live --threads N`'s capture sockets, used in place of `sdp` when given.
+    let sharedSDP: SharedSDPBook?
     private(set) var flowsNotInspected = 0
     /// Bytes all TCP reassembly buffers together may hold.
     let reassemblyMemory: Int
@@ -34,7 +36,8 @@ struct Dispatcher: ~Copyable {
     let transactionLogs: Bool
 
     init(capacity: Int, reassemblyBudget: Int, reassemblyMemory: Int = .max, dns: DNSBook, clockRates: [UInt8: UInt32] = [:],
-         lyncPayloadTypes: Bool = false, sliceWidth: Int64 = RTPSlices.defaultWidth, transactionLogs: Bool = false) {
+         lyncPayloadTypes: Bool = false, sliceWidth: Int64 = RTPSlices.defaultWidth, transactionLogs: Bool = false,
+         sharedSDP: SharedSDPBook? = nil) {
         self.clocks = RTPClocks(configured: clockRates, lync: lyncPayloadTypes, sliceWidth: sliceWidth)
         self.capacity = capacity
         self.reassemblyBudget = reassemblyBudget
@@ -43,6 +46,7 @@ struct Dispatcher: ~Copyable {
         slab = InspectionSlab(capacity: capacity)
         self.dns = dns
         self.transactionLogs = transactionLogs
+        self.sharedSDP = sharedSDP
     }
 
     /// The inspection of a flow, made on first use (nil when the slab is full).
@@ -103,10 +107,22 @@ struct Dispatcher: ~Copyable {
         ins.pointee.sip()?.value.record(head, in: p)
     }
 
-    /// Reads the SDP bodies of the SIP messages in one UDP payload (`datagram`) or TCP segment
-    /// into the run's `SDPBook`.
+    /// Reads the SDP bodies of the SIP messages in one UDP payload (`datagram`) or TCP segment,
+    /// captured at `timestamp` (ns), into the run's `SDPBook`.
     @inline(never)
-    mutating func noteSIP(_ p: UnsafeRawBufferPointer, datagram: Bool) { sdp.note(p, datagram: datagram) }
+    mutating func noteSIP(_ p: UnsafeRawBufferPointer, datagram: Bool, timestamp: Int64 = .min) {
+        if let sharedSDP { sharedSDP.note(p, datagram: datagram, timestamp: timestamp) } else { sdp.note(p, datagram: datagram) }
+    }
+
+    /// The clock and codec an SDP gave `pt` at `end`, for a stream whose first packet was
+    /// captured at `first` (ns; only a shared book needs it, see `SharedSDPBook`).
+    func sdpClock(_ pt: UInt8, at end: SDPBook.Endpoint, first: Int64) -> (rate: UInt32, codec: RTPCodec)? {
+        if let sharedSDP { return sharedSDP.clock(pt, at: end, notAfter: first) }
+        return sdp.clock(pt, at: end)
+    }
+
+    /// SDP endpoints dropped from the book to make room for newer ones.
+    var sdpEvicted: Int { sharedSDP?.evicted ?? sdp.evicted }
 
     /// Inspects one UDP payload of the RFC 7983 class `kind` (`UDPDemux.classify`) of the packet
     /// `d`; returns the service it carried.
@@ -124,7 +140,8 @@ struct Dispatcher: ~Copyable {
                 return stun ? .stun : .unknown
             }
             guard let ins = inspection(&slot) else { return .stun }
-            ins.pointee.stunMessage(m, in: p, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: transactionLogs)
+            ins.pointee.stunMessage(m, in: p, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: transactionLogs,
+                                    sdp: { sdpClock($0, at: $1, first: timestamp) })
             return .stun
         case .stunMalformed:
             // The cookie says STUN, the Length disagrees with the datagram: counted, not parsed.
@@ -134,12 +151,13 @@ struct Dispatcher: ~Copyable {
             guard stunPort || (slot >= 0 && slab[slot].pointee.stunMessages > 0),
                   let cd = try? ChannelData.decode(p) else { return .unknown }
             inspection(&slot)?.pointee.turnData(cd.data.slice(of: p), bytes: Int(cd.length), channel: cd.channel,
-                                                fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                                                fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
+                                                sdp: { sdpClock($0, at: $1, first: timestamp) })
             return .stun
         case .msMultiplexedTURN:
             guard let mt = try? MultiplexedTURN.decode(p, exact: false), let ins = inspection(&slot) else { return .unknown }
             ins.pointee.turnData(mt.data.slice(of: p), bytes: Int(mt.length), fromOriginator: fromOriginator,
-                                 timestamp: timestamp, clocks: clocks)
+                                 timestamp: timestamp, clocks: clocks, sdp: { sdpClock($0, at: $1, first: timestamp) })
             return .stun
         case .rtp:
             guard let h = try? RTPHeader.parse(p) else { return .unknown }
@@ -149,8 +167,9 @@ struct Dispatcher: ~Copyable {
             // A new stream of a dynamic type takes the clock of the SDP that named its receiver's
             // end, else its sender's.
             return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
-                                    sliceWidth: clocks.sliceWidth, described: { pt in
-                sdp.clock(pt, at: SDPBook.Endpoint(ip: d.dst, port: d.dstPort)) ?? sdp.clock(pt, at: SDPBook.Endpoint(ip: d.src, port: d.srcPort))
+                                    source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
+                sdpClock(pt, at: SDPBook.Endpoint(ip: d.dst, port: d.dstPort), first: timestamp)
+                    ?? sdpClock(pt, at: SDPBook.Endpoint(ip: d.src, port: d.srcPort), first: timestamp)
             }) ? .rtp : .unknown
         case .rtcp:
             guard let c = try? RTCPCompound.parse(p), let rtp = inspection(&slot)?.pointee.rtp() else { return .unknown }
@@ -171,7 +190,8 @@ struct Dispatcher: ~Copyable {
             guard b0 >= 0x40, b0 <= 0x7F, slot >= 0, slab[slot].pointee.stunChannels > 0,
                   let cd = try? ChannelData.decode(p) else { return .unknown }
             slab[slot].pointee.turnData(cd.data.slice(of: p), bytes: Int(cd.length), channel: cd.channel,
-                                        fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                                        fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
+                                        sdp: { sdpClock($0, at: $1, first: timestamp) })
             return .stun
         }
     }
@@ -261,7 +281,7 @@ struct Dispatcher: ~Copyable {
                 return t.value.consume(direction, bytes, timestamp: timestamp, stop: &stop)
             case .media:
                 return ins.pointee.consumeSTUNStream(bytes, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
-                                                     log: transactionLogs, stop: &stop)
+                                                     log: transactionLogs, sdp: { sdpClock($0, at: $1, first: timestamp) }, stop: &stop)
             case .sip(let s):
                 return s.value.consumeStream(bytes, stop: &stop)
             case .dns(let log):

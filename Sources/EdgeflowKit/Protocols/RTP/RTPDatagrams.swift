@@ -1,13 +1,25 @@
+/// The clock and codec that the run's SDP gave payload type `pt` at a media endpoint (`SDPBook.clock`).
+typealias SDPClockLookup = (_ pt: UInt8, _ end: SDPBook.Endpoint) -> (rate: UInt32, codec: RTPCodec)?
+
 extension FlowInspection {
     /// RTP or RTCP carried inside TURN (ChannelData, Send/Data indications, MS-TURN data
     /// frames) or RFC 4571 framing: followed like a datagram of its own.
+    /// A new stream of a dynamic type takes the clock of the SDP that named its receiver's real
+    /// end, else its sender's (`STUNFlowStats.relayedEnds`): the peer (`peer`, or the one
+    /// `channel` is bound to) and the client's relayed address.
     @inline(__always)
-    mutating func media(_ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: RTPClocks) {
+    mutating func media(_ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: RTPClocks,
+                        channel: UInt16? = nil, peer: STUNAddress? = nil, sdp: SDPClockLookup) {
         switch UDPDemux.classify(p) {
         case .rtp:
-            if let h = try? RTPHeader.parse(p) {
-                rtp()?.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
-                                  sliceWidth: clocks.sliceWidth)
+            if let h = try? RTPHeader.parse(p), let rtp = rtp() {
+                rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
+                                 source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
+                    guard case .media(let m) = state, let t = m.stun?.value else { return nil }
+                    let ends = t.relayedEnds(peer: peer ?? channel.flatMap { t.peer(channel: $0) }, fromOriginator: fromOriginator)
+                    return ends.receiver.flatMap { sdp(pt, SDPBook.Endpoint(ip: $0.ip, port: $0.port)) }
+                        ?? ends.sender.flatMap { sdp(pt, SDPBook.Endpoint(ip: $0.ip, port: $0.port)) }
+                })
             }
         case .rtcp:
             if let c = try? RTCPCompound.parse(p) { rtp()?.value.record(c, p, fromOriginator: fromOriginator, arrival: timestamp) }

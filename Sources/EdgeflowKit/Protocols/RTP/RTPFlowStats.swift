@@ -32,12 +32,13 @@ struct RTPFlowStats: Sendable {
     /// Accounts one RTP packet; returns whether its stream is confirmed.
     /// - Parameters:
     ///   - clock: the payload type's RTP clock and codec (`RTPClocks.lookup`).
+    ///   - source: where `clock` came from (`RTPClocks.source`), asked at a new stream's first packet.
     ///   - sliceWidth: a new stream's time slice width in ns (`RTPClocks.sliceWidth`).
     ///   - described: asked at a new stream's first packet whose payload type is dynamic
     ///     (96-127) and has no `clock`: the clock and codec an SDP gave that type (`SDPBook`).
     @discardableResult
     mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clock: (rate: UInt32?, codec: RTPCodec),
-                         sliceWidth: Int64 = RTPSlices.defaultWidth,
+                         source: @autoclosure () -> RTPClockSource = .none, sliceWidth: Int64 = RTPSlices.defaultWidth,
                          described: (UInt8) -> (rate: UInt32, codec: RTPCodec)? = { _ in nil }) -> Bool {
         var i = 0
         while i < streams && !(ssrc[i] == h.ssrc && fromOriginator[i] == dir) { i &+= 1 }
@@ -59,7 +60,9 @@ struct RTPFlowStats: Sendable {
             payloadType[i] = h.payloadType
             codec[i] = clock.codec
             stats[i] = RTPStreamStats(sliceWidth: sliceWidth)
-            if clock.rate == nil, h.payloadType >= 96, let sdp = described(h.payloadType) {
+            if clock.rate != nil {
+                stats[i].clockSource = source()
+            } else if h.payloadType >= 96, let sdp = described(h.payloadType) {
                 stats[i].describe(h.payloadType, clockRate: sdp.rate)
                 codec[i] = sdp.codec
             }
@@ -95,28 +98,43 @@ struct RTPClocks: Sendable {
     /// Time slice width of new streams in ns (`--slice`).
     let sliceWidth: Int64
 
-    /// The table, immutable once made.
+    /// The table, immutable once made, with where each type's clock came from.
     private final class Table: Sendable {
         let entries: InlineArray<128, UInt32>
-        init(_ entries: InlineArray<128, UInt32>) { self.entries = entries }
+        let sources: InlineArray<128, RTPClockSource>
+        init(_ entries: InlineArray<128, UInt32>, _ sources: InlineArray<128, RTPClockSource>) {
+            self.entries = entries
+            self.sources = sources
+        }
     }
 
     init(configured: [UInt8: UInt32], lync: Bool = false, sliceWidth: Int64 = RTPSlices.defaultWidth) {
         self.sliceWidth = sliceWidth
         var codecs = InlineArray<128, RTPCodec>(repeating: .unknown)
         var rates = InlineArray<128, UInt32>(repeating: 0)
+        var sources = InlineArray<128, RTPClockSource>(repeating: .none)
         for pt in 0..<128 {
             codecs[pt] = lync ? RTPCodec.lync(UInt8(pt)) : RTPCodec.staticType(UInt8(pt))
-            rates[pt] = RTPClock.rate(payloadType: UInt8(pt)) ?? codecs[pt].clockRate
+            if let r = RTPClock.rate(payloadType: UInt8(pt)) {
+                rates[pt] = r
+                sources[pt] = .rfc3551
+            } else {
+                rates[pt] = codecs[pt].clockRate
+                sources[pt] = rates[pt] == 0 ? .none : .lync
+            }
         }
         for (pt, hz) in configured where pt < 128 {
             rates[Int(pt)] = min(hz, 0xFF_FFFF)
+            sources[Int(pt)] = hz == 0 ? .none : .option
             if codecs[Int(pt)].clockRate != hz { codecs[Int(pt)] = .unknown }
         }
         var entries = InlineArray<128, UInt32>(repeating: 0)
         for pt in 0..<128 { entries[pt] = rates[pt] | UInt32(codecs[pt].rawValue) << 24 }
-        table = Table(entries)
+        table = Table(entries, sources)
     }
+
+    /// Where the payload type's clock came from (`.none` when it has none).
+    func source(_ pt: UInt8) -> RTPClockSource { table.sources[Int(pt & 0x7F)] }
 
     /// The payload type's clock rate (nil when unknown) and codec.
     @inline(__always) func lookup(_ pt: UInt8) -> (rate: UInt32?, codec: RTPCodec) {

@@ -33,8 +33,10 @@ public struct RTPStreamStats: Sendable {
     var baseSeq: Int64 = 0
     var maxSeq: UInt16 = 0
     /// The payload type whose clock an SDP gave the stream (`describe`), 0xFF when none.
-    /// (Here and `sdpClockRate` below fill padding: the stream's size does not change.)
+    /// (Here, `clockSource` and `sdpClockRate` below fill padding: the stream's size does not change.)
     var sdpPayloadType: UInt8 = 0xFF
+    /// Where the clock of the stream's first payload type came from.
+    public internal(set) var clockSource = RTPClockSource.none
     var cycles: Int64 = 0
     var badSeq: UInt32 = 0x1_0001
     var priorExpected: Int64 = 0
@@ -83,6 +85,7 @@ public struct RTPStreamStats: Sendable {
     mutating func describe(_ pt: UInt8, clockRate: UInt32) {
         sdpPayloadType = pt
         sdpClockRate = clockRate
+        clockSource = .sdp
     }
 
     /// Records one packet.

@@ -7,7 +7,8 @@
 /// Run-wide, like `DNSBook`, but a value of each flow table: every thread of a sharded run
 /// feeds its own book from every SIP packet of the input, its own flows' and the others'
 /// (`FlowTracker.noteSIP`), in packet order, so all books agree at every packet and a stream
-/// takes the same clock whichever thread follows it. A SIP message is read from one UDP
+/// takes the same clock whichever thread follows it. The capture sockets of `live --threads N`
+/// see only their own flows' packets and share one book instead (`SharedSDPBook`). A SIP message is read from one UDP
 /// datagram or one TCP segment (on port 5060); a message split over segments is not read.
 /// Bounded: at most `capacity` endpoints; the one recorded longest ago gives way, counted in
 /// `evicted`. Nothing is allocated until the first SDP.
@@ -34,8 +35,9 @@ struct SDPBook: Sendable {
         }
     }
 
-    /// Each endpoint's latest description, with the serial it was recorded under.
-    private var entries: [Endpoint: (serial: Int, described: Described)] = [:]
+    /// Each endpoint's latest description, with the serial it was recorded under and the
+    /// capture time of its SDP (`SharedSDPBook`; `Int64.min` when not given).
+    private var entries: [Endpoint: (serial: Int, stamp: Int64, described: Described)] = [:]
     /// The endpoint recorded under each serial, at `serial % capacity`.
     private var order: [Endpoint] = []
     /// Descriptions recorded so far (the next serial).
@@ -43,21 +45,23 @@ struct SDPBook: Sendable {
     /// Endpoints dropped to make room for newer ones.
     private(set) var evicted = 0
 
-    /// The clock and codec the latest SDP that named `end` gave payload type `pt`.
-    func clock(_ pt: UInt8, at end: Endpoint) -> (rate: UInt32, codec: RTPCodec)? {
-        entries.isEmpty ? nil : entries[end]?.described.clock(pt)
+    /// The clock and codec the latest SDP that named `end` gave payload type `pt`, when that
+    /// SDP was captured at or before `notAfter` (ns).
+    func clock(_ pt: UInt8, at end: Endpoint, notAfter: Int64 = .max) -> (rate: UInt32, codec: RTPCodec)? {
+        guard !entries.isEmpty, let e = entries[end], e.stamp <= notAfter else { return nil }
+        return e.described.clock(pt)
     }
 
-    /// Reads the SIP messages of one UDP payload (`datagram`) or TCP segment and records the
-    /// media sections of their SDP bodies.
-    mutating func note(_ p: UnsafeRawBufferPointer, datagram: Bool) {
+    /// Reads the SIP messages of one UDP payload (`datagram`) or TCP segment, captured at
+    /// `timestamp` (ns), and records the media sections of their SDP bodies.
+    mutating func note(_ p: UnsafeRawBufferPointer, datagram: Bool, timestamp: Int64 = .min) {
         var off = 0
         while off < p.count {
             let rest = UnsafeRawBufferPointer(rebasing: p[off...])
             switch SIPMessageScanner.scan(rest, datagram: datagram) {
             case .message(let head):
                 if head.bodyIsSDP, head.headerLength <= head.messageLength, head.messageLength <= rest.count {
-                    record(UnsafeRawBufferPointer(rebasing: rest[head.headerLength..<head.messageLength]))
+                    record(UnsafeRawBufferPointer(rebasing: rest[head.headerLength..<head.messageLength]), timestamp: timestamp)
                 }
                 guard head.messageLength > 0 else { return }
                 off &+= head.messageLength
@@ -70,7 +74,7 @@ struct SDPBook: Sendable {
     }
 
     /// Records each media section of an SDP body that has an address, a port and dynamic rtpmaps.
-    mutating func record(_ body: UnsafeRawBufferPointer) {
+    mutating func record(_ body: UnsafeRawBufferPointer, timestamp: Int64 = .min) {
         let d = SDPDescription.parse(body)
         for i in 0..<d.mediaCount {
             let m = d.media[i]
@@ -84,11 +88,11 @@ struct SDPBook: Sendable {
                 described.count &+= 1
             }
             guard described.count > 0 else { continue }
-            add(Endpoint(ip: ip, port: m.port), described)
+            add(Endpoint(ip: ip, port: m.port), described, stamp: timestamp)
         }
     }
 
-    private mutating func add(_ end: Endpoint, _ described: Described) {
+    private mutating func add(_ end: Endpoint, _ described: Described, stamp: Int64) {
         let at = recorded % Self.capacity
         if recorded >= Self.capacity {
             let old = order[at]
@@ -101,7 +105,7 @@ struct SDPBook: Sendable {
             if order.isEmpty { order.reserveCapacity(Self.capacity) }
             order.append(end)
         }
-        entries[end] = (recorded, described)
+        entries[end] = (recorded, stamp, described)
         recorded &+= 1
     }
 }

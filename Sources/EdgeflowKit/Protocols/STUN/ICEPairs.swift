@@ -1,6 +1,7 @@
 /// The ICE sessions one flow's connectivity checks belong to: the ufrag pairs of the USERNAME
-/// of its Binding requests ("RFRAG:LFRAG", RFC 8445 §7.2.2 and RFC 5245 §7.1.2.3, which MS-ICE2
-/// builds on; a USERNAME without a colon, as older ICE drafts made, is not read). A pair is kept normalised, the two ufrags in byte order, so the checks of both
+/// of its Binding requests ("RFRAG:LFRAG", RFC 8445 §7.2.2 and RFC 5245 §7.1.2.3; [MS-ICE2]
+/// §3.1.5.2.2 takes the same form: two values separated by a colon, the first the receiver's
+/// ufrag; a USERNAME without a colon, as older ICE drafts made, is not read). A pair is kept normalised, the two ufrags in byte order, so the checks of both
 /// directions (which swap them) give one pair. Fixed-size: at most `slots` pairs of at most
 /// `pairBytes` bytes each; more pairs, and longer ones or ones without a colon, are counted in
 /// `skipped`. Nothing is allocated until the report asks for `pairs`.

@@ -40,6 +40,9 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     var mapped: STUNAddress? = nil
     var relayed: STUNAddress? = nil
     var mappedFromOrig = false
+    /// The TURN client is the flow's responder: the response that gave `relayed` came from the
+    /// originator (false until then: the client is taken to be the originator).
+    var clientIsResponder = false
 
     var allocateRequests = 0
     var allocateChallenges = 0
@@ -109,7 +112,10 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
                     mapped = a
                     mappedFromOrig = fromOriginator
                 }
-                if let r = m.attributes.xorRelayedAddress { relayed = r }
+                if let r = m.attributes.xorRelayedAddress {
+                    relayed = r
+                    clientIsResponder = fromOriginator
+                }
                 if m.method == .allocate {
                     allocateSuccesses &+= 1
                     if let l = m.attributes.lifetime { lifetime = l }
@@ -162,6 +168,22 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
                 return
             }
         }
+    }
+
+    /// The peer channel `ch` is bound to (ChannelBind's XOR-PEER-ADDRESS), nil when unbound.
+    func peer(channel ch: UInt16) -> STUNAddress? {
+        for i in 0..<channels where channel[i] == ch {
+            return STUNAddress(ip: channelPeer[i], port: channelPeerPort[i], family: channelPeer[i].isIPv4Mapped ? 1 : 2)
+        }
+        return nil
+    }
+
+    /// The real ends of media relayed on this flow (RFC 8656 §2): the client's relayed address
+    /// (XOR-RELAYED-ADDRESS) and `peer`, as receiver and sender of a packet sent in direction
+    /// `fromOriginator` (the client sends towards the peer; the peer's packets arrive at the
+    /// relayed address). Either is nil when unknown.
+    func relayedEnds(peer: STUNAddress?, fromOriginator: Bool) -> (receiver: STUNAddress?, sender: STUNAddress?) {
+        fromOriginator != clientIsResponder ? (peer, relayed) : (relayed, peer)
     }
 
     /// The remembered transaction with this key.

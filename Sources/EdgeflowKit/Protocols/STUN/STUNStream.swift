@@ -4,7 +4,7 @@ extension FlowInspection {
     /// bytes are not STUN framing, so reassembly stops.
     /// `log`: keep the transactions for `stun.log`.
     mutating func consumeSTUNStream(_ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: RTPClocks,
-                                    log: Bool, stop: inout Bool) -> Int {
+                                    log: Bool, sdp: SDPClockLookup, stop: inout Bool) -> Int {
         guard case .media(let m) = state else { return 0 }
         var mode = fromOriginator ? m.origFraming : m.respFraming
         defer {
@@ -31,9 +31,9 @@ extension FlowInspection {
             switch pdu.kind {
             case .stun, .msTURNControl, .rfc4571:
                 if let msg = try? STUNDecoder.decode(payload) {
-                    stunMessage(msg, in: payload, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: log)
+                    stunMessage(msg, in: payload, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: log, sdp: sdp)
                 } else if pdu.kind == .rfc4571 {
-                    media(payload, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                    media(payload, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, sdp: sdp)
                 } else {
                     stun()?.value.malformed &+= 1
                 }
@@ -44,7 +44,8 @@ extension FlowInspection {
                     inner = cd.data.slice(of: payload)   // without the TCP padding
                     channel = cd.channel
                 }
-                turnData(inner, bytes: inner.count, channel: channel, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                turnData(inner, bytes: inner.count, channel: channel, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
+                         sdp: sdp)
             default:
                 break
             }

@@ -63,17 +63,17 @@ struct RelayCallCaptureTests {
         }
     }
 
-    /// RFC 3550 §6.4.1 / A.8 interarrival jitter at 8000 Hz (PCMU) over PACKETS in arrival
-    /// order: the final value and the largest, in milliseconds.
-    static func rfc3550Jitter(_ packets: [TsharkRTP]) -> (last: Double, max: Double) {
+    /// RFC 3550 §6.4.1 / A.8 interarrival jitter at `clock` Hz (8000: PCMU) over PACKETS in
+    /// arrival order: the final value and the largest, in milliseconds.
+    static func rfc3550Jitter(_ packets: [TsharkRTP], clock: Double = 8000) -> (last: Double, max: Double) {
         var j = 0.0, maxJ = 0.0
         for (a, b) in zip(packets, packets.dropFirst()) {
-            let arrival = Double(b.arrivalNs - a.arrivalNs) * 8000 / 1e9
+            let arrival = Double(b.arrivalNs - a.arrivalNs) * clock / 1e9
             let sent = Double(Int32(bitPattern: b.timestamp &- a.timestamp))
             j += (abs(arrival - sent) - j) / 16
             maxJ = max(maxJ, j)
         }
-        return (j / 8, maxJ / 8)
+        return (j * 1000 / clock, maxJ * 1000 / clock)
     }
 
     static func endpoint(_ flow: [String: Any], _ side: String) -> String {
@@ -122,6 +122,7 @@ struct RelayCallCaptureTests {
             #expect(rtp["packets"] as? Int == t.packets, "\(label)")
             #expect(rtp["lost"] as? Int == t.lost, "\(label)")
             #expect(rtp["payload_type"] as? Int == 0 && rtp["codec"] as? String == "PCMU", "\(label)")
+            #expect(rtp["clock_source"] as? String == "static", "\(label)")
             let maxJitter = rtp["max_jitter_ms"] as? Double ?? -1
             #expect(abs(maxJitter - t.maxJitterMs) < 0.0015, "\(label): max jitter \(maxJitter) vs tshark \(t.maxJitterMs)")
 

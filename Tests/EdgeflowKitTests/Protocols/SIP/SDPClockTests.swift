@@ -36,7 +36,7 @@ struct SDPClockTests {
 
     /// Checks each of tshark's streams on `report`: opus, tshark's maximum jitter, and the final
     /// jitter of RFC 3550 at `clock` Hz.
-    static func expectStreams(_ report: [String: Any], clock: Double, codec: String?, maxJitter: Bool) throws {
+    static func expectStreams(_ report: [String: Any], clock: Double, codec: String?, source: String, maxJitter: Bool) throws {
         let packets = try packets()
         let streams = try RelayCallCaptureTests.streams("sip-call")
         #expect(streams.count == 2)
@@ -45,6 +45,7 @@ struct SDPClockTests {
             let label = "\(String(t.ssrc, radix: 16)) \(t.src) → \(t.dst)"
             #expect(rtp["payload_type"] as? Int == 96, "\(label)")
             #expect(rtp["codec"] as? String == codec, "\(label)")
+            #expect(rtp["clock_source"] as? String == source, "\(label)")
             #expect(rtp["packets"] as? Int == t.packets, "\(label)")
             if maxJitter {
                 let m = rtp["max_jitter_ms"] as? Double ?? -1
@@ -62,7 +63,7 @@ struct SDPClockTests {
     @Test("opus on payload type 96 takes the SDP's 48 kHz: tshark's maximum jitter, RFC 3550's final jitter")
     func opusTakesTheSDPClock() throws {
         let report = try analyzeJSON([Self.capture])
-        try Self.expectStreams(report, clock: 48000, codec: "opus", maxJitter: true)
+        try Self.expectStreams(report, clock: 48000, codec: "opus", source: "sdp", maxJitter: true)
         for f in report.flows {
             for s in f["rtp"] as? [[String: Any]] ?? [] {
                 // 399 packets: too short for Call Quality Dashboard's classifier, but not for want of a clock.
@@ -75,7 +76,7 @@ struct SDPClockTests {
     @Test("--rtp-clock 96=8000 is taken over the SDP's clock")
     func optionOverridesSDP() throws {
         let report = try analyzeJSON([Self.capture]) { $0.flow.rtpClockRates = [96: 8000] }
-        try Self.expectStreams(report, clock: 8000, codec: nil, maxJitter: false)
+        try Self.expectStreams(report, clock: 8000, codec: nil, source: "option", maxJitter: false)
     }
 
     /// The shard (of `n` threads) that tracks the UDP flow between two ends.
@@ -103,7 +104,7 @@ struct SDPClockTests {
         let n = try Self.threadsApart((("10.77.0.1", 5060), ("10.77.0.2", 5060)), (("10.77.0.1", 3420), ("10.77.0.2", 12606)))
         let one = try analyzeJSON([Self.capture])
         let many = try analyzeJSON([Self.capture]) { $0.threads = n }
-        try Self.expectStreams(many, clock: 48000, codec: "opus", maxJitter: true)
+        try Self.expectStreams(many, clock: 48000, codec: "opus", source: "sdp", maxJitter: true)
         #expect(ShardedRunTests.comparable(many) == ShardedRunTests.comparable(one), "\(n) threads")
     }
 }

@@ -11,6 +11,7 @@ extension RTPStreamQuality {
         Self.write("gap_ms", burst.gapMilliseconds, to: &w)
         w.endObject()
         w.value("codec", s.codec.name)
+        w.value("clock_source", s.stats.clockSource.name)
         Self.write("rtt_ms", roundTrip, to: &w)
         w.value("rtt_source", roundTripSource.rawValue)
         if let r = s.rtcpRoundTrip { w.beginObject("rtcp_rtt_ms"); r.write(to: &w); w.endObject() } else { w.null("rtcp_rtt_ms") }
