@@ -51,7 +51,8 @@ struct OpenFlowRuleTests {
         var again = try MappedCaptureReader(path: options.paths[0])
         var last: Int64 = 0
         while let p = again.next() {
-            guard let d = counts.account(p, &cache) else { continue }
+            var d = DecodedPacket()
+            guard counts.account(p, &cache, into: &d) else { continue }
             worker.track(d, timestamp: p.timestamp, bytes: p.bytes, index: Int(p.timestamp), &t)
             last = p.timestamp
         }
