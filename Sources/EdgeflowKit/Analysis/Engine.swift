@@ -222,7 +222,7 @@ public struct Engine: ~Copyable {
                 let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
                 if s == 0 {
                     if stage.takesEvidence(tracker.table[i].services) { stage.recognised(tracker.table[i]) }
-                } else {
+                } else if stage.takesEvidence(others[s - 1].live[i].record.services) {
                     stage.recognised(others[s - 1].live[i].record)
                 }
             }

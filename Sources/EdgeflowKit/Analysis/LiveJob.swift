@@ -145,7 +145,7 @@ public struct LiveJob {
             }
             dropsBefore = stats
             var open = shards.openPackets(topology: engine.topology)
-            shards.poll(&engine)
+            shards.replayTaken(&engine)
             for (k, n) in shards.waitingPackets(topology: engine.topology).enumerated() { open[k] += n }
             tally.status(&engine, now: now, liveFlows: shards.liveFlows, kernelDrops: Self.kernelDrops(stats),
                          interfaceDrops: Self.interfaceDrops(stats), openPackets: open, logger: logger)

@@ -58,6 +58,14 @@ final class LiveShards {
         for i in sockets.indices {
             for r in sockets[i].output.takeAll() { take(r, from: i) }
         }
+        replayTaken(&engine)
+    }
+
+    /// Replays the events of the reports taken so far that no socket can still precede, and
+    /// gives the engine the sockets' counts as of those reports (for an interval, right after
+    /// `openPackets`: no report made after a socket's answer is taken, so no flow is both open
+    /// in the answer and ended in the engine or among the waiting ones).
+    func replayTaken(_ engine: inout Engine) {
         replay(upTo: watermark.min() ?? .min, &engine)
         engine.socketsReported(packets: packetCounts, flows: flowCounters)
     }

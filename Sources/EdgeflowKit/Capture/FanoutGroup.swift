@@ -24,7 +24,8 @@ public struct FanoutGroup: Sendable, Equatable {
     public private(set) var id: UInt16?
 
     /// A new group: the first socket to join asks the kernel for an id no other group in the
-    /// network namespace holds (PACKET_FANOUT_FLAG_UNIQUEID), the others join that id.
+    /// network namespace holds (PACKET_FANOUT_FLAG_UNIQUEID, Linux 4.12; before it, the process
+    /// id's low 16 bits), the others join that id.
     public init() { id = nil }
 
     /// The existing group `id`.
@@ -42,14 +43,24 @@ public struct FanoutGroup: Sendable, Equatable {
     /// - Throws: when the system has no PACKET_FANOUT or the capture is not on a packet socket.
     mutating func join(_ fd: Int32, interface: String) throws(EdgeflowError) {
         #if os(Linux)
-        var arg = (id.map(UInt32.init) ?? 0) | (Self.fanoutCBPF | (id == nil ? Self.flagUniqueID : 0)) << 16
-        var failed = fd < 0 || setsockopt(fd, Self.solPacket, Self.packetFanout, &arg, socklen_t(MemoryLayout<UInt32>.size)) != 0
-        if !failed, id == nil {
-            // getsockopt(PACKET_FANOUT) gives the group: its id in the low 16 bits.
-            var joined: UInt32 = 0
-            var length = socklen_t(MemoryLayout<UInt32>.size)
-            failed = getsockopt(fd, Self.solPacket, Self.packetFanout, &joined, &length) != 0
-            if !failed { id = UInt16(truncatingIfNeeded: joined) }
+        var failed = fd < 0
+        if !failed, let id {
+            failed = !Self.setFanout(fd, UInt32(id) | Self.fanoutCBPF << 16)
+        } else if !failed {
+            if Self.setFanout(fd, (Self.fanoutCBPF | Self.flagUniqueID) << 16) {
+                // getsockopt(PACKET_FANOUT) gives the group: its id in the low 16 bits.
+                var joined: UInt32 = 0
+                var length = socklen_t(MemoryLayout<UInt32>.size)
+                failed = getsockopt(fd, Self.solPacket, Self.packetFanout, &joined, &length) != 0
+                if !failed { id = UInt16(truncatingIfNeeded: joined) }
+            } else if errno == EINVAL {
+                // Linux before 4.12 knows no PACKET_FANOUT_FLAG_UNIQUEID: the process id's low 16 bits.
+                let pid = UInt16(truncatingIfNeeded: getpid())
+                failed = !Self.setFanout(fd, UInt32(pid) | Self.fanoutCBPF << 16)
+                if !failed { id = pid }
+            } else {
+                failed = true
+            }
         }
         if !failed {
             var code = Self.program
@@ -69,6 +80,13 @@ public struct FanoutGroup: Sendable, Equatable {
         throw EdgeflowError("--threads > 1 for live capture needs Linux's PACKET_FANOUT; capture on \(interface) with --threads 1")
         #endif
     }
+
+    #if os(Linux)
+    private static func setFanout(_ fd: Int32, _ value: UInt32) -> Bool {
+        var value = value
+        return setsockopt(fd, solPacket, packetFanout, &value, socklen_t(MemoryLayout<UInt32>.size)) == 0
+    }
+    #endif
 
     /// `struct sock_fprog` of <linux/filter.h>.
     private struct SocketFilterProgram {

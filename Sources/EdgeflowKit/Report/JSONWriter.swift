@@ -223,11 +223,6 @@ public struct JSONWriter: ~Copyable {
         withRoom(24) { $0.digits(v, minimumWidth: minimumWidth) }
     }
 
-    /// A dotted quad ("192.0.2.1").
-    mutating func appendIPv4(_ v: UInt32) {
-        withRoom(16) { $0.ipv4(v) }
-    }
-
     /// Lower-case hex digits of `v`, without leading zeros.
     mutating func appendHex(_ v: UInt64) {
         withRoom(16) { $0.hex(v) }

@@ -5,7 +5,8 @@ import Synchronization
 /// Behind a lock, taken only for a SIP packet and for a new RTP stream of a dynamic payload type
 /// without a clock, never per packet. The threads run apart in capture time, so every endpoint
 /// is stamped with the capture time of the SDP that named it last, and a stream takes only an
-/// SDP stamped at or before its first packet (as one thread would have seen it).
+/// SDP stamped at or before its first packet. Unlike one thread, a stream whose endpoint a later
+/// SDP named again before its socket met it finds that one only, and takes no clock.
 final class SharedSDPBook: Sendable {
     private let book = Mutex(SDPBook())
 
