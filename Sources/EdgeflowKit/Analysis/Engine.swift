@@ -205,13 +205,13 @@ public struct Engine: ~Copyable {
             passEnded()
         }
         let others = otherTables
-        // 16 bytes per live flow (a flood's millions): its sequence, and its shard and index in
-        // one word (the engine's own table, or a worker's flows already ended on its thread).
+        // 16 bytes per live flow (a flood's millions): its sequence, and its table (0: the
+        // engine's own, s: the s-th other shard's or socket's) and index there in one word.
         var live: [(sequence: Int, place: Int)] = []
-        live.reserveCapacity(others.reduce(tracker.table.count) { $0 + $1.live.count })
+        live.reserveCapacity(others.reduce(tracker.table.count) { $0 + $1.tracker.table.count })
         for i in 0..<tracker.table.count { live.append((tracker.table[i].sequence, i)) }
         for (s, other) in others.enumerated() {
-            for (i, e) in other.live.enumerated() { live.append((e.record.sequence, (s + 1) << 32 | i)) }
+            for i in 0..<other.tracker.table.count { live.append((other.tracker.table[i].sequence, (s + 1) << 32 | i)) }
         }
         live.sort { $0.sequence < $1.sequence }
         let stage = output?.stage
@@ -222,8 +222,8 @@ public struct Engine: ~Copyable {
                 let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
                 if s == 0 {
                     if stage.takesEvidence(tracker.table[i].services) { stage.recognised(tracker.table[i]) }
-                } else if stage.takesEvidence(others[s - 1].live[i].record.services) {
-                    stage.recognised(others[s - 1].live[i].record)
+                } else if stage.takesEvidence(others[s - 1].tracker.table[i].services) {
+                    stage.recognised(others[s - 1].tracker.table[i])
                 }
             }
         }
@@ -232,17 +232,10 @@ public struct Engine: ~Copyable {
             let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
             if s == 0 {
                 countFlow(tracker.table[i].key.proto)
-                // A flow never inspected (most of a flood) has no slab slot to give back: its
-                // record is handed on from the table, not copied into an `EndedFlow`.
-                if tracker.table[i].inspection < 0 {
-                    stage?.endedAtEndOfInput(tracker.table[i], facts: nil)
-                } else {
-                    let e = tracker.endedFlow(at: i)
-                    stage?.endedAtEndOfInput(e.record, facts: e.inspection)
-                }
+                Self.endAtEndOfInput(&tracker, i, stage)
             } else {
-                countFlow(others[s - 1].live[i].record.key.proto)
-                stage?.endedAtEndOfInput(others[s - 1].live[i].record, facts: others[s - 1].live[i].inspection)
+                countFlow(others[s - 1].tracker.table[i].key.proto)
+                Self.endAtEndOfInput(&others[s - 1].tracker, i, stage)
             }
         }
         counts = currentSummary
@@ -252,6 +245,18 @@ public struct Engine: ~Copyable {
         shards?.releaseFinishedTables()
         for t in adopted { t.releaseLive() }
         return counts
+    }
+
+    /// Hands live flow `i` of `t` to `stage`, ended by the end of input. A flow never inspected
+    /// (most of a flood) has no slab slot to give back: its record is handed on from the table,
+    /// not copied into an `EndedFlow`.
+    private static func endAtEndOfInput(_ t: inout FlowTracker, _ i: Int, _ stage: ClassificationStage?) {
+        if t.table[i].inspection < 0 {
+            stage?.endedAtEndOfInput(t.table[i], facts: nil)
+        } else {
+            let e = t.endedFlow(at: i)
+            stage?.endedAtEndOfInput(e.record, facts: e.inspection)
+        }
     }
 
     /// The flow tables of the other shards or sockets, once they have stopped.

@@ -151,30 +151,20 @@ struct ShardEvent {
     }
 }
 
-/// A worker's flow table after its thread ended, moved (not copied) off the thread, with its
-/// flows still live at the end of input already ended there (in creation order), so that the
-/// calling thread only classifies them.
+/// A worker's (or live socket's) flow table after its thread ended, moved (not copied) off the
+/// thread. The engine ends its live flows where they lie, in creation order with every other
+/// table's (`Engine.finish`): nothing is copied per flow, so a flood's millions of live flows
+/// are held once.
 final class FinishedTable {
     var tracker: FlowTracker
-    /// The flows live at the end of input, ended, by creation (`FlowRecord.sequence`).
-    private(set) var live: [EndedFlow]
     /// What decoding told of the shard's packets (`CaptureSummary.countDecoded`), for the summary.
     let decodeCounts: CaptureSummary
 
     init(_ tracker: consuming FlowTracker, decodeCounts: CaptureSummary = CaptureSummary()) {
         self.decodeCounts = decodeCounts
-        var order: [(sequence: Int, index: Int)] = []
-        order.reserveCapacity(tracker.table.count)
-        for i in 0..<tracker.table.count { order.append((tracker.table[i].sequence, i)) }
-        order.sort { $0.sequence < $1.sequence }
-        var live: [EndedFlow] = []
-        live.reserveCapacity(order.count)
-        for f in order { live.append(tracker.endedFlow(at: f.index)) }
-        tracker.removeAll()
-        self.live = live
         self.tracker = tracker
     }
 
-    /// Drops the ended flows (after the engine classified them).
-    func releaseLive() { live = [] }
+    /// Lets go of the flows (after the engine ended and classified them); the counters stay.
+    func releaseLive() { tracker.removeAll() }
 }
