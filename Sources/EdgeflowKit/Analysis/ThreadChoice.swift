@@ -12,17 +12,18 @@ private func schedGetAffinity(_ pid: Int32, _ size: Int, _ mask: UnsafeMutableRa
 #endif
 
 /// How many threads `--threads auto` runs: one where sharding would not pay (one or two cores,
-/// a small capture), else one per core up to `most`. Every thread of a sharded run reads and decodes the headers of every
-/// packet (`ShardedRun`), so each added thread costs that much more CPU in all (with two
-/// threads, 1.34 times one thread's instructions, the busier thread doing 0.64 of one
-/// thread's work: `Benchmarks/README.md`, "Cores that pay").
+/// a small capture), else one per core up to `most`. Every thread of a sharded run reads the
+/// headers of every packet (`ShardedRun`), so each added thread costs that much more CPU in all
+/// (with two threads, 1.24 times one thread's instructions, the busier thread doing 0.60 of one
+/// thread's work: `Benchmarks/README.md`, "Eleventh session's merged head").
 public enum ThreadChoice {
     /// Captures smaller than this (in all) are read by one thread: starting the workers and
     /// the report thread, and replaying, cost more than sharing the flows saves.
     public static let smallestSharded = 32 << 20
-    /// Fewer cores than this run one thread: on 2 cores, two threads took 1.6 times one
-    /// thread's CPU and no less wall time on the 5-million-packet capture (`Benchmarks/README.md`,
-    /// this session's merged head), so the default would lose there.
+    /// Fewer cores than this run one thread: on 2 cores, two threads took 1.32 times one
+    /// thread's CPU for 0.76 of its wall time on the 5-million-packet capture
+    /// (`Benchmarks/README.md`, "Eleventh session's merged head"), and the second core is often
+    /// the one the rest of the machine needs.
     public static let fewestCores = 3
     /// At most this many threads: each reads every packet's headers, a share of the work
     /// that does not shrink as threads are added.
