@@ -11,13 +11,25 @@ struct OpenFlowRuleTests {
         func interval(_ status: LiveStatus) {}
     }
 
-    @Test("after the sample's last packet, before its flows end, ended plus open packets per rule equal the final report's")
-    func snapshotCountsOpenFlows() throws {
+    /// One thread's options for the bundled sample.
+    private func sampleOptions() -> AnalyzeOptions {
         var options = AnalyzeOptions(paths: [repositoryRoot + "/Captures/edge-sample.pcap"])
         options.threads = 1
+        return options
+    }
+
+    /// An engine that has read every packet of `options`' capture, its flows not ended.
+    private func ingested(_ options: AnalyzeOptions) throws -> Engine {
         var engine = Engine(options: options, topology: try options.makeTopology(), writer: Discard())
         var reader = try MappedCaptureReader(path: options.paths[0])
         while let packet = reader.next() { engine.ingest(packet) }
+        return engine
+    }
+
+    @Test("after the sample's last packet, before its flows end, ended plus open packets per rule equal the final report's")
+    func snapshotCountsOpenFlows() throws {
+        let options = sampleOptions()
+        var engine = try ingested(options)
         let interval = engine.snapshot()
         let final = engine.finishReport()
 
@@ -35,11 +47,8 @@ struct OpenFlowRuleTests {
 
     @Test("live --threads N: flows ended on a socket but not yet replayed count in an interval with the open flows, so no rule packet is missing")
     func waitingEndedFlows() throws {
-        var options = AnalyzeOptions(paths: [repositoryRoot + "/Captures/edge-sample.pcap"])
-        options.threads = 1
-        var engine = Engine(options: options, topology: try options.makeTopology(), writer: Discard())
-        var reader = try MappedCaptureReader(path: options.paths[0])
-        while let packet = reader.next() { engine.ingest(packet) }
+        let options = sampleOptions()
+        var engine = try ingested(options)
         let final = engine.finishReport()
 
         // One socket's worker sees every packet, then a sweep a day later ends every flow: all of
