@@ -11,7 +11,8 @@
 # scaled. Besides the peers, edgeflow's CSV and NDJSON output are timed on CAPTURE and its
 # default settings on FLOOD, for issue 17's ratios: a flood packet against a normal one, peak
 # memory of the flood, each format against JSON. Needs: libpcap-dev, tshark (editcap),
-# libndpi-bin (ndpiReader), python3.
+# libndpi-bin (ndpiReader), python3. EDGEFLOW_BIN=path times that edgeflow binary instead of
+# building this tree's release one (to compare two commits side by side).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,8 +34,12 @@ for tool in editcap tshark ndpiReader cc; do
 done
 [ -f "$small" ] || editcap -r "$capture" "$small" 1-200000
 
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)/edgeflow
+if [ -n "${EDGEFLOW_BIN:-}" ]; then
+    bin=$EDGEFLOW_BIN
+else
+    swift build -c release >/dev/null
+    bin=$(swift build -c release --show-bin-path)/edgeflow
+fi
 cc -O2 -o /tmp/edgeflow-pcap-count Benchmarks/pcap_count.c -lpcap
 
 packets() { capinfos -c -M "$1" | awk '/Number of packets/ {print $NF}'; }
