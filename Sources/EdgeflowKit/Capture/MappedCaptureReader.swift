@@ -14,13 +14,14 @@ public struct MappedCaptureReader: PacketReader {
     private var interfaces: [Interface] = []
     private var swapped = false
     private var finished = false
-    /// Classic pcap of format 2.3 or later (lengths in their documented order) not stopped:
-    /// `next` reads its well-formed records without leaving the caller (`pcapLinkType`,
-    /// `pcapSnaplen` and `pcapNanos` repeat `format`'s values for it).
+    /// Classic pcap of format 2.3 or later (lengths in their documented order) in this host's
+    /// byte order, not stopped: `next` reads its well-formed records without leaving the caller
+    /// (`pcapLinkType`, `pcapSnaplen` and `pcapFraction` repeat `format`'s values for it).
     private var plainPcap = false
     private var pcapLinkType = LinkType.null
     private var pcapSnaplen = 0
-    private var pcapNanos = false
+    /// Nanoseconds per unit of the record's second fraction: 1 (nanosecond pcap) or 1,000.
+    private var pcapFraction: Int64 = 1000
     /// The file's `MappedFile.nextRelease`, kept here: one comparison per packet.
     private var releaseAt: Int
     public private(set) var issues: [CaptureIssue] = []
@@ -80,10 +81,10 @@ public struct MappedCaptureReader: PacketReader {
             let minor = swapped ? rawMinor.byteSwapped : rawMinor
             let maybeSwapped = major < 2 || (major == 2 && minor < 3)
             format = .pcap(nanos: nanos, linkType: link, snaplen: effectiveSnaplen(snap), lengthsMaybeSwapped: maybeSwapped)
-            plainPcap = !maybeSwapped
+            plainPcap = !maybeSwapped && !swapped
             pcapLinkType = link
             pcapSnaplen = effectiveSnaplen(snap)
-            pcapNanos = nanos
+            pcapFraction = nanos ? 1 : 1000
             declaredLinkTypes = [link]
             offset = 24
         case 0x0A0D_0D0A:
@@ -118,21 +119,24 @@ public struct MappedCaptureReader: PacketReader {
     }
 
     /// The next packet. A record of plain pcap (`plainPcap`) whose lengths are within the file
-    /// and the snapshot length is read here, inlined into the caller's loop; every other record,
-    /// pcapng and the end of the file go through `nextRecord`.
+    /// and the snapshot length is read here, inlined into the caller's loop with loads in this
+    /// host's byte order; every other record, pcapng and the end of the file go through `nextRecord`.
     @inline(__always)
     public mutating func next() -> Packet? {
         let at = offset
         if plainPcap, size &- at >= 16 {
-            let caplen = Int(u32(at &+ 8))
+            let header = base + at
+            let caplen = Int(header.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
             let dataStart = at &+ 16
             if caplen <= pcapSnaplen, size &- dataStart >= caplen {
                 if at >= releaseAt { releasePages() }
                 offset = dataStart &+ caplen
                 number &+= 1
-                let frac = Int64(u32(at &+ 4))
-                let ts = Int64(u32(at)) &* 1_000_000_000 &+ (pcapNanos ? frac : frac &* 1000)
-                return Packet(timestamp: ts, linkType: pcapLinkType, interface: 0, originalLength: max(Int(u32(at &+ 12)), caplen),
+                let seconds = Int64(header.loadUnaligned(as: UInt32.self))
+                let frac = Int64(header.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+                let wire = Int(header.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+                return Packet(timestamp: seconds &* 1_000_000_000 &+ frac &* pcapFraction, linkType: pcapLinkType, interface: 0,
+                              originalLength: max(wire, caplen),
                               bytes: UnsafeRawBufferPointer(start: base + dataStart, count: caplen), number: number, fileOffset: at)
             }
         }

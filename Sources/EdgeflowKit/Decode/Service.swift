@@ -58,7 +58,7 @@ public enum ServiceHint {
     /// ChannelData only on STUN ports, RTP/RTCP only between dynamic ports that are not
     /// `notMedia` ones.
     public static func udp(_ p: UnsafeRawBufferPointer, kind: UDPPayloadKind, srcPort: UInt16, dstPort: UInt16) -> Service {
-        if srcPort == 53 || dstPort == 53 || srcPort == 5353 || dstPort == 5353 { return p.count >= 12 ? .dns : .unknown }
+        if isDNSPort(srcPort, dstPort) { return p.count >= 12 ? .dns : .unknown }
         let stunPort = isSTUNPort(srcPort) || isSTUNPort(dstPort)
         switch kind {
         case .stun where stunPort || p.be32(4) == stunMagicCookie: return .stun
@@ -90,6 +90,10 @@ public enum ServiceHint {
         if srcPort == 53 || dstPort == 53 { return .dns }
         return looksLikeSIP(p) ? .sip : .unknown
     }
+
+    /// Either port is DNS's or mDNS's (53, 5353): its datagrams are DNS whatever their first byte.
+    @inline(__always)
+    static func isDNSPort(_ a: UInt16, _ b: UInt16) -> Bool { a == 53 || b == 53 || a == 5353 || b == 5353 }
 
     @inline(__always)
     static func isSTUNPort(_ p: UInt16) -> Bool { p == 3478 || p == 3479 || p == 3480 || p == 3481 }

@@ -32,7 +32,21 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
         return (FlowKey(a: d.dst, b: d.src, aPort: dp, bPort: sp, proto: d.proto, ipVersion: d.ipVersion), false)
     }
 
-    /// A seeded multiply-xorshift hash of the key's words.
+    /// The flow table's hash of the key: three folded 64 × 64 → 128-bit multiplies (each end's
+    /// address, then both with the ports and protocol), about half the instructions of `hash(seed:)`.
+    @inline(__always)
+    public func tableHash(seed: UInt64) -> UInt64 {
+        @inline(__always) func fold(_ x: UInt64, _ y: UInt64) -> UInt64 {
+            let p = x.multipliedFullWidth(by: y)
+            return p.high ^ p.low
+        }
+        let w = UInt64(aPort) << 32 | UInt64(bPort) << 16 | UInt64(proto) << 8 | UInt64(ipVersion)
+        let x = fold(a.hi ^ seed, a.lo ^ 0x9E37_79B9_7F4A_7C15)
+        let y = fold(b.hi ^ 0xD6E8_FEB8_6659_FD93, b.lo ^ seed)
+        return fold(x ^ w ^ 0xA076_1D64_78BD_642F, y ^ 0xE703_7ED1_A0B4_28DB)
+    }
+
+    /// A seeded multiply-xorshift hash of the key's words (the flows' uid is made from it).
     @inline(__always)
     public func hash(seed: UInt64) -> UInt64 {
         var h = seed

@@ -36,7 +36,7 @@ public struct FlowTable: ~Copyable {
     }
 
     @inline(__always)
-    public func hash(_ key: FlowKey) -> UInt64 { key.hash(seed: seed) }
+    public func hash(_ key: FlowKey) -> UInt64 { key.tableHash(seed: seed) }
 
     /// Index of the record for `key`, or nil.
     @inline(__always)

@@ -183,7 +183,11 @@ public struct FlowTracker: ~Copyable {
                 table[i].history.note(.data, fromOriginator: fromOrig)
                 let p = d.capturedPayload(in: bytes)
                 let kind = UDPDemux.classify(p)
-                var s = ServiceHint.udp(p, kind: kind, srcPort: d.srcPort, dstPort: d.dstPort)
+                // An RTP-classed whole datagram of a flow already inspected, off the DNS ports, goes
+                // to the dispatcher whatever its hint (RTP, or nothing between non-media ports) and
+                // is named what the dispatcher saw: the hint is not worked out for it.
+                let settled = kind == .rtp && table[i].inspection >= 0 && !d.isFragment && !ServiceHint.isDNSPort(d.srcPort, d.dstPort)
+                var s = settled ? .rtp : ServiceHint.udp(p, kind: kind, srcPort: d.srcPort, dstPort: d.dstPort)
                 if d.isFragment {
                     // A first fragment holds only part of the datagram: named, not inspected.
                 } else if s == .dns {

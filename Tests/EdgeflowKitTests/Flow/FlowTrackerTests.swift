@@ -110,6 +110,29 @@ struct FlowTrackerTests {
         #expect(joined.count == 1 && joined[0]["orig_pkts"] as? Int == 2)
     }
 
+    /// RFC 7983 demultiplexes one 5-tuple by first byte: after a STUN message (RFC 5769's sample
+    /// request) the flow is inspected, and three RTP packets (V=2, PT 0, SSRC 0x11223344,
+    /// sequence 1-3) from port 700, below the media ports, are its RTP stream. The same packets
+    /// alone are no flow to follow: off the media ports they are not named RTP.
+    @Test("RTP after STUN on one 5-tuple is RTP off the media ports; alone it is not")
+    func rtpAfterSTUNOffMediaPorts() {
+        let rtp = (1...3).map { (seq: UInt8) in
+            Frames.udp4(Self.a, 700, Self.b, 3478, payload: [0x80, 0, 0, seq, 0, 0, 0, seq, 0x11, 0x22, 0x33, 0x44] + [UInt8](repeating: 0xFF, count: 160))
+        }
+        func services(_ frames: [[UInt8]]) -> ServiceSet {
+            var tracker = FlowTracker(settings: FlowSettings(), dns: DNSBook())
+            for (k, frame) in frames.enumerated() {
+                let d = decode(frame)
+                frame.withUnsafeBytes { tracker.track(d, timestamp: Int64(k) * 20_000_000, bytes: $0, index: k + 1) }
+            }
+            return tracker.table.count == 1 ? tracker.table[0].services : ServiceSet()
+        }
+        let multiplexed = services([Frames.udp4(Self.a, 700, Self.b, 3478, payload: RFC5769.request)] + rtp)
+        #expect(multiplexed.contains(.stun) && multiplexed.contains(.rtp))
+        let alone = services(rtp)
+        #expect(!alone.contains(.rtp) && !alone.contains(.stun))
+    }
+
     @Test("--max-flows bounds the table: the idlest flows are evicted and counted")
     func eviction() throws {
         var settings = FlowSettings()

@@ -160,7 +160,7 @@ struct Dispatcher: ~Copyable {
                                  timestamp: timestamp, clocks: clocks, sdp: { sdpClock($0, at: $1, first: timestamp) })
             return .stun
         case .rtp:
-            guard let h = try? RTPHeader.parse(p) else { return .unknown }
+            guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
             // Past --max-inspected-flows the flow keeps the name its packets suggest.
             guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
             // RTP once its stream shows sequence continuity.

@@ -101,9 +101,12 @@ struct RTPClocks: Sendable {
     /// The table, immutable once made, with where each type's clock came from.
     private final class Table: Sendable {
         let entries: InlineArray<128, UInt32>
+        /// Each type's codec again, apart: a packet's lookup reads it without converting the entry's top byte.
+        let codecs: InlineArray<128, RTPCodec>
         let sources: InlineArray<128, RTPClockSource>
-        init(_ entries: InlineArray<128, UInt32>, _ sources: InlineArray<128, RTPClockSource>) {
+        init(_ entries: InlineArray<128, UInt32>, _ codecs: InlineArray<128, RTPCodec>, _ sources: InlineArray<128, RTPClockSource>) {
             self.entries = entries
+            self.codecs = codecs
             self.sources = sources
         }
     }
@@ -130,7 +133,7 @@ struct RTPClocks: Sendable {
         }
         var entries = InlineArray<128, UInt32>(repeating: 0)
         for pt in 0..<128 { entries[pt] = rates[pt] | UInt32(codecs[pt].rawValue) << 24 }
-        table = Table(entries, sources)
+        table = Table(entries, codecs, sources)
     }
 
     /// Where the payload type's clock came from (`.none` when it has none).
@@ -138,9 +141,9 @@ struct RTPClocks: Sendable {
 
     /// The payload type's clock rate (nil when unknown) and codec.
     @inline(__always) func lookup(_ pt: UInt8) -> (rate: UInt32?, codec: RTPCodec) {
-        let e = table.entries[Int(pt & 0x7F)]
-        let r = e & 0xFF_FFFF
-        return (r == 0 ? nil : r, RTPCodec(rawValue: UInt8(e >> 24)) ?? .unknown)
+        let i = Int(pt & 0x7F)
+        let r = table.entries[i] & 0xFF_FFFF
+        return (r == 0 ? nil : r, table.codecs[i])
     }
 
     @inline(__always) func rate(_ pt: UInt8) -> UInt32? { lookup(pt).rate }

@@ -16,6 +16,19 @@ public struct RTPHeader: Sendable, BitwiseCopyable, Equatable {
     /// Padding bytes at the end (the last byte's value when `hasPadding`).
     public var paddingLength: UInt8
 
+    /// The header at the start of `p` when it is the usual one, first byte 0x80 (version 2, no
+    /// padding, extension or CSRC) and 12 bytes or more; nil otherwise. `parse` gives the same
+    /// header for it; this one is read in the caller, with no call and no error path.
+    @inline(__always)
+    static func plain(_ p: UnsafeRawBufferPointer) -> RTPHeader? {
+        let n = p.count
+        guard n >= 12, p.u8(0) == 0x80 else { return nil }
+        let b1 = p.u8(1)
+        return RTPHeader(hasPadding: false, hasExtension: false, csrcCount: 0, marker: b1 & 0x80 != 0, payloadType: b1 & 0x7F,
+                         sequence: p.be16(2), timestamp: p.be32(4), ssrc: p.be32(8), extensionProfile: 0, extensionWords: 0,
+                         payload: ByteRange(offset: 12, length: n &- 12), paddingLength: 0)
+    }
+
     /// Decodes the RTP header at the start of `p` (one RTP packet). Throws when the version
     /// is not 2 or a length (CSRCs, extension, padding) does not fit, with the offset of the
     /// field at fault.

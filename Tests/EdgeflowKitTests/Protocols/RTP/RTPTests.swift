@@ -24,6 +24,23 @@ struct RTPTests {
         #expect(decodeFailure(hex("40000001000000020000000300"), RTPHeader.parse) == RTPFailure(.badVersion, at: 0))
     }
 
+    /// The usual header (first byte 0x80) read in place: frame 160's values, as `parse` reads
+    /// them; any other first byte, or fewer than 12 bytes, is left to `parse`.
+    @Test func plainRTPHeader() throws {
+        let b = hex("80e6006567cf51910eaf0eaf20000373")
+        let h = try #require(b.withUnsafeBytes { RTPHeader.plain($0) })
+        #expect(h.payloadType == 102 && h.marker && h.sequence == 101)
+        #expect(h.timestamp == 1741640081 && h.ssrc == 0x0eaf0eaf)
+        #expect(h.payload == ByteRange(offset: 12, length: 4))
+        #expect(b.withUnsafeBytes { try? RTPHeader.parse($0) } == h)
+        for first: UInt8 in [0x81, 0x90, 0xA0, 0x40] {
+            var altered = b
+            altered[0] = first
+            #expect(altered.withUnsafeBytes { RTPHeader.plain($0) } == nil)
+        }
+        #expect(Array(b[0..<11]).withUnsafeBytes { RTPHeader.plain($0) } == nil)
+    }
+
     /// The frame-160 packet above cut short or altered: each failure names its reason and offset.
     @Test func rtpHeaderFailures() {
         let b = hex("80e6006567cf51910eaf0eaf20000373")

@@ -62,11 +62,12 @@ public struct RTPLossPattern: Sendable, BitwiseCopyable {
     @inline(__always)
     mutating func advance(by step: UInt16, timestamp: UInt32) {
         if step == 0 { duplicates &+= 1; return }
-        seen = step >= 128 ? 1 : (seen &<< UInt128(step)) | 1
         if step == 1 {
+            seen = seen &<< 1 | 1   // the usual step: a constant shift, not a variable 128-bit one
             let ticks = timestamp &- highestTimestamp
             if ticks != 0, ticks < 0x8000_0000, spacingTicks == 0 || ticks < spacingTicks { spacingTicks = ticks }
         } else {
+            seen = step >= 128 ? 1 : (seen &<< UInt128(step)) | 1
             lose(Int64(step) &- 1)
         }
         highestTimestamp = timestamp
