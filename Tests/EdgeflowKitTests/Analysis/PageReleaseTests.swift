@@ -39,16 +39,4 @@ struct PageReleaseTests {
         file.release(before: size + 4_096)
         #expect(file.releasedUpTo == size / Self.page * Self.page)
     }
-
-    @Test("a view of the mapping never drops pages")
-    func viewKeeps() throws {
-        let path = CaptureFile.temporary(Self.capture(count: 100, size: 1_000))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let file = try MappedFile(path: path, releaseStep: 4_096, releaseLag: 4_096)
-        let view = file.view()
-        var reader = try MappedCaptureReader(file: view, name: path)
-        while reader.next() != nil {}
-        #expect(view.releasedUpTo == 0)
-        #expect(file.releasedUpTo == 0)
-    }
 }
