@@ -3,7 +3,8 @@ import Foundation
 /// A shard of the flows: the limits of its flow table and what it reports. The calling
 /// thread steps shard 0 itself, on the engine's flow table; every other shard runs on a thread
 /// of its own (`run`), which takes its packets in batches from the calling thread, makes its
-/// flow table there and moves it out when its input ends (or on a live capture socket's thread).
+/// flow table there and moves it out when its input ends (`live --threads N` steps one on
+/// each capture socket's thread instead).
 final class ShardWorker: @unchecked Sendable {
     // Sendable: `events`, `current` and `ordinal` are used by one thread only (the calling
     // thread for shard 0, the worker's thread for the others); the queue locks, and the
