@@ -39,6 +39,8 @@ public struct AnalyzeOptions: Sendable {
     /// Threads sharing the flows, the calling thread included (memory-mapped files only; 1: all
     /// on one thread; `AnalyzeOptions.automaticThreads`: as many as pay, see `ThreadChoice`).
     public var threads = 1
+    /// Items in a batch handed to a worker of a sharded run (tests make it tiny).
+    var shardBatchItems = ShardedRun.batchItems
     /// `threads` for `--threads auto`: decided when the files are open (`ThreadChoice.threads`).
     public static let automaticThreads = 0
 
@@ -86,18 +88,11 @@ public struct AnalyzeJob {
         let topology = try options.makeTopology()
         let main = report ?? makeReportWriter(options.format, output: output, top: options.top, color: options.color, fullAddresses: options.fullAddresses)
         let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
-        // Several threads share the flows only when every file is mapped: each thread reads them itself.
+        // Several threads share the flows only when every file is mapped: the workers read the
+        // packets' bytes in the mapping after the calling thread has read past them.
         let files = readers.compactMap { ($0 as? MappedCaptureReader)?.lease }
-        let threads = threads(for: files)
-        var workers: [ShardInput<MappedCaptureReader>] = []
-        if files.count == readers.count {
-            do throws(CaptureIssue) {
-                for _ in 1..<max(threads, 1) { workers.append(try ShardInput(files: files, merge: options.merge)) }
-            } catch {
-                throw EdgeflowError("\(error.file): a flow thread cannot read it: \(error.detail); run with --threads 1")
-            }
-        }
-        var engine = Engine(options: options, topology: topology, writer: writer, workers: workers, files: files)
+        let threads = files.count == readers.count ? threads(for: files) : 1
+        var engine = Engine(options: options, topology: topology, writer: writer, threads: threads, files: files)
         drive(readers, &engine, progress, warn)
         return engine.finishReport()
     }
@@ -143,8 +138,8 @@ extension AnalyzeJob {
         }
     }
 
-    /// Reads every packet of every file (interleaved by time through a `ShardInput`, as a
-    /// sharded run's workers do, or one file after another) into the engine, telling `progress`
+    /// Reads every packet of every file (interleaved by time through a `ShardInput`, or one
+    /// file after another) into the engine, telling `progress`
     /// how far it has got; then records the files and their warnings in the summary.
     private func drive<R: PacketReader>(_ readers: [R], _ engine: inout Engine,
                                         _ progress: ((ReadProgress) -> Void)?, _ warn: (CaptureIssue) -> Void) {
@@ -160,7 +155,7 @@ extension AnalyzeJob {
             var tallies = [FileTally](repeating: FileTally(), count: files.count)
             while let (packet, i) = input.next() {
                 tallies[i].count(packet)
-                engine.ingest(packet)
+                engine.ingest(packet, file: i)
                 if engine.packets >= checkpoint {
                     checkpoint &+= ReadProgress.interval
                     var read = 0
@@ -181,7 +176,7 @@ extension AnalyzeJob {
                 var tally = FileTally()
                 while let packet = reader.next() {
                     tally.count(packet)
-                    engine.ingest(packet)
+                    engine.ingest(packet, file: i)
                     if engine.packets >= checkpoint {
                         checkpoint &+= ReadProgress.interval
                         var read = inputs.position(i, offset: packet.fileOffset >= 0 ? packet.fileOffset + packet.capturedLength : -1,

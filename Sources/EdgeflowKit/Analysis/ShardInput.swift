@@ -1,9 +1,7 @@
 /// The packets of every capture file in the order the engine takes them: one file after
-/// another, or interleaved by timestamp with ties to the earlier file. Each flow worker of a
-/// sharded run (`ShardWorker.run`) reads through one of these, and so does the calling thread
-/// (`AnalyzeJob.drive`) when it interleaves (one file after another it reads in a loop of its
-/// own, in the same order), each on readers of its own, so all of them meet the same packets in
-/// the same order.
+/// another, or interleaved by timestamp with ties to the earlier file. `AnalyzeJob.drive`
+/// interleaves through one of these (one file after another it reads in a loop of its own, in
+/// the same order).
 struct ShardInput<R: PacketReader> {
     /// Every file's reader; one file after another, the one being read is `reading` instead
     /// (its slot here is stale until the file is over).
@@ -58,23 +56,4 @@ struct ShardInput<R: PacketReader> {
 
     /// When interleaved, file `i`'s next packet not handed out yet (nil once the file is over).
     func head(_ i: Int) -> Packet? { heads[i] }
-}
-
-extension ShardInput where R == MappedCaptureReader {
-    /// Readers on `files`, made on the calling thread before any reading starts, so that a
-    /// file whose reader cannot be made stops the run with its error instead of going unread.
-    init(files: [FileLease], merge: MergeOrder) throws(CaptureIssue) {
-        var readers: [MappedCaptureReader] = []
-        for f in files { readers.append(try f.reader()) }
-        self.init(readers: readers, merge: merge)
-    }
-
-    /// Per file, the offset from which this input may still read bytes (`Int.max` once the
-    /// file is over): the pages before it can be dropped.
-    func positions() -> [Int] {
-        readers.indices.map { i in
-            if interleaved { return heads[i]?.fileOffset ?? Int.max }
-            return i < current ? Int.max : i > current ? 0 : reading?.position ?? Int.max
-        }
-    }
 }

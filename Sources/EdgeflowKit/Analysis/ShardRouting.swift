@@ -1,22 +1,27 @@
-/// Which shard tracks a packet, and when every shard sweeps its idle flows: decided alike
-/// by every thread of a sharded run on the packets it reads itself, so that no packet is
-/// handed between threads.
-struct ShardRouting: Sendable {
+/// Which shard tracks a packet, and when every shard sweeps its idle flows: decided by the
+/// calling thread of a sharded run, which reads every packet, for all shards; the workers'
+/// packets (and sweeps, SIP to note, ICMP errors to attribute) go into their batches.
+struct ShardRouting {
     /// Which shard owns each of 64 hash buckets.
     let owner: [UInt8]
+    /// Shards, the calling thread's included.
+    let shards: Int
     let sweepInterval: Int64
     private var nextSweep = Int64.min
 
     init(owner: [UInt8], sweepInterval: Int64) {
         self.owner = owner
+        shards = Int(owner.max() ?? 0) + 1
         self.sweepInterval = sweepInterval
     }
 
-    /// The 64 buckets shared out: the calling thread, which also counts every packet's record,
-    /// replays the shards' events and classifies the flows (work worth about a third of what
-    /// tracking every flow costs, measured on the 5-million-packet capture of
-    /// `Benchmarks/README.md`), takes what is left of an even share after that: with 2 threads
-    /// 21 of 64 buckets, with 3 threads 7, with 4 or more 1; the workers the rest in turn.
+    /// The 64 buckets shared out so that the threads are busy alike while the capture is read
+    /// (the live flows are classified at its end on the calling thread alone): the calling
+    /// thread also reads every packet, finds its shard, hands it over and replays the shards'
+    /// events (on the 5-million-packet capture of `Benchmarks/README.md` about a quarter of one
+    /// thread's work while reading, a bucket's flows about a hundredth), so it takes what is
+    /// left of an even share after that: with 2 threads 21 of 64 buckets, with 3 threads 7,
+    /// with 4 or more 1; the workers the rest in turn.
     static func owners(shards n: Int) -> [UInt8] {
         let own = n == 1 ? 64 : max(1, 64 * (4 - n) / (3 * n))
         return (0..<64).map { b in b < own ? 0 : UInt8(1 + (b - own) % max(1, n - 1)) }
@@ -24,8 +29,7 @@ struct ShardRouting: Sendable {
 
     /// The bucket (0..<64) of a decoded packet's flow: a hash of its 5-tuple that is the same
     /// both ways because the two ends' hashes are added (no ordering of the ends, no
-    /// `FlowKey`: every thread computes it for every packet). ICMP goes by its addresses and
-    /// protocol only, as its `FlowKey` does.
+    /// `FlowKey`). ICMP goes by its addresses and protocol only, as its `FlowKey` does.
     @inline(__always)
     static func bucket(of d: DecodedPacket) -> Int {
         let icmp = IPProtocol.isICMP(d.proto)
@@ -47,56 +51,82 @@ struct ShardRouting: Sendable {
         Int(owner.withUnsafeBufferPointer { $0[b] })
     }
 
-    /// Packet `index` as shard `me` sees it. A packet of another shard's flow costs only
-    /// `PacketDecoder.plainTuple` when it is a plain frame that cannot carry SIP; any other
-    /// packet is decoded, and counted in `counts` (`CaptureSummary.countDecoded`) when its flow
-    /// is this shard's, or by shard 0 when it belongs to no flow. Then as `route`.
+    /// Packet `index`, read by the calling thread (shard 0, whose flow table is `t` and whose
+    /// events `w` notes). A plain frame of a worker's flow that cannot carry SIP costs only
+    /// `PacketDecoder.plainTuple` and goes to the worker (which decodes it); any other packet
+    /// is decoded here, and counted in `counts` (`CaptureSummary.countDecoded`) when its flow
+    /// is shard 0's or it belongs to no flow. Then as `route`.
     @inline(__always)
-    mutating func take(_ packet: Packet, index: Int, shard me: Int, _ counts: inout CaptureSummary, _ w: ShardWorker, _ t: inout FlowTracker) {
+    mutating func take(_ packet: Packet, index: Int, _ counts: inout CaptureSummary, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
         // The shard of a plain frame, which is the one `bucket(of:)` gives once it is decoded.
         var known = -1
         if let p = PacketDecoder.plainTuple(packet.bytes, linkType: packet.linkType) {
             known = shard(ofBucket: Self.bucket(IPAddress(ipv4: p.src), p.srcPort, IPAddress(ipv4: p.dst), p.dstPort, proto: p.proto))
-            if known != me && !p.maybeSIP {
-                sweepIfDue(packet.timestamp, index: index, w, &t)
+            if known != 0 && !p.maybeSIP {
+                out.put(known, ShardItem(.track, packet, index: index))
+                sweepIfDue(packet, index: index, w, &t, out)
                 return
             }
         }
         var d = DecodedPacket()
         PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, into: &d)
         guard d.kind == .transport else {
-            if me == 0 { _ = counts.countDecoded(d) }
+            _ = counts.countDecoded(d)
             return
         }
-        route(packet, d, index: index, shard: me, of: known >= 0 ? known : shard(ofBucket: Self.bucket(of: d)), &counts, w, &t)
+        route(packet, d, index: index, of: known >= 0 ? known : shard(ofBucket: Self.bucket(of: d)), &counts, w, &t, out)
     }
 
-    /// Packet `index` (decoded as `d`, a flow's, of shard `s`) as shard `me` sees it: counted
-    /// and tracked when its flow is this shard's (else only its SIP read, for the SDP book every
-    /// shard keeps), an ICMP error attributed when the flow it quotes is this shard's (and not
-    /// the error's own), and a sweep where one thread would sweep.
+    /// Packet `index` (decoded as `d`, a flow's, of shard `s`): tracked by its shard (counted
+    /// here when it is shard 0's), its SIP noted by every other shard (for the SDP book each
+    /// keeps), an ICMP error attributed by the shard of the flow it quotes (when not the
+    /// error's own), and a sweep of every shard where one thread would sweep.
     @inline(__always)
-    private mutating func route(_ packet: Packet, _ d: DecodedPacket, index: Int, shard me: Int, of s: Int, _ counts: inout CaptureSummary,
-                                _ w: ShardWorker, _ t: inout FlowTracker) {
-        if s == me {
+    private mutating func route(_ packet: Packet, _ d: DecodedPacket, index: Int, of s: Int, _ counts: inout CaptureSummary,
+                                _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
+        if s == 0 {
             _ = counts.countDecoded(d)
             w.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &t)
         } else {
             t.noteSIP(d, bytes: packet.bytes)
+            out.put(s, ShardItem(.track, packet, index: index))
+        }
+        if (s == 0 || shards > 2) && Self.maybeSIP(d, packet.bytes) {
+            for v in 1..<shards where v != s { out.put(v, ShardItem(.noteSIP, packet, index: index)) }
         }
         if IPProtocol.isICMP(d.proto), ICMPError.isError(proto: d.proto, type: d.srcPort),
-           let q = try? ICMPError.quoted(in: packet.bytes, d), shard(ofBucket: Self.bucket(of: q)) == me, s != me {
-            w.attributeICMPError(d, bytes: packet.bytes, index: index, &t)
+           let q = try? ICMPError.quoted(in: packet.bytes, d) {
+            let quoted = shard(ofBucket: Self.bucket(of: q))
+            if quoted != s {
+                if quoted == 0 {
+                    w.attributeICMPError(d, bytes: packet.bytes, index: index, &t)
+                } else {
+                    out.put(quoted, ShardItem(.icmpError, packet, index: index))
+                }
+            }
         }
-        sweepIfDue(packet.timestamp, index: index, w, &t)
+        sweepIfDue(packet, index: index, w, &t, out)
     }
 
-    /// Sweeps at a flow's packet where one thread would sweep.
+    /// Whether `FlowTracker.noteSIP` may find SIP in a flow's packet (its cheap tests, or
+    /// fewer): only such packets are handed to the shards that do not own the flow.
     @inline(__always)
-    private mutating func sweepIfDue(_ now: Int64, index: Int, _ w: ShardWorker, _ t: inout FlowTracker) {
-        if now >= nextSweep {
-            nextSweep = now &+ sweepInterval
-            w.sweep(now: now, index: index, &t)
+    private static func maybeSIP(_ d: DecodedPacket, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard d.payloadLength > 0 else { return false }
+        if d.proto == IPProtocol.udp {
+            let p = d.capturedPayload(in: bytes)
+            return p.count >= 8 && p.u8(0) &- 0x41 < 26
         }
+        return d.proto == IPProtocol.tcp && (d.srcPort == 5060 || d.dstPort == 5060)
+    }
+
+    /// Every shard sweeps at a flow's packet where one thread would sweep.
+    @inline(__always)
+    private mutating func sweepIfDue(_ packet: Packet, index: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
+        let now = packet.timestamp
+        guard now >= nextSweep else { return }
+        nextSweep = now &+ sweepInterval
+        w.sweep(now: now, index: index, &t)
+        for v in 1..<shards { out.put(v, ShardItem(.sweep, packet, index: index)) }
     }
 }

@@ -2,14 +2,16 @@ import Foundation
 
 /// A shard of the flows: the limits of its flow table and what it reports. The calling
 /// thread steps shard 0 itself, on the engine's flow table; every other shard runs on a thread
-/// of its own (`run`), which reads the capture itself, makes its flow table there and moves it
-/// out when its input ends.
+/// of its own (`run`), which takes its packets in batches from the calling thread, makes its
+/// flow table there and moves it out when its input ends (`live --threads N` steps one on
+/// each capture socket's thread instead).
 final class ShardWorker: @unchecked Sendable {
     // Sendable: `events`, `current` and `ordinal` are used by one thread only (the calling
     // thread for shard 0, the worker's thread for the others); the queue locks, and the
     // finished table is handed over by `finished`.
     let settings: FlowSettings
-    let output = BatchQueue<ShardReport>(limit: ShardedRun.reportsQueued)
+    /// Unbounded: a worker reports once per batch, and the batches in flight are bounded.
+    let output = BatchQueue<ShardReport>(limit: .max)
     private let finished = DispatchSemaphore(value: 0)
     private var result: FinishedTable?
     let dns = DNSBook()
@@ -75,30 +77,45 @@ final class ShardWorker: @unchecked Sendable {
         return events
     }
 
-    /// A worker thread's loop: reads every packet of `input` (the calling thread reads the same
-    /// packets), decodes, counts and tracks this shard's, and reports its events and how far it has read every
-    /// `ShardedRun.reportEvery` packets; at the end its flow table is moved out for the calling
+    /// A worker thread's loop: does the items of every batch `input` brings (decodes, counts
+    /// and tracks this shard's packets, notes other shards' SIP, attributes ICMP errors,
+    /// sweeps), hands each batch back empty through `returning` and reports its events and the
+    /// batch's watermark; once `input` is closed, its flow table is moved out for the calling
     /// thread (`finishedTable`).
-    func run(_ input: consuming ShardInput<MappedCaptureReader>, routing: ShardRouting, shard me: Int) {
+    func run(_ input: BatchQueue<ShardBatch>, returning: BatchQueue<ShardBatch>) {
         // The table is a local of this thread (no exclusivity check per packet, as a class
         // property would need).
         var t = makeTracker()
-        var routing = routing
-        var input = input
         var counts = CaptureSummary()
-        var index = 0
-        var nextReport = ShardedRun.reportEvery
-        while let (p, _) = input.next() {
-            index &+= 1
-            routing.take(p, index: index, shard: me, &counts, self, &t)
-            if index >= nextReport {
-                nextReport &+= ShardedRun.reportEvery
-                output.put(ShardReport(watermark: index, positions: input.positions(), events: takeEvents()))
-            }
+        while let b = input.take() {
+            let items = b.items
+            for k in 0..<b.count { step(items[k], &counts, &t) }
+            let watermark = b.watermark
+            returning.put(b)
+            output.put(ShardReport(watermark: watermark, events: takeEvents()))
         }
-        output.put(ShardReport(watermark: .max, positions: input.positions(), events: takeEvents()))
+        output.put(ShardReport(watermark: .max, events: takeEvents()))
         result = FinishedTable(t, decodeCounts: counts)
         finished.signal()
+    }
+
+    /// One item of a batch (`ShardItem.Kind`); a packet is decoded here, by its flow's shard.
+    @inline(__always)
+    private func step(_ item: ShardItem, _ counts: inout CaptureSummary, _ t: inout FlowTracker) {
+        if item.kind == .sweep { return sweep(now: item.timestamp, index: item.index, &t) }
+        var d = DecodedPacket()
+        PacketDecoder.decode(item.bytes, originalLength: item.originalLength, linkType: item.linkType, into: &d)
+        switch item.kind {
+        case .track:
+            guard counts.countDecoded(d) else { return }
+            track(d, timestamp: item.timestamp, bytes: item.bytes, index: item.index, &t)
+        case .noteSIP:
+            t.noteSIP(d, bytes: item.bytes)
+        case .icmpError:
+            attributeICMPError(d, bytes: item.bytes, index: item.index, &t)
+        case .sweep:
+            break
+        }
     }
 
     /// The worker's flow table once its thread is done (waits for it).
@@ -109,11 +126,10 @@ final class ShardWorker: @unchecked Sendable {
     }
 }
 
-/// What a worker reports: its events, the packet index up to which it has read, and per
-/// file the offset from which it may still read (`ShardInput.positions`).
+/// What a worker reports after each batch: its events, and the packet index up to which it
+/// has done every item.
 struct ShardReport {
     var watermark: Int
-    var positions: [Int]
     var events: [ShardEvent]
 }
 

@@ -1,17 +1,20 @@
 import Foundation
 
 /// `--threads N`: N threads share the flows, by their flow key's hash (the key is the same
-/// both ways, so a flow always lands on one shard). Every thread walks the capture itself:
-/// it reads each record and decodes its headers to find the packet's shard, and tracks only
-/// its own shard's packets (`ShardRouting`), so nothing is handed over per packet. The
-/// calling thread (shard 0, whose flow table is the engine's) also counts every packet for
-/// the summary. What the shards report (DNS messages, recognised services, ended flows) is
-/// tagged with the index of the packet that caused it, and the calling thread replays it in
-/// index order: flows end in the same order, see the same DNS answers and role evidence, and
-/// give the same report as one thread. Sweeps for idle flows happen at the packets where one
-/// thread would sweep, decided alike by every thread. Only `--max-flows`,
-/// `--max-inspected-flows` and `--reassembly-memory` are split between the shards (in
-/// proportion to their shares), so under those limits a run can differ from one thread.
+/// both ways, so a flow always lands on one shard). Only the calling thread reads the capture:
+/// it finds each packet's shard (`ShardRouting`), tracks its own shard's packets, and puts
+/// every other packet into its worker's current batch of `ShardItem`s, which it hands over
+/// when full and at each replay (`flushEvery` packets); the worker hands the batches back
+/// empty, so a run makes its batches once (`batchesPerWorker` per worker) and takes a lock per
+/// batch, never per packet. The calling thread (shard 0, whose flow table is the engine's)
+/// also counts every packet for the summary. What the shards report (DNS messages, recognised
+/// services, ended flows) is tagged with the index of the packet that caused it, and the
+/// calling thread replays it in index order: flows end in the same order, see the same DNS
+/// answers and role evidence, and give the same report as one thread. Sweeps for idle flows
+/// happen at the packets where one thread would sweep, decided by the calling thread for all.
+/// Only `--max-flows`, `--max-inspected-flows` and `--reassembly-memory` are split between
+/// the shards (in proportion to their shares), so under those limits a run can differ from one
+/// thread.
 final class ShardedRun {
     /// Shard 0 is the calling thread's own (its flow table is the engine's).
     private let shards: [ShardWorker]
@@ -22,33 +25,48 @@ final class ShardedRun {
     private var pending: [[ShardEvent]]
     private var replayed: [Int]
     private var watermark: [Int]
-    /// Per shard (1...), per file: the offset from which it may still read, as last reported.
-    private var positions: [[Int]]
-    /// The files, whose owner's reader (the calling thread's) drops pages only behind every worker.
+    /// Per worker (shard `w` at `w - 1`): batches to it, batches back from it, the batch being
+    /// filled, the batches handed over and not back yet (oldest first), and empty ones.
+    private let toWorker: [BatchQueue<ShardBatch>]
+    private let fromWorker: [BatchQueue<ShardBatch>]
+    private var current: [ShardBatch]
+    private var inFlight: [[ShardBatch]]
+    private var spare: [[ShardBatch]]
+    /// The calling thread's end of the current batches (`ShardOutbox`), and per file the offset
+    /// of the last packet it read there (no later packet of that file lies before it).
+    private let cursors: UnsafeMutablePointer<ShardOutbox.Cursor>
+    let frontier: UnsafeMutablePointer<Int>
+    /// The files, whose owner's reader (the calling thread's) drops pages only behind every
+    /// item the workers have not done.
     private let files: [FileLease]
     private var merged: [ShardEvent] = []
     /// The workers' flow tables, moved back from their threads by `finish` (shards 1...).
     private(set) var finishedTables: [FinishedTable] = []
 
-    /// The calling thread replays every this many of its packets.
+    /// The calling thread replays, and hands over every worker's batch, every this many of its packets.
     static let flushEvery = 2048
-    /// A worker reports every this many packets read, and waits while this many of its
-    /// reports are not taken yet: it runs at most `reportEvery * reportsQueued` packets ahead.
+    /// Items in a batch, unless the run says otherwise (`AnalyzeOptions.shardBatchItems`).
+    static let batchItems = 2048
+    /// Batches per worker: at most this many are filled or in flight, which bounds how far
+    /// (in packets) a worker runs behind.
+    static let batchesPerWorker = 8
+    /// A live capture socket (`LiveShards`) reports every this many packets.
     static let reportEvery = 2048
-    static let reportsQueued = 8
     /// The calling thread waits for a worker more than this many packets behind it, so that
     /// the events waiting for replay stay bounded.
     static let maximumLead = 16_384
-    /// ... or more than this many bytes behind it in a file: its reader drops the pages behind
-    /// the slowest worker only (`MappedFile.keep(from:)`), so this bounds the pages resident
-    /// (with the reader's `releaseLag` and `releaseStep`, and the packets between two flushes).
+    /// ... or whose oldest batch not done lies more than this many bytes behind it in a file:
+    /// its reader drops the pages behind that batch only (`MappedFile.keep(from:)`), so this
+    /// bounds the pages resident (with the reader's `releaseLag` and `releaseStep`).
     static let maximumByteLead = 16 << 20
 
-    /// Starts a worker thread for each shard but the first, each reading its own `inputs`
-    /// (made on the calling thread, on `files`).
-    /// - Parameter dns: the run's DNS table, which sees the shards' DNS messages in packet order.
-    init(workers inputs: [ShardInput<MappedCaptureReader>], settings: FlowSettings, files: [FileLease], dns: DNSBook) {
-        let n = inputs.count + 1
+    /// Starts a thread for each of `threads - 1` workers, which take their packets from the
+    /// calling thread in batches of `batchItems` items.
+    /// - Parameters:
+    ///   - files: the files the calling thread reads (their pages are kept for the workers).
+    ///   - dns: the run's DNS table, which sees the shards' DNS messages in packet order.
+    init(threads n: Int, batchItems: Int = ShardedRun.batchItems, settings: FlowSettings, files: [FileLease], dns: DNSBook) {
+        precondition(n > 1 && batchItems > 0, "a sharded run has 2 threads or more and batches of 1 item or more")
         let owner = ShardRouting.owners(shards: n)
         // Each shard's limits in proportion to its share of the buckets.
         let shares = (0..<n).map { i in
@@ -60,23 +78,36 @@ final class ShardedRun {
             share.reassemblyMemory = part(settings.reassemblyMemory)
             return share
         }
-        let routing = ShardRouting(owner: owner, sweepInterval: settings.sweepInterval)
-        self.routing = routing
+        routing = ShardRouting(owner: owner, sweepInterval: settings.sweepInterval)
         self.dns = dns
         shards = (0..<n).map { i in ShardWorker(settings: shares[i]) }
         pending = Array(repeating: [], count: n)
         replayed = Array(repeating: 0, count: n)
         watermark = Array(repeating: 0, count: n)
-        positions = Array(repeating: Array(repeating: 0, count: files.count), count: n)
         self.files = files
-        for f in files { f.keep(from: 0) }
+        frontier = .allocate(capacity: max(1, files.count))
+        frontier.initialize(repeating: 0, count: max(1, files.count))
+        toWorker = (1..<n).map { _ in BatchQueue(limit: .max) }
+        fromWorker = (1..<n).map { _ in BatchQueue(limit: .max) }
+        let batches = (1..<n).map { _ in (0..<Self.batchesPerWorker).map { _ in ShardBatch(capacity: batchItems, files: files.count) } }
+        current = batches.map { $0[0] }
+        spare = batches.map { Array($0.dropFirst()) }
+        inFlight = Array(repeating: [], count: n - 1)
+        cursors = .allocate(capacity: n - 1)
+        for (k, b) in current.enumerated() { (cursors + k).initialize(to: .init(items: b.items, count: 0, capacity: b.capacity)) }
         for i in 1..<n {
-            let w = shards[i]
-            let handed = HandedInput(input: inputs[i - 1])
-            let thread = Thread { w.run(handed.input, routing: routing, shard: i) }
+            let (w, input, output) = (shards[i], toWorker[i - 1], fromWorker[i - 1])
+            let thread = Thread { w.run(input, returning: output) }
             thread.name = "edgeflow-flows"
             thread.start()
         }
+    }
+
+    deinit {
+        // A run dropped before `finish` lets its workers end.
+        for q in toWorker { q.close() }
+        cursors.deallocate()
+        frontier.deallocate()
     }
 
     /// The calling thread's flow table: shard 0's, with its limits.
@@ -86,29 +117,58 @@ final class ShardedRun {
 
     /// What the calling thread needs per packet, for the engine to keep.
     func makeOwnShard() -> OwnShard {
-        OwnShard(routing: routing, worker: shards[0])
+        OwnShard(routing: routing, worker: shards[0], outbox: ShardOutbox(cursors: cursors, shards: shards.count, run: self), frontier: frontier)
     }
 
-    /// Replays what every shard reported up to packet `index` (waiting for workers too far behind).
+    /// Hands worker `w` its current batch, in which it finds every item of the packets up to
+    /// `watermark`, and starts the next (waiting for one to come back when all are in flight).
+    func handOver(_ w: Int, watermark: Int) {
+        let k = w - 1
+        let b = current[k]
+        b.count = cursors[k].count
+        b.watermark = watermark
+        toWorker[k].put(b)
+        inFlight[k].append(b)
+        if spare[k].isEmpty, let back = fromWorker[k].take() { done(back, k) }
+        let next = spare[k].removeLast()
+        for f in files.indices { next.from[f] = frontier[f] }
+        next.count = 0
+        current[k] = next
+        cursors[k] = .init(items: next.items, count: 0, capacity: next.capacity)
+    }
+
+    /// Batch `b` came back from worker `k + 1`: the oldest in flight.
+    private func done(_ b: ShardBatch, _ k: Int) {
+        precondition(inFlight[k].first === b, "a worker handed back its batches out of order")
+        inFlight[k].removeFirst()
+        spare[k].append(b)
+    }
+
+    /// Hands every worker its batch and replays what every shard reported up to packet `index`
+    /// (waiting for workers too far behind).
     func flush(upTo index: Int, _ engine: inout Engine) {
+        for w in 1..<shards.count { handOver(w, watermark: index) }
         pending[0] += shards[0].takeEvents()
         watermark[0] = index
         replay(waitingUntil: index &- Self.maximumLead, &engine)
     }
 
     /// Takes the workers' reports (waiting for each until it has reported up to `need`, and
-    /// to within `maximumByteLead` of the calling thread in every file), lets the calling
-    /// thread's readers drop the pages every worker has passed, and replays, in packet order,
-    /// every event no shard can still precede.
+    /// until its oldest batch not done is within `maximumByteLead` of the calling thread in
+    /// every file), lets the calling thread's readers drop the pages of the items every worker
+    /// has done, and replays, in packet order, every event no shard can still precede.
     private func replay(waitingUntil need: Int, _ engine: inout Engine) {
         for i in 1..<shards.count {
+            let k = i - 1
+            for b in fromWorker[k].takeAll() { done(b, k) }
+            while let oldest = inFlight[k].first, lags(oldest), let b = fromWorker[k].take() { done(b, k) }
             for r in shards[i].output.takeAll() { take(r, from: i) }
-            while watermark[i] < need || lags(i), let r = shards[i].output.take() { take(r, from: i) }
+            while watermark[i] < need, let r = shards[i].output.take() { take(r, from: i) }
         }
         for f in files.indices {
-            var slowest = Int.max
-            for i in 1..<shards.count { slowest = min(slowest, positions[i][f]) }
-            files[f].keep(from: slowest)
+            var oldest = Int.max
+            for k in current.indices { oldest = min(oldest, (inFlight[k].first ?? current[k]).from[f]) }
+            files[f].keep(from: oldest)
         }
         let upTo = watermark.min() ?? 0
         merged.removeAll(keepingCapacity: true)
@@ -132,20 +192,28 @@ final class ShardedRun {
 
     private func take(_ r: ShardReport, from i: Int) {
         pending[i] += r.events
-        watermark[i] = r.watermark
-        positions[i] = r.positions
+        watermark[i] = max(watermark[i], r.watermark)
     }
 
-    /// Whether worker `i` is more than `maximumByteLead` bytes behind the calling thread in a file.
-    private func lags(_ i: Int) -> Bool {
-        for f in files.indices where files[f].readTo &- positions[i][f] > Self.maximumByteLead { return true }
+    /// Whether batch `b` lies more than `maximumByteLead` bytes behind the calling thread in a file.
+    private func lags(_ b: ShardBatch) -> Bool {
+        for f in files.indices where files[f].readTo &- b.from[f] > Self.maximumByteLead { return true }
         return false
     }
 
-    /// Input is over: waits for every worker to reach the end, takes back their flow tables
-    /// (`finishedTables`) and replays everything they reported. The engine then ends the live
-    /// flows of all shards.
+    /// Input is over: hands every worker its last batch, waits for every worker to reach the
+    /// end, takes back their flow tables (`finishedTables`) and replays everything they
+    /// reported. The engine then ends the live flows of all shards.
     func finish(_ engine: inout Engine) {
+        for w in 1..<shards.count {
+            let b = current[w - 1]
+            b.count = cursors[w - 1].count
+            b.watermark = .max
+            cursors[w - 1].count = 0
+            toWorker[w - 1].put(b)
+            inFlight[w - 1].append(b)
+            toWorker[w - 1].close()
+        }
         pending[0] += shards[0].takeEvents()
         watermark[0] = Int.max
         replay(waitingUntil: Int.max, &engine)
@@ -158,32 +226,29 @@ final class ShardedRun {
     }
 }
 
-/// A worker's input, made on the calling thread and moved to the worker's: from then on only
-/// that thread reads it.
-private struct HandedInput: @unchecked Sendable {
-    // Sendable: its readers read views of the mappings (`MappedFile.view`), which change
-    // nothing shared: only the owner's reader drops pages.
-    let input: ShardInput<MappedCaptureReader>
-}
-
 /// The calling thread's part of a sharded run that is used per packet, kept in the engine (a
 /// struct reached in place: no class property, with its exclusivity check, per packet).
 struct OwnShard {
     private var routing: ShardRouting
     private let worker: ShardWorker
+    private let outbox: ShardOutbox
+    private let frontier: UnsafeMutablePointer<Int>
     private var sinceFlush = 0
 
-    init(routing: ShardRouting, worker: ShardWorker) {
+    init(routing: ShardRouting, worker: ShardWorker, outbox: ShardOutbox, frontier: UnsafeMutablePointer<Int>) {
         self.routing = routing
         self.worker = worker
+        self.outbox = outbox
+        self.frontier = frontier
     }
 
-    /// Packet `index` on the calling thread's shard, whose table is `t` and whose decode counts
-    /// are `counts` (`ShardRouting.take`); true when the shards' events are due to be replayed
-    /// (every `ShardedRun.flushEvery` packets).
+    /// Packet `index` of file `file`, read by the calling thread, whose table is `t` and whose
+    /// decode counts are `counts` (`ShardRouting.take`); true when the batches are due to be
+    /// handed over and the shards' events replayed (every `ShardedRun.flushEvery` packets).
     @inline(__always)
-    mutating func packet(_ packet: Packet, index: Int, _ counts: inout CaptureSummary, _ t: inout FlowTracker) -> Bool {
-        routing.take(packet, index: index, shard: 0, &counts, worker, &t)
+    mutating func packet(_ packet: Packet, index: Int, file: Int, _ counts: inout CaptureSummary, _ t: inout FlowTracker) -> Bool {
+        frontier[file] = packet.fileOffset
+        routing.take(packet, index: index, &counts, worker, &t, outbox)
         sinceFlush &+= 1
         guard sinceFlush >= ShardedRun.flushEvery else { return false }
         sinceFlush = 0

@@ -12,21 +12,22 @@ private func schedGetAffinity(_ pid: Int32, _ size: Int, _ mask: UnsafeMutableRa
 #endif
 
 /// How many threads `--threads auto` runs: one where sharding would not pay (one or two cores,
-/// a small capture), else one per core up to `most`. Every thread of a sharded run reads the
-/// headers of every packet (`ShardedRun`), so each added thread costs that much more CPU in all
-/// (with two threads, 1.24 times one thread's instructions, the busier thread doing 0.60 of one
-/// thread's work: `Benchmarks/README.md`, "Eleventh session's merged head").
+/// a small capture), else one per core up to `most`. The calling thread of a sharded run reads
+/// and routes every packet and classifies the flows live at the end alone (`ShardedRun`), work
+/// that added threads do not share (with two threads, 1.17 times one thread's instructions, the
+/// busier thread doing 0.61 of one thread's work: `Benchmarks/README.md`, "One reader, workers
+/// fed in batches").
 public enum ThreadChoice {
     /// Captures smaller than this (in all) are read by one thread: starting the workers and
     /// the report thread, and replaying, cost more than sharing the flows saves.
     public static let smallestSharded = 32 << 20
-    /// Fewer cores than this run one thread: on 2 cores, two threads took 1.32 times one
-    /// thread's CPU for 0.76 of its wall time on the 5-million-packet capture
-    /// (`Benchmarks/README.md`, "Eleventh session's merged head"), and the second core is often
-    /// the one the rest of the machine needs.
+    /// Fewer cores than this run one thread: on 2 cores, two threads took 1.33 times one
+    /// thread's CPU for 0.78 of its wall time on the 5-million-packet capture
+    /// (`Benchmarks/README.md`, "One reader, workers fed in batches"), and the second core is
+    /// often the one the rest of the machine needs.
     public static let fewestCores = 3
-    /// At most this many threads: each reads every packet's headers, a share of the work
-    /// that does not shrink as threads are added.
+    /// At most this many threads: the calling thread's share (reading and routing every packet,
+    /// classifying the flows live at the end) does not shrink as threads are added.
     public static let most = 4
 
     /// The CPUs this process may run on (its affinity mask: `taskset`, a container's cpuset),

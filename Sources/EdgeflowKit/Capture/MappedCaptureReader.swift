@@ -32,8 +32,8 @@ public struct MappedCaptureReader: PacketReader {
     }
     /// Where the next record starts: the bytes before it are read.
     var position: Int { offset }
-    /// A share in the mapped file, for the flow workers of a sharded run, which read the file
-    /// through readers of their own (`FileLease.reader`).
+    /// A share in the mapped file, for a sharded run whose workers read its packets' bytes
+    /// (`ShardedRun`).
     var lease: FileLease { FileLease(file) }
 
     enum Format { case pcap(nanos: Bool, linkType: LinkType, snaplen: Int, lengthsMaybeSwapped: Bool), pcapng }

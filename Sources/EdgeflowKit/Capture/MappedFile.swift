@@ -23,8 +23,6 @@ final class MappedFile {
     /// Pages are dropped every `releaseStep` bytes read, up to `releaseLag` bytes behind the reader.
     private let releaseStep: Int
     private let releaseLag: Int
-    /// For a view (`view()`): the file that owns the mapping, kept alive while the view is.
-    private let owner: MappedFile?
 
     /// Opens and maps `path`. Throws a message naming the file and the system error.
     /// - Parameters:
@@ -50,7 +48,6 @@ final class MappedFile {
                                detail: "not a regular file; use --reader libpcap for pipes and devices", fatal: true)
         }
         let length = Int(st.st_size)
-        owner = nil
         if length == 0 {
             self.path = path; self.base = nil; self.size = 0
             return
@@ -65,21 +62,6 @@ final class MappedFile {
         self.size = length
     }
 
-    /// The same mapping for a thread that reads the file on its own (a flow worker of a sharded
-    /// run): it never releases pages, since the owner's reader does that for the whole run.
-    private init(viewOf owner: MappedFile) {
-        self.owner = owner
-        path = owner.path
-        base = owner.base
-        size = owner.size
-        releaseStep = owner.releaseStep
-        releaseLag = owner.releaseLag
-        releaseAt = Int.max  // `release` never looks
-    }
-
-    /// A view of this mapping (see `init(viewOf:)`).
-    func view() -> MappedFile { MappedFile(viewOf: self) }
-
     /// The reader is at `offset`: every `releaseStep` bytes, drops the resident pages wholly
     /// before `offset - releaseLag` and before `keep(from:)`'s offset; pages touched again are
     /// re-read from the file.
@@ -88,13 +70,13 @@ final class MappedFile {
         if offset >= releaseAt { releaseNow(before: offset) }
     }
 
-    /// The offset from which `release(before:)` next drops pages (`Int.max` for a view): a
-    /// reader may call it only from there on.
+    /// The offset from which `release(before:)` next drops pages: a reader may call it only
+    /// from there on.
     var nextRelease: Int { releaseAt }
 
     /// Keeps the pages from `offset` on, whatever the reader's position (a sharded run's
-    /// workers still read there), until a later call moves it on. Only the owner's reader's
-    /// thread may call it.
+    /// workers still read there), until a later call moves it on. Only the reader's thread may
+    /// call it.
     func keep(from offset: Int) { keptFrom = offset }
 
     private func releaseNow(before offset: Int) {
@@ -109,6 +91,6 @@ final class MappedFile {
     }
 
     deinit {
-        if owner == nil, let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
     }
 }

@@ -84,17 +84,20 @@ struct ShardedRunTests {
         }
     }
 
-    /// Every worker walks the files itself, in the reading thread's order: interleaved by
-    /// time, or one after the other. Captures whose times overlap, so that interleaving them
-    /// changes which packet comes when.
+    /// The calling thread reads the files in the order one thread does: interleaved by time,
+    /// or one after the other, and the workers get their packets of every file. Captures whose
+    /// times overlap, so that interleaving them changes which packet comes when; with batches
+    /// of the default size and of 1 and 5 items (a hand-over at nearly every packet).
     @Test("several files, interleaved by time and one after the other, with 2 and 3 workers", arguments: MergeOrder.allCases)
     func severalFiles(merge: MergeOrder) throws {
         let paths = ["edge-sample.pcap", "not-media.pcap", "tls/mtls-out.pcap", "tls/mtls-in.pcap"].map { repositoryRoot + "/Captures/" + $0 }
         let one = try analyzeJSON(paths, merge: merge)
         #expect(one.flows.count > 20)
         for n in [2, 3] {
-            let many = try analyzeJSON(paths, merge: merge) { $0.threads = n }
-            #expect(Self.comparable(many) == Self.comparable(one), "\(n) workers")
+            for items in [ShardedRun.batchItems, 1, 5] {
+                let many = try analyzeJSON(paths, merge: merge) { $0.threads = n; $0.shardBatchItems = items }
+                #expect(Self.comparable(many) == Self.comparable(one), "\(n) workers, batches of \(items)")
+            }
         }
     }
 
@@ -112,5 +115,15 @@ struct ShardedRunTests {
         let two = try analyzeJSON([path]) { $0.flow.udpTimeout = 2_000_000_000; $0.threads = 2 }
         #expect(one.flows.count > 1_000)
         #expect(Self.comparable(two) == Self.comparable(one))
+        // Flows that end by timeout are ended by the sweeps handed to the workers among their
+        // packets: an item lost or moved in a hand-over would end a flow elsewhere or change
+        // its counts. Batches of 3 items (thousands of hand-overs, with a worker's flows over
+        // many batches) and of 1,000, with 2 and 3 workers.
+        let expired = one.capture["flows_expired"] as? Int ?? 0
+        #expect(expired > 1_000)
+        for (n, items) in [(2, 3), (3, 3), (2, 1_000)] {
+            let many = try analyzeJSON([path]) { $0.flow.udpTimeout = 2_000_000_000; $0.threads = n; $0.shardBatchItems = items }
+            #expect(Self.comparable(many) == Self.comparable(one), "\(n) threads, batches of \(items)")
+        }
     }
 }

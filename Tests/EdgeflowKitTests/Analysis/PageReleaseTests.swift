@@ -3,10 +3,10 @@ import Testing
 @testable import EdgeflowKit
 
 /// A sharded run's calling thread drops the pages of a mapped file behind it; a worker lagging
-/// further behind must find its pages still there, or it maps them back for good (they were
-/// never dropped again, and resident memory grew with the file). The workers report where
-/// they still read (`ShardInput.positions`), and the calling thread's reader keeps the pages
-/// from the slowest one's offset on (`MappedFile.keep(from:)`).
+/// further behind must find the pages of its batches still there, or it maps them back for good
+/// (they were never dropped again, and resident memory grew with the file). The calling
+/// thread's reader keeps the pages from the oldest batch a worker has not done on
+/// (`MappedFile.keep(from:)`).
 @Suite("Pages kept for lagging workers")
 struct PageReleaseTests {
     /// `count` UDP records of `size` bytes each (a 16-byte record header before each), one
@@ -38,45 +38,5 @@ struct PageReleaseTests {
         let size = 24 + 200 * (16 + 1_000)
         file.release(before: size + 4_096)
         #expect(file.releasedUpTo == size / Self.page * Self.page)
-    }
-
-    @Test("a view of the mapping never drops pages")
-    func viewKeeps() throws {
-        let path = CaptureFile.temporary(Self.capture(count: 100, size: 1_000))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        let file = try MappedFile(path: path, releaseStep: 4_096, releaseLag: 4_096)
-        let view = file.view()
-        var reader = try MappedCaptureReader(file: view, name: path)
-        while reader.next() != nil {}
-        #expect(view.releasedUpTo == 0)
-        #expect(file.releasedUpTo == 0)
-    }
-
-    /// Record k of a capture of 1,000-byte records starts at 24 + k × 1,016.
-    @Test("a worker's input reports per file the offset it still reads from", arguments: MergeOrder.allCases)
-    func positions(merge: MergeOrder) throws {
-        let a = CaptureFile.temporary(Self.capture(count: 3, size: 1_000, start: 1_000))
-        let b = CaptureFile.temporary(Self.capture(count: 2, size: 1_000, start: 1_001))
-        defer { for p in [a, b] { try? FileManager.default.removeItem(atPath: p) } }
-        let files = [try MappedCaptureReader(path: a).lease, try MappedCaptureReader(path: b).lease]
-        var input = try ShardInput(files: files, merge: merge)
-        var seen: [[Int]] = [input.positions()]
-        var order: [Int] = []
-        while let (_, file) = input.next() {
-            order.append(file)
-            seen.append(input.positions())
-        }
-        seen.append(input.positions())
-        let end = 24 + 3 * 1_016
-        switch merge {
-        case .order:
-            #expect(order == [0, 0, 0, 1, 1])
-            #expect(seen == [[24, 0], [1_040, 0], [2_056, 0], [end, 0], [.max, 1_040], [.max, 2_056], [.max, .max]])
-            #expect(seen.count == 7)
-        case .time:
-            // Times 1000, 1001, 1002 and 1001, 1002: ties go to the earlier file.
-            #expect(order == [0, 0, 1, 0, 1])
-            #expect(seen == [[24, 24], [1_040, 24], [2_056, 24], [2_056, 1_040], [.max, 1_040], [.max, .max], [.max, .max]])
-        }
     }
 }
