@@ -3,21 +3,27 @@
 public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
     public var a: IPAddress
     public var b: IPAddress
-    /// The ports, protocol and IP version in one word (`aPort << 32 | bPort << 16 | proto << 8 |
-    /// ipVersion`), so that a key is compared and hashed as five 64-bit words.
-    private var rest: UInt64
+    /// `aPort << 16 | bPort` and `proto << 8 | ipVersion`: a key is compared as four 64-bit
+    /// words and two small ones, and stays 38 bytes (a `FlowRecord` fills the rest of its 40).
+    private var ports: UInt32
+    private var protoAndVersion: UInt16
 
-    public var aPort: UInt16 { UInt16(truncatingIfNeeded: rest >> 32) }
-    public var bPort: UInt16 { UInt16(truncatingIfNeeded: rest >> 16) }
-    public var proto: UInt8 { UInt8(truncatingIfNeeded: rest >> 8) }
-    public var ipVersion: UInt8 { UInt8(truncatingIfNeeded: rest) }
+    public var aPort: UInt16 { UInt16(truncatingIfNeeded: ports >> 16) }
+    public var bPort: UInt16 { UInt16(truncatingIfNeeded: ports) }
+    public var proto: UInt8 { UInt8(truncatingIfNeeded: protoAndVersion >> 8) }
+    public var ipVersion: UInt8 { UInt8(truncatingIfNeeded: protoAndVersion) }
+
+    /// The ports, protocol and IP version in one word, as both hashes take them.
+    @inline(__always)
+    private var rest: UInt64 { UInt64(ports) << 16 | UInt64(protoAndVersion) }
 
     /// A key from its parts; use `of(_:)` for a packet's canonical key.
     @inline(__always)
     public init(a: IPAddress, b: IPAddress, aPort: UInt16, bPort: UInt16, proto: UInt8, ipVersion: UInt8) {
         self.a = a
         self.b = b
-        rest = UInt64(aPort) << 32 | UInt64(bPort) << 16 | UInt64(proto) << 8 | UInt64(ipVersion)
+        ports = UInt32(aPort) << 16 | UInt32(bPort)
+        protoAndVersion = UInt16(proto) << 8 | UInt16(ipVersion)
     }
 
     /// The key of a decoded packet and whether its source is end `a`. ICMP packets are keyed
@@ -63,6 +69,7 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
 
     @inline(__always)
     public static func == (l: FlowKey, r: FlowKey) -> Bool {
-        l.a.lo == r.a.lo && l.b.lo == r.b.lo && l.a.hi == r.a.hi && l.b.hi == r.b.hi && l.rest == r.rest
+        l.a.lo == r.a.lo && l.b.lo == r.b.lo && l.a.hi == r.a.hi && l.b.hi == r.b.hi
+            && l.ports == r.ports && l.protoAndVersion == r.protoAndVersion
     }
 }
