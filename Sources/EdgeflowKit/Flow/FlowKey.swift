@@ -3,19 +3,27 @@
 public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
     public var a: IPAddress
     public var b: IPAddress
-    public var aPort: UInt16
-    public var bPort: UInt16
-    public var proto: UInt8
-    public var ipVersion: UInt8
+    /// `aPort << 16 | bPort` and `proto << 8 | ipVersion`: a key is compared as four 64-bit
+    /// words and two small ones, and stays 38 bytes (a `FlowRecord` fills the rest of its 40).
+    private var ports: UInt32
+    private var protoAndVersion: UInt16
+
+    public var aPort: UInt16 { UInt16(truncatingIfNeeded: ports >> 16) }
+    public var bPort: UInt16 { UInt16(truncatingIfNeeded: ports) }
+    public var proto: UInt8 { UInt8(truncatingIfNeeded: protoAndVersion >> 8) }
+    public var ipVersion: UInt8 { UInt8(truncatingIfNeeded: protoAndVersion) }
+
+    /// The ports, protocol and IP version in one word, as both hashes take them.
+    @inline(__always)
+    private var rest: UInt64 { UInt64(ports) << 16 | UInt64(protoAndVersion) }
 
     /// A key from its parts; use `of(_:)` for a packet's canonical key.
+    @inline(__always)
     public init(a: IPAddress, b: IPAddress, aPort: UInt16, bPort: UInt16, proto: UInt8, ipVersion: UInt8) {
         self.a = a
         self.b = b
-        self.aPort = aPort
-        self.bPort = bPort
-        self.proto = proto
-        self.ipVersion = ipVersion
+        ports = UInt32(aPort) << 16 | UInt32(bPort)
+        protoAndVersion = UInt16(proto) << 8 | UInt16(ipVersion)
     }
 
     /// The key of a decoded packet and whether its source is end `a`. ICMP packets are keyed
@@ -40,10 +48,9 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
             let p = x.multipliedFullWidth(by: y)
             return p.high ^ p.low
         }
-        let w = UInt64(aPort) << 32 | UInt64(bPort) << 16 | UInt64(proto) << 8 | UInt64(ipVersion)
         let x = fold(a.hi ^ seed, a.lo ^ 0x9E37_79B9_7F4A_7C15)
         let y = fold(b.hi ^ 0xD6E8_FEB8_6659_FD93, b.lo ^ seed)
-        return fold(x ^ w ^ 0xA076_1D64_78BD_642F, y ^ 0xE703_7ED1_A0B4_28DB)
+        return fold(x ^ rest ^ 0xA076_1D64_78BD_642F, y ^ 0xE703_7ED1_A0B4_28DB)
     }
 
     /// A seeded multiply-xorshift hash of the key's words (the flows' uid is made from it).
@@ -55,7 +62,7 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
             h ^= h >> 29
         }
         mix(a.hi); mix(a.lo); mix(b.hi); mix(b.lo)
-        mix(UInt64(aPort) << 32 | UInt64(bPort) << 16 | UInt64(proto) << 8 | UInt64(ipVersion))
+        mix(rest)
         h = (h ^ (h >> 32)) &* 0xD6E8_FEB8_6659_FD93
         return h ^ (h >> 32)
     }
@@ -63,6 +70,6 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
     @inline(__always)
     public static func == (l: FlowKey, r: FlowKey) -> Bool {
         l.a.lo == r.a.lo && l.b.lo == r.b.lo && l.a.hi == r.a.hi && l.b.hi == r.b.hi
-            && l.aPort == r.aPort && l.bPort == r.bPort && l.proto == r.proto && l.ipVersion == r.ipVersion
+            && l.ports == r.ports && l.protoAndVersion == r.protoAndVersion
     }
 }
