@@ -1,7 +1,7 @@
 /// Everything kept about one flow while it is live: plain data, no references.
 public struct FlowRecord: Sendable, BitwiseCopyable {
     // Declared in this order so that the small fields fill what would be padding (200 bytes,
-    // not 232): a flood holds millions of records, and `FlowRecordLayoutTests` checks the size.
+    // not 232): a flood holds millions of records, and `FloodTests` checks the size.
     public var key: FlowKey
     /// True when the originator is end `a` of the key.
     public var originatorIsA: Bool
