@@ -44,9 +44,9 @@ final class ShardedRun {
     private(set) var finishedTables: [FinishedTable] = []
 
     /// The calling thread replays, and hands over every worker's batch, every this many of its packets.
-    static let flushEvery = 2048
+    static let flushEvery = 8192
     /// Items in a batch, unless the run says otherwise (`AnalyzeOptions.shardBatchItems`).
-    static let batchItems = 2048
+    static let batchItems = 8192
     /// Batches per worker: at most this many are filled or in flight, which bounds how far
     /// (in packets) a worker runs behind.
     static let batchesPerWorker = 8
@@ -54,7 +54,7 @@ final class ShardedRun {
     static let reportEvery = 2048
     /// The calling thread waits for a worker more than this many packets behind it, so that
     /// the events waiting for replay stay bounded.
-    static let maximumLead = 16_384
+    static let maximumLead = 32_768
     /// ... or whose oldest batch not done lies more than this many bytes behind it in a file:
     /// its reader drops the pages behind that batch only (`MappedFile.keep(from:)`), so this
     /// bounds the pages resident (with the reader's `releaseLag` and `releaseStep`).
