@@ -21,9 +21,9 @@ public enum ThreadChoice {
     /// Captures smaller than this (in all) are read by one thread: starting the workers and
     /// the report thread, and replaying, cost more than sharing the flows saves.
     public static let smallestSharded = 32 << 20
-    /// Fewer cores than this run one thread: on 2 cores, two threads took 1.33 times one
-    /// thread's CPU for 0.78 of its wall time on the 5-million-packet capture
-    /// (`Benchmarks/README.md`, "One reader, workers fed in batches"), and the second core is
+    /// Fewer cores than this run one thread: on 2 cores, two threads took 1.22 times one
+    /// thread's CPU for 0.71 of its wall time on the 5-million-packet capture
+    /// (`Benchmarks/README.md`, "Twelfth session's merged head"), and the second core is
     /// often the one the rest of the machine needs.
     public static let fewestCores = 3
     /// At most this many threads: the calling thread's share (reading and routing every packet,
