@@ -74,15 +74,24 @@ final class ClassificationStage {
     /// classified the waiting ones: nothing more can be learnt, so it is classified at once.
     /// `facts`: what its protocols showed, nil when it was not inspected.
     func endedAtEndOfInput(_ record: FlowRecord, facts: InspectionFacts?) {
+        endedAtEndOfInput(record, app: Self.appReport(record, facts, certificates: certificates))
+    }
+
+    /// `endedAtEndOfInput(_:facts:)` with the flow's report part already built (`appReport`,
+    /// on the thread that ended the flow: `TableEnding`).
+    func endedAtEndOfInput(_ record: FlowRecord, app: FrozenBox<AppReport>?) {
         inputOver = true
-        emit(record, .endOfInput, appReport(record, facts))
+        emit(record, .endOfInput, app)
     }
 
     /// What the flow's protocols showed, boxed; nil when it was not inspected or showed nothing
     /// (no report part and no transactions).
-    private func appReport(_ e: EndedFlow) -> FrozenBox<AppReport>? { appReport(e.record, e.inspection) }
+    private func appReport(_ e: EndedFlow) -> FrozenBox<AppReport>? { Self.appReport(e.record, e.inspection, certificates: certificates) }
 
-    private func appReport(_ record: FlowRecord, _ facts: InspectionFacts?) -> FrozenBox<AppReport>? {
+    /// `certificates`: a cache of certificate summaries that one thread uses (the stage's, or an
+    /// ending thread's own: a summary depends on the certificate alone, so any cache gives the
+    /// same report part).
+    static func appReport(_ record: FlowRecord, _ facts: InspectionFacts?, certificates: CertificateCache) -> FrozenBox<AppReport>? {
         guard let facts else { return nil }
         let app = AppReport(facts, firstTimestamp: record.firstTimestamp, lastTimestamp: record.lastTimestamp, certificates: certificates)
         return app.isEmpty && app.transactions == nil ? nil : FrozenBox(app)

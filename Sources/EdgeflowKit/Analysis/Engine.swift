@@ -198,7 +198,8 @@ public struct Engine: ~Copyable {
 
     /// Input is over: every live flow (of every shard) is ended in creation order, as one
     /// thread ends them, after the stage has seen each one's evidence and classified the flows
-    /// waiting for it; the summary gets the flow tables' counters. Returns the summary.
+    /// waiting for it; the summary gets the flow tables' counters. Returns the summary. The
+    /// other shards' (or sockets') flows are ended on a thread per table (`TableEnding`).
     @discardableResult
     public mutating func finish() -> CaptureSummary {
         if let shards {
@@ -231,16 +232,23 @@ public struct Engine: ~Copyable {
             }
         }
         stage?.finish()
+        // The other tables' flows are ended on threads of their own, streamed back in creation
+        // order; this thread ends its own and classifies all, in the one creation order.
+        let batchFlows = shards?.endingBatchFlows ?? TableEnding.batchFlows
+        let endings = others.indices.map { TableEnding(others[$0], shard: $0 + 1, order: live, batchFlows: batchFlows) }
         for f in live {
-            let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
+            let s = f.place >> 32
             if s == 0 {
+                let i = f.place & 0xFFFF_FFFF
                 countFlow(tracker.table[i].key.proto)
                 Self.endAtEndOfInput(&tracker, i, stage)
             } else {
-                countFlow(others[s - 1].tracker.table[i].key.proto)
-                Self.endAtEndOfInput(&others[s - 1].tracker, i, stage)
+                let e = endings[s - 1].next()
+                countFlow(e.record.key.proto)
+                stage?.endedAtEndOfInput(e.record, app: e.app)
             }
         }
+        for e in endings { e.waitUntilDone() }
         counts = currentSummary
         linkCache.run = 0
         socketPackets = nil

@@ -168,9 +168,9 @@ struct ShardEvent {
 }
 
 /// A worker's (or live socket's) flow table after its thread ended, moved (not copied) off the
-/// thread. The engine ends its live flows where they lie, in creation order with every other
-/// table's (`Engine.finish`): nothing is copied per flow, so a flood's millions of live flows
-/// are held once.
+/// thread. Its live flows are ended where they lie, on a thread of its own (`TableEnding`), and
+/// classified in creation order with every other table's (`Engine.finish`): only a bounded
+/// number of ended flows is held beside the table, so a flood's millions are held once.
 final class FinishedTable {
     var tracker: FlowTracker
     /// What decoding told of the shard's packets (`CaptureSummary.countDecoded`), for the summary.

@@ -42,6 +42,9 @@ final class ShardedRun {
     private var merged: [ShardEvent] = []
     /// The workers' flow tables, moved back from their threads by `finish` (shards 1...).
     private(set) var finishedTables: [FinishedTable] = []
+    /// Flows per batch when the workers' tables are ended (`TableEnding`): no more than the
+    /// items of the run's batches (tests make both small).
+    let endingBatchFlows: Int
 
     /// The calling thread replays, and hands over every worker's batch, every this many of its packets.
     static let flushEvery = 8192
@@ -79,6 +82,7 @@ final class ShardedRun {
             return share
         }
         routing = ShardRouting(owner: owner, sweepInterval: settings.sweepInterval)
+        endingBatchFlows = min(batchItems, TableEnding.batchFlows)
         self.dns = dns
         shards = (0..<n).map { i in ShardWorker(settings: shares[i]) }
         pending = Array(repeating: [], count: n)

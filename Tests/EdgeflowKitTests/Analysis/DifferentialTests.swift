@@ -125,5 +125,16 @@ struct ShardedRunTests {
             let many = try analyzeJSON([path]) { $0.flow.udpTimeout = 2_000_000_000; $0.threads = n; $0.shardBatchItems = items }
             #expect(Self.comparable(many) == Self.comparable(one), "\(n) threads, batches of \(items)")
         }
+        // With the default timeouts hundreds of flows are live when input ends: the workers'
+        // tables end theirs on threads of their own (`TableEnding`), streamed back through a
+        // bounded queue and merged in creation order; in batches of 3 flows a table's stream
+        // (a third of 500 or more) is several times what the queue holds (8 batches).
+        let live = try analyzeJSON([path])
+        let atEnd = live.flows.filter { $0["end_reason"] as? String == "end_of_input" }.count
+        #expect(atEnd > 500)
+        for (n, items) in [(2, ShardedRun.batchItems), (2, 3), (3, 3)] {
+            let many = try analyzeJSON([path]) { $0.threads = n; $0.shardBatchItems = items }
+            #expect(Self.comparable(many) == Self.comparable(live), "\(n) threads, batches of \(items), flows live at the end")
+        }
     }
 }

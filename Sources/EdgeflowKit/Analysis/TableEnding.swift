@@ -1,0 +1,79 @@
+import Foundation
+
+/// A worker's (or live socket's) flow table ended at the end of input on a thread of its own:
+/// the thread ends the table's live flows in creation order (each inspection's facts taken and
+/// its report part built, `ClassificationStage.appReport`) and streams them, in batches
+/// through a bounded queue, to the calling thread, which classifies them in the run's one
+/// creation order (`Engine.finish`). The calling thread touches the table again only once the
+/// stream is done (`waitUntilDone`); a flood's millions of flows are held once, plus at most
+/// `batchesWaiting` batches.
+final class TableEnding: @unchecked Sendable {
+    // Sendable: the table is used by the ending thread alone from `init` until the queue is
+    // closed, and by the calling thread alone after `take` has seen it closed (both under
+    // the queue's lock); `batch` and `at` are the calling thread's.
+
+    /// A flow ended: its record, and its report part (nil when not inspected or empty).
+    struct Flow {
+        var record: FlowRecord
+        var app: FrozenBox<AppReport>?
+    }
+
+    /// Flows in a batch (unless the run says fewer: `ShardedRun.endingBatchFlows`), and
+    /// batches waiting at most.
+    static let batchFlows = 512
+    static let batchesWaiting = 8
+
+    private let table: FinishedTable
+    private let queue = BatchQueue<[Flow]>(limit: TableEnding.batchesWaiting)
+    private var batch: [Flow] = []
+    private var at = 0
+
+    /// Starts ending the live flows of `table`, which are those of `order` (the run's live
+    /// flows in creation order, `Engine.finish`'s) whose place is in table `shard`, handed
+    /// over `batchFlows` at a time.
+    init(_ table: FinishedTable, shard: Int, order: [(sequence: Int, place: Int)], batchFlows: Int = TableEnding.batchFlows) {
+        self.table = table
+        let thread = Thread { self.run(shard: shard, order: order, batchFlows: max(1, batchFlows)) }
+        thread.name = "edgeflow-ending"
+        thread.start()
+    }
+
+    private func run(shard: Int, order: [(sequence: Int, place: Int)], batchFlows: Int) {
+        let certificates = CertificateCache()
+        var out: [Flow] = []
+        out.reserveCapacity(batchFlows)
+        for f in order where f.place >> 32 == shard {
+            let i = f.place & 0xFFFF_FFFF
+            if table.tracker.table[i].inspection < 0 {
+                out.append(Flow(record: table.tracker.table[i], app: nil))
+            } else {
+                let e = table.tracker.endedFlow(at: i)
+                out.append(Flow(record: e.record, app: ClassificationStage.appReport(e.record, e.inspection, certificates: certificates)))
+            }
+            if out.count == batchFlows {
+                queue.put(out)
+                out = []
+                out.reserveCapacity(batchFlows)
+            }
+        }
+        if !out.isEmpty { queue.put(out) }
+        queue.close()
+    }
+
+    /// The next flow ended, in creation order (the calling thread's).
+    func next() -> Flow {
+        if at == batch.count {
+            guard let b = queue.take() else { preconditionFailure("a table's ending thread ended fewer flows than the table held") }
+            batch = b
+            at = 0
+        }
+        at += 1
+        return batch[at - 1]
+    }
+
+    /// Waits until the ending thread is done with the table (every flow taken by `next`).
+    func waitUntilDone() {
+        precondition(queue.take() == nil, "a table's ending thread ended more flows than were taken")
+        batch = []
+    }
+}
