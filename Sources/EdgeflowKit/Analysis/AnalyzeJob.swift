@@ -138,7 +138,7 @@ extension AnalyzeJob {
         }
     }
 
-    /// Reads every packet of every file (interleaved by time through a `ShardInput`, or one
+    /// Reads every packet of every file (interleaved by time through an `InterleavedInput`, or one
     /// file after another) into the engine, telling `progress`
     /// how far it has got; then records the files and their warnings in the summary.
     private func drive<R: PacketReader>(_ readers: [R], _ engine: inout Engine,
@@ -151,7 +151,7 @@ extension AnalyzeJob {
         // Per packet, one comparison; without `progress` it never holds.
         var checkpoint = progress == nil ? Int.max : ReadProgress.interval
         if options.merge == .time && readers.count > 1 {
-            var input = ShardInput(readers: readers, merge: options.merge)
+            var input = InterleavedInput(readers: readers)
             var tallies = [FileTally](repeating: FileTally(), count: files.count)
             while let (packet, i) = input.next() {
                 tallies[i].count(packet)
@@ -169,8 +169,8 @@ extension AnalyzeJob {
             for j in files.indices { files[j] = tallies[j].adding(to: files[j]) }
             readers = input.readers
         } else {
-            // The same order as `ShardInput`'s one file after another, with the reader and its
-            // file's counts held as locals: nothing per packet checks an array's uniqueness.
+            // One file after another, with the reader and its file's counts held as locals:
+            // nothing per packet checks an array's uniqueness.
             for i in readers.indices {
                 var reader = readers[i]
                 var tally = FileTally()

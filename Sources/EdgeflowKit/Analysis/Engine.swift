@@ -101,7 +101,7 @@ public struct Engine: ~Copyable {
 
     /// A packet of a sharded run: decoded, counted and tracked when it is this thread's (or
     /// belongs to no flow), else put in its worker's batch; the batches handed over and the
-    /// shards' events replayed every `ShardedRun.flushEvery` packets.
+    /// shards' events replayed every `ShardedRun.flushEvery` packets (or `flushBytes` bytes).
     @inline(never)
     private mutating func shardedPacket(_ packet: Packet, file: Int) {
         let index = counts.packets

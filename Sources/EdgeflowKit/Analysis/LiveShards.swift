@@ -12,6 +12,8 @@ import Synchronization
 /// sockets share one SDP book (`SharedSDPBook`), so a stream takes the clock of an SDP that
 /// another socket's SIP flow carried.
 final class LiveShards {
+    /// A capture socket reports every this many packets (or sooner: see `LiveSocket`).
+    static let reportEvery = 2048
     private let sockets: [LiveSocket]
     private let dns: DNSBook
     /// Per socket: events not replayed yet, the capture time up to which it has reported
@@ -151,7 +153,7 @@ final class LiveShards {
     }
 }
 
-/// What a capture socket's thread reports, every `ShardedRun.reportEvery` packets or
+/// What a capture socket's thread reports, every `LiveShards.reportEvery` packets or
 /// `LiveSocket.reportPeriod`, and once more when it stops (with its flow table).
 struct SocketReport {
     /// libpcap's counters for one socket: what its thread counted, and pcap_stats's drops.
@@ -250,7 +252,7 @@ final class LiveSocket: @unchecked Sendable {
                 if now > counts.lastTimestamp ?? .min { w.sweep(now: now, index: Int(now), &t) }
             }
             let wanted = asked
-            guard sinceReport >= ShardedRun.reportEvery || now >= nextReport || wanted != answered else { continue }
+            guard sinceReport >= LiveShards.reportEvery || now >= nextReport || wanted != answered else { continue }
             // An empty ring at `before`: every packet captured `ringDelay` before it has been seen.
             let through = n == 0 ? max(Int(before &- Self.ringDelay), Int(counts.lastTimestamp ?? 0)) : Int(counts.lastTimestamp ?? 0)
             var r = report(through: through, counts.flushing(cache), &t)

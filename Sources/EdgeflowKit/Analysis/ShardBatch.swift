@@ -65,8 +65,6 @@ struct ShardOutbox {
     }
 
     let cursors: UnsafeMutablePointer<Cursor>
-    /// Shards, the calling thread's included.
-    let shards: Int
     /// Hands over a full batch (`ShardedRun.handOver`); it holds the cursors and outlives them.
     unowned(unsafe) let run: ShardedRun
 

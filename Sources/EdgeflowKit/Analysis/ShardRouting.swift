@@ -16,7 +16,7 @@ struct ShardRouting {
     }
 
     /// The 64 buckets shared out so that the threads are busy alike while the capture is read
-    /// (the live flows are classified at its end on the calling thread alone): the calling
+    /// (the live flows are classified at its end on the calling thread): the calling
     /// thread also reads every packet, finds its shard, hands it over and replays the shards'
     /// events (on the 5-million-packet capture of `Benchmarks/README.md` about a quarter of one
     /// thread's work while reading, a bucket's flows about a hundredth), so it takes what is

@@ -114,7 +114,7 @@ final class ShardWorker: @unchecked Sendable {
         case .icmpError:
             attributeICMPError(d, bytes: item.bytes, index: item.index, &t)
         case .sweep:
-            break
+            break  // taken above, with no packet to decode
         }
     }
 

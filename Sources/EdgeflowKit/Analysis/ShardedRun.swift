@@ -46,21 +46,24 @@ final class ShardedRun {
     /// items of the run's batches (tests make both small).
     let endingBatchFlows: Int
 
-    /// The calling thread replays, and hands over every worker's batch, every this many of its packets.
+    /// The calling thread replays, and hands over every worker's batch, every this many of its
+    /// packets, or sooner once it has read `flushBytes` of packet bytes since the last time.
     static let flushEvery = 8192
+    /// ... so that large packets (64 KiB loopback or offloaded segments) are handed over, and the
+    /// workers' lag in bytes checked (`maximumByteLead`), at least every this many bytes.
+    static let flushBytes = 8 << 20
     /// Items in a batch, unless the run says otherwise (`AnalyzeOptions.shardBatchItems`).
     static let batchItems = 8192
-    /// Batches per worker: at most this many are filled or in flight, which bounds how far
-    /// (in packets) a worker runs behind.
+    /// Batches per worker: at most this many are filled or in flight (the calling thread waits
+    /// for one back when all are); `maximumLead` bounds how far in packets a worker runs behind.
     static let batchesPerWorker = 8
-    /// A live capture socket (`LiveShards`) reports every this many packets.
-    static let reportEvery = 2048
     /// The calling thread waits for a worker more than this many packets behind it, so that
     /// the events waiting for replay stay bounded.
     static let maximumLead = 32_768
-    /// ... or whose oldest batch not done lies more than this many bytes behind it in a file:
-    /// its reader drops the pages behind that batch only (`MappedFile.keep(from:)`), so this
-    /// bounds the pages resident (with the reader's `releaseLag` and `releaseStep`).
+    /// ... or whose oldest batch not done lies more than this many bytes behind it in a file
+    /// (checked at each replay, at least every `flushBytes`): its reader drops the pages behind
+    /// that batch only (`MappedFile.keep(from:)`), so this and `flushBytes` bound the pages
+    /// resident (with the reader's `releaseLag` and `releaseStep`).
     static let maximumByteLead = 16 << 20
 
     /// Starts a thread for each of `threads - 1` workers, which take their packets from the
@@ -89,6 +92,8 @@ final class ShardedRun {
         replayed = Array(repeating: 0, count: n)
         watermark = Array(repeating: 0, count: n)
         self.files = files
+        // Nothing is dropped before the first replay says which pages the workers still need.
+        for f in files { f.keep(from: 0) }
         frontier = .allocate(capacity: max(1, files.count))
         frontier.initialize(repeating: 0, count: max(1, files.count))
         toWorker = (1..<n).map { _ in BatchQueue(limit: .max) }
@@ -108,8 +113,10 @@ final class ShardedRun {
     }
 
     deinit {
-        // A run dropped before `finish` lets its workers end.
+        // A run dropped before `finish` lets its workers end, and waits for them: their items
+        // point into the files' mappings, which may go with the run.
         for q in toWorker { q.close() }
+        if finishedTables.isEmpty { for w in shards.dropFirst() { _ = w.finishedTable() } }
         cursors.deallocate()
         frontier.deallocate()
     }
@@ -121,7 +128,7 @@ final class ShardedRun {
 
     /// What the calling thread needs per packet, for the engine to keep.
     func makeOwnShard() -> OwnShard {
-        OwnShard(routing: routing, worker: shards[0], outbox: ShardOutbox(cursors: cursors, shards: shards.count, run: self), frontier: frontier)
+        OwnShard(routing: routing, worker: shards[0], outbox: ShardOutbox(cursors: cursors, run: self), frontier: frontier)
     }
 
     /// Hands worker `w` its current batch, in which it finds every item of the packets up to
@@ -238,6 +245,7 @@ struct OwnShard {
     private let outbox: ShardOutbox
     private let frontier: UnsafeMutablePointer<Int>
     private var sinceFlush = 0
+    private var bytesSinceFlush = 0
 
     init(routing: ShardRouting, worker: ShardWorker, outbox: ShardOutbox, frontier: UnsafeMutablePointer<Int>) {
         self.routing = routing
@@ -248,14 +256,17 @@ struct OwnShard {
 
     /// Packet `index` of file `file`, read by the calling thread, whose table is `t` and whose
     /// decode counts are `counts` (`ShardRouting.take`); true when the batches are due to be
-    /// handed over and the shards' events replayed (every `ShardedRun.flushEvery` packets).
+    /// handed over and the shards' events replayed (every `ShardedRun.flushEvery` packets or
+    /// `ShardedRun.flushBytes` bytes).
     @inline(__always)
     mutating func packet(_ packet: Packet, index: Int, file: Int, _ counts: inout CaptureSummary, _ t: inout FlowTracker) -> Bool {
         frontier[file] = packet.fileOffset
         routing.take(packet, index: index, &counts, worker, &t, outbox)
         sinceFlush &+= 1
-        guard sinceFlush >= ShardedRun.flushEvery else { return false }
+        bytesSinceFlush &+= packet.bytes.count
+        guard sinceFlush >= ShardedRun.flushEvery || bytesSinceFlush >= ShardedRun.flushBytes else { return false }
         sinceFlush = 0
+        bytesSinceFlush = 0
         return true
     }
 }

@@ -13,10 +13,11 @@ private func schedGetAffinity(_ pid: Int32, _ size: Int, _ mask: UnsafeMutableRa
 
 /// How many threads `--threads auto` runs: one where sharding would not pay (one or two cores,
 /// a small capture), else one per core up to `most`. The calling thread of a sharded run reads
-/// and routes every packet and classifies the flows live at the end alone (`ShardedRun`), work
-/// that added threads do not share (with two threads, 1.17 times one thread's instructions, the
-/// busier thread doing 0.61 of one thread's work: `Benchmarks/README.md`, "One reader, workers
-/// fed in batches").
+/// and routes every packet and classifies every flow live at the end (`ShardedRun`; the other
+/// tables' threads end their own flows, `TableEnding`), work that added threads do not share
+/// (with two threads, 1.17 times one thread's instructions, the busier thread doing 0.57 of one
+/// thread's work on the 5-million-packet capture: `Benchmarks/README.md`, "The workers end
+/// their own flows at the end of input").
 public enum ThreadChoice {
     /// Captures smaller than this (in all) are read by one thread: starting the workers and
     /// the report thread, and replaying, cost more than sharing the flows saves.

@@ -30,8 +30,6 @@ public struct MappedCaptureReader: PacketReader {
         if case .pcap = format { return "pcap" }
         return "pcapng"
     }
-    /// Where the next record starts: the bytes before it are read.
-    var position: Int { offset }
     /// A share in the mapped file, for a sharded run whose workers read its packets' bytes
     /// (`ShardedRun`).
     var lease: FileLease { FileLease(file) }

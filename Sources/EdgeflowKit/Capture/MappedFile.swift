@@ -13,7 +13,7 @@ final class MappedFile {
     let size: Int
     /// Pages before this offset were handed back.
     private(set) var releasedUpTo = 0
-    /// Where the owner's reader was when `release` last looked: at most `releaseStep` bytes
+    /// Where the reader was when `release` last looked: at most `releaseStep` bytes
     /// (and a record) behind how far it has read.
     private(set) var readTo = 0
     /// Pages from this offset on are kept (`keep(from:)`).

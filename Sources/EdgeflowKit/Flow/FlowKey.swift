@@ -8,10 +8,22 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
     private var ports: UInt32
     private var protoAndVersion: UInt16
 
-    public var aPort: UInt16 { UInt16(truncatingIfNeeded: ports >> 16) }
-    public var bPort: UInt16 { UInt16(truncatingIfNeeded: ports) }
-    public var proto: UInt8 { UInt8(truncatingIfNeeded: protoAndVersion >> 8) }
-    public var ipVersion: UInt8 { UInt8(truncatingIfNeeded: protoAndVersion) }
+    public var aPort: UInt16 {
+        get { UInt16(truncatingIfNeeded: ports >> 16) }
+        set { ports = UInt32(newValue) << 16 | ports & 0xFFFF }
+    }
+    public var bPort: UInt16 {
+        get { UInt16(truncatingIfNeeded: ports) }
+        set { ports = ports & 0xFFFF_0000 | UInt32(newValue) }
+    }
+    public var proto: UInt8 {
+        get { UInt8(truncatingIfNeeded: protoAndVersion >> 8) }
+        set { protoAndVersion = UInt16(newValue) << 8 | protoAndVersion & 0xFF }
+    }
+    public var ipVersion: UInt8 {
+        get { UInt8(truncatingIfNeeded: protoAndVersion) }
+        set { protoAndVersion = protoAndVersion & 0xFF00 | UInt16(newValue) }
+    }
 
     /// The ports, protocol and IP version in one word, as both hashes take them.
     @inline(__always)
@@ -42,6 +54,8 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
 
     /// The flow table's hash of the key: three folded 64 × 64 → 128-bit multiplies (each end's
     /// address, then both with the ports and protocol), about half the instructions of `hash(seed:)`.
+    /// The ends' folds are added back at the end: an end (or ports) that zeroes the last
+    /// multiply's operand must not send every key with it to one slot, whatever the other end.
     @inline(__always)
     public func tableHash(seed: UInt64) -> UInt64 {
         @inline(__always) func fold(_ x: UInt64, _ y: UInt64) -> UInt64 {
@@ -50,7 +64,7 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
         }
         let x = fold(a.hi ^ seed, a.lo ^ 0x9E37_79B9_7F4A_7C15)
         let y = fold(b.hi ^ 0xD6E8_FEB8_6659_FD93, b.lo ^ seed)
-        return fold(x ^ rest ^ 0xA076_1D64_78BD_642F, y ^ 0xE703_7ED1_A0B4_28DB)
+        return fold(x ^ rest ^ 0xA076_1D64_78BD_642F, y ^ 0xE703_7ED1_A0B4_28DB) ^ x ^ y
     }
 
     /// A seeded multiply-xorshift hash of the key's words (the flows' uid is made from it).

@@ -100,12 +100,12 @@ struct RTPClocks: Sendable {
 
     /// The table, immutable once made, with where each type's clock came from.
     private final class Table: Sendable {
-        let entries: InlineArray<128, UInt32>
-        /// Each type's codec again, apart: a packet's lookup reads it without converting the entry's top byte.
+        /// Each type's clock rate in Hz (0: unknown), codec and the rate's source.
+        let rates: InlineArray<128, UInt32>
         let codecs: InlineArray<128, RTPCodec>
         let sources: InlineArray<128, RTPClockSource>
-        init(_ entries: InlineArray<128, UInt32>, _ codecs: InlineArray<128, RTPCodec>, _ sources: InlineArray<128, RTPClockSource>) {
-            self.entries = entries
+        init(_ rates: InlineArray<128, UInt32>, _ codecs: InlineArray<128, RTPCodec>, _ sources: InlineArray<128, RTPClockSource>) {
+            self.rates = rates
             self.codecs = codecs
             self.sources = sources
         }
@@ -131,9 +131,7 @@ struct RTPClocks: Sendable {
             sources[Int(pt)] = hz == 0 ? .none : .option
             if codecs[Int(pt)].clockRate != hz { codecs[Int(pt)] = .unknown }
         }
-        var entries = InlineArray<128, UInt32>(repeating: 0)
-        for pt in 0..<128 { entries[pt] = rates[pt] | UInt32(codecs[pt].rawValue) << 24 }
-        table = Table(entries, codecs, sources)
+        table = Table(rates, codecs, sources)
     }
 
     /// Where the payload type's clock came from (`.none` when it has none).
@@ -142,7 +140,7 @@ struct RTPClocks: Sendable {
     /// The payload type's clock rate (nil when unknown) and codec.
     @inline(__always) func lookup(_ pt: UInt8) -> (rate: UInt32?, codec: RTPCodec) {
         let i = Int(pt & 0x7F)
-        let r = table.entries[i] & 0xFF_FFFF
+        let r = table.rates[i]
         return (r == 0 ? nil : r, table.codecs[i])
     }
 
