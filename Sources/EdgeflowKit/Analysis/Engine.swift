@@ -103,7 +103,8 @@ public struct Engine: ~Copyable {
     }
 
     /// A packet of a one-thread run other than a `PlainDatagram`: decoded, counted and tracked.
-    @inline(__always)
+    /// Not inlined, so that `onePacket` stays small enough to have the RTP path inlined whole.
+    @inline(never)
     private mutating func decodedPacket(_ packet: Packet) {
         var d = DecodedPacket()
         PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, into: &d)

@@ -161,9 +161,17 @@ public struct FlowTracker: ~Copyable {
                 return
             }
         }
+        otherDatagram(u, key: key, hash: hash, found: found, sourceIsA: srcFirst, timestamp: timestamp, bytes: bytes, index: index)
+    }
+
+    /// The rest of `trackDatagram`: any datagram but RTP on a live inspected flow, as `track`
+    /// accounts it. Not inlined, so that `trackDatagram` stays small enough to be inlined whole.
+    @inline(never)
+    private mutating func otherDatagram(_ u: PlainDatagram, key: FlowKey, hash: UInt64, found: Int?, sourceIsA: Bool,
+                                        timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
         let d = u.decoded
-        let i = found ?? create(key, hash: hash, sourceIsA: srcFirst, d, timestamp: timestamp, sequence: index)
-        update(at: i, sourceIsA: srcFirst, d, timestamp: timestamp, bytes: bytes)
+        let i = found ?? create(key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
+        update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)
         if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
     }
 
