@@ -189,7 +189,7 @@ struct Dispatcher: ~Copyable {
 
     /// Inspects one UDP payload of the class `.rtp` sent from `sender` to `receiver`; returns
     /// the service it carried (RTP once its stream shows sequence continuity).
-    @inline(__always)
+    @_transparent
     mutating func rtp(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
                       sender: SDPBook.Endpoint, receiver: SDPBook.Endpoint) -> Service {
         guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
