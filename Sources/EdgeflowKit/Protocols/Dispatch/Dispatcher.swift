@@ -188,7 +188,9 @@ struct Dispatcher: ~Copyable {
     }
 
     /// Inspects one UDP payload of the class `.rtp` sent from `sender` to `receiver`; returns
-    /// the service it carried (RTP once its stream shows sequence continuity).
+    /// the service it carried (RTP once its stream shows sequence continuity). Transparent: the
+    /// one-thread datagram path (`FlowTracker.trackDatagram`) has it inlined, which
+    /// `@inline(__always)` did not get from the optimizer.
     @_transparent
     mutating func rtp(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
                       sender: SDPBook.Endpoint, receiver: SDPBook.Endpoint) -> Service {

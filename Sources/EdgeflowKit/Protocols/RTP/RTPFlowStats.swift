@@ -32,8 +32,8 @@ struct RTPFlowStats: Sendable {
     /// Accounts one RTP packet; returns whether its stream is confirmed.
     /// - Parameters:
     ///   - clock: the payload type's RTP clock and codec (`RTPClocks.lookup`).
-    ///   - source: where `clock` came from (`RTPClocks.source`), kept at a new stream's first packet (a value, not an
-    ///     autoclosure: a closure would copy `RTPClocks`, a retain and a release per packet).
+    ///   - source: where `clock` came from (`RTPClocks.source`), kept at a new stream's first
+    ///     packet (a value, not an autoclosure, whose context copied `RTPClocks` per packet).
     ///   - sliceWidth: a new stream's time slice width in ns (`RTPClocks.sliceWidth`).
     ///   - described: asked at a new stream's first packet whose payload type is dynamic
     ///     (96-127) and has no `clock`: the clock and codec an SDP gave that type (`SDPBook`).
