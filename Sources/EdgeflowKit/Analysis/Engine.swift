@@ -91,12 +91,25 @@ public struct Engine: ~Copyable {
     /// into `ingest`, so that each is small enough to have its own callees inlined whole.
     @inline(never)
     private mutating func onePacket(_ packet: Packet) {
+        if let u = PacketDecoder.plainDatagram(packet.bytes, linkType: packet.linkType) {
+            // What `countDecoded` counts of such a packet.
+            counts.ipPackets &+= 1
+            tracker.trackDatagram(u, timestamp: packet.timestamp, bytes: packet.bytes, index: counts.packets)
+        } else {
+            decodedPacket(packet)
+        }
+        if !tracker.recognised.isEmpty { passRecognised() }
+        if !tracker.ended.isEmpty { passEnded() }
+    }
+
+    /// A packet of a one-thread run other than a `PlainDatagram`: decoded, counted and tracked.
+    /// Not inlined, so that `onePacket` stays small enough to have the RTP path inlined whole.
+    @inline(never)
+    private mutating func decodedPacket(_ packet: Packet) {
         var d = DecodedPacket()
         PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, into: &d)
         guard counts.countDecoded(d) else { return }
         tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: counts.packets)
-        if !tracker.recognised.isEmpty { passRecognised() }
-        if !tracker.ended.isEmpty { passEnded() }
     }
 
     /// A packet of a sharded run: decoded, counted and tracked when it is this thread's (or

@@ -118,6 +118,63 @@ public struct FlowTracker: ~Copyable {
         if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
     }
 
+    /// Accounts a `PlainDatagram` as `track` accounts its decoded packet, with one fused path
+    /// for the commonest datagram: RTP on a live flow already inspected, off the DNS ports
+    /// (counters, history and the RTP stream, with no `DecodedPacket` and no call between).
+    @inline(__always)
+    mutating func trackDatagram(_ u: PlainDatagram, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
+        // `FlowKey.of` for IPv4 (equal `hi` words) and UDP.
+        let srcFirst = u.src != u.dst ? u.src < u.dst : u.srcPort <= u.dstPort
+        let src = IPAddress(ipv4: u.src), dst = IPAddress(ipv4: u.dst)
+        let key = srcFirst ? FlowKey(a: src, b: dst, aPort: u.srcPort, bPort: u.dstPort, proto: IPProtocol.udp, ipVersion: 4)
+            : FlowKey(a: dst, b: src, aPort: u.dstPort, bPort: u.srcPort, proto: IPProtocol.udp, ipVersion: 4)
+        let hash = table.hash(key)
+        var found = table.find(key, hash: hash)
+        if let i = found, timestamp &- table[i].lastTimestamp > settings.udpTimeout {
+            end(at: i, reason: .idle)
+            found = nil
+        }
+        let payload = Int(u.payloadLength)
+        if let i = found, payload > 0, table[i].inspection >= 0, !ServiceHint.isDNSPort(u.srcPort, u.dstPort) {
+            // The start of `update`'s UDP arm, for a datagram that is whole (not a fragment).
+            let p = UnsafeRawBufferPointer(rebasing: bytes[Int(u.payloadOffset)..<min(Int(u.payloadOffset) &+ payload, bytes.count)])
+            if UDPDemux.isRTP(p) {
+                let fromOrig = srcFirst == table[i].originatorIsA
+                if timestamp > table[i].lastTimestamp { table[i].lastTimestamp = timestamp }
+                if fromOrig {
+                    table[i].origPackets &+= 1
+                    table[i].origBytes &+= payload
+                    table[i].origIPBytes &+= Int(u.ipLength)
+                } else {
+                    table[i].respPackets &+= 1
+                    table[i].respBytes &+= payload
+                    table[i].respIPBytes &+= Int(u.ipLength)
+                }
+                table[i].history.note(.data, fromOriginator: fromOrig)
+                var slot = table[i].inspection
+                let s = dispatcher.rtp(&slot, p, fromOriginator: fromOrig, timestamp: timestamp,
+                                       sender: SDPBook.Endpoint(ip: src, port: u.srcPort),
+                                       receiver: SDPBook.Endpoint(ip: dst, port: u.dstPort))
+                table[i].inspection = slot
+                if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
+                if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
+                return
+            }
+        }
+        otherDatagram(u, key: key, hash: hash, found: found, sourceIsA: srcFirst, timestamp: timestamp, bytes: bytes, index: index)
+    }
+
+    /// The rest of `trackDatagram`: any datagram but RTP on a live inspected flow, as `track`
+    /// accounts it. Not inlined, so that `trackDatagram` stays small enough to be inlined whole.
+    @inline(never)
+    private mutating func otherDatagram(_ u: PlainDatagram, key: FlowKey, hash: UInt64, found: Int?, sourceIsA: Bool,
+                                        timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
+        let d = u.decoded
+        let i = found ?? create(key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
+        update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)
+        if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
+    }
+
     private mutating func create(_ key: FlowKey, hash: UInt64, sourceIsA: Bool, _ d: DecodedPacket, timestamp: Int64, sequence: Int) -> Int {
         if table.count >= settings.maxFlows { evictIdlest() }
         var originatorIsA = sourceIsA

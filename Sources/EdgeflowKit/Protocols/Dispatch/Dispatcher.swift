@@ -160,17 +160,8 @@ struct Dispatcher: ~Copyable {
                                  timestamp: timestamp, clocks: clocks, sdp: { sdpClock($0, at: $1, first: timestamp) })
             return .stun
         case .rtp:
-            guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
-            // Past --max-inspected-flows the flow keeps the name its packets suggest.
-            guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
-            // RTP once its stream shows sequence continuity.
-            // A new stream of a dynamic type takes the clock of the SDP that named its receiver's
-            // end, else its sender's.
-            return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
-                                    source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
-                sdpClock(pt, at: SDPBook.Endpoint(ip: d.dst, port: d.dstPort), first: timestamp)
-                    ?? sdpClock(pt, at: SDPBook.Endpoint(ip: d.src, port: d.srcPort), first: timestamp)
-            }) ? .rtp : .unknown
+            return rtp(&slot, p, fromOriginator: fromOriginator, timestamp: timestamp,
+                       sender: SDPBook.Endpoint(ip: d.src, port: d.srcPort), receiver: SDPBook.Endpoint(ip: d.dst, port: d.dstPort))
         case .rtcp:
             guard let c = try? RTCPCompound.parse(p), let rtp = inspection(&slot)?.pointee.rtp() else { return .unknown }
             rtp.value.record(c, p, fromOriginator: fromOriginator, arrival: timestamp)
@@ -194,6 +185,24 @@ struct Dispatcher: ~Copyable {
                                         sdp: { sdpClock($0, at: $1, first: timestamp) })
             return .stun
         }
+    }
+
+    /// Inspects one UDP payload of the class `.rtp` sent from `sender` to `receiver`; returns
+    /// the service it carried (RTP once its stream shows sequence continuity). Transparent: the
+    /// one-thread datagram path (`FlowTracker.trackDatagram`) has it inlined, which
+    /// `@inline(__always)` did not get from the optimizer.
+    @_transparent
+    mutating func rtp(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
+                      sender: SDPBook.Endpoint, receiver: SDPBook.Endpoint) -> Service {
+        guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
+        // Past --max-inspected-flows the flow keeps the name its packets suggest.
+        guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
+        // A new stream of a dynamic type takes the clock of the SDP that named its receiver's
+        // end, else its sender's.
+        return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
+                                source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
+            sdpClock(pt, at: receiver, first: timestamp) ?? sdpClock(pt, at: sender, first: timestamp)
+        }) ? .rtp : .unknown
     }
 
     /// One DTLS datagram; its handshake buffers grow only within what is left of the run's

@@ -32,13 +32,14 @@ struct RTPFlowStats: Sendable {
     /// Accounts one RTP packet; returns whether its stream is confirmed.
     /// - Parameters:
     ///   - clock: the payload type's RTP clock and codec (`RTPClocks.lookup`).
-    ///   - source: where `clock` came from (`RTPClocks.source`), asked at a new stream's first packet.
+    ///   - source: where `clock` came from (`RTPClocks.source`), kept at a new stream's first
+    ///     packet (a value, not an autoclosure, whose context copied `RTPClocks` per packet).
     ///   - sliceWidth: a new stream's time slice width in ns (`RTPClocks.sliceWidth`).
     ///   - described: asked at a new stream's first packet whose payload type is dynamic
     ///     (96-127) and has no `clock`: the clock and codec an SDP gave that type (`SDPBook`).
     @discardableResult
     mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clock: (rate: UInt32?, codec: RTPCodec),
-                         source: @autoclosure () -> RTPClockSource = .none, sliceWidth: Int64 = RTPSlices.defaultWidth,
+                         source: RTPClockSource = .none, sliceWidth: Int64 = RTPSlices.defaultWidth,
                          described: (UInt8) -> (rate: UInt32, codec: RTPCodec)? = { _ in nil }) -> Bool {
         var i = 0
         while i < streams && !(ssrc[i] == h.ssrc && fromOriginator[i] == dir) { i &+= 1 }
@@ -61,7 +62,7 @@ struct RTPFlowStats: Sendable {
             codec[i] = clock.codec
             stats[i] = RTPStreamStats(sliceWidth: sliceWidth)
             if clock.rate != nil {
-                stats[i].clockSource = source()
+                stats[i].clockSource = source
             } else if h.payloadType >= 96, let sdp = described(h.payloadType) {
                 stats[i].describe(h.payloadType, clockRate: sdp.rate)
                 codec[i] = sdp.codec

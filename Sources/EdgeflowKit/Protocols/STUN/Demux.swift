@@ -28,6 +28,14 @@ public enum UDPPayloadKind: UInt8, Sendable, BitwiseCopyable, CaseIterable {
 /// RFC 7983 first-byte demultiplexer for one UDP payload, with cheap confirmations (a few
 /// byte compares, no attribute walk).
 public enum UDPDemux {
+    /// Whether `classify(p)` is `.rtp`, without the rest of its switch.
+    @inline(__always)
+    static func isRTP(_ p: UnsafeRawBufferPointer) -> Bool {
+        guard p.count >= 12 else { return false }
+        let b1 = p.u8(1)
+        return p.u8(0) & 0xC0 == 0x80 && (b1 < 192 || b1 > 223)
+    }
+
     /// Classifies one UDP payload.
     /// - 0-3: STUN when 20 + Length fills the datagram (cookie not required: RFC 3489 and
     ///   MS-TURN Data Indications have none); with the magic cookie but a Length that does

@@ -1,0 +1,60 @@
+/// The commonest frame of all, read in place: Ethernet II without VLAN tags, IPv4 neither
+/// fragmented nor cut short, UDP with a valid length and not to the VXLAN port. Where
+/// `PacketDecoder.plainDatagram` gives one, `PacketDecoder.decode` gives a `.transport`
+/// packet with these fields, no anomaly and no tunnel (`decoded`): a one-thread run tracks
+/// it without the general decode (`FlowTracker.trackDatagram`).
+struct PlainDatagram {
+    var src: UInt32
+    var dst: UInt32
+    var srcPort: UInt16
+    var dstPort: UInt16
+    /// The IPv4 total length.
+    var ipLength: Int32
+    /// Where the UDP payload starts in the frame, and its length on the wire.
+    var payloadOffset: Int32
+    var payloadLength: Int32
+
+    /// The packet as `PacketDecoder.decode` describes it.
+    @inline(__always)
+    var decoded: DecodedPacket {
+        var d = DecodedPacket()
+        d.kind = .transport
+        d.ipVersion = 4
+        d.proto = IPProtocol.udp
+        d.src = IPAddress(ipv4: src)
+        d.dst = IPAddress(ipv4: dst)
+        d.srcPort = srcPort
+        d.dstPort = dstPort
+        d.l3Offset = 14
+        d.ipLength = ipLength
+        d.payloadOffset = payloadOffset
+        d.payloadLength = payloadLength
+        return d
+    }
+}
+
+extension PacketDecoder {
+    /// The frame's `PlainDatagram`, or nil when it is any other frame (which `decode` handles).
+    @inline(__always)
+    static func plainDatagram(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> PlainDatagram? {
+        let n = bytes.count
+        guard linkType == .ethernet, n >= 42, bytes.be16(12) == 0x0800 else { return nil }
+        let vihl = bytes.u8(14)
+        let ihl = Int(vihl & 0x0F) &* 4
+        let total = Int(bytes.be16(16))
+        // Version 4; a header of 20 bytes or more; a total length (not 0, as offloading leaves
+        // it) that holds the header and lies within the captured bytes; no fragment offset, no
+        // more-fragments flag; UDP with its 8-byte header captured.
+        guard vihl >> 4 == 4, ihl >= 20, total >= ihl, total <= n &- 14, bytes.be16(20) & 0x3FFF == 0,
+              bytes.u8(23) == IPProtocol.udp else { return nil }
+        let off = 14 &+ ihl
+        guard n &- off >= 8 else { return nil }
+        let udpLength = Int(bytes.be16(off &+ 4))
+        let dstPort = bytes.be16(off &+ 2)
+        guard udpLength >= 8, dstPort != 4789 else { return nil }
+        let datagram = min(udpLength, total &- ihl)
+        return PlainDatagram(src: bytes.be32(26), dst: bytes.be32(30), srcPort: bytes.be16(off), dstPort: dstPort,
+                             ipLength: Int32(truncatingIfNeeded: total), payloadOffset: Int32(truncatingIfNeeded: off &+ 8),
+                             payloadLength: Int32(truncatingIfNeeded: max(0, datagram &- 8)))
+    }
+}

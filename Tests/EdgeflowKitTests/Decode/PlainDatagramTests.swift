@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+@testable import EdgeflowKit
+
+@Suite("Plain datagram: one thread's Ethernet/IPv4/UDP frames without the general decode")
+struct PlainDatagramTests {
+    static func datagram(_ frame: [UInt8], linkType: LinkType = .ethernet) -> PlainDatagram? {
+        frame.withUnsafeBytes { PacketDecoder.plainDatagram($0, linkType: linkType) }
+    }
+
+    @Test("the addresses, ports and lengths written into the frame")
+    func plainFrame() throws {
+        let u = try #require(Self.datagram(Frames.udp4("10.1.2.3", 50000, "52.112.7.9", 3478, payload: [0, 1, 0, 0])))
+        #expect(u.src == 0x0A01_0203 && u.dst == 0x3470_0709 && u.srcPort == 50000 && u.dstPort == 3478)
+        // 14 bytes of Ethernet, 20 of IPv4, 8 of UDP, then 4 of payload: 32 at the IP layer.
+        #expect(u.ipLength == 32 && u.payloadOffset == 42 && u.payloadLength == 4)
+        // A UDP length of 10 keeps 2 bytes of the 4; one of 100 is cut to what IP carries (4).
+        for (udpLength, payload) in [(UInt16(10), Int32(2)), (100, 4)] {
+            let d = Frames.udp(sport: 1000, dport: 2000, payload: [1, 2, 3, 4], lengthOverride: udpLength)
+            let frame = Frames.ethernet(type: 0x0800) + Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 17, payloadLength: d.count) + d
+            #expect(Self.datagram(frame)?.payloadLength == payload, "UDP length \(udpLength)")
+        }
+    }
+
+    @Test("every other frame is left to the decoder: TCP, a UDP length below 8, VLAN, fragments, a bad total length, VXLAN, IPv6, another link type")
+    func otherFrames() {
+        let u = Frames.udp(sport: 1000, dport: 2000, payload: [1, 2, 3, 4])
+        let ip = Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 17, payloadLength: u.count)
+        #expect(Self.datagram(Frames.ethernet(type: 0x0800) + ip + u) != nil)
+        #expect(Self.datagram(Frames.tcp4("10.0.0.1", 443, "10.0.0.2", 50000, flags: 0x18, payload: [0x17, 3, 3, 0, 1, 0])) == nil)
+        let short = Frames.udp(sport: 1000, dport: 2000, payload: [1, 2, 3, 4], lengthOverride: 7)
+        #expect(Self.datagram(Frames.ethernet(type: 0x0800) + ip + short) == nil)
+        #expect(Self.datagram(Frames.ethernet(type: 0x0800, vlans: [(0x8100, 7)]) + ip + u) == nil)
+        #expect(Self.datagram(Frames.ethernet(type: 0x0800) + ip + u, linkType: .linuxSLL) == nil)
+        #expect(Self.datagram(Frames.ethernet(type: 0x0800)
+            + Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 17, payloadLength: u.count, moreFragments: true) + u) == nil)
+        #expect(Self.datagram(Frames.ethernet(type: 0x0800)
+            + Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 17, payloadLength: u.count, fragmentOffset: 8) + u) == nil)
+        #expect(Self.datagram(Frames.ethernet(type: 0x0800)
+            + Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 17, payloadLength: u.count, totalLengthOverride: 200) + u) == nil)
+        #expect(Self.datagram(Frames.ethernet(type: 0x0800)
+            + Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 17, payloadLength: u.count, totalLengthOverride: 0) + u) == nil)
+        #expect(Self.datagram(Frames.udp4("10.0.0.1", 1000, "10.0.0.2", 4789, payload: [8, 0, 0, 0, 0, 0, 1, 0])) == nil)
+        #expect(Self.datagram(Frames.ethernet(type: 0x86DD) + Frames.ipv6Header(src: "2001:db8::1", dst: "2001:db8::2", next: 17, payloadLength: u.count) + u) == nil)
+        // Cut inside the UDP header (41 of 42 bytes).
+        #expect(Self.datagram(Array((Frames.ethernet(type: 0x0800) + ip + u).prefix(41))) == nil)
+    }
+
+    /// Every packet of every bundled capture: where a plain datagram is read, `decoded` is what
+    /// the decoder gives, field by field.
+    @Test("on every bundled capture the datagram is what the decoder finds")
+    func agreesWithTheDecoder() throws {
+        let captures = try FileManager.default.subpathsOfDirectory(atPath: repositoryRoot + "/Captures")
+            .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }
+        var plain = 0
+        for name in captures {
+            guard var reader = try? MappedCaptureReader(path: repositoryRoot + "/Captures/" + name) else { continue }
+            while let p = reader.next() {
+                let d = PacketDecoder.decode(p.bytes, originalLength: p.originalLength, linkType: p.linkType)
+                guard let u = PacketDecoder.plainDatagram(p.bytes, linkType: p.linkType) else { continue }
+                plain += 1
+                let e = u.decoded
+                #expect(d.kind == .transport && d.anomaly == nil && d.tunnel == .none && d.tunnelDepth == 0 && !d.isFragment, "\(name) #\(p.number)")
+                #expect(d.kind == e.kind && d.ipVersion == e.ipVersion && d.proto == e.proto && d.src == e.src && d.dst == e.dst
+                        && d.srcPort == e.srcPort && d.dstPort == e.dstPort && d.l3Offset == e.l3Offset && d.ipLength == e.ipLength
+                        && d.payloadOffset == e.payloadOffset && d.payloadLength == e.payloadLength, "\(name) #\(p.number)")
+                #expect(d.tcpFlags == e.tcpFlags && d.tcpWindow == e.tcpWindow && d.seq == e.seq && d.ack == e.ack, "\(name) #\(p.number)")
+            }
+        }
+        #expect(plain > 1000)
+    }
+
+    /// An RTP call's packets as plain frames (the one-thread datagram path, RTP straight to the
+    /// dispatcher from the second packet on) and the same packets under a VLAN tag (the general
+    /// decode, `track` and `Dispatcher.udp`): the flow and its RTP streams come out the same.
+    @Test("an RTP flow on the datagram path equals the same flow decoded in full")
+    func sameFlowBothPaths() throws {
+        func run(vlan: Bool) throws -> (FlowRecord, RTPFlowStats) {
+            var engine = Engine(settings: FlowSettings())
+            for seq in UInt16(1)...40 where seq != 17 {
+                for (ssrc, from, to) in [(UInt32(0xA1), ("10.0.0.1", UInt16(50_000)), ("10.0.0.2", UInt16(50_002))),
+                                         (0xB2, ("10.0.0.2", 50_002), ("10.0.0.1", 50_000))] {
+                    var frame = RTPClockSourceTests.rtp(0, seq, step: 160, ssrc: ssrc, from: from, to: to)
+                    // 20 ms apart, every third packet 3 ms late: jitter to compare.
+                    let arrival = Int64(seq) * 20_000_000 + (seq % 3 == 0 ? 3_000_000 : 0) + Int64(ssrc)
+                    if vlan { frame = Frames.ethernet(type: 0x8100) + [0, 7, 0x08, 0x00] + frame.dropFirst(14) }
+                    frame.withUnsafeBytes { b in
+                        engine.ingest(Packet(timestamp: arrival, linkType: .ethernet, interface: 0, originalLength: b.count,
+                                             bytes: b, number: Int(seq), fileOffset: -1))
+                    }
+                }
+            }
+            #expect(engine.liveFlows == 1)
+            let e = engine.tracker.endedFlow(at: 0)
+            return (e.record, try #require(e.inspection?.rtp?.value))
+        }
+        let (plain, plainRTP) = try run(vlan: false)
+        let (tagged, taggedRTP) = try run(vlan: true)
+        // 39 packets each way of 12 + 40 bytes (RTP header and payload), 80 at the IP layer.
+        #expect(plain.origPackets == 39 && plain.respPackets == 39 && plain.origBytes == 39 * 52 && plain.respIPBytes == 39 * 80)
+        #expect(plain.origPackets == tagged.origPackets && plain.respPackets == tagged.respPackets
+                && plain.origBytes == tagged.origBytes && plain.respBytes == tagged.respBytes
+                && plain.origIPBytes == tagged.origIPBytes && plain.respIPBytes == tagged.respIPBytes)
+        #expect(plain.firstTimestamp == tagged.firstTimestamp && plain.lastTimestamp == tagged.lastTimestamp)
+        #expect(plain.services == tagged.services && plain.services.contains(.rtp))
+        #expect(plain.history.text == tagged.history.text)
+        #expect(plainRTP.streams == 2 && taggedRTP.streams == 2)
+        for i in 0..<2 {
+            let a = plainRTP.stats[i], b = taggedRTP.stats[i]
+            #expect(plainRTP.ssrc[i] == taggedRTP.ssrc[i] && plainRTP.confirmed[i] && taggedRTP.confirmed[i])
+            // Sequence 17 missing: 39 received of 40 expected.
+            #expect(a.packets == 39 && a.received == 39 && a.lost == 1 && b.lost == 1)
+            #expect(a.jitterSeconds > 0 && a.jitterSeconds == b.jitterSeconds && a.maxJitterSeconds == b.maxJitterSeconds)
+        }
+    }
+}
