@@ -161,7 +161,7 @@ final class ClassificationStage {
     /// clock on; the calls that finishes are written.
     private func correlate(_ f: FlowSummary, first: Int64) {
         // A flow without protocol facts (most of a flood) never makes an `AppReport?` to test.
-        guard let box = f.appBox, !box.value.rtp.isEmpty || box.value.stun?.stats.ice.pairs.isEmpty == false
+        guard let box = f.appBox, !box.value.rtp.isEmpty || box.value.stun.map({ $0.stats.ice.count > 0 }) == true
                 || box.value.sip?.media.isEmpty == false else {
             if !inputOver { calls.advance(to: f.lastTs) { self.written($0) } }
             return

@@ -34,6 +34,14 @@ public struct Rule: Sendable, Equatable {
 public enum PortTables {
     static let media: ClosedRange<UInt16> = 50000...59999
 
+    /// The table `which`.
+    static func rules(_ which: Rule.Table) -> [Rule] {
+        switch which {
+        case .hybrid: hybrid
+        case .edge: edge
+        }
+    }
+
     /// Microsoft's hybrid table (Edge ↔ Office 365), report-schema.md rule ids.
     public static let hybrid: [Rule] = [
         Rule(id: "sip-mtls-out", table: .hybrid, protocolName: "SIP (MTLS)", transport: IPProtocol.tcp, from: .accessEdge, to: .office365,

@@ -78,6 +78,21 @@ public struct JSONWriter: ~Copyable {
         count = c.p - base
     }
 
+    /// A cursor at the end of the text with room for `n` bytes made: for a writer that writes
+    /// many members through one cursor without a closure (values it captured would be read
+    /// through copies). Nothing else may be written before `commit` takes the cursor back.
+    @inline(__always)
+    mutating func cursor(room n: Int) -> JSONCursor {
+        if capacity &- count < n { grow(n) }
+        return JSONCursor(p: base + count)
+    }
+
+    /// Takes back the cursor `cursor(room:)` gave, with what was written through it.
+    @inline(__always)
+    mutating func commit(_ c: JSONCursor) {
+        count = c.p - base
+    }
+
     /// The text of `secs`'s second ("2026-03-02T09:00:00."), kept for the next time written
     /// in the same second (a flood's flows share seconds).
     @inline(__always)
@@ -197,11 +212,7 @@ public struct JSONWriter: ~Copyable {
 
     /// "192.0.2.1:3478", or "[2001:db8::1]:3478" when `bracketed`, unquoted.
     mutating func appendEndpoint(_ a: IPAddress, port: UInt16, bracketed: Bool) {
-        if bracketed { append(0x5B) }
-        a.appendText(to: &self)
-        if bracketed { append(0x5D) }
-        append(0x3A)
-        appendDigits(UInt(port), minimumWidth: 1)
+        withRoom(JSONCursor.endpointRoom) { $0.endpoint(a, port: port, bracketed: bracketed) }
     }
 
     /// Lets `body` write up to `n` bytes in place; it returns how many it wrote.

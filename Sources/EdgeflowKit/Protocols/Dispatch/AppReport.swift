@@ -4,10 +4,7 @@
 /// checked there (<name>Findings.swift). Built once, when the flow ends, from the dispatcher's
 /// `InspectionFacts`; the one list of the protocols' report parts.
 struct AppReport: Sendable {
-    /// Boxed: 1.5 KB that most flows (media without STUN) would otherwise carry while they
-    /// wait in the classification window.
-    private var stunBox: FrozenBox<STUN>?
-    var stun: STUN? { stunBox?.value }
+    var stun: STUN?
     var rtp: [RTPStream] = []
     var rtcp: RTCPSummary?
     var tls: TLS?
@@ -22,7 +19,7 @@ struct AppReport: Sendable {
 
     init(_ facts: InspectionFacts, firstTimestamp: Int64, lastTimestamp: Int64 = 0, certificates: CertificateCache) {
         self.lastTimestamp = lastTimestamp
-        stunBox = facts.stun.flatMap { STUN($0.value) }.map(FrozenBox.init)
+        stun = facts.stun.flatMap { STUN($0) }
         if let r = facts.rtp { (rtp, rtcp) = Self.rtp(r.value) }
         tls = facts.tls.flatMap { TLS($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }
         dtls = facts.dtls.map { DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }
