@@ -182,7 +182,11 @@ final class ClassificationStage {
     private static func allocation(_ stun: AppReport.STUN, uid: String) -> Call.Allocation? {
         let st = stun.stats
         guard let r = st.relayed else { return nil }
-        let peers = (0..<st.channels).map { Call.Endpoint(ip: st.channelPeer[$0], port: st.channelPeerPort[$0]) }
+        // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
+        let ips = st.channelPeer.span, ports = st.channelPeerPort.span
+        var peers: [Call.Endpoint] = []
+        peers.reserveCapacity(st.channels)
+        for i in 0..<st.channels { peers.append(Call.Endpoint(ip: ips[i], port: ports[i])) }
         return Call.Allocation(uid: uid, relayed: Call.Endpoint(ip: r.ip, port: r.port), peers: peers)
     }
 

@@ -122,15 +122,14 @@ public enum FlowClassifier {
         return c
     }
 
-    /// The first rule of table `which` that a flow so opened matches: its rules are read in
-    /// place (`Array.firstIndex` would copy each rule, strings and all, to test it).
+    /// The first rule of table `which` that a flow so opened matches, found in its `RuleMatch`es
+    /// (testing the rules would copy each, strings and all).
     private static func firstMatch(_ which: Rule.Table, fromRole: Role, toRole: Role, proto: UInt8, srcPort: UInt16, dstPort: UInt16) -> Int? {
-        PortTables.rules(which).withUnsafeBufferPointer { rules in
-            for i in rules.indices where rules[i].matches(fromRole: fromRole, toRole: toRole, proto: proto, srcPort: srcPort, dstPort: dstPort) {
-                return i
-            }
-            return nil
+        let table = which == .hybrid ? RuleMatch.hybrid : RuleMatch.edge
+        for i in table.indices where table[i].matches(fromRole: fromRole, toRole: toRole, proto: proto, srcPort: srcPort, dstPort: dstPort) {
+            return i
         }
+        return nil
     }
 
     /// The nearest rule and what about the flow differs from it.

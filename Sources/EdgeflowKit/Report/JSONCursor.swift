@@ -225,6 +225,10 @@ struct JSONCursor {
     @inline(__always)
     static func quotedRoom(_ n: Int) -> Int { n &* 6 &+ 2 }
 
+    /// Room `quoted` may take for `s`, or for `null`.
+    @inline(__always)
+    static func quotedRoom(_ s: String?) -> Int { s.map { quotedRoom($0.utf8.count) } ?? 4 }
+
     /// `u` between quotes, escaped as JSON requires; runs without escapes are copied whole.
     mutating func quoted(_ u: UnsafeBufferPointer<UInt8>) {
         byte(0x22)

@@ -146,6 +146,12 @@ public struct JSONWriter: ~Copyable {
         append(bracket)
     }
 
+    /// The innermost container was closed by text written through a cursor (its bracket).
+    mutating func closed() {
+        commas >>= 1
+        depth -= 1
+    }
+
     public mutating func beginObject(_ k: JSONKey? = nil) { open(k, 0x7B) }
     public mutating func endObject() { close(0x7D) }
     public mutating func beginArray(_ k: JSONKey? = nil) { open(k, 0x5B) }

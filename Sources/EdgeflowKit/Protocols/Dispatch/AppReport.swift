@@ -23,7 +23,7 @@ struct AppReport: Sendable {
         if let r = facts.rtp { (rtp, rtcp) = Self.rtp(r.value) }
         tls = facts.tls.flatMap { TLS($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }
         dtls = facts.dtls.map { DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }
-        sip = facts.sip.flatMap { $0.messages > 0 ? $0 : nil }
+        sip = facts.sip.flatMap { $0.value.messages > 0 ? $0.value : nil }
         transactions = facts.transactions
     }
 
