@@ -161,7 +161,7 @@ final class ClassificationStage {
     /// clock on; the calls that finishes are written.
     private func correlate(_ f: FlowSummary, first: Int64) {
         // A flow without protocol facts (most of a flood) never makes an `AppReport?` to test.
-        guard let box = f.appBox, !box.value.rtp.isEmpty || box.value.stun?.stats.ice.pairs.isEmpty == false
+        guard let box = f.appBox, !box.value.rtp.isEmpty || box.value.stun.map({ $0.stats.ice.count > 0 }) == true
                 || box.value.sip?.media.isEmpty == false else {
             if !inputOver { calls.advance(to: f.lastTs) { self.written($0) } }
             return
@@ -182,7 +182,11 @@ final class ClassificationStage {
     private static func allocation(_ stun: AppReport.STUN, uid: String) -> Call.Allocation? {
         let st = stun.stats
         guard let r = st.relayed else { return nil }
-        let peers = (0..<st.channels).map { Call.Endpoint(ip: st.channelPeer[$0], port: st.channelPeerPort[$0]) }
+        // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
+        let ips = st.channelPeer.span, ports = st.channelPeerPort.span
+        var peers: [Call.Endpoint] = []
+        peers.reserveCapacity(st.channels)
+        for i in 0..<st.channels { peers.append(Call.Endpoint(ip: ips[i], port: ports[i])) }
         return Call.Allocation(uid: uid, relayed: Call.Endpoint(ip: r.ip, port: r.port), peers: peers)
     }
 

@@ -19,7 +19,7 @@ public struct Compliance: Sendable {
         if c.verdict == .unrelated && box == nil { return }
         // A flow that sent STUN requests counts as answered only if a response matched one.
         var answered = r.answered
-        if let st = box?.value.stun?.stats, st.count(.binding, .request) + st.count(.allocate, .request) > 0 { answered = st.matched > 0 }
+        if let stun = box?.value.stun, stun.sentRequests { answered = stun.stats.matched > 0 }
         if c.verdict == .allowed { account(r, c, answered: answered) }
         let ends = FlowEnds(r, c)
         switch c.verdict {
@@ -28,19 +28,19 @@ public struct Compliance: Sendable {
         case .unrelated:
             // Without an Edge role the flow is no rule's business, but what its TLS, STUN/TURN
             // and media showed is still worth knowing: said as information.
-            if let box { appFindings(r, ends, box.value, uid: uid, names: accessEdgeNames, informational: true) }
+            if let box { appFindings(r, ends, box, uid: uid, names: accessEdgeNames, informational: true) }
             return
         }
         if c.verdict == .violation, let v = c.violation { note(FlowFinding.violation(v), ends, uid: uid()) }
-        if let box { appFindings(r, ends, box.value, uid: uid, names: accessEdgeNames, informational: false) }
+        if let box { appFindings(r, ends, box, uid: uid, names: accessEdgeNames, informational: false) }
         icmpFindings(r, c, ends, uid: uid())
         let hybrid = ends.withOffice365
-        guard hybrid || c.rule != nil else { return }
+        guard hybrid || c.ruleRef != nil else { return }
         if r.key.proto == IPProtocol.tcp && !r.answered && r.tcp.synSeen {
             if r.tcp.resp == .reset {
-                note(FlowFinding.tcpRejected(rule: c.rule?.id, withOffice365: hybrid), ends, uid: uid())
+                note(FlowFinding.tcpRejected(rule: c.ruleRef?.rule.id, withOffice365: hybrid), ends, uid: uid())
             } else {
-                note(FlowFinding.tcpUnanswered(rule: c.rule?.id, withOffice365: hybrid), ends, uid: uid())
+                note(FlowFinding.tcpUnanswered(rule: c.ruleRef?.rule.id, withOffice365: hybrid), ends, uid: uid())
             }
         } else if r.key.proto == IPProtocol.udp && hybrid && !answered {
             note(FlowFinding.oneWayUDP, ends, uid: uid())
@@ -79,8 +79,9 @@ public struct Compliance: Sendable {
 
     /// Findings from what the flow's protocols showed (`AppReport.findings`); made as
     /// information only when `informational` (a flow without an Edge role).
-    private mutating func appFindings(_ r: FlowRecord, _ ends: FlowEnds, _ app: AppReport, uid: () -> String, names: [String], informational: Bool) {
-        app.findings(ends, transport: r.key.proto, accessEdgeNames: names) { note($0, ends, uid: uid(), informational: informational) }
+    private mutating func appFindings(_ r: FlowRecord, _ ends: FlowEnds, _ app: FrozenBox<AppReport>, uid: () -> String, names: [String],
+                                      informational: Bool) {
+        app.value.findings(ends, transport: r.key.proto, accessEdgeNames: names) { note($0, ends, uid: uid(), informational: informational) }
     }
 
     /// Adds a flow to the finding of `fact`'s code and message; its subject (an endpoint) is

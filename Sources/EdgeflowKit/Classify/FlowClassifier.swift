@@ -17,7 +17,9 @@ public struct Classification: Sendable {
     public var respRole: Role
     /// The rule the flow matched: its opening direction's, or for a flow whose opening
     /// direction is uncertain (UDP, TCP without its SYN) the replies' when only they match.
-    public var rule: Rule?
+    public var rule: Rule? { ruleRef?.rule }
+    /// `rule`, by its place in its table: a classification is copied per flow, a `Rule` holds strings.
+    var ruleRef: RuleRef?
     /// Position in `PortTables.hybrid` of the rule the originator's packets match (the flow's
     /// opening direction), when one does. Positions, not rules: a classification is copied
     /// per flow and a `Rule` holds strings.
@@ -29,6 +31,21 @@ public struct Classification: Sendable {
     public var verdict: Verdict
     /// Why the flow is a violation (set with `verdict == .violation`).
     public var violation: Violation?
+
+    init(origRole: Role, respRole: Role, rule: RuleRef? = nil, verdict: Verdict) {
+        self.origRole = origRole
+        self.respRole = respRole
+        ruleRef = rule
+        self.verdict = verdict
+    }
+}
+
+/// A rule by its place in `PortTables`.
+struct RuleRef: Sendable, Equatable {
+    var table: Rule.Table
+    var index: Int
+
+    var rule: Rule { PortTables.rules(table)[index] }
 }
 
 /// Judges one flow against the hybrid table (Edge ↔ Office 365) or the Edge external
@@ -76,34 +93,43 @@ public enum FlowClassifier {
                 return c
             }
         }
-        let table = hybrid ? PortTables.hybrid : PortTables.edge
+        let which = hybrid ? Rule.Table.hybrid : .edge
         // Direction is only certain for TCP with the SYN seen.
         let reversible = proto == IPProtocol.udp || !r.tcp.synSeen
-        let forward = table.firstIndex { $0.matches(fromRole: oRole, toRole: pRole, proto: proto, srcPort: o.port, dstPort: p.port) }
+        let forward = firstMatch(which, fromRole: oRole, toRole: pRole, proto: proto, srcPort: o.port, dstPort: p.port)
         // Only the hybrid table lists both directions of an exchange; the Edge table's replies
         // need no rule of their own (and skipping them keeps media flows cheap). Replies count
         // only when they answer: a reset refusing a connection is not traffic of the reverse rule.
         let answered = r.respPackets > 0 && (proto != IPProtocol.tcp || r.answered)
         let reply = forward == nil && reversible || hybrid && answered
-            ? table.firstIndex { $0.matches(fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) } : nil
+            ? firstMatch(which, fromRole: pRole, toRole: oRole, proto: proto, srcPort: p.port, dstPort: o.port) : nil
         if let i = forward ?? (reversible ? reply : nil) {
-            let rule = table[i]
-            c.rule = rule
+            c.ruleRef = RuleRef(table: which, index: i)
             if hybrid {
                 c.forwardHybrid = forward
                 if answered { c.replyHybrid = reply }
             }
-            if rule.requiresTLS, r.services.contains(.sip) {
+            if PortTables.rules(which)[i].requiresTLS, r.services.contains(.sip) {
                 c.verdict = .violation
-                c.violation = .plaintextSIPOnTLSRule(port: p.port, rule: rule)
+                c.violation = .plaintextSIPOnTLSRule(port: p.port, rule: PortTables.rules(which)[i])
             } else {
                 c.verdict = .allowed
             }
             return c
         }
         c.verdict = .violation
-        c.violation = explain(r, oRole: oRole, pRole: pRole, table: table, hybrid: hybrid)
+        c.violation = explain(r, oRole: oRole, pRole: pRole, table: PortTables.rules(which), hybrid: hybrid)
         return c
+    }
+
+    /// The first rule of table `which` that a flow so opened matches, found in its `RuleMatch`es
+    /// (testing the rules would copy each, strings and all).
+    private static func firstMatch(_ which: Rule.Table, fromRole: Role, toRole: Role, proto: UInt8, srcPort: UInt16, dstPort: UInt16) -> Int? {
+        let table = which == .hybrid ? RuleMatch.hybrid : RuleMatch.edge
+        for i in table.indices where table[i].matches(fromRole: fromRole, toRole: toRole, proto: proto, srcPort: srcPort, dstPort: dstPort) {
+            return i
+        }
+        return nil
     }
 
     /// The nearest rule and what about the flow differs from it.

@@ -5,9 +5,9 @@ extension Compliance {
     mutating func icmpFindings(_ r: FlowRecord, _ c: Classification, _ ends: FlowEnds, uid: @autoclosure () -> String) {
         let proto = r.key.ipVersion == 6 ? IPProtocol.icmpv6 : IPProtocol.icmp
         guard r.icmpErrors > 0, ICMPError.isRejection(proto: proto, type: r.icmpErrorType, code: r.icmpErrorCode) else { return }
-        guard ends.withOffice365 || c.rule != nil else { return }
+        guard ends.withOffice365 || c.ruleRef != nil else { return }
         note(FlowFinding.icmpRejected(transport: r.key.proto, toResponder: r.icmpErrorQuotedOriginator, sender: r.icmpErrorSender,
-                                      icmp: (proto, r.icmpErrorType, r.icmpErrorCode), onHybridRule: ends.withOffice365 && c.rule != nil),
+                                      icmp: (proto, r.icmpErrorType, r.icmpErrorCode), onHybridRule: ends.withOffice365 && c.ruleRef != nil),
              ends, uid: uid())
     }
 }

@@ -30,9 +30,58 @@ public struct Rule: Sendable, Equatable {
     }
 }
 
+/// What `Rule.matches` compares, without the rule's texts: the classifier probes these per
+/// flow, a copy of which holds no reference. Ports as at most two ranges, as every table rule's.
+struct RuleMatch {
+    let transport: UInt8
+    let from: Role?
+    let to: Role?
+    let src: (UInt16, UInt16, UInt16, UInt16)
+    let dst: (UInt16, UInt16, UInt16, UInt16)
+
+    init(_ r: Rule) {
+        transport = r.transport
+        from = r.from
+        to = r.to
+        src = Self.ranges(r.srcPorts)
+        dst = Self.ranges(r.dstPorts)
+    }
+
+    /// `p`'s ranges as (low, high, low, high); a single range is given twice.
+    private static func ranges(_ p: PortSet) -> (UInt16, UInt16, UInt16, UInt16) {
+        precondition((1...2).contains(p.ranges.count), "a port table rule lists one or two port ranges")
+        let a = p.ranges[0], b = p.ranges[p.ranges.count - 1]
+        return (a.lowerBound, a.upperBound, b.lowerBound, b.upperBound)
+    }
+
+    /// `Rule.matches` of the rule this was made from.
+    @inline(__always)
+    func matches(fromRole: Role, toRole: Role, proto: UInt8, srcPort: UInt16, dstPort: UInt16) -> Bool {
+        proto == transport && Rule.role(from, accepts: fromRole) && Rule.role(to, accepts: toRole)
+            && Self.contains(src, srcPort) && Self.contains(dst, dstPort)
+    }
+
+    @inline(__always)
+    private static func contains(_ r: (UInt16, UInt16, UInt16, UInt16), _ p: UInt16) -> Bool {
+        (r.0...r.1).contains(p) || (r.2...r.3).contains(p)
+    }
+
+    /// `PortTables.hybrid` and `PortTables.edge`, rule by rule.
+    static let hybrid = PortTables.hybrid.map(RuleMatch.init)
+    static let edge = PortTables.edge.map(RuleMatch.init)
+}
+
 /// The port tables edgeflow checks.
 public enum PortTables {
     static let media: ClosedRange<UInt16> = 50000...59999
+
+    /// The table `which`.
+    static func rules(_ which: Rule.Table) -> [Rule] {
+        switch which {
+        case .hybrid: hybrid
+        case .edge: edge
+        }
+    }
 
     /// Microsoft's hybrid table (Edge ↔ Office 365), report-schema.md rule ids.
     public static let hybrid: [Rule] = [

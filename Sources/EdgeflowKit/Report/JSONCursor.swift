@@ -122,6 +122,19 @@ struct JSONCursor {
         byte(0x5A)
     }
 
+    /// "192.0.2.1:3478", or "[2001:db8::1]:3478" when `bracketed`, unquoted; at most `endpointRoom` bytes.
+    @inline(__always)
+    mutating func endpoint(_ a: IPAddress, port: UInt16, bracketed: Bool) {
+        if bracketed { byte(0x5B) }
+        a.writeText(&self)
+        if bracketed { byte(0x5D) }
+        byte(0x3A)
+        integer(Int(port))
+    }
+
+    /// Room `endpoint` may take: an address's text, brackets, a colon and five digits.
+    static let endpointRoom = IPAddress.textRoom &+ 8
+
     /// "00" to "99", for writing two digits at a time.
     static let digitPairs: StaticString =
         "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
@@ -211,6 +224,10 @@ struct JSONCursor {
     /// Room `quoted` may take for `n` bytes: each may become a six-byte `\u00XX`, and two quotes.
     @inline(__always)
     static func quotedRoom(_ n: Int) -> Int { n &* 6 &+ 2 }
+
+    /// Room `quoted` may take for `s`, or for `null`.
+    @inline(__always)
+    static func quotedRoom(_ s: String?) -> Int { s.map { quotedRoom($0.utf8.count) } ?? 4 }
 
     /// `u` between quotes, escaped as JSON requires; runs without escapes are copied whole.
     mutating func quoted(_ u: UnsafeBufferPointer<UInt8>) {

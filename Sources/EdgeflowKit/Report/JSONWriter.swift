@@ -78,6 +78,21 @@ public struct JSONWriter: ~Copyable {
         count = c.p - base
     }
 
+    /// A cursor at the end of the text with room for `n` bytes made: for a writer that writes
+    /// many members through one cursor without a closure (values it captured would be read
+    /// through copies). Nothing else may be written before `commit` takes the cursor back.
+    @inline(__always)
+    mutating func cursor(room n: Int) -> JSONCursor {
+        if capacity &- count < n { grow(n) }
+        return JSONCursor(p: base + count)
+    }
+
+    /// Takes back the cursor `cursor(room:)` gave, with what was written through it.
+    @inline(__always)
+    mutating func commit(_ c: JSONCursor) {
+        count = c.p - base
+    }
+
     /// The text of `secs`'s second ("2026-03-02T09:00:00."), kept for the next time written
     /// in the same second (a flood's flows share seconds).
     @inline(__always)
@@ -117,10 +132,29 @@ public struct JSONWriter: ~Copyable {
         append(0x3A)
     }
 
+    /// A member: its comma and key and, in the same room, up to `room` bytes of value written
+    /// by `value` (a literal key makes one room for all; a run-time key is written as before).
+    @inline(__always)
+    private mutating func member(_ k: JSONKey?, room: Int, _ value: (inout JSONCursor) -> Void) {
+        guard let k, k.dynamic == nil else {
+            key(k)
+            return withRoom(room, value)
+        }
+        let comma = commas & 1 != 0
+        commas |= 1
+        withRoom(k.literal.utf8CodeUnitCount &+ 4 &+ room) { c in
+            if comma { c.byte(0x2C) }
+            c.byte(0x22)
+            c.literal(k.literal)
+            c.byte(0x22)
+            c.byte(0x3A)
+            value(&c)
+        }
+    }
+
     private mutating func open(_ k: JSONKey?, _ bracket: UInt8) {
         precondition(depth < Self.maxDepth, "JSON nested deeper than \(Self.maxDepth)")
-        key(k)
-        append(bracket)
+        member(k, room: 1) { $0.byte(bracket) }
         commas <<= 1
         depth += 1
     }
@@ -131,56 +165,64 @@ public struct JSONWriter: ~Copyable {
         append(bracket)
     }
 
+    /// The innermost container was closed by text written through a cursor (its bracket).
+    mutating func closed() {
+        commas >>= 1
+        depth -= 1
+    }
+
     public mutating func beginObject(_ k: JSONKey? = nil) { open(k, 0x7B) }
     public mutating func endObject() { close(0x7D) }
     public mutating func beginArray(_ k: JSONKey? = nil) { open(k, 0x5B) }
     public mutating func endArray() { close(0x5D) }
 
     public mutating func value(_ k: JSONKey? = nil, _ v: String?) {
-        key(k)
-        appendQuoted(v)
+        member(k, room: JSONCursor.quotedRoom(v)) { $0.quoted(v) }
     }
     public mutating func value(_ k: JSONKey? = nil, _ v: Int) {
-        key(k)
-        appendInteger(v)
+        member(k, room: 20) { $0.integer(v) }
     }
-    public mutating func value(_ k: JSONKey? = nil, _ v: Bool) { key(k); literal(v ? "true" : "false") }
+    public mutating func value(_ k: JSONKey? = nil, _ v: Bool) {
+        member(k, room: 5) { $0.literal(v ? "true" : "false") }
+    }
     /// A number with up to `decimals` decimals, trailing zeros kept out.
     public mutating func value(_ k: JSONKey? = nil, _ v: Double, decimals: Int = 3) {
-        key(k)
-        appendDecimal(v, decimals: decimals)
+        member(k, room: JSONCursor.decimalRoom) { $0.decimal(v, decimals: decimals) }
     }
     /// A time (nanoseconds since the epoch) as an ISO-8601 UTC string with microseconds.
     public mutating func time(_ k: JSONKey? = nil, _ ns: Int64) {
-        key(k)
-        append(0x22)
-        TimeFormat.appendISO8601(ns, to: &self)
-        append(0x22)
+        let (second, micros) = TimeFormat.isoParts(ns, &self)
+        member(k, room: 29) { c in
+            c.byte(0x22)
+            c.iso8601(second, micros: micros)
+            c.byte(0x22)
+        }
     }
     /// An address as a string: dotted quad or RFC 5952 text.
     public mutating func address(_ k: JSONKey? = nil, _ a: IPAddress) {
-        key(k)
-        append(0x22)
-        a.appendText(to: &self)
-        append(0x22)
+        member(k, room: IPAddress.textRoom &+ 2) { c in
+            c.byte(0x22)
+            a.writeText(&c)
+            c.byte(0x22)
+        }
     }
     /// An address and port as a string: "192.0.2.1:3478", or "[2001:db8::1]:3478" when `bracketed`.
     public mutating func endpoint(_ k: JSONKey? = nil, _ a: IPAddress, port: UInt16, bracketed: Bool) {
-        key(k)
-        append(0x22)
-        appendEndpoint(a, port: port, bracketed: bracketed)
-        append(0x22)
+        member(k, room: JSONCursor.endpointRoom &+ 2) { c in
+            c.byte(0x22)
+            c.endpoint(a, port: port, bracketed: bracketed)
+            c.byte(0x22)
+        }
     }
     /// A number as "0x" and lower-case hex digits, in a string.
     public mutating func hex(_ k: JSONKey? = nil, _ v: UInt32) {
-        key(k)
-        append(0x22)
-        append(0x30)
-        append(0x78)
-        appendHex(UInt64(v))
-        append(0x22)
+        member(k, room: 12) { c in
+            c.literal("\"0x")
+            c.hex(UInt64(v))
+            c.byte(0x22)
+        }
     }
-    public mutating func null(_ k: JSONKey? = nil) { key(k); literal("null") }
+    public mutating func null(_ k: JSONKey? = nil) { member(k, room: 4) { $0.literal("null") } }
 
     /// Static text as it is, unquoted and unescaped.
     @inline(__always)
@@ -197,11 +239,7 @@ public struct JSONWriter: ~Copyable {
 
     /// "192.0.2.1:3478", or "[2001:db8::1]:3478" when `bracketed`, unquoted.
     mutating func appendEndpoint(_ a: IPAddress, port: UInt16, bracketed: Bool) {
-        if bracketed { append(0x5B) }
-        a.appendText(to: &self)
-        if bracketed { append(0x5D) }
-        append(0x3A)
-        appendDigits(UInt(port), minimumWidth: 1)
+        withRoom(JSONCursor.endpointRoom) { $0.endpoint(a, port: port, bracketed: bracketed) }
     }
 
     /// Lets `body` write up to `n` bytes in place; it returns how many it wrote.
@@ -236,11 +274,6 @@ public struct JSONWriter: ~Copyable {
     private mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { append(quoted: $0) }
-    }
-
-    /// `s` as a JSON string (quoted and escaped), or `null`; no key, no comma.
-    mutating func appendQuoted(_ s: String?) {
-        if let s { string(s) } else { literal("null") }
     }
 
     /// Appends `u` between quotes, escaped as JSON requires.

@@ -4,14 +4,21 @@
 /// checked there (<name>Findings.swift). Built once, when the flow ends, from the dispatcher's
 /// `InspectionFacts`; the one list of the protocols' report parts.
 struct AppReport: Sendable {
-    /// Boxed: 1.5 KB that most flows (media without STUN) would otherwise carry while they
-    /// wait in the classification window.
-    private var stunBox: FrozenBox<STUN>?
-    var stun: STUN? { stunBox?.value }
+    var stun: STUN?
     var rtp: [RTPStream] = []
     var rtcp: RTCPSummary?
-    var tls: TLS?
-    var dtls: DTLSReport?
+    /// Boxed: hundreds of bytes that every inspected flow's part would otherwise carry, and
+    /// copy and destroy as it is built and handed on (most flows carry neither).
+    private var tlsBox: FrozenBox<TLS>?
+    var tls: TLS? {
+        get { tlsBox?.value }
+        set { tlsBox = newValue.map(FrozenBox.init) }
+    }
+    private var dtlsBox: FrozenBox<DTLSReport>?
+    var dtls: DTLSReport? {
+        get { dtlsBox?.value }
+        set { dtlsBox = newValue.map(FrozenBox.init) }
+    }
     var sip: SIPCounts?
     /// The flow's transactions for `stun.log` and `dns.log`, kept only when Zeek logs are
     /// written; not part of the JSON report (and not counted by `isEmpty`).
@@ -22,30 +29,30 @@ struct AppReport: Sendable {
 
     init(_ facts: InspectionFacts, firstTimestamp: Int64, lastTimestamp: Int64 = 0, certificates: CertificateCache) {
         self.lastTimestamp = lastTimestamp
-        stunBox = facts.stun.flatMap { STUN($0.value) }.map(FrozenBox.init)
+        stun = facts.stun.flatMap { STUN($0) }
         if let r = facts.rtp { (rtp, rtcp) = Self.rtp(r.value) }
-        tls = facts.tls.flatMap { TLS($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }
-        dtls = facts.dtls.map { DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }
-        sip = facts.sip.flatMap { $0.messages > 0 ? $0 : nil }
+        tlsBox = facts.tls.flatMap { TLS($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }.map(FrozenBox.init)
+        dtlsBox = facts.dtls.map { FrozenBox(DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates)) }
+        sip = facts.sip.flatMap { $0.value.messages > 0 ? $0.value : nil }
         transactions = facts.transactions
     }
 
-    var isEmpty: Bool { stun == nil && rtp.isEmpty && rtcp == nil && tls == nil && dtls == nil && sip == nil }
+    var isEmpty: Bool { stun == nil && rtp.isEmpty && rtcp == nil && tlsBox == nil && dtlsBox == nil && sip == nil }
 
     /// Writes each protocol's part of the flow's JSON object.
     func write(to w: inout JSONWriter) {
         stun?.write(to: &w, lastTimestamp: lastTimestamp)
         Self.writeRTP(rtp, rtcp: rtcp, roundTrip: stun?.rtt?.p50, to: &w)
-        tls?.write(to: &w)
-        dtls?.write(to: &w)
+        tlsBox?.value.write(to: &w)
+        dtlsBox?.value.write(to: &w)
         sip?.write(to: &w)
     }
 
     /// Each protocol's findings about the flow, in the report's order. `transport`: the flow's
     /// IP protocol; `accessEdgeNames`: the names an Access Edge certificate may carry.
     func findings(_ ends: FlowEnds, transport: UInt8, accessEdgeNames: [String], _ emit: (any FlowFindingFact) -> Void) {
-        if let tls { TLSFinding.check(tls, ends, accessEdgeNames: accessEdgeNames) { emit($0) } }
-        if let dtls { DTLSFinding.check(dtls) { emit($0) } }
+        if let tls = tlsBox?.value { TLSFinding.check(tls, ends, accessEdgeNames: accessEdgeNames) { emit($0) } }
+        if let dtls = dtlsBox?.value { DTLSFinding.check(dtls) { emit($0) } }
         if let stun { STUNFinding.check(stun.stats, ends, transport: transport) { emit($0) } }
         RTPFinding.check(rtp) { emit($0) }
     }
@@ -56,7 +63,7 @@ struct AppReport: Sendable {
     /// The rows the flow offers each section of `tableLayouts` (by its index).
     func tableRows(_ f: FlowSummary, _ offer: (Int, TableSection.Row) -> Void) {
         if let stun { offer(0, stun.tableRow(f)) }
-        if let dtls { offer(1, dtls.tableRow(f)) }
+        if let dtls = dtlsBox?.value { offer(1, dtls.tableRow(f)) }
         for s in rtp { offer(2, s.tableRow(f)) }
     }
 }

@@ -46,12 +46,12 @@ struct FlowInspection: ~Copyable {
             facts.stun = m.stun.map { FrozenBox($0.take()) }
             facts.rtp = m.rtp.map { FrozenBox($0.take()) }
             facts.dtls = m.dtls.map { FrozenBox($0.take()) }
-            facts.sip = m.sip?.take()
+            facts.sip = m.sip.map { FrozenBox($0.take()) }
             if let log = m.stunLog { facts.transactions = FrozenBox(FlowTransactions(stun: log.take())) }
         case .tls(let t):
             facts.tls = FrozenBox(t.take())
         case .sip(let s):
-            facts.sip = s.take()
+            facts.sip = FrozenBox(s.take())
         case .dns(let log):
             if let log { facts.transactions = FrozenBox(FlowTransactions(dns: log.take())) }
         case .undecided, .ignored:
@@ -84,7 +84,8 @@ struct InspectionFacts: Sendable {
     var rtp: FrozenBox<RTPFlowStats>? = nil
     var tls: FrozenBox<TLSStreamState>? = nil
     var dtls: FrozenBox<DTLSFlowState>? = nil
-    var sip: SIPCounts? = nil
+    /// Boxed like the others: the facts are then references only, copied and destroyed inline.
+    var sip: FrozenBox<SIPCounts>? = nil
     /// Kept only when Zeek logs are written (`Dispatcher.transactionLogs`).
     var transactions: FrozenBox<FlowTransactions>? = nil
 }

@@ -68,8 +68,11 @@ public enum STUNMethod: UInt8, Sendable, BitwiseCopyable, CaseIterable {
         }
     }
 
-    /// Display name for reports (cold path).
-    public var name: String {
+    /// Display name for reports.
+    public var name: String { staticName.description }
+
+    /// `name` as static text, for writers that copy bytes without making a `String`.
+    var staticName: StaticString {
         switch self {
         case .binding: "Binding"
         case .sharedSecret: "SharedSecret"

@@ -1,119 +1,223 @@
 extension AppReport {
-    /// A flow's STUN/TURN facts as the report shows them.
+    /// A flow's STUN/TURN facts as the report shows them: the dispatcher's frozen counters,
+    /// shared (not copied: 1.5 KB), and the round-trip percentiles worked out from them.
     struct STUN: Sendable {
-        var stats: STUNFlowStats
+        private let facts: FrozenBox<STUNFlowStats>
+        var stats: STUNFlowStats { facts.value }
         var rtt: (min: Double, p50: Double, p95: Double, max: Double)?
-        /// Messages per method that had any, by class (request, indication, success, error).
-        var byMethod: [(name: String, counts: InlineArray<4, Int>)]
-        var errors: [(code: Int, count: Int)]
-
-        init(stats: STUNFlowStats, rtt: (min: Double, p50: Double, p95: Double, max: Double)?,
-             byMethod: [(name: String, counts: InlineArray<4, Int>)], errors: [(code: Int, count: Int)]) {
-            self.stats = stats
-            self.rtt = rtt
-            self.byMethod = byMethod
-            self.errors = errors
-        }
 
         /// The report's view of a flow's STUN/TURN state; nil when it carried no STUN message nor TURN data.
-        init?(_ s: STUNFlowStats) {
-            guard s.messages > 0 || s.channelDataPackets > 0 else { return nil }
-            var byMethod: [(name: String, counts: InlineArray<4, Int>)] = []
-            byMethod.reserveCapacity(4)
-            for m in STUNMethod.allCases {
-                var counts = InlineArray<4, Int>(repeating: 0)
-                var any = 0
-                for c in 0..<4 {
-                    counts[c] = s.count(m, STUNClass(rawValue: UInt8(c))!)
-                    any |= counts[c]
-                }
-                if any != 0 { byMethod.append((m.name, counts)) }
-            }
-            var errors: [(code: Int, count: Int)] = []
-            for i in 0..<STUNFlowStats.errorSlots where s.errorCount[i] > 0 { errors.append((Int(s.errorCode[i]), Int(s.errorCount[i]))) }
-            var rtt: (Double, Double, Double, Double)? = nil
-            if s.rttCount > 0 {
-                var samples = (0..<min(s.rttCount, STUNFlowStats.rttSlots)).map { s.rtt[$0] }
-                samples.sort()
-                let ms = { (ns: Int64) in Double(ns) / 1e6 }
-                let pick = { (q: Double) in samples[min(samples.count - 1, Int((q * Double(samples.count - 1)).rounded()))] }
-                rtt = (ms(s.rttMin), ms(pick(0.5)), ms(pick(0.95)), ms(s.rttMax))
-            }
-            self.init(stats: s, rtt: rtt, byMethod: byMethod, errors: errors)
+        init?(_ facts: FrozenBox<STUNFlowStats>) {
+            guard facts.value.messages > 0 || facts.value.channelDataPackets > 0 else { return nil }
+            self.facts = facts
+            rtt = Self.roundTrips(facts.value)
         }
 
-        /// Writes the flow's `stun` object (`lastTimestamp`: the flow's last packet, to tell an expired allocation).
+        /// Minimum, median, 95th percentile and maximum round trip in ms (the percentiles of the
+        /// samples kept), nil without any.
+        private static func roundTrips(_ s: STUNFlowStats) -> (min: Double, p50: Double, p95: Double, max: Double)? {
+            guard s.rttCount > 0 else { return nil }
+            let n = min(s.rttCount, STUNFlowStats.rttSlots)
+            var samples = s.rtt
+            var p50: Int64 = 0, p95: Int64 = 0
+            // Insertion sort of the first n, through a pointer (a subscript would copy the 512
+            // bytes for each read): at most 64 samples, most flows a handful.
+            withUnsafeMutableBytes(of: &samples) { raw in
+                let v = raw.bindMemory(to: Int64.self)
+                for i in 1..<max(1, n) {
+                    let x = v[i]
+                    var j = i
+                    while j > 0 && v[j &- 1] > x {
+                        v[j] = v[j &- 1]
+                        j &-= 1
+                    }
+                    v[j] = x
+                }
+                p50 = v[percentile(0.5, of: n)]
+                p95 = v[percentile(0.95, of: n)]
+            }
+            return (Double(s.rttMin) / 1e6, Double(p50) / 1e6, Double(p95) / 1e6, Double(s.rttMax) / 1e6)
+        }
+
+        /// The position of quantile `q` among `n` sorted samples (the nearest rank).
+        private static func percentile(_ q: Double, of n: Int) -> Int { min(n - 1, Int((q * Double(n - 1)).rounded())) }
+
+        /// Messages per method that had any, by class (request, indication, success, error).
+        var byMethod: [(name: String, counts: InlineArray<4, Int>)] {
+            let st = facts.value
+            var out: [(name: String, counts: InlineArray<4, Int>)] = []
+            for m in STUNMethod.allCases {
+                let slot = Self.slot(m)
+                guard Self.any(st.counts.span, slot) else { continue }
+                out.append((m.name, InlineArray { Int(st.counts[slot &+ $0]) }))
+            }
+            return out
+        }
+
+        /// Whether the flow carried Binding or Allocate requests (then it counts as answered only
+        /// when a response matched one).
+        var sentRequests: Bool {
+            let counts = facts.value.counts.span
+            return Int(counts[Self.slot(.binding)]) &+ Int(counts[Self.slot(.allocate)]) > 0
+        }
+
+        /// Error responses per code, in the order the codes were first seen.
+        var errors: [(code: Int, count: Int)] {
+            let st = facts.value
+            return (0..<STUNFlowStats.errorSlots).filter { st.errorCount[$0] > 0 }.map { (Int(st.errorCode[$0]), Int(st.errorCount[$0])) }
+        }
+
+        /// The first of method `m`'s four slots in `STUNFlowStats.counts` (request, indication,
+        /// success, error); -4 (no slots) for a method beyond them.
+        @inline(__always)
+        private static func slot(_ m: STUNMethod) -> Int {
+            let slot = Int(m.rawValue) &* 4
+            return slot &+ 3 < 64 ? slot : -4
+        }
+
+        /// Whether the method at `slot` counted any message (`counts`: `STUNFlowStats.counts`).
+        @inline(__always)
+        private static func any(_ counts: Span<UInt32>, _ slot: Int) -> Bool {
+            guard slot >= 0 else { return false }
+            return counts[slot] | counts[slot &+ 1] | counts[slot &+ 2] | counts[slot &+ 3] != 0
+        }
+
+        /// Room `write` may take: keys and punctuation, every method, error code and channel,
+        /// and their values at their longest.
+        static let jsonRoom = 2048 &+ 160 &* STUNMethod.allCases.count &+ 40 &* STUNFlowStats.errorSlots
+            &+ 128 &* STUNFlowStats.channelSlots
+
+        /// Writes the flow's `stun` object (`lastTimestamp`: the flow's last packet, to tell an
+        /// expired allocation) through one cursor, in room made once: its keys are literal runs.
         func write(to w: inout JSONWriter, lastTimestamp: Int64) {
-            let s = self
-            let st = s.stats
-            w.beginObject("stun")
-            w.value("messages", st.messages)
-            let total = { (c: Int) in s.byMethod.reduce(0) { $0 + $1.counts[c] } }
-            w.value("requests", total(0))
-            w.value("indications", total(1))
-            w.value("success", total(2))
-            w.value("errors", total(3))
-            w.beginObject("by_method")
-            for (name, c) in s.byMethod {
-                w.beginObject(JSONKey(name))
-                w.value("request", c[0])
-                w.value("success", c[2])
-                w.value("error", c[3])
-                w.value("indication", c[1])
-                w.endObject()
-            }
-            w.endObject()
-            w.value("transactions_matched", st.matched)
-            w.value("unanswered", st.unanswered)
-            w.value("retransmissions", st.retransmissions)
-            if let rtt = s.rtt {
-                w.beginObject("rtt_ms")
-                w.value("min", rtt.min)
-                w.value("p50", rtt.p50)
-                w.value("p95", rtt.p95)
-                w.value("max", rtt.max)
-                w.endObject()
-            } else {
-                w.null("rtt_ms")
-            }
-            w.beginObject("error_codes")
-            for e in s.errors { w.value(JSONKey(String(e.code)), e.count) }
-            w.endObject()
-            w.value("ms_turn", st.msTURN)
-            if let v = st.msVersion { w.value("ms_version", Int(v)) } else { w.null("ms_version") }
-            if let a = st.mapped { w.endpoint("mapped", a.ip, port: a.port, bracketed: !a.isIPv4) } else { w.null("mapped") }
-            if let a = st.relayed { w.endpoint("relayed", a.ip, port: a.port, bracketed: !a.isIPv4) } else { w.null("relayed") }
-            w.beginObject("channel_data")
-            w.value("packets", st.channelDataPackets)
-            w.value("bytes", st.channelDataBytes)
-            w.endObject()
-            w.beginObject("allocation")
-            w.value("requests", st.allocateRequests)
-            w.value("challenges", st.allocateChallenges)
-            w.value("successes", st.allocateSuccesses)
-            w.value("failures", st.allocateFailures)
-            w.value("refreshes", st.refreshes)
-            w.value("released", st.released)
-            if let l = st.lifetime { w.value("lifetime_s", Int(l)) } else { w.null("lifetime_s") }
+            let st = facts.value
+            // The allocation's end, when it is held: its time text is worked out before the room.
+            var expiry: (end: Int64, second: TimeFormat.SecondText, micros: Int)? = nil
             if let at = st.grantedAt, !st.released {
                 let end = at + Int64(st.grantedLifetime) * 1_000_000_000
-                w.time("expires_at", end)
+                let (second, micros) = TimeFormat.isoParts(end, &w)
+                expiry = (end, second, micros)
+            }
+            // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
+            let counts = st.counts.span, errorCode = st.errorCode.span, errorCount = st.errorCount.span
+            let channel = st.channel.span, channelPeer = st.channelPeer.span, channelPeerPort = st.channelPeerPort.span
+            let channelPackets = st.channelPackets.span
+            w.separate()
+            var c = w.cursor(room: Self.jsonRoom)
+            c.literal("\"stun\":{\"messages\":")
+            c.integer(st.messages)
+            var requests = 0, indications = 0, success = 0, errors = 0
+            for slot in stride(from: 0, to: 64, by: 4) {
+                requests &+= Int(counts[slot])
+                indications &+= Int(counts[slot &+ 1])
+                success &+= Int(counts[slot &+ 2])
+                errors &+= Int(counts[slot &+ 3])
+            }
+            c.literal(",\"requests\":")
+            c.integer(requests)
+            c.literal(",\"indications\":")
+            c.integer(indications)
+            c.literal(",\"success\":")
+            c.integer(success)
+            c.literal(",\"errors\":")
+            c.integer(errors)
+            c.literal(",\"by_method\":{")
+            var first = true
+            for m in STUNMethod.allCases {
+                let slot = Self.slot(m)
+                guard Self.any(counts, slot) else { continue }
+                c.literal(first ? "\"" : ",\"")
+                first = false
+                c.literal(m.staticName)
+                c.literal("\":{\"request\":")
+                c.integer(Int(counts[slot]))
+                c.literal(",\"success\":")
+                c.integer(Int(counts[slot &+ 2]))
+                c.literal(",\"error\":")
+                c.integer(Int(counts[slot &+ 3]))
+                c.literal(",\"indication\":")
+                c.integer(Int(counts[slot &+ 1]))
+                c.byte(0x7D)
+            }
+            c.literal("},\"transactions_matched\":")
+            c.integer(st.matched)
+            c.literal(",\"unanswered\":")
+            c.integer(st.unanswered)
+            c.literal(",\"retransmissions\":")
+            c.integer(st.retransmissions)
+            if let rtt {
+                c.literal(",\"rtt_ms\":{\"min\":")
+                c.decimal(rtt.min, decimals: 3)
+                c.literal(",\"p50\":")
+                c.decimal(rtt.p50, decimals: 3)
+                c.literal(",\"p95\":")
+                c.decimal(rtt.p95, decimals: 3)
+                c.literal(",\"max\":")
+                c.decimal(rtt.max, decimals: 3)
+                c.literal("},\"error_codes\":{")
+            } else {
+                c.literal(",\"rtt_ms\":null,\"error_codes\":{")
+            }
+            first = true
+            for i in 0..<STUNFlowStats.errorSlots where errorCount[i] > 0 {
+                c.literal(first ? "\"" : ",\"")
+                first = false
+                c.integer(Int(errorCode[i]))
+                c.literal("\":")
+                c.integer(Int(errorCount[i]))
+            }
+            c.literal(st.msTURN ? "},\"ms_turn\":true,\"ms_version\":" : "},\"ms_turn\":false,\"ms_version\":")
+            if let v = st.msVersion { c.integer(Int(v)) } else { c.literal("null") }
+            c.literal(",\"mapped\":")
+            Self.endpoint(st.mapped, &c)
+            c.literal(",\"relayed\":")
+            Self.endpoint(st.relayed, &c)
+            c.literal(",\"channel_data\":{\"packets\":")
+            c.integer(st.channelDataPackets)
+            c.literal(",\"bytes\":")
+            c.integer(st.channelDataBytes)
+            c.literal("},\"allocation\":{\"requests\":")
+            c.integer(st.allocateRequests)
+            c.literal(",\"challenges\":")
+            c.integer(st.allocateChallenges)
+            c.literal(",\"successes\":")
+            c.integer(st.allocateSuccesses)
+            c.literal(",\"failures\":")
+            c.integer(st.allocateFailures)
+            c.literal(",\"refreshes\":")
+            c.integer(st.refreshes)
+            c.literal(st.released ? ",\"released\":true,\"lifetime_s\":" : ",\"released\":false,\"lifetime_s\":")
+            if let l = st.lifetime { c.integer(Int(l)) } else { c.literal("null") }
+            if let expiry {
+                c.literal(",\"expires_at\":\"")
+                c.iso8601(expiry.second, micros: expiry.micros)
                 // Expired: the flow went on past the end of the lifetime without a refresh.
-                w.value("expired", lastTimestamp > end)
+                c.literal(lastTimestamp > expiry.end ? "\",\"expired\":true" : "\",\"expired\":false")
             }
-            w.endObject()
-            w.beginArray("channels")
+            c.literal("},\"channels\":[")
             for i in 0..<st.channels {
-                w.beginObject()
-                w.hex("channel", UInt32(st.channel[i]))
-                let peer = st.channelPeer[i]
-                w.endpoint("peer", peer, port: st.channelPeerPort[i], bracketed: !peer.isIPv4Mapped)
-                w.value("packets", Int(st.channelPackets[i]))
-                w.endObject()
+                c.literal(i == 0 ? "{\"channel\":\"0x" : ",{\"channel\":\"0x")
+                c.hex(UInt64(channel[i]))
+                c.literal("\",\"peer\":\"")
+                let peer = channelPeer[i]
+                c.endpoint(peer, port: channelPeerPort[i], bracketed: !peer.isIPv4Mapped)
+                c.literal("\",\"packets\":")
+                c.integer(Int(channelPackets[i]))
+                c.byte(0x7D)
             }
-            w.endArray()
-            w.value("malformed", st.malformed)
-            w.endObject()
+            c.literal("],\"malformed\":")
+            c.integer(st.malformed)
+            c.byte(0x7D)
+            w.commit(c)
+        }
+
+        /// A STUN address as the report's quoted endpoint, or `null`.
+        @inline(__always)
+        private static func endpoint(_ a: STUNAddress?, _ c: inout JSONCursor) {
+            guard let a else { return c.literal("null") }
+            c.byte(0x22)
+            c.endpoint(a.ip, port: a.port, bracketed: !a.isIPv4)
+            c.byte(0x22)
         }
     }
 }

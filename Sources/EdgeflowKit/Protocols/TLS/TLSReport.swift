@@ -23,32 +23,54 @@ extension AppReport {
         /// Where each direction stopped parsing, if it did: (direction, reason, stream offset).
         var malformed: [(from: String, reason: TLSMalformation, offset: Int)]
 
-        /// Writes the flow's `tls` object.
+        /// Writes the flow's `tls` object: its members through cursors, in room made for their
+        /// texts (keys are literal runs).
         func write(to w: inout JSONWriter) {
             let t = self
+            let version = t.version?.description
+            let clientCert: String? = t.outcome == .notCaptured ? nil : t.clientCertificate.name
             w.beginObject("tls")
-            w.value("version", t.version?.description)
-            w.value("cipher", t.cipher)
-            w.value("sni", t.sni)
-            w.value("alpn", t.alpn)
-            w.value("client_cert_requested", t.certificateRequested)
-            if t.outcome == .notCaptured { w.null("client_cert") } else { w.value("client_cert", t.clientCertificate.name) }
+            w.separate()
+            var c = w.cursor(room: 160 &+ JSONCursor.quotedRoom(version) &+ JSONCursor.quotedRoom(t.cipher) &+ JSONCursor.quotedRoom(t.sni)
+                                 &+ JSONCursor.quotedRoom(t.alpn) &+ JSONCursor.quotedRoom(clientCert))
+            c.literal("\"version\":")
+            c.quoted(version)
+            c.literal(",\"cipher\":")
+            c.quoted(t.cipher)
+            c.literal(",\"sni\":")
+            c.quoted(t.sni)
+            c.literal(",\"alpn\":")
+            c.quoted(t.alpn)
+            c.literal(t.certificateRequested ? ",\"client_cert_requested\":true,\"client_cert\":" : ",\"client_cert_requested\":false,\"client_cert\":")
+            c.quoted(clientCert)
+            w.commit(c)
             w.handshakeParties(server: t.server, seenAt: t.serverSeenAt, client: t.client, seenAt: t.clientSeenAt,
                                origAlert: t.origAlert, respAlert: t.respAlert)
-            w.value("encrypted_alerts", t.encryptedAlerts)
-            w.value("application_data_records", t.applicationDataRecords)
-            w.value("handshake", t.outcome.name)
-            if let d = t.handshakeDuration { w.value("handshake_ms", Double(d) / 1e6) } else { w.null("handshake_ms") }
-            w.beginArray("malformed")
-            for m in t.malformed {
-                w.beginObject()
-                w.value("from", m.from)
-                w.value("reason", m.reason.name)
-                w.value("offset", m.offset)
-                w.endObject()
+            let outcome = t.outcome.name
+            var room = 160 &+ JSONCursor.quotedRoom(outcome) &+ JSONCursor.decimalRoom
+            for m in t.malformed { room &+= 64 &+ JSONCursor.quotedRoom(m.from) &+ JSONCursor.quotedRoom(m.reason.name) }
+            c = w.cursor(room: room)
+            c.literal(",\"encrypted_alerts\":")
+            c.integer(t.encryptedAlerts)
+            c.literal(",\"application_data_records\":")
+            c.integer(t.applicationDataRecords)
+            c.literal(",\"handshake\":")
+            c.quoted(outcome)
+            c.literal(",\"handshake_ms\":")
+            if let d = t.handshakeDuration { c.decimal(Double(d) / 1e6, decimals: 3) } else { c.literal("null") }
+            c.literal(",\"malformed\":[")
+            for (i, m) in t.malformed.enumerated() {
+                c.literal(i == 0 ? "{\"from\":" : ",{\"from\":")
+                c.quoted(m.from)
+                c.literal(",\"reason\":")
+                c.quoted(m.reason.name)
+                c.literal(",\"offset\":")
+                c.integer(m.offset)
+                c.byte(0x7D)
             }
-            w.endArray()
-            w.endObject()
+            c.literal("]}")
+            w.commit(c)
+            w.closed()
         }
     }
 }
@@ -95,41 +117,64 @@ extension JSONWriter {
         endArray()
         endObject()
         beginArray("alerts")
-        for (from, alert) in [("orig", origAlert), ("resp", respAlert)] {
-            if let a = alert {
-                beginObject()
-                value("from", from)
-                value("level", a.levelName)
-                value("description", a.name)
-                endObject()
-            }
-        }
+        if let a = origAlert { alert(a, from: "orig") }
+        if let a = respAlert { alert(a, from: "resp") }
         endArray()
+    }
+
+    /// One side's alert in the `alerts` array.
+    private mutating func alert(_ a: TLSAlert, from: StaticString) {
+        let level = a.levelName, description = a.name
+        separate()
+        var c = cursor(room: 64 &+ JSONCursor.quotedRoom(level) &+ JSONCursor.quotedRoom(description))
+        c.literal("{\"from\":\"")
+        c.literal(from)
+        c.literal("\",\"level\":")
+        c.quoted(level)
+        c.literal(",\"description\":")
+        c.quoted(description)
+        c.byte(0x7D)
+        commit(c)
     }
 }
 
 extension CertificateSummary {
-    /// Writes one certificate's summary (`seenAt`: when it was sent, for its validity then).
+    /// Writes one certificate's summary (`seenAt`: when it was sent, for its validity then)
+    /// through one cursor, in room made for its texts.
     func write(to w: inout JSONWriter, seenAt: Int64) {
-        let c = self
-        w.beginObject()
-        w.value("subject", c.subject)
-        w.value("issuer", c.issuer)
-        w.beginArray("san")
-        for n in c.dnsNames { w.value(nil, n) }
-        w.endArray()
-        if c.hasValidity {
-            w.time("not_before", c.notBefore)
-            w.time("not_after", c.notAfter)
-        } else {
-            w.null("not_before")
-            w.null("not_after")
+        let validity = hasValidity ? (TimeFormat.isoParts(notBefore, &w), TimeFormat.isoParts(notAfter, &w)) : nil
+        var room = 256 &+ JSONCursor.quotedRoom(subject) &+ JSONCursor.quotedRoom(issuer) &+ JSONCursor.quotedRoom(sha256)
+            &+ JSONCursor.quotedRoom(parseError)
+        for n in dnsNames { room &+= 1 &+ JSONCursor.quotedRoom(n) }
+        w.separate()
+        var c = w.cursor(room: room)
+        c.literal("{\"subject\":")
+        c.quoted(subject)
+        c.literal(",\"issuer\":")
+        c.quoted(issuer)
+        c.literal(",\"san\":[")
+        for (i, n) in dnsNames.enumerated() {
+            if i > 0 { c.byte(0x2C) }
+            c.quoted(n)
         }
-        w.value("expired_at_capture", c.expiredAtCapture(seenAt))
-        w.value("not_yet_valid", c.notYetValid(seenAt))
-        w.value("sha256", c.sha256)
-        if let e = c.parseError { w.value("parse_error", e) }
-        w.endObject()
+        if let validity {
+            c.literal("],\"not_before\":\"")
+            c.iso8601(validity.0.0, micros: validity.0.1)
+            c.literal("\",\"not_after\":\"")
+            c.iso8601(validity.1.0, micros: validity.1.1)
+            c.byte(0x22)
+        } else {
+            c.literal("],\"not_before\":null,\"not_after\":null")
+        }
+        c.literal(expiredAtCapture(seenAt) ? ",\"expired_at_capture\":true" : ",\"expired_at_capture\":false")
+        c.literal(notYetValid(seenAt) ? ",\"not_yet_valid\":true,\"sha256\":" : ",\"not_yet_valid\":false,\"sha256\":")
+        c.quoted(sha256)
+        if let e = parseError {
+            c.literal(",\"parse_error\":")
+            c.quoted(e)
+        }
+        c.byte(0x7D)
+        w.commit(c)
     }
 }
 

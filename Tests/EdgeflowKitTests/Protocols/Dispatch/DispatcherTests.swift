@@ -82,8 +82,8 @@ struct DispatcherTests {
         #expect(udp(&d, &slot, RFC5769.request, fromOriginator: true, at: 1_000) == .stun)
         let released = d.release(slot)
         let facts = try #require(released)
-        #expect(facts.sip?.messages == 1)
-        #expect(facts.sip?.callIDs == ["a84b4c76e66710@192.0.2.1"])
+        #expect(facts.sip?.value.messages == 1)
+        #expect(facts.sip?.value.callIDs == ["a84b4c76e66710@192.0.2.1"])
         #expect(facts.stun?.value.messages == 1)
     }
 }
