@@ -80,6 +80,18 @@ struct Analyze: ParsableCommand {
         let failOn = try FailOn(flag: self.failOn, config: config)
         let exports = try export.make()
         let output = try self.output.output(inPlace: false)
+        do {
+            try analyze(into: output, options: options, failOn: failOn, exports: exports)
+        } catch {
+            // No half-written report is left behind, whichever thread still holds the stream.
+            output.abandon()
+            throw error
+        }
+    }
+
+    private func analyze(into output: OutputStream, options: AnalyzeOptions, failOn: FailOn?,
+                         exports: (writers: [any ReportWriter], server: MetricsServer?)) throws {
+        var options = options
         let zeek = try self.output.zeekLogs()
         zeek?.onWarning = { printError("edgeflow: warning: \($0)") }
         options.reader = reader

@@ -232,11 +232,15 @@ public final class OutputStream {
         }
     }
 
-    deinit {
-        defer { buffer.deallocate() }
+    /// The run failed: its report is given up. A temporary file, or a file created for
+    /// nothing, goes away (the target keeps what it held); a file written in place keeps what
+    /// was written. Called on a failure path, not left to `deinit`: a report writer's thread
+    /// may still hold this stream when the process exits. Does nothing once closed.
+    public func abandon() {
         guard !closed else { return }
-        // Not closed: the run failed. A temporary file, or a file created for nothing, goes away.
+        closed = true
         if let temporary {
+            self.temporary = nil
             fclose(file)
             unlink(temporary)
         } else if removeIfUnused {
@@ -248,6 +252,11 @@ public final class OutputStream {
             flush()
             fclose(file)
         }
+    }
+
+    deinit {
+        abandon()
+        buffer.deallocate()
     }
 }
 
