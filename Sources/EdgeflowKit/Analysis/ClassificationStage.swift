@@ -81,7 +81,7 @@ final class ClassificationStage {
     /// `endedAtEndOfInput(_:facts:)` with the flow already classified and summarised
     /// (`prepare`, on the thread that ended it, `TableEnding`: by the topology as it is once
     /// `recognised` has seen every live flow, which no later flow changes).
-    func endedAtEndOfInput(_ p: Prepared) {
+    func endedAtEndOfInput(_ p: borrowing Prepared) {
         inputOver = true
         account(p)
     }
@@ -173,12 +173,18 @@ final class ClassificationStage {
 
     /// Adds a prepared flow to the compliance counters, the report and the calls, in the
     /// order flows end.
-    private func account(_ p: Prepared) {
+    private func account(_ p: borrowing Prepared) {
+        account(p.record, p.classification, p.summary)
+    }
+
+    /// `account(_:)` on the parts, each reached in place: the uid's closure then captures the
+    /// record alone, not the whole prepared flow (which it would copy at each use).
+    private func account(_ record: FlowRecord, _ c: borrowing Classification, _ summary: borrowing FlowSummary) {
         // The uid from the record: a closure holding the summary would copy it.
-        compliance.add(p.record, p.classification, uid: FlowSummary.uid(FlowSummary.uidCode(p.record)), app: p.summary.appBox,
+        compliance.add(record, c, uid: FlowSummary.uid(FlowSummary.uidCode(record)), app: summary.appBox,
                        accessEdgeNames: topology.accessEdgeNames)
-        writer.flow(p.summary)
-        correlate(p.summary, first: p.record.firstTimestamp)
+        writer.flow(summary)
+        correlate(summary, first: record.firstTimestamp)
     }
 
     /// Hands the flow's RTP streams (with their quality) to the call correlator, and moves its

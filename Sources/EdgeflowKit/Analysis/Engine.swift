@@ -277,9 +277,10 @@ public struct Engine: ~Copyable {
         }
         stage.finish()
         for f in live {
-            let p = endings[f.place >> 32].next()
-            countFlow(p.record.key.proto)
-            stage.endedAtEndOfInput(p)
+            endings[f.place >> 32].next { p in
+                countFlow(p.record.key.proto)
+                stage.endedAtEndOfInput(p)
+            }
         }
         for e in endings { e.waitUntilDone() }
         swap(&tracker, &own.tracker)
