@@ -36,6 +36,7 @@ final class TableEnding: @unchecked Sendable {
     }
 
     private func run(shard: Int, order: [(sequence: Int, place: Int)], topology: Topology, names: [IPAddress: String], batchFlows: Int) {
+        ProcessTuning.growThreadHeap(ProcessTuning.endingHeap)
         let certificates = CertificateCache()
         var topology = topology
         var out: [ClassificationStage.Prepared] = []
