@@ -151,15 +151,23 @@ final class ClassificationStage {
     }
 
     private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?) {
-        account(Self.prepare(record, reason, app, &topology, names: dns.names))
+        let c = Self.classify(record, &topology)
+        account(record, c, Self.summary(record, reason, app, c, names: dns.names))
     }
 
     /// Classifies `record` by `topology` (reached in place: it is not changed) and makes its
-    /// summary, with its report part and its ends' DNS names. Touches nothing run-wide, so an
-    /// ending thread may call it with a copy of the final topology and names.
+    /// summary. Touches nothing run-wide, so an ending thread may call it with a copy of the
+    /// final topology and DNS names.
     static func prepare(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?,
                         _ topology: inout Topology, names: [IPAddress: String]) -> Prepared {
         let c = classify(record, &topology)
+        return Prepared(record: record, classification: c, summary: summary(record, reason, app, c, names: names))
+    }
+
+    /// The flow's summary: with its report part, its ends' DNS names and its classification.
+    @inline(__always)
+    private static func summary(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?,
+                                _ c: Classification, names: [IPAddress: String]) -> FlowSummary {
         var summary = FlowSummary(record, reason: reason)
         if let app {
             if !app.value.isEmpty { summary.appBox = app }
@@ -168,7 +176,7 @@ final class ClassificationStage {
         summary.origName = names[record.originator.address]
         summary.respName = names[record.responder.address]
         summary.apply(c)
-        return Prepared(record: record, classification: c, summary: summary)
+        return summary
     }
 
     /// Adds a prepared flow to the compliance counters, the report and the calls, in the
