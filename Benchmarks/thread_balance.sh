@@ -8,7 +8,9 @@
 # info slowly). For one thread and each THREADS it runs `analyze CAPTURE --threads N` under
 # `valgrind --tool=callgrind --separate-threads=yes` with deterministic hashing and prints each
 # thread's instructions as a share of the one-thread run: the calling thread (reads, routes,
-# tracks its buckets, replays, classifies), the flow workers, the report writer. "sum" is the
+# tracks its buckets, replays, adds the classified flows to the report), the flow workers and
+# the threads that end each table at the end of input (callgrind may give an ending thread a
+# worker's id, and so one column), the report writer. "sum" is the
 # CPU a run costs against one thread; "bound" = 1 / busiest share is the speed-up the run could
 # reach with a core per thread and nothing else in the way (caches, memory, waiting are not
 # counted). Needs valgrind. Takes about a minute per run per 100 million instructions.

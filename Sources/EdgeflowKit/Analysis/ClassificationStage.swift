@@ -74,14 +74,16 @@ final class ClassificationStage {
     /// classified the waiting ones: nothing more can be learnt, so it is classified at once.
     /// `facts`: what its protocols showed, nil when it was not inspected.
     func endedAtEndOfInput(_ record: FlowRecord, facts: InspectionFacts?) {
-        endedAtEndOfInput(record, app: Self.appReport(record, facts, certificates: certificates))
+        inputOver = true
+        emit(record, .endOfInput, Self.appReport(record, facts, certificates: certificates))
     }
 
-    /// `endedAtEndOfInput(_:facts:)` with the flow's report part already built (`appReport`,
-    /// on the thread that ended the flow: `TableEnding`).
-    func endedAtEndOfInput(_ record: FlowRecord, app: FrozenBox<AppReport>?) {
+    /// `endedAtEndOfInput(_:facts:)` with the flow already classified and summarised
+    /// (`prepare`, on the thread that ended it, `TableEnding`: by the topology as it is once
+    /// `recognised` has seen every live flow, which no later flow changes).
+    func endedAtEndOfInput(_ p: borrowing Prepared) {
         inputOver = true
-        emit(record, .endOfInput, app)
+        account(p)
     }
 
     /// What the flow's protocols showed, boxed; nil when it was not inspected or showed nothing
@@ -140,16 +142,52 @@ final class ClassificationStage {
         }
     }
 
+    /// A flow classified and summarised, nothing of it yet added to the run's counters, calls
+    /// or report (`prepare`): what depends on the flow, the topology and the DNS names alone.
+    struct Prepared {
+        var record: FlowRecord
+        var classification: Classification
+        var summary: FlowSummary
+    }
+
     private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?) {
         let c = Self.classify(record, &topology)
+        account(record, c, Self.summary(record, reason, app, c, names: dns.names))
+    }
+
+    /// Classifies `record` by `topology` (reached in place: it is not changed) and makes its
+    /// summary. Touches nothing run-wide, so an ending thread may call it with a copy of the
+    /// final topology and DNS names.
+    static func prepare(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?,
+                        _ topology: inout Topology, names: [IPAddress: String]) -> Prepared {
+        let c = classify(record, &topology)
+        return Prepared(record: record, classification: c, summary: summary(record, reason, app, c, names: names))
+    }
+
+    /// The flow's summary: with its report part, its ends' DNS names and its classification.
+    @inline(__always)
+    private static func summary(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?,
+                                _ c: Classification, names: [IPAddress: String]) -> FlowSummary {
         var summary = FlowSummary(record, reason: reason)
         if let app {
             if !app.value.isEmpty { summary.appBox = app }
             summary.transactions = app.value.transactions
         }
-        summary.origName = dns.names[record.originator.address]
-        summary.respName = dns.names[record.responder.address]
+        summary.origName = names[record.originator.address]
+        summary.respName = names[record.responder.address]
         summary.apply(c)
+        return summary
+    }
+
+    /// Adds a prepared flow to the compliance counters, the report and the calls, in the
+    /// order flows end.
+    private func account(_ p: borrowing Prepared) {
+        account(p.record, p.classification, p.summary)
+    }
+
+    /// `account(_:)` on the parts, each reached in place: the uid's closure then captures the
+    /// record alone, not the whole prepared flow (which it would copy at each use).
+    private func account(_ record: FlowRecord, _ c: borrowing Classification, _ summary: borrowing FlowSummary) {
         // The uid from the record: a closure holding the summary would copy it.
         compliance.add(record, c, uid: FlowSummary.uid(FlowSummary.uidCode(record)), app: summary.appBox,
                        accessEdgeNames: topology.accessEdgeNames)

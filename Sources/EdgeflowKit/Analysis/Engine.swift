@@ -211,8 +211,9 @@ public struct Engine: ~Copyable {
 
     /// Input is over: every live flow (of every shard) is ended in creation order, as one
     /// thread ends them, after the stage has seen each one's evidence and classified the flows
-    /// waiting for it; the summary gets the flow tables' counters. Returns the summary. The
-    /// other shards' (or sockets') flows are ended on a thread per table (`TableEnding`).
+    /// waiting for it; the summary gets the flow tables' counters. Returns the summary. With
+    /// several shards (or sockets) every table's flows are ended and classified on a thread per
+    /// table (`TableEnding`), this engine's own included.
     @discardableResult
     public mutating func finish() -> CaptureSummary {
         if let shards {
@@ -244,24 +245,20 @@ public struct Engine: ~Copyable {
                 }
             }
         }
-        stage?.finish()
-        // The other tables' flows are ended on threads of their own, streamed back in creation
-        // order; this thread ends its own and classifies all, in the one creation order.
-        let batchFlows = shards?.endingBatchFlows ?? TableEnding.batchFlows
-        let endings = others.indices.map { TableEnding(others[$0], shard: $0 + 1, order: live, batchFlows: batchFlows) }
-        for f in live {
-            let s = f.place >> 32
-            if s == 0 {
-                let i = f.place & 0xFFFF_FFFF
-                countFlow(tracker.table[i].key.proto)
-                Self.endAtEndOfInput(&tracker, i, stage)
-            } else {
-                let e = endings[s - 1].next()
-                countFlow(e.record.key.proto)
-                stage?.endedAtEndOfInput(e.record, app: e.app)
+        if let stage, !others.isEmpty {
+            endOnThreads(live, others, stage)
+        } else {
+            stage?.finish()
+            for f in live {
+                let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
+                if s == 0 {
+                    countFlow(tracker.table[i].key.proto)
+                    Self.endAtEndOfInput(&tracker, i, stage)
+                } else {
+                    countFlow(others[s - 1].tracker.table[i].key.proto)  // a run that classifies nothing: counted only
+                }
             }
         }
-        for e in endings { e.waitUntilDone() }
         counts = currentSummary
         linkCache.run = 0
         socketPackets = nil
@@ -269,6 +266,37 @@ public struct Engine: ~Copyable {
         shards?.releaseFinishedTables()
         for t in adopted { t.releaseLive() }
         return counts
+    }
+
+    /// With several tables (shards or sockets) each, this engine's own included, is ended on a
+    /// thread of its own (`TableEnding`: report parts built, flows classified by the final
+    /// topology) while this thread classifies the flows that waited for role evidence
+    /// (`stage.finish()`); then it takes the ended flows back in the one creation order of
+    /// `live` and adds them to the run's counters, calls and report.
+    private mutating func endOnThreads(_ live: [(sequence: Int, place: Int)], _ others: [FinishedTable], _ stage: ClassificationStage) {
+        // The engine's table is lent to its ending thread: an empty one stands in meanwhile.
+        var lent = tracker.settings
+        lent.maxFlows = 16
+        lent.initialCapacity = 16
+        lent.maxInspectedFlows = 1
+        var standIn = FlowTracker(settings: lent)
+        swap(&tracker, &standIn)
+        let own = FinishedTable(standIn)
+        let tables = [own] + others
+        let topology = stage.topology, names = reporting.dns.names
+        let batchFlows = shards?.endingBatchFlows ?? TableEnding.batchFlows
+        let endings = tables.indices.map {
+            TableEnding(tables[$0], shard: $0, order: live, topology: topology, names: names, batchFlows: batchFlows)
+        }
+        stage.finish()
+        for f in live {
+            endings[f.place >> 32].next { p in
+                countFlow(p.record.key.proto)
+                stage.endedAtEndOfInput(p)
+            }
+        }
+        for e in endings { e.waitUntilDone() }
+        swap(&tracker, &own.tracker)
     }
 
     /// Hands live flow `i` of `t` to `stage`, ended by the end of input. A flow never inspected

@@ -83,6 +83,7 @@ final class ShardWorker: @unchecked Sendable {
     /// batch's watermark; once `input` is closed, its flow table is moved out for the calling
     /// thread (`finishedTable`).
     func run(_ input: BatchQueue<ShardBatch>, returning: BatchQueue<ShardBatch>) {
+        ProcessTuning.growThreadHeap(ProcessTuning.workerHeap)
         // The table is a local of this thread (no exclusivity check per packet, as a class
         // property would need).
         var t = makeTracker()
@@ -147,23 +148,39 @@ struct ShardEvent {
     var ordinal: Int
     var payload: Payload
 
+    /// Whether `a` comes before `b` in the order one thread would have met them.
+    @inline(__always)
+    static func precedes(_ a: borrowing ShardEvent, _ b: borrowing ShardEvent) -> Bool {
+        a.index != b.index ? a.index < b.index
+            : a.rank != b.rank ? a.rank < b.rank
+            : a.sequence != b.sequence ? a.sequence < b.sequence : a.ordinal < b.ordinal
+    }
+
     /// Sorts `events` into the order one thread would have met them and hands them to `engine`
     /// (DNS messages to `dns`); `events` is left empty, its storage kept.
     static func replay(_ events: inout [ShardEvent], into engine: inout Engine, dns: DNSBook) {
         guard !events.isEmpty else { return }
-        events.sort { a, b in
-            a.index != b.index ? a.index < b.index
-                : a.rank != b.rank ? a.rank < b.rank
-                : a.sequence != b.sequence ? a.sequence < b.sequence : a.ordinal < b.ordinal
-        }
-        for e in events {
-            switch e.payload {
-            case .dns(let bytes, let multicast): bytes.withUnsafeBytes { dns.record($0, multicast: multicast) }
-            case .recognised(let r): engine.recognised(r)
-            case .ended(let f): engine.ended(f)
-            }
-        }
+        events.sort { precedes($0, $1) }
+        for e in events { apply(e, into: &engine, dns: dns) }
         events.removeAll(keepingCapacity: true)
+    }
+
+    /// Sorts `events[from..<to]` (one shard's, in packet order already but for flows ended at
+    /// one packet) when it is not in order.
+    static func order(_ events: inout [ShardEvent], from: Int, to: Int) {
+        var k = from + 1
+        while k < to && !precedes(events[k], events[k - 1]) { k += 1 }
+        if k < to { events[from..<to].sort { precedes($0, $1) } }
+    }
+
+    /// Hands one event to `engine` (a DNS message to `dns`).
+    @inline(__always)
+    static func apply(_ e: borrowing ShardEvent, into engine: inout Engine, dns: DNSBook) {
+        switch e.payload {
+        case .dns(let bytes, let multicast): bytes.withUnsafeBytes { dns.record($0, multicast: multicast) }
+        case .recognised(let r): engine.recognised(r)
+        case .ended(let f): engine.ended(f)
+        }
     }
 }
 

@@ -27,6 +27,7 @@ final class BackgroundReportWriter: ReportWriter, @unchecked Sendable {
     }
 
     private func run() {
+        ProcessTuning.growThreadHeap(ProcessTuning.endingHeap)
         while let item = queue.take() {
             switch item {
             case .flows(let flows): for f in flows { inner.flow(f) }
