@@ -53,7 +53,8 @@ struct ShardRouting {
 
     /// Packet `index`, read by the calling thread (shard 0, whose flow table is `t` and whose
     /// events `w` notes). A plain frame of a worker's flow that cannot carry SIP costs only
-    /// `PacketDecoder.plainTuple` and goes to the worker (which decodes it); any other packet
+    /// `PacketDecoder.plainTuple` and goes to the worker (which decodes it); such a frame of
+    /// shard 0's that is a `PlainDatagram` is tracked without the general decode; any other packet
     /// is decoded here, and counted in `counts` (`CaptureSummary.countDecoded`) when its flow
     /// is shard 0's or it belongs to no flow. Then as `route`.
     @inline(__always)
@@ -62,10 +63,18 @@ struct ShardRouting {
         var known = -1
         if let p = PacketDecoder.plainTuple(packet.bytes, linkType: packet.linkType) {
             known = shard(ofBucket: Self.bucket(IPAddress(ipv4: p.src), p.srcPort, IPAddress(ipv4: p.dst), p.dstPort, proto: p.proto))
-            if known != 0 && !p.maybeSIP {
-                out.put(known, ShardItem(.track, packet, index: index))
-                sweepIfDue(packet, index: index, w, &t, out)
-                return
+            if !p.maybeSIP {
+                if known != 0 {
+                    out.put(known, ShardItem(.track, packet, index: index))
+                    sweepIfDue(packet, index: index, w, &t, out)
+                    return
+                }
+                // This thread's own datagram, as one thread tracks it (nothing to hand on: no SIP, no ICMP).
+                if let u = PacketDecoder.plainDatagram(packet.bytes, linkType: packet.linkType) {
+                    w.track(u, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &counts, &t)
+                    sweepIfDue(packet, index: index, w, &t, out)
+                    return
+                }
             }
         }
         var d = DecodedPacket()

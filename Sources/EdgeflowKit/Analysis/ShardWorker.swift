@@ -44,6 +44,17 @@ final class ShardWorker: @unchecked Sendable {
         collect(&t)
     }
 
+    /// A `PlainDatagram` (packet `index`) of this shard's flows, tracked on `t` without the
+    /// general decode, as one thread tracks it; counted in `counts` as `countDecoded` would.
+    @inline(__always)
+    func track(_ u: PlainDatagram, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int,
+               _ counts: inout CaptureSummary, _ t: inout FlowTracker) {
+        counts.ipPackets &+= 1
+        current = index
+        t.trackDatagram(u, timestamp: timestamp, bytes: bytes, index: index)
+        collect(&t)
+    }
+
     /// An ICMP error (packet `index`) quoting a flow of this shard.
     func attributeICMPError(_ d: DecodedPacket, bytes: UnsafeRawBufferPointer, index: Int, _ t: inout FlowTracker) {
         current = index
@@ -104,6 +115,9 @@ final class ShardWorker: @unchecked Sendable {
     @inline(__always)
     private func step(_ item: ShardItem, _ counts: inout CaptureSummary, _ t: inout FlowTracker) {
         if item.kind == .sweep { return sweep(now: item.timestamp, index: item.index, &t) }
+        if item.kind == .track, let u = PacketDecoder.plainDatagram(item.bytes, linkType: item.linkType) {
+            return track(u, timestamp: item.timestamp, bytes: item.bytes, index: item.index, &counts, &t)
+        }
         var d = DecodedPacket()
         PacketDecoder.decode(item.bytes, originalLength: item.originalLength, linkType: item.linkType, into: &d)
         switch item.kind {

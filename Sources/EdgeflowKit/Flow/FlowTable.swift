@@ -140,14 +140,16 @@ public struct FlowTable: ~Copyable {
     /// written (8,192: 1.6 MB): page by page, a flood of new flows spent a fifth of its CPU
     /// taking one fault per 4 KiB page of records.
     static let populateRecords = 8192
+    private static let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
 
     /// Makes the pages of the next `populateRecords` records present (as far as the capacity
     /// goes); records before `populatedTo` stay present as the table grows and shrinks.
     private mutating func populate() {
         let end = min(recordCapacity, populatedTo &+ Self.populateRecords)
         #if os(Linux)
-        let first = (Int(bitPattern: records + populatedTo) &+ 4095) & ~4095
-        let last = Int(bitPattern: records + end) & ~4095
+        let page = Self.pageSize
+        let first = (Int(bitPattern: records + populatedTo) &+ page &- 1) & ~(page &- 1)
+        let last = Int(bitPattern: records + end) & ~(page &- 1)
         if last > first, let p = UnsafeMutableRawPointer(bitPattern: first) {
             _ = madvise(p, last &- first, 23)   // MADV_POPULATE_WRITE (Linux 5.14); older kernels refuse it
         }

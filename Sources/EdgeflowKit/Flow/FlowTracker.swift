@@ -140,16 +140,7 @@ public struct FlowTracker: ~Copyable {
             let p = UnsafeRawBufferPointer(rebasing: bytes[Int(u.payloadOffset)..<min(Int(u.payloadOffset) &+ payload, bytes.count)])
             if UDPDemux.isRTP(p) {
                 let fromOrig = srcFirst == table[i].originatorIsA
-                if timestamp > table[i].lastTimestamp { table[i].lastTimestamp = timestamp }
-                if fromOrig {
-                    table[i].origPackets &+= 1
-                    table[i].origBytes &+= payload
-                    table[i].origIPBytes &+= Int(u.ipLength)
-                } else {
-                    table[i].respPackets &+= 1
-                    table[i].respBytes &+= payload
-                    table[i].respIPBytes &+= Int(u.ipLength)
-                }
+                count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(u.ipLength), timestamp: timestamp)
                 table[i].history.note(.data, fromOriginator: fromOrig)
                 var slot = table[i].inspection
                 let s = dispatcher.rtp(&slot, p, fromOriginator: fromOrig, timestamp: timestamp,
@@ -195,20 +186,26 @@ public struct FlowTracker: ~Copyable {
         return index
     }
 
+    /// A packet's counters and last time on flow `i` (both paths: `update`, and `trackDatagram`'s RTP arm).
     @inline(__always)
-    private mutating func update(at i: Int, sourceIsA: Bool, _ d: DecodedPacket, timestamp: Int64, bytes: UnsafeRawBufferPointer) {
-        let fromOrig = sourceIsA == table[i].originatorIsA
-        let payload = Int(d.payloadLength)
+    private mutating func count(at i: Int, fromOrig: Bool, payload: Int, ipLength: Int, timestamp: Int64) {
         if timestamp > table[i].lastTimestamp { table[i].lastTimestamp = timestamp }
         if fromOrig {
             table[i].origPackets &+= 1
             table[i].origBytes &+= payload
-            table[i].origIPBytes &+= Int(d.ipLength)
+            table[i].origIPBytes &+= ipLength
         } else {
             table[i].respPackets &+= 1
             table[i].respBytes &+= payload
-            table[i].respIPBytes &+= Int(d.ipLength)
+            table[i].respIPBytes &+= ipLength
         }
+    }
+
+    @inline(__always)
+    private mutating func update(at i: Int, sourceIsA: Bool, _ d: DecodedPacket, timestamp: Int64, bytes: UnsafeRawBufferPointer) {
+        let fromOrig = sourceIsA == table[i].originatorIsA
+        let payload = Int(d.payloadLength)
+        count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(d.ipLength), timestamp: timestamp)
         switch d.proto {
         case IPProtocol.tcp:
             updateTCP(at: i, fromOrig: fromOrig, d)

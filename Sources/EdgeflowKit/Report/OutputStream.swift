@@ -221,7 +221,16 @@ public final class OutputStream {
         flush()
         closed = true
         if fclose(file) != 0 && failure == nil { fail(errno) }
-        if let failure { throw failure }
+        if let failure {
+            // A report that could not be written whole leaves no file behind (the target keeps what it held).
+            if let temporary {
+                self.temporary = nil
+                unlink(temporary)
+            } else if removeIfUnused {
+                unlink(name)
+            }
+            throw failure
+        }
         if let temporary {
             self.temporary = nil
             guard rename(temporary, name) == 0 else {

@@ -94,7 +94,10 @@ extension AppReport {
             // The allocation's end, when it is held: its time text is worked out before the room.
             var expiry: (end: Int64, second: TimeFormat.SecondText, micros: Int)? = nil
             if let at = st.grantedAt, !st.released {
-                let end = at + Int64(st.grantedLifetime) * 1_000_000_000
+                // At most 2^32 s of lifetime (no overflow), from a time a hostile capture may set
+                // near the end of Int64: the sum saturates.
+                let (sum, overflow) = at.addingReportingOverflow(Int64(st.grantedLifetime) &* 1_000_000_000)
+                let end = overflow ? Int64.max : sum
                 let (second, micros) = TimeFormat.isoParts(end, &w)
                 expiry = (end, second, micros)
             }
