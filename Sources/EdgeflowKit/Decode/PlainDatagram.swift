@@ -37,16 +37,10 @@ extension PacketDecoder {
     /// The frame's `PlainDatagram`, or nil when it is any other frame (which `decode` handles).
     @inline(__always)
     static func plainDatagram(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> PlainDatagram? {
+        // UDP with its 8-byte header captured, in a plain IPv4 frame.
+        guard let header = plainIPv4(bytes, linkType: linkType), bytes.u8(23) == IPProtocol.udp else { return nil }
+        let (ihl, total) = header
         let n = bytes.count
-        guard linkType == .ethernet, n >= 42, bytes.be16(12) == 0x0800 else { return nil }
-        let vihl = bytes.u8(14)
-        let ihl = Int(vihl & 0x0F) &* 4
-        let total = Int(bytes.be16(16))
-        // Version 4; a header of 20 bytes or more; a total length (not 0, as offloading leaves
-        // it) that holds the header and lies within the captured bytes; no fragment offset, no
-        // more-fragments flag; UDP with its 8-byte header captured.
-        guard vihl >> 4 == 4, ihl >= 20, total >= ihl, total <= n &- 14, bytes.be16(20) & 0x3FFF == 0,
-              bytes.u8(23) == IPProtocol.udp else { return nil }
         let off = 14 &+ ihl
         guard n &- off >= 8 else { return nil }
         let udpLength = Int(bytes.be16(off &+ 4))

@@ -19,15 +19,9 @@ extension PacketDecoder {
     /// The frame's `PlainTuple`, or nil when it is any other frame (which `decode` handles).
     @inline(__always)
     static func plainTuple(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> PlainTuple? {
+        guard let header = plainIPv4(bytes, linkType: linkType) else { return nil }
+        let (ihl, total) = header
         let n = bytes.count
-        guard linkType == .ethernet, n >= 34, bytes.be16(12) == 0x0800 else { return nil }
-        let vihl = bytes.u8(14)
-        let ihl = Int(vihl & 0x0F) &* 4
-        let total = Int(bytes.be16(16))
-        // Version 4; a header of 20 bytes or more; a total length (not 0, as offloading leaves
-        // it) that holds the header and lies within the captured bytes; no fragment offset, no
-        // more-fragments flag.
-        guard vihl >> 4 == 4, ihl >= 20, total >= ihl, total <= n &- 14, bytes.be16(20) & 0x3FFF == 0 else { return nil }
         let proto = bytes.u8(23)
         let off = 14 &+ ihl
         let length = total &- ihl
@@ -50,5 +44,21 @@ extension PacketDecoder {
             return nil
         }
         return PlainTuple(src: bytes.be32(26), dst: bytes.be32(30), srcPort: srcPort, dstPort: dstPort, proto: proto, maybeSIP: maybeSIP)
+    }
+
+    /// The IPv4 header of an Ethernet II frame without VLAN tags, as the plain frames
+    /// (`PlainTuple`, `PlainDatagram`) need it: its length and the datagram's total length.
+    /// Version 4; a header of 20 bytes or more; a total length (not 0, as offloading leaves it)
+    /// that holds the header and lies within the captured bytes; no fragment offset, no
+    /// more-fragments flag. Nil for any other frame.
+    @inline(__always)
+    static func plainIPv4(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> (ihl: Int, total: Int)? {
+        let n = bytes.count
+        guard linkType == .ethernet, n >= 34, bytes.be16(12) == 0x0800 else { return nil }
+        let vihl = bytes.u8(14)
+        let ihl = Int(vihl & 0x0F) &* 4
+        let total = Int(bytes.be16(16))
+        guard vihl >> 4 == 4, ihl >= 20, total >= ihl, total <= n &- 14, bytes.be16(20) & 0x3FFF == 0 else { return nil }
+        return (ihl, total)
     }
 }
