@@ -29,14 +29,13 @@ public enum RangesUpdate {
         let baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         let client = UUID().uuidString.lowercased()
         let endpointsURL = "\(baseURL)/endpoints/Worldwide?ServiceAreas=Skype&ClientRequestId=\(client)"
-        let hint = "check the network (or the https_proxy variable) and --url, or fetch \(endpointsURL) "
-            + "on a machine that can reach it and give the file with --office365 FILE"
-        let versionData = try fetch("\(baseURL)/version/Worldwide?ClientRequestId=\(client)", hint: hint)
+        let elsewhere = "fetch \(endpointsURL) on a machine that can reach it and give the file with --office365 FILE"
+        let versionData = try fetch("\(baseURL)/version/Worldwide?ClientRequestId=\(client)", elsewhere: elsewhere)
         guard let object = (try? JSONSerialization.jsonObject(with: versionData)) as? [String: Any],
               let version = object["latest"] as? String else {
             throw EdgeflowError("\(baseURL)/version/Worldwide did not answer with {\"latest\": ...}; is the URL right?")
         }
-        let endpoints = try fetch(endpointsURL, hint: hint)
+        let endpoints = try fetch(endpointsURL, elsewhere: elsewhere)
         let prefixes = try Office365Ranges.skypePrefixes(fromEndpointsJSON: endpoints)
         guard !prefixes.isEmpty else { throw EdgeflowError("the endpoints answer holds no Skype addresses; nothing written") }
         do {
@@ -53,8 +52,9 @@ public enum RangesUpdate {
     /// The body of `url`, fetched by curl. Not URLSession: FoundationNetworking would load libcurl
     /// and some forty libraries behind it into every run of edgeflow (about 24 M instructions,
     /// 8 ms, at each start, two thirds of a small capture's analysis) for a command run now and then.
-    /// - Parameter hint: what to do when the service cannot be reached.
-    private static func fetch(_ url: String, hint: String) throws(EdgeflowError) -> Data {
+    /// - Parameter elsewhere: how to get the file without this machine reaching the service.
+    private static func fetch(_ url: String, elsewhere: String) throws(EdgeflowError) -> Data {
+        let hint = "check the network (or the https_proxy variable) and --url, or \(elsewhere)"
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         curl.arguments = ["curl", "--silent", "--show-error", "--fail", "--location", "--proto", "=http,https",
@@ -76,11 +76,14 @@ public enum RangesUpdate {
         case 0:
             return data
         case 127:
-            throw EdgeflowError("\(url): edgeflow fetches with curl, which is not installed; install it (apt-get install curl), or \(hint)")
+            throw EdgeflowError("\(url): edgeflow fetches with curl, which is not installed; install it (apt-get install curl), or \(elsewhere)")
         case 28:
             throw EdgeflowError("\(url): no answer within 60 s; \(hint)")
         case let status:
-            let reason = said.split(separator: "\n").first.map { $0.hasPrefix("curl: ") ? String($0.dropFirst(6)) : String($0) } ?? "curl exited with status \(status)"
+            // "curl: (7) Failed to connect to ...": the words without curl's prefix and error number.
+            let line = said.split(separator: "\n").first.map { $0.hasPrefix("curl: ") ? $0.dropFirst(6) : $0 }
+            let reason = line.map { l in l.first == "(" ? l.drop { $0 != ")" }.dropFirst().drop { $0 == " " } : l }
+                .map(String.init) ?? "curl exited with status \(status)"
             throw EdgeflowError("\(url): \(reason); \(hint)")
         }
     }

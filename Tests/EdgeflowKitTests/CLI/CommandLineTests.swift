@@ -488,5 +488,15 @@ struct LimitsAndWordsTests {
         #expect(down.status == 2)
         #expect(down.stderr.contains("127.0.0.1:\(port)") && down.stderr.contains("give the file with --office365 FILE"), "\(down.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir))
+        // A service that answers, but not with the endpoints: curl's words for the HTTP status.
+        let server = try TinyHTTPServer(routes: [:])
+        defer { server.stop() }
+        let missing = try CommandLineTests.run(["ranges", "update", "--url", "http://127.0.0.1:\(server.port)", "--dir", dir])
+        #expect(missing.status == 2 && missing.stderr.contains("/version/Worldwide") && missing.stderr.contains("404"), "\(missing.stderr)")
+        // No curl on the PATH: the error says to install it.
+        let noCurl = try CommandLineTests.run(["ranges", "update", "--url", "http://127.0.0.1:\(server.port)", "--dir", dir],
+                                              environment: ["PATH": "/nonexistent"])
+        #expect(noCurl.status == 2 && noCurl.stderr.contains("curl, which is not installed; install it (apt-get install curl)"), "\(noCurl.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir))
     }
 }
