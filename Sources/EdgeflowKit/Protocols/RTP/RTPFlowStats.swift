@@ -11,6 +11,11 @@ struct RTPFlowStats: Sendable {
     var payloadType = InlineArray<6, UInt8>(repeating: 0)
     /// The codec of the slot's first payload type (`RTPClocks.codec`, else the SDP's).
     var codec = InlineArray<6, RTPCodec>(repeating: .unknown)
+    /// The slot of the stream each direction's last tracked packet belonged to (originator,
+    /// responder): the next packet's stream is looked for there first. (Declared here, they
+    /// fill padding before `stats`: the state stays 2,096 bytes, `LayoutTests`.)
+    var lastOriginatorSlot: Int8 = 0
+    var lastResponderSlot: Int8 = 0
     var stats = InlineArray<6, RTPStreamStats>(repeating: RTPStreamStats())
     /// The slot's stream has shown sequence continuity: a packet numbered one past the highest
     /// before it (RFC 3550 A.1's probation with MIN_SEQUENTIAL = 2; its packets from the first
@@ -21,10 +26,6 @@ struct RTPFlowStats: Sendable {
     var streams = 0
     /// The slot given to a new SSRC last.
     var newest = -1
-    /// The slot of the stream each direction's last tracked packet belonged to (originator,
-    /// responder): the next packet's stream is looked for there first.
-    var lastOriginatorSlot: Int8 = 0
-    var lastResponderSlot: Int8 = 0
     /// Packets of streams not tracked: beyond the slots, or of an unconfirmed slot given away.
     var untracked = 0
     var senderReports = 0
@@ -95,10 +96,10 @@ struct RTPFlowStats: Sendable {
 
     /// Accounts one RTP packet of a stream the flow has a slot for (looked for in the slot of
     /// its direction's last packet first), whose payload type's clock is `clockRate` Hz (0:
-    /// unknown); returns whether the stream is confirmed, or nil when it has no slot (`record(_:fromOriginator:arrival:clock:...)` takes the packet then).
-    /// Transparent and mutating: the one-thread RTP path has it in place, on the flow's state
-    /// where it lies (`@inline(__always)` left it a call; a non-mutating search through
-    /// `HeapValue.value` copied the 2 KB state).
+    /// unknown); returns whether the stream is confirmed, or nil when it has no slot (the packet
+    /// is then `record(_:fromOriginator:arrival:clock:source:sliceWidth:described:)`'s).
+    /// Transparent: the one-thread RTP path has it in place, on the flow's state where it lies
+    /// (`@inline(__always)` left it a call).
     @_transparent
     mutating func recordTracked(ssrc s: UInt32, fromOriginator dir: Bool, sequence: UInt16, timestamp: UInt32, payloadType: UInt8,
                                 marker: Bool, arrival: Int64, clockRate: UInt32) -> Bool? {
@@ -119,9 +120,9 @@ struct RTPFlowStats: Sendable {
         if !confirmed[i] { confirmed[i] = sequence == stats.span[unchecked: i].maxSeq &+ 1 }
         do {
             // Through a mutable span: `stats[i]` copied the 320-byte stream out and back (two `memcpy`).
-            var streams = stats.mutableSpan
-            streams[unchecked: i].record(sequence: sequence, timestamp: timestamp, arrivalNanoseconds: arrival,
-                                         payloadType: payloadType, marker: marker, clock: clockRate)
+            var slots = stats.mutableSpan
+            slots[unchecked: i].record(sequence: sequence, timestamp: timestamp, arrivalNanoseconds: arrival,
+                                       payloadType: payloadType, marker: marker, clock: clockRate)
         }
         return confirmed[i]
     }
