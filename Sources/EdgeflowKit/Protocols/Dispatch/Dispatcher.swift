@@ -197,10 +197,22 @@ struct Dispatcher: ~Copyable {
         guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
         // Past --max-inspected-flows the flow keeps the name its packets suggest.
         guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
+        guard let confirmed = rtp.value.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence,
+                                                      timestamp: h.timestamp, payloadType: h.payloadType, marker: h.marker,
+                                                      arrival: timestamp, clockRate: clocks.clockRate(h.payloadType)) else {
+            return newRTPStream(rtp, h, fromOriginator: fromOriginator, timestamp: timestamp, sender: sender, receiver: receiver)
+        }
+        return confirmed ? .rtp : .unknown
+    }
+
+    /// The first packet of an RTP stream the flow has no slot for (`rtp`'s rare case, kept out of line).
+    @inline(never)
+    private func newRTPStream(_ rtp: HeapValue<RTPFlowStats>, _ h: RTPHeader, fromOriginator: Bool, timestamp: Int64,
+                              sender: SDPBook.Endpoint, receiver: SDPBook.Endpoint) -> Service {
         // A new stream of a dynamic type takes the clock of the SDP that named its receiver's
         // end, else its sender's.
-        return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
-                                source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
+        rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
+                         source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
             sdpClock(pt, at: receiver, first: timestamp) ?? sdpClock(pt, at: sender, first: timestamp)
         }) ? .rtp : .unknown
     }
@@ -320,7 +332,13 @@ extension FlowInspection {
     /// The flow's RTP/RTCP state, made at the first write; nil when the flow follows another protocol.
     @inline(__always) mutating func rtp() -> HeapValue<RTPFlowStats>? {
         if case .media(let m) = state, let r = m.rtp { return r }
-        return withMedia { HeapValue.made(&$0.rtp, RTPFlowStats()) }
+        return newRTP()
+    }
+
+    /// `rtp()` at the flow's first RTP or RTCP packet, kept out of line (the state is 2 KB).
+    @inline(never)
+    private mutating func newRTP() -> HeapValue<RTPFlowStats>? {
+        withMedia { HeapValue.made(&$0.rtp, RTPFlowStats()) }
     }
 
     /// The flow's STUN transactions for `stun.log`, made at the first message; nil when the flow follows another protocol.

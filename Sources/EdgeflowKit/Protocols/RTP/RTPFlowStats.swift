@@ -11,6 +11,11 @@ struct RTPFlowStats: Sendable {
     var payloadType = InlineArray<6, UInt8>(repeating: 0)
     /// The codec of the slot's first payload type (`RTPClocks.codec`, else the SDP's).
     var codec = InlineArray<6, RTPCodec>(repeating: .unknown)
+    /// The slot of the stream each direction's last tracked packet belonged to (originator,
+    /// responder): the next packet's stream is looked for there first. (Declared here, they
+    /// fill padding before `stats`: the state stays 2,096 bytes, `LayoutTests`.)
+    var lastOriginatorSlot: Int8 = 0
+    var lastResponderSlot: Int8 = 0
     var stats = InlineArray<6, RTPStreamStats>(repeating: RTPStreamStats())
     /// The slot's stream has shown sequence continuity: a packet numbered one past the highest
     /// before it (RFC 3550 A.1's probation with MIN_SEQUENTIAL = 2; its packets from the first
@@ -41,8 +46,7 @@ struct RTPFlowStats: Sendable {
     mutating func record(_ h: RTPHeader, fromOriginator dir: Bool, arrival: Int64, clock: (rate: UInt32?, codec: RTPCodec),
                          source: RTPClockSource = .none, sliceWidth: Int64 = RTPSlices.defaultWidth,
                          described: (UInt8) -> (rate: UInt32, codec: RTPCodec)? = { _ in nil }) -> Bool {
-        var i = 0
-        while i < streams && !(ssrc[i] == h.ssrc && fromOriginator[i] == dir) { i &+= 1 }
+        var i = slot(ssrc: h.ssrc, fromOriginator: dir) ?? streams
         if i == streams {
             if streams < Self.streamSlots {
                 streams &+= 1
@@ -69,11 +73,57 @@ struct RTPFlowStats: Sendable {
             }
             confirmed[i] = false
             newest = i
-        } else if !confirmed[i] {
-            confirmed[i] = h.sequence == stats[i].maxSeq &+ 1
+            stats[i].record(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival,
+                            payloadType: h.payloadType, marker: h.marker, clock: clock.rate ?? 0)
+            return false
         }
-        stats[i].record(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival,
-                        payloadType: h.payloadType, marker: h.marker, clockRate: clock.rate)
+        return record(at: i, sequence: h.sequence, timestamp: h.timestamp, payloadType: h.payloadType, marker: h.marker,
+                      arrival: arrival, clockRate: clock.rate ?? 0)
+    }
+
+    /// The slot of the stream of `ssrc` sent by the originator (`fromOriginator`) or the
+    /// responder, or nil when it has none. (By subscript: a span of the arrays here made the
+    /// optimizer copy the whole 2 KB state first.)
+    @_transparent
+    func slot(ssrc s: UInt32, fromOriginator dir: Bool) -> Int? {
+        var i = 0
+        while i < streams {
+            if ssrc[i] == s && fromOriginator[i] == dir { return i }
+            i &+= 1
+        }
+        return nil
+    }
+
+    /// Accounts one RTP packet of a stream the flow has a slot for (looked for in the slot of
+    /// its direction's last packet first), whose payload type's clock is `clockRate` Hz (0:
+    /// unknown); returns whether the stream is confirmed, or nil when it has no slot (the packet
+    /// is then `record(_:fromOriginator:arrival:clock:source:sliceWidth:described:)`'s).
+    /// Transparent: the one-thread RTP path has it in place, on the flow's state where it lies
+    /// (`@inline(__always)` left it a call).
+    @_transparent
+    mutating func recordTracked(ssrc s: UInt32, fromOriginator dir: Bool, sequence: UInt16, timestamp: UInt32, payloadType: UInt8,
+                                marker: Bool, arrival: Int64, clockRate: UInt32) -> Bool? {
+        var i = Int(dir ? lastOriginatorSlot : lastResponderSlot)
+        if !(i < streams && ssrc[i] == s && fromOriginator[i] == dir) {
+            guard let found = slot(ssrc: s, fromOriginator: dir) else { return nil }
+            i = found
+            if dir { lastOriginatorSlot = Int8(truncatingIfNeeded: i) } else { lastResponderSlot = Int8(truncatingIfNeeded: i) }
+        }
+        return record(at: i, sequence: sequence, timestamp: timestamp, payloadType: payloadType, marker: marker,
+                      arrival: arrival, clockRate: clockRate)
+    }
+
+    /// Accounts one RTP packet of the stream in slot `i`; returns whether the stream is confirmed.
+    @_transparent
+    mutating func record(at i: Int, sequence: UInt16, timestamp: UInt32, payloadType: UInt8, marker: Bool,
+                         arrival: Int64, clockRate: UInt32) -> Bool {
+        if !confirmed[i] { confirmed[i] = sequence == stats.span[unchecked: i].maxSeq &+ 1 }
+        do {
+            // Through a mutable span: `stats[i]` copied the 320-byte stream out and back (two `memcpy`).
+            var slots = stats.mutableSpan
+            slots[unchecked: i].record(sequence: sequence, timestamp: timestamp, arrivalNanoseconds: arrival,
+                                       payloadType: payloadType, marker: marker, clock: clockRate)
+        }
         return confirmed[i]
     }
 
@@ -146,6 +196,9 @@ struct RTPClocks: Sendable {
     }
 
     @inline(__always) func rate(_ pt: UInt8) -> UInt32? { lookup(pt).rate }
+
+    /// The payload type's clock rate in Hz, 0 when unknown.
+    @inline(__always) func clockRate(_ pt: UInt8) -> UInt32 { table.rates[Int(pt & 0x7F)] }
 
     func codec(_ pt: UInt8) -> RTPCodec { lookup(pt).codec }
 }

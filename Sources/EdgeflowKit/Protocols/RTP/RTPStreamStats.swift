@@ -95,21 +95,18 @@ public struct RTPStreamStats: Sendable {
     ///     types); nil or 0 when unknown, which leaves jitter untouched for this packet.
     public mutating func record(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64,
                                 payloadType: UInt8, marker: Bool, clockRate: UInt32?) {
-        let clock = payloadType == sdpPayloadType ? sdpClockRate : clockRate ?? 0
-        if packets == 0 {
-            baseSeq = Int64(seq)
-            maxSeq = seq
-            firstTimestamp = timestamp
-            previousArrival = arrivalNanoseconds
-            previousNominal = 0
-            previousPayloadType = payloadType
-            if clock != 0 { lastClockRate = clock }
-            packets = 1
-            received = 1
-            pattern.start(timestamp: timestamp, packets: 1)
-            slices.start(arrivalNanoseconds)
-            return
-        }
+        record(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType,
+               marker: marker, clock: clockRate ?? 0)
+    }
+
+    /// `record(sequence:timestamp:arrivalNanoseconds:payloadType:marker:clockRate:)` with the
+    /// clock rate 0 when unknown. Transparent (the one-thread RTP path has it in place, with no
+    /// call); the first packet, a jump in sequence and a closed slice are not.
+    @_transparent
+    mutating func record(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64,
+                         payloadType: UInt8, marker: Bool, clock clockRate: UInt32) {
+        let clock = payloadType == sdpPayloadType ? sdpClockRate : clockRate
+        if packets == 0 { return first(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType, clock: clock) }
         if arrivalNanoseconds >= slices.end {
             slices.close(before: arrivalNanoseconds, packets: packets, lost: lost, jitter: jitterSeconds)
         }
@@ -123,24 +120,8 @@ public struct RTPStreamStats: Sendable {
             maxSeq = seq
             received &+= 1
             pattern.advance(by: udelta, timestamp: timestamp)
-        } else if udelta <= UInt16.max &- Self.maxMisorder {
-            if UInt32(seq) == badSeq {
-                priorExpected &+= extendedHighestSequence &- baseSeq &+ 1
-                restarts &+= 1
-                baseSeq = Int64(seq) &- 1
-                cycles = 0
-                maxSeq = seq
-                badSeq = 0x1_0001
-                received &+= 2   // this packet and the jump it confirms
-                pattern.start(timestamp: timestamp, packets: 2)
-            } else {
-                badSeq = UInt32(seq &+ 1)
-                outOfOrder &+= 1
-            }
         } else {
-            outOfOrder &+= 1
-            received &+= 1
-            pattern.late(behind: maxSeq &- seq)
+            jump(sequence: seq, by: udelta, timestamp: timestamp)
         }
 
         // Jitter (RFC 3550 A.8, Wireshark's packet choice).
@@ -160,5 +141,46 @@ public struct RTPStreamStats: Sendable {
             }
         }
         previousArrival = arrivalNanoseconds
+    }
+
+    /// The stream's first packet.
+    @inline(never)
+    private mutating func first(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64, payloadType: UInt8, clock: UInt32) {
+        baseSeq = Int64(seq)
+        maxSeq = seq
+        firstTimestamp = timestamp
+        previousArrival = arrivalNanoseconds
+        previousNominal = 0
+        previousPayloadType = payloadType
+        if clock != 0 { lastClockRate = clock }
+        packets = 1
+        received = 1
+        pattern.start(timestamp: timestamp, packets: 1)
+        slices.start(arrivalNanoseconds)
+    }
+
+    /// A packet `udelta` (MAX_DROPOUT or more) past the highest sequence number: late, or a
+    /// jump that the next packet confirms as a restart (RFC 3550 A.1).
+    @inline(never)
+    private mutating func jump(sequence seq: UInt16, by udelta: UInt16, timestamp: UInt32) {
+        if udelta <= UInt16.max &- Self.maxMisorder {
+            if UInt32(seq) == badSeq {
+                priorExpected &+= extendedHighestSequence &- baseSeq &+ 1
+                restarts &+= 1
+                baseSeq = Int64(seq) &- 1
+                cycles = 0
+                maxSeq = seq
+                badSeq = 0x1_0001
+                received &+= 2   // this packet and the jump it confirms
+                pattern.start(timestamp: timestamp, packets: 2)
+            } else {
+                badSeq = UInt32(seq &+ 1)
+                outOfOrder &+= 1
+            }
+        } else {
+            outOfOrder &+= 1
+            received &+= 1
+            pattern.late(behind: maxSeq &- seq)
+        }
     }
 }
