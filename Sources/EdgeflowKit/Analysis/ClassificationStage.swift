@@ -155,8 +155,15 @@ final class ClassificationStage {
         // Built in place here: a summary returned by a function was copied once and destroyed
         // twice per flow (about 230 instructions a flow of a flood).
         var summary = FlowSummary(record, reason: reason)
-        Self.complete(&summary, record, app, c, names: dns.names)
-        account(record, c, summary)
+        // The ends' names are looked up only once the capture's DNS named any address (never
+        // in a flood): the dictionary is not even retained until then.
+        if dns.names.isEmpty {
+            Self.complete(&summary, app, c)
+        } else {
+            Self.complete(&summary, record, app, c, names: dns.names)
+        }
+        // Consumed: handed on where it lies, not copied first (260 bytes a flow).
+        account(record, c, consume summary)
     }
 
     /// Classifies `record` by `topology` (reached in place: it is not changed) and makes its
@@ -174,12 +181,18 @@ final class ClassificationStage {
     @inline(__always)
     private static func complete(_ summary: inout FlowSummary, _ record: FlowRecord, _ app: FrozenBox<AppReport>?,
                                  _ c: Classification, names: [IPAddress: String]) {
+        summary.origName = names[record.originator.address]
+        summary.respName = names[record.responder.address]
+        complete(&summary, app, c)
+    }
+
+    /// Gives the flow's summary its report part and its classification (its ends have no DNS name).
+    @inline(__always)
+    private static func complete(_ summary: inout FlowSummary, _ app: FrozenBox<AppReport>?, _ c: Classification) {
         if let app {
             if !app.value.isEmpty { summary.appBox = app }
             summary.transactions = app.value.transactions
         }
-        summary.origName = names[record.originator.address]
-        summary.respName = names[record.responder.address]
         summary.apply(c)
     }
 
@@ -212,11 +225,12 @@ final class ClassificationStage {
         let ice = app.stun?.stats.ice.pairs ?? []
         let sdp = app.sip?.media ?? []
         let rtt = app.stun?.rtt?.p50
-        let legs = app.rtp.map { Call.Leg(uid: f.uid, stream: $0, quality: RTPStreamQuality($0, stunRoundTrip: rtt), flowFirst: first) }
+        let uid = f.uid
+        let legs = app.rtp.map { Call.Leg(uid: uid, stream: $0, quality: RTPStreamQuality($0, stunRoundTrip: rtt), flowFirst: first) }
         let ends = (Call.Endpoint(ip: f.origAddress, port: UInt16(truncatingIfNeeded: f.origP)),
                     Call.Endpoint(ip: f.respAddress, port: UInt16(truncatingIfNeeded: f.respP)))
-        calls.add(CallCorrelator.Flow(uid: f.uid, first: first, last: f.lastTs, legs: legs, ends: ends,
-                                      allocation: app.stun.flatMap { Self.allocation($0, uid: f.uid) }, ice: ice, sdp: sdp),
+        calls.add(CallCorrelator.Flow(uid: uid, first: first, last: f.lastTs, legs: legs, ends: ends,
+                                      allocation: app.stun.flatMap { Self.allocation($0, uid: uid) }, ice: ice, sdp: sdp),
                   advancing: !inputOver) { self.written($0) }
     }
 

@@ -99,10 +99,7 @@ struct CallCorrelator {
                 merge(groupOf[other]!, groupOf[id]!)
                 groups[groupOf[id]!]!.relayed = true
             }
-            if bySSRC[ssrc]?.last != id {
-                bySSRC[ssrc, default: []].append(id)
-                if bySSRC[ssrc]!.count > Self.flowsPerSSRC { bySSRC[ssrc]!.removeFirst() }
-            }
+            bySSRC[ssrc, default: []].note(id)
         }
         tieAllocations(id, flow)
         tieICE(id, flow)
@@ -124,10 +121,7 @@ struct CallCorrelator {
         for m in flow.sdp {
             let end = Call.Endpoint(ip: m.ip, port: m.port)
             for other in byEnd[end] ?? [] { tie(other) }
-            if bySDP[end]?.last != id {
-                bySDP[end, default: []].append(id)
-                if bySDP[end]!.count > Self.flowsPerSSRC { bySDP[end]!.removeFirst() }
-            }
+            bySDP[end, default: []].note(id)
         }
     }
 
@@ -140,8 +134,7 @@ struct CallCorrelator {
                 merge(groupOf[other]!, groupOf[id]!)
                 groups[groupOf[id]!]!.relayed = true
             }
-            byICE[pair, default: []].append(id)
-            if byICE[pair]!.count > Self.flowsPerSSRC { byICE[pair]!.removeFirst() }
+            byICE[pair, default: []].note(id, again: true)
         }
     }
 
@@ -156,18 +149,15 @@ struct CallCorrelator {
             for (end, peer) in [(a, b), (b, a)] {
                 for other in byRelayed[end] ?? [] where flows[other]?.allocation?.peers.contains(peer) == true { tie(other) }
             }
-            for end in [a, b] {
-                byEnd[end, default: []].append(id)
-                if byEnd[end]!.count > Self.flowsPerSSRC { byEnd[end]!.removeFirst() }
-            }
+            byEnd[a, default: []].note(id, again: true)
+            byEnd[b, default: []].note(id, again: true)
         }
         if let alloc = flow.allocation {
             for other in byEnd[alloc.relayed] ?? [] where other != id {
                 guard let (a, b) = flows[other]?.ends else { continue }
                 if alloc.peers.contains(a == alloc.relayed ? b : a) { tie(other) }
             }
-            byRelayed[alloc.relayed, default: []].append(id)
-            if byRelayed[alloc.relayed]!.count > Self.flowsPerSSRC { byRelayed[alloc.relayed]!.removeFirst() }
+            byRelayed[alloc.relayed, default: []].note(id, again: true)
         }
     }
 
@@ -330,6 +320,16 @@ struct CallCorrelator {
     private func satAdd(_ a: Int64, _ b: Int64) -> Int64 {
         let (s, o) = a.addingReportingOverflow(b)
         return o ? .max : s
+    }
+}
+
+extension Array where Element == Int {
+    /// Adds waiting flow `id` to an index's list (unless it ends it already and not `again`),
+    /// keeping the latest `CallCorrelator.flowsPerSSRC`: one access to the index's entry.
+    fileprivate mutating func note(_ id: Int, again: Bool = false) {
+        guard again || last != id else { return }
+        append(id)
+        if count > CallCorrelator.flowsPerSSRC { removeFirst() }
     }
 }
 

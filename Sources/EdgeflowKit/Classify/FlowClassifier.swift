@@ -122,14 +122,11 @@ public enum FlowClassifier {
         return c
     }
 
-    /// The first rule of table `which` that a flow so opened matches, found in its `RuleMatch`es
+    /// The first rule of table `which` that a flow so opened matches, found in its `RuleIndex`
     /// (testing the rules would copy each, strings and all).
     private static func firstMatch(_ which: Rule.Table, fromRole: Role, toRole: Role, proto: UInt8, srcPort: UInt16, dstPort: UInt16) -> Int? {
-        let table = which == .hybrid ? RuleMatch.hybrid : RuleMatch.edge
-        for i in table.indices where table[i].matches(fromRole: fromRole, toRole: toRole, proto: proto, srcPort: srcPort, dstPort: dstPort) {
-            return i
-        }
-        return nil
+        (which == .hybrid ? RuleIndex.hybrid : RuleIndex.edge).firstMatch(fromRole: fromRole, toRole: toRole, proto: proto, srcPort: srcPort,
+                                                                         dstPort: dstPort)
     }
 
     /// The nearest rule and what about the flow differs from it.

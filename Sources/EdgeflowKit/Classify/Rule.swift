@@ -30,19 +30,13 @@ public struct Rule: Sendable, Equatable {
     }
 }
 
-/// What `Rule.matches` compares, without the rule's texts: the classifier probes these per
+/// The ports `Rule.matches` compares, without the rule's texts: the classifier probes these per
 /// flow, a copy of which holds no reference. Ports as at most two ranges, as every table rule's.
 struct RuleMatch {
-    let transport: UInt8
-    let from: Role?
-    let to: Role?
     let src: (UInt16, UInt16, UInt16, UInt16)
     let dst: (UInt16, UInt16, UInt16, UInt16)
 
     init(_ r: Rule) {
-        transport = r.transport
-        from = r.from
-        to = r.to
         src = Self.ranges(r.srcPorts)
         dst = Self.ranges(r.dstPorts)
     }
@@ -54,21 +48,76 @@ struct RuleMatch {
         return (a.lowerBound, a.upperBound, b.lowerBound, b.upperBound)
     }
 
-    /// `Rule.matches` of the rule this was made from.
+    /// The ports' half of `Rule.matches` of the rule this was made from (`RuleIndex` holds the rest).
     @inline(__always)
-    func matches(fromRole: Role, toRole: Role, proto: UInt8, srcPort: UInt16, dstPort: UInt16) -> Bool {
-        proto == transport && Rule.role(from, accepts: fromRole) && Rule.role(to, accepts: toRole)
-            && Self.contains(src, srcPort) && Self.contains(dst, dstPort)
+    func matches(srcPort: UInt16, dstPort: UInt16) -> Bool {
+        Self.contains(src, srcPort) && Self.contains(dst, dstPort)
     }
 
     @inline(__always)
     private static func contains(_ r: (UInt16, UInt16, UInt16, UInt16), _ p: UInt16) -> Bool {
         (r.0...r.1).contains(p) || (r.2...r.3).contains(p)
     }
+}
 
-    /// `PortTables.hybrid` and `PortTables.edge`, rule by rule.
-    static let hybrid = PortTables.hybrid.map(RuleMatch.init)
-    static let edge = PortTables.edge.map(RuleMatch.init)
+/// A port table's rules as the classifier probes them: each rule's ports (`RuleMatch`), and the
+/// rules a transport and a pair of roles may match (the half of `Rule.matches` that does not
+/// look at ports) as bit masks of their positions, worked out once: a flow's classification then
+/// tests only those rules' ports.
+struct RuleIndex {
+    let rules: [RuleMatch]
+    /// By `slot`: TCP's masks, then UDP's; within each, by opener's role, then responder's.
+    private let masks: [UInt64]
+
+    init(_ table: [Rule]) {
+        precondition(table.count <= 64, "a port table holds at most 64 rules")
+        rules = table.map(RuleMatch.init)
+        var masks = [UInt64](repeating: 0, count: 2 * 5 * 5)
+        for proto in [IPProtocol.tcp, IPProtocol.udp] {
+            for from in Role.allCases {
+                for to in Role.allCases {
+                    for (i, r) in table.enumerated() where r.transport == proto && Rule.role(r.from, accepts: from) && Rule.role(r.to, accepts: to) {
+                        masks[Self.slot(proto, from, to)] |= 1 << UInt64(i)
+                    }
+                }
+            }
+        }
+        self.masks = masks
+    }
+
+    /// `PortTables.hybrid` and `PortTables.edge`.
+    static let hybrid = RuleIndex(PortTables.hybrid)
+    static let edge = RuleIndex(PortTables.edge)
+
+    /// The position of the table's first rule that a flow so opened matches (as `Rule.matches`).
+    @inline(__always)
+    func firstMatch(fromRole: Role, toRole: Role, proto: UInt8, srcPort: UInt16, dstPort: UInt16) -> Int? {
+        guard proto == IPProtocol.tcp || proto == IPProtocol.udp else { return nil }
+        var candidates = masks[Self.slot(proto, fromRole, toRole)]
+        while candidates != 0 {
+            let i = candidates.trailingZeroBitCount
+            if rules[i].matches(srcPort: srcPort, dstPort: dstPort) { return i }
+            candidates &= candidates &- 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    private static func slot(_ proto: UInt8, _ from: Role, _ to: Role) -> Int {
+        (proto == IPProtocol.tcp ? 0 : 25) &+ index(from) &* 5 &+ index(to)
+    }
+
+    /// The role's place in `Role.allCases`.
+    @inline(__always)
+    private static func index(_ r: Role) -> Int {
+        switch r {
+        case .accessEdge: 0
+        case .avEdge: 1
+        case .webconfEdge: 2
+        case .office365: 3
+        case .other: 4
+        }
+    }
 }
 
 /// The port tables edgeflow checks.

@@ -121,6 +121,8 @@ public struct FlowSummary: Sendable {
     /// Bytes at the IP layer, both directions: what "top flows by bytes" ranks by.
     public var totalIPBytes: Int { origIPBytes + respIPBytes }
 
+    /// Inlined: built in its caller's storage, not returned and copied there (a flood builds one per packet).
+    @inline(__always)
     public init(_ r: FlowRecord, reason: FlowRecord.EndReason) {
         let o = r.originator, p = r.responder
         origAddress = o.address
@@ -241,6 +243,11 @@ public struct FlowSummary: Sendable {
     mutating func apply(_ c: Classification) {
         origRoleKind = c.origRole
         respRoleKind = c.respRole
+        verdictKind = c.verdict
+        // No rule, no violation and no text yet (most flows of a flood): the texts stay nil.
+        // (A reply rule comes only with a rule; the verdict is tested, not the violation,
+        // whose test would copy the classification.)
+        guard c.ruleRef != nil || c.verdict == .violation || texts != nil else { return }
         rule = c.rule?.id
         replyRule = c.verdict == .allowed ? c.replyHybrid.map { PortTables.hybrid[$0].id } : nil
         verdictKind = c.verdict
@@ -252,7 +259,8 @@ public struct FlowSummary: Sendable {
     /// once for them: literal runs of keys and punctuation around values formatted in place, no
     /// key, comma or value through a `String`, no capacity test per write (a flood reports one
     /// flow per packet).
-    /// - Parameter leading: members written first, ending in a comma (NDJSON's `"type":"flow",`).
+    /// - Parameter leading: text written first: members ending in a comma (NDJSON's
+    ///   `"type":"flow",`), or the object's own opening (JSON's `{` or `,{`, after `JSONWriter.opening`).
     func write(to w: inout JSONWriter, leading: StaticString = "") {
         w.separate()
         let (second, micros) = TimeFormat.isoParts(ts, &w)

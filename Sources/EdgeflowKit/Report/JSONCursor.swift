@@ -193,8 +193,8 @@ struct JSONCursor {
         guard v.isFinite else { return literal("null") }
         // A flow of one packet lasts 0 ms (a flood's every flow).
         if v == 0 { return byte(0x30) }
-        var scale: UInt = 1
-        for _ in 0..<max(0, min(decimals, 9)) { scale &*= 10 }
+        let places = max(0, min(decimals, 9))
+        var scale = Self.powersOfTen[places]
         let scaled = (v * Double(scale)).rounded()
         // Beyond 2^63 (never in a report's durations and rates) the shortest exact form will do.
         guard abs(scaled) < 9.2e18 else {
@@ -203,6 +203,8 @@ struct JSONCursor {
         }
         let magnitude = UInt(abs(scaled))
         if scaled < 0 && magnitude != 0 { byte(0x2D) }
+        // Milliseconds, the report's usual three decimals: divisions by a constant, no loops.
+        if places == 3 { return thousandths(magnitude) }
         digits(magnitude / scale, minimumWidth: 1)
         var fraction = magnitude % scale
         guard fraction != 0 else { return }
@@ -212,6 +214,29 @@ struct JSONCursor {
         while s > 1 { s /= 10; width &+= 1 }
         byte(0x2E)
         digits(fraction, minimumWidth: width)
+    }
+
+    /// 10^0 to 10^9, for `decimal`'s scale.
+    private static let powersOfTen: InlineArray<10, UInt> = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
+                                                            1_000_000_000]
+
+    /// `m` thousandths as `decimal` writes them: the whole part, then a point and one to three
+    /// digits when the fraction is not zero, trailing zeros dropped.
+    @inline(__always)
+    private mutating func thousandths(_ m: UInt) {
+        integer(Int(bitPattern: m / 1000))
+        let fraction = Int(bitPattern: m % 1000)
+        guard fraction != 0 else { return }
+        byte(0x2E)
+        let tens = fraction / 10
+        if fraction &- tens &* 10 != 0 {
+            byte(UInt8(truncatingIfNeeded: fraction / 100) &+ 0x30)
+            twoDigits(fraction % 100)
+        } else if tens % 10 != 0 {
+            twoDigits(tens)
+        } else {
+            byte(UInt8(truncatingIfNeeded: tens / 10) &+ 0x30)
+        }
     }
 
     /// `s` as a JSON string (quoted and escaped), or `null`; room: `quotedRoom` of its UTF-8 count.

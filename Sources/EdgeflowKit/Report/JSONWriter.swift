@@ -97,7 +97,7 @@ public struct JSONWriter: ~Copyable {
     /// in the same second (a flood's flows share seconds).
     @inline(__always)
     mutating func isoSecond(_ secs: Int64) -> TimeFormat.SecondText {
-        if second.second != secs { second = TimeFormat.SecondText(secs) }
+        if second.second != secs { second.set(secs) }
         return second
     }
 
@@ -163,6 +163,15 @@ public struct JSONWriter: ~Copyable {
         commas >>= 1
         depth -= 1
         append(bracket)
+    }
+
+    /// A container is opened whose bracket the next text written through a cursor begins with
+    /// (a flow object's, with its first members: `FlowSummary.write`'s `leading`).
+    @inline(__always)
+    mutating func opening() {
+        precondition(depth < Self.maxDepth, "JSON nested deeper than \(Self.maxDepth)")
+        commas <<= 1
+        depth += 1
     }
 
     /// The innermost container was closed by text written through a cursor (its bracket).

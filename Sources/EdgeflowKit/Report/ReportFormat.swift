@@ -53,11 +53,11 @@ final class JSONReportWriter: ReportWriter {
 
     func flow(_ flow: FlowSummary) {
         w.reset()
-        // The separating comma goes in the flow's own buffer: one write per flow.
-        if !first { w.append(0x2C) }
+        // The separating comma and the object's brace go in the flow's own buffer, in the room
+        // its first members are written in: one write per flow.
+        w.opening()
+        flow.write(to: &w, leading: first ? "{" : ",{")
         first = false
-        w.beginObject()
-        flow.write(to: &w)
         w.endObject()
         output.write(w.bytes)
     }

@@ -63,44 +63,76 @@ public enum TimeFormat {
     struct SecondText {
         /// Seconds since the epoch; `Int64.min` (no second a nanosecond time has) for none yet.
         var second = Int64.min
+        /// The day the date in `bytes` is of (days since the epoch), `Int64.min` for none yet.
+        private var day = Int64.min
         var bytes: (UInt64, UInt64, UInt32) = (0, 0, 0)
 
         init() {}
 
-        init(_ secs: Int64) {
+        /// Becomes the text of `secs`: its date is worked out again only when its day differs
+        /// (a flow's times, and its allocation's end, mostly share a day).
+        mutating func set(_ secs: Int64) {
+            let (days, sod) = TimeFormat.dayAndSecond(secs)
             second = secs
+            let sameDay = days == day
+            day = days
             withUnsafeMutableBytes(of: &bytes) { b in
                 let p = b.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                TimeFormat.writeSecond(secs, dateTimeSeparator: 0x54, to: p)
-                p[19] = 0x2E
+                if !sameDay {
+                    TimeFormat.writeDate(days, to: p)
+                    p[10] = 0x54
+                    p[19] = 0x2E
+                }
+                TimeFormat.writeTime(sod, to: p + 11)
             }
         }
+    }
+
+    /// Days since the epoch (rounded down) and the second of that day.
+    @inline(__always)
+    private static func dayAndSecond(_ secs: Int64) -> (Int64, Int64) {
+        var days = secs / 86_400
+        var sod = secs % 86_400
+        if sod < 0 { sod += 86_400; days -= 1 }
+        return (days, sod)
     }
 
     /// Writes the date and time of day of `secs` (19 bytes, "2026-03-02T09:00:00" with
     /// `dateTimeSeparator` between them): a nanosecond `Int64` spans the years 1677-2262,
     /// always 4 digits.
     private static func writeSecond(_ secs: Int64, dateTimeSeparator: UInt8, to p: UnsafeMutablePointer<UInt8>) {
-        var days = secs / 86_400
-        var sod = secs % 86_400
-        if sod < 0 { sod += 86_400; days -= 1 }
-        let (y, m, d) = civil(fromDays: days)
-        func two(_ v: Int64, at i: Int) {
-            p[i] = UInt8(truncatingIfNeeded: v / 10) &+ 0x30
-            p[i &+ 1] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
-        }
-        two(y / 100, at: 0)
-        two(y % 100, at: 2)
-        p[4] = 0x2D
-        two(m, at: 5)
-        p[7] = 0x2D
-        two(d, at: 8)
+        let (days, sod) = dayAndSecond(secs)
+        writeDate(days, to: p)
         p[10] = dateTimeSeparator
-        two(sod / 3600, at: 11)
-        p[13] = 0x3A
-        two(sod / 60 % 60, at: 14)
-        p[16] = 0x3A
-        two(sod % 60, at: 17)
+        writeTime(sod, to: p + 11)
+    }
+
+    /// "2026-03-02" (10 bytes) of `days` since 1970-01-01.
+    private static func writeDate(_ days: Int64, to p: UnsafeMutablePointer<UInt8>) {
+        let (y, m, d) = civil(fromDays: days)
+        two(y / 100, p)
+        two(y % 100, p + 2)
+        p[4] = 0x2D
+        two(m, p + 5)
+        p[7] = 0x2D
+        two(d, p + 8)
+    }
+
+    /// "09:00:00" (8 bytes) of second `sod` of a day.
+    @inline(__always)
+    private static func writeTime(_ sod: Int64, to p: UnsafeMutablePointer<UInt8>) {
+        two(sod / 3600, p)
+        p[2] = 0x3A
+        two(sod / 60 % 60, p + 3)
+        p[5] = 0x3A
+        two(sod % 60, p + 6)
+    }
+
+    /// The two digits of `v` (0-99) at `p`.
+    @inline(__always)
+    private static func two(_ v: Int64, _ p: UnsafeMutablePointer<UInt8>) {
+        p[0] = UInt8(truncatingIfNeeded: v / 10) &+ 0x30
+        p[1] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
     }
 
     /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).

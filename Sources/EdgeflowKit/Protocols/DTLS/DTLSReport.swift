@@ -30,6 +30,9 @@ public struct DTLSReport: Sendable {
     public var retransmittedFragments: Int
     /// Where each direction stopped parsing, if it did.
     public var malformed: [(from: String, failure: DTLSFailure)]
+    /// The chains' text for the report (`CertificateCache`).
+    var serverText: CertificateChainText?
+    var clientText: CertificateChainText?
 
     /// Freezes `state`. `firstTimestamp` is the flow's first packet (the validity instant
     /// when a chain was not seen); certificates are summarised through `certificates`.
@@ -57,8 +60,12 @@ public struct DTLSReport: Sendable {
         applicationDataRecords = state.orig.applicationDataRecords + state.resp.applicationDataRecords
         outcome = state.outcome
         handshakeDuration = state.handshakeDuration
-        server = state.serverCertificates.map(certificates.chain) ?? []
-        client = state.clientCertificates.map(certificates.chain) ?? []
+        let serverChain = state.serverCertificates.map(certificates.cachedChain)
+        let clientChain = state.clientCertificates.map(certificates.cachedChain)
+        server = serverChain?.summaries ?? []
+        client = clientChain?.summaries ?? []
+        serverText = serverChain?.text
+        clientText = clientChain?.text
         serverSeenAt = state.serverCertificates?.timestamp ?? firstTimestamp
         clientSeenAt = state.clientCertificates?.timestamp ?? firstTimestamp
         serverIsOriginator = state.serverIsOriginator
@@ -86,7 +93,7 @@ public struct DTLSReport: Sendable {
         w.value("client_cert_requested", certificateRequested)
         if outcome == .notCaptured { w.null("client_cert") } else { w.value("client_cert", clientCertificate.name) }
         w.handshakeParties(server: server, seenAt: serverSeenAt, client: client, seenAt: clientSeenAt,
-                           origAlert: origAlert, respAlert: respAlert)
+                           serverText: serverText, clientText: clientText, origAlert: origAlert, respAlert: respAlert)
         w.value("encrypted_alerts", encryptedAlerts)
         w.value("application_data_records", applicationDataRecords)
         w.value("handshake", outcome.name)

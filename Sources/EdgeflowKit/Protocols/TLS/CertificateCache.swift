@@ -5,17 +5,58 @@ import Darwin
 #endif
 
 /// Certificate summaries by DER bytes: an Edge presents the same chain on every connection,
-/// so each certificate is parsed once (at most `limit` kept).
+/// so each certificate is parsed once, and each chain's summaries are made once (at most
+/// `limit` of each kept).
 final class CertificateCache {
     /// Keyed by a 64-bit FNV-1a hash of the DER, read 8 bytes at a time (Hasher would feed
     /// the slice byte by byte); the DER is compared on a hit.
     private var summaries: [UInt64: (der: ArraySlice<UInt8>, summary: CertificateSummary)] = [:]
+    /// Whole chains by `chainKey`, the list's bytes compared on a hit: a chain seen before is
+    /// one lookup and one comparison, with no certificate hashed and no array made.
+    private var chains: [UInt64: (list: TLSCertificateList, chain: Chain)] = [:]
     let limit: Int
 
     init(limit: Int = 4096) { self.limit = limit }
 
-    func chain(_ list: TLSCertificateList) -> [CertificateSummary] {
-        (0..<list.count).map { summary(list.der($0)) }
+    /// A chain's summaries, leaf first, and their text for the report.
+    struct Chain {
+        var summaries: [CertificateSummary]
+        var text: CertificateChainText
+    }
+
+    func cachedChain(_ list: TLSCertificateList) -> Chain {
+        let key = Self.chainKey(list)
+        if let hit = chains[key], Self.same(hit.list, list) { return hit.chain }
+        if chains.count >= limit { chains.removeAll(keepingCapacity: true) }
+        let summaries = (0..<list.count).map { summary(list.der($0)) }
+        let made = Chain(summaries: summaries, text: CertificateChainText(summaries))
+        chains[key] = (list, made)
+        return made
+    }
+
+    /// A chain's key: its length, its certificates' count and the last 16 bytes of each (their
+    /// signatures' end, which tells certificates apart), not all of its some kilobytes.
+    private static func chainKey(_ list: TLSCertificateList) -> UInt64 {
+        var h = (0xCBF2_9CE4_8422_2325 ^ UInt64(list.bytes.count)) &* 0x0000_0100_0000_01B3
+        h = (h ^ UInt64(list.count)) &* 0x0000_0100_0000_01B3
+        list.bytes.withUnsafeBytes { b in
+            for r in list.ranges {
+                let end = min(r.upperBound, b.count)
+                let start = max(0, end &- 16)
+                var i = start
+                while i &+ 8 <= end {
+                    h = (h ^ b.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x0000_0100_0000_01B3
+                    i &+= 8
+                }
+                while i < end { h = (h ^ UInt64(b[i])) &* 0x0000_0100_0000_01B3; i &+= 1 }
+            }
+        }
+        return h
+    }
+
+    /// The same certificates, cut the same way.
+    private static func same(_ a: TLSCertificateList, _ b: TLSCertificateList) -> Bool {
+        a.ranges == b.ranges && same(a.bytes[...], b.bytes[...])
     }
 
     func summary(_ der: ArraySlice<UInt8>) -> CertificateSummary {

@@ -73,14 +73,34 @@ enum TLSFinding: FlowFindingFact, Equatable {
     /// Whether `cert` (SAN DNS names, else the CN) covers `name`, with RFC 6125 left-most wildcards.
     static func covers(_ cert: CertificateSummary, _ name: String) -> Bool {
         let candidates = cert.dnsNames.isEmpty ? (cert.commonName.map { [$0] } ?? []) : cert.dnsNames
-        let n = name.lowercased()
         return candidates.contains { pattern in
-            let p = pattern.lowercased()
+            if let ascii = asciiCovers(pattern, name) { return ascii }
+            let p = pattern.lowercased(), n = name.lowercased()
             if p == n { return true }
             guard p.hasPrefix("*."), let dot = n.firstIndex(of: ".") else { return false }
             return n[dot...] == p.dropFirst()
         }
     }
+
+    /// `covers` for one pattern when both texts are ASCII (every certificate name edgeflow has
+    /// seen), compared byte by byte without a lower-cased copy; nil for other texts.
+    private static func asciiCovers(_ pattern: String, _ name: String) -> Bool? {
+        var pattern = pattern, name = name
+        return pattern.withUTF8 { p in
+            name.withUTF8 { n -> Bool? in
+                guard p.allSatisfy({ $0 < 0x80 }), n.allSatisfy({ $0 < 0x80 }) else { return nil }
+                func same(_ a: UnsafeBufferPointer<UInt8>.SubSequence, _ b: UnsafeBufferPointer<UInt8>.SubSequence) -> Bool {
+                    a.count == b.count && zip(a, b).allSatisfy { lower($0) == lower($1) }
+                }
+                if same(p[...], n[...]) { return true }
+                guard p.count >= 2, p[0] == 0x2A, p[1] == 0x2E, let dot = n.firstIndex(of: 0x2E) else { return false }
+                return same(n[dot...], p[1...])
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
 }
 
 // MARK: - Words

@@ -22,6 +22,9 @@ extension AppReport {
         var clientSeenAt: Int64
         /// Where each direction stopped parsing, if it did: (direction, reason, stream offset).
         var malformed: [(from: String, reason: TLSMalformation, offset: Int)]
+        /// The chains' text for the report, when they were summarised through a cache.
+        var serverText: CertificateChainText? = nil
+        var clientText: CertificateChainText? = nil
 
         /// Writes the flow's `tls` object: its members through cursors, in room made for their
         /// texts (keys are literal runs).
@@ -45,7 +48,7 @@ extension AppReport {
             c.quoted(clientCert)
             w.commit(c)
             w.handshakeParties(server: t.server, seenAt: t.serverSeenAt, client: t.client, seenAt: t.clientSeenAt,
-                               origAlert: t.origAlert, respAlert: t.respAlert)
+                               serverText: t.serverText, clientText: t.clientText, origAlert: t.origAlert, respAlert: t.respAlert)
             let outcome = t.outcome.name
             var room = 160 &+ JSONCursor.quotedRoom(outcome) &+ JSONCursor.decimalRoom
             for m in t.malformed { room &+= 64 &+ JSONCursor.quotedRoom(m.from) &+ JSONCursor.quotedRoom(m.reason.name) }
@@ -84,8 +87,8 @@ extension AppReport.TLS {
         var malformed: [(from: String, reason: TLSMalformation, offset: Int)] = []
         if let m = session.orig.malformation { malformed.append(("orig", m, session.orig.malformationOffset)) }
         if let m = session.resp.malformation { malformed.append(("resp", m, session.resp.malformationOffset)) }
-        let server = session.serverCertificates.map(certificates.chain) ?? []
-        let client = session.clientCertificates.map(certificates.chain) ?? []
+        let server = session.serverCertificates.map(certificates.cachedChain)
+        let client = session.clientCertificates.map(certificates.cachedChain)
         let version = session.negotiatedVersion ?? (session.handshakeNotCaptured ? session.recordVersion : nil)
         self.init(version: version, cipher: session.serverHello?.cipherSuiteName,
                   sni: session.clientHello?.serverName, alpn: session.serverHello?.alpn ?? session.clientHello?.alpnFirst,
@@ -97,23 +100,28 @@ extension AppReport.TLS {
                   applicationDataRecords: session.orig.applicationDataRecords + session.resp.applicationDataRecords
                       + state.origRecords.applicationData + state.respRecords.applicationData,
                   outcome: session.outcome, handshakeDuration: session.handshakeDuration,
-                  server: server, client: client, serverSeenAt: session.serverCertificates?.timestamp ?? firstTimestamp,
-                  clientSeenAt: session.clientCertificates?.timestamp ?? firstTimestamp, malformed: malformed)
+                  server: server?.summaries ?? [], client: client?.summaries ?? [],
+                  serverSeenAt: session.serverCertificates?.timestamp ?? firstTimestamp,
+                  clientSeenAt: session.clientCertificates?.timestamp ?? firstTimestamp, malformed: malformed,
+                  serverText: server?.text, clientText: client?.text)
     }
 }
 
 extension JSONWriter {
     /// The `certificates` object and `alerts` array that the `tls` and `dtls` objects share:
     /// each side's chain (validity judged when it was sent) and each side's first clear alert.
+    /// `serverText` / `clientText`: the chains' text made once (`CertificateCache`), written
+    /// instead of each summary when given.
     mutating func handshakeParties(server: [CertificateSummary], seenAt serverSeenAt: Int64,
                                    client: [CertificateSummary], seenAt clientSeenAt: Int64,
+                                   serverText: CertificateChainText? = nil, clientText: CertificateChainText? = nil,
                                    origAlert: TLSAlert?, respAlert: TLSAlert?) {
         beginObject("certificates")
         beginArray("server")
-        for c in server { c.write(to: &self, seenAt: serverSeenAt) }
+        if let serverText { serverText.write(to: &self, seenAt: serverSeenAt) } else { for c in server { c.write(to: &self, seenAt: serverSeenAt) } }
         endArray()
         beginArray("client")
-        for c in client { c.write(to: &self, seenAt: clientSeenAt) }
+        if let clientText { clientText.write(to: &self, seenAt: clientSeenAt) } else { for c in client { c.write(to: &self, seenAt: clientSeenAt) } }
         endArray()
         endObject()
         beginArray("alerts")
@@ -143,11 +151,25 @@ extension CertificateSummary {
     /// through one cursor, in room made for its texts.
     func write(to w: inout JSONWriter, seenAt: Int64) {
         let validity = hasValidity ? (TimeFormat.isoParts(notBefore, &w), TimeFormat.isoParts(notAfter, &w)) : nil
+        w.separate()
+        var c = w.cursor(room: jsonRoom)
+        writeHead(&c, validity: validity)
+        Self.writeValidityAt(&c, expired: expiredAtCapture(seenAt), notYetValid: notYetValid(seenAt))
+        writeTail(&c)
+        w.commit(c)
+    }
+
+    /// Room `write` may take.
+    var jsonRoom: Int {
         var room = 256 &+ JSONCursor.quotedRoom(subject) &+ JSONCursor.quotedRoom(issuer) &+ JSONCursor.quotedRoom(sha256)
             &+ JSONCursor.quotedRoom(parseError)
         for n in dnsNames { room &+= 1 &+ JSONCursor.quotedRoom(n) }
-        w.separate()
-        var c = w.cursor(room: room)
+        return room
+    }
+
+    /// The summary's object up to its validity bounds (`validity`: their seconds' text and
+    /// microseconds, when read): what does not depend on when the certificate was sent.
+    private func writeHead(_ c: inout JSONCursor, validity: ((TimeFormat.SecondText, Int), (TimeFormat.SecondText, Int))?) {
         c.literal("{\"subject\":")
         c.quoted(subject)
         c.literal(",\"issuer\":")
@@ -166,15 +188,78 @@ extension CertificateSummary {
         } else {
             c.literal("],\"not_before\":null,\"not_after\":null")
         }
-        c.literal(expiredAtCapture(seenAt) ? ",\"expired_at_capture\":true" : ",\"expired_at_capture\":false")
-        c.literal(notYetValid(seenAt) ? ",\"not_yet_valid\":true,\"sha256\":" : ",\"not_yet_valid\":false,\"sha256\":")
+    }
+
+    /// The members that depend on when the certificate was sent.
+    @inline(__always)
+    fileprivate static func writeValidityAt(_ c: inout JSONCursor, expired: Bool, notYetValid: Bool) {
+        c.literal(expired ? ",\"expired_at_capture\":true" : ",\"expired_at_capture\":false")
+        c.literal(notYetValid ? ",\"not_yet_valid\":true" : ",\"not_yet_valid\":false")
+    }
+
+    /// The summary's object after `writeValidityAt`'s members.
+    private func writeTail(_ c: inout JSONCursor) {
+        c.literal(",\"sha256\":")
         c.quoted(sha256)
         if let e = parseError {
             c.literal(",\"parse_error\":")
             c.quoted(e)
         }
         c.byte(0x7D)
+    }
+
+    /// `write`'s text but for the members that depend on when the certificate was sent:
+    /// `head` goes before them, `tail` after.
+    fileprivate func jsonParts() -> (head: [UInt8], tail: [UInt8]) {
+        var w = JSONWriter(capacity: jsonRoom)
+        let validity = hasValidity ? (TimeFormat.isoParts(notBefore, &w), TimeFormat.isoParts(notAfter, &w)) : nil
+        var c = w.cursor(room: jsonRoom)
+        writeHead(&c, validity: validity)
         w.commit(c)
+        let head = Array(w.bytes)
+        w.reset()
+        c = w.cursor(room: jsonRoom)
+        writeTail(&c)
+        w.commit(c)
+        return (head, Array(w.bytes))
+    }
+}
+
+/// A chain's certificates as the report's `certificates` arrays show them, made once per chain
+/// (`CertificateCache`): each summary's text but for whether it had expired or was not yet
+/// valid when sent, which is judged as each flow's chain is written.
+final class CertificateChainText: Sendable {
+    private let text: [UInt8]
+    private let parts: [(head: Range<Int>, tail: Range<Int>, hasValidity: Bool, notBefore: Int64, notAfter: Int64)]
+
+    init(_ chain: [CertificateSummary]) {
+        var text: [UInt8] = []
+        var parts: [(head: Range<Int>, tail: Range<Int>, hasValidity: Bool, notBefore: Int64, notAfter: Int64)] = []
+        for s in chain {
+            let (head, tail) = s.jsonParts()
+            let h = text.count..<text.count + head.count
+            text += head
+            parts.append((h, text.count..<text.count + tail.count, s.hasValidity, s.notBefore, s.notAfter))
+            text += tail
+        }
+        self.text = text
+        self.parts = parts
+    }
+
+    /// Writes the chain's summaries into the open array (`seenAt`: when the chain was sent),
+    /// as `CertificateSummary.write` writes each.
+    func write(to w: inout JSONWriter, seenAt: Int64) {
+        text.withUnsafeBufferPointer { all in
+            for p in parts {
+                w.separate()
+                var c = w.cursor(room: p.head.count &+ p.tail.count &+ 64)
+                c.bytes(UnsafeBufferPointer(rebasing: all[p.head]))
+                CertificateSummary.writeValidityAt(&c, expired: p.hasValidity && seenAt > p.notAfter,
+                                                   notYetValid: p.hasValidity && seenAt < p.notBefore)
+                c.bytes(UnsafeBufferPointer(rebasing: all[p.tail]))
+                w.commit(c)
+            }
+        }
     }
 }
 

@@ -41,6 +41,21 @@ struct TLSFindingsTests {
 
     static let sipfed = certificate("CN=sipfed.online.lync.com", names: ["sipfed.online.lync.com", "*.online.lync.com"])
 
+    @Test("names a certificate covers: exact names and left-most wildcards (RFC 6125 §6.4.3), in any case; a wildcard covers one label")
+    func covers() {
+        let c = Self.certificate("CN=x", names: ["sip.Contoso.com", "*.online.LYNC.com", "Bücher.example"])
+        #expect(TLSFinding.covers(c, "SIP.contoso.COM"))
+        #expect(TLSFinding.covers(c, "sipfed.online.lync.com") && TLSFinding.covers(c, "A.Online.Lync.Com"))
+        #expect(!TLSFinding.covers(c, "online.lync.com") && !TLSFinding.covers(c, "a.b.online.lync.com.x"))
+        #expect(!TLSFinding.covers(c, "sip.contoso.co") && !TLSFinding.covers(c, "xsip.contoso.com"))
+        // Not ASCII: compared lower-cased as Unicode text ("Ü" → "ü").
+        #expect(TLSFinding.covers(c, "BÜCHER.example") && !TLSFinding.covers(c, "bucher.example"))
+        // Without SAN names, the common name.
+        var cn = CertificateSummary()
+        cn.commonName = "*.Contoso.com"
+        #expect(TLSFinding.covers(cn, "edge.contoso.com") && !TLSFinding.covers(cn, "contoso.com"))
+    }
+
     @Test("Office 365's own certificate, valid, TLS 1.2: no finding")
     func healthy() {
         #expect(Self.findings(Self.handshake(server: Self.sipfed)).isEmpty)
