@@ -11,68 +11,146 @@ public struct STUNRawAttribute: Sendable, BitwiseCopyable, Equatable {
 public struct STUNAttributes: Sendable, BitwiseCopyable {
     // Addresses
     /// MAPPED-ADDRESS 0x0001 (RFC 8489 §14.1).
-    public var mappedAddress: STUNAddress?
+    public var mappedAddress: STUNAddress? {
+        get { present & Bit.mappedAddress != 0 ? _mappedAddress : nil }
+        set { if let newValue { _mappedAddress = newValue; present |= Bit.mappedAddress } else { present &= ~Bit.mappedAddress } }
+    }
     /// XOR-MAPPED-ADDRESS 0x0020 (RFC 8489 §14.2).
-    public var xorMappedAddress: STUNAddress?
+    public var xorMappedAddress: STUNAddress? {
+        get { present & Bit.xorMappedAddress != 0 ? _xorMappedAddress : nil }
+        set { if let newValue { _xorMappedAddress = newValue; present |= Bit.xorMappedAddress } else { present &= ~Bit.xorMappedAddress } }
+    }
     /// XOR-MAPPED-ADDRESS 0x8020 (MS-TURN §2.2.2.16; also pre-RFC 5389 drafts).
-    public var msXorMappedAddress: STUNAddress?
+    public var msXorMappedAddress: STUNAddress? {
+        get { present & Bit.msXorMappedAddress != 0 ? _msXorMappedAddress : nil }
+        set { if let newValue { _msXorMappedAddress = newValue; present |= Bit.msXorMappedAddress } else { present &= ~Bit.msXorMappedAddress } }
+    }
     /// XOR-PEER-ADDRESS 0x0012 (RFC 8656 §18.3), in RFC 5389 messages.
-    public var xorPeerAddress: STUNAddress?
+    public var xorPeerAddress: STUNAddress? {
+        get { present & Bit.xorPeerAddress != 0 ? _xorPeerAddress : nil }
+        set { if let newValue { _xorPeerAddress = newValue; present |= Bit.xorPeerAddress } else { present &= ~Bit.xorPeerAddress } }
+    }
     /// XOR-RELAYED-ADDRESS 0x0016 (RFC 8656 §18.5).
-    public var xorRelayedAddress: STUNAddress?
+    public var xorRelayedAddress: STUNAddress? {
+        get { present & Bit.xorRelayedAddress != 0 ? _xorRelayedAddress : nil }
+        set { if let newValue { _xorRelayedAddress = newValue; present |= Bit.xorRelayedAddress } else { present &= ~Bit.xorRelayedAddress } }
+    }
     /// ALTERNATE-SERVER 0x8023 (RFC 8489 §14.15), or MS-TURN's plain 0x000E.
-    public var alternateServer: STUNAddress?
+    public var alternateServer: STUNAddress? {
+        get { present & Bit.alternateServer != 0 ? _alternateServer : nil }
+        set { if let newValue { _alternateServer = newValue; present |= Bit.alternateServer } else { present &= ~Bit.alternateServer } }
+    }
     /// DESTINATION-ADDRESS 0x0011, plain, in MS-TURN Send and Set Active Destination (MS-TURN §2.2.2).
-    public var destinationAddress: STUNAddress?
+    public var destinationAddress: STUNAddress? {
+        get { present & Bit.destinationAddress != 0 ? _destinationAddress : nil }
+        set { if let newValue { _destinationAddress = newValue; present |= Bit.destinationAddress } else { present &= ~Bit.destinationAddress } }
+    }
     /// REMOTE-ADDRESS 0x0012, plain, in MS-TURN messages (MS-TURN §2.2.2).
-    public var remoteAddress: STUNAddress?
+    public var remoteAddress: STUNAddress? {
+        get { present & Bit.remoteAddress != 0 ? _remoteAddress : nil }
+        set { if let newValue { _remoteAddress = newValue; present |= Bit.remoteAddress } else { present &= ~Bit.remoteAddress } }
+    }
     /// MS-ALTERNATE-MAPPED-ADDRESS 0x8090, plain (MS-TURN §2.2.2).
-    public var msAlternateMappedAddress: STUNAddress?
+    public var msAlternateMappedAddress: STUNAddress? {
+        get { present & Bit.msAlternateMappedAddress != 0 ? _msAlternateMappedAddress : nil }
+        set { if let newValue { _msAlternateMappedAddress = newValue; present |= Bit.msAlternateMappedAddress } else { present &= ~Bit.msAlternateMappedAddress } }
+    }
 
     // Text and opaque values
     /// USERNAME 0x0006 (RFC 8489 §14.3).
-    public var username: ByteRange?
+    public var username: ByteRange? {
+        get { present & Bit.username != 0 ? _username : nil }
+        set { if let newValue { _username = newValue; present |= Bit.username } else { present &= ~Bit.username } }
+    }
     /// REALM: 0x0014 in RFC 5389/3489 messages, 0x0015 in MS-TURN (MS-TURN §2.2.2).
-    public var realm: ByteRange?
+    public var realm: ByteRange? {
+        get { present & Bit.realm != 0 ? _realm : nil }
+        set { if let newValue { _realm = newValue; present |= Bit.realm } else { present &= ~Bit.realm } }
+    }
     /// NONCE: 0x0015 in RFC 5389/3489 messages, 0x0014 in MS-TURN (MS-TURN §2.2.2).
-    public var nonce: ByteRange?
+    public var nonce: ByteRange? {
+        get { present & Bit.nonce != 0 ? _nonce : nil }
+        set { if let newValue { _nonce = newValue; present |= Bit.nonce } else { present &= ~Bit.nonce } }
+    }
     /// SOFTWARE 0x8022 (RFC 8489 §14.14).
-    public var software: ByteRange?
+    public var software: ByteRange? {
+        get { present & Bit.software != 0 ? _software : nil }
+        set { if let newValue { _software = newValue; present |= Bit.software } else { present &= ~Bit.software } }
+    }
     /// DATA 0x0013 (RFC 8656 §18.4; MS-TURN §2.2.2).
-    public var data: ByteRange?
+    public var data: ByteRange? {
+        get { present & Bit.data != 0 ? _data : nil }
+        set { if let newValue { _data = newValue; present |= Bit.data } else { present &= ~Bit.data } }
+    }
     /// UNKNOWN-ATTRIBUTES 0x000A: a list of 16-bit types (RFC 8489 §14.13).
-    public var unknownAttributesList: ByteRange?
+    public var unknownAttributesList: ByteRange? {
+        get { present & Bit.unknownAttributesList != 0 ? _unknownAttributesList : nil }
+        set { if let newValue { _unknownAttributesList = newValue; present |= Bit.unknownAttributesList } else { present &= ~Bit.unknownAttributesList } }
+    }
 
     // ERROR-CODE
     /// ERROR-CODE 0x0009: class * 100 + number (RFC 8489 §14.8). Class 2 (MS-ICE2BWM 274/275) is kept.
-    public var errorCode: UInt16?
+    public var errorCode: UInt16? {
+        get { present & Bit.errorCode != 0 ? _errorCode : nil }
+        set { if let newValue { _errorCode = newValue; present |= Bit.errorCode } else { present &= ~Bit.errorCode } }
+    }
     /// The ERROR-CODE reason phrase.
-    public var errorReason: ByteRange?
+    public var errorReason: ByteRange? {
+        get { present & Bit.errorReason != 0 ? _errorReason : nil }
+        set { if let newValue { _errorReason = newValue; present |= Bit.errorReason } else { present &= ~Bit.errorReason } }
+    }
 
     // Numbers and flags
     /// LIFETIME 0x000D, seconds (RFC 8656 §18.2).
-    public var lifetime: UInt32?
+    public var lifetime: UInt32? {
+        get { present & Bit.lifetime != 0 ? _lifetime : nil }
+        set { if let newValue { _lifetime = newValue; present |= Bit.lifetime } else { present &= ~Bit.lifetime } }
+    }
     /// REQUESTED-TRANSPORT 0x0019 protocol number: 17 UDP, 6 TCP (RFC 8656 §18.8).
-    public var requestedTransport: UInt8?
+    public var requestedTransport: UInt8? {
+        get { present & Bit.requestedTransport != 0 ? _requestedTransport : nil }
+        set { if let newValue { _requestedTransport = newValue; present |= Bit.requestedTransport } else { present &= ~Bit.requestedTransport } }
+    }
     /// CHANNEL-NUMBER 0x000C (RFC 8656 §18.1).
-    public var channelNumber: UInt16?
+    public var channelNumber: UInt16? {
+        get { present & Bit.channelNumber != 0 ? _channelNumber : nil }
+        set { if let newValue { _channelNumber = newValue; present |= Bit.channelNumber } else { present &= ~Bit.channelNumber } }
+    }
     /// PRIORITY 0x0024 (RFC 8445 §16.1).
-    public var priority: UInt32?
+    public var priority: UInt32? {
+        get { present & Bit.priority != 0 ? _priority : nil }
+        set { if let newValue { _priority = newValue; present |= Bit.priority } else { present &= ~Bit.priority } }
+    }
     /// USE-CANDIDATE 0x0025 present (RFC 8445 §16.1).
     public var useCandidate = false
     /// ICE-CONTROLLED 0x8029 tie-breaker (RFC 8445 §16.1).
-    public var iceControlled: UInt64?
+    public var iceControlled: UInt64? {
+        get { present & Bit.iceControlled != 0 ? _iceControlled : nil }
+        set { if let newValue { _iceControlled = newValue; present |= Bit.iceControlled } else { present &= ~Bit.iceControlled } }
+    }
     /// ICE-CONTROLLING 0x802A tie-breaker (RFC 8445 §16.1).
-    public var iceControlling: UInt64?
+    public var iceControlling: UInt64? {
+        get { present & Bit.iceControlling != 0 ? _iceControlling : nil }
+        set { if let newValue { _iceControlling = newValue; present |= Bit.iceControlling } else { present &= ~Bit.iceControlling } }
+    }
 
     // Integrity and fingerprint
     /// MESSAGE-INTEGRITY 0x0008 value (20 bytes HMAC-SHA1, or 32 in MS-TURN with MS-VERSION >= 3)
     /// (RFC 8489 §14.5; MS-TURN §2.2.2). The attribute starts 4 bytes before `offset`.
-    public var messageIntegrity: ByteRange?
+    public var messageIntegrity: ByteRange? {
+        get { present & Bit.messageIntegrity != 0 ? _messageIntegrity : nil }
+        set { if let newValue { _messageIntegrity = newValue; present |= Bit.messageIntegrity } else { present &= ~Bit.messageIntegrity } }
+    }
     /// MESSAGE-INTEGRITY-SHA256 0x001C value (RFC 8489 §14.6).
-    public var messageIntegritySHA256: ByteRange?
+    public var messageIntegritySHA256: ByteRange? {
+        get { present & Bit.messageIntegritySHA256 != 0 ? _messageIntegritySHA256 : nil }
+        set { if let newValue { _messageIntegritySHA256 = newValue; present |= Bit.messageIntegritySHA256 } else { present &= ~Bit.messageIntegritySHA256 } }
+    }
     /// FINGERPRINT 0x8028 value as sent (RFC 8489 §14.7).
-    public var fingerprintValue: UInt32?
+    public var fingerprintValue: UInt32? {
+        get { present & Bit.fingerprintValue != 0 ? _fingerprintValue : nil }
+        set { if let newValue { _fingerprintValue = newValue; present |= Bit.fingerprintValue } else { present &= ~Bit.fingerprintValue } }
+    }
     /// Offset of the FINGERPRINT attribute header, 0 when absent.
     public var fingerprintOffset: UInt32 = 0
     /// Whether FINGERPRINT matched (RFC 8489 §14.7; MS-ICE2 legacy table).
@@ -82,37 +160,82 @@ public struct STUNAttributes: Sendable, BitwiseCopyable {
 
     // Microsoft
     /// MS-VERSION 0x8008 (MS-TURN §2.2.2.17): 1 MS-ICE ... 6 multiplexed TURN over UDP and TCP.
-    public var msVersion: UInt32?
+    public var msVersion: UInt32? {
+        get { present & Bit.msVersion != 0 ? _msVersion : nil }
+        set { if let newValue { _msVersion = newValue; present |= Bit.msVersion } else { present &= ~Bit.msVersion } }
+    }
     /// MS-SEQUENCE-NUMBER 0x8050.
-    public var msSequenceNumber: MSSequenceNumber?
+    public var msSequenceNumber: MSSequenceNumber? {
+        get { present & Bit.msSequenceNumber != 0 ? _msSequenceNumber : nil }
+        set { if let newValue { _msSequenceNumber = newValue; present |= Bit.msSequenceNumber } else { present &= ~Bit.msSequenceNumber } }
+    }
     /// MS-SERVICE-QUALITY 0x8055 (MS-TURN §2.2.2.22).
-    public var msServiceQuality: MSServiceQuality?
+    public var msServiceQuality: MSServiceQuality? {
+        get { present & Bit.msServiceQuality != 0 ? _msServiceQuality : nil }
+        set { if let newValue { _msServiceQuality = newValue; present |= Bit.msServiceQuality } else { present &= ~Bit.msServiceQuality } }
+    }
     /// BANDWIDTH 0x0010, peak kbit/s (MS-TURN §2.2.2).
-    public var bandwidth: UInt32?
+    public var bandwidth: UInt32? {
+        get { present & Bit.bandwidth != 0 ? _bandwidth : nil }
+        set { if let newValue { _bandwidth = newValue; present |= Bit.bandwidth } else { present &= ~Bit.bandwidth } }
+    }
     /// BANDWIDTH-ADMISSION-CONTROL-MESSAGE 0x8056 type: 0 reservation check, 1 commit, 2 update (MS-TURNBWM).
-    public var bandwidthAdmissionMessage: UInt16?
+    public var bandwidthAdmissionMessage: UInt16? {
+        get { present & Bit.bandwidthAdmissionMessage != 0 ? _bandwidthAdmissionMessage : nil }
+        set { if let newValue { _bandwidthAdmissionMessage = newValue; present |= Bit.bandwidthAdmissionMessage } else { present &= ~Bit.bandwidthAdmissionMessage } }
+    }
     /// BANDWIDTH-RESERVATION-IDENTIFIER 0x8057, 16 bytes (MS-TURNBWM).
-    public var bandwidthReservationID: ByteRange?
+    public var bandwidthReservationID: ByteRange? {
+        get { present & Bit.bandwidthReservationID != 0 ? _bandwidthReservationID : nil }
+        set { if let newValue { _bandwidthReservationID = newValue; present |= Bit.bandwidthReservationID } else { present &= ~Bit.bandwidthReservationID } }
+    }
     /// BANDWIDTH-RESERVATION-AMOUNT 0x8058 (MS-TURNBWM §2.2.3).
-    public var bandwidthReservationAmount: MSBandwidthAmount?
+    public var bandwidthReservationAmount: MSBandwidthAmount? {
+        get { present & Bit.bandwidthReservationAmount != 0 ? _bandwidthReservationAmount : nil }
+        set { if let newValue { _bandwidthReservationAmount = newValue; present |= Bit.bandwidthReservationAmount } else { present &= ~Bit.bandwidthReservationAmount } }
+    }
     /// Site addresses and their responses 0x8059-0x8060 (MS-TURNBWM §2.2.4-8).
     public var sites = MSBandwidthSites()
     /// SIP-DIALOG-ID 0x8061 (MS-TURNBWM §2.2.12).
-    public var sipDialogID: ByteRange?
+    public var sipDialogID: ByteRange? {
+        get { present & Bit.sipDialogID != 0 ? _sipDialogID : nil }
+        set { if let newValue { _sipDialogID = newValue; present |= Bit.sipDialogID } else { present &= ~Bit.sipDialogID } }
+    }
     /// SIP-CALL-ID 0x8062 (MS-TURNBWM §2.2.13).
-    public var sipCallID: ByteRange?
+    public var sipCallID: ByteRange? {
+        get { present & Bit.sipCallID != 0 ? _sipCallID : nil }
+        set { if let newValue { _sipCallID = newValue; present |= Bit.sipCallID } else { present &= ~Bit.sipCallID } }
+    }
     /// LOCATION-PROFILE 0x8068 (MS-TURNBWM §2.2.14).
-    public var locationProfile: MSLocationProfile?
+    public var locationProfile: MSLocationProfile? {
+        get { present & Bit.locationProfile != 0 ? _locationProfile : nil }
+        set { if let newValue { _locationProfile = newValue; present |= Bit.locationProfile } else { present &= ~Bit.locationProfile } }
+    }
     /// MS-MULTIPLEXED-TURN-SESSION-ID 0x8095, 8 bytes (MS-TURN §2.2.2, §2.2.3).
-    public var msMultiplexedTURNSessionID: UInt64?
+    public var msMultiplexedTURNSessionID: UInt64? {
+        get { present & Bit.msMultiplexedTURNSessionID != 0 ? _msMultiplexedTURNSessionID : nil }
+        set { if let newValue { _msMultiplexedTURNSessionID = newValue; present |= Bit.msMultiplexedTURNSessionID } else { present &= ~Bit.msMultiplexedTURNSessionID } }
+    }
     /// MS-CANDIDATE-IDENTIFIER 0x8054, candidate foundation (MS-ICE2; format partly unconfirmed).
-    public var msCandidateIdentifier: ByteRange?
+    public var msCandidateIdentifier: ByteRange? {
+        get { present & Bit.msCandidateIdentifier != 0 ? _msCandidateIdentifier : nil }
+        set { if let newValue { _msCandidateIdentifier = newValue; present |= Bit.msCandidateIdentifier } else { present &= ~Bit.msCandidateIdentifier } }
+    }
     /// MS-IMPLEMENTATION-VERSION 0x8070: 0-2 draft-02 formats, >= 3 RFC 5389 formats (MS-ICE2).
-    public var msImplementationVersion: UInt32?
+    public var msImplementationVersion: UInt32? {
+        get { present & Bit.msImplementationVersion != 0 ? _msImplementationVersion : nil }
+        set { if let newValue { _msImplementationVersion = newValue; present |= Bit.msImplementationVersion } else { present &= ~Bit.msImplementationVersion } }
+    }
     /// MS-ALTERNATE-HOST-NAME 0x8032 (MS-TURN §2.2.2).
-    public var msAlternateHostName: ByteRange?
+    public var msAlternateHostName: ByteRange? {
+        get { present & Bit.msAlternateHostName != 0 ? _msAlternateHostName : nil }
+        set { if let newValue { _msAlternateHostName = newValue; present |= Bit.msAlternateHostName } else { present &= ~Bit.msAlternateHostName } }
+    }
     /// The undocumented 0x8006 seen in MS-TURN Allocates (WS-STUN; nDPI).
-    public var msUnknown8006: UInt32?
+    public var msUnknown8006: UInt32? {
+        get { present & Bit.msUnknown8006 != 0 ? _msUnknown8006 : nil }
+        set { if let newValue { _msUnknown8006 = newValue; present |= Bit.msUnknown8006 } else { present &= ~Bit.msUnknown8006 } }
+    }
 
     // Counts
     /// Attributes walked.
@@ -120,7 +243,7 @@ public struct STUNAttributes: Sendable, BitwiseCopyable {
     /// Attributes whose code edgeflow does not know.
     public var unknownCount: UInt16 = 0
     /// Type and length of the first four unknown attributes.
-    public var firstUnknown: (STUNRawAttribute, STUNRawAttribute, STUNRawAttribute, STUNRawAttribute) =
+    private var firstUnknown: (STUNRawAttribute, STUNRawAttribute, STUNRawAttribute, STUNRawAttribute) =
         (STUNRawAttribute(type: 0, length: 0), STUNRawAttribute(type: 0, length: 0),
          STUNRawAttribute(type: 0, length: 0), STUNRawAttribute(type: 0, length: 0))
     /// Known attributes whose value had an impossible length or family (value left out).
@@ -128,7 +251,118 @@ public struct STUNAttributes: Sendable, BitwiseCopyable {
     /// Type of the first malformed attribute.
     public var firstMalformedType: UInt16 = 0
 
+    /// One bit per optional attribute above, set when its value was read: a message is
+    /// cleared by clearing this word (`reset`), not every value.
+    private var present: UInt64 = 0
+    private enum Bit {
+        static let mappedAddress: UInt64 = 1 << 0
+        static let xorMappedAddress: UInt64 = 1 << 1
+        static let msXorMappedAddress: UInt64 = 1 << 2
+        static let xorPeerAddress: UInt64 = 1 << 3
+        static let xorRelayedAddress: UInt64 = 1 << 4
+        static let alternateServer: UInt64 = 1 << 5
+        static let destinationAddress: UInt64 = 1 << 6
+        static let remoteAddress: UInt64 = 1 << 7
+        static let msAlternateMappedAddress: UInt64 = 1 << 8
+        static let username: UInt64 = 1 << 9
+        static let realm: UInt64 = 1 << 10
+        static let nonce: UInt64 = 1 << 11
+        static let software: UInt64 = 1 << 12
+        static let data: UInt64 = 1 << 13
+        static let unknownAttributesList: UInt64 = 1 << 14
+        static let errorCode: UInt64 = 1 << 15
+        static let errorReason: UInt64 = 1 << 16
+        static let lifetime: UInt64 = 1 << 17
+        static let requestedTransport: UInt64 = 1 << 18
+        static let channelNumber: UInt64 = 1 << 19
+        static let priority: UInt64 = 1 << 20
+        static let iceControlled: UInt64 = 1 << 21
+        static let iceControlling: UInt64 = 1 << 22
+        static let messageIntegrity: UInt64 = 1 << 23
+        static let messageIntegritySHA256: UInt64 = 1 << 24
+        static let fingerprintValue: UInt64 = 1 << 25
+        static let msVersion: UInt64 = 1 << 26
+        static let msSequenceNumber: UInt64 = 1 << 27
+        static let msServiceQuality: UInt64 = 1 << 28
+        static let bandwidth: UInt64 = 1 << 29
+        static let bandwidthAdmissionMessage: UInt64 = 1 << 30
+        static let bandwidthReservationID: UInt64 = 1 << 31
+        static let bandwidthReservationAmount: UInt64 = 1 << 32
+        static let sipDialogID: UInt64 = 1 << 33
+        static let sipCallID: UInt64 = 1 << 34
+        static let locationProfile: UInt64 = 1 << 35
+        static let msMultiplexedTURNSessionID: UInt64 = 1 << 36
+        static let msCandidateIdentifier: UInt64 = 1 << 37
+        static let msImplementationVersion: UInt64 = 1 << 38
+        static let msAlternateHostName: UInt64 = 1 << 39
+        static let msUnknown8006: UInt64 = 1 << 40
+    }
+    private var _mappedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _xorMappedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _msXorMappedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _xorPeerAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _xorRelayedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _alternateServer = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _destinationAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _remoteAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _msAlternateMappedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _username = ByteRange(offset: 0, length: 0)
+    private var _realm = ByteRange(offset: 0, length: 0)
+    private var _nonce = ByteRange(offset: 0, length: 0)
+    private var _software = ByteRange(offset: 0, length: 0)
+    private var _data = ByteRange(offset: 0, length: 0)
+    private var _unknownAttributesList = ByteRange(offset: 0, length: 0)
+    private var _errorCode: UInt16 = 0
+    private var _errorReason = ByteRange(offset: 0, length: 0)
+    private var _lifetime: UInt32 = 0
+    private var _requestedTransport: UInt8 = 0
+    private var _channelNumber: UInt16 = 0
+    private var _priority: UInt32 = 0
+    private var _iceControlled: UInt64 = 0
+    private var _iceControlling: UInt64 = 0
+    private var _messageIntegrity = ByteRange(offset: 0, length: 0)
+    private var _messageIntegritySHA256 = ByteRange(offset: 0, length: 0)
+    private var _fingerprintValue: UInt32 = 0
+    private var _msVersion: UInt32 = 0
+    private var _msSequenceNumber = MSSequenceNumber(connectionID: ByteRange(offset: 0, length: 0), sequence: 0)
+    private var _msServiceQuality = MSServiceQuality(streamType: 0, serviceQuality: 0)
+    private var _bandwidth: UInt32 = 0
+    private var _bandwidthAdmissionMessage: UInt16 = 0
+    private var _bandwidthReservationID = ByteRange(offset: 0, length: 0)
+    private var _bandwidthReservationAmount = MSBandwidthAmount(maxSend: 0, minSend: 0, maxReceive: 0, minReceive: 0)
+    private var _sipDialogID = ByteRange(offset: 0, length: 0)
+    private var _sipCallID = ByteRange(offset: 0, length: 0)
+    private var _locationProfile = MSLocationProfile(peerLocation: 0, selfLocation: 0, federation: 0)
+    private var _msMultiplexedTURNSessionID: UInt64 = 0
+    private var _msCandidateIdentifier = ByteRange(offset: 0, length: 0)
+    private var _msImplementationVersion: UInt32 = 0
+    private var _msAlternateHostName = ByteRange(offset: 0, length: 0)
+    private var _msUnknown8006: UInt32 = 0
+
     public init() {}
+
+    /// The mapped address a response gives: XOR-MAPPED-ADDRESS, else MS-TURN's 0x8020, else MAPPED-ADDRESS.
+    public var anyMappedAddress: STUNAddress? { xorMappedAddress ?? msXorMappedAddress ?? mappedAddress }
+
+    /// The peer of a Send or Data indication's DATA: XOR-PEER-ADDRESS (RFC 8656 §11), or MS-TURN's
+    /// DESTINATION-ADDRESS (Send) or REMOTE-ADDRESS (Data indication), [MS-TURN] §2.2.2.
+    public var dataPeer: STUNAddress? { xorPeerAddress ?? destinationAddress ?? remoteAddress }
+
+    /// Clears the facts of a previous message, as `init()` would: the presence bits and the
+    /// counts, not every value (a decoder reuses one `STUNAttributes` for every message).
+    @inline(__always)
+    public mutating func reset() {
+        present = 0
+        sites.present = 0
+        useCandidate = false
+        fingerprintOffset = 0
+        fingerprint = .absent
+        attributesAfterFingerprint = 0
+        count = 0
+        unknownCount = 0
+        malformedCount = 0
+        firstMalformedType = 0
+    }
 
     /// The unknown attribute at `index` (0..<min(unknownCount, 4)).
     public func unknown(at index: Int) -> STUNRawAttribute? {
