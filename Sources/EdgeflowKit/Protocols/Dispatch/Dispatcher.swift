@@ -303,7 +303,8 @@ struct Dispatcher: ~Copyable {
 
     /// Hands one direction's contiguous bytes to the flow's protocol, which says how many it
     /// used and whether to stop reassembling.
-    private mutating func drain(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler, fromOriginator: Bool, timestamp: Int64) {
+    private mutating func drain(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler, fromOriginator: Bool,
+                                timestamp: Int64) {
         guard stream.state == .streaming, stream.contiguousCount > 0 else { return }
         var stop = false
         let consumed: Int = stream.withContiguous { read(ins, $0, fromOriginator: fromOriginator, timestamp: timestamp, stop: &stop) }
