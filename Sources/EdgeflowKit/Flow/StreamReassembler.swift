@@ -161,6 +161,29 @@ public struct StreamReassembler: ~Copyable {
         outOfOrderSegments &+= 1
     }
 
+    /// Whether `add(seq:payload:syn:)` of this segment would only copy it into an empty buffer
+    /// with room for it: the stream is streaming, holds no bytes (none contiguous, no held
+    /// range), the segment (no SYN) starts at the next byte and fits where `add` would write it.
+    /// The caller may then read the segment where it is and hand it over with `addRead`.
+    @inline(__always)
+    public func takesInPlace(seq: UInt32, syn: Bool, count: Int) -> Bool {
+        state == .streaming && tail == head && heldCount == 0 && !syn && seq == headSeq && count > 0 && count <= capacity &- head
+    }
+
+    /// Adds a segment that `takesInPlace` accepted and whose first `consumed` bytes the consumer
+    /// has read in place: those are delivered and consumed, the rest (a frame the segment's end
+    /// cut) is copied in and stays contiguous, as `add` then `consume(consumed)` would leave it.
+    public mutating func addRead(_ payload: UnsafeRawBufferPointer, consumed: Int) {
+        let count = payload.count
+        let used = min(max(0, consumed), count)
+        bytesDelivered &+= count
+        headSeq = headSeq &+ UInt32(truncatingIfNeeded: used)
+        let rest = count &- used
+        guard rest > 0, let storage else { return }
+        (storage + head).copyMemory(from: payload.baseAddress.unsafelyUnwrapped + used, byteCount: rest)
+        tail = head &+ rest
+    }
+
     /// Calls `body` with the contiguous bytes (empty before the first segment).
     public func withContiguous<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         guard let storage else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }

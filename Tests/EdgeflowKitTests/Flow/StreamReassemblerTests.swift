@@ -213,3 +213,57 @@ struct StreamReassemblerTests {
         }
     }
 }
+
+/// A segment read where it is (`takesInPlace`, `addRead`) leaves the stream as `add` then
+/// `consume` would: the same sequence, delivered count and leftover bytes. (`#expect` cannot
+/// take a non-copyable value, so the figures are read first.)
+@Suite("StreamReassembler: segments read in place")
+struct StreamReassemblerInPlaceTests {
+    @Test("only a segment continuing an empty, allocated, streaming buffer with room is taken in place")
+    func whichSegments() {
+        var r = StreamReassembler(budget: 64)
+        add(&r, 1000, [], syn: true)
+        // Idle, no buffer yet: the first data goes through `add`.
+        let idle = r.takesInPlace(seq: 1001, syn: false, count: 4)
+        add(&r, 1001, Array(abc[0..<4]))
+        // Bytes are waiting: not in place.
+        let waiting = r.takesInPlace(seq: 1005, syn: false, count: 4)
+        r.consume(4)
+        let next = r.takesInPlace(seq: 1005, syn: false, count: 4)
+        let afterHole = r.takesInPlace(seq: 1006, syn: false, count: 4)
+        let retransmitted = r.takesInPlace(seq: 1004, syn: false, count: 4)
+        let withSYN = r.takesInPlace(seq: 1005, syn: true, count: 4)
+        let empty = r.takesInPlace(seq: 1005, syn: false, count: 0)
+        // The buffer is min(4096, budget) = 64 bytes: 65 would grow it (here: past the budget).
+        let fits = r.takesInPlace(seq: 1005, syn: false, count: 64)
+        let tooLong = r.takesInPlace(seq: 1005, syn: false, count: 65)
+        #expect(!idle && !waiting && next && !afterHole && !retransmitted && !withSYN && !empty && fits && !tooLong)
+        // A range held after a hole: not in place.
+        add(&r, 1010, Array(abc[9..<12]))
+        let held = r.heldRangeCount, behindHeld = r.takesInPlace(seq: 1005, syn: false, count: 4)
+        #expect(held == 1 && !behindHeld)
+    }
+
+    @Test("what the reader left is kept and continued by the next segment")
+    func leftoverKept() {
+        var r = StreamReassembler(budget: 64)
+        add(&r, 1000, [], syn: true)
+        add(&r, 1001, Array(abc[0..<2]))
+        r.consume(2)
+        let segment = Array(abc[2..<12])
+        let taken = r.takesInPlace(seq: 1003, syn: false, count: segment.count)
+        segment.withUnsafeBytes { r.addRead($0, consumed: 7) }
+        let (delivered, at) = (r.bytesDelivered, r.nextSequence)
+        #expect(taken && delivered == 12 && at == 1010)   // 1001 + 2 + 7
+        #expect(contiguous(r) == Array(abc[9..<12]))
+        add(&r, 1013, Array(abc[12..<15]))
+        #expect(contiguous(r) == Array(abc[9..<15]))
+        // All read: nothing kept, and the next segment may be read in place again.
+        r.consume(6)
+        let last = Array(abc[15..<20])
+        let again = r.takesInPlace(seq: 1016, syn: false, count: last.count)
+        last.withUnsafeBytes { r.addRead($0, consumed: 5) }
+        let (left, end, total) = (r.contiguousCount, r.nextSequence, r.bytesDelivered)
+        #expect(again && left == 0 && end == 1021 && total == 20)
+    }
+}

@@ -34,6 +34,8 @@ struct Dispatcher: ~Copyable {
     private(set) var dtlsMessagesOutOfMemory = 0
     /// Keep each flow's DNS and STUN transactions for `dns.log` and `stun.log` (Zeek logs only).
     let transactionLogs: Bool
+    /// Where each STUN message is decoded (one at a time).
+    private let stunMessage = STUNMessageSlot()
 
     init(capacity: Int, reassemblyBudget: Int, reassemblyMemory: Int = .max, dns: DNSBook, clockRates: [UInt8: UInt32] = [:],
          lyncPayloadTypes: Bool = false, sliceWidth: Int64 = RTPSlices.defaultWidth, transactionLogs: Bool = false,
@@ -131,7 +133,9 @@ struct Dispatcher: ~Copyable {
         guard slot != -2, p.count >= 4 else { return .unknown }
         switch kind {
         case .stun:
-            guard let m = try? STUNDecoder.decode(p, allowLegacy: stunPort) else {
+            // No report reads FINGERPRINT's outcome, so its CRC is not computed.
+            let m = stunMessage.message
+            guard (try? STUNDecoder.decode(p, allowLegacy: stunPort, checkFingerprint: false, into: &m.pointee)) != nil else {
                 // STUN by its magic cookie or port that does not decode is counted even as the
                 // flow's first message (the flow is STUN); other bytes only on a flow already inspected.
                 let stun = stunPort || p.be32(4) == stunMagicCookie
@@ -258,67 +262,96 @@ struct Dispatcher: ~Copyable {
         // The stream is apart from `ins`: the protocol changes its state while the stream is held.
         let streams = slab.streams(slot)
         if fromOriginator {
-            if streams.pointee.orig?.state == .stopped {
+            if streams.pointee.orig.state == .stopped {
                 if case .tls(let t) = ins.pointee.state { t.value.origRecords.feed(seq: syn ? seq &+ 1 : seq, p) }
                 return
             }
-            follow(ins, &streams.pointee.orig, isn: isn, seq: seq, syn: syn, p, fromOriginator: true, timestamp: timestamp)
+            if streams.pointee.made & 1 == 0 {
+                streams.pointee.made |= 1
+                make(&streams.pointee.orig, isn: isn)
+            }
+            follow(ins, &streams.pointee.orig, seq: seq, syn: syn, p, fromOriginator: true, timestamp: timestamp)
         } else {
-            if streams.pointee.resp?.state == .stopped {
+            if streams.pointee.resp.state == .stopped {
                 if case .tls(let t) = ins.pointee.state { t.value.respRecords.feed(seq: syn ? seq &+ 1 : seq, p) }
                 return
             }
-            follow(ins, &streams.pointee.resp, isn: isn, seq: seq, syn: syn, p, fromOriginator: false, timestamp: timestamp)
+            if streams.pointee.made & 2 == 0 {
+                streams.pointee.made |= 2
+                make(&streams.pointee.resp, isn: isn)
+            }
+            follow(ins, &streams.pointee.resp, seq: seq, syn: syn, p, fromOriginator: false, timestamp: timestamp)
         }
     }
 
-    /// Adds a segment to one direction's stream (made at its first segment, anchored at the
-    /// ISN when the SYN was seen) within what is left of the shared reassembly memory, then
-    /// hands what became contiguous to the flow's protocol.
-    private mutating func follow(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler?, isn: UInt32?,
+    /// Makes one direction's stream at its first segment, anchored at the ISN when the SYN was seen.
+    private func make(_ stream: inout StreamReassembler, isn: UInt32?) {
+        stream = StreamReassembler(budget: reassemblyBudget)
+        if let isn { stream.add(seq: isn, payload: UnsafeRawBufferPointer(start: nil, count: 0), syn: true) }
+    }
+
+    /// Adds a segment to one direction's stream within what is left of the shared reassembly
+    /// memory, then hands what became contiguous to the flow's protocol. A segment that
+    /// continues a stream holding no bytes is read where it is, and only what the protocol
+    /// leaves (a frame cut by the segment's end) is copied into the stream.
+    private mutating func follow(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler,
                                  seq: UInt32, syn: Bool, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
-        if stream == nil {
-            stream = StreamReassembler(budget: reassemblyBudget)
-            if let isn { stream!.add(seq: isn, payload: UnsafeRawBufferPointer(start: nil, count: 0), syn: true) }
+        let before = stream.allocatedBytes
+        if stream.takesInPlace(seq: seq, syn: syn, count: p.count) {
+            // The buffer has room for the whole segment, so `add` would allocate nothing.
+            var stop = false
+            let consumed = read(ins, p, fromOriginator: fromOriginator, timestamp: timestamp, stop: &stop)
+            stream.addRead(p, consumed: consumed)
+            if stop { self.stop(ins, &stream, fromOriginator: fromOriginator) }
+        } else {
+            let was = stream.state
+            stream.add(seq: seq, payload: p, syn: syn, memoryAllowance: streamMemory &- reassemblyBytes)
+            if stream.state == .outOfMemory && was != .outOfMemory { streamsOutOfMemory &+= 1 }
+            drain(ins, &stream, fromOriginator: fromOriginator, timestamp: timestamp)
         }
-        let before = stream?.allocatedBytes ?? 0
-        let was = stream?.state
-        stream!.add(seq: seq, payload: p, syn: syn, memoryAllowance: streamMemory &- reassemblyBytes)
-        if stream?.state == .outOfMemory && was != .outOfMemory { streamsOutOfMemory &+= 1 }
-        drain(ins, &stream!, fromOriginator: fromOriginator, timestamp: timestamp)
-        reassemblyBytes &+= (stream?.allocatedBytes ?? 0) &- before
+        reassemblyBytes &+= stream.allocatedBytes &- before
         if reassemblyBytes > reassemblyPeak { reassemblyPeak = reassemblyBytes }
     }
 
     /// Hands one direction's contiguous bytes to the flow's protocol, which says how many it
     /// used and whether to stop reassembling.
-    private func drain(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler, fromOriginator: Bool, timestamp: Int64) {
+    private mutating func drain(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler, fromOriginator: Bool,
+                                timestamp: Int64) {
         guard stream.state == .streaming, stream.contiguousCount > 0 else { return }
-        let direction: StreamDirection = fromOriginator ? .orig : .resp
         var stop = false
-        let consumed: Int = stream.withContiguous { bytes in
-            switch ins.pointee.state {
-            case .tls(let t):
-                return t.value.consume(direction, bytes, timestamp: timestamp, stop: &stop)
-            case .media:
-                return ins.pointee.consumeSTUNStream(bytes, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
-                                                     log: transactionLogs, sdp: { sdpClock($0, at: $1, first: timestamp) }, stop: &stop)
-            case .sip(let s):
-                return s.value.consumeStream(bytes, stop: &stop)
-            case .dns(let log):
-                return dns.consumeStream(bytes, log: log, timestamp: timestamp)
-            case .undecided, .ignored:
-                return 0
-            }
-        }
+        let consumed: Int = stream.withContiguous { read(ins, $0, fromOriginator: fromOriginator, timestamp: timestamp, stop: &stop) }
         stream.consume(consumed)
-        if stop {
-            // A TLS stream goes on being counted, record by record, from where the parser stopped.
-            if case .tls(let t) = ins.pointee.state, let at = stream.nextSequence {
-                stream.withContiguous { t.value.countRecords(direction, from: at, $0) }
-            }
-            stream.stop()
+        if stop { self.stop(ins, &stream, fromOriginator: fromOriginator) }
+    }
+
+    /// One direction's contiguous bytes read by the flow's protocol: returns the bytes used;
+    /// `stop` is set when it needs no more.
+    @inline(__always)
+    private mutating func read(_ ins: UnsafeMutablePointer<FlowInspection>, _ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
+                      stop: inout Bool) -> Int {
+        switch ins.pointee.state {
+        case .tls(let t):
+            return t.value.consume(fromOriginator ? .orig : .resp, bytes, timestamp: timestamp, stop: &stop)
+        case .media:
+            return ins.pointee.consumeSTUNStream(bytes, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
+                                                 log: transactionLogs, sdp: { sdpClock($0, at: $1, first: timestamp) },
+                                                 message: stunMessage.message, stop: &stop)
+        case .sip(let s):
+            return s.value.consumeStream(bytes, stop: &stop)
+        case .dns(let log):
+            return dns.consumeStream(bytes, log: log, timestamp: timestamp)
+        case .undecided, .ignored:
+            return 0
         }
+    }
+
+    /// Stops reassembling a stream whose protocol needs no more bytes. A TLS stream goes on
+    /// being counted, record by record, from where the parser stopped.
+    private func stop(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler, fromOriginator: Bool) {
+        if case .tls(let t) = ins.pointee.state, let at = stream.nextSequence {
+            stream.withContiguous { t.value.countRecords(fromOriginator ? .orig : .resp, from: at, $0) }
+        }
+        stream.stop()
     }
 }
 

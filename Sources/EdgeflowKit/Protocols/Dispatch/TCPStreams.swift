@@ -1,21 +1,14 @@
 /// The two reassembled byte streams of one inspected TCP flow, kept in the `InspectionSlab`
 /// beside (not inside) the flow's `FlowInspection`: a stream is changed while the protocol
-/// reading it changes the flow's protocol state, and the two never share memory.
+/// reading it changes the flow's protocol state, and the two never share memory. A direction's
+/// stream is made (`made`) at its first segment; until then it is an idle placeholder that
+/// holds no buffer. Not optionals: a segment reaches its stream in place, with nothing copied.
 struct TCPStreams: ~Copyable {
-    var orig: StreamReassembler? = nil
-    var resp: StreamReassembler? = nil
+    var orig = StreamReassembler()
+    var resp = StreamReassembler()
+    /// Which streams were made: bit 0 the originator's, bit 1 the responder's.
+    var made: UInt8 = 0
 
     /// Bytes the two reassembly buffers hold.
-    var allocatedBytes: Int {
-        var n = 0
-        switch orig {
-        case .some(let s): n &+= s.allocatedBytes
-        case .none: break
-        }
-        switch resp {
-        case .some(let s): n &+= s.allocatedBytes
-        case .none: break
-        }
-        return n
-    }
+    var allocatedBytes: Int { orig.allocatedBytes &+ resp.allocatedBytes }
 }

@@ -8,6 +8,8 @@ public enum STUNFingerprintStatus: UInt8, Sendable, BitwiseCopyable, CaseIterabl
     case validLegacyTable
     /// Does not match.
     case invalid
+    /// Present, not checked: the decoder was asked not to (`STUNDecoder.decode(_:allowLegacy:checkFingerprint:into:)`).
+    case unchecked
 }
 
 /// CRC-32 (ITU-T V.42 / zlib: reflected polynomial 0xEDB88320, initial and final XOR 0xFFFFFFFF)

@@ -43,14 +43,49 @@ public struct MSLocationProfile: Sendable, BitwiseCopyable, Equatable {
 /// The four bandwidth-management site addresses (0x8059-0x805C, XOR-encoded as Wireshark
 /// decodes them) and their responses (0x805D-0x8060) (MS-TURNBWM §2.2.4-2.2.8).
 public struct MSBandwidthSites: Sendable, BitwiseCopyable {
-    public var remoteSite: STUNAddress?
-    public var remoteRelaySite: STUNAddress?
-    public var localSite: STUNAddress?
-    public var localRelaySite: STUNAddress?
-    public var remoteSiteResponse: MSSiteAddressResponse?
-    public var remoteRelaySiteResponse: MSSiteAddressResponse?
-    public var localSiteResponse: MSSiteAddressResponse?
-    public var localRelaySiteResponse: MSSiteAddressResponse?
+    public var remoteSite: STUNAddress? {
+        get { present & 1 != 0 ? _remoteSite : nil }
+        set { if let newValue { _remoteSite = newValue; present |= 1 } else { present &= ~1 } }
+    }
+    public var remoteRelaySite: STUNAddress? {
+        get { present & 2 != 0 ? _remoteRelaySite : nil }
+        set { if let newValue { _remoteRelaySite = newValue; present |= 2 } else { present &= ~2 } }
+    }
+    public var localSite: STUNAddress? {
+        get { present & 4 != 0 ? _localSite : nil }
+        set { if let newValue { _localSite = newValue; present |= 4 } else { present &= ~4 } }
+    }
+    public var localRelaySite: STUNAddress? {
+        get { present & 8 != 0 ? _localRelaySite : nil }
+        set { if let newValue { _localRelaySite = newValue; present |= 8 } else { present &= ~8 } }
+    }
+    public var remoteSiteResponse: MSSiteAddressResponse? {
+        get { present & 16 != 0 ? _remoteSiteResponse : nil }
+        set { if let newValue { _remoteSiteResponse = newValue; present |= 16 } else { present &= ~16 } }
+    }
+    public var remoteRelaySiteResponse: MSSiteAddressResponse? {
+        get { present & 32 != 0 ? _remoteRelaySiteResponse : nil }
+        set { if let newValue { _remoteRelaySiteResponse = newValue; present |= 32 } else { present &= ~32 } }
+    }
+    public var localSiteResponse: MSSiteAddressResponse? {
+        get { present & 64 != 0 ? _localSiteResponse : nil }
+        set { if let newValue { _localSiteResponse = newValue; present |= 64 } else { present &= ~64 } }
+    }
+    public var localRelaySiteResponse: MSSiteAddressResponse? {
+        get { present & 128 != 0 ? _localRelaySiteResponse : nil }
+        set { if let newValue { _localRelaySiteResponse = newValue; present |= 128 } else { present &= ~128 } }
+    }
+
+    /// One bit per site value above, set when it was read (cleared by `STUNAttributes.reset`).
+    var present: UInt8 = 0
+    private var _remoteSite = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _remoteRelaySite = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _localSite = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _localRelaySite = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _remoteSiteResponse = MSSiteAddressResponse(flags: 0, maxSend: 0, maxReceive: 0)
+    private var _remoteRelaySiteResponse = MSSiteAddressResponse(flags: 0, maxSend: 0, maxReceive: 0)
+    private var _localSiteResponse = MSSiteAddressResponse(flags: 0, maxSend: 0, maxReceive: 0)
+    private var _localRelaySiteResponse = MSSiteAddressResponse(flags: 0, maxSend: 0, maxReceive: 0)
 
     public init() {}
 }

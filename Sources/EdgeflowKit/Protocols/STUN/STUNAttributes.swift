@@ -11,68 +11,146 @@ public struct STUNRawAttribute: Sendable, BitwiseCopyable, Equatable {
 public struct STUNAttributes: Sendable, BitwiseCopyable {
     // Addresses
     /// MAPPED-ADDRESS 0x0001 (RFC 8489 §14.1).
-    public var mappedAddress: STUNAddress?
+    public var mappedAddress: STUNAddress? {
+        get { present & Bit.mappedAddress != 0 ? _mappedAddress : nil }
+        set { Self.store(newValue, in: &_mappedAddress, bit: Bit.mappedAddress, of: &present) }
+    }
     /// XOR-MAPPED-ADDRESS 0x0020 (RFC 8489 §14.2).
-    public var xorMappedAddress: STUNAddress?
+    public var xorMappedAddress: STUNAddress? {
+        get { present & Bit.xorMappedAddress != 0 ? _xorMappedAddress : nil }
+        set { Self.store(newValue, in: &_xorMappedAddress, bit: Bit.xorMappedAddress, of: &present) }
+    }
     /// XOR-MAPPED-ADDRESS 0x8020 (MS-TURN §2.2.2.16; also pre-RFC 5389 drafts).
-    public var msXorMappedAddress: STUNAddress?
+    public var msXorMappedAddress: STUNAddress? {
+        get { present & Bit.msXorMappedAddress != 0 ? _msXorMappedAddress : nil }
+        set { Self.store(newValue, in: &_msXorMappedAddress, bit: Bit.msXorMappedAddress, of: &present) }
+    }
     /// XOR-PEER-ADDRESS 0x0012 (RFC 8656 §18.3), in RFC 5389 messages.
-    public var xorPeerAddress: STUNAddress?
+    public var xorPeerAddress: STUNAddress? {
+        get { present & Bit.xorPeerAddress != 0 ? _xorPeerAddress : nil }
+        set { Self.store(newValue, in: &_xorPeerAddress, bit: Bit.xorPeerAddress, of: &present) }
+    }
     /// XOR-RELAYED-ADDRESS 0x0016 (RFC 8656 §18.5).
-    public var xorRelayedAddress: STUNAddress?
+    public var xorRelayedAddress: STUNAddress? {
+        get { present & Bit.xorRelayedAddress != 0 ? _xorRelayedAddress : nil }
+        set { Self.store(newValue, in: &_xorRelayedAddress, bit: Bit.xorRelayedAddress, of: &present) }
+    }
     /// ALTERNATE-SERVER 0x8023 (RFC 8489 §14.15), or MS-TURN's plain 0x000E.
-    public var alternateServer: STUNAddress?
+    public var alternateServer: STUNAddress? {
+        get { present & Bit.alternateServer != 0 ? _alternateServer : nil }
+        set { Self.store(newValue, in: &_alternateServer, bit: Bit.alternateServer, of: &present) }
+    }
     /// DESTINATION-ADDRESS 0x0011, plain, in MS-TURN Send and Set Active Destination (MS-TURN §2.2.2).
-    public var destinationAddress: STUNAddress?
+    public var destinationAddress: STUNAddress? {
+        get { present & Bit.destinationAddress != 0 ? _destinationAddress : nil }
+        set { Self.store(newValue, in: &_destinationAddress, bit: Bit.destinationAddress, of: &present) }
+    }
     /// REMOTE-ADDRESS 0x0012, plain, in MS-TURN messages (MS-TURN §2.2.2).
-    public var remoteAddress: STUNAddress?
+    public var remoteAddress: STUNAddress? {
+        get { present & Bit.remoteAddress != 0 ? _remoteAddress : nil }
+        set { Self.store(newValue, in: &_remoteAddress, bit: Bit.remoteAddress, of: &present) }
+    }
     /// MS-ALTERNATE-MAPPED-ADDRESS 0x8090, plain (MS-TURN §2.2.2).
-    public var msAlternateMappedAddress: STUNAddress?
+    public var msAlternateMappedAddress: STUNAddress? {
+        get { present & Bit.msAlternateMappedAddress != 0 ? _msAlternateMappedAddress : nil }
+        set { Self.store(newValue, in: &_msAlternateMappedAddress, bit: Bit.msAlternateMappedAddress, of: &present) }
+    }
 
     // Text and opaque values
     /// USERNAME 0x0006 (RFC 8489 §14.3).
-    public var username: ByteRange?
+    public var username: ByteRange? {
+        get { present & Bit.username != 0 ? _username : nil }
+        set { Self.store(newValue, in: &_username, bit: Bit.username, of: &present) }
+    }
     /// REALM: 0x0014 in RFC 5389/3489 messages, 0x0015 in MS-TURN (MS-TURN §2.2.2).
-    public var realm: ByteRange?
+    public var realm: ByteRange? {
+        get { present & Bit.realm != 0 ? _realm : nil }
+        set { Self.store(newValue, in: &_realm, bit: Bit.realm, of: &present) }
+    }
     /// NONCE: 0x0015 in RFC 5389/3489 messages, 0x0014 in MS-TURN (MS-TURN §2.2.2).
-    public var nonce: ByteRange?
+    public var nonce: ByteRange? {
+        get { present & Bit.nonce != 0 ? _nonce : nil }
+        set { Self.store(newValue, in: &_nonce, bit: Bit.nonce, of: &present) }
+    }
     /// SOFTWARE 0x8022 (RFC 8489 §14.14).
-    public var software: ByteRange?
+    public var software: ByteRange? {
+        get { present & Bit.software != 0 ? _software : nil }
+        set { Self.store(newValue, in: &_software, bit: Bit.software, of: &present) }
+    }
     /// DATA 0x0013 (RFC 8656 §18.4; MS-TURN §2.2.2).
-    public var data: ByteRange?
+    public var data: ByteRange? {
+        get { present & Bit.data != 0 ? _data : nil }
+        set { Self.store(newValue, in: &_data, bit: Bit.data, of: &present) }
+    }
     /// UNKNOWN-ATTRIBUTES 0x000A: a list of 16-bit types (RFC 8489 §14.13).
-    public var unknownAttributesList: ByteRange?
+    public var unknownAttributesList: ByteRange? {
+        get { present & Bit.unknownAttributesList != 0 ? _unknownAttributesList : nil }
+        set { Self.store(newValue, in: &_unknownAttributesList, bit: Bit.unknownAttributesList, of: &present) }
+    }
 
     // ERROR-CODE
     /// ERROR-CODE 0x0009: class * 100 + number (RFC 8489 §14.8). Class 2 (MS-ICE2BWM 274/275) is kept.
-    public var errorCode: UInt16?
+    public var errorCode: UInt16? {
+        get { present & Bit.errorCode != 0 ? _errorCode : nil }
+        set { Self.store(newValue, in: &_errorCode, bit: Bit.errorCode, of: &present) }
+    }
     /// The ERROR-CODE reason phrase.
-    public var errorReason: ByteRange?
+    public var errorReason: ByteRange? {
+        get { present & Bit.errorReason != 0 ? _errorReason : nil }
+        set { Self.store(newValue, in: &_errorReason, bit: Bit.errorReason, of: &present) }
+    }
 
     // Numbers and flags
     /// LIFETIME 0x000D, seconds (RFC 8656 §18.2).
-    public var lifetime: UInt32?
+    public var lifetime: UInt32? {
+        get { present & Bit.lifetime != 0 ? _lifetime : nil }
+        set { Self.store(newValue, in: &_lifetime, bit: Bit.lifetime, of: &present) }
+    }
     /// REQUESTED-TRANSPORT 0x0019 protocol number: 17 UDP, 6 TCP (RFC 8656 §18.8).
-    public var requestedTransport: UInt8?
+    public var requestedTransport: UInt8? {
+        get { present & Bit.requestedTransport != 0 ? _requestedTransport : nil }
+        set { Self.store(newValue, in: &_requestedTransport, bit: Bit.requestedTransport, of: &present) }
+    }
     /// CHANNEL-NUMBER 0x000C (RFC 8656 §18.1).
-    public var channelNumber: UInt16?
+    public var channelNumber: UInt16? {
+        get { present & Bit.channelNumber != 0 ? _channelNumber : nil }
+        set { Self.store(newValue, in: &_channelNumber, bit: Bit.channelNumber, of: &present) }
+    }
     /// PRIORITY 0x0024 (RFC 8445 §16.1).
-    public var priority: UInt32?
+    public var priority: UInt32? {
+        get { present & Bit.priority != 0 ? _priority : nil }
+        set { Self.store(newValue, in: &_priority, bit: Bit.priority, of: &present) }
+    }
     /// USE-CANDIDATE 0x0025 present (RFC 8445 §16.1).
     public var useCandidate = false
     /// ICE-CONTROLLED 0x8029 tie-breaker (RFC 8445 §16.1).
-    public var iceControlled: UInt64?
+    public var iceControlled: UInt64? {
+        get { present & Bit.iceControlled != 0 ? _iceControlled : nil }
+        set { Self.store(newValue, in: &_iceControlled, bit: Bit.iceControlled, of: &present) }
+    }
     /// ICE-CONTROLLING 0x802A tie-breaker (RFC 8445 §16.1).
-    public var iceControlling: UInt64?
+    public var iceControlling: UInt64? {
+        get { present & Bit.iceControlling != 0 ? _iceControlling : nil }
+        set { Self.store(newValue, in: &_iceControlling, bit: Bit.iceControlling, of: &present) }
+    }
 
     // Integrity and fingerprint
     /// MESSAGE-INTEGRITY 0x0008 value (20 bytes HMAC-SHA1, or 32 in MS-TURN with MS-VERSION >= 3)
     /// (RFC 8489 §14.5; MS-TURN §2.2.2). The attribute starts 4 bytes before `offset`.
-    public var messageIntegrity: ByteRange?
+    public var messageIntegrity: ByteRange? {
+        get { present & Bit.messageIntegrity != 0 ? _messageIntegrity : nil }
+        set { Self.store(newValue, in: &_messageIntegrity, bit: Bit.messageIntegrity, of: &present) }
+    }
     /// MESSAGE-INTEGRITY-SHA256 0x001C value (RFC 8489 §14.6).
-    public var messageIntegritySHA256: ByteRange?
+    public var messageIntegritySHA256: ByteRange? {
+        get { present & Bit.messageIntegritySHA256 != 0 ? _messageIntegritySHA256 : nil }
+        set { Self.store(newValue, in: &_messageIntegritySHA256, bit: Bit.messageIntegritySHA256, of: &present) }
+    }
     /// FINGERPRINT 0x8028 value as sent (RFC 8489 §14.7).
-    public var fingerprintValue: UInt32?
+    public var fingerprintValue: UInt32? {
+        get { present & Bit.fingerprintValue != 0 ? _fingerprintValue : nil }
+        set { Self.store(newValue, in: &_fingerprintValue, bit: Bit.fingerprintValue, of: &present) }
+    }
     /// Offset of the FINGERPRINT attribute header, 0 when absent.
     public var fingerprintOffset: UInt32 = 0
     /// Whether FINGERPRINT matched (RFC 8489 §14.7; MS-ICE2 legacy table).
@@ -82,37 +160,82 @@ public struct STUNAttributes: Sendable, BitwiseCopyable {
 
     // Microsoft
     /// MS-VERSION 0x8008 (MS-TURN §2.2.2.17): 1 MS-ICE ... 6 multiplexed TURN over UDP and TCP.
-    public var msVersion: UInt32?
+    public var msVersion: UInt32? {
+        get { present & Bit.msVersion != 0 ? _msVersion : nil }
+        set { Self.store(newValue, in: &_msVersion, bit: Bit.msVersion, of: &present) }
+    }
     /// MS-SEQUENCE-NUMBER 0x8050.
-    public var msSequenceNumber: MSSequenceNumber?
+    public var msSequenceNumber: MSSequenceNumber? {
+        get { present & Bit.msSequenceNumber != 0 ? _msSequenceNumber : nil }
+        set { Self.store(newValue, in: &_msSequenceNumber, bit: Bit.msSequenceNumber, of: &present) }
+    }
     /// MS-SERVICE-QUALITY 0x8055 (MS-TURN §2.2.2.22).
-    public var msServiceQuality: MSServiceQuality?
+    public var msServiceQuality: MSServiceQuality? {
+        get { present & Bit.msServiceQuality != 0 ? _msServiceQuality : nil }
+        set { Self.store(newValue, in: &_msServiceQuality, bit: Bit.msServiceQuality, of: &present) }
+    }
     /// BANDWIDTH 0x0010, peak kbit/s (MS-TURN §2.2.2).
-    public var bandwidth: UInt32?
+    public var bandwidth: UInt32? {
+        get { present & Bit.bandwidth != 0 ? _bandwidth : nil }
+        set { Self.store(newValue, in: &_bandwidth, bit: Bit.bandwidth, of: &present) }
+    }
     /// BANDWIDTH-ADMISSION-CONTROL-MESSAGE 0x8056 type: 0 reservation check, 1 commit, 2 update (MS-TURNBWM).
-    public var bandwidthAdmissionMessage: UInt16?
+    public var bandwidthAdmissionMessage: UInt16? {
+        get { present & Bit.bandwidthAdmissionMessage != 0 ? _bandwidthAdmissionMessage : nil }
+        set { Self.store(newValue, in: &_bandwidthAdmissionMessage, bit: Bit.bandwidthAdmissionMessage, of: &present) }
+    }
     /// BANDWIDTH-RESERVATION-IDENTIFIER 0x8057, 16 bytes (MS-TURNBWM).
-    public var bandwidthReservationID: ByteRange?
+    public var bandwidthReservationID: ByteRange? {
+        get { present & Bit.bandwidthReservationID != 0 ? _bandwidthReservationID : nil }
+        set { Self.store(newValue, in: &_bandwidthReservationID, bit: Bit.bandwidthReservationID, of: &present) }
+    }
     /// BANDWIDTH-RESERVATION-AMOUNT 0x8058 (MS-TURNBWM §2.2.3).
-    public var bandwidthReservationAmount: MSBandwidthAmount?
+    public var bandwidthReservationAmount: MSBandwidthAmount? {
+        get { present & Bit.bandwidthReservationAmount != 0 ? _bandwidthReservationAmount : nil }
+        set { Self.store(newValue, in: &_bandwidthReservationAmount, bit: Bit.bandwidthReservationAmount, of: &present) }
+    }
     /// Site addresses and their responses 0x8059-0x8060 (MS-TURNBWM §2.2.4-8).
     public var sites = MSBandwidthSites()
     /// SIP-DIALOG-ID 0x8061 (MS-TURNBWM §2.2.12).
-    public var sipDialogID: ByteRange?
+    public var sipDialogID: ByteRange? {
+        get { present & Bit.sipDialogID != 0 ? _sipDialogID : nil }
+        set { Self.store(newValue, in: &_sipDialogID, bit: Bit.sipDialogID, of: &present) }
+    }
     /// SIP-CALL-ID 0x8062 (MS-TURNBWM §2.2.13).
-    public var sipCallID: ByteRange?
+    public var sipCallID: ByteRange? {
+        get { present & Bit.sipCallID != 0 ? _sipCallID : nil }
+        set { Self.store(newValue, in: &_sipCallID, bit: Bit.sipCallID, of: &present) }
+    }
     /// LOCATION-PROFILE 0x8068 (MS-TURNBWM §2.2.14).
-    public var locationProfile: MSLocationProfile?
+    public var locationProfile: MSLocationProfile? {
+        get { present & Bit.locationProfile != 0 ? _locationProfile : nil }
+        set { Self.store(newValue, in: &_locationProfile, bit: Bit.locationProfile, of: &present) }
+    }
     /// MS-MULTIPLEXED-TURN-SESSION-ID 0x8095, 8 bytes (MS-TURN §2.2.2, §2.2.3).
-    public var msMultiplexedTURNSessionID: UInt64?
+    public var msMultiplexedTURNSessionID: UInt64? {
+        get { present & Bit.msMultiplexedTURNSessionID != 0 ? _msMultiplexedTURNSessionID : nil }
+        set { Self.store(newValue, in: &_msMultiplexedTURNSessionID, bit: Bit.msMultiplexedTURNSessionID, of: &present) }
+    }
     /// MS-CANDIDATE-IDENTIFIER 0x8054, candidate foundation (MS-ICE2; format partly unconfirmed).
-    public var msCandidateIdentifier: ByteRange?
+    public var msCandidateIdentifier: ByteRange? {
+        get { present & Bit.msCandidateIdentifier != 0 ? _msCandidateIdentifier : nil }
+        set { Self.store(newValue, in: &_msCandidateIdentifier, bit: Bit.msCandidateIdentifier, of: &present) }
+    }
     /// MS-IMPLEMENTATION-VERSION 0x8070: 0-2 draft-02 formats, >= 3 RFC 5389 formats (MS-ICE2).
-    public var msImplementationVersion: UInt32?
+    public var msImplementationVersion: UInt32? {
+        get { present & Bit.msImplementationVersion != 0 ? _msImplementationVersion : nil }
+        set { Self.store(newValue, in: &_msImplementationVersion, bit: Bit.msImplementationVersion, of: &present) }
+    }
     /// MS-ALTERNATE-HOST-NAME 0x8032 (MS-TURN §2.2.2).
-    public var msAlternateHostName: ByteRange?
+    public var msAlternateHostName: ByteRange? {
+        get { present & Bit.msAlternateHostName != 0 ? _msAlternateHostName : nil }
+        set { Self.store(newValue, in: &_msAlternateHostName, bit: Bit.msAlternateHostName, of: &present) }
+    }
     /// The undocumented 0x8006 seen in MS-TURN Allocates (WS-STUN; nDPI).
-    public var msUnknown8006: UInt32?
+    public var msUnknown8006: UInt32? {
+        get { present & Bit.msUnknown8006 != 0 ? _msUnknown8006 : nil }
+        set { Self.store(newValue, in: &_msUnknown8006, bit: Bit.msUnknown8006, of: &present) }
+    }
 
     // Counts
     /// Attributes walked.
@@ -120,7 +243,7 @@ public struct STUNAttributes: Sendable, BitwiseCopyable {
     /// Attributes whose code edgeflow does not know.
     public var unknownCount: UInt16 = 0
     /// Type and length of the first four unknown attributes.
-    public var firstUnknown: (STUNRawAttribute, STUNRawAttribute, STUNRawAttribute, STUNRawAttribute) =
+    private var firstUnknown: (STUNRawAttribute, STUNRawAttribute, STUNRawAttribute, STUNRawAttribute) =
         (STUNRawAttribute(type: 0, length: 0), STUNRawAttribute(type: 0, length: 0),
          STUNRawAttribute(type: 0, length: 0), STUNRawAttribute(type: 0, length: 0))
     /// Known attributes whose value had an impossible length or family (value left out).
@@ -128,7 +251,124 @@ public struct STUNAttributes: Sendable, BitwiseCopyable {
     /// Type of the first malformed attribute.
     public var firstMalformedType: UInt16 = 0
 
+    /// One bit per optional attribute above, set when its value was read: a message is
+    /// cleared by clearing this word (`reset`), not every value.
+    private var present: UInt64 = 0
+    private enum Bit {
+        static let mappedAddress: UInt64 = 1 << 0
+        static let xorMappedAddress: UInt64 = 1 << 1
+        static let msXorMappedAddress: UInt64 = 1 << 2
+        static let xorPeerAddress: UInt64 = 1 << 3
+        static let xorRelayedAddress: UInt64 = 1 << 4
+        static let alternateServer: UInt64 = 1 << 5
+        static let destinationAddress: UInt64 = 1 << 6
+        static let remoteAddress: UInt64 = 1 << 7
+        static let msAlternateMappedAddress: UInt64 = 1 << 8
+        static let username: UInt64 = 1 << 9
+        static let realm: UInt64 = 1 << 10
+        static let nonce: UInt64 = 1 << 11
+        static let software: UInt64 = 1 << 12
+        static let data: UInt64 = 1 << 13
+        static let unknownAttributesList: UInt64 = 1 << 14
+        static let errorCode: UInt64 = 1 << 15
+        static let errorReason: UInt64 = 1 << 16
+        static let lifetime: UInt64 = 1 << 17
+        static let requestedTransport: UInt64 = 1 << 18
+        static let channelNumber: UInt64 = 1 << 19
+        static let priority: UInt64 = 1 << 20
+        static let iceControlled: UInt64 = 1 << 21
+        static let iceControlling: UInt64 = 1 << 22
+        static let messageIntegrity: UInt64 = 1 << 23
+        static let messageIntegritySHA256: UInt64 = 1 << 24
+        static let fingerprintValue: UInt64 = 1 << 25
+        static let msVersion: UInt64 = 1 << 26
+        static let msSequenceNumber: UInt64 = 1 << 27
+        static let msServiceQuality: UInt64 = 1 << 28
+        static let bandwidth: UInt64 = 1 << 29
+        static let bandwidthAdmissionMessage: UInt64 = 1 << 30
+        static let bandwidthReservationID: UInt64 = 1 << 31
+        static let bandwidthReservationAmount: UInt64 = 1 << 32
+        static let sipDialogID: UInt64 = 1 << 33
+        static let sipCallID: UInt64 = 1 << 34
+        static let locationProfile: UInt64 = 1 << 35
+        static let msMultiplexedTURNSessionID: UInt64 = 1 << 36
+        static let msCandidateIdentifier: UInt64 = 1 << 37
+        static let msImplementationVersion: UInt64 = 1 << 38
+        static let msAlternateHostName: UInt64 = 1 << 39
+        static let msUnknown8006: UInt64 = 1 << 40
+    }
+    private var _mappedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _xorMappedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _msXorMappedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _xorPeerAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _xorRelayedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _alternateServer = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _destinationAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _remoteAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _msAlternateMappedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var _username = ByteRange(offset: 0, length: 0)
+    private var _realm = ByteRange(offset: 0, length: 0)
+    private var _nonce = ByteRange(offset: 0, length: 0)
+    private var _software = ByteRange(offset: 0, length: 0)
+    private var _data = ByteRange(offset: 0, length: 0)
+    private var _unknownAttributesList = ByteRange(offset: 0, length: 0)
+    private var _errorCode: UInt16 = 0
+    private var _errorReason = ByteRange(offset: 0, length: 0)
+    private var _lifetime: UInt32 = 0
+    private var _requestedTransport: UInt8 = 0
+    private var _channelNumber: UInt16 = 0
+    private var _priority: UInt32 = 0
+    private var _iceControlled: UInt64 = 0
+    private var _iceControlling: UInt64 = 0
+    private var _messageIntegrity = ByteRange(offset: 0, length: 0)
+    private var _messageIntegritySHA256 = ByteRange(offset: 0, length: 0)
+    private var _fingerprintValue: UInt32 = 0
+    private var _msVersion: UInt32 = 0
+    private var _msSequenceNumber = MSSequenceNumber(connectionID: ByteRange(offset: 0, length: 0), sequence: 0)
+    private var _msServiceQuality = MSServiceQuality(streamType: 0, serviceQuality: 0)
+    private var _bandwidth: UInt32 = 0
+    private var _bandwidthAdmissionMessage: UInt16 = 0
+    private var _bandwidthReservationID = ByteRange(offset: 0, length: 0)
+    private var _bandwidthReservationAmount = MSBandwidthAmount(maxSend: 0, minSend: 0, maxReceive: 0, minReceive: 0)
+    private var _sipDialogID = ByteRange(offset: 0, length: 0)
+    private var _sipCallID = ByteRange(offset: 0, length: 0)
+    private var _locationProfile = MSLocationProfile(peerLocation: 0, selfLocation: 0, federation: 0)
+    private var _msMultiplexedTURNSessionID: UInt64 = 0
+    private var _msCandidateIdentifier = ByteRange(offset: 0, length: 0)
+    private var _msImplementationVersion: UInt32 = 0
+    private var _msAlternateHostName = ByteRange(offset: 0, length: 0)
+    private var _msUnknown8006: UInt32 = 0
+
     public init() {}
+
+    /// The mapped address a response gives: XOR-MAPPED-ADDRESS, else MS-TURN's 0x8020, else MAPPED-ADDRESS.
+    public var anyMappedAddress: STUNAddress? { xorMappedAddress ?? msXorMappedAddress ?? mappedAddress }
+
+    /// The peer of a Send or Data indication's DATA: XOR-PEER-ADDRESS (RFC 8656 §11), or MS-TURN's
+    /// DESTINATION-ADDRESS (Send) or REMOTE-ADDRESS (Data indication), [MS-TURN] §2.2.2.
+    public var dataPeer: STUNAddress? { xorPeerAddress ?? destinationAddress ?? remoteAddress }
+
+    /// Stores an optional attribute's value and its presence bit.
+    @inline(__always)
+    private static func store<T>(_ value: T?, in slot: inout T, bit: UInt64, of present: inout UInt64) {
+        if let value { slot = value; present |= bit } else { present &= ~bit }
+    }
+
+    /// Clears the facts of a previous message, as `init()` would: the presence bits and the
+    /// counts, not every value (a decoder reuses one `STUNAttributes` for every message).
+    @inline(__always)
+    public mutating func reset() {
+        present = 0
+        sites.present = 0
+        useCandidate = false
+        fingerprintOffset = 0
+        fingerprint = .absent
+        attributesAfterFingerprint = 0
+        count = 0
+        unknownCount = 0
+        malformedCount = 0
+        firstMalformedType = 0
+    }
 
     /// The unknown attribute at `index` (0..<min(unknownCount, 4)).
     public func unknown(at index: Int) -> STUNRawAttribute? {

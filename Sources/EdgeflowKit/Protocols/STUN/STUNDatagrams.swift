@@ -1,19 +1,18 @@
 extension FlowInspection {
-    /// A decoded STUN/TURN message (from a datagram or a TCP frame) and the media a Send or
-    /// Data indication carries.
+    /// A decoded STUN/TURN message (from a datagram or a TCP frame), read where it was decoded
+    /// (`STUNMessageSlot`: not copied), and the media a Send or Data indication carries.
     @inline(__always)
-    /// The data's peer is the indication's XOR-PEER-ADDRESS (RFC 8656 §11), or MS-TURN's
-    /// DESTINATION-ADDRESS (Send) or REMOTE-ADDRESS (Data indication), [MS-TURN] §2.2.2.
-    mutating func stunMessage(_ m: STUNMessage, in p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
+    mutating func stunMessage(_ m: UnsafePointer<STUNMessage>, in p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
                               clocks: RTPClocks, log: Bool, sdp: SDPClockLookup) {
         guard let stats = stun() else { return }
         stats.value.record(m, timestamp: timestamp, fromOriginator: fromOriginator)
-        if log { stunLog()?.value.record(m, in: p, timestamp: timestamp, fromOriginator: fromOriginator) }
-        if m.method == .binding, m.messageClass == .request, let u = m.attributes.username { stats.value.ice.note(username: u.slice(of: p)) }
-        if let data = m.attributes.data {
-            let a = m.attributes
+        if log { stunLog()?.value.record(m.pointee, in: p, timestamp: timestamp, fromOriginator: fromOriginator) }
+        if m.pointee.method == .binding, m.pointee.messageClass == .request, let u = m.pointee.attributes.username {
+            stats.value.ice.note(username: u.slice(of: p))
+        }
+        if let data = m.pointee.attributes.data {
             media(data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
-                  peer: a.xorPeerAddress ?? a.destinationAddress ?? a.remoteAddress, sdp: sdp)
+                  peer: m.pointee.attributes.dataPeer, sdp: sdp)
         }
     }
 

@@ -65,15 +65,16 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     /// The ICE sessions of its connectivity checks (USERNAME ufrag pairs of Binding requests).
     var ice = ICEPairs()
 
-    /// Accounts one decoded message.
-    mutating func record(_ m: STUNMessage, timestamp: Int64, fromOriginator: Bool) {
+    /// Accounts one decoded message, read where it was decoded (not copied).
+    mutating func record(_ message: UnsafePointer<STUNMessage>, timestamp: Int64, fromOriginator: Bool) {
         messages &+= 1
-        let slot = Int(m.method.rawValue) &* 4 &+ Int(m.messageClass.rawValue)
+        let method = message.pointee.method, cls = message.pointee.messageClass
+        let slot = Int(method.rawValue) &* 4 &+ Int(cls.rawValue)
         if slot < 64 { counts[slot] &+= 1 }
-        if m.flavour == .msTURN { msTURN = true }
-        if let v = m.attributes.msVersion { msVersion = v }
-        let key = Self.key(m.header)
-        switch m.messageClass {
+        if message.pointee.flavour == .msTURN { msTURN = true }
+        if let v = message.pointee.attributes.msVersion { msVersion = v }
+        let key = Self.key(message.pointee.header)
+        switch cls {
         case .request:
             if remembered(key) != nil {
                 // A retransmission: the same transaction, timed from its first request.
@@ -82,14 +83,14 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
                 if pendingKey[pendingNext] != 0 && !pendingAnswered[pendingNext] { unansweredEvicted &+= 1 }
                 pendingKey[pendingNext] = key
                 pendingTime[pendingNext] = timestamp
-                pendingMethod[pendingNext] = m.method.rawValue
+                pendingMethod[pendingNext] = method.rawValue
                 pendingAnswered[pendingNext] = false
                 pendingNext = (pendingNext &+ 1) % Self.pendingSlots
             }
-            if m.method == .allocate { allocateRequests &+= 1 }
-            if m.method == .refresh {
+            if method == .allocate { allocateRequests &+= 1 }
+            if method == .refresh {
                 refreshes &+= 1
-                if m.attributes.lifetime == 0 { released = true }
+                if message.pointee.attributes.lifetime == 0 { released = true }
             }
         case .successResponse, .errorResponse:
             // The first response answers the transaction; those to its retransmissions do not again.
@@ -102,25 +103,25 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
                 if rttCount < Self.rttSlots { rtt[rttCount] = sample }
                 rttCount &+= 1
             }
-            if m.messageClass == .errorResponse {
-                noteError(m.attributes.errorCode ?? 0)
-                if m.method == .allocate {
-                    if m.attributes.errorCode == 401 { allocateChallenges &+= 1 } else { allocateFailures &+= 1 }
+            if cls == .errorResponse {
+                noteError(message.pointee.attributes.errorCode ?? 0)
+                if method == .allocate {
+                    if message.pointee.attributes.errorCode == 401 { allocateChallenges &+= 1 } else { allocateFailures &+= 1 }
                 }
             } else {
-                if let a = m.attributes.xorMappedAddress ?? m.attributes.msXorMappedAddress ?? m.attributes.mappedAddress {
+                if let a = message.pointee.attributes.anyMappedAddress {
                     mapped = a
                     mappedFromOrig = fromOriginator
                 }
-                if let r = m.attributes.xorRelayedAddress {
+                if let r = message.pointee.attributes.xorRelayedAddress {
                     relayed = r
                     clientIsResponder = fromOriginator
                 }
-                if m.method == .allocate {
+                if method == .allocate {
                     allocateSuccesses &+= 1
-                    if let l = m.attributes.lifetime { lifetime = l }
+                    if let l = message.pointee.attributes.lifetime { lifetime = l }
                 }
-                if m.method == .allocate || m.method == .refresh, let l = m.attributes.lifetime {
+                if method == .allocate || method == .refresh, let l = message.pointee.attributes.lifetime {
                     grantedAt = timestamp
                     grantedLifetime = l
                     if l == 0 { released = true }
@@ -129,7 +130,8 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
         case .indication:
             break
         }
-        if m.method == .channelBind, m.messageClass == .request, let ch = m.attributes.channelNumber, let peer = m.attributes.xorPeerAddress {
+        if method == .channelBind, cls == .request, let ch = message.pointee.attributes.channelNumber,
+           let peer = message.pointee.attributes.xorPeerAddress {
             bind(ch, peer)
         }
     }

@@ -113,6 +113,14 @@ public struct STUNMessage: Sendable, BitwiseCopyable {
     public var attributes: STUNAttributes
 }
 
+extension STUNMessage {
+    /// An empty message, to be filled by `STUNDecoder.decode(_:allowLegacy:checkFingerprint:into:)`.
+    public init() {
+        self.init(header: STUNHeader(type: 0, length: 0, cookie: 0, transactionID: (0, 0, 0)), flavour: .rfc5389,
+                  method: .binding, messageClass: .request, padding: .fourByte, attributes: STUNAttributes())
+    }
+}
+
 /// Decodes STUN, TURN and MS-TURN messages in place (RFC 8489 §5-6, §14; RFC 8656; MS-TURN §2.2).
 public enum STUNDecoder {
     /// Decodes one whole message. `bytes` must hold exactly one message (a UDP payload, or one
@@ -124,55 +132,68 @@ public enum STUNDecoder {
     ///     heuristic does (protocols.md §1.8).
     /// - Throws: `STUNFailure` for anything malformed; never traps.
     public static func decode(_ bytes: UnsafeRawBufferPointer, allowLegacy: Bool = false) throws(STUNFailure) -> STUNMessage {
+        var m = STUNMessage()
+        try decode(bytes, allowLegacy: allowLegacy, into: &m)
+        return m
+    }
+
+    /// Decodes one whole message into `m`, as `decode(_:allowLegacy:)` does, reusing its storage:
+    /// only what this message has is written (no clearing of every attribute, no copy of the
+    /// result). After a throw `m` holds nothing of use.
+    /// - Parameter checkFingerprint: compute FINGERPRINT's CRC-32 (`attributes.fingerprint`). With
+    ///   false a FINGERPRINT present is `.unchecked`: for callers that never read the outcome.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, allowLegacy: Bool = false, checkFingerprint: Bool = true,
+                              into m: inout STUNMessage) throws(STUNFailure) {
         let n = bytes.count
         guard n >= 20 else { throw STUNFailure(.truncatedHeader, at: 0) }
         let type = bytes.be16(0)
         guard type & 0xC000 == 0 else { throw STUNFailure(.typeTopBitsSet, at: 0) }
         let length = bytes.be16(2)
         guard Int(length) &+ 20 == n else { throw STUNFailure(.lengthMismatch, at: 2) }
-        let header = STUNHeader(type: type, length: length, cookie: bytes.be32(4),
-                                transactionID: (bytes.be32(8), bytes.be32(12), bytes.be32(16)))
-        var attrs = STUNAttributes()
+        m.header = STUNHeader(type: type, length: length, cookie: bytes.be32(4),
+                              transactionID: (bytes.be32(8), bytes.be32(12), bytes.be32(16)))
+        m.attributes.reset()
         let flavour: STUNFlavour
-        let padding: STUNPadding
         if n >= 28, bytes.be32(20) == 0x000F_0004, bytes.be32(24) == msTURNMagicCookie {
             // MS-TURN: try 4-byte padding first (tolerating a last value cut at the end), then none.
             flavour = .msTURN
-            if let _ = STUNAttributeWalker.walk(bytes, flavour: .msTURN, padding: .fourByte, lenientEnd: true, into: &attrs) {
-                attrs = STUNAttributes()
-                if let f = STUNAttributeWalker.walk(bytes, flavour: .msTURN, padding: .none, lenientEnd: false, into: &attrs) {
+            if let _ = STUNAttributeWalker.walk(bytes, flavour: .msTURN, padding: .fourByte, lenientEnd: true, into: &m.attributes) {
+                m.attributes.reset()
+                if let f = STUNAttributeWalker.walk(bytes, flavour: .msTURN, padding: .none, lenientEnd: false, into: &m.attributes) {
                     throw f
                 }
-                padding = .none
+                m.padding = .none
             } else {
-                padding = .fourByte
+                m.padding = .fourByte
             }
-        } else if header.cookie == stunMagicCookie {
+        } else if m.header.cookie == stunMagicCookie {
             flavour = .rfc5389
-            padding = .fourByte
+            m.padding = .fourByte
             guard length & 3 == 0 else { throw STUNFailure(.lengthNotMultipleOf4, at: 2) }
-            guard header.method <= 0x0FF else { throw STUNFailure(.reservedMethod, at: 0) }
-            if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc5389, padding: .fourByte, lenientEnd: false, into: &attrs) {
+            guard m.header.method <= 0x0FF else { throw STUNFailure(.reservedMethod, at: 0) }
+            if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc5389, padding: .fourByte, lenientEnd: false, into: &m.attributes) {
                 throw f
             }
         } else if allowLegacy, isLegacyType(type) {
             flavour = .rfc3489
-            padding = .none
-            if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc3489, padding: .none, lenientEnd: false, into: &attrs) {
+            m.padding = .none
+            if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc3489, padding: .none, lenientEnd: false, into: &m.attributes) {
                 throw f
             }
         } else {
             throw STUNFailure(.noMagicCookie, at: 4)
         }
-        let method = STUNMethod(type: type, flavour: flavour)
-        var cls = header.bitClass
+        m.flavour = flavour
+        m.method = STUNMethod(type: type, flavour: flavour)
+        var cls = m.header.bitClass
         if flavour != .rfc5389 && type == 0x0115 { cls = .indication }
-        if attrs.fingerprintOffset != 0 {
-            attrs.fingerprint = STUNFingerprint.check(bytes, attributeOffset: Int(attrs.fingerprintOffset),
-                                                      allowLegacyTable: flavour == .msTURN || attrs.msImplementationVersion == nil)
+        m.messageClass = cls
+        if m.attributes.fingerprintOffset != 0 {
+            m.attributes.fingerprint = checkFingerprint
+                ? STUNFingerprint.check(bytes, attributeOffset: Int(m.attributes.fingerprintOffset),
+                                        allowLegacyTable: flavour == .msTURN || m.attributes.msImplementationVersion == nil)
+                : .unchecked
         }
-        return STUNMessage(header: header, flavour: flavour, method: method, messageClass: cls,
-                           padding: padding, attributes: attrs)
     }
 
     /// The RFC 3489 / TURN-draft / MS-TURN type values accepted without a cookie (protocols.md §1.8, from WS-CSTUN).

@@ -3,8 +3,9 @@ extension FlowInspection {
     /// plain framing, learnt from the first PDU); returns the bytes used. `stop` is set when the
     /// bytes are not STUN framing, so reassembly stops.
     /// `log`: keep the transactions for `stun.log`.
+    /// `message`: the storage each STUN message is decoded into.
     mutating func consumeSTUNStream(_ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: RTPClocks,
-                                    log: Bool, sdp: SDPClockLookup, stop: inout Bool) -> Int {
+                                    log: Bool, sdp: SDPClockLookup, message: UnsafeMutablePointer<STUNMessage>, stop: inout Bool) -> Int {
         guard case .media(let m) = state else { return 0 }
         var mode = fromOriginator ? m.origFraming : m.respFraming
         defer {
@@ -30,8 +31,9 @@ extension FlowInspection {
             let payload = UnsafeRawBufferPointer(rebasing: rest[pdu.payloadOffset..<(pdu.payloadOffset + pdu.payloadLength)])
             switch pdu.kind {
             case .stun, .msTURNControl, .rfc4571:
-                if let msg = try? STUNDecoder.decode(payload) {
-                    stunMessage(msg, in: payload, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: log, sdp: sdp)
+                if (try? STUNDecoder.decode(payload, checkFingerprint: false, into: &message.pointee)) != nil {
+                    stunMessage(message, in: payload, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: log,
+                                sdp: sdp)
                 } else if pdu.kind == .rfc4571 {
                     media(payload, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, sdp: sdp)
                 } else {

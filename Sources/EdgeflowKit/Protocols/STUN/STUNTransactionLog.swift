@@ -94,7 +94,7 @@ struct STUNTransactionLog: Sendable {
             t.errorCode = a.errorCode
             if let r = a.errorReason { t.errorReason = String(decoding: r.slice(of: p), as: UTF8.self) }
         } else {
-            t.mapped = a.xorMappedAddress ?? a.msXorMappedAddress ?? a.mappedAddress
+            t.mapped = a.anyMappedAddress
             t.relayed = a.xorRelayedAddress
             if let peer = a.xorPeerAddress { t.peer = peer }
         }

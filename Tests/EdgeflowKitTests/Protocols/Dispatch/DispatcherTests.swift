@@ -86,4 +86,36 @@ struct DispatcherTests {
         #expect(facts.sip?.value.callIDs == ["a84b4c76e66710@192.0.2.1"])
         #expect(facts.stun?.value.messages == 1)
     }
+
+    /// MS-TURN control frames (MS-TURN §2.1.4: 0x02, 0x00, 2-byte length) over TCP, the originator's
+    /// stream cut into segments in several ways: whole frames are read from the segment, a frame
+    /// a segment's end cuts is kept and completed by the next segment. The facts are the same
+    /// for every cut: RFC 5769's request (§2.1), its long-term request (§2.4) and the first request
+    /// again (a retransmission); the responder's ipv4Response (§2.2) answers the first.
+    @Test("framed TCP: the same STUN facts whether segments hold whole frames, cut frames or one frame each",
+          arguments: [[112, 120, 112], [112, 150, 82], [344], [7, 193, 144], [1, 111, 1, 231]])
+    func framedTCPSegments(cuts: [Int]) throws {
+        func frame(_ m: [UInt8]) -> [UInt8] { [0x02, 0x00, UInt8(m.count >> 8), UInt8(m.count & 0xFF)] + m }
+        let orig = frame(RFC5769.request) + frame(RFC5769.longTermRequest) + frame(RFC5769.request)
+        #expect(orig.count == 344 && cuts.reduce(0, +) == 344)
+        var d = Dispatcher(capacity: 4, reassemblyBudget: 4096, dns: DNSBook())
+        var slot: Int32 = -1
+        var seq: UInt32 = 1001, at = 0
+        for n in cuts {
+            orig[at..<(at + n)].withUnsafeBytes {
+                d.tcp(&slot, hint: .turnTCP, seq: seq, syn: false, isn: 1000, $0, fromOriginator: true, timestamp: 1_000)
+            }
+            seq &+= UInt32(n); at += n
+        }
+        frame(RFC5769.ipv4Response).withUnsafeBytes {
+            d.tcp(&slot, hint: .turnTCP, seq: 9001, syn: false, isn: 9000, $0, fromOriginator: false, timestamp: 5_000)
+        }
+        // One 4 KiB buffer a direction (min(4096, budget)), allocated at its first segment, never grown.
+        #expect(d.reassemblyPeak == 8192)
+        let stats = try #require(d.release(slot)?.stun?.value)
+        #expect(stats.messages == 4)
+        #expect(stats.count(.binding, .request) == 3 && stats.count(.binding, .successResponse) == 1)
+        #expect(stats.retransmissions == 1 && stats.matched == 1)
+        #expect(stats.rttMin == 5_000 - 1_000)
+    }
 }

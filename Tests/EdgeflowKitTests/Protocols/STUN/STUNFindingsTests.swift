@@ -22,7 +22,7 @@ struct STUNFindingsTests {
 
     static func findings(_ exchange: [(STUNMessage, fromOriginator: Bool)]) -> [STUNFinding] {
         var st = STUNFlowStats()
-        for (i, m) in exchange.enumerated() { st.record(m.0, timestamp: Int64(i) * 1_000_000, fromOriginator: m.fromOriginator) }
+        for (i, m) in exchange.enumerated() { withUnsafePointer(to: m.0) { st.record($0, timestamp: Int64(i) * 1_000_000, fromOriginator: m.fromOriginator) } }
         var out: [STUNFinding] = []
         STUNFinding.check(st, ends, transport: 17) { out.append($0) }
         return out
