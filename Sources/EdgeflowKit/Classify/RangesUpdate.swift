@@ -57,7 +57,8 @@ public enum RangesUpdate {
         let hint = "check the network (or the https_proxy variable) and --url, or \(elsewhere)"
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        curl.arguments = ["curl", "--silent", "--show-error", "--fail", "--location", "--proto", "=http,https",
+        // -q first: the user's .curlrc must not add headers, trace or output files to what is parsed here.
+        curl.arguments = ["curl", "-q", "--silent", "--show-error", "--fail", "--location", "--proto", "=http,https",
                           "--max-time", "60", "--max-filesize", "67108864", "--", url]
         let body = Pipe(), message = Pipe()
         curl.standardOutput = body
@@ -68,10 +69,14 @@ public enum RangesUpdate {
         } catch {
             throw EdgeflowError("\(url): cannot start curl through /usr/bin/env (\(error.localizedDescription)); \(hint)")
         }
-        // curl says a line or two on standard error (far less than a pipe holds), so reading the body first cannot stall it.
+        // With -q and --silent curl says at most a line or two on standard error (far less than a
+        // pipe holds), so reading the body first cannot stall it.
         let data = body.fileHandleForReading.readDataToEndOfFile()
         let said = String(decoding: message.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         curl.waitUntilExit()
+        guard curl.terminationReason == .exit else {
+            throw EdgeflowError("\(url): curl was stopped by signal \(curl.terminationStatus); \(hint)")
+        }
         switch curl.terminationStatus {
         case 0:
             return data

@@ -8,6 +8,21 @@ public enum Role: String, CaseIterable, Sendable {
 
     public var isEdge: Bool { self == .accessEdge || self == .avEdge || self == .webconfEdge }
 
+    /// `allCases.count`, as a constant (`RuleIndex` checks it once).
+    static let count = 5
+
+    /// The role's place in `allCases` (a bit of `RoleSet`, a row of `RuleIndex`), without a search.
+    @inline(__always)
+    var index: Int {
+        switch self {
+        case .accessEdge: 0
+        case .avEdge: 1
+        case .webconfEdge: 2
+        case .office365: 3
+        case .other: 4
+        }
+    }
+
     /// `rawValue` as static text, for writers that copy bytes without making a `String`.
     var staticName: StaticString {
         switch self {
@@ -38,15 +53,8 @@ public struct RoleSet: Sequence, Sendable, BitwiseCopyable, Equatable {
 
     public func contains(_ r: Role) -> Bool { bits & (1 << Self.bit(r)) != 0 }
 
-    private static func bit(_ r: Role) -> UInt8 {
-        switch r {
-        case .accessEdge: 0
-        case .avEdge: 1
-        case .webconfEdge: 2
-        case .office365: 3
-        case .other: 4
-        }
-    }
+    @inline(__always)
+    private static func bit(_ r: Role) -> UInt8 { UInt8(truncatingIfNeeded: r.index) }
 
     public struct Iterator: IteratorProtocol {
         fileprivate var left: UInt8

@@ -71,8 +71,9 @@ struct RuleIndex {
 
     init(_ table: [Rule]) {
         precondition(table.count <= 64, "a port table holds at most 64 rules")
+        precondition(Role.allCases.count == Role.count && Role.allCases.enumerated().allSatisfy { $0 == $1.index }, "Role.count and Role.index follow allCases")
         rules = table.map(RuleMatch.init)
-        var masks = [UInt64](repeating: 0, count: 2 * 5 * 5)
+        var masks = [UInt64](repeating: 0, count: 2 * Self.pairs)
         for proto in [IPProtocol.tcp, IPProtocol.udp] {
             for from in Role.allCases {
                 for to in Role.allCases {
@@ -102,21 +103,12 @@ struct RuleIndex {
         return nil
     }
 
+    /// Pairs of roles: the masks of one transport.
+    private static let pairs = Role.count * Role.count
+
     @inline(__always)
     private static func slot(_ proto: UInt8, _ from: Role, _ to: Role) -> Int {
-        (proto == IPProtocol.tcp ? 0 : 25) &+ index(from) &* 5 &+ index(to)
-    }
-
-    /// The role's place in `Role.allCases`.
-    @inline(__always)
-    private static func index(_ r: Role) -> Int {
-        switch r {
-        case .accessEdge: 0
-        case .avEdge: 1
-        case .webconfEdge: 2
-        case .office365: 3
-        case .other: 4
-        }
+        (proto == IPProtocol.tcp ? 0 : pairs) &+ from.index &* Role.count &+ to.index
     }
 }
 

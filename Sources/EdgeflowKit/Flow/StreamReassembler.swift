@@ -166,15 +166,17 @@ public struct StreamReassembler: ~Copyable {
     /// range), the segment (no SYN) starts at the next byte and fits where `add` would write it.
     /// The caller may then read the segment where it is and hand it over with `addRead`.
     @inline(__always)
-    public func takesInPlace(seq: UInt32, syn: Bool, count: Int) -> Bool {
+    func takesInPlace(seq: UInt32, syn: Bool, count: Int) -> Bool {
         state == .streaming && tail == head && heldCount == 0 && !syn && seq == headSeq && count > 0 && count <= capacity &- head
     }
 
     /// Adds a segment that `takesInPlace` accepted and whose first `consumed` bytes the consumer
     /// has read in place: those are delivered and consumed, the rest (a frame the segment's end
     /// cut) is copied in and stays contiguous, as `add` then `consume(consumed)` would leave it.
-    public mutating func addRead(_ payload: UnsafeRawBufferPointer, consumed: Int) {
+    mutating func addRead(_ payload: UnsafeRawBufferPointer, consumed: Int) {
         let count = payload.count
+        precondition(state == .streaming && tail == head && heldCount == 0 && count <= capacity &- head,
+                     "addRead takes only a segment takesInPlace accepted, with nothing added since")
         let used = min(max(0, consumed), count)
         bytesDelivered &+= count
         headSeq = headSeq &+ UInt32(truncatingIfNeeded: used)

@@ -250,7 +250,6 @@ public struct FlowSummary: Sendable {
         guard c.ruleRef != nil || c.verdict == .violation || texts != nil else { return }
         rule = c.rule?.id
         replyRule = c.verdict == .allowed ? c.replyHybrid.map { PortTables.hybrid[$0].id } : nil
-        verdictKind = c.verdict
         reason = c.violation?.reason
     }
 

@@ -55,6 +55,24 @@ struct JSONWriterTests {
         #expect(JSONWriter.format(1234.5678, decimals: 2) == "1234.57" && JSONWriter.format(-0.0004, decimals: 3) == "0")
     }
 
+    /// Three decimals (milliseconds, the report's usual precision) are written by their own
+    /// branch: every thousandth from -3 to 3, and a few large ones, against C's `%.3f`
+    /// with the trailing zeros (and a bare point) dropped.
+    @Test("three decimals equal printf's %.3f, trailing zeros dropped")
+    func thousandths() {
+        func printf(_ v: Double) -> String {
+            var t = String(format: "%.3f", v)
+            while t.hasSuffix("0") { t.removeLast() }
+            if t.hasSuffix(".") { t.removeLast() }
+            return t == "-0" ? "0" : t
+        }
+        var values = (-3000...3000).map { Double($0) / 1000 }
+        values += [86_399.999, 1_700_000_000.125, -4_294_967_296.5, 0.0004, 0.0005, 2.0015, 123_456_789.007]
+        for v in values {
+            #expect(JSONWriter.format(v, decimals: 3) == printf(v), "\(v)")
+        }
+    }
+
     /// Names made at run time are escaped like values; literal names are written as they are;
     /// digits are zero-padded where a width is asked for; endpoints bracket IPv6 only.
     @Test("run-time names, padding, hex and endpoints")

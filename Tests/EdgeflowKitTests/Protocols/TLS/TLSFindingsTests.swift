@@ -47,6 +47,7 @@ struct TLSFindingsTests {
         #expect(TLSFinding.covers(c, "SIP.contoso.COM"))
         #expect(TLSFinding.covers(c, "sipfed.online.lync.com") && TLSFinding.covers(c, "A.Online.Lync.Com"))
         #expect(!TLSFinding.covers(c, "online.lync.com") && !TLSFinding.covers(c, "a.b.online.lync.com.x"))
+        #expect(!TLSFinding.covers(c, "a.b.online.lync.com"))
         #expect(!TLSFinding.covers(c, "sip.contoso.co") && !TLSFinding.covers(c, "xsip.contoso.com"))
         // Not ASCII: compared lower-cased as Unicode text ("Ü" → "ü").
         #expect(TLSFinding.covers(c, "BÜCHER.example") && !TLSFinding.covers(c, "bucher.example"))
