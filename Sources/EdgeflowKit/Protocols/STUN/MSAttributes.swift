@@ -45,35 +45,35 @@ public struct MSLocationProfile: Sendable, BitwiseCopyable, Equatable {
 public struct MSBandwidthSites: Sendable, BitwiseCopyable {
     public var remoteSite: STUNAddress? {
         get { present & 1 != 0 ? _remoteSite : nil }
-        set { if let newValue { _remoteSite = newValue; present |= 1 } else { present &= ~1 } }
+        set { storePresent(newValue, in: &_remoteSite, bit: 1, of: &present) }
     }
     public var remoteRelaySite: STUNAddress? {
         get { present & 2 != 0 ? _remoteRelaySite : nil }
-        set { if let newValue { _remoteRelaySite = newValue; present |= 2 } else { present &= ~2 } }
+        set { storePresent(newValue, in: &_remoteRelaySite, bit: 2, of: &present) }
     }
     public var localSite: STUNAddress? {
         get { present & 4 != 0 ? _localSite : nil }
-        set { if let newValue { _localSite = newValue; present |= 4 } else { present &= ~4 } }
+        set { storePresent(newValue, in: &_localSite, bit: 4, of: &present) }
     }
     public var localRelaySite: STUNAddress? {
         get { present & 8 != 0 ? _localRelaySite : nil }
-        set { if let newValue { _localRelaySite = newValue; present |= 8 } else { present &= ~8 } }
+        set { storePresent(newValue, in: &_localRelaySite, bit: 8, of: &present) }
     }
     public var remoteSiteResponse: MSSiteAddressResponse? {
         get { present & 16 != 0 ? _remoteSiteResponse : nil }
-        set { if let newValue { _remoteSiteResponse = newValue; present |= 16 } else { present &= ~16 } }
+        set { storePresent(newValue, in: &_remoteSiteResponse, bit: 16, of: &present) }
     }
     public var remoteRelaySiteResponse: MSSiteAddressResponse? {
         get { present & 32 != 0 ? _remoteRelaySiteResponse : nil }
-        set { if let newValue { _remoteRelaySiteResponse = newValue; present |= 32 } else { present &= ~32 } }
+        set { storePresent(newValue, in: &_remoteRelaySiteResponse, bit: 32, of: &present) }
     }
     public var localSiteResponse: MSSiteAddressResponse? {
         get { present & 64 != 0 ? _localSiteResponse : nil }
-        set { if let newValue { _localSiteResponse = newValue; present |= 64 } else { present &= ~64 } }
+        set { storePresent(newValue, in: &_localSiteResponse, bit: 64, of: &present) }
     }
     public var localRelaySiteResponse: MSSiteAddressResponse? {
         get { present & 128 != 0 ? _localRelaySiteResponse : nil }
-        set { if let newValue { _localRelaySiteResponse = newValue; present |= 128 } else { present &= ~128 } }
+        set { storePresent(newValue, in: &_localRelaySiteResponse, bit: 128, of: &present) }
     }
 
     /// One bit per site value above, set when it was read (cleared by `STUNAttributes.reset`).

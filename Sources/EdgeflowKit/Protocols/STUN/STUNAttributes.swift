@@ -13,125 +13,125 @@ public struct STUNAttributes: Sendable, BitwiseCopyable {
     /// MAPPED-ADDRESS 0x0001 (RFC 8489 §14.1).
     public var mappedAddress: STUNAddress? {
         get { present & Bit.mappedAddress != 0 ? _mappedAddress : nil }
-        set { Self.store(newValue, in: &_mappedAddress, bit: Bit.mappedAddress, of: &present) }
+        set { storePresent(newValue, in: &_mappedAddress, bit: Bit.mappedAddress, of: &present) }
     }
     /// XOR-MAPPED-ADDRESS 0x0020 (RFC 8489 §14.2).
     public var xorMappedAddress: STUNAddress? {
         get { present & Bit.xorMappedAddress != 0 ? _xorMappedAddress : nil }
-        set { Self.store(newValue, in: &_xorMappedAddress, bit: Bit.xorMappedAddress, of: &present) }
+        set { storePresent(newValue, in: &_xorMappedAddress, bit: Bit.xorMappedAddress, of: &present) }
     }
     /// XOR-MAPPED-ADDRESS 0x8020 (MS-TURN §2.2.2.16; also pre-RFC 5389 drafts).
     public var msXorMappedAddress: STUNAddress? {
         get { present & Bit.msXorMappedAddress != 0 ? _msXorMappedAddress : nil }
-        set { Self.store(newValue, in: &_msXorMappedAddress, bit: Bit.msXorMappedAddress, of: &present) }
+        set { storePresent(newValue, in: &_msXorMappedAddress, bit: Bit.msXorMappedAddress, of: &present) }
     }
     /// XOR-PEER-ADDRESS 0x0012 (RFC 8656 §18.3), in RFC 5389 messages.
     public var xorPeerAddress: STUNAddress? {
         get { present & Bit.xorPeerAddress != 0 ? _xorPeerAddress : nil }
-        set { Self.store(newValue, in: &_xorPeerAddress, bit: Bit.xorPeerAddress, of: &present) }
+        set { storePresent(newValue, in: &_xorPeerAddress, bit: Bit.xorPeerAddress, of: &present) }
     }
     /// XOR-RELAYED-ADDRESS 0x0016 (RFC 8656 §18.5).
     public var xorRelayedAddress: STUNAddress? {
         get { present & Bit.xorRelayedAddress != 0 ? _xorRelayedAddress : nil }
-        set { Self.store(newValue, in: &_xorRelayedAddress, bit: Bit.xorRelayedAddress, of: &present) }
+        set { storePresent(newValue, in: &_xorRelayedAddress, bit: Bit.xorRelayedAddress, of: &present) }
     }
     /// ALTERNATE-SERVER 0x8023 (RFC 8489 §14.15), or MS-TURN's plain 0x000E.
     public var alternateServer: STUNAddress? {
         get { present & Bit.alternateServer != 0 ? _alternateServer : nil }
-        set { Self.store(newValue, in: &_alternateServer, bit: Bit.alternateServer, of: &present) }
+        set { storePresent(newValue, in: &_alternateServer, bit: Bit.alternateServer, of: &present) }
     }
     /// DESTINATION-ADDRESS 0x0011, plain, in MS-TURN Send and Set Active Destination (MS-TURN §2.2.2).
     public var destinationAddress: STUNAddress? {
         get { present & Bit.destinationAddress != 0 ? _destinationAddress : nil }
-        set { Self.store(newValue, in: &_destinationAddress, bit: Bit.destinationAddress, of: &present) }
+        set { storePresent(newValue, in: &_destinationAddress, bit: Bit.destinationAddress, of: &present) }
     }
     /// REMOTE-ADDRESS 0x0012, plain, in MS-TURN messages (MS-TURN §2.2.2).
     public var remoteAddress: STUNAddress? {
         get { present & Bit.remoteAddress != 0 ? _remoteAddress : nil }
-        set { Self.store(newValue, in: &_remoteAddress, bit: Bit.remoteAddress, of: &present) }
+        set { storePresent(newValue, in: &_remoteAddress, bit: Bit.remoteAddress, of: &present) }
     }
     /// MS-ALTERNATE-MAPPED-ADDRESS 0x8090, plain (MS-TURN §2.2.2).
     public var msAlternateMappedAddress: STUNAddress? {
         get { present & Bit.msAlternateMappedAddress != 0 ? _msAlternateMappedAddress : nil }
-        set { Self.store(newValue, in: &_msAlternateMappedAddress, bit: Bit.msAlternateMappedAddress, of: &present) }
+        set { storePresent(newValue, in: &_msAlternateMappedAddress, bit: Bit.msAlternateMappedAddress, of: &present) }
     }
 
     // Text and opaque values
     /// USERNAME 0x0006 (RFC 8489 §14.3).
     public var username: ByteRange? {
         get { present & Bit.username != 0 ? _username : nil }
-        set { Self.store(newValue, in: &_username, bit: Bit.username, of: &present) }
+        set { storePresent(newValue, in: &_username, bit: Bit.username, of: &present) }
     }
     /// REALM: 0x0014 in RFC 5389/3489 messages, 0x0015 in MS-TURN (MS-TURN §2.2.2).
     public var realm: ByteRange? {
         get { present & Bit.realm != 0 ? _realm : nil }
-        set { Self.store(newValue, in: &_realm, bit: Bit.realm, of: &present) }
+        set { storePresent(newValue, in: &_realm, bit: Bit.realm, of: &present) }
     }
     /// NONCE: 0x0015 in RFC 5389/3489 messages, 0x0014 in MS-TURN (MS-TURN §2.2.2).
     public var nonce: ByteRange? {
         get { present & Bit.nonce != 0 ? _nonce : nil }
-        set { Self.store(newValue, in: &_nonce, bit: Bit.nonce, of: &present) }
+        set { storePresent(newValue, in: &_nonce, bit: Bit.nonce, of: &present) }
     }
     /// SOFTWARE 0x8022 (RFC 8489 §14.14).
     public var software: ByteRange? {
         get { present & Bit.software != 0 ? _software : nil }
-        set { Self.store(newValue, in: &_software, bit: Bit.software, of: &present) }
+        set { storePresent(newValue, in: &_software, bit: Bit.software, of: &present) }
     }
     /// DATA 0x0013 (RFC 8656 §18.4; MS-TURN §2.2.2).
     public var data: ByteRange? {
         get { present & Bit.data != 0 ? _data : nil }
-        set { Self.store(newValue, in: &_data, bit: Bit.data, of: &present) }
+        set { storePresent(newValue, in: &_data, bit: Bit.data, of: &present) }
     }
     /// UNKNOWN-ATTRIBUTES 0x000A: a list of 16-bit types (RFC 8489 §14.13).
     public var unknownAttributesList: ByteRange? {
         get { present & Bit.unknownAttributesList != 0 ? _unknownAttributesList : nil }
-        set { Self.store(newValue, in: &_unknownAttributesList, bit: Bit.unknownAttributesList, of: &present) }
+        set { storePresent(newValue, in: &_unknownAttributesList, bit: Bit.unknownAttributesList, of: &present) }
     }
 
     // ERROR-CODE
     /// ERROR-CODE 0x0009: class * 100 + number (RFC 8489 §14.8). Class 2 (MS-ICE2BWM 274/275) is kept.
     public var errorCode: UInt16? {
         get { present & Bit.errorCode != 0 ? _errorCode : nil }
-        set { Self.store(newValue, in: &_errorCode, bit: Bit.errorCode, of: &present) }
+        set { storePresent(newValue, in: &_errorCode, bit: Bit.errorCode, of: &present) }
     }
     /// The ERROR-CODE reason phrase.
     public var errorReason: ByteRange? {
         get { present & Bit.errorReason != 0 ? _errorReason : nil }
-        set { Self.store(newValue, in: &_errorReason, bit: Bit.errorReason, of: &present) }
+        set { storePresent(newValue, in: &_errorReason, bit: Bit.errorReason, of: &present) }
     }
 
     // Numbers and flags
     /// LIFETIME 0x000D, seconds (RFC 8656 §18.2).
     public var lifetime: UInt32? {
         get { present & Bit.lifetime != 0 ? _lifetime : nil }
-        set { Self.store(newValue, in: &_lifetime, bit: Bit.lifetime, of: &present) }
+        set { storePresent(newValue, in: &_lifetime, bit: Bit.lifetime, of: &present) }
     }
     /// REQUESTED-TRANSPORT 0x0019 protocol number: 17 UDP, 6 TCP (RFC 8656 §18.8).
     public var requestedTransport: UInt8? {
         get { present & Bit.requestedTransport != 0 ? _requestedTransport : nil }
-        set { Self.store(newValue, in: &_requestedTransport, bit: Bit.requestedTransport, of: &present) }
+        set { storePresent(newValue, in: &_requestedTransport, bit: Bit.requestedTransport, of: &present) }
     }
     /// CHANNEL-NUMBER 0x000C (RFC 8656 §18.1).
     public var channelNumber: UInt16? {
         get { present & Bit.channelNumber != 0 ? _channelNumber : nil }
-        set { Self.store(newValue, in: &_channelNumber, bit: Bit.channelNumber, of: &present) }
+        set { storePresent(newValue, in: &_channelNumber, bit: Bit.channelNumber, of: &present) }
     }
     /// PRIORITY 0x0024 (RFC 8445 §16.1).
     public var priority: UInt32? {
         get { present & Bit.priority != 0 ? _priority : nil }
-        set { Self.store(newValue, in: &_priority, bit: Bit.priority, of: &present) }
+        set { storePresent(newValue, in: &_priority, bit: Bit.priority, of: &present) }
     }
     /// USE-CANDIDATE 0x0025 present (RFC 8445 §16.1).
     public var useCandidate = false
     /// ICE-CONTROLLED 0x8029 tie-breaker (RFC 8445 §16.1).
     public var iceControlled: UInt64? {
         get { present & Bit.iceControlled != 0 ? _iceControlled : nil }
-        set { Self.store(newValue, in: &_iceControlled, bit: Bit.iceControlled, of: &present) }
+        set { storePresent(newValue, in: &_iceControlled, bit: Bit.iceControlled, of: &present) }
     }
     /// ICE-CONTROLLING 0x802A tie-breaker (RFC 8445 §16.1).
     public var iceControlling: UInt64? {
         get { present & Bit.iceControlling != 0 ? _iceControlling : nil }
-        set { Self.store(newValue, in: &_iceControlling, bit: Bit.iceControlling, of: &present) }
+        set { storePresent(newValue, in: &_iceControlling, bit: Bit.iceControlling, of: &present) }
     }
 
     // Integrity and fingerprint
@@ -139,17 +139,17 @@ public struct STUNAttributes: Sendable, BitwiseCopyable {
     /// (RFC 8489 §14.5; MS-TURN §2.2.2). The attribute starts 4 bytes before `offset`.
     public var messageIntegrity: ByteRange? {
         get { present & Bit.messageIntegrity != 0 ? _messageIntegrity : nil }
-        set { Self.store(newValue, in: &_messageIntegrity, bit: Bit.messageIntegrity, of: &present) }
+        set { storePresent(newValue, in: &_messageIntegrity, bit: Bit.messageIntegrity, of: &present) }
     }
     /// MESSAGE-INTEGRITY-SHA256 0x001C value (RFC 8489 §14.6).
     public var messageIntegritySHA256: ByteRange? {
         get { present & Bit.messageIntegritySHA256 != 0 ? _messageIntegritySHA256 : nil }
-        set { Self.store(newValue, in: &_messageIntegritySHA256, bit: Bit.messageIntegritySHA256, of: &present) }
+        set { storePresent(newValue, in: &_messageIntegritySHA256, bit: Bit.messageIntegritySHA256, of: &present) }
     }
     /// FINGERPRINT 0x8028 value as sent (RFC 8489 §14.7).
     public var fingerprintValue: UInt32? {
         get { present & Bit.fingerprintValue != 0 ? _fingerprintValue : nil }
-        set { Self.store(newValue, in: &_fingerprintValue, bit: Bit.fingerprintValue, of: &present) }
+        set { storePresent(newValue, in: &_fingerprintValue, bit: Bit.fingerprintValue, of: &present) }
     }
     /// Offset of the FINGERPRINT attribute header, 0 when absent.
     public var fingerprintOffset: UInt32 = 0
@@ -162,79 +162,79 @@ public struct STUNAttributes: Sendable, BitwiseCopyable {
     /// MS-VERSION 0x8008 (MS-TURN §2.2.2.17): 1 MS-ICE ... 6 multiplexed TURN over UDP and TCP.
     public var msVersion: UInt32? {
         get { present & Bit.msVersion != 0 ? _msVersion : nil }
-        set { Self.store(newValue, in: &_msVersion, bit: Bit.msVersion, of: &present) }
+        set { storePresent(newValue, in: &_msVersion, bit: Bit.msVersion, of: &present) }
     }
     /// MS-SEQUENCE-NUMBER 0x8050.
     public var msSequenceNumber: MSSequenceNumber? {
         get { present & Bit.msSequenceNumber != 0 ? _msSequenceNumber : nil }
-        set { Self.store(newValue, in: &_msSequenceNumber, bit: Bit.msSequenceNumber, of: &present) }
+        set { storePresent(newValue, in: &_msSequenceNumber, bit: Bit.msSequenceNumber, of: &present) }
     }
     /// MS-SERVICE-QUALITY 0x8055 (MS-TURN §2.2.2.22).
     public var msServiceQuality: MSServiceQuality? {
         get { present & Bit.msServiceQuality != 0 ? _msServiceQuality : nil }
-        set { Self.store(newValue, in: &_msServiceQuality, bit: Bit.msServiceQuality, of: &present) }
+        set { storePresent(newValue, in: &_msServiceQuality, bit: Bit.msServiceQuality, of: &present) }
     }
     /// BANDWIDTH 0x0010, peak kbit/s (MS-TURN §2.2.2).
     public var bandwidth: UInt32? {
         get { present & Bit.bandwidth != 0 ? _bandwidth : nil }
-        set { Self.store(newValue, in: &_bandwidth, bit: Bit.bandwidth, of: &present) }
+        set { storePresent(newValue, in: &_bandwidth, bit: Bit.bandwidth, of: &present) }
     }
     /// BANDWIDTH-ADMISSION-CONTROL-MESSAGE 0x8056 type: 0 reservation check, 1 commit, 2 update (MS-TURNBWM).
     public var bandwidthAdmissionMessage: UInt16? {
         get { present & Bit.bandwidthAdmissionMessage != 0 ? _bandwidthAdmissionMessage : nil }
-        set { Self.store(newValue, in: &_bandwidthAdmissionMessage, bit: Bit.bandwidthAdmissionMessage, of: &present) }
+        set { storePresent(newValue, in: &_bandwidthAdmissionMessage, bit: Bit.bandwidthAdmissionMessage, of: &present) }
     }
     /// BANDWIDTH-RESERVATION-IDENTIFIER 0x8057, 16 bytes (MS-TURNBWM).
     public var bandwidthReservationID: ByteRange? {
         get { present & Bit.bandwidthReservationID != 0 ? _bandwidthReservationID : nil }
-        set { Self.store(newValue, in: &_bandwidthReservationID, bit: Bit.bandwidthReservationID, of: &present) }
+        set { storePresent(newValue, in: &_bandwidthReservationID, bit: Bit.bandwidthReservationID, of: &present) }
     }
     /// BANDWIDTH-RESERVATION-AMOUNT 0x8058 (MS-TURNBWM §2.2.3).
     public var bandwidthReservationAmount: MSBandwidthAmount? {
         get { present & Bit.bandwidthReservationAmount != 0 ? _bandwidthReservationAmount : nil }
-        set { Self.store(newValue, in: &_bandwidthReservationAmount, bit: Bit.bandwidthReservationAmount, of: &present) }
+        set { storePresent(newValue, in: &_bandwidthReservationAmount, bit: Bit.bandwidthReservationAmount, of: &present) }
     }
     /// Site addresses and their responses 0x8059-0x8060 (MS-TURNBWM §2.2.4-8).
     public var sites = MSBandwidthSites()
     /// SIP-DIALOG-ID 0x8061 (MS-TURNBWM §2.2.12).
     public var sipDialogID: ByteRange? {
         get { present & Bit.sipDialogID != 0 ? _sipDialogID : nil }
-        set { Self.store(newValue, in: &_sipDialogID, bit: Bit.sipDialogID, of: &present) }
+        set { storePresent(newValue, in: &_sipDialogID, bit: Bit.sipDialogID, of: &present) }
     }
     /// SIP-CALL-ID 0x8062 (MS-TURNBWM §2.2.13).
     public var sipCallID: ByteRange? {
         get { present & Bit.sipCallID != 0 ? _sipCallID : nil }
-        set { Self.store(newValue, in: &_sipCallID, bit: Bit.sipCallID, of: &present) }
+        set { storePresent(newValue, in: &_sipCallID, bit: Bit.sipCallID, of: &present) }
     }
     /// LOCATION-PROFILE 0x8068 (MS-TURNBWM §2.2.14).
     public var locationProfile: MSLocationProfile? {
         get { present & Bit.locationProfile != 0 ? _locationProfile : nil }
-        set { Self.store(newValue, in: &_locationProfile, bit: Bit.locationProfile, of: &present) }
+        set { storePresent(newValue, in: &_locationProfile, bit: Bit.locationProfile, of: &present) }
     }
     /// MS-MULTIPLEXED-TURN-SESSION-ID 0x8095, 8 bytes (MS-TURN §2.2.2, §2.2.3).
     public var msMultiplexedTURNSessionID: UInt64? {
         get { present & Bit.msMultiplexedTURNSessionID != 0 ? _msMultiplexedTURNSessionID : nil }
-        set { Self.store(newValue, in: &_msMultiplexedTURNSessionID, bit: Bit.msMultiplexedTURNSessionID, of: &present) }
+        set { storePresent(newValue, in: &_msMultiplexedTURNSessionID, bit: Bit.msMultiplexedTURNSessionID, of: &present) }
     }
     /// MS-CANDIDATE-IDENTIFIER 0x8054, candidate foundation (MS-ICE2; format partly unconfirmed).
     public var msCandidateIdentifier: ByteRange? {
         get { present & Bit.msCandidateIdentifier != 0 ? _msCandidateIdentifier : nil }
-        set { Self.store(newValue, in: &_msCandidateIdentifier, bit: Bit.msCandidateIdentifier, of: &present) }
+        set { storePresent(newValue, in: &_msCandidateIdentifier, bit: Bit.msCandidateIdentifier, of: &present) }
     }
     /// MS-IMPLEMENTATION-VERSION 0x8070: 0-2 draft-02 formats, >= 3 RFC 5389 formats (MS-ICE2).
     public var msImplementationVersion: UInt32? {
         get { present & Bit.msImplementationVersion != 0 ? _msImplementationVersion : nil }
-        set { Self.store(newValue, in: &_msImplementationVersion, bit: Bit.msImplementationVersion, of: &present) }
+        set { storePresent(newValue, in: &_msImplementationVersion, bit: Bit.msImplementationVersion, of: &present) }
     }
     /// MS-ALTERNATE-HOST-NAME 0x8032 (MS-TURN §2.2.2).
     public var msAlternateHostName: ByteRange? {
         get { present & Bit.msAlternateHostName != 0 ? _msAlternateHostName : nil }
-        set { Self.store(newValue, in: &_msAlternateHostName, bit: Bit.msAlternateHostName, of: &present) }
+        set { storePresent(newValue, in: &_msAlternateHostName, bit: Bit.msAlternateHostName, of: &present) }
     }
     /// The undocumented 0x8006 seen in MS-TURN Allocates (WS-STUN; nDPI).
     public var msUnknown8006: UInt32? {
         get { present & Bit.msUnknown8006 != 0 ? _msUnknown8006 : nil }
-        set { Self.store(newValue, in: &_msUnknown8006, bit: Bit.msUnknown8006, of: &present) }
+        set { storePresent(newValue, in: &_msUnknown8006, bit: Bit.msUnknown8006, of: &present) }
     }
 
     // Counts
@@ -348,11 +348,6 @@ public struct STUNAttributes: Sendable, BitwiseCopyable {
     /// DESTINATION-ADDRESS (Send) or REMOTE-ADDRESS (Data indication), [MS-TURN] §2.2.2.
     public var dataPeer: STUNAddress? { xorPeerAddress ?? destinationAddress ?? remoteAddress }
 
-    /// Stores an optional attribute's value and its presence bit.
-    @inline(__always)
-    private static func store<T>(_ value: T?, in slot: inout T, bit: UInt64, of present: inout UInt64) {
-        if let value { slot = value; present |= bit } else { present &= ~bit }
-    }
 
     /// Clears the facts of a previous message, as `init()` would: the presence bits and the
     /// counts, not every value (a decoder reuses one `STUNAttributes` for every message).
@@ -617,4 +612,11 @@ public enum STUNAttributeWalker {
             if !STUNAttributeType.isRecognisedWithoutValue(t) { a.noteUnknown(t, l) }
         }
     }
+}
+
+/// Sets an optional attribute kept as a value and a presence bit (`STUNAttributes`,
+/// `MSBandwidthSites`): nil clears the bit and leaves the value as it was.
+@inline(__always)
+func storePresent<T, Bits: FixedWidthInteger>(_ value: T?, in slot: inout T, bit: Bits, of present: inout Bits) {
+    if let value { slot = value; present |= bit } else { present &= ~bit }
 }
