@@ -6,17 +6,38 @@ public struct Prefix: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses "52.112.0.0/14", "2603:1063::/38" or a plain address (a host prefix).
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(separator: "/", maxSplits: 1)
-        guard let first = parts.first, let addr = IPAddress(first) else { return nil }
-        let isV4 = addr.isIPv4Mapped && !first.contains(":")
+        let parsed = text.utf8.withContiguousStorageIfAvailable { Prefix.parse(UnsafeRawBufferPointer($0)) }
+            ?? String(text).utf8.withContiguousStorageIfAvailable { Prefix.parse(UnsafeRawBufferPointer($0)) }
+        guard let parsed, let parsed else { return nil }
+        self = parsed
+    }
+
+    /// A prefix from its text as UTF-8 bytes (the forms `init(_:)` takes).
+    static func parse(_ text: UnsafeRawBufferPointer) -> Prefix? {
+        let slash = text.firstIndex(of: UInt8(ascii: "/")) ?? text.count
+        let addressText = UnsafeRawBufferPointer(rebasing: text[..<slash])
+        guard let addr = IPAddress.parse(addressText) else { return nil }
+        let isV4 = !addressText.contains(UInt8(ascii: ":"))
         let maxBits = isV4 ? 32 : 128
         var length = maxBits
-        if parts.count == 2 {
-            guard let n = Int(parts[1]), (0...maxBits).contains(n) else { return nil }
-            length = n
+        if slash < text.count {
+            // One to three decimal digits, at most the family's width.
+            let digits = text[(slash + 1)...]
+            guard (1...3).contains(digits.count) else { return nil }
+            length = 0
+            for c in digits {
+                let d = c &- UInt8(ascii: "0")
+                guard d < 10 else { return nil }
+                length = length * 10 + Int(d)
+            }
+            guard length <= maxBits else { return nil }
         }
-        bits = isV4 ? length + 96 : length
-        address = Prefix.mask(addr, bits)
+        return Prefix(masking: addr, bits: isV4 ? length + 96 : length)
+    }
+
+    private init(masking a: IPAddress, bits: Int) {
+        self.bits = bits
+        address = Prefix.mask(a, bits)
     }
 
     /// The single-address prefix of `a` (/32 or /128).

@@ -18,72 +18,107 @@ public struct IPAddress: Hashable, Comparable, Sendable, BitwiseCopyable {
 
     /// Parses dotted IPv4 or RFC 4291 IPv6 text.
     public init?(_ text: some StringProtocol) {
-        if text.contains(":") {
-            guard let v = IPAddress.parseIPv6(String(text)) else { return nil }
-            self = v
-        } else {
-            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count == 4 else { return nil }
-            var value: UInt32 = 0
-            for p in parts {
-                guard !p.isEmpty, p.count <= 3, let b = UInt8(p) else { return nil }
-                value = value << 8 | UInt32(b)
-            }
-            self.init(ipv4: value)
-        }
+        let parsed = text.utf8.withContiguousStorageIfAvailable { IPAddress.parse(UnsafeRawBufferPointer($0)) }
+            ?? String(text).utf8.withContiguousStorageIfAvailable { IPAddress.parse(UnsafeRawBufferPointer($0)) }
+        guard let parsed, let parsed else { return nil }
+        self = parsed
     }
 
-    private static func parseIPv6(_ text: String) -> IPAddress? {
-        var groups: [UInt16] = []
-        var gapAt: Int? = nil
-        let halves = text.components(separatedByDoubleColon: ())
-        guard halves.count <= 2 else { return nil }
-        func parse(_ part: Substring, into out: inout [UInt16]) -> Bool {
-            if part.isEmpty { return true }
-            let fields = part.split(separator: ":", omittingEmptySubsequences: false)
-            for (i, f) in fields.enumerated() {
-                if f.contains("."), i == fields.count - 1, let v4 = IPAddress(f), v4.isIPv4Mapped {
-                    out.append(UInt16(v4.ipv4Value >> 16)); out.append(UInt16(v4.ipv4Value & 0xFFFF))
-                } else {
-                    guard !f.isEmpty, f.count <= 4, let g = UInt16(f, radix: 16) else { return false }
-                    out.append(g)
-                }
-            }
-            return true
-        }
-        guard parse(halves[0], into: &groups) else { return nil }
-        if halves.count == 2 {
-            gapAt = groups.count
-            var tail: [UInt16] = []
-            guard parse(halves[1], into: &tail) else { return nil }
-            guard groups.count + tail.count <= 7 else { return nil }
-            groups += [UInt16](repeating: 0, count: 8 - groups.count - tail.count) + tail
-        }
-        guard groups.count == 8, gapAt == nil || halves.count == 2 else { return nil }
-        var hi: UInt64 = 0, lo: UInt64 = 0
-        for i in 0..<4 { hi = hi << 16 | UInt64(groups[i]) }
-        for i in 4..<8 { lo = lo << 16 | UInt64(groups[i]) }
-        return IPAddress(hi: hi, lo: lo)
+    /// Parses address text given as UTF-8 bytes: dotted IPv4 (four fields of one to three decimal
+    /// digits, each at most 255) or RFC 4291 IPv6 (groups of one to four hex digits, at most one
+    /// "::" standing for one or more zero groups, a dotted IPv4 address as the last two groups).
+    /// Read byte by byte: every run parses some 460 embedded prefixes at start, and through
+    /// `String` splits that cost about 14 M instructions.
+    public static func parse(_ text: UnsafeRawBufferPointer) -> IPAddress? {
+        if text.contains(UInt8(ascii: ":")) { return parseIPv6(text) }
+        return ipv4Value(text, from: 0, to: text.count).map(IPAddress.init(ipv4:))
     }
-}
 
-private extension String {
-    /// Splits at each "::" (two halves for a valid address; more means it is invalid).
-    func components(separatedByDoubleColon _: Void) -> [Substring] {
-        var parts: [Substring] = []
-        var start = startIndex
-        var i = startIndex
-        while i < endIndex {
-            let n = index(after: i)
-            if self[i] == ":", n < endIndex, self[n] == ":" {
-                parts.append(self[start..<i])
-                start = index(after: n)
-                i = start
+    /// The dotted IPv4 address in `text[from..<to]`, or nil.
+    private static func ipv4Value(_ text: UnsafeRawBufferPointer, from: Int, to: Int) -> UInt32? {
+        var value: UInt32 = 0, field: UInt32 = 0, digits = 0, dots = 0
+        for i in from..<to {
+            let c = text[i]
+            if c == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                value = value << 8 | field
+                field = 0; digits = 0; dots += 1
             } else {
-                i = n
+                let d = c &- UInt8(ascii: "0")
+                guard d < 10, digits < 3 else { return nil }
+                field = field * 10 + UInt32(d)
+                digits += 1
+                guard field <= 255 else { return nil }
             }
         }
-        parts.append(self[start...])
-        return parts
+        guard dots == 3, digits > 0 else { return nil }
+        return value << 8 | field
+    }
+
+    private static func parseIPv6(_ text: UnsafeRawBufferPointer) -> IPAddress? {
+        // Groups before the "::" (or all of them) and after it, each half shifted in as read.
+        var head: UInt128 = 0, tail: UInt128 = 0
+        var headCount = 0, tailCount = 0
+        var gap = false
+        var i = 0
+        let n = text.count
+        if n >= 2, text[0] == UInt8(ascii: ":"), text[1] == UInt8(ascii: ":") {
+            gap = true
+            i = 2
+            if n == 2 { return IPAddress(hi: 0, lo: 0) }
+        }
+        while true {
+            // One group (or a trailing dotted IPv4 address) starting at i.
+            var j = i, group: UInt32 = 0
+            while j < n, let h = hexValue(text[j]) {
+                guard j - i < 4 else { return nil }
+                group = group << 4 | h
+                j += 1
+            }
+            var groups: UInt128, width: Int
+            if j < n, text[j] == UInt8(ascii: ".") {
+                guard let v4 = ipv4Value(text, from: i, to: n) else { return nil }
+                groups = UInt128(v4); width = 2; j = n
+            } else {
+                guard j > i else { return nil }
+                groups = UInt128(group); width = 1
+            }
+            if gap {
+                tail = tail << (16 * width) | groups; tailCount += width
+            } else {
+                head = head << (16 * width) | groups; headCount += width
+            }
+            guard headCount + tailCount <= 7 else { return nil }
+            if j == n { break }
+            guard text[j] == UInt8(ascii: ":") else { return nil }
+            if j + 1 < n, text[j + 1] == UInt8(ascii: ":") {
+                guard !gap else { return nil }
+                gap = true
+                i = j + 2
+                if i == n { break }
+            } else {
+                guard j + 1 < n else { return nil }
+                i = j + 1
+            }
+        }
+        let value: UInt128
+        if gap {
+            guard headCount + tailCount <= 7 else { return nil }
+            value = head << (16 * (8 - headCount)) | tail
+        } else {
+            guard headCount == 8 else { return nil }
+            value = head
+        }
+        return IPAddress(hi: UInt64(truncatingIfNeeded: value >> 64), lo: UInt64(truncatingIfNeeded: value))
+    }
+
+    @inline(__always)
+    private static func hexValue(_ c: UInt8) -> UInt32? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(c &- UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(c &- UInt8(ascii: "a") &+ 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(c &- UInt8(ascii: "A") &+ 10)
+        default: nil
+        }
     }
 }
