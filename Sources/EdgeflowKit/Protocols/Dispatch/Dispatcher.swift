@@ -25,6 +25,8 @@ struct Dispatcher: ~Copyable {
     private(set) var reassemblyPeak = 0
     /// Streams stopped because `reassemblyMemory` was used up.
     private(set) var streamsOutOfMemory = 0
+    /// TCP segments the flow's protocol read where they were (`StreamReassembler.takesInPlace`).
+    private(set) var segmentsReadInPlace = 0
     /// Bytes the DTLS handshake buffers hold now; they count against `reassemblyMemory` too.
     private(set) var dtlsHandshakeBytes = 0
     /// `reassemblyMemory` less `dtlsHandshakeBytes`: what TCP streams and further DTLS
@@ -302,6 +304,7 @@ struct Dispatcher: ~Copyable {
             var stop = false
             let consumed = read(ins, p, fromOriginator: fromOriginator, timestamp: timestamp, stop: &stop)
             stream.addRead(p, consumed: consumed)
+            segmentsReadInPlace &+= 1
             if stop { self.stop(ins, &stream, fromOriginator: fromOriginator) }
         } else {
             let was = stream.state
