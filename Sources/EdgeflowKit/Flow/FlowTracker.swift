@@ -123,11 +123,8 @@ public struct FlowTracker: ~Copyable {
     /// (counters, history and the RTP stream, with no `DecodedPacket` and no call between).
     @inline(__always)
     mutating func trackDatagram(_ u: PlainDatagram, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
-        // `FlowKey.of` for IPv4 (equal `hi` words) and UDP.
-        let srcFirst = u.src != u.dst ? u.src < u.dst : u.srcPort <= u.dstPort
+        let (key, srcFirst) = Self.key(of: u)
         let src = IPAddress(ipv4: u.src), dst = IPAddress(ipv4: u.dst)
-        let key = srcFirst ? FlowKey(a: src, b: dst, aPort: u.srcPort, bPort: u.dstPort, proto: IPProtocol.udp, ipVersion: 4)
-            : FlowKey(a: dst, b: src, aPort: u.dstPort, bPort: u.srcPort, proto: IPProtocol.udp, ipVersion: 4)
         let hash = table.hash(key)
         var found = table.find(key, hash: hash)
         if let i = found, timestamp &- table[i].lastTimestamp > settings.udpTimeout {
@@ -152,14 +149,28 @@ public struct FlowTracker: ~Copyable {
                 return
             }
         }
-        otherDatagram(u, key: key, hash: hash, found: found, sourceIsA: srcFirst, timestamp: timestamp, bytes: bytes, index: index)
+        otherDatagram(u, hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
+    }
+
+    /// `FlowKey.of` for a plain datagram (IPv4, equal `hi` words, and UDP), and whether its
+    /// source is the key's `a` end.
+    @inline(__always)
+    private static func key(of u: PlainDatagram) -> (FlowKey, srcFirst: Bool) {
+        let srcFirst = u.src != u.dst ? u.src < u.dst : u.srcPort <= u.dstPort
+        let src = IPAddress(ipv4: u.src), dst = IPAddress(ipv4: u.dst)
+        let key = srcFirst ? FlowKey(a: src, b: dst, aPort: u.srcPort, bPort: u.dstPort, proto: IPProtocol.udp, ipVersion: 4)
+            : FlowKey(a: dst, b: src, aPort: u.dstPort, bPort: u.srcPort, proto: IPProtocol.udp, ipVersion: 4)
+        return (key, srcFirst)
     }
 
     /// The rest of `trackDatagram`: any datagram but RTP on a live inspected flow, as `track`
-    /// accounts it. Not inlined, so that `trackDatagram` stays small enough to be inlined whole.
+    /// accounts it. Not inlined, so that `trackDatagram` stays small enough to be inlined whole;
+    /// it builds the key again from `u` rather than have `trackDatagram` keep it for this call
+    /// (eight stores on every RTP packet's path).
     @inline(never)
-    private mutating func otherDatagram(_ u: PlainDatagram, key: FlowKey, hash: UInt64, found: Int?, sourceIsA: Bool,
+    private mutating func otherDatagram(_ u: PlainDatagram, hash: UInt64, found: Int?,
                                         timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
+        let (key, sourceIsA) = Self.key(of: u)
         let d = u.decoded
         let i = found ?? create(key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)

@@ -206,19 +206,21 @@ struct Dispatcher: ~Copyable {
         guard let confirmed = rtp.value.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence,
                                                       timestamp: h.timestamp, payloadType: h.payloadType, marker: h.marker,
                                                       arrival: timestamp, clockRate: clocks.clockRate(h.payloadType)) else {
-            return newRTPStream(rtp, h, fromOriginator: fromOriginator, timestamp: timestamp, sender: sender, receiver: receiver)
+            return newRTPStream(rtp, p, fromOriginator: fromOriginator, timestamp: timestamp, sender: sender, receiver: receiver)
         }
         return confirmed ? .rtp : .unknown
     }
 
-    /// The first packet of an RTP stream the flow has no slot for (`rtp`'s rare case, kept out of line).
+    /// The first packet `p` of an RTP stream the flow has no slot for (`rtp`'s rare case, kept
+    /// out of line). It reads the header again, so that `rtp` keeps only the fields it uses.
     @inline(never)
-    private func newRTPStream(_ rtp: HeapValue<RTPFlowStats>, _ h: RTPHeader, fromOriginator: Bool, timestamp: Int64,
+    private func newRTPStream(_ rtp: HeapValue<RTPFlowStats>, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
                               sender: SDPBook.Endpoint, receiver: SDPBook.Endpoint) -> Service {
+        guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
         // A new stream of a dynamic type takes the clock of the SDP that named its receiver's
         // end, else its sender's.
-        rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
-                         source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
+        return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
+                                source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
             sdpClock(pt, at: receiver, first: timestamp) ?? sdpClock(pt, at: sender, first: timestamp)
         }) ? .rtp : .unknown
     }
