@@ -123,11 +123,8 @@ public struct FlowTracker: ~Copyable {
     /// (counters, history and the RTP stream, with no `DecodedPacket` and no call between).
     @inline(__always)
     mutating func trackDatagram(_ u: PlainDatagram, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
-        // `FlowKey.of` for IPv4 (equal `hi` words) and UDP.
-        let srcFirst = u.src != u.dst ? u.src < u.dst : u.srcPort <= u.dstPort
+        let (key, srcFirst) = Self.key(of: u)
         let src = IPAddress(ipv4: u.src), dst = IPAddress(ipv4: u.dst)
-        let key = srcFirst ? FlowKey(a: src, b: dst, aPort: u.srcPort, bPort: u.dstPort, proto: IPProtocol.udp, ipVersion: 4)
-            : FlowKey(a: dst, b: src, aPort: u.dstPort, bPort: u.srcPort, proto: IPProtocol.udp, ipVersion: 4)
         let hash = table.hash(key)
         var found = table.find(key, hash: hash)
         if let i = found, timestamp &- table[i].lastTimestamp > settings.udpTimeout {
@@ -152,14 +149,28 @@ public struct FlowTracker: ~Copyable {
                 return
             }
         }
-        otherDatagram(u, key: key, hash: hash, found: found, sourceIsA: srcFirst, timestamp: timestamp, bytes: bytes, index: index)
+        otherDatagram(u, hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
+    }
+
+    /// `FlowKey.of` for a plain datagram (IPv4, equal `hi` words, and UDP), and whether its
+    /// source is the key's `a` end.
+    @inline(__always)
+    private static func key(of u: PlainDatagram) -> (FlowKey, srcFirst: Bool) {
+        let srcFirst = u.src != u.dst ? u.src < u.dst : u.srcPort <= u.dstPort
+        let src = IPAddress(ipv4: u.src), dst = IPAddress(ipv4: u.dst)
+        let key = srcFirst ? FlowKey(a: src, b: dst, aPort: u.srcPort, bPort: u.dstPort, proto: IPProtocol.udp, ipVersion: 4)
+            : FlowKey(a: dst, b: src, aPort: u.dstPort, bPort: u.srcPort, proto: IPProtocol.udp, ipVersion: 4)
+        return (key, srcFirst)
     }
 
     /// The rest of `trackDatagram`: any datagram but RTP on a live inspected flow, as `track`
-    /// accounts it. Not inlined, so that `trackDatagram` stays small enough to be inlined whole.
+    /// accounts it. Not inlined, so that `trackDatagram` stays small enough to be inlined whole;
+    /// it builds the key again from `u` rather than have `trackDatagram` keep it for this call
+    /// (eight stores on every RTP packet's path).
     @inline(never)
-    private mutating func otherDatagram(_ u: PlainDatagram, key: FlowKey, hash: UInt64, found: Int?, sourceIsA: Bool,
+    private mutating func otherDatagram(_ u: PlainDatagram, hash: UInt64, found: Int?,
                                         timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
+        let (key, sourceIsA) = Self.key(of: u)
         let d = u.decoded
         let i = found ?? create(key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)
@@ -208,7 +219,7 @@ public struct FlowTracker: ~Copyable {
         count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(d.ipLength), timestamp: timestamp)
         switch d.proto {
         case IPProtocol.tcp:
-            updateTCP(at: i, fromOrig: fromOrig, d)
+            Self.updateTCP(&table[i], fromOrig: fromOrig, d)
             guard payload > 0 else { break }
             let p = d.capturedPayload(in: bytes)
             if d.srcPort == 5060 || d.dstPort == 5060 { dispatcher.noteSIP(p, datagram: false, timestamp: timestamp) }
@@ -311,44 +322,45 @@ public struct FlowTracker: ~Copyable {
         recognised.append(table[i])
     }
 
+    /// A TCP segment's flags, sequence and window in its flow's history and TCP state, changed
+    /// in place in the record (a copy of the state and history out and back cost about 80
+    /// instructions a segment).
     @inline(__always)
-    private mutating func updateTCP(at i: Int, fromOrig: Bool, _ d: DecodedPacket) {
+    private static func updateTCP(_ r: inout FlowRecord, fromOrig: Bool, _ d: DecodedPacket) {
         let f = d.tcpFlags
         let payload = UInt32(truncatingIfNeeded: d.payloadLength)
-        var tcp = table[i].tcp
-        var history = table[i].history
-        var ep = fromOrig ? tcp.orig : tcp.resp
-        var peer = fromOrig ? tcp.resp : tcp.orig
 
         if f & TCPFlag.syn != 0 {
-            if f & (TCPFlag.fin | TCPFlag.rst) != 0 { history.note(.multiFlag, fromOriginator: fromOrig) }
-            history.note(f & TCPFlag.ack != 0 ? .synAck : .syn, fromOriginator: fromOrig)
+            if f & (TCPFlag.fin | TCPFlag.rst) != 0 { r.history.note(.multiFlag, fromOriginator: fromOrig) }
+            r.history.note(f & TCPFlag.ack != 0 ? .synAck : .syn, fromOriginator: fromOrig)
         }
-        if f & TCPFlag.fin != 0 { history.note(.fin, fromOriginator: fromOrig) }
-        if f & TCPFlag.rst != 0 { history.note(.rst, fromOriginator: fromOrig) }
-        if f & (TCPFlag.fin | TCPFlag.rst) == TCPFlag.fin | TCPFlag.rst { history.note(.inconsistent, fromOriginator: fromOrig) }
-        if d.tcpWindow == 0 && f & (TCPFlag.syn | TCPFlag.rst) == 0 { history.note(.zeroWindow, fromOriginator: fromOrig) }
+        if f & TCPFlag.fin != 0 { r.history.note(.fin, fromOriginator: fromOrig) }
+        if f & TCPFlag.rst != 0 { r.history.note(.rst, fromOriginator: fromOrig) }
+        if f & (TCPFlag.fin | TCPFlag.rst) == TCPFlag.fin | TCPFlag.rst { r.history.note(.inconsistent, fromOriginator: fromOrig) }
+        if d.tcpWindow == 0 && f & (TCPFlag.syn | TCPFlag.rst) == 0 { r.history.note(.zeroWindow, fromOriginator: fromOrig) }
 
         // Retransmission: payload lying wholly before the highest sequence already seen.
         if payload > 0 {
             let end = d.seq &+ payload
-            let known = fromOrig ? tcp.origNextKnown : tcp.respNextKnown
-            let next = fromOrig ? tcp.origNext : tcp.respNext
+            let known = fromOrig ? r.tcp.origNextKnown : r.tcp.respNextKnown
+            let next = fromOrig ? r.tcp.origNext : r.tcp.respNext
             if known && Int32(bitPattern: end &- next) <= 0 {
-                history.note(.retransmit, fromOriginator: fromOrig)
+                r.history.note(.retransmit, fromOriginator: fromOrig)
             } else {
-                history.note(.data, fromOriginator: fromOrig)
-                if fromOrig { tcp.origNext = end; tcp.origNextKnown = true } else { tcp.respNext = end; tcp.respNextKnown = true }
+                r.history.note(.data, fromOriginator: fromOrig)
+                if fromOrig { r.tcp.origNext = end; r.tcp.origNextKnown = true } else { r.tcp.respNext = end; r.tcp.respNextKnown = true }
             }
         } else if f & (TCPFlag.syn | TCPFlag.fin | TCPFlag.rst | TCPFlag.ack) == TCPFlag.ack {
-            history.note(.ack, fromOriginator: fromOrig)
+            r.history.note(.ack, fromOriginator: fromOrig)
         }
         if f & TCPFlag.syn != 0 {
             let next = d.seq &+ 1
-            if fromOrig { if !tcp.origNextKnown { tcp.origNext = next; tcp.origNextKnown = true } }
-            else if !tcp.respNextKnown { tcp.respNext = next; tcp.respNextKnown = true }
+            if fromOrig { if !r.tcp.origNextKnown { r.tcp.origNext = next; r.tcp.origNextKnown = true } }
+            else if !r.tcp.respNextKnown { r.tcp.respNext = next; r.tcp.respNextKnown = true }
         }
 
+        var ep = fromOrig ? r.tcp.orig : r.tcp.resp
+        var peer = fromOrig ? r.tcp.resp : r.tcp.orig
         if f & TCPFlag.rst != 0 {
             ep = .reset
         } else if f & TCPFlag.fin != 0 {
@@ -356,20 +368,20 @@ public struct FlowTracker: ~Copyable {
         } else if f & TCPFlag.syn != 0 {
             if f & TCPFlag.ack != 0 {
                 if ep == .inactive || ep == .synSent { ep = .synAckSent }
-                if !fromOrig && !tcp.synAckSeen { tcp.synAckSeen = true; tcp.synAckSeq = d.seq }
+                if !fromOrig && !r.tcp.synAckSeen { r.tcp.synAckSeen = true; r.tcp.synAckSeq = d.seq }
             } else if ep == .inactive {
                 ep = .synSent
-                if fromOrig && !tcp.synSeen { tcp.synSeen = true; tcp.synSeq = d.seq }
+                if fromOrig && !r.tcp.synSeen { r.tcp.synSeen = true; r.tcp.synSeq = d.seq }
             }
         } else if ep == .inactive {
             ep = .partial
         } else if (ep == .synSent || ep == .synAckSent) && peer != .inactive {
             ep = .established
             if peer == .synSent || peer == .synAckSent { peer = .established }
+        } else {
+            return
         }
-        if fromOrig { tcp.orig = ep; tcp.resp = peer } else { tcp.resp = ep; tcp.orig = peer }
-        table[i].tcp = tcp
-        table[i].history = history
+        if fromOrig { r.tcp.orig = ep; r.tcp.resp = peer } else { r.tcp.resp = ep; r.tcp.orig = peer }
     }
 
     private mutating func end(at index: Int, reason: FlowRecord.EndReason) {

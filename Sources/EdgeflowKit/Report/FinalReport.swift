@@ -130,6 +130,6 @@ struct DNSReport: Sendable {
         messages = book.messages
         malformed = book.malformed
         names = book.names.count
-        srv = book.srvOrder.compactMap { book.srv[$0] }
+        srv = book.srv
     }
 }

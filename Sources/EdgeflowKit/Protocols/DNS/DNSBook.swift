@@ -21,21 +21,26 @@ final class DNSBook {
     /// 76 instructions a read; no method that changes it calls out while it does).
     @exclusivity(unchecked) private(set) var names: [IPAddress: String] = [:]
     private(set) var addresses: [String: [IPAddress]] = [:]
-    private(set) var srv: [String: SRVLookup] = [:]
-    private(set) var srvOrder: [String] = []
-    private(set) var messages = 0
+    /// The SRV lookups in the order their names were first asked.
+    @exclusivity(unchecked) private(set) var srv: [SRVLookup] = []
+    /// Each SRV name's place in `srv`.
+    private var srvIndex: [String: Int] = [:]
+    @exclusivity(unchecked) private(set) var messages = 0
     private(set) var malformed = 0
 
-    /// What a message did to the SRV table, to replay for an identical message without parsing.
+    /// What a message did to the SRV table, to replay for an identical message without parsing:
+    /// the places in `srv` of the SRV names it asked, so a repeat hashes no name.
     private struct Effect {
-        var srvKeys: [String]
+        var lookups: [Int]
         var response: Bool
         var failed: Bool
         var rcode: UInt8
     }
 
-    /// Effects by a hash of the message without its ID (bounded; cleared when full).
-    private var effects: [UInt64: Effect] = [:]
+    /// Effects by a hash of the message without its ID (bounded; cleared when full). Like
+    /// `srv` and `messages`, changed without a dynamic exclusivity check: `record` calls
+    /// nothing that reads the book while it changes them.
+    @exclusivity(unchecked) private var effects: [UInt64: Effect] = [:]
     static let effectLimit = 4_096
 
     /// In a sharded run, a worker's book hands each message on to the one book of the run.
@@ -50,17 +55,15 @@ final class DNSBook {
     func record(_ p: UnsafeRawBufferPointer, multicast: Bool = false) {
         if let forward { return forward(p, multicast) }
         guard p.count >= 12 else { malformed += 1; return }
-        // FNV-1a; mDNS starts from another basis, as the same bytes have another effect there.
-        var h: UInt64 = multicast ? 0x6C62_272E_07BB_0142 : 0xCBF2_9CE4_8422_2325
-        for i in 2..<p.count { h = (h ^ UInt64(p.u8(i))) &* 0x0000_0100_0000_01B3 }
+        let h = Self.hashWithoutID(p, multicast: multicast)
         if let e = effects[h] {
             messages += 1
-            for key in e.srvKeys where srv[key] != nil {
+            for i in e.lookups {
                 if e.response {
-                    srv[key]!.answers += 1
-                    if e.failed { srv[key]!.failures += 1; srv[key]!.rcode = e.rcode }
+                    srv[i].answers += 1
+                    if e.failed { srv[i].failures += 1; srv[i].rcode = e.rcode }
                 } else {
-                    srv[key]!.queries += 1
+                    srv[i].queries += 1
                 }
             }
             return
@@ -70,34 +73,40 @@ final class DNSBook {
             return
         }
         if effects.count >= Self.effectLimit { effects.removeAll(keepingCapacity: true) }
-        effects[h] = Effect(srvKeys: multicast ? [] : m.questions.filter { $0.type == DNSType.srv }.map { $0.name.lowercased() },
-                            response: m.header.isResponse, failed: m.rcode != 0, rcode: m.rcode)
+        var lookups: [Int] = []
         messages += 1
         for q in m.questions where q.type == DNSType.srv && !multicast {
             let key = q.name.lowercased()
-            if srv[key] == nil {
+            let i: Int
+            if let known = srvIndex[key] {
+                i = known
+            } else {
                 guard srv.count < Self.srvLimit else { continue }
-                srv[key] = SRVLookup(name: key)
-                srvOrder.append(key)
+                i = srv.count
+                srvIndex[key] = i
+                srv.append(SRVLookup(name: key))
             }
+            // A name asked twice in one message counts twice, in a repeat of it too.
+            lookups.append(i)
             if m.header.isResponse {
-                srv[key]!.answers += 1
+                srv[i].answers += 1
                 if m.rcode != 0 {
-                    srv[key]!.failures += 1
-                    srv[key]!.rcode = m.rcode
+                    srv[i].failures += 1
+                    srv[i].rcode = m.rcode
                 }
                 for a in m.answers {
                     if case .srv(let s) = a.data {
                         let target = s.target.lowercased()
                         let text = "\(target):\(s.port)"
-                        if !srv[key]!.targets.contains(text) { srv[key]!.targets.append(text) }
-                        if !srv[key]!.targetNames.contains(target) { srv[key]!.targetNames.append(target) }
+                        if !srv[i].targets.contains(text) { srv[i].targets.append(text) }
+                        if !srv[i].targetNames.contains(target) { srv[i].targetNames.append(target) }
                     }
                 }
             } else {
-                srv[key]!.queries += 1
+                srv[i].queries += 1
             }
         }
+        effects[h] = Effect(lookups: lookups, response: m.header.isResponse, failed: m.rcode != 0, rcode: m.rcode)
         guard m.header.isResponse else { return }
         let asked = m.questions.first.map { $0.name.lowercased() }
         for r in m.answers + m.additionals {
@@ -115,6 +124,29 @@ final class DNSBook {
                 if !(addresses[n, default: []].contains(ip)) { addresses[n, default: []].append(ip) }
             }
         }
+    }
+
+    /// A 64-bit hash of a DNS message but for its ID (bytes 0-1), eight bytes at a time; mDNS
+    /// starts from another basis, as the same bytes have another effect there.
+    private static func hashWithoutID(_ p: UnsafeRawBufferPointer, multicast: Bool) -> UInt64 {
+        let k: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var h: UInt64 = (multicast ? 0x6C62_272E_07BB_0142 : 0xCBF2_9CE4_8422_2325) ^ UInt64(p.count)
+        var i = 2
+        let base = p.baseAddress!
+        while p.count &- i >= 8 {
+            h = (h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k
+            h ^= h >> 29
+            i &+= 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < p.count {
+            tail |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << shift
+            shift &+= 8
+            i &+= 1
+        }
+        h = (h ^ tail) &* k
+        return h ^ h >> 32
     }
 
     static func rcodeName(_ r: UInt8) -> String {

@@ -25,7 +25,7 @@ enum DNSFinding: Equatable {
 
     /// The findings of the SRV lookups in `dns`, in the order the names were first asked.
     static func check(_ dns: DNSBook, topology: Topology, _ emit: (DNSFinding) -> Void) {
-        for l in dns.srvOrder.compactMap({ dns.srv[$0] }) {
+        for l in dns.srv {
             let federation = l.name.hasPrefix("_sipfederationtls._tcp.")
             if l.failures > 0 {
                 emit(.srvFailed(name: l.name, rcode: l.rcode ?? 0, federation: federation))

@@ -25,6 +25,8 @@ struct Dispatcher: ~Copyable {
     private(set) var reassemblyPeak = 0
     /// Streams stopped because `reassemblyMemory` was used up.
     private(set) var streamsOutOfMemory = 0
+    /// TCP segments the flow's protocol read where they were (`StreamReassembler.takesInPlace`).
+    private(set) var segmentsReadInPlace = 0
     /// Bytes the DTLS handshake buffers hold now; they count against `reassemblyMemory` too.
     private(set) var dtlsHandshakeBytes = 0
     /// `reassemblyMemory` less `dtlsHandshakeBytes`: what TCP streams and further DTLS
@@ -204,19 +206,21 @@ struct Dispatcher: ~Copyable {
         guard let confirmed = rtp.value.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence,
                                                       timestamp: h.timestamp, payloadType: h.payloadType, marker: h.marker,
                                                       arrival: timestamp, clockRate: clocks.clockRate(h.payloadType)) else {
-            return newRTPStream(rtp, h, fromOriginator: fromOriginator, timestamp: timestamp, sender: sender, receiver: receiver)
+            return newRTPStream(rtp, p, fromOriginator: fromOriginator, timestamp: timestamp, sender: sender, receiver: receiver)
         }
         return confirmed ? .rtp : .unknown
     }
 
-    /// The first packet of an RTP stream the flow has no slot for (`rtp`'s rare case, kept out of line).
+    /// The first packet `p` of an RTP stream the flow has no slot for (`rtp`'s rare case, kept
+    /// out of line). It reads the header again, so that `rtp` keeps only the fields it uses.
     @inline(never)
-    private func newRTPStream(_ rtp: HeapValue<RTPFlowStats>, _ h: RTPHeader, fromOriginator: Bool, timestamp: Int64,
+    private func newRTPStream(_ rtp: HeapValue<RTPFlowStats>, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
                               sender: SDPBook.Endpoint, receiver: SDPBook.Endpoint) -> Service {
+        guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
         // A new stream of a dynamic type takes the clock of the SDP that named its receiver's
         // end, else its sender's.
-        rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
-                         source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
+        return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
+                                source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
             sdpClock(pt, at: receiver, first: timestamp) ?? sdpClock(pt, at: sender, first: timestamp)
         }) ? .rtp : .unknown
     }
@@ -302,6 +306,7 @@ struct Dispatcher: ~Copyable {
             var stop = false
             let consumed = read(ins, p, fromOriginator: fromOriginator, timestamp: timestamp, stop: &stop)
             stream.addRead(p, consumed: consumed)
+            segmentsReadInPlace &+= 1
             if stop { self.stop(ins, &stream, fromOriginator: fromOriginator) }
         } else {
             let was = stream.state

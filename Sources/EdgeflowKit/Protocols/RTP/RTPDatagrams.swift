@@ -8,7 +8,7 @@ extension FlowInspection {
     /// end, else its sender's (`STUNFlowStats.relayedEnds`): the peer (`peer`, or the one
     /// `channel` is bound to) and the client's relayed address.
     @inline(__always)
-    mutating func media(_ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: RTPClocks,
+    mutating func media(_ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: borrowing RTPClocks,
                         channel: UInt16? = nil, peer: STUNAddress? = nil, sdp: SDPClockLookup) {
         switch UDPDemux.classify(p) {
         case .rtp:

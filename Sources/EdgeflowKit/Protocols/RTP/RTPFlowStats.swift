@@ -142,9 +142,10 @@ struct RTPFlowStats: Sendable {
 /// rate that is not the table's codec's makes that type's codec unknown; rates are at most 2^24 - 1 Hz). One word per type (the
 /// codec in the top byte, the rate below), so a packet's lookup is one load. The 512-byte table
 /// is made once and shared (`Table`): passing the clocks down to a flow's state moves two words,
-/// where the table inline was copied at every call that passed it. It also carries the run's
-/// time slice width for new streams.
-struct RTPClocks: Sendable {
+/// where the table inline was copied at every call that passed it; not copyable, so it is passed
+/// borrowed from the dispatcher, with no retain of the table per STUN message or TCP segment. It
+/// also carries the run's time slice width for new streams.
+struct RTPClocks: ~Copyable, Sendable {
     private let table: Table
     /// Time slice width of new streams in ns (`--slice`).
     let sliceWidth: Int64

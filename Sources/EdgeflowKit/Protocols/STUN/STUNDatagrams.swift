@@ -3,7 +3,7 @@ extension FlowInspection {
     /// (`STUNMessageSlot`: not copied), and the media a Send or Data indication carries.
     @inline(__always)
     mutating func stunMessage(_ m: UnsafePointer<STUNMessage>, in p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
-                              clocks: RTPClocks, log: Bool, sdp: SDPClockLookup) {
+                              clocks: borrowing RTPClocks, log: Bool, sdp: SDPClockLookup) {
         guard let stats = stun() else { return }
         stats.value.record(m, timestamp: timestamp, fromOriginator: fromOriginator)
         if log { stunLog()?.value.record(m.pointee, in: p, timestamp: timestamp, fromOriginator: fromOriginator) }
@@ -20,7 +20,7 @@ extension FlowInspection {
     /// on the channel, and the RTP/RTCP inside followed.
     @inline(__always)
     mutating func turnData(_ inner: UnsafeRawBufferPointer, bytes: Int, channel: UInt16? = nil, fromOriginator: Bool,
-                           timestamp: Int64, clocks: RTPClocks, sdp: SDPClockLookup) {
+                           timestamp: Int64, clocks: borrowing RTPClocks, sdp: SDPClockLookup) {
         guard let stats = stun() else { return }
         stats.value.recordChannelData(bytes: bytes, channel: channel)
         media(inner, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, channel: channel, sdp: sdp)

@@ -4,7 +4,7 @@ extension FlowInspection {
     /// bytes are not STUN framing, so reassembly stops.
     /// `log`: keep the transactions for `stun.log`.
     /// `message`: the storage each STUN message is decoded into.
-    mutating func consumeSTUNStream(_ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: RTPClocks,
+    mutating func consumeSTUNStream(_ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: borrowing RTPClocks,
                                     log: Bool, sdp: SDPClockLookup, message: UnsafeMutablePointer<STUNMessage>, stop: inout Bool) -> Int {
         guard case .media(let m) = state else { return 0 }
         var mode = fromOriginator ? m.origFraming : m.respFraming

@@ -92,9 +92,14 @@ struct DispatcherTests {
     /// a segment's end cuts is kept and completed by the next segment. The facts are the same
     /// for every cut: RFC 5769's request (§2.1), its long-term request (§2.4) and the first request
     /// again (a retransmission); the responder's ipv4Response (§2.2) answers the first.
+    /// Frames are 112, 120 and 112 bytes. A segment is read in place only when its stream's
+    /// buffer exists (not the direction's first segment, which allocates it) and holds no bytes:
+    /// [112, 120, 112] the second and third; [112, 150, 82] the second (it leaves 30 bytes of the
+    /// third frame); [344] none; [7, 193, 144] none (the 7 bytes wait, then 88); [1, 111, 1, 231]
+    /// the third (the second completes the first frame and empties the stream).
     @Test("framed TCP: the same STUN facts whether segments hold whole frames, cut frames or one frame each",
-          arguments: [[112, 120, 112], [112, 150, 82], [344], [7, 193, 144], [1, 111, 1, 231]])
-    func framedTCPSegments(cuts: [Int]) throws {
+          arguments: zip([[112, 120, 112], [112, 150, 82], [344], [7, 193, 144], [1, 111, 1, 231]], [2, 1, 0, 0, 1]))
+    func framedTCPSegments(cuts: [Int], readInPlace: Int) throws {
         func frame(_ m: [UInt8]) -> [UInt8] { [0x02, 0x00, UInt8(m.count >> 8), UInt8(m.count & 0xFF)] + m }
         let orig = frame(RFC5769.request) + frame(RFC5769.longTermRequest) + frame(RFC5769.request)
         #expect(orig.count == 344 && cuts.reduce(0, +) == 344)
@@ -112,6 +117,7 @@ struct DispatcherTests {
         }
         // One 4 KiB buffer a direction (min(4096, budget)), allocated at its first segment, never grown.
         #expect(d.reassemblyPeak == 8192)
+        #expect(d.segmentsReadInPlace == readInPlace)
         let stats = try #require(d.release(slot)?.stun?.value)
         #expect(stats.messages == 4)
         #expect(stats.count(.binding, .request) == 3 && stats.count(.binding, .successResponse) == 1)
