@@ -52,12 +52,23 @@ final class JSONReportWriter: ReportWriter {
     }
 
     func flow(_ flow: FlowSummary) {
-        w.reset()
-        // The separating comma and the object's brace go in the flow's own buffer, in the room
-        // its first members are written in: one write per flow.
-        w.opening()
-        flow.write(to: &w, leading: first ? "{" : ",{")
+        let leading: StaticString = first ? "{" : ",{"
         first = false
+        // The separating comma and the object's brace go in the room its first members are
+        // written in; a flow object of those members alone (most of a flood's) is written
+        // straight into the output's buffer, not into this writer's and copied.
+        let room = flow.jsonRoom &+ 3
+        if flow.flat && room <= OutputStream.roomLimit {
+            let (second, micros) = TimeFormat.isoParts(flow.ts, &w)
+            output.withRoom(room) { c in
+                flow.writeMembers(&c, leading: leading, second: second, micros: micros)
+                c.byte(0x7D)
+            }
+            return
+        }
+        w.reset()
+        w.opening()
+        flow.write(to: &w, leading: leading)
         w.endObject()
         output.write(w.bytes)
     }
@@ -118,12 +129,24 @@ final class NDJSONReportWriter: ReportWriter {
     }
 
     func flow(_ flow: FlowSummary) {
-        w.reset()
-        w.beginObject()
-        flow.write(to: &w, leading: "\"type\":\"flow\",")
-        w.endObject()
-        w.append(0x0A)
-        output.write(w.bytes)
+        let leading: StaticString = "{\"type\":\"flow\","
+        // A flow object of the members always present alone (most of a flood's) is written
+        // straight into the output's buffer, not into this writer's and copied.
+        let room = flow.jsonRoom &+ leading.utf8CodeUnitCount &+ 2
+        if flow.flat && room <= OutputStream.roomLimit {
+            let (second, micros) = TimeFormat.isoParts(flow.ts, &w)
+            output.withRoom(room) { c in
+                flow.writeMembers(&c, leading: leading, second: second, micros: micros)
+                c.literal("}\n")
+            }
+        } else {
+            w.reset()
+            w.beginObject()
+            flow.write(to: &w, leading: "\"type\":\"flow\",")
+            w.endObject()
+            w.append(0x0A)
+            output.write(w.bytes)
+        }
         output.endOfRecord()
     }
 
