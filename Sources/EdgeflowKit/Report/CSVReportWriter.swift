@@ -4,6 +4,7 @@
 final class CSVReportWriter: ReportWriter {
     private let output: OutputStream
     @exclusivity(unchecked) private var w = JSONWriter()
+    private let tails = FlowTailMemo()
 
     init(output: OutputStream) {
         self.output = output
@@ -16,10 +17,10 @@ final class CSVReportWriter: ReportWriter {
         let (second, micros) = TimeFormat.isoParts(flow.ts, &w)
         let room = flow.csvRoom
         if room <= OutputStream.roomLimit {
-            output.withRoom(room) { flow.writeCSVRow(&$0, second: second, micros: micros) }
+            output.withRoom(room) { flow.writeCSVRow(&$0, second: second, micros: micros, tails: tails) }
         } else {
             w.reset()
-            w.withRoom(room) { flow.writeCSVRow(&$0, second: second, micros: micros) }
+            w.withRoom(room) { flow.writeCSVRow(&$0, second: second, micros: micros, tails: tails) }
             output.write(w.bytes)
         }
     }
@@ -39,9 +40,9 @@ extension FlowSummary {
 
     /// The flow's CSV row (the columns of `csvHeader`) and its line end, through one cursor in
     /// room made for it (`csvRoom`). `second` and `micros`: `ts` as `TimeFormat.isoParts` gives it.
+    /// `tails`: the writer's memo of the columns from `duration` on, for a flow without text fields.
     @inline(__always)
-    func writeCSVRow(_ c: inout JSONCursor, second: TimeFormat.SecondText, micros: Int) {
-        let plain = self.plain
+    func writeCSVRow(_ c: inout JSONCursor, second: TimeFormat.SecondText, micros: Int, tails: borrowing FlowTailMemo) {
         writeUID(&c, quoted: false)
         c.byte(0x2C)
         writeProto(&c)
@@ -69,6 +70,13 @@ extension FlowSummary {
         c.byte(0x2C)
         c.iso8601(second, micros: micros)
         c.byte(0x2C)
+        if plain { tails.write(self, &c) { writeCSVTail(&$0) } } else { writeCSVTail(&c) }
+    }
+
+    /// The columns from `duration` on, and the line end.
+    @inline(__always)
+    private func writeCSVTail(_ c: inout JSONCursor) {
+        let plain = self.plain
         c.decimal(durationMs, decimals: 3)
         c.byte(0x2C)
         c.integer(origPkts)

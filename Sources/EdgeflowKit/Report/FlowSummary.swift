@@ -265,10 +265,18 @@ public struct FlowSummary: Sendable {
     /// made once for them (`jsonRoom`): literal runs of keys and punctuation around values
     /// formatted in place, no key, comma or value through a `String`, no capacity test per
     /// write (a flood reports one flow per packet). `second` and `micros`: `ts` as
-    /// `TimeFormat.isoParts` gives it.
+    /// `TimeFormat.isoParts` gives it. `tails`: the writer's memo of the members from
+    /// `duration` on, for a flow without text fields.
     @inline(__always)
-    func writeMembers(_ c: inout JSONCursor, leading: StaticString, second: TimeFormat.SecondText, micros: Int) {
-        let plain = self.plain
+    func writeMembers(_ c: inout JSONCursor, leading: StaticString, second: TimeFormat.SecondText, micros: Int,
+                      tails: borrowing FlowTailMemo) {
+        writeHead(&c, leading: leading, second: second, micros: micros)
+        if plain { tails.write(self, &c) { writeTail(&$0) } } else { writeTail(&c) }
+    }
+
+    /// The members from `uid` to `ts`, after `leading`.
+    @inline(__always)
+    private func writeHead(_ c: inout JSONCursor, leading: StaticString, second: TimeFormat.SecondText, micros: Int) {
         c.literal(leading)
         c.literal("\"uid\":")
         writeUID(&c, quoted: true)
@@ -309,6 +317,12 @@ public struct FlowSummary: Sendable {
         }
         c.literal("],\"ts\":\"")
         c.iso8601(second, micros: micros)
+    }
+
+    /// The members from `duration` to `end_reason`.
+    @inline(__always)
+    private func writeTail(_ c: inout JSONCursor) {
+        let plain = self.plain
         c.literal("\",\"duration\":")
         c.decimal(durationMs, decimals: 3)
         c.literal(",\"orig_pkts\":")
@@ -352,7 +366,8 @@ public struct FlowSummary: Sendable {
         w.separate()
         let (second, micros) = TimeFormat.isoParts(ts, &w)
         w.withRoom(jsonRoom &+ leading.utf8CodeUnitCount) { c in
-            writeMembers(&c, leading: leading, second: second, micros: micros)
+            writeHead(&c, leading: leading, second: second, micros: micros)
+            writeTail(&c)
         }
         if let icmp {
             w.beginObject("icmp")

@@ -41,6 +41,7 @@ final class JSONReportWriter: ReportWriter {
     private let output: OutputStream
     @exclusivity(unchecked) private var w = JSONWriter()
     @exclusivity(unchecked) private var first = true
+    private let tails = FlowTailMemo()
     /// The calls' JSON objects as they were finished (their words, not their state), written
     /// after the flows in the order a whole-capture grouping gives them.
     private var callBytes: [UInt8] = []
@@ -61,7 +62,7 @@ final class JSONReportWriter: ReportWriter {
         if flow.flat && room <= OutputStream.roomLimit {
             let (second, micros) = TimeFormat.isoParts(flow.ts, &w)
             output.withRoom(room) { c in
-                flow.writeMembers(&c, leading: leading, second: second, micros: micros)
+                flow.writeMembers(&c, leading: leading, second: second, micros: micros, tails: tails)
                 c.byte(0x7D)
             }
             return
@@ -114,6 +115,7 @@ final class JSONReportWriter: ReportWriter {
 final class NDJSONReportWriter: ReportWriter {
     private let output: OutputStream
     @exclusivity(unchecked) private var w = JSONWriter()
+    private let tails = FlowTailMemo()
 
     init(output: OutputStream) { self.output = output }
 
@@ -136,7 +138,7 @@ final class NDJSONReportWriter: ReportWriter {
         if flow.flat && room <= OutputStream.roomLimit {
             let (second, micros) = TimeFormat.isoParts(flow.ts, &w)
             output.withRoom(room) { c in
-                flow.writeMembers(&c, leading: leading, second: second, micros: micros)
+                flow.writeMembers(&c, leading: leading, second: second, micros: micros, tails: tails)
                 c.literal("}\n")
             }
         } else {
