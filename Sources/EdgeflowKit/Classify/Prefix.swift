@@ -76,6 +76,10 @@ public struct PrefixSet: Sendable {
     /// half, lower in the low half, in the same order): an IPv4 address, most of what a flood
     /// asks about, is looked up in 8-byte steps instead of 32-byte ones.
     private var ipv4Intervals: [UInt64] = []
+    /// For each first octet, the part of `ipv4Intervals` that may hold an address starting with
+    /// it: its first index (low half) and its end (high half). An address whose first octet no
+    /// interval touches (a flood's private or random sources, mostly) is answered without a search.
+    private var ipv4ByOctet: [UInt64] = []
 
     public init(_ prefixes: [Prefix]) {
         self.prefixes = prefixes
@@ -92,6 +96,14 @@ public struct PrefixSet: Sendable {
             let lower = max(r.lowerBound, v4.lowerBound).ipv4Value, upper = min(r.upperBound, v4.upperBound).ipv4Value
             ipv4Intervals.append(UInt64(upper) << 32 | UInt64(lower))
         }
+        var first = 0, end = 0
+        for octet in 0..<UInt64(256) {
+            let low = octet << 24, high = low | 0xFF_FFFF
+            while first < ipv4Intervals.count && ipv4Intervals[first] >> 32 < low { first += 1 }
+            end = max(end, first)
+            while end < ipv4Intervals.count && ipv4Intervals[end] & 0xFFFF_FFFF <= high { end += 1 }
+            ipv4ByOctet.append(UInt64(end) << 32 | UInt64(first))
+        }
     }
 
     public var isEmpty: Bool { prefixes.isEmpty }
@@ -106,16 +118,20 @@ public struct PrefixSet: Sendable {
         return lo < intervals.count && intervals[lo].contains(a)
     }
 
-    /// `contains` for an IPv4(-mapped) address: the first interval whose upper bound is not
-    /// below `v` holds it if its lower bound is not above it.
+    /// `contains` for an IPv4(-mapped) address: among the intervals its first octet touches,
+    /// the first whose upper bound is not below `v` holds it if its lower bound is not above it.
     private func containsIPv4(_ v: UInt32) -> Bool {
-        ipv4Intervals.withUnsafeBufferPointer { b in
-            var lo = 0, hi = b.count
+        let part = ipv4ByOctet.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: v >> 24)] }
+        let end = Int(truncatingIfNeeded: part >> 32)
+        var lo = Int(truncatingIfNeeded: part & 0xFFFF_FFFF)
+        guard lo < end else { return false }
+        return ipv4Intervals.withUnsafeBufferPointer { b in
+            var hi = end
             while lo < hi {
                 let mid = (lo &+ hi) >> 1
                 if UInt32(truncatingIfNeeded: b[mid] >> 32) < v { lo = mid &+ 1 } else { hi = mid }
             }
-            return lo < b.count && UInt32(truncatingIfNeeded: b[lo]) <= v
+            return lo < end && UInt32(truncatingIfNeeded: b[lo]) <= v
         }
     }
 }

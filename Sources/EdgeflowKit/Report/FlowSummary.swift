@@ -253,92 +253,121 @@ public struct FlowSummary: Sendable {
         reason = c.violation?.reason
     }
 
+    /// Whether the flow object holds nothing but the members always present and its text
+    /// fields (no `icmp`, no application parts: most flows of a flood), so that a writer may
+    /// write it whole through one cursor (`writeMembers`).
+    var flat: Bool { icmp == nil && appBox == nil }
+
+    /// Room `writeMembers` may take, besides its `leading` text.
+    var jsonRoom: Int { plain ? Self.fixedRoom : Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom) }
+
+    /// Writes the members always present (and the text fields set), after `leading`, in room
+    /// made once for them (`jsonRoom`): literal runs of keys and punctuation around values
+    /// formatted in place, no key, comma or value through a `String`, no capacity test per
+    /// write (a flood reports one flow per packet). `second` and `micros`: `ts` as
+    /// `TimeFormat.isoParts` gives it. `tails`: the writer's memo of the members from
+    /// `duration` on, for a flow without text fields.
+    @inline(__always)
+    func writeMembers(_ c: inout JSONCursor, leading: StaticString, second: TimeFormat.SecondText, micros: Int,
+                      tails: borrowing FlowTailMemo) {
+        writeHead(&c, leading: leading, second: second, micros: micros)
+        if plain { tails.write(self, &c) { writeTail(&$0) } } else { writeTail(&c) }
+    }
+
+    /// The members from `uid` to `ts`, after `leading`.
+    @inline(__always)
+    private func writeHead(_ c: inout JSONCursor, leading: StaticString, second: TimeFormat.SecondText, micros: Int) {
+        c.literal(leading)
+        c.literal("\"uid\":")
+        writeUID(&c, quoted: true)
+        c.literal(",\"proto\":\"")
+        writeProto(&c)
+        c.literal("\",\"orig_h\":\"")
+        origAddress.writeText(&c)
+        c.literal("\",\"orig_p\":")
+        c.integer(origP)
+        c.literal(",\"resp_h\":\"")
+        respAddress.writeText(&c)
+        c.literal("\",\"resp_p\":")
+        c.integer(respP)
+        // Without text fields (most flows) no string is read, nor released.
+        if !plain {
+            if let origName {
+                c.literal(",\"orig_name\":")
+                c.quoted(origName)
+            }
+            if let respName {
+                c.literal(",\"resp_name\":")
+                c.quoted(respName)
+            }
+        }
+        c.literal(",\"orig_role\":\"")
+        c.literal(origRoleKind.staticName)
+        c.literal("\",\"resp_role\":\"")
+        c.literal(respRoleKind.staticName)
+        c.literal("\",\"service\":\"")
+        c.literal(serviceSet.main.staticName)
+        c.literal("\",\"services\":[")
+        var first = true
+        serviceSet.forEach {
+            c.literal(first ? "\"" : ",\"")
+            first = false
+            c.literal($0.staticName)
+            c.byte(0x22)
+        }
+        c.literal("],\"ts\":\"")
+        c.iso8601(second, micros: micros)
+    }
+
+    /// The members from `duration` to `end_reason`.
+    @inline(__always)
+    private func writeTail(_ c: inout JSONCursor) {
+        let plain = self.plain
+        c.literal("\",\"duration\":")
+        c.decimal(durationMs, decimals: 3)
+        c.literal(",\"orig_pkts\":")
+        c.integer(origPkts)
+        c.literal(",\"resp_pkts\":")
+        c.integer(respPkts)
+        c.literal(",\"orig_bytes\":")
+        c.integer(origBytes)
+        c.literal(",\"resp_bytes\":")
+        c.integer(respBytes)
+        c.literal(",\"orig_ip_bytes\":")
+        c.integer(origIPBytes)
+        c.literal(",\"resp_ip_bytes\":")
+        c.integer(respIPBytes)
+        c.literal(",\"conn_state\":\"")
+        c.literal(connStateName)
+        c.literal("\",\"history\":\"")
+        c.p += historyLetters.copyText(to: c.p)
+        c.literal("\",\"rule\":")
+        if plain {
+            c.literal("null,\"reply_rule\":null")
+        } else {
+            c.quoted(rule)
+            c.literal(",\"reply_rule\":")
+            c.quoted(replyRule)
+        }
+        c.literal(",\"verdict\":\"")
+        c.literal(verdictKind.staticName)
+        c.literal("\",\"reason\":")
+        if plain { c.literal("null") } else { c.quoted(reason) }
+        c.literal(",\"end_reason\":\"")
+        c.literal(end.name)
+        c.byte(0x22)
+    }
+
     /// Writes the flow object's fields (without the enclosing braces) after the members the
-    /// object holds. The members always present are written through one cursor, in room made
-    /// once for them: literal runs of keys and punctuation around values formatted in place, no
-    /// key, comma or value through a `String`, no capacity test per write (a flood reports one
-    /// flow per packet).
+    /// object holds: the members always present (`writeMembers`), then the nested objects.
     /// - Parameter leading: text written first: members ending in a comma (NDJSON's
     ///   `"type":"flow",`), or the object's own opening (JSON's `{` or `,{`, after `JSONWriter.opening`).
     func write(to w: inout JSONWriter, leading: StaticString = "") {
         w.separate()
         let (second, micros) = TimeFormat.isoParts(ts, &w)
-        let plain = self.plain
-        let room = plain ? Self.fixedRoom : Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom)
-        w.withRoom(room &+ leading.utf8CodeUnitCount) { c in
-            c.literal(leading)
-            c.literal("\"uid\":")
-            writeUID(&c, quoted: true)
-            c.literal(",\"proto\":\"")
-            writeProto(&c)
-            c.literal("\",\"orig_h\":\"")
-            origAddress.writeText(&c)
-            c.literal("\",\"orig_p\":")
-            c.integer(origP)
-            c.literal(",\"resp_h\":\"")
-            respAddress.writeText(&c)
-            c.literal("\",\"resp_p\":")
-            c.integer(respP)
-            // Without text fields (most flows) no string is read, nor released.
-            if !plain {
-                if let origName {
-                    c.literal(",\"orig_name\":")
-                    c.quoted(origName)
-                }
-                if let respName {
-                    c.literal(",\"resp_name\":")
-                    c.quoted(respName)
-                }
-            }
-            c.literal(",\"orig_role\":\"")
-            c.literal(origRoleKind.staticName)
-            c.literal("\",\"resp_role\":\"")
-            c.literal(respRoleKind.staticName)
-            c.literal("\",\"service\":\"")
-            c.literal(serviceSet.main.staticName)
-            c.literal("\",\"services\":[")
-            var first = true
-            serviceSet.forEach {
-                c.literal(first ? "\"" : ",\"")
-                first = false
-                c.literal($0.staticName)
-                c.byte(0x22)
-            }
-            c.literal("],\"ts\":\"")
-            c.iso8601(second, micros: micros)
-            c.literal("\",\"duration\":")
-            c.decimal(durationMs, decimals: 3)
-            c.literal(",\"orig_pkts\":")
-            c.integer(origPkts)
-            c.literal(",\"resp_pkts\":")
-            c.integer(respPkts)
-            c.literal(",\"orig_bytes\":")
-            c.integer(origBytes)
-            c.literal(",\"resp_bytes\":")
-            c.integer(respBytes)
-            c.literal(",\"orig_ip_bytes\":")
-            c.integer(origIPBytes)
-            c.literal(",\"resp_ip_bytes\":")
-            c.integer(respIPBytes)
-            c.literal(",\"conn_state\":\"")
-            c.literal(connStateName)
-            c.literal("\",\"history\":\"")
-            c.p += historyLetters.copyText(to: c.p)
-            c.literal("\",\"rule\":")
-            if plain {
-                c.literal("null,\"reply_rule\":null")
-            } else {
-                c.quoted(rule)
-                c.literal(",\"reply_rule\":")
-                c.quoted(replyRule)
-            }
-            c.literal(",\"verdict\":\"")
-            c.literal(verdictKind.staticName)
-            c.literal("\",\"reason\":")
-            if plain { c.literal("null") } else { c.quoted(reason) }
-            c.literal(",\"end_reason\":\"")
-            c.literal(end.name)
-            c.byte(0x22)
+        w.withRoom(jsonRoom &+ leading.utf8CodeUnitCount) { c in
+            writeHead(&c, leading: leading, second: second, micros: micros)
+            writeTail(&c)
         }
         if let icmp {
             w.beginObject("icmp")

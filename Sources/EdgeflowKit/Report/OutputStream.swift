@@ -152,6 +152,26 @@ public final class OutputStream {
 
     public func write(_ text: String) { write(Array(text.utf8)) }
 
+    /// The most room `withRoom` makes: the buffer's size.
+    static let roomLimit = bufferSize
+
+    /// Lets `body` write up to `n` bytes (at most `roomLimit`) through a cursor straight into
+    /// the buffer, flushed first when less room is left: a record written in place, not into a
+    /// writer's buffer and copied here (a flood writes one flow record per packet).
+    @inline(__always)
+    func withRoom(_ n: Int, _ body: (inout JSONCursor) -> Void) {
+        precondition(n <= Self.roomLimit, "a record of up to \(n) bytes written into a \(Self.roomLimit)-byte buffer")
+        if Self.bufferSize &- buffered < n { flush() }
+        let start = buffer + buffered
+        var c = JSONCursor(p: start)
+        body(&c)
+        // After a write error nothing more goes out (`flush` has dropped the buffer).
+        guard failure == nil else { return }
+        let count = c.p - start
+        buffered &+= count
+        written &+= count
+    }
+
     /// A record (one NDJSON line) is complete: the file may rotate here.
     public func endOfRecord() {
         guard let rotation, !rotationRefused else { return }

@@ -41,6 +41,7 @@ final class JSONReportWriter: ReportWriter {
     private let output: OutputStream
     @exclusivity(unchecked) private var w = JSONWriter()
     @exclusivity(unchecked) private var first = true
+    private let tails = FlowTailMemo()
     /// The calls' JSON objects as they were finished (their words, not their state), written
     /// after the flows in the order a whole-capture grouping gives them.
     private var callBytes: [UInt8] = []
@@ -52,12 +53,23 @@ final class JSONReportWriter: ReportWriter {
     }
 
     func flow(_ flow: FlowSummary) {
-        w.reset()
-        // The separating comma and the object's brace go in the flow's own buffer, in the room
-        // its first members are written in: one write per flow.
-        w.opening()
-        flow.write(to: &w, leading: first ? "{" : ",{")
+        let leading: StaticString = first ? "{" : ",{"
         first = false
+        // The separating comma and the object's brace go in the room its first members are
+        // written in; a flow object of those members alone (most of a flood's) is written
+        // straight into the output's buffer, not into this writer's and copied.
+        let room = flow.jsonRoom &+ 3
+        if flow.flat && room <= OutputStream.roomLimit {
+            let (second, micros) = TimeFormat.isoParts(flow.ts, &w)
+            output.withRoom(room) { c in
+                flow.writeMembers(&c, leading: leading, second: second, micros: micros, tails: tails)
+                c.byte(0x7D)
+            }
+            return
+        }
+        w.reset()
+        w.opening()
+        flow.write(to: &w, leading: leading)
         w.endObject()
         output.write(w.bytes)
     }
@@ -103,6 +115,7 @@ final class JSONReportWriter: ReportWriter {
 final class NDJSONReportWriter: ReportWriter {
     private let output: OutputStream
     @exclusivity(unchecked) private var w = JSONWriter()
+    private let tails = FlowTailMemo()
 
     init(output: OutputStream) { self.output = output }
 
@@ -118,12 +131,24 @@ final class NDJSONReportWriter: ReportWriter {
     }
 
     func flow(_ flow: FlowSummary) {
-        w.reset()
-        w.beginObject()
-        flow.write(to: &w, leading: "\"type\":\"flow\",")
-        w.endObject()
-        w.append(0x0A)
-        output.write(w.bytes)
+        let leading: StaticString = "{\"type\":\"flow\","
+        // A flow object of the members always present alone (most of a flood's) is written
+        // straight into the output's buffer, not into this writer's and copied.
+        let room = flow.jsonRoom &+ leading.utf8CodeUnitCount &+ 2
+        if flow.flat && room <= OutputStream.roomLimit {
+            let (second, micros) = TimeFormat.isoParts(flow.ts, &w)
+            output.withRoom(room) { c in
+                flow.writeMembers(&c, leading: leading, second: second, micros: micros, tails: tails)
+                c.literal("}\n")
+            }
+        } else {
+            w.reset()
+            w.beginObject()
+            flow.write(to: &w, leading: "\"type\":\"flow\",")
+            w.endObject()
+            w.append(0x0A)
+            output.write(w.bytes)
+        }
         output.endOfRecord()
     }
 

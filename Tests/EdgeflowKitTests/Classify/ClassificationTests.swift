@@ -274,6 +274,15 @@ struct ConfigurationTests {
         #expect(ends.contains(IPAddress("255.255.255.255")!) && !ends.contains(IPAddress("255.255.255.254")!))
         #expect(ends.contains(IPAddress("52.112.0.0")!) && !ends.contains(IPAddress("52.111.255.255")!))
         #expect(PrefixSet([]).contains(IPAddress("10.0.0.1")!) == false)
+        // Intervals across first octets: 10.0.0.0/7 is 10.0.0.0-11.255.255.255; 12.255.255.255 and
+        // 13.0.0.0/8 merge into one interval starting in octet 12.
+        let across = PrefixSet(["10.0.0.0/7", "12.255.255.255/32", "13.0.0.0/8", "14.0.0.1/32"].map { Prefix($0)! })
+        #expect(!across.contains(IPAddress("9.255.255.255")!) && across.contains(IPAddress("10.0.0.0")!))
+        #expect(across.contains(IPAddress("11.255.255.255")!) && !across.contains(IPAddress("12.0.0.0")!))
+        #expect(!across.contains(IPAddress("12.255.255.254")!) && across.contains(IPAddress("12.255.255.255")!))
+        #expect(across.contains(IPAddress("13.128.0.0")!) && across.contains(IPAddress("13.255.255.255")!))
+        #expect(!across.contains(IPAddress("14.0.0.0")!) && across.contains(IPAddress("14.0.0.1")!))
+        #expect(!across.contains(IPAddress("14.0.0.2")!) && !across.contains(IPAddress("255.0.0.0")!))
     }
 
     @Test("config file: strings, arrays over several lines, comments, numbers")

@@ -1,0 +1,90 @@
+/// A writer's text of a flow's members from its duration on (the JSON object's `duration` to
+/// `end_reason`, the CSV row's `duration` to its line end), as last written for a flow without
+/// text fields of each transport, with what it was made of. The flows of a flood are alike from
+/// there on (one packet, the same sizes, state, history and verdict), so their tails are
+/// copied, not formatted again; any other flow's tail is formatted and kept in its place.
+struct FlowTailMemo: ~Copyable {
+    /// Everything a plain flow's tail is made of.
+    struct Key {
+        var origPkts, respPkts, origBytes, respBytes, origIPBytes, respIPBytes: Int
+        var duration: UInt64
+        /// The stored bytes of the history (at most 24, zero-padded).
+        var history: (UInt64, UInt64, UInt64)
+        /// The `conn_state` text's address: the same address is the same text.
+        var connState: UnsafeRawPointer
+        var verdict: Classification.Verdict
+        var end: FlowRecord.EndReason
+
+        init(_ f: borrowing FlowSummary) {
+            origPkts = f.origPkts
+            respPkts = f.respPkts
+            origBytes = f.origBytes
+            respBytes = f.respBytes
+            origIPBytes = f.origIPBytes
+            respIPBytes = f.respIPBytes
+            duration = f.durationMs.bitPattern
+            history = Self.history(f)
+            connState = UnsafeRawPointer(f.connStateName.utf8Start)
+            verdict = f.verdictKind
+            end = f.end
+        }
+
+        /// Whether `f`'s tail is made of this: compared in place, counts first (what differs
+        /// most often between flows).
+        @inline(__always)
+        func matches(_ f: borrowing FlowSummary) -> Bool {
+            origPkts == f.origPkts && origBytes == f.origBytes && origIPBytes == f.origIPBytes
+                && respPkts == f.respPkts && respBytes == f.respBytes && respIPBytes == f.respIPBytes
+                && duration == f.durationMs.bitPattern && connState == UnsafeRawPointer(f.connStateName.utf8Start)
+                && verdict == f.verdictKind && end == f.end && history == Self.history(f)
+        }
+
+        @inline(__always)
+        private static func history(_ f: borrowing FlowSummary) -> (UInt64, UInt64, UInt64) {
+            var history = (UInt64(0), UInt64(0), UInt64(0))
+            withUnsafeBytes(of: f.historyLetters) { h in
+                withUnsafeMutableBytes(of: &history) { $0.copyMemory(from: h) }
+            }
+            return history
+        }
+    }
+
+    /// Bytes a kept tail may hold (a longer one is written, not kept).
+    static let room = 512
+    /// One tail per transport: TCP, UDP, other (a mixed flood alternates them).
+    private static let slots = 3
+    private let text = UnsafeMutablePointer<UInt8>.allocate(capacity: room * slots)
+    private let keys = UnsafeMutablePointer<Key>.allocate(capacity: slots)
+    /// Each slot's tail's length; 0: none kept.
+    private let lengths = UnsafeMutablePointer<Int>.allocate(capacity: slots)
+
+    init() {
+        precondition(MemoryLayout<FlowHistory>.size <= 24, "a flow's history no longer fits the memo's key")
+        lengths.initialize(repeating: 0, count: Self.slots)
+    }
+
+    deinit {
+        text.deallocate()
+        keys.deallocate()
+        lengths.deallocate()
+    }
+
+    /// Writes the tail of `flow` (which has no text fields) at `c`: the kept text when its
+    /// transport's last tail was made of the same values, else what `make` writes, then kept.
+    @inline(__always)
+    func write(_ flow: borrowing FlowSummary, _ c: inout JSONCursor, _ make: (inout JSONCursor) -> Void) {
+        let slot = flow.protocolNumber == IPProtocol.tcp ? 0 : flow.protocolNumber == IPProtocol.udp ? 1 : 2
+        let kept = lengths[slot]
+        if kept > 0 && keys[slot].matches(flow) {
+            c.bytes(UnsafeRawPointer(text + slot &* Self.room), kept)
+            return
+        }
+        let start = c.p
+        make(&c)
+        let n = c.p - start
+        guard n <= Self.room else { lengths[slot] = 0; return }
+        (text + slot &* Self.room).update(from: start, count: n)
+        (keys + slot).initialize(to: Key(flow))
+        lengths[slot] = n
+    }
+}
