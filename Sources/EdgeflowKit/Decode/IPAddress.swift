@@ -88,7 +88,7 @@ public struct IPAddress: Hashable, Comparable, Sendable, BitwiseCopyable {
             } else {
                 head = head << (16 * width) | groups; headCount += width
             }
-            guard headCount + tailCount <= 7 else { return nil }
+            guard headCount + tailCount <= 8 else { return nil }
             if j == n { break }
             guard text[j] == UInt8(ascii: ":") else { return nil }
             if j + 1 < n, text[j + 1] == UInt8(ascii: ":") {
