@@ -30,7 +30,7 @@ struct AppReport: Sendable {
     init(_ facts: InspectionFacts, firstTimestamp: Int64, lastTimestamp: Int64 = 0, certificates: CertificateCache) {
         self.lastTimestamp = lastTimestamp
         stun = facts.stun.flatMap { STUN($0) }
-        if let r = facts.rtp { (rtp, rtcp) = Self.rtp(r.value) }
+        if let r = facts.rtp { (rtp, rtcp) = r.withAddress { Self.rtp($0) } }
         tlsBox = facts.tls.flatMap { TLS($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }.map(FrozenBox.init)
         dtlsBox = facts.dtls.map { FrozenBox(DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates)) }
         sip = facts.sip.flatMap { $0.value.messages > 0 ? $0.value : nil }

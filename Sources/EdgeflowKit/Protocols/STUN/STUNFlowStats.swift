@@ -198,7 +198,9 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     /// Transactions never answered (still pending at the end, or pushed out of the table).
     var unanswered: Int {
         var n = unansweredEvicted
-        for i in 0..<Self.pendingSlots where pendingKey[i] != 0 && !pendingAnswered[i] { n &+= 1 }
+        // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
+        let key = pendingKey.span, answered = pendingAnswered.span
+        for i in 0..<Self.pendingSlots where key[i] != 0 && !answered[i] { n &+= 1 }
         return n
     }
 
