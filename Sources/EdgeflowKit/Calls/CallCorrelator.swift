@@ -146,9 +146,9 @@ struct CallCorrelator {
             merge(groupOf[other]!, groupOf[id]!)
         }
         if let (a, b) = flow.ends {
-            for (end, peer) in [(a, b), (b, a)] {
-                for other in byRelayed[end] ?? [] where flows[other]?.allocation?.peers.contains(peer) == true { tie(other) }
-            }
+            // Each end as a relayed address, the other as its peer (no array of the two pairs made per flow).
+            for other in byRelayed[a] ?? [] where flows[other]?.allocation?.peers.contains(b) == true { tie(other) }
+            for other in byRelayed[b] ?? [] where flows[other]?.allocation?.peers.contains(a) == true { tie(other) }
             byEnd[a, default: []].note(id, again: true)
             byEnd[b, default: []].note(id, again: true)
         }

@@ -53,7 +53,7 @@ struct AppReport: Sendable {
     func findings(_ ends: FlowEnds, transport: UInt8, accessEdgeNames: [String], _ emit: (any FlowFindingFact) -> Void) {
         if let tls = tlsBox?.value { TLSFinding.check(tls, ends, accessEdgeNames: accessEdgeNames) { emit($0) } }
         if let dtls = dtlsBox?.value { DTLSFinding.check(dtls) { emit($0) } }
-        if let stun { STUNFinding.check(stun.stats, ends, transport: transport) { emit($0) } }
+        if let stun { stun.withStats { STUNFinding.check($0, ends, transport: transport) { emit($0) } } }
         RTPFinding.check(rtp) { emit($0) }
     }
 

@@ -5,6 +5,8 @@ extension AppReport {
     struct STUN: Sendable {
         private let facts: FrozenValue<STUNFlowStats>
         var stats: STUNFlowStats { _read { yield facts.value } }
+        /// Lends the counters' address to `body` (a reader that must not copy their 1.5 KB).
+        func withStats<R>(_ body: (UnsafePointer<STUNFlowStats>) -> R) -> R { facts.withAddress(body) }
         var rtt: (min: Double, p50: Double, p95: Double, max: Double)?
 
         /// The report's view of a flow's STUN/TURN state; nil when it carried no STUN message nor TURN data.
