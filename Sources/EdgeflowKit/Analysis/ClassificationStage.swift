@@ -96,7 +96,8 @@ final class ClassificationStage {
     static func appReport(_ record: FlowRecord, _ facts: InspectionFacts?, certificates: CertificateCache) -> FrozenBox<AppReport>? {
         guard let facts else { return nil }
         let app = AppReport(facts, firstTimestamp: record.firstTimestamp, lastTimestamp: record.lastTimestamp, certificates: certificates)
-        return app.isEmpty && app.transactions == nil ? nil : FrozenBox(app)
+        guard !app.isEmpty || app.transactions != nil else { return nil }
+        return FrozenBox(consume app)  // moved into the box, not copied and destroyed
     }
 
     /// Classifies every waiting flow with what is known now (a live run does this each

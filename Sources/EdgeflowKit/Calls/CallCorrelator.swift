@@ -146,9 +146,9 @@ struct CallCorrelator {
             merge(groupOf[other]!, groupOf[id]!)
         }
         if let (a, b) = flow.ends {
-            for (end, peer) in [(a, b), (b, a)] {
-                for other in byRelayed[end] ?? [] where flows[other]?.allocation?.peers.contains(peer) == true { tie(other) }
-            }
+            // Each end as a relayed address, the other as its peer (no array of the two pairs made per flow).
+            for other in byRelayed[a] ?? [] where flows[other]?.allocation?.peers.contains(b) == true { tie(other) }
+            for other in byRelayed[b] ?? [] where flows[other]?.allocation?.peers.contains(a) == true { tie(other) }
             byEnd[a, default: []].note(id, again: true)
             byEnd[b, default: []].note(id, again: true)
         }
@@ -175,10 +175,16 @@ struct CallCorrelator {
         if !ripe.isEmpty { finish(ripe, emit) }
     }
 
-    /// Input is over: every group is finished.
+    /// Input is over: every group is finished. Each is read where it is and the indexes are
+    /// dropped whole, not emptied flow by flow (a dictionary access or two per index entry).
     mutating func finish(_ emit: (Call) -> Void) {
-        finish(Array(groups.keys), emit)
+        var calls: [Call] = []
+        for group in groups.values where group.relayed { calls.append(Self.call(group.flows.compactMap { flows[$0] })) }
+        (flows, groupOf, groups, bySSRC) = ([:], [:], [:], [:])
+        (byEnd, byRelayed, byICE, bySDP) = ([:], [:], [:], [:])
+        waiting = 0
         dueTimes = DueHeap()
+        Self.emit(calls, emit)
     }
 
     /// Joins two groups, the smaller into the larger.
@@ -196,7 +202,7 @@ struct CallCorrelator {
         groups[a] = ga
     }
 
-    /// Removes the groups `ids` and emits the calls among them, earliest first.
+    /// Removes the groups `ids` (and their flows from every index) and emits the calls among them, earliest first.
     private mutating func finish(_ ids: [Int], _ emit: (Call) -> Void) {
         var calls: [Call] = []
         for g in ids {
@@ -233,8 +239,12 @@ struct CallCorrelator {
             }
             if group.relayed { calls.append(Self.call(members)) }
         }
-        calls.sort { ($0.firstTimestamp, $0.id) < ($1.firstTimestamp, $1.id) }
-        for c in calls { emit(c) }
+        Self.emit(calls, emit)
+    }
+
+    /// Emits finished calls, earliest first.
+    private static func emit(_ calls: [Call], _ emit: (Call) -> Void) {
+        for c in calls.sorted(by: { ($0.firstTimestamp, $0.id) < ($1.firstTimestamp, $1.id) }) { emit(c) }
     }
 
     /// The call of a finished group's flows: their legs grouped by SSRC, each stream's legs

@@ -107,9 +107,16 @@ public struct Compliance: Sendable {
                 order.append(key)
             }
         }
-        grouped[key]!.flowCount += 1
-        if grouped[key]!.flows.count < Finding.maximumFlows { grouped[key]!.flows.append(uid()) }
-        if let subject = fact.subject(ends) { grouped[key]!.addSubject(subject) }
+        // One access to the finding (each hashes the whole message).
+        let subject = fact.subject(ends)
+        Self.join(&grouped[key]!, uid: uid(), subject: subject)
+    }
+
+    /// Counts a flow in `finding`: its uid listed (up to `Finding.maximumFlows`), its subject named.
+    private static func join(_ finding: inout Finding, uid: @autoclosure () -> String, subject: String?) {
+        finding.flowCount += 1
+        if finding.flows.count < Finding.maximumFlows { finding.flows.append(uid()) }
+        if let subject { finding.addSubject(subject) }
     }
 
     /// All findings, most severe first: the per-flow ones and those only the whole input shows.

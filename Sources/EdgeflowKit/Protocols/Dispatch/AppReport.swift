@@ -6,7 +6,10 @@
 struct AppReport: Sendable {
     var stun: STUN?
     var rtp: [RTPStream] = []
-    var rtcp: RTCPSummary?
+    /// Boxed, as the SIP counts are kept in the dispatcher's frozen state: the report part
+    /// stays a few words and references, moved and destroyed inline (most flows carry neither).
+    private var rtcpBox: FrozenBox<RTCPSummary>?
+    var rtcp: RTCPSummary? { rtcpBox?.value }
     /// Boxed: hundreds of bytes that every inspected flow's part would otherwise carry, and
     /// copy and destroy as it is built and handed on (most flows carry neither).
     private var tlsBox: FrozenBox<TLS>?
@@ -19,7 +22,8 @@ struct AppReport: Sendable {
         get { dtlsBox?.value }
         set { dtlsBox = newValue.map(FrozenBox.init) }
     }
-    var sip: SIPCounts?
+    private var sipFacts: FrozenValue<SIPCounts>?
+    var sip: SIPCounts? { sipFacts?.value }
     /// The flow's transactions for `stun.log` and `dns.log`, kept only when Zeek logs are
     /// written; not part of the JSON report (and not counted by `isEmpty`).
     var transactions: FrozenBox<FlowTransactions>?
@@ -30,22 +34,26 @@ struct AppReport: Sendable {
     init(_ facts: InspectionFacts, firstTimestamp: Int64, lastTimestamp: Int64 = 0, certificates: CertificateCache) {
         self.lastTimestamp = lastTimestamp
         stun = facts.stun.flatMap { STUN($0) }
-        if let r = facts.rtp { (rtp, rtcp) = Self.rtp(r.value) }
+        if let r = facts.rtp {
+            let (streams, rtcp) = r.withAddress { Self.rtp($0) }
+            rtp = streams
+            rtcpBox = rtcp.map(FrozenBox.init)
+        }
         tlsBox = facts.tls.flatMap { TLS($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }.map(FrozenBox.init)
         dtlsBox = facts.dtls.map { FrozenBox(DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates)) }
-        sip = facts.sip.flatMap { $0.value.messages > 0 ? $0.value : nil }
+        sipFacts = facts.sip.flatMap { $0.value.messages > 0 ? $0 : nil }
         transactions = facts.transactions
     }
 
-    var isEmpty: Bool { stun == nil && rtp.isEmpty && rtcp == nil && tlsBox == nil && dtlsBox == nil && sip == nil }
+    var isEmpty: Bool { stun == nil && rtp.isEmpty && rtcpBox == nil && tlsBox == nil && dtlsBox == nil && sipFacts == nil }
 
     /// Writes each protocol's part of the flow's JSON object.
     func write(to w: inout JSONWriter) {
         stun?.write(to: &w, lastTimestamp: lastTimestamp)
-        Self.writeRTP(rtp, rtcp: rtcp, roundTrip: stun?.rtt?.p50, to: &w)
+        Self.writeRTP(rtp, rtcp: rtcpBox?.value, roundTrip: stun?.rtt?.p50, to: &w)
         tlsBox?.value.write(to: &w)
         dtlsBox?.value.write(to: &w)
-        sip?.write(to: &w)
+        sipFacts?.value.write(to: &w)
     }
 
     /// Each protocol's findings about the flow, in the report's order. `transport`: the flow's
@@ -53,7 +61,7 @@ struct AppReport: Sendable {
     func findings(_ ends: FlowEnds, transport: UInt8, accessEdgeNames: [String], _ emit: (any FlowFindingFact) -> Void) {
         if let tls = tlsBox?.value { TLSFinding.check(tls, ends, accessEdgeNames: accessEdgeNames) { emit($0) } }
         if let dtls = dtlsBox?.value { DTLSFinding.check(dtls) { emit($0) } }
-        if let stun { STUNFinding.check(stun.stats, ends, transport: transport) { emit($0) } }
+        if let stun { stun.withStats { STUNFinding.check($0, ends, transport: transport) { emit($0) } } }
         RTPFinding.check(rtp) { emit($0) }
     }
 

@@ -4,9 +4,9 @@
 /// `InspectionSlab`, which frees it with `take()` or `free()` when the flow ends; it is used
 /// only by the thread that owns the slab (a sharded run's worker ends its flows still live at
 /// the end of input on its own thread, `FinishedTable`, before its emptied table goes to the
-/// calling thread under a semaphore), and an ended flow's state leaves as a `FrozenBox`.
+/// calling thread under a semaphore), and an ended flow's state leaves as a `FrozenValue`.
 struct HeapValue<Value> {
-    private let pointer: UnsafeMutablePointer<Value>
+    fileprivate let pointer: UnsafeMutablePointer<Value>
 
     init(_ value: Value) {
         pointer = .allocate(capacity: 1)
@@ -36,6 +36,38 @@ struct HeapValue<Value> {
 
     /// Frees the value; the handle must not be used again.
     func free() {
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
+}
+
+extension HeapValue where Value: Sendable {
+    /// The value, frozen where it lies (not moved: a protocol state is kilobytes); the handle
+    /// must not be used again.
+    func freeze() -> FrozenValue<Value> { FrozenValue(pointer) }
+}
+
+/// An ended flow's protocol state, frozen in the memory its `HeapValue` held (which it now owns
+/// and frees): read in place through `value`, never copied out (`AppReport` keeps it, and its
+/// report parts read the state where it lies). Immutable, so it may cross threads like any
+/// frozen value.
+final class FrozenValue<Value: Sendable>: @unchecked Sendable {
+    private let pointer: UnsafeMutablePointer<Value>
+
+    fileprivate init(_ pointer: UnsafeMutablePointer<Value>) { self.pointer = pointer }
+
+    /// The value, read in place.
+    @inline(__always) var value: Value {
+        unsafeAddress { UnsafePointer(pointer) }
+    }
+
+    /// Lends the value's address to `body`, a reader of kilobytes of state that must not copy
+    /// them (a value passed as an argument, even `borrowing`, is copied first).
+    @inline(__always) func withAddress<R>(_ body: (UnsafePointer<Value>) -> R) -> R {
+        withExtendedLifetime(self) { body(pointer) }
+    }
+
+    deinit {
         pointer.deinitialize(count: 1)
         pointer.deallocate()
     }

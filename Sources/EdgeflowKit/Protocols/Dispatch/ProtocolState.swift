@@ -43,15 +43,15 @@ struct FlowInspection: ~Copyable {
         var facts = InspectionFacts()
         switch state {
         case .media(let m):
-            facts.stun = m.stun.map { FrozenBox($0.take()) }
-            facts.rtp = m.rtp.map { FrozenBox($0.take()) }
-            facts.dtls = m.dtls.map { FrozenBox($0.take()) }
-            facts.sip = m.sip.map { FrozenBox($0.take()) }
+            facts.stun = m.stun.map { $0.freeze() }
+            facts.rtp = m.rtp.map { $0.freeze() }
+            facts.dtls = m.dtls.map { $0.freeze() }
+            facts.sip = m.sip.map { $0.freeze() }
             if let log = m.stunLog { facts.transactions = FrozenBox(FlowTransactions(stun: log.take())) }
         case .tls(let t):
-            facts.tls = FrozenBox(t.take())
+            facts.tls = t.freeze()
         case .sip(let s):
-            facts.sip = FrozenBox(s.take())
+            facts.sip = s.freeze()
         case .dns(let log):
             if let log { facts.transactions = FrozenBox(FlowTransactions(dns: log.take())) }
         case .undecided, .ignored:
@@ -80,12 +80,12 @@ struct FlowInspection: ~Copyable {
 /// What an ended flow's protocols showed, frozen: plain values that may cross threads (a
 /// sharded run's worker hands them to the calling thread), turned into an `AppReport`.
 struct InspectionFacts: Sendable {
-    var stun: FrozenBox<STUNFlowStats>? = nil
-    var rtp: FrozenBox<RTPFlowStats>? = nil
-    var tls: FrozenBox<TLSStreamState>? = nil
-    var dtls: FrozenBox<DTLSFlowState>? = nil
+    var stun: FrozenValue<STUNFlowStats>? = nil
+    var rtp: FrozenValue<RTPFlowStats>? = nil
+    var tls: FrozenValue<TLSStreamState>? = nil
+    var dtls: FrozenValue<DTLSFlowState>? = nil
     /// Boxed like the others: the facts are then references only, copied and destroyed inline.
-    var sip: FrozenBox<SIPCounts>? = nil
+    var sip: FrozenValue<SIPCounts>? = nil
     /// Kept only when Zeek logs are written (`Dispatcher.transactionLogs`).
     var transactions: FrozenBox<FlowTransactions>? = nil
 }

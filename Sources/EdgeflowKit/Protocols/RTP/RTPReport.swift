@@ -18,14 +18,16 @@ extension AppReport {
     }
 
     /// The confirmed streams of a flow's RTP state, and its RTCP (nil when none).
-    static func rtp(_ r: RTPFlowStats) -> (streams: [RTPStream], rtcp: RTCPSummary?) {
+    /// `r`: the state where it lies (2 KB: not copied; its arrays are read in place).
+    static func rtp(_ r: UnsafePointer<RTPFlowStats>) -> (streams: [RTPStream], rtcp: RTCPSummary?) {
         var streams: [RTPStream] = []
-        for i in 0..<r.streams where r.confirmed[i] {
-            streams.append(RTPStream(ssrc: r.ssrc[i], payloadType: r.payloadType[i], codec: r.codec[i], fromOriginator: r.fromOriginator[i],
-                                     stats: r.stats[i], rtcpRoundTrip: r.roundTrips.of(ssrc: r.ssrc[i], fromOriginator: r.fromOriginator[i])))
+        for i in 0..<r.pointee.streams where r.pointee.confirmed[i] {
+            let ssrc = r.pointee.ssrc[i], fromOriginator = r.pointee.fromOriginator[i]
+            streams.append(RTPStream(ssrc: ssrc, payloadType: r.pointee.payloadType[i], codec: r.pointee.codec[i], fromOriginator: fromOriginator,
+                                     stats: r.pointee.stats[i], rtcpRoundTrip: r.pointee.roundTrips.of(ssrc: ssrc, fromOriginator: fromOriginator)))
         }
-        let rtcp = r.senderReports + r.receiverReports + r.otherRTCP > 0
-            ? RTCPSummary(sr: r.senderReports, rr: r.receiverReports, other: r.otherRTCP, roundTrips: r.roundTrips) : nil
+        let rtcp = r.pointee.senderReports + r.pointee.receiverReports + r.pointee.otherRTCP > 0
+            ? RTCPSummary(sr: r.pointee.senderReports, rr: r.pointee.receiverReports, other: r.pointee.otherRTCP, roundTrips: r.pointee.roundTrips) : nil
         return (streams, rtcp)
     }
 

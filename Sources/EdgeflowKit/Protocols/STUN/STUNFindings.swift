@@ -20,17 +20,21 @@ enum STUNFinding: FlowFindingFact, Equatable {
     }
 
     /// The findings of the flow's STUN/TURN counters `st`, in report order.
-    static func check(_ st: STUNFlowStats, _ ends: FlowEnds, transport: UInt8, _ emit: (STUNFinding) -> Void) {
+    /// `p`: the flow's counters where they lie (1.5 KB: a value passed would be copied first).
+    static func check(_ p: UnsafePointer<STUNFlowStats>, _ ends: FlowEnds, transport: UInt8, _ emit: (STUNFinding) -> Void) {
         let o365 = ends.withOffice365
-        if o365, st.unanswered > 0, st.matched == 0, transport == IPProtocol.udp { emit(.unanswered) }
+        if o365, p.pointee.matched == 0, transport == IPProtocol.udp, p.pointee.unanswered > 0 { emit(.unanswered) }
         // Only TURN requests refused make a TURN failure (ICE Binding errors such as 487 do not).
-        let turnErrors = st.count(.allocate, .errorResponse) + st.count(.refresh, .errorResponse)
-            + st.count(.createPermission, .errorResponse) + st.count(.channelBind, .errorResponse)
-        for i in 0..<STUNFlowStats.errorSlots where turnErrors > 0 && st.errorCount[i] > 0 && st.errorCode[i] >= 400 && st.errorCode[i] != 401 {
-            emit(.turnRefused(errorCode: st.errorCode[i]))
+        let turnErrors = p.pointee.count(.allocate, .errorResponse) + p.pointee.count(.refresh, .errorResponse)
+            + p.pointee.count(.createPermission, .errorResponse) + p.pointee.count(.channelBind, .errorResponse)
+        if turnErrors > 0 {
+            let errorCount = p.pointee.errorCount.span, errorCode = p.pointee.errorCode.span
+            for i in 0..<STUNFlowStats.errorSlots where errorCount[i] > 0 && errorCode[i] >= 400 && errorCode[i] != 401 {
+                emit(.turnRefused(errorCode: errorCode[i]))
+            }
         }
-        if st.allocateChallenges >= 3, st.allocateSuccesses == 0 { emit(.turnAuthLoop) }
-        if let mapped = st.mapped, ends.origRole == .avEdge, o365, mapped.ip != ends.orig.address { emit(.natMismatch(mapped: mapped)) }
+        if p.pointee.allocateChallenges >= 3, p.pointee.allocateSuccesses == 0 { emit(.turnAuthLoop) }
+        if let mapped = p.pointee.mapped, ends.origRole == .avEdge, o365, mapped.ip != ends.orig.address { emit(.natMismatch(mapped: mapped)) }
     }
 }
 

@@ -196,15 +196,18 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     }
 
     /// Transactions never answered (still pending at the end, or pushed out of the table).
-    var unanswered: Int {
+    /// Inlined: a report reads it from frozen counters in place, which a call would copy first.
+    @inline(__always) var unanswered: Int {
         var n = unansweredEvicted
-        for i in 0..<Self.pendingSlots where pendingKey[i] != 0 && !pendingAnswered[i] { n &+= 1 }
+        // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
+        let key = pendingKey.span, answered = pendingAnswered.span
+        for i in 0..<Self.pendingSlots where key[i] != 0 && !answered[i] { n &+= 1 }
         return n
     }
 
-    func count(_ method: STUNMethod, _ cls: STUNClass) -> Int {
+    @inline(__always) func count(_ method: STUNMethod, _ cls: STUNClass) -> Int {
         let slot = Int(method.rawValue) * 4 + Int(cls.rawValue)
-        return slot < 64 ? Int(counts[slot]) : 0
+        return slot < 64 ? Int(counts.span[slot]) : 0
     }
 
     /// A non-zero key for a transaction id (with the cookie, for RFC 3489's 128-bit ids).

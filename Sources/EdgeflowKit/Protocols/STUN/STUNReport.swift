@@ -1,29 +1,30 @@
 extension AppReport {
     /// A flow's STUN/TURN facts as the report shows them: the dispatcher's frozen counters,
-    /// shared (not copied: 1.5 KB), and the round-trip percentiles worked out from them.
+    /// shared and read where they lie (not copied: 1.5 KB), and the round-trip percentiles
+    /// worked out from them.
     struct STUN: Sendable {
-        private let facts: FrozenBox<STUNFlowStats>
-        var stats: STUNFlowStats { facts.value }
+        private let facts: FrozenValue<STUNFlowStats>
+        var stats: STUNFlowStats { _read { yield facts.value } }
+        /// Lends the counters' address to `body` (a reader that must not copy their 1.5 KB).
+        func withStats<R>(_ body: (UnsafePointer<STUNFlowStats>) -> R) -> R { facts.withAddress(body) }
         var rtt: (min: Double, p50: Double, p95: Double, max: Double)?
 
         /// The report's view of a flow's STUN/TURN state; nil when it carried no STUN message nor TURN data.
-        init?(_ facts: FrozenBox<STUNFlowStats>) {
+        init?(_ facts: FrozenValue<STUNFlowStats>) {
             guard facts.value.messages > 0 || facts.value.channelDataPackets > 0 else { return nil }
             self.facts = facts
-            rtt = Self.roundTrips(facts.value)
+            rtt = facts.withAddress { Self.roundTrips($0) }
         }
 
         /// Minimum, median, 95th percentile and maximum round trip in ms (the percentiles of the
         /// samples kept), nil without any.
-        private static func roundTrips(_ s: STUNFlowStats) -> (min: Double, p50: Double, p95: Double, max: Double)? {
-            guard s.rttCount > 0 else { return nil }
-            let n = min(s.rttCount, STUNFlowStats.rttSlots)
-            var samples = s.rtt
-            var p50: Int64 = 0, p95: Int64 = 0
-            // Insertion sort of the first n, through a pointer (a subscript would copy the 512
-            // bytes for each read): at most 64 samples, most flows a handful.
-            withUnsafeMutableBytes(of: &samples) { raw in
-                let v = raw.bindMemory(to: Int64.self)
+        private static func roundTrips(_ s: UnsafePointer<STUNFlowStats>) -> (min: Double, p50: Double, p95: Double, max: Double)? {
+            guard s.pointee.rttCount > 0 else { return nil }
+            let n = min(s.pointee.rttCount, STUNFlowStats.rttSlots)
+            // Insertion sort of a copy of the first n (not of all 64 slots): most flows a handful.
+            return withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { v in
+                let kept = s.pointee.rtt.span
+                for i in 0..<n { v[i] = kept[i] }
                 for i in 1..<max(1, n) {
                     let x = v[i]
                     var j = i
@@ -33,10 +34,9 @@ extension AppReport {
                     }
                     v[j] = x
                 }
-                p50 = v[percentile(0.5, of: n)]
-                p95 = v[percentile(0.95, of: n)]
+                return (Double(s.pointee.rttMin) / 1e6, Double(v[percentile(0.5, of: n)]) / 1e6,
+                        Double(v[percentile(0.95, of: n)]) / 1e6, Double(s.pointee.rttMax) / 1e6)
             }
-            return (Double(s.rttMin) / 1e6, Double(p50) / 1e6, Double(p95) / 1e6, Double(s.rttMax) / 1e6)
         }
 
         /// The position of quantile `q` among `n` sorted samples (the nearest rank).
@@ -90,25 +90,30 @@ extension AppReport {
         /// Writes the flow's `stun` object (`lastTimestamp`: the flow's last packet, to tell an
         /// expired allocation) through one cursor, in room made once: its keys are literal runs.
         func write(to w: inout JSONWriter, lastTimestamp: Int64) {
-            let st = facts.value
+            facts.withAddress { Self.write($0, rtt: rtt, to: &w, lastTimestamp: lastTimestamp) }
+        }
+
+        /// `write(to:lastTimestamp:)` on the counters where they lie (a copy is 1.5 KB).
+        private static func write(_ st: UnsafePointer<STUNFlowStats>, rtt: (min: Double, p50: Double, p95: Double, max: Double)?,
+                                  to w: inout JSONWriter, lastTimestamp: Int64) {
             // The allocation's end, when it is held: its time text is worked out before the room.
             var expiry: (end: Int64, second: TimeFormat.SecondText, micros: Int)? = nil
-            if let at = st.grantedAt, !st.released {
+            if let at = st.pointee.grantedAt, !st.pointee.released {
                 // At most 2^32 s of lifetime (no overflow), from a time a hostile capture may set
                 // near the end of Int64: the sum saturates.
-                let (sum, overflow) = at.addingReportingOverflow(Int64(st.grantedLifetime) &* 1_000_000_000)
+                let (sum, overflow) = at.addingReportingOverflow(Int64(st.pointee.grantedLifetime) &* 1_000_000_000)
                 let end = overflow ? Int64.max : sum
                 let (second, micros) = TimeFormat.isoParts(end, &w)
                 expiry = (end, second, micros)
             }
             // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
-            let counts = st.counts.span, errorCode = st.errorCode.span, errorCount = st.errorCount.span
-            let channel = st.channel.span, channelPeer = st.channelPeer.span, channelPeerPort = st.channelPeerPort.span
-            let channelPackets = st.channelPackets.span
+            let counts = st.pointee.counts.span, errorCode = st.pointee.errorCode.span, errorCount = st.pointee.errorCount.span
+            let channel = st.pointee.channel.span, channelPeer = st.pointee.channelPeer.span, channelPeerPort = st.pointee.channelPeerPort.span
+            let channelPackets = st.pointee.channelPackets.span
             w.separate()
             var c = w.cursor(room: Self.jsonRoom)
             c.literal("\"stun\":{\"messages\":")
-            c.integer(st.messages)
+            c.integer(st.pointee.messages)
             var requests = 0, indications = 0, success = 0, errors = 0
             for slot in stride(from: 0, to: 64, by: 4) {
                 requests &+= Int(counts[slot])
@@ -143,11 +148,11 @@ extension AppReport {
                 c.byte(0x7D)
             }
             c.literal("},\"transactions_matched\":")
-            c.integer(st.matched)
+            c.integer(st.pointee.matched)
             c.literal(",\"unanswered\":")
-            c.integer(st.unanswered)
+            c.integer(st.pointee.unanswered)
             c.literal(",\"retransmissions\":")
-            c.integer(st.retransmissions)
+            c.integer(st.pointee.retransmissions)
             if let rtt {
                 c.literal(",\"rtt_ms\":{\"min\":")
                 c.decimal(rtt.min, decimals: 3)
@@ -169,28 +174,28 @@ extension AppReport {
                 c.literal("\":")
                 c.integer(Int(errorCount[i]))
             }
-            c.literal(st.msTURN ? "},\"ms_turn\":true,\"ms_version\":" : "},\"ms_turn\":false,\"ms_version\":")
-            if let v = st.msVersion { c.integer(Int(v)) } else { c.literal("null") }
+            c.literal(st.pointee.msTURN ? "},\"ms_turn\":true,\"ms_version\":" : "},\"ms_turn\":false,\"ms_version\":")
+            if let v = st.pointee.msVersion { c.integer(Int(v)) } else { c.literal("null") }
             c.literal(",\"mapped\":")
-            Self.endpoint(st.mapped, &c)
+            Self.endpoint(st.pointee.mapped, &c)
             c.literal(",\"relayed\":")
-            Self.endpoint(st.relayed, &c)
+            Self.endpoint(st.pointee.relayed, &c)
             c.literal(",\"channel_data\":{\"packets\":")
-            c.integer(st.channelDataPackets)
+            c.integer(st.pointee.channelDataPackets)
             c.literal(",\"bytes\":")
-            c.integer(st.channelDataBytes)
+            c.integer(st.pointee.channelDataBytes)
             c.literal("},\"allocation\":{\"requests\":")
-            c.integer(st.allocateRequests)
+            c.integer(st.pointee.allocateRequests)
             c.literal(",\"challenges\":")
-            c.integer(st.allocateChallenges)
+            c.integer(st.pointee.allocateChallenges)
             c.literal(",\"successes\":")
-            c.integer(st.allocateSuccesses)
+            c.integer(st.pointee.allocateSuccesses)
             c.literal(",\"failures\":")
-            c.integer(st.allocateFailures)
+            c.integer(st.pointee.allocateFailures)
             c.literal(",\"refreshes\":")
-            c.integer(st.refreshes)
-            c.literal(st.released ? ",\"released\":true,\"lifetime_s\":" : ",\"released\":false,\"lifetime_s\":")
-            if let l = st.lifetime { c.integer(Int(l)) } else { c.literal("null") }
+            c.integer(st.pointee.refreshes)
+            c.literal(st.pointee.released ? ",\"released\":true,\"lifetime_s\":" : ",\"released\":false,\"lifetime_s\":")
+            if let l = st.pointee.lifetime { c.integer(Int(l)) } else { c.literal("null") }
             if let expiry {
                 c.literal(",\"expires_at\":\"")
                 c.iso8601(expiry.second, micros: expiry.micros)
@@ -198,7 +203,7 @@ extension AppReport {
                 c.literal(lastTimestamp > expiry.end ? "\",\"expired\":true" : "\",\"expired\":false")
             }
             c.literal("},\"channels\":[")
-            for i in 0..<st.channels {
+            for i in 0..<st.pointee.channels {
                 c.literal(i == 0 ? "{\"channel\":\"0x" : ",{\"channel\":\"0x")
                 c.hex(UInt64(channel[i]))
                 c.literal("\",\"peer\":\"")
@@ -209,7 +214,7 @@ extension AppReport {
                 c.byte(0x7D)
             }
             c.literal("],\"malformed\":")
-            c.integer(st.malformed)
+            c.integer(st.pointee.malformed)
             c.byte(0x7D)
             w.commit(c)
         }

@@ -24,7 +24,7 @@ struct STUNFindingsTests {
         var st = STUNFlowStats()
         for (i, m) in exchange.enumerated() { withUnsafePointer(to: m.0) { st.record($0, timestamp: Int64(i) * 1_000_000, fromOriginator: m.fromOriginator) } }
         var out: [STUNFinding] = []
-        STUNFinding.check(st, ends, transport: 17) { out.append($0) }
+        withUnsafePointer(to: st) { STUNFinding.check($0, ends, transport: 17) { out.append($0) } }
         return out
     }
 

@@ -111,7 +111,7 @@ struct RTPStreamQualityTests {
             let h = try bytes.withUnsafeBytes { try RTPHeader.parse($0) }
             flow.record(h, fromOriginator: true, arrival: Int64(k) * 20_000_000 + (k == 5 ? 4_000_000 : 0), clock: clocks.lookup(104))
         }
-        let stream = try #require(AppReport.rtp(flow).streams.first)
+        let stream = try #require(withUnsafePointer(to: flow) { AppReport.rtp($0) }.streams.first)
         #expect(stream.codec == .silkWideband && stream.stats.lastClockRate == 16000)
         #expect(stream.stats.jitterMilliseconds > 0 && stream.stats.pattern.spacingTicks == 320)
     }
