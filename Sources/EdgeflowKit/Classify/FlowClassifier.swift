@@ -1,6 +1,6 @@
 /// A flow's place in the hybrid picture.
 public struct Classification: Sendable {
-    public enum Verdict: String, Sendable {
+    public enum Verdict: String, Sendable, BitwiseCopyable {
         case allowed, violation, unrelated
 
         /// `rawValue` as static text, for writers that copy bytes without making a `String`.

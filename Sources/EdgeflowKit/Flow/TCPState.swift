@@ -22,7 +22,7 @@ public struct FlowHistory: Sendable, BitwiseCopyable {
     public init() {}
 
     /// Event letters, lower-case form.
-    public enum Event: UInt8 {
+    public enum Event: UInt8, Sendable {
         case syn = 0, synAck, ack, data, fin, rst, retransmit, zeroWindow, inconsistent, multiFlag
         var letter: UInt8 {
             switch self {

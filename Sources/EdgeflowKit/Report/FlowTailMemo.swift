@@ -5,7 +5,7 @@
 /// copied, not formatted again; any other flow's tail is formatted and kept in its place.
 struct FlowTailMemo: ~Copyable {
     /// Everything a plain flow's tail is made of.
-    struct Key {
+    struct Key: BitwiseCopyable {
         var origPkts, respPkts, origBytes, respBytes, origIPBytes, respIPBytes: Int
         var duration: UInt64
         /// The stored bytes of the history (at most 24, zero-padded).
@@ -83,7 +83,7 @@ struct FlowTailMemo: ~Copyable {
         make(&c)
         let n = c.p - start
         guard n <= Self.room else { lengths[slot] = 0; return }
-        (text + slot &* Self.room).update(from: start, count: n)
+        (text + slot &* Self.room).initialize(from: start, count: n)
         (keys + slot).initialize(to: Key(flow))
         lengths[slot] = n
     }

@@ -161,12 +161,15 @@ public final class OutputStream {
     @inline(__always)
     func withRoom(_ n: Int, _ body: (inout JSONCursor) -> Void) {
         precondition(n <= Self.roomLimit, "a record of up to \(n) bytes written into a \(Self.roomLimit)-byte buffer")
-        if Self.bufferSize &- buffered < n { flush() }
+        // After a write error nothing more goes out (and `flush` has dropped the buffer).
+        guard failure == nil else { return }
+        if Self.bufferSize &- buffered < n {
+            flush()
+            guard failure == nil else { return }
+        }
         let start = buffer + buffered
         var c = JSONCursor(p: start)
         body(&c)
-        // After a write error nothing more goes out (`flush` has dropped the buffer).
-        guard failure == nil else { return }
         let count = c.p - start
         buffered &+= count
         written &+= count
@@ -217,7 +220,7 @@ public final class OutputStream {
         removeIfUnused = false
         if truncatePending {
             truncatePending = false
-            if ftruncate(fileno(file), 0) != 0 { return fail(errno) }
+            if ftruncate(fileno(file), 0) != 0 { buffered = 0; return fail(errno) }
         }
         if buffered > 0 {
             let complete = fwrite(buffer, 1, buffered, file) == buffered

@@ -12,6 +12,20 @@ struct FlowTailMemoTests {
         var durationNs: Int64 = 0, rule: String? = nil
         /// What the report must show: duration in ms as text, conn_state.
         var duration: String, connState: String
+        /// IP bytes beyond 28 a packet, the end reason, a verdict with no rule, TCP history events.
+        var origIPExtra = 0, respIPExtra = 0
+        var end = FlowRecord.EndReason.endOfInput, endText = "end_of_input"
+        var plainVerdict: Classification.Verdict? = nil
+        var events: [FlowHistory.Event] = [], historyText = ""
+
+        var origIPBytes: Int { origBytes + 28 * origPkts + origIPExtra }
+        var respIPBytes: Int { respBytes + 28 * respPkts + respIPExtra }
+        var verdict: String { rule != nil ? "allowed" : plainVerdict?.rawValue ?? "unrelated" }
+    }
+
+    /// The usual UDP flow of these tests, on `port`: one 4-byte datagram, unanswered.
+    private static func base(_ port: UInt16) -> Made {
+        Made(proto: 17, port: port, origPkts: 1, respPkts: 0, origBytes: 4, respBytes: 0, duration: "0", connState: "S0")
     }
 
     private static let flows: [Made] = [
@@ -30,6 +44,29 @@ struct FlowTailMemoTests {
         Made(proto: 17, port: 40007, origPkts: 1, respPkts: 0, origBytes: 4, respBytes: 0, duration: "0", connState: "S0"),
         // Counts that differ only in the responder's bytes.
         Made(proto: 17, port: 40008, origPkts: 1, respPkts: 0, origBytes: 4, respBytes: 1, duration: "0", connState: "S0"),
+        // Each of the following differs from the kept tail (the flow before it) in one value only.
+        base(40009),
+        Made(proto: 17, port: 40010, origPkts: 1, respPkts: 0, origBytes: 4, respBytes: 0, durationNs: 2_000_000,
+             duration: "2", connState: "S0"),
+        base(40011),
+        Made(proto: 17, port: 40012, origPkts: 1, respPkts: 0, origBytes: 4, respBytes: 0, duration: "0", connState: "S0",
+             origIPExtra: 4),
+        base(40013),
+        Made(proto: 17, port: 40014, origPkts: 1, respPkts: 0, origBytes: 4, respBytes: 0, duration: "0", connState: "S0",
+             respIPExtra: 20),
+        base(40015),
+        Made(proto: 17, port: 40016, origPkts: 1, respPkts: 0, origBytes: 4, respBytes: 0, duration: "0", connState: "S0",
+             end: .idle, endText: "idle"),
+        base(40017),
+        Made(proto: 17, port: 40018, origPkts: 1, respPkts: 0, origBytes: 4, respBytes: 0, duration: "0", connState: "S0",
+             plainVerdict: .violation),
+        base(40019),
+        // TCP flows alike but for their history (Zeek's letters: upper case from the originator).
+        Made(proto: 6, port: 40020, origPkts: 1, respPkts: 0, origBytes: 0, respBytes: 0, duration: "0", connState: "OTH",
+             events: [.syn], historyText: "S"),
+        Made(proto: 6, port: 40021, origPkts: 1, respPkts: 0, origBytes: 0, respBytes: 0, duration: "0", connState: "OTH",
+             events: [.data], historyText: "D"),
+        Made(proto: 6, port: 40022, origPkts: 1, respPkts: 0, origBytes: 0, respBytes: 0, duration: "0", connState: "OTH"),
     ]
 
     private static func summary(_ m: Made) -> FlowSummary {
@@ -39,9 +76,11 @@ struct FlowTailMemoTests {
         r.lastTimestamp = r.firstTimestamp + m.durationNs
         r.origPackets = m.origPkts; r.respPackets = m.respPkts
         r.origBytes = m.origBytes; r.respBytes = m.respBytes
-        r.origIPBytes = m.origBytes + 28 * m.origPkts; r.respIPBytes = m.respBytes + 28 * m.respPkts
-        var s = FlowSummary(r, reason: .endOfInput)
+        r.origIPBytes = m.origIPBytes; r.respIPBytes = m.respIPBytes
+        for e in m.events { r.history.note(e, fromOriginator: true) }
+        var s = FlowSummary(r, reason: m.end)
         if let rule = m.rule { s.rule = rule; s.verdict = "allowed" }
+        if let v = m.plainVerdict { s.verdictKind = v }
         return s
     }
 
@@ -68,13 +107,14 @@ struct FlowTailMemoTests {
                 #expect(f["orig_p"] as? Int == Int(m.port))
                 #expect(f["orig_pkts"] as? Int == m.origPkts && f["resp_pkts"] as? Int == m.respPkts)
                 #expect(f["orig_bytes"] as? Int == m.origBytes && f["resp_bytes"] as? Int == m.respBytes)
-                #expect(f["orig_ip_bytes"] as? Int == m.origBytes + 28 * m.origPkts)
-                #expect(f["resp_ip_bytes"] as? Int == m.respBytes + 28 * m.respPkts)
+                #expect(f["orig_ip_bytes"] as? Int == m.origIPBytes)
+                #expect(f["resp_ip_bytes"] as? Int == m.respIPBytes)
                 #expect((f["duration"] as? NSNumber)?.stringValue == m.duration)
                 #expect(f["conn_state"] as? String == m.connState)
+                #expect(f["history"] as? String == m.historyText)
                 #expect(f["rule"] as? String == m.rule)
-                #expect(f["verdict"] as? String == (m.rule == nil ? "unrelated" : "allowed"))
-                #expect(f["end_reason"] as? String == "end_of_input")
+                #expect(f["verdict"] as? String == m.verdict)
+                #expect(f["end_reason"] as? String == m.endText)
             }
         }
     }
@@ -83,13 +123,14 @@ struct FlowTailMemoTests {
     func csv() throws {
         let rows = try Self.written(.csv).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         #expect(rows.count == Self.flows.count + 1)
+        let end = try #require(rows.first?.firstIndex(of: "end_reason"))
         for (m, row) in zip(Self.flows, rows.dropFirst()) {
             // duration, orig_pkts, resp_pkts, orig_bytes, resp_bytes, orig_ip_bytes, resp_ip_bytes, conn_state, history, rule, verdict
             let expected = [m.duration, "\(m.origPkts)", "\(m.respPkts)", "\(m.origBytes)", "\(m.respBytes)",
-                            "\(m.origBytes + 28 * m.origPkts)", "\(m.respBytes + 28 * m.respPkts)", m.connState, "",
-                            m.rule ?? "", m.rule == nil ? "unrelated" : "allowed"]
+                            "\(m.origIPBytes)", "\(m.respIPBytes)", m.connState, m.historyText, m.rule ?? "", m.verdict]
             #expect(row[3] == "\(m.port)")
             #expect(row[11...21].map(String.init) == expected)
+            #expect(row[end] == m.endText)
         }
     }
 }

@@ -127,7 +127,9 @@ final class DNSBook {
     }
 
     /// A 64-bit hash of a DNS message but for its ID (bytes 0-1), eight bytes at a time; mDNS
-    /// starts from another basis, as the same bytes have another effect there.
+    /// starts from another basis, as the same bytes have another effect there. Not keyed: a
+    /// capture can be made so that two messages collide, and the second then counts as the first
+    /// did; it could as well send the SRV answers it wants counted, so nothing is lost by that.
     private static func hashWithoutID(_ p: UnsafeRawBufferPointer, multicast: Bool) -> UInt64 {
         let k: UInt64 = 0x9E37_79B9_7F4A_7C15
         var h: UInt64 = (multicast ? 0x6C62_272E_07BB_0142 : 0xCBF2_9CE4_8422_2325) ^ UInt64(p.count)

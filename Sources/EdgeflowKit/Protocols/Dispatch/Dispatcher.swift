@@ -25,7 +25,8 @@ struct Dispatcher: ~Copyable {
     private(set) var reassemblyPeak = 0
     /// Streams stopped because `reassemblyMemory` was used up.
     private(set) var streamsOutOfMemory = 0
-    /// TCP segments the flow's protocol read where they were (`StreamReassembler.takesInPlace`).
+    /// TCP segments the flow's protocol read where they were (`StreamReassembler.takesInPlace`):
+    /// not reported; tests read it to see that the in-place path runs.
     private(set) var segmentsReadInPlace = 0
     /// Bytes the DTLS handshake buffers hold now; they count against `reassemblyMemory` too.
     private(set) var dtlsHandshakeBytes = 0

@@ -1,7 +1,8 @@
 /// One protocol state on the heap, reached through a plain pointer: a flow pays only for the
 /// protocols it carries, and a packet reaching its state costs no retain/release and no
 /// exclusivity check (a class would cost both). Owned by exactly one `FlowInspection` in the
-/// `InspectionSlab`, which frees it with `take()` or `free()` when the flow ends; it is used
+/// `InspectionSlab`, which frees it with `take()` or `free()`, or hands its memory to a
+/// `FrozenValue` with `freeze()`, when the flow ends; it is used
 /// only by the thread that owns the slab (a sharded run's worker ends its flows still live at
 /// the end of input on its own thread, `FinishedTable`, before its emptied table goes to the
 /// calling thread under a semaphore), and an ended flow's state leaves as a `FrozenValue`.

@@ -38,7 +38,8 @@ struct MediaState {
 struct FlowInspection: ~Copyable {
     var state = ProtocolState.undecided
 
-    /// Freezes what the flow's protocols showed for the report and frees the flow's state.
+    /// Freezes what the flow's protocols showed for the report (their states become
+    /// `FrozenValue`s where they lie) and frees the rest (the logs' working state).
     consuming func end() -> InspectionFacts {
         var facts = InspectionFacts()
         switch state {
@@ -84,7 +85,7 @@ struct InspectionFacts: Sendable {
     var rtp: FrozenValue<RTPFlowStats>? = nil
     var tls: FrozenValue<TLSStreamState>? = nil
     var dtls: FrozenValue<DTLSFlowState>? = nil
-    /// Boxed like the others: the facts are then references only, copied and destroyed inline.
+    /// Frozen like the others: the facts are then references only, copied and destroyed inline.
     var sip: FrozenValue<SIPCounts>? = nil
     /// Kept only when Zeek logs are written (`Dispatcher.transactionLogs`).
     var transactions: FrozenBox<FlowTransactions>? = nil

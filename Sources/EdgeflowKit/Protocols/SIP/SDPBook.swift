@@ -78,7 +78,7 @@ struct SDPBook: Sendable {
         let d = SDPDescription.parse(body)
         for i in 0..<d.mediaCount {
             let m = d.media[i]
-            guard let text = m.address.map({ $0.slice(of: body) }), let ip = SDPMedia.address(text) else { continue }
+            guard let text = m.address.map({ $0.slice(of: body) }), let ip = IPAddress.parse(text) else { continue }
             var described = Described()
             for k in 0..<m.rtpmapCount where m.rtpmapType[k] >= 96 && m.rtpmapClock[k] <= 0xFF_FFFF {
                 let clock = m.rtpmapClock[k]

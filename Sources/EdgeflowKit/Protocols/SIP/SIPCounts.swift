@@ -36,7 +36,7 @@ struct SIPCounts: Sendable {
         let d = SDPDescription.parse(body)
         for i in 0..<d.mediaCount {
             let m = d.media[i]
-            guard media.count < Self.mediaLimit, let text = m.address.map({ $0.slice(of: body) }), let ip = SDPMedia.address(text) else { continue }
+            guard media.count < Self.mediaLimit, let text = m.address.map({ $0.slice(of: body) }), let ip = IPAddress.parse(text) else { continue }
             if media.contains(where: { $0.ip == ip && $0.port == m.port && $0.callID.utf8.elementsEqual(callID) }) { continue }
             media.append(SDPMedia(m, ip: ip, callID: String(decoding: callID, as: UTF8.self), fingerprint: d.fingerprint, in: body))
         }
@@ -73,28 +73,6 @@ struct SDPMedia: Sendable {
 
     /// The rtpmap of payload type `pt`, if the section gave one.
     func rtpmap(_ pt: UInt8) -> RTPMap? { rtpmaps.first { $0.payloadType == pt } }
-
-    /// A `c=` address: dotted IPv4 read in place, IPv6 through `IPAddress(_:)`.
-    static func address(_ t: UnsafeRawBufferPointer) -> IPAddress? {
-        guard t.contains(0x3A) else {
-            var value: UInt32 = 0, part: UInt32 = 0, digits = 0, dots = 0
-            for c in t {
-                if c == 0x2E {
-                    guard digits > 0, dots < 3 else { return nil }
-                    value = value << 8 | part
-                    (part, digits, dots) = (0, 0, dots &+ 1)
-                } else {
-                    guard c >= 0x30, c <= 0x39, digits < 3 else { return nil }
-                    part = part &* 10 &+ UInt32(c &- 0x30)
-                    digits &+= 1
-                    guard part <= 255 else { return nil }
-                }
-            }
-            guard dots == 3, digits > 0 else { return nil }
-            return IPAddress(ipv4: value << 8 | part)
-        }
-        return IPAddress(String(decoding: t, as: UTF8.self))
-    }
 }
 
 extension SIPCounts {
