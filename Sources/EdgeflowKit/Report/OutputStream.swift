@@ -161,10 +161,10 @@ public final class OutputStream {
     @inline(__always)
     func withRoom(_ n: Int, _ body: (inout JSONCursor) -> Void) {
         precondition(n <= Self.roomLimit, "a record of up to \(n) bytes written into a \(Self.roomLimit)-byte buffer")
-        // After a write error nothing more goes out (and `flush` has dropped the buffer).
-        guard failure == nil else { return }
         if Self.bufferSize &- buffered < n {
             flush()
+            // After a write error nothing more goes out (records written into the room left
+            // are dropped by the next `flush`), and the room may not have been made.
             guard failure == nil else { return }
         }
         let start = buffer + buffered
