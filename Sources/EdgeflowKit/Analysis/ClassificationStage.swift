@@ -73,7 +73,7 @@ final class ClassificationStage {
     /// A flow still live when input ended, after `recognised` saw every such flow and `finish`
     /// classified the waiting ones: nothing more can be learnt, so it is classified at once.
     /// `facts`: what its protocols showed, nil when it was not inspected.
-    func endedAtEndOfInput(_ record: FlowRecord, facts: InspectionFacts?) {
+    func endedAtEndOfInput(_ record: FlowRecord, facts: consuming InspectionFacts?) {
         inputOver = true
         emit(record, .endOfInput, Self.appReport(record, facts, certificates: certificates))
     }
@@ -93,8 +93,9 @@ final class ClassificationStage {
     /// `certificates`: a cache of certificate summaries that one thread uses (the stage's, or an
     /// ending thread's own: a summary depends on the certificate alone, so any cache gives the
     /// same report part).
-    static func appReport(_ record: FlowRecord, _ facts: InspectionFacts?, certificates: CertificateCache) -> FrozenBox<AppReport>? {
-        guard let facts else { return nil }
+    /// `facts` are consumed: moved into the report part, not copied first.
+    static func appReport(_ record: FlowRecord, _ facts: consuming InspectionFacts?, certificates: CertificateCache) -> FrozenBox<AppReport>? {
+        guard let facts = consume facts else { return nil }
         let app = AppReport(facts, firstTimestamp: record.firstTimestamp, lastTimestamp: record.lastTimestamp, certificates: certificates)
         guard !app.isEmpty || app.transactions != nil else { return nil }
         return FrozenBox(consume app)  // moved into the box, not copied and destroyed

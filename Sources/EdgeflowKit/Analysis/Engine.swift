@@ -301,13 +301,15 @@ public struct Engine: ~Copyable {
 
     /// Hands live flow `i` of `t` to `stage`, ended by the end of input. A flow never inspected
     /// (most of a flood) has no slab slot to give back: its record is handed on from the table,
-    /// not copied into an `EndedFlow`.
+    /// not copied into an `EndedFlow`. An inspected flow's facts are moved on, not copied: two
+    /// copies retained and released each of their references (about 360 instructions an inspected flow).
     private static func endAtEndOfInput(_ t: inout FlowTracker, _ i: Int, _ stage: ClassificationStage?) {
         if t.table[i].inspection < 0 {
             stage?.endedAtEndOfInput(t.table[i], facts: nil)
         } else {
-            let e = t.endedFlow(at: i)
-            stage?.endedAtEndOfInput(e.record, facts: e.inspection)
+            var e = t.endedFlow(at: i)
+            let facts = e.inspection.take()
+            stage?.endedAtEndOfInput(e.record, facts: facts)
         }
     }
 
