@@ -21,6 +21,19 @@ public struct Call: Sendable {
     struct Endpoint: Hashable, Sendable {
         var ip: IPAddress
         var port: UInt16
+
+        /// An IPv4 endpoint is hashed as one word, its address's low 48 bits and its port
+        /// (an IPv4-mapped address's top 16 bits are zero); any other as its address's two
+        /// words and its port, an input of another length (`IPAddress.hash(into:)`).
+        func hash(into hasher: inout Hasher) {
+            if ip.hi == 0, ip.lo >> 48 == 0 {
+                hasher.combine(ip.lo << 16 | UInt64(port))
+            } else {
+                hasher.combine(ip.hi)
+                hasher.combine(ip.lo)
+                hasher.combine(port)
+            }
+        }
     }
 
     /// A TURN allocation made on one of the call's flows: the relayed address the A/V Edge

@@ -16,6 +16,20 @@ public struct IPAddress: Hashable, Comparable, Sendable, BitwiseCopyable {
         a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo
     }
 
+    /// One word for an address whose high word is zero (every IPv4 address), both words for
+    /// any other: a dictionary lookup hashes through `Hasher`, where each `combine` costs about
+    /// 44 instructions. The two kinds feed `Hasher` inputs of different lengths, and each kind
+    /// is fed whole, so distinct addresses never feed the same input (the seeded hash stays
+    /// as hard to collide as the synthesized one).
+    @inlinable public func hash(into hasher: inout Hasher) {
+        if hi == 0 {
+            hasher.combine(lo)
+        } else {
+            hasher.combine(hi)
+            hasher.combine(lo)
+        }
+    }
+
     /// Parses dotted IPv4 or RFC 4291 IPv6 text.
     public init?(_ text: some StringProtocol) {
         let parsed = text.utf8.withContiguousStorageIfAvailable { IPAddress.parse(UnsafeRawBufferPointer($0)) }

@@ -30,6 +30,27 @@ struct AddressAndTimeTests {
         #expect(IPAddress("1::2::3") == nil)
     }
 
+    // An IPv4 address is hashed as one word, any other as two: addresses whose words a
+    // one-word mix (hi ^ lo, or the low word alone) would merge must still hash apart, and
+    // equal addresses read two ways alike.
+    @Test("Distinct addresses hash apart, equal ones alike")
+    func hashing() throws {
+        let v4 = IPAddress(ipv4: 0x0A00_0001)
+        let others = [IPAddress(hi: 0x0000_FFFF_0A00_0001, lo: 0), IPAddress(hi: 1, lo: v4.lo), IPAddress(hi: v4.lo, lo: v4.lo),
+                      IPAddress(hi: 0, lo: 0x0A00_0001), try #require(IPAddress("::ffff:10.0.0.2"))]
+        #expect(Set(([v4] + others).map(\.hashValue)).count == 6)
+        #expect(try #require(IPAddress("::ffff:10.0.0.1")).hashValue == v4.hashValue)
+        #expect(try #require(IPAddress("10.0.0.1")).hashValue == v4.hashValue)
+        // Endpoints: an IPv4 address and port in one word, another address (high word zero,
+        // low word 2^48 or more) with its port in three.
+        let ends = [Call.Endpoint(ip: v4, port: 1), Call.Endpoint(ip: v4, port: 2),
+                    Call.Endpoint(ip: IPAddress(ipv4: 0x0A00_0002), port: 1),
+                    Call.Endpoint(ip: IPAddress(hi: 0, lo: 0x0001_0000_0000_0001), port: 1),
+                    Call.Endpoint(ip: IPAddress(hi: 0, lo: 0xFFFF_0A00_0001_0001), port: 0)]
+        #expect(Set(ends.map(\.hashValue)).count == 5)
+        #expect(Call.Endpoint(ip: try #require(IPAddress("10.0.0.1")), port: 1).hashValue == ends[0].hashValue)
+    }
+
     // Values from `date -u -d @SECONDS +%Y-%m-%dT%H:%M:%S`.
     @Test("ISO-8601 UTC with microseconds", arguments: [
         (Int64(0), "1970-01-01T00:00:00.000000Z"),
