@@ -46,8 +46,9 @@ final class TableEnding: @unchecked Sendable {
             if table.tracker.table[i].inspection < 0 {
                 out.append(ClassificationStage.prepare(table.tracker.table[i], .endOfInput, nil, &topology, names: names))
             } else {
-                let e = table.tracker.endedFlow(at: i)
-                let app = ClassificationStage.appReport(e.record, e.inspection, certificates: certificates)
+                var e = table.tracker.endedFlow(at: i)
+                // The facts moved on, not copied (as `Engine.endAtEndOfInput` does for one thread).
+                let app = ClassificationStage.appReport(e.record, e.inspection.take(), certificates: certificates)
                 out.append(ClassificationStage.prepare(e.record, .endOfInput, app, &topology, names: names))
             }
             if out.count == batchFlows {
