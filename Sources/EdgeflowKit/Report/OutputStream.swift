@@ -39,8 +39,9 @@ public final class OutputStream {
     /// are reached without a dynamic exclusivity check: a stream is written from one thread,
     /// and no method that changes them calls back into another (the check would cost about
     /// 100 instructions per property per write; a flood writes one flow per packet).
+    /// `buffered` is readable for tests.
     private let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: OutputStream.bufferSize)
-    @exclusivity(unchecked) private var buffered = 0
+    @exclusivity(unchecked) private(set) var buffered = 0
     private static let bufferSize = 1 << 16
     /// Where the output goes, for messages.
     public let name: String

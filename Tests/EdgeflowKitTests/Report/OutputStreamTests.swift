@@ -36,3 +36,47 @@ struct OutputStreamTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }
 }
+
+@Suite("Output file: a failed first flush in place")
+struct OutputStreamTruncateFailureTests {
+    /// An in-place file is truncated at its first flush. When that fails, `withRoom` must never
+    /// let a record start where it does not fit (`flush` drops the buffer, and `withRoom` writes
+    /// nothing after a flush of its own failed: the test fails only when both are gone). The
+    /// stream's descriptor is swapped for a pipe's (`dup2`), on which `ftruncate` fails with
+    /// EINVAL, as it fails with EPERM on an append-only file.
+    @Test("records written in place after the truncation failed always fit, and nothing goes out")
+    func truncateFails() throws {
+        let dir = scratchPath("truncate-fails")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let target = dir + "/report.ndjson"
+        try Data("the previous report\n".utf8).write(to: URL(fileURLWithPath: target))
+        let stream = try OutputStream(path: target, inPlace: true)
+        // The stream's descriptor: the one of this process's that names the target.
+        let real = try #require(realpath(target, nil).map { p in defer { free(p) }; return String(cString: p) })
+        let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap(Int32.init)
+        let fd = try #require(fds.first { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == real })
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        #expect(dup2(ends[1], fd) == fd)
+        close(ends[1])
+
+        let record = 1_000
+        var calls = 0
+        for _ in 0..<200 {   // 200 KB through a 64 KB buffer: several flushes after the failure
+            stream.withRoom(record) { c in
+                calls += 1
+                #expect(stream.buffered + record <= OutputStream.roomLimit)
+                for _ in 0..<record { c.byte(UInt8(ascii: "r")) }
+            }
+        }
+        #expect(calls > 0)
+        let failure = try #require(stream.failure)
+        #expect(failure.description == "cannot write \(target): \(String(cString: strerror(EINVAL)))")
+        #expect(throws: EdgeflowError.self) { try stream.close() }
+        var byte: UInt8 = 0
+        #expect(read(ends[0], &byte, 1) == 0, "the pipe is closed and nothing reached it")
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "the previous report\n")
+    }
+}
