@@ -11,6 +11,7 @@ extension FailOn: ExpressibleByArgument {}
 
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "analyze",
         abstract: "Read pcap/pcapng captures, check every flow against the hybrid port table, and report.",
         discussion: """
         Several files are merged by packet time (--merge time, like mergecap) or read one \

@@ -4,6 +4,7 @@ import Logging
 
 struct Live: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "live",
         abstract: "Capture from a network interface and report, export and expose metrics until stopped.",
         discussion: """
         Runs the analysis of `analyze` on live traffic. Every --interval a status goes to the \

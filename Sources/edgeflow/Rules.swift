@@ -3,6 +3,7 @@ import EdgeflowKit
 
 struct Rules: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rules",
         abstract: "Print the port tables edgeflow checks and the Office 365 ranges in use."
     )
 
@@ -32,12 +33,14 @@ struct Rules: ParsableCommand {
 
 struct Ranges: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "ranges",
         abstract: "Manage the Office 365 ranges.",
         subcommands: [Update.self]
     )
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "update",
             abstract: "Download the current Skype/Teams ranges from Microsoft's endpoints web service into the config directory."
         )
 
