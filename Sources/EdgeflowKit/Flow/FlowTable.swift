@@ -19,8 +19,23 @@ public struct FlowTable: ~Copyable {
     private var populatedTo = 0
     let seed: UInt64
 
+    /// The seed every table of this process hashes with unless given one: random, so that
+    /// nobody can craft a capture whose flows' keys share a probe chain (each new flow would
+    /// then scan the chain: a capture of n such flows costs n² probes). Fixed where
+    /// `SWIFT_DETERMINISTIC_HASHING` is set, as Swift's own hashing is, for reproducible
+    /// instruction counts. No report depends on it: flows are kept and reported in creation order.
+    public static let processSeed = seed(deterministic: getenv("SWIFT_DETERMINISTIC_HASHING") != nil)
+
+    /// The fixed seed of deterministic runs.
+    static let fixedSeed: UInt64 = 0x5EED_F10E_ED6E_F10F
+
+    /// `fixedSeed` when `deterministic`, else a random one (from the system's generator).
+    static func seed(deterministic: Bool) -> UInt64 {
+        deterministic ? fixedSeed : UInt64.random(in: .min ... .max)
+    }
+
     /// - Parameter capacity: initial number of flows held without growing.
-    public init(capacity: Int = 1 << 14, seed: UInt64 = 0x5EED_F10E_ED6E_F10F) {
+    public init(capacity: Int = 1 << 14, seed: UInt64 = FlowTable.processSeed) {
         let cap = max(16, capacity)
         var slotCount = 16
         while slotCount < cap * 2 { slotCount <<= 1 }

@@ -186,4 +186,33 @@ struct FlowTableTests {
             #expect(i != nil && table[i!].sequence == seq)
         }
     }
+
+    /// A capture can be crafted against a known seed: flows to one server whose keys all start
+    /// their probe in the first 64 of 65,536 slots (one key in 1,024 does), so that each new
+    /// one scans the cluster. Under another seed the same keys spread as random keys do.
+    @Test("keys crafted to share a probe chain under one seed spread under another; runs draw their seed")
+    func craftedKeys() {
+        let slots: UInt64 = 1 << 16
+        let server = IPAddress(ipv4: 0x3470_000A)   // 52.112.0.10:5061
+        var rng = SystemRandomNumberGenerator()
+        var crafted: [FlowKey] = []
+        while crafted.count < 500 {
+            let k = FlowKey(a: IPAddress(ipv4: UInt32.random(in: 0x0100_0000..<0x3400_0000, using: &rng)), b: server,
+                            aPort: UInt16.random(in: 1024...65535, using: &rng), bPort: 5061, proto: 6, ipVersion: 4)
+            if k.tableHash(seed: FlowTable.fixedSeed) & (slots - 1) < 64 { crafted.append(k) }
+        }
+        let other = FlowTable.seed(deterministic: false)
+        var starts = Set<UInt64>()
+        var inCluster = 0
+        for k in crafted {
+            let start = k.tableHash(seed: other) & (slots - 1)
+            starts.insert(start)
+            if start < 64 { inCluster += 1 }
+        }
+        // 500 random starts among 65,536: about 2 shared and about 0.5 in the first 64.
+        #expect(starts.count >= 480)
+        #expect(inCluster <= 8)
+        #expect(FlowTable.seed(deterministic: true) == FlowTable.fixedSeed)
+        #expect(FlowTable.seed(deterministic: false) != FlowTable.seed(deterministic: false))
+    }
 }
