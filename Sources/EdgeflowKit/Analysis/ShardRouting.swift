@@ -15,14 +15,14 @@ struct ShardRouting {
     }
 
     /// The 64 buckets shared out so that the threads are busy alike while the capture is read
-    /// (the live flows are classified at its end on the calling thread): the calling
-    /// thread also reads every packet, finds its shard, hands it over and replays the shards'
-    /// events (on the 5-million-packet capture of `Benchmarks/README.md` about a quarter of one
-    /// thread's work while reading, a bucket's flows about a hundredth), so it takes what is
-    /// left of an even share after that: with 2 threads 21 of 64 buckets, with 3 threads 7,
-    /// with 4 or more 1; the workers the rest in turn.
+    /// (the live flows are classified at its end on a thread per table): every thread walks
+    /// every packet, and the calling thread also replays the shards' events and adds the ended
+    /// flows to the report (on the 5-million-packet capture of `Benchmarks/README.md` about the
+    /// work of 15 buckets' flows), so it takes that much less than an even share: with 2
+    /// threads 24 of 64 buckets, with 3 threads 11, with 4 threads 4, with more 1; the workers
+    /// the rest in turn.
     static func owners(shards n: Int) -> [UInt8] {
-        let own = n == 1 ? 64 : max(1, 64 * (4 - n) / (3 * n))
+        let own = n == 1 ? 64 : max(1, (64 - 15 * (n - 1)) / n)
         return (0..<64).map { b in b < own ? 0 : UInt8(1 + (b - own) % max(1, n - 1)) }
     }
 
