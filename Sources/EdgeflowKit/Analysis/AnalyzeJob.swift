@@ -39,7 +39,7 @@ public struct AnalyzeOptions: Sendable {
     /// Threads sharing the flows, the calling thread included (memory-mapped files only; 1: all
     /// on one thread; `AnalyzeOptions.automaticThreads`: as many as pay, see `ThreadChoice`).
     public var threads = 1
-    /// Packets between two hand-overs of a sharded run's events (tests make it tiny).
+    /// Items in a batch handed to a worker of a sharded run (tests make it tiny).
     var shardBatchItems = ShardedRun.batchItems
     /// `threads` for `--threads auto`: decided when the files are open (`ThreadChoice.threads`).
     public static let automaticThreads = 0
@@ -88,17 +88,11 @@ public struct AnalyzeJob {
         let topology = try options.makeTopology()
         let main = report ?? makeReportWriter(options.format, output: output, top: options.top, color: options.color, fullAddresses: options.fullAddresses)
         let writer = exporters.isEmpty ? main : FanOutWriter([main] + exporters)
-        // Several threads share the flows only when every file is mapped: each worker walks
-        // the files again on mappings of its own.
+        // Several threads share the flows only when every file is mapped: the workers read the
+        // packets' bytes in the mapping after the calling thread has read past them.
         let files = readers.compactMap { ($0 as? MappedCaptureReader)?.lease }
         let threads = files.count == readers.count ? threads(for: files) : 1
-        var inputs: [ShardInput] = []
-        for _ in 1..<max(threads, 1) {
-            var own: [MappedCaptureReader] = []
-            for f in files { own.append(try open(f) { (f: FileLease) throws(CaptureIssue) in try f.reader() }) }
-            inputs.append(ShardInput(own, merge: options.merge))
-        }
-        var engine = Engine(options: options, topology: topology, writer: writer, shardInputs: inputs)
+        var engine = Engine(options: options, topology: topology, writer: writer, threads: threads, files: files)
         drive(readers, &engine, progress, warn)
         return engine.finishReport()
     }
@@ -136,7 +130,7 @@ extension AnalyzeJob {
             ? ThreadChoice.threads(cores: ThreadChoice.cores, captureBytes: files.reduce(0) { $0 + $1.size }) : options.threads
     }
 
-    private func open<P, R>(_ path: P, _ make: (P) throws(CaptureIssue) -> R) throws(EdgeflowError) -> R {
+    private func open<R>(_ path: String, _ make: (String) throws(CaptureIssue) -> R) throws(EdgeflowError) -> R {
         do {
             return try make(path)
         } catch {
@@ -161,7 +155,7 @@ extension AnalyzeJob {
             var tallies = [FileTally](repeating: FileTally(), count: files.count)
             while let (packet, i) = input.next() {
                 tallies[i].count(packet)
-                engine.ingest(packet)
+                engine.ingest(packet, file: i)
                 if engine.packets >= checkpoint {
                     checkpoint &+= ReadProgress.interval
                     var read = 0
@@ -182,7 +176,7 @@ extension AnalyzeJob {
                 var tally = FileTally()
                 while let packet = reader.next() {
                     tally.count(packet)
-                    engine.ingest(packet)
+                    engine.ingest(packet, file: i)
                     if engine.packets >= checkpoint {
                         checkpoint &+= ReadProgress.interval
                         var read = inputs.position(i, offset: packet.fileOffset >= 0 ? packet.fileOffset + packet.capturedLength : -1,

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A FIFO between two threads, handed over a batch at a time (one lock per batch, not per
-/// packet). `put` waits while the weights of the waiting batches (packets, or 1 each) would
-/// pass `limit`; `take` waits for a batch. Once closed (by either end) nothing more is put.
+/// packet). `put` waits while the weights of the waiting batches (bytes, or 1 each) would
+/// pass `limit`; `take` waits for a batch.
 final class BatchQueue<T>: @unchecked Sendable {
     /// Waiting batches from `head` on; slots before it were taken and hold nothing.
     private var items: [(item: T?, weight: Int)] = []
@@ -14,20 +14,13 @@ final class BatchQueue<T>: @unchecked Sendable {
 
     init(limit: Int) { self.limit = limit }
 
-    /// Adds `x` unless the queue is closed (false: the taker stopped taking).
-    @discardableResult
-    func put(_ x: T, weight w: Int = 1) -> Bool {
+    func put(_ x: T, weight w: Int = 1) {
         condition.lock()
-        while !closed && weight > 0 && weight &+ w > limit { condition.wait() }
-        guard !closed else {
-            condition.unlock()
-            return false
-        }
+        while weight > 0 && weight &+ w > limit { condition.wait() }
         items.append((x, w))
         weight &+= w
         condition.broadcast()
         condition.unlock()
-        return true
     }
 
     func close() {

@@ -50,18 +50,21 @@ public struct Engine: ~Copyable {
     }
 
     /// An engine for a run of `options` that writes its flows and reports to `writer`.
-    /// - Parameter shardInputs: one per worker, none for one thread: with some, the flows are
-    ///   shared with `shardInputs.count` workers, each walking the packets this engine ingests
-    ///   on readers of its own (`ShardedRun`), and written from a thread of their own.
-    init(options: AnalyzeOptions, topology: Topology, writer: any ReportWriter, shardInputs: [ShardInput] = []) {
+    /// - Parameters:
+    ///   - threads: with more than 1, the flows are shared with `threads - 1` workers, which
+    ///     take their packets from this thread in batches (`ShardedRun`), and written from a
+    ///     thread of their own.
+    ///   - files: the mapped files whose packets will be ingested (whose pages this thread's
+    ///     readers keep while a worker has packets there to do); with several threads only.
+    init(options: AnalyzeOptions, topology: Topology, writer: any ReportWriter, threads: Int = 1, files: [FileLease] = []) {
         let dns = DNSBook()
         var options = options
         if writer.readsTransactions { options.flow.transactionLogs = true }
-        let sharded = !shardInputs.isEmpty
+        let sharded = threads > 1
         let writer = sharded ? BackgroundReportWriter(writer) : writer
         let stage = options.makeStage(topology: topology, writer: writer, dns: dns)
         if sharded {
-            let run = ShardedRun(inputs: shardInputs, batchItems: options.shardBatchItems, settings: options.flow, dns: dns)
+            let run = ShardedRun(threads: threads, batchItems: options.shardBatchItems, settings: options.flow, files: files, dns: dns)
             tracker = run.makeOwnTracker()
             own = run.makeOwnShard()
             shards = run
@@ -76,10 +79,12 @@ public struct Engine: ~Copyable {
     // MARK: packets
 
     /// Processes one packet; flows it ends or names are handed on at once.
+    /// - Parameter file: the index of the packet's file among the run's `files` (with several
+    ///   threads, whose workers read its bytes later).
     @inline(__always)
-    public mutating func ingest(_ packet: Packet) {
+    public mutating func ingest(_ packet: Packet, file: Int = 0) {
         counts.countRecord(packet, &linkCache)
-        if shards != nil { shardedPacket(packet) } else { onePacket(packet) }
+        if shards != nil { shardedPacket(packet, file: file) } else { onePacket(packet) }
     }
 
     /// A packet of a one-thread run: decoded, counted and tracked. Neither path is inlined
@@ -108,12 +113,12 @@ public struct Engine: ~Copyable {
     }
 
     /// A packet of a sharded run: decoded, counted and tracked when it is this thread's (or
-    /// belongs to no flow; the workers walk it too, `ShardRouting.walk`); the shards' events
-    /// replayed every `ShardedRun.batchItems` packets.
+    /// belongs to no flow), else put in its worker's batch; the batches handed over and the
+    /// shards' events replayed every `ShardedRun.flushEvery` packets (or `flushBytes` bytes).
     @inline(never)
-    private mutating func shardedPacket(_ packet: Packet) {
+    private mutating func shardedPacket(_ packet: Packet, file: Int) {
         let index = counts.packets
-        if own!.packet(packet, index: index, &counts, &tracker), let shards { shards.flush(upTo: index, &self) }
+        if own!.packet(packet, index: index, file: file, &counts, &tracker), let shards { shards.flush(upTo: index, &self) }
     }
 
     /// Hands on the flows whose service was just recognised.

@@ -1,28 +1,29 @@
-/// Which shard tracks a packet, and when every shard sweeps its idle flows: decided by each
-/// shard's thread of a sharded run for itself, from the packet's bytes alone, so alike in all.
+/// Which shard tracks a packet, and when every shard sweeps its idle flows: decided by the
+/// calling thread of a sharded run, which reads every packet, for all shards; the workers'
+/// packets (and sweeps, SIP to note, ICMP errors to attribute) go into their batches.
 struct ShardRouting {
     /// Which shard owns each of 64 hash buckets.
     let owner: [UInt8]
-    /// The shard whose thread this copy walks for.
-    let me: Int
+    /// Shards, the calling thread's included.
+    let shards: Int
     let sweepInterval: Int64
     private var nextSweep = Int64.min
 
-    init(owner: [UInt8], me: Int, sweepInterval: Int64) {
+    init(owner: [UInt8], sweepInterval: Int64) {
         self.owner = owner
-        self.me = me
+        shards = Int(owner.max() ?? 0) + 1
         self.sweepInterval = sweepInterval
     }
 
     /// The 64 buckets shared out so that the threads are busy alike while the capture is read
-    /// (the live flows are classified at its end on a thread per table): every thread walks
-    /// every packet, and the calling thread also replays the shards' events and adds the ended
-    /// flows to the report (on the 5-million-packet capture of `Benchmarks/README.md` about the
-    /// work of 15 buckets' flows), so it takes that much less than an even share: with 2
-    /// threads 24 of 64 buckets, with 3 threads 11, with 4 threads 4, with more 1; the workers
-    /// the rest in turn.
+    /// (the live flows are classified at its end on the calling thread): the calling
+    /// thread also reads every packet, finds its shard, hands it over and replays the shards'
+    /// events (on the 5-million-packet capture of `Benchmarks/README.md` about a quarter of one
+    /// thread's work while reading, a bucket's flows about a hundredth), so it takes what is
+    /// left of an even share after that: with 2 threads 21 of 64 buckets, with 3 threads 7,
+    /// with 4 or more 1; the workers the rest in turn.
     static func owners(shards n: Int) -> [UInt8] {
-        let own = n == 1 ? 64 : max(1, (64 - 15 * (n - 1)) / n)
+        let own = n == 1 ? 64 : max(1, 64 * (4 - n) / (3 * n))
         return (0..<64).map { b in b < own ? 0 : UInt8(1 + (b - own) % max(1, n - 1)) }
     }
 
@@ -50,62 +51,74 @@ struct ShardRouting {
         Int(owner.withUnsafeBufferPointer { $0[b] })
     }
 
-    /// Packet `index`, met by shard `me`'s thread (which walks every packet of the run, as every
-    /// shard's does, and decides from its bytes alone what every other shard's decides: who
-    /// owns it, where to sweep), whose flow table is `t` and whose events `w` notes. A plain
-    /// frame that cannot carry SIP costs only `PacketDecoder.plainTuple` unless it is this
-    /// shard's (tracked as one thread tracks it); any other packet is decoded. This shard
-    /// tracks and counts its own flows' packets in `counts` (`CaptureSummary.countDecoded`;
-    /// shard 0 also those of no flow), notes the SIP of other shards' flows (for the SDP book
-    /// each keeps), attributes ICMP errors quoting its flows, and sweeps where one thread would.
+    /// Packet `index`, read by the calling thread (shard 0, whose flow table is `t` and whose
+    /// events `w` notes). A plain frame of a worker's flow that cannot carry SIP costs only
+    /// `PacketDecoder.plainTuple` and goes to the worker (which decodes it); such a frame of
+    /// shard 0's that is a `PlainDatagram` is tracked without the general decode; any other packet
+    /// is decoded here, and counted in `counts` (`CaptureSummary.countDecoded`) when its flow
+    /// is shard 0's or it belongs to no flow. Then as `route`.
     @inline(__always)
-    mutating func walk(_ packet: Packet, index: Int, _ counts: inout CaptureSummary, _ w: ShardWorker, _ t: inout FlowTracker) {
+    mutating func take(_ packet: Packet, index: Int, _ counts: inout CaptureSummary, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
         // The shard of a plain frame, which is the one `bucket(of:)` gives once it is decoded.
-        guard let p = PacketDecoder.plainTuple(packet.bytes, linkType: packet.linkType) else {
-            return walkDecoded(packet, index: index, known: -1, plain: false, &counts, w, &t)
-        }
-        let known = shard(ofBucket: Self.bucket(IPAddress(ipv4: p.src), p.srcPort, IPAddress(ipv4: p.dst), p.dstPort, proto: p.proto))
-        // Another shard's plain frame: inlined in the walking loop, nothing but the sweep to decide.
-        if known != me && !p.maybeSIP { return sweepIfDue(packet, index: index, w, &t) }
-        walkDecoded(packet, index: index, known: known, plain: !p.maybeSIP, &counts, w, &t)
-    }
-
-    /// `walk` for any packet but another shard's plain frame that cannot carry SIP: `known` is
-    /// the shard a plain frame's tuple names (-1 for another frame), `plain` whether it is one
-    /// that cannot carry SIP. Not inlined, so that the loop of `walk` stays small.
-    @inline(never)
-    private mutating func walkDecoded(_ packet: Packet, index: Int, known: Int, plain: Bool, _ counts: inout CaptureSummary,
-                                      _ w: ShardWorker, _ t: inout FlowTracker) {
-        // This shard's datagram, as one thread tracks it (nothing to hand on: no SIP, no ICMP).
-        if plain, let u = PacketDecoder.plainDatagram(packet.bytes, linkType: packet.linkType) {
-            w.track(u, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &counts, &t)
-            return sweepIfDue(packet, index: index, w, &t)
+        var known = -1
+        if let p = PacketDecoder.plainTuple(packet.bytes, linkType: packet.linkType) {
+            known = shard(ofBucket: Self.bucket(IPAddress(ipv4: p.src), p.srcPort, IPAddress(ipv4: p.dst), p.dstPort, proto: p.proto))
+            if !p.maybeSIP {
+                if known != 0 {
+                    out.put(known, ShardItem(.track, packet, index: index))
+                    sweepIfDue(packet, index: index, w, &t, out)
+                    return
+                }
+                // This thread's own datagram, as one thread tracks it (nothing to hand on: no SIP, no ICMP).
+                if let u = PacketDecoder.plainDatagram(packet.bytes, linkType: packet.linkType) {
+                    w.track(u, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &counts, &t)
+                    sweepIfDue(packet, index: index, w, &t, out)
+                    return
+                }
+            }
         }
         var d = DecodedPacket()
         PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, into: &d)
         guard d.kind == .transport else {
-            // Counted once: by the shard a plain frame's tuple named, else by shard 0; swept
-            // where the other shards, which did not decode it, swept.
-            if known == me || (known < 0 && me == 0) { _ = counts.countDecoded(d) }
-            if plain { sweepIfDue(packet, index: index, w, &t) }
+            _ = counts.countDecoded(d)
             return
         }
-        let s = known >= 0 ? known : shard(ofBucket: Self.bucket(of: d))
-        if s == me {
+        route(packet, d, index: index, of: known >= 0 ? known : shard(ofBucket: Self.bucket(of: d)), &counts, w, &t, out)
+    }
+
+    /// Packet `index` (decoded as `d`, a flow's, of shard `s`): tracked by its shard (counted
+    /// here when it is shard 0's), its SIP noted by every other shard (for the SDP book each
+    /// keeps), an ICMP error attributed by the shard of the flow it quotes (when not the
+    /// error's own), and a sweep of every shard where one thread would sweep.
+    @inline(__always)
+    private mutating func route(_ packet: Packet, _ d: DecodedPacket, index: Int, of s: Int, _ counts: inout CaptureSummary,
+                                _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
+        if s == 0 {
             _ = counts.countDecoded(d)
             w.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &t)
-        } else if Self.maybeSIP(d, packet.bytes) {
+        } else {
             t.noteSIP(d, bytes: packet.bytes)
+            out.put(s, ShardItem(.track, packet, index: index))
+        }
+        if (s == 0 || shards > 2) && Self.maybeSIP(d, packet.bytes) {
+            for v in 1..<shards where v != s { out.put(v, ShardItem(.noteSIP, packet, index: index)) }
         }
         if IPProtocol.isICMP(d.proto), ICMPError.isError(proto: d.proto, type: d.srcPort),
-           let q = try? ICMPError.quoted(in: packet.bytes, d), s != me, shard(ofBucket: Self.bucket(of: q)) == me {
-            w.attributeICMPError(d, bytes: packet.bytes, index: index, &t)
+           let q = try? ICMPError.quoted(in: packet.bytes, d) {
+            let quoted = shard(ofBucket: Self.bucket(of: q))
+            if quoted != s {
+                if quoted == 0 {
+                    w.attributeICMPError(d, bytes: packet.bytes, index: index, &t)
+                } else {
+                    out.put(quoted, ShardItem(.icmpError, packet, index: index))
+                }
+            }
         }
-        sweepIfDue(packet, index: index, w, &t)
+        sweepIfDue(packet, index: index, w, &t, out)
     }
 
     /// Whether `FlowTracker.noteSIP` may find SIP in a flow's packet (its cheap tests, or
-    /// fewer): only such packets are noted by the shards that do not own the flow.
+    /// fewer): only such packets are handed to the shards that do not own the flow.
     @inline(__always)
     private static func maybeSIP(_ d: DecodedPacket, _ bytes: UnsafeRawBufferPointer) -> Bool {
         guard d.payloadLength > 0 else { return false }
@@ -116,16 +129,13 @@ struct ShardRouting {
         return d.proto == IPProtocol.tcp && (d.srcPort == 5060 || d.dstPort == 5060)
     }
 
-    /// Every shard sweeps at a flow's packet where one thread would sweep (decided by timestamps
-    /// alone, so at the same packet in every shard).
+    /// Every shard sweeps at a flow's packet where one thread would sweep.
     @inline(__always)
-    private mutating func sweepIfDue(_ packet: Packet, index: Int, _ w: ShardWorker, _ t: inout FlowTracker) {
-        if packet.timestamp >= nextSweep { sweep(packet.timestamp, index: index, w, &t) }
-    }
-
-    @inline(never)
-    private mutating func sweep(_ now: Int64, index: Int, _ w: ShardWorker, _ t: inout FlowTracker) {
+    private mutating func sweepIfDue(_ packet: Packet, index: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
+        let now = packet.timestamp
+        guard now >= nextSweep else { return }
         nextSweep = now &+ sweepInterval
         w.sweep(now: now, index: index, &t)
+        for v in 1..<shards { out.put(v, ShardItem(.sweep, packet, index: index)) }
     }
 }

@@ -2,19 +2,16 @@ import Foundation
 
 /// A shard of the flows: the limits of its flow table and what it reports. The calling
 /// thread steps shard 0 itself, on the engine's flow table; every other shard runs on a thread
-/// of its own (`walk`), which reads every packet of the files itself, makes its flow table
-/// there and moves it out when its input ends (`live --threads N` steps one on each capture
-/// socket's thread instead).
+/// of its own (`run`), which takes its packets in batches from the calling thread, makes its
+/// flow table there and moves it out when its input ends (`live --threads N` steps one on
+/// each capture socket's thread instead).
 final class ShardWorker: @unchecked Sendable {
     // Sendable: `events`, `current` and `ordinal` are used by one thread only (the calling
     // thread for shard 0, the worker's thread for the others); the queue locks, and the
     // finished table is handed over by `finished`.
     let settings: FlowSettings
-    /// A worker's reports, weighed in the packets they cover: at most `leadPackets` waiting.
-    let output = BatchQueue<ShardReport>(limit: ShardWorker.leadPackets)
-    /// Packets a worker walks ahead of the calling thread's replay at most (what it reported
-    /// and was not taken yet), so that the events waiting stay bounded.
-    static let leadPackets = 65_536
+    /// Unbounded: a worker reports once per batch, and the batches in flight are bounded.
+    let output = BatchQueue<ShardReport>(limit: .max)
     private let finished = DispatchSemaphore(value: 0)
     private var result: FinishedTable?
     let dns = DNSBook()
@@ -91,46 +88,49 @@ final class ShardWorker: @unchecked Sendable {
         return events
     }
 
-    /// A worker thread's loop: walks every packet of the run on `input` (its own readers, in
-    /// the calling thread's order), tracking this shard's (`ShardRouting.walk`), and reports
-    /// its events every `reportEvery` packets through `output` (weighed in packets: it runs at
-    /// most `leadPackets` ahead of the calling thread's replay). Once the files are over, or the
-    /// calling thread closed `output`, its flow table is moved out (`finishedTable`).
-    func walk(_ input: consuming ShardInput, routing: ShardRouting, reportEvery: Int) {
+    /// A worker thread's loop: does the items of every batch `input` brings (decodes, counts
+    /// and tracks this shard's packets, notes other shards' SIP, attributes ICMP errors,
+    /// sweeps), hands each batch back empty through `returning` and reports its events and the
+    /// batch's watermark; once `input` is closed, its flow table is moved out for the calling
+    /// thread (`finishedTable`).
+    func run(_ input: BatchQueue<ShardBatch>, returning: BatchQueue<ShardBatch>) {
         ProcessTuning.growThreadHeap(ProcessTuning.workerHeap)
         // The table is a local of this thread (no exclusivity check per packet, as a class
         // property would need).
         var t = makeTracker()
         var counts = CaptureSummary()
-        var routing = routing
-        var index = 0, due = reportEvery
-        // The loops read as `AnalyzeJob.drive` does (a reader held as a local, one file after
-        // another); the body is the same in both.
-        if input.interleaved {
-            var merged = InterleavedInput(readers: input.readers)
-            while let (packet, _) = merged.next() {
-                index &+= 1
-                routing.walk(packet, index: index, &counts, self, &t)
-                if index == due {
-                    due &+= reportEvery
-                    guard output.put(ShardReport(watermark: index, events: takeEvents()), weight: reportEvery) else { break }
-                }
-            }
-        } else {
-            files: for var reader in input.readers {
-                while let packet = reader.next() {
-                    index &+= 1
-                    routing.walk(packet, index: index, &counts, self, &t)
-                    if index == due {
-                        due &+= reportEvery
-                        guard output.put(ShardReport(watermark: index, events: takeEvents()), weight: reportEvery) else { break files }
-                    }
-                }
-            }
+        while let b = input.take() {
+            let items = b.items
+            for k in 0..<b.count { step(items[k], &counts, &t) }
+            let watermark = b.watermark
+            returning.put(b)
+            output.put(ShardReport(watermark: watermark, events: takeEvents()))
         }
         output.put(ShardReport(watermark: .max, events: takeEvents()))
         result = FinishedTable(t, decodeCounts: counts)
         finished.signal()
+    }
+
+    /// One item of a batch (`ShardItem.Kind`); a packet is decoded here, by its flow's shard.
+    @inline(__always)
+    private func step(_ item: ShardItem, _ counts: inout CaptureSummary, _ t: inout FlowTracker) {
+        if item.kind == .sweep { return sweep(now: item.timestamp, index: item.index, &t) }
+        if item.kind == .track, let u = PacketDecoder.plainDatagram(item.bytes, linkType: item.linkType) {
+            return track(u, timestamp: item.timestamp, bytes: item.bytes, index: item.index, &counts, &t)
+        }
+        var d = DecodedPacket()
+        PacketDecoder.decode(item.bytes, originalLength: item.originalLength, linkType: item.linkType, into: &d)
+        switch item.kind {
+        case .track:
+            guard counts.countDecoded(d) else { return }
+            track(d, timestamp: item.timestamp, bytes: item.bytes, index: item.index, &t)
+        case .noteSIP:
+            t.noteSIP(d, bytes: item.bytes)
+        case .icmpError:
+            attributeICMPError(d, bytes: item.bytes, index: item.index, &t)
+        case .sweep:
+            break  // taken above, with no packet to decode
+        }
     }
 
     /// The worker's flow table once its thread is done (waits for it).
@@ -141,8 +141,8 @@ final class ShardWorker: @unchecked Sendable {
     }
 }
 
-/// What a worker reports every so many packets: its events, and the packet index up to which
-/// it has walked.
+/// What a worker reports after each batch: its events, and the packet index up to which it
+/// has done every item.
 struct ShardReport {
     var watermark: Int
     var events: [ShardEvent]

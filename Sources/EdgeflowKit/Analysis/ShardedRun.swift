@@ -1,19 +1,20 @@
 import Foundation
 
 /// `--threads N`: N threads share the flows, by their flow key's hash (the key is the same
-/// both ways, so a flow always lands on one shard). Every thread walks every packet of the
-/// mapped files itself, on readers of its own (`ShardInput`; the calling thread's are the
-/// run's), finds each packet's shard from its bytes (`ShardRouting.walk`) and tracks only its
-/// own shard's: nothing is handed over per packet. The calling thread (shard 0, whose flow
-/// table is the engine's) also counts every packet for the summary. What the shards report
-/// (DNS messages, recognised services, ended flows) is tagged with the index of the packet
-/// that caused it; each worker hands its events over every `batchItems` packets, and the
-/// calling thread replays them in index order: flows end in the same order, see the same DNS
-/// answers and role evidence, and give the same report as one thread. Every shard sweeps its
-/// idle flows at the packets where one thread would sweep, decided from packet timestamps
-/// alone. Only `--max-flows`, `--max-inspected-flows` and `--reassembly-memory` are split
-/// between the shards (in proportion to their shares), so under those limits a run can differ
-/// from one thread.
+/// both ways, so a flow always lands on one shard). Only the calling thread reads the capture:
+/// it finds each packet's shard (`ShardRouting`), tracks its own shard's packets, and puts
+/// every other packet into its worker's current batch of `ShardItem`s, which it hands over
+/// when full and at each replay (`flushEvery` packets); the worker hands the batches back
+/// empty, so a run makes its batches once (`batchesPerWorker` per worker) and takes a lock per
+/// batch, never per packet. The calling thread (shard 0, whose flow table is the engine's)
+/// also counts every packet for the summary. What the shards report (DNS messages, recognised
+/// services, ended flows) is tagged with the index of the packet that caused it, and the
+/// calling thread replays it in index order: flows end in the same order, see the same DNS
+/// answers and role evidence, and give the same report as one thread. Sweeps for idle flows
+/// happen at the packets where one thread would sweep, decided by the calling thread for all.
+/// Only `--max-flows`, `--max-inspected-flows` and `--reassembly-memory` are split between
+/// the shards (in proportion to their shares), so under those limits a run can differ from one
+/// thread.
 final class ShardedRun {
     /// Shard 0 is the calling thread's own (its flow table is the engine's).
     private let shards: [ShardWorker]
@@ -24,28 +25,53 @@ final class ShardedRun {
     private var pending: [[ShardEvent]]
     private var replayed: [Int]
     private var watermark: [Int]
+    /// Per worker (shard `w` at `w - 1`): batches to it, batches back from it, the batch being
+    /// filled, the batches handed over and not back yet (oldest first), and empty ones.
+    private let toWorker: [BatchQueue<ShardBatch>]
+    private let fromWorker: [BatchQueue<ShardBatch>]
+    private var current: [ShardBatch]
+    private var inFlight: [[ShardBatch]]
+    private var spare: [[ShardBatch]]
+    /// The calling thread's end of the current batches (`ShardOutbox`), and per file the offset
+    /// of the last packet it read there (no later packet of that file lies before it).
+    private let cursors: UnsafeMutablePointer<ShardOutbox.Cursor>
+    let frontier: UnsafeMutablePointer<Int>
+    /// The files, whose owner's reader (the calling thread's) drops pages only behind every
+    /// item the workers have not done.
+    private let files: [FileLease]
     /// The workers' flow tables, moved back from their threads by `finish` (shards 1...).
     private(set) var finishedTables: [FinishedTable] = []
-    /// Packets between two reports of a worker, and between two replays of the calling thread.
-    let batchItems: Int
     /// Flows per batch when the workers' tables are ended (`TableEnding`): no more than the
-    /// packets of the run's batches (tests make both small).
+    /// items of the run's batches (tests make both small).
     let endingBatchFlows: Int
 
-    /// Packets between two hand-overs of a worker's events, and two replays, unless the run
-    /// says otherwise (`AnalyzeOptions.shardBatchItems`).
+    /// The calling thread replays, and hands over every worker's batch, every this many of its
+    /// packets, or sooner once it has read `flushBytes` of packet bytes since the last time.
+    static let flushEvery = 8192
+    /// ... so that large packets (64 KiB loopback or offloaded segments) are handed over, and the
+    /// workers' lag in bytes checked (`maximumByteLead`), at least every this many bytes.
+    static let flushBytes = 8 << 20
+    /// Items in a batch, unless the run says otherwise (`AnalyzeOptions.shardBatchItems`).
     static let batchItems = 8192
+    /// Batches per worker: at most this many are filled or in flight (the calling thread waits
+    /// for one back when all are); `maximumLead` bounds how far in packets a worker runs behind.
+    static let batchesPerWorker = 8
     /// The calling thread waits for a worker more than this many packets behind it, so that
-    /// the events waiting for replay stay bounded (a worker ahead waits: `ShardWorker.leadPackets`).
+    /// the events waiting for replay stay bounded.
     static let maximumLead = 32_768
+    /// ... or whose oldest batch not done lies more than this many bytes behind it in a file
+    /// (checked at each replay, at least every `flushBytes`): its reader drops the pages behind
+    /// that batch only (`MappedFile.keep(from:)`), so this and `flushBytes` bound the pages
+    /// resident (with the reader's `releaseLag` and `releaseStep`).
+    static let maximumByteLead = 16 << 20
 
-    /// Starts a thread for each worker, which walks `inputs[w - 1]`.
+    /// Starts a thread for each of `threads - 1` workers, which take their packets from the
+    /// calling thread in batches of `batchItems` items.
     /// - Parameters:
-    ///   - inputs: per worker, its readers of the run's files (the order the calling thread reads them in).
+    ///   - files: the files the calling thread reads (their pages are kept for the workers).
     ///   - dns: the run's DNS table, which sees the shards' DNS messages in packet order.
-    init(inputs: [ShardInput], batchItems: Int = ShardedRun.batchItems, settings: FlowSettings, dns: DNSBook) {
-        let n = inputs.count + 1
-        precondition(n > 1 && batchItems > 0, "a sharded run has 2 threads or more and batches of 1 packet or more")
+    init(threads n: Int, batchItems: Int = ShardedRun.batchItems, settings: FlowSettings, files: [FileLease], dns: DNSBook) {
+        precondition(n > 1 && batchItems > 0, "a sharded run has 2 threads or more and batches of 1 item or more")
         let owner = ShardRouting.owners(shards: n)
         // Each shard's limits in proportion to its share of the buckets.
         let shares = (0..<n).map { i in
@@ -57,29 +83,41 @@ final class ShardedRun {
             share.reassemblyMemory = part(settings.reassemblyMemory)
             return share
         }
-        routing = ShardRouting(owner: owner, me: 0, sweepInterval: settings.sweepInterval)
-        self.batchItems = batchItems
+        routing = ShardRouting(owner: owner, sweepInterval: settings.sweepInterval)
         endingBatchFlows = min(batchItems, TableEnding.batchFlows)
         self.dns = dns
         shards = (0..<n).map { i in ShardWorker(settings: shares[i]) }
         pending = Array(repeating: [], count: n)
         replayed = Array(repeating: 0, count: n)
         watermark = Array(repeating: 0, count: n)
-        for (k, input) in inputs.enumerated() {
-            let w = shards[k + 1]
-            let routing = ShardRouting(owner: owner, me: k + 1, sweepInterval: settings.sweepInterval)
-            let thread = Thread { w.walk(input, routing: routing, reportEvery: batchItems) }
+        self.files = files
+        // Nothing is dropped before the first replay says which pages the workers still need.
+        for f in files { f.keep(from: 0) }
+        frontier = .allocate(capacity: max(1, files.count))
+        frontier.initialize(repeating: 0, count: max(1, files.count))
+        toWorker = (1..<n).map { _ in BatchQueue(limit: .max) }
+        fromWorker = (1..<n).map { _ in BatchQueue(limit: .max) }
+        let batches = (1..<n).map { _ in (0..<Self.batchesPerWorker).map { _ in ShardBatch(capacity: batchItems, files: files.count) } }
+        current = batches.map { $0[0] }
+        spare = batches.map { Array($0.dropFirst()) }
+        inFlight = Array(repeating: [], count: n - 1)
+        cursors = .allocate(capacity: n - 1)
+        for (k, b) in current.enumerated() { (cursors + k).initialize(to: .init(items: b.items, count: 0, capacity: b.capacity)) }
+        for i in 1..<n {
+            let (w, input, output) = (shards[i], toWorker[i - 1], fromWorker[i - 1])
+            let thread = Thread { w.run(input, returning: output) }
             thread.name = "edgeflow-flows"
             thread.start()
         }
     }
 
     deinit {
-        // A run dropped before `finish` stops its workers, and waits for them.
-        if finishedTables.isEmpty {
-            for w in shards.dropFirst() { w.output.close() }
-            for w in shards.dropFirst() { _ = w.finishedTable() }
-        }
+        // A run dropped before `finish` lets its workers end, and waits for them: their items
+        // point into the files' mappings, which may go with the run.
+        for q in toWorker { q.close() }
+        if finishedTables.isEmpty { for w in shards.dropFirst() { _ = w.finishedTable() } }
+        cursors.deallocate()
+        frontier.deallocate()
     }
 
     /// The calling thread's flow table: shard 0's, with its limits.
@@ -89,22 +127,58 @@ final class ShardedRun {
 
     /// What the calling thread needs per packet, for the engine to keep.
     func makeOwnShard() -> OwnShard {
-        OwnShard(routing: routing, worker: shards[0], every: batchItems)
+        OwnShard(routing: routing, worker: shards[0], outbox: ShardOutbox(cursors: cursors, run: self), frontier: frontier)
     }
 
-    /// Replays what every shard reported up to packet `index` (waiting for workers too far behind).
+    /// Hands worker `w` its current batch, in which it finds every item of the packets up to
+    /// `watermark`, and starts the next (waiting for one to come back when all are in flight).
+    func handOver(_ w: Int, watermark: Int) {
+        let k = w - 1
+        let b = current[k]
+        b.count = cursors[k].count
+        b.watermark = watermark
+        toWorker[k].put(b)
+        inFlight[k].append(b)
+        if spare[k].isEmpty, let back = fromWorker[k].take() { done(back, k) }
+        let next = spare[k].removeLast()
+        for f in files.indices { next.from[f] = frontier[f] }
+        next.count = 0
+        current[k] = next
+        cursors[k] = .init(items: next.items, count: 0, capacity: next.capacity)
+    }
+
+    /// Batch `b` came back from worker `k + 1`: the oldest in flight.
+    private func done(_ b: ShardBatch, _ k: Int) {
+        precondition(inFlight[k].first === b, "a worker handed back its batches out of order")
+        inFlight[k].removeFirst()
+        spare[k].append(b)
+    }
+
+    /// Hands every worker its batch and replays what every shard reported up to packet `index`
+    /// (waiting for workers too far behind).
     func flush(upTo index: Int, _ engine: inout Engine) {
+        for w in 1..<shards.count { handOver(w, watermark: index) }
         add(shards[0].takeEvents(), from: 0)
         watermark[0] = index
         replay(waitingUntil: index &- Self.maximumLead, &engine)
     }
 
-    /// Takes the workers' reports (waiting for each until it has reported up to `need`) and
-    /// replays, in packet order, every event no shard can still precede.
+    /// Takes the workers' reports (waiting for each until it has reported up to `need`, and
+    /// until its oldest batch not done is within `maximumByteLead` of the calling thread in
+    /// every file), lets the calling thread's readers drop the pages of the items every worker
+    /// has done, and replays, in packet order, every event no shard can still precede.
     private func replay(waitingUntil need: Int, _ engine: inout Engine) {
         for i in 1..<shards.count {
+            let k = i - 1
+            for b in fromWorker[k].takeAll() { done(b, k) }
+            while let oldest = inFlight[k].first, lags(oldest), let b = fromWorker[k].take() { done(b, k) }
             for r in shards[i].output.takeAll() { take(r, from: i) }
             while watermark[i] < need, let r = shards[i].output.take() { take(r, from: i) }
+        }
+        for f in files.indices {
+            var oldest = Int.max
+            for k in current.indices { oldest = min(oldest, (inFlight[k].first ?? current[k]).from[f]) }
+            files[f].keep(from: oldest)
         }
         let upTo = watermark.min() ?? 0
         // Each shard's events up to `upTo`, in order, merged in place (not copied into one
@@ -152,10 +226,25 @@ final class ShardedRun {
         if pending[i].isEmpty { pending[i] = events } else { pending[i] += events }
     }
 
-    /// Input is over: waits for every worker to reach the end of the files, takes back their
-    /// flow tables (`finishedTables`) and replays everything they reported. The engine then
-    /// ends the live flows of all shards.
+    /// Whether batch `b` lies more than `maximumByteLead` bytes behind the calling thread in a file.
+    private func lags(_ b: ShardBatch) -> Bool {
+        for f in files.indices where files[f].readTo &- b.from[f] > Self.maximumByteLead { return true }
+        return false
+    }
+
+    /// Input is over: hands every worker its last batch, waits for every worker to reach the
+    /// end, takes back their flow tables (`finishedTables`) and replays everything they
+    /// reported. The engine then ends the live flows of all shards.
     func finish(_ engine: inout Engine) {
+        for w in 1..<shards.count {
+            let b = current[w - 1]
+            b.count = cursors[w - 1].count
+            b.watermark = .max
+            cursors[w - 1].count = 0
+            toWorker[w - 1].put(b)
+            inFlight[w - 1].append(b)
+            toWorker[w - 1].close()
+        }
         add(shards[0].takeEvents(), from: 0)
         watermark[0] = Int.max
         replay(waitingUntil: Int.max, &engine)
@@ -173,25 +262,31 @@ final class ShardedRun {
 struct OwnShard {
     private var routing: ShardRouting
     private let worker: ShardWorker
-    /// Packets between two replays, and those since the last.
-    private let every: Int
+    private let outbox: ShardOutbox
+    private let frontier: UnsafeMutablePointer<Int>
     private var sinceFlush = 0
+    private var bytesSinceFlush = 0
 
-    init(routing: ShardRouting, worker: ShardWorker, every: Int) {
+    init(routing: ShardRouting, worker: ShardWorker, outbox: ShardOutbox, frontier: UnsafeMutablePointer<Int>) {
         self.routing = routing
         self.worker = worker
-        self.every = every
+        self.outbox = outbox
+        self.frontier = frontier
     }
 
-    /// Packet `index`, read by the calling thread, whose table is `t` and whose decode counts
-    /// are `counts` (`ShardRouting.walk`); true when the shards' events are due to be replayed
-    /// (every `ShardedRun.batchItems` packets).
+    /// Packet `index` of file `file`, read by the calling thread, whose table is `t` and whose
+    /// decode counts are `counts` (`ShardRouting.take`); true when the batches are due to be
+    /// handed over and the shards' events replayed (every `ShardedRun.flushEvery` packets or
+    /// `ShardedRun.flushBytes` bytes).
     @inline(__always)
-    mutating func packet(_ packet: Packet, index: Int, _ counts: inout CaptureSummary, _ t: inout FlowTracker) -> Bool {
-        routing.walk(packet, index: index, &counts, worker, &t)
+    mutating func packet(_ packet: Packet, index: Int, file: Int, _ counts: inout CaptureSummary, _ t: inout FlowTracker) -> Bool {
+        frontier[file] = packet.fileOffset
+        routing.take(packet, index: index, &counts, worker, &t, outbox)
         sinceFlush &+= 1
-        guard sinceFlush >= every else { return false }
+        bytesSinceFlush &+= packet.bytes.count
+        guard sinceFlush >= ShardedRun.flushEvery || bytesSinceFlush >= ShardedRun.flushBytes else { return false }
         sinceFlush = 0
+        bytesSinceFlush = 0
         return true
     }
 }

@@ -1,9 +1,11 @@
-/// A share in a memory-mapped capture file, for a sharded run: its size, and readers of it on
-/// mappings of their own (`MappedFile.init(again:)`), one per thread that walks the file, each
-/// dropping its own pages behind it. The first mapping stays while any lease or reader holds it.
+/// A share in a memory-mapped capture file, for a sharded run whose workers read packets'
+/// bytes in the mapping after the calling thread's reader has passed them: the mapping stays
+/// while any lease or reader holds it (the file is unmapped when its last holder lets go).
+/// Pages may be dropped behind the reader (`MappedFile.release`) but for those it is told to
+/// keep; bytes read after that are read from the file again, never lost.
 struct FileLease: @unchecked Sendable {
-    // Sendable: the mapping never moves after it is made, and a lease only reads its size and
-    // maps the file again.
+    // Sendable: other threads only read bytes of the mapping, which never moves after it is
+    // made; only the reader's thread releases pages and moves `keep(from:)`.
     private let file: MappedFile
 
     init(_ file: MappedFile) { self.file = file }
@@ -11,9 +13,10 @@ struct FileLease: @unchecked Sendable {
     /// The file's size in bytes.
     var size: Int { file.size }
 
-    /// A reader of the file from its start, on a mapping of its own; throws when the system
-    /// refuses one (an issue naming the file).
-    func reader() throws(CaptureIssue) -> MappedCaptureReader {
-        try MappedCaptureReader(file: try MappedFile(again: file), name: file.path)
-    }
+    /// How far the reader has read (`MappedFile.readTo`); its thread only.
+    var readTo: Int { file.readTo }
+
+    /// Keeps the pages from `offset` on, which a worker still reads (`MappedFile.keep(from:)`);
+    /// the reader's thread only.
+    func keep(from offset: Int) { file.keep(from: offset) }
 }

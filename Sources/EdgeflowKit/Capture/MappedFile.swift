@@ -6,16 +6,18 @@ import Darwin
 
 /// A read-only memory mapping of a whole capture file. Pages already consumed can be
 /// handed back to the kernel with `release(before:)`, so resident memory stays flat while
-/// a large file streams through. The file stays open while it is mapped, so that a sharded
-/// run's threads each map it again (`init(again:)`), each dropping its own mapping's pages.
+/// a large file streams through.
 final class MappedFile {
     let path: String
     let base: UnsafeRawPointer?
     let size: Int
-    /// The open file (-1 for an empty one, which is not mapped).
-    private let descriptor: Int32
     /// Pages before this offset were handed back.
     private(set) var releasedUpTo = 0
+    /// Where the reader was when `release` last looked: at most `releaseStep` bytes
+    /// (and a record) behind how far it has read.
+    private(set) var readTo = 0
+    /// Pages from this offset on are kept (`keep(from:)`).
+    private var keptFrom = Int.max
     /// `release` looks again once the reader is here: one comparison per packet.
     private var releaseAt: Int
     /// Pages are dropped every `releaseStep` bytes read, up to `releaseLag` bytes behind the reader.
@@ -35,65 +37,34 @@ final class MappedFile {
             throw CaptureIssue(kind: .readError, file: path, packet: 0, offset: -1,
                                detail: "cannot open: \(String(cString: strerror(errno)))", fatal: true)
         }
+        defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
-            close(fd)
             throw CaptureIssue(kind: .readError, file: path, packet: 0, offset: -1,
                                detail: "cannot stat: \(String(cString: strerror(errno)))", fatal: true)
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
             throw CaptureIssue(kind: .readError, file: path, packet: 0, offset: -1,
                                detail: "not a regular file; use --reader libpcap for pipes and devices", fatal: true)
         }
         let length = Int(st.st_size)
         if length == 0 {
-            close(fd)
-            self.path = path; self.base = nil; self.size = 0; self.descriptor = -1
+            self.path = path; self.base = nil; self.size = 0
             return
         }
-        guard let p = Self.map(fd, length) else {
-            let error = errno
-            close(fd)
+        guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw CaptureIssue(kind: .readError, file: path, packet: 0, offset: -1,
-                               detail: "cannot map: \(String(cString: strerror(error)))", fatal: true)
+                               detail: "cannot map: \(String(cString: strerror(errno)))", fatal: true)
         }
-        self.path = path
-        self.base = p
-        self.size = length
-        self.descriptor = fd
-    }
-
-    /// A mapping of its own of `other`'s file, as big as `other`'s (a file that grows meanwhile
-    /// is read as far as `other` reads it): a sharded run's thread reads and drops its pages
-    /// without touching `other`'s. Throws when the system refuses another mapping.
-    init(again other: MappedFile, releaseStep: Int = 8 << 20, releaseLag: Int = 8 << 20) throws(CaptureIssue) {
-        self.releaseStep = releaseStep
-        self.releaseLag = releaseLag
-        releaseAt = releaseStep
-        path = other.path
-        size = other.size
-        guard other.descriptor >= 0 else { base = nil; descriptor = -1; return }
-        let fd = dup(other.descriptor)
-        guard fd >= 0, let p = Self.map(fd, size) else {
-            let error = errno
-            if fd >= 0 { close(fd) }
-            throw CaptureIssue(kind: .readError, file: path, packet: 0, offset: -1,
-                               detail: "cannot map it again for another thread: \(String(cString: strerror(error))); run it with --threads 1", fatal: true)
-        }
-        base = p
-        descriptor = fd
-    }
-
-    /// `length` bytes of `fd` mapped read-only for reading front to back; nil when refused.
-    private static func map(_ fd: Int32, _ length: Int) -> UnsafeRawPointer? {
-        guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
         _ = madvise(p, length, MADV_SEQUENTIAL)
-        return UnsafeRawPointer(p)
+        self.path = path
+        self.base = UnsafeRawPointer(p)
+        self.size = length
     }
 
-    /// The reader is at `offset`: every `releaseStep` bytes, drops this mapping's resident pages
-    /// wholly before `offset - releaseLag`; pages touched again are re-read from the file.
+    /// The reader is at `offset`: every `releaseStep` bytes, drops the resident pages wholly
+    /// before `offset - releaseLag` and before `keep(from:)`'s offset; pages touched again are
+    /// re-read from the file.
     @inline(__always)
     func release(before offset: Int) {
         if offset >= releaseAt { releaseNow(before: offset) }
@@ -103,11 +74,17 @@ final class MappedFile {
     /// from there on.
     var nextRelease: Int { releaseAt }
 
+    /// Keeps the pages from `offset` on, whatever the reader's position (a sharded run's
+    /// workers still read there), until a later call moves it on. Only the reader's thread may
+    /// call it.
+    func keep(from offset: Int) { keptFrom = offset }
+
     private func releaseNow(before offset: Int) {
+        readTo = offset
         releaseAt = offset &+ releaseStep
         guard let base else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let end = (offset &- releaseLag) / page * page
+        let end = min(offset &- releaseLag, keptFrom) / page * page
         guard end > releasedUpTo else { return }
         _ = madvise(UnsafeMutableRawPointer(mutating: base) + releasedUpTo, end - releasedUpTo, MADV_DONTNEED)
         releasedUpTo = end
@@ -115,6 +92,5 @@ final class MappedFile {
 
     deinit {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
-        if descriptor >= 0 { close(descriptor) }
     }
 }

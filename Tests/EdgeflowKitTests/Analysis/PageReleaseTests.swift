@@ -2,10 +2,12 @@ import Foundation
 import Testing
 @testable import EdgeflowKit
 
-/// Each thread of a sharded run reads the capture on a mapping of its own and drops that
-/// mapping's pages behind it (`MappedFile.init(again:)`): a thread far behind another must
-/// still read every byte, and find its own pages untouched by the other's dropping.
-@Suite("Pages dropped per mapping")
+/// A sharded run's calling thread drops the pages of a mapped file behind it; a worker lagging
+/// further behind must find the pages of its batches still there, or it maps them back for good
+/// (they were never dropped again, and resident memory grew with the file). The calling
+/// thread's reader keeps the pages from the oldest batch a worker has not done on
+/// (`MappedFile.keep(from:)`).
+@Suite("Pages kept for lagging workers")
 struct PageReleaseTests {
     /// `count` UDP records of `size` bytes each (a 16-byte record header before each), one
     /// second apart from `start`.
@@ -16,28 +18,25 @@ struct PageReleaseTests {
 
     static let page = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    @Test("a second mapping reads every packet after the first dropped its pages, and drops only its own")
-    func ownMapping() throws {
+    @Test("the reader drops pages up to the kept offset only, and on once it moves")
+    func keepBounds() throws {
         let path = CaptureFile.temporary(Self.capture(count: 200, size: 1_000))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let first = try MappedFile(path: path, releaseStep: 4_096, releaseLag: 4_096)
-        let second = try MappedFile(again: first, releaseStep: 4_096, releaseLag: 4_096)
-        #expect(second.size == first.size && second.base != first.base)
-        var a = try MappedCaptureReader(file: first, name: path)
-        var seen: [(Int64, [UInt8])] = []
-        while let p = a.next() { seen.append((p.timestamp, Array(p.bytes))) }
-        let size = 24 + 200 * (16 + 1_000)
-        // The first reader dropped its pages up to a step and its lag behind the end...
-        #expect(first.releasedUpTo > size - 3 * 4_096 - Self.page)
-        // ... and the second mapping none.
-        #expect(second.releasedUpTo == 0)
-        var b = try MappedCaptureReader(file: second, name: path)
-        var k = 0
-        while let p = b.next() {
-            #expect(k < seen.count && p.timestamp == seen[k].0 && Array(p.bytes) == seen[k].1, "packet \(k + 1)")
-            k += 1
+        let file = try MappedFile(path: path, releaseStep: 4_096, releaseLag: 4_096)
+        var reader = try MappedCaptureReader(file: file, name: path)
+        file.keep(from: 50_000)
+        var packets = 0
+        while reader.next() != nil {
+            packets += 1
+            #expect(file.releasedUpTo <= 50_000)
         }
-        #expect(k == 200)
-        #expect(second.releasedUpTo == first.releasedUpTo)
+        #expect(packets == 200)
+        // The pages wholly before the kept offset went.
+        #expect(file.releasedUpTo == 50_000 / Self.page * Self.page)
+        // Kept no more: the next look, a step further on, drops up to the lag behind the reader.
+        file.keep(from: .max)
+        let size = 24 + 200 * (16 + 1_000)
+        file.release(before: size + 4_096)
+        #expect(file.releasedUpTo == size / Self.page * Self.page)
     }
 }

@@ -62,17 +62,6 @@ struct BatchQueueTests {
         #expect(queue.takeAll().count == 10)
     }
 
-    /// A worker whose reports the calling thread no longer takes (a run dropped before its
-    /// end) must not wait for room forever: it learns from `put` to stop.
-    @Test("put on a full queue returns false, without waiting, once the taker closed it")
-    func closedByTaker() {
-        let queue = BatchQueue<Payload>(limit: 2)
-        #expect(queue.put(Payload(), weight: 2))
-        queue.close()
-        #expect(!queue.put(Payload(), weight: 2))
-        #expect(queue.take() != nil && queue.take() == nil)
-    }
-
     struct Weak {
         weak var object: Payload?
         init(_ o: Payload?) { object = o }

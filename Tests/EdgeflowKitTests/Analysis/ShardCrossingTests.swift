@@ -2,10 +2,12 @@ import Foundation
 import Testing
 @testable import EdgeflowKit
 
-/// Every thread of a sharded run walks every packet itself and decides alone what concerns
-/// it (`ShardRouting.walk`): these are the places where threads deciding apart could go wrong.
-@Suite("Sharded runs: every thread walks the files")
-struct ShardWalkTests {
+/// What a sharded run must get to a shard that does not own the packet (`ShardRouting`): an
+/// ICMP error quoting its flow, SIP for its SDP book; and what it must do once for all shards:
+/// stop at a capture cut short, split `--max-flows`. Any way of sharing the packets (handing
+/// them over, or every thread reading the files) must pass these.
+@Suite("Sharded runs: what crosses shards")
+struct ShardCrossingTests {
     static func capture(_ name: String) -> String { repositoryRoot + "/Captures/" + name }
 
     /// The shard of a packet's flow, and of the flow an ICMP error quotes, with `n` threads.
@@ -17,7 +19,7 @@ struct ShardWalkTests {
         return (Int(owner[ShardRouting.bucket(of: d)]), Int(owner[ShardRouting.bucket(of: q)]))
     }
 
-    @Test("ICMP errors quoting a flow of another thread than their own: the report of one thread, with 2 to 4 threads and batches of 1 and 3 packets")
+    @Test("ICMP errors quoting a flow of another thread than their own: the report of one thread, with 2 to 4 threads and batches of 1 and 3 items")
     func icmpAcrossShards() throws {
         let path = Self.capture("icmp/rejected.pcap")
         var reader = try MappedCaptureReader(path: path)
@@ -36,7 +38,7 @@ struct ShardWalkTests {
         }
     }
 
-    @Test("SIP that another thread's flows need (relay-call-sip, SIP and TURN apart): the report of one thread, with 2 to 4 threads and batches of 1 and 3 packets")
+    @Test("SIP that another thread's flows need (relay-call-sip, SIP and TURN apart): the report of one thread, with 2 to 4 threads and batches of 1 and 3 items")
     func sipAcrossShards() throws {
         let n = try SDPClockTests.threadsApart((("198.51.100.10", 5060), ("203.0.113.20", 5060)),
                                                (("198.51.100.10", 50040), ("203.0.113.20", 3478)))
@@ -52,7 +54,7 @@ struct ShardWalkTests {
 
     /// Runs `paths` and collects what is passed to `warn`.
     static func warnings(_ paths: [String], threads: Int) throws -> (report: [String: Any], warned: [String]) {
-        let out = scratchPath("walk") + ".json"
+        let out = scratchPath("crossing") + ".json"
         defer { try? FileManager.default.removeItem(atPath: out) }
         var options = AnalyzeOptions(paths: paths)
         options.format = .json
@@ -66,7 +68,7 @@ struct ShardWalkTests {
         return (try JSONSerialization.jsonObject(with: data) as! [String: Any], warned)
     }
 
-    @Test("a capture cut short: every thread stops at the same packet, and the warning comes out once, as one thread's", arguments: [
+    @Test("a capture cut short: the shards stop at the same packet, and the warning comes out once, as one thread's", arguments: [
         "malformed/truncated-mid-packet.pcap", "malformed/truncated-record-header.pcap", "malformed/pcapng-bad-block-length.pcapng",
     ])
     func truncated(name: String) throws {
