@@ -11,12 +11,18 @@ public struct Engine: ~Copyable {
     /// The flow table (with several threads: the calling thread's own shard).
     var tracker: FlowTracker
     /// Packets, bytes and flows counted so far (`currentSummary` adds the flow tables' counters).
-    public var summary: CaptureSummary { counts.flushing(linkCache) }
+    public var summary: CaptureSummary {
+        var s = counts.flushing(linkCache)
+        s.add(span)
+        return s
+    }
     /// Packets taken so far.
     var packets: Int { counts.packets }
-    /// `summary` but the packets of the last run of one link type (`linkCache.run`).
+    /// `summary` but the packets of the last run of one link type (`linkCache.run`) and the
+    /// times of the packets since the current file began (`span`).
     private var counts = CaptureSummary()
     private var linkCache = LinkTypeCache()
+    private var span = TimeSpan()
     /// Per IP protocol number, its place in `counts.flowsByProto` (-1 until its first flow ends).
     private var protoSlots = [Int16](repeating: -1, count: 256)
     /// The other shards, with several threads.
@@ -83,7 +89,7 @@ public struct Engine: ~Copyable {
     ///   threads, whose workers read its bytes later).
     @inline(__always)
     public mutating func ingest(_ packet: Packet, file: Int = 0) {
-        counts.countRecord(packet, &linkCache)
+        counts.countRecord(packet, &linkCache, times: &span)
         if shards != nil { shardedPacket(packet, file: file) } else { onePacket(packet) }
     }
 
@@ -158,7 +164,8 @@ public struct Engine: ~Copyable {
 
     /// Ends flows idle at `now` (a live capture's clock, when no packet moved time on).
     public mutating func expire(now: Int64) {
-        if let last = counts.lastTimestamp, now <= last { return }
+        let last = span.isEmpty ? counts.lastTimestamp : max(span.last, counts.lastTimestamp ?? .min)
+        if let last, now <= last { return }
         precondition(shards == nil, "a sharded run reads files, whose packets move its clock; it has no live clock to expire flows by")
         tracker.sweep(now: now)
         if !tracker.ended.isEmpty { passEnded() }
@@ -261,6 +268,7 @@ public struct Engine: ~Copyable {
         }
         counts = currentSummary
         linkCache.run = 0
+        span = TimeSpan()
         socketPackets = nil
         tracker.removeAll()
         shards?.releaseFinishedTables()
@@ -341,6 +349,25 @@ public struct Engine: ~Copyable {
         let report = o.stage.report(capture: s, dns: o.dns)
         o.writer.finish(report)
         return report
+    }
+
+    /// Where the counts stood when a file began (`beginFile`).
+    struct FileStart {
+        let packets: Int
+        let bytes: Int
+    }
+
+    /// A file of the run begins (read one after another): the times noted so far go into the
+    /// summary, so that the span holds this file's alone (`fileTally`).
+    mutating func beginFile() -> FileStart {
+        counts.add(span)
+        span = TimeSpan()
+        return FileStart(packets: counts.packets, bytes: counts.bytes)
+    }
+
+    /// The packets, bytes and times of the file begun at `start`, as far as it has been read.
+    func fileTally(since start: FileStart) -> FileTally {
+        FileTally(packets: counts.packets &- start.packets, bytes: counts.bytes &- start.bytes, first: span.first, last: span.last)
     }
 
     mutating func addWarnings(_ issues: [CaptureIssue]) { counts.warnings += issues }
