@@ -123,9 +123,8 @@ public struct FlowTracker: ~Copyable {
     /// (counters, history and the RTP stream, with no `DecodedPacket` and no call between).
     @inline(__always)
     mutating func trackDatagram(_ u: PlainDatagram, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
-        let (key, srcFirst) = Self.key(of: u)
+        let (key, srcFirst, hash) = Self.key(of: u, seed: table.seed)
         let src = IPAddress(ipv4: u.src), dst = IPAddress(ipv4: u.dst)
-        let hash = table.hash(key)
         var found = table.find(key, hash: hash)
         if let i = found, timestamp &- table[i].lastTimestamp > settings.udpTimeout {
             end(at: i, reason: .idle)
@@ -152,27 +151,29 @@ public struct FlowTracker: ~Copyable {
         otherDatagram(u, hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
     }
 
-    /// `FlowKey.of` for a plain datagram (IPv4, equal `hi` words, and UDP), and whether its
-    /// source is the key's `a` end.
+    /// `FlowKey.of` for a plain datagram (IPv4, equal `hi` words, and UDP), whether its source
+    /// is the key's `a` end, and the key's `tableHash`: from each end as one word, `address << 16
+    /// | port`, whose order is the key's (address first, then port), with no key read back.
     @inline(__always)
-    private static func key(of u: PlainDatagram) -> (FlowKey, srcFirst: Bool) {
-        let srcFirst = u.src != u.dst ? u.src < u.dst : u.srcPort <= u.dstPort
-        let src = IPAddress(ipv4: u.src), dst = IPAddress(ipv4: u.dst)
-        let key = srcFirst ? FlowKey(a: src, b: dst, aPort: u.srcPort, bPort: u.dstPort, proto: IPProtocol.udp, ipVersion: 4)
-            : FlowKey(a: dst, b: src, aPort: u.dstPort, bPort: u.srcPort, proto: IPProtocol.udp, ipVersion: 4)
-        return (key, srcFirst)
+    private static func key(of u: PlainDatagram, seed: UInt64) -> (FlowKey, srcFirst: Bool, hash: UInt64) {
+        let s = UInt64(u.src) << 16 | UInt64(u.srcPort), d = UInt64(u.dst) << 16 | UInt64(u.dstPort)
+        let srcFirst = s <= d
+        let a = srcFirst ? s : d, b = srcFirst ? d : s
+        let key = FlowKey(a: IPAddress(ipv4: UInt32(truncatingIfNeeded: a >> 16)), b: IPAddress(ipv4: UInt32(truncatingIfNeeded: b >> 16)),
+                          aPort: UInt16(truncatingIfNeeded: a), bPort: UInt16(truncatingIfNeeded: b), proto: IPProtocol.udp, ipVersion: 4)
+        return (key, srcFirst, FlowKey.ipv4TableHash(a: a, b: b, proto: IPProtocol.udp, seed: seed))
     }
 
     /// The rest of `trackDatagram`: any datagram but RTP on a live inspected flow, as `track`
     /// accounts it. Not inlined, so that `trackDatagram` stays small enough to be inlined whole;
-    /// it builds the key again from `u` rather than have `trackDatagram` keep it for this call
-    /// (eight stores on every RTP packet's path).
+    /// it builds the key again from `u`, for a new flow only, rather than have `trackDatagram`
+    /// keep it for this call (eight stores on every RTP packet's path).
     @inline(never)
     private mutating func otherDatagram(_ u: PlainDatagram, hash: UInt64, found: Int?,
                                         timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
-        let (key, sourceIsA) = Self.key(of: u)
+        let sourceIsA = u.src != u.dst ? u.src < u.dst : u.srcPort <= u.dstPort
         let d = u.decoded
-        let i = found ?? create(key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
+        let i = found ?? create(Self.key(of: u, seed: table.seed).0, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)
         if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
     }
