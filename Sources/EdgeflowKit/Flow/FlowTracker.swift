@@ -121,47 +121,47 @@ public struct FlowTracker: ~Copyable {
     /// Accounts a `PlainDatagram` as `track` accounts its decoded packet, with one fused path
     /// for the commonest datagram: RTP on a live flow already inspected, off the DNS ports
     /// (counters, history and the RTP stream, with no `DecodedPacket` and no call between).
+    /// Past the lookup the datagram's ends are read from its key's words or the flow's key, so
+    /// that the lookup keeps no more of them in registers or on the stack than two words.
     @inline(__always)
     mutating func trackDatagram(_ u: PlainDatagram, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
-        let (key, srcFirst, hash) = Self.key(of: u, seed: table.seed)
-        let src = IPAddress(ipv4: u.src), dst = IPAddress(ipv4: u.dst)
-        var found = table.find(key, hash: hash)
+        let ends = DatagramEnds(u)
+        let hash = FlowKey.ipv4TableHash(a: ends.a, b: ends.b, proto: IPProtocol.udp, seed: table.seed)
+        var found = table.find(ends.key, hash: hash)
         if let i = found, timestamp &- table[i].lastTimestamp > settings.udpTimeout {
             end(at: i, reason: .idle)
             found = nil
         }
         let payload = Int(u.payloadLength)
-        if let i = found, payload > 0, table[i].inspection >= 0, !ServiceHint.isDNSPort(u.srcPort, u.dstPort) {
+        if let i = found, payload > 0, table[i].inspection >= 0, !ServiceHint.isDNSPort(table[i].key.aPort, table[i].key.bPort) {
             // The start of `update`'s UDP arm, for a datagram that is whole (not a fragment).
             let p = UnsafeRawBufferPointer(rebasing: bytes[Int(u.payloadOffset)..<min(Int(u.payloadOffset) &+ payload, bytes.count)])
             if UDPDemux.isRTP(p) {
-                let fromOrig = srcFirst == table[i].originatorIsA
+                let fromOrig = ends.srcFirst == table[i].originatorIsA
                 count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(u.ipLength), timestamp: timestamp)
                 table[i].history.note(.data, fromOriginator: fromOrig)
                 var slot = table[i].inspection
-                let s = dispatcher.rtp(&slot, p, fromOriginator: fromOrig, timestamp: timestamp,
-                                       sender: SDPBook.Endpoint(ip: src, port: u.srcPort),
-                                       receiver: SDPBook.Endpoint(ip: dst, port: u.dstPort))
+                let tracked = dispatcher.rtpTracked(&slot, p, fromOriginator: fromOrig, timestamp: timestamp)
                 table[i].inspection = slot
+                let s = tracked ?? newRTPStream(at: i, p, srcFirst: ends.srcFirst, fromOriginator: fromOrig, timestamp: timestamp)
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
                 if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
                 return
             }
         }
-        otherDatagram(u, hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
+        otherDatagram(ends.datagram(ipLength: u.ipLength, payloadOffset: u.payloadOffset, payloadLength: u.payloadLength),
+                      hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
     }
 
-    /// `FlowKey.of` for a plain datagram (IPv4, equal `hi` words, and UDP), whether its source
-    /// is the key's `a` end, and the key's `tableHash`: from each end as one word, `address << 16
-    /// | port`, whose order is the key's (address first, then port), with no key read back.
-    @inline(__always)
-    private static func key(of u: PlainDatagram, seed: UInt64) -> (FlowKey, srcFirst: Bool, hash: UInt64) {
-        let s = UInt64(u.src) << 16 | UInt64(u.srcPort), d = UInt64(u.dst) << 16 | UInt64(u.dstPort)
-        let srcFirst = s <= d
-        let a = srcFirst ? s : d, b = srcFirst ? d : s
-        let key = FlowKey(a: IPAddress(ipv4: UInt32(truncatingIfNeeded: a >> 16)), b: IPAddress(ipv4: UInt32(truncatingIfNeeded: b >> 16)),
-                          aPort: UInt16(truncatingIfNeeded: a), bPort: UInt16(truncatingIfNeeded: b), proto: IPProtocol.udp, ipVersion: 4)
-        return (key, srcFirst, FlowKey.ipv4TableHash(a: a, b: b, proto: IPProtocol.udp, seed: seed))
+    /// The first packet `p` of an RTP stream on flow `i` (`trackDatagram`'s rare case): handed
+    /// on with its sender's and receiver's ends, read from the flow's key (the source is its
+    /// `a` end when `srcFirst`), which the common case does not keep.
+    @inline(never)
+    private func newRTPStream(at i: Int, _ p: UnsafeRawBufferPointer, srcFirst: Bool, fromOriginator: Bool, timestamp: Int64) -> Service {
+        let k = table[i].key
+        let a = SDPBook.Endpoint(ip: k.a, port: k.aPort), b = SDPBook.Endpoint(ip: k.b, port: k.bPort)
+        return dispatcher.newRTPStream(table[i].inspection, p, fromOriginator: fromOriginator, timestamp: timestamp,
+                                       sender: srcFirst ? a : b, receiver: srcFirst ? b : a)
     }
 
     /// The rest of `trackDatagram`: any datagram but RTP on a live inspected flow, as `track`
@@ -173,7 +173,7 @@ public struct FlowTracker: ~Copyable {
                                         timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
         let sourceIsA = u.src != u.dst ? u.src < u.dst : u.srcPort <= u.dstPort
         let d = u.decoded
-        let i = found ?? create(Self.key(of: u, seed: table.seed).0, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
+        let i = found ?? create(DatagramEnds(u).key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)
         if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
     }
@@ -442,4 +442,36 @@ public struct FlowTracker: ~Copyable {
 
     /// Forgets every live flow (after they were handed on with `endedFlow(at:)`).
     public mutating func removeAll() { table.removeAll() }
+}
+
+/// A plain datagram's ends as `address << 16 | port` words in its flow key's order (`a` the
+/// smaller: address first, then port, as `FlowKey.of` orders them), and whether its source is `a`.
+private struct DatagramEnds {
+    let a: UInt64
+    let b: UInt64
+    let srcFirst: Bool
+
+    @inline(__always)
+    init(_ u: PlainDatagram) {
+        let s = UInt64(u.src) << 16 | UInt64(u.srcPort), d = UInt64(u.dst) << 16 | UInt64(u.dstPort)
+        srcFirst = s <= d
+        a = srcFirst ? s : d
+        b = srcFirst ? d : s
+    }
+
+    /// The datagram's `FlowKey` (IPv4 and UDP).
+    @inline(__always)
+    var key: FlowKey {
+        FlowKey(a: IPAddress(ipv4: UInt32(truncatingIfNeeded: a >> 16)), b: IPAddress(ipv4: UInt32(truncatingIfNeeded: b >> 16)),
+                aPort: UInt16(truncatingIfNeeded: a), bPort: UInt16(truncatingIfNeeded: b), proto: IPProtocol.udp, ipVersion: 4)
+    }
+
+    /// The datagram these ends were read from, with its lengths.
+    @inline(__always)
+    func datagram(ipLength: Int32, payloadOffset: Int32, payloadLength: Int32) -> PlainDatagram {
+        let s = srcFirst ? a : b, d = srcFirst ? b : a
+        return PlainDatagram(src: UInt32(truncatingIfNeeded: s >> 16), dst: UInt32(truncatingIfNeeded: d >> 16),
+                             srcPort: UInt16(truncatingIfNeeded: s), dstPort: UInt16(truncatingIfNeeded: d),
+                             ipLength: ipLength, payloadOffset: payloadOffset, payloadLength: payloadLength)
+    }
 }
