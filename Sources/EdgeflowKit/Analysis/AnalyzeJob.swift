@@ -169,20 +169,17 @@ extension AnalyzeJob {
             for j in files.indices { files[j] = tallies[j].adding(to: files[j]) }
             readers = input.readers
         } else {
-            // One file after another, with the reader held as a local: nothing per packet checks
-            // an array's uniqueness. The file's counts are the engine's since it began.
+            // One file after another, each read by the engine in one loop, with the reader held as
+            // a local: nothing per packet checks an array's uniqueness. The file's counts are the
+            // engine's since it began.
             for i in readers.indices {
                 var reader = readers[i]
                 let start = engine.beginFile()
-                while let packet = reader.next() {
-                    engine.ingest(packet, file: i)
-                    if engine.packets >= checkpoint {
-                        checkpoint &+= ReadProgress.interval
-                        var read = inputs.position(i, offset: packet.fileOffset >= 0 ? packet.fileOffset + packet.capturedLength : -1,
-                                                   done: false, file: engine.fileTally(since: start).adding(to: files[i]))
-                        for j in 0..<i { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
-                        progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: false))
-                    }
+                while let offset = engine.ingest(from: &reader, file: i, until: checkpoint) {
+                    checkpoint &+= ReadProgress.interval
+                    var read = inputs.position(i, offset: offset, done: false, file: engine.fileTally(since: start).adding(to: files[i]))
+                    for j in 0..<i { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
+                    progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: false))
                 }
                 readers[i] = reader
                 files[i] = engine.fileTally(since: start).adding(to: files[i])

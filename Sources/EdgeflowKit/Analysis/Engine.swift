@@ -93,29 +93,63 @@ public struct Engine: ~Copyable {
         if shards != nil { shardedPacket(packet, file: file) } else { onePacket(packet) }
     }
 
+    /// Takes the packets of `reader` (one file of the run, read after the one before) until it
+    /// has none left (nil), or until `limit` packets in all have been taken: then returns where
+    /// the last one ended in its file (-1 when the reader cannot tell), for the caller's progress.
+    /// One thread's packets are tracked here with `onePacket`'s work in place: no call, and no
+    /// `Packet` stored for one, per packet.
+    @inline(never)
+    mutating func ingest<R: PacketReader>(from reader: inout R, file: Int, until limit: Int) -> Int? {
+        if shards != nil {
+            while let packet = reader.next() {
+                ingest(packet, file: file)
+                if counts.packets >= limit { return Self.end(of: packet) }
+            }
+            return nil
+        }
+        while let packet = reader.next() {
+            counts.countRecord(packet, &linkCache, times: &span)
+            take(packet)
+            if counts.packets >= limit { return Self.end(of: packet) }
+        }
+        return nil
+    }
+
+    /// Where `packet` ends in its file, or -1.
+    private static func end(of packet: Packet) -> Int {
+        packet.fileOffset >= 0 ? packet.fileOffset &+ packet.capturedLength : -1
+    }
+
     /// A packet of a one-thread run: decoded, counted and tracked. Neither path is inlined
     /// into `ingest`, so that each is small enough to have its own callees inlined whole.
     @inline(never)
-    private mutating func onePacket(_ packet: Packet) {
+    private mutating func onePacket(_ packet: Packet) { take(packet) }
+
+    /// `onePacket`'s work; transparent, so that the reading loop (`ingest(from:file:until:)`)
+    /// has it in place too (`@inline(__always)` is not enough for a function this size).
+    @_transparent
+    private mutating func take(_ packet: Packet) {
         if let u = PacketDecoder.plainDatagram(packet.bytes, linkType: packet.linkType) {
             // What `countDecoded` counts of such a packet.
             counts.ipPackets &+= 1
             tracker.trackDatagram(u, timestamp: packet.timestamp, bytes: packet.bytes, index: counts.packets)
         } else {
-            decodedPacket(packet)
+            decodedPacket(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, timestamp: packet.timestamp)
         }
         if !tracker.recognised.isEmpty { passRecognised() }
         if !tracker.ended.isEmpty { passEnded() }
     }
 
     /// A packet of a one-thread run other than a `PlainDatagram`: decoded, counted and tracked.
-    /// Not inlined, so that `onePacket` stays small enough to have the RTP path inlined whole.
+    /// Not inlined, so that `onePacket` stays small enough to have the RTP path inlined whole;
+    /// it takes the packet's fields, not the `Packet`, which the reading loop would otherwise
+    /// store for it at every packet.
     @inline(never)
-    private mutating func decodedPacket(_ packet: Packet) {
+    private mutating func decodedPacket(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType, timestamp: Int64) {
         var d = DecodedPacket()
-        PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, into: &d)
+        PacketDecoder.decode(bytes, originalLength: originalLength, linkType: linkType, into: &d)
         guard counts.countDecoded(d) else { return }
-        tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: counts.packets)
+        tracker.track(d, timestamp: timestamp, bytes: bytes, index: counts.packets)
     }
 
     /// A packet of a sharded run: decoded, counted and tracked when it is this thread's (or

@@ -123,7 +123,8 @@ public struct FlowTracker: ~Copyable {
     /// (counters, history and the RTP stream, with no `DecodedPacket` and no call between).
     /// Past the lookup the datagram's ends are read from its key's words or the flow's key, so
     /// that the lookup keeps no more of them in registers or on the stack than two words.
-    @inline(__always)
+    /// Transparent: the engine's reading loop has it in place (`@inline(__always)` left it a call there).
+    @_transparent
     mutating func trackDatagram(_ u: PlainDatagram, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
         let ends = DatagramEnds(u)
         let hash = FlowKey.ipv4TableHash(a: ends.a, b: ends.b, proto: IPProtocol.udp, seed: table.seed)
