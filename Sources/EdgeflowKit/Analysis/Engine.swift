@@ -136,8 +136,7 @@ public struct Engine: ~Copyable {
         } else {
             decodedPacket(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, timestamp: packet.timestamp)
         }
-        if !tracker.recognised.isEmpty { passRecognised() }
-        if !tracker.ended.isEmpty { passEnded() }
+        if tracker.eventsPending { passEvents() }
     }
 
     /// A packet of a one-thread run other than a `PlainDatagram`: decoded, counted and tracked.
@@ -159,6 +158,13 @@ public struct Engine: ~Copyable {
     private mutating func shardedPacket(_ packet: Packet, file: Int) {
         let index = counts.packets
         if own!.packet(packet, index: index, file: file, &counts, &tracker), let shards { shards.flush(upTo: index, &self) }
+    }
+
+    /// Hands on the flows just recognised, then those just ended (`FlowTracker.eventsPending`).
+    private mutating func passEvents() {
+        tracker.eventsPending = false
+        if !tracker.recognised.isEmpty { passRecognised() }
+        if !tracker.ended.isEmpty { passEnded() }
     }
 
     /// Hands on the flows whose service was just recognised.

@@ -64,6 +64,9 @@ public struct FlowTracker: ~Copyable {
     /// Flows in which a service was recognised for the first time since the last drain
     /// (rare: at most a few per flow), for role inference.
     public var recognised: [FlowRecord] = []
+    /// Set whenever a flow joins `ended` or `recognised`: the one-thread engine tests this one
+    /// flag per packet rather than both arrays, and clears it when it drains them.
+    var eventsPending = false
     public private(set) var flowsEvicted = 0
     public private(set) var flowsExpired = 0
     /// Most flows live at once.
@@ -322,6 +325,7 @@ public struct FlowTracker: ~Copyable {
     private mutating func recognise(_ s: Service, at i: Int) {
         table[i].services.insert(s)
         recognised.append(table[i])
+        eventsPending = true
     }
 
     /// A TCP segment's flags, sequence and window in its flow's history and TCP state, changed
@@ -389,6 +393,7 @@ public struct FlowTracker: ~Copyable {
     private mutating func end(at index: Int, reason: FlowRecord.EndReason) {
         let record = table.remove(at: index)
         ended.append(EndedFlow(record: record, reason: reason, inspection: dispatcher.release(record.inspection)))
+        eventsPending = true
     }
 
     /// Ends flows idle beyond their timeout. Runs every few seconds of capture time.
