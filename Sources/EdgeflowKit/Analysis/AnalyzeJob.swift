@@ -169,24 +169,20 @@ extension AnalyzeJob {
             for j in files.indices { files[j] = tallies[j].adding(to: files[j]) }
             readers = input.readers
         } else {
-            // One file after another, with the reader and its file's counts held as locals:
-            // nothing per packet checks an array's uniqueness.
+            // One file after another, each read by the engine in one loop, with the reader held as
+            // a local: nothing per packet checks an array's uniqueness. The file's counts are the
+            // engine's since it began.
             for i in readers.indices {
                 var reader = readers[i]
-                var tally = FileTally()
-                while let packet = reader.next() {
-                    tally.count(packet)
-                    engine.ingest(packet, file: i)
-                    if engine.packets >= checkpoint {
-                        checkpoint &+= ReadProgress.interval
-                        var read = inputs.position(i, offset: packet.fileOffset >= 0 ? packet.fileOffset + packet.capturedLength : -1,
-                                                   done: false, file: tally.adding(to: files[i]))
-                        for j in 0..<i { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
-                        progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: false))
-                    }
+                let start = engine.beginFile()
+                while let offset = engine.ingest(from: &reader, file: i, until: checkpoint) {
+                    checkpoint &+= ReadProgress.interval
+                    var read = inputs.position(i, offset: offset, done: false, file: engine.fileTally(since: start).adding(to: files[i]))
+                    for j in 0..<i { read += inputs.position(j, offset: -1, done: true, file: files[j]) }
+                    progress?(ReadProgress(bytesRead: read, totalBytes: inputs.total, packets: engine.packets, finished: false))
                 }
                 readers[i] = reader
-                files[i] = tally.adding(to: files[i])
+                files[i] = engine.fileTally(since: start).adding(to: files[i])
             }
         }
         if let progress {
@@ -207,7 +203,8 @@ extension AnalyzeJob {
 }
 
 /// One input's packets, bytes and first and last timestamps as they are read, without an
-/// optional to test per packet; `adding(to:)` puts them in the summary's `File`.
+/// optional to test per packet (interleaved files; files read one after another take theirs
+/// from the engine, `Engine.fileTally`); `adding(to:)` puts them in the summary's `File`.
 struct FileTally {
     var packets = 0
     var bytes = 0

@@ -11,12 +11,18 @@ public struct Engine: ~Copyable {
     /// The flow table (with several threads: the calling thread's own shard).
     var tracker: FlowTracker
     /// Packets, bytes and flows counted so far (`currentSummary` adds the flow tables' counters).
-    public var summary: CaptureSummary { counts.flushing(linkCache) }
+    public var summary: CaptureSummary {
+        var s = counts.flushing(linkCache)
+        s.add(span)
+        return s
+    }
     /// Packets taken so far.
     var packets: Int { counts.packets }
-    /// `summary` but the packets of the last run of one link type (`linkCache.run`).
+    /// `summary` but the packets of the last run of one link type (`linkCache.run`) and the
+    /// times of the packets since the current file began (`span`).
     private var counts = CaptureSummary()
     private var linkCache = LinkTypeCache()
+    private var span = TimeSpan()
     /// Per IP protocol number, its place in `counts.flowsByProto` (-1 until its first flow ends).
     private var protoSlots = [Int16](repeating: -1, count: 256)
     /// The other shards, with several threads.
@@ -83,33 +89,66 @@ public struct Engine: ~Copyable {
     ///   threads, whose workers read its bytes later).
     @inline(__always)
     public mutating func ingest(_ packet: Packet, file: Int = 0) {
-        counts.countRecord(packet, &linkCache)
+        counts.countRecord(packet, &linkCache, times: &span)
         if shards != nil { shardedPacket(packet, file: file) } else { onePacket(packet) }
+    }
+
+    /// Takes the packets of `reader` (one file of the run, read after the one before) until it
+    /// has none left (nil), or until `limit` packets in all have been taken: then returns where
+    /// the last one ended in its file (-1 when the reader cannot tell), for the caller's progress.
+    /// One thread's packets are tracked here with `onePacket`'s work in place: no call, and no
+    /// `Packet` stored for one, per packet.
+    @inline(never)
+    mutating func ingest<R: PacketReader>(from reader: inout R, file: Int, until limit: Int) -> Int? {
+        if shards != nil {
+            while let packet = reader.next() {
+                ingest(packet, file: file)
+                if counts.packets >= limit { return Self.end(of: packet) }
+            }
+            return nil
+        }
+        while let packet = reader.next() {
+            counts.countRecord(packet, &linkCache, times: &span)
+            take(packet)
+            if counts.packets >= limit { return Self.end(of: packet) }
+        }
+        return nil
+    }
+
+    /// Where `packet` ends in its file, or -1.
+    private static func end(of packet: Packet) -> Int {
+        packet.fileOffset >= 0 ? packet.fileOffset &+ packet.capturedLength : -1
     }
 
     /// A packet of a one-thread run: decoded, counted and tracked. Neither path is inlined
     /// into `ingest`, so that each is small enough to have its own callees inlined whole.
     @inline(never)
-    private mutating func onePacket(_ packet: Packet) {
+    private mutating func onePacket(_ packet: Packet) { take(packet) }
+
+    /// `onePacket`'s work; transparent, so that the reading loop (`ingest(from:file:until:)`)
+    /// has it in place too (`@inline(__always)` is not enough for a function this size).
+    @_transparent
+    private mutating func take(_ packet: Packet) {
         if let u = PacketDecoder.plainDatagram(packet.bytes, linkType: packet.linkType) {
             // What `countDecoded` counts of such a packet.
             counts.ipPackets &+= 1
             tracker.trackDatagram(u, timestamp: packet.timestamp, bytes: packet.bytes, index: counts.packets)
         } else {
-            decodedPacket(packet)
+            decodedPacket(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, timestamp: packet.timestamp)
         }
-        if !tracker.recognised.isEmpty { passRecognised() }
-        if !tracker.ended.isEmpty { passEnded() }
+        if tracker.eventsPending { passEvents() }
     }
 
     /// A packet of a one-thread run other than a `PlainDatagram`: decoded, counted and tracked.
-    /// Not inlined, so that `onePacket` stays small enough to have the RTP path inlined whole.
+    /// Not inlined, so that `onePacket` stays small enough to have the RTP path inlined whole;
+    /// it takes the packet's fields, not the `Packet`, which the reading loop would otherwise
+    /// store for it at every packet.
     @inline(never)
-    private mutating func decodedPacket(_ packet: Packet) {
+    private mutating func decodedPacket(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType, timestamp: Int64) {
         var d = DecodedPacket()
-        PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, into: &d)
+        PacketDecoder.decode(bytes, originalLength: originalLength, linkType: linkType, into: &d)
         guard counts.countDecoded(d) else { return }
-        tracker.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: counts.packets)
+        tracker.track(d, timestamp: timestamp, bytes: bytes, index: counts.packets)
     }
 
     /// A packet of a sharded run: decoded, counted and tracked when it is this thread's (or
@@ -119,6 +158,13 @@ public struct Engine: ~Copyable {
     private mutating func shardedPacket(_ packet: Packet, file: Int) {
         let index = counts.packets
         if own!.packet(packet, index: index, file: file, &counts, &tracker), let shards { shards.flush(upTo: index, &self) }
+    }
+
+    /// Hands on the flows just recognised, then those just ended (`FlowTracker.eventsPending`).
+    private mutating func passEvents() {
+        tracker.eventsPending = false
+        if !tracker.recognised.isEmpty { passRecognised() }
+        if !tracker.ended.isEmpty { passEnded() }
     }
 
     /// Hands on the flows whose service was just recognised.
@@ -158,7 +204,8 @@ public struct Engine: ~Copyable {
 
     /// Ends flows idle at `now` (a live capture's clock, when no packet moved time on).
     public mutating func expire(now: Int64) {
-        if let last = counts.lastTimestamp, now <= last { return }
+        let last = span.isEmpty ? counts.lastTimestamp : max(span.last, counts.lastTimestamp ?? .min)
+        if let last, now <= last { return }
         precondition(shards == nil, "a sharded run reads files, whose packets move its clock; it has no live clock to expire flows by")
         tracker.sweep(now: now)
         if !tracker.ended.isEmpty { passEnded() }
@@ -261,6 +308,7 @@ public struct Engine: ~Copyable {
         }
         counts = currentSummary
         linkCache.run = 0
+        span = TimeSpan()
         socketPackets = nil
         tracker.removeAll()
         shards?.releaseFinishedTables()
@@ -341,6 +389,25 @@ public struct Engine: ~Copyable {
         let report = o.stage.report(capture: s, dns: o.dns)
         o.writer.finish(report)
         return report
+    }
+
+    /// Where the counts stood when a file began (`beginFile`).
+    struct FileStart {
+        let packets: Int
+        let bytes: Int
+    }
+
+    /// A file of the run begins (read one after another): the times noted so far go into the
+    /// summary, so that the span holds this file's alone (`fileTally`).
+    mutating func beginFile() -> FileStart {
+        counts.add(span)
+        span = TimeSpan()
+        return FileStart(packets: counts.packets, bytes: counts.bytes)
+    }
+
+    /// The packets, bytes and times of the file begun at `start`, as far as it has been read.
+    func fileTally(since start: FileStart) -> FileTally {
+        FileTally(packets: counts.packets &- start.packets, bytes: counts.bytes &- start.bytes, first: span.first, last: span.last)
     }
 
     mutating func addWarnings(_ issues: [CaptureIssue]) { counts.warnings += issues }

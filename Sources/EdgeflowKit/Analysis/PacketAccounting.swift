@@ -1,3 +1,19 @@
+/// The first and last timestamps of the packets noted since it began, as two plain integers:
+/// one `min` and one `max` a packet, where the summary's optionals took a test each.
+struct TimeSpan {
+    var first = Int64.max
+    var last = Int64.min
+
+    /// No packet noted yet.
+    var isEmpty: Bool { first > last }
+
+    @inline(__always)
+    mutating func note(_ timestamp: Int64) {
+        first = min(first, timestamp)
+        last = max(last, timestamp)
+    }
+}
+
 /// The link type counted last, its place in `CaptureSummary.linkTypes`, and its packets since
 /// it last changed, not yet added there: most packets repeat it, and a counter here costs less
 /// than a write into the array (and its uniqueness check) per packet. Read the summary through
@@ -20,13 +36,34 @@ extension CaptureSummary {
     /// Counts what the reader tells of one packet: its lengths, time and link type.
     @inline(__always)
     mutating func countRecord(_ packet: Packet, _ cache: inout LinkTypeCache) {
+        countLengths(packet)
+        if firstTimestamp == nil || packet.timestamp < firstTimestamp! { firstTimestamp = packet.timestamp }
+        if lastTimestamp == nil || packet.timestamp > lastTimestamp! { lastTimestamp = packet.timestamp }
+        countLinkType(packet.linkType, &cache)
+    }
+
+    /// `countRecord` with the packet's time noted in `span`, not in this summary's optionals
+    /// (an engine's packets: `Engine.summary` adds the span).
+    @inline(__always)
+    mutating func countRecord(_ packet: Packet, _ cache: inout LinkTypeCache, times span: inout TimeSpan) {
+        countLengths(packet)
+        span.note(packet.timestamp)
+        countLinkType(packet.linkType, &cache)
+    }
+
+    @inline(__always)
+    private mutating func countLengths(_ packet: Packet) {
         packets &+= 1
         bytes &+= packet.capturedLength
         wireBytes &+= packet.originalLength
         if packet.capturedLength < packet.originalLength { truncatedPackets &+= 1 }
-        if firstTimestamp == nil || packet.timestamp < firstTimestamp! { firstTimestamp = packet.timestamp }
-        if lastTimestamp == nil || packet.timestamp > lastTimestamp! { lastTimestamp = packet.timestamp }
-        countLinkType(packet.linkType, &cache)
+    }
+
+    /// The first and last timestamps of `span` counted in.
+    mutating func add(_ span: TimeSpan) {
+        guard !span.isEmpty else { return }
+        firstTimestamp = min(firstTimestamp ?? .max, span.first)
+        lastTimestamp = max(lastTimestamp ?? .min, span.last)
     }
 
     /// Counts what decoding told of one packet (IP or not, errors, anomalies, tunnels); true

@@ -52,19 +52,36 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
         return (FlowKey(a: d.dst, b: d.src, aPort: dp, bPort: sp, proto: d.proto, ipVersion: d.ipVersion), false)
     }
 
-    /// The flow table's hash of the key: three folded 64 × 64 → 128-bit multiplies (each end's
-    /// address, then both with the ports and protocol), about half the instructions of `hash(seed:)`.
-    /// The ends' folds are added back at the end: an end (or ports) that zeroes the last
-    /// multiply's operand must not send every key with it to one slot, whatever the other end.
+    /// The flow table's hash of the key. An IPv4 key's: one folded 64 × 64 → 128-bit multiply
+    /// of its ends as (address, port) words (`ipv4TableHash`), which a plain datagram's path
+    /// computes from the frame's fields with no key built first. Any other key's: three folds
+    /// (each end's address, then both with the ports and protocol); the ends' folds are added
+    /// back at the end, so an end (or ports) that zeroes the last multiply's operand does not
+    /// send every key with it to one slot, whatever the other end.
     @inline(__always)
     public func tableHash(seed: UInt64) -> UInt64 {
-        @inline(__always) func fold(_ x: UInt64, _ y: UInt64) -> UInt64 {
-            let p = x.multipliedFullWidth(by: y)
-            return p.high ^ p.low
+        if ipVersion == 4 {
+            return Self.ipv4TableHash(a: UInt64(a.ipv4Value) << 16 | UInt64(aPort), b: UInt64(b.ipv4Value) << 16 | UInt64(bPort),
+                                      proto: proto, seed: seed)
         }
-        let x = fold(a.hi ^ seed, a.lo ^ 0x9E37_79B9_7F4A_7C15)
-        let y = fold(b.hi ^ 0xD6E8_FEB8_6659_FD93, b.lo ^ seed)
-        return fold(x ^ rest ^ 0xA076_1D64_78BD_642F, y ^ 0xE703_7ED1_A0B4_28DB) ^ x ^ y
+        let x = Self.fold(a.hi ^ seed, a.lo ^ 0x9E37_79B9_7F4A_7C15)
+        let y = Self.fold(b.hi ^ 0xD6E8_FEB8_6659_FD93, b.lo ^ seed)
+        return Self.fold(x ^ rest ^ 0xA076_1D64_78BD_642F, y ^ 0xE703_7ED1_A0B4_28DB) ^ x ^ y
+    }
+
+    /// `tableHash` of an IPv4 key whose ends are `a` and `b` as `address << 16 | port` (48 bits
+    /// each). Neither operand of the multiply is ever zero: each keeps a constant's top 16 bits
+    /// (the table's seed's, and the constant's below the protocol), so no end sends every key with it to one slot.
+    @inline(__always)
+    static func ipv4TableHash(a: UInt64, b: UInt64, proto: UInt8, seed: UInt64) -> UInt64 {
+        fold(a ^ (seed | 0x8000_0000_0000_0000), b ^ UInt64(proto) << 48 ^ 0xE703_7ED1_A0B4_28DB)
+    }
+
+    /// The high and low words of `x × y` folded into one.
+    @inline(__always)
+    private static func fold(_ x: UInt64, _ y: UInt64) -> UInt64 {
+        let p = x.multipliedFullWidth(by: y)
+        return p.high ^ p.low
     }
 
     /// A seeded multiply-xorshift hash of the key's words (the flows' uid is made from it).

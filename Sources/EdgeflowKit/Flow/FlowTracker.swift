@@ -64,6 +64,9 @@ public struct FlowTracker: ~Copyable {
     /// Flows in which a service was recognised for the first time since the last drain
     /// (rare: at most a few per flow), for role inference.
     public var recognised: [FlowRecord] = []
+    /// Set whenever a flow joins `ended` or `recognised`: the one-thread engine tests this one
+    /// flag per packet rather than both arrays, and clears it when it drains them.
+    var eventsPending = false
     public private(set) var flowsEvicted = 0
     public private(set) var flowsExpired = 0
     /// Most flows live at once.
@@ -121,58 +124,60 @@ public struct FlowTracker: ~Copyable {
     /// Accounts a `PlainDatagram` as `track` accounts its decoded packet, with one fused path
     /// for the commonest datagram: RTP on a live flow already inspected, off the DNS ports
     /// (counters, history and the RTP stream, with no `DecodedPacket` and no call between).
-    @inline(__always)
+    /// Past the lookup the datagram's ends are read from its key's words or the flow's key, so
+    /// that the lookup keeps no more of them in registers or on the stack than two words.
+    /// Transparent: the engine's reading loop has it in place (`@inline(__always)` left it a call there).
+    @_transparent
     mutating func trackDatagram(_ u: PlainDatagram, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
-        let (key, srcFirst) = Self.key(of: u)
-        let src = IPAddress(ipv4: u.src), dst = IPAddress(ipv4: u.dst)
-        let hash = table.hash(key)
-        var found = table.find(key, hash: hash)
+        let ends = DatagramEnds(u)
+        let hash = FlowKey.ipv4TableHash(a: ends.a, b: ends.b, proto: IPProtocol.udp, seed: table.seed)
+        var found = table.find(ends.key, hash: hash)
         if let i = found, timestamp &- table[i].lastTimestamp > settings.udpTimeout {
             end(at: i, reason: .idle)
             found = nil
         }
         let payload = Int(u.payloadLength)
-        if let i = found, payload > 0, table[i].inspection >= 0, !ServiceHint.isDNSPort(u.srcPort, u.dstPort) {
+        if let i = found, payload > 0, table[i].inspection >= 0, !ServiceHint.isDNSPort(table[i].key.aPort, table[i].key.bPort) {
             // The start of `update`'s UDP arm, for a datagram that is whole (not a fragment).
             let p = UnsafeRawBufferPointer(rebasing: bytes[Int(u.payloadOffset)..<min(Int(u.payloadOffset) &+ payload, bytes.count)])
             if UDPDemux.isRTP(p) {
-                let fromOrig = srcFirst == table[i].originatorIsA
+                let fromOrig = ends.srcFirst == table[i].originatorIsA
                 count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(u.ipLength), timestamp: timestamp)
                 table[i].history.note(.data, fromOriginator: fromOrig)
                 var slot = table[i].inspection
-                let s = dispatcher.rtp(&slot, p, fromOriginator: fromOrig, timestamp: timestamp,
-                                       sender: SDPBook.Endpoint(ip: src, port: u.srcPort),
-                                       receiver: SDPBook.Endpoint(ip: dst, port: u.dstPort))
+                let tracked = dispatcher.rtpTracked(&slot, p, fromOriginator: fromOrig, timestamp: timestamp)
                 table[i].inspection = slot
+                let s = tracked ?? newRTPStream(at: i, p, srcFirst: ends.srcFirst, fromOriginator: fromOrig, timestamp: timestamp)
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
                 if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
                 return
             }
         }
-        otherDatagram(u, hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
+        otherDatagram(ends.datagram(ipLength: u.ipLength, payloadOffset: u.payloadOffset, payloadLength: u.payloadLength),
+                      hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
     }
 
-    /// `FlowKey.of` for a plain datagram (IPv4, equal `hi` words, and UDP), and whether its
-    /// source is the key's `a` end.
-    @inline(__always)
-    private static func key(of u: PlainDatagram) -> (FlowKey, srcFirst: Bool) {
-        let srcFirst = u.src != u.dst ? u.src < u.dst : u.srcPort <= u.dstPort
-        let src = IPAddress(ipv4: u.src), dst = IPAddress(ipv4: u.dst)
-        let key = srcFirst ? FlowKey(a: src, b: dst, aPort: u.srcPort, bPort: u.dstPort, proto: IPProtocol.udp, ipVersion: 4)
-            : FlowKey(a: dst, b: src, aPort: u.dstPort, bPort: u.srcPort, proto: IPProtocol.udp, ipVersion: 4)
-        return (key, srcFirst)
+    /// The first packet `p` of an RTP stream on flow `i` (`trackDatagram`'s rare case): handed
+    /// on with its sender's and receiver's ends, read from the flow's key (the source is its
+    /// `a` end when `srcFirst`), which the common case does not keep.
+    @inline(never)
+    private func newRTPStream(at i: Int, _ p: UnsafeRawBufferPointer, srcFirst: Bool, fromOriginator: Bool, timestamp: Int64) -> Service {
+        let k = table[i].key
+        let a = SDPBook.Endpoint(ip: k.a, port: k.aPort), b = SDPBook.Endpoint(ip: k.b, port: k.bPort)
+        return dispatcher.newRTPStream(table[i].inspection, p, fromOriginator: fromOriginator, timestamp: timestamp,
+                                       sender: srcFirst ? a : b, receiver: srcFirst ? b : a)
     }
 
     /// The rest of `trackDatagram`: any datagram but RTP on a live inspected flow, as `track`
     /// accounts it. Not inlined, so that `trackDatagram` stays small enough to be inlined whole;
-    /// it builds the key again from `u` rather than have `trackDatagram` keep it for this call
-    /// (eight stores on every RTP packet's path).
+    /// it builds the key again from `u`, for a new flow only, rather than have `trackDatagram`
+    /// keep it for this call (eight stores on every RTP packet's path).
     @inline(never)
     private mutating func otherDatagram(_ u: PlainDatagram, hash: UInt64, found: Int?,
                                         timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
-        let (key, sourceIsA) = Self.key(of: u)
+        let sourceIsA = u.src != u.dst ? u.src < u.dst : u.srcPort <= u.dstPort
         let d = u.decoded
-        let i = found ?? create(key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
+        let i = found ?? create(DatagramEnds(u).key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)
         if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
     }
@@ -320,6 +325,7 @@ public struct FlowTracker: ~Copyable {
     private mutating func recognise(_ s: Service, at i: Int) {
         table[i].services.insert(s)
         recognised.append(table[i])
+        eventsPending = true
     }
 
     /// A TCP segment's flags, sequence and window in its flow's history and TCP state, changed
@@ -387,6 +393,7 @@ public struct FlowTracker: ~Copyable {
     private mutating func end(at index: Int, reason: FlowRecord.EndReason) {
         let record = table.remove(at: index)
         ended.append(EndedFlow(record: record, reason: reason, inspection: dispatcher.release(record.inspection)))
+        eventsPending = true
     }
 
     /// Ends flows idle beyond their timeout. Runs every few seconds of capture time.
@@ -441,4 +448,36 @@ public struct FlowTracker: ~Copyable {
 
     /// Forgets every live flow (after they were handed on with `endedFlow(at:)`).
     public mutating func removeAll() { table.removeAll() }
+}
+
+/// A plain datagram's ends as `address << 16 | port` words in its flow key's order (`a` the
+/// smaller: address first, then port, as `FlowKey.of` orders them), and whether its source is `a`.
+private struct DatagramEnds {
+    let a: UInt64
+    let b: UInt64
+    let srcFirst: Bool
+
+    @inline(__always)
+    init(_ u: PlainDatagram) {
+        let s = UInt64(u.src) << 16 | UInt64(u.srcPort), d = UInt64(u.dst) << 16 | UInt64(u.dstPort)
+        srcFirst = s <= d
+        a = srcFirst ? s : d
+        b = srcFirst ? d : s
+    }
+
+    /// The datagram's `FlowKey` (IPv4 and UDP).
+    @inline(__always)
+    var key: FlowKey {
+        FlowKey(a: IPAddress(ipv4: UInt32(truncatingIfNeeded: a >> 16)), b: IPAddress(ipv4: UInt32(truncatingIfNeeded: b >> 16)),
+                aPort: UInt16(truncatingIfNeeded: a), bPort: UInt16(truncatingIfNeeded: b), proto: IPProtocol.udp, ipVersion: 4)
+    }
+
+    /// The datagram these ends were read from, with its lengths.
+    @inline(__always)
+    func datagram(ipLength: Int32, payloadOffset: Int32, payloadLength: Int32) -> PlainDatagram {
+        let s = srcFirst ? a : b, d = srcFirst ? b : a
+        return PlainDatagram(src: UInt32(truncatingIfNeeded: s >> 16), dst: UInt32(truncatingIfNeeded: d >> 16),
+                             srcPort: UInt16(truncatingIfNeeded: s), dstPort: UInt16(truncatingIfNeeded: d),
+                             ipLength: ipLength, payloadOffset: payloadOffset, payloadLength: payloadLength)
+    }
 }

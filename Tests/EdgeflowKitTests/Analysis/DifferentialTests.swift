@@ -58,6 +58,46 @@ struct DifferentialTests {
         #expect(ordered.flows.count == 1 && ordered.flows[0]["orig_pkts"] as? Int == 2)
         #expect(ordered.capture["packets"] as? Int == 3)
     }
+
+    @Test("files read one after another each keep their packets, bytes and first and last times; the capture spans them all",
+          arguments: MergeOrder.allCases)
+    func fileCounts(merge: MergeOrder) throws {
+        let f1 = Frames.udp4("10.0.0.1", 3478, "52.112.0.9", 3478), f2 = Frames.udp4("52.112.0.9", 3478, "10.0.0.1", 3478)
+        // The first file's packets out of time order: its first time is its second packet's.
+        let a = CaptureFile.temporary(CaptureFile.pcap([TestRecord(seconds: 30, fraction: 0, data: f1), TestRecord(seconds: 10, fraction: 0, data: f1)]))
+        let b = CaptureFile.temporary(CaptureFile.pcap([TestRecord(seconds: 20, fraction: 0, data: f2 + [0, 0])]))
+        let r = try analyzeJSON([a, b], merge: merge)
+        let files = r.capture["files"] as! [[String: Any]]
+        #expect(files.map { $0["packets"] as! Int } == [2, 1])
+        #expect(files.map { $0["bytes"] as! Int } == [2 * f1.count, f2.count + 2])
+        #expect(files.map { $0["first_ts"] as! String } == [TimeFormat.iso8601(10_000_000_000), TimeFormat.iso8601(20_000_000_000)])
+        #expect(files.map { $0["last_ts"] as! String } == [TimeFormat.iso8601(30_000_000_000), TimeFormat.iso8601(20_000_000_000)])
+        #expect(r.capture["first_ts"] as? String == TimeFormat.iso8601(10_000_000_000))
+        #expect(r.capture["last_ts"] as? String == TimeFormat.iso8601(30_000_000_000))
+        #expect(r.capture["bytes"] as? Int == 2 * f1.count + f2.count + 2)
+    }
+
+    @Test("files read one after another: progress every 4,096 packets, at the last packet's record offset plus its length, then the files' whole size")
+    func progressCheckpoints() throws {
+        let f = Frames.udp4("10.0.0.1", 3478, "52.112.0.9", 3478)
+        let record = 16 + f.count
+        let a = CaptureFile.temporary(CaptureFile.pcap((0..<5000).map { TestRecord(seconds: UInt32($0), fraction: 0, data: f) }))
+        let b = CaptureFile.temporary(CaptureFile.pcap((0..<4000).map { TestRecord(seconds: UInt32(5000 + $0), fraction: 0, data: f) }))
+        var options = AnalyzeOptions(paths: [a, b])
+        options.merge = .order
+        options.format = .json
+        let out = scratchPath("report") + ".json"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var seen: [ReadProgress] = []
+        let stream = try OutputStream(path: out)
+        try AnalyzeJob(options: options).run(output: stream, progress: { seen.append($0) }) { _ in }
+        try stream.close()
+        let sizeA = 24 + 5000 * record, total = sizeA + 24 + 4000 * record
+        // Packet 4,096 is the first file's; packet 8,192 the second's 3,192nd.
+        #expect(seen == [ReadProgress(bytesRead: 24 + 4095 * record + f.count, totalBytes: total, packets: 4096, finished: false),
+                         ReadProgress(bytesRead: sizeA + 24 + 3191 * record + f.count, totalBytes: total, packets: 8192, finished: false),
+                         ReadProgress(bytesRead: total, totalBytes: total, packets: 9000, finished: true)])
+    }
 }
 
 /// `--threads N` must not change the report: the flows, their order and contents, the

@@ -36,4 +36,32 @@ struct FlowKeyTests {
         #expect(hashes.count == 4096)
         #expect(slots.count > 3800)
     }
+
+    @Test("an IPv4 key's hash from its ends' words, as a plain datagram's path takes it, is the key's, and the words' order is the key's")
+    func ipv4Words() {
+        // Tuples with equal addresses, equal ports and both, each end first.
+        var tuples: [(UInt32, UInt16, UInt32, UInt16)] = [(0x0A00_0001, 5000, 0x0A00_0001, 5000), (0x0A00_0001, 5001, 0x0A00_0001, 5000),
+                                                          (0xFFFF_FFFF, 0, 0, 65535), (0, 0, 0, 0)]
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            tuples.append((UInt32.random(in: 0...3, using: &g) | 0x3400_0000, UInt16.random(in: 3478...3481, using: &g),
+                           UInt32.random(in: 0...3, using: &g) | 0x3400_0000, UInt16.random(in: 3478...3481, using: &g)))
+        }
+        for (src, sp, dst, dp) in tuples {
+            var d = DecodedPacket()
+            d.kind = .transport
+            d.ipVersion = 4
+            d.proto = IPProtocol.udp
+            d.src = IPAddress(ipv4: src)
+            d.dst = IPAddress(ipv4: dst)
+            d.srcPort = sp
+            d.dstPort = dp
+            let (key, sourceIsA) = FlowKey.of(d)
+            let s = UInt64(src) << 16 | UInt64(sp), t = UInt64(dst) << 16 | UInt64(dp)
+            #expect(sourceIsA == (s <= t))
+            for seed: UInt64 in [0x5EED, 0x5EED_F10E_ED6E_F10F] {
+                #expect(key.tableHash(seed: seed) == FlowKey.ipv4TableHash(a: min(s, t), b: max(s, t), proto: IPProtocol.udp, seed: seed))
+            }
+        }
+    }
 }

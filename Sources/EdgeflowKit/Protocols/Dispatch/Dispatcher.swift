@@ -195,29 +195,36 @@ struct Dispatcher: ~Copyable {
     }
 
     /// Inspects one UDP payload of the class `.rtp` sent from `sender` to `receiver`; returns
-    /// the service it carried (RTP once its stream shows sequence continuity). Transparent: the
-    /// one-thread datagram path (`FlowTracker.trackDatagram`) has it inlined, which
-    /// `@inline(__always)` did not get from the optimizer.
-    @_transparent
+    /// the service it carried (RTP once its stream shows sequence continuity).
+    @inline(__always)
     mutating func rtp(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
                       sender: SDPBook.Endpoint, receiver: SDPBook.Endpoint) -> Service {
+        rtpTracked(&slot, p, fromOriginator: fromOriginator, timestamp: timestamp)
+            ?? newRTPStream(slot, p, fromOriginator: fromOriginator, timestamp: timestamp, sender: sender, receiver: receiver)
+    }
+
+    /// `rtp` but for the first packet of a stream the flow has no stream slot for: nil for it,
+    /// and `newRTPStream` then takes it with the ends (only it needs them, so the one-thread
+    /// datagram path, `FlowTracker.trackDatagram`, works them out only then). Transparent: that
+    /// path has it inlined, which `@inline(__always)` did not get from the optimizer.
+    @_transparent
+    mutating func rtpTracked(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
         guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
         // Past --max-inspected-flows the flow keeps the name its packets suggest.
         guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
         guard let confirmed = rtp.value.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence,
                                                       timestamp: h.timestamp, payloadType: h.payloadType, marker: h.marker,
-                                                      arrival: timestamp, clockRate: clocks.clockRate(h.payloadType)) else {
-            return newRTPStream(rtp, p, fromOriginator: fromOriginator, timestamp: timestamp, sender: sender, receiver: receiver)
-        }
+                                                      arrival: timestamp, clockRate: clocks.clockRate(h.payloadType)) else { return nil }
         return confirmed ? .rtp : .unknown
     }
 
-    /// The first packet `p` of an RTP stream the flow has no slot for (`rtp`'s rare case, kept
-    /// out of line). It reads the header again, so that `rtp` keeps only the fields it uses.
+    /// The first packet `p` of an RTP stream that the flow at `slot` has no stream slot for
+    /// (`rtpTracked` gave nil, so the flow's RTP state is made), kept out of line. It reads the
+    /// header again, so that `rtpTracked` keeps only the fields it uses.
     @inline(never)
-    private func newRTPStream(_ rtp: HeapValue<RTPFlowStats>, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
-                              sender: SDPBook.Endpoint, receiver: SDPBook.Endpoint) -> Service {
-        guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
+    func newRTPStream(_ slot: Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64,
+                      sender: SDPBook.Endpoint, receiver: SDPBook.Endpoint) -> Service {
+        guard slot >= 0, let rtp = slab[slot].pointee.rtp(), let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
         // A new stream of a dynamic type takes the clock of the SDP that named its receiver's
         // end, else its sender's.
         return rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
