@@ -239,7 +239,8 @@ public struct FlowSummary: Sendable {
         }
     }
 
-    /// Takes the flow's roles, rule and verdict.
+    /// Takes the flow's roles, rule and verdict. Inlined; the texts are set out of line.
+    @inline(__always)
     mutating func apply(_ c: Classification) {
         origRoleKind = c.origRole
         respRoleKind = c.respRole
@@ -248,6 +249,11 @@ public struct FlowSummary: Sendable {
         // (A reply rule comes only with a rule; the verdict is tested, not the violation,
         // whose test would copy the classification.)
         guard c.ruleRef != nil || c.verdict == .violation || texts != nil else { return }
+        applyTexts(c)
+    }
+
+    /// The rule, reply rule and reason of `c` as text.
+    private mutating func applyTexts(_ c: Classification) {
         rule = c.rule?.id
         replyRule = c.verdict == .allowed ? c.replyHybrid.map { PortTables.hybrid[$0].id } : nil
         reason = c.violation?.reason
