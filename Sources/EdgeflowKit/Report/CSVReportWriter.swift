@@ -46,9 +46,15 @@ extension FlowSummary {
     @inline(never)
     func writeCSVRow(_ c: inout JSONCursor, second: TimeFormat.SecondText, micros: Int, tails: borrowing FlowTailMemo) {
         writeUID(&c, quoted: false)
-        c.byte(0x2C)
-        writeProto(&c)
-        c.byte(0x2C)
+        // TCP and UDP (most flows) with their commas as one run.
+        switch protocolNumber {
+        case IPProtocol.tcp: c.literal(",tcp,")
+        case IPProtocol.udp: c.literal(",udp,")
+        default:
+            c.byte(0x2C)
+            writeProto(&c)
+            c.byte(0x2C)
+        }
         origAddress.writeText(&c)
         c.byte(0x2C)
         c.integer(origP)
@@ -56,6 +62,15 @@ extension FlowSummary {
         respAddress.writeText(&c)
         c.byte(0x2C)
         c.integer(respP)
+        if plain { tails.writeMiddle(self, &c) { writeCSVMiddle(&$0) } } else { writeCSVMiddle(&c) }
+        c.iso8601(second, micros: micros)
+        c.byte(0x2C)
+        if plain { tails.write(self, &c) { writeCSVTail(&$0) } } else { writeCSVTail(&c) }
+    }
+
+    /// The columns from `orig_role` to `services`, between commas.
+    @inline(__always)
+    private func writeCSVMiddle(_ c: inout JSONCursor) {
         c.byte(0x2C)
         c.literal(origRoleKind.staticName)
         c.byte(0x2C)
@@ -70,9 +85,6 @@ extension FlowSummary {
             c.literal($0.staticName)
         }
         c.byte(0x2C)
-        c.iso8601(second, micros: micros)
-        c.byte(0x2C)
-        if plain { tails.write(self, &c) { writeCSVTail(&$0) } } else { writeCSVTail(&c) }
     }
 
     /// The columns from `duration` on, and the line end.

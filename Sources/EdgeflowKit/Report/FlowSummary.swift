@@ -272,23 +272,39 @@ public struct FlowSummary: Sendable {
     /// formatted in place, no key, comma or value through a `String`, no capacity test per
     /// write (a flood reports one flow per packet). `second` and `micros`: `ts` as
     /// `TimeFormat.isoParts` gives it. `tails`: the writer's memo of the members from
-    /// `duration` on, for a flow without text fields.
-    @inline(__always)
+    /// `orig_role` to `services` and from `duration` on, for a flow without text fields.
+    /// Not inlined into the writers: there the optimizer stopped inlining the cursor's own
+    /// writes (each octet of an address became two calls).
+    @inline(never)
     func writeMembers(_ c: inout JSONCursor, leading: StaticString, second: TimeFormat.SecondText, micros: Int,
                       tails: borrowing FlowTailMemo) {
-        writeHead(&c, leading: leading, second: second, micros: micros)
-        if plain { tails.write(self, &c) { writeTail(&$0) } } else { writeTail(&c) }
+        writeEnds(&c, leading: leading)
+        if plain {
+            tails.writeMiddle(self, &c) { writeMiddle(&$0) }
+            c.iso8601(second, micros: micros)
+            tails.write(self, &c) { writeTail(&$0) }
+        } else {
+            writeMiddle(&c)
+            c.iso8601(second, micros: micros)
+            writeTail(&c)
+        }
     }
 
-    /// The members from `uid` to `ts`, after `leading`.
+    /// The members from `uid` to `resp_p` and the ends' names, after `leading`.
     @inline(__always)
-    private func writeHead(_ c: inout JSONCursor, leading: StaticString, second: TimeFormat.SecondText, micros: Int) {
+    private func writeEnds(_ c: inout JSONCursor, leading: StaticString) {
         c.literal(leading)
         c.literal("\"uid\":")
         writeUID(&c, quoted: true)
-        c.literal(",\"proto\":\"")
-        writeProto(&c)
-        c.literal("\",\"orig_h\":\"")
+        // TCP and UDP (most flows) with their keys as one run.
+        switch protocolNumber {
+        case IPProtocol.tcp: c.literal(",\"proto\":\"tcp\",\"orig_h\":\"")
+        case IPProtocol.udp: c.literal(",\"proto\":\"udp\",\"orig_h\":\"")
+        default:
+            c.literal(",\"proto\":\"")
+            writeProto(&c)
+            c.literal("\",\"orig_h\":\"")
+        }
         origAddress.writeText(&c)
         c.literal("\",\"orig_p\":")
         c.integer(origP)
@@ -307,6 +323,11 @@ public struct FlowSummary: Sendable {
                 c.quoted(respName)
             }
         }
+    }
+
+    /// The members from `orig_role` to `services`, and the key of `ts` with its opening quote.
+    @inline(__always)
+    private func writeMiddle(_ c: inout JSONCursor) {
         c.literal(",\"orig_role\":\"")
         c.literal(origRoleKind.staticName)
         c.literal("\",\"resp_role\":\"")
@@ -322,7 +343,6 @@ public struct FlowSummary: Sendable {
             c.byte(0x22)
         }
         c.literal("],\"ts\":\"")
-        c.iso8601(second, micros: micros)
     }
 
     /// The members from `duration` to `end_reason`.
@@ -372,7 +392,9 @@ public struct FlowSummary: Sendable {
         w.separate()
         let (second, micros) = TimeFormat.isoParts(ts, &w)
         w.withRoom(jsonRoom &+ leading.utf8CodeUnitCount) { c in
-            writeHead(&c, leading: leading, second: second, micros: micros)
+            writeEnds(&c, leading: leading)
+            writeMiddle(&c)
+            c.iso8601(second, micros: micros)
             writeTail(&c)
         }
         if let icmp {
