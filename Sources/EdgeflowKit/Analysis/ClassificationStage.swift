@@ -220,8 +220,16 @@ final class ClassificationStage {
     }
 
     /// Hands the flow's RTP streams (with their quality) to the call correlator, and moves its
-    /// clock on; the calls that finishes are written.
-    private func correlate(_ f: FlowSummary, first: Int64) {
+    /// clock on; the calls that finishes are written. Inlined: a flow without protocol facts
+    /// at the end of input (most of a flood) has nothing to do here, and makes no call.
+    @inline(__always)
+    private func correlate(_ f: borrowing FlowSummary, first: Int64) {
+        if inputOver && f.appBox == nil { return }
+        correlateFacts(f, first: first)
+    }
+
+    /// `correlate`, out of line.
+    private func correlateFacts(_ f: FlowSummary, first: Int64) {
         // A flow without protocol facts (most of a flood) never makes an `AppReport?` to test.
         guard let box = f.appBox, !box.value.rtp.isEmpty || box.value.stun.map({ $0.stats.ice.count > 0 }) == true
                 || box.value.sip?.media.isEmpty == false else {

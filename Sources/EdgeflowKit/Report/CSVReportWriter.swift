@@ -45,7 +45,7 @@ extension FlowSummary {
     /// cursor's own writes (the flood's CSV took 1.1 × the JSON form's instructions).
     @inline(never)
     func writeCSVRow(_ c: inout JSONCursor, second: TimeFormat.SecondText, micros: Int, tails: borrowing FlowTailMemo) {
-        writeUID(&c, quoted: false)
+        writeUID(&c, quoted: false, pairs: tails.uidPairs)
         // TCP and UDP (most flows) with their commas as one run.
         switch protocolNumber {
         case IPProtocol.tcp: c.literal(",tcp,")
@@ -57,11 +57,11 @@ extension FlowSummary {
         }
         origAddress.writeText(&c)
         c.byte(0x2C)
-        c.integer(origP)
+        c.port(origP)
         c.byte(0x2C)
         respAddress.writeText(&c)
         c.byte(0x2C)
-        c.integer(respP)
+        c.port(respP)
         if plain { tails.writeMiddle(self, &c) { writeCSVMiddle(&$0) } } else { writeCSVMiddle(&c) }
         c.iso8601(second, micros: micros)
         c.byte(0x2C)

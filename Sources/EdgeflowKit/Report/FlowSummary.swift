@@ -160,16 +160,16 @@ public struct FlowSummary: Sendable {
 
     /// The uid of `code` as text: 12 ASCII bytes, a small string made without an allocation.
     static func uid(_ code: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 12) { writeUID(code, to: $0.baseAddress!) }
+        String(unsafeUninitializedCapacity: 12) { writeUID(code, to: $0.baseAddress!, pairs: base62Pairs) }
     }
 
     /// Writes "C" and the 11 base-62 digits of `code` (12 bytes), least significant first,
-    /// two at a time; returns 12.
+    /// two at a time (`pairs`: `base62Pairs`); returns 12.
     @inline(__always)
-    private static func writeUID(_ code: UInt64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    private static func writeUID(_ code: UInt64, to out: UnsafeMutablePointer<UInt8>, pairs: UnsafePointer<UInt8>) -> Int {
         var h = code
         out[0] = 0x43
-        let pairs = UnsafeRawPointer(base62Pairs)
+        let pairs = UnsafeRawPointer(pairs)
         var at = 1
         while at < 11 {
             let pair = Int(truncatingIfNeeded: h % 3844) &* 2
@@ -183,14 +183,16 @@ public struct FlowSummary: Sendable {
 
     /// The uid, as JSON and CSV write it: its digits in place, or the text that replaced it
     /// (quoted and escaped as `quoted` says); room: 14 bytes, or the text's (`textRoom`).
+    /// `pairs`: `base62Pairs`, which a writer reads once (each read of the lazily made table
+    /// is a call).
     @inline(__always)
-    func writeUID(_ c: inout JSONCursor, quoted: Bool) {
+    func writeUID(_ c: inout JSONCursor, quoted: Bool, pairs: UnsafePointer<UInt8>) {
         if !plain, var uidText = texts?.uid {
             if quoted { c.quoted(uidText) } else { uidText.withUTF8 { c.csvField($0) } }
             return
         }
         if quoted { c.byte(0x22) }
-        c.p += Self.writeUID(uidCode, to: c.p)
+        c.p += Self.writeUID(uidCode, to: c.p, pairs: pairs)
         if quoted { c.byte(0x22) }
     }
 
@@ -198,7 +200,7 @@ public struct FlowSummary: Sendable {
 
     /// For each of 0..<3844, its two base-62 digits, least significant first: made once, never
     /// changed (so shared by every thread).
-    nonisolated(unsafe) private static let base62Pairs: UnsafePointer<UInt8> = {
+    nonisolated(unsafe) static let base62Pairs: UnsafePointer<UInt8> = {
         let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 3844 * 2)
         for v in 0..<3844 {
             table[2 * v] = base62.utf8Start[v % 62]
@@ -264,21 +266,20 @@ public struct FlowSummary: Sendable {
     /// write it whole through one cursor (`writeMembers`).
     var flat: Bool { icmp == nil && appBox == nil }
 
-    /// Room `writeMembers` may take, besides its `leading` text.
+    /// Room `writeMembers` may take, besides the object's opening.
     var jsonRoom: Int { plain ? Self.fixedRoom : Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom) }
 
-    /// Writes the members always present (and the text fields set), after `leading`, in room
-    /// made once for them (`jsonRoom`): literal runs of keys and punctuation around values
-    /// formatted in place, no key, comma or value through a `String`, no capacity test per
-    /// write (a flood reports one flow per packet). `second` and `micros`: `ts` as
-    /// `TimeFormat.isoParts` gives it. `tails`: the writer's memo of the members from
+    /// Writes the members always present (and the text fields set), after the object's opening
+    /// (the writer's), in room made once for them (`jsonRoom`): literal runs of keys and
+    /// punctuation around values formatted in place, no key, comma or value through a `String`,
+    /// no capacity test per write (a flood reports one flow per packet). `second` and `micros`:
+    /// `ts` as `TimeFormat.isoParts` gives it. `tails`: the writer's memo of the members from
     /// `orig_role` to `services` and from `duration` on, for a flow without text fields.
     /// Not inlined into the writers: there the optimizer stopped inlining the cursor's own
     /// writes (each octet of an address became two calls).
     @inline(never)
-    func writeMembers(_ c: inout JSONCursor, leading: StaticString, second: TimeFormat.SecondText, micros: Int,
-                      tails: borrowing FlowTailMemo) {
-        writeEnds(&c, leading: leading)
+    func writeMembers(_ c: inout JSONCursor, second: TimeFormat.SecondText, micros: Int, tails: borrowing FlowTailMemo) {
+        writeEnds(&c, uidPairs: tails.uidPairs)
         if plain {
             tails.writeMiddle(self, &c) { writeMiddle(&$0) }
             c.iso8601(second, micros: micros)
@@ -290,12 +291,11 @@ public struct FlowSummary: Sendable {
         }
     }
 
-    /// The members from `uid` to `resp_p` and the ends' names, after `leading`.
+    /// The members from `uid` to `resp_p` and the ends' names. `uidPairs`: `base62Pairs`.
     @inline(__always)
-    private func writeEnds(_ c: inout JSONCursor, leading: StaticString) {
-        c.literal(leading)
+    private func writeEnds(_ c: inout JSONCursor, uidPairs: UnsafePointer<UInt8>) {
         c.literal("\"uid\":")
-        writeUID(&c, quoted: true)
+        writeUID(&c, quoted: true, pairs: uidPairs)
         // TCP and UDP (most flows) with their keys as one run.
         switch protocolNumber {
         case IPProtocol.tcp: c.literal(",\"proto\":\"tcp\",\"orig_h\":\"")
@@ -307,11 +307,11 @@ public struct FlowSummary: Sendable {
         }
         origAddress.writeText(&c)
         c.literal("\",\"orig_p\":")
-        c.integer(origP)
+        c.port(origP)
         c.literal(",\"resp_h\":\"")
         respAddress.writeText(&c)
         c.literal("\",\"resp_p\":")
-        c.integer(respP)
+        c.port(respP)
         // Without text fields (most flows) no string is read, nor released.
         if !plain {
             if let origName {
@@ -392,7 +392,8 @@ public struct FlowSummary: Sendable {
         w.separate()
         let (second, micros) = TimeFormat.isoParts(ts, &w)
         w.withRoom(jsonRoom &+ leading.utf8CodeUnitCount) { c in
-            writeEnds(&c, leading: leading)
+            c.literal(leading)
+            writeEnds(&c, uidPairs: Self.base62Pairs)
             writeMiddle(&c)
             c.iso8601(second, micros: micros)
             writeTail(&c)

@@ -69,6 +69,8 @@ struct FlowTailMemo: ~Copyable {
     private let middleText = UnsafeMutablePointer<UInt8>.allocate(capacity: middleRoom * slots)
     private let middleKeys = UnsafeMutablePointer<UInt32>.allocate(capacity: slots)
     private let middleLengths = UnsafeMutablePointer<Int>.allocate(capacity: slots)
+    /// `FlowSummary.base62Pairs`, read once here: each read of the lazily made table is a call.
+    let uidPairs = FlowSummary.base62Pairs
 
     init() {
         precondition(MemoryLayout<FlowHistory>.size <= 24, "a flow's history no longer fits the memo's key")
