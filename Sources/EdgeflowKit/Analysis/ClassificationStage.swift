@@ -164,8 +164,7 @@ final class ClassificationStage {
         } else {
             Self.complete(&summary, record, app, c, names: dns.names)
         }
-        // Consumed: handed on where it lies, not copied first (260 bytes a flow).
-        account(record, c, consume summary)
+        account(record, c, summary)
     }
 
     /// Classifies `record` by `topology` (reached in place: it is not changed) and makes its
@@ -205,18 +204,32 @@ final class ClassificationStage {
     }
 
     /// `account(_:)` on the parts, each reached in place: the uid's closure then captures the
-    /// record alone, not the whole prepared flow (which it would copy at each use).
+    /// record alone, not the whole prepared flow (which it would copy at each use). Inlined:
+    /// called, it took a copy of the summary (257 bytes a flow).
+    @inline(__always)
     private func account(_ record: FlowRecord, _ c: borrowing Classification, _ summary: borrowing FlowSummary) {
-        // The uid from the record: a closure holding the summary would copy it.
-        compliance.add(record, c, uid: FlowSummary.uid(FlowSummary.uidCode(record)), app: summary.appBox,
-                       accessEdgeNames: topology.accessEdgeNames)
+        // A flow without an Edge role nor protocol facts (every flow of a scan) is no business
+        // of the compliance counters: tested here, the call and its arguments are not made.
+        if c.verdict != .unrelated || summary.appBox != nil {
+            // The uid from the record: a closure holding the summary would copy it.
+            compliance.add(record, c, uid: FlowSummary.uid(FlowSummary.uidCode(record)), app: summary.appBox,
+                           accessEdgeNames: topology.accessEdgeNames)
+        }
         writer.flow(summary)
         correlate(summary, first: record.firstTimestamp)
     }
 
     /// Hands the flow's RTP streams (with their quality) to the call correlator, and moves its
-    /// clock on; the calls that finishes are written.
-    private func correlate(_ f: FlowSummary, first: Int64) {
+    /// clock on; the calls that finishes are written. Inlined: a flow without protocol facts
+    /// at the end of input (most of a flood) has nothing to do here, and makes no call.
+    @inline(__always)
+    private func correlate(_ f: borrowing FlowSummary, first: Int64) {
+        if inputOver && f.appBox == nil { return }
+        correlateFacts(f, first: first)
+    }
+
+    /// `correlate`, out of line.
+    private func correlateFacts(_ f: FlowSummary, first: Int64) {
         // A flow without protocol facts (most of a flood) never makes an `AppReport?` to test.
         guard let box = f.appBox, !box.value.rtp.isEmpty || box.value.stun.map({ $0.stats.ice.count > 0 }) == true
                 || box.value.sip?.media.isEmpty == false else {
@@ -261,10 +274,10 @@ final class ClassificationStage {
     }
 
     /// `FlowClassifier.classify` on the stage's topology, reached in place: read as an argument
-    /// from this class's property, the topology would be copied (and its references retained
-    /// and released) for every flow; `inout` hands over its address (it is not changed).
+    /// from this class's property, the topology would be copied for every flow; `inout` hands
+    /// over its address (it is not changed).
     private static func classify(_ record: FlowRecord, _ topology: inout Topology) -> Classification {
-        FlowClassifier.classify(record, topology: topology)
+        FlowClassifier.classify(record, in: &topology)
     }
 }
 

@@ -52,6 +52,13 @@ struct RuleRef: Sendable, Equatable {
 /// table (Edge ↔ other hosts). Runs once per flow, when it ends.
 public enum FlowClassifier {
     public static func classify(_ r: FlowRecord, topology: Topology) -> Classification {
+        var topology = topology
+        return classify(r, in: &topology)
+    }
+
+    /// `classify(_:topology:)` on a topology reached where it lies (`inout`, never changed):
+    /// read by value from a class's property, it was copied for every flow (136 bytes).
+    static func classify(_ r: FlowRecord, in topology: inout Topology) -> Classification {
         let o = r.originator, p = r.responder
         let oRoles = topology.roles(of: o.address), pRoles = topology.roles(of: p.address)
         // Without an Edge role at either end (most flows, every flow of a scan) each end holds

@@ -51,6 +51,7 @@ public struct RoleSet: Sequence, Sendable, BitwiseCopyable, Equatable {
 
     public mutating func insert(_ r: Role) { bits |= 1 << Self.bit(r) }
 
+    @inline(__always)
     public func contains(_ r: Role) -> Bool { bits & (1 << Self.bit(r)) != 0 }
 
     @inline(__always)

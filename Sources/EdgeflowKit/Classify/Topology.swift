@@ -30,7 +30,9 @@ public struct Topology: Sendable {
     }
 
     /// The Edge roles an address holds (a consolidated Edge may hold several), else
-    /// Office 365 or other.
+    /// Office 365 or other. Inlined: called on a topology reached in place (`inout`), the
+    /// topology was copied for the call.
+    @inline(__always)
     public func roles(of a: IPAddress) -> RoleSet {
         var out = RoleSet()
         if accessEdge.contains(where: { $0.contains(a) }) { out.insert(.accessEdge) }

@@ -55,7 +55,8 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     }
 
     /// Zeek-style connection state: TCP from both endpoints' states; other protocols S0
-    /// (one way), SF (both ways) or SHR (responder only).
+    /// (one way), SF (both ways) or SHR (responder only). Inlined: every flow's summary asks.
+    @inline(__always)
     public var connState: StaticString {
         if key.proto == IPProtocol.tcp {
             return tcp.connState(origBytes: origBytes, respBytes: respBytes, history: history, sawOrigSyn: tcp.synSeen)

@@ -39,8 +39,7 @@ public struct FlowTable: ~Copyable {
         let cap = max(16, capacity)
         var slotCount = 16
         while slotCount < cap * 2 { slotCount <<= 1 }
-        slots = .allocate(capacity: slotCount)
-        slots.initialize(repeating: 0, count: slotCount)
+        slots = Self.zeroedSlots(slotCount)
         slotMask = slotCount - 1
         records = Self.resize(nil, to: cap)
         recordCapacity = cap
@@ -48,7 +47,7 @@ public struct FlowTable: ~Copyable {
     }
 
     deinit {
-        slots.deallocate()
+        free(slots)
         free(records)
     }
 
@@ -187,11 +186,20 @@ public struct FlowTable: ~Copyable {
         return raw.assumingMemoryBound(to: FlowRecord.self)
     }
 
+    /// `count` empty slots from `calloc`: a large array comes from fresh pages, already zero,
+    /// not written over first (a flood's table doubles its slots up to tens of megabytes).
+    /// Out of memory traps, as for the records.
+    private static func zeroedSlots(_ count: Int) -> UnsafeMutablePointer<UInt64> {
+        guard let raw = calloc(count, MemoryLayout<UInt64>.stride) else {
+            fatalError("out of memory growing the flow table to \(count / 2) flows: lower --max-flows")
+        }
+        return raw.assumingMemoryBound(to: UInt64.self)
+    }
+
     private mutating func growSlots() {
         let newCount = (slotMask + 1) * 2
-        slots.deallocate()
-        slots = .allocate(capacity: newCount)
-        slots.initialize(repeating: 0, count: newCount)
+        free(slots)
+        slots = Self.zeroedSlots(newCount)
         slotMask = newCount - 1
         for r in 0..<count { place(hash: records[r].hash, index: r) }
     }

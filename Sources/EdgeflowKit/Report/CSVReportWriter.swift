@@ -45,17 +45,32 @@ extension FlowSummary {
     /// cursor's own writes (the flood's CSV took 1.1 × the JSON form's instructions).
     @inline(never)
     func writeCSVRow(_ c: inout JSONCursor, second: TimeFormat.SecondText, micros: Int, tails: borrowing FlowTailMemo) {
-        writeUID(&c, quoted: false)
-        c.byte(0x2C)
-        writeProto(&c)
-        c.byte(0x2C)
+        writeUID(&c, quoted: false, pairs: tails.uidPairs)
+        // TCP and UDP (most flows) with their commas as one run.
+        switch protocolNumber {
+        case IPProtocol.tcp: c.literal(",tcp,")
+        case IPProtocol.udp: c.literal(",udp,")
+        default:
+            c.byte(0x2C)
+            writeProto(&c)
+            c.byte(0x2C)
+        }
         origAddress.writeText(&c)
         c.byte(0x2C)
-        c.integer(origP)
+        c.port(origP)
         c.byte(0x2C)
         respAddress.writeText(&c)
         c.byte(0x2C)
-        c.integer(respP)
+        c.port(respP)
+        if plain { tails.writeMiddle(self, &c) { writeCSVMiddle(&$0) } } else { writeCSVMiddle(&c) }
+        c.iso8601(second, micros: micros)
+        c.byte(0x2C)
+        if plain { tails.write(self, &c) { writeCSVTail(&$0) } } else { writeCSVTail(&c) }
+    }
+
+    /// The columns from `orig_role` to `services`, between commas.
+    @inline(__always)
+    private func writeCSVMiddle(_ c: inout JSONCursor) {
         c.byte(0x2C)
         c.literal(origRoleKind.staticName)
         c.byte(0x2C)
@@ -70,9 +85,6 @@ extension FlowSummary {
             c.literal($0.staticName)
         }
         c.byte(0x2C)
-        c.iso8601(second, micros: micros)
-        c.byte(0x2C)
-        if plain { tails.write(self, &c) { writeCSVTail(&$0) } } else { writeCSVTail(&c) }
     }
 
     /// The columns from `duration` on, and the line end.

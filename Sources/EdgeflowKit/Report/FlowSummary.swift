@@ -160,16 +160,16 @@ public struct FlowSummary: Sendable {
 
     /// The uid of `code` as text: 12 ASCII bytes, a small string made without an allocation.
     static func uid(_ code: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 12) { writeUID(code, to: $0.baseAddress!) }
+        String(unsafeUninitializedCapacity: 12) { writeUID(code, to: $0.baseAddress!, pairs: base62Pairs) }
     }
 
     /// Writes "C" and the 11 base-62 digits of `code` (12 bytes), least significant first,
-    /// two at a time; returns 12.
+    /// two at a time (`pairs`: `base62Pairs`); returns 12.
     @inline(__always)
-    private static func writeUID(_ code: UInt64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+    private static func writeUID(_ code: UInt64, to out: UnsafeMutablePointer<UInt8>, pairs: UnsafePointer<UInt8>) -> Int {
         var h = code
         out[0] = 0x43
-        let pairs = UnsafeRawPointer(base62Pairs)
+        let pairs = UnsafeRawPointer(pairs)
         var at = 1
         while at < 11 {
             let pair = Int(truncatingIfNeeded: h % 3844) &* 2
@@ -183,14 +183,16 @@ public struct FlowSummary: Sendable {
 
     /// The uid, as JSON and CSV write it: its digits in place, or the text that replaced it
     /// (quoted and escaped as `quoted` says); room: 14 bytes, or the text's (`textRoom`).
+    /// `pairs`: `base62Pairs`, which a writer reads once (each read of the lazily made table
+    /// is a call).
     @inline(__always)
-    func writeUID(_ c: inout JSONCursor, quoted: Bool) {
+    func writeUID(_ c: inout JSONCursor, quoted: Bool, pairs: UnsafePointer<UInt8>) {
         if !plain, var uidText = texts?.uid {
             if quoted { c.quoted(uidText) } else { uidText.withUTF8 { c.csvField($0) } }
             return
         }
         if quoted { c.byte(0x22) }
-        c.p += Self.writeUID(uidCode, to: c.p)
+        c.p += Self.writeUID(uidCode, to: c.p, pairs: pairs)
         if quoted { c.byte(0x22) }
     }
 
@@ -198,7 +200,7 @@ public struct FlowSummary: Sendable {
 
     /// For each of 0..<3844, its two base-62 digits, least significant first: made once, never
     /// changed (so shared by every thread).
-    nonisolated(unsafe) private static let base62Pairs: UnsafePointer<UInt8> = {
+    nonisolated(unsafe) static let base62Pairs: UnsafePointer<UInt8> = {
         let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 3844 * 2)
         for v in 0..<3844 {
             table[2 * v] = base62.utf8Start[v % 62]
@@ -239,7 +241,8 @@ public struct FlowSummary: Sendable {
         }
     }
 
-    /// Takes the flow's roles, rule and verdict.
+    /// Takes the flow's roles, rule and verdict. Inlined; the texts are set out of line.
+    @inline(__always)
     mutating func apply(_ c: Classification) {
         origRoleKind = c.origRole
         respRoleKind = c.respRole
@@ -248,6 +251,11 @@ public struct FlowSummary: Sendable {
         // (A reply rule comes only with a rule; the verdict is tested, not the violation,
         // whose test would copy the classification.)
         guard c.ruleRef != nil || c.verdict == .violation || texts != nil else { return }
+        applyTexts(c)
+    }
+
+    /// The rule, reply rule and reason of `c` as text.
+    private mutating func applyTexts(_ c: Classification) {
         rule = c.rule?.id
         replyRule = c.verdict == .allowed ? c.replyHybrid.map { PortTables.hybrid[$0].id } : nil
         reason = c.violation?.reason
@@ -258,38 +266,52 @@ public struct FlowSummary: Sendable {
     /// write it whole through one cursor (`writeMembers`).
     var flat: Bool { icmp == nil && appBox == nil }
 
-    /// Room `writeMembers` may take, besides its `leading` text.
+    /// Room `writeMembers` may take, besides the object's opening.
     var jsonRoom: Int { plain ? Self.fixedRoom : Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom) }
 
-    /// Writes the members always present (and the text fields set), after `leading`, in room
-    /// made once for them (`jsonRoom`): literal runs of keys and punctuation around values
-    /// formatted in place, no key, comma or value through a `String`, no capacity test per
-    /// write (a flood reports one flow per packet). `second` and `micros`: `ts` as
-    /// `TimeFormat.isoParts` gives it. `tails`: the writer's memo of the members from
-    /// `duration` on, for a flow without text fields.
-    @inline(__always)
-    func writeMembers(_ c: inout JSONCursor, leading: StaticString, second: TimeFormat.SecondText, micros: Int,
-                      tails: borrowing FlowTailMemo) {
-        writeHead(&c, leading: leading, second: second, micros: micros)
-        if plain { tails.write(self, &c) { writeTail(&$0) } } else { writeTail(&c) }
+    /// Writes the members always present (and the text fields set), after the object's opening
+    /// (the writer's), in room made once for them (`jsonRoom`): literal runs of keys and
+    /// punctuation around values formatted in place, no key, comma or value through a `String`,
+    /// no capacity test per write (a flood reports one flow per packet). `second` and `micros`:
+    /// `ts` as `TimeFormat.isoParts` gives it. `tails`: the writer's memo of the members from
+    /// `orig_role` to `services` and from `duration` on, for a flow without text fields.
+    /// Not inlined into the writers: there the optimizer stopped inlining the cursor's own
+    /// writes (each octet of an address became two calls).
+    @inline(never)
+    func writeMembers(_ c: inout JSONCursor, second: TimeFormat.SecondText, micros: Int, tails: borrowing FlowTailMemo) {
+        writeEnds(&c, uidPairs: tails.uidPairs)
+        if plain {
+            tails.writeMiddle(self, &c) { writeMiddle(&$0) }
+            c.iso8601(second, micros: micros)
+            tails.write(self, &c) { writeTail(&$0) }
+        } else {
+            writeMiddle(&c)
+            c.iso8601(second, micros: micros)
+            writeTail(&c)
+        }
     }
 
-    /// The members from `uid` to `ts`, after `leading`.
+    /// The members from `uid` to `resp_p` and the ends' names. `uidPairs`: `base62Pairs`.
     @inline(__always)
-    private func writeHead(_ c: inout JSONCursor, leading: StaticString, second: TimeFormat.SecondText, micros: Int) {
-        c.literal(leading)
+    private func writeEnds(_ c: inout JSONCursor, uidPairs: UnsafePointer<UInt8>) {
         c.literal("\"uid\":")
-        writeUID(&c, quoted: true)
-        c.literal(",\"proto\":\"")
-        writeProto(&c)
-        c.literal("\",\"orig_h\":\"")
+        writeUID(&c, quoted: true, pairs: uidPairs)
+        // TCP and UDP (most flows) with their keys as one run.
+        switch protocolNumber {
+        case IPProtocol.tcp: c.literal(",\"proto\":\"tcp\",\"orig_h\":\"")
+        case IPProtocol.udp: c.literal(",\"proto\":\"udp\",\"orig_h\":\"")
+        default:
+            c.literal(",\"proto\":\"")
+            writeProto(&c)
+            c.literal("\",\"orig_h\":\"")
+        }
         origAddress.writeText(&c)
         c.literal("\",\"orig_p\":")
-        c.integer(origP)
+        c.port(origP)
         c.literal(",\"resp_h\":\"")
         respAddress.writeText(&c)
         c.literal("\",\"resp_p\":")
-        c.integer(respP)
+        c.port(respP)
         // Without text fields (most flows) no string is read, nor released.
         if !plain {
             if let origName {
@@ -301,6 +323,11 @@ public struct FlowSummary: Sendable {
                 c.quoted(respName)
             }
         }
+    }
+
+    /// The members from `orig_role` to `services`, and the key of `ts` with its opening quote.
+    @inline(__always)
+    private func writeMiddle(_ c: inout JSONCursor) {
         c.literal(",\"orig_role\":\"")
         c.literal(origRoleKind.staticName)
         c.literal("\",\"resp_role\":\"")
@@ -316,7 +343,6 @@ public struct FlowSummary: Sendable {
             c.byte(0x22)
         }
         c.literal("],\"ts\":\"")
-        c.iso8601(second, micros: micros)
     }
 
     /// The members from `duration` to `end_reason`.
@@ -366,7 +392,10 @@ public struct FlowSummary: Sendable {
         w.separate()
         let (second, micros) = TimeFormat.isoParts(ts, &w)
         w.withRoom(jsonRoom &+ leading.utf8CodeUnitCount) { c in
-            writeHead(&c, leading: leading, second: second, micros: micros)
+            c.literal(leading)
+            writeEnds(&c, uidPairs: Self.base62Pairs)
+            writeMiddle(&c)
+            c.iso8601(second, micros: micros)
             writeTail(&c)
         }
         if let icmp {

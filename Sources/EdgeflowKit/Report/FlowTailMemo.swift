@@ -3,6 +3,8 @@
 /// text fields of each transport, with what it was made of. The flows of a flood are alike from
 /// there on (one packet, the same sizes, state, history and verdict), so their tails are
 /// copied, not formatted again; any other flow's tail is formatted and kept in its place.
+/// The same for the members between the ends and the start time (`orig_role` to `services`:
+/// the roles and services), kept with the roles and services they were made of.
 struct FlowTailMemo: ~Copyable {
     /// Everything a plain flow's tail is made of.
     struct Key: BitwiseCopyable {
@@ -51,29 +53,82 @@ struct FlowTailMemo: ~Copyable {
 
     /// Bytes a kept tail may hold (a longer one is written, not kept).
     static let room = 512
+    /// Bytes a kept middle may hold (a longer one is written, not kept). A kept middle is
+    /// copied as one block of this many bytes (a copy of known size, made without a call), so
+    /// a writer's room must reach this far past the middle's start: it does, the middle starts
+    /// within the first 200 bytes of a flow object or row, whose room is `FlowSummary.fixedRoom`.
+    static let middleRoom = 128
     /// One tail per transport: TCP, UDP, other (a mixed flood alternates them).
     private static let slots = 3
     private let text = UnsafeMutablePointer<UInt8>.allocate(capacity: room * slots)
     private let keys = UnsafeMutablePointer<Key>.allocate(capacity: slots)
     /// Each slot's tail's length; 0: none kept.
     private let lengths = UnsafeMutablePointer<Int>.allocate(capacity: slots)
+    /// Each slot's middle (all `middleRoom` bytes initialised: the whole block is copied),
+    /// what it was made of (`middleKey`) and its length (0: none kept).
+    private let middleText = UnsafeMutablePointer<UInt8>.allocate(capacity: middleRoom * slots)
+    private let middleKeys = UnsafeMutablePointer<UInt32>.allocate(capacity: slots)
+    private let middleLengths = UnsafeMutablePointer<Int>.allocate(capacity: slots)
+    /// `FlowSummary.base62Pairs`, read once here: each read of the lazily made table is a call.
+    let uidPairs = FlowSummary.base62Pairs
 
     init() {
         precondition(MemoryLayout<FlowHistory>.size <= 24, "a flow's history no longer fits the memo's key")
         lengths.initialize(repeating: 0, count: Self.slots)
+        middleText.initialize(repeating: 0, count: Self.middleRoom * Self.slots)
+        middleKeys.initialize(repeating: 0, count: Self.slots)
+        middleLengths.initialize(repeating: 0, count: Self.slots)
     }
 
     deinit {
         text.deallocate()
         keys.deallocate()
         lengths.deallocate()
+        middleText.deallocate()
+        middleKeys.deallocate()
+        middleLengths.deallocate()
+    }
+
+    /// The slot of a flow's transport.
+    @inline(__always)
+    private static func slot(_ flow: borrowing FlowSummary) -> Int {
+        flow.protocolNumber == IPProtocol.tcp ? 0 : flow.protocolNumber == IPProtocol.udp ? 1 : 2
+    }
+
+    /// What a flow's middle is made of: its two roles and its services, in one word.
+    @inline(__always)
+    private static func middleKey(_ flow: borrowing FlowSummary) -> UInt32 {
+        UInt32(truncatingIfNeeded: flow.origRoleKind.index) | UInt32(truncatingIfNeeded: flow.respRoleKind.index) << 4
+            | UInt32(flow.serviceSet.bits) << 8
+    }
+
+    /// Writes the middle of `flow` (which has no text fields) at `c`: the kept text when its
+    /// transport's last middle was made of the same roles and services, else what `make`
+    /// writes, then kept.
+    @inline(__always)
+    func writeMiddle(_ flow: borrowing FlowSummary, _ c: inout JSONCursor, _ make: (inout JSONCursor) -> Void) {
+        let slot = Self.slot(flow)
+        let key = Self.middleKey(flow)
+        let kept = middleLengths[slot]
+        if kept > 0 && middleKeys[slot] == key {
+            UnsafeMutableRawPointer(c.p).copyMemory(from: middleText + slot &* Self.middleRoom, byteCount: Self.middleRoom)
+            c.p += kept
+            return
+        }
+        let start = c.p
+        make(&c)
+        let n = c.p - start
+        guard n <= Self.middleRoom else { middleLengths[slot] = 0; return }
+        (middleText + slot &* Self.middleRoom).update(from: start, count: n)
+        middleKeys[slot] = key
+        middleLengths[slot] = n
     }
 
     /// Writes the tail of `flow` (which has no text fields) at `c`: the kept text when its
     /// transport's last tail was made of the same values, else what `make` writes, then kept.
     @inline(__always)
     func write(_ flow: borrowing FlowSummary, _ c: inout JSONCursor, _ make: (inout JSONCursor) -> Void) {
-        let slot = flow.protocolNumber == IPProtocol.tcp ? 0 : flow.protocolNumber == IPProtocol.udp ? 1 : 2
+        let slot = Self.slot(flow)
         let kept = lengths[slot]
         if kept > 0 && keys[slot].matches(flow) {
             c.bytes(UnsafeRawPointer(text + slot &* Self.room), kept)

@@ -65,8 +65,20 @@ struct JSONCursor {
         digits(v.magnitude, minimumWidth: 1)
     }
 
-    /// 10 to 99999 (ports, most byte counts) without counting digits in a loop.
-    private mutating func upTo5Digits(_ v: Int) {
+    /// A port, or an ICMP type or code (0 to 65535), inlined: a flow object or row writes two.
+    @inline(__always)
+    mutating func port(_ v: Int) {
+        if UInt(bitPattern: v) < 10 { return byte(UInt8(truncatingIfNeeded: v) &+ 0x30) }
+        if UInt(bitPattern: v) < 100_000 { return tenTo99999(v) }
+        integer(v)
+    }
+
+    /// 10 to 99999 (ports, most byte counts) without counting digits in a loop; a call.
+    private mutating func upTo5Digits(_ v: Int) { tenTo99999(v) }
+
+    /// `upTo5Digits`, inlined.
+    @inline(__always)
+    private mutating func tenTo99999(_ v: Int) {
         if v < 100 { return twoDigits(v) }
         var low = v
         if v >= 10_000 {
@@ -148,27 +160,37 @@ struct JSONCursor {
         octet(v & 0xFF, dot: false)
     }
 
-    /// An octet's digits from `octets`, and its dot when `dot` (else the dot is written, then
-    /// left outside the text).
+    /// An octet's digits from `octetTexts`, and its dot when `dot` (else the dot is written,
+    /// then left outside the text).
     @inline(__always)
     private mutating func octet(_ o: UInt32, dot: Bool) {
-        let e = Self.octets[Int(truncatingIfNeeded: o)]
-        UnsafeMutableRawPointer(p).storeBytes(of: UInt32(truncatingIfNeeded: e).littleEndian, as: UInt32.self)
-        p += Int(truncatingIfNeeded: e >> 32) &- (dot ? 0 : 1)
+        let text = UnsafeRawPointer(Self.octetTexts.utf8Start).loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: o) &* 4,
+                                                                             as: UInt32.self)
+        UnsafeMutableRawPointer(p).storeBytes(of: text, as: UInt32.self)
+        // Digits and dot: 2, 3 or 4 bytes.
+        p += 2 &+ (o >= 10 ? 1 : 0) &+ (o >= 100 ? 1 : 0) &- (dot ? 0 : 1)
     }
 
-    /// For each octet, its digits and a dot (the low four bytes, first byte lowest) and how
-    /// many bytes they are (the high word): made once, never changed (so shared by every thread).
-    nonisolated(unsafe) private static let octets: UnsafePointer<UInt64> = {
-        let table = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
-        for o in 0..<256 {
-            let text = Array(String(o).utf8) + [0x2E]
-            var e = UInt64(text.count) << 32
-            for (i, b) in text.enumerated() { e |= UInt64(b) << (8 * UInt64(i)) }
-            table[o] = e
-        }
-        return UnsafePointer(table)
-    }()
+    /// For each octet, four bytes: its digits, then dots (static text: read without the call
+    /// a lazily made table costs at each use).
+    static let octetTexts: StaticString = """
+        0...1...2...3...4...5...6...7...8...9...10..11..12..13..14..15..\
+        16..17..18..19..20..21..22..23..24..25..26..27..28..29..30..31..\
+        32..33..34..35..36..37..38..39..40..41..42..43..44..45..46..47..\
+        48..49..50..51..52..53..54..55..56..57..58..59..60..61..62..63..\
+        64..65..66..67..68..69..70..71..72..73..74..75..76..77..78..79..\
+        80..81..82..83..84..85..86..87..88..89..90..91..92..93..94..95..\
+        96..97..98..99..100.101.102.103.104.105.106.107.108.109.110.111.\
+        112.113.114.115.116.117.118.119.120.121.122.123.124.125.126.127.\
+        128.129.130.131.132.133.134.135.136.137.138.139.140.141.142.143.\
+        144.145.146.147.148.149.150.151.152.153.154.155.156.157.158.159.\
+        160.161.162.163.164.165.166.167.168.169.170.171.172.173.174.175.\
+        176.177.178.179.180.181.182.183.184.185.186.187.188.189.190.191.\
+        192.193.194.195.196.197.198.199.200.201.202.203.204.205.206.207.\
+        208.209.210.211.212.213.214.215.216.217.218.219.220.221.222.223.\
+        224.225.226.227.228.229.230.231.232.233.234.235.236.237.238.239.\
+        240.241.242.243.244.245.246.247.248.249.250.251.252.253.254.255.
+        """
 
     /// Lower-case hex digits of `v`, without leading zeros; at most 16 bytes.
     mutating func hex(_ v: UInt64) {

@@ -53,7 +53,8 @@ final class JSONReportWriter: ReportWriter {
     }
 
     func flow(_ flow: FlowSummary) {
-        let leading: StaticString = first ? "{" : ",{"
+        let isFirst = first
+        let leading: StaticString = isFirst ? "{" : ",{"
         first = false
         // The separating comma and the object's brace go in the room its first members are
         // written in; a flow object of those members alone (most of a flood's) is written
@@ -62,7 +63,8 @@ final class JSONReportWriter: ReportWriter {
         if flow.flat && room <= OutputStream.roomLimit {
             let (second, micros) = TimeFormat.isoParts(flow.ts, &w)
             output.withRoom(room) { c in
-                flow.writeMembers(&c, leading: leading, second: second, micros: micros, tails: tails)
+                if isFirst { c.byte(0x7B) } else { c.literal(",{") }
+                flow.writeMembers(&c, second: second, micros: micros, tails: tails)
                 c.byte(0x7D)
             }
             return
@@ -138,7 +140,8 @@ final class NDJSONReportWriter: ReportWriter {
         if flow.flat && room <= OutputStream.roomLimit {
             let (second, micros) = TimeFormat.isoParts(flow.ts, &w)
             output.withRoom(room) { c in
-                flow.writeMembers(&c, leading: leading, second: second, micros: micros, tails: tails)
+                c.literal(leading)
+                flow.writeMembers(&c, second: second, micros: micros, tails: tails)
                 c.literal("}\n")
             }
         } else {

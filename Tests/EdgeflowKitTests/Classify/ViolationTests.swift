@@ -143,4 +143,12 @@ struct ViolationTests {
         let codes = Set(quoted.filter { !$0.hasPrefix("-") && !$0.hasPrefix("_") && !$0.contains(".") && $0 != "Incomplete:" })
         #expect(codes == Set(FindingCode.allCases.map(\.rawValue)))
     }
+
+    /// Every flow's classification is made and dropped at its end (one a packet in a flood):
+    /// a violation's payload (rules of strings) is boxed, so one without stays small.
+    @Test("a classification is 64 bytes at most, its violation a box")
+    func classificationSize() {
+        #expect(MemoryLayout<Violation?>.size == 8)
+        #expect(MemoryLayout<Classification>.size <= 64)
+    }
 }

@@ -133,4 +133,62 @@ struct FlowTailMemoTests {
             #expect(row[end] == m.endText)
         }
     }
+
+    /// Plain UDP flows in a row whose roles or services differ from the flow before them in
+    /// one value each (the memo's middle: `orig_role` to `services`), with what each must show.
+    private static let middles: [(orig: Role, resp: Role, services: [Service], service: String, list: [String])] = [
+        (.other, .other, [], "unknown", []),
+        (.other, .other, [], "unknown", []),
+        (.office365, .other, [], "unknown", []),
+        (.office365, .other, [], "unknown", []),
+        (.office365, .avEdge, [], "unknown", []),
+        (.office365, .avEdge, [.stun], "stun", ["stun"]),
+        (.office365, .avEdge, [.stun, .rtp], "rtp", ["stun", "rtp"]),
+        (.office365, .avEdge, [.stun, .rtp], "rtp", ["stun", "rtp"]),
+        (.other, .avEdge, [.stun, .rtp], "rtp", ["stun", "rtp"]),
+        (.other, .other, [], "unknown", []),
+    ]
+
+    private static func writtenMiddles(_ format: ReportFormat) throws -> String {
+        let path = scratchPath("middles-\(format.rawValue)")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let stream = try OutputStream(path: path)
+        let writer = makeReportWriter(format, output: stream, top: 10, color: false)
+        for (i, m) in middles.enumerated() {
+            var s = summary(base(UInt16(41_000 + i)))
+            s.origRoleKind = m.orig
+            s.respRoleKind = m.resp
+            for service in m.services { s.serviceSet.insert(service) }
+            writer.flow(s)
+        }
+        try stream.close()
+        return try String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    @Test("JSON, NDJSON and CSV: each flow's roles and services are its own")
+    func middles() throws {
+        let text = try Self.writtenMiddles(.json) + "]}"
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        let jsonFlows = try #require(object?["flows"] as? [[String: Any]])
+        let lines = try Self.writtenMiddles(.ndjson).split(separator: "\n")
+        let ndjsonFlows = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        for flows in [jsonFlows, ndjsonFlows] {
+            #expect(flows.count == Self.middles.count)
+            for (i, (m, f)) in zip(Self.middles, flows).enumerated() {
+                #expect(f["orig_p"] as? Int == 41_000 + i)
+                #expect(f["orig_role"] as? String == m.orig.rawValue && f["resp_role"] as? String == m.resp.rawValue)
+                #expect(f["service"] as? String == m.service)
+                #expect(f["services"] as? [String] == m.list)
+                #expect(f["ts"] as? String == "2026-03-02T09:00:00.000000Z")
+            }
+        }
+        let rows = try Self.writtenMiddles(.csv).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.count == Self.middles.count + 1)
+        for (i, (m, row)) in zip(Self.middles, rows.dropFirst()).enumerated() {
+            // orig_p, then orig_role, resp_role, service, services (space-separated), ts
+            #expect(row[3] == "\(41_000 + i)")
+            #expect(row[6...10].map(String.init) == [m.orig.rawValue, m.resp.rawValue, m.service, m.list.joined(separator: " "),
+                                                   "2026-03-02T09:00:00.000000Z"])
+        }
+    }
 }
