@@ -1,7 +1,7 @@
 /// Why a flow breaks the port tables, as facts: each kind with what the flow did and the
 /// rule it was held against. Report/ViolationWords.swift says it in words. Indirect: its
 /// payload (a `Rule` of strings, a list of rules) lives in a box, so a `Classification`, made
-/// and dropped for every flow, is 56 bytes, not 152, and one without a violation holds no reference.
+/// and dropped for every flow, is 64 bytes, not 152, and one without a violation holds no reference.
 public indirect enum Violation: Sendable, Equatable {
     /// An IP protocol other than TCP, UDP and ICMP between an Edge role and another host.
     case untabledProtocol(proto: UInt8, from: Role, to: Role)

@@ -52,29 +52,48 @@ public struct FlowKey: Hashable, Sendable, BitwiseCopyable {
         return (FlowKey(a: d.dst, b: d.src, aPort: dp, bPort: sp, proto: d.proto, ipVersion: d.ipVersion), false)
     }
 
-    /// The flow table's hash of the key. An IPv4 key's: one folded 64 × 64 → 128-bit multiply
-    /// of its ends as (address, port) words (`ipv4TableHash`), which a plain datagram's path
-    /// computes from the frame's fields with no key built first. Any other key's: three folds
-    /// (each end's address, then both with the ports and protocol); the ends' folds are added
-    /// back at the end, so an end (or ports) that zeroes the last multiply's operand does not
-    /// send every key with it to one slot, whatever the other end.
+    /// The flow table's hash of the key, under the table's secret words. An IPv4 key's: one
+    /// folded 64 × 64 → 128-bit multiply of its ends as (address, port) words (`ipv4TableHash`),
+    /// which a plain datagram's path computes from the frame's fields with no key built first.
+    /// Any other key's: three folds (each end's address, then both with the ports and protocol),
+    /// the ends' folds added back at the end. Every operand of every multiply carries a secret
+    /// word, so without the secret no chosen key can zero an operand or make a word drop out of
+    /// the product (a known operand lets a chosen other end cancel whole bits of the address).
     @inline(__always)
-    public func tableHash(seed: UInt64) -> UInt64 {
+    public func tableHash(_ secret: TableSecret) -> UInt64 {
         if ipVersion == 4 {
             return Self.ipv4TableHash(a: UInt64(a.ipv4Value) << 16 | UInt64(aPort), b: UInt64(b.ipv4Value) << 16 | UInt64(bPort),
-                                      proto: proto, seed: seed)
+                                      proto: proto, secret)
         }
-        let x = Self.fold(a.hi ^ seed, a.lo ^ 0x9E37_79B9_7F4A_7C15)
-        let y = Self.fold(b.hi ^ 0xD6E8_FEB8_6659_FD93, b.lo ^ seed)
-        return Self.fold(x ^ rest ^ 0xA076_1D64_78BD_642F, y ^ 0xE703_7ED1_A0B4_28DB) ^ x ^ y
+        let x = Self.fold(a.hi ^ secret.w0, a.lo ^ secret.w1)
+        let y = Self.fold(b.hi ^ secret.w2, b.lo ^ secret.w3)
+        return Self.fold(x ^ rest ^ secret.w4, y ^ secret.w5) ^ x ^ y
     }
 
     /// `tableHash` of an IPv4 key whose ends are `a` and `b` as `address << 16 | port` (48 bits
-    /// each). Neither operand of the multiply is ever zero: each keeps a constant's top 16 bits
-    /// (the table's seed's, and the constant's below the protocol), so no end sends every key with it to one slot.
+    /// each). Neither operand is ever zero (the secret words' top bits are set, and the ends
+    /// have 48 bits), and both are unknown to whoever chose the ends.
     @inline(__always)
-    static func ipv4TableHash(a: UInt64, b: UInt64, proto: UInt8, seed: UInt64) -> UInt64 {
-        fold(a ^ (seed | 0x8000_0000_0000_0000), b ^ UInt64(proto) << 48 ^ 0xE703_7ED1_A0B4_28DB)
+    static func ipv4TableHash(a: UInt64, b: UInt64, proto: UInt8, _ secret: TableSecret) -> UInt64 {
+        fold(a ^ secret.w0, b ^ UInt64(proto) << 48 ^ secret.w1)
+    }
+
+    /// The words `tableHash` mixes into each operand: drawn from one seed (SplitMix64), each
+    /// with its top bit set.
+    public struct TableSecret: Sendable, BitwiseCopyable, Equatable {
+        let w0, w1, w2, w3, w4, w5: UInt64
+
+        public init(seed: UInt64) {
+            var state = seed
+            func next() -> UInt64 {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return (z ^ (z >> 31)) | 1 << 63
+            }
+            w0 = next(); w1 = next(); w2 = next(); w3 = next(); w4 = next(); w5 = next()
+        }
     }
 
     /// The high and low words of `x × y` folded into one.

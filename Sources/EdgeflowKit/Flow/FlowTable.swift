@@ -17,11 +17,12 @@ public struct FlowTable: ~Copyable {
     public private(set) var count = 0
     /// Records before this index have their pages present (`populate`).
     private var populatedTo = 0
-    let seed: UInt64
+    /// The words the keys' hash mixes in (`FlowKey.tableHash`), from the table's seed.
+    let secret: FlowKey.TableSecret
 
     /// The seed every table of this process hashes with unless given one: random, so that
     /// nobody can craft a capture whose flows' keys share a probe chain (each new flow would
-    /// then scan the chain: a capture of n such flows costs n² probes). Fixed where
+    /// then scan the chain: a capture of n such flows costs n² probes) without knowing it. Fixed where
     /// `SWIFT_DETERMINISTIC_HASHING` is set, as Swift's own hashing is, for reproducible
     /// instruction counts. No report depends on it: flows are kept and reported in creation order.
     public static let processSeed = seed(deterministic: getenv("SWIFT_DETERMINISTIC_HASHING") != nil)
@@ -43,7 +44,7 @@ public struct FlowTable: ~Copyable {
         slotMask = slotCount - 1
         records = Self.resize(nil, to: cap)
         recordCapacity = cap
-        self.seed = seed
+        secret = FlowKey.TableSecret(seed: seed)
     }
 
     deinit {
@@ -52,7 +53,7 @@ public struct FlowTable: ~Copyable {
     }
 
     @inline(__always)
-    public func hash(_ key: FlowKey) -> UInt64 { key.tableHash(seed: seed) }
+    public func hash(_ key: FlowKey) -> UInt64 { key.tableHash(secret) }
 
     /// Index of the record for `key`, or nil.
     @inline(__always)

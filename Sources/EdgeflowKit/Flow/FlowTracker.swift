@@ -130,7 +130,7 @@ public struct FlowTracker: ~Copyable {
     @_transparent
     mutating func trackDatagram(_ u: PlainDatagram, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
         let ends = DatagramEnds(u)
-        let hash = FlowKey.ipv4TableHash(a: ends.a, b: ends.b, proto: IPProtocol.udp, seed: table.seed)
+        let hash = FlowKey.ipv4TableHash(a: ends.a, b: ends.b, proto: IPProtocol.udp, table.secret)
         var found = table.find(ends.key, hash: hash)
         if let i = found, timestamp &- table[i].lastTimestamp > settings.udpTimeout {
             end(at: i, reason: .idle)

@@ -29,7 +29,7 @@ struct FlowKeyTests {
         var slots = Set<UInt64>()
         for i in 0..<4096 {
             let k = FlowKey(a: IPAddress(ipv4: 0x0A00_0000 | UInt32(i)), b: b, aPort: 3478, bPort: 3478, proto: 17, ipVersion: 4)
-            let h = k.tableHash(seed: 0x5EED)
+            let h = k.tableHash(FlowKey.TableSecret(seed: 0x5EED))
             hashes.insert(h)
             slots.insert(h & 0xFFFF)
         }
@@ -60,7 +60,8 @@ struct FlowKeyTests {
             let s = UInt64(src) << 16 | UInt64(sp), t = UInt64(dst) << 16 | UInt64(dp)
             #expect(sourceIsA == (s <= t))
             for seed: UInt64 in [0x5EED, 0x5EED_F10E_ED6E_F10F] {
-                #expect(key.tableHash(seed: seed) == FlowKey.ipv4TableHash(a: min(s, t), b: max(s, t), proto: IPProtocol.udp, seed: seed))
+                let secret = FlowKey.TableSecret(seed: seed)
+                #expect(key.tableHash(secret) == FlowKey.ipv4TableHash(a: min(s, t), b: max(s, t), proto: IPProtocol.udp, secret))
             }
         }
     }
