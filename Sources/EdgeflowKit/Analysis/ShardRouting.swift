@@ -16,14 +16,14 @@ struct ShardRouting {
     }
 
     /// The 64 buckets shared out so that the threads are busy alike while the capture is read
-    /// (the live flows are classified at its end on the calling thread): the calling
-    /// thread also reads every packet, finds its shard, hands it over and replays the shards'
-    /// events (on the 5-million-packet capture of `Benchmarks/README.md` about a quarter of one
-    /// thread's work while reading, a bucket's flows about a hundredth), so it takes what is
-    /// left of an even share after that: with 2 threads 21 of 64 buckets, with 3 threads 7,
-    /// with 4 or more 1; the workers the rest in turn.
+    /// (the live flows are classified at its end on the calling thread): the calling thread
+    /// also reads every packet, finds its shard, hands it over and replays the shards' events
+    /// (on the 5-million-packet capture of `Benchmarks/README.md` about 0.4 of one thread's CPU
+    /// while reading, its read loop included), so it takes what is left of an even share after
+    /// that: with 2 threads 18 of 64 buckets (where the two threads' CPU while reading came out
+    /// even, `Benchmarks/thread_cpu.py`), with 3 or more 1; the workers the rest in turn.
     static func owners(shards n: Int) -> [UInt8] {
-        let own = n == 1 ? 64 : max(1, 64 * (4 - n) / (3 * n))
+        let own = n == 1 ? 64 : n == 2 ? 18 : 1
         return (0..<64).map { b in b < own ? 0 : UInt8(1 + (b - own) % max(1, n - 1)) }
     }
 
