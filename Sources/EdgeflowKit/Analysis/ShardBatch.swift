@@ -2,34 +2,44 @@
 /// a plain value (the packet's bytes stay in the mapping, no copy), so that a batch of them is
 /// filled with no allocation.
 struct ShardItem {
-    enum Kind: UInt8 {
-        /// The packet is the worker's flow's: decode, count and track it.
-        case track
+    enum Step {
+        /// A plain UDP datagram of the worker's flow, as the calling thread read it (so the
+        /// worker does not read its headers again): count and track it.
+        case datagram(PlainDatagram)
+        /// Any other packet of the worker's flow: decode, count and track it.
+        case track(Frame)
         /// A packet of another shard's flow that may carry SIP: for the worker's SDP book.
-        case noteSIP
+        case noteSIP(Frame)
         /// An ICMP error (of another shard's flow, or of none) quoting one of the worker's flows.
-        case icmpError
+        case icmpError(Frame)
         /// Sweep the idle flows at `timestamp`, where one thread would (no packet).
         case sweep
     }
 
+    /// What the worker's decode needs of a packet besides its bytes.
+    struct Frame {
+        var originalLength: Int
+        var linkType: LinkType
+    }
+
     var bytes: UnsafeRawBufferPointer
-    var originalLength: Int
     var timestamp: Int64
     /// The packet's index in the run (the engine's count of packets taken).
     var index: Int
-    var linkType: LinkType
-    var kind: Kind
+    var step: Step
 
     @inline(__always)
-    init(_ kind: Kind, _ packet: Packet, index: Int) {
+    init(_ step: Step, _ packet: Packet, index: Int) {
         bytes = packet.bytes
-        originalLength = packet.originalLength
         timestamp = packet.timestamp
         self.index = index
-        linkType = packet.linkType
-        self.kind = kind
+        self.step = step
     }
+}
+
+extension Packet {
+    /// What a worker's decode of this packet needs besides its bytes.
+    var frame: ShardItem.Frame { .init(originalLength: originalLength, linkType: linkType) }
 }
 
 /// A fixed number of `ShardItem`s handed to a worker at once (one lock per batch) and handed

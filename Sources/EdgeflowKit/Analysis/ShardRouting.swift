@@ -16,14 +16,14 @@ struct ShardRouting {
     }
 
     /// The 64 buckets shared out so that the threads are busy alike while the capture is read
-    /// (the live flows are classified at its end on the calling thread): the calling
-    /// thread also reads every packet, finds its shard, hands it over and replays the shards'
-    /// events (on the 5-million-packet capture of `Benchmarks/README.md` about a quarter of one
-    /// thread's work while reading, a bucket's flows about a hundredth), so it takes what is
-    /// left of an even share after that: with 2 threads 21 of 64 buckets, with 3 threads 7,
-    /// with 4 or more 1; the workers the rest in turn.
+    /// (the live flows are classified at its end on the calling thread): the calling thread
+    /// also reads every packet, finds its shard, hands it over and replays the shards' events
+    /// (on the 5-million-packet capture of `Benchmarks/README.md` about 0.4 of one thread's CPU
+    /// while reading, its read loop included), so it takes what is left of an even share after
+    /// that: with 2 threads 18 of 64 buckets (where the two threads' CPU while reading came out
+    /// even, `Benchmarks/thread_cpu.py`), with 3 or more 1; the workers the rest in turn.
     static func owners(shards n: Int) -> [UInt8] {
-        let own = n == 1 ? 64 : max(1, 64 * (4 - n) / (3 * n))
+        let own = n == 1 ? 64 : n == 2 ? 18 : 1
         return (0..<64).map { b in b < own ? 0 : UInt8(1 + (b - own) % max(1, n - 1)) }
     }
 
@@ -52,29 +52,32 @@ struct ShardRouting {
     }
 
     /// Packet `index`, read by the calling thread (shard 0, whose flow table is `t` and whose
-    /// events `w` notes). A plain frame of a worker's flow that cannot carry SIP costs only
-    /// `PacketDecoder.plainTuple` and goes to the worker (which decodes it); such a frame of
-    /// shard 0's that is a `PlainDatagram` is tracked without the general decode; any other packet
+    /// events `w` notes). A plain frame that cannot carry SIP is not decoded here: a
+    /// `PlainDatagram` goes to its worker as read (or is tracked here when it is shard 0's),
+    /// another frame of a worker's flow (`PacketDecoder.plainTuple`) goes to the worker, which
+    /// decodes it; any other packet
     /// is decoded here, and counted in `counts` (`CaptureSummary.countDecoded`) when its flow
     /// is shard 0's or it belongs to no flow. Then as `route`.
     @inline(__always)
     mutating func take(_ packet: Packet, index: Int, _ counts: inout CaptureSummary, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
-        // The shard of a plain frame, which is the one `bucket(of:)` gives once it is decoded.
+        // A plain UDP datagram that cannot carry SIP is handed over (or tracked here) as read, as
+        // one thread tracks it (nothing to hand on: no SIP, no ICMP): its worker reads no header again.
+        if let u = PacketDecoder.plainDatagram(packet.bytes, linkType: packet.linkType), !Self.maybeSIP(u, packet.bytes) {
+            let s = shard(ofBucket: Self.bucket(IPAddress(ipv4: u.src), u.srcPort, IPAddress(ipv4: u.dst), u.dstPort, proto: IPProtocol.udp))
+            if s != 0 {
+                out.put(s, ShardItem(.datagram(u), packet, index: index))
+            } else {
+                w.track(u, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &counts, &t)
+            }
+            return sweepIfDue(packet, index: index, w, &t, out)
+        }
+        // The shard of any other plain frame, which is the one `bucket(of:)` gives once it is decoded.
         var known = -1
         if let p = PacketDecoder.plainTuple(packet.bytes, linkType: packet.linkType) {
             known = shard(ofBucket: Self.bucket(IPAddress(ipv4: p.src), p.srcPort, IPAddress(ipv4: p.dst), p.dstPort, proto: p.proto))
-            if !p.maybeSIP {
-                if known != 0 {
-                    out.put(known, ShardItem(.track, packet, index: index))
-                    sweepIfDue(packet, index: index, w, &t, out)
-                    return
-                }
-                // This thread's own datagram, as one thread tracks it (nothing to hand on: no SIP, no ICMP).
-                if let u = PacketDecoder.plainDatagram(packet.bytes, linkType: packet.linkType) {
-                    w.track(u, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &counts, &t)
-                    sweepIfDue(packet, index: index, w, &t, out)
-                    return
-                }
+            if !p.maybeSIP && known != 0 {
+                out.put(known, ShardItem(.track(packet.frame), packet, index: index))
+                return sweepIfDue(packet, index: index, w, &t, out)
             }
         }
         var d = DecodedPacket()
@@ -98,10 +101,10 @@ struct ShardRouting {
             w.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &t)
         } else {
             t.noteSIP(d, bytes: packet.bytes)
-            out.put(s, ShardItem(.track, packet, index: index))
+            out.put(s, ShardItem(.track(packet.frame), packet, index: index))
         }
         if (s == 0 || shards > 2) && Self.maybeSIP(d, packet.bytes) {
-            for v in 1..<shards where v != s { out.put(v, ShardItem(.noteSIP, packet, index: index)) }
+            for v in 1..<shards where v != s { out.put(v, ShardItem(.noteSIP(packet.frame), packet, index: index)) }
         }
         if IPProtocol.isICMP(d.proto), ICMPError.isError(proto: d.proto, type: d.srcPort),
            let q = try? ICMPError.quoted(in: packet.bytes, d) {
@@ -110,7 +113,7 @@ struct ShardRouting {
                 if quoted == 0 {
                     w.attributeICMPError(d, bytes: packet.bytes, index: index, &t)
                 } else {
-                    out.put(quoted, ShardItem(.icmpError, packet, index: index))
+                    out.put(quoted, ShardItem(.icmpError(packet.frame), packet, index: index))
                 }
             }
         }
@@ -127,6 +130,14 @@ struct ShardRouting {
             return p.count >= 8 && p.u8(0) &- 0x41 < 26
         }
         return d.proto == IPProtocol.tcp && (d.srcPort == 5060 || d.dstPort == 5060)
+    }
+
+    /// Whether a plain datagram may carry SIP (`FlowTracker.noteSIP`): a payload that begins with
+    /// an upper-case letter (more packets than `maybeSIP(_:_:)` passes, never fewer).
+    @inline(__always)
+    private static func maybeSIP(_ u: PlainDatagram, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        let at = Int(u.payloadOffset)
+        return u.payloadLength > 0 && at < bytes.count && bytes.u8(at) &- 0x41 < 26
     }
 
     /// Every shard sweeps at a flow's packet where one thread would sweep.

@@ -111,26 +111,35 @@ final class ShardWorker: @unchecked Sendable {
         finished.signal()
     }
 
-    /// One item of a batch (`ShardItem.Kind`); a packet is decoded here, by its flow's shard.
+    /// One item of a batch (`ShardItem.Step`); a packet other than a plain datagram is
+    /// decoded here, by its flow's shard.
     @inline(__always)
     private func step(_ item: ShardItem, _ counts: inout CaptureSummary, _ t: inout FlowTracker) {
-        if item.kind == .sweep { return sweep(now: item.timestamp, index: item.index, &t) }
-        if item.kind == .track, let u = PacketDecoder.plainDatagram(item.bytes, linkType: item.linkType) {
-            return track(u, timestamp: item.timestamp, bytes: item.bytes, index: item.index, &counts, &t)
-        }
-        var d = DecodedPacket()
-        PacketDecoder.decode(item.bytes, originalLength: item.originalLength, linkType: item.linkType, into: &d)
-        switch item.kind {
-        case .track:
+        switch item.step {
+        case .datagram(let u):
+            track(u, timestamp: item.timestamp, bytes: item.bytes, index: item.index, &counts, &t)
+        case .track(let f):
+            // A plain datagram after all (a routed one that may carry SIP): as one thread tracks it.
+            if let u = PacketDecoder.plainDatagram(item.bytes, linkType: f.linkType) {
+                return track(u, timestamp: item.timestamp, bytes: item.bytes, index: item.index, &counts, &t)
+            }
+            let d = Self.decode(item.bytes, f)
             guard counts.countDecoded(d) else { return }
             track(d, timestamp: item.timestamp, bytes: item.bytes, index: item.index, &t)
-        case .noteSIP:
-            t.noteSIP(d, bytes: item.bytes)
-        case .icmpError:
-            attributeICMPError(d, bytes: item.bytes, index: item.index, &t)
+        case .noteSIP(let f):
+            t.noteSIP(Self.decode(item.bytes, f), bytes: item.bytes)
+        case .icmpError(let f):
+            attributeICMPError(Self.decode(item.bytes, f), bytes: item.bytes, index: item.index, &t)
         case .sweep:
-            break  // taken above, with no packet to decode
+            sweep(now: item.timestamp, index: item.index, &t)
         }
+    }
+
+    @inline(__always)
+    private static func decode(_ bytes: UnsafeRawBufferPointer, _ f: ShardItem.Frame) -> DecodedPacket {
+        var d = DecodedPacket()
+        PacketDecoder.decode(bytes, originalLength: f.originalLength, linkType: f.linkType, into: &d)
+        return d
     }
 
     /// The worker's flow table once its thread is done (waits for it).
