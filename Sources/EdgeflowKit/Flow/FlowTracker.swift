@@ -175,10 +175,10 @@ public struct FlowTracker: ~Copyable {
     @inline(never)
     private mutating func otherDatagram(_ u: PlainDatagram, hash: UInt64, found: Int?,
                                         timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
-        let sourceIsA = u.src != u.dst ? u.src < u.dst : u.srcPort <= u.dstPort
+        let ends = DatagramEnds(u)
         let d = u.decoded
-        let i = found ?? create(DatagramEnds(u).key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
-        update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)
+        let i = found ?? create(ends.key, hash: hash, sourceIsA: ends.srcFirst, d, timestamp: timestamp, sequence: index)
+        update(at: i, sourceIsA: ends.srcFirst, d, timestamp: timestamp, bytes: bytes)
         if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
     }
 
