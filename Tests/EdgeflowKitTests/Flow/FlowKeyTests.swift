@@ -37,6 +37,32 @@ struct FlowKeyTests {
         #expect(slots.count > 3800)
     }
 
+    @Test("the table's secret words are SplitMix64's outputs with the top bit set, and the hash takes them as documented")
+    func knownAnswers() {
+        // SplitMix64 from seed 0 begins 0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F,
+        // 0xF88BB8A8724C81EC (Vigna's reference generator); the next two and both hashes were computed
+        // apart from this code, in Python, from FlowKey's doc comments: an IPv4 key is one fold of
+        // (a ^ w0) × (b ^ proto << 48 ^ w1) with each end as address << 16 | port; any other key folds
+        // each end's two words, then both with the ports, protocol and version.
+        let s = FlowKey.TableSecret(seed: 0)
+        #expect([s.w0, s.w1, s.w2, s.w3, s.w4, s.w5] == [0xE220_A839_7B1D_CDAF, 0xEE78_9E6A_A1B9_65F4, 0x86C4_5D18_8009_454F,
+                                                          0xF88B_B8A8_724C_81EC, 0x9B39_896A_51A8_749B, 0xD3CB_9F0C_747E_A2EA])
+        // 203.0.113.10:50001 -> 52.112.1.5:5061 over TCP; 52.112.1.5 is the smaller end, so it is `a`.
+        var d = DecodedPacket()
+        d.kind = .transport
+        d.ipVersion = 4
+        d.proto = IPProtocol.tcp
+        d.src = a
+        d.dst = b
+        d.srcPort = 50001
+        d.dstPort = 5061
+        let (v4, sourceIsA) = FlowKey.of(d)
+        #expect(!sourceIsA)
+        #expect(v4.tableHash(s) == 0x61EB_D649_1F35_97A4)
+        let v6 = FlowKey(a: IPAddress("2001:db8::1")!, b: IPAddress("2001:db8::2")!, aPort: 3478, bPort: 50000, proto: IPProtocol.udp, ipVersion: 6)
+        #expect(v6.tableHash(s) == 0x2762_CBC2_8F5F_FEDD)
+    }
+
     @Test("an IPv4 key's hash from its ends' words, as a plain datagram's path takes it, is the key's, and the words' order is the key's")
     func ipv4Words() {
         // Tuples with equal addresses, equal ports and both, each end first.
