@@ -58,62 +58,66 @@ struct ShardRouting {
         shard(ofBucket: Self.bucket(IPAddress(ipv4: u.src), u.srcPort, IPAddress(ipv4: u.dst), u.dstPort, proto: IPProtocol.udp))
     }
 
-    /// Packet `index`, read by the calling thread (shard 0, whose flow table is `t` and whose
-    /// events `w` notes), when it is not a plain datagram that cannot carry SIP (those
-    /// `OwnShard.take` routes in place). Another frame of a worker's flow that cannot carry SIP
-    /// (`PacketDecoder.plainTuple`) goes to the worker, which decodes it; any other packet is
-    /// decoded here, and counted in `counts` (`CaptureSummary.countDecoded`) when its flow is
-    /// shard 0's or it belongs to no flow. Then as `route`.
+    /// Packet `index` (its captured `bytes`, time and `frame`), read by the calling thread (shard
+    /// 0, whose flow table is `t` and whose events `w` notes), when it is not a plain datagram
+    /// that cannot carry SIP (those `OwnShard.take` routes in place). Another frame of a
+    /// worker's flow that cannot carry SIP (`PacketDecoder.plainTuple`) goes to the worker,
+    /// which decodes it; any other packet is decoded here, and counted in `counts`
+    /// (`CaptureSummary.countDecoded`) when its flow is shard 0's or it belongs to no flow. Then
+    /// as `route`. It takes the packet's fields, not the `Packet`, which the reading loop would
+    /// otherwise store for it at every packet.
     @inline(never)
-    mutating func other(_ packet: Packet, index: Int, _ counts: inout CaptureSummary, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
+    mutating func other(_ bytes: UnsafeRawBufferPointer, timestamp: Int64, frame: ShardItem.Frame, index: Int,
+                        _ counts: inout CaptureSummary, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
         // The shard of any other plain frame, which is the one `bucket(of:)` gives once it is decoded.
         var known = -1
-        if let p = PacketDecoder.plainTuple(packet.bytes, linkType: packet.linkType) {
+        if let p = PacketDecoder.plainTuple(bytes, linkType: frame.linkType) {
             known = shard(ofBucket: Self.bucket(IPAddress(ipv4: p.src), p.srcPort, IPAddress(ipv4: p.dst), p.dstPort, proto: p.proto))
             if !p.maybeSIP && known != 0 {
-                out.put(known, ShardItem(.track(packet.frame), packet, index: index))
-                if packet.timestamp >= nextSweep { sweep(packet, index: index, w, &t, out) }
+                out.put(known, ShardItem(.track(frame), bytes: bytes, timestamp: timestamp, index: index))
+                if timestamp >= nextSweep { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
                 return
             }
         }
         var d = DecodedPacket()
-        PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, into: &d)
+        PacketDecoder.decode(bytes, originalLength: frame.originalLength, linkType: frame.linkType, into: &d)
         guard d.kind == .transport else {
             _ = counts.countDecoded(d)
             return
         }
-        route(packet, d, index: index, of: known >= 0 ? known : shard(ofBucket: Self.bucket(of: d)), &counts, w, &t, out)
-    }
-
-    /// Packet `index` (decoded as `d`, a flow's, of shard `s`): tracked by its shard (counted
-    /// here when it is shard 0's), its SIP noted by every other shard (for the SDP book each
-    /// keeps), an ICMP error attributed by the shard of the flow it quotes (when not the
-    /// error's own), and a sweep of every shard where one thread would sweep.
-    @inline(__always)
-    private mutating func route(_ packet: Packet, _ d: DecodedPacket, index: Int, of s: Int, _ counts: inout CaptureSummary,
-                                _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
+        let s = known >= 0 ? known : shard(ofBucket: Self.bucket(of: d))
         if s == 0 {
             _ = counts.countDecoded(d)
-            w.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &t)
+            w.track(d, timestamp: timestamp, bytes: bytes, index: index, &t)
         } else {
-            t.noteSIP(d, bytes: packet.bytes)
-            out.put(s, ShardItem(.track(packet.frame), packet, index: index))
+            t.noteSIP(d, bytes: bytes)
+            out.put(s, ShardItem(.track(frame), bytes: bytes, timestamp: timestamp, index: index))
         }
-        if (s == 0 || shards > 2) && Self.maybeSIP(d, packet.bytes) {
-            for v in 1..<shards where v != s { out.put(v, ShardItem(.noteSIP(packet.frame), packet, index: index)) }
+        route(bytes, timestamp: timestamp, frame: frame, d, index: index, of: s, w, &t, out)
+    }
+
+    /// Packet `index` (decoded as `d`, a flow's, of shard `s`), tracked by its shard: its SIP
+    /// noted by every other shard (for the SDP book each keeps), an ICMP error attributed by the
+    /// shard of the flow it quotes (when not the error's own), and a sweep of every shard where
+    /// one thread would sweep.
+    @inline(__always)
+    private mutating func route(_ bytes: UnsafeRawBufferPointer, timestamp: Int64, frame: ShardItem.Frame, _ d: DecodedPacket,
+                                index: Int, of s: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
+        if (s == 0 || shards > 2) && Self.maybeSIP(d, bytes) {
+            for v in 1..<shards where v != s { out.put(v, ShardItem(.noteSIP(frame), bytes: bytes, timestamp: timestamp, index: index)) }
         }
         if IPProtocol.isICMP(d.proto), ICMPError.isError(proto: d.proto, type: d.srcPort),
-           let q = try? ICMPError.quoted(in: packet.bytes, d) {
+           let q = try? ICMPError.quoted(in: bytes, d) {
             let quoted = shard(ofBucket: Self.bucket(of: q))
             if quoted != s {
                 if quoted == 0 {
-                    w.attributeICMPError(d, bytes: packet.bytes, index: index, &t)
+                    w.attributeICMPError(d, bytes: bytes, index: index, &t)
                 } else {
-                    out.put(quoted, ShardItem(.icmpError(packet.frame), packet, index: index))
+                    out.put(quoted, ShardItem(.icmpError(frame), bytes: bytes, timestamp: timestamp, index: index))
                 }
             }
         }
-        if packet.timestamp >= nextSweep { sweep(packet, index: index, w, &t, out) }
+        if timestamp >= nextSweep { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
     }
 
     /// Whether `FlowTracker.noteSIP` may find SIP in a flow's packet (its cheap tests, or
@@ -136,12 +140,12 @@ struct ShardRouting {
         return u.payloadLength > 0 && at < bytes.count && bytes.u8(at) &- 0x41 < 26
     }
 
-    /// Every shard sweeps at the first packet at or after `nextSweep` (where one thread would sweep).
+    /// Every shard sweeps at the first packet at or after `nextSweep` (where one thread would
+    /// sweep): packet `index`, at `now`, whose `bytes` the sweep items carry.
     @inline(never)
-    mutating func sweep(_ packet: Packet, index: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
-        let now = packet.timestamp
+    mutating func sweep(now: Int64, bytes: UnsafeRawBufferPointer, index: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
         nextSweep = now &+ sweepInterval
         w.sweep(now: now, index: index, &t)
-        for v in 1..<shards { out.put(v, ShardItem(.sweep, packet, index: index)) }
+        for v in 1..<shards { out.put(v, ShardItem(.sweep, bytes: bytes, timestamp: now, index: index)) }
     }
 }

@@ -291,9 +291,9 @@ struct OwnShard {
             } else {
                 worker.track(u, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &counts, &t)
             }
-            if packet.timestamp >= routing.nextSweep { routing.sweep(packet, index: index, worker, &t, outbox) }
+            if packet.timestamp >= routing.nextSweep { routing.sweep(now: packet.timestamp, bytes: packet.bytes, index: index, worker, &t, outbox) }
         } else {
-            routing.other(packet, index: index, &counts, worker, &t, outbox)
+            routing.other(packet.bytes, timestamp: packet.timestamp, frame: packet.frame, index: index, &counts, worker, &t, outbox)
         }
         sinceFlush &+= 1
         bytesSinceFlush &+= packet.bytes.count
