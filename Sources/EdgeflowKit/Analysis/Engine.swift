@@ -100,16 +100,25 @@ public struct Engine: ~Copyable {
     /// `Packet` stored for one, per packet.
     @inline(never)
     mutating func ingest<R: PacketReader>(from reader: inout R, file: Int, until limit: Int) -> Int? {
-        if shards != nil {
-            while let packet = reader.next() {
-                ingest(packet, file: file)
-                if counts.packets >= limit { return Self.end(of: packet) }
-            }
-            return nil
-        }
+        if shards != nil { return ingestSharded(from: &reader, file: file, until: limit) }
         while let packet = reader.next() {
             counts.countRecord(packet, &linkCache, times: &span)
             take(packet)
+            if counts.packets >= limit { return Self.end(of: packet) }
+        }
+        return nil
+    }
+
+    /// `ingest(from:file:until:)` of a sharded run: the calling thread's part of each packet
+    /// (`OwnShard.take`) in place, with the `OwnShard` held as a local (no optional to unwrap
+    /// and no `Packet` stored for a call per packet).
+    @inline(__always)
+    private mutating func ingestSharded<R: PacketReader>(from reader: inout R, file: Int, until limit: Int) -> Int? {
+        guard let run = shards, var own = own.take() else { preconditionFailure("a sharded engine has its own shard") }
+        defer { self.own = own }
+        while let packet = reader.next() {
+            counts.countRecord(packet, &linkCache, times: &span)
+            if own.take(packet, index: counts.packets, file: file, &counts, &tracker) { run.flush(upTo: counts.packets, &self) }
             if counts.packets >= limit { return Self.end(of: packet) }
         }
         return nil
@@ -157,7 +166,7 @@ public struct Engine: ~Copyable {
     @inline(never)
     private mutating func shardedPacket(_ packet: Packet, file: Int) {
         let index = counts.packets
-        if own!.packet(packet, index: index, file: file, &counts, &tracker), let shards { shards.flush(upTo: index, &self) }
+        if own!.take(packet, index: index, file: file, &counts, &tracker), let shards { shards.flush(upTo: index, &self) }
     }
 
     /// Hands on the flows just recognised, then those just ended (`FlowTracker.eventsPending`).

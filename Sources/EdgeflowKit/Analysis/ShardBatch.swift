@@ -30,8 +30,13 @@ struct ShardItem {
 
     @inline(__always)
     init(_ step: Step, _ packet: Packet, index: Int) {
-        bytes = packet.bytes
-        timestamp = packet.timestamp
+        self.init(step, bytes: packet.bytes, timestamp: packet.timestamp, index: index)
+    }
+
+    @inline(__always)
+    init(_ step: Step, bytes: UnsafeRawBufferPointer, timestamp: Int64, index: Int) {
+        self.bytes = bytes
+        self.timestamp = timestamp
         self.index = index
         self.step = step
     }

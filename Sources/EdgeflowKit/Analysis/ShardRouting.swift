@@ -7,7 +7,8 @@ struct ShardRouting {
     /// Shards, the calling thread's included.
     let shards: Int
     let sweepInterval: Int64
-    private var nextSweep = Int64.min
+    /// The time at or after which the next packet sweeps every shard (`sweep`).
+    private(set) var nextSweep = Int64.min
 
     init(owner: [UInt8], sweepInterval: Int64) {
         self.owner = owner
@@ -20,10 +21,10 @@ struct ShardRouting {
     /// also reads every packet, finds its shard, hands it over and replays the shards' events
     /// (on the 5-million-packet capture of `Benchmarks/README.md` about 0.4 of one thread's CPU
     /// while reading, its read loop included), so it takes what is left of an even share after
-    /// that: with 2 threads 18 of 64 buckets (where the two threads' CPU while reading came out
+    /// that: with 2 threads 17 of 64 buckets (where the two threads' CPU while reading came out
     /// even, `Benchmarks/thread_cpu.py`), with 3 or more 1; the workers the rest in turn.
     static func owners(shards n: Int) -> [UInt8] {
-        let own = n == 1 ? 64 : n == 2 ? 18 : 1
+        let own = n == 1 ? 64 : n == 2 ? 17 : 1
         return (0..<64).map { b in b < own ? 0 : UInt8(1 + (b - own) % max(1, n - 1)) }
     }
 
@@ -51,73 +52,72 @@ struct ShardRouting {
         Int(owner.withUnsafeBufferPointer { $0[b] })
     }
 
-    /// Packet `index`, read by the calling thread (shard 0, whose flow table is `t` and whose
-    /// events `w` notes). A plain frame that cannot carry SIP is not decoded here: a
-    /// `PlainDatagram` goes to its worker as read (or is tracked here when it is shard 0's),
-    /// another frame of a worker's flow (`PacketDecoder.plainTuple`) goes to the worker, which
-    /// decodes it; any other packet
-    /// is decoded here, and counted in `counts` (`CaptureSummary.countDecoded`) when its flow
-    /// is shard 0's or it belongs to no flow. Then as `route`.
+    /// The shard of a plain datagram's flow: the one `bucket(of:)` gives once it is decoded.
     @inline(__always)
-    mutating func take(_ packet: Packet, index: Int, _ counts: inout CaptureSummary, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
-        // A plain UDP datagram that cannot carry SIP is handed over (or tracked here) as read, as
-        // one thread tracks it (nothing to hand on: no SIP, no ICMP): its worker reads no header again.
-        if let u = PacketDecoder.plainDatagram(packet.bytes, linkType: packet.linkType), !Self.maybeSIP(u, packet.bytes) {
-            let s = shard(ofBucket: Self.bucket(IPAddress(ipv4: u.src), u.srcPort, IPAddress(ipv4: u.dst), u.dstPort, proto: IPProtocol.udp))
-            if s != 0 {
-                out.put(s, ShardItem(.datagram(u), packet, index: index))
-            } else {
-                w.track(u, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &counts, &t)
-            }
-            return sweepIfDue(packet, index: index, w, &t, out)
-        }
+    func shard(of u: PlainDatagram) -> Int {
+        shard(ofBucket: Self.bucket(IPAddress(ipv4: u.src), u.srcPort, IPAddress(ipv4: u.dst), u.dstPort, proto: IPProtocol.udp))
+    }
+
+    /// Packet `index` (its captured `bytes`, time and `frame`), read by the calling thread (shard
+    /// 0, whose flow table is `t` and whose events `w` notes), when it is not a plain datagram
+    /// that cannot carry SIP (those `OwnShard.take` routes in place). Another frame of a
+    /// worker's flow that cannot carry SIP (`PacketDecoder.plainTuple`) goes to the worker,
+    /// which decodes it; any other packet is decoded here, and counted in `counts`
+    /// (`CaptureSummary.countDecoded`) when its flow is shard 0's or it belongs to no flow. Then
+    /// as `route`. It takes the packet's fields, not the `Packet`, which the reading loop would
+    /// otherwise store for it at every packet.
+    @inline(never)
+    mutating func other(_ bytes: UnsafeRawBufferPointer, timestamp: Int64, frame: ShardItem.Frame, index: Int,
+                        _ counts: inout CaptureSummary, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
         // The shard of any other plain frame, which is the one `bucket(of:)` gives once it is decoded.
         var known = -1
-        if let p = PacketDecoder.plainTuple(packet.bytes, linkType: packet.linkType) {
+        if let p = PacketDecoder.plainTuple(bytes, linkType: frame.linkType) {
             known = shard(ofBucket: Self.bucket(IPAddress(ipv4: p.src), p.srcPort, IPAddress(ipv4: p.dst), p.dstPort, proto: p.proto))
             if !p.maybeSIP && known != 0 {
-                out.put(known, ShardItem(.track(packet.frame), packet, index: index))
-                return sweepIfDue(packet, index: index, w, &t, out)
+                out.put(known, ShardItem(.track(frame), bytes: bytes, timestamp: timestamp, index: index))
+                if timestamp >= nextSweep { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
+                return
             }
         }
         var d = DecodedPacket()
-        PacketDecoder.decode(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, into: &d)
+        PacketDecoder.decode(bytes, originalLength: frame.originalLength, linkType: frame.linkType, into: &d)
         guard d.kind == .transport else {
             _ = counts.countDecoded(d)
             return
         }
-        route(packet, d, index: index, of: known >= 0 ? known : shard(ofBucket: Self.bucket(of: d)), &counts, w, &t, out)
-    }
-
-    /// Packet `index` (decoded as `d`, a flow's, of shard `s`): tracked by its shard (counted
-    /// here when it is shard 0's), its SIP noted by every other shard (for the SDP book each
-    /// keeps), an ICMP error attributed by the shard of the flow it quotes (when not the
-    /// error's own), and a sweep of every shard where one thread would sweep.
-    @inline(__always)
-    private mutating func route(_ packet: Packet, _ d: DecodedPacket, index: Int, of s: Int, _ counts: inout CaptureSummary,
-                                _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
+        let s = known >= 0 ? known : shard(ofBucket: Self.bucket(of: d))
         if s == 0 {
             _ = counts.countDecoded(d)
-            w.track(d, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &t)
+            w.track(d, timestamp: timestamp, bytes: bytes, index: index, &t)
         } else {
-            t.noteSIP(d, bytes: packet.bytes)
-            out.put(s, ShardItem(.track(packet.frame), packet, index: index))
+            t.noteSIP(d, bytes: bytes)
+            out.put(s, ShardItem(.track(frame), bytes: bytes, timestamp: timestamp, index: index))
         }
-        if (s == 0 || shards > 2) && Self.maybeSIP(d, packet.bytes) {
-            for v in 1..<shards where v != s { out.put(v, ShardItem(.noteSIP(packet.frame), packet, index: index)) }
+        route(bytes, timestamp: timestamp, frame: frame, d, index: index, of: s, w, &t, out)
+    }
+
+    /// Packet `index` (decoded as `d`, a flow's, of shard `s`), tracked by its shard: its SIP
+    /// noted by every other shard (for the SDP book each keeps), an ICMP error attributed by the
+    /// shard of the flow it quotes (when not the error's own), and a sweep of every shard where
+    /// one thread would sweep.
+    @inline(__always)
+    private mutating func route(_ bytes: UnsafeRawBufferPointer, timestamp: Int64, frame: ShardItem.Frame, _ d: DecodedPacket,
+                                index: Int, of s: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
+        if (s == 0 || shards > 2) && Self.maybeSIP(d, bytes) {
+            for v in 1..<shards where v != s { out.put(v, ShardItem(.noteSIP(frame), bytes: bytes, timestamp: timestamp, index: index)) }
         }
         if IPProtocol.isICMP(d.proto), ICMPError.isError(proto: d.proto, type: d.srcPort),
-           let q = try? ICMPError.quoted(in: packet.bytes, d) {
+           let q = try? ICMPError.quoted(in: bytes, d) {
             let quoted = shard(ofBucket: Self.bucket(of: q))
             if quoted != s {
                 if quoted == 0 {
-                    w.attributeICMPError(d, bytes: packet.bytes, index: index, &t)
+                    w.attributeICMPError(d, bytes: bytes, index: index, &t)
                 } else {
-                    out.put(quoted, ShardItem(.icmpError(packet.frame), packet, index: index))
+                    out.put(quoted, ShardItem(.icmpError(frame), bytes: bytes, timestamp: timestamp, index: index))
                 }
             }
         }
-        sweepIfDue(packet, index: index, w, &t, out)
+        if timestamp >= nextSweep { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
     }
 
     /// Whether `FlowTracker.noteSIP` may find SIP in a flow's packet (its cheap tests, or
@@ -135,18 +135,17 @@ struct ShardRouting {
     /// Whether a plain datagram may carry SIP (`FlowTracker.noteSIP`): a payload that begins with
     /// an upper-case letter (more packets than `maybeSIP(_:_:)` passes, never fewer).
     @inline(__always)
-    private static func maybeSIP(_ u: PlainDatagram, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    static func maybeSIP(_ u: PlainDatagram, _ bytes: UnsafeRawBufferPointer) -> Bool {
         let at = Int(u.payloadOffset)
         return u.payloadLength > 0 && at < bytes.count && bytes.u8(at) &- 0x41 < 26
     }
 
-    /// Every shard sweeps at a flow's packet where one thread would sweep.
-    @inline(__always)
-    private mutating func sweepIfDue(_ packet: Packet, index: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
-        let now = packet.timestamp
-        guard now >= nextSweep else { return }
+    /// Every shard sweeps at the first packet at or after `nextSweep` (where one thread would
+    /// sweep): packet `index`, at `now`, whose `bytes` the sweep items carry.
+    @inline(never)
+    mutating func sweep(now: Int64, bytes: UnsafeRawBufferPointer, index: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
         nextSweep = now &+ sweepInterval
         w.sweep(now: now, index: index, &t)
-        for v in 1..<shards { out.put(v, ShardItem(.sweep, packet, index: index)) }
+        for v in 1..<shards { out.put(v, ShardItem(.sweep, bytes: bytes, timestamp: now, index: index)) }
     }
 }

@@ -275,13 +275,26 @@ struct OwnShard {
     }
 
     /// Packet `index` of file `file`, read by the calling thread, whose table is `t` and whose
-    /// decode counts are `counts` (`ShardRouting.take`); true when the batches are due to be
-    /// handed over and the shards' events replayed (every `ShardedRun.flushEvery` packets or
-    /// `ShardedRun.flushBytes` bytes).
+    /// decode counts are `counts`; true when the batches are due to be handed over and the
+    /// shards' events replayed (every `ShardedRun.flushEvery` packets or `ShardedRun.flushBytes`
+    /// bytes). A plain datagram that cannot carry SIP, most packets, is routed here in place
+    /// (its headers read once, by `PacketDecoder.plainDatagram`, the owner from its two ends):
+    /// handed to its worker as read or tracked here; any other packet out of line
+    /// (`ShardRouting.other`).
     @inline(__always)
-    mutating func packet(_ packet: Packet, index: Int, file: Int, _ counts: inout CaptureSummary, _ t: inout FlowTracker) -> Bool {
+    mutating func take(_ packet: Packet, index: Int, file: Int, _ counts: inout CaptureSummary, _ t: inout FlowTracker) -> Bool {
         frontier[file] = packet.fileOffset
-        routing.take(packet, index: index, &counts, worker, &t, outbox)
+        if let u = PacketDecoder.plainDatagram(packet.bytes, linkType: packet.linkType), !ShardRouting.maybeSIP(u, packet.bytes) {
+            let s = routing.shard(of: u)
+            if s != 0 {
+                outbox.put(s, ShardItem(.datagram(u), packet, index: index))
+            } else {
+                worker.track(u, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &counts, &t)
+            }
+            if packet.timestamp >= routing.nextSweep { routing.sweep(now: packet.timestamp, bytes: packet.bytes, index: index, worker, &t, outbox) }
+        } else {
+            routing.other(packet.bytes, timestamp: packet.timestamp, frame: packet.frame, index: index, &counts, worker, &t, outbox)
+        }
         sinceFlush &+= 1
         bytesSinceFlush &+= packet.bytes.count
         guard sinceFlush >= ShardedRun.flushEvery || bytesSinceFlush >= ShardedRun.flushBytes else { return false }
