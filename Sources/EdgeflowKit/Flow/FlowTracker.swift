@@ -144,9 +144,7 @@ public struct FlowTracker: ~Copyable {
                 let fromOrig = ends.srcFirst == table[i].originatorIsA
                 count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(u.ipLength), timestamp: timestamp)
                 table[i].history.note(.data, fromOriginator: fromOrig)
-                var slot = table[i].inspection
-                let tracked = dispatcher.rtpTracked(&slot, p, fromOriginator: fromOrig, timestamp: timestamp)
-                table[i].inspection = slot
+                let tracked = dispatcher.rtpTracked(inspected: table[i].inspection, p, fromOriginator: fromOrig, timestamp: timestamp)
                 let s = tracked ?? newRTPStream(at: i, p, srcFirst: ends.srcFirst, fromOriginator: fromOrig, timestamp: timestamp)
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
                 if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
