@@ -388,7 +388,7 @@ extension FlowInspection {
     /// The flow's STUN/TURN state, made at the first write; nil when the flow follows another protocol.
     @inline(__always) mutating func stun() -> HeapValue<STUNFlowStats>? {
         if case .media(let m) = state, let s = m.stun { return s }
-        return withMedia { HeapValue.made(&$0.stun, STUNFlowStats()) }
+        return withMedia { HeapValue.made(&$0.stun, STUNFlowStats.fresh) }
     }
 
     /// The flow's RTP/RTCP state, made at the first write; nil when the flow follows another protocol.
@@ -401,7 +401,7 @@ extension FlowInspection {
     /// cache line (`RTPFlowStats` is laid out by line).
     @inline(never)
     private mutating func newRTP() -> HeapValue<RTPFlowStats>? {
-        withMedia { HeapValue.made(&$0.rtp, RTPFlowStats(), alignment: 64) }
+        withMedia { HeapValue.made(&$0.rtp, RTPFlowStats.fresh, alignment: 64) }
     }
 
     /// The flow's STUN transactions for `stun.log`, made at the first message; nil when the flow follows another protocol.
