@@ -25,6 +25,11 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     public var history = FlowHistory()
     public var icmpErrorType: UInt8 = 0
     public var icmpErrorCode: UInt8 = 0
+    /// Whether either end of the key is a DNS port (53 or 5353), whose datagrams never take the
+    /// RTP fast path (`FlowTracker.trackDatagram`): 0 not known yet, 1 no, 2 yes. Worked out at
+    /// the flow's first datagram that reaches the test, so a packet tests this byte, not four
+    /// ports, and a new flow pays nothing. (In padding before `hash`: the record stays 200 bytes.)
+    var dnsPorts: UInt8 = 0
     /// The table hash of `key` (kept to re-find the flow's slot when it is removed).
     var hash: UInt64
     /// Creation order within the run: the index of the flow's first packet.

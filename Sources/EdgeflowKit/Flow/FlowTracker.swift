@@ -137,7 +137,7 @@ public struct FlowTracker: ~Copyable {
             found = nil
         }
         let payload = Int(u.payloadLength)
-        if let i = found, payload > 0, table[i].inspection >= 0, !ServiceHint.isDNSPort(table[i].key.aPort, table[i].key.bPort) {
+        if let i = found, payload > 0, table[i].inspection >= 0, !onDNSPort(i) {
             // The start of `update`'s UDP arm, for a datagram that is whole (not a fragment).
             let p = UnsafeRawBufferPointer(rebasing: bytes[Int(u.payloadOffset)..<min(Int(u.payloadOffset) &+ payload, bytes.count)])
             if UDPDemux.isRTP(p) {
@@ -153,6 +153,20 @@ public struct FlowTracker: ~Copyable {
         }
         otherDatagram(ends.datagram(ipLength: u.ipLength, payloadOffset: u.payloadOffset, payloadLength: u.payloadLength),
                       hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
+    }
+
+    /// Whether flow `i`'s key has a DNS port at either end (`FlowRecord.dnsPorts`, worked out once).
+    @inline(__always)
+    private mutating func onDNSPort(_ i: Int) -> Bool {
+        table[i].dnsPorts == 1 ? false : noteDNSPorts(i)
+    }
+
+    /// `onDNSPort` the first time (and for the DNS flows).
+    @inline(never)
+    private mutating func noteDNSPorts(_ i: Int) -> Bool {
+        let dns = ServiceHint.isDNSPort(table[i].key.aPort, table[i].key.bPort)
+        table[i].dnsPorts = dns ? 2 : 1
+        return dns
     }
 
     /// The first packet `p` of an RTP stream on flow `i` (`trackDatagram`'s rare case): handed
