@@ -137,16 +137,14 @@ public struct FlowTracker: ~Copyable {
             found = nil
         }
         let payload = Int(u.payloadLength)
-        if let i = found, payload > 0, table[i].inspection >= 0, !ServiceHint.isDNSPort(table[i].key.aPort, table[i].key.bPort) {
+        if let i = found, payload > 0, table[i].inspection >= 0, !onDNSPort(i) {
             // The start of `update`'s UDP arm, for a datagram that is whole (not a fragment).
             let p = UnsafeRawBufferPointer(rebasing: bytes[Int(u.payloadOffset)..<min(Int(u.payloadOffset) &+ payload, bytes.count)])
             if UDPDemux.isRTP(p) {
                 let fromOrig = ends.srcFirst == table[i].originatorIsA
                 count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(u.ipLength), timestamp: timestamp)
                 table[i].history.note(.data, fromOriginator: fromOrig)
-                var slot = table[i].inspection
-                let tracked = dispatcher.rtpTracked(&slot, p, fromOriginator: fromOrig, timestamp: timestamp)
-                table[i].inspection = slot
+                let tracked = dispatcher.rtpTracked(inspected: table[i].inspection, p, fromOriginator: fromOrig, timestamp: timestamp)
                 let s = tracked ?? newRTPStream(at: i, p, srcFirst: ends.srcFirst, fromOriginator: fromOrig, timestamp: timestamp)
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
                 if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
@@ -155,6 +153,20 @@ public struct FlowTracker: ~Copyable {
         }
         otherDatagram(ends.datagram(ipLength: u.ipLength, payloadOffset: u.payloadOffset, payloadLength: u.payloadLength),
                       hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
+    }
+
+    /// Whether flow `i`'s key has a DNS port at either end (`FlowRecord.dnsPorts`, worked out once).
+    @inline(__always)
+    private mutating func onDNSPort(_ i: Int) -> Bool {
+        table[i].dnsPorts == 1 ? false : noteDNSPorts(i)
+    }
+
+    /// `onDNSPort` the first time (and for the DNS flows).
+    @inline(never)
+    private mutating func noteDNSPorts(_ i: Int) -> Bool {
+        let dns = ServiceHint.isDNSPort(table[i].key.aPort, table[i].key.bPort)
+        table[i].dnsPorts = dns ? 2 : 1
+        return dns
     }
 
     /// The first packet `p` of an RTP stream on flow `i` (`trackDatagram`'s rare case): handed

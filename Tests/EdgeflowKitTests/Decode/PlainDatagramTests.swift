@@ -113,4 +113,32 @@ struct PlainDatagramTests {
             #expect(a.jitterSeconds > 0 && a.jitterSeconds == b.jitterSeconds && a.maxJitterSeconds == b.maxJitterSeconds)
         }
     }
+    /// Datagrams that look like RTP on a DNS port (53) of a flow inspected for `dns.log` (Zeek
+    /// logs on) never take the RTP fast path: the flow is worked out once to be on a DNS port
+    /// (`FlowRecord.dnsPorts` 2) and goes the general way, where the port names it DNS, as the
+    /// same frames under a VLAN tag (decoded in full) do.
+    @Test("RTP-looking datagrams on a DNS port stay off the RTP fast path")
+    func dnsPortNotFastPath() throws {
+        func run(vlan: Bool) throws -> EndedFlow {
+            var settings = FlowSettings()
+            settings.transactionLogs = true
+            var engine = Engine(settings: settings)
+            for seq in UInt16(1)...10 {
+                var frame = RTPClockSourceTests.rtp(0, seq, step: 160, ssrc: 0xA1, from: ("10.0.0.1", 53), to: ("10.0.0.2", 50_002))
+                if vlan { frame = Frames.ethernet(type: 0x8100) + [0, 7, 0x08, 0x00] + frame.dropFirst(14) }
+                frame.withUnsafeBytes { b in
+                    engine.ingest(Packet(timestamp: Int64(seq) * 20_000_000, linkType: .ethernet, interface: 0, originalLength: b.count,
+                                         bytes: b, number: Int(seq), fileOffset: -1))
+                }
+            }
+            #expect(engine.liveFlows == 1)
+            #expect(engine.tracker.table[0].inspection >= 0)
+            if !vlan { #expect(engine.tracker.table[0].dnsPorts == 2) }
+            return engine.tracker.endedFlow(at: 0)
+        }
+        let plain = try run(vlan: false), tagged = try run(vlan: true)
+        #expect(plain.record.origPackets == 10 && plain.record.services == tagged.record.services)
+        #expect(plain.record.services.contains(.dns) && !plain.record.services.contains(.rtp))
+        #expect(plain.inspection?.rtp == nil && tagged.inspection?.rtp == nil)
+    }
 }

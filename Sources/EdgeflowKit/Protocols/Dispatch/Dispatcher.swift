@@ -209,9 +209,25 @@ struct Dispatcher: ~Copyable {
     /// path has it inlined, which `@inline(__always)` did not get from the optimizer.
     @_transparent
     mutating func rtpTracked(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
+        if slot >= 0 { return rtpTracked(inspected: slot, p, fromOriginator: fromOriginator, timestamp: timestamp) }
         guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
         // Past --max-inspected-flows the flow keeps the name its packets suggest.
         guard let rtp = inspection(&slot)?.pointee.rtp() else { return .rtp }
+        return recordRTP(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp)
+    }
+
+    /// `rtpTracked` for a flow whose inspection is at `slot` (not negative): the slot does not
+    /// change, so the one-thread datagram path neither passes nor stores it back.
+    @_transparent
+    mutating func rtpTracked(inspected slot: Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
+        guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
+        guard let rtp = slab[slot].pointee.rtp() else { return .rtp }
+        return recordRTP(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp)
+    }
+
+    /// `h`'s packet in the flow's RTP state `rtp`, when its stream has a slot there (else nil).
+    @_transparent
+    func recordRTP(_ h: RTPHeader, _ rtp: HeapValue<RTPFlowStats>, fromOriginator: Bool, timestamp: Int64) -> Service? {
         guard let confirmed = rtp.value.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence,
                                                       timestamp: h.timestamp, payloadType: h.payloadType, marker: h.marker,
                                                       arrival: timestamp, clockRate: clocks.clockRate(h.payloadType)) else { return nil }
@@ -372,7 +388,7 @@ extension FlowInspection {
     /// The flow's STUN/TURN state, made at the first write; nil when the flow follows another protocol.
     @inline(__always) mutating func stun() -> HeapValue<STUNFlowStats>? {
         if case .media(let m) = state, let s = m.stun { return s }
-        return withMedia { HeapValue.made(&$0.stun, STUNFlowStats()) }
+        return withMedia { HeapValue.made(&$0.stun, STUNFlowStats.fresh) }
     }
 
     /// The flow's RTP/RTCP state, made at the first write; nil when the flow follows another protocol.
@@ -381,10 +397,11 @@ extension FlowInspection {
         return newRTP()
     }
 
-    /// `rtp()` at the flow's first RTP or RTCP packet, kept out of line (the state is 2 KB).
+    /// `rtp()` at the flow's first RTP or RTCP packet, kept out of line (the state is 2 KB), on a
+    /// cache line (`RTPFlowStats` is laid out by line).
     @inline(never)
     private mutating func newRTP() -> HeapValue<RTPFlowStats>? {
-        withMedia { HeapValue.made(&$0.rtp, RTPFlowStats()) }
+        withMedia { HeapValue.made(&$0.rtp, RTPFlowStats.fresh, alignment: 64) }
     }
 
     /// The flow's STUN transactions for `stun.log`, made at the first message; nil when the flow follows another protocol.

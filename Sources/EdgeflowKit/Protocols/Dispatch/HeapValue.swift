@@ -9,8 +9,12 @@
 struct HeapValue<Value> {
     fileprivate let pointer: UnsafeMutablePointer<Value>
 
-    init(_ value: Value) {
-        pointer = .allocate(capacity: 1)
+    /// - Parameter alignment: the boundary the memory starts on (at least the value's own):
+    ///   a cache line for a state laid out by cache line.
+    init(_ value: Value, alignment: Int = MemoryLayout<Value>.alignment) {
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<Value>.stride,
+                                                   alignment: max(alignment, MemoryLayout<Value>.alignment))
+            .bindMemory(to: Value.self, capacity: 1)
         pointer.initialize(to: value)
     }
 
@@ -21,9 +25,10 @@ struct HeapValue<Value> {
     }
 
     /// The value a lazily made state holds, made from `initial` at the first use.
-    @inline(__always) static func made(_ slot: inout HeapValue?, _ initial: @autoclosure () -> Value) -> HeapValue {
+    @inline(__always) static func made(_ slot: inout HeapValue?, _ initial: @autoclosure () -> Value,
+                                       alignment: Int = MemoryLayout<Value>.alignment) -> HeapValue {
         if let v = slot { return v }
-        let v = HeapValue(initial())
+        let v = HeapValue(initial(), alignment: alignment)
         slot = v
         return v
     }

@@ -12,7 +12,12 @@ extension FlowInspection {
                         channel: UInt16? = nil, peer: STUNAddress? = nil, sdp: SDPClockLookup) {
         switch UDPDemux.classify(p) {
         case .rtp:
-            if let h = try? RTPHeader.parse(p), let rtp = rtp() {
+            if let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)), let rtp = rtp() {
+                // A stream already tracked (every packet of a stream but its first) takes the
+                // datagram path's fast path: its direction's last slot looked at first.
+                if rtp.value.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence, timestamp: h.timestamp,
+                                           payloadType: h.payloadType, marker: h.marker, arrival: timestamp,
+                                           clockRate: clocks.clockRate(h.payloadType)) != nil { return }
                 rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
                                  source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
                     guard case .media(let m) = state, let t = m.stun?.value else { return nil }

@@ -21,40 +21,43 @@ public struct RTPStreamStats: Sendable {
     public static let maxDropout: UInt16 = 3000
     public static let maxMisorder: UInt16 = 100
 
+    // Declared in the order a packet reads them: what every packet reads and writes comes
+    // first (64 bytes), then the open slice's end and gap, then the loss pattern's bits; what
+    // only sequence jumps and the report read is last. A packet then touches three cache lines
+    // of its 304-byte stream, where it touched all five of 320 (`LayoutTests`).
+
     /// Packets recorded.
     public private(set) var packets: Int64 = 0
     /// Packets counted for loss: all but a lone jump that no sequential packet confirmed (A.1 `bad_seq`).
     public private(set) var received: Int64 = 0
-    /// Packets that did not advance the highest sequence number (late, duplicated or reordered).
-    public private(set) var outOfOrder: Int64 = 0
-    /// Restarts taken (sequence jumps followed by a sequential packet).
-    public private(set) var restarts: Int64 = 0
-
-    var baseSeq: Int64 = 0
-    var maxSeq: UInt16 = 0
-    /// The payload type whose clock an SDP gave the stream (`describe`), 0xFF when none.
-    /// (Here, `clockSource` and `sdpClockRate` below fill padding: the stream's size does not change.)
-    var sdpPayloadType: UInt8 = 0xFF
-    /// Where the clock of the stream's first payload type came from.
-    public internal(set) var clockSource = RTPClockSource.none
-    var cycles: Int64 = 0
-    var badSeq: UInt32 = 0x1_0001
-    var priorExpected: Int64 = 0
-
-    var firstTimestamp: UInt32 = 0
-    var sdpClockRate: UInt32 = 0
     var previousArrival: Int64 = 0
     var previousNominal: Double = 0
-    var previousPayloadType: UInt8 = 0
-    var lastClockRate: UInt32 = 0
     /// Current jitter in seconds.
     public private(set) var jitterSeconds: Double = 0
     /// Largest jitter seen, in seconds (see the rules above).
     public private(set) var maxJitterSeconds: Double = 0
-    /// Duplicates, late packets, loss runs and RFC 3611 burst/gap counters.
-    public private(set) var pattern = RTPLossPattern()
+    var firstTimestamp: UInt32 = 0
+    var sdpClockRate: UInt32 = 0
+    var lastClockRate: UInt32 = 0
+    var maxSeq: UInt16 = 0
+    /// The payload type whose clock an SDP gave the stream (`describe`), 0xFF when none.
+    var sdpPayloadType: UInt8 = 0xFF
+    var previousPayloadType: UInt8 = 0
     /// Packets, loss, jitter and gaps per slice of time.
     public private(set) var slices: RTPSlices
+    /// Duplicates, late packets, loss runs and RFC 3611 burst/gap counters.
+    public private(set) var pattern = RTPLossPattern()
+
+    /// Packets that did not advance the highest sequence number (late, duplicated or reordered).
+    public private(set) var outOfOrder: Int64 = 0
+    /// Restarts taken (sequence jumps followed by a sequential packet).
+    public private(set) var restarts: Int64 = 0
+    var baseSeq: Int64 = 0
+    var cycles: Int64 = 0
+    var priorExpected: Int64 = 0
+    var badSeq: UInt32 = 0x1_0001
+    /// Where the clock of the stream's first payload type came from.
+    public internal(set) var clockSource = RTPClockSource.none
 
     /// - Parameter sliceWidth: the time slices' width in ns (`--slice`).
     public init(sliceWidth: Int64 = RTPSlices.defaultWidth) { slices = RTPSlices(width: sliceWidth) }

@@ -11,9 +11,17 @@ extension FlowInspection {
             stats.value.ice.note(username: u.slice(of: p))
         }
         if let data = m.pointee.attributes.data {
-            media(data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
-                  peer: m.pointee.attributes.dataPeer, sdp: sdp)
+            indicationMedia(data.slice(of: p), fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
+                            peer: m.pointee.attributes.dataPeer, sdp: sdp)
         }
+    }
+
+    /// The media a Send or Data indication carries: `media`, kept out of line so that
+    /// `stunMessage` stays small enough to be inlined into the dispatcher's datagram path.
+    @inline(never)
+    mutating func indicationMedia(_ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: borrowing RTPClocks,
+                                  peer: STUNAddress?, sdp: SDPClockLookup) {
+        media(p, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, peer: peer, sdp: sdp)
     }
 
     /// TURN-relayed data (ChannelData, MS-TURN data frames, MS-TURN multiplexed packets): counted

@@ -9,6 +9,9 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     static let rttSlots = 64
     static let errorSlots = 8
     static let channelSlots = 8
+    /// A new flow's state, built once: a flow's state is this copied (one `memcpy` of plain
+    /// bits), where building it stored its 1.5 KB field by field (about 570 instructions a flow).
+    static let fresh = STUNFlowStats()
 
     var messages = 0
     /// counts[method * 4 + class]

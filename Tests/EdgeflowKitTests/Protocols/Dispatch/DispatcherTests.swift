@@ -124,4 +124,41 @@ struct DispatcherTests {
         #expect(stats.retransmissions == 1 && stats.matched == 1)
         #expect(stats.rttMin == 5_000 - 1_000)
     }
+
+    /// RTP in MS-TURN data frames (type 0x03) over TCP, after a control frame that sets the
+    /// framing: a stream's first packet takes the general path, later ones the tracked stream's
+    /// fast path. Sequence 100, 101, 103, 102, 105 from the originator: 5 packets, the highest 105,
+    /// so 6 expected and 1 lost (104); 102 came after 103 (out of order); confirmed at 101.
+    /// One packet of another SSRC from the responder is a stream of its own, unconfirmed.
+    @Test("RTP over MS-TURN TCP frames: a stream's counts, loss and order")
+    func rtpInTURNDataFrames() throws {
+        func rtp(_ seq: UInt16, ssrc: UInt32) -> [UInt8] {
+            let ts = UInt32(seq) &* 160
+            let header: [UInt8] = [0x80, 0x00, UInt8(seq >> 8), UInt8(seq & 0xFF),
+                                   UInt8(ts >> 24), UInt8(ts >> 16 & 0xFF), UInt8(ts >> 8 & 0xFF), UInt8(ts & 0xFF),
+                                   UInt8(ssrc >> 24), UInt8(ssrc >> 16 & 0xFF), UInt8(ssrc >> 8 & 0xFF), UInt8(ssrc & 0xFF)]
+            return header + [UInt8](repeating: 0xD5, count: 20)
+        }
+        func frame(_ type: UInt8, _ m: [UInt8]) -> [UInt8] { [type, 0x00, UInt8(m.count >> 8), UInt8(m.count & 0xFF)] + m }
+        var d = Dispatcher(capacity: 4, reassemblyBudget: 4096, dns: DNSBook())
+        var slot: Int32 = -1
+        var seq: UInt32 = 1001
+        func send(_ bytes: [UInt8], at t: Int64) {
+            bytes.withUnsafeBytes { d.tcp(&slot, hint: .turnTCP, seq: seq, syn: false, isn: 1000, $0, fromOriginator: true, timestamp: t) }
+            seq &+= UInt32(bytes.count)
+        }
+        send(frame(0x02, RFC5769.request), at: 0)
+        for (k, n) in [100, 101, 103, 102, 105].enumerated() {
+            send(frame(0x03, rtp(UInt16(n), ssrc: 0xCAFE)), at: Int64(k + 1) * 20_000_000)
+        }
+        frame(0x03, rtp(7, ssrc: 0xBEEF)).withUnsafeBytes {
+            d.tcp(&slot, hint: .turnTCP, seq: 5001, syn: false, isn: 5000, $0, fromOriginator: false, timestamp: 200_000_000)
+        }
+        let flow = try #require(d.release(slot)?.rtp?.value)
+        #expect(flow.streams == 2)
+        let s = flow.stats[0]
+        #expect(flow.ssrc[0] == 0xCAFE && flow.fromOriginator[0] && flow.confirmed[0])
+        #expect(s.packets == 5 && s.received == 5 && s.expected == 6 && s.lost == 1 && s.outOfOrder == 1)
+        #expect(flow.ssrc[1] == 0xBEEF && !flow.fromOriginator[1] && !flow.confirmed[1] && flow.stats[1].packets == 1)
+    }
 }

@@ -16,6 +16,12 @@ public struct RTPLossPattern: Sendable, BitwiseCopyable {
     var seen: UInt128 = 1
     /// Timestamp of the packet with the highest sequence number.
     var highestTimestamp: UInt32 = 0
+    /// Smallest positive timestamp step between consecutive sequence numbers: the packet spacing
+    /// in clock ticks (0 until two consecutive packets were seen).
+    public private(set) var spacingTicks: UInt32 = 0
+    /// Packets received since the last loss (RFC 3611's counters below). With `seen`,
+    /// `highestTimestamp` and `spacingTicks`, what every packet reads: declared first, in 32 bytes.
+    var pkt: Int64 = 0
 
     /// Packets whose sequence number had been received before.
     public private(set) var duplicates: Int64 = 0
@@ -25,17 +31,12 @@ public struct RTPLossPattern: Sendable, BitwiseCopyable {
     public private(set) var longestLossRun: Int64 = 0
     /// Times sequence numbers were skipped (runs of losses).
     public private(set) var lossRuns: Int64 = 0
-    /// Smallest positive timestamp step between consecutive sequence numbers: the packet spacing
-    /// in clock ticks (0 until two consecutive packets were seen).
-    public private(set) var spacingTicks: UInt32 = 0
 
     // RFC 3611 §4.7.2 with Gmin = 16. A loss with Gmin or more received packets on each side is
     // in a gap (the stream counts as preceded and followed by Gmin received packets); losses
     // with fewer than Gmin received between them form a burst, from its first loss to its last.
     // The losses since the last Gmin received packets are the open run: a burst if it holds
     // more than one loss, a gap loss if one, decided when Gmin packets have followed it.
-    /// Packets received since the last loss.
-    var pkt: Int64 = 0
     /// Packets received before the last loss.
     var received: Int64 = 0
     /// Packets lost (skipped numbers, late packets included).
