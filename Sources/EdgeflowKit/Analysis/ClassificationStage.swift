@@ -96,9 +96,12 @@ final class ClassificationStage {
     /// `facts` are consumed: moved into the report part, not copied first.
     static func appReport(_ record: FlowRecord, _ facts: consuming InspectionFacts?, certificates: CertificateCache) -> FrozenBox<AppReport>? {
         guard let facts = consume facts else { return nil }
-        let app = AppReport(facts, firstTimestamp: record.firstTimestamp, lastTimestamp: record.lastTimestamp, certificates: certificates)
-        guard !app.isEmpty || app.transactions != nil else { return nil }
-        return FrozenBox(consume app)  // moved into the box, not copied and destroyed
+        // Built straight into its box: a report part bound first was copied into the box and
+        // destroyed (its references retained and released), though the facts show something
+        // in nearly every inspected flow.
+        let box = FrozenBox(AppReport(facts, firstTimestamp: record.firstTimestamp, lastTimestamp: record.lastTimestamp, certificates: certificates))
+        guard !box.value.isEmpty || box.value.transactions != nil else { return nil }
+        return box
     }
 
     /// Classifies every waiting flow with what is known now (a live run does this each
@@ -239,9 +242,10 @@ final class ClassificationStage {
         let app = box.value
         let ice = app.stun?.stats.ice.pairs ?? []
         let sdp = app.sip?.media ?? []
-        let rtt = app.stun?.rtt?.p50
         let uid = f.uid
-        let legs = app.rtp.map { Call.Leg(uid: uid, stream: $0, quality: RTPStreamQuality($0, stunRoundTrip: rtt), flowFirst: first) }
+        var legs: [Call.Leg] = []
+        legs.reserveCapacity(app.rtp.count)
+        for i in app.rtp.indices { legs.append(Call.Leg(uid: uid, stream: app.rtp[i], quality: app.rtpQuality[i], flowFirst: first)) }
         let ends = (Call.Endpoint(ip: f.origAddress, port: UInt16(truncatingIfNeeded: f.origP)),
                     Call.Endpoint(ip: f.respAddress, port: UInt16(truncatingIfNeeded: f.respP)))
         calls.add(CallCorrelator.Flow(uid: uid, first: first, last: f.lastTs, legs: legs, ends: ends,

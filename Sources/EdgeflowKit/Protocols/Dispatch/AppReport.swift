@@ -5,7 +5,9 @@
 /// `InspectionFacts`; the one list of the protocols' report parts.
 struct AppReport: Sendable {
     var stun: STUN?
-    var rtp: [RTPStream] = []
+    private(set) var rtp: [RTPStream] = []
+    /// The quality of each stream of `rtp` (same order), worked out once for the report and the calls.
+    private(set) var rtpQuality: [RTPStreamQuality] = []
     /// Boxed, as the SIP counts are kept in the dispatcher's frozen state: the report part
     /// stays a few words and references, moved and destroyed inline (most flows carry neither).
     private var rtcpBox: FrozenBox<RTCPSummary>?
@@ -31,18 +33,40 @@ struct AppReport: Sendable {
     /// Last packet of the flow, to tell whether a TURN allocation ran out within the capture.
     var lastTimestamp: Int64 = 0
 
+    /// Each part is made in a local and the report initialised once from them: assigned to
+    /// `self` one by one, the whole report was copied and destroyed once more per flow.
     init(_ facts: InspectionFacts, firstTimestamp: Int64, lastTimestamp: Int64 = 0, certificates: CertificateCache) {
-        self.lastTimestamp = lastTimestamp
-        stun = facts.stun.flatMap { STUN($0) }
+        let stun = facts.stun.flatMap { STUN($0) }
+        var rtp: [RTPStream] = [], quality: [RTPStreamQuality] = [], rtcpBox: FrozenBox<RTCPSummary>? = nil
         if let r = facts.rtp {
             let (streams, rtcp) = r.withAddress { Self.rtp($0) }
+            if !streams.isEmpty {
+                let roundTrip = stun?.rtt?.p50
+                quality = streams.map { RTPStreamQuality($0, stunRoundTrip: roundTrip) }
+            }
             rtp = streams
             rtcpBox = rtcp.map(FrozenBox.init)
         }
-        tlsBox = facts.tls.flatMap { TLS($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }.map(FrozenBox.init)
-        dtlsBox = facts.dtls.map { FrozenBox(DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates)) }
-        sipFacts = facts.sip.flatMap { $0.value.messages > 0 ? $0 : nil }
-        transactions = facts.transactions
+        self.init(stun: stun, rtp: rtp, quality: quality, rtcpBox: rtcpBox,
+                  tlsBox: facts.tls.flatMap { t in t.withAddress { TLS($0, firstTimestamp: firstTimestamp, certificates: certificates) } }
+                      .map(FrozenBox.init),
+                  dtlsBox: facts.dtls.map { FrozenBox(DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates)) },
+                  sipFacts: facts.sip.flatMap { $0.value.messages > 0 ? $0 : nil }, transactions: facts.transactions,
+                  lastTimestamp: lastTimestamp)
+    }
+
+    private init(stun: STUN?, rtp: [RTPStream], quality: [RTPStreamQuality], rtcpBox: FrozenBox<RTCPSummary>?, tlsBox: FrozenBox<TLS>?,
+                 dtlsBox: FrozenBox<DTLSReport>?, sipFacts: FrozenValue<SIPCounts>?, transactions: FrozenBox<FlowTransactions>?,
+                 lastTimestamp: Int64) {
+        self.stun = stun
+        self.rtp = rtp
+        rtpQuality = quality
+        self.rtcpBox = rtcpBox
+        self.tlsBox = tlsBox
+        self.dtlsBox = dtlsBox
+        self.sipFacts = sipFacts
+        self.transactions = transactions
+        self.lastTimestamp = lastTimestamp
     }
 
     var isEmpty: Bool { stun == nil && rtp.isEmpty && rtcpBox == nil && tlsBox == nil && dtlsBox == nil && sipFacts == nil }
@@ -50,7 +74,7 @@ struct AppReport: Sendable {
     /// Writes each protocol's part of the flow's JSON object.
     func write(to w: inout JSONWriter) {
         stun?.write(to: &w, lastTimestamp: lastTimestamp)
-        Self.writeRTP(rtp, rtcp: rtcpBox?.value, roundTrip: stun?.rtt?.p50, to: &w)
+        Self.writeRTP(rtp, rtpQuality, rtcp: rtcpBox?.value, to: &w)
         tlsBox?.value.write(to: &w)
         dtlsBox?.value.write(to: &w)
         sipFacts?.value.write(to: &w)
