@@ -96,12 +96,9 @@ final class ClassificationStage {
     /// `facts` are consumed: moved into the report part, not copied first.
     static func appReport(_ record: FlowRecord, _ facts: consuming InspectionFacts?, certificates: CertificateCache) -> FrozenBox<AppReport>? {
         guard let facts = consume facts else { return nil }
-        // Built straight into its box: a report part bound first was copied into the box and
-        // destroyed (its references retained and released), though the facts show something
-        // in nearly every inspected flow.
-        let box = FrozenBox(AppReport(facts, firstTimestamp: record.firstTimestamp, lastTimestamp: record.lastTimestamp, certificates: certificates))
-        guard !box.value.isEmpty || box.value.transactions != nil else { return nil }
-        return box
+        let app = AppReport(facts, firstTimestamp: record.firstTimestamp, lastTimestamp: record.lastTimestamp, certificates: certificates)
+        guard !app.isEmpty || app.transactions != nil else { return nil }
+        return FrozenBox(consume app)  // moved into the box, not copied and destroyed
     }
 
     /// Classifies every waiting flow with what is known now (a live run does this each

@@ -11,7 +11,7 @@ public struct FlowSummary: Sendable {
     private var uidCode: UInt64
     /// The text fields, boxed: nil while all are nil (most flows of a flood), so that a flow
     /// copies and releases one reference, not six strings.
-    private var texts: FlowTexts?
+    private(set) var texts: FlowTexts?
     public var proto: String { FlowSummary.protoName(protocolNumber) }
     public var origH: String { origAddress.text }
     public var origP: Int
@@ -86,7 +86,7 @@ public struct FlowSummary: Sendable {
     /// The classification's rule and reply rule by their places in the port tables: typed
     /// until a writer reads `rule` / `replyRule`, so that a flow with a rule and no other text
     /// (most flows of normal traffic) makes no `FlowTexts` (an object and six strings released).
-    private var rules = FlowRules()
+    private(set) var rules = FlowRules()
     /// The verdict as text; set from other text, a name that is no verdict reads as `unrelated`.
     public var verdict: String {
         get { verdictKind.rawValue }
@@ -363,6 +363,16 @@ public struct FlowSummary: Sendable {
         c.literal("],\"ts\":\"")
     }
 
+    /// The rule or reply rule in `slot`, else its `text` (set from outside): as a JSON string or
+    /// `null` (`quoted`), or as a CSV field.
+    @inline(__always)
+    func writeRule(_ c: inout JSONCursor, _ slot: UInt8, _ text: @autoclosure () -> String?, quoted: Bool) {
+        guard slot != 0 else { return quoted ? c.quoted(text()) : c.csvField(text()) }
+        if quoted { c.byte(0x22) }
+        FlowRules.writeID(slot, &c)
+        if quoted { c.byte(0x22) }
+    }
+
     /// The members from `duration` to `end_reason`.
     @inline(__always)
     private func writeTail(_ c: inout JSONCursor) {
@@ -389,9 +399,9 @@ public struct FlowSummary: Sendable {
         if plain {
             c.literal("null,\"reply_rule\":null")
         } else {
-            c.quoted(rule)
+            writeRule(&c, rules.ruleSlot, texts?.rule, quoted: true)
             c.literal(",\"reply_rule\":")
-            c.quoted(replyRule)
+            writeRule(&c, rules.replySlot, texts?.replyRule, quoted: true)
         }
         c.literal(",\"verdict\":\"")
         c.literal(verdictKind.staticName)
@@ -459,8 +469,27 @@ struct FlowRules: BitwiseCopyable {
     /// The bytes of the port tables' longest rule id.
     static let longestID = (PortTables.hybrid + PortTables.edge).map(\.id.utf8.count).max() ?? 0
 
-    /// Whether each table's positions fit a slot (checked by the tests).
-    static var tablesFit: Bool { PortTables.hybrid.count < Int(edge) && PortTables.edge.count < Int(edge) }
+    /// Each rule's id as bytes, by slot (0 and the slots of no rule: empty), made once.
+    private static let ids: [[UInt8]] = {
+        var t = [[UInt8]](repeating: [], count: 256)
+        for (i, r) in PortTables.hybrid.enumerated() { t[i &+ 1] = Array(r.id.utf8) }
+        for (i, r) in PortTables.edge.enumerated() { t[(i &+ 1) | Int(edge)] = Array(r.id.utf8) }
+        return t
+    }()
+
+    /// Writes the id of the rule in `slot` (not 0) as it is: no id needs JSON's escapes nor CSV's
+    /// quotes (`tablesFit`), so no text is scanned for them.
+    @inline(__always)
+    static func writeID(_ slot: UInt8, _ c: inout JSONCursor) {
+        ids[Int(slot)].withUnsafeBufferPointer { c.bytes($0) }
+    }
+
+    /// Whether each table's positions fit a slot and every id is plain (lower-case letters,
+    /// digits and `-`, which neither JSON nor CSV escapes); checked by the tests.
+    static var tablesFit: Bool {
+        PortTables.hybrid.count < Int(edge) && PortTables.edge.count < Int(edge)
+            && (PortTables.hybrid + PortTables.edge).allSatisfy { $0.id.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D } }
+    }
 }
 
 /// A flow's text fields (`FlowSummary.texts`); changed only while one summary holds it.

@@ -33,40 +33,22 @@ struct AppReport: Sendable {
     /// Last packet of the flow, to tell whether a TURN allocation ran out within the capture.
     var lastTimestamp: Int64 = 0
 
-    /// Each part is made in a local and the report initialised once from them: assigned to
-    /// `self` one by one, the whole report was copied and destroyed once more per flow.
     init(_ facts: InspectionFacts, firstTimestamp: Int64, lastTimestamp: Int64 = 0, certificates: CertificateCache) {
-        let stun = facts.stun.flatMap { STUN($0) }
-        var rtp: [RTPStream] = [], quality: [RTPStreamQuality] = [], rtcpBox: FrozenBox<RTCPSummary>? = nil
+        self.lastTimestamp = lastTimestamp
+        stun = facts.stun.flatMap { STUN($0) }
         if let r = facts.rtp {
             let (streams, rtcp) = r.withAddress { Self.rtp($0) }
             if !streams.isEmpty {
                 let roundTrip = stun?.rtt?.p50
-                quality = streams.map { RTPStreamQuality($0, stunRoundTrip: roundTrip) }
+                rtpQuality = streams.map { RTPStreamQuality($0, stunRoundTrip: roundTrip) }
             }
             rtp = streams
             rtcpBox = rtcp.map(FrozenBox.init)
         }
-        self.init(stun: stun, rtp: rtp, quality: quality, rtcpBox: rtcpBox,
-                  tlsBox: facts.tls.flatMap { t in t.withAddress { TLS($0, firstTimestamp: firstTimestamp, certificates: certificates) } }
-                      .map(FrozenBox.init),
-                  dtlsBox: facts.dtls.map { FrozenBox(DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates)) },
-                  sipFacts: facts.sip.flatMap { $0.value.messages > 0 ? $0 : nil }, transactions: facts.transactions,
-                  lastTimestamp: lastTimestamp)
-    }
-
-    private init(stun: STUN?, rtp: [RTPStream], quality: [RTPStreamQuality], rtcpBox: FrozenBox<RTCPSummary>?, tlsBox: FrozenBox<TLS>?,
-                 dtlsBox: FrozenBox<DTLSReport>?, sipFacts: FrozenValue<SIPCounts>?, transactions: FrozenBox<FlowTransactions>?,
-                 lastTimestamp: Int64) {
-        self.stun = stun
-        self.rtp = rtp
-        rtpQuality = quality
-        self.rtcpBox = rtcpBox
-        self.tlsBox = tlsBox
-        self.dtlsBox = dtlsBox
-        self.sipFacts = sipFacts
-        self.transactions = transactions
-        self.lastTimestamp = lastTimestamp
+        tlsBox = facts.tls.flatMap { t in t.withAddress { TLS($0, firstTimestamp: firstTimestamp, certificates: certificates) } }.map(FrozenBox.init)
+        dtlsBox = facts.dtls.map { FrozenBox(DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates)) }
+        sipFacts = facts.sip.flatMap { $0.value.messages > 0 ? $0 : nil }
+        transactions = facts.transactions
     }
 
     var isEmpty: Bool { stun == nil && rtp.isEmpty && rtcpBox == nil && tlsBox == nil && dtlsBox == nil && sipFacts == nil }
@@ -83,7 +65,8 @@ struct AppReport: Sendable {
     /// Each protocol's findings about the flow, in the report's order. `transport`: the flow's
     /// IP protocol; `accessEdgeNames`: the names an Access Edge certificate may carry.
     func findings(_ ends: FlowEnds, transport: UInt8, accessEdgeNames: [String], _ emit: (any FlowFindingFact) -> Void) {
-        if let tls = tlsBox?.value { TLSFinding.check(tls, ends, accessEdgeNames: accessEdgeNames) { emit($0) } }
+        // The part read in its box, not bound to a name (a copy of all its fields).
+        if let box = tlsBox { TLSFinding.check(box.value, ends, accessEdgeNames: accessEdgeNames) { emit($0) } }
         if let dtls = dtlsBox?.value { DTLSFinding.check(dtls) { emit($0) } }
         if let stun { stun.withStats { STUNFinding.check($0, ends, transport: transport) { emit($0) } } }
         RTPFinding.check(rtp) { emit($0) }
