@@ -52,14 +52,4 @@ struct FlowSummaryTextsTests {
         t.rule = "other"
         #expect(s.rule == nil && t.rule == "other")
     }
-
-    @Test("a finding names five endpoints, then counts the rest; a repeated one is named once")
-    func findingSubjects() {
-        var f = Finding(severity: .warning, code: .limitReached, message: "seen at")
-        #expect(f.message == "seen at")
-        for s in ["a", "b", "a", "c", "d", "e", "f", "g", "f"] { f.addSubject(s) }
-        #expect(f.message == "seen at a, b, c, d, e and 3 more")
-        f.message = "replaced"
-        #expect(f.message == "replaced")
-    }
 }
