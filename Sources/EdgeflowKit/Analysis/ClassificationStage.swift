@@ -239,9 +239,10 @@ final class ClassificationStage {
         let app = box.value
         let ice = app.stun?.stats.ice.pairs ?? []
         let sdp = app.sip?.media ?? []
-        let rtt = app.stun?.rtt?.p50
         let uid = f.uid
-        let legs = app.rtp.map { Call.Leg(uid: uid, stream: $0, quality: RTPStreamQuality($0, stunRoundTrip: rtt), flowFirst: first) }
+        var legs: [Call.Leg] = []
+        legs.reserveCapacity(app.rtp.count)
+        for i in app.rtp.indices { legs.append(Call.Leg(uid: uid, stream: app.rtp[i], quality: app.rtpQuality[i], flowFirst: first)) }
         let ends = (Call.Endpoint(ip: f.origAddress, port: UInt16(truncatingIfNeeded: f.origP)),
                     Call.Endpoint(ip: f.respAddress, port: UInt16(truncatingIfNeeded: f.respP)))
         calls.add(CallCorrelator.Flow(uid: uid, first: first, last: f.lastTs, legs: legs, ends: ends,

@@ -8,7 +8,19 @@ public struct Finding: Sendable {
 
     public var severity: Severity
     public var code: FindingCode
-    public var message: String
+    /// Its text, then the endpoints `addSubject` named ("... : a, b, c and 4 more"), joined
+    /// when read (a finding is read once, when the report is written; noted once a flow).
+    public var message: String {
+        get {
+            subjects.isEmpty ? text : text + " " + subjects.joined(separator: ", ") + (moreSubjects > 0 ? " and \(moreSubjects) more" : "")
+        }
+        set {
+            text = newValue
+            subjects = []
+            moreSubjects = 0
+        }
+    }
+    private var text: String
     /// uids of the flows behind it (at most `Finding.maximumFlows`).
     public var flows: [String] = []
     /// How many flows in all.
@@ -21,20 +33,17 @@ public struct Finding: Sendable {
 
     private var subjects: [String] = []
     private var moreSubjects = 0
-    private var base = ""
 
     init(severity: Severity, code: FindingCode, message: String) {
         self.severity = severity
         self.code = code
-        self.message = message
+        text = message
     }
 
     /// Names one more endpoint in the message ("... : a, b, c and 4 more").
     mutating func addSubject(_ s: String) {
-        if base.isEmpty { base = message }
         if subjects.contains(s) { return }
         if subjects.count < Self.maximumSubjects { subjects.append(s) } else { moreSubjects += 1 }
-        message = base + " " + subjects.joined(separator: ", ") + (moreSubjects > 0 ? " and \(moreSubjects) more" : "")
     }
 }
 

@@ -84,9 +84,7 @@ extension MetricsExporter {
     func media(_ f: FlowSummary, _ app: AppReport) {
         guard !app.rtp.isEmpty else { return }
         let leg = [("leg", MediaLeg(f.origRoleKind, f.respRoleKind).rawValue)]
-        let stunRoundTrip = app.stun?.rtt?.p50
-        for s in app.rtp {
-            let q = RTPStreamQuality(s, stunRoundTrip: stunRoundTrip)
+        for (s, q) in zip(app.rtp, app.rtpQuality) {
             counter(MediaMetrics.streams, [("label", q.label.rawValue)] + leg).increment()
             if let mos = q.mos { recorder(MediaMetrics.mos, leg).record(mos) }
             recorder(MediaMetrics.lossRatio, leg).record(min(1, max(0, s.lossFraction)))

@@ -109,7 +109,7 @@ extension FlowSummary {
         c.byte(0x2C)
         c.p += historyLetters.copyText(to: c.p)
         c.byte(0x2C)
-        if !plain { c.csvField(rule) }
+        if !plain { writeRule(&c, rules.ruleSlot, texts?.rule, quoted: false) }
         c.byte(0x2C)
         c.literal(verdictKind.staticName)
         c.byte(0x2C)
@@ -117,7 +117,7 @@ extension FlowSummary {
         c.byte(0x2C)
         c.literal(end.name)
         c.byte(0x2C)
-        if !plain { c.csvField(replyRule) }
+        if !plain { writeRule(&c, rules.replySlot, texts?.replyRule, quoted: false) }
         c.byte(0x0A)
     }
 }

@@ -11,7 +11,7 @@ public struct FlowSummary: Sendable {
     private var uidCode: UInt64
     /// The text fields, boxed: nil while all are nil (most flows of a flood), so that a flow
     /// copies and releases one reference, not six strings.
-    private var texts: FlowTexts?
+    private(set) var texts: FlowTexts?
     public var proto: String { FlowSummary.protoName(protocolNumber) }
     public var origH: String { origAddress.text }
     public var origP: Int
@@ -68,15 +68,25 @@ public struct FlowSummary: Sendable {
     /// The history's letters, written from their bits.
     var historyLetters: FlowHistory
     public var rule: String? {
-        get { texts?.rule }
-        set { if newValue != nil || texts != nil { uniqueTexts().rule = newValue } }
+        get { rules.rule ?? texts?.rule }
+        set {
+            rules.ruleSlot = 0
+            if newValue != nil || texts != nil { uniqueTexts().rule = newValue }
+        }
     }
     /// The rule the responder's packets satisfy (`stun-udp-in` for the answers of an A/V Edge →
     /// Office 365 UDP 3478 exchange), when there were replies.
     public var replyRule: String? {
-        get { texts?.replyRule }
-        set { if newValue != nil || texts != nil { uniqueTexts().replyRule = newValue } }
+        get { rules.replyRule ?? texts?.replyRule }
+        set {
+            rules.replySlot = 0
+            if newValue != nil || texts != nil { uniqueTexts().replyRule = newValue }
+        }
     }
+    /// The classification's rule and reply rule by their places in the port tables: typed
+    /// until a writer reads `rule` / `replyRule`, so that a flow with a rule and no other text
+    /// (most flows of normal traffic) makes no `FlowTexts` (an object and six strings released).
+    private(set) var rules = FlowRules()
     /// The verdict as text; set from other text, a name that is no verdict reads as `unrelated`.
     public var verdict: String {
         get { verdictKind.rawValue }
@@ -89,7 +99,7 @@ public struct FlowSummary: Sendable {
     }
 
     /// Whether no text field is set (most flows of a flood): the writers then read none.
-    var plain: Bool { texts == nil }
+    var plain: Bool { texts == nil && rules.none }
 
     /// The text fields' box, made or copied so that this summary alone holds it.
     private mutating func uniqueTexts() -> FlowTexts {
@@ -213,7 +223,10 @@ public struct FlowSummary: Sendable {
     /// its worst-case escaped (`room`: JSON's or CSV's) form.
     func textRoom(_ room: (Int) -> Int) -> Int {
         func of(_ text: String?) -> Int { text.map { 24 &+ room($0.utf8.count) } ?? 0 }
-        return of(texts?.uid) &+ of(origName) &+ of(respName) &+ of(rule) &+ of(replyRule) &+ of(reason)
+        // The port tables' rules: room for their longest id, not a table read per flow.
+        let rules = self.rules.none ? 0 : 2 &* (24 &+ room(FlowRules.longestID))
+        guard let texts else { return rules }
+        return of(texts.uid) &+ of(texts.origName) &+ of(texts.respName) &+ of(texts.rule) &+ of(texts.replyRule) &+ of(texts.reason) &+ rules
     }
 
     /// Room of the flow object's members up to `end_reason` (or of the CSV row) but for its
@@ -254,11 +267,16 @@ public struct FlowSummary: Sendable {
         applyTexts(c)
     }
 
-    /// The rule, reply rule and reason of `c` as text.
+    /// The rule and reply rule of `c` by their places, the reason as text (a violation's).
     private mutating func applyTexts(_ c: Classification) {
-        rule = c.rule?.id
-        replyRule = c.verdict == .allowed ? c.replyHybrid.map { PortTables.hybrid[$0].id } : nil
-        reason = c.violation?.reason
+        // Text set before is replaced, as the setters replace it; fields already nil are not
+        // set again (each set tests and may copy the texts' box).
+        if let t = texts {
+            if t.rule != nil { rule = nil }
+            if t.replyRule != nil { replyRule = nil }
+        }
+        rules = FlowRules(rule: c.ruleRef, reply: c.verdict == .allowed ? c.replyHybrid : nil)
+        if c.verdict == .violation || texts?.reason != nil { reason = c.violation?.reason }
     }
 
     /// Whether the flow object holds nothing but the members always present and its text
@@ -345,6 +363,16 @@ public struct FlowSummary: Sendable {
         c.literal("],\"ts\":\"")
     }
 
+    /// The rule or reply rule in `slot`, else its `text` (set from outside): as a JSON string or
+    /// `null` (`quoted`), or as a CSV field.
+    @inline(__always)
+    func writeRule(_ c: inout JSONCursor, _ slot: UInt8, _ text: @autoclosure () -> String?, quoted: Bool) {
+        guard slot != 0 else { return quoted ? c.quoted(text()) : c.csvField(text()) }
+        if quoted { c.byte(0x22) }
+        FlowRules.writeID(slot, &c)
+        if quoted { c.byte(0x22) }
+    }
+
     /// The members from `duration` to `end_reason`.
     @inline(__always)
     private func writeTail(_ c: inout JSONCursor) {
@@ -371,9 +399,9 @@ public struct FlowSummary: Sendable {
         if plain {
             c.literal("null,\"reply_rule\":null")
         } else {
-            c.quoted(rule)
+            writeRule(&c, rules.ruleSlot, texts?.rule, quoted: true)
             c.literal(",\"reply_rule\":")
-            c.quoted(replyRule)
+            writeRule(&c, rules.replySlot, texts?.replyRule, quoted: true)
         }
         c.literal(",\"verdict\":\"")
         c.literal(verdictKind.staticName)

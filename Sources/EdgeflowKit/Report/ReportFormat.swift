@@ -59,8 +59,7 @@ final class JSONReportWriter: ReportWriter {
         // The separating comma and the object's brace go in the room its first members are
         // written in; a flow object of those members alone (most of a flood's) is written
         // straight into the output's buffer, not into this writer's and copied.
-        let room = flow.jsonRoom &+ 3
-        if flow.flat && room <= OutputStream.roomLimit {
+        if flow.flat, case let room = flow.jsonRoom &+ 3, room <= OutputStream.roomLimit {
             let (second, micros) = TimeFormat.isoParts(flow.ts, &w)
             output.withRoom(room) { c in
                 if isFirst { c.byte(0x7B) } else { c.literal(",{") }

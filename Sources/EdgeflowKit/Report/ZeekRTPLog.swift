@@ -10,9 +10,7 @@ enum ZeekRTPLog {
 
     static func rows(_ f: FlowSummary) -> [[ZeekValue]] {
         guard let app = f.app else { return [] }
-        let roundTrip = app.stun?.rtt?.p50
-        return app.rtp.map { s in
-            let q = RTPStreamQuality(s, stunRoundTrip: roundTrip)
+        return zip(app.rtp, app.rtpQuality).map { s, q in
             return [.time(f.ts), .string(f.uid), .address(f.origAddress), .count(f.origP), .address(f.respAddress), .count(f.respP),
                     .string("0x" + String(s.ssrc, radix: 16)), .count(Int(s.payloadType)), .string(s.codec.name),
                     .string(s.fromOriginator ? "orig" : "resp"), .count(Int(s.stats.packets)), .count(Int(s.stats.expected)),

@@ -5,7 +5,9 @@
 /// `InspectionFacts`; the one list of the protocols' report parts.
 struct AppReport: Sendable {
     var stun: STUN?
-    var rtp: [RTPStream] = []
+    private(set) var rtp: [RTPStream] = []
+    /// The quality of each stream of `rtp` (same order), worked out once for the report and the calls.
+    private(set) var rtpQuality: [RTPStreamQuality] = []
     /// Boxed, as the SIP counts are kept in the dispatcher's frozen state: the report part
     /// stays a few words and references, moved and destroyed inline (most flows carry neither).
     private var rtcpBox: FrozenBox<RTCPSummary>?
@@ -36,10 +38,14 @@ struct AppReport: Sendable {
         stun = facts.stun.flatMap { STUN($0) }
         if let r = facts.rtp {
             let (streams, rtcp) = r.withAddress { Self.rtp($0) }
+            if !streams.isEmpty {
+                let roundTrip = stun?.rtt?.p50
+                rtpQuality = streams.map { RTPStreamQuality($0, stunRoundTrip: roundTrip) }
+            }
             rtp = streams
             rtcpBox = rtcp.map(FrozenBox.init)
         }
-        tlsBox = facts.tls.flatMap { TLS($0.value, firstTimestamp: firstTimestamp, certificates: certificates) }.map(FrozenBox.init)
+        tlsBox = facts.tls.flatMap { t in t.withAddress { TLS($0, firstTimestamp: firstTimestamp, certificates: certificates) } }.map(FrozenBox.init)
         dtlsBox = facts.dtls.map { FrozenBox(DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates)) }
         sipFacts = facts.sip.flatMap { $0.value.messages > 0 ? $0 : nil }
         transactions = facts.transactions
@@ -50,7 +56,7 @@ struct AppReport: Sendable {
     /// Writes each protocol's part of the flow's JSON object.
     func write(to w: inout JSONWriter) {
         stun?.write(to: &w, lastTimestamp: lastTimestamp)
-        Self.writeRTP(rtp, rtcp: rtcpBox?.value, roundTrip: stun?.rtt?.p50, to: &w)
+        Self.writeRTP(rtp, rtpQuality, rtcp: rtcpBox?.value, to: &w)
         tlsBox?.value.write(to: &w)
         dtlsBox?.value.write(to: &w)
         sipFacts?.value.write(to: &w)
@@ -59,7 +65,8 @@ struct AppReport: Sendable {
     /// Each protocol's findings about the flow, in the report's order. `transport`: the flow's
     /// IP protocol; `accessEdgeNames`: the names an Access Edge certificate may carry.
     func findings(_ ends: FlowEnds, transport: UInt8, accessEdgeNames: [String], _ emit: (any FlowFindingFact) -> Void) {
-        if let tls = tlsBox?.value { TLSFinding.check(tls, ends, accessEdgeNames: accessEdgeNames) { emit($0) } }
+        // The part read in its box, not bound to a name (a copy of all its fields).
+        if let box = tlsBox { TLSFinding.check(box.value, ends, accessEdgeNames: accessEdgeNames) { emit($0) } }
         if let dtls = dtlsBox?.value { DTLSFinding.check(dtls) { emit($0) } }
         if let stun { stun.withStats { STUNFinding.check($0, ends, transport: transport) { emit($0) } } }
         RTPFinding.check(rtp) { emit($0) }

@@ -32,12 +32,12 @@ extension AppReport {
     }
 
     /// Writes the flow's `rtp` array and `rtcp` object (each only when there is something to say).
-    /// - Parameter roundTrip: the flow's round trip in ms from its STUN transactions, for the E-model
-    ///   of streams without RTCP round trips.
-    static func writeRTP(_ rtp: [RTPStream], rtcp: RTCPSummary?, roundTrip: Double?, to w: inout JSONWriter) {
+    /// - Parameter quality: each stream's quality (`AppReport.rtpQuality`).
+    static func writeRTP(_ rtp: [RTPStream], _ quality: [RTPStreamQuality], rtcp: RTCPSummary?, to w: inout JSONWriter) {
         if !rtp.isEmpty {
             w.beginArray("rtp")
-            for s in rtp {
+            for i in rtp.indices {
+                let s = rtp[i], q = quality[i]
                 w.beginObject()
                 w.hex("ssrc", s.ssrc)
                 w.value("payload_type", Int(s.payloadType))
@@ -47,7 +47,6 @@ extension AppReport {
                 w.value("lost", Int(s.stats.lostForReport))
                 w.value("jitter_ms", s.stats.jitterMilliseconds)
                 w.value("max_jitter_ms", s.stats.maxJitterMilliseconds)
-                let q = RTPStreamQuality(s, stunRoundTrip: roundTrip)
                 q.write(s, to: &w)
                 s.stats.writeSlices(to: &w)
                 w.endObject()

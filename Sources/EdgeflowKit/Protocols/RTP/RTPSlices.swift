@@ -104,10 +104,16 @@ public struct RTPSlices: Sendable {
 
     /// Index of the worst of `slices`: the largest loss fraction, then the highest jitter, then
     /// the longest gap; nil when none has packets or loss.
-    static func worst(_ slices: [Slice]) -> Int? {
+    static func worst(_ slices: [Slice]) -> Int? { worst(count: slices.count) { slices[$0] } }
+
+    /// `worst` of the `count` slices `slice` gives by index.
+    @inline(__always)
+    static func worst(count: Int, _ slice: (Int) -> Slice) -> Int? {
         var best: Int?
         var key = (0.0, Float(0), UInt32(0))
-        for (i, s) in slices.enumerated() where s.packets > 0 || s.lost > 0 {
+        for i in 0..<count {
+            let s = slice(i)
+            guard s.packets > 0 || s.lost > 0 else { continue }
             let lost = max(0, Int(s.lost))
             let k = (Double(lost) / Double(lost + Int(s.packets)), s.jitter, s.maxGap)
             if best == nil || k > key { best = i; key = k }
@@ -119,11 +125,15 @@ public struct RTPSlices: Sendable {
 extension RTPStreamStats {
     /// Writes a stream's `slice_s` (the width used), `slices [{start, packets, lost, jitter_ms,
     /// max_gap_ms}]` (lost clamped at 0) and `worst_slice` (an index into `slices`, or null).
+    /// The closed slices are read where they are and the open one beside them: no array is made.
     func writeSlices(to w: inout JSONWriter) {
-        let all = slices.all(packets: packets, lost: lost, jitter: jitterSeconds)
+        let open = slices.current(packets: packets, lost: lost, jitter: jitterSeconds)
+        let closed = slices.closed, n = closed.count
+        func slice(_ k: Int) -> RTPSlices.Slice { k < n ? closed[k] : open }
         w.value("slice_s", Double(slices.width) / 1e9)
         w.beginArray("slices")
-        for (k, s) in all.enumerated() {
+        for k in 0...n {
+            let s = slice(k)
             w.beginObject()
             w.time("start", slices.origin &+ Int64(k) &* slices.width)
             w.value("packets", Int(s.packets))
@@ -133,6 +143,6 @@ extension RTPStreamStats {
             w.endObject()
         }
         w.endArray()
-        if let worst = RTPSlices.worst(all) { w.value("worst_slice", worst) } else { w.null("worst_slice") }
+        if let worst = RTPSlices.worst(count: n &+ 1, slice) { w.value("worst_slice", worst) } else { w.null("worst_slice") }
     }
 }

@@ -35,16 +35,19 @@ enum TLSFinding: FlowFindingFact, Equatable {
 
     /// The findings of handshake `t` on a flow between `ends`, in report order. `accessEdgeNames`:
     /// the Access Edge's configured external names, which its own certificate must cover.
+    /// Each leaf is read where it lies in its chain (`chain[0]`): bound to a name, a summary
+    /// (some strings and arrays) was copied and destroyed, three times a flow.
     static func check(_ t: AppReport.TLS, _ ends: FlowEnds, accessEdgeNames names: [String], _ emit: (TLSFinding) -> Void) {
         for fromServer in [true, false] {
-            guard let leaf = fromServer ? t.server.first : t.client.first else { continue }
+            let chain = fromServer ? t.server : t.client
+            guard !chain.isEmpty else { continue }
             let seenAt = fromServer ? t.serverSeenAt : t.clientSeenAt
-            if leaf.expiredAtCapture(seenAt) {
-                emit(.certificateExpired(subject: leaf.subject, notAfter: leaf.hasValidity ? leaf.notAfter : nil, fromServer: fromServer))
-            } else if leaf.notYetValid(seenAt) {
-                emit(.certificateNotYetValid(subject: leaf.subject, notBefore: leaf.notBefore, fromServer: fromServer))
+            if chain[0].expiredAtCapture(seenAt) {
+                emit(.certificateExpired(subject: chain[0].subject, notAfter: chain[0].hasValidity ? chain[0].notAfter : nil, fromServer: fromServer))
+            } else if chain[0].notYetValid(seenAt) {
+                emit(.certificateNotYetValid(subject: chain[0].subject, notBefore: chain[0].notBefore, fromServer: fromServer))
             }
-            if let error = leaf.parseError { emit(.certificateUnreadable(error: error, fromServer: fromServer)) }
+            if let error = chain[0].parseError { emit(.certificateUnreadable(error: error, fromServer: fromServer)) }
         }
         if t.certificateRequested, t.clientCertificate == .absent || t.clientCertificate == .empty, t.serverHelloSeen,
            t.clientKeyExchangeSent || t.clientCertificate == .empty || (t.outcome == .failed && t.respAlert != nil) {
@@ -54,19 +57,20 @@ enum TLSFinding: FlowFindingFact, Equatable {
             emit(.handshakeFailed(alert: alert, fromResponder: t.respAlert != nil))
         }
         if let v = t.version, v.rawValue < 0x0303, v.rawValue >= 0x0300 { emit(.oldVersion(v)) }
-        if let sni = t.sni, let leaf = t.server.first, leaf.parseError == nil || !leaf.dnsNames.isEmpty, !covers(leaf, sni) {
-            emit(.nameMismatch(certificate: leaf.subject, sni: sni))
+        let server = t.server
+        if let sni = t.sni, !server.isEmpty, server[0].parseError == nil || !server[0].dnsNames.isEmpty, !covers(server[0], sni) {
+            emit(.nameMismatch(certificate: server[0].subject, sni: sni))
         }
         // The Access Edge's own certificate must carry its configured external name.
         if !names.isEmpty {
-            let own = ends.respRole == .accessEdge ? t.server.first : ends.origRole == .accessEdge ? t.client.first : nil
-            if let leaf = own, leaf.parseError == nil, !names.contains(where: { covers(leaf, $0) }) {
-                emit(.edgeNameMismatch(certificate: leaf.subject, names: names, fromServer: ends.respRole == .accessEdge))
+            let own = ends.respRole == .accessEdge ? server : ends.origRole == .accessEdge ? t.client : []
+            if !own.isEmpty, own[0].parseError == nil, !names.contains(where: { covers(own[0], $0) }) {
+                emit(.edgeNameMismatch(certificate: own[0].subject, names: names, fromServer: ends.respRole == .accessEdge))
             }
         }
-        if ends.respRole == .office365, let leaf = t.server.first, leaf.parseError == nil, ends.resp.port == 5061,
-           !covers(leaf, "sipfed.online.lync.com") {
-            emit(.unexpectedPartner(certificate: leaf.subject))
+        if ends.respRole == .office365, !server.isEmpty, server[0].parseError == nil, ends.resp.port == 5061,
+           !covers(server[0], "sipfed.online.lync.com") {
+            emit(.unexpectedPartner(certificate: server[0].subject))
         }
     }
 

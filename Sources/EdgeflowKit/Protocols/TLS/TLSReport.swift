@@ -80,29 +80,33 @@ extension AppReport {
 
 extension AppReport.TLS {
     /// The report's view of a flow's TLS state; nil when no handshake message was seen.
-    init?(_ state: TLSStreamState, firstTimestamp: Int64, certificates: CertificateCache) {
-        let session = state.session
-        guard session.clientHello != nil || session.serverHello != nil || session.handshakeNotCaptured
-                || session.orig.malformation != nil || session.resp.malformation != nil else { return nil }
+    /// `state`: the frozen state where it lies, each field read in place (a state or session
+    /// passed or bound by value was copied, hellos and all, and destroyed per flow).
+    init?(_ state: UnsafePointer<TLSStreamState>, firstTimestamp: Int64, certificates: CertificateCache) {
+        guard state.pointee.session.clientHello != nil || state.pointee.session.serverHello != nil
+                || state.pointee.session.handshakeNotCaptured
+                || state.pointee.session.orig.malformation != nil || state.pointee.session.resp.malformation != nil else { return nil }
         var malformed: [(from: String, reason: TLSMalformation, offset: Int)] = []
-        if let m = session.orig.malformation { malformed.append(("orig", m, session.orig.malformationOffset)) }
-        if let m = session.resp.malformation { malformed.append(("resp", m, session.resp.malformationOffset)) }
-        let server = session.serverCertificates.map(certificates.cachedChain)
-        let client = session.clientCertificates.map(certificates.cachedChain)
-        let version = session.negotiatedVersion ?? (session.handshakeNotCaptured ? session.recordVersion : nil)
-        self.init(version: version, cipher: session.serverHello?.cipherSuiteName,
-                  sni: session.clientHello?.serverName, alpn: session.serverHello?.alpn ?? session.clientHello?.alpnFirst,
-                  certificateRequested: session.certificateRequested, clientCertificate: session.clientCertificate,
-                  clientKeyExchangeSent: session.orig.handshakeTypes.contains(.clientKeyExchange), serverHelloSeen: session.serverHello != nil,
-                  origAlert: session.orig.firstAlert, respAlert: session.resp.firstAlert,
-                  encryptedAlerts: session.orig.encryptedAlerts + session.resp.encryptedAlerts
-                      + state.origRecords.alerts + state.respRecords.alerts,
-                  applicationDataRecords: session.orig.applicationDataRecords + session.resp.applicationDataRecords
-                      + state.origRecords.applicationData + state.respRecords.applicationData,
-                  outcome: session.outcome, handshakeDuration: session.handshakeDuration,
+        if let m = state.pointee.session.orig.malformation { malformed.append(("orig", m, state.pointee.session.orig.malformationOffset)) }
+        if let m = state.pointee.session.resp.malformation { malformed.append(("resp", m, state.pointee.session.resp.malformationOffset)) }
+        let server = state.pointee.session.serverCertificates.map(certificates.cachedChain)
+        let client = state.pointee.session.clientCertificates.map(certificates.cachedChain)
+        let version = state.pointee.session.negotiatedVersion ?? (state.pointee.session.handshakeNotCaptured ? state.pointee.session.recordVersion : nil)
+        self.init(version: version, cipher: state.pointee.session.serverHello?.cipherSuiteName,
+                  sni: state.pointee.session.clientHello?.serverName,
+                  alpn: state.pointee.session.serverHello?.alpn ?? state.pointee.session.clientHello?.alpnFirst,
+                  certificateRequested: state.pointee.session.certificateRequested, clientCertificate: state.pointee.session.clientCertificate,
+                  clientKeyExchangeSent: state.pointee.session.orig.handshakeTypes.contains(.clientKeyExchange),
+                  serverHelloSeen: state.pointee.session.serverHello != nil,
+                  origAlert: state.pointee.session.orig.firstAlert, respAlert: state.pointee.session.resp.firstAlert,
+                  encryptedAlerts: state.pointee.session.orig.encryptedAlerts + state.pointee.session.resp.encryptedAlerts
+                      + state.pointee.origRecords.alerts + state.pointee.respRecords.alerts,
+                  applicationDataRecords: state.pointee.session.orig.applicationDataRecords + state.pointee.session.resp.applicationDataRecords
+                      + state.pointee.origRecords.applicationData + state.pointee.respRecords.applicationData,
+                  outcome: state.pointee.session.outcome, handshakeDuration: state.pointee.session.handshakeDuration,
                   server: server?.summaries ?? [], client: client?.summaries ?? [],
-                  serverSeenAt: session.serverCertificates?.timestamp ?? firstTimestamp,
-                  clientSeenAt: session.clientCertificates?.timestamp ?? firstTimestamp, malformed: malformed,
+                  serverSeenAt: state.pointee.session.serverCertificates?.timestamp ?? firstTimestamp,
+                  clientSeenAt: state.pointee.session.clientCertificates?.timestamp ?? firstTimestamp, malformed: malformed,
                   serverText: server?.text, clientText: client?.text)
     }
 }

@@ -1,43 +1,93 @@
 extension RTPStreamQuality {
-    /// Writes the quality fields of a stream's `rtp` entry, after RFC 3550's.
+    /// Writes the quality fields of a stream's `rtp` entry, after RFC 3550's (`duplicates` to
+    /// `reasons`), through one cursor in room made once (`fixedRoom` and its three texts'): keys
+    /// and punctuation as literal runs, not a member at a time through the writer.
     func write(_ s: AppReport.RTPStream, to w: inout JSONWriter) {
-        w.value("duplicates", Int(s.stats.pattern.duplicates))
-        w.value("out_of_order", Int(s.stats.pattern.reordered))
-        w.value("max_loss_run", Int(s.stats.pattern.longestLossRun))
-        w.beginObject("burst")
-        w.value("density", burst.burstDensity)
-        w.value("gap_density", burst.gapDensity)
-        Self.write("burst_ms", burst.burstMilliseconds, to: &w)
-        Self.write("gap_ms", burst.gapMilliseconds, to: &w)
-        w.endObject()
-        w.value("codec", s.codec.name)
-        w.value("clock_source", s.stats.clockSource.name)
-        Self.write("rtt_ms", roundTrip, to: &w)
-        w.value("rtt_source", roundTripSource.rawValue)
-        if let r = s.rtcpRoundTrip { w.beginObject("rtcp_rtt_ms"); r.write(to: &w); w.endObject() } else { w.null("rtcp_rtt_ms") }
-        w.value("one_way_delay_ms", oneWayDelay)
-        Self.write("r_factor", rating, to: &w)
-        Self.write("mos", mos, to: &w)
-        w.value("mos_note", noMOS?.words)
-        w.value("label", label.rawValue)
-        w.beginArray("reasons")
-        for r in reasons { w.value(nil, r.rawValue) }
-        w.endArray()
+        let codec = s.codec.name, clock = s.stats.clockSource.name, note = noMOS?.words
+        w.separate()
+        var c = w.cursor(room: Self.fixedRoom &+ JSONCursor.quotedRoom(codec) &+ JSONCursor.quotedRoom(clock) &+ JSONCursor.quotedRoom(note))
+        c.literal("\"duplicates\":")
+        c.integer(Int(s.stats.pattern.duplicates))
+        c.literal(",\"out_of_order\":")
+        c.integer(Int(s.stats.pattern.reordered))
+        c.literal(",\"max_loss_run\":")
+        c.integer(Int(s.stats.pattern.longestLossRun))
+        c.literal(",\"burst\":{\"density\":")
+        c.decimal(burst.burstDensity, decimals: 3)
+        c.literal(",\"gap_density\":")
+        c.decimal(burst.gapDensity, decimals: 3)
+        c.literal(",\"burst_ms\":")
+        Self.decimal(burst.burstMilliseconds, &c)
+        c.literal(",\"gap_ms\":")
+        Self.decimal(burst.gapMilliseconds, &c)
+        c.literal("},\"codec\":")
+        c.quoted(codec)
+        c.literal(",\"clock_source\":")
+        c.quoted(clock)
+        c.literal(",\"rtt_ms\":")
+        Self.decimal(roundTrip, &c)
+        c.literal(",\"rtt_source\":")
+        c.quoted(roundTripSource.rawValue)
+        c.literal(",\"rtcp_rtt_ms\":")
+        if let r = s.rtcpRoundTrip {
+            c.byte(0x7B)
+            r.write(&c)
+            c.byte(0x7D)
+        } else {
+            c.literal("null")
+        }
+        c.literal(",\"one_way_delay_ms\":")
+        c.decimal(oneWayDelay, decimals: 3)
+        c.literal(",\"r_factor\":")
+        Self.decimal(rating, &c)
+        c.literal(",\"mos\":")
+        Self.decimal(mos, &c)
+        c.literal(",\"mos_note\":")
+        c.quoted(note)
+        c.literal(",\"label\":")
+        c.quoted(label.rawValue)
+        c.literal(",\"reasons\":[")
+        for (i, r) in reasons.enumerated() {
+            if i > 0 { c.byte(0x2C) }
+            c.quoted(r.rawValue)
+        }
+        c.byte(0x5D)
+        w.commit(c)
     }
 
-    private static func write(_ k: JSONKey, _ v: Double?, to w: inout JSONWriter) {
-        if let v { w.value(k, v) } else { w.null(k) }
+    /// Room `write` takes at most but for its three texts: about 300 bytes of keys and
+    /// punctuation, eleven numbers (`JSONCursor.decimalRoom` each), four integers, the label,
+    /// the round trip's source and at most six reasons.
+    private static let fixedRoom = 1024
+
+    /// `v` with three decimals, or `null`.
+    @inline(__always)
+    private static func decimal(_ v: Double?, _ c: inout JSONCursor) {
+        if let v { c.decimal(v, decimals: 3) } else { c.literal("null") }
     }
 }
 
 extension RTCPRoundTripSamples {
-    /// Writes `latest`, `median`, `max` (ms) and `samples`.
+    /// Writes `latest`, `median`, `max` (ms) and `samples` as members of the object open.
     func write(to w: inout JSONWriter) {
-        w.value("latest", latest)
-        w.value("median", median)
-        w.value("max", max)
-        w.value("samples", count)
+        w.separate()
+        w.withRoom(Self.jsonRoom) { write(&$0) }
     }
+
+    /// `write(to:)` through a cursor, with no comma before: room `jsonRoom`.
+    func write(_ c: inout JSONCursor) {
+        c.literal("\"latest\":")
+        c.decimal(latest, decimals: 3)
+        c.literal(",\"median\":")
+        c.decimal(median, decimals: 3)
+        c.literal(",\"max\":")
+        c.decimal(max, decimals: 3)
+        c.literal(",\"samples\":")
+        c.integer(count)
+    }
+
+    /// Room `write(_:)` takes at most: keys, three numbers and an integer.
+    static let jsonRoom = 40 &+ 3 &* JSONCursor.decimalRoom &+ 20
 }
 
 extension RTPStreamQuality.NoMOSReason {
