@@ -126,6 +126,7 @@ struct RTPFlowStats: Sendable {
     @_transparent
     mutating func record(at i: Int, sequence: UInt16, timestamp: UInt32, payloadType: UInt8, marker: Bool,
                          arrival: Int64, clockRate: UInt32) -> Bool {
+        assert(i >= 0 && i < min(streams, Self.streamSlots), "slot \(i) of \(streams) streams")
         if !confirmed[unchecked: i] { confirmed[unchecked: i] = sequence == stats[unchecked: i].maxSeq &+ 1 }
         stats[unchecked: i].record(sequence: sequence, timestamp: timestamp, arrivalNanoseconds: arrival,
                                    payloadType: payloadType, marker: marker, clock: clockRate)

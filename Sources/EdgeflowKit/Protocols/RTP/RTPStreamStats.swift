@@ -23,8 +23,9 @@ public struct RTPStreamStats: Sendable {
 
     // Declared in the order a packet reads them: what every packet reads and writes comes
     // first (64 bytes), then the open slice's end and gap, then the loss pattern's bits; what
-    // only sequence jumps and the report read is last. A packet then touches three cache lines
-    // of its 304-byte stream, where it touched all five of 320 (`LayoutTests`).
+    // only sequence jumps and the report read is last, then padding to 320 bytes, so that every
+    // stream of a flow's state starts on a cache line and a packet touches three lines of its
+    // stream, where it touched all five (`LayoutTests`).
 
     /// Packets recorded.
     public private(set) var packets: Int64 = 0
@@ -58,6 +59,8 @@ public struct RTPStreamStats: Sendable {
     var badSeq: UInt32 = 0x1_0001
     /// Where the clock of the stream's first payload type came from.
     public internal(set) var clockSource = RTPClockSource.none
+    /// Pads the stride from 304 to 320 bytes, a multiple of the 64-byte line.
+    private var padding: (Int64, Int64) = (0, 0)
 
     /// - Parameter sliceWidth: the time slices' width in ns (`--slice`).
     public init(sliceWidth: Int64 = RTPSlices.defaultWidth) { slices = RTPSlices(width: sliceWidth) }

@@ -129,7 +129,8 @@ struct DispatcherTests {
     /// framing: a stream's first packet takes the general path, later ones the tracked stream's
     /// fast path. Sequence 100, 101, 103, 102, 105 from the originator: 5 packets, the highest 105,
     /// so 6 expected and 1 lost (104); 102 came after 103 (out of order); confirmed at 101.
-    /// One packet of another SSRC from the responder is a stream of its own, unconfirmed.
+    /// Two packets of another SSRC from the responder (7, 8) are a stream of its own, confirmed
+    /// at 8, which the tracked path found (it alone notes the responder's last slot).
     @Test("RTP over MS-TURN TCP frames: a stream's counts, loss and order")
     func rtpInTURNDataFrames() throws {
         func rtp(_ seq: UInt16, ssrc: UInt32) -> [UInt8] {
@@ -151,14 +152,20 @@ struct DispatcherTests {
         for (k, n) in [100, 101, 103, 102, 105].enumerated() {
             send(frame(0x03, rtp(UInt16(n), ssrc: 0xCAFE)), at: Int64(k + 1) * 20_000_000)
         }
-        frame(0x03, rtp(7, ssrc: 0xBEEF)).withUnsafeBytes {
-            d.tcp(&slot, hint: .turnTCP, seq: 5001, syn: false, isn: 5000, $0, fromOriginator: false, timestamp: 200_000_000)
+        // Two frames from the responder (36 bytes each): the first opens stream 1, the second is
+        // found by the tracked path, the only one that notes a direction's last slot.
+        for (k, n) in [7, 8].enumerated() {
+            frame(0x03, rtp(UInt16(n), ssrc: 0xBEEF)).withUnsafeBytes {
+                d.tcp(&slot, hint: .turnTCP, seq: 5001 + UInt32(k * 36), syn: false, isn: 5000, $0, fromOriginator: false,
+                      timestamp: 200_000_000 + Int64(k) * 20_000_000)
+            }
         }
         let flow = try #require(d.release(slot)?.rtp?.value)
         #expect(flow.streams == 2)
         let s = flow.stats[0]
         #expect(flow.ssrc[0] == 0xCAFE && flow.fromOriginator[0] && flow.confirmed[0])
         #expect(s.packets == 5 && s.received == 5 && s.expected == 6 && s.lost == 1 && s.outOfOrder == 1)
-        #expect(flow.ssrc[1] == 0xBEEF && !flow.fromOriginator[1] && !flow.confirmed[1] && flow.stats[1].packets == 1)
+        #expect(flow.ssrc[1] == 0xBEEF && !flow.fromOriginator[1] && flow.confirmed[1] && flow.stats[1].packets == 2)
+        #expect(flow.lastResponderSlot == 1)
     }
 }

@@ -13,14 +13,14 @@ struct LayoutTests {
     }
 
     /// What an RTP packet reads and writes lies in the fewest cache lines (Benchmarks/README.md,
-    /// seventeenth session): the flow's stream lookup in its state's first 64 bytes, the streams on
-    /// 64-byte boundaries (304 bytes: a multiple of 16, not of 64, so stream k starts at 64 + 304 k),
-    /// a stream's per-packet fields in its first 64 bytes, the open slice's first 24 bytes and the
-    /// loss pattern's first 32; the flow record's per-datagram fields in its first 128 bytes.
+    /// seventeenth session): the flow's stream lookup in its state's first 64 bytes, every stream on
+    /// a 64-byte boundary (320 bytes each, from offset 64), a stream's per-packet fields in its
+    /// first 64 bytes, the open slice's first 24 bytes and the loss pattern's first 32; the flow
+    /// record's per-datagram fields, `dnsPorts` among them, in its first 128 bytes.
     @Test func cacheLines() throws {
         #expect(MemoryLayout<RTPFlowStats>.offset(of: \RTPFlowStats.stats) == 64)
         #expect(MemoryLayout<RTPFlowStats>.offset(of: \RTPFlowStats.streams) == 56)
-        #expect(MemoryLayout<RTPStreamStats>.stride == 304)
+        #expect(MemoryLayout<RTPStreamStats>.stride == 320)
         #expect(MemoryLayout<RTPStreamStats>.offset(of: \RTPStreamStats.slices) == 64)
         #expect(MemoryLayout<RTPStreamStats>.offset(of: \RTPStreamStats.pattern) == 128)
         #expect(MemoryLayout<RTPSlices>.offset(of: \RTPSlices.openMaxGap) == 16)
@@ -28,6 +28,7 @@ struct LayoutTests {
         let history = try #require(MemoryLayout<FlowRecord>.offset(of: \FlowRecord.history))
         #expect(history + MemoryLayout<FlowHistory>.size <= 128)
         #expect(MemoryLayout<FlowRecord>.offset(of: \FlowRecord.respIPBytes)! < 128)
+        #expect(MemoryLayout<FlowRecord>.offset(of: \FlowRecord.dnsPorts)! < 128)
         // The state is allocated on a cache line (`HeapValue(_:alignment:)`).
         let frozen = HeapValue(RTPFlowStats.fresh, alignment: 64).freeze()
         #expect(frozen.withAddress { Int(bitPattern: $0) } % 64 == 0)
