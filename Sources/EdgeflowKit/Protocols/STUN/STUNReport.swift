@@ -143,10 +143,9 @@ extension AppReport {
             for m in STUNMethod.allCases {
                 let slot = Self.slot(m)
                 guard Self.any(counts, slot) else { continue }
-                c.literal(first ? "\"" : ",\"")
+                if !first { c.byte(0x2C) }
                 first = false
-                c.literal(m.staticName)
-                c.literal("\":{\"request\":")
+                c.literal(Self.opening(m))
                 c.integer(Int(counts[slot]))
                 c.literal(",\"success\":")
                 c.integer(Int(counts[slot &+ 2]))
@@ -264,6 +263,29 @@ extension AppReport {
                 c.twoDigits(tens)
             } else {
                 c.byte(UInt8(truncatingIfNeeded: tens / 10) &+ 0x30)
+            }
+        }
+
+        /// Method `m`'s key in `by_method` and its first member's key, `"Binding":{"request":`:
+        /// one copy (its `staticName` in quotes).
+        private static func opening(_ m: STUNMethod) -> StaticString {
+            switch m {
+            case .binding: #""Binding":{"request":"#
+            case .sharedSecret: #""SharedSecret":{"request":"#
+            case .allocate: #""Allocate":{"request":"#
+            case .refresh: #""Refresh":{"request":"#
+            case .send: #""Send":{"request":"#
+            case .data: #""Data":{"request":"#
+            case .createPermission: #""CreatePermission":{"request":"#
+            case .channelBind: #""ChannelBind":{"request":"#
+            case .connect: #""Connect":{"request":"#
+            case .connectionBind: #""ConnectionBind":{"request":"#
+            case .connectionAttempt: #""ConnectionAttempt":{"request":"#
+            case .googPing: #""GOOG-PING":{"request":"#
+            case .msSend: #""Send":{"request":"#
+            case .msDataIndication: #""Data Indication":{"request":"#
+            case .msSetActiveDestination: #""Set Active Destination":{"request":"#
+            case .other: #""Unknown":{"request":"#
             }
         }
 

@@ -62,4 +62,18 @@ struct STUNReportJSONTests {
         #expect(zeros.contains(#""channel_data":{"packets":1,"bytes":36},"allocation":{"requests":0,"#))
         #expect(zeros.hasSuffix(#""channels":[],"malformed":0}"#))
     }
+
+    @Test("by_method: every method's key is its name, in method order, separated by commas")
+    func methodKeys() {
+        var s = STUNFlowStats()
+        s.messages = 16
+        for m in STUNMethod.allCases { s.counts[Int(m.rawValue) * 4 + 2] = 1 }
+        let members = STUNMethod.allCases.map { "\"\($0.name)\":{\"request\":0,\"success\":1,\"error\":0,\"indication\":0}" }
+        #expect(Self.json(s).contains("\"by_method\":{" + members.joined(separator: ",") + "},"))
+        // By hand: MS-TURN's Set Active Destination (0x006 in its legacy numbering) alone.
+        var one = STUNFlowStats()
+        one.messages = 1
+        one.counts[Int(STUNMethod.msSetActiveDestination.rawValue) * 4] = 1
+        #expect(Self.json(one).contains(#""by_method":{"Set Active Destination":{"request":1,"success":0,"error":0,"indication":0}},"#))
+    }
 }
