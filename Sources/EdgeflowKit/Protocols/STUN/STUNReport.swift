@@ -7,18 +7,23 @@ extension AppReport {
         var stats: STUNFlowStats { _read { yield facts.value } }
         /// Lends the counters' address to `body` (a reader that must not copy their 1.5 KB).
         func withStats<R>(_ body: (UnsafePointer<STUNFlowStats>) -> R) -> R { facts.withAddress(body) }
-        var rtt: (min: Double, p50: Double, p95: Double, max: Double)?
+        /// Minimum, median, 95th percentile and maximum round trip in ns (the percentiles of the
+        /// samples kept), nil without any: kept as integers, which `write` turns into text exactly.
+        private let roundTrips: (min: Int64, p50: Int64, p95: Int64, max: Int64)?
+        /// `roundTrips` in ms.
+        var rtt: (min: Double, p50: Double, p95: Double, max: Double)? {
+            roundTrips.map { (Double($0.min) / 1e6, Double($0.p50) / 1e6, Double($0.p95) / 1e6, Double($0.max) / 1e6) }
+        }
 
         /// The report's view of a flow's STUN/TURN state; nil when it carried no STUN message nor TURN data.
         init?(_ facts: FrozenValue<STUNFlowStats>) {
             guard facts.value.messages > 0 || facts.value.channelDataPackets > 0 else { return nil }
             self.facts = facts
-            rtt = facts.withAddress { Self.roundTrips($0) }
+            roundTrips = facts.withAddress { Self.roundTrips($0) }
         }
 
-        /// Minimum, median, 95th percentile and maximum round trip in ms (the percentiles of the
-        /// samples kept), nil without any.
-        private static func roundTrips(_ s: UnsafePointer<STUNFlowStats>) -> (min: Double, p50: Double, p95: Double, max: Double)? {
+        /// `roundTrips` of the counters `s`.
+        private static func roundTrips(_ s: UnsafePointer<STUNFlowStats>) -> (min: Int64, p50: Int64, p95: Int64, max: Int64)? {
             guard s.pointee.rttCount > 0 else { return nil }
             let n = min(s.pointee.rttCount, STUNFlowStats.rttSlots)
             // Insertion sort of a copy of the first n (not of all 64 slots): most flows a handful.
@@ -34,8 +39,7 @@ extension AppReport {
                     }
                     v[j] = x
                 }
-                return (Double(s.pointee.rttMin) / 1e6, Double(v[percentile(0.5, of: n)]) / 1e6,
-                        Double(v[percentile(0.95, of: n)]) / 1e6, Double(s.pointee.rttMax) / 1e6)
+                return (s.pointee.rttMin, v[percentile(0.5, of: n)], v[percentile(0.95, of: n)], s.pointee.rttMax)
             }
         }
 
@@ -90,11 +94,11 @@ extension AppReport {
         /// Writes the flow's `stun` object (`lastTimestamp`: the flow's last packet, to tell an
         /// expired allocation) through one cursor, in room made once: its keys are literal runs.
         func write(to w: inout JSONWriter, lastTimestamp: Int64) {
-            facts.withAddress { Self.write($0, rtt: rtt, to: &w, lastTimestamp: lastTimestamp) }
+            facts.withAddress { Self.write($0, rtt: roundTrips, to: &w, lastTimestamp: lastTimestamp) }
         }
 
         /// `write(to:lastTimestamp:)` on the counters where they lie (a copy is 1.5 KB).
-        private static func write(_ st: UnsafePointer<STUNFlowStats>, rtt: (min: Double, p50: Double, p95: Double, max: Double)?,
+        private static func write(_ st: UnsafePointer<STUNFlowStats>, rtt: (min: Int64, p50: Int64, p95: Int64, max: Int64)?,
                                   to w: inout JSONWriter, lastTimestamp: Int64) {
             // The allocation's end, when it is held: its time text is worked out before the room.
             var expiry: (end: Int64, second: TimeFormat.SecondText, micros: Int)? = nil
@@ -123,9 +127,14 @@ extension AppReport {
             }
             c.literal(",\"requests\":")
             c.integer(requests)
-            c.literal(",\"indications\":")
-            c.integer(indications)
-            c.literal(",\"success\":")
+            // A zero count is written with the keys around it, one copy (most members of most flows).
+            if indications == 0 {
+                c.literal(",\"indications\":0,\"success\":")
+            } else {
+                c.literal(",\"indications\":")
+                c.integer(indications)
+                c.literal(",\"success\":")
+            }
             c.integer(success)
             c.literal(",\"errors\":")
             c.integer(errors)
@@ -134,17 +143,22 @@ extension AppReport {
             for m in STUNMethod.allCases {
                 let slot = Self.slot(m)
                 guard Self.any(counts, slot) else { continue }
-                c.literal(first ? "\"" : ",\"")
+                if !first { c.byte(0x2C) }
                 first = false
-                c.literal(m.staticName)
-                c.literal("\":{\"request\":")
+                c.literal(Self.opening(m))
                 c.integer(Int(counts[slot]))
                 c.literal(",\"success\":")
                 c.integer(Int(counts[slot &+ 2]))
+                let error = Int(counts[slot &+ 3]), indication = Int(counts[slot &+ 1])
+                if error | indication == 0 {
+                    c.literal(",\"error\":0,\"indication\":0}")
+                    continue
+                }
                 c.literal(",\"error\":")
-                c.integer(Int(counts[slot &+ 3]))
+                c.integer(error)
+                if indication == 0 { c.literal(",\"indication\":0}"); continue }
                 c.literal(",\"indication\":")
-                c.integer(Int(counts[slot &+ 1]))
+                c.integer(indication)
                 c.byte(0x7D)
             }
             c.literal("},\"transactions_matched\":")
@@ -155,13 +169,13 @@ extension AppReport {
             c.integer(st.pointee.retransmissions)
             if let rtt {
                 c.literal(",\"rtt_ms\":{\"min\":")
-                c.decimal(rtt.min, decimals: 3)
+                Self.milliseconds(rtt.min, &c)
                 c.literal(",\"p50\":")
-                c.decimal(rtt.p50, decimals: 3)
+                Self.milliseconds(rtt.p50, &c)
                 c.literal(",\"p95\":")
-                c.decimal(rtt.p95, decimals: 3)
+                Self.milliseconds(rtt.p95, &c)
                 c.literal(",\"max\":")
-                c.decimal(rtt.max, decimals: 3)
+                Self.milliseconds(rtt.max, &c)
                 c.literal("},\"error_codes\":{")
             } else {
                 c.literal(",\"rtt_ms\":null,\"error_codes\":{")
@@ -180,11 +194,15 @@ extension AppReport {
             Self.endpoint(st.pointee.mapped, &c)
             c.literal(",\"relayed\":")
             Self.endpoint(st.pointee.relayed, &c)
-            c.literal(",\"channel_data\":{\"packets\":")
-            c.integer(st.pointee.channelDataPackets)
-            c.literal(",\"bytes\":")
-            c.integer(st.pointee.channelDataBytes)
-            c.literal("},\"allocation\":{\"requests\":")
+            if st.pointee.channelDataPackets | st.pointee.channelDataBytes == 0 {
+                c.literal(",\"channel_data\":{\"packets\":0,\"bytes\":0},\"allocation\":{\"requests\":")
+            } else {
+                c.literal(",\"channel_data\":{\"packets\":")
+                c.integer(st.pointee.channelDataPackets)
+                c.literal(",\"bytes\":")
+                c.integer(st.pointee.channelDataBytes)
+                c.literal("},\"allocation\":{\"requests\":")
+            }
             c.integer(st.pointee.allocateRequests)
             c.literal(",\"challenges\":")
             c.integer(st.pointee.allocateChallenges)
@@ -213,10 +231,62 @@ extension AppReport {
                 c.integer(Int(channelPackets[i]))
                 c.byte(0x7D)
             }
-            c.literal("],\"malformed\":")
-            c.integer(st.pointee.malformed)
-            c.byte(0x7D)
+            if st.pointee.malformed == 0 {
+                c.literal("],\"malformed\":0}")
+            } else {
+                c.literal("],\"malformed\":")
+                c.integer(st.pointee.malformed)
+                c.byte(0x7D)
+            }
             w.commit(c)
+        }
+
+        /// `ns` nanoseconds in ms, as `JSONCursor.decimal(Double(ns) / 1e6, decimals: 3)` writes
+        /// them, without floating point: below 2^50 ns the two roundings of that Double err by
+        /// under 2.6e-4 µs, so they agree with the exact microseconds except at a tie (r = 500),
+        /// which (like a larger or negative value) takes the Double's way.
+        @inline(__always)
+        private static func milliseconds(_ ns: Int64, _ c: inout JSONCursor) {
+            let r = ns % 1000
+            guard ns >= 0, ns < 1 << 50, r != 500 else { return c.decimal(Double(ns) / 1e6, decimals: 3) }
+            let micros = Int(ns / 1000) &+ (r > 500 ? 1 : 0)
+            c.integer(micros / 1000)
+            // Then the point and one to three digits, trailing zeros dropped (none when whole).
+            let fraction = micros % 1000
+            guard fraction != 0 else { return }
+            c.byte(0x2E)
+            let tens = fraction / 10
+            if fraction &- tens &* 10 != 0 {
+                c.byte(UInt8(truncatingIfNeeded: fraction / 100) &+ 0x30)
+                c.twoDigits(fraction % 100)
+            } else if tens % 10 != 0 {
+                c.twoDigits(tens)
+            } else {
+                c.byte(UInt8(truncatingIfNeeded: tens / 10) &+ 0x30)
+            }
+        }
+
+        /// Method `m`'s key in `by_method` and its first member's key, `"Binding":{"request":`:
+        /// one copy (its `staticName` in quotes).
+        private static func opening(_ m: STUNMethod) -> StaticString {
+            switch m {
+            case .binding: #""Binding":{"request":"#
+            case .sharedSecret: #""SharedSecret":{"request":"#
+            case .allocate: #""Allocate":{"request":"#
+            case .refresh: #""Refresh":{"request":"#
+            case .send: #""Send":{"request":"#
+            case .data: #""Data":{"request":"#
+            case .createPermission: #""CreatePermission":{"request":"#
+            case .channelBind: #""ChannelBind":{"request":"#
+            case .connect: #""Connect":{"request":"#
+            case .connectionBind: #""ConnectionBind":{"request":"#
+            case .connectionAttempt: #""ConnectionAttempt":{"request":"#
+            case .googPing: #""GOOG-PING":{"request":"#
+            case .msSend: #""Send":{"request":"#
+            case .msDataIndication: #""Data Indication":{"request":"#
+            case .msSetActiveDestination: #""Set Active Destination":{"request":"#
+            case .other: #""Unknown":{"request":"#
+            }
         }
 
         /// A STUN address as the report's quoted endpoint, or `null`.

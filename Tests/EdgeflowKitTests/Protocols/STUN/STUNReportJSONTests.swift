@@ -1,0 +1,79 @@
+import Testing
+@testable import EdgeflowKit
+
+/// The `stun` object's round trips (nanoseconds written as ms with three decimals, trailing
+/// zeros dropped) and its per-method counts, zero or not, against text worked out by hand.
+@Suite("STUN report JSON")
+struct STUNReportJSONTests {
+    /// The `stun` member `AppReport.STUN` writes for `stats`.
+    static func json(_ stats: STUNFlowStats) -> String {
+        let report = AppReport.STUN(HeapValue(stats).freeze())!
+        var w = JSONWriter()
+        report.write(to: &w, lastTimestamp: 0)
+        return w.text
+    }
+
+    @Test("round trips: rounded to the microsecond, trailing zeros dropped, beyond 2^50 ns too")
+    func roundTrips() {
+        var s = STUNFlowStats()
+        s.messages = 1
+        // Sorted: p50 is the third of five (rank round(0.5 × 4) = 2), p95 the fifth (round(3.8) = 4).
+        for (i, ns) in [999_501, 100_000, 1_234_567, 999_499, 120_000].enumerated() { s.rtt[i] = Int64(ns) }
+        s.rttCount = 5
+        s.rttMin = 120_000
+        s.rttMax = 2_000_000
+        // 0.12 ms; 0.999499 ms → 0.999; 1.234567 → 1.235; 2 ms exactly.
+        #expect(Self.json(s).contains(#""rtt_ms":{"min":0.12,"p50":0.999,"p95":1.235,"max":2}"#))
+        s.rttMin = 999_501
+        // 2^51 ns = 2,251,799,813.685248 ms.
+        s.rttMax = 1 << 51
+        #expect(Self.json(s).contains(#""rtt_ms":{"min":1,"p50":0.999,"p95":1.235,"max":2251799813.685}"#))
+        s.rttCount = 0
+        #expect(Self.json(s).contains(#""rtt_ms":null,"#))
+    }
+
+    @Test("counts: zero members and non-zero ones, by method and in total")
+    func counts() {
+        var s = STUNFlowStats()
+        s.messages = 10
+        // counts[method × 4 + class]: request, indication, success, error.
+        let binding = Int(STUNMethod.binding.rawValue) * 4, allocate = Int(STUNMethod.allocate.rawValue) * 4
+        s.counts[binding] = 2
+        s.counts[binding + 2] = 2
+        s.counts[allocate] = 1
+        s.counts[allocate + 1] = 3
+        s.counts[allocate + 3] = 1
+        s.malformed = 4
+        let text = Self.json(s)
+        #expect(text.hasPrefix(#""stun":{"messages":10,"requests":3,"indications":3,"success":2,"errors":1,"#))
+        #expect(text.contains(#""by_method":{"Binding":{"request":2,"success":2,"error":0,"indication":0},"#
+            + #""Allocate":{"request":1,"success":0,"error":1,"indication":3}},"#))
+        #expect(text.contains(#""channel_data":{"packets":0,"bytes":0},"allocation":{"requests":0,"#))
+        #expect(text.hasSuffix(#""channels":[],"malformed":4}"#))
+        s.counts[allocate + 1] = 0
+        s.counts[allocate + 3] = 0
+        s.counts[allocate + 2] = 7
+        s.malformed = 0
+        s.channelDataPackets = 1
+        s.channelDataBytes = 36
+        let zeros = Self.json(s)
+        #expect(zeros.contains(#""indications":0,"success":9,"errors":0,"#))
+        #expect(zeros.contains(#""Allocate":{"request":1,"success":7,"error":0,"indication":0}},"#))
+        #expect(zeros.contains(#""channel_data":{"packets":1,"bytes":36},"allocation":{"requests":0,"#))
+        #expect(zeros.hasSuffix(#""channels":[],"malformed":0}"#))
+    }
+
+    @Test("by_method: every method's key is its name, in method order, separated by commas")
+    func methodKeys() {
+        var s = STUNFlowStats()
+        s.messages = 16
+        for m in STUNMethod.allCases { s.counts[Int(m.rawValue) * 4 + 2] = 1 }
+        let members = STUNMethod.allCases.map { "\"\($0.name)\":{\"request\":0,\"success\":1,\"error\":0,\"indication\":0}" }
+        #expect(Self.json(s).contains("\"by_method\":{" + members.joined(separator: ",") + "},"))
+        // By hand: MS-TURN's Set Active Destination (0x006 in its legacy numbering) alone.
+        var one = STUNFlowStats()
+        one.messages = 1
+        one.counts[Int(STUNMethod.msSetActiveDestination.rawValue) * 4] = 1
+        #expect(Self.json(one).contains(#""by_method":{"Set Active Destination":{"request":1,"success":0,"error":0,"indication":0}},"#))
+    }
+}
