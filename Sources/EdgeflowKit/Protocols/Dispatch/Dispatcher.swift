@@ -136,9 +136,9 @@ struct Dispatcher: ~Copyable {
         guard slot != -2, p.count >= 4 else { return .unknown }
         switch kind {
         case .stun:
-            // No report reads FINGERPRINT's outcome, so its CRC is not computed.
+            // Only the attributes the flow reads are recorded: no FINGERPRINT CRC, no MESSAGE-INTEGRITY, PRIORITY or SOFTWARE.
             let m = stunMessage.message
-            guard (try? STUNDecoder.decode(p, allowLegacy: stunPort, checkFingerprint: false, into: &m.pointee)) != nil else {
+            guard (try? STUNDecoder.decode(p, allowLegacy: stunPort, flowFactsOnly: true, into: &m.pointee)) != nil else {
                 // STUN by its magic cookie or port that does not decode is counted even as the
                 // flow's first message (the flow is STUN); other bytes only on a flow already inspected.
                 let stun = stunPort || p.be32(4) == stunMagicCookie

@@ -82,6 +82,20 @@ public enum STUNAttributeType {
     public static let msAlternateMappedAddress: UInt16 = 0x8090  // MS-TURN §2.2.2 (plain address)
     public static let msMultiplexedTURNSessionID: UInt16 = 0x8095 // MS-TURN §2.2.2
 
+    /// Whether a flow's statistics, its transaction log or the media of a Send or Data indication
+    /// read this attribute (`STUNFlowStats.record`, `STUNTransactionLog`, `FlowInspection.stunMessage`):
+    /// the addresses (mapped, XOR-mapped and MS-TURN's, XOR-peer or MS-TURN's remote, destination,
+    /// XOR-relayed), USERNAME, ERROR-CODE, CHANNEL-NUMBER, LIFETIME, DATA and MS-VERSION. The
+    /// dispatcher's decoder records only these (`STUNDecoder.decode`'s `flowFactsOnly`).
+    @inline(__always)
+    public static func isFlowFact(_ t: UInt16) -> Bool {
+        t < 64 ? flowFactCodes &>> t & 1 != 0 : t == msVersion || t == msXorMappedAddress
+    }
+
+    /// `isFlowFact`'s codes below 64, one bit each.
+    private static let flowFactCodes: UInt64 = 1 << mappedAddress | 1 << username | 1 << errorCode | 1 << channelNumber
+        | 1 << lifetime | 1 << destinationAddress | 1 << xorPeerAddress | 1 << data | 1 << xorRelayedAddress | 1 << xorMappedAddress
+
     /// Codes edgeflow recognises but keeps no value for (so they are not counted as unknown).
     public static func isRecognisedWithoutValue(_ t: UInt16) -> Bool {
         switch t {

@@ -399,9 +399,11 @@ public enum STUNAttributeWalker {
     /// Walks the attributes of the message in `p` (which starts with the 20-byte header and ends
     /// at the message end). Every length, and the padding when `padding` is `.fourByte`, is checked
     /// against the bytes left. With `lenientEnd`, the last value may stop at the message end
-    /// without its padding (seen in MS-TURN Allocates). Returns nil on success.
+    /// without its padding (seen in MS-TURN Allocates). With `flowFactsOnly`, only the attributes
+    /// `STUNAttributeType.isFlowFact` names are recorded (the others are checked and counted in
+    /// `count`, nothing more). Returns nil on success.
     public static func walk(_ p: UnsafeRawBufferPointer, flavour: STUNFlavour, padding: STUNPadding,
-                            lenientEnd: Bool, into a: inout STUNAttributes) -> STUNFailure? {
+                            lenientEnd: Bool, flowFactsOnly: Bool = false, into a: inout STUNAttributes) -> STUNFailure? {
         let end = p.count
         var off = 20
         while off < end {
@@ -421,9 +423,10 @@ public enum STUNAttributeWalker {
                 }
             }
             a.count &+= 1
+            off = next
+            if flowFactsOnly && !STUNAttributeType.isFlowFact(t) { continue }
             if a.fingerprintOffset != 0 { a.attributesAfterFingerprint &+= 1 }
             record(p, type: t, value: v, length: l, flavour: flavour, into: &a)
-            off = next
         }
         return nil
     }

@@ -140,10 +140,15 @@ public enum STUNDecoder {
     /// Decodes one whole message into `m`, as `decode(_:allowLegacy:)` does, reusing its storage:
     /// only what this message has is written (no clearing of every attribute, no copy of the
     /// result). After a throw `m` holds nothing of use.
-    /// - Parameter checkFingerprint: compute FINGERPRINT's CRC-32 (`attributes.fingerprint`). With
-    ///   false a FINGERPRINT present is `.unchecked`: for callers that never read the outcome.
+    /// - Parameters:
+    ///   - checkFingerprint: compute FINGERPRINT's CRC-32 (`attributes.fingerprint`). With false a
+    ///     FINGERPRINT present is `.unchecked`: for callers that never read the outcome.
+    ///   - flowFactsOnly: record only the attributes a flow's statistics and transaction log read
+    ///     (`STUNAttributeType.isFlowFact`); every attribute's length and padding is still checked,
+    ///     so a message decodes or fails as it would in full, and `count` still counts them all.
+    ///     The others are left absent, uncounted as unknown or malformed (FINGERPRINT too: `.absent`).
     public static func decode(_ bytes: UnsafeRawBufferPointer, allowLegacy: Bool = false, checkFingerprint: Bool = true,
-                              into m: inout STUNMessage) throws(STUNFailure) {
+                              flowFactsOnly: Bool = false, into m: inout STUNMessage) throws(STUNFailure) {
         let n = bytes.count
         guard n >= 20 else { throw STUNFailure(.truncatedHeader, at: 0) }
         let type = bytes.be16(0)
@@ -157,9 +162,11 @@ public enum STUNDecoder {
         if n >= 28, bytes.be32(20) == 0x000F_0004, bytes.be32(24) == msTURNMagicCookie {
             // MS-TURN: try 4-byte padding first (tolerating a last value cut at the end), then none.
             flavour = .msTURN
-            if let _ = STUNAttributeWalker.walk(bytes, flavour: .msTURN, padding: .fourByte, lenientEnd: true, into: &m.attributes) {
+            if let _ = STUNAttributeWalker.walk(bytes, flavour: .msTURN, padding: .fourByte, lenientEnd: true, flowFactsOnly: flowFactsOnly,
+                                                into: &m.attributes) {
                 m.attributes.reset()
-                if let f = STUNAttributeWalker.walk(bytes, flavour: .msTURN, padding: .none, lenientEnd: false, into: &m.attributes) {
+                if let f = STUNAttributeWalker.walk(bytes, flavour: .msTURN, padding: .none, lenientEnd: false, flowFactsOnly: flowFactsOnly,
+                                                into: &m.attributes) {
                     throw f
                 }
                 m.padding = .none
@@ -171,13 +178,15 @@ public enum STUNDecoder {
             m.padding = .fourByte
             guard length & 3 == 0 else { throw STUNFailure(.lengthNotMultipleOf4, at: 2) }
             guard m.header.method <= 0x0FF else { throw STUNFailure(.reservedMethod, at: 0) }
-            if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc5389, padding: .fourByte, lenientEnd: false, into: &m.attributes) {
+            if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc5389, padding: .fourByte, lenientEnd: false, flowFactsOnly: flowFactsOnly,
+                                                into: &m.attributes) {
                 throw f
             }
         } else if allowLegacy, isLegacyType(type) {
             flavour = .rfc3489
             m.padding = .none
-            if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc3489, padding: .none, lenientEnd: false, into: &m.attributes) {
+            if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc3489, padding: .none, lenientEnd: false, flowFactsOnly: flowFactsOnly,
+                                                into: &m.attributes) {
                 throw f
             }
         } else {

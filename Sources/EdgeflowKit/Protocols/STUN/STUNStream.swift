@@ -31,7 +31,7 @@ extension FlowInspection {
             let payload = UnsafeRawBufferPointer(rebasing: rest[pdu.payloadOffset..<(pdu.payloadOffset + pdu.payloadLength)])
             switch pdu.kind {
             case .stun, .msTURNControl, .rfc4571:
-                if (try? STUNDecoder.decode(payload, checkFingerprint: false, into: &message.pointee)) != nil {
+                if (try? STUNDecoder.decode(payload, flowFactsOnly: true, into: &message.pointee)) != nil {
                     stunMessage(message, in: payload, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: log,
                                 sdp: sdp)
                 } else if pdu.kind == .rfc4571 {
