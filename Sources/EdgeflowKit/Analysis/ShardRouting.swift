@@ -6,13 +6,12 @@ struct ShardRouting {
     let owner: [UInt8]
     /// Shards, the calling thread's included.
     let shards: Int
-    let sweepInterval: Int64
-    private var nextSweep = Int64.min
+    private var sweepClock: SweepClock
 
     init(owner: [UInt8], sweepInterval: Int64) {
         self.owner = owner
         shards = Int(owner.max() ?? 0) + 1
-        self.sweepInterval = sweepInterval
+        sweepClock = SweepClock(interval: sweepInterval)
     }
 
     /// The 64 buckets shared out so that the threads are busy alike while the capture is read
@@ -144,8 +143,8 @@ struct ShardRouting {
     @inline(__always)
     private mutating func sweepIfDue(_ packet: Packet, index: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
         let now = packet.timestamp
-        guard now >= nextSweep else { return }
-        nextSweep = now &+ sweepInterval
+        guard sweepClock.isDue(now) else { return }
+        sweepClock.swept(at: now)
         w.sweep(now: now, index: index, &t)
         for v in 1..<shards { out.put(v, ShardItem(.sweep, packet, index: index)) }
     }
