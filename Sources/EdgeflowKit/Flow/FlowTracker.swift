@@ -415,7 +415,9 @@ public struct FlowTracker: ~Copyable {
 
     /// Evicts about the idlest sixteenth of the table (at least one flow), judged from a
     /// sample of last-packet times, so a flood of new flows costs amortised constant time and
-    /// the flows ended at once stay a small fraction of the table.
+    /// the flows ended at once stay a small fraction of the table. Flows idler than the cutoff
+    /// go; of those whose last packet is at the cutoff, only as many as the sixteenth has room
+    /// for, in slot order (so a table whose flows all share one time loses a sixteenth, not all).
     private mutating func evictIdlest() {
         let n = table.count
         guard n > 0 else { return }
@@ -426,10 +428,14 @@ public struct FlowTracker: ~Copyable {
         while i < n { sample.append(table[i].lastTimestamp); i += step }
         sample.sort()
         let cutoff = sample[sample.count / 16]
+        let sampledBelow = sample.firstIndex(of: cutoff) ?? 0
+        var tiesLeft = max(1, n / 16 - sampledBelow * step)
         i = 0
         var evicted = 0
         while i < table.count {
-            if table[i].lastTimestamp <= cutoff {
+            let last = table[i].lastTimestamp
+            if last < cutoff || last == cutoff && tiesLeft > 0 {
+                if last == cutoff { tiesLeft -= 1 }
                 end(at: i, reason: .evicted)
                 evicted += 1
             } else {
