@@ -46,17 +46,21 @@ struct EngineOptions: ParsableArguments {
     /// Applies flags, else the settings file, else the defaults; both go through the same checks.
     /// - Throws: the flag, or the file and line, with the value and what it must be.
     func apply(to flow: inout FlowSettings, config: ConfigFile) throws(EdgeflowError) {
-        let seconds = "must be a positive number of seconds"
+        let seconds = "must be a number of seconds above 0 and below 1000000000"
         let udp = try config.pick(udpTimeout, "--udp-timeout", "udp_timeout", \.udpTimeout, seconds) { $0 > 0 && $0 < 1e9 }
         let tcp = try config.pick(tcpTimeout, "--tcp-timeout", "tcp_timeout", \.tcpTimeout, seconds) { $0 > 0 && $0 < 1e9 }
         if let udp { flow.udpTimeout = Int64(udp * 1e9) }
         if let tcp { flow.tcpTimeout = Int64(tcp * 1e9) }
-        if let maxFlows = try config.pick(maxFlows, "--max-flows", "max_flows", \.maxFlows, "must be at least 16", { $0 >= 16 }) { flow.maxFlows = maxFlows }
-        guard reassemblyBudget >= 1024 else { throw EdgeflowError("--reassembly-budget must be at least 1024 bytes, not \(reassemblyBudget)") }
-        guard reassemblyMemory.bytes >= 4096 else {
-            throw EdgeflowError("--reassembly-memory must be at least 4K (a stream's first buffer), not \(reassemblyMemory.bytes) bytes")
+        if let maxFlows = try config.pick(maxFlows, "--max-flows", "max_flows", \.maxFlows, "must be from 16 to 1073741824", { $0 >= 16 && $0 <= 1 << 30 }) { flow.maxFlows = maxFlows }
+        guard reassemblyBudget >= 1024, reassemblyBudget <= 1 << 30 else {
+            throw EdgeflowError("--reassembly-budget must be from 1024 bytes to 1073741824 (1G), not \(reassemblyBudget)")
         }
-        guard maxInspectedFlows >= 1 else { throw EdgeflowError("--max-inspected-flows must be at least 1, not \(maxInspectedFlows)") }
+        guard reassemblyMemory.bytes >= 4096, reassemblyMemory.bytes <= 1 << 40 else {
+            throw EdgeflowError("--reassembly-memory must be from 4K (a stream's first buffer) to 1T, not \(reassemblyMemory.bytes) bytes")
+        }
+        guard maxInspectedFlows >= 1, maxInspectedFlows <= 1 << 22 else {
+            throw EdgeflowError("--max-inspected-flows must be from 1 to 4194304 (their slots, about 0.4 KB each, are allocated at start), not \(maxInspectedFlows)")
+        }
         flow.reassemblyBudget = reassemblyBudget
         flow.reassemblyMemory = reassemblyMemory.bytes
         flow.maxInspectedFlows = maxInspectedFlows

@@ -70,8 +70,8 @@ struct Live: ParsableCommand {
     var log: LogOptions
 
     func validate() throws {
-        guard interval > 0 && interval < 1e9 else { throw ValidationError("--interval must be a positive number of seconds, not \(interval)") }
-        if let duration, !(duration > 0 && duration < 1e9) { throw ValidationError("--duration must be a positive number of seconds, not \(duration)") }
+        guard interval > 0 && interval < 1e9 else { throw ValidationError("--interval must be a number of seconds above 0 and below 1000000000, not \(interval)") }
+        if let duration, !(duration > 0 && duration < 1e9) { throw ValidationError("--duration must be a number of seconds above 0 and below 1000000000, not \(duration)") }
         guard metricsHold >= 0 && metricsHold < 1e9 else { throw ValidationError("--metrics-hold must be a number of seconds, not \(metricsHold)") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64, not \(threads)") }
         guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64 bytes, not \(snaplen)") }

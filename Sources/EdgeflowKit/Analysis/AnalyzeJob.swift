@@ -70,6 +70,9 @@ public struct AnalyzeJob {
                     progress: ((ReadProgress) -> Void)? = nil,
                     warn: (CaptureIssue) -> Void) throws(EdgeflowError) -> FinalReport {
         guard !options.paths.isEmpty else { throw EdgeflowError("no capture given; name one or more pcap/pcapng files, or - for standard input") }
+        guard options.paths.filter({ $0 == "-" }).count <= 1 else {
+            throw EdgeflowError("standard input (-) is given twice; it can be read only once: name it once, or save it to a file first")
+        }
         // Every input is opened before the report starts, so an unreadable file leaves no partial report.
         if useLibpcap() {
             if options.reader == .mmap { throw EdgeflowError("--reader mmap cannot read standard input or a pipe; use --reader libpcap") }

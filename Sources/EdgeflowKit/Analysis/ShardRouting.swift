@@ -6,14 +6,13 @@ struct ShardRouting {
     let owner: [UInt8]
     /// Shards, the calling thread's included.
     let shards: Int
-    let sweepInterval: Int64
-    /// The time at or after which the next packet sweeps every shard (`sweep`).
-    private(set) var nextSweep = Int64.min
+    /// When the next packet sweeps every shard (`sweep`).
+    private(set) var sweepClock: SweepClock
 
     init(owner: [UInt8], sweepInterval: Int64) {
         self.owner = owner
         shards = Int(owner.max() ?? 0) + 1
-        self.sweepInterval = sweepInterval
+        sweepClock = SweepClock(interval: sweepInterval)
     }
 
     /// The 64 buckets shared out so that the threads are busy alike while the capture is read
@@ -75,7 +74,7 @@ struct ShardRouting {
             known = shard(ofBucket: Self.bucket(IPAddress(ipv4: p.src), p.srcPort, IPAddress(ipv4: p.dst), p.dstPort, proto: p.proto))
             if !p.maybeSIP && known != 0 {
                 out.put(known, ShardItem(.track(frame), bytes: bytes, timestamp: timestamp, index: index))
-                if timestamp >= nextSweep { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
+                if sweepClock.isDue(timestamp) { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
                 return
             }
         }
@@ -117,7 +116,7 @@ struct ShardRouting {
                 }
             }
         }
-        if timestamp >= nextSweep { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
+        if sweepClock.isDue(timestamp) { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
     }
 
     /// Whether `FlowTracker.noteSIP` may find SIP in a flow's packet (its cheap tests, or
@@ -140,11 +139,11 @@ struct ShardRouting {
         return u.payloadLength > 0 && at < bytes.count && bytes.u8(at) &- 0x41 < 26
     }
 
-    /// Every shard sweeps at the first packet at or after `nextSweep` (where one thread would
-    /// sweep): packet `index`, at `now`, whose `bytes` the sweep items carry.
+    /// Every shard sweeps at a packet where `sweepClock` is due (where one thread would sweep):
+    /// packet `index`, at `now`, whose `bytes` the sweep items carry.
     @inline(never)
     mutating func sweep(now: Int64, bytes: UnsafeRawBufferPointer, index: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
-        nextSweep = now &+ sweepInterval
+        sweepClock.swept(at: now)
         w.sweep(now: now, index: index, &t)
         for v in 1..<shards { out.put(v, ShardItem(.sweep, bytes: bytes, timestamp: now, index: index)) }
     }

@@ -291,7 +291,7 @@ struct OwnShard {
             } else {
                 worker.track(u, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &counts, &t)
             }
-            if packet.timestamp >= routing.nextSweep { routing.sweep(now: packet.timestamp, bytes: packet.bytes, index: index, worker, &t, outbox) }
+            if routing.sweepClock.isDue(packet.timestamp) { routing.sweep(now: packet.timestamp, bytes: packet.bytes, index: index, worker, &t, outbox) }
         } else {
             routing.other(packet.bytes, timestamp: packet.timestamp, frame: packet.frame, index: index, &counts, worker, &t, outbox)
         }

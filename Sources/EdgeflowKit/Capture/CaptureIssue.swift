@@ -12,6 +12,7 @@ public struct CaptureIssue: Sendable, Equatable, Error, CustomStringConvertible 
         case packetBeforeInterface = "packet_before_interface"
         case unknownInterface = "unknown_interface"
         case badSectionHeader = "bad_section_header"
+        case timestampOutOfRange = "timestamp_out_of_range"
         case readError = "read_error"
     }
 

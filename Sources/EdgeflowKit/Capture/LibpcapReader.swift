@@ -58,17 +58,23 @@ public struct LibpcapReader: PacketReader {
         if finished { return nil }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
-        let status = pcap_next_ex(handle.raw, &header, &data)
-        if status == 1, let header, let data {
+        var status = pcap_next_ex(handle.raw, &header, &data)
+        while status == 1, let record = header, let bytes = data {
             number &+= 1
-            let h = header.pointee
+            let h = record.pointee
             // pcap stores seconds as an unsigned 32-bit field; libpcap hands it on as signed.
             var secs = Int64(h.ts.tv_sec)
             if secs < 0 { secs &+= 1 << 32 }
-            let ts = secs &* 1_000_000_000 &+ Int64(h.ts.tv_usec)
+            guard let ts = Packet.timestamp(seconds: secs, nanoseconds: Int64(h.ts.tv_usec)) else {
+                issues.noteRepeated(CaptureIssue(kind: .timestampOutOfRange, file: name, packet: number, offset: -1,
+                                                 detail: "timestamp \(secs) s falls before 1970 or after 2262; packet skipped (a damaged record)",
+                                                 fatal: false))
+                status = pcap_next_ex(handle.raw, &header, &data)
+                continue
+            }
             return Packet(timestamp: ts, linkType: linkType, interface: 0,
                           originalLength: max(Int(h.len), Int(h.caplen)),
-                          bytes: UnsafeRawBufferPointer(start: UnsafeRawPointer(data), count: Int(h.caplen)),
+                          bytes: UnsafeRawBufferPointer(start: UnsafeRawPointer(bytes), count: Int(h.caplen)),
                           number: number, fileOffset: -1)
         }
         finished = true

@@ -121,8 +121,8 @@ public final class LiveCapture {
                     let ctx = UnsafeMutableRawPointer(user!).assumingMemoryBound(to: DispatchContext.self)
                     let h = header!.pointee
                     ctx.pointee.number &+= 1
-                    // With nanosecond precision, tv_usec holds nanoseconds.
-                    let ts = Int64(h.ts.tv_sec) &* 1_000_000_000 &+ Int64(h.ts.tv_usec)
+                    // With nanosecond precision, tv_usec holds nanoseconds; a clock before 1970 reads as 1970.
+                    let ts = Packet.timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec)) ?? 0
                     let packet = Packet(timestamp: ts, linkType: ctx.pointee.linkType, interface: 0, originalLength: Int(h.len),
                                         bytes: UnsafeRawBufferPointer(start: bytes, count: Int(h.caplen)),
                                         number: ctx.pointee.number, fileOffset: -1)

@@ -330,7 +330,12 @@ public struct MappedCaptureReader: PacketReader {
                                              fatal: false))
             caplen = iface.snaplen
         }
-        let ts = iface.scale.nanoseconds(raw) &+ iface.offsetSeconds &* 1_000_000_000
+        guard let ns = iface.scale.nanoseconds(raw), let ts = Packet.timestamp(seconds: iface.offsetSeconds, nanoseconds: ns) else {
+            issues.noteRepeated(CaptureIssue(kind: .timestampOutOfRange, file: name, packet: number, offset: block,
+                                             detail: "timestamp 0x\(String(raw, radix: 16)) of interface \(ifid) (offset \(iface.offsetSeconds) s) falls before 1970 or after 2262; packet skipped (a damaged block, or a wrong if_tsresol / if_tsoffset)",
+                                             fatal: false))
+            return nil
+        }
         return Packet(timestamp: ts, linkType: iface.linkType, interface: UInt32(ifid), originalLength: max(origlen, caplen),
                       bytes: UnsafeRawBufferPointer(start: base + block + 28, count: caplen),
                       number: number, fileOffset: block)
@@ -375,16 +380,21 @@ struct TimestampScale {
         if n == 0 { multiplier = 1_000_000_000 } else if n < 64 { unitsPerSecond = 1 << UInt64(n) } else { divisor = UInt64.max }
     }
 
+    /// `raw` units in nanoseconds, nil when more than Int64.max (past 2262).
     @inline(__always)
-    func nanoseconds(_ raw: UInt64) -> Int64 {
+    func nanoseconds(_ raw: UInt64) -> Int64? {
+        var ns = raw / divisor
+        var overflow = false
         if unitsPerSecond != 0 {
             let secs = raw / unitsPerSecond, frac = raw % unitsPerSecond
             let (hi, lo) = frac.multipliedFullWidth(by: 1_000_000_000)
             let fracNs = unitsPerSecond.dividingFullWidth((hi, lo)).quotient
-            return Int64(truncatingIfNeeded: secs &* 1_000_000_000 &+ fracNs)
+            (ns, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
+            ns &+= fracNs
+        } else if divisor == 1 {
+            (ns, overflow) = raw.multipliedReportingOverflow(by: multiplier)
         }
-        if divisor != 1 { return Int64(truncatingIfNeeded: raw / divisor) }
-        return Int64(truncatingIfNeeded: raw &* multiplier)
+        return overflow || ns > UInt64(Int64.max) ? nil : Int64(ns)
     }
 }
 

@@ -29,6 +29,17 @@ public struct Packet {
         self.number = number
         self.fileOffset = fileOffset
     }
+
+    /// `seconds` plus `nanoseconds` since the Unix epoch as a `timestamp`, or nil when that is
+    /// before 1970 or after Int64.max ns (2262-04-11): the readers refuse such a packet with a
+    /// `timestampOutOfRange` warning, so every timestamp is at least 0 and a later one minus an
+    /// earlier one (a duration) always fits in an Int64.
+    @inline(__always)
+    static func timestamp(seconds: Int64, nanoseconds: Int64) -> Int64? {
+        let (whole, o1) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (t, o2) = whole.addingReportingOverflow(nanoseconds)
+        return o1 || o2 || t < 0 ? nil : t
+    }
 }
 
 /// A link-layer header type (pcap LINKTYPE_ / DLT_ value).

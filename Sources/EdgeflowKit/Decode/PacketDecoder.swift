@@ -194,7 +194,8 @@ public enum PacketDecoder {
     @inline(__always)
     private static func transport(_ bytes: UnsafeRawBufferPointer, at off: Int, length: Int,
                                   _ d: inout DecodedPacket) {
-        let avail = bytes.count &- off
+        // A header the IP length leaves out (read from the frame's padding) is not there.
+        let avail = min(bytes.count &- off, length)
         switch d.proto {
         case IPProtocol.tcp:
             guard avail >= 20 else { return fail(&d, .tcpTruncated) }

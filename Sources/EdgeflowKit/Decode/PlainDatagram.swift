@@ -45,8 +45,9 @@ extension PacketDecoder {
         guard n &- off >= 8 else { return nil }
         let udpLength = Int(bytes.be16(off &+ 4))
         let dstPort = bytes.be16(off &+ 2)
-        guard udpLength >= 8, dstPort != 4789 else { return nil }
+        // The IP length bounds the datagram: a UDP header in the frame's padding is none.
         let datagram = min(udpLength, total &- ihl)
+        guard datagram >= 8, dstPort != 4789 else { return nil }
         return PlainDatagram(src: bytes.be32(26), dst: bytes.be32(30), srcPort: bytes.be16(off), dstPort: dstPort,
                              ipLength: Int32(truncatingIfNeeded: total), payloadOffset: Int32(truncatingIfNeeded: off &+ 8),
                              payloadLength: Int32(truncatingIfNeeded: max(0, datagram &- 8)))

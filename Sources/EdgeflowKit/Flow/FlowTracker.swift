@@ -71,7 +71,7 @@ public struct FlowTracker: ~Copyable {
     public private(set) var flowsExpired = 0
     /// Most flows live at once.
     public private(set) var peakLiveFlows = 0
-    private var nextSweep: Int64 = .min
+    private var sweepClock: SweepClock
     /// False for a worker of a sharded run: its sweeps are decided for all workers at once.
     var sweepsItself = true
 
@@ -80,6 +80,7 @@ public struct FlowTracker: ~Copyable {
 
     init(settings: FlowSettings = FlowSettings(), dns: DNSBook = DNSBook()) {
         self.settings = settings
+        sweepClock = SweepClock(interval: settings.sweepInterval)
         table = FlowTable(capacity: min(settings.initialCapacity, max(16, settings.maxFlows)))
         dispatcher = Dispatcher(capacity: settings.maxInspectedFlows, reassemblyBudget: settings.reassemblyBudget,
                                reassemblyMemory: settings.reassemblyMemory, dns: dns,
@@ -118,7 +119,7 @@ public struct FlowTracker: ~Copyable {
         }
         let i = found ?? create(key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)
-        if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
+        if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp) }
     }
 
     /// Accounts a `PlainDatagram` as `track` accounts its decoded packet, with one fused path
@@ -147,7 +148,7 @@ public struct FlowTracker: ~Copyable {
                 let tracked = dispatcher.rtpTracked(inspected: table[i].inspection, p, fromOriginator: fromOrig, timestamp: timestamp)
                 let s = tracked ?? newRTPStream(at: i, p, srcFirst: ends.srcFirst, fromOriginator: fromOrig, timestamp: timestamp)
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
-                if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
+                if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp) }
                 return
             }
         }
@@ -191,7 +192,7 @@ public struct FlowTracker: ~Copyable {
         let d = u.decoded
         let i = found ?? create(ends.key, hash: hash, sourceIsA: ends.srcFirst, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: ends.srcFirst, d, timestamp: timestamp, bytes: bytes)
-        if sweepsItself && timestamp >= nextSweep { sweep(now: timestamp) }
+        if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp) }
     }
 
     private mutating func create(_ key: FlowKey, hash: UInt64, sourceIsA: Bool, _ d: DecodedPacket, timestamp: Int64, sequence: Int) -> Int {
@@ -421,12 +422,14 @@ public struct FlowTracker: ~Copyable {
                 i &+= 1
             }
         }
-        nextSweep = now &+ settings.sweepInterval
+        sweepClock.swept(at: now)
     }
 
     /// Evicts about the idlest sixteenth of the table (at least one flow), judged from a
     /// sample of last-packet times, so a flood of new flows costs amortised constant time and
-    /// the flows ended at once stay a small fraction of the table.
+    /// the flows ended at once stay a small fraction of the table. Flows idler than the cutoff
+    /// go; of those whose last packet is at the cutoff, only as many as the sixteenth has room
+    /// for, in slot order (so a table whose flows all share one time loses a sixteenth, not all).
     private mutating func evictIdlest() {
         let n = table.count
         guard n > 0 else { return }
@@ -437,10 +440,14 @@ public struct FlowTracker: ~Copyable {
         while i < n { sample.append(table[i].lastTimestamp); i += step }
         sample.sort()
         let cutoff = sample[sample.count / 16]
+        let sampledBelow = sample.firstIndex(of: cutoff) ?? 0
+        var tiesLeft = max(1, n / 16 - sampledBelow * step)
         i = 0
         var evicted = 0
         while i < table.count {
-            if table[i].lastTimestamp <= cutoff {
+            let last = table[i].lastTimestamp
+            if last < cutoff || last == cutoff && tiesLeft > 0 {
+                if last == cutoff { tiesLeft -= 1 }
                 end(at: i, reason: .evicted)
                 evicted += 1
             } else {

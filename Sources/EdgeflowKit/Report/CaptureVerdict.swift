@@ -7,7 +7,10 @@ extension CaptureSummary {
     /// Why nothing in the capture could be analysed, or nil when some packet reached IP.
     public var nothingAnalysed: String? {
         guard ipPackets == 0 else { return nil }
-        if packets == 0 { return "the capture holds no packets" }
+        if packets == 0 {
+            if files.isEmpty { return "the capture holds no packets" }
+            return files.map(\.path).joined(separator: ", ") + (files.count == 1 ? " holds no packets" : " hold no packets")
+        }
         let all = TableReportWriter.counted(packets, "packet")
         let links = linkTypes.map(\.name).joined(separator: ", ")
         if decodeErrors[.unsupportedLinkType] == packets {

@@ -173,11 +173,17 @@ struct OptionErrorTests {
 
     @Test("negative and zero numbers are refused for their value, not taken as flags; parse errors exit 2 with the subcommand's usage")
     func numbers() throws {
-        try Self.refused(["--udp-timeout", "-5"], "--udp-timeout must be a positive number of seconds, not -5.0")
-        try Self.refused(["--tcp-timeout", "0"], "--tcp-timeout must be a positive number of seconds, not 0.0")
-        try Self.refused(["--max-flows", "-1"], "--max-flows must be at least 16, not -1")
-        try Self.refused(["--max-inspected-flows", "0"], "--max-inspected-flows must be at least 1, not 0")
-        try Self.refused(["--reassembly-memory", "0"], "--reassembly-memory must be at least 4K")
+        try Self.refused(["--udp-timeout", "-5"], "--udp-timeout must be a number of seconds above 0 and below 1000000000, not -5.0")
+        try Self.refused(["--tcp-timeout", "0"], "--tcp-timeout must be a number of seconds above 0 and below 1000000000, not 0.0")
+        try Self.refused(["--udp-timeout", "1000000000"], "--udp-timeout must be a number of seconds above 0 and below 1000000000, not 1000000000.0")
+        try Self.refused(["--max-flows", "-1"], "--max-flows must be from 16 to 1073741824, not -1")
+        try Self.refused(["--max-flows", "9223372036854775807"], "--max-flows must be from 16 to 1073741824, not 9223372036854775807")
+        try Self.refused(["--max-inspected-flows", "0"], "--max-inspected-flows must be from 1 to 4194304")
+        try Self.refused(["--max-inspected-flows", "100000000"], "--max-inspected-flows must be from 1 to 4194304")
+        try Self.refused(["--max-inspected-flows", "9223372036854775807"], "--max-inspected-flows must be from 1 to 4194304")
+        try Self.refused(["--reassembly-budget", "9223372036854775807"], "--reassembly-budget must be from 1024 bytes to 1073741824")
+        try Self.refused(["--reassembly-memory", "2048G"], "--reassembly-memory must be from 4K")
+        try Self.refused(["--reassembly-memory", "0"], "--reassembly-memory must be from 4K")
         try Self.refused(["--reassembly-memory", "-5M"], "The value '-5M' is invalid for '--reassembly-memory")
         try Self.refused(["--top", "-3"], "--top must not be negative, not -3")
         try Self.refused(["--threads", "0"], "--threads must be auto or between 1 and 64, not 0")
@@ -186,7 +192,7 @@ struct OptionErrorTests {
         try Self.refused(["--no-such-flag"], "Unknown option '--no-such-flag'")
         try Self.refused(["--rtp-clock", "96=0"], "--rtp-clock takes PT=HZ pairs")
         let live = try CommandLineTests.run(["live", "lo", "--interval", "-1"])
-        #expect(live.status == 2 && live.stderr.contains("--interval must be a positive number of seconds, not -1.0")
+        #expect(live.status == 2 && live.stderr.contains("--interval must be a number of seconds above 0 and below 1000000000, not -1.0")
                 && live.stderr.contains("Usage: edgeflow live"))
         let help = try CommandLineTests.run(["analyze", "--help"])
         #expect(help.status == 0 && help.stdout.contains("USAGE: edgeflow analyze"))
@@ -200,8 +206,8 @@ struct OptionErrorTests {
             try Data(text.utf8).write(to: URL(fileURLWithPath: config))
             try Self.refused(["--config", config], message, usage: false)
         }
-        try refusedWith("# limits\nudp_timeout = -5\n", "\(config):2: udp_timeout must be a positive number of seconds, not -5.0")
-        try refusedWith("max_flows = 8\n", "\(config):1: max_flows must be at least 16, not 8")
+        try refusedWith("# limits\nudp_timeout = -5\n", "\(config):2: udp_timeout must be a number of seconds above 0 and below 1000000000, not -5.0")
+        try refusedWith("max_flows = 8\n", "\(config):1: max_flows must be from 16 to 1073741824, not 8")
         try refusedWith("max_flows = 1e30\n", "\(config):1: max_flows: expected a whole number, found 1e30")
         try refusedWith("access_edge = \"203.0.113.10\"\n\naccess_edge = \"203.0.113.11\"\n",
                         "\(config):3: access_edge is set again (first on line 1)")
@@ -354,6 +360,14 @@ struct OutputFailureTests {
         // tshark: "Bogus TCP header length (12, must be at least 20)" on the only frame.
         let tcp = try CommandLineTests.run(["analyze", repositoryRoot + "/Captures/malformed/tcp-data-offset-below-5.pcap", "--format", "json"])
         #expect(tcp.status == 2 && tcp.stderr.contains("the capture's one packet could not be decoded to IPv4 or IPv6 and a transport (tcp_bad_data_offset 1"))
+        // A pcap of a global header only names the file.
+        let empty = scratchPath("empty") + ".pcap"
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        try Data(bytes.prefix(24)).write(to: URL(fileURLWithPath: empty))
+        let none = try CommandLineTests.run(["analyze", empty, "--format", "json"])
+        #expect(none.status == 2 && none.stderr.contains("nothing could be analysed: \(empty) holds no packets"), "\(none.stderr)")
+        let twice = try CommandLineTests.run(["analyze", "-", "-", "--format", "json"], stdin: empty)
+        #expect(twice.status == 2 && twice.stderr.contains("standard input (-) is given twice"), "\(twice.stderr)")
         // libpcap refusing standard input.
         let junk = scratchPath("junk") + ".bin"
         defer { try? FileManager.default.removeItem(atPath: junk) }

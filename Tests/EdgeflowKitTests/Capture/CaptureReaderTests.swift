@@ -146,6 +146,32 @@ struct CaptureReaderTests {
         #expect(r2.issues.first?.kind == .badBlockLength)
     }
 
+    @Test("pcapng: a timestamp before 1970 or after 2262 skips its packet with a counted warning; the flow's duration is the others'")
+    func timestampOutOfRange() throws {
+        let t: UInt64 = 1_772_442_000_000_000_000
+        let other = Frames.udp4("10.0.0.3", 5000, "10.0.0.4", 6000)
+        // Packet 2 has its top bit flipped (Int64 would make it 1734); packet 4 is 2^64 - 1 ns (past 2262).
+        let section = CaptureFile.pcapngSection(interfaces: [.init(tsresol: 9)],
+                                                packets: [(0, t, frame), (0, t | 1 << 63, other), (0, t + 1_000_000_000, frame), (0, UInt64.max, frame)])
+        let path = CaptureFile.temporary(section, suffix: ".pcapng")
+        var reader = try MappedCaptureReader(path: path)
+        let p = readAll(&reader)
+        #expect(p.map(\.ts) == [Int64(t), Int64(t) + 1_000_000_000])
+        #expect(p.map(\.number) == [1, 3])
+        // Section header 28 bytes, interface block 32 (if_tsresol and opt_endofopt), packet blocks 80 each.
+        #expect(reader.issues.count == 1)
+        #expect(reader.issues.first?.kind == .timestampOutOfRange && reader.issues.first?.packet == 2)
+        #expect(reader.issues.first?.offset == 140 && reader.issues.first?.count == 2 && reader.issues.first?.fatal == false)
+        #expect(TimestampScale(decimalExponent: 6).nanoseconds(UInt64(Int64.max) / 1000 + 1) == nil)
+        #expect(TimestampScale(binaryExponent: 1).nanoseconds(UInt64.max) == nil)
+
+        let report = try analyzeJSON([path])
+        let flows = try #require(report["flows"] as? [[String: Any]])
+        #expect(flows.count == 1 && flows.first?["duration"] as? Int == 1000 && flows.first?["orig_pkts"] as? Int == 2)
+        let warnings = (report["capture"] as? [String: Any])?["warnings"] as? [[String: Any]]
+        #expect(warnings?.first?["code"] as? String == "timestamp_out_of_range")
+    }
+
     @Test("pcapng timestamp units: decimal and binary resolutions")
     func timestampScale() {
         #expect(TimestampScale(decimalExponent: 6).nanoseconds(1_500_000) == 1_500_000_000)

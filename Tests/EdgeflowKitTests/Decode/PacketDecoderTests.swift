@@ -48,6 +48,29 @@ struct PacketDecoderTests {
         #expect(decode(Frames.ethernet(type: 0x0800) + uip + shortUDP).error == .udpBadLength)
     }
 
+    @Test("a transport header the IP length leaves out, in the Ethernet padding of a 60-byte frame, is truncated (tshark shows no UDP/TCP layer)")
+    func headerInPadding() {
+        let pad = { (f: [UInt8]) in f + [UInt8](repeating: 0, count: max(0, 60 - f.count)) }
+        let u = Frames.udp(sport: 5000, dport: 3478, payload: [])
+        for ipPayload in [0, 4] {
+            // IPv4 total length 20 or 24: the 8-byte UDP header lies past it, in the padding.
+            let ip = Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 17, payloadLength: ipPayload)
+            let frame = pad(Frames.ethernet(type: 0x0800) + ip + u)
+            #expect(frame.count == 60)
+            #expect(decode(frame).error == .udpTruncated, "IP payload \(ipPayload)")
+            #expect(frame.withUnsafeBytes { PacketDecoder.plainDatagram($0, linkType: .ethernet) } == nil)
+            let t = Frames.tcp(sport: 5000, dport: 443, seq: 0, ack: 0, flags: 2)
+            let tip = Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 6, payloadLength: ipPayload)
+            #expect(decode(pad(Frames.ethernet(type: 0x0800) + tip + t)).error == .tcpTruncated)
+        }
+        // IPv6 payload length 4 (0 would be a jumbogram's, the frame's length).
+        let ip6 = Frames.ipv6Header(src: "2001:db8::1", dst: "2001:db8::2", next: 17, payloadLength: 4)
+        #expect(decode(Frames.ethernet(type: 0x86DD) + ip6 + u + [0, 0, 0, 0]).error == .udpTruncated)
+        // A header the IP length holds still decodes.
+        let whole = Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 17, payloadLength: 8)
+        #expect(decode(pad(Frames.ethernet(type: 0x0800) + whole + u)).dstPort == 3478)
+    }
+
     @Test("an IPv4 total length beyond the frame is counted but the packet still decodes")
     func totalLengthBeyondFrame() {
         let u = Frames.udp(sport: 53, dport: 4000, payload: [UInt8](repeating: 0, count: 20))

@@ -141,4 +141,44 @@ struct FloodTests {
         #expect(violations.count == Compliance.groupsPerCode + 1)
         #expect(violations.reduce(0) { $0 + ($1["flow_count"] as! Int) } == n)
     }
+
+    /// 800 one-packet UDP flows, one a second from `start` (seconds).
+    private func steadyFlows(from start: UInt32, tag: Int) -> [TestRecord] {
+        (0..<800).map { TestRecord(seconds: start + UInt32($0), fraction: 0, data: Frames.udp4(address(tag << 12 | $0), 40000, Self.avEdge, 3478)) }
+    }
+
+    /// With a 120 s UDP timeout swept every 7.5 s, a flow a second leaves at most 120 + 7.5 + 1
+    /// flows live, so 130, in each shard (a sharded run adds up its shards' peaks); without
+    /// expiry 800 would be.
+    @Test("a future outlier's timestamp does not switch idle expiry off", arguments: [1, 2])
+    func futureOutlier(threads: Int) throws {
+        var records = steadyFlows(from: 1_772_442_000, tag: 1)
+        records.insert(TestRecord(seconds: 1_772_442_000 + 10_000_000, fraction: 0, data: Frames.udp4("10.99.0.1", 1, Self.avEdge, 3478)), at: 10)
+        let path = CaptureFile.temporary(CaptureFile.pcap(records))
+        let c = try analyzeJSON([path]) { $0.threads = threads }.capture
+        #expect(try #require(c["peak_live_flows"] as? Int) <= (130 + 1) * threads)
+        #expect(c["flows_expired"] as? Int ?? 0 >= 800 - 130)
+    }
+
+    /// Today's file then yesterday's (`--merge order`): today's 130 live flows wait for the end
+    /// of input (yesterday's clock never passes them), yesterday's expire as they go.
+    @Test("files merged newest first keep expiring flows", arguments: [1, 2])
+    func newestFirst(threads: Int) throws {
+        let today = CaptureFile.temporary(CaptureFile.pcap(steadyFlows(from: 1_772_442_000, tag: 1)))
+        let yesterday = CaptureFile.temporary(CaptureFile.pcap(steadyFlows(from: 1_772_442_000 - 86_400, tag: 2)))
+        let c = try analyzeJSON([today, yesterday], merge: .order) { $0.threads = threads }.capture
+        #expect(try #require(c["peak_live_flows"] as? Int) <= 2 * 130 * threads)
+    }
+
+    @Test("sweep clock: due an interval either side of the last sweep, saturating at Int64's ends")
+    func sweepClock() {
+        var clock = SweepClock(interval: 10)
+        #expect(clock.isDue(0) && clock.isDue(.min) && clock.isDue(.max))
+        clock.swept(at: 100)
+        #expect(!clock.isDue(91) && !clock.isDue(109) && clock.isDue(110) && !clock.isDue(90) && clock.isDue(89) && clock.isDue(.max) && clock.isDue(.min))
+        clock.swept(at: .max - 5)
+        #expect(!clock.isDue(.max) && !clock.isDue(.max - 14) && clock.isDue(.max - 16) && clock.isDue(0))
+        clock.swept(at: .min + 5)
+        #expect(!clock.isDue(.min) && !clock.isDue(.min + 14) && clock.isDue(.min + 15) && clock.isDue(.max))
+    }
 }

@@ -151,6 +151,21 @@ struct FlowTrackerTests {
         #expect(tracker.flowsEvicted == ended)
         #expect(tracker.flowsEvicted + tracker.table.count == 20_000)
     }
+
+    @Test("--max-flows with every flow's last packet at one time evicts a sixteenth, not the table")
+    func evictionTies() throws {
+        var settings = FlowSettings()
+        settings.maxFlows = 1024
+        var tracker = FlowTracker(settings: settings, dns: DNSBook())
+        for i in 0...1024 {
+            let frame = Frames.udp4("10.0.\(i / 250).\(i % 250 + 1)", 40000, "52.112.0.1", 3478)
+            let d = decode(frame)
+            frame.withUnsafeBytes { tracker.track(d, timestamp: 1_000_000_000, bytes: $0, index: i + 1) }
+        }
+        // The 1,025th flow finds 1,024: 1,024 / 16 = 64 go, and it joins the 960 left.
+        #expect(tracker.flowsEvicted == 64)
+        #expect(tracker.table.count == 1024 - 64 + 1)
+    }
 }
 
 @Suite("Flow table")
