@@ -139,10 +139,12 @@ struct ShardRouting {
         return u.payloadLength > 0 && at < bytes.count && bytes.u8(at) &- 0x41 < 26
     }
 
-    /// Every shard sweeps at a packet where `sweepClock` is due (where one thread would sweep):
-    /// packet `index`, at `now`, whose `bytes` the sweep items carry.
+    /// Every shard sweeps at a packet where `sweepClock` is due and allows it (where one thread
+    /// would sweep; when the clock went back, the live flows are estimated as the calling
+    /// thread's times the shards): packet `index`, at `now`, whose `bytes` the sweep items carry.
     @inline(never)
     mutating func sweep(now: Int64, bytes: UnsafeRawBufferPointer, index: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
+        guard sweepClock.allows(now, index: index, liveFlows: t.liveFlows &* shards) else { return }
         sweepClock.swept(at: now)
         w.sweep(now: now, index: index, &t)
         for v in 1..<shards { out.put(v, ShardItem(.sweep, bytes: bytes, timestamp: now, index: index)) }

@@ -389,8 +389,9 @@ struct TimestampScale {
             let secs = raw / unitsPerSecond, frac = raw % unitsPerSecond
             let (hi, lo) = frac.multipliedFullWidth(by: 1_000_000_000)
             let fracNs = unitsPerSecond.dividingFullWidth((hi, lo)).quotient
-            (ns, overflow) = secs.multipliedReportingOverflow(by: 1_000_000_000)
-            ns &+= fracNs
+            let (whole, o1) = secs.multipliedReportingOverflow(by: 1_000_000_000)
+            let (sum, o2) = whole.addingReportingOverflow(fracNs)
+            (ns, overflow) = (sum, o1 || o2)
         } else if divisor == 1 {
             (ns, overflow) = raw.multipliedReportingOverflow(by: multiplier)
         }

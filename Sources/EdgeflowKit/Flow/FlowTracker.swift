@@ -71,6 +71,8 @@ public struct FlowTracker: ~Copyable {
     public private(set) var flowsExpired = 0
     /// Most flows live at once.
     public private(set) var peakLiveFlows = 0
+    /// Flows live now.
+    var liveFlows: Int { table.count }
     private var sweepClock: SweepClock
     /// False for a worker of a sharded run: its sweeps are decided for all workers at once.
     var sweepsItself = true
@@ -119,7 +121,7 @@ public struct FlowTracker: ~Copyable {
         }
         let i = found ?? create(key, hash: hash, sourceIsA: sourceIsA, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: sourceIsA, d, timestamp: timestamp, bytes: bytes)
-        if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp) }
+        if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
     }
 
     /// Accounts a `PlainDatagram` as `track` accounts its decoded packet, with one fused path
@@ -148,7 +150,7 @@ public struct FlowTracker: ~Copyable {
                 let tracked = dispatcher.rtpTracked(inspected: table[i].inspection, p, fromOriginator: fromOrig, timestamp: timestamp)
                 let s = tracked ?? newRTPStream(at: i, p, srcFirst: ends.srcFirst, fromOriginator: fromOrig, timestamp: timestamp)
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
-                if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp) }
+                if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
                 return
             }
         }
@@ -192,7 +194,7 @@ public struct FlowTracker: ~Copyable {
         let d = u.decoded
         let i = found ?? create(ends.key, hash: hash, sourceIsA: ends.srcFirst, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: ends.srcFirst, d, timestamp: timestamp, bytes: bytes)
-        if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp) }
+        if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
     }
 
     private mutating func create(_ key: FlowKey, hash: UInt64, sourceIsA: Bool, _ d: DecodedPacket, timestamp: Int64, sequence: Int) -> Int {
@@ -407,6 +409,12 @@ public struct FlowTracker: ~Copyable {
         let record = table.remove(at: index)
         ended.append(EndedFlow(record: record, reason: reason, inspection: dispatcher.release(record.inspection)))
         eventsPending = true
+    }
+
+    /// `sweep(now:)` at packet `index`, where the sweep clock is due and allows it.
+    @inline(never)
+    private mutating func sweep(now: Int64, index: Int) {
+        if sweepClock.allows(now, index: index, liveFlows: table.count) { sweep(now: now) }
     }
 
     /// Ends flows idle beyond their timeout. Runs every few seconds of capture time.

@@ -178,5 +178,10 @@ struct CaptureReaderTests {
         #expect(TimestampScale(decimalExponent: 9).nanoseconds(42) == 42)
         #expect(TimestampScale(decimalExponent: 12).nanoseconds(5_000_000) == 5_000)
         #expect(TimestampScale(binaryExponent: 10).nanoseconds(1024 * 3 + 512) == 3_500_000_000)
+        // 2^-29 s units: 18,446,744,073 s is 18,446,744,073,000,000,000 ns (below 2^64), and a
+        // fraction of 0.75 s (402,653,184 units) takes it past 2^64 - 1 = 18,446,744,073,709,551,615:
+        // refused, where a wrapping sum read it as 40,448,384 ns (1970).
+        #expect(TimestampScale(binaryExponent: 29).nanoseconds(18_446_744_073 << 29 | 402_653_184) == nil)
+        #expect(TimestampScale(binaryExponent: 29).nanoseconds(9_000_000_000 << 29 | 268_435_456) == 9_000_000_000_500_000_000)
     }
 }

@@ -148,26 +148,54 @@ struct FloodTests {
     }
 
     /// With a 120 s UDP timeout swept every 7.5 s, a flow a second leaves at most 120 + 7.5 + 1
-    /// flows live, so 130, in each shard (a sharded run adds up its shards' peaks); without
-    /// expiry 800 would be.
+    /// flows live, so 130, in each shard (a sharded run adds up its shards' peaks), and 64 more
+    /// while the clock that went back waits its 64 packets (`SweepClock.allows`); without expiry
+    /// 800 would be.
     @Test("a future outlier's timestamp does not switch idle expiry off", arguments: [1, 2])
     func futureOutlier(threads: Int) throws {
         var records = steadyFlows(from: 1_772_442_000, tag: 1)
         records.insert(TestRecord(seconds: 1_772_442_000 + 10_000_000, fraction: 0, data: Frames.udp4("10.99.0.1", 1, Self.avEdge, 3478)), at: 10)
         let path = CaptureFile.temporary(CaptureFile.pcap(records))
         let c = try analyzeJSON([path]) { $0.threads = threads }.capture
-        #expect(try #require(c["peak_live_flows"] as? Int) <= (130 + 1) * threads)
-        #expect(c["flows_expired"] as? Int ?? 0 >= 800 - 130)
+        // The clock going back sweeps again 64 packets (64 s here) after the outlier's sweep.
+        #expect(try #require(c["peak_live_flows"] as? Int) <= (130 + 64 + 1) * threads)
+        #expect(c["flows_expired"] as? Int ?? 0 >= 800 - 130 - 64)
     }
 
     /// Today's file then yesterday's (`--merge order`): today's 130 live flows wait for the end
-    /// of input (yesterday's clock never passes them), yesterday's expire as they go.
+    /// of input (yesterday's clock never passes them), yesterday's expire as they go (after the
+    /// 64 packets a clock that went back waits).
     @Test("files merged newest first keep expiring flows", arguments: [1, 2])
     func newestFirst(threads: Int) throws {
         let today = CaptureFile.temporary(CaptureFile.pcap(steadyFlows(from: 1_772_442_000, tag: 1)))
         let yesterday = CaptureFile.temporary(CaptureFile.pcap(steadyFlows(from: 1_772_442_000 - 86_400, tag: 2)))
         let c = try analyzeJSON([today, yesterday], merge: .order) { $0.threads = threads }.capture
-        #expect(try #require(c["peak_live_flows"] as? Int) <= 2 * 130 * threads)
+        #expect(try #require(c["peak_live_flows"] as? Int) <= (2 * 130 + 64) * threads)
+    }
+
+    /// Packets alternating between two clocks 20 s apart (interval 7.5 s): every packet is due,
+    /// the one clock's after the other's sweep. Those that would move the clock back sweep once
+    /// 64 packets (or a sixteenth of the live flows) have passed since the last sweep, and then
+    /// the other clock's next packet is no longer onward either: about one sweep per 64 packets,
+    /// where every packet swept. A steady clock sweeps once per interval, as it did.
+    @Test("sweep clock: alternating clocks sweep a bounded number of times; a steady clock once an interval")
+    func sweepClockAlternating() {
+        let interval: Int64 = 7_500_000_000
+        var clock = SweepClock(interval: interval)
+        var sweeps = 0
+        for i in 0..<100_000 {
+            let now = Int64(i) * 1_000_000 + (i % 2 == 0 ? 20_000_000_000 : 0)
+            if clock.isDue(now) && clock.allows(now, index: i, liveFlows: 10) { clock.swept(at: now); sweeps += 1 }
+        }
+        // 100 s of capture on each clock: 14 onward sweeps a clock at most, plus one per 64 packets.
+        #expect(sweeps <= 100_000 / 64 + 2 * 14 && sweeps >= 100_000 / 128)
+        var steady = SweepClock(interval: interval)
+        var at: [Int64] = []
+        for i in 0..<30_000 {
+            let now = Int64(i) * 1_000_000
+            if steady.isDue(now) && steady.allows(now, index: i, liveFlows: 1_000_000) { steady.swept(at: now); at.append(now) }
+        }
+        #expect(at == [0, 7_500_000_000, 15_000_000_000, 22_500_000_000])
     }
 
     @Test("sweep clock: due an interval either side of the last sweep, saturating at Int64's ends")
