@@ -67,13 +67,7 @@ struct FlowFactsDecodeTests {
         var decoded = 0, withFlowFacts = 0
         let seeds = CrashFreedomTests.seeds + [ReusedMessageTests.constructed]
         for _ in 0..<20_000 {
-            var b = seeds[Int(rng.next() % UInt64(seeds.count))]
-            if rng.next() % 2 == 0, !b.isEmpty {
-                b[Int(rng.next() % UInt64(b.count))] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
-            } else if b.count >= 24 {
-                let at = 22 + 4 * Int(rng.next() % UInt64((b.count - 22) / 4))
-                if at + 1 < b.count { b[at] = 0; b[at + 1] = UInt8(truncatingIfNeeded: rng.next()) }
-            }
+            let b = ReusedMessageTests.mutated(seeds, &rng)
             let legacy = rng.next() % 2 == 0
             let full = b.withUnsafeBytes { try? STUNDecoder.decode($0, allowLegacy: legacy) }
             let ok = decode(b, allowLegacy: legacy, into: &reused)

@@ -106,6 +106,19 @@ struct ReusedMessageTests {
         return values.map { String(describing: $0) }.joined(separator: "|")
     }
 
+    /// One of `seeds` with one byte flipped or one attribute length rewritten (at random, from
+    /// `rng`): the mutations the reused-storage tests decode.
+    static func mutated(_ seeds: [[UInt8]], _ rng: inout SplitMix64) -> [UInt8] {
+        var b = seeds[Int(rng.next() % UInt64(seeds.count))]
+        if rng.next() % 2 == 0, !b.isEmpty {
+            b[Int(rng.next() % UInt64(b.count))] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+        } else if b.count >= 24 {
+            let at = 22 + 4 * Int(rng.next() % UInt64((b.count - 22) / 4))
+            if at + 1 < b.count { b[at] = 0; b[at + 1] = UInt8(truncatingIfNeeded: rng.next()) }
+        }
+        return b
+    }
+
     /// 20,000 mutated messages (flipped bytes, rewritten attribute lengths) decoded one after
     /// another into one storage: each gives the facts a fresh decode gives, and fails as it does.
     @Test func mutationsMatchFreshDecode() {
@@ -114,13 +127,7 @@ struct ReusedMessageTests {
         var decoded = 0
         let seeds = CrashFreedomTests.seeds + [Self.constructed]
         for _ in 0..<20_000 {
-            var b = seeds[Int(rng.next() % UInt64(seeds.count))]
-            if rng.next() % 2 == 0, !b.isEmpty {
-                b[Int(rng.next() % UInt64(b.count))] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
-            } else if b.count >= 24 {
-                let at = 22 + 4 * Int(rng.next() % UInt64((b.count - 22) / 4))
-                if at + 1 < b.count { b[at] = 0; b[at + 1] = UInt8(truncatingIfNeeded: rng.next()) }
-            }
+            let b = ReusedMessageTests.mutated(seeds, &rng)
             let legacy = rng.next() % 2 == 0
             let fresh = b.withUnsafeBytes { try? STUNDecoder.decode($0, allowLegacy: legacy) }
             let ok = b.withUnsafeBytes { (try? STUNDecoder.decode($0, allowLegacy: legacy, into: &reused)) != nil }
