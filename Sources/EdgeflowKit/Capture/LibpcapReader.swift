@@ -31,8 +31,8 @@ public struct LibpcapReader: PacketReader {
             let message = err.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             let kind: CaptureIssue.Kind = message.contains("unknown file format") ? .badMagic
                 : message.contains("truncated") ? .truncatedFileHeader : .readError
-            // libpcap does not read gzip; standard input cannot be looked at again.
-            let gzip = path != "-" && Self.sniffFormat(path) == "gzip"
+            // libpcap does not read gzip; standard input and pipes cannot be looked at again.
+            let gzip = path != "-" && isRegularFile(path) && Self.sniffFormat(path) == "gzip"
             let advice = gzip ? "; this file is gzip-compressed: run `gunzip` on it first"
                 : kind == .badMagic ? "; give a capture written by tcpdump, dumpcap or Wireshark"
                     + (path == "-" ? " (a gzip-compressed one through `gunzip -c` first)" : "")
@@ -43,7 +43,17 @@ public struct LibpcapReader: PacketReader {
         handle = PcapHandle(h)
         name = path
         linkType = LinkType(rawValue: UInt32(pcap_datalink(h)))
-        formatName = path == "-" ? "unknown" : Self.sniffFormat(path)
+        formatName = Self.formatName(h)
+    }
+
+    /// From the version libpcap read in the file's header (2.x: pcap, 1.x: a pcapng section
+    /// header), not by opening the file again: a pipe's bytes would go to that second reader.
+    private static func formatName(_ h: OpaquePointer) -> String {
+        switch pcap_major_version(h) {
+        case 2: "pcap"
+        case 1: "pcapng"
+        default: "unknown"
+        }
     }
 
     private static func sniffFormat(_ path: String) -> String {

@@ -23,6 +23,8 @@ final class MappedFile {
     /// Pages are dropped every `releaseStep` bytes read, up to `releaseLag` bytes behind the reader.
     private let releaseStep: Int
     private let releaseLag: Int
+    /// The mapping's slot in `BusErrorGuard` (nil: empty file, or every slot taken).
+    private var guardSlot: Int? = nil
 
     /// Opens and maps `path`. Throws a message naming the file and the system error.
     /// - Parameters:
@@ -60,6 +62,7 @@ final class MappedFile {
         self.path = path
         self.base = UnsafeRawPointer(p)
         self.size = length
+        guardSlot = BusErrorGuard.watch(base: UnsafeRawPointer(p), size: length, path: path)
     }
 
     /// The reader is at `offset`: every `releaseStep` bytes, drops the resident pages wholly
@@ -91,6 +94,7 @@ final class MappedFile {
     }
 
     deinit {
+        if let guardSlot { BusErrorGuard.forget(guardSlot) }
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
     }
 }

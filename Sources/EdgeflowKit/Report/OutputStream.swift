@@ -47,7 +47,11 @@ public final class OutputStream {
     public let name: String
     private let rotation: Rotation?
     /// The temporary file written until `close()` renames it over `name`.
-    private var temporary: String?
+    private var temporary: String? {
+        didSet { forgetTemporary() }
+    }
+    /// `temporary`'s slot in `BusErrorGuard`: removed if a capture shrinks under its mapping.
+    private var temporarySlot: Int?
     /// An in-place file is truncated when the first bytes are flushed; `removeIfUnused`: it did not exist before.
     private var truncatePending = false, removeIfUnused = false
     private var closed = false, rotationRefused = false
@@ -85,6 +89,7 @@ public final class OutputStream {
            let (f, temporary) = Self.temporaryFile(beside: path, mode: exists ? st.st_mode & 0o7777 : nil) {
             file = f
             self.temporary = temporary
+            temporarySlot = BusErrorGuard.removeOnFault(temporary)
         } else {
             // In place: asked for, a device or link, or a file whose directory takes no new file.
             guard let f = fopen(path, "a") else { throw Self.openError(path) }
@@ -285,6 +290,13 @@ public final class OutputStream {
             flush()
             fclose(file)
         }
+    }
+
+    /// The temporary file was renamed or removed: it no longer goes when a capture shrinks.
+    private func forgetTemporary() {
+        guard temporary == nil, let slot = temporarySlot else { return }
+        temporarySlot = nil
+        BusErrorGuard.keep(temporary: slot)
     }
 
     deinit {

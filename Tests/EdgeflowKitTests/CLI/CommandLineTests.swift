@@ -46,6 +46,35 @@ struct CommandLineTests {
         #expect(fa == fb)
     }
 
+    @Test("a named pipe (or a shell's <(...)) is read whole through libpcap: the same flows and packets as the file, and the format its header names")
+    func namedPipe() throws {
+        let fifo = scratchPath("fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        for sample in [Self.sample, repositoryRoot + "/Captures/edge-sample.pcapng"] {
+            let writer = Process()
+            writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+            writer.arguments = ["-c", "cat '\(sample)' > '\(fifo)'"]
+            try writer.run()
+            let piped = try Self.run(["analyze", fifo, "--format", "json"])
+            writer.waitUntilExit()
+            let file = try Self.run(["analyze", sample, "--format", "json"])
+            #expect(piped.status == 0 && file.status == 0, "\(piped.stderr)")
+            let a = try JSONSerialization.jsonObject(with: Data(file.stdout.utf8)) as! [String: Any]
+            let b = try JSONSerialization.jsonObject(with: Data(piped.stdout.utf8)) as! [String: Any]
+            let fa = try JSONSerialization.data(withJSONObject: a["flows"]!, options: .sortedKeys)
+            let fb = try JSONSerialization.data(withJSONObject: b["flows"]!, options: .sortedKeys)
+            #expect(fa == fb)
+            let captured = (b["capture"] as! [String: Any])
+            #expect(captured["packets"] as? Int == (try TsharkView(path: sample)).frames)
+            let files = captured["files"] as! [[String: Any]]
+            #expect(files.first?["format"] as? String == (sample.hasSuffix("pcapng") ? "pcapng" : "pcap"))
+        }
+        let stdin = try Self.run(["analyze", "-", "--format", "json"], stdin: Self.sample)
+        let report = try JSONSerialization.jsonObject(with: Data(stdin.stdout.utf8)) as! [String: Any]
+        #expect(((report["capture"] as! [String: Any])["files"] as! [[String: Any]]).first?["format"] as? String == "pcap")
+    }
+
     @Test("ndjson: flows, then rules, findings and the summary, one object per line; csv: header and one row per flow")
     func streamingForms() throws {
         let nd = try Self.run(["analyze", Self.sample, "--format", "ndjson"])

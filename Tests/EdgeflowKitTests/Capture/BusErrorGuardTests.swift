@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import EdgeflowKit
+
+/// A capture that shrinks under its mapping: the read past its new end runs in a forked child
+/// (a bus error ends the process), which only touches memory, so the fork is safe in a
+/// threaded test runner.
+@Suite("Bus errors in mapped captures", .serialized)
+struct BusErrorGuardTests {
+    /// What the child wrote to standard error, and how it ended.
+    struct Ending { var exitStatus: Int32?; var signal: Int32?; var stderr: String }
+
+    /// Forks; the child sends standard error into a pipe and loads the byte at `address`.
+    private func touchInChild(_ address: UnsafeRawPointer) -> Ending {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let pid = fork()
+        if pid == 0 {
+            _ = dup2(fds[1], 2)
+            let byte = address.load(as: UInt8.self)
+            _exit(Int32(byte) == 255 ? 4 : 3)   // reached only if the page is still there
+        }
+        close(fds[1])
+        var text = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fds[0], &chunk, chunk.count)
+            if n <= 0 { break }
+            text += chunk[..<n]
+        }
+        close(fds[0])
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+        let signalled = status & 0x7f
+        return Ending(exitStatus: signalled == 0 ? (status >> 8) & 0xff : nil,
+                      signal: signalled != 0 && signalled != 0x7f ? signalled : nil,
+                      stderr: String(decoding: text, as: UTF8.self))
+    }
+
+    private func file(size: Int) -> String {
+        let path = scratchPath("shrink") + ".pcap"
+        _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 0xAB, count: size))
+        return path
+    }
+
+    @Test("a read past the new end of a mapped capture says which file and byte are gone, removes the temporary report and exits 2")
+    func shrunkCapture() throws {
+        let path = file(size: 65_536)
+        defer { unlink(path) }
+        let temporary = scratchPath("report") + ".json"
+        _ = FileManager.default.createFile(atPath: temporary, contents: Data("partial".utf8))
+        defer { unlink(temporary) }
+        let mapped = try MappedFile(path: path)
+        let slot = try #require(BusErrorGuard.removeOnFault(temporary))
+        defer { BusErrorGuard.keep(temporary: slot) }
+        #expect(truncate(path, 100) == 0)
+        // Bytes of the first page past the new end read as zeros (no fault); the next page is gone.
+        let base = try #require(mapped.base)
+        #expect(base.load(fromByteOffset: 200, as: UInt8.self) == 0)
+        let ending = touchInChild(base + 8_192 + 5)
+        #expect(ending.exitStatus == 2)
+        #expect(ending.stderr == "edgeflow: error: \(path): the file shrank while it was being read: byte 8197 of the 65536 "
+            + "bytes it had when opened is gone; no report was written. Analyse a copy of a capture that another program "
+            + "still writes or rotates, or read it through standard input (cat FILE | edgeflow analyze -)\n")
+        #expect(!FileManager.default.fileExists(atPath: temporary))
+    }
+
+    @Test("a mapping that was let go, or never watched, is not taken for a capture: its bus error stays a bus error")
+    func otherMappings() throws {
+        let path = file(size: 65_536)
+        defer { unlink(path) }
+        var base: UnsafeRawPointer?
+        do {
+            let mapped = try MappedFile(path: path)
+            base = mapped.base
+            #expect(BusErrorGuard.region(holding: UInt(bitPattern: base!) + 65_535) != nil)
+        }
+        // The same range mapped again by hand, unwatched, after the capture's mapping went.
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        let raw = try #require(mmap(nil, 65_536, PROT_READ, MAP_PRIVATE, fd, 0))
+        defer { munmap(raw, 65_536) }
+        #expect(BusErrorGuard.region(holding: UInt(bitPattern: raw)) == nil)
+        #expect(truncate(path, 100) == 0)
+        let ending = touchInChild(UnsafeRawPointer(raw) + 8_192)
+        #expect(ending.exitStatus != 2 && !ending.stderr.contains("shrank"), "\(ending)")
+        #expect(ending.signal == SIGBUS || ending.exitStatus.map { $0 != 0 } == true, "\(ending)")
+    }
+}
