@@ -6,7 +6,7 @@ import Foundation
 /// flow table there and moves it out when its input ends (`live --threads N` steps one on
 /// each capture socket's thread instead).
 final class ShardWorker: @unchecked Sendable {
-    // Sendable: `events`, `current` and `ordinal` are used by one thread only (the calling
+    // Sendable: `events`, `current`, `ordinal` and `dnsCopies` are used by one thread only (the calling
     // thread for shard 0, the worker's thread for the others); the queue locks, and the
     // finished table is handed over by `finished`.
     let settings: FlowSettings
@@ -18,11 +18,16 @@ final class ShardWorker: @unchecked Sendable {
     private var events: [ShardEvent] = []
     private var current = 0
     private var ordinal = 0
+    /// The DNS messages handed on to the run's book, copied where no allocation is made per message.
+    private var dnsCopies = ShardDNSCopies()
 
     init(settings: FlowSettings) {
         self.settings = settings
-        dns.forward = { [unowned self] p, multicast in self.note(0, 0, .dns(Array(p), multicast: multicast)) }
+        dns.forward = { [unowned self] p, multicast in self.note(0, 0, .dns(self.dnsCopies.copy(p), multicast: multicast)) }
     }
+
+    /// The arenas the shard's DNS messages were copied into (made once each, then reused).
+    var dnsArenasMade: Int { dnsCopies.arenasMade }
 
     /// This shard's flow table, whose sweeps are decided for all shards at once.
     func makeTracker() -> FlowTracker {
@@ -161,7 +166,8 @@ struct ShardReport {
 /// then DNS (during the packet) before recognised services before ended flows (creation order).
 struct ShardEvent {
     enum Payload {
-        case dns([UInt8], multicast: Bool)
+        /// A DNS message (its copy: `ShardDNSCopies`), for the run's one `DNSBook`.
+        case dns(ShardDNSCopies.Message, multicast: Bool)
         case recognised(FlowRecord)
         case ended(EndedFlow)
     }
@@ -174,9 +180,50 @@ struct ShardEvent {
     /// Whether `a` comes before `b` in the order one thread would have met them.
     @inline(__always)
     static func precedes(_ a: borrowing ShardEvent, _ b: borrowing ShardEvent) -> Bool {
-        a.index != b.index ? a.index < b.index
-            : a.rank != b.rank ? a.rank < b.rank
-            : a.sequence != b.sequence ? a.sequence < b.sequence : a.ordinal < b.ordinal
+        Place(a).precedes(Place(b))
+    }
+
+    /// Where an event comes in the order one thread would have met it.
+    struct Place {
+        var index: Int
+        var rank: UInt8
+        var sequence: Int
+        var ordinal: Int
+
+        /// No event (a packet's index, which counts packets, is always below `Int.max`).
+        static let none = Place(index: .max, rank: 0, sequence: 0, ordinal: 0)
+
+        @inline(__always)
+        init(index: Int, rank: UInt8, sequence: Int, ordinal: Int) {
+            self.index = index
+            self.rank = rank
+            self.sequence = sequence
+            self.ordinal = ordinal
+        }
+
+        @inline(__always)
+        init(_ e: borrowing ShardEvent) {
+            self.init(index: e.index, rank: e.rank, sequence: e.sequence, ordinal: e.ordinal)
+        }
+
+        /// The place of event `at` of `chunks[chunk]`, or `none` when there is none or it
+        /// comes after packet `upTo`.
+        @inline(__always)
+        init(_ chunks: [[ShardEvent]], _ chunk: Int, _ at: Int, upTo: Int) {
+            guard chunk < chunks.count else { self = .none; return }
+            self = chunks[chunk].withUnsafeBufferPointer { b in
+                let e = b.baseAddress.unsafelyUnwrapped + at
+                return e.pointee.index <= upTo ? Place(index: e.pointee.index, rank: e.pointee.rank, sequence: e.pointee.sequence,
+                                                       ordinal: e.pointee.ordinal) : .none
+            }
+        }
+
+        @inline(__always)
+        func precedes(_ b: Place) -> Bool {
+            index != b.index ? index < b.index
+                : rank != b.rank ? rank < b.rank
+                : sequence != b.sequence ? sequence < b.sequence : ordinal < b.ordinal
+        }
     }
 
     /// Sorts `events` into the order one thread would have met them and hands them to `engine`
@@ -200,7 +247,7 @@ struct ShardEvent {
     @inline(__always)
     static func apply(_ e: borrowing ShardEvent, into engine: inout Engine, dns: DNSBook) {
         switch e.payload {
-        case .dns(let bytes, let multicast): bytes.withUnsafeBytes { dns.record($0, multicast: multicast) }
+        case .dns(let m, let multicast): dns.record(m.bytes, multicast: multicast)
         case .recognised(let r): engine.recognised(r)
         case .ended(let f): engine.ended(f)
         }

@@ -20,9 +20,10 @@ final class ShardedRun {
     private let shards: [ShardWorker]
     private let routing: ShardRouting
     private let dns: DNSBook
-    /// Per shard: events received, replayed from `replayed` on (the replayed ones are dropped
-    /// in bulk, not shifted out at each replay), and the packet index up to which it has reported.
-    private var pending: [[ShardEvent]]
+    /// Per shard: the events received, in the arrays its reports brought them in (kept as they
+    /// came, not copied into one), replayed from event `replayed` of the first array on; and the
+    /// packet index up to which it has reported.
+    private var pending: [[[ShardEvent]]]
     private var replayed: [Int]
     private var watermark: [Int]
     /// Per worker (shard `w` at `w - 1`): batches to it, batches back from it, the batch being
@@ -181,39 +182,45 @@ final class ShardedRun {
             files[f].keep(from: oldest)
         }
         let upTo = watermark.min() ?? 0
-        // Each shard's events up to `upTo`, in order, merged in place (not copied into one
-        // array and sorted: some 240 bytes and a few references each); the arrays are reached
-        // as locals, with no exclusivity check per event.
-        var events: [[ShardEvent]] = [], at: [Int] = []
-        swap(&events, &pending)
-        swap(&at, &replayed)
-        var cuts = at
-        for i in events.indices {
-            var cut = at[i]
-            while cut < events[i].count && events[i][cut].index <= upTo { cut += 1 }
-            cuts[i] = cut
-            ShardEvent.order(&events[i], from: at[i], to: cut)
+        // Each shard's events up to `upTo`, in order, merged where they lie (not copied into
+        // one array and sorted: some 240 bytes and a few references each); the arrays are
+        // reached as locals, with no exclusivity check per event. A packet's events are in one
+        // array (a shard reports after whole packets), so each array is put in order on its own.
+        var chunks: [[[ShardEvent]]] = []
+        swap(&chunks, &pending)
+        var at = replayed
+        for i in chunks.indices {
+            for c in chunks[i].indices {
+                let from = c == 0 ? at[i] : 0
+                var cut = from
+                while cut < chunks[i][c].count && chunks[i][c][cut].index <= upTo { cut += 1 }
+                ShardEvent.order(&chunks[i][c], from: from, to: cut)
+                if cut < chunks[i][c].count { break }
+            }
         }
+        // Per shard, the array being replayed and the order of its next event (read once per
+        // event, not out of the nested arrays at every comparison); `none` when it has none up to `upTo`.
+        var chunk = Array(repeating: 0, count: chunks.count)
+        var head = Array(repeating: ShardEvent.Place.none, count: chunks.count)
+        for i in chunks.indices { head[i] = ShardEvent.Place(chunks[i], chunk[i], at[i], upTo: upTo) }
         while true {
             var next = -1
-            for i in events.indices where at[i] < cuts[i] {
-                if next < 0 || ShardEvent.precedes(events[i][at[i]], events[next][at[next]]) { next = i }
+            for i in head.indices where head[i].index != .max {
+                if next < 0 || head[i].precedes(head[next]) { next = i }
             }
             guard next >= 0 else { break }
-            ShardEvent.apply(events[next][at[next]], into: &engine, dns: dns)
+            ShardEvent.apply(chunks[next][chunk[next]][at[next]], into: &engine, dns: dns)
             at[next] += 1
-        }
-        for i in events.indices {
-            if at[i] == events[i].count {
-                events[i].removeAll(keepingCapacity: true)
-                at[i] = 0
-            } else if at[i] >= 1024 && at[i] * 2 >= events[i].count {
-                events[i].removeFirst(at[i])
-                at[i] = 0
+            if at[next] == chunks[next][chunk[next]].count {
+                chunk[next] += 1
+                at[next] = 0
             }
+            head[next] = ShardEvent.Place(chunks[next], chunk[next], at[next], upTo: upTo)
         }
-        swap(&at, &replayed)
-        swap(&events, &pending)
+        // The arrays replayed to their end let go of their events.
+        for i in chunks.indices where chunk[i] > 0 { chunks[i].removeFirst(chunk[i]) }
+        replayed = at
+        swap(&chunks, &pending)
     }
 
     private func take(_ r: ShardReport, from i: Int) {
@@ -221,9 +228,9 @@ final class ShardedRun {
         watermark[i] = max(watermark[i], r.watermark)
     }
 
-    /// Adds shard `i`'s new events to those waiting: taken as they are when none wait (no copy).
+    /// Adds shard `i`'s new events to those waiting, as they are (no copy).
     private func add(_ events: [ShardEvent], from i: Int) {
-        if pending[i].isEmpty { pending[i] = events } else { pending[i] += events }
+        if !events.isEmpty { pending[i].append(events) }
     }
 
     /// Whether batch `b` lies more than `maximumByteLead` bytes behind the calling thread in a file.

@@ -12,7 +12,7 @@ import Foundation
 final class TableEnding: @unchecked Sendable {
     // Sendable: the table is used by the ending thread alone from `init` until the queue is
     // closed, and by the calling thread alone after `take` has seen it closed (both under
-    // the queue's lock); `batch` and `at` are the calling thread's.
+    // the queue's lock); `batch` is the calling thread's.
 
     /// Flows in a batch (unless the run says fewer: `ShardedRun.endingBatchFlows`), and
     /// batches waiting at most.
@@ -20,9 +20,8 @@ final class TableEnding: @unchecked Sendable {
     static let batchesWaiting = 8
 
     private let table: FinishedTable
-    private let queue = BatchQueue<[ClassificationStage.Prepared]>(limit: TableEnding.batchesWaiting)
-    private var batch: [ClassificationStage.Prepared] = []
-    private var at = 0
+    private let queue = BatchQueue<PreparedBatch>(limit: TableEnding.batchesWaiting)
+    private var batch: PreparedBatch? = nil
 
     /// Starts ending the live flows of `table`, which are those of `order` (the run's live
     /// flows in creation order, `Engine.finish`'s) whose place is in table `shard`, classified
@@ -39,8 +38,7 @@ final class TableEnding: @unchecked Sendable {
         ProcessTuning.growThreadHeap(ProcessTuning.endingHeap)
         let certificates = CertificateCache()
         var topology = topology
-        var out: [ClassificationStage.Prepared] = []
-        out.reserveCapacity(batchFlows)
+        var out = PreparedBatch(capacity: batchFlows)
         for f in order where f.place >> 32 == shard {
             let i = f.place & 0xFFFF_FFFF
             if table.tracker.table[i].inspection < 0 {
@@ -53,30 +51,65 @@ final class TableEnding: @unchecked Sendable {
             }
             if out.count == batchFlows {
                 queue.put(out)
-                out = []
-                out.reserveCapacity(batchFlows)
+                out = PreparedBatch(capacity: batchFlows)
             }
         }
-        if !out.isEmpty { queue.put(out) }
+        if out.count > 0 { queue.put(out) }
         queue.close()
     }
 
-    /// Hands `body` the next flow ended, in creation order, where it lies in its batch (a
-    /// flow classified and summarised is some 600 bytes and a dozen references: not copied).
-    /// The calling thread's.
+    /// Hands `body` the next flow ended, in creation order, moved out of its batch (a flow
+    /// classified and summarised is some 600 bytes and a dozen references: borrowed from the
+    /// batch, it was copied and its references retained and released once more). The calling thread's.
     func next(_ body: (borrowing ClassificationStage.Prepared) -> Void) {
-        if at == batch.count {
+        if batch == nil || batch.unsafelyUnwrapped.isDone {
             guard let b = queue.take() else { preconditionFailure("a table's ending thread ended fewer flows than the table held") }
             batch = b
-            at = 0
         }
-        at += 1
-        batch.withUnsafeBufferPointer { body($0[at - 1]) }
+        let p = batch.unsafelyUnwrapped.take()
+        body(p)
     }
 
     /// Waits until the ending thread is done with the table (every flow taken by `next`).
     func waitUntilDone() {
         precondition(queue.take() == nil, "a table's ending thread ended more flows than were taken")
-        batch = []
+        batch = nil
+    }
+}
+
+/// Flows an ending thread classified and summarised (`TableEnding`), handed to the calling
+/// thread at once and moved out there one by one, in order.
+final class PreparedBatch: @unchecked Sendable {
+    // Sendable: filled by the ending thread alone, then emptied by the calling thread alone
+    // (handed over under the queue's lock).
+    private let base: UnsafeMutablePointer<ClassificationStage.Prepared>
+    private let capacity: Int
+    private(set) var count = 0
+    /// Flows moved out so far (from the first on).
+    private var taken = 0
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        (base + taken).deinitialize(count: count - taken)
+        base.deallocate()
+    }
+
+    var isDone: Bool { taken == count }
+
+    func append(_ p: consuming ClassificationStage.Prepared) {
+        precondition(count < capacity, "a batch of ended flows holds at most its capacity")
+        (base + count).initialize(to: p)
+        count += 1
+    }
+
+    /// The next flow, moved out (not copied).
+    func take() -> ClassificationStage.Prepared {
+        precondition(taken < count, "no flow left in the batch")
+        taken += 1
+        return (base + taken - 1).move()
     }
 }
