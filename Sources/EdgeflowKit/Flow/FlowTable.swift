@@ -4,8 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// Open-addressing hash table of live flows: a power-of-two array of slots (32-bit hash tag,
-/// 32-bit record index) probed linearly, over a dense array of records. Grows by rehash at
+/// Open-addressing hash table of live flows: a power-of-two array of slots (the hash's low 32
+/// bits as a tag, 32-bit record index) probed linearly, over a dense array of records. A slot's
+/// tag holds its home (the hash's low bits), so the slots are rehashed, and a removal's chain
+/// shifted back, from the slots alone, without a record read. Grows by rehash at
 /// half load; removal shifts the probe chain back, so there are no tombstones. The records
 /// grow in place with `realloc` (for large arrays glibc remaps the pages): growing never holds
 /// the old and the new array at once, and copies nothing.
@@ -35,10 +37,13 @@ public struct FlowTable: ~Copyable {
         deterministic ? fixedSeed : UInt64.random(in: .min ... .max)
     }
 
+    /// The slots of the smallest table.
+    private static let fewestSlots = 16
+
     /// - Parameter capacity: initial number of flows held without growing.
     public init(capacity: Int = 1 << 14, seed: UInt64 = FlowTable.processSeed) {
         let cap = max(16, capacity)
-        var slotCount = 16
+        var slotCount = Self.fewestSlots
         while slotCount < cap * 2 { slotCount <<= 1 }
         slots = Self.zeroedSlots(slotCount)
         slotMask = slotCount - 1
@@ -58,8 +63,8 @@ public struct FlowTable: ~Copyable {
     /// Index of the record for `key`, or nil.
     @inline(__always)
     public func find(_ key: FlowKey, hash: UInt64) -> Int? {
-        let tag = hash >> 32
-        var i = Int(truncatingIfNeeded: hash) & slotMask
+        let tag = hash & 0xFFFF_FFFF
+        var i = Int(truncatingIfNeeded: tag) & slotMask
         while true {
             let e = slots[i]
             if e == 0 { return nil }
@@ -86,9 +91,15 @@ public struct FlowTable: ~Copyable {
 
     @inline(__always)
     private func place(hash: UInt64, index: Int) {
-        var i = Int(truncatingIfNeeded: hash) & slotMask
+        place(hash << 32 | UInt64(index &+ 1))
+    }
+
+    /// Puts slot entry `e` (tag and record index) in the first free slot from its home.
+    @inline(__always)
+    private func place(_ e: UInt64) {
+        var i = Int(truncatingIfNeeded: e >> 32) & slotMask
         while slots[i] != 0 { i = (i &+ 1) & slotMask }
-        slots[i] = (hash >> 32) << 32 | UInt64(index &+ 1)
+        slots[i] = e
     }
 
     /// Access to a live record; changing it needs the table itself to be mutable (the
@@ -114,14 +125,18 @@ public struct FlowTable: ~Copyable {
         return removed
     }
 
-    /// Removes every record; the storage is kept.
+    /// Removes every record; the records' storage is kept, the slots are given back and the
+    /// fewest made anew (a 3M-flow flood's 64 MB are not written over with zeros at the end of
+    /// input; a table filled again grows them again).
     public mutating func removeAll() {
-        slots.update(repeating: 0, count: slotMask &+ 1)
+        slots.deallocate()
+        slots = Self.zeroedSlots(Self.fewestSlots)
+        slotMask = Self.fewestSlots &- 1
         count = 0
     }
 
     private func slotIndex(of index: Int, hash: UInt64) -> Int {
-        var i = Int(truncatingIfNeeded: hash) & slotMask
+        var i = Int(truncatingIfNeeded: hash & 0xFFFF_FFFF) & slotMask
         let want = UInt64(index &+ 1)
         while slots[i] & 0xFFFF_FFFF != want { i = (i &+ 1) & slotMask }
         return i
@@ -140,8 +155,7 @@ public struct FlowTable: ~Copyable {
             j = (j &+ 1) & slotMask
             let e = slots[j]
             if e == 0 { return }
-            let r = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
-            let home = Int(truncatingIfNeeded: records[r].hash) & slotMask
+            let home = Int(truncatingIfNeeded: e >> 32) & slotMask
             // Move the entry back unless its home lies cyclically in (hole, j].
             if (j &- home) & slotMask >= (j &- hole) & slotMask {
                 slots[hole] = e
@@ -197,11 +211,16 @@ public struct FlowTable: ~Copyable {
         return slots
     }
 
+    /// Doubles the slots, rehashed from the old ones in their order: an entry of old slot j
+    /// goes to j or j + the old count (or just past, along its chain), so both arrays are walked
+    /// in order, and no record is read (a flood's records, hundreds of MB, were read at each
+    /// doubling and their entries written at random).
     private mutating func growSlots() {
-        let newCount = (slotMask + 1) * 2
-        slots.deallocate()
+        let old = slots, oldCount = slotMask &+ 1
+        let newCount = oldCount &* 2
         slots = Self.zeroedSlots(newCount)
-        slotMask = newCount - 1
-        for r in 0..<count { place(hash: records[r].hash, index: r) }
+        slotMask = newCount &- 1
+        for j in 0..<oldCount where old[j] != 0 { place(old[j]) }
+        old.deallocate()
     }
 }
