@@ -4,10 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Open-addressing hash table of live flows: a power-of-two array of slots (the hash's low 32
-/// bits as a tag, 32-bit record index) probed linearly, over a dense array of records. A slot's
-/// tag holds its home (the hash's low bits), so the slots are rehashed, and a removal's chain
-/// shifted back, from the slots alone, without a record read. Grows by rehash at
+/// Open-addressing hash table of live flows: a power-of-two array of slots (32-bit hash tag,
+/// 32-bit record index) probed linearly, over a dense array of records. Grows by rehash at
 /// half load; removal shifts the probe chain back, so there are no tombstones. The records
 /// grow in place with `realloc` (for large arrays glibc remaps the pages): growing never holds
 /// the old and the new array at once, and copies nothing.
@@ -63,8 +61,8 @@ public struct FlowTable: ~Copyable {
     /// Index of the record for `key`, or nil.
     @inline(__always)
     public func find(_ key: FlowKey, hash: UInt64) -> Int? {
-        let tag = hash & 0xFFFF_FFFF
-        var i = Int(truncatingIfNeeded: tag) & slotMask
+        let tag = hash >> 32
+        var i = Int(truncatingIfNeeded: hash) & slotMask
         while true {
             let e = slots[i]
             if e == 0 { return nil }
@@ -91,15 +89,9 @@ public struct FlowTable: ~Copyable {
 
     @inline(__always)
     private func place(hash: UInt64, index: Int) {
-        place(hash << 32 | UInt64(index &+ 1))
-    }
-
-    /// Puts slot entry `e` (tag and record index) in the first free slot from its home.
-    @inline(__always)
-    private func place(_ e: UInt64) {
-        var i = Int(truncatingIfNeeded: e >> 32) & slotMask
+        var i = Int(truncatingIfNeeded: hash) & slotMask
         while slots[i] != 0 { i = (i &+ 1) & slotMask }
-        slots[i] = e
+        slots[i] = (hash >> 32) << 32 | UInt64(index &+ 1)
     }
 
     /// Access to a live record; changing it needs the table itself to be mutable (the
@@ -136,7 +128,7 @@ public struct FlowTable: ~Copyable {
     }
 
     private func slotIndex(of index: Int, hash: UInt64) -> Int {
-        var i = Int(truncatingIfNeeded: hash & 0xFFFF_FFFF) & slotMask
+        var i = Int(truncatingIfNeeded: hash) & slotMask
         let want = UInt64(index &+ 1)
         while slots[i] & 0xFFFF_FFFF != want { i = (i &+ 1) & slotMask }
         return i
@@ -155,7 +147,8 @@ public struct FlowTable: ~Copyable {
             j = (j &+ 1) & slotMask
             let e = slots[j]
             if e == 0 { return }
-            let home = Int(truncatingIfNeeded: e >> 32) & slotMask
+            let r = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
+            let home = Int(truncatingIfNeeded: records[r].hash) & slotMask
             // Move the entry back unless its home lies cyclically in (hole, j].
             if (j &- home) & slotMask >= (j &- hole) & slotMask {
                 slots[hole] = e
@@ -205,22 +198,27 @@ public struct FlowTable: ~Copyable {
     /// taken from `calloc` (nor from `malloc` and `memset`, which the compiler turns into
     /// `calloc`): on the 3M-flow flood `calloc`'s fresh pages took 33,000 more minor faults
     /// (226,000 against 193,000) and more system time than the instructions it saved.
+    /// Their pages are made present in one call first, as the records' are (`populate`): one
+    /// fault per 4 KiB page were most of a 3M-flow flood's faults once the records took none.
     private static func zeroedSlots(_ count: Int) -> UnsafeMutablePointer<UInt64> {
         let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+        #if os(Linux)
+        let page = pageSize
+        let first = (Int(bitPattern: slots) &+ page &- 1) & ~(page &- 1)
+        let last = Int(bitPattern: slots + count) & ~(page &- 1)
+        if last > first, let p = UnsafeMutableRawPointer(bitPattern: first) {
+            _ = madvise(p, last &- first, 23)   // MADV_POPULATE_WRITE, as in `populate`
+        }
+        #endif
         slots.initialize(repeating: 0, count: count)
         return slots
     }
 
-    /// Doubles the slots, rehashed from the old ones in their order: an entry of old slot j
-    /// goes to j or j + the old count (or just past, along its chain), so both arrays are walked
-    /// in order, and no record is read (a flood's records, hundreds of MB, were read at each
-    /// doubling and their entries written at random).
     private mutating func growSlots() {
-        let old = slots, oldCount = slotMask &+ 1
-        let newCount = oldCount &* 2
+        let newCount = (slotMask + 1) * 2
+        slots.deallocate()
         slots = Self.zeroedSlots(newCount)
-        slotMask = newCount &- 1
-        for j in 0..<oldCount where old[j] != 0 { place(old[j]) }
-        old.deallocate()
+        slotMask = newCount - 1
+        for r in 0..<count { place(hash: records[r].hash, index: r) }
     }
 }
