@@ -279,21 +279,29 @@ public struct Engine: ~Copyable {
             passEnded()
         }
         let others = otherTables
-        // 16 bytes per live flow (a flood's millions): its sequence, and its table (0: the
-        // engine's own, s: the s-th other shard's or socket's) and index there in one word.
+        // One table whose records lie in creation order (no removal moved one: a flood's) is
+        // walked by index. Otherwise 16 bytes per live flow:
+        // its sequence, and its table (0: the engine's own, s: the s-th other shard's or
+        // socket's) and index there in one word, sorted (for a flood's millions of flows an
+        // array and the sort's buffer, tens of MB each, faulted in page by page).
+        let inOrder = others.isEmpty && Self.inCreationOrder(tracker.table)
         var live: [(sequence: Int, place: Int)] = []
-        live.reserveCapacity(others.reduce(tracker.table.count) { $0 + $1.tracker.table.count })
-        for i in 0..<tracker.table.count { live.append((tracker.table[i].sequence, i)) }
-        for (s, other) in others.enumerated() {
-            for i in 0..<other.tracker.table.count { live.append((other.tracker.table[i].sequence, (s + 1) << 32 | i)) }
+        if !inOrder {
+            live.reserveCapacity(others.reduce(tracker.table.count) { $0 + $1.tracker.table.count })
+            for i in 0..<tracker.table.count { live.append((tracker.table[i].sequence, i)) }
+            for (s, other) in others.enumerated() {
+                for i in 0..<other.tracker.table.count { live.append((other.tracker.table[i].sequence, (s + 1) << 32 | i)) }
+            }
+            live.sort { $0.sequence < $1.sequence }
         }
-        live.sort { $0.sequence < $1.sequence }
+        let flows = inOrder ? tracker.table.count : live.count
         let stage = output?.stage
         // Each record is handed on where it lies (a choice between two places would copy it first).
         // A flow that is no role evidence (a flood's every flow) is not handed over (a copy).
         if let stage {
-            for f in live {
-                let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
+            for k in 0..<flows {
+                let place = inOrder ? k : live[k].place
+                let s = place >> 32, i = place & 0xFFFF_FFFF
                 if s == 0 {
                     if stage.takesEvidence(tracker.table[i].services) { stage.recognised(tracker.table[i]) }
                 } else if stage.takesEvidence(others[s - 1].tracker.table[i].services) {
@@ -305,8 +313,9 @@ public struct Engine: ~Copyable {
             endOnThreads(live, others, stage)
         } else {
             stage?.finish()
-            for f in live {
-                let s = f.place >> 32, i = f.place & 0xFFFF_FFFF
+            for k in 0..<flows {
+                let place = inOrder ? k : live[k].place
+                let s = place >> 32, i = place & 0xFFFF_FFFF
                 if s == 0 {
                     countFlow(tracker.table[i].key.proto)
                     Self.endAtEndOfInput(&tracker, i, stage)
@@ -323,6 +332,18 @@ public struct Engine: ~Copyable {
         shards?.releaseFinishedTables()
         for t in adopted { t.releaseLive() }
         return counts
+    }
+
+    /// Whether `table`'s records lie in the order their flows were created (their sequences
+    /// never fall: true unless a removal moved the last record into a hole).
+    private static func inCreationOrder(_ table: borrowing FlowTable) -> Bool {
+        var last = Int.min
+        for i in 0..<table.count {
+            let s = table[i].sequence
+            if s < last { return false }
+            last = s
+        }
+        return true
     }
 
     /// With several tables (shards or sockets) each, this engine's own included, is ended on a

@@ -260,10 +260,10 @@ public struct FlowSummary: Sendable {
         origRoleKind = c.origRole
         respRoleKind = c.respRole
         verdictKind = c.verdict
-        // No rule, no violation and no text yet (most flows of a flood): the texts stay nil.
-        // (A reply rule comes only with a rule; the verdict is tested, not the violation,
-        // whose test would copy the classification.)
-        guard c.ruleRef != nil || c.verdict == .violation || texts != nil else { return }
+        // No rule, no violation, no text and no rule kept from before (most flows of a flood):
+        // the texts stay nil. (A reply rule comes only with a rule; the verdict is tested, not
+        // the violation, whose test would copy the classification.)
+        guard c.ruleRef != nil || c.verdict == .violation || texts != nil || !rules.none else { return }
         applyTexts(c)
     }
 

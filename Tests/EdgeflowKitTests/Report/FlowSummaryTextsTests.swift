@@ -52,4 +52,17 @@ struct FlowSummaryTextsTests {
         t.rule = "other"
         #expect(s.rule == nil && t.rule == "other")
     }
+
+    @Test("a classification without a rule, applied after one with a rule, leaves none (the first's rule is not kept)")
+    func laterClassificationWithoutRule() {
+        var s = summary()
+        var c = Classification(origRole: .avEdge, respRole: .office365, rule: RuleRef(table: .hybrid, index: 4), verdict: .allowed)
+        c.replyHybrid = 5
+        s.apply(c)
+        #expect(s.rule == "stun-udp-out" && s.replyRule == "stun-udp-in")
+        s.apply(Classification(origRole: .other, respRole: .office365, rule: nil, verdict: .unrelated))
+        #expect(s.rule == nil && s.replyRule == nil)
+        #expect(s.plain)
+        #expect(s.verdict == "unrelated" && s.origRole == "other")
+    }
 }
