@@ -32,6 +32,24 @@ struct STUNReportJSONTests {
         #expect(Self.json(s).contains(#""rtt_ms":null,"#))
     }
 
+    /// Worked out apart (Python, exact fractions and the Double way): ns / 10^6 ms rounded half
+    /// away from zero to three decimals.
+    @Test("round trips at a half microsecond, near and at 2^50 ns, and below zero (a clock that went back)",
+          arguments: [(2_000_500, "2.001"), (1_234_500, "1.235"), (999_500, "1"), (500, "0.001"), (1_500, "0.002"),
+                      (-1_500_000, "-1.5"), (-1_234_567, "-1.235"), (-2_000_500, "-2.001"),
+                      ((1 << 50) - 1, "1125899906.843"), ((1 << 50) - 501, "1125899906.842"), (1 << 50, "1125899906.843"),
+                      ((1 << 50) + 500, "1125899906.843")])
+    func roundTripEdges(ns: Int, text: String) {
+        var s = STUNFlowStats()
+        s.messages = 1
+        s.rtt[0] = Int64(ns)
+        s.rttCount = 1
+        s.rttMin = Int64(ns)
+        s.rttMax = Int64(ns)
+        let json = Self.json(s)
+        #expect(json.contains(#""rtt_ms":{"min":\#(text),"p50":\#(text),"p95":\#(text),"max":\#(text)}"#), "\(json)")
+    }
+
     @Test("counts: zero members and non-zero ones, by method and in total")
     func counts() {
         var s = STUNFlowStats()
