@@ -365,8 +365,8 @@ struct Dispatcher: ~Copyable {
     /// without SYN that continues a direction's stream already made (the flow's protocol is
     /// decided and reads streams), streaming, holding no bytes, in order and with room for it
     /// (`StreamReassembler.takesInPlace`), read where it is. False, having done nothing, for
-    /// any other segment, which `tcp` then takes.
-    @inline(__always)
+    /// any other segment, which `tcp` then takes. Transparent: `@inline(__always)` left it a call.
+    @_transparent
     mutating func tcpInPlace(_ slot: Int32, seq: UInt32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Bool {
         guard slot >= 0 else { return false }
         let streams = slab.streams(slot)
