@@ -1,15 +1,14 @@
 /// The commonest TCP frame, read in place: Ethernet II without VLAN tags, IPv4 neither
 /// fragmented nor cut short, a TCP header whose data offset lies within the IP length. Where
 /// `PacketDecoder.plainSegment` gives one, `PacketDecoder.decode` gives a `.transport` packet
-/// with these fields, no anomaly and no tunnel (`decoded`): a one-thread run tracks it without
-/// the general decode (`FlowTracker.trackSegment`).
+/// with these fields, no anomaly and no tunnel (`PlainSegmentTests`): a one-thread run tracks it
+/// without the general decode (`FlowTracker.trackSegment`).
 struct PlainSegment {
     var src: UInt32
     var dst: UInt32
     var srcPort: UInt16
     var dstPort: UInt16
     var seq: UInt32
-    var ack: UInt32
     var flags: UInt8
     var window: UInt16
     /// The IPv4 total length.
@@ -22,28 +21,6 @@ struct PlainSegment {
     @inline(__always)
     var header: TCPHeaderFields {
         TCPHeaderFields(srcPort: srcPort, dstPort: dstPort, seq: seq, flags: flags, window: window)
-    }
-
-    /// The packet as `PacketDecoder.decode` describes it.
-    @inline(__always)
-    var decoded: DecodedPacket {
-        var d = DecodedPacket()
-        d.kind = .transport
-        d.ipVersion = 4
-        d.proto = IPProtocol.tcp
-        d.src = IPAddress(ipv4: src)
-        d.dst = IPAddress(ipv4: dst)
-        d.srcPort = srcPort
-        d.dstPort = dstPort
-        d.seq = seq
-        d.ack = ack
-        d.tcpFlags = flags
-        d.tcpWindow = window
-        d.l3Offset = 14
-        d.ipLength = ipLength
-        d.payloadOffset = payloadOffset
-        d.payloadLength = payloadLength
-        return d
     }
 }
 
@@ -78,7 +55,7 @@ extension PacketDecoder {
         let dataOffset = Int(bytes.u8(off &+ 12) >> 4) &* 4
         guard dataOffset >= 20, dataOffset <= length else { return nil }
         return PlainSegment(src: bytes.be32(26), dst: bytes.be32(30), srcPort: bytes.be16(off), dstPort: bytes.be16(off &+ 2),
-                            seq: bytes.be32(off &+ 4), ack: bytes.be32(off &+ 8), flags: bytes.u8(off &+ 13),
+                            seq: bytes.be32(off &+ 4), flags: bytes.u8(off &+ 13),
                             window: bytes.be16(off &+ 14), ipLength: Int32(truncatingIfNeeded: total),
                             payloadOffset: Int32(truncatingIfNeeded: off &+ dataOffset),
                             payloadLength: Int32(truncatingIfNeeded: length &- dataOffset))
