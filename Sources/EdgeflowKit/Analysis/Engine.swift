@@ -143,15 +143,28 @@ public struct Engine: ~Copyable {
             counts.ipPackets &+= 1
             tracker.trackDatagram(u, timestamp: packet.timestamp, bytes: packet.bytes, index: counts.packets)
         } else {
-            decodedPacket(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, timestamp: packet.timestamp)
+            otherPacket(packet.bytes, originalLength: packet.originalLength, linkType: packet.linkType, timestamp: packet.timestamp)
         }
         if tracker.eventsPending { passEvents() }
     }
 
-    /// A packet of a one-thread run other than a `PlainDatagram`: decoded, counted and tracked.
-    /// Not inlined, so that `onePacket` stays small enough to have the RTP path inlined whole;
-    /// it takes the packet's fields, not the `Packet`, which the reading loop would otherwise
-    /// store for it at every packet.
+    /// A packet of a one-thread run other than a `PlainDatagram`: a `PlainSegment` read in
+    /// place and tracked (`FlowTracker.trackSegment`), any other frame decoded in full
+    /// (`decodedPacket`). Not inlined, so that `onePacket` stays small enough to have the RTP
+    /// path inlined whole; it takes the packet's fields, not the `Packet`, which the reading
+    /// loop would otherwise store for it at every packet.
+    @inline(never)
+    private mutating func otherPacket(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType, timestamp: Int64) {
+        guard let s = PacketDecoder.plainSegment(bytes, linkType: linkType) else {
+            return decodedPacket(bytes, originalLength: originalLength, linkType: linkType, timestamp: timestamp)
+        }
+        // What `countDecoded` counts of such a packet.
+        counts.ipPackets &+= 1
+        tracker.trackSegment(s, timestamp: timestamp, bytes: bytes, index: counts.packets)
+    }
+
+    /// A packet of a one-thread run other than a plain datagram or segment: decoded, counted
+    /// and tracked.
     @inline(never)
     private mutating func decodedPacket(_ bytes: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType, timestamp: Int64) {
         var d = DecodedPacket()

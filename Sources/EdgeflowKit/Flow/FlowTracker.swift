@@ -76,6 +76,9 @@ public struct FlowTracker: ~Copyable {
     private var sweepClock: SweepClock
     /// False for a worker of a sharded run: its sweeps are decided for all workers at once.
     var sweepsItself = true
+    /// Segments of live flows tracked from the frame's fields (`trackSegment`): not reported;
+    /// tests read it to see that the plain-segment path runs.
+    private(set) var plainSegmentsTracked = 0
 
     /// Most TCP payload packets inspected per flow to name its service.
     static let tcpInspectionLimit: UInt8 = 6
@@ -105,16 +108,12 @@ public struct FlowTracker: ~Copyable {
         let isTCP = d.proto == IPProtocol.tcp
         var found = table.find(key, hash: hash)
         if let i = found {
-            let r = table[i]
-            let idle = timestamp &- r.lastTimestamp
             if isTCP {
-                let bareSYN = d.tcpFlags & (TCPFlag.syn | TCPFlag.ack) == TCPFlag.syn
-                let newConnection = bareSYN && r.tcp.isClosing && !(r.tcp.synSeen && r.tcp.synSeq == d.seq)
-                if idle > settings.tcpTimeout || newConnection {
-                    end(at: i, reason: newConnection ? .reused : .idle)
+                if let reason = segmentEnds(i, flags: d.tcpFlags, seq: d.seq, timestamp: timestamp) {
+                    end(at: i, reason: reason)
                     found = nil
                 }
-            } else if idle > settings.udpTimeout {
+            } else if timestamp &- table[i].lastTimestamp > settings.udpTimeout {
                 end(at: i, reason: .idle)
                 found = nil
             }
@@ -132,7 +131,7 @@ public struct FlowTracker: ~Copyable {
     /// Transparent: the engine's reading loop has it in place (`@inline(__always)` left it a call there).
     @_transparent
     mutating func trackDatagram(_ u: PlainDatagram, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
-        let ends = DatagramEnds(u)
+        let ends = PlainEnds(u)
         let hash = FlowKey.ipv4TableHash(a: ends.a, b: ends.b, proto: IPProtocol.udp, table.secret)
         var found = table.find(ends.key, hash: hash)
         if let i = found, timestamp &- table[i].lastTimestamp > settings.udpTimeout {
@@ -183,6 +182,60 @@ public struct FlowTracker: ~Copyable {
                                        sender: srcFirst ? a : b, receiver: srcFirst ? b : a)
     }
 
+    /// Why the TCP segment with `flags` and `seq` at `timestamp` ends live flow `i` before it
+    /// starts a new one: the flow was idle past the TCP timeout (`.idle`), or the segment is a
+    /// bare SYN of a new connection on a closing flow (`.reused`; a retransmitted first SYN is
+    /// not). Nil when the segment belongs to the flow.
+    @inline(__always)
+    private func segmentEnds(_ i: Int, flags: UInt8, seq: UInt32, timestamp: Int64) -> FlowRecord.EndReason? {
+        let bareSYN = flags & (TCPFlag.syn | TCPFlag.ack) == TCPFlag.syn
+        if bareSYN && table[i].tcp.isClosing && !(table[i].tcp.synSeen && table[i].tcp.synSeq == seq) { return .reused }
+        return timestamp &- table[i].lastTimestamp > settings.tcpTimeout ? .idle : nil
+    }
+
+    /// Accounts a `PlainSegment` as `track` accounts its decoded packet. A segment of a live
+    /// flow that it does not end goes to the flow's counters, TCP state and stream from the
+    /// frame's fields: no `DecodedPacket` built and copied, the key and hash made from the two
+    /// ends' `address << 16 | port` words (as `trackDatagram` makes them), one lookup. The
+    /// flow's first segment, and one that ends the flow, go out of line (`otherSegment`).
+    @inline(__always)
+    mutating func trackSegment(_ s: PlainSegment, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
+        let ends = PlainEnds(src: s.src, srcPort: s.srcPort, dst: s.dst, dstPort: s.dstPort)
+        let hash = FlowKey.ipv4TableHash(a: ends.a, b: ends.b, proto: IPProtocol.tcp, table.secret)
+        let found = table.find(ends.key(proto: IPProtocol.tcp), hash: hash)
+        guard let i = found, segmentEnds(i, flags: s.flags, seq: s.seq, timestamp: timestamp) == nil else {
+            return otherSegment(bytes, hash: hash, found: found, timestamp: timestamp, index: index)
+        }
+        plainSegmentsTracked &+= 1
+        let fromOrig = ends.srcFirst == table[i].originatorIsA
+        let payload = Int(s.payloadLength)
+        count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(s.ipLength), timestamp: timestamp)
+        // The whole payload is captured (`PacketDecoder.plainSegment`).
+        let p = UnsafeRawBufferPointer(rebasing: bytes[Int(s.payloadOffset)..<(Int(s.payloadOffset) &+ payload)])
+        segment(at: i, fromOrig: fromOrig, s.header, payload: payload, p, timestamp: timestamp)
+        if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
+    }
+
+    /// The rest of `trackSegment`: a segment that makes a flow (ending the live one it found
+    /// first, when it ends it), as `track` accounts it, with the key's hash already made. It
+    /// reads the segment again from `bytes` (an Ethernet frame `plainSegment` took) rather than
+    /// have `trackSegment` store it for this call (a dozen stores on every segment's path).
+    @inline(never)
+    private mutating func otherSegment(_ bytes: UnsafeRawBufferPointer, hash: UInt64, found: Int?, timestamp: Int64, index: Int) {
+        guard let s = PacketDecoder.plainSegment(bytes, linkType: .ethernet) else { preconditionFailure("a plain segment's frame") }
+        let ends = PlainEnds(src: s.src, srcPort: s.srcPort, dst: s.dst, dstPort: s.dstPort)
+        if let i = found, let reason = segmentEnds(i, flags: s.flags, seq: s.seq, timestamp: timestamp) { end(at: i, reason: reason) }
+        let i = create(ends.key(proto: IPProtocol.tcp), hash: hash, sourceIsA: ends.srcFirst,
+                       synAck: s.flags & (TCPFlag.syn | TCPFlag.ack) == TCPFlag.syn | TCPFlag.ack, timestamp: timestamp, sequence: index)
+        // What `update` does with a TCP packet, from the segment's fields.
+        let fromOrig = ends.srcFirst == table[i].originatorIsA
+        let payload = Int(s.payloadLength)
+        count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(s.ipLength), timestamp: timestamp)
+        let p = UnsafeRawBufferPointer(rebasing: bytes[Int(s.payloadOffset)..<(Int(s.payloadOffset) &+ payload)])
+        segment(at: i, fromOrig: fromOrig, s.header, payload: payload, p, timestamp: timestamp)
+        if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
+    }
+
     /// The rest of `trackDatagram`: any datagram but RTP on a live inspected flow, as `track`
     /// accounts it. Not inlined, so that `trackDatagram` stays small enough to be inlined whole;
     /// it builds the key again from `u`, for a new flow only, rather than have `trackDatagram`
@@ -190,7 +243,7 @@ public struct FlowTracker: ~Copyable {
     @inline(never)
     private mutating func otherDatagram(_ u: PlainDatagram, hash: UInt64, found: Int?,
                                         timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
-        let ends = DatagramEnds(u)
+        let ends = PlainEnds(u)
         let d = u.decoded
         let i = found ?? create(ends.key, hash: hash, sourceIsA: ends.srcFirst, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: ends.srcFirst, d, timestamp: timestamp, bytes: bytes)
@@ -198,20 +251,23 @@ public struct FlowTracker: ~Copyable {
     }
 
     private mutating func create(_ key: FlowKey, hash: UInt64, sourceIsA: Bool, _ d: DecodedPacket, timestamp: Int64, sequence: Int) -> Int {
+        let icmp = IPProtocol.isICMP(d.proto)
+        return create(key, hash: hash, sourceIsA: sourceIsA,
+                      synAck: d.proto == IPProtocol.tcp && d.tcpFlags & (TCPFlag.syn | TCPFlag.ack) == TCPFlag.syn | TCPFlag.ack,
+                      icmpType: icmp ? d.srcPort : 0, icmpCode: icmp ? d.dstPort : 0, timestamp: timestamp, sequence: sequence)
+    }
+
+    /// A new flow whose first packet came from end `a` when `sourceIsA`; `synAck`: the packet is
+    /// a TCP SYN-ACK, whose receiver sent the SYN and is the originator (the history is flipped).
+    /// An ICMP flow keeps its first packet's type and code.
+    @inline(__always)
+    private mutating func create(_ key: FlowKey, hash: UInt64, sourceIsA: Bool, synAck: Bool, icmpType: UInt16 = 0, icmpCode: UInt16 = 0,
+                                 timestamp: Int64, sequence: Int) -> Int {
         if table.count >= settings.maxFlows { evictIdlest() }
-        var originatorIsA = sourceIsA
-        var flipped = false
-        if d.proto == IPProtocol.tcp, d.tcpFlags & (TCPFlag.syn | TCPFlag.ack) == TCPFlag.syn | TCPFlag.ack {
-            // The first packet is a SYN-ACK: its receiver sent the SYN, so it is the originator.
-            originatorIsA = !sourceIsA
-            flipped = true
-        }
-        var record = FlowRecord(key: key, hash: hash, sequence: sequence, originatorIsA: originatorIsA, timestamp: timestamp)
-        record.history.flipped = flipped
-        if IPProtocol.isICMP(d.proto) {
-            record.icmpType = d.srcPort
-            record.icmpCode = d.dstPort
-        }
+        var record = FlowRecord(key: key, hash: hash, sequence: sequence, originatorIsA: synAck ? !sourceIsA : sourceIsA, timestamp: timestamp)
+        record.history.flipped = synAck
+        record.icmpType = icmpType
+        record.icmpCode = icmpCode
         let index = table.insert(record)
         if table.count > peakLiveFlows { peakLiveFlows = table.count }
         return index
@@ -239,30 +295,7 @@ public struct FlowTracker: ~Copyable {
         count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(d.ipLength), timestamp: timestamp)
         switch d.proto {
         case IPProtocol.tcp:
-            Self.updateTCP(&table[i], fromOrig: fromOrig, d)
-            guard payload > 0 else { break }
-            let p = d.capturedPayload(in: bytes)
-            if d.srcPort == 5060 || d.dstPort == 5060 { dispatcher.noteSIP(p, datagram: false, timestamp: timestamp) }
-            if table[i].tcpInspected < Self.tcpInspectionLimit {
-                let first = table[i].tcpInspected == 0
-                table[i].tcpInspected &+= 1
-                let s = ServiceHint.tcp(p, srcPort: d.srcPort, dstPort: d.dstPort)
-                // A connection captured without its SYN may begin inside a TLS record: a later
-                // segment that starts with a record header names the stream.
-                if first || table[i].streamHint == .unknown && !table[i].tcp.synSeen && (s == .tls || s == .sipTLS) {
-                    table[i].streamHint = s
-                }
-                if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
-            }
-            if table[i].inspection != -2, table[i].streamHint != .unknown {
-                var slot = table[i].inspection
-                let t = table[i].tcp
-                // Where this direction's stream starts, when its SYN was seen (so a late first segment is placed right).
-                let isn: UInt32? = fromOrig ? (t.synSeen ? t.synSeq : nil) : (t.synAckSeen ? t.synAckSeq : nil)
-                dispatcher.tcp(&slot, hint: table[i].streamHint, seq: d.seq, syn: d.tcpFlags & TCPFlag.syn != 0, isn: isn,
-                              p, fromOriginator: fromOrig, timestamp: timestamp)
-                table[i].inspection = slot
-            }
+            segment(at: i, fromOrig: fromOrig, d.tcpHeader, payload: payload, d.capturedPayload(in: bytes), timestamp: timestamp)
         case IPProtocol.udp:
             if payload > 0 {
                 table[i].history.note(.data, fromOriginator: fromOrig)
@@ -301,6 +334,47 @@ public struct FlowTracker: ~Copyable {
         default:
             break
         }
+    }
+
+    /// A TCP segment on flow `i` (both paths: `update`, and `trackSegment`): its flags,
+    /// sequence and window in the flow's TCP state and history, its payload (`payload` bytes on
+    /// the wire, `p` of them captured) to the SDP book (port 5060), to the service hint (the
+    /// flow's first few payloads) and to the flow's stream.
+    @inline(__always)
+    private mutating func segment(at i: Int, fromOrig: Bool, _ h: TCPHeaderFields, payload: Int, _ p: UnsafeRawBufferPointer,
+                                  timestamp: Int64) {
+        Self.updateTCP(&table[i], fromOrig: fromOrig, h, payload: payload)
+        guard payload > 0 else { return }
+        if h.srcPort == 5060 || h.dstPort == 5060 { dispatcher.noteSIP(p, datagram: false, timestamp: timestamp) }
+        if table[i].tcpInspected < Self.tcpInspectionLimit { hintService(at: i, p, h) }
+        if table[i].inspection != -2, table[i].streamHint != .unknown {
+            var slot = table[i].inspection
+            // A segment that continues its stream in order is read in place (the slot stays).
+            if h.flags & TCPFlag.syn == 0,
+               dispatcher.tcpInPlace(slot, seq: h.seq, p, fromOriginator: fromOrig, timestamp: timestamp) { return }
+            let t = table[i].tcp
+            // Where this direction's stream starts, when its SYN was seen (so a late first segment is placed right).
+            let isn: UInt32? = fromOrig ? (t.synSeen ? t.synSeq : nil) : (t.synAckSeen ? t.synAckSeq : nil)
+            dispatcher.tcp(&slot, hint: table[i].streamHint, seq: h.seq, syn: h.flags & TCPFlag.syn != 0, isn: isn,
+                          p, fromOriginator: fromOrig, timestamp: timestamp)
+            table[i].inspection = slot
+        }
+    }
+
+    /// One of flow `i`'s first `tcpInspectionLimit` payloads, `p`: the service it suggests is
+    /// recognised, and the first (or the first TLS record of a flow seen without its SYN)
+    /// names how the stream is followed. Out of line: a flow's later segments skip it.
+    @inline(never)
+    private mutating func hintService(at i: Int, _ p: UnsafeRawBufferPointer, _ h: TCPHeaderFields) {
+        let first = table[i].tcpInspected == 0
+        table[i].tcpInspected &+= 1
+        let s = ServiceHint.tcp(p, srcPort: h.srcPort, dstPort: h.dstPort)
+        // A connection captured without its SYN may begin inside a TLS record: a later
+        // segment that starts with a record header names the stream.
+        if first || table[i].streamHint == .unknown && !table[i].tcp.synSeen && (s == .tls || s == .sipTLS) {
+            table[i].streamHint = s
+        }
+        if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
     }
 
     /// A packet of another shard's flow (`ShardRouting`): its SIP feeds this table's SDP book
@@ -347,18 +421,21 @@ public struct FlowTracker: ~Copyable {
     /// in place in the record (a copy of the state and history out and back cost about 80
     /// instructions a segment).
     @inline(__always)
-    private static func updateTCP(_ r: inout FlowRecord, fromOrig: Bool, _ d: DecodedPacket) {
-        let f = d.tcpFlags
-        let payload = UInt32(truncatingIfNeeded: d.payloadLength)
+    private static func updateTCP(_ r: inout FlowRecord, fromOrig: Bool, _ d: TCPHeaderFields, payload: Int) {
+        let f = d.flags
+        let payload = UInt32(truncatingIfNeeded: payload)
 
-        if f & TCPFlag.syn != 0 {
-            if f & (TCPFlag.fin | TCPFlag.rst) != 0 { r.history.note(.multiFlag, fromOriginator: fromOrig) }
-            r.history.note(f & TCPFlag.ack != 0 ? .synAck : .syn, fromOriginator: fromOrig)
+        // SYN, FIN, RST and a zero window are rare: one test passes a segment with none of them.
+        if f & (TCPFlag.syn | TCPFlag.fin | TCPFlag.rst) != 0 || d.window == 0 {
+            if f & TCPFlag.syn != 0 {
+                if f & (TCPFlag.fin | TCPFlag.rst) != 0 { r.history.note(.multiFlag, fromOriginator: fromOrig) }
+                r.history.note(f & TCPFlag.ack != 0 ? .synAck : .syn, fromOriginator: fromOrig)
+            }
+            if f & TCPFlag.fin != 0 { r.history.note(.fin, fromOriginator: fromOrig) }
+            if f & TCPFlag.rst != 0 { r.history.note(.rst, fromOriginator: fromOrig) }
+            if f & (TCPFlag.fin | TCPFlag.rst) == TCPFlag.fin | TCPFlag.rst { r.history.note(.inconsistent, fromOriginator: fromOrig) }
+            if d.window == 0 && f & (TCPFlag.syn | TCPFlag.rst) == 0 { r.history.note(.zeroWindow, fromOriginator: fromOrig) }
         }
-        if f & TCPFlag.fin != 0 { r.history.note(.fin, fromOriginator: fromOrig) }
-        if f & TCPFlag.rst != 0 { r.history.note(.rst, fromOriginator: fromOrig) }
-        if f & (TCPFlag.fin | TCPFlag.rst) == TCPFlag.fin | TCPFlag.rst { r.history.note(.inconsistent, fromOriginator: fromOrig) }
-        if d.tcpWindow == 0 && f & (TCPFlag.syn | TCPFlag.rst) == 0 { r.history.note(.zeroWindow, fromOriginator: fromOrig) }
 
         // Retransmission: payload lying wholly before the highest sequence already seen.
         if payload > 0 {
@@ -477,16 +554,21 @@ public struct FlowTracker: ~Copyable {
     public mutating func removeAll() { table.removeAll() }
 }
 
-/// A plain datagram's ends as `address << 16 | port` words in its flow key's order (`a` the
-/// smaller: address first, then port, as `FlowKey.of` orders them), and whether its source is `a`.
-private struct DatagramEnds {
+/// A plain datagram's or segment's ends as `address << 16 | port` words in its flow key's order
+/// (`a` the smaller: address first, then port, as `FlowKey.of` orders them), and whether its source is `a`.
+private struct PlainEnds {
     let a: UInt64
     let b: UInt64
     let srcFirst: Bool
 
     @inline(__always)
     init(_ u: PlainDatagram) {
-        let s = UInt64(u.src) << 16 | UInt64(u.srcPort), d = UInt64(u.dst) << 16 | UInt64(u.dstPort)
+        self.init(src: u.src, srcPort: u.srcPort, dst: u.dst, dstPort: u.dstPort)
+    }
+
+    @inline(__always)
+    init(src: UInt32, srcPort: UInt16, dst: UInt32, dstPort: UInt16) {
+        let s = UInt64(src) << 16 | UInt64(srcPort), d = UInt64(dst) << 16 | UInt64(dstPort)
         srcFirst = s <= d
         a = srcFirst ? s : d
         b = srcFirst ? d : s
@@ -494,9 +576,13 @@ private struct DatagramEnds {
 
     /// The datagram's `FlowKey` (IPv4 and UDP).
     @inline(__always)
-    var key: FlowKey {
+    var key: FlowKey { key(proto: IPProtocol.udp) }
+
+    /// The `FlowKey` of these ends over IPv4 and `proto`.
+    @inline(__always)
+    func key(proto: UInt8) -> FlowKey {
         FlowKey(a: IPAddress(ipv4: UInt32(truncatingIfNeeded: a >> 16)), b: IPAddress(ipv4: UInt32(truncatingIfNeeded: b >> 16)),
-                aPort: UInt16(truncatingIfNeeded: a), bPort: UInt16(truncatingIfNeeded: b), proto: IPProtocol.udp, ipVersion: 4)
+                aPort: UInt16(truncatingIfNeeded: a), bPort: UInt16(truncatingIfNeeded: b), proto: proto, ipVersion: 4)
     }
 
     /// The datagram these ends were read from, with its lengths.

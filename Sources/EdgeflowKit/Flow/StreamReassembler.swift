@@ -173,6 +173,7 @@ public struct StreamReassembler: ~Copyable {
     /// Adds a segment that `takesInPlace` accepted and whose first `consumed` bytes the consumer
     /// has read in place: those are delivered and consumed, the rest (a frame the segment's end
     /// cut) is copied in and stays contiguous, as `add` then `consume(consumed)` would leave it.
+    @inline(__always)
     mutating func addRead(_ payload: UnsafeRawBufferPointer, consumed: Int) {
         let count = payload.count
         precondition(state == .streaming && tail == head && heldCount == 0 && count <= capacity &- head,

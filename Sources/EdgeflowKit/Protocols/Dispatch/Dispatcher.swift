@@ -277,15 +277,7 @@ struct Dispatcher: ~Copyable {
             guard hint == .sipTLS || hint == .tls || hint == .turnTCP || hint == .stun || hint == .sip || hint == .dns else { return }
         }
         guard let ins = inspection(&slot) else { return }
-        if case .undecided = ins.pointee.state {
-            switch hint {
-            case .sipTLS, .tls: ins.pointee.state = .tls(HeapValue(TLSStreamState(midStream: isn == nil && !syn)))
-            case .turnTCP, .stun: ins.pointee.state = .media(MediaState())
-            case .sip: ins.pointee.state = .sip(HeapValue(SIPCounts()))
-            case .dns: ins.pointee.state = .dns(transactionLogs ? HeapValue(DNSTransactionLog()) : nil)
-            default: ins.pointee.state = .ignored
-            }
-        }
+        if case .undecided = ins.pointee.state { decide(ins, hint: hint, midStream: isn == nil && !syn) }
         if case .ignored = ins.pointee.state { return }
         // The stream is apart from `ins`: the protocol changes its state while the stream is held.
         let streams = slab.streams(slot)
@@ -312,7 +304,23 @@ struct Dispatcher: ~Copyable {
         }
     }
 
-    /// Makes one direction's stream at its first segment, anchored at the ISN when the SYN was seen.
+    /// A TCP flow's protocol state, at its first segment: the one its first payload's `hint`
+    /// names (`midStream`: TLS seen without its SYN). Out of line: later segments skip it, and
+    /// the states built here would make every segment's frame larger.
+    @inline(never)
+    private func decide(_ ins: UnsafeMutablePointer<FlowInspection>, hint: Service, midStream: Bool) {
+        switch hint {
+        case .sipTLS, .tls: ins.pointee.state = .tls(HeapValue(TLSStreamState(midStream: midStream)))
+        case .turnTCP, .stun: ins.pointee.state = .media(MediaState())
+        case .sip: ins.pointee.state = .sip(HeapValue(SIPCounts()))
+        case .dns: ins.pointee.state = .dns(transactionLogs ? HeapValue(DNSTransactionLog()) : nil)
+        default: ins.pointee.state = .ignored
+        }
+    }
+
+    /// Makes one direction's stream at its first segment, anchored at the ISN when the SYN was
+    /// seen. Out of line, as `decide` is.
+    @inline(never)
     private func make(_ stream: inout StreamReassembler, isn: UInt32?) {
         stream = StreamReassembler(budget: reassemblyBudget)
         if let isn { stream.add(seq: isn, payload: UnsafeRawBufferPointer(start: nil, count: 0), syn: true) }
@@ -324,22 +332,52 @@ struct Dispatcher: ~Copyable {
     /// leaves (a frame cut by the segment's end) is copied into the stream.
     private mutating func follow(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler,
                                  seq: UInt32, syn: Bool, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
-        let before = stream.allocatedBytes
         if stream.takesInPlace(seq: seq, syn: syn, count: p.count) {
-            // The buffer has room for the whole segment, so `add` would allocate nothing.
-            var stop = false
-            let consumed = read(ins, p, fromOriginator: fromOriginator, timestamp: timestamp, stop: &stop)
-            stream.addRead(p, consumed: consumed)
-            segmentsReadInPlace &+= 1
-            if stop { self.stop(ins, &stream, fromOriginator: fromOriginator) }
-        } else {
-            let was = stream.state
-            stream.add(seq: seq, payload: p, syn: syn, memoryAllowance: streamMemory &- reassemblyBytes)
-            if stream.state == .outOfMemory && was != .outOfMemory { streamsOutOfMemory &+= 1 }
-            drain(ins, &stream, fromOriginator: fromOriginator, timestamp: timestamp)
+            return readInPlace(ins, &stream, p, fromOriginator: fromOriginator, timestamp: timestamp)
         }
+        let before = stream.allocatedBytes
+        let was = stream.state
+        stream.add(seq: seq, payload: p, syn: syn, memoryAllowance: streamMemory &- reassemblyBytes)
+        if stream.state == .outOfMemory && was != .outOfMemory { streamsOutOfMemory &+= 1 }
+        drain(ins, &stream, fromOriginator: fromOriginator, timestamp: timestamp)
         reassemblyBytes &+= stream.allocatedBytes &- before
         if reassemblyBytes > reassemblyPeak { reassemblyPeak = reassemblyBytes }
+    }
+
+    /// A segment `stream.takesInPlace` accepted, read by the flow's protocol where it is: the
+    /// buffer has room for the whole segment, so `add` would allocate nothing; only stopping
+    /// the stream (which frees its buffer) changes what reassembly holds.
+    @inline(__always)
+    private mutating func readInPlace(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler,
+                                      _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
+        var stop = false
+        let consumed = read(ins, p, fromOriginator: fromOriginator, timestamp: timestamp, stop: &stop)
+        stream.addRead(p, consumed: consumed)
+        segmentsReadInPlace &+= 1
+        if stop {
+            let before = stream.allocatedBytes
+            self.stop(ins, &stream, fromOriginator: fromOriginator)
+            reassemblyBytes &+= stream.allocatedBytes &- before
+        }
+    }
+
+    /// `tcp` for the commonest segment, in place where segments are tracked (no call): one
+    /// without SYN that continues a direction's stream already made (the flow's protocol is
+    /// decided and reads streams), streaming, holding no bytes, in order and with room for it
+    /// (`StreamReassembler.takesInPlace`), read where it is. False, having done nothing, for
+    /// any other segment, which `tcp` then takes. Transparent: `@inline(__always)` left it a call.
+    @_transparent
+    mutating func tcpInPlace(_ slot: Int32, seq: UInt32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Bool {
+        guard slot >= 0 else { return false }
+        let streams = slab.streams(slot)
+        if fromOriginator {
+            guard streams.pointee.made & 1 != 0, streams.pointee.orig.takesInPlace(seq: seq, syn: false, count: p.count) else { return false }
+            readInPlace(slab[slot], &streams.pointee.orig, p, fromOriginator: true, timestamp: timestamp)
+        } else {
+            guard streams.pointee.made & 2 != 0, streams.pointee.resp.takesInPlace(seq: seq, syn: false, count: p.count) else { return false }
+            readInPlace(slab[slot], &streams.pointee.resp, p, fromOriginator: false, timestamp: timestamp)
+        }
+        return true
     }
 
     /// Hands one direction's contiguous bytes to the flow's protocol, which says how many it

@@ -17,6 +17,15 @@ extension FlowInspection {
         var off = 0
         while off < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[off...])
+            // The commonest PDU, an MS-TURN data frame (type 3, reserved 0) all there, read here:
+            // the media inside, as the general walk below takes it (`TCPFraming.next`, `.msTURNData`).
+            if mode == .msTURN, rest.count >= 4, rest.u8(0) == 3, rest.u8(1) == 0, 4 &+ Int(rest.be16(2)) <= rest.count {
+                let length = Int(rest.be16(2))
+                turnData(UnsafeRawBufferPointer(rebasing: rest[4..<(4 &+ length)]), bytes: length, channel: nil, fromOriginator: fromOriginator,
+                         timestamp: timestamp, clocks: clocks, sdp: sdp)
+                off &+= 4 &+ length
+                continue
+            }
             let pdu = TCPFraming.next(rest, mode: mode)
             switch pdu.kind {
             case .needMore:

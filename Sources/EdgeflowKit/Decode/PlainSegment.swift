@@ -1,0 +1,63 @@
+/// The commonest TCP frame, read in place: Ethernet II without VLAN tags, IPv4 neither
+/// fragmented nor cut short, a TCP header whose data offset lies within the IP length. Where
+/// `PacketDecoder.plainSegment` gives one, `PacketDecoder.decode` gives a `.transport` packet
+/// with these fields, no anomaly and no tunnel (`PlainSegmentTests`): a one-thread run tracks it
+/// without the general decode (`FlowTracker.trackSegment`).
+struct PlainSegment {
+    var src: UInt32
+    var dst: UInt32
+    var srcPort: UInt16
+    var dstPort: UInt16
+    var seq: UInt32
+    var flags: UInt8
+    var window: UInt16
+    /// The IPv4 total length.
+    var ipLength: Int32
+    /// Where the TCP payload starts in the frame, and its length (all of it captured).
+    var payloadOffset: Int32
+    var payloadLength: Int32
+
+    /// The fields the flow's TCP state and stream read.
+    @inline(__always)
+    var header: TCPHeaderFields {
+        TCPHeaderFields(srcPort: srcPort, dstPort: dstPort, seq: seq, flags: flags, window: window)
+    }
+}
+
+/// What a flow's TCP state and byte stream take from a segment's header.
+struct TCPHeaderFields {
+    var srcPort: UInt16
+    var dstPort: UInt16
+    var seq: UInt32
+    var flags: UInt8
+    var window: UInt16
+}
+
+extension DecodedPacket {
+    /// The TCP header's fields (of a `.transport` TCP packet).
+    @inline(__always)
+    var tcpHeader: TCPHeaderFields {
+        TCPHeaderFields(srcPort: srcPort, dstPort: dstPort, seq: seq, flags: tcpFlags, window: tcpWindow)
+    }
+}
+
+extension PacketDecoder {
+    /// The frame's `PlainSegment`, or nil when it is any other frame (which `decode` handles).
+    @inline(__always)
+    static func plainSegment(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> PlainSegment? {
+        guard let header = plainIPv4(bytes, linkType: linkType), bytes.u8(23) == IPProtocol.tcp else { return nil }
+        let (ihl, total) = header
+        let off = 14 &+ ihl
+        // `plainIPv4` keeps the datagram within the captured bytes, so the IP length bounds
+        // the TCP header as `decode` bounds it: a header in the frame's padding is none.
+        let length = total &- ihl
+        guard length >= 20 else { return nil }
+        let dataOffset = Int(bytes.u8(off &+ 12) >> 4) &* 4
+        guard dataOffset >= 20, dataOffset <= length else { return nil }
+        return PlainSegment(src: bytes.be32(26), dst: bytes.be32(30), srcPort: bytes.be16(off), dstPort: bytes.be16(off &+ 2),
+                            seq: bytes.be32(off &+ 4), flags: bytes.u8(off &+ 13),
+                            window: bytes.be16(off &+ 14), ipLength: Int32(truncatingIfNeeded: total),
+                            payloadOffset: Int32(truncatingIfNeeded: off &+ dataOffset),
+                            payloadLength: Int32(truncatingIfNeeded: length &- dataOffset))
+    }
+}
