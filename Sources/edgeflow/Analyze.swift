@@ -94,7 +94,7 @@ struct Analyze: ParsableCommand {
                          exports: (writers: [any ReportWriter], server: MetricsServer?)) throws {
         var options = options
         let zeek = try self.output.zeekLogs()
-        zeek?.onWarning = { printError("edgeflow: warning: \($0)") }
+        zeek?.onWarning = { printError("edgeflow: warning: " + TerminalText.escaped("\($0)")) }
         options.reader = reader
         options.merge = merge
         options.threads = threads.value
@@ -103,7 +103,7 @@ struct Analyze: ParsableCommand {
         let line = ProgressLine.make(quiet: quiet, format: options.format, output: output)
         let progress = line.map { line in { (p: ReadProgress) in line.update(p) } }
         let report = try AnalyzeJob(options: options).run(output: output, report: zeek, exporters: exports.writers, progress: progress) { issue in
-            printError("edgeflow: warning: \(issue)")
+            printError("edgeflow: warning: " + TerminalText.escaped(issue.description))
         }
         ExportOptions.reportSendErrors(exports.writers)
         if let why = report.capture.nothingAnalysed { throw EdgeflowError("nothing could be analysed: \(why)") }

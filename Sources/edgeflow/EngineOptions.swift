@@ -21,7 +21,7 @@ struct EngineOptions: ParsableArguments {
     var reassemblyBudget = flowDefaults.reassemblyBudget
 
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("Memory all TCP reassembly and DTLS handshake buffers together may use (K, M, G suffixes); streams and messages past it stop and are counted.",
+            help: ArgumentHelp("Memory all TCP reassembly and DTLS handshake buffers together may use (K, M, G, T suffixes; 4K to 1T); streams and messages past it stop and are counted.",
                                valueName: "SIZE"))
     var reassemblyMemory = ByteSize(bytes: flowDefaults.reassemblyMemory)
 
@@ -77,9 +77,9 @@ struct EngineOptions: ParsableArguments {
                     continue
                 }
                 let parts = item.split(separator: "=")
-                guard parts.count == 2, let pt = UInt8(parts[0].trimmingCharacters(in: .whitespaces)), pt < 128,
+                guard parts.count == 2, let pt = UInt8(parts[0].trimmingCharacters(in: .whitespaces)), (96...127).contains(pt),
                       let hz = UInt32(parts[1].trimmingCharacters(in: .whitespaces)), hz > 0 else {
-                    throw EdgeflowError("--rtp-clock takes PT=HZ pairs (payload type 0-127) or `lync`, e.g. 96=48000 or lync,111=48000; not \"\(item)\"")
+                    throw EdgeflowError("--rtp-clock takes PT=HZ pairs of dynamic payload types (96-127; static types 0-95 keep RFC 3551's clocks) or `lync`, e.g. 96=48000 or lync,111=48000; not \"\(item)\"")
                 }
                 flow.rtpClockRates[pt] = hz
             }
@@ -95,6 +95,17 @@ struct ExportOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Export ended flows as IPFIX (RFC 7011, biflows per RFC 5103) over UDP to a collector.", valueName: "HOST:PORT"))
     var ipfix: String?
+
+    /// Refuses an ADDR:PORT or HOST:PORT that is not one, with the usage as for other flags
+    /// (resolving and binding are tried when the run starts).
+    func validate() throws {
+        if let metricsListen, splitHostPort(metricsListen) == nil, !(metricsListen.hasPrefix(":") && UInt16(metricsListen.dropFirst()) != nil) {
+            throw ValidationError("--metrics-listen \(metricsListen): give ADDR:PORT, e.g. 127.0.0.1:9478 or [::]:9478")
+        }
+        if let ipfix, splitHostPort(ipfix) == nil {
+            throw ValidationError("--ipfix \(ipfix): give HOST:PORT, e.g. 127.0.0.1:4739 or [2001:db8::1]:4739")
+        }
+    }
 
     /// The exporters asked for, and the metrics server (kept alive by the caller).
     func make() throws -> (writers: [any ReportWriter], server: MetricsServer?) {

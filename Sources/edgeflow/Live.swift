@@ -11,8 +11,8 @@ struct Live: ParsableCommand {
         terminal view (or a line of type "interval" in NDJSON) and to the exporters; flows are \
         written and exported as they end or go idle. SIGINT or SIGTERM flushes, prints the final \
         report and exits 0. Needs root or CAP_NET_RAW (and CAP_NET_ADMIN for promiscuous mode); \
-        --user drops privileges once the interface is open. --out FILE is written in place, and \
-        only truncated once the capture has started. A write error is reported at once and stops \
+        --user drops privileges once the interface is open. --out FILE is written in place; a \
+        FILE that holds something is moved aside (FILE.YYYYMMDDTHHMMSSZ) once the capture has started. A write error is reported at once and stops \
         the capture. Diagnostics (start, interface warnings, drops, rotation, export errors, \
         stop) go to standard error as logfmt or JSON lines (--log-format), from --log-level up. \
         Exit status: 0 done, 2 an option is wrong, the interface could not be \
@@ -30,7 +30,7 @@ struct Live: ParsableCommand {
     @Option(parsing: .unconditional, help: "Bytes kept per packet (enough for TLS certificates).")
     var snaplen = LiveCaptureSettings.defaults.snaplen
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel capture buffer (K, M, G suffixes).", valueName: "SIZE"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel capture buffer (K, M, G suffixes; 4K to 2047M).", valueName: "SIZE"))
     var bufferSize = ByteSize(bytes: Int(LiveCaptureSettings.defaults.bufferSize))
 
     @Flag(help: "Do not put the interface into promiscuous mode.")
@@ -73,9 +73,14 @@ struct Live: ParsableCommand {
         guard interval > 0 && interval < 1e9 else { throw ValidationError("--interval must be a number of seconds above 0 and below 1000000000, not \(interval)") }
         if let duration, !(duration > 0 && duration < 1e9) { throw ValidationError("--duration must be a number of seconds above 0 and below 1000000000, not \(duration)") }
         guard metricsHold >= 0 && metricsHold < 1e9 else { throw ValidationError("--metrics-hold must be a number of seconds, not \(metricsHold)") }
+        if metricsHold > 0 && export.metricsListen == nil {
+            throw ValidationError("--metrics-hold keeps serving the final metrics after the report: it needs --metrics-listen ADDR:PORT")
+        }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be between 1 and 64, not \(threads)") }
         guard snaplen >= 64 else { throw ValidationError("--snaplen must be at least 64 bytes, not \(snaplen)") }
-        guard bufferSize.bytes >= 4096 else { throw ValidationError("--buffer-size must be at least 4K, not \(bufferSize.bytes) bytes") }
+        guard bufferSize.bytes >= 4096, bufferSize.bytes <= Int(Int32.max) else {
+            throw ValidationError("--buffer-size must be from 4K to 2047M (the kernel takes a 32-bit size), not \(bufferSize.bytes) bytes")
+        }
         try output.validate(otherwise: .ndjson)
     }
 
@@ -85,6 +90,10 @@ struct Live: ParsableCommand {
         let logger = log.logger()
         do {
             let config = try topology.loadConfig()
+            if config.failOn != nil {
+                // A settings file shared with analyze: live ends on a signal, always with status 0.
+                logger.warning("\(config.place(of: "fail_on")): fail_on is for analyze and is ignored by live (its exit status is 0 after a signal)")
+            }
             var settings = LiveCaptureSettings(interface: interface)
             settings.filter = filter
             settings.snaplen = snaplen
@@ -97,14 +106,20 @@ struct Live: ParsableCommand {
             let output = try self.output.output(inPlace: true)
             output.onWriteFailure = { error in
                 logger.error("\(error); stopping the capture (exit status 2)")
-                StopSignal.request()
+                StopSignal.requestAfterWriteError()
             }
             output.onRotationFailure = { logger.error("\($0)") }
+            output.onMovedAside = { moved in
+                switch moved {
+                case .success(let target): logger.info("previous output moved aside", metadata: ["file": "\(self.output.out ?? "")", "moved_to": "\(target)"])
+                case .failure(let error): logger.warning("\(error); appending to it")
+                }
+            }
             output.onRotation = { logger.info("output rotated", metadata: ["file": "\(self.output.out ?? "")", "moved_to": "\($0)"]) }
             let zeek = try self.output.liveZeekLogs()
             zeek?.onWriteFailure = { error in
                 logger.error("\(error); stopping the capture (exit status 2)")
-                StopSignal.request()
+                StopSignal.requestAfterWriteError()
             }
             zeek?.onWarning = { logger.warning("\($0)") }
             zeek?.onRotation = { logger.info("Zeek logs rotated", metadata: ["files": "\($0.joined(separator: ","))"]) }

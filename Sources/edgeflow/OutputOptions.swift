@@ -37,6 +37,13 @@ struct OutputOptions: ParsableArguments {
             throw ValidationError("--format zeek writes several log files: name their directory with --out DIR (it is created if needed)")
         }
         if zeekJSON && format != .zeek { throw ValidationError("--zeek-json goes with --format zeek") }
+        if let out {
+            guard !out.isEmpty else { throw ValidationError("--out needs a path: name the file to write, or leave --out out for standard output") }
+            var st = stat()
+            if format != .zeek && stat(out, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                throw ValidationError("--out \(out) is a directory; name a file in it (e.g. \(out.hasSuffix("/") ? out : out + "/")report.\(format.map { $0 == .table ? "txt" : $0.rawValue } ?? otherwise.rawValue))")
+            }
+        }
         guard let rotate else { return }
         guard Rotation(rotate) != nil else {
             throw ValidationError("--rotate takes a size (512K, 100M, 1G) or a duration (30s, 15m, 1h, 1d); not \"\(rotate)\"")

@@ -24,6 +24,20 @@ struct TopologyOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Which Office 365 ranges: auto (embedded, or the historic ranges at the capture's date when it is older), current, or a date YYYY-MM-DD.", valueName: "WHEN"))
     var office365Vintage: String?
 
+    /// Checks the flags alone, so that a wrong one is refused with the subcommand's usage as
+    /// every other flag is; `apply` checks the settings file's values the same way.
+    func validate() throws {
+        do {
+            for (flag, name) in [(accessEdge, "--access-edge"), (avEdge, "--av-edge"), (webconfEdge, "--webconf-edge")] {
+                if let flag { _ = try parsePrefixes([flag], from: name) }
+            }
+            if let accessEdgeName { _ = try parseNames([accessEdgeName], from: "--access-edge-name") }
+            if let office365Vintage { _ = try Self.vintage(office365Vintage, origin: "--office365-vintage") }
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
     /// The config file, if one was named.
     func loadConfig() throws -> ConfigFile {
         try config.map { (p: String) throws(EdgeflowError) in try ConfigFile(path: p) } ?? ConfigFile()
@@ -51,24 +65,39 @@ struct TopologyOptions: ParsableArguments {
             }
         }
         if let names = accessEdgeName.map({ [$0] }) ?? file.accessEdgeName {
-            options.accessEdgeNames = names.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let origin = accessEdgeName != nil ? "--access-edge-name" : file.place(of: "access_edge_name") + ": access_edge_name"
+            options.accessEdgeNames = try parseNames(names, from: origin)
         }
         options.office365File = office365 ?? file.office365
+        if office365 == nil && file.office365 != nil { options.office365Origin = file.place(of: "office365") }
         if options.office365File == nil {
             let downloaded = RangesUpdate.endpointsPath(in: RangesUpdate.defaultDirectory)
             if FileManager.default.fileExists(atPath: downloaded) { options.office365File = downloaded }
         }
         let vintageOrigin = office365Vintage != nil ? "--office365-vintage" : file.place(of: "office365_vintage") + ": office365_vintage"
         if let text = office365Vintage ?? file.office365Vintage {
-            guard let v = Office365Vintage(text) else {
-                throw EdgeflowError("\(vintageOrigin) takes auto, current or a date YYYY-MM-DD, not \"\(text)\"")
-            }
-            if case .day(let day) = v, day < Office365Ranges.oldestDay {
-                let oldest = TimeFormat.iso8601(Office365Ranges.oldestDay * 86_400 * 1_000_000_000).prefix(10)
-                throw EdgeflowError("\(vintageOrigin) \(text) is earlier than the oldest published Office 365 ranges (\(oldest)); give \(oldest) or later")
-            }
-            options.vintage = v
+            options.vintage = try Self.vintage(text, origin: vintageOrigin)
         }
+    }
+
+    /// `--office365-vintage` (or `office365_vintage`) read and checked: a day of the calendar,
+    /// from the oldest published list to today (a later day's ranges are not known yet:
+    /// likely a typo, refused rather than taken as today's).
+    static func vintage(_ text: String, origin: String) throws(EdgeflowError) -> Office365Vintage {
+        guard let v = Office365Vintage(text) else {
+            let date = text.count == 10 && text.filter(\.isNumber).count == 8
+            throw EdgeflowError("\(origin) takes auto, current or a date YYYY-MM-DD, not \"\(text)\"" + (date ? " (no such day in the calendar)" : ""))
+        }
+        guard case .day(let day) = v else { return v }
+        if day < Office365Ranges.oldestDay {
+            let oldest = TimeFormat.date(days: Office365Ranges.oldestDay)
+            throw EdgeflowError("\(origin) \(text) is earlier than the oldest published Office 365 ranges (\(oldest)); give \(oldest) or later")
+        }
+        let today = Int64(time(nil)) / 86_400
+        if day > today {
+            throw EdgeflowError("\(origin) \(text) is after today (\(TimeFormat.date(days: today))): Microsoft's ranges of that day are not known; give a past date, or current")
+        }
+        return v
     }
 }
 

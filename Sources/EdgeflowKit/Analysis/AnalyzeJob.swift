@@ -33,6 +33,8 @@ public struct AnalyzeOptions: Sendable {
     public var accessEdgeNames: [String] = []
     /// An endpoints web-service JSON file to use instead of the embedded ranges.
     public var office365File: String? = nil
+    /// Where a settings file named `office365File` ("FILE:LINE"), for its messages; nil for the flag.
+    public var office365Origin: String? = nil
     public var vintage: Office365Vintage = .auto
     /// Ended flows held back while roles are inferred.
     public var inferenceWindow = 16_384
@@ -73,6 +75,9 @@ public struct AnalyzeJob {
         guard options.paths.filter({ $0 == "-" }).count <= 1 else {
             throw EdgeflowError("standard input (-) is given twice; it can be read only once: name it once, or save it to a file first")
         }
+        for path in options.paths {
+            if let problem = captureProblem(path) { throw EdgeflowError("\(path): \(problem)") }
+        }
         // Every input is opened before the report starts, so an unreadable file leaves no partial report.
         if useLibpcap() {
             if options.reader == .mmap { throw EdgeflowError("--reader mmap cannot read standard input or a pipe; use --reader libpcap") }
@@ -107,8 +112,18 @@ extension AnalyzeOptions {
                             vintage: vintage, window: inferenceWindow, writer: writer, dns: dns, flowEndDelay: flow.longestEndDelay)
     }
 
+    /// The Office 365 ranges asked for; a settings file's endpoints file that cannot be used
+    /// is named with the settings file and line.
+    func ranges() throws(EdgeflowError) -> Office365Ranges {
+        do {
+            return try Office365Ranges.select(file: office365File, vintage: vintage)
+        } catch {
+            throw office365Origin.map { EdgeflowError("\($0): office365: \(error)") } ?? error
+        }
+    }
+
     func makeTopology() throws(EdgeflowError) -> Topology {
-        var topology = Topology(ranges: try Office365Ranges.select(file: office365File, vintage: vintage))
+        var topology = Topology(ranges: try ranges())
         topology.accessEdgeNames = accessEdgeNames.map { $0.lowercased() }
         for (role, prefixes) in edges {
             for p in prefixes { topology.add(p, as: role) }

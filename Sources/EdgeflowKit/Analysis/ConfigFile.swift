@@ -40,11 +40,17 @@ public struct ConfigFile: Sendable, Equatable {
 
     /// Reads and parses a file.
     /// - Throws: `EdgeflowError` with the file, line and what is wrong.
+    /// A relative `office365` path is taken from the file's directory, as the paths in
+    /// other tools' settings files are, not from the working directory.
     public init(path: String) throws(EdgeflowError) {
+        if isDirectory(path) { throw EdgeflowError("config file \(path) is a directory; name the settings file (e.g. edgeflow.toml)") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EdgeflowError("cannot read config file \(path); check the path")
         }
         try self.init(text: String(decoding: data, as: UTF8.self), name: path)
+        if let file = office365, !file.hasPrefix("/"), let slash = path.lastIndex(of: "/") {
+            office365 = String(path[...slash]) + file
+        }
     }
 
     /// Parses configuration text; `name` is used in messages.
@@ -137,7 +143,42 @@ public func parsePrefixes(_ items: [String], from origin: String) throws(Edgeflo
         guard let p = Prefix(t) else {
             throw EdgeflowError("\(origin): \"\(t)\" is not an IPv4/IPv6 address or prefix (e.g. 203.0.113.10 or 203.0.113.0/28)")
         }
+        // 203.0.113.10/24 is a typo for one of two things: which, only the user knows.
+        if let slash = t.firstIndex(of: "/"), let given = IPAddress(t[..<slash]), given != p.address {
+            let host = t[..<slash] + (t.contains(":") ? "/128" : "/32")
+            throw EdgeflowError("\(origin): \(t) has host bits set: give \(p) for the network or \(host) for the one address")
+        }
         out.append(p.bits == 128 ? Prefix(host: p.address) : p)
     }
     return out
+}
+
+/// Parses a comma-separated list of DNS names (a trailing dot dropped).
+/// - Throws: `EdgeflowError` naming the item that is not a host name and where it came from.
+public func parseNames(_ items: [String], from origin: String) throws(EdgeflowError) -> [String] {
+    var out: [String] = []
+    for item in items.flatMap({ $0.split(separator: ",") }) {
+        var t = item.trimmingCharacters(in: .whitespaces)
+        if t.hasSuffix(".") { t.removeLast() }
+        guard !t.isEmpty else { continue }
+        guard isDNSName(t) else {
+            throw EdgeflowError("\(origin): \"\(t)\" is not a DNS name (labels of letters, digits and inner hyphens, 1 to 63 characters each, joined by dots, e.g. sip.contoso.com)")
+        }
+        out.append(t)
+    }
+    return out
+}
+
+/// Whether `name` is a host name (RFC 1123): at most 253 characters, dot-separated labels of
+/// 1 to 63 ASCII letters, digits and hyphens, no label starting or ending with a hyphen.
+func isDNSName(_ name: String) -> Bool {
+    guard name.utf8.count <= 253 else { return false }
+    return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+        let bytes = Array(label.utf8)
+        guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-") else { return false }
+        return bytes.allSatisfy { b in
+            (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+                || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "-")
+        }
+    }
 }

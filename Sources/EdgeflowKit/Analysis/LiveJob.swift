@@ -59,7 +59,7 @@ public struct LiveJob {
         let capture = captures[0]
         var started: Logger.Metadata = [
             "interface": "\(capture.interface)", "link_type": "\(capture.linkType.name)", "filter": "\(settings.filter)",
-            "snaplen": .stringConvertible(settings.snaplen), "buffer_size": .stringConvertible(settings.bufferSize), "promiscuous": "\(settings.promiscuous)",
+            "snaplen": .stringConvertible(settings.snaplen), "buffer_size": .stringConvertible(settings.bufferSize), "promiscuous": .stringConvertible(settings.promiscuous),
         ]
         if let group { started["threads"] = .stringConvertible(captures.count); started["fanout_group"] = .stringConvertible(group.id ?? 0) }
         logger.info("capture started", metadata: started)
@@ -84,7 +84,7 @@ public struct LiveJob {
         var tally = IntervalTally(start: start)
         var next = start &+ options.interval
         var dropsBefore = (kernel: 0, interface: 0)
-        var reason = "signal"
+        var reason: String?
         while !StopSignal.requested {
             let n = capture.dispatch { packet in engine.ingest(packet) }
             if n == 0 { capture.wait(milliseconds: 100) }
@@ -109,7 +109,7 @@ public struct LiveJob {
         let report = finalReport(&engine, captures, kernelDrops: drops.dropped, interfaceDrops: drops.interfaceDropped)
         let c = report.capture
         logger.info("capture stopped", metadata: [
-            "interface": "\(capture.interface)", "reason": "\(reason)", "packets": .stringConvertible(c.packets), "bytes": .stringConvertible(c.bytes),
+            "interface": "\(capture.interface)", "reason": "\(reason ?? StopSignal.reason)", "packets": .stringConvertible(c.packets), "bytes": .stringConvertible(c.bytes),
             "flows": .stringConvertible(c.flows), "kernel_drops": .stringConvertible(drops.dropped), "interface_drops": .stringConvertible(drops.interfaceDropped),
         ])
         return report
@@ -127,7 +127,7 @@ public struct LiveJob {
         var tally = IntervalTally(start: start)
         var next = start &+ options.interval
         var dropsBefore = shards.statistics
-        var reason = "signal"
+        var reason: String?
         while !StopSignal.requested {
             usleep(20_000)
             shards.poll(&engine)
@@ -166,7 +166,7 @@ public struct LiveJob {
         }
         let c = report.capture
         logger.info("capture stopped", metadata: [
-            "interface": "\(interface)", "reason": "\(reason)", "packets": .stringConvertible(c.packets), "bytes": .stringConvertible(c.bytes),
+            "interface": "\(interface)", "reason": "\(reason ?? StopSignal.reason)", "packets": .stringConvertible(c.packets), "bytes": .stringConvertible(c.bytes),
             "flows": .stringConvertible(c.flows), "kernel_drops": .stringConvertible(kernel), "interface_drops": .stringConvertible(interfaceDrops),
             "threads": .stringConvertible(captures.count),
         ])

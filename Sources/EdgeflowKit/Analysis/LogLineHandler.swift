@@ -71,6 +71,8 @@ public struct LogLineHandler: LogHandler {
             for (key, value) in pairs where !["ts", "level", "msg"].contains(key) {
                 if case .stringConvertible(let v) = value, let n = v as? any BinaryInteger, let i = Int(exactly: n) {
                     w.value(JSONKey(key), i)
+                } else if case .stringConvertible(let v) = value, let b = v as? Bool {
+                    w.value(JSONKey(key), b)
                 } else {
                     w.value(JSONKey(key), Self.text(value))
                 }
@@ -99,11 +101,11 @@ public struct LogLineHandler: LogHandler {
     }
 
     /// A value as logfmt takes it: bare when it holds no space, `=`, `"`, `\` or control
-    /// character and is not empty; otherwise in double quotes with `"` and `\` escaped and
-    /// control characters as `\n`, `\r`, `\t` or `\u00XX`.
+    /// character (C0, DEL or C1) and is not empty; otherwise in double quotes with `"` and `\`
+    /// escaped and control characters as `\n`, `\r`, `\t` or `\u00XX`.
     static func logfmtValue(_ value: String) -> String {
         let plain = !value.isEmpty && !value.unicodeScalars.contains { s in
-            s.value <= 0x20 || s == "=" || s == "\"" || s == "\\" || s.value == 0x7F
+            s.value <= 0x20 || s == "=" || s == "\"" || s == "\\" || (0x7F...0x9F).contains(s.value)
         }
         if plain { return value }
         var out = "\""
@@ -114,7 +116,7 @@ public struct LogLineHandler: LogHandler {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where s.value < 0x20 || s.value == 0x7F:
+            case _ where s.value < 0x20 || (0x7F...0x9F).contains(s.value):
                 let hex = String(s.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(s)

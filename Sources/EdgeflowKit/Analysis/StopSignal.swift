@@ -13,8 +13,17 @@ public enum StopSignal {
         signal(SIGTERM) { _ in StopSignal.flag.store(true, ordering: .relaxed) }
     }
 
-    /// Asks the run to stop as a signal would (a live run whose output cannot be written).
-    public static func request() { flag.store(true, ordering: .relaxed) }
+    private static let writeFailed = Atomic<Bool>(false)
+
+    /// Asks the run to stop as a signal would, because its output cannot be written.
+    public static func requestAfterWriteError() {
+        writeFailed.store(true, ordering: .relaxed)
+        flag.store(true, ordering: .relaxed)
+    }
+
+    /// Why the run stopped, for the log's `reason`: `write_error` when asked by
+    /// `requestAfterWriteError`, else `signal`.
+    public static var reason: String { writeFailed.load(ordering: .relaxed) ? "write_error" : "signal" }
 
     public static var requested: Bool { flag.load(ordering: .relaxed) }
 

@@ -92,8 +92,11 @@ public struct LibpcapReader: PacketReader {
             let message = String(cString: pcap_geterr(handle.raw))
             var offset = -1
             if let f = pcap_file(handle.raw) { offset = ftell(f) }
+            // libpcap reads one link type a file; edgeflow's own reader takes each interface's.
+            let advice = message.contains("different from the type of the first interface") && isRegularFile(name)
+                ? "; --reader mmap reads a pcapng whose interfaces differ in link type" : ""
             issues.append(CaptureIssue(kind: Self.kind(of: message), file: name, packet: number + 1, offset: offset,
-                                       detail: "libpcap: \(message)", fatal: true))
+                                       detail: "libpcap: \(message)\(advice)", fatal: true))
         }
         return nil
     }

@@ -59,6 +59,9 @@ public struct Office365Ranges: Sendable {
     /// Skype area is used). A `PATH.version` file beside it, if present, names the version.
     /// - Throws: `EdgeflowError` naming the file and what is wrong with it.
     public static func load(path: String) throws(EdgeflowError) -> Office365Ranges {
+        if isDirectory(path) {
+            throw EdgeflowError("\(path) is a directory; name the Office 365 endpoints JSON file (\(expected))")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EdgeflowError("cannot read Office 365 endpoints file \(path); check the path, or run `edgeflow ranges update`")
         }
@@ -66,7 +69,7 @@ public struct Office365Ranges: Sendable {
         do {
             prefixes = try skypePrefixes(fromEndpointsJSON: data)
         } catch {
-            throw EdgeflowError("\(path): \(error.description)")
+            throw EdgeflowError("\(path): \(error.description); expected \(expected)")
         }
         guard !prefixes.isEmpty else {
             throw EdgeflowError("\(path): no Skype service-area addresses found; is this the endpoints web service output?")
@@ -75,6 +78,10 @@ public struct Office365Ranges: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         return Office365Ranges(current: PrefixSet(prefixes), source: path, version: version)
     }
+
+    /// What `--office365` takes, for messages.
+    static let expected = "Microsoft's Office 365 endpoints JSON, as `edgeflow ranges update` fetches it, or "
+        + "\(RangesUpdate.defaultBaseURL)/endpoints/worldwide?clientrequestid=<any GUID> saved to a file"
 
     /// The IP prefixes of the Skype service area in an endpoints web-service response.
     static func skypePrefixes(fromEndpointsJSON data: Data) throws(EdgeflowError) -> [Prefix] {
@@ -146,12 +153,28 @@ public struct Office365Ranges: Sendable {
         return TimeFormat.days(year: y, month: m, day: d)
     }
 
-    /// Days since 1970-01-01 of "YYYYMMDD" or "YYYY-MM-DD".
+    /// Days since 1970-01-01 of "YYYYMMDD" or "YYYY-MM-DD", a day of the Gregorian calendar
+    /// (2025-02-30 is none: nil, not 2025-03-02).
     public static func day(_ text: some StringProtocol) -> Int64? {
         let digits = String(text.filter(\.isNumber))
-        guard digits.count == 8, text.count == 8 || text.count == 10, let v = Int64(digits) else { return nil }
+        guard digits.count == 8, let v = Int64(digits) else { return nil }
+        if text.count == 10 {
+            let dashes = text.enumerated().filter { $0.element == "-" }.map(\.offset)
+            guard dashes == [4, 7] else { return nil }
+        } else {
+            guard text.count == 8 else { return nil }
+        }
         let y = v / 10000, m = v / 100 % 100, d = v % 100
-        guard (1...12).contains(m), (1...31).contains(d) else { return nil }
+        guard (1...12).contains(m), d >= 1, d <= daysIn(month: m, of: y) else { return nil }
         return TimeFormat.days(year: y, month: m, day: d)
+    }
+
+    /// 28 to 31: the month's length, February's by the Gregorian leap-year rule.
+    static func daysIn(month m: Int64, of y: Int64) -> Int64 {
+        switch m {
+        case 2: y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 }

@@ -35,8 +35,8 @@ final class UDPSender {
     }
 }
 
-/// Splits "host:port" or "[v6]:port".
-func splitHostPort(_ text: String) -> (host: String, port: String)? {
+/// Splits "host:port" or "[v6]:port" (a port from 1 to 65535).
+public func splitHostPort(_ text: String) -> (host: String, port: String)? {
     if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
         let host = String(text[text.index(after: text.startIndex)..<close])
         let rest = text[text.index(after: close)...]

@@ -1,4 +1,4 @@
-/// A size in bytes written with an optional K, M or G suffix (powers of 1024, either case,
+/// A size in bytes written with an optional K, M, G or T suffix (powers of 1024, either case,
 /// a trailing B allowed), e.g. 256M.
 public struct ByteSize: Sendable, Equatable {
     public var bytes: Int
@@ -13,6 +13,7 @@ public struct ByteSize: Sendable, Equatable {
         case "K": shift = 10
         case "M": shift = 20
         case "G": shift = 30
+        case "T": shift = 40
         default: break
         }
         if shift > 0 { rest = rest.dropLast() }
@@ -23,6 +24,6 @@ public struct ByteSize: Sendable, Equatable {
     /// Whether the text carries a unit (a bare number is ambiguous where durations are allowed too).
     static func hasUnit(_ text: String) -> Bool {
         guard let last = text.uppercased().last else { return false }
-        return last == "K" || last == "M" || last == "G" || last == "B"
+        return last == "K" || last == "M" || last == "G" || last == "T" || last == "B"
     }
 }

@@ -9,7 +9,15 @@ extension CaptureSummary {
         guard ipPackets == 0 else { return nil }
         if packets == 0 {
             if files.isEmpty { return "the capture holds no packets" }
-            return files.map(\.path).joined(separator: ", ") + (files.count == 1 ? " holds no packets" : " hold no packets")
+            // Reading stopped at a damaged or refused record: the file is not empty, say why.
+            let stopped = warnings.filter(\.fatal)
+            guard !stopped.isEmpty else {
+                return files.map(\.path).joined(separator: ", ") + (files.count == 1 ? " holds no packets" : " hold no packets")
+            }
+            return files.map { f in
+                guard let issue = stopped.first(where: { $0.file == f.path }) else { return "\(f.path) holds no packets" }
+                return "\(f.path) could not be read, no packet taken: " + issue.description.dropFirst(issue.file.count + 2)
+            }.joined(separator: "; ")
         }
         let all = TableReportWriter.counted(packets, "packet")
         let links = linkTypes.map(\.name).joined(separator: ", ")

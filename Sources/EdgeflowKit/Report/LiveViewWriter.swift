@@ -9,6 +9,9 @@ final class LiveViewWriter: ReportWriter {
         table = TableReportWriter(output: output, top: top, color: color, width: fullAddresses ? nil : TableReportWriter.width(of: output))
     }
 
+    /// New findings shown in one status at most.
+    static let newFindingsShown = 5
+
     func flow(_ flow: FlowSummary) { table.flow(flow) }
 
     func interval(_ s: LiveStatus) {
@@ -18,11 +21,17 @@ final class LiveViewWriter: ReportWriter {
             + "ended \(TableReportWriter.count(s.report.capture.flows))  drops \(s.kernelDrops)/\(s.interfaceDrops)\n"
         let seen = s.report.rules.filter { $0.flows > 0 }
         if !seen.isEmpty {
-            out += "  rules: " + seen.map { "\($0.rule.id) \(TableReportWriter.count($0.flows))\($0.status == .unanswered ? " (unanswered)" : "")" }
+            out += "  rules (ended flows): " + seen.map { "\($0.rule.id) \(TableReportWriter.count($0.flows))\($0.status == .unanswered ? " (unanswered)" : "")" }
                 .joined(separator: ", ") + "\n"
         }
-        if s.report.violations > 0 { out += "  violations: \(TableReportWriter.counted(s.report.violations, "flow"))\n" }
-        for f in s.newFindings.prefix(5) { out += "  new [\(f.severity.rawValue)] \(f.code): \(f.message)\n" }
+        if s.report.violations > 0 { out += "  violations: \(TableReportWriter.counted(s.report.violations, "ended flow"))\n" }
+        // At most 5 a status; the final report lists every finding.
+        for f in s.newFindings.prefix(Self.newFindingsShown) {
+            out += "  new [\(f.severity.rawValue)] \(f.code.rawValue): \(TerminalText.escaped(f.message))\n"
+        }
+        if s.newFindings.count > Self.newFindingsShown {
+            out += "  and \(s.newFindings.count - Self.newFindingsShown) more new (the final report lists every finding)\n"
+        }
         output.write(out)
         output.flush()
     }

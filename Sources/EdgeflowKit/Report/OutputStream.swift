@@ -29,7 +29,9 @@ public enum Rotation: Sendable, Equatable {
 /// A file without rotation is written to a temporary file beside it and renamed over it by
 /// `close()`, so a run that fails leaves an existing file as it was. With `inPlace` (live runs)
 /// or rotation, and for devices, links and files in a directory that takes no new file, the
-/// file itself is written, and only truncated when the first bytes go out.
+/// file itself is written, and only truncated when the first bytes go out; with `inPlace`, an
+/// existing file that holds something is moved aside then, as a rotation would, instead (a
+/// restarted live run keeps what the last one wrote).
 /// The first write error is kept (`failure`), passed to `onWriteFailure`, and nothing more is
 /// written; `close()` throws it.
 public final class OutputStream {
@@ -54,6 +56,8 @@ public final class OutputStream {
     private var temporarySlot: Int?
     /// An in-place file is truncated when the first bytes are flushed; `removeIfUnused`: it did not exist before.
     private var truncatePending = false, removeIfUnused = false
+    /// An in-place file that held something is moved aside when the first bytes are flushed.
+    private var moveAsidePending = false
     private var closed = false, rotationRefused = false
     @exclusivity(unchecked) private var written = 0
     private var openedAt = time(nil)
@@ -67,6 +71,9 @@ public final class OutputStream {
     public var onRotationFailure: ((EdgeflowError) -> Void)?
     /// Called after each rotation with the name the old file was moved to.
     public var onRotation: ((String) -> Void)?
+    /// Called when an in-place file that held something was moved aside at the first write,
+    /// with its new name; or, if it could not be, with why (it is then appended to).
+    public var onMovedAside: ((Result<String, EdgeflowError>) -> Void)?
 
     /// Standard output.
     public init() {
@@ -92,10 +99,13 @@ public final class OutputStream {
             temporarySlot = BusErrorGuard.removeOnFault(temporary)
         } else {
             // In place: asked for, a device or link, or a file whose directory takes no new file.
+            let regular = exists && (st.st_mode & S_IFMT) == S_IFREG
             guard let f = fopen(path, "a") else { throw Self.openError(path) }
             file = f
             _ = fstat(fileno(f), &st)
-            truncatePending = (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0
+            let holdsBytes = (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0
+            moveAsidePending = inPlace && regular && holdsBytes
+            truncatePending = holdsBytes && !moveAsidePending
             removeIfUnused = !exists
         }
     }
@@ -193,6 +203,21 @@ public final class OutputStream {
     private func rotate() {
         flush()
         guard failure == nil else { return }
+        switch moveAside(rotating: true) {
+        case .success(let target):
+            rotated.append(target)
+            written = 0
+            openedAt = time(nil)
+            onRotation?(target)
+        case .failure(let error):
+            refuseRotation(error.description)
+        }
+    }
+
+    /// Renames the file to `name.YYYYMMDDTHHMMSSZ` (`-1`, `-2`... when taken) and goes on in a
+    /// new one. - Returns: the new name, or why not (the file is then written on).
+    private func moveAside(rotating: Bool) -> Result<String, EdgeflowError> {
+        let (verb, then) = rotating ? ("rotate", "rotation stops, ") : ("move", "")
         var stamp = [CChar](repeating: 0, count: 32)
         var t = time(nil)
         var parts = tm()
@@ -203,17 +228,14 @@ public final class OutputStream {
         var n = 1
         while access(target, F_OK) == 0 { target = name + "." + suffix + "-\(n)"; n += 1 }
         guard rename(name, target) == 0 else {
-            return refuseRotation("cannot rotate \(name) to \(target): \(String(cString: strerror(errno))); rotation stops, \(name) keeps growing")
+            return .failure(EdgeflowError("cannot \(verb) \(name) to \(target): \(String(cString: strerror(errno))); \(then)\(name) keeps growing"))
         }
         guard let fresh = fopen(name, "w") else {
-            return refuseRotation("cannot start a new \(name) after moving it to \(target): \(String(cString: strerror(errno))); rotation stops, \(target) keeps growing")
+            return .failure(EdgeflowError("cannot start a new \(name) after moving it to \(target): \(String(cString: strerror(errno))); \(then)\(target) keeps growing"))
         }
         fclose(file)
         file = fresh
-        rotated.append(target)
-        written = 0
-        openedAt = time(nil)
-        onRotation?(target)
+        return .success(target)
     }
 
     private func refuseRotation(_ message: String) {
@@ -224,6 +246,10 @@ public final class OutputStream {
     public func flush() {
         guard failure == nil else { buffered = 0; return }
         removeIfUnused = false
+        if moveAsidePending {
+            moveAsidePending = false
+            onMovedAside?(moveAside(rotating: false))
+        }
         if truncatePending {
             truncatePending = false
             if ftruncate(fileno(file), 0) != 0 { buffered = 0; return fail(errno) }
@@ -284,7 +310,7 @@ public final class OutputStream {
         } else if removeIfUnused {
             fclose(file)
             unlink(name)
-        } else if truncatePending {
+        } else if truncatePending || moveAsidePending {
             fclose(file)   // never written to: the file stays as it was
         } else {
             flush()

@@ -6,7 +6,7 @@ public struct RulesListing {
     private static let roles = [Role.accessEdge, .avEdge, .webconfEdge]
 
     public init(options: AnalyzeOptions) throws(EdgeflowError) {
-        ranges = try Office365Ranges.select(file: options.office365File, vintage: options.vintage)
+        ranges = try options.ranges()
         edges = options.edges
     }
 

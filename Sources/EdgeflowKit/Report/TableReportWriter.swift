@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// The report for people, readable in 80 columns: a summary of the capture, then the
-/// largest flows. Keeps only the top `top` flows in memory.
+/// largest flows. Keeps only the top `top` flows in memory. Text from the capture (and file
+/// names) goes through `TerminalText.escaped` (`text`) before it is padded or painted.
 final class TableReportWriter: ReportWriter {
     private let output: OutputStream
     private let top: Int
@@ -49,12 +50,12 @@ final class TableReportWriter: ReportWriter {
     func finish(_ report: FinalReport) {
         let c = report.capture
         var out = ""
-        let files = c.files.map(\.path)
+        let files = c.files.map { text($0.path) }
         out += bold("edgeflow") + "  " + (files.count == 1 ? files[0] : "\(files.count) files") + "\n"
         let bad = report.violations > 0 || report.findings.contains { $0.severity == .error }
-        out += paint("Verdict: " + report.verdictLine, code: bad ? "1;31" : "1;32") + "\n"
+        out += paint("Verdict: " + text(report.verdictLine), code: bad ? "1;31" : "1;32") + "\n"
         for f in report.findings where f.code == .limitReached {
-            for (i, l) in Self.wrap(f.message, width: 68).enumerated() {
+            for (i, l) in Self.wrap(text(f.message), width: 68).enumerated() {
                 out += (i == 0 ? paint("Incomplete: ", code: "33") : String(repeating: " ", count: 12)) + l + "\n"
             }
         }
@@ -77,7 +78,7 @@ final class TableReportWriter: ReportWriter {
                 let tag = f.severity.rawValue.uppercased()
                 let colour = f.severity == .error ? "31" : f.severity == .warning ? "33" : "36"
                 let count = f.flowCount > 1 ? " (\(f.flowCount) flows)" : ""
-                let lines = Self.wrap(f.message + count, width: 70)
+                let lines = Self.wrap(text(f.message) + count, width: 70)
                 for (i, l) in lines.enumerated() {
                     out += (i == 0 ? paint(Self.pad(tag, 8), code: colour) : String(repeating: " ", count: 8)) + l + "\n"
                 }
@@ -86,16 +87,17 @@ final class TableReportWriter: ReportWriter {
 
         for section in sections where !section.rows.isEmpty {
             let l = section.layout
-            let column = column(section.rows.flatMap { [$0.from, $0.to] }, fixed: l.fixed)
+            let column = column(section.rows.flatMap { [text($0.from), text($0.to)] }, fixed: l.fixed)
             out += "\n" + bold(l.title) + " (\(Self.counted(section.offered, l.noun)); the \(section.rows.count) \(l.which))\n"
             out += "  " + l.leadHeading + Self.pad(l.flowHeading, 2 * column + l.flowGap) + l.columnsHeading + "\n"
             for r in section.rows.sorted(by: { $0.rank > $1.rank }) {
-                out += "  " + r.lead + Self.pad(Self.fit(r.from, column) + " → " + Self.fit(r.to, column), 2 * column + l.flowGap) + r.text + "\n"
-                for line in r.notes { out += "      " + line + "\n" }
+                out += "  " + text(r.lead) + Self.pad(Self.fit(text(r.from), column) + " → " + Self.fit(text(r.to), column), 2 * column + l.flowGap)
+                    + text(r.text) + "\n"
+                for line in r.notes { out += "      " + text(line) + "\n" }
             }
         }
 
-        for (i, line) in calls.lines.enumerated() { out += (i == 0 ? "\n" + bold(line) : line) + "\n" }
+        for (i, line) in calls.lines.map(text).enumerated() { out += (i == 0 ? "\n" + bold(line) : line) + "\n" }
 
         out += "\n" + bold("Topology") + "\n"
         for role in [Role.accessEdge, .avEdge, .webconfEdge] {
@@ -103,11 +105,11 @@ final class TableReportWriter: ReportWriter {
             let inferred = report.inferred.contains { $0.role == role }
             out += "  " + Self.pad(role.title, 22) + (list.isEmpty ? "unknown" : list.joined(separator: ", ")) + (inferred ? " (inferred)" : "") + "\n"
         }
-        out += "  " + Self.pad("Office 365 ranges", 22) + report.topology.ranges.source + "\n"
+        out += "  " + Self.pad("Office 365 ranges", 22) + text(report.topology.ranges.source) + "\n"
 
         out += "\n" + bold("Capture") + "\n"
         if files.count > 1 {
-            for f in c.files { out += "  file       \(f.path): \(Self.counted(f.packets, "packet"))\n" }
+            for f in c.files { out += "  file       \(text(f.path)): \(Self.counted(f.packets, "packet"))\n" }
         }
         out += "  packets    \(Self.count(c.packets)) (\(Self.size(c.bytes)) captured"
         out += c.truncatedPackets > 0 ? ", \(Self.count(c.truncatedPackets)) cut by snaplen)\n" : ")\n"
@@ -132,12 +134,12 @@ final class TableReportWriter: ReportWriter {
         out += "\n"
         let named = services.filter { $0.key != "unknown" }.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         if !named.isEmpty {
-            out += "  services   " + named.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+            out += "  services   " + named.map { "\(text($0.key)) \($0.value)" }.joined(separator: ", ") + "\n"
         }
         let errors = c.decodeErrors.nonZero
         out += "  decode errors " + (errors.isEmpty ? "none" : errors.map { "\($0.0) \($0.1)" }.joined(separator: ", ")) + "\n"
         for w in c.warnings {
-            out += paint("  warning    ", code: "33") + w.description + "\n"
+            out += paint("  warning    ", code: "33") + text(w.description) + "\n"
         }
         let sorted = largest.sorted { Self.rank($1, $0) }
         if !sorted.isEmpty {
@@ -148,7 +150,7 @@ final class TableReportWriter: ReportWriter {
             for f in sorted {
                 let mark = f.verdict == "violation" ? paint("! ", code: "31") : "  "
                 out += mark + Self.row(f.proto, Self.fit(Self.endpoint(f), column), Self.fit(Self.endpoint(f, responder: true), column),
-                                       Self.short(f.origPkts + f.respPkts), Self.short(f.totalIPBytes), f.connState, f.service, column: column) + "\n"
+                                       Self.short(f.origPkts + f.respPkts), Self.short(f.totalIPBytes), f.connState, text(f.service), column: column) + "\n"
             }
         }
         output.write(out)
@@ -182,6 +184,7 @@ final class TableReportWriter: ReportWriter {
     }
 
     private func bold(_ s: String) -> String { paint(s, code: "1") }
+    private func text(_ s: String) -> String { TerminalText.escaped(s) }
     private func paint(_ s: String, code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 
     static func row(_ proto: String, _ o: String, _ r: String, _ pkts: String, _ bytes: String, _ state: String, _ service: String, column: Int) -> String {

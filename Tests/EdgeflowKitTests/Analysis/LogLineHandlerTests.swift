@@ -42,6 +42,16 @@ struct LogLineHandlerTests {
         ])
     }
 
+    @Test("capture text in a line: C1 controls (U+009B, a terminal's CSI) are escaped as C0 ones; a Bool is a JSON boolean")
+    func hostileAndBool() throws {
+        let (logger, lines) = Self.logger(.logfmt)
+        logger.info("m", metadata: ["sni": "a\u{9B}31mb\u{1B}c"])
+        #expect(lines.all == [#"ts=2026-03-02T09:00:00.500000Z level=info msg=m sni="a\u009b31mb\u001bc""# + "\n"])
+        let (json, jsonLines) = Self.logger(.json)
+        json.info("capture started", metadata: ["promiscuous": .stringConvertible(true), "name": "true"])
+        #expect(jsonLines.all == [#"{"ts":"2026-03-02T09:00:00.500000Z","level":"info","msg":"capture started","name":"true","promiscuous":true}"# + "\n"])
+    }
+
     @Test("logfmt: a key cannot break the line: space, = and quote become _, an empty key is _")
     func logfmtKeys() {
         let (logger, lines) = Self.logger(.logfmt)

@@ -44,6 +44,48 @@ struct LiveLogTests {
         #expect(objects.contains { $0["msg"] as? String == "interval" && $0["level"] as? String == "debug" })
     }
 
+    @Test("--log-format json: promiscuous is a JSON boolean")
+    func promiscuousBoolean() throws {
+        let (r, _) = try Self.live(["--log-format", "json"])
+        #expect(r.status == 0 && r.stderr.contains(#""promiscuous":true"#), "\(r.stderr)")
+    }
+
+    @Test("a write error ends the run with reason=write_error (not signal) and exit status 2")
+    func writeError() throws {
+        // /dev/full takes the open and refuses every write (ENOSPC).
+        let r = try CommandLineTests.run(["live", "lo", "--duration", "5", "--interval", "0.2", "--out", "/dev/full", "--format", "ndjson"])
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.contains("cannot write /dev/full") && r.stderr.contains(" reason=write_error"), "\(r.stderr)")
+    }
+
+    @Test("a restart keeps what the last run wrote: the old --out file is moved aside as a rotation would, and logged")
+    func restartKeepsFile() throws {
+        let dir = scratchPath("live-restart")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/flows.ndjson"
+        try Data("{\"the\":\"last run\"}\n".utf8).write(to: URL(fileURLWithPath: out))
+        let r = try CommandLineTests.run(["live", "lo", "--duration", "1", "--interval", "0.3", "--out", out, "--format", "ndjson"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files.count == 2 && files[0] == "flows.ndjson", "\(files)")
+        let aside = dir + "/" + files[1]
+        #expect(files[1].wholeMatch(of: try Regex(#"flows\.ndjson\.\d{8}T\d{6}Z"#)) != nil)
+        #expect(try String(contentsOfFile: aside, encoding: .utf8) == "{\"the\":\"last run\"}\n")
+        #expect(try String(contentsOfFile: out, encoding: .utf8).contains(#""type":"summary""#))
+        #expect(r.stderr.contains(#"msg="previous output moved aside""#) && r.stderr.contains("moved_to=\(aside)"), "\(r.stderr)")
+    }
+
+    @Test("a settings file's fail_on is ignored by live, with a warning naming the file and line")
+    func failOnWarned() throws {
+        let config = scratchPath("live-config") + ".toml"
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try Data("udp_timeout = 60\nfail_on = \"violation\"\n".utf8).write(to: URL(fileURLWithPath: config))
+        let (r, _) = try Self.live(["--config", config])
+        #expect(r.status == 0)
+        #expect(r.stderr.contains("level=warning msg=\"\(config):2: fail_on is for analyze and is ignored by live"), "\(r.stderr)")
+    }
+
     @Test("an unknown --log-level is refused with the levels named")
     func badLevel() throws {
         let r = try CommandLineTests.run(["live", "lo", "--log-level", "loud"])

@@ -39,7 +39,7 @@ struct OutputStreamTests {
 
 @Suite("Output file: a failed first flush in place")
 struct OutputStreamTruncateFailureTests {
-    /// An in-place file is truncated at its first flush. When that fails, `withRoom` must never
+    /// A rotated file is written in place and truncated at its first flush. When that fails, `withRoom` must never
     /// let a record start where it does not fit (`flush` drops the buffer, and `withRoom` writes
     /// nothing after a flush of its own failed: the test fails only when both are gone). The
     /// stream's descriptor is swapped for a pipe's (`dup2`), on which `ftruncate` fails with
@@ -51,7 +51,8 @@ struct OutputStreamTruncateFailureTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let target = dir + "/report.ndjson"
         try Data("the previous report\n".utf8).write(to: URL(fileURLWithPath: target))
-        let stream = try OutputStream(path: target, inPlace: true)
+        // A rotated file is written in place and truncated (a live run's is moved aside instead).
+        let stream = try OutputStream(path: target, rotation: .size(1 << 30))
         // The stream's descriptor: the one of this process's that names the target.
         let real = try #require(realpath(target, nil).map { p in defer { free(p) }; return String(cString: p) })
         let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap(Int32.init)
@@ -78,5 +79,40 @@ struct OutputStreamTruncateFailureTests {
         var byte: UInt8 = 0
         #expect(read(ends[0], &byte, 1) == 0, "the pipe is closed and nothing reached it")
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "the previous report\n")
+    }
+}
+
+@Suite("Output file: a live run's file that held something is moved aside")
+struct OutputStreamMoveAsideTests {
+    /// A restart (systemd's Restart=on-failure) must not lose what the last run wrote: the old
+    /// file goes to FILE.YYYYMMDDTHHMMSSZ, as a rotation moves it, when the first bytes go out.
+    @Test("the previous file keeps its bytes under a UTC timestamp suffix; a run that writes nothing leaves it in place")
+    func moveAside() throws {
+        let dir = scratchPath("move-aside")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let target = dir + "/flows.ndjson"
+        try Data("the previous run\n".utf8).write(to: URL(fileURLWithPath: target))
+        let idle = try OutputStream(path: target, inPlace: true)
+        idle.abandon()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["flows.ndjson"])
+
+        let stream = try OutputStream(path: target, inPlace: true)
+        var moved: [String] = []
+        stream.onMovedAside = { if case .success(let t) = $0 { moved.append(t) } }
+        stream.write("this run\n")
+        try stream.close()
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "this run\n")
+        let aside = try #require(moved.first)
+        #expect(moved.count == 1)
+        #expect(aside.wholeMatch(of: try Regex(#".*/flows\.ndjson\.\d{8}T\d{6}Z"#)) != nil, "\(aside)")
+        #expect(try String(contentsOfFile: aside, encoding: .utf8) == "the previous run\n")
+        // An empty file has nothing to keep: it is written on.
+        try Data().write(to: URL(fileURLWithPath: target))
+        let again = try OutputStream(path: target, inPlace: true)
+        again.onMovedAside = { _ in Issue.record("an empty file was moved aside") }
+        again.write("x\n")
+        try again.close()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).count == 2)
     }
 }
