@@ -236,6 +236,10 @@ public struct Engine: ~Copyable {
     /// Flows live now (with several threads: the calling thread's shard, until `finish`).
     public var liveFlows: Int { tracker.table.count }
 
+    /// TCP segments the workers' flow tables tracked from their frames' fields
+    /// (`FlowTracker.plainSegmentsTracked`), once `finish` brought the tables back: tests read it.
+    var workersPlainSegmentsTracked: Int { (shards?.finishedTables ?? []).reduce(0) { $0 + $1.tracker.plainSegmentsTracked } }
+
     /// The summary with the flow tables' counters as they are now (with several threads, the
     /// other shards' are added once `finish` has brought their tables back).
     public var currentSummary: CaptureSummary {

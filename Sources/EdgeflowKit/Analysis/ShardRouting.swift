@@ -61,7 +61,8 @@ struct ShardRouting {
     /// 0, whose flow table is `t` and whose events `w` notes), when it is not a plain datagram
     /// that cannot carry SIP (those `OwnShard.take` routes in place). Another frame of a
     /// worker's flow that cannot carry SIP (`PacketDecoder.plainTuple`) goes to the worker,
-    /// which decodes it; any other packet is decoded here, and counted in `counts`
+    /// which decodes it (or reads it as a `PlainSegment`); such a TCP frame of shard 0's is
+    /// tracked here from its `PlainSegment`; any other packet is decoded here, and counted in `counts`
     /// (`CaptureSummary.countDecoded`) when its flow is shard 0's or it belongs to no flow. Then
     /// as `route`. It takes the packet's fields, not the `Packet`, which the reading loop would
     /// otherwise store for it at every packet.
@@ -74,6 +75,13 @@ struct ShardRouting {
             known = shard(ofBucket: Self.bucket(IPAddress(ipv4: p.src), p.srcPort, IPAddress(ipv4: p.dst), p.dstPort, proto: p.proto))
             if !p.maybeSIP && known != 0 {
                 out.put(known, ShardItem(.track(frame), bytes: bytes, timestamp: timestamp, index: index))
+                if sweepClock.isDue(timestamp) { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
+                return
+            }
+            // A plain TCP segment of shard 0's that cannot carry SIP: tracked here as one thread
+            // tracks it (`FlowTracker.trackSegment`), with nothing to route but the sweep.
+            if !p.maybeSIP && p.proto == IPProtocol.tcp, let s = PacketDecoder.plainSegment(bytes, linkType: frame.linkType) {
+                w.track(s, timestamp: timestamp, bytes: bytes, index: index, &counts, &t)
                 if sweepClock.isDue(timestamp) { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
                 return
             }

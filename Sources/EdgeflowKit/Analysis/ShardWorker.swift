@@ -60,6 +60,17 @@ final class ShardWorker: @unchecked Sendable {
         collect(&t)
     }
 
+    /// A `PlainSegment` (packet `index`) of this shard's flows, tracked on `t` without the
+    /// general decode, as one thread tracks it; counted in `counts` as `countDecoded` would.
+    @inline(__always)
+    func track(_ s: PlainSegment, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int,
+               _ counts: inout CaptureSummary, _ t: inout FlowTracker) {
+        counts.ipPackets &+= 1
+        current = index
+        t.trackSegment(s, timestamp: timestamp, bytes: bytes, index: index)
+        collect(&t)
+    }
+
     /// An ICMP error (packet `index`) quoting a flow of this shard.
     func attributeICMPError(_ d: DecodedPacket, bytes: UnsafeRawBufferPointer, index: Int, _ t: inout FlowTracker) {
         current = index
@@ -116,8 +127,8 @@ final class ShardWorker: @unchecked Sendable {
         finished.signal()
     }
 
-    /// One item of a batch (`ShardItem.Step`); a packet other than a plain datagram is
-    /// decoded here, by its flow's shard.
+    /// One item of a batch (`ShardItem.Step`); a packet other than a plain datagram or
+    /// segment is decoded here, by its flow's shard.
     @inline(__always)
     private func step(_ item: ShardItem, _ counts: inout CaptureSummary, _ t: inout FlowTracker) {
         switch item.step {
@@ -127,6 +138,10 @@ final class ShardWorker: @unchecked Sendable {
             // A plain datagram after all (a routed one that may carry SIP): as one thread tracks it.
             if let u = PacketDecoder.plainDatagram(item.bytes, linkType: f.linkType) {
                 return track(u, timestamp: item.timestamp, bytes: item.bytes, index: item.index, &counts, &t)
+            }
+            // A plain TCP segment: as one thread tracks it (`FlowTracker.trackSegment`).
+            if let s = PacketDecoder.plainSegment(item.bytes, linkType: f.linkType) {
+                return track(s, timestamp: item.timestamp, bytes: item.bytes, index: item.index, &counts, &t)
             }
             let d = Self.decode(item.bytes, f)
             guard counts.countDecoded(d) else { return }
