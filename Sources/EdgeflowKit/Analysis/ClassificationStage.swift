@@ -154,29 +154,21 @@ final class ClassificationStage {
 
     private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?) {
         let roles = FlowClassifier.roleSets(record, in: &topology)
-        // Neither end holds an Edge role (every flow of a scan): the flow is unrelated, with no
-        // rule nor reason, so no `Classification` is made (nor destroyed: its violation is a
-        // reference) unless the compliance counters take the flow's facts. Here, not in a
-        // function of its own: called, that took a copy of the record (and was not inlined).
-        guard roles.orig.holdsEdgeRole || roles.resp.holdsEdgeRole else {
-            let orig = roles.orig.plainRole, resp = roles.resp.plainRole
+        // Neither end holds an Edge role and the flow has no report part (every flow of a scan):
+        // it is unrelated, with no rule nor reason, and no business of the compliance counters,
+        // so no `Classification` is made (nor destroyed: its violation is a reference). Here, not
+        // in a function of its own: called, that took a copy of the record (and was not inlined).
+        guard roles.orig.holdsEdgeRole || roles.resp.holdsEdgeRole || app.map({ !$0.value.isEmpty }) == true else {
             var summary = FlowSummary(record, reason: reason)
             if !dns.names.isEmpty {
                 summary.origName = dns.names[record.originator.address]
                 summary.respName = dns.names[record.responder.address]
             }
-            if let app {
-                if !app.value.isEmpty { summary.appBox = app }
-                summary.transactions = app.value.transactions
-            }
+            summary.transactions = app?.value.transactions
             // What `apply` takes from such a classification: a new summary's verdict is
             // `unrelated` already, and it holds no rule nor reason to clear.
-            summary.origRoleKind = orig
-            summary.respRoleKind = resp
-            if let box = summary.appBox {
-                compliance.add(record, Classification(origRole: orig, respRole: resp, verdict: .unrelated),
-                               uid: FlowSummary.uid(FlowSummary.uidCode(record)), app: box, accessEdgeNames: topology.accessEdgeNames)
-            }
+            summary.origRoleKind = roles.orig.plainRole
+            summary.respRoleKind = roles.resp.plainRole
             // One constant that both calls read: handed over as the variable, the
             // summary was copied for each (257 bytes).
             let done = summary
