@@ -49,6 +49,10 @@ public struct RoleSet: Sequence, Sendable, BitwiseCopyable, Equatable {
     /// Whether any member is an Edge role.
     public var holdsEdgeRole: Bool { bits & 0b111 != 0 }
 
+    /// The one role of a set without Edge roles (`roles(of:)` gives such an address one):
+    /// Office 365 or other.
+    var plainRole: Role { contains(.office365) ? .office365 : .other }
+
     public mutating func insert(_ r: Role) { bits |= 1 << Self.bit(r) }
 
     @inline(__always)
