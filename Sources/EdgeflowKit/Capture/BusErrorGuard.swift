@@ -11,7 +11,7 @@ import Synchronization
 /// run with no word. The handler installed here matches the fault's address against the
 /// mapped captures: for one of them it writes which file and which byte are gone and what to
 /// do, removes the temporary report files that would have replaced `--out`, and exits with
-/// status 2; any other bus error goes to the handler that was there before.
+/// status 2; any other bus error, and one sent by `kill`, goes to the handler that was there before.
 ///
 /// Hand-written: no library catches a fault in a mapping. A signal handler may only read
 /// memory prepared before the fault and call async-signal-safe functions (`write`, `unlink`,
@@ -47,15 +47,26 @@ enum BusErrorGuard {
     private static let lock = Mutex<Bool>(false)   // whether the handler is installed
     /// Set by the first thread that reports a fault; another one faulting meanwhile waits for the exit.
     private static let reporting = Atomic<Bool>(false)
-    nonisolated(unsafe) private static var previous = sigaction()
+    /// The handler before ours. Kept in memory of its own with room to spare: glibc writes its
+    /// whole `struct sigaction` (152 bytes), which is more than Swift allocates for the imported
+    /// type, and a global of that type overflowed into the next one.
+    nonisolated(unsafe) private static let previous = paddedAction()
+
+    private static func paddedAction() -> UnsafeMutablePointer<sigaction> {
+        let bytes = max(256, MemoryLayout<sigaction>.stride)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
+        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        return raw.bindMemory(to: sigaction.self, capacity: 1)
+    }
 
     /// Guards the mapping of `path` at `base`, `size` bytes long. Returns the slot to give
     /// `forget`, or nil when every slot is taken (the file is then read unguarded).
     static func watch(base: UnsafeRawPointer, size: Int, path: String) -> Int? {
         let head = Array("edgeflow: error: \(path): the file shrank while it was being read: byte ".utf8)
-        let tail = Array((" of the \(size) bytes it had when opened is gone; no report was written. Analyse a copy of a "
-            + "capture that another program still writes or rotates, or read it through standard input "
-            + "(cat FILE | edgeflow analyze -)\n").utf8)
+        let tail = Array((" of the \(size) bytes it had when opened is gone; the run stopped there (a report for --out "
+            + "was not written and the file keeps what it held; output already sent to standard output or written in place "
+            + "is cut short). Analyse a copy of a capture that another program still writes or rotates, or read it "
+            + "through standard input (cat FILE | edgeflow analyze -)\n").utf8)
         let page = UInt(sysconf(Int32(_SC_PAGESIZE)))
         let start = UInt(bitPattern: base)
         return lock.withLock { installed -> Int? in
@@ -110,11 +121,11 @@ enum BusErrorGuard {
     }
 
     private static func install() {
-        var action = sigaction()
-        action.__sigaction_handler.sa_sigaction = busErrorHandler
-        action.sa_flags = SA_SIGINFO
-        sigemptyset(&action.sa_mask)
-        _ = sigaction(SIGBUS, &action, &previous)
+        let action = paddedAction()
+        action.pointee.__sigaction_handler.sa_sigaction = busErrorHandler
+        action.pointee.sa_flags = SA_SIGINFO
+        sigemptyset(&action.pointee.sa_mask)
+        _ = sigaction(SIGBUS, action, previous)
     }
 
     /// In the handler: reports a fault in `region` and exits.
@@ -144,14 +155,18 @@ enum BusErrorGuard {
         _exit(2)
     }
 
-    /// A bus error elsewhere: the previous handler takes it when the faulting access runs again.
-    fileprivate static func passOn() {
-        _ = sigaction(SIGBUS, &previous, nil)
+    /// A bus error elsewhere: the previous handler takes it when the faulting access runs
+    /// again, or, for a signal sent (`kill`, si_code ≤ 0: no access to run again), when it is
+    /// raised again (delivered once this handler returns).
+    fileprivate static func passOn(sent: Bool) {
+        _ = sigaction(SIGBUS, previous, nil)
+        if sent { _ = raise(SIGBUS) }
     }
 }
 
 private let busErrorHandler: @convention(c) (Int32, UnsafeMutablePointer<siginfo_t>?, UnsafeMutableRawPointer?) -> Void = { _, info, _ in
     let address = UInt(bitPattern: info?.pointee._sifields._sigfault.si_addr)
-    if let region = BusErrorGuard.region(holding: address) { BusErrorGuard.report(region, at: address) }
-    BusErrorGuard.passOn()
+    let sent = (info?.pointee.si_code ?? 0) <= 0
+    if !sent, let region = BusErrorGuard.region(holding: address) { BusErrorGuard.report(region, at: address) }
+    BusErrorGuard.passOn(sent: sent)
 }

@@ -60,8 +60,10 @@ struct BusErrorGuardTests {
         let ending = touchInChild(base + 8_192 + 5)
         #expect(ending.exitStatus == 2)
         #expect(ending.stderr == "edgeflow: error: \(path): the file shrank while it was being read: byte 8197 of the 65536 "
-            + "bytes it had when opened is gone; no report was written. Analyse a copy of a capture that another program "
-            + "still writes or rotates, or read it through standard input (cat FILE | edgeflow analyze -)\n")
+            + "bytes it had when opened is gone; the run stopped there (a report for --out was not written and the file keeps "
+            + "what it held; output already sent to standard output or written in place is cut short). Analyse a copy of a "
+            + "capture that another program still writes or rotates, or read it through standard input "
+            + "(cat FILE | edgeflow analyze -)\n")
         #expect(!FileManager.default.fileExists(atPath: temporary))
     }
 
