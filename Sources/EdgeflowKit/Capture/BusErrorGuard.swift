@@ -111,6 +111,13 @@ enum BusErrorGuard {
         }
     }
 
+    /// In a process forked from a threaded one (the tests' children): a fault removes only
+    /// the temporary file of `slot`; the others are the parent's, written by its other threads.
+    /// Takes no lock (another thread may have held it at the fork) and allocates nothing.
+    static func removeOnlyOnFault(temporary slot: Int) {
+        for i in 0..<temporaryCapacity where i != slot { tables.temporaries[i] = nil }
+    }
+
     /// The watched region holding `address`, if any.
     static func region(holding address: UInt) -> Region? {
         for i in 0..<regionCapacity {
