@@ -81,6 +81,16 @@ struct Analyze: ParsableCommand {
         let failOn = try FailOn(flag: self.failOn, config: config)
         let exports = try export.make()
         let output = try self.output.output(inPlace: false)
+        // With --rotate the file itself is written: what it held is kept beside it.
+        let name = output.name
+        output.onMovedAside = { moved in
+            switch moved {
+            case .success(let target):
+                printError("edgeflow: note: " + TerminalText.escaped("\(name) held a previous report; it was moved to \(target)"))
+            case .failure(let error):
+                printError("edgeflow: warning: " + TerminalText.escaped("\(error); appending to it"))
+            }
+        }
         do {
             try analyze(into: output, options: options, failOn: failOn, exports: exports)
         } catch {

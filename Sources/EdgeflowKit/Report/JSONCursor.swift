@@ -319,9 +319,9 @@ struct JSONCursor {
         return control | hasZero(w ^ (ones &* 0x22)) | hasZero(w ^ (ones &* 0x5C)) != 0
     }
 
-    /// Room `csvField` may take for `n` bytes: every byte a doubled quote, and two quotes.
+    /// Room `csvField` may take for `n` bytes: every byte a control written as `\xHH`, and two quotes.
     @inline(__always)
-    static func csvRoom(_ n: Int) -> Int { n &* 2 &+ 2 }
+    static func csvRoom(_ n: Int) -> Int { n &* 4 &+ 2 }
 
     /// `s` as a CSV field (`csvField`), nothing when nil; room: `csvRoom` of its UTF-8 count.
     @inline(__always)
@@ -331,14 +331,37 @@ struct JSONCursor {
     }
 
     /// A CSV field: as it is, or between double quotes with its quotes doubled when it holds a
-    /// comma, a quote or a line break (RFC 4180).
+    /// comma or a quote (RFC 4180). Every control character is written as `TerminalText` writes
+    /// it (C0, line breaks included, and DEL as `\xHH`; C1 as `\u{HH}`), so that a row stays one
+    /// line and no field from a capture can move a terminal's cursor.
     mutating func csvField(_ u: UnsafeBufferPointer<UInt8>) {
-        guard u.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return bytes(u) }
-        byte(0x22)
-        for b in u {
-            if b == 0x22 { byte(0x22) }
-            byte(b)
+        guard u.contains(where: { $0 < 0x20 || $0 == 0x2C || $0 == 0x22 || $0 == 0x7F || $0 == 0xC2 }) else { return bytes(u) }
+        let quoted = u.contains(where: { $0 == 0x2C || $0 == 0x22 })
+        if quoted { byte(0x22) }
+        var i = 0
+        while i < u.count {
+            let b = u[i]
+            i += 1
+            if b < 0x20 || b == 0x7F {
+                literal("\\x")
+                hexByte(b)
+            } else if b == 0xC2, i < u.count, (0x80...0x9F).contains(u[i]) {
+                literal("\\u{")
+                hexByte(u[i])
+                byte(0x7D)
+                i += 1
+            } else {
+                if b == 0x22 { byte(0x22) }
+                byte(b)
+            }
         }
-        byte(0x22)
+        if quoted { byte(0x22) }
+    }
+
+    /// `b` as two lower-case hexadecimal digits.
+    private mutating func hexByte(_ b: UInt8) {
+        let digits: StaticString = "0123456789abcdef"
+        byte(digits.utf8Start[Int(b >> 4)])
+        byte(digits.utf8Start[Int(b & 0x0F)])
     }
 }

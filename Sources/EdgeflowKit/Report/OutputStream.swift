@@ -29,9 +29,9 @@ public enum Rotation: Sendable, Equatable {
 /// A file without rotation is written to a temporary file beside it and renamed over it by
 /// `close()`, so a run that fails leaves an existing file as it was. With `inPlace` (live runs)
 /// or rotation, and for devices, links and files in a directory that takes no new file, the
-/// file itself is written, and only truncated when the first bytes go out; with `inPlace`, an
-/// existing file that holds something is moved aside then, as a rotation would, instead (a
-/// restarted live run keeps what the last one wrote).
+/// file itself is written, and only truncated when the first bytes go out; with `inPlace` or
+/// rotation, an existing file that holds something is moved aside then, as a rotation would,
+/// instead (a restarted live run, or a rotated analyze run, keeps what the last one wrote).
 /// The first write error is kept (`failure`), passed to `onWriteFailure`, and nothing more is
 /// written; `close()` throws it.
 public final class OutputStream {
@@ -56,7 +56,7 @@ public final class OutputStream {
     private var temporarySlot: Int?
     /// An in-place file is truncated when the first bytes are flushed; `removeIfUnused`: it did not exist before.
     private var truncatePending = false, removeIfUnused = false
-    /// An in-place file that held something is moved aside when the first bytes are flushed.
+    /// An in-place or rotated file that held something is moved aside when the first bytes are flushed.
     private var moveAsidePending = false
     private var closed = false, rotationRefused = false
     @exclusivity(unchecked) private var written = 0
@@ -71,7 +71,7 @@ public final class OutputStream {
     public var onRotationFailure: ((EdgeflowError) -> Void)?
     /// Called after each rotation with the name the old file was moved to.
     public var onRotation: ((String) -> Void)?
-    /// Called when an in-place file that held something was moved aside at the first write,
+    /// Called when an in-place or rotated file that held something was moved aside at the first write,
     /// with its new name; or, if it could not be, with why (it is then appended to).
     public var onMovedAside: ((Result<String, EdgeflowError>) -> Void)?
 
@@ -104,7 +104,7 @@ public final class OutputStream {
             file = f
             _ = fstat(fileno(f), &st)
             let holdsBytes = (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0
-            moveAsidePending = inPlace && regular && holdsBytes
+            moveAsidePending = (inPlace || rotation != nil) && regular && holdsBytes
             truncatePending = holdsBytes && !moveAsidePending
             removeIfUnused = !exists
         }

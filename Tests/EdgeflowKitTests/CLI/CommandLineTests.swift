@@ -295,6 +295,24 @@ struct OptionErrorTests {
 struct OutputFailureTests {
     static let sample = repositoryRoot + "/Captures/edge-sample.pcap"
 
+    @Test("analyze --rotate keeps what FILE held: moved aside as a rotation would, and said on stderr")
+    func rotatedKeepsFile() throws {
+        let dir = scratchPath("analyze-rotate")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/flows.ndjson"
+        try Data("{\"the\":\"last run\"}\n".utf8).write(to: URL(fileURLWithPath: out))
+        let r = try CommandLineTests.run(["analyze", Self.sample, "--format", "ndjson", "--out", out, "--rotate", "1G"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files.count == 2 && files[0] == "flows.ndjson", "\(files)")
+        let aside = dir + "/" + (files.last ?? "")
+        #expect(files.last?.wholeMatch(of: try Regex(#"flows\.ndjson\.\d{8}T\d{6}Z"#)) != nil)
+        #expect(try String(contentsOfFile: aside, encoding: .utf8) == "{\"the\":\"last run\"}\n")
+        #expect(try String(contentsOfFile: out, encoding: .utf8).contains(#""type":"summary""#))
+        #expect(r.stderr == "edgeflow: note: \(out) held a previous report; it was moved to \(aside)\n", "\(r.stderr)")
+    }
+
     @Test("a full disk (/dev/full: every write fails with ENOSPC) is an error naming the file and the reason")
     func diskFull() throws {
         let r = try CommandLineTests.run(["analyze", Self.sample, "--format", "json", "--out", "/dev/full"])

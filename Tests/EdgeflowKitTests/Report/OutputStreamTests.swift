@@ -39,7 +39,7 @@ struct OutputStreamTests {
 
 @Suite("Output file: a failed first flush in place")
 struct OutputStreamTruncateFailureTests {
-    /// A rotated file is written in place and truncated at its first flush. When that fails, `withRoom` must never
+    /// A file reached through a symbolic link is written in place and truncated at its first flush. When that fails, `withRoom` must never
     /// let a record start where it does not fit (`flush` drops the buffer, and `withRoom` writes
     /// nothing after a flush of its own failed: the test fails only when both are gone). The
     /// stream's descriptor is swapped for a pipe's (`dup2`), on which `ftruncate` fails with
@@ -51,8 +51,11 @@ struct OutputStreamTruncateFailureTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let target = dir + "/report.ndjson"
         try Data("the previous report\n".utf8).write(to: URL(fileURLWithPath: target))
-        // A rotated file is written in place and truncated (a live run's is moved aside instead).
-        let stream = try OutputStream(path: target, rotation: .size(1 << 30))
+        // A link is written through, in place, and its file truncated (a rotated or live run's
+        // file is moved aside instead).
+        let link = dir + "/link.ndjson"
+        #expect(symlink(target, link) == 0)
+        let stream = try OutputStream(path: link)
         // The stream's descriptor: the one of this process's that names the target.
         let real = try #require(realpath(target, nil).map { p in defer { free(p) }; return String(cString: p) })
         let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").compactMap(Int32.init)
@@ -60,6 +63,8 @@ struct OutputStreamTruncateFailureTests {
         var ends: [Int32] = [0, 0]
         #expect(pipe(&ends) == 0)
         defer { close(ends[0]) }
+        // Non-blocking: were the truncation skipped, writes would fail (EAGAIN) instead of filling the pipe for ever.
+        #expect(fcntl(ends[1], F_SETFL, O_NONBLOCK) == 0)
         #expect(dup2(ends[1], fd) == fd)
         close(ends[1])
 
@@ -74,7 +79,7 @@ struct OutputStreamTruncateFailureTests {
         }
         #expect(calls > 0)
         let failure = try #require(stream.failure)
-        #expect(failure.description == "cannot write \(target): \(String(cString: strerror(EINVAL)))")
+        #expect(failure.description == "cannot write \(link): \(String(cString: strerror(EINVAL)))")
         #expect(throws: EdgeflowError.self) { try stream.close() }
         var byte: UInt8 = 0
         #expect(read(ends[0], &byte, 1) == 0, "the pipe is closed and nothing reached it")
