@@ -10,8 +10,8 @@ extension FlowInspection {
     @inline(__always)
     mutating func media(_ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: borrowing RTPClocks,
                         channel: UInt16? = nil, peer: STUNAddress? = nil, sdp: SDPClockLookup) {
-        switch UDPDemux.classify(p) {
-        case .rtp:
+        // RTP, nearly every packet relayed, is told by its first two bytes (`isRTP`), without `classify`'s call.
+        if UDPDemux.isRTP(p) {
             if let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)), let rtp = rtp() {
                 // A stream already tracked (every packet of a stream but its first) takes the
                 // datagram path's fast path: its direction's last slot looked at first.
@@ -26,10 +26,8 @@ extension FlowInspection {
                         ?? ends.sender.flatMap { sdp(pt, SDPBook.Endpoint(ip: $0.ip, port: $0.port)) }
                 })
             }
-        case .rtcp:
-            if let c = try? RTCPCompound.parse(p) { rtp()?.value.record(c, p, fromOriginator: fromOriginator, arrival: timestamp) }
-        default:
-            break
+        } else if UDPDemux.classify(p) == .rtcp, let c = try? RTCPCompound.parse(p) {
+            rtp()?.value.record(c, p, fromOriginator: fromOriginator, arrival: timestamp)
         }
     }
 }

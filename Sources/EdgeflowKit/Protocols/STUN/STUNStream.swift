@@ -7,9 +7,11 @@ extension FlowInspection {
     mutating func consumeSTUNStream(_ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: borrowing RTPClocks,
                                     log: Bool, sdp: SDPClockLookup, message: UnsafeMutablePointer<STUNMessage>, stop: inout Bool) -> Int {
         guard case .media(let m) = state else { return 0 }
-        var mode = fromOriginator ? m.origFraming : m.respFraming
+        let learnt = fromOriginator ? m.origFraming : m.respFraming
+        var mode = learnt
+        // Stored back only when this call learnt it (the state is not rebuilt at every segment).
         defer {
-            if case .media(var m) = state {
+            if mode != learnt, case .media(var m) = state {
                 if fromOriginator { m.origFraming = mode } else { m.respFraming = mode }
                 state = .media(m)
             }
