@@ -54,6 +54,9 @@ struct Dispatcher: ~Copyable {
         self.sharedSDP = sharedSDP
     }
 
+    /// The pools its flows' protocol states are made in.
+    var arena: StateArena { slab.arena }
+
     /// The inspection of a flow, made on first use (nil when the slab is full).
     @inline(__always)
     private mutating func inspection(_ slot: inout Int32) -> UnsafeMutablePointer<FlowInspection>? {
@@ -95,7 +98,7 @@ struct Dispatcher: ~Copyable {
         guard slot != -2, let ins = inspection(&slot) else { return }
         switch ins.pointee.state {
         case .undecided:
-            let log = HeapValue(DNSTransactionLog())
+            let log = HeapValue(DNSTransactionLog(), in: ins.pointee.arena.dnsLog)
             ins.pointee.state = .dns(log)
             log.value.record(p, timestamp: timestamp)
         case .dns(let log?):
@@ -310,10 +313,10 @@ struct Dispatcher: ~Copyable {
     @inline(never)
     private func decide(_ ins: UnsafeMutablePointer<FlowInspection>, hint: Service, midStream: Bool) {
         switch hint {
-        case .sipTLS, .tls: ins.pointee.state = .tls(HeapValue(TLSStreamState(midStream: midStream)))
+        case .sipTLS, .tls: ins.pointee.state = .tls(HeapValue(TLSStreamState(midStream: midStream), in: ins.pointee.arena.tls))
         case .turnTCP, .stun: ins.pointee.state = .media(MediaState())
-        case .sip: ins.pointee.state = .sip(HeapValue(SIPCounts()))
-        case .dns: ins.pointee.state = .dns(transactionLogs ? HeapValue(DNSTransactionLog()) : nil)
+        case .sip: ins.pointee.state = .sip(HeapValue(SIPCounts(), in: ins.pointee.arena.sip))
+        case .dns: ins.pointee.state = .dns(transactionLogs ? HeapValue(DNSTransactionLog(), in: ins.pointee.arena.dnsLog) : nil)
         default: ins.pointee.state = .ignored
         }
     }
@@ -426,7 +429,8 @@ extension FlowInspection {
     /// The flow's STUN/TURN state, made at the first write; nil when the flow follows another protocol.
     @inline(__always) mutating func stun() -> HeapValue<STUNFlowStats>? {
         if case .media(let m) = state, let s = m.stun { return s }
-        return withMedia { HeapValue.made(&$0.stun, STUNFlowStats.fresh) }
+        let pool = arena.stun
+        return withMedia { HeapValue.made(&$0.stun, STUNFlowStats.fresh, in: pool) }
     }
 
     /// The flow's RTP/RTCP state, made at the first write; nil when the flow follows another protocol.
@@ -435,17 +439,18 @@ extension FlowInspection {
         return newRTP()
     }
 
-    /// `rtp()` at the flow's first RTP or RTCP packet, kept out of line (the state is 2 KB), on a
-    /// cache line (`RTPFlowStats` is laid out by line).
+    /// `rtp()` at the flow's first RTP or RTCP packet, kept out of line (the state is 2 KB).
     @inline(never)
     private mutating func newRTP() -> HeapValue<RTPFlowStats>? {
-        withMedia { HeapValue.made(&$0.rtp, RTPFlowStats.fresh, alignment: 64) }
+        let pool = arena.rtp
+        return withMedia { HeapValue.made(&$0.rtp, RTPFlowStats.fresh, in: pool) }
     }
 
     /// The flow's STUN transactions for `stun.log`, made at the first message; nil when the flow follows another protocol.
     mutating func stunLog() -> HeapValue<STUNTransactionLog>? {
         if case .media(let m) = state, let l = m.stunLog { return l }
-        return withMedia { HeapValue.made(&$0.stunLog, STUNTransactionLog()) }
+        let pool = arena.stunLog
+        return withMedia { HeapValue.made(&$0.stunLog, STUNTransactionLog(), in: pool) }
     }
 
     /// The flow's DTLS state if a DTLSPlaintext record made it; nil otherwise.
@@ -457,7 +462,8 @@ extension FlowInspection {
     /// The flow's DTLS state, made at the first record; nil when the flow follows another protocol.
     @inline(__always) mutating func dtls() -> HeapValue<DTLSFlowState>? {
         if case .media(let m) = state, let d = m.dtls { return d }
-        return withMedia { HeapValue.made(&$0.dtls, DTLSFlowState()) }
+        let pool = arena.dtls
+        return withMedia { HeapValue.made(&$0.dtls, DTLSFlowState(), in: pool) }
     }
 
     /// Changes the flow's media state (made now if nothing follows the flow yet); nil when
@@ -478,7 +484,8 @@ extension FlowInspection {
     @inline(__always) mutating func sip() -> HeapValue<SIPCounts>? {
         if case .sip(let s) = state { return s }
         if case .media(let m) = state, let s = m.sip { return s }
-        return withMedia { HeapValue.made(&$0.sip, SIPCounts()) }
+        let pool = arena.sip
+        return withMedia { HeapValue.made(&$0.sip, SIPCounts(), in: pool) }
     }
 
     /// STUN messages seen so far (0 when none or not a media flow).

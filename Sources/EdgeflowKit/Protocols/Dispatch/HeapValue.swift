@@ -1,20 +1,17 @@
-/// One protocol state on the heap, reached through a plain pointer: a flow pays only for the
-/// protocols it carries, and a packet reaching its state costs no retain/release and no
-/// exclusivity check (a class would cost both). Owned by exactly one `FlowInspection` in the
-/// `InspectionSlab`, which frees it with `take()` or `free()`, or hands its memory to a
-/// `FrozenValue` with `freeze()`, when the flow ends; it is used
+/// One protocol state out of line, in its kind's `StatePool`, reached through a plain pointer: a
+/// flow pays only for the protocols it carries, and a packet reaching its state costs no
+/// retain/release and no exclusivity check (a class would cost both). Owned by exactly one
+/// `FlowInspection` in the `InspectionSlab`, which frees it with `take(from:)` or `free(to:)`,
+/// or hands its memory to a `FrozenValue` with `freeze(from:)`, when the flow ends; it is used
 /// only by the thread that owns the slab (a sharded run's worker ends its flows still live at
 /// the end of input on its own thread, `FinishedTable`, before its emptied table goes to the
 /// calling thread under a semaphore), and an ended flow's state leaves as a `FrozenValue`.
 struct HeapValue<Value> {
     fileprivate let pointer: UnsafeMutablePointer<Value>
 
-    /// - Parameter alignment: the boundary the memory starts on (at least the value's own):
-    ///   a cache line for a state laid out by cache line.
-    init(_ value: Value, alignment: Int = MemoryLayout<Value>.alignment) {
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<Value>.stride,
-                                                   alignment: max(alignment, MemoryLayout<Value>.alignment))
-            .bindMemory(to: Value.self, capacity: 1)
+    /// `value` in a block of `pool` (which sets its alignment).
+    init(_ value: Value, in pool: StatePool<Value>) {
+        pointer = pool.allocate()
         pointer.initialize(to: value)
     }
 
@@ -24,43 +21,48 @@ struct HeapValue<Value> {
         nonmutating unsafeMutableAddress { pointer }
     }
 
-    /// The value a lazily made state holds, made from `initial` at the first use.
+    /// The value a lazily made state holds, made from `initial` in `pool` at the first use.
     @inline(__always) static func made(_ slot: inout HeapValue?, _ initial: @autoclosure () -> Value,
-                                       alignment: Int = MemoryLayout<Value>.alignment) -> HeapValue {
+                                       in pool: StatePool<Value>) -> HeapValue {
         if let v = slot { return v }
-        let v = HeapValue(initial(), alignment: alignment)
+        let v = HeapValue(initial(), in: pool)
         slot = v
         return v
     }
 
-    /// Moves the value out and frees its memory; the handle must not be used again.
-    func take() -> Value {
+    /// Moves the value out and frees its memory to `pool` (the one it was made in); the handle
+    /// must not be used again.
+    func take(from pool: StatePool<Value>) -> Value {
         let v = pointer.move()
-        pointer.deallocate()
+        pool.release(pointer)
         return v
     }
 
-    /// Frees the value; the handle must not be used again.
-    func free() {
+    /// Frees the value to `pool` (the one it was made in); the handle must not be used again.
+    func free(to pool: StatePool<Value>) {
         pointer.deinitialize(count: 1)
-        pointer.deallocate()
+        pool.release(pointer)
     }
 }
 
 extension HeapValue where Value: Sendable {
-    /// The value, frozen where it lies (not moved: a protocol state is kilobytes); the handle
-    /// must not be used again.
-    func freeze() -> FrozenValue<Value> { FrozenValue(pointer) }
+    /// The value, frozen where it lies (not moved: a protocol state is kilobytes), made in
+    /// `pool`; the handle must not be used again.
+    func freeze(from pool: StatePool<Value>) -> FrozenValue<Value> { FrozenValue(pointer, pool) }
 }
 
 /// An ended flow's protocol state, frozen in the memory its `HeapValue` held (which it now owns
-/// and frees): read in place through `value`, never copied out (`AppReport` keeps it, and its
-/// report parts read the state where it lies). Immutable, so it may cross threads like any
-/// frozen value.
+/// and gives back to its pool, from whatever thread drops it): read in place through `value`,
+/// never copied out (`AppReport` keeps it, and its report parts read the state where it lies).
+/// Immutable, so it may cross threads like any frozen value.
 final class FrozenValue<Value: Sendable>: @unchecked Sendable {
     private let pointer: UnsafeMutablePointer<Value>
+    private let pool: StatePool<Value>
 
-    fileprivate init(_ pointer: UnsafeMutablePointer<Value>) { self.pointer = pointer }
+    fileprivate init(_ pointer: UnsafeMutablePointer<Value>, _ pool: StatePool<Value>) {
+        self.pointer = pointer
+        self.pool = pool
+    }
 
     /// The value, read in place.
     @inline(__always) var value: Value {
@@ -75,6 +77,6 @@ final class FrozenValue<Value: Sendable>: @unchecked Sendable {
 
     deinit {
         pointer.deinitialize(count: 1)
-        pointer.deallocate()
+        pool.giveBack(pointer)
     }
 }

@@ -2,8 +2,11 @@
 /// indexed by slot (the flow record keeps its slot): pages are touched only as slots are used,
 /// and a packet reaches its flow's state through a fixed pointer, with no reference counting.
 /// Freed slots are reused from a free list; a free slot holds an empty inspection. A TCP
-/// flow's streams are in a second array under the same slot.
+/// flow's streams are in a second array under the same slot. The inspections' protocol states
+/// are made in the slab's `arena`.
 struct InspectionSlab: ~Copyable {
+    /// The pools of the inspections' protocol states.
+    let arena = StateArena()
     private let entries: UnsafeMutablePointer<FlowInspection>
     private let streamEntries: UnsafeMutablePointer<TCPStreams>
     private let free: UnsafeMutablePointer<Int32>
@@ -36,10 +39,10 @@ struct InspectionSlab: ~Copyable {
         if freeCount > 0 {
             freeCount -= 1
             let slot = free[freeCount]
-            entries[Int(slot)] = FlowInspection()
+            entries[Int(slot)] = FlowInspection(arena: arena)
             return slot
         }
-        (entries + used).initialize(to: FlowInspection())
+        (entries + used).initialize(to: FlowInspection(arena: arena))
         (streamEntries + used).initialize(to: TCPStreams())
         used += 1
         return Int32(used - 1)
@@ -49,7 +52,7 @@ struct InspectionSlab: ~Copyable {
     mutating func remove(_ slot: Int32) -> FlowInspection {
         let i = Int(slot)
         let e = (entries + i).move()
-        (entries + i).initialize(to: FlowInspection(state: .ignored))
+        (entries + i).initialize(to: FlowInspection(state: .ignored, arena: arena))
         streamEntries[i] = TCPStreams()
         free[freeCount] = slot
         freeCount += 1

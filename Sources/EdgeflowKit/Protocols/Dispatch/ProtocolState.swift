@@ -1,7 +1,7 @@
 /// How one flow's payloads are followed: the closed set of per-flow protocol states. The
 /// `Dispatcher` switches over it; adding a protocol adds a case here, its arm there, and its
-/// folder under Protocols/. States larger than a few words live in a `HeapValue`, so an
-/// inspected flow costs one slab entry plus the state of the protocol it carries.
+/// folder under Protocols/. States larger than a few words live in a `HeapValue` (in the slab's
+/// `StateArena`), so an inspected flow costs one slab entry plus the state of the protocol it carries.
 enum ProtocolState {
     /// A TCP flow whose stream is not named yet.
     case undecided
@@ -37,6 +37,8 @@ struct MediaState {
 /// protocol follows it (over TCP, its byte streams are the slab's `TCPStreams` beside it).
 struct FlowInspection: ~Copyable {
     var state = ProtocolState.undecided
+    /// Where the flow's states are made: its slab's, which outlives every inspection in it.
+    unowned(unsafe) let arena: StateArena
 
     /// Freezes what the flow's protocols showed for the report (their states become
     /// `FrozenValue`s where they lie) and frees the rest (the logs' working state).
@@ -44,17 +46,17 @@ struct FlowInspection: ~Copyable {
         var facts = InspectionFacts()
         switch state {
         case .media(let m):
-            facts.stun = m.stun.map { $0.freeze() }
-            facts.rtp = m.rtp.map { $0.freeze() }
-            facts.dtls = m.dtls.map { $0.freeze() }
-            facts.sip = m.sip.map { $0.freeze() }
-            if let log = m.stunLog { facts.transactions = FrozenBox(FlowTransactions(stun: log.take())) }
+            facts.stun = m.stun.map { $0.freeze(from: arena.stun) }
+            facts.rtp = m.rtp.map { $0.freeze(from: arena.rtp) }
+            facts.dtls = m.dtls.map { $0.freeze(from: arena.dtls) }
+            facts.sip = m.sip.map { $0.freeze(from: arena.sip) }
+            if let log = m.stunLog { facts.transactions = FrozenBox(FlowTransactions(stun: log.take(from: arena.stunLog))) }
         case .tls(let t):
-            facts.tls = t.freeze()
+            facts.tls = t.freeze(from: arena.tls)
         case .sip(let s):
-            facts.sip = s.freeze()
+            facts.sip = s.freeze(from: arena.sip)
         case .dns(let log):
-            if let log { facts.transactions = FrozenBox(FlowTransactions(dns: log.take())) }
+            if let log { facts.transactions = FrozenBox(FlowTransactions(dns: log.take(from: arena.dnsLog))) }
         case .undecided, .ignored:
             break
         }
@@ -65,14 +67,14 @@ struct FlowInspection: ~Copyable {
     func discard() {
         switch state {
         case .media(let m):
-            m.stun?.free()
-            m.rtp?.free()
-            m.dtls?.free()
-            m.sip?.free()
-            m.stunLog?.free()
-        case .tls(let t): t.free()
-        case .sip(let s): s.free()
-        case .dns(let log): log?.free()
+            m.stun?.free(to: arena.stun)
+            m.rtp?.free(to: arena.rtp)
+            m.dtls?.free(to: arena.dtls)
+            m.sip?.free(to: arena.sip)
+            m.stunLog?.free(to: arena.stunLog)
+        case .tls(let t): t.free(to: arena.tls)
+        case .sip(let s): s.free(to: arena.sip)
+        case .dns(let log): log?.free(to: arena.dnsLog)
         case .undecided, .ignored: break
         }
     }

@@ -26,7 +26,7 @@ struct RTPFlowStats: Sendable {
     var confirmed = InlineArray<6, Bool>(repeating: false)
     var streams = 0
     // Everything a packet reads before its stream is in the 64 bytes above (the state is
-    // allocated on a cache line, `HeapValue.made(_:_:alignment:)`), so that the streams
+    // allocated on a cache line, `StateArena.rtp`), so that the streams
     // start on one too and a packet touches the fewest lines (`LayoutTests`).
     var stats = InlineArray<6, RTPStreamStats>(repeating: RTPStreamStats())
     /// The slot given to a new SSRC last.

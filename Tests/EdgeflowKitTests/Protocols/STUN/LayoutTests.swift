@@ -29,8 +29,11 @@ struct LayoutTests {
         #expect(history + MemoryLayout<FlowHistory>.size <= 128)
         #expect(MemoryLayout<FlowRecord>.offset(of: \FlowRecord.respIPBytes)! < 128)
         #expect(MemoryLayout<FlowRecord>.offset(of: \FlowRecord.dnsPorts)! < 128)
-        // The state is allocated on a cache line (`HeapValue(_:alignment:)`).
-        let frozen = HeapValue(RTPFlowStats.fresh, alignment: 64).freeze()
-        #expect(frozen.withAddress { Int(bitPattern: $0) } % 64 == 0)
+        // The state is allocated on a cache line (`StateArena.rtp`), every block of its pool.
+        let pool = StateArena().rtp
+        for _ in 0..<3 {
+            let frozen = HeapValue(RTPFlowStats.fresh, in: pool).freeze(from: pool)
+            #expect(frozen.withAddress { Int(bitPattern: $0) } % 64 == 0)
+        }
     }
 }

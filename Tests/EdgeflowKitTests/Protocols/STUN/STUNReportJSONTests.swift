@@ -7,7 +7,8 @@ import Testing
 struct STUNReportJSONTests {
     /// The `stun` member `AppReport.STUN` writes for `stats`.
     static func json(_ stats: STUNFlowStats) -> String {
-        let report = AppReport.STUN(HeapValue(stats).freeze())!
+        let pool = StatePool<STUNFlowStats>()
+        let report = AppReport.STUN(HeapValue(stats, in: pool).freeze(from: pool))!
         var w = JSONWriter()
         report.write(to: &w, lastTimestamp: 0)
         return w.text
