@@ -20,15 +20,15 @@ struct ShardRouting {
     /// also reads every packet, finds its shard, hands it over and replays the shards' events
     /// (on the 5-million-packet capture of `Benchmarks/README.md` about 0.4 of one thread's CPU
     /// while reading, its read loop included), so it takes what is left of an even share after
-    /// that: with 2 threads 17 of 64 buckets (where the two threads' CPU while reading came out
-    /// even, `Benchmarks/thread_cpu.py`), with 3 or more 1; the workers the rest in turn.
+    /// that: with 2 threads 21 of 64 buckets (where the two threads' CPU came out even,
+    /// `Benchmarks/thread_cpu.py`), with 3 or more 1; the workers the rest in turn.
     static func owners(shards n: Int) -> [UInt8] {
-        let own = n == 1 ? 64 : n == 2 ? 17 : 1
+        let own = n == 1 ? 64 : n == 2 ? 21 : 1
         return (0..<64).map { b in b < own ? 0 : UInt8(1 + (b - own) % max(1, n - 1)) }
     }
 
     /// The bucket (0..<64) of a decoded packet's flow: a hash of its 5-tuple that is the same
-    /// both ways because the two ends' hashes are added (no ordering of the ends, no
+    /// both ways because the two ends' words are added (no ordering of the ends, no
     /// `FlowKey`). ICMP goes by its addresses and protocol only, as its `FlowKey` does.
     @inline(__always)
     static func bucket(of d: DecodedPacket) -> Int {
@@ -36,13 +36,17 @@ struct ShardRouting {
         return bucket(d.src, icmp ? 0 : d.srcPort, d.dst, icmp ? 0 : d.dstPort, proto: d.proto)
     }
 
+    /// One multiply of the sum of the ends' words, its top 6 bits: every bit of either end
+    /// reaches them. An IPv4 end's word is its `address << 16 | port` (the high word and the
+    /// rotated-in bits of a mapped address are constants, folded away), so that a plain frame's
+    /// bucket costs a dozen instructions (the calling thread finds one for every packet). Not
+    /// seeded, so a sharded run splits its flows alike in every run.
     @inline(__always)
     private static func bucket(_ src: IPAddress, _ srcPort: UInt16, _ dst: IPAddress, _ dstPort: UInt16, proto: UInt8) -> Int {
         @inline(__always) func end(_ a: IPAddress, _ port: UInt16) -> UInt64 {
-            (a.lo ^ (a.hi &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(port) << 48)) &* 0xD6E8_FEB8_6659_FD93
+            (a.lo << 16 | a.lo >> 48) ^ UInt64(port) ^ (a.hi &* 0x9E37_79B9_7F4A_7C15)
         }
-        var h = (end(src, srcPort) &+ end(dst, dstPort)) ^ UInt64(proto)
-        h = (h ^ (h >> 32)) &* 0x9E37_79B9_7F4A_7C15
+        let h = ((end(src, srcPort) &+ end(dst, dstPort)) ^ UInt64(proto)) &* 0xD6E8_FEB8_6659_FD93
         return Int(truncatingIfNeeded: h >> 58)
     }
 

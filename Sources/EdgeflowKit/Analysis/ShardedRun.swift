@@ -271,8 +271,10 @@ struct OwnShard {
     private let worker: ShardWorker
     private let outbox: ShardOutbox
     private let frontier: UnsafeMutablePointer<Int>
-    private var sinceFlush = 0
-    private var bytesSinceFlush = 0
+    /// The packet index, and the run's count of captured bytes, at which the batches are
+    /// handed over next (compared with what the reading loop counts anyway: nothing counted here).
+    private var flushIndex = ShardedRun.flushEvery
+    private var flushBytes = ShardedRun.flushBytes
 
     init(routing: ShardRouting, worker: ShardWorker, outbox: ShardOutbox, frontier: UnsafeMutablePointer<Int>) {
         self.routing = routing
@@ -302,11 +304,9 @@ struct OwnShard {
         } else {
             routing.other(packet.bytes, timestamp: packet.timestamp, frame: packet.frame, index: index, &counts, worker, &t, outbox)
         }
-        sinceFlush &+= 1
-        bytesSinceFlush &+= packet.bytes.count
-        guard sinceFlush >= ShardedRun.flushEvery || bytesSinceFlush >= ShardedRun.flushBytes else { return false }
-        sinceFlush = 0
-        bytesSinceFlush = 0
+        guard index >= flushIndex || counts.bytes >= flushBytes else { return false }
+        flushIndex = index &+ ShardedRun.flushEvery
+        flushBytes = counts.bytes &+ ShardedRun.flushBytes
         return true
     }
 }
