@@ -6,6 +6,10 @@ final class DNSBook {
     static let nameLimit = 65_536
     /// Most distinct SRV names tracked.
     static let srvLimit = 1_024
+    /// Most addresses listed under one name (they serve the SRV target finding only; a real name
+    /// has a handful, and a capture answering one name with endless addresses would otherwise
+    /// cost memory without bound and a scan per answer that grows with them).
+    static let addressesPerName = 64
 
     struct SRVLookup: Sendable {
         var name: String
@@ -154,7 +158,7 @@ final class DNSBook {
     }
 
     /// Adds `ip` to the addresses of `name` (once; a new name only while fewer than `nameLimit`
-    /// have addresses), with one lookup of the name.
+    /// have addresses; at most `addressesPerName`), with one lookup of the name.
     private func list(_ ip: IPAddress, under name: String) {
         guard addresses.count < Self.nameLimit || addresses[name] != nil else { return }
         Self.append(ip, to: &addresses[name, default: []])
@@ -162,7 +166,7 @@ final class DNSBook {
 
     /// Appends `ip` to `list` unless it holds it already.
     private static func append(_ ip: IPAddress, to list: inout [IPAddress]) {
-        if !list.contains(ip) { list.append(ip) }
+        if list.count < addressesPerName && !list.contains(ip) { list.append(ip) }
     }
 
     /// `name.lowercased()`, returned as it is when it is ASCII without an upper-case letter
