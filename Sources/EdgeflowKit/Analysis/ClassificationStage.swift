@@ -159,21 +159,31 @@ final class ClassificationStage {
         // so no `Classification` is made (nor destroyed: its violation is a reference). Here, not
         // in a function of its own: called, that took a copy of the record (and was not inlined).
         guard roles.orig.holdsEdgeRole || roles.resp.holdsEdgeRole || app.map({ !$0.value.isEmpty }) == true else {
-            var summary = FlowSummary(record, reason: reason)
-            if !dns.names.isEmpty {
-                summary.origName = dns.names[record.originator.address]
-                summary.respName = dns.names[record.responder.address]
-            }
-            summary.transactions = app?.value.transactions
             // What `apply` takes from such a classification: a new summary's verdict is
             // `unrelated` already, and it holds no rule nor reason to clear.
-            summary.origRoleKind = roles.orig.plainRole
-            summary.respRoleKind = roles.resp.plainRole
-            // One constant that both calls read: handed over as the variable, the
-            // summary was copied for each (257 bytes).
-            let done = summary
-            writer.flow(done)
-            correlate(done, first: record.firstTimestamp)
+            let roleKinds = { (s: inout FlowSummary) in
+                s.origRoleKind = roles.orig.plainRole
+                s.respRoleKind = roles.resp.plainRole
+            }
+            // No report part and no end the capture's DNS named (every flow of a flood): the
+            // code that sets names and transactions stays off its way (28 instructions a flow).
+            if app == nil && dns.names.isEmpty {
+                let summary = FlowSummary(record, reason: reason, roleKinds)
+                writer.flow(summary)
+                correlate(summary, first: record.firstTimestamp)
+                return
+            }
+            // One constant that both calls read, built in place: a variable was copied for them (257 bytes).
+            let summary = FlowSummary(record, reason: reason) { s in
+                if !dns.names.isEmpty {
+                    s.origName = dns.names[record.originator.address]
+                    s.respName = dns.names[record.responder.address]
+                }
+                s.transactions = app?.value.transactions
+                roleKinds(&s)
+            }
+            writer.flow(summary)
+            correlate(summary, first: record.firstTimestamp)
             return
         }
         let c = FlowClassifier.classify(record, roles: roles, in: &topology)

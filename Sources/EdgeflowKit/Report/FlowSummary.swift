@@ -161,6 +161,15 @@ public struct FlowSummary: Sendable {
         }
     }
 
+    /// `init(_:reason:)`, then `complete` gives it what the flow's classification, report parts
+    /// and DNS names add. Inlined, so that the caller's constant is built where it lies: a
+    /// summary completed in a variable was copied (257 bytes) to be handed on.
+    @inline(__always)
+    init(_ r: FlowRecord, reason: FlowRecord.EndReason, _ complete: (inout FlowSummary) -> Void) {
+        self.init(r, reason: reason)
+        complete(&self)
+    }
+
     /// The stable id's hash: of the 5-tuple and first packet time.
     static func uidCode(_ r: FlowRecord) -> UInt64 {
         var h = r.key.hash(seed: 0x0123_4567_89AB_CDEF)
