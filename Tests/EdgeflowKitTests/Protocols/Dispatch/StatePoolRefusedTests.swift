@@ -38,8 +38,11 @@ struct StatePoolRefusedTests {
         defer { BusErrorGuard.keep(temporary: slot) }
         let ending = inForkedChild(removing: slot) {
             // Chunks of 64, 128, 256, 512 and 1,024 KiB fit in 3 MiB (1,984 KiB); the 2 MiB one does not.
-            var limit = rlimit(rlim_cur: rlim_t(Self.mappedBytes() + (3 << 20)), rlim_max: rlim_t(RLIM_INFINITY))
-            _ = setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
+            let resource = __rlimit_resource_t(RLIMIT_AS.rawValue)
+            var limit = rlimit()
+            _ = getrlimit(resource, &limit)
+            limit.rlim_cur = rlim_t(Self.mappedBytes() + (3 << 20))
+            _ = setrlimit(resource, &limit)
             while true { _ = pool.allocate() }
         }
         let stderr = ending.stderr
