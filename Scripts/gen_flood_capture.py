@@ -12,6 +12,8 @@ mixed  the two alternating, packet by packet (the shape of a scan of an
 stun   STUN Binding requests (RFC 5389 header, no attributes) to the A/V Edge
      (203.0.113.20:3478): every flow is inspected, so this measures the memory
      of inspected flows (up to --max-inspected-flows).
+rtp    RTP packets (version 2, PCMU, 160 bytes of payload) to an A/V Edge media
+     port (203.0.113.20:50000): every flow is inspected with an RTP state.
 
 One packet per microsecond from 2026-03-02T09:00:00Z, so no flow reaches an idle
 timeout and only --max-flows bounds the table. Checksums are left zero (edgeflow
@@ -33,6 +35,10 @@ def make_frame(eth, kind):
     elif kind == "udp":
         l4 = struct.pack("!HHHH", 0, 3478, 12, 0) + b"\xde\xad\xbe\xef"
         proto, dst = 17, bytes([203, 0, 113, 20])
+    elif kind == "rtp":
+        # Version 2, PCMU; sequence number, timestamp and SSRC set per packet.
+        l4 = struct.pack("!HHHH", 0, 50000, 8 + 12 + 160, 0) + struct.pack("!BBHII", 0x80, 0, 0, 0, 0) + bytes(160)
+        proto, dst = 17, bytes([203, 0, 113, 20])
     else:
         # Binding request, length 0, magic cookie; the transaction id is set per packet.
         l4 = struct.pack("!HHHH", 0, 3478, 28, 0) + struct.pack("!HHI", 0x0001, 0, 0x2112A442) + bytes(12)
@@ -47,7 +53,7 @@ def make_frame(eth, kind):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--kind", choices=("syn", "udp", "mixed", "stun"), default="syn")
+    ap.add_argument("--kind", choices=("syn", "udp", "mixed", "stun", "rtp"), default="syn")
     ap.add_argument("--packets", type=int, default=10_000_000)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
@@ -55,6 +61,7 @@ def main():
 
     eth = bytes.fromhex("020000000002" "020000000001" "0800")
     frames = [make_frame(eth, k) for k in (("syn", "udp") if args.kind == "mixed" else (args.kind,))]
+    rtp = args.kind == "rtp"
     src_at, port_at, seq_at, txid_at = 16 + 14 + 12, 16 + 14 + 20, 16 + 14 + 24, 16 + 14 + 28 + 8
 
     # Source (address, port) pairs walk a permutation of 2^24 addresses x 40,000 ports, so no
@@ -70,6 +77,8 @@ def main():
             struct.pack_into("!H", frame, port_at, 1024 + i % 40_000)
             if frame[16 + 14 + 9] == 6:
                 struct.pack_into("!I", frame, seq_at, (i * 2_246_822_519) & 0xFFFFFFFF)
+            elif rtp:
+                struct.pack_into("!HII", frame, txid_at - 6, i & 0xFFFF, i * 160 & 0xFFFFFFFF, i)
             elif len(frame) > 16 + 14 + 28 + 8:
                 struct.pack_into("!QI", frame, txid_at, i, 0)
             f.write(frame)

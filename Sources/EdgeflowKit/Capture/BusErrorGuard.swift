@@ -4,7 +4,7 @@ import Glibc
 import Synchronization
 
 /// Turns the bus error of a capture file that shrank while it was mapped into a message and
-/// exit status 2.
+/// exit status 2 (and ends the run so for memory refused mid-run, `stop`).
 ///
 /// A mapped file that another program shortens (log rotation, a restarted `tcpdump -w` on the
 /// same name) makes the next read of a page past its new end raise SIGBUS, which would end the
@@ -118,6 +118,27 @@ enum BusErrorGuard {
         for i in 0..<temporaryCapacity where i != slot { tables.temporaries[i] = nil }
     }
 
+    /// Ends the run as a shrunk capture does, for a failure that no caller could take back (the
+    /// system refusing memory a flow table needs mid-run): writes `message` as an error on
+    /// standard error, removes the temporary report files and exits with status 2. Any thread;
+    /// one that stops or faults meanwhile waits for the exit.
+    static func stop(_ message: String) -> Never {
+        let text = Array("edgeflow: error: \(message)\n".utf8)
+        if reporting.exchange(true, ordering: .acquiringAndReleasing) {
+            while true { pause() }
+        }
+        _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        removeTemporaries()
+        _exit(2)
+    }
+
+    /// Removes the temporary report files (in the handler, or before `stop` exits).
+    private static func removeTemporaries() {
+        for i in 0..<temporaryCapacity {
+            if let path = tables.temporaries[i] { unlink(path) }
+        }
+    }
+
     /// The watched region holding `address`, if any.
     static func region(holding address: UInt) -> Region? {
         for i in 0..<regionCapacity {
@@ -156,9 +177,7 @@ enum BusErrorGuard {
                 _ = write(2, text + region.headLength, region.tailLength)
             }
         }
-        for i in 0..<temporaryCapacity {
-            if let path = tables.temporaries[i] { unlink(path) }
-        }
+        removeTemporaries()
         _exit(2)
     }
 

@@ -494,7 +494,9 @@ public struct FlowTracker: ~Copyable {
         if sweepClock.allows(now, index: index, liveFlows: table.count) { sweep(now: now) }
     }
 
-    /// Ends flows idle beyond their timeout. Runs every few seconds of capture time.
+    /// Ends flows idle beyond their timeout, and gives back to the system the protocol states'
+    /// memory that flows ended before no longer need (`StateArena.trim`). Runs every few seconds
+    /// of capture time.
     public mutating func sweep(now: Int64) {
         var i = 0
         while i < table.count {
@@ -507,6 +509,7 @@ public struct FlowTracker: ~Copyable {
                 i &+= 1
             }
         }
+        dispatcher.arena.trim()
         sweepClock.swept(at: now)
     }
 

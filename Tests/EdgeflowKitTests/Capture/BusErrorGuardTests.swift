@@ -7,37 +7,13 @@ import Testing
 /// threaded test runner.
 @Suite("Bus errors in mapped captures", .serialized)
 struct BusErrorGuardTests {
-    /// What the child wrote to standard error, and how it ended.
-    struct Ending { var exitStatus: Int32?; var signal: Int32?; var stderr: String }
-
-    /// Forks; the child sends standard error into a pipe and loads the byte at `address`. A
-    /// fault in the child removes only the temporary file of `slot`, if given: the other
-    /// temporary reports are those of tests running meanwhile in this process.
-    private func touchInChild(_ address: UnsafeRawPointer, removing slot: Int = -1) -> Ending {
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
-        let pid = fork()
-        if pid == 0 {
-            BusErrorGuard.removeOnlyOnFault(temporary: slot)
-            _ = dup2(fds[1], 2)
+    /// Loads the byte at `address` in a forked child (`inForkedChild`), removing only the
+    /// temporary file of `slot` on a fault.
+    private func touchInChild(_ address: UnsafeRawPointer, removing slot: Int = -1) -> ChildEnding {
+        inForkedChild(removing: slot) {
             let byte = address.load(as: UInt8.self)
             _exit(Int32(byte) == 255 ? 4 : 3)   // reached only if the page is still there
         }
-        close(fds[1])
-        var text = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fds[0], &chunk, chunk.count)
-            if n <= 0 { break }
-            text += chunk[..<n]
-        }
-        close(fds[0])
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, 0)
-        let signalled = status & 0x7f
-        return Ending(exitStatus: signalled == 0 ? (status >> 8) & 0xff : nil,
-                      signal: signalled != 0 && signalled != 0x7f ? signalled : nil,
-                      stderr: String(decoding: text, as: UTF8.self))
     }
 
     private func file(size: Int) -> String {

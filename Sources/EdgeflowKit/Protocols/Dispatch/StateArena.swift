@@ -1,13 +1,20 @@
 /// The pools one flow table's protocol states are made in (`StatePool`), one per kind of state.
 /// Held by its `InspectionSlab`; each frozen state holds its own pool, whose memory stays until
-/// the last of them goes.
+/// the last of them goes. The owner trims them at its flow table's sweeps (`trim`).
 final class StateArena {
-    let stun = StatePool<STUNFlowStats>()
+    let stun = StatePool<STUNFlowStats>(kind: "STUN/TURN")
     /// On cache lines: `RTPFlowStats` is laid out by line.
-    let rtp = StatePool<RTPFlowStats>(alignment: 64)
-    let dtls = StatePool<DTLSFlowState>()
-    let sip = StatePool<SIPCounts>()
-    let tls = StatePool<TLSStreamState>()
-    let stunLog = StatePool<STUNTransactionLog>()
-    let dnsLog = StatePool<DNSTransactionLog>()
+    let rtp = StatePool<RTPFlowStats>(alignment: 64, kind: "RTP/RTCP")
+    let dtls = StatePool<DTLSFlowState>(kind: "DTLS")
+    let sip = StatePool<SIPCounts>(kind: "SIP")
+    let tls = StatePool<TLSStreamState>(kind: "TLS")
+    let stunLog = StatePool<STUNTransactionLog>(kind: "stun.log transaction")
+    let dnsLog = StatePool<DNSTransactionLog>(kind: "dns.log transaction")
+
+    /// Gives each pool's wholly free chunks back to the system where it holds far more than it
+    /// uses (`StatePool.trim`); on the owner's thread. Returns the bytes unmapped.
+    @discardableResult
+    func trim() -> Int {
+        stun.trim() + rtp.trim() + dtls.trim() + sip.trim() + tls.trim() + stunLog.trim() + dnsLog.trim()
+    }
 }

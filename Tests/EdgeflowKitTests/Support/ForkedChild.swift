@@ -1,0 +1,35 @@
+import Foundation
+@testable import EdgeflowKit
+
+/// What a forked child wrote to standard error, and how it ended.
+struct ChildEnding { var exitStatus: Int32?; var signal: Int32?; var stderr: String }
+
+/// Forks; the child sends standard error into a pipe and runs `body`, which must end the
+/// process (exit or fault) and should only touch memory and make system calls (the test runner
+/// is threaded). A run ended in the child removes only the temporary file of `slot`, if given:
+/// the other temporary reports are those of tests running meanwhile in this process.
+func inForkedChild(removing slot: Int = -1, _ body: () -> Never) -> ChildEnding {
+    var fds: [Int32] = [0, 0]
+    precondition(pipe(&fds) == 0, "pipe: \(errno)")
+    let pid = fork()
+    if pid == 0 {
+        BusErrorGuard.removeOnlyOnFault(temporary: slot)
+        _ = dup2(fds[1], 2)
+        body()
+    }
+    close(fds[1])
+    var text = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = read(fds[0], &chunk, chunk.count)
+        if n <= 0 { break }
+        text += chunk[..<n]
+    }
+    close(fds[0])
+    var status: Int32 = 0
+    _ = waitpid(pid, &status, 0)
+    let signalled = status & 0x7f
+    return ChildEnding(exitStatus: signalled == 0 ? (status >> 8) & 0xff : nil,
+                       signal: signalled != 0 && signalled != 0x7f ? signalled : nil,
+                       stderr: String(decoding: text, as: UTF8.self))
+}
