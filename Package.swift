@@ -23,12 +23,15 @@ let package = Package(
             pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
         ),
+        // A cache-line prefetch, which Swift has no intrinsic for (`LookupAhead`).
+        .target(name: "CPrefetch"),
         // The engine: capture → decode → flow → classify → report, one folder per stage, and
         // one folder per application protocol under Protocols/.
         .target(
             name: "EdgeflowKit",
             dependencies: [
                 "CPcap",
+                "CPrefetch",
                 // Cold paths only: MESSAGE-INTEGRITY checks and certificate summaries.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -2,7 +2,7 @@ import EdgeflowKit
 import Glibc
 
 /// Capture readers: the input is a whole pcap or pcapng file, read by the memory-mapped
-/// reader and by libpcap; every packet is also analysed.
+/// reader (with the records it reads ahead) and by libpcap; every packet is also analysed.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCapture(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let path = "/dev/shm/edgeflow-fuzz-capture-\(getpid()).pcap"
@@ -12,9 +12,13 @@ public func fuzzCapture(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     defer { unlink(path) }
     var engine = Engine(settings: FlowSettings())
     if var reader = try? MappedCaptureReader(path: path) {
+        var ahead = 0
         while let p = reader.next() {
+            // Every byte of the record read ahead is read: one outside the mapping faults.
+            if let a = reader.frameAhead() { ahead = a.reduce(ahead) { $0 &+ Int($1) } }
             engine.ingest(p)
         }
+        _ = ahead
     }
     if var reader = try? LibpcapReader(path: path) {
         var n = 0

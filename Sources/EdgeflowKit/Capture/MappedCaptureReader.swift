@@ -24,6 +24,8 @@ public struct MappedCaptureReader: PacketReader {
     private var pcapFraction: Int64 = 1000
     /// The file's `MappedFile.nextRelease`, kept here: one comparison per packet.
     private var releaseAt: Int
+    /// Where the record `frameAhead` reads next starts (behind `offset` until it first reads).
+    private var aheadAt = 0
     public private(set) var issues: [CaptureIssue] = []
     public private(set) var declaredLinkTypes: [LinkType] = []
     public var formatName: String {
@@ -139,6 +141,42 @@ public struct MappedCaptureReader: PacketReader {
             }
         }
         return nextRecord()
+    }
+
+    /// Records `frameAhead` stays ahead of `next`: one stage of the lookup's prefetch per packet
+    /// (`LookupAhead`).
+    static let framesAhead = 4
+
+    /// The bytes of the plain pcap record `framesAhead` records past the one `next` returns
+    /// next (once the reader is that far in), or nil: not plain pcap, at the end of the file,
+    /// or at a record whose lengths `next` would not take in place (read again once `next` is
+    /// past it). The record header's lengths are checked as `next` checks them.
+    @inline(__always)
+    public mutating func frameAhead() -> UnsafeRawBufferPointer? {
+        guard plainPcap else { return nil }
+        if aheadAt <= offset { return catchUp() }
+        return recordAhead()
+    }
+
+    /// `frameAhead` from the reader's own position: the records before the one it returns skipped.
+    @inline(never)
+    private mutating func catchUp() -> UnsafeRawBufferPointer? {
+        aheadAt = offset
+        for _ in 1..<Self.framesAhead { if recordAhead() == nil { return nil } }
+        return recordAhead()
+    }
+
+    /// The record at `aheadAt`, moving past it, when its lengths are within the file and the
+    /// snapshot length.
+    @inline(__always)
+    private mutating func recordAhead() -> UnsafeRawBufferPointer? {
+        let at = aheadAt
+        guard size &- at >= 16 else { return nil }
+        let caplen = Int((base + at).loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        let dataStart = at &+ 16
+        guard caplen <= pcapSnaplen, size &- dataStart >= caplen else { return nil }
+        aheadAt = dataStart &+ caplen
+        return UnsafeRawBufferPointer(start: base + dataStart, count: caplen)
     }
 
     /// Lets the file drop the pages behind `offset` (`MappedFile.release(before:)`).

@@ -9,6 +9,16 @@ public protocol PacketReader {
     var declaredLinkTypes: [LinkType] { get }
     /// "pcap" or "pcapng" (or "unknown" when it cannot be told, as for standard input).
     var formatName: String { get }
+    /// The captured bytes of a record a few packets past the one `next()` returns next, each
+    /// record once, for prefetching its flow's state (`LookupAhead`); nil when the reader cannot
+    /// tell. Reading ahead changes nothing `next()` returns.
+    mutating func frameAhead() -> UnsafeRawBufferPointer?
+}
+
+extension PacketReader {
+    /// No frame ahead: a reader whose bytes go when it reads on (libpcap's), or that reads no
+    /// further than it must (standard input).
+    public mutating func frameAhead() -> UnsafeRawBufferPointer? { nil }
 }
 
 /// The container format named by a file's first four bytes.

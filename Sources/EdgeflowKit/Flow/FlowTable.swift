@@ -1,3 +1,4 @@
+import CPrefetch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -72,6 +73,27 @@ public struct FlowTable: ~Copyable {
             }
             i = (i &+ 1) & slotMask
         }
+    }
+
+    /// Asks for the slot a lookup of `hash` reads first (`LookupAhead`).
+    @inline(__always)
+    func prefetchSlot(hash: UInt64) {
+        edgeflow_prefetch(slots + (Int(truncatingIfNeeded: hash) & slotMask))
+    }
+
+    /// The record named by the slot a lookup of `hash` reads first, when the slot holds
+    /// `hash`'s tag (else -1), with the lines of its first 128 bytes (`FlowRecord`'s hot part)
+    /// asked for (`LookupAhead`).
+    @inline(__always)
+    func prefetchRecord(hash: UInt64) -> Int {
+        let e = slots[Int(truncatingIfNeeded: hash) & slotMask]
+        guard e != 0, e >> 32 == hash >> 32 else { return -1 }
+        let r = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
+        let p = UnsafeRawPointer(records + r)
+        edgeflow_prefetch(p)
+        edgeflow_prefetch(p + 64)
+        edgeflow_prefetch(p + 127)
+        return r
     }
 
     /// Adds a record (its key must not be present) and returns its index.

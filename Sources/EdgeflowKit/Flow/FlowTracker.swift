@@ -74,6 +74,8 @@ public struct FlowTracker: ~Copyable {
     /// Flows live now.
     var liveFlows: Int { table.count }
     private var sweepClock: SweepClock
+    /// The lookups of the packets read ahead, one level each (`prefetch(ahead:linkType:)`).
+    private var ahead = LookupAhead()
     /// False for a worker of a sharded run: its sweeps are decided for all workers at once.
     var sweepsItself = true
     /// Segments of live flows tracked from the frame's fields (`trackSegment`): not reported;
@@ -155,6 +157,13 @@ public struct FlowTracker: ~Copyable {
         }
         otherDatagram(ends.datagram(ipLength: u.ipLength, payloadOffset: u.payloadOffset, payloadLength: u.payloadLength),
                       hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
+    }
+
+    /// Takes the lookups of the packets read ahead one level further (`LookupAhead`), `frame`
+    /// the newest of them (`PacketReader.frameAhead`); before each packet of a reading loop.
+    @inline(__always)
+    mutating func prefetch(ahead frame: UnsafeRawBufferPointer?, linkType: LinkType) {
+        ahead.step(frame, linkType: linkType, table, dispatcher)
     }
 
     /// Whether flow `i`'s key has a DNS port at either end (`FlowRecord.dnsPorts`, worked out once).

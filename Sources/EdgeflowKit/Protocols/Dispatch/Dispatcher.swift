@@ -70,6 +70,12 @@ struct Dispatcher: ~Copyable {
         return slab[slot]
     }
 
+    /// Asks for the lines of the inspection at `slot` (`LookupAhead`).
+    @inline(__always) func prefetchInspection(_ slot: Int32) { slab.prefetch(slot) }
+
+    /// Asks for the first line of the protocol state of the inspection at `slot` (`LookupAhead`).
+    @inline(__always) func prefetchState(_ slot: Int32) { slab.prefetchState(slot) }
+
     /// Ends a flow's inspection: its protocols' facts, frozen; its reassembly buffers are freed.
     mutating func release(_ slot: Int32) -> InspectionFacts? {
         guard slot >= 0 else { return nil }

@@ -21,6 +21,9 @@ struct HeapValue<Value> {
         nonmutating unsafeMutableAddress { pointer }
     }
 
+    /// Where the value lies (for a prefetch).
+    @inline(__always) var address: UnsafeRawPointer { UnsafeRawPointer(pointer) }
+
     /// The value a lazily made state holds, made from `initial` in `pool` at the first use.
     @inline(__always) static func made(_ slot: inout HeapValue?, _ initial: @autoclosure () -> Value,
                                        in pool: StatePool<Value>) -> HeapValue {

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// The live flows' inspections as values in one array allocated once at full capacity and
 /// indexed by slot (the flow record keeps its slot): pages are touched only as slots are used,
 /// and a packet reaches its flow's state through a fixed pointer, with no reference counting.
@@ -28,6 +30,27 @@ struct InspectionSlab: ~Copyable {
 
     /// The inspection at a slot handed out by `add` and not yet removed.
     @inline(__always) subscript(_ slot: Int32) -> UnsafeMutablePointer<FlowInspection> { entries + Int(slot) }
+
+    /// Asks for the lines of the inspection at `slot` (`LookupAhead`: any slot, handed out or
+    /// not; one never used is skipped).
+    @inline(__always) func prefetch(_ slot: Int32) {
+        guard Int(slot) < used else { return }
+        let p = UnsafeRawPointer(entries + Int(slot))
+        edgeflow_prefetch(p)
+        edgeflow_prefetch(p + (MemoryLayout<FlowInspection>.size &- 1))
+    }
+
+    /// Asks for the first line of the protocol state of the inspection at `slot` that its
+    /// packets reach first: RTP, else STUN, else TLS (`LookupAhead`; a slot never used is skipped).
+    @inline(__always) func prefetchState(_ slot: Int32) {
+        guard Int(slot) < used else { return }
+        switch entries[Int(slot)].state {
+        case .media(let m):
+            if let r = m.rtp { edgeflow_prefetch(r.address) } else if let s = m.stun { edgeflow_prefetch(s.address) }
+        case .tls(let t): edgeflow_prefetch(t.address)
+        default: break
+        }
+    }
 
     /// The TCP streams at a slot handed out by `add` and not yet removed.
     @inline(__always) func streams(_ slot: Int32) -> UnsafeMutablePointer<TCPStreams> { streamEntries + Int(slot) }

@@ -1,0 +1,2 @@
+// The module is its header (an inline function); SwiftPM builds a C target from a source file.
+#include "CPrefetch.h"

@@ -1,0 +1,52 @@
+import CPrefetch
+
+/// Prefetch for the flows of packets not tracked yet. A packet's lookup misses the caches four
+/// times in a row, each load needing the one before: its hash's slot, the record the slot names,
+/// the record's inspection in the slab, and the protocol state the inspection points to (on the
+/// 5-million-packet capture of `Benchmarks/README.md`, about 30 % of one thread's cycles). While
+/// one packet is tracked, this takes each of the next four one level further: the fourth ahead
+/// is hashed and its slot asked for, the third's slot (present by now) read and its record asked
+/// for, the second's record read and its inspection asked for, the next one's inspection read and
+/// its state asked for, so that a packet's lookup finds every line present. Only loads and
+/// prefetches: a level that finds nothing, or what changed since (a flow ended, a table grown),
+/// asks for nothing or for a line no longer needed, never for memory outside the table's.
+struct LookupAhead {
+    /// The hash of the packet three ahead, when it is a plain IPv4 UDP or TCP frame.
+    private var hash: UInt64 = 0
+    private var hashed = false
+    /// The record of the packet two ahead (-1: none found).
+    private var record = -1
+    /// The inspection of the next packet's flow (-1: none).
+    private var inspection: Int32 = -1
+
+    /// One step, as the reader hands on a packet: `frame` is the record the reader read ahead
+    /// (`PacketReader.frameAhead`), of link type `linkType`.
+    @inline(__always)
+    mutating func step(_ frame: UnsafeRawBufferPointer?, linkType: LinkType, _ table: borrowing FlowTable,
+                       _ dispatcher: borrowing Dispatcher) {
+        if inspection >= 0 { dispatcher.prefetchState(inspection) }
+        inspection = record >= 0 && record < table.count ? table[record].inspection : -1
+        if inspection >= 0 { dispatcher.prefetchInspection(inspection) }
+        record = hashed ? table.prefetchRecord(hash: hash) : -1
+        hashed = false
+        if let frame, let h = Self.hash(frame, linkType: linkType, table.secret) {
+            hash = h
+            hashed = true
+            table.prefetchSlot(hash: h)
+        }
+    }
+
+    /// The table hash of `frame`'s flow, as `FlowTracker` makes it for a plain IPv4 datagram or
+    /// segment, when `frame` is Ethernet with IPv4 and its ports are captured (else nil). Read
+    /// only as far as it stays within the frame, not checked as the decoder checks: the hash of
+    /// a frame the decoder refuses names lines its lookup does not use, and costs a prefetch.
+    @inline(__always)
+    static func hash(_ f: UnsafeRawBufferPointer, linkType: LinkType, _ secret: FlowKey.TableSecret) -> UInt64? {
+        guard linkType == .ethernet, f.count >= 38, f.be16(12) == 0x0800 else { return nil }
+        let ports = 14 &+ Int(f.u8(14) & 0x0F) &* 4
+        guard ports &+ 4 <= f.count else { return nil }
+        // The ends' `address << 16 | port` words, the smaller first (`FlowTracker`'s `PlainEnds`).
+        let s = UInt64(f.be32(26)) << 16 | UInt64(f.be16(ports)), d = UInt64(f.be32(30)) << 16 | UInt64(f.be16(ports &+ 2))
+        return FlowKey.ipv4TableHash(a: min(s, d), b: max(s, d), proto: f.u8(23), secret)
+    }
+}
