@@ -117,7 +117,11 @@ final class ShardWorker: @unchecked Sendable {
         var counts = CaptureSummary()
         while let b = input.take() {
             let items = b.items
-            for k in 0..<b.count { step(items[k], &counts, &t) }
+            for k in 0..<b.count {
+                let ahead = Self.frameAhead(items, k &+ LookupAhead.depth, b.count)
+                t.prefetch(ahead: ahead?.bytes, linkType: ahead?.linkType ?? .ethernet)
+                step(items[k], &counts, &t)
+            }
             let watermark = b.watermark
             returning.put(b)
             output.put(ShardReport(watermark: watermark, events: takeEvents()))
@@ -125,6 +129,19 @@ final class ShardWorker: @unchecked Sendable {
         output.put(ShardReport(watermark: .max, events: takeEvents()))
         result = FinishedTable(t, decodeCounts: counts)
         finished.signal()
+    }
+
+    /// The frame of item `k` of a batch of `count` for the lookups ahead (`LookupAhead`), when
+    /// it is a packet of the worker's flows.
+    @inline(__always)
+    private static func frameAhead(_ items: UnsafeMutablePointer<ShardItem>, _ k: Int, _ count: Int)
+        -> (bytes: UnsafeRawBufferPointer, linkType: LinkType)? {
+        guard k < count else { return nil }
+        switch items[k].step {
+        case .datagram: return (items[k].bytes, .ethernet)
+        case .track(let f): return (items[k].bytes, f.linkType)
+        case .noteSIP, .icmpError, .sweep: return nil
+        }
     }
 
     /// One item of a batch (`ShardItem.Step`); a packet other than a plain datagram or

@@ -143,11 +143,7 @@ public struct MappedCaptureReader: PacketReader {
         return nextRecord()
     }
 
-    /// Records `frameAhead` stays ahead of `next`: one stage of the lookup's prefetch per packet
-    /// (`LookupAhead`).
-    static let framesAhead = 4
-
-    /// The bytes of the plain pcap record `framesAhead` records past the one `next` returns
+    /// The bytes of the plain pcap record `LookupAhead.depth` records past the one `next` returns
     /// next (once the reader is that far in), or nil: not plain pcap, at the end of the file,
     /// or at a record whose lengths `next` would not take in place (read again once `next` is
     /// past it). The record header's lengths are checked as `next` checks them.
@@ -162,7 +158,7 @@ public struct MappedCaptureReader: PacketReader {
     @inline(never)
     private mutating func catchUp() -> UnsafeRawBufferPointer? {
         aheadAt = offset
-        for _ in 1..<Self.framesAhead { if recordAhead() == nil { return nil } }
+        for _ in 1..<LookupAhead.depth { if recordAhead() == nil { return nil } }
         return recordAhead()
     }
 

@@ -11,6 +11,9 @@ import CPrefetch
 /// prefetches: a level that finds nothing, or what changed since (a flow ended, a table grown),
 /// asks for nothing or for a line no longer needed, never for memory outside the table's.
 struct LookupAhead {
+    /// How many packets ahead a lookup starts: one level of it per packet.
+    static let depth = 4
+
     /// The hash of the packet three ahead, when it is a plain IPv4 UDP or TCP frame.
     private var hash: UInt64 = 0
     private var hashed = false
