@@ -99,25 +99,33 @@ struct StatePoolTrimTests {
         }
         // 64 + 128 + 256 + 512 + 1,024 + 2,048 KiB hold 19,855 blocks of 208 bytes; one 2 MiB chunk more.
         #expect(pool.mappedBytes == (64 + 128 + 256 + 512 + 1024 + 2048 + 2048) << 10)
-        // The first 4,000 stay in use (in the first four chunks); the other 16,000 come back from four threads.
+        // The first 4,000 stay in use (in the first four chunks); the other 16,000 come back from four threads,
+        // each giving back three quarters of its 4,000, waiting until the owner has trimmed, then the rest.
         let kept = Set(addresses.prefix(4000))
-        let group = DispatchGroup()
+        let group = DispatchGroup(), threeQuarters = DispatchGroup(), go = DispatchSemaphore(value: 0)
         for k in 0..<4 {
+            threeQuarters.enter()
             DispatchQueue.global().async(group: group) {
-                for a in addresses[(4000 + k * 4000)..<(8000 + k * 4000)] {
+                for (n, a) in addresses[(4000 + k * 4000)..<(8000 + k * 4000)].enumerated() {
+                    if n == 3000 {
+                        threeQuarters.leave()
+                        go.wait()
+                    }
                     let p = UnsafeMutablePointer<Block>(bitPattern: a)!
                     p.deinitialize(count: 1)
                     pool.giveBack(p)
                 }
             }
         }
-        var trims = 0
-        while group.wait(timeout: .now()) == .timedOut {
-            pool.trim()
-            trims += 1
-        }
+        // 12,000 blocks on the list given back, 1,000 of each thread's still in use (in every chunk from
+        // the fourth on): this trim sorts the free blocks (the spare bytes are over its threshold), finds no
+        // chunk wholly free, and must count the blocks given back later as in use until it sees them.
+        threeQuarters.wait()
         pool.trim()
-        #expect(trims > 0)
+        #expect(pool.chunksUnmapped == 0)
+        for _ in 0..<4 { go.signal() }
+        while group.wait(timeout: .now()) == .timedOut { pool.trim() }
+        pool.trim()
         #expect(pool.inUse == 4000)
         // The 1 MiB and two 2 MiB chunks came wholly free: one 2 MiB chunk went back, or one and
         // the 1 MiB (less than two largest chunks spare beyond the 4,000 blocks' 812.5 KiB is kept).
