@@ -143,8 +143,8 @@ public struct MappedCaptureReader: PacketReader {
         return nextRecord()
     }
 
-    /// The bytes of the plain pcap record `LookupAhead.depth` records past the one `next` returns
-    /// next (once the reader is that far in), or nil: not plain pcap, at the end of the file,
+    /// The bytes of the plain pcap record `LookupAhead.depth` records past the one `next` returned
+    /// last (after the first packet, the fifth), or nil: not plain pcap, at the end of the file,
     /// or at a record whose lengths `next` would not take in place (read again once `next` is
     /// past it). The record header's lengths are checked as `next` checks them.
     @inline(__always)

@@ -9,7 +9,7 @@ public protocol PacketReader {
     var declaredLinkTypes: [LinkType] { get }
     /// "pcap" or "pcapng" (or "unknown" when it cannot be told, as for standard input).
     var formatName: String { get }
-    /// The captured bytes of a record a few packets past the one `next()` returns next, each
+    /// The captured bytes of a record a few packets past the one `next()` returned last, each
     /// record once, for prefetching its flow's state (`LookupAhead`); nil when the reader cannot
     /// tell. Reading ahead changes nothing `next()` returns.
     mutating func frameAhead() -> UnsafeRawBufferPointer?
