@@ -15,8 +15,7 @@ struct LookupAhead {
     static let depth = 4
 
     /// The hash of the packet three ahead, when it is a plain IPv4 UDP or TCP frame.
-    private var hash: UInt64 = 0
-    private var hashed = false
+    private var hash: UInt64? = nil
     /// The record of the packet two ahead (-1: none found).
     private var record = -1
     /// The inspection of the next packet's flow (-1: none).
@@ -30,13 +29,9 @@ struct LookupAhead {
         if inspection >= 0 { dispatcher.prefetchState(inspection) }
         inspection = record >= 0 && record < table.count ? table[record].inspection : -1
         if inspection >= 0 { dispatcher.prefetchInspection(inspection) }
-        record = hashed ? table.prefetchRecord(hash: hash) : -1
-        hashed = false
-        if let frame, let h = Self.hash(frame, linkType: linkType, table.secret) {
-            hash = h
-            hashed = true
-            table.prefetchSlot(hash: h)
-        }
+        record = hash.map { table.prefetchRecord(hash: $0) } ?? -1
+        hash = frame.flatMap { Self.hash($0, linkType: linkType, table.secret) }
+        if let hash { table.prefetchSlot(hash: hash) }
     }
 
     /// The table hash of `frame`'s flow, as `FlowTracker` makes it for a plain IPv4 datagram or
