@@ -19,8 +19,8 @@ import Glibc
 ///
 /// Chunks go back to the system when the owner `trim`s (at its flow table's sweeps, never per
 /// packet). Once the bytes spare (mapped, less the blocks in use) exceed by a largest chunk
-/// what is kept spare (as much as the blocks in use, or a largest chunk if more), and blocks
-/// came free since it last looked, the free blocks are sorted by chunk, chunks found wholly
+/// what is kept spare (as much as the blocks in use, or a largest chunk if more), and an eighth
+/// more blocks came free than at the fewest since it last sorted, the free blocks are sorted by chunk, chunks found wholly
 /// free are unmapped (the largest first, while what stays spare is at least what is kept), and
 /// the free list is rebuilt from the other chunks' blocks, the fullest chunks' first, so that
 /// new states fill them and the emptiest drain. So a pool at a steady level, or one that
@@ -71,8 +71,9 @@ final class StatePool<Value>: @unchecked Sendable {
     private(set) var inUse = 0
     /// Blocks cut from the chunks mapped now.
     private var cut = 0
-    /// The fewest free blocks since the last sorting: `trim` sorts again only when more are free
-    /// (some came free since), not at every sweep of a pool whose chunks all hold a state in use.
+    /// The fewest free blocks since the last sorting: `trim` sorts again only when an eighth more
+    /// (at least a first chunk's blocks) are free, not at every sweep of a pool whose chunks all
+    /// hold a state in use.
     private var freeLow = 0
 
     static var firstChunk: Int { 64 << 10 }
@@ -149,7 +150,11 @@ final class StatePool<Value>: @unchecked Sendable {
         let freeBlocks = cut - inUse
         freeLow = min(freeLow, freeBlocks)
         let keep = max(inUse * stride, Self.largestChunk)
-        guard mappedBytes - inUse * stride >= keep + Self.largestChunk, freeBlocks > freeLow else { return 0 }
+        // Sorted again only once an eighth more blocks (at least a first chunk's) came free than
+        // at the fewest since the last sort: each walk over the free blocks is paid for by the
+        // frees before it, however often a capture's clock makes the table sweep.
+        let newlyFree = max(Self.firstChunk / stride, freeLow / 8)
+        guard mappedBytes - inUse * stride >= keep + Self.largestChunk, freeBlocks > freeLow + newlyFree else { return 0 }
         return sortFree(keeping: keep)
     }
 
