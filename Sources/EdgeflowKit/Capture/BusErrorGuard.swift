@@ -128,8 +128,19 @@ enum BusErrorGuard {
             while true { pause() }
         }
         _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-        removeTemporaries()
+        // Under the lock (unlike the handler, `stop` may wait): no path is freed while it is unlinked.
+        lock.withLock { _ in removeTemporaries() }
         _exit(2)
+    }
+
+    /// `stop` for memory the system refused mid-run: "out of memory for `what`: the system
+    /// refused `detail`; the run stopped (...). `advice`".
+    static func refused(_ what: String, _ detail: String, advice: String) -> Never {
+        stop("""
+            out of memory for \(what): the system refused \(detail); the run stopped (a report for --out was not \
+            written and the file keeps what it held; output already sent to standard output or written in place is \
+            cut short). \(advice), or give edgeflow more memory (ulimit -v, the container's memory limit)
+            """)
     }
 
     /// Removes the temporary report files (in the handler, or before `stop` exits).

@@ -52,7 +52,7 @@ public struct FlowTable: ~Copyable {
     }
 
     deinit {
-        slots.deallocate()
+        free(slots)
         free(records)
     }
 
@@ -143,7 +143,7 @@ public struct FlowTable: ~Copyable {
     /// fewest made anew (a 3M-flow flood's 64 MB are not written over with zeros at the end of
     /// input; a table filled again grows them again).
     public mutating func removeAll() {
-        slots.deallocate()
+        free(slots)
         slots = Self.zeroedSlots(Self.fewestSlots)
         slotMask = Self.fewestSlots &- 1
         count = 0
@@ -207,23 +207,32 @@ public struct FlowTable: ~Copyable {
     }
 
     /// `records` (nil: none yet) reallocated to hold `capacity` records; records are plain
-    /// bits (`BitwiseCopyable`), so moving them is copying their bytes. Out of memory traps:
-    /// there is no smaller table to fall back to.
+    /// bits (`BitwiseCopyable`), so moving them is copying their bytes. Memory the system
+    /// refuses ends the run (`refused`): there is no smaller table to fall back to.
     private static func resize(_ records: UnsafeMutablePointer<FlowRecord>?, to capacity: Int) -> UnsafeMutablePointer<FlowRecord> {
-        guard let raw = realloc(records, capacity * MemoryLayout<FlowRecord>.stride) else {
-            fatalError("out of memory growing the flow table to \(capacity) flows: lower --max-flows")
-        }
+        let bytes = capacity * MemoryLayout<FlowRecord>.stride
+        guard let raw = realloc(records, bytes) else { refused(bytes, "records of \(capacity) flows") }
         return raw.assumingMemoryBound(to: FlowRecord.self)
     }
 
-    /// `count` empty slots. Written over by Swift's `initialize` on pages from `allocate`, not
-    /// taken from `calloc` (nor from `malloc` and `memset`, which the compiler turns into
-    /// `calloc`): on the 3M-flow flood `calloc`'s fresh pages took 33,000 more minor faults
-    /// (226,000 against 193,000) and more system time than the instructions it saved.
-    /// Their pages are made present in one call first, as the records' are (`populate`): one
-    /// fault per 4 KiB page were most of a 3M-flow flood's faults once the records took none.
+    /// Ends the run for `bytes` the system refused for `what` (`BusErrorGuard.refused`).
+    private static func refused(_ bytes: Int, _ what: String) -> Never {
+        let reason = String(cString: strerror(errno))
+        BusErrorGuard.refused("the flow table", "\(bytes) bytes for its \(what) (\(reason))",
+                              advice: "Lower --max-flows")
+    }
+
+    /// `count` empty slots. Written over by Swift's `initialize` on pages from `malloc`, not
+    /// taken from `calloc` (the compiler turns `malloc` and `memset` into `calloc`; the
+    /// `madvise` between them keeps it from doing so here): on the 3M-flow flood `calloc`'s fresh
+    /// pages took 33,000 more minor faults (226,000 against 193,000) and more system time than
+    /// the instructions it saved. Their pages are made present in one call first, as the
+    /// records' are (`populate`): one fault per 4 KiB page were most of a 3M-flow flood's faults
+    /// once the records took none. Memory the system refuses ends the run (`refused`).
     private static func zeroedSlots(_ count: Int) -> UnsafeMutablePointer<UInt64> {
-        let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+        let bytes = count * MemoryLayout<UInt64>.stride
+        guard let raw = malloc(bytes) else { refused(bytes, "\(count) slots") }
+        let slots = raw.bindMemory(to: UInt64.self, capacity: count)
         #if os(Linux)
         let page = pageSize
         let first = (Int(bitPattern: slots) &+ page &- 1) & ~(page &- 1)
@@ -238,7 +247,7 @@ public struct FlowTable: ~Copyable {
 
     private mutating func growSlots() {
         let newCount = (slotMask + 1) * 2
-        slots.deallocate()
+        free(slots)
         slots = Self.zeroedSlots(newCount)
         slotMask = newCount - 1
         for r in 0..<count { place(hash: records[r].hash, index: r) }

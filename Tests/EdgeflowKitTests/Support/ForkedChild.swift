@@ -33,3 +33,27 @@ func inForkedChild(removing slot: Int = -1, _ body: () -> Never) -> ChildEnding 
                        signal: signalled != 0 && signalled != 0x7f ? signalled : nil,
                        stderr: String(decoding: text, as: UTF8.self))
 }
+
+/// In a forked child: lowers the address-space limit (`RLIMIT_AS`) to `bytes` above what the
+/// process has mapped (`/proc/self/statm`'s first field, read without allocating), so that the
+/// kernel refuses what goes beyond.
+func limitAddressSpace(toMappedPlus bytes: Int) {
+    var buffer: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    let mapped = withUnsafeMutableBytes(of: &buffer) { b -> Int in
+        let fd = open("/proc/self/statm", O_RDONLY)
+        let n = read(fd, b.baseAddress, b.count)
+        close(fd)
+        var pages = 0
+        for i in 0..<max(n, 0) {
+            let c = b[i]
+            if c < 48 || c > 57 { break }
+            pages = pages * 10 + Int(c - 48)
+        }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+    let resource = __rlimit_resource_t(RLIMIT_AS.rawValue)
+    var limit = rlimit()
+    _ = getrlimit(resource, &limit)
+    limit.rlim_cur = rlim_t(mapped + bytes)
+    _ = setrlimit(resource, &limit)
+}

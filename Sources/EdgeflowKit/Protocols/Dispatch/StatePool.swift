@@ -251,13 +251,10 @@ final class StatePool<Value>: @unchecked Sendable {
     private func map(_ bytes: Int) -> UnsafeMutableRawPointer {
         guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
             let reason = String(cString: strerror(errno))
-            BusErrorGuard.stop("""
-                out of memory for the inspected flows' protocol states: the system refused \(bytes) bytes more for \(kind) \
-                states (\(reason); \(mappedBytes) bytes held for \(inUse) of them in this flow table); the run stopped \
-                (a report for --out was not written and the file keeps what it held; output already sent to standard \
-                output or written in place is cut short). Lower --max-inspected-flows (or --max-flows), or give edgeflow \
-                more memory (ulimit -v, the container's memory limit)
-                """)
+            BusErrorGuard.refused("the inspected flows' protocol states", """
+                \(bytes) bytes more for \(kind) states (\(reason); \(mappedBytes) bytes held for \(inUse) of them in \
+                this flow table)
+                """, advice: "Lower --max-inspected-flows (or --max-flows)")
         }
         #if os(Linux)
         _ = madvise(p, bytes, 23)   // MADV_POPULATE_WRITE

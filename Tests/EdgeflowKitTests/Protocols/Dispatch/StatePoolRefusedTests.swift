@@ -11,23 +11,6 @@ struct StatePoolRefusedTests {
     /// A state of 200 bytes (25 words).
     struct Block { var words = InlineArray<25, UInt64>(repeating: 0) }
 
-    /// The process's mapped bytes (`/proc/self/statm`'s first field, in pages), read without allocating.
-    private static func mappedBytes() -> Int {
-        var buffer: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        return withUnsafeMutableBytes(of: &buffer) { b -> Int in
-            let fd = open("/proc/self/statm", O_RDONLY)
-            let n = read(fd, b.baseAddress, b.count)
-            close(fd)
-            var pages = 0
-            for i in 0..<max(n, 0) {
-                let c = b[i]
-                if c < 48 || c > 57 { break }
-                pages = pages * 10 + Int(c - 48)
-            }
-            return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-        }
-    }
-
     @Test("a chunk refused by the system (RLIMIT_AS): the error says which states and bytes and what to lower, the temporary report goes, exit status 2")
     func refusedChunk() throws {
         let pool = StatePool<Block>(kind: "test")
@@ -38,11 +21,7 @@ struct StatePoolRefusedTests {
         defer { BusErrorGuard.keep(temporary: slot) }
         let ending = inForkedChild(removing: slot) {
             // Chunks of 64, 128, 256, 512 and 1,024 KiB fit in 3 MiB (1,984 KiB); the 2 MiB one does not.
-            let resource = __rlimit_resource_t(RLIMIT_AS.rawValue)
-            var limit = rlimit()
-            _ = getrlimit(resource, &limit)
-            limit.rlim_cur = rlim_t(Self.mappedBytes() + (3 << 20))
-            _ = setrlimit(resource, &limit)
+            limitAddressSpace(toMappedPlus: 3 << 20)
             while true { _ = pool.allocate() }
         }
         let stderr = ending.stderr
