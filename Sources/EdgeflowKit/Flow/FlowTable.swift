@@ -184,14 +184,13 @@ public struct FlowTable: ~Copyable {
     /// written (8,192: 1.6 MB): page by page, a flood of new flows spent a fifth of its CPU
     /// taking one fault per 4 KiB page of records.
     static let populateRecords = 8192
-    private static let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
 
     /// Makes the pages of the next `populateRecords` records present (as far as the capacity
     /// goes); records before `populatedTo` stay present as the table grows and shrinks.
     private mutating func populate() {
         let end = min(recordCapacity, populatedTo &+ Self.populateRecords)
         #if os(Linux)
-        let page = Self.pageSize
+        let page = PageRelease.pageSize
         let first = (Int(bitPattern: records + populatedTo) &+ page &- 1) & ~(page &- 1)
         let last = Int(bitPattern: records + end) & ~(page &- 1)
         if last > first, let p = UnsafeMutableRawPointer(bitPattern: first) {
@@ -200,6 +199,37 @@ public struct FlowTable: ~Copyable {
         #endif
         populatedTo = end
     }
+
+    /// At a sweep, once a peak has passed: where the live flows are fewer than a quarter of the
+    /// records whose pages are present (and these more than twice `populateRecords`), gives back
+    /// the pages past twice the live records (their contents are not needed: a record is written
+    /// before it is read; they come back as zeros when `populate` reaches them again); where they
+    /// use fewer than an eighth of the slots (and these more than `trimmedSlots`), rebuilds the
+    /// slots in the first part of their array, with a quarter of it used, and gives the rest's
+    /// pages back. Each halves what it keeps, so a table at a steady level, or one that shrank by
+    /// less than half, does neither. Returns the bytes given back.
+    @discardableResult
+    mutating func trim() -> Int {
+        var given = 0
+        if populatedTo > Self.populateRecords &* 2 && count &* 4 < populatedTo {
+            let keep = max(count &* 2, Self.populateRecords)
+            given &+= PageRelease.giveBack(records + keep, to: records + populatedTo)
+            populatedTo = keep
+        }
+        let slotCount = slotMask &+ 1
+        if slotCount > Self.trimmedSlots && count &* 8 < slotCount {
+            var newCount = Self.trimmedSlots
+            while newCount < count &* 4 { newCount <<= 1 }
+            slots.initialize(repeating: 0, count: newCount)
+            slotMask = newCount &- 1
+            for r in 0..<count { place(hash: records[r].hash, index: r) }
+            given &+= PageRelease.giveBack(slots + newCount, to: slots + slotCount)
+        }
+        return given
+    }
+
+    /// Slots below which `trim` does not shrink the slots (65,536: 512 KiB).
+    static let trimmedSlots = 1 << 16
 
     private mutating func growRecords() {
         recordCapacity *= 2
@@ -234,7 +264,7 @@ public struct FlowTable: ~Copyable {
         guard let raw = malloc(bytes) else { refused(bytes, "\(count) slots") }
         let slots = raw.bindMemory(to: UInt64.self, capacity: count)
         #if os(Linux)
-        let page = pageSize
+        let page = PageRelease.pageSize
         let first = (Int(bitPattern: slots) &+ page &- 1) & ~(page &- 1)
         let last = Int(bitPattern: slots + count) & ~(page &- 1)
         if last > first, let p = UnsafeMutableRawPointer(bitPattern: first) {

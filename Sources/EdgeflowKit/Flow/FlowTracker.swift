@@ -503,9 +503,10 @@ public struct FlowTracker: ~Copyable {
         if sweepClock.allows(now, index: index, liveFlows: table.count) { sweep(now: now) }
     }
 
-    /// Ends flows idle beyond their timeout, and gives back to the system the protocol states'
-    /// memory that flows ended before no longer need (`StateArena.trim`). Runs every few seconds
-    /// of capture time.
+    /// Ends flows idle beyond their timeout, and gives back to the system the memory that flows
+    /// ended before no longer need: protocol states (`StateArena.trim`), inspections
+    /// (`InspectionSlab.trim`), records and slots (`FlowTable.trim`). Runs every few seconds of
+    /// capture time.
     public mutating func sweep(now: Int64) {
         var i = 0
         while i < table.count {
@@ -519,6 +520,8 @@ public struct FlowTracker: ~Copyable {
             }
         }
         dispatcher.arena.trim()
+        dispatcher.trimSlab()
+        table.trim()
         sweepClock.swept(at: now)
     }
 

@@ -34,26 +34,36 @@ func inForkedChild(removing slot: Int = -1, _ body: () -> Never) -> ChildEnding 
                        stderr: String(decoding: text, as: UTF8.self))
 }
 
-/// In a forked child: lowers the address-space limit (`RLIMIT_AS`) to `bytes` above what the
-/// process has mapped (`/proc/self/statm`'s first field, read without allocating), so that the
-/// kernel refuses what goes beyond.
-func limitAddressSpace(toMappedPlus bytes: Int) {
-    var buffer: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    let mapped = withUnsafeMutableBytes(of: &buffer) { b -> Int in
+/// Field `field` (0: the process's mapped pages, 1: its resident pages) of `/proc/self/statm`,
+/// in bytes, read without allocating (a forked child of the threaded test runner may call it).
+func statmBytes(_ field: Int) -> Int {
+    var buffer: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+    return withUnsafeMutableBytes(of: &buffer) { b -> Int in
         let fd = open("/proc/self/statm", O_RDONLY)
         let n = read(fd, b.baseAddress, b.count)
         close(fd)
-        var pages = 0
+        var (pages, at) = (0, 0)
         for i in 0..<max(n, 0) {
             let c = b[i]
-            if c < 48 || c > 57 { break }
-            pages = pages * 10 + Int(c - 48)
+            if c == 32 {
+                if at == field { break }
+                (pages, at) = (0, at + 1)
+            } else if c >= 48 && c <= 57 {
+                pages = pages * 10 + Int(c - 48)
+            } else {
+                break
+            }
         }
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
+}
+
+/// In a forked child: lowers the address-space limit (`RLIMIT_AS`) to `bytes` above what the
+/// process has mapped, so that the kernel refuses what goes beyond.
+func limitAddressSpace(toMappedPlus bytes: Int) {
     let resource = __rlimit_resource_t(RLIMIT_AS.rawValue)
     var limit = rlimit()
     _ = getrlimit(resource, &limit)
-    limit.rlim_cur = rlim_t(mapped + bytes)
+    limit.rlim_cur = rlim_t(statmBytes(0) + bytes)
     _ = setrlimit(resource, &limit)
 }

@@ -57,6 +57,10 @@ struct Dispatcher: ~Copyable {
     /// The pools its flows' protocol states are made in.
     var arena: StateArena { slab.arena }
 
+    /// At a sweep: the inspections' pages a passed peak no longer needs go back (`InspectionSlab.trim`).
+    @discardableResult
+    mutating func trimSlab() -> Int { slab.trim() }
+
     /// The inspection of a flow, made on first use (nil when the slab is full).
     @inline(__always)
     private mutating func inspection(_ slot: inout Int32) -> UnsafeMutablePointer<FlowInspection>? {
