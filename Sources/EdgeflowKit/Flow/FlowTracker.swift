@@ -505,7 +505,7 @@ public struct FlowTracker: ~Copyable {
 
     /// Ends flows idle beyond their timeout, and gives back to the system the memory that flows
     /// ended before no longer need: protocol states (`StateArena.trim`), inspections
-    /// (`InspectionSlab.trim`), records and slots (`FlowTable.trim`). Runs every few seconds of
+    /// (`Dispatcher.compactSlab`), records and slots (`FlowTable.trim`). Runs every few seconds of
     /// capture time.
     public mutating func sweep(now: Int64) {
         var i = 0
@@ -520,7 +520,7 @@ public struct FlowTracker: ~Copyable {
             }
         }
         dispatcher.arena.trim()
-        dispatcher.trimSlab()
+        dispatcher.compactSlab(&table)
         table.trim()
         sweepClock.swept(at: now)
     }

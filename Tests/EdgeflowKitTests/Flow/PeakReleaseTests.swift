@@ -49,44 +49,79 @@ struct PeakReleaseTests {
         #expect(m[3] == 1000 + 300_000)
     }
 
-    @Test("100,000 inspections down to the first 100: trim gives back the slab's pages (at least 35 MiB resident)")
+    @Test("100,000 inspections down to the first 100: the compaction gives back the slab's pages (at least 35 MiB resident)")
     func slabResident() {
         let ending = inForkedChild {
             var slab = InspectionSlab(capacity: 100_000)
             for _ in 0..<100_000 { _ = slab.add() }
             for s in stride(from: Int32(99_999), through: 100, by: -1) { _ = slab.remove(s).end() }
             let before = statmBytes(1)
-            slab.trim()
-            Self.report([before, statmBytes(1), slab.count])
+            let (sparse, targets) = (slab.isSparse, slab.freeSlotsBelowLive().count)
+            slab.finishCompaction()
+            Self.report([before, statmBytes(1), slab.count, sparse ? 1 : 0, targets])
         }
         #expect(ending.exitStatus == 0, "\(ending)")
         let m = Self.marks(ending)
-        #expect(m.count == 3, "\(ending.stderr)")
-        guard m.count == 3 else { return }
-        // 100,000 inspections of 416 bytes (41.6 MB) and their TCP streams, of which 100 stay.
+        #expect(m.count == 5, "\(ending.stderr)")
+        guard m.count == 5 else { return }
+        // 100,000 inspections of 416 bytes (41.6 MB) and their TCP streams, of which 100 stay, in the lowest slots.
         #expect(m[0] - m[1] >= 35 << 20, "resident \(m[0]) -> \(m[1]) bytes")
-        #expect(m[2] == 100)
+        #expect(m[2] == 100 && m[3] == 1 && m[4] == 0)
     }
 
-    @Test("after a trim the lowest free slots are handed out first, the slots above the highest live one are given up, and a second trim does nothing")
-    func slabOrder() {
+    @Test("a live inspection in a high slot moves, with its state and streams, into the lowest free slot; the slots above are given up")
+    func slabMove() {
         var slab = InspectionSlab(capacity: 20_000)
         for _ in 0..<20_000 { _ = slab.add() }
-        // Free everything but slots 0..<50 and 15,000, the highest slots last (so they would be reused first).
+        slab[15_000].pointee.state = .dns(nil)
+        slab.streams(15_000).pointee.made = 3
         for s in Int32(50)..<20_000 where s != 15_000 { _ = slab.remove(s).end() }
-        let given = slab.trim()
-        let live = slab.count
-        let again = slab.trim()
-        let (first, second) = (slab.add(), slab.add())
-        #expect(given > 0)
-        #expect(live == 51)
-        #expect(again == 0)
-        #expect(first == 50 && second == 51)
-        // Slots above 15,000 were given up and are made again, initialised, once the lower ones are taken.
-        for _ in 52..<15_000 { _ = slab.add() }
-        let next = slab.add()
-        let (count, full) = (slab.count, slab.isFull)
-        #expect(next == 15_001)
-        #expect(count == 15_002 && !full)
+        let sparse = slab.isSparse
+        let targets = slab.freeSlotsBelowLive()
+        slab.move(15_000, to: 50)
+        let given = slab.finishCompaction()
+        var moved = false
+        if case .dns(nil) = slab[50].pointee.state { moved = true }
+        let made = slab.streams(50).pointee.made
+        let (live, stillSparse, next) = (slab.count, slab.isSparse, slab.add())
+        #expect(sparse && targets == [50])
+        #expect(moved && made == 3)
+        // Slots 51..<20,000 given up: 19,949 inspections' and streams' whole pages.
+        #expect(given >= 19_949 * MemoryLayout<FlowInspection>.stride - 2 * PageRelease.pageSize)
+        #expect(live == 51 && !stillSparse && next == 51)
+    }
+
+    /// STUN Binding request (or success response) with transaction `id`.
+    private static func binding(_ id: UInt32, response: Bool = false) -> [UInt8] {
+        Frames.be16(response ? 0x0101 : 0x0001) + Frames.be16(0) + Frames.be32(0x2112_A442) + Frames.be32(id) + Frames.be32(0) + Frames.be32(7)
+    }
+
+    @Test("a burst of 10,000 STUN flows ends while three flows that came after it go on: they are moved into the lowest slots and every message they carry after the move is counted")
+    func flowsMovedAtSweep() throws {
+        var records: [TestRecord] = []
+        for n in 0..<10_000 {
+            let src = "10.1.\(n / 250).\(n % 250 + 1)"
+            records.append(TestRecord(seconds: 1000, fraction: UInt32(n), data: Frames.udp4(src, 50_000, "192.0.2.10", 3478, payload: Self.binding(UInt32(n)))))
+        }
+        // Three flows from t = 1001 s to 1601 s, a transaction every 60 s: 11 requests and 11 responses each.
+        for k in 0..<11 {
+            for f in 0..<3 {
+                let id = UInt32(100_000 + k * 3 + f)
+                let t = UInt32(1001 + 60 * k)
+                records.append(TestRecord(seconds: t, fraction: UInt32(f), data: Frames.udp4("10.9.0.\(f + 1)", 3478, "192.0.2.20", 3478, payload: Self.binding(id))))
+                records.append(TestRecord(seconds: t, fraction: UInt32(f + 10), data: Frames.udp4("192.0.2.20", 3478, "10.9.0.\(f + 1)", 3478, payload: Self.binding(id, response: true))))
+            }
+        }
+        let path = CaptureFile.temporary(CaptureFile.pcap(records))
+        defer { unlink(path) }
+        let report = try analyzeJSON([path])
+        let flows = try #require(report["flows"] as? [[String: Any]])
+        let late = flows.filter { ($0["orig_h"] as? String)?.hasPrefix("10.9.0.") == true }
+        #expect(flows.count == 10_003 && late.count == 3)
+        for f in late {
+            let stun = try #require(f["stun"] as? [String: Any])
+            #expect(stun["messages"] as? Int == 22 && stun["requests"] as? Int == 11 && stun["success"] as? Int == 11, "\(stun)")
+            #expect(stun["transactions_matched"] as? Int == 11, "\(stun)")
+        }
     }
 }

@@ -57,9 +57,22 @@ struct Dispatcher: ~Copyable {
     /// The pools its flows' protocol states are made in.
     var arena: StateArena { slab.arena }
 
-    /// At a sweep: the inspections' pages a passed peak no longer needs go back (`InspectionSlab.trim`).
+    /// After a peak (`InspectionSlab.isSparse`): moves the live inspections of `table`'s flows
+    /// into the slab's lowest slots, renumbering their records, and gives the rest's pages back.
+    /// Returns the bytes given back.
     @discardableResult
-    mutating func trimSlab() -> Int { slab.trim() }
+    mutating func compactSlab(_ table: inout FlowTable) -> Int {
+        guard slab.isSparse else { return 0 }
+        let live = Int32(slab.count)
+        let targets = slab.freeSlotsBelowLive()
+        var next = 0
+        for i in 0..<table.count where table[i].inspection >= live {
+            slab.move(table[i].inspection, to: targets[next])
+            table[i].inspection = targets[next]
+            next += 1
+        }
+        return slab.finishCompaction()
+    }
 
     /// The inspection of a flow, made on first use (nil when the slab is full).
     @inline(__always)

@@ -1,13 +1,10 @@
 import CPrefetch
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The live flows' inspections as values in one array allocated once at full capacity and
 /// indexed by slot (the flow record keeps its slot): pages are touched only as slots are used,
 /// and a packet reaches its flow's state through a fixed pointer, with no reference counting.
-/// Freed slots are reused from a free list, the last freed first (after a `trim`, the lowest
-/// first); a free slot holds an empty inspection. A TCP flow's streams are in a second array
+/// Freed slots are reused from a free list, the last freed first; a free slot holds an empty
+/// inspection; after a peak the live inspections are moved into the lowest slots (`isSparse`). A TCP flow's streams are in a second array
 /// under the same slot. The inspections' protocol states are made in the slab's `arena`.
 struct InspectionSlab: ~Copyable {
     /// The pools of the inspections' protocol states.
@@ -19,8 +16,6 @@ struct InspectionSlab: ~Copyable {
     private var freeCount = 0
     /// Slots handed out at least once (initialised).
     private var used = 0
-    /// The fewest free slots since `trim` last sorted them.
-    private var freeLow = 0
     private(set) var count = 0
 
     init(capacity: Int) {
@@ -88,37 +83,45 @@ struct InspectionSlab: ~Copyable {
         return e
     }
 
-    /// At a sweep, once a peak has passed: where more than three quarters of the slots ever
-    /// used are free (and these more than `trimmedSlots`), and an eighth more came free than at
-    /// the fewest since the last sort (so each sort is paid for by the frees before it), sorts
-    /// the free slots so that the lowest are handed out first, gives up the free slots at the
-    /// top (their entries' pages go back to the system: `MADV_DONTNEED`, zeros when next
-    /// touched, and a slot at or past `used` is initialised before use), so that the live
-    /// flows gather in the slots below. Returns the bytes given back.
+    /// Whether a peak has passed: fewer than a quarter of the slots ever used are live, and more
+    /// than `trimmedSlots` are free. Then the sweep moves the live inspections into the lowest
+    /// slots (`freeSlotsBelowLive`, `move`, `finishCompaction`), since live flows left in high
+    /// slots (the flows that came after the peak's) would keep its pages. A compaction leaves as
+    /// many slots used as live, so the next needs the live flows to fall to a quarter again.
+    var isSparse: Bool { used &- count > Self.trimmedSlots && count &* 4 < used }
+
+    /// Free slots below which the slab is not compacted (8,192: 3.3 MB of inspections).
+    static let trimmedSlots = 8192
+
+    /// The free slots below `count`: as many as the live inspections at or past it, which
+    /// `move` takes there, one each.
+    func freeSlotsBelowLive() -> [Int32] {
+        (0..<freeCount).compactMap { free[$0] < count ? free[$0] : nil }
+    }
+
+    /// Moves the live inspection at `slot` (and its TCP streams) to the free slot `to`, leaving
+    /// `slot` empty.
+    mutating func move(_ slot: Int32, to: Int32) {
+        let (from, into) = (Int(slot), Int(to))
+        entries[into] = (entries + from).move()
+        (entries + from).initialize(to: FlowInspection(state: .ignored, arena: arena))
+        streamEntries[into] = (streamEntries + from).move()
+        (streamEntries + from).initialize(to: TCPStreams())
+    }
+
+    /// Once every live inspection is below `count`: the slots from `count` on (all free) are
+    /// given up and their pages given back to the system (`MADV_DONTNEED`: zeros when next
+    /// touched; a slot at or past `used` is initialised before use). Returns the bytes given back.
     @discardableResult
-    mutating func trim() -> Int {
-        freeLow = min(freeLow, freeCount)
-        guard freeCount > Self.trimmedSlots, freeCount &* 4 > used &* 3, freeCount > freeLow &+ max(1024, freeLow / 8) else { return 0 }
-        // Descending, so that the lowest free slot is at the end, taken first by `add`.
-        var list = UnsafeMutableBufferPointer(start: free, count: freeCount)
-        list.sort(by: >)
+    mutating func finishCompaction() -> Int {
         let wasUsed = used
-        var top = 0
-        while top < freeCount && Int(free[top]) == used &- 1 {
-            used -= 1
-            top += 1
-        }
-        (entries + used).deinitialize(count: wasUsed &- used)
-        (streamEntries + used).deinitialize(count: wasUsed &- used)
-        freeCount -= top
-        if top > 0 { memmove(free, free + top, freeCount &* MemoryLayout<Int32>.stride) }
-        freeLow = freeCount
+        (entries + count).deinitialize(count: wasUsed &- count)
+        (streamEntries + count).deinitialize(count: wasUsed &- count)
+        used = count
+        freeCount = 0
         return PageRelease.giveBack(entries + used, to: entries + wasUsed)
             &+ PageRelease.giveBack(streamEntries + used, to: streamEntries + wasUsed)
     }
-
-    /// Free slots below which `trim` does nothing (8,192: 3.3 MB of inspections).
-    static let trimmedSlots = 8192
 
     deinit {
         for i in 0..<used { entries[i].discard() }
