@@ -9,7 +9,10 @@ import Darwin
 /// 32-bit record index) probed linearly, over a dense array of records. Grows by rehash at
 /// half load; removal shifts the probe chain back, so there are no tombstones. The records
 /// grow in place with `realloc` (for large arrays glibc remaps the pages): growing never holds
-/// the old and the new array at once, and copies nothing.
+/// the old and the new array at once, and copies nothing. The slots are on huge pages where
+/// they hold whole ones and the system has them (`LargePages`); the records are not: advising
+/// part of their mapping splits it, and glibc's remap then fails and copies them (strace of
+/// the 500,000-flow flood: four `mremap`s of five refused, `EFAULT`).
 public struct FlowTable: ~Copyable {
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotMask: Int
@@ -224,6 +227,7 @@ public struct FlowTable: ~Copyable {
     /// fault per 4 KiB page were most of a 3M-flow flood's faults once the records took none.
     private static func zeroedSlots(_ count: Int) -> UnsafeMutablePointer<UInt64> {
         let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+        LargePages.advise(UnsafeMutableRawPointer(slots), bytes: count * MemoryLayout<UInt64>.stride)
         #if os(Linux)
         let page = pageSize
         let first = (Int(bitPattern: slots) &+ page &- 1) & ~(page &- 1)
