@@ -11,7 +11,7 @@ struct LargePagesTests {
     static func flags(at address: UnsafeMutableRawPointer) throws -> [Substring] {
         let a = UInt(bitPattern: address)
         var inside = false
-        for line in try String(contentsOfFile: "/proc/self/smaps", encoding: .utf8).split(separator: "\n") {
+        for line in String(decoding: try Self.smaps(), as: UTF8.self).split(separator: "\n") {
             let range = line.prefix { $0 != " " }.split(separator: "-")
             if range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16) {
                 inside = lo <= a && a < hi
@@ -20,6 +20,19 @@ struct LargePagesTests {
             }
         }
         return []
+    }
+
+    /// `/proc/self/smaps`, read until the end of the file (a file of /proc tells no size).
+    static func smaps() throws -> [UInt8] {
+        let fd = open("/proc/self/smaps", O_RDONLY)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var bytes: [UInt8] = [], chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return bytes }
+            bytes += chunk[..<n]
+        }
     }
 
     @Test("a range holding whole huge pages is advised for them; a range holding none is left alone",
@@ -33,6 +46,7 @@ struct LargePagesTests {
         }
         defer { munmap(mapped, 8 * size) }
         let aligned = mapped + ((size - Int(bitPattern: mapped) % size) % size)
+        #expect(!(try Self.flags(at: aligned)).isEmpty, "the mapping is found in /proc/self/smaps")
         // From just past a huge page's start to just before the next one's end: no whole huge page.
         LargePages.advise(aligned + 4096, bytes: 2 * size - 8192)
         #expect(!(try Self.flags(at: aligned + 4096)).contains("hg"))
