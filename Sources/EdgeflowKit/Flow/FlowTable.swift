@@ -9,7 +9,10 @@ import Darwin
 /// 32-bit record index) probed linearly, over a dense array of records. Grows by rehash at
 /// half load; removal shifts the probe chain back, so there are no tombstones. The records
 /// grow in place with `realloc` (for large arrays glibc remaps the pages): growing never holds
-/// the old and the new array at once, and copies nothing.
+/// the old and the new array at once, and copies nothing. The slots are on huge pages where
+/// they hold whole ones and the system has them (`LargePages`); the records are not: advising
+/// part of their mapping splits it, and glibc's remap then fails and copies them (strace of
+/// the 500,000-flow flood: four `mremap`s of five refused, `EFAULT`).
 public struct FlowTable: ~Copyable {
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotMask: Int
@@ -262,6 +265,7 @@ public struct FlowTable: ~Copyable {
     private static func zeroedSlots(_ count: Int) -> UnsafeMutablePointer<UInt64> {
         let bytes = count * MemoryLayout<UInt64>.stride
         guard let raw = malloc(bytes) else { refused(bytes, "\(count) slots") }
+        LargePages.advise(raw, bytes: bytes)
         let slots = raw.bindMemory(to: UInt64.self, capacity: count)
         #if os(Linux)
         let page = PageRelease.pageSize

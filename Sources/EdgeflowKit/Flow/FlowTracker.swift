@@ -75,7 +75,7 @@ public struct FlowTracker: ~Copyable {
     var liveFlows: Int { table.count }
     private var sweepClock: SweepClock
     /// The lookups of the packets read ahead, one level each (`prefetch(ahead:linkType:)`).
-    private var ahead = LookupAhead()
+    private(set) var ahead = LookupAhead()
     /// False for a worker of a sharded run: its sweeps are decided for all workers at once.
     var sweepsItself = true
     /// Segments of live flows tracked from the frame's fields (`trackSegment`): not reported;
@@ -161,9 +161,12 @@ public struct FlowTracker: ~Copyable {
 
     /// Takes the lookups of the packets read ahead one level further (`LookupAhead`), `frame`
     /// the newest of them (`PacketReader.frameAhead`); before each packet of a reading loop.
+    /// Not while the table holds fewer than `LookupAhead.fewestFlows` flows: their lines stay
+    /// in the caches. Steps taken again go on from what they last held, which at worst asks for
+    /// lines no longer needed.
     @inline(__always)
     mutating func prefetch(ahead frame: UnsafeRawBufferPointer?, linkType: LinkType) {
-        ahead.step(frame, linkType: linkType, table, dispatcher)
+        if table.count >= LookupAhead.fewestFlows { ahead.step(frame, linkType: linkType, table, dispatcher) }
     }
 
     /// Whether flow `i`'s key has a DNS port at either end (`FlowRecord.dnsPorts`, worked out once).

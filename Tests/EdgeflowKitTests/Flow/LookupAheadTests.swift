@@ -75,6 +75,27 @@ struct LookupAheadTests {
                 == frames[1].withUnsafeBytes { LookupAhead.hash($0, linkType: .ethernet, secret) })
     }
 
+    /// A table of few flows keeps their lines in the caches: its tracker takes no step of the
+    /// lookups ahead (the frame read ahead is not even hashed) until it holds `fewestFlows`.
+    @Test("a flow table takes the lookups ahead only from LookupAhead.fewestFlows live flows on")
+    func fewFlows() {
+        var tracker = FlowTracker()
+        let ahead = Frames.udp4("192.0.2.1", 5000, "198.51.100.2", 3478)
+        for i in 0..<LookupAhead.fewestFlows {
+            if i == 0 || i == LookupAhead.fewestFlows - 1 {
+                ahead.withUnsafeBytes { tracker.prefetch(ahead: $0, linkType: .ethernet) }
+                #expect(tracker.ahead.hash == nil)
+            }
+            let frame = Frames.udp4("10.0.\(i / 250).\(i % 250 + 1)", 1024, "52.112.0.1", 3478)
+            let d = frame.withUnsafeBytes { PacketDecoder.decode($0, originalLength: $0.count, linkType: .ethernet) }
+            frame.withUnsafeBytes { tracker.track(d, timestamp: 1_000_000_000, bytes: $0, index: i + 1) }
+        }
+        #expect(tracker.table.count == LookupAhead.fewestFlows)
+        ahead.withUnsafeBytes { tracker.prefetch(ahead: $0, linkType: .ethernet) }
+        let expected = ahead.withUnsafeBytes { LookupAhead.hash($0, linkType: .ethernet, tracker.table.secret) }
+        #expect(expected != nil && tracker.ahead.hash == expected)
+    }
+
     @Test("no hash for frames that are not Ethernet with IPv4 and captured ports")
     func noHash() {
         let secret = FlowKey.TableSecret(seed: 42)

@@ -1,11 +1,12 @@
 import CPrefetch
 
 /// The live flows' inspections as values in one array allocated once at full capacity and
-/// indexed by slot (the flow record keeps its slot): pages are touched only as slots are used,
-/// and a packet reaches its flow's state through a fixed pointer, with no reference counting.
-/// Freed slots are reused from a free list, the last freed first; a free slot holds an empty
-/// inspection; after a peak the live inspections are moved into the lowest slots (`isSparse`). A TCP flow's streams are in a second array
-/// under the same slot. The inspections' protocol states are made in the slab's `arena`.
+/// indexed by slot (the flow record keeps its slot): pages (huge pages, `LargePages`, where the
+/// system has them) are touched only as slots are used, and a packet reaches its flow's state
+/// through a fixed pointer, with no reference counting. Freed slots are reused from a free
+/// list, the last freed first; a free slot holds an empty inspection; after a peak the live
+/// inspections are moved into the lowest slots (`isSparse`). A TCP flow's streams are in a
+/// second array under the same slot. The inspections' protocol states are made in the slab's `arena`.
 struct InspectionSlab: ~Copyable {
     /// The pools of the inspections' protocol states.
     let arena = StateArena()
@@ -23,6 +24,7 @@ struct InspectionSlab: ~Copyable {
         entries = .allocate(capacity: self.capacity)
         streamEntries = .allocate(capacity: self.capacity)
         free = .allocate(capacity: self.capacity)
+        LargePages.advise(UnsafeMutableRawPointer(entries), bytes: self.capacity * MemoryLayout<FlowInspection>.stride)
     }
 
     /// Whether another inspection fits.
