@@ -120,12 +120,8 @@ public struct Engine: ~Copyable {
         while let packet = reader.next() {
             counts.countRecord(packet, &linkCache, times: &span)
             if own.take(packet, index: counts.packets, file: file, &counts, &tracker) { run.flush(upTo: counts.packets, &self) }
-            if counts.packets >= limit {
-                own.drain(&counts, &tracker)
-                return Self.end(of: packet)
-            }
+            if counts.packets >= limit { return Self.end(of: packet) }
         }
-        own.drain(&counts, &tracker)
         return nil
     }
 
@@ -185,7 +181,6 @@ public struct Engine: ~Copyable {
     private mutating func shardedPacket(_ packet: Packet, file: Int) {
         let index = counts.packets
         if own!.take(packet, index: index, file: file, &counts, &tracker), let shards { shards.flush(upTo: index, &self) }
-        own!.drain(&counts, &tracker)
     }
 
     /// Hands on the flows just recognised, then those just ended (`FlowTracker.eventsPending`).

@@ -69,32 +69,27 @@ struct ShardRouting {
     /// tracked here from its `PlainSegment`; any other packet is decoded here, and counted in `counts`
     /// (`CaptureSummary.countDecoded`) when its flow is shard 0's or it belongs to no flow. Then
     /// as `route`. It takes the packet's fields, not the `Packet`, which the reading loop would
-    /// otherwise store for it at every packet. Shard 0's plain segments wait in `queue` as its
-    /// datagrams do; whatever else touches `t` tracks the packets waiting there first.
+    /// otherwise store for it at every packet.
     @inline(never)
     mutating func other(_ bytes: UnsafeRawBufferPointer, timestamp: Int64, frame: ShardItem.Frame, index: Int,
-                        _ counts: inout CaptureSummary, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox,
-                        _ queue: inout OwnQueue) {
+                        _ counts: inout CaptureSummary, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
         // The shard of any other plain frame, which is the one `bucket(of:)` gives once it is decoded.
         var known = -1
         if let p = PacketDecoder.plainTuple(bytes, linkType: frame.linkType) {
             known = shard(ofBucket: Self.bucket(IPAddress(ipv4: p.src), p.srcPort, IPAddress(ipv4: p.dst), p.dstPort, proto: p.proto))
             if !p.maybeSIP && known != 0 {
                 out.put(known, ShardItem(.track(frame), bytes: bytes, timestamp: timestamp, index: index))
-                if sweepClock.isDue(timestamp) { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out, &queue, &counts) }
+                if sweepClock.isDue(timestamp) { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
                 return
             }
             // A plain TCP segment of shard 0's that cannot carry SIP: tracked here as one thread
-            // tracks it (`FlowTracker.trackSegment`), after the packets waiting in `queue`, with
-            // nothing to route but the sweep.
+            // tracks it (`FlowTracker.trackSegment`), with nothing to route but the sweep.
             if !p.maybeSIP && p.proto == IPProtocol.tcp, let s = PacketDecoder.plainSegment(bytes, linkType: frame.linkType) {
-                queue.add(.init(plain: .segment(s), bytes: bytes, timestamp: timestamp, index: index),
-                      ends: .init(src: s.src, srcPort: s.srcPort, dst: s.dst, dstPort: s.dstPort, proto: IPProtocol.tcp), w, &counts, &t)
-                if sweepClock.isDue(timestamp) { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out, &queue, &counts) }
+                w.track(s, timestamp: timestamp, bytes: bytes, index: index, &counts, &t)
+                if sweepClock.isDue(timestamp) { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
                 return
             }
         }
-        queue.drain(w, &counts, &t)
         var d = DecodedPacket()
         PacketDecoder.decode(bytes, originalLength: frame.originalLength, linkType: frame.linkType, into: &d)
         guard d.kind == .transport else {
@@ -109,7 +104,7 @@ struct ShardRouting {
             t.noteSIP(d, bytes: bytes)
             out.put(s, ShardItem(.track(frame), bytes: bytes, timestamp: timestamp, index: index))
         }
-        route(bytes, timestamp: timestamp, frame: frame, d, index: index, of: s, w, &t, out, &queue, &counts)
+        route(bytes, timestamp: timestamp, frame: frame, d, index: index, of: s, w, &t, out)
     }
 
     /// Packet `index` (decoded as `d`, a flow's, of shard `s`), tracked by its shard: its SIP
@@ -118,8 +113,7 @@ struct ShardRouting {
     /// one thread would sweep.
     @inline(__always)
     private mutating func route(_ bytes: UnsafeRawBufferPointer, timestamp: Int64, frame: ShardItem.Frame, _ d: DecodedPacket,
-                                index: Int, of s: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox,
-                                _ queue: inout OwnQueue, _ counts: inout CaptureSummary) {
+                                index: Int, of s: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
         if (s == 0 || shards > 2) && Self.maybeSIP(d, bytes) {
             for v in 1..<shards where v != s { out.put(v, ShardItem(.noteSIP(frame), bytes: bytes, timestamp: timestamp, index: index)) }
         }
@@ -134,7 +128,7 @@ struct ShardRouting {
                 }
             }
         }
-        if sweepClock.isDue(timestamp) { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out, &queue, &counts) }
+        if sweepClock.isDue(timestamp) { sweep(now: timestamp, bytes: bytes, index: index, w, &t, out) }
     }
 
     /// Whether `FlowTracker.noteSIP` may find SIP in a flow's packet (its cheap tests, or
@@ -159,12 +153,9 @@ struct ShardRouting {
 
     /// Every shard sweeps at a packet where `sweepClock` is due and allows it (where one thread
     /// would sweep; when the clock went back, the live flows are estimated as the calling
-    /// thread's times the shards): packet `index`, at `now`, whose `bytes` the sweep items carry;
-    /// shard 0's packets waiting in `queue` are tracked first.
+    /// thread's times the shards): packet `index`, at `now`, whose `bytes` the sweep items carry.
     @inline(never)
-    mutating func sweep(now: Int64, bytes: UnsafeRawBufferPointer, index: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox,
-                        _ queue: inout OwnQueue, _ counts: inout CaptureSummary) {
-        queue.drain(w, &counts, &t)
+    mutating func sweep(now: Int64, bytes: UnsafeRawBufferPointer, index: Int, _ w: ShardWorker, _ t: inout FlowTracker, _ out: ShardOutbox) {
         guard sweepClock.allows(now, index: index, liveFlows: t.liveFlows &* shards) else { return }
         sweepClock.swept(at: now)
         w.sweep(now: now, index: index, &t)

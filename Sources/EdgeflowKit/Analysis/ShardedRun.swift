@@ -37,8 +37,6 @@ final class ShardedRun {
     /// of the last packet it read there (no later packet of that file lies before it).
     private let cursors: UnsafeMutablePointer<ShardOutbox.Cursor>
     let frontier: UnsafeMutablePointer<Int>
-    /// The places of the calling thread's `OwnQueue`.
-    private let ownWaiting: UnsafeMutablePointer<OwnQueue.Waiting>
     /// The files, whose owner's reader (the calling thread's) drops pages only behind every
     /// item the workers have not done.
     private let files: [FileLease]
@@ -97,7 +95,6 @@ final class ShardedRun {
         // Nothing is dropped before the first replay says which pages the workers still need.
         for f in files { f.keep(from: 0) }
         frontier = .allocate(capacity: max(1, files.count))
-        ownWaiting = .allocate(capacity: LookupAhead.depth)
         frontier.initialize(repeating: 0, count: max(1, files.count))
         toWorker = (1..<n).map { _ in BatchQueue(limit: .max) }
         fromWorker = (1..<n).map { _ in BatchQueue(limit: .max) }
@@ -122,7 +119,6 @@ final class ShardedRun {
         if finishedTables.isEmpty { for w in shards.dropFirst() { _ = w.finishedTable() } }
         cursors.deallocate()
         frontier.deallocate()
-        ownWaiting.deallocate()
     }
 
     /// The calling thread's flow table: shard 0's, with its limits.
@@ -132,8 +128,7 @@ final class ShardedRun {
 
     /// What the calling thread needs per packet, for the engine to keep.
     func makeOwnShard() -> OwnShard {
-        OwnShard(routing: routing, worker: shards[0], outbox: ShardOutbox(cursors: cursors, run: self), frontier: frontier,
-                 queue: OwnQueue(places: ownWaiting))
+        OwnShard(routing: routing, worker: shards[0], outbox: ShardOutbox(cursors: cursors, run: self), frontier: frontier)
     }
 
     /// Hands worker `w` its current batch, in which it finds every item of the packets up to
@@ -276,19 +271,16 @@ struct OwnShard {
     private let worker: ShardWorker
     private let outbox: ShardOutbox
     private let frontier: UnsafeMutablePointer<Int>
-    /// Shard 0's plain packets, tracked a few own packets after they are read (`OwnQueue`).
-    private var queue: OwnQueue
     /// The packet index, and the run's count of captured bytes, at which the batches are
     /// handed over next (compared with what the reading loop counts anyway: nothing counted here).
     private var flushIndex = ShardedRun.flushEvery
     private var flushBytes = ShardedRun.flushBytes
 
-    init(routing: ShardRouting, worker: ShardWorker, outbox: ShardOutbox, frontier: UnsafeMutablePointer<Int>, queue: OwnQueue) {
+    init(routing: ShardRouting, worker: ShardWorker, outbox: ShardOutbox, frontier: UnsafeMutablePointer<Int>) {
         self.routing = routing
         self.worker = worker
         self.outbox = outbox
         self.frontier = frontier
-        self.queue = queue
     }
 
     /// Packet `index` of file `file`, read by the calling thread, whose table is `t` and whose
@@ -296,8 +288,8 @@ struct OwnShard {
     /// shards' events replayed (every `ShardedRun.flushEvery` packets or `ShardedRun.flushBytes`
     /// bytes). A plain datagram that cannot carry SIP, most packets, is routed here in place
     /// (its headers read once, by `PacketDecoder.plainDatagram`, the owner from its two ends):
-    /// handed to its worker as read or queued here (`OwnQueue`); any other packet out of line
-    /// (`ShardRouting.other`). The queue is drained before the batches are handed over.
+    /// handed to its worker as read or tracked here; any other packet out of line
+    /// (`ShardRouting.other`).
     @inline(__always)
     mutating func take(_ packet: Packet, index: Int, file: Int, _ counts: inout CaptureSummary, _ t: inout FlowTracker) -> Bool {
         frontier[file] = packet.fileOffset
@@ -306,26 +298,15 @@ struct OwnShard {
             if s != 0 {
                 outbox.put(s, ShardItem(.datagram(u), packet, index: index))
             } else {
-                queue.add(.init(plain: .datagram(u), bytes: packet.bytes, timestamp: packet.timestamp, index: index),
-                          ends: .init(src: u.src, srcPort: u.srcPort, dst: u.dst, dstPort: u.dstPort, proto: IPProtocol.udp), worker, &counts, &t)
+                worker.track(u, timestamp: packet.timestamp, bytes: packet.bytes, index: index, &counts, &t)
             }
-            if routing.sweepClock.isDue(packet.timestamp) {
-                routing.sweep(now: packet.timestamp, bytes: packet.bytes, index: index, worker, &t, outbox, &queue, &counts)
-            }
+            if routing.sweepClock.isDue(packet.timestamp) { routing.sweep(now: packet.timestamp, bytes: packet.bytes, index: index, worker, &t, outbox) }
         } else {
-            routing.other(packet.bytes, timestamp: packet.timestamp, frame: packet.frame, index: index, &counts, worker, &t, outbox, &queue)
+            routing.other(packet.bytes, timestamp: packet.timestamp, frame: packet.frame, index: index, &counts, worker, &t, outbox)
         }
         guard index >= flushIndex || counts.bytes >= flushBytes else { return false }
-        queue.drain(worker, &counts, &t)
         flushIndex = index &+ ShardedRun.flushEvery
         flushBytes = counts.bytes &+ ShardedRun.flushBytes
         return true
-    }
-
-    /// Tracks the packets waiting in the queue (`OwnQueue`): before the engine leaves a file or
-    /// returns from a packet.
-    @inline(__always)
-    mutating func drain(_ counts: inout CaptureSummary, _ t: inout FlowTracker) {
-        queue.drain(worker, &counts, &t)
     }
 }

@@ -166,13 +166,6 @@ public struct FlowTracker: ~Copyable {
         ahead.step(frame, linkType: linkType, table, dispatcher)
     }
 
-    /// `prefetch(ahead:linkType:)` with the newest packet's flow read already (`LookupAhead.ends`;
-    /// nil when it is none of this table's).
-    @inline(__always)
-    mutating func prefetch(ahead ends: LookupAhead.Ends?) {
-        ahead.step(ends, table, dispatcher)
-    }
-
     /// Whether flow `i`'s key has a DNS port at either end (`FlowRecord.dnsPorts`, worked out once).
     @inline(__always)
     private mutating func onDNSPort(_ i: Int) -> Bool {

@@ -26,44 +26,25 @@ struct LookupAhead {
     @inline(__always)
     mutating func step(_ frame: UnsafeRawBufferPointer?, linkType: LinkType, _ table: borrowing FlowTable,
                        _ dispatcher: borrowing Dispatcher) {
-        step(frame.flatMap { Self.ends($0, linkType: linkType) }, table, dispatcher)
-    }
-
-    /// One step, as the reader hands on a packet, with the flow of the record read ahead given
-    /// as its `Ends` (nil: none to look up, as for a packet another thread tracks).
-    @inline(__always)
-    mutating func step(_ ends: Ends?, _ table: borrowing FlowTable, _ dispatcher: borrowing Dispatcher) {
         if inspection >= 0 { dispatcher.prefetchState(inspection) }
         inspection = record >= 0 && record < table.count ? table[record].inspection : -1
         if inspection >= 0 { dispatcher.prefetchInspection(inspection) }
         record = hash.map { table.prefetchRecord(hash: $0) } ?? -1
-        hash = ends.map { FlowKey.ipv4TableHash(a: $0.a, b: $0.b, proto: $0.proto, table.secret) }
+        hash = frame.flatMap { Self.hash($0, linkType: linkType, table.secret) }
         if let hash { table.prefetchSlot(hash: hash) }
     }
 
-    /// A frame's flow as a lookup ahead reads it: its two ends' `address << 16 | port` words,
-    /// the smaller first (`FlowTracker`'s `PlainEnds`), and its IP protocol.
-    struct Ends {
-        let a, b: UInt64
-        let proto: UInt8
-
-        /// The flow between `src` and `dst` (IPv4 addresses, with their ports) over `proto`.
-        @inline(__always)
-        init(src: UInt32, srcPort: UInt16, dst: UInt32, dstPort: UInt16, proto: UInt8) {
-            let s = UInt64(src) << 16 | UInt64(srcPort), d = UInt64(dst) << 16 | UInt64(dstPort)
-            (a, b, self.proto) = (min(s, d), max(s, d), proto)
-        }
-    }
-
-    /// The flow of `frame`, when it is Ethernet with IPv4 and its ports are captured (else
-    /// nil). Read only as far as it stays within the frame, not checked as the decoder checks:
-    /// the ends of a frame the decoder refuses name lines its lookup does not use, and cost a
-    /// prefetch.
+    /// The table hash of `frame`'s flow, as `FlowTracker` makes it for a plain IPv4 datagram or
+    /// segment, when `frame` is Ethernet with IPv4 and its ports are captured (else nil). Read
+    /// only as far as it stays within the frame, not checked as the decoder checks: the hash of
+    /// a frame the decoder refuses names lines its lookup does not use, and costs a prefetch.
     @inline(__always)
-    static func ends(_ f: UnsafeRawBufferPointer, linkType: LinkType) -> Ends? {
+    static func hash(_ f: UnsafeRawBufferPointer, linkType: LinkType, _ secret: FlowKey.TableSecret) -> UInt64? {
         guard linkType == .ethernet, f.count >= 38, f.be16(12) == 0x0800 else { return nil }
         let ports = 14 &+ Int(f.u8(14) & 0x0F) &* 4
         guard ports &+ 4 <= f.count else { return nil }
-        return Ends(src: f.be32(26), srcPort: f.be16(ports), dst: f.be32(30), dstPort: f.be16(ports &+ 2), proto: f.u8(23))
+        // The ends' `address << 16 | port` words, the smaller first (`FlowTracker`'s `PlainEnds`).
+        let s = UInt64(f.be32(26)) << 16 | UInt64(f.be16(ports)), d = UInt64(f.be32(30)) << 16 | UInt64(f.be16(ports &+ 2))
+        return FlowKey.ipv4TableHash(a: min(s, d), b: max(s, d), proto: f.u8(23), secret)
     }
 }

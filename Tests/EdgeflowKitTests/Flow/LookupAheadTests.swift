@@ -58,11 +58,6 @@ struct LookupAheadTests {
         #expect(read == Array(0..<10) && ahead.allSatisfy { $0 == nil })
     }
 
-    /// The table hash a lookup ahead makes of a frame's flow (`LookupAhead.step`).
-    static func hash(_ f: UnsafeRawBufferPointer, linkType: LinkType, _ secret: FlowKey.TableSecret) -> UInt64? {
-        LookupAhead.ends(f, linkType: linkType).map { FlowKey.ipv4TableHash(a: $0.a, b: $0.b, proto: $0.proto, secret) }
-    }
-
     /// The hash a lookup ahead makes from the frame is the one the flow table files the flow
     /// under (its key's, as the decoder reads the frame), for both directions of the flow.
     @Test("the hash made from a frame is its flow key's table hash, both ways, UDP and TCP")
@@ -73,11 +68,11 @@ struct LookupAheadTests {
                       Frames.tcp4("198.51.100.2", 61000, "192.0.2.1", 443, flags: 0x10)]
         for f in frames {
             let key = f.withUnsafeBytes { FlowKey.of(PacketDecoder.decode($0, originalLength: $0.count, linkType: .ethernet)).key }
-            let hash = f.withUnsafeBytes { Self.hash($0, linkType: .ethernet, secret) }
+            let hash = f.withUnsafeBytes { LookupAhead.hash($0, linkType: .ethernet, secret) }
             #expect(hash == key.tableHash(secret))
         }
-        #expect(frames[0].withUnsafeBytes { Self.hash($0, linkType: .ethernet, secret) }
-                == frames[1].withUnsafeBytes { Self.hash($0, linkType: .ethernet, secret) })
+        #expect(frames[0].withUnsafeBytes { LookupAhead.hash($0, linkType: .ethernet, secret) }
+                == frames[1].withUnsafeBytes { LookupAhead.hash($0, linkType: .ethernet, secret) })
     }
 
     @Test("no hash for frames that are not Ethernet with IPv4 and captured ports")
@@ -87,8 +82,8 @@ struct LookupAheadTests {
         let v6 = Frames.ethernet(type: 0x86DD) + Frames.ipv6Header(src: "2001:db8::1", dst: "2001:db8::2", next: 17, payloadLength: u.count) + u
         let cut = Array(Frames.udp4("10.0.0.1", 1000, "10.0.0.2", 2000).prefix(35))
         for f in [v6, cut, Frames.ethernet(type: 0x0800, vlans: [(0x8100, 7)]) + Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 17, payloadLength: u.count) + u] {
-            #expect(f.withUnsafeBytes { Self.hash($0, linkType: .ethernet, secret) } == nil)
+            #expect(f.withUnsafeBytes { LookupAhead.hash($0, linkType: .ethernet, secret) } == nil)
         }
-        #expect(Frames.udp4("10.0.0.1", 1000, "10.0.0.2", 2000).withUnsafeBytes { Self.hash($0, linkType: .linuxSLL, secret) } == nil)
+        #expect(Frames.udp4("10.0.0.1", 1000, "10.0.0.2", 2000).withUnsafeBytes { LookupAhead.hash($0, linkType: .linuxSLL, secret) } == nil)
     }
 }
