@@ -8,8 +8,11 @@ import Glibc
 /// of object: the states of one kind lie side by side, not among other objects (and an RTP state
 /// on a cache line without `posix_memalign`'s slack), and a chunk's pages are made present in one
 /// call (`MADV_POPULATE_WRITE`), not by a fault per 4 KiB page as new flows write their states.
-/// Not advised for transparent huge pages: that saved no measurable CPU and made a chunk's
-/// pages take 4.7 times as long to make present (Benchmarks/README.md, h-arena).
+/// The 2 MiB chunks are advised for transparent huge pages (`LargePages`), a trade: with the
+/// system's `defrag` at `madvise` such a chunk takes about 3.6 ms to make present instead of
+/// 0.8 ms (h-arena, which dropped the advice alone for no CPU saved), and with the slots and the
+/// slab also on huge pages the 3-million-flow flood took about 3 % less CPU (h-core;
+/// Benchmarks/README.md, twenty-first session).
 ///
 /// One thread at a time owns the pool (the thread that owns its `InspectionSlab`): it allocates,
 /// and frees the states it does not freeze (`release`). A frozen state (`FrozenValue`) is freed on
