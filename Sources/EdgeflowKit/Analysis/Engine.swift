@@ -201,7 +201,7 @@ public struct Engine: ~Copyable {
     private mutating func passEnded() {
         if tracker.ended.count > 1 { tracker.ended.sort { $0.record.sequence < $1.record.sequence } }
         for e in tracker.ended { ended(e) }
-        tracker.ended.removeAll(keepingCapacity: true)
+        tracker.drainedEnded()
     }
 
     /// A flow's service was recognised: evidence for role inference.

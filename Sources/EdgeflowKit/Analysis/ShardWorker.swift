@@ -94,7 +94,7 @@ final class ShardWorker: @unchecked Sendable {
         }
         if !t.ended.isEmpty {
             for e in t.ended { note(2, e.record.sequence, .ended(e)) }
-            t.ended.removeAll(keepingCapacity: true)
+            t.drainedEnded()
         }
     }
 

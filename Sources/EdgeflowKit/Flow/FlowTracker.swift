@@ -93,8 +93,26 @@ public struct FlowTracker: ~Copyable {
                                reassemblyMemory: settings.reassemblyMemory, dns: dns,
                                clockRates: settings.rtpClockRates, lyncPayloadTypes: settings.rtpLyncPayloadTypes,
                                sliceWidth: settings.rtpSliceWidth, transactionLogs: settings.transactionLogs, sharedSDP: settings.sharedSDP)
-        ended.reserveCapacity(1024)
+        ended.reserveCapacity(Self.endedReserved)
         recognised.reserveCapacity(64)
+    }
+
+    /// Room in `ended` made at the start and kept across drains.
+    static let endedReserved = 1024
+    /// The most room `ended` keeps once drained: a sweep that ends a burst's flows at once grows
+    /// it to their number (200,000 STUN flows: 65 MB kept for good), so past this it starts again
+    /// from `endedReserved` (a burst's sweeps then allocate as it grows; a packet never does
+    /// below this).
+    static let endedKept = 16_384
+
+    /// Empties `ended` once the caller has taken its flows, keeping its room up to `endedKept`.
+    public mutating func drainedEnded() {
+        if ended.capacity > Self.endedKept {
+            ended = []
+            ended.reserveCapacity(Self.endedReserved)
+        } else {
+            ended.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Accounts one decoded IP packet (kind `.transport`).

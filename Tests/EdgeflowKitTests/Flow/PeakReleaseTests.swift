@@ -91,6 +91,29 @@ struct PeakReleaseTests {
         #expect(live == 51 && !stillSparse && next == 51)
     }
 
+    @Test("the ended flows' buffer, drained after a sweep that ended 20,000 flows at once, keeps no room for 20,000; after 1,000 it keeps its room")
+    func endedBuffer() {
+        var tracker = FlowTracker(settings: FlowSettings(), dns: DNSBook())
+        func end(_ n: Int) {
+            for k in 0..<n {
+                tracker.ended.append(EndedFlow(record: FlowRecord(key: Self.key(UInt32(k)), hash: 0, sequence: k, originatorIsA: true, timestamp: 0),
+                                               reason: .idle, inspection: nil))
+            }
+        }
+        end(20_000)
+        let burst = tracker.ended.capacity
+        tracker.drainedEnded()
+        let afterBurst = tracker.ended.capacity
+        end(1_000)
+        let steady = tracker.ended.capacity
+        tracker.drainedEnded()
+        let afterSteady = tracker.ended.capacity
+        #expect(burst >= 20_000)
+        // 20,000 ended flows of about 260 bytes: 5 MB that a days-long run would keep.
+        #expect(afterBurst < 2_048)
+        #expect(afterSteady == steady && steady >= 1_000)
+    }
+
     /// STUN Binding request (or success response) with transaction `id`.
     private static func binding(_ id: UInt32, response: Bool = false) -> [UInt8] {
         Frames.be16(response ? 0x0101 : 0x0001) + Frames.be16(0) + Frames.be32(0x2112_A442) + Frames.be32(id) + Frames.be32(0) + Frames.be32(7)
