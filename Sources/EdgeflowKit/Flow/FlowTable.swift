@@ -10,7 +10,7 @@ import Darwin
 /// half load; removal shifts the probe chain back, so there are no tombstones. The records
 /// grow in place with `realloc` (for large arrays glibc remaps the pages): growing never holds
 /// the old and the new array at once, and copies nothing. The slots are on huge pages where
-/// they hold whole ones and the system has them (`LargePages`); the records are not: advising
+/// they hold whole ones and the system has them (`PageAdvice.huge`); the records are not: advising
 /// part of their mapping splits it, and glibc's remap then fails and copies them (strace of
 /// the 500,000-flow flood: four `mremap`s of five refused, `EFAULT`).
 public struct FlowTable: ~Copyable {
@@ -192,14 +192,7 @@ public struct FlowTable: ~Copyable {
     /// goes); records before `populatedTo` stay present as the table grows and shrinks.
     private mutating func populate() {
         let end = min(recordCapacity, populatedTo &+ Self.populateRecords)
-        #if os(Linux)
-        let page = PageRelease.pageSize
-        let first = (Int(bitPattern: records + populatedTo) &+ page &- 1) & ~(page &- 1)
-        let last = Int(bitPattern: records + end) & ~(page &- 1)
-        if last > first, let p = UnsafeMutableRawPointer(bitPattern: first) {
-            _ = madvise(p, last &- first, 23)   // MADV_POPULATE_WRITE (Linux 5.14); older kernels refuse it
-        }
-        #endif
+        PageAdvice.populate(UnsafeMutableRawPointer(records + populatedTo), bytes: (end &- populatedTo) &* MemoryLayout<FlowRecord>.stride)
         populatedTo = end
     }
 
@@ -216,7 +209,7 @@ public struct FlowTable: ~Copyable {
         var given = 0
         if populatedTo > Self.populateRecords &* 2 && count &* 4 < populatedTo {
             let keep = max(count &* 2, Self.populateRecords)
-            given &+= PageRelease.giveBack(records + keep, to: records + populatedTo)
+            given &+= PageAdvice.giveBack(records + keep, to: records + populatedTo)
             populatedTo = keep
         }
         let slotCount = slotMask &+ 1
@@ -226,7 +219,7 @@ public struct FlowTable: ~Copyable {
             slots.initialize(repeating: 0, count: newCount)
             slotMask = newCount &- 1
             for r in 0..<count { place(hash: records[r].hash, index: r) }
-            given &+= PageRelease.giveBack(slots + newCount, to: slots + slotCount)
+            given &+= PageAdvice.giveBack(slots + newCount, to: slots + slotCount)
         }
         return given
     }
@@ -265,16 +258,9 @@ public struct FlowTable: ~Copyable {
     private static func zeroedSlots(_ count: Int) -> UnsafeMutablePointer<UInt64> {
         let bytes = count * MemoryLayout<UInt64>.stride
         guard let raw = malloc(bytes) else { refused(bytes, "\(count) slots") }
-        LargePages.advise(raw, bytes: bytes)
+        PageAdvice.huge(raw, bytes: bytes)
+        PageAdvice.populate(raw, bytes: bytes)
         let slots = raw.bindMemory(to: UInt64.self, capacity: count)
-        #if os(Linux)
-        let page = PageRelease.pageSize
-        let first = (Int(bitPattern: slots) &+ page &- 1) & ~(page &- 1)
-        let last = Int(bitPattern: slots + count) & ~(page &- 1)
-        if last > first, let p = UnsafeMutableRawPointer(bitPattern: first) {
-            _ = madvise(p, last &- first, 23)   // MADV_POPULATE_WRITE, as in `populate`
-        }
-        #endif
         slots.initialize(repeating: 0, count: count)
         return slots
     }

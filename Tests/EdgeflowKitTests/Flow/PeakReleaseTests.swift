@@ -87,7 +87,7 @@ struct PeakReleaseTests {
         #expect(sparse && targets == [50])
         #expect(moved && made == 3)
         // Slots 51..<20,000 given up: 19,949 inspections' and streams' whole pages.
-        #expect(given >= 19_949 * MemoryLayout<FlowInspection>.stride - 2 * PageRelease.pageSize)
+        #expect(given >= 19_949 * MemoryLayout<FlowInspection>.stride - 2 * PageAdvice.pageSize)
         #expect(live == 51 && !stillSparse && next == 51)
     }
 

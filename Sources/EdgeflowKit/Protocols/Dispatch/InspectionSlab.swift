@@ -1,7 +1,7 @@
 import CPrefetch
 
 /// The live flows' inspections as values in one array allocated once at full capacity and
-/// indexed by slot (the flow record keeps its slot): pages (huge pages, `LargePages`, where the
+/// indexed by slot (the flow record keeps its slot): pages (huge pages, `PageAdvice.huge`, where the
 /// system has them) are touched only as slots are used, and a packet reaches its flow's state
 /// through a fixed pointer, with no reference counting. Freed slots are reused from a free
 /// list, the last freed first; a free slot holds an empty inspection; after a peak the live
@@ -24,7 +24,7 @@ struct InspectionSlab: ~Copyable {
         entries = .allocate(capacity: self.capacity)
         streamEntries = .allocate(capacity: self.capacity)
         free = .allocate(capacity: self.capacity)
-        LargePages.advise(UnsafeMutableRawPointer(entries), bytes: self.capacity * MemoryLayout<FlowInspection>.stride)
+        PageAdvice.huge(UnsafeMutableRawPointer(entries), bytes: self.capacity * MemoryLayout<FlowInspection>.stride)
     }
 
     /// Whether another inspection fits.
@@ -121,8 +121,8 @@ struct InspectionSlab: ~Copyable {
         (streamEntries + count).deinitialize(count: wasUsed &- count)
         used = count
         freeCount = 0
-        return PageRelease.giveBack(entries + used, to: entries + wasUsed)
-            &+ PageRelease.giveBack(streamEntries + used, to: streamEntries + wasUsed)
+        return PageAdvice.giveBack(entries + used, to: entries + wasUsed)
+            &+ PageAdvice.giveBack(streamEntries + used, to: streamEntries + wasUsed)
     }
 
     deinit {

@@ -8,7 +8,7 @@ import Glibc
 /// of object: the states of one kind lie side by side, not among other objects (and an RTP state
 /// on a cache line without `posix_memalign`'s slack), and a chunk's pages are made present in one
 /// call (`MADV_POPULATE_WRITE`), not by a fault per 4 KiB page as new flows write their states.
-/// The 2 MiB chunks are advised for transparent huge pages (`LargePages`), a trade: with the
+/// The 2 MiB chunks are advised for transparent huge pages (`PageAdvice.huge`), a trade: with the
 /// system's `defrag` at `madvise` such a chunk takes about 3.6 ms to make present instead of
 /// 0.8 ms (h-arena, which dropped the advice alone for no CPU saved), and with the slots and the
 /// slab also on huge pages the 3-million-flow flood took about 3 % less CPU (h-core;
@@ -250,7 +250,7 @@ final class StatePool<Value>: @unchecked Sendable {
 
     /// A chunk of `bytes`, its pages made present in one call (Linux 5.14; older kernels refuse
     /// it, and the pages then fault in as they are first written), as huge pages where it holds
-    /// whole ones (`LargePages`: the 2 MiB chunks, which Linux 6.7 on maps on a huge page's
+    /// whole ones (`PageAdvice.huge`: the 2 MiB chunks, which Linux 6.7 on maps on a huge page's
     /// boundary). A chunk the system refuses ends the run.
     private func map(_ bytes: Int) -> UnsafeMutableRawPointer {
         guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
@@ -261,8 +261,8 @@ final class StatePool<Value>: @unchecked Sendable {
                 """, advice: "Lower --max-inspected-flows (or --max-flows)")
         }
         #if os(Linux)
-        LargePages.advise(p, bytes: bytes)
-        _ = madvise(p, bytes, 23)   // MADV_POPULATE_WRITE
+        PageAdvice.huge(p, bytes: bytes)
+        PageAdvice.populate(p, bytes: bytes)
         #endif
         return p
     }

@@ -38,7 +38,7 @@ struct LargePagesTests {
     @Test("a range holding whole huge pages is advised for them; a range holding none is left alone",
           .enabled(if: FileManager.default.fileExists(atPath: "/sys/kernel/mm/transparent_hugepage/enabled")))
     func advised() throws {
-        let size = LargePages.size
+        let size = PageAdvice.hugePageSize
         // Eight huge pages' worth, so that six whole ones lie inside whatever the alignment.
         guard let mapped = mmap(nil, 8 * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), mapped != MAP_FAILED else {
             Issue.record("cannot map \(8 * size) bytes")
@@ -48,9 +48,9 @@ struct LargePagesTests {
         let aligned = mapped + ((size - Int(bitPattern: mapped) % size) % size)
         #expect(!(try Self.flags(at: aligned)).isEmpty, "the mapping is found in /proc/self/smaps")
         // From just past a huge page's start to just before the next one's end: no whole huge page.
-        LargePages.advise(aligned + 4096, bytes: 2 * size - 8192)
+        PageAdvice.huge(aligned + 4096, bytes: 2 * size - 8192)
         #expect(!(try Self.flags(at: aligned + 4096)).contains("hg"))
-        LargePages.advise(aligned + size + 4096, bytes: 4 * size)
+        PageAdvice.huge(aligned + size + 4096, bytes: 4 * size)
         #expect(!(try Self.flags(at: aligned + size + 4096)).contains("hg"))
         #expect(try Self.flags(at: aligned + 2 * size).contains("hg"))
         #expect(try Self.flags(at: aligned + 4 * size + 4095).contains("hg"))
