@@ -22,6 +22,10 @@ final class LiveShards {
     private var watermark: [Int]
     private var last: [SocketReport?]
     private var merged: [ShardEvent] = []
+    /// The most events an empty array of `pending` or `merged` keeps room for: a flood's flows
+    /// ending in one interval grow them to their number (some 240 bytes each), which a
+    /// days-long run would otherwise hold for good.
+    static let eventsKept = 16_384
 
     /// Starts a thread on each of `captures` (opened on the calling thread, in one fanout group).
     /// - Parameters:
@@ -132,12 +136,20 @@ final class LiveShards {
 
     /// Replays, in timestamp order, every event of a packet (or sweep) at or before `upTo`.
     private func replay(upTo: Int, _ engine: inout Engine) {
-        merged.removeAll(keepingCapacity: true)
+        Self.replay(&pending, upTo: upTo, merging: &merged, into: &engine, dns: dns)
+    }
+
+    /// Replays, in timestamp order, the events of `pending` (per socket) at or before `upTo`,
+    /// gathered in `merged`; the arrays left empty keep room for at most `eventsKept` events.
+    static func replay(_ pending: inout [[ShardEvent]], upTo: Int, merging merged: inout [ShardEvent],
+                       into engine: inout Engine, dns: DNSBook) {
         for i in pending.indices where !pending[i].isEmpty {
             merged += pending[i].lazy.filter { $0.index <= upTo }
             pending[i].removeAll { $0.index <= upTo }
+            if pending[i].isEmpty { pending[i].removeAll(keepingAtMost: eventsKept, reserving: 0) }
         }
         ShardEvent.replay(&merged, into: &engine, dns: dns)
+        merged.removeAll(keepingAtMost: eventsKept, reserving: 0)
     }
 
     private var packetCounts: CaptureSummary {

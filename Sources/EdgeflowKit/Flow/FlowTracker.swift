@@ -107,12 +107,7 @@ public struct FlowTracker: ~Copyable {
 
     /// Empties `ended` once the caller has taken its flows, keeping its room up to `endedKept`.
     public mutating func drainedEnded() {
-        if ended.capacity > Self.endedKept {
-            ended = []
-            ended.reserveCapacity(Self.endedReserved)
-        } else {
-            ended.removeAll(keepingCapacity: true)
-        }
+        ended.removeAll(keepingAtMost: Self.endedKept, reserving: Self.endedReserved)
     }
 
     /// Accounts one decoded IP packet (kind `.transport`).

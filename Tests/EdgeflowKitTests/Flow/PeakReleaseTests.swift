@@ -114,6 +114,28 @@ struct PeakReleaseTests {
         #expect(afterSteady == steady && steady >= 1_000)
     }
 
+    @Test("a live run's replay of 20,000 flows ended on one socket while the other lags hands the engine those up to the time both reached, then keeps no room for 20,000 events")
+    func liveReplayRoom() {
+        func ended(_ k: Int, at index: Int) -> ShardEvent {
+            ShardEvent(index: index, rank: 0, sequence: k, ordinal: 0,
+                       payload: .ended(EndedFlow(record: FlowRecord(key: Self.key(UInt32(k)), hash: 0, sequence: k, originatorIsA: true, timestamp: 0),
+                                                 reason: .idle, inspection: nil)))
+        }
+        // Socket 0 ended 20,000 flows at times 1...20,000; socket 1 one flow at 30,000.
+        var pending: [[ShardEvent]] = [(1...20_000).map { ended($0, at: $0) }, [ended(20_001, at: 30_000)]]
+        var merged: [ShardEvent] = []
+        var engine = Engine(settings: FlowSettings())
+        let dns = DNSBook()
+        LiveShards.replay(&pending, upTo: 20_000, merging: &merged, into: &engine, dns: dns)
+        let flowsReplayed = engine.currentSummary.flows
+        let (room0, waiting1, room) = (pending[0].capacity, pending[1].count, merged.capacity)
+        LiveShards.replay(&pending, upTo: 30_000, merging: &merged, into: &engine, dns: dns)
+        #expect(flowsReplayed == 20_000 && waiting1 == 1)
+        #expect(engine.currentSummary.flows == 20_001 && pending[1].isEmpty)
+        // About 240 bytes an event: 5 MB that a days-long `live --threads 2` would keep after a burst.
+        #expect(room0 < 20_000 && room < 20_000)
+    }
+
     /// STUN Binding request (or success response) with transaction `id`.
     private static func binding(_ id: UInt32, response: Bool = false) -> [UInt8] {
         Frames.be16(response ? 0x0101 : 0x0001) + Frames.be16(0) + Frames.be32(0x2112_A442) + Frames.be32(id) + Frames.be32(0) + Frames.be32(7)
