@@ -265,8 +265,9 @@ struct JSONCursor {
     /// without floating point (a flow's duration, STUN round trips): below 2^50 ns the two
     /// roundings of that Double err by under 2.6e-4 µs, so they agree with the exact
     /// microseconds except at a tie (r = 500), which (like a larger or negative value) takes
-    /// the Double's way.
-    @inline(__always)
+    /// the Double's way. Out of line, as `decimal` is: inlined, it grew the flow object's
+    /// writer past what the optimizer inlines into it (each octet of an address became two calls).
+    @inline(never)
     mutating func milliseconds(_ ns: Int64) {
         let r = ns % 1000
         guard ns >= 0, ns < 1 << 50, r != 500 else { return decimal(Double(ns) / 1e6, decimals: 3) }
