@@ -33,7 +33,7 @@ extension AppReport {
 
     /// Writes the flow's `rtp` array and `rtcp` object (each only when there is something to say).
     /// - Parameter quality: each stream's quality (`AppReport.rtpQuality`).
-    static func writeRTP(_ rtp: [RTPStream], _ quality: [RTPStreamQuality], rtcp: RTCPSummary?, to w: inout JSONWriter) {
+    static func writeRTP(_ rtp: [RTPStream], _ quality: [RTPStreamQuality], rtcp box: FrozenBox<RTCPSummary>?, to w: inout JSONWriter) {
         if !rtp.isEmpty {
             w.beginArray("rtp")
             for i in rtp.indices {
@@ -64,7 +64,9 @@ extension AppReport {
             }
             w.endArray()
         }
-        if let rtcp {
+        // The RTCP part read in its box (most flows have none: an optional part handed over was
+        // destroyed for each flow).
+        if let rtcp = box?.value {
             w.beginObject("rtcp")
             w.value("sender_reports", rtcp.sr)
             w.value("receiver_reports", rtcp.rr)
