@@ -35,8 +35,12 @@ extension FlowSummary {
                             "resp_bytes", "orig_ip_bytes", "resp_ip_bytes", "conn_state", "history", "rule",
                             "verdict", "reason", "end_reason", "reply_rule"]
 
-    /// Room `writeCSVRow` may take.
-    var csvRoom: Int { plain ? Self.fixedRoom : Self.fixedRoom &+ textRoom(JSONCursor.csvRoom) }
+    /// Room `writeCSVRow` may take; a flow with text fields measured out of line, as `jsonRoom`.
+    @inline(__always)
+    var csvRoom: Int { plain ? Self.fixedRoom : csvRoomWithTexts() }
+
+    @inline(never)
+    private func csvRoomWithTexts() -> Int { Self.fixedRoom &+ textRoom(JSONCursor.csvRoom) }
 
     /// The flow's CSV row (the columns of `csvHeader`) and its line end, through one cursor in
     /// room made for it (`csvRoom`). `second` and `micros`: `ts` as `TimeFormat.isoParts` gives it.
@@ -91,7 +95,7 @@ extension FlowSummary {
     @inline(__always)
     private func writeCSVTail(_ c: inout JSONCursor) {
         let plain = self.plain
-        c.decimal(durationMs, decimals: 3)
+        c.milliseconds(durationNs)
         c.byte(0x2C)
         c.integer(origPkts)
         c.byte(0x2C)

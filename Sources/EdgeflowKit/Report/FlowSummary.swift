@@ -43,7 +43,11 @@ public struct FlowSummary: Sendable {
     public var serviceSet: ServiceSet
     public var services: [String] { serviceSet.members.map(\.name) }
     public var ts: Int64
-    public var durationMs: Double
+    /// From the first packet to the last, in ns (never negative: both are, and the last is not
+    /// before the first): what the JSON and CSV forms write, exactly, in ms.
+    public var durationNs: Int64
+    /// `durationNs` in ms.
+    public var durationMs: Double { Double(durationNs) / 1_000_000 }
     public var origPkts: Int
     public var respPkts: Int
     public var origBytes: Int
@@ -146,7 +150,7 @@ public struct FlowSummary: Sendable {
         respP = Int(icmp ? r.icmpCode : p.port)
         serviceSet = r.services
         ts = r.firstTimestamp
-        durationMs = Double(r.lastTimestamp - r.firstTimestamp) / 1_000_000
+        durationNs = r.lastTimestamp - r.firstTimestamp
         origPkts = r.origPackets
         respPkts = r.respPackets
         origBytes = r.origBytes
@@ -229,7 +233,9 @@ public struct FlowSummary: Sendable {
     }()
 
     /// Room the flow's text fields may take besides `fixedRoom`: each present field's key and
-    /// its worst-case escaped (`room`: JSON's or CSV's) form.
+    /// its worst-case escaped (`room`: JSON's or CSV's) form. Inlined with `room`: with no call
+    /// between, the texts are read without a retain and release each.
+    @inline(__always)
     func textRoom(_ room: (Int) -> Int) -> Int {
         func of(_ text: String?) -> Int { text.map { 24 &+ room($0.utf8.count) } ?? 0 }
         // The port tables' rules: room for their longest id, not a table read per flow.
@@ -293,8 +299,13 @@ public struct FlowSummary: Sendable {
     /// write it whole through one cursor (`writeMembers`).
     var flat: Bool { icmp == nil && appBox == nil }
 
-    /// Room `writeMembers` may take, besides the object's opening.
-    var jsonRoom: Int { plain ? Self.fixedRoom : Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom) }
+    /// Room `writeMembers` may take, besides the object's opening. A flow with text fields is
+    /// measured out of line (off a flood's way: `textRoom` is inlined into it).
+    @inline(__always)
+    var jsonRoom: Int { plain ? Self.fixedRoom : jsonRoomWithTexts() }
+
+    @inline(never)
+    private func jsonRoomWithTexts() -> Int { Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom) }
 
     /// Writes the members always present (and the text fields set), after the object's opening
     /// (the writer's), in room made once for them (`jsonRoom`): literal runs of keys and
@@ -387,7 +398,7 @@ public struct FlowSummary: Sendable {
     private func writeTail(_ c: inout JSONCursor) {
         let plain = self.plain
         c.literal("\",\"duration\":")
-        c.decimal(durationMs, decimals: 3)
+        c.milliseconds(durationNs)
         c.literal(",\"orig_pkts\":")
         c.integer(origPkts)
         c.literal(",\"resp_pkts\":")

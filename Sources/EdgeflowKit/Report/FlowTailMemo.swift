@@ -9,7 +9,7 @@ struct FlowTailMemo: ~Copyable {
     /// Everything a plain flow's tail is made of.
     struct Key: BitwiseCopyable {
         var origPkts, respPkts, origBytes, respBytes, origIPBytes, respIPBytes: Int
-        var duration: UInt64
+        var duration: Int64
         /// The stored bytes of the history (at most 24, zero-padded).
         var history: (UInt64, UInt64, UInt64)
         /// The `conn_state` text's address: the same address is the same text.
@@ -24,7 +24,7 @@ struct FlowTailMemo: ~Copyable {
             respBytes = f.respBytes
             origIPBytes = f.origIPBytes
             respIPBytes = f.respIPBytes
-            duration = f.durationMs.bitPattern
+            duration = f.durationNs
             history = Self.history(f)
             connState = UnsafeRawPointer(f.connStateName.utf8Start)
             verdict = f.verdictKind
@@ -37,7 +37,7 @@ struct FlowTailMemo: ~Copyable {
         func matches(_ f: borrowing FlowSummary) -> Bool {
             origPkts == f.origPkts && origBytes == f.origBytes && origIPBytes == f.origIPBytes
                 && respPkts == f.respPkts && respBytes == f.respBytes && respIPBytes == f.respIPBytes
-                && duration == f.durationMs.bitPattern && connState == UnsafeRawPointer(f.connStateName.utf8Start)
+                && duration == f.durationNs && connState == UnsafeRawPointer(f.connStateName.utf8Start)
                 && verdict == f.verdictKind && end == f.end && history == Self.history(f)
         }
 

@@ -30,8 +30,10 @@ public struct JSONWriter: ~Copyable {
     /// next one needs a comma.
     private var commas: UInt64 = 0
     private var depth = 0
-    /// The last second `TimeFormat.appendISO8601` wrote, as text.
+    /// The last two seconds `TimeFormat.isoParts` gave, as text, the later used first: a
+    /// flow's start and its TURN allocation's end take turns (one kept, each was made again).
     private var second = TimeFormat.SecondText()
+    private var otherSecond = TimeFormat.SecondText()
 
     /// Containers nest at most this deep.
     static let maxDepth = 63
@@ -94,11 +96,18 @@ public struct JSONWriter: ~Copyable {
     }
 
     /// The text of `secs`'s second ("2026-03-02T09:00:00."), kept for the next time written
-    /// in the same second (a flood's flows share seconds).
+    /// in the same second (a flood's flows share seconds), with the second used before it.
     @inline(__always)
     mutating func isoSecond(_ secs: Int64) -> TimeFormat.SecondText {
-        if second.second != secs { second.set(secs) }
+        if second.second != secs { useSecond(secs) }
         return second
+    }
+
+    /// `isoSecond` of a second not the last used: the one before it swapped in, or made in
+    /// the place of the one before it (whose date it keeps when of the same day).
+    private mutating func useSecond(_ secs: Int64) {
+        swap(&second, &otherSecond)
+        if second.second != secs { second.set(secs) }
     }
 
     private mutating func grow(_ needed: Int) {

@@ -73,6 +73,57 @@ struct JSONWriterTests {
         }
     }
 
+    /// The writer keeps the text of the last two seconds it wrote (a flow's start and its TURN
+    /// allocation's end take turns): times of two seconds in turn, then of others (another day,
+    /// 1970, the next second), each must read as its own (texts worked out with Python's datetime).
+    @Test("times of seconds taking turns, and of others, each written as its own")
+    func secondsInTurn() {
+        let times: [(Int64, String)] = [
+            (1_772_442_000_123_456_789, "2026-03-02T09:00:00.123456Z"), (1_772_442_480_000_001_000, "2026-03-02T09:08:00.000001Z"),
+            (1_772_442_000_999_999_999, "2026-03-02T09:00:00.999999Z"), (1_772_442_480_500_000_000, "2026-03-02T09:08:00.500000Z"),
+            (86_399_999_999_999, "1970-01-01T23:59:59.999999Z"), (1_772_442_480_000_001_000, "2026-03-02T09:08:00.000001Z"),
+            (1_772_528_400_000_000_000, "2026-03-03T09:00:00.000000Z"), (1_772_442_000_123_456_789, "2026-03-02T09:00:00.123456Z"),
+            (1_772_442_001_000_000_000, "2026-03-02T09:00:01.000000Z"), (86_399_999_999_999, "1970-01-01T23:59:59.999999Z"),
+        ]
+        var w = JSONWriter()
+        w.beginArray()
+        for (ns, _) in times { w.time(nil, ns) }
+        w.endArray()
+        #expect(w.text == "[" + times.map { "\"\($0.1)\"" }.joined(separator: ",") + "]")
+    }
+
+    /// Nanoseconds written as ms (a flow's duration, STUN round trips) without floating point:
+    /// hand-worked values, then C's `%.3f` of the Double (trailing zeros dropped) for values
+    /// off a tie below 2^50 ns, and the Double way (`decimal`) at a tie, beyond and below zero.
+    @Test("nanoseconds as milliseconds equal printf's %.3f of ns / 1e6")
+    func milliseconds() {
+        func ms(_ ns: Int64) -> String {
+            var w = JSONWriter()
+            w.withRoom(JSONCursor.decimalRoom) { $0.milliseconds(ns) }
+            return w.text
+        }
+        func printf(_ v: Double) -> String {
+            var t = String(format: "%.3f", v)
+            while t.hasSuffix("0") { t.removeLast() }
+            if t.hasSuffix(".") { t.removeLast() }
+            return t
+        }
+        let hand: [(Int64, String)] = [(0, "0"), (1, "0"), (499, "0"), (501, "0.001"), (1_500_000, "1.5"), (2_000_000, "2"),
+                                       (20_000, "0.02"), (999_999_499, "999.999"), (999_999_501, "1000"),
+                                       (123_456_789_012, "123456.789"), (86_400_000_000_000, "86400000")]
+        for (ns, text) in hand { #expect(ms(ns) == text, "\(ns)") }
+        var g = SystemRandomNumberGenerator()
+        var offTie: [Int64] = (0..<3000).map { Int64($0) * 333 }
+        offTie += (0..<3000).map { _ in Int64.random(in: 0..<(1 << 50), using: &g) }
+        offTie += [(1 << 50) - 1, (1 << 50) - 501, 1_125_899_906_842_123, 999_999_999_999_999]
+        for ns in offTie where ns % 1000 != 500 && ns < 1 << 50 {
+            #expect(ms(ns) == printf(Double(ns) / 1e6), "\(ns)")
+        }
+        for ns: Int64 in [500, 2_000_500, 1 << 50, (1 << 50) + 501, 1 << 62, -1, -1_500_000, .min, .max] {
+            #expect(ms(ns) == JSONWriter.format(Double(ns) / 1e6, decimals: 3), "\(ns)")
+        }
+    }
+
     /// Names made at run time are escaped like values; literal names are written as they are;
     /// digits are zero-padded where a width is asked for; endpoints bracket IPv6 only.
     @Test("run-time names, padding, hex and endpoints")

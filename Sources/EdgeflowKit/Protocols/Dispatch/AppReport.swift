@@ -56,7 +56,7 @@ struct AppReport: Sendable {
     /// Writes each protocol's part of the flow's JSON object.
     func write(to w: inout JSONWriter) {
         stun?.write(to: &w, lastTimestamp: lastTimestamp)
-        Self.writeRTP(rtp, rtpQuality, rtcp: rtcpBox?.value, to: &w)
+        Self.writeRTP(rtp, rtpQuality, rtcp: rtcpBox, to: &w)
         tlsBox?.value.write(to: &w)
         dtlsBox?.value.write(to: &w)
         sipFacts?.value.write(to: &w)

@@ -33,27 +33,40 @@ extension AppReport {
 
     /// Writes the flow's `rtp` array and `rtcp` object (each only when there is something to say).
     /// - Parameter quality: each stream's quality (`AppReport.rtpQuality`).
-    static func writeRTP(_ rtp: [RTPStream], _ quality: [RTPStreamQuality], rtcp: RTCPSummary?, to w: inout JSONWriter) {
+    static func writeRTP(_ rtp: [RTPStream], _ quality: [RTPStreamQuality], rtcp box: FrozenBox<RTCPSummary>?, to w: inout JSONWriter) {
         if !rtp.isEmpty {
             w.beginArray("rtp")
             for i in rtp.indices {
                 let s = rtp[i], q = quality[i]
-                w.beginObject()
-                w.hex("ssrc", s.ssrc)
-                w.value("payload_type", Int(s.payloadType))
-                w.value("dir", s.fromOriginator ? "orig" : "resp")
-                w.value("packets", Int(s.stats.packets))
-                w.value("expected", Int(s.stats.expected))
-                w.value("lost", Int(s.stats.lostForReport))
-                w.value("jitter_ms", s.stats.jitterMilliseconds)
-                w.value("max_jitter_ms", s.stats.maxJitterMilliseconds)
+                // The object's bracket and first members through one cursor, keys as literal runs.
+                w.separate()
+                w.opening()
+                w.separate()
+                var c = w.cursor(room: 160 &+ 2 &* JSONCursor.decimalRoom)
+                c.literal("{\"ssrc\":\"0x")
+                c.hex(UInt64(s.ssrc))
+                c.literal("\",\"payload_type\":")
+                c.integer(Int(s.payloadType))
+                c.literal(s.fromOriginator ? ",\"dir\":\"orig\",\"packets\":" : ",\"dir\":\"resp\",\"packets\":")
+                c.integer(Int(s.stats.packets))
+                c.literal(",\"expected\":")
+                c.integer(Int(s.stats.expected))
+                c.literal(",\"lost\":")
+                c.integer(Int(s.stats.lostForReport))
+                c.literal(",\"jitter_ms\":")
+                c.decimal(s.stats.jitterMilliseconds, decimals: 3)
+                c.literal(",\"max_jitter_ms\":")
+                c.decimal(s.stats.maxJitterMilliseconds, decimals: 3)
+                w.commit(c)
                 q.write(s, to: &w)
                 s.stats.writeSlices(to: &w)
                 w.endObject()
             }
             w.endArray()
         }
-        if let rtcp {
+        // The RTCP part read in its box (most flows have none: an optional part handed over was
+        // destroyed for each flow).
+        if let rtcp = box?.value {
             w.beginObject("rtcp")
             w.value("sender_reports", rtcp.sr)
             w.value("receiver_reports", rtcp.rr)

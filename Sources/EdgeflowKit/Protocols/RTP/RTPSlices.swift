@@ -126,6 +126,7 @@ extension RTPStreamStats {
     /// Writes a stream's `slice_s` (the width used), `slices [{start, packets, lost, jitter_ms,
     /// max_gap_ms}]` (lost clamped at 0) and `worst_slice` (an index into `slices`, or null).
     /// The closed slices are read where they are and the open one beside them: no array is made.
+    /// Each slice object is written through one cursor, its keys as literal runs.
     func writeSlices(to w: inout JSONWriter) {
         let open = slices.current(packets: packets, lost: lost, jitter: jitterSeconds)
         let closed = slices.closed, n = closed.count
@@ -134,15 +135,28 @@ extension RTPStreamStats {
         w.beginArray("slices")
         for k in 0...n {
             let s = slice(k)
-            w.beginObject()
-            w.time("start", slices.origin &+ Int64(k) &* slices.width)
-            w.value("packets", Int(s.packets))
-            w.value("lost", max(0, Int(s.lost)))
-            w.value("jitter_ms", Double(s.jitter) * 1000)
-            w.value("max_gap_ms", Double(s.maxGap) / 1000)
-            w.endObject()
+            let (second, micros) = TimeFormat.isoParts(slices.origin &+ Int64(k) &* slices.width, &w)
+            w.separate()
+            var c = w.cursor(room: Self.sliceRoom)
+            c.literal("{\"start\":\"")
+            c.iso8601(second, micros: micros)
+            c.literal("\",\"packets\":")
+            c.integer(Int(s.packets))
+            c.literal(",\"lost\":")
+            c.integer(max(0, Int(s.lost)))
+            c.literal(",\"jitter_ms\":")
+            c.decimal(Double(s.jitter) * 1000, decimals: 3)
+            // The largest gap in µs, written in ms as `decimal(Double(gap) / 1000, decimals: 3)` would.
+            c.literal(",\"max_gap_ms\":")
+            c.milliseconds(Int64(s.maxGap) &* 1000)
+            c.byte(0x7D)
+            w.commit(c)
         }
         w.endArray()
         if let worst = RTPSlices.worst(count: n &+ 1, slice) { w.value("worst_slice", worst) } else { w.null("worst_slice") }
     }
+
+    /// Room a slice object may take: its keys and punctuation (70 bytes), a time (27), two
+    /// integers (10 digits and a sign each) and two decimals (`JSONCursor.decimalRoom` each).
+    static let sliceRoom = 70 &+ 27 &+ 22 &+ 2 &* JSONCursor.decimalRoom
 }

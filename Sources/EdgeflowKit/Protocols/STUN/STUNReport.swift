@@ -118,12 +118,19 @@ extension AppReport {
             var c = w.cursor(room: Self.jsonRoom)
             c.literal("\"stun\":{\"messages\":")
             c.integer(st.pointee.messages)
+            // One pass over the methods' four counts each (request, indication, success, error):
+            // the classes' totals, and a bit for each method that had any (`by_method` visits
+            // those alone, in the methods' order).
             var requests = 0, indications = 0, success = 0, errors = 0
-            for slot in stride(from: 0, to: 64, by: 4) {
-                requests &+= Int(counts[slot])
-                indications &+= Int(counts[slot &+ 1])
-                success &+= Int(counts[slot &+ 2])
-                errors &+= Int(counts[slot &+ 3])
+            var methods: UInt64 = 0
+            for m in 0..<counts.count >> 2 {
+                let request = counts[m &* 4], indication = counts[m &* 4 &+ 1]
+                let successes = counts[m &* 4 &+ 2], error = counts[m &* 4 &+ 3]
+                requests &+= Int(request)
+                indications &+= Int(indication)
+                success &+= Int(successes)
+                errors &+= Int(error)
+                methods |= (request | indication | successes | error != 0 ? 1 : 0) << UInt64(m)
             }
             c.literal(",\"requests\":")
             c.integer(requests)
@@ -140,12 +147,12 @@ extension AppReport {
             c.integer(errors)
             c.literal(",\"by_method\":{")
             var first = true
-            for m in STUNMethod.allCases {
-                let slot = Self.slot(m)
-                guard Self.any(counts, slot) else { continue }
+            while methods != 0 {
+                let slot = methods.trailingZeroBitCount &* 4
+                methods &= methods &- 1
                 if !first { c.byte(0x2C) }
                 first = false
-                c.literal(Self.opening(m))
+                c.literal(Self.opening(STUNMethod(rawValue: UInt8(truncatingIfNeeded: slot >> 2)) ?? .other))
                 c.integer(Int(counts[slot]))
                 c.literal(",\"success\":")
                 c.integer(Int(counts[slot &+ 2]))
@@ -169,13 +176,13 @@ extension AppReport {
             c.integer(st.pointee.retransmissions)
             if let rtt {
                 c.literal(",\"rtt_ms\":{\"min\":")
-                Self.milliseconds(rtt.min, &c)
+                c.milliseconds(rtt.min)
                 c.literal(",\"p50\":")
-                Self.milliseconds(rtt.p50, &c)
+                c.milliseconds(rtt.p50)
                 c.literal(",\"p95\":")
-                Self.milliseconds(rtt.p95, &c)
+                c.milliseconds(rtt.p95)
                 c.literal(",\"max\":")
-                Self.milliseconds(rtt.max, &c)
+                c.milliseconds(rtt.max)
                 c.literal("},\"error_codes\":{")
             } else {
                 c.literal(",\"rtt_ms\":null,\"error_codes\":{")
@@ -239,31 +246,6 @@ extension AppReport {
                 c.byte(0x7D)
             }
             w.commit(c)
-        }
-
-        /// `ns` nanoseconds in ms, as `JSONCursor.decimal(Double(ns) / 1e6, decimals: 3)` writes
-        /// them, without floating point: below 2^50 ns the two roundings of that Double err by
-        /// under 2.6e-4 µs, so they agree with the exact microseconds except at a tie (r = 500),
-        /// which (like a larger or negative value) takes the Double's way.
-        @inline(__always)
-        private static func milliseconds(_ ns: Int64, _ c: inout JSONCursor) {
-            let r = ns % 1000
-            guard ns >= 0, ns < 1 << 50, r != 500 else { return c.decimal(Double(ns) / 1e6, decimals: 3) }
-            let micros = Int(ns / 1000) &+ (r > 500 ? 1 : 0)
-            c.integer(micros / 1000)
-            // Then the point and one to three digits, trailing zeros dropped (none when whole).
-            let fraction = micros % 1000
-            guard fraction != 0 else { return }
-            c.byte(0x2E)
-            let tens = fraction / 10
-            if fraction &- tens &* 10 != 0 {
-                c.byte(UInt8(truncatingIfNeeded: fraction / 100) &+ 0x30)
-                c.twoDigits(fraction % 100)
-            } else if tens % 10 != 0 {
-                c.twoDigits(tens)
-            } else {
-                c.byte(UInt8(truncatingIfNeeded: tens / 10) &+ 0x30)
-            }
         }
 
         /// Method `m`'s key in `by_method` and its first member's key, `"Binding":{"request":`:

@@ -58,53 +58,93 @@ enum TLSFinding: FlowFindingFact, Equatable {
         }
         if let v = t.version, v.rawValue < 0x0303, v.rawValue >= 0x0300 { emit(.oldVersion(v)) }
         let server = t.server
-        if let sni = t.sni, !server.isEmpty, server[0].parseError == nil || !server[0].dnsNames.isEmpty, !covers(server[0], sni) {
+        if let sni = t.sni, !server.isEmpty, server[0].parseError == nil || !server[0].dnsNames.isEmpty,
+           !covers(dnsNames: server[0].dnsNames, commonName: server[0].commonName, sni) {
             emit(.nameMismatch(certificate: server[0].subject, sni: sni))
         }
         // The Access Edge's own certificate must carry its configured external name.
         if !names.isEmpty {
             let own = ends.respRole == .accessEdge ? server : ends.origRole == .accessEdge ? t.client : []
-            if !own.isEmpty, own[0].parseError == nil, !names.contains(where: { covers(own[0], $0) }) {
+            if !own.isEmpty, own[0].parseError == nil,
+               !names.contains(where: { covers(dnsNames: own[0].dnsNames, commonName: own[0].commonName, $0) }) {
                 emit(.edgeNameMismatch(certificate: own[0].subject, names: names, fromServer: ends.respRole == .accessEdge))
             }
         }
         if ends.respRole == .office365, !server.isEmpty, server[0].parseError == nil, ends.resp.port == 5061,
-           !covers(server[0], "sipfed.online.lync.com") {
+           !covers(dnsNames: server[0].dnsNames, commonName: server[0].commonName, "sipfed.online.lync.com") {
             emit(.unexpectedPartner(certificate: server[0].subject))
         }
     }
 
-    /// Whether `cert` (SAN DNS names, else the CN) covers `name`, with RFC 6125 left-most wildcards.
-    static func covers(_ cert: CertificateSummary, _ name: String) -> Bool {
-        let candidates = cert.dnsNames.isEmpty ? (cert.commonName.map { [$0] } ?? []) : cert.dnsNames
-        return candidates.contains { pattern in
-            if let ascii = asciiCovers(pattern, name) { return ascii }
-            let p = pattern.lowercased(), n = name.lowercased()
-            if p == n { return true }
-            guard p.hasPrefix("*."), let dot = n.firstIndex(of: ".") else { return false }
-            return n[dot...] == p.dropFirst()
+    /// Whether a certificate covers `name` with its SAN DNS names (`dnsNames`), else its common
+    /// name, with RFC 6125 left-most wildcards. Given the leaf's two fields where it lies in its
+    /// chain (bound to a name or passed whole, a summary was copied and destroyed each call);
+    /// `name`'s bytes are read once, and compared with each ASCII pattern without a lower-cased copy.
+    static func covers(dnsNames: [String], commonName: String?, _ name: String) -> Bool {
+        var text = name
+        return text.withUTF8 { n in
+            let ascii = isASCII(n)
+            func one(_ pattern: String) -> Bool {
+                if ascii, let covered = asciiCovers(pattern, n) { return covered }
+                // Other text: compared lower-cased as Unicode text.
+                let p = pattern.lowercased(), lowered = name.lowercased()
+                if p == lowered { return true }
+                guard p.hasPrefix("*."), let dot = lowered.firstIndex(of: ".") else { return false }
+                return lowered[dot...] == p.dropFirst()
+            }
+            guard !dnsNames.isEmpty else { return commonName.map(one) ?? false }
+            return dnsNames.contains(where: one)
         }
     }
 
-    /// `covers` for one pattern when both texts are ASCII (every certificate name edgeflow has
-    /// seen), compared byte by byte without a lower-cased copy; nil for other texts.
-    private static func asciiCovers(_ pattern: String, _ name: String) -> Bool? {
-        var pattern = pattern, name = name
-        return pattern.withUTF8 { p in
-            name.withUTF8 { n -> Bool? in
-                guard p.allSatisfy({ $0 < 0x80 }), n.allSatisfy({ $0 < 0x80 }) else { return nil }
-                func same(_ a: UnsafeBufferPointer<UInt8>.SubSequence, _ b: UnsafeBufferPointer<UInt8>.SubSequence) -> Bool {
-                    a.count == b.count && zip(a, b).allSatisfy { lower($0) == lower($1) }
-                }
-                if same(p[...], n[...]) { return true }
-                guard p.count >= 2, p[0] == 0x2A, p[1] == 0x2E, let dot = n.firstIndex(of: 0x2E) else { return false }
-                return same(n[dot...], p[1...])
-            }
+    /// `covers` for one pattern and an ASCII name `n` when the pattern is ASCII too (every
+    /// certificate name edgeflow has seen); nil for another pattern.
+    private static func asciiCovers(_ pattern: String, _ n: UnsafeBufferPointer<UInt8>) -> Bool? {
+        var pattern = pattern
+        return pattern.withUTF8 { p -> Bool? in
+            guard isASCII(p) else { return nil }
+            if same(p, n) { return true }
+            guard p.count >= 2, p[0] == 0x2A, p[1] == 0x2E, let dot = n.firstIndex(of: 0x2E) else { return false }
+            return same(UnsafeBufferPointer(rebasing: n[dot...]), UnsafeBufferPointer(rebasing: p[1...]))
         }
+    }
+
+    /// Whether every byte of `u` is ASCII (one OR over them all).
+    private static func isASCII(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        var bits: UInt8 = 0
+        for b in u { bits |= b }
+        return bits < 0x80
+    }
+
+    /// Whether ASCII texts `a` and `b` are equal but for case: eight bytes at a time, the last
+    /// eight overlapping the ones before; byte by byte below eight.
+    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        let n = a.count
+        guard n >= 8, let x = a.baseAddress, let y = b.baseAddress else {
+            for i in 0..<n where lower(a[i]) != lower(b[i]) { return false }
+            return true
+        }
+        func word(_ p: UnsafePointer<UInt8>, _ at: Int) -> UInt64 { lower(UnsafeRawPointer(p + at).loadUnaligned(as: UInt64.self)) }
+        var i = 0
+        while i < n &- 8 {
+            if word(x, i) != word(y, i) { return false }
+            i &+= 8
+        }
+        return word(x, n &- 8) == word(y, n &- 8)
     }
 
     @inline(__always)
     private static func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+
+    /// The eight ASCII bytes of `w` with `A`-`Z` made lower case: a byte below 0x80 plus 0x3F
+    /// reaches 0x80 from `A` (0x41) on, plus 0x25 from past `Z` (0x5B) on, with no carry out.
+    @inline(__always)
+    private static func lower(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let upper = (w &+ ones &* 0x3F) & ~(w &+ ones &* 0x25) & (ones &* 0x80)
+        return w | upper >> 2
+    }
 }
 
 // MARK: - Words

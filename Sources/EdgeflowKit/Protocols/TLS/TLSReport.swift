@@ -60,7 +60,7 @@ extension AppReport {
             c.literal(",\"handshake\":")
             c.quoted(outcome)
             c.literal(",\"handshake_ms\":")
-            if let d = t.handshakeDuration { c.decimal(Double(d) / 1e6, decimals: 3) } else { c.literal("null") }
+            if let d = t.handshakeDuration { c.milliseconds(d) } else { c.literal("null") }
             c.literal(",\"malformed\":[")
             for (i, m) in t.malformed.enumerated() {
                 c.literal(i == 0 ? "{\"from\":" : ",{\"from\":")

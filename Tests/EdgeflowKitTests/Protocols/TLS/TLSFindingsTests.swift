@@ -41,20 +41,35 @@ struct TLSFindingsTests {
 
     static let sipfed = certificate("CN=sipfed.online.lync.com", names: ["sipfed.online.lync.com", "*.online.lync.com"])
 
+    /// Whether certificate `c` covers `name`, as the findings ask it.
+    static func covers(_ c: CertificateSummary, _ name: String) -> Bool {
+        TLSFinding.covers(dnsNames: c.dnsNames, commonName: c.commonName, name)
+    }
+
     @Test("names a certificate covers: exact names and left-most wildcards (RFC 6125 §6.4.3), in any case; a wildcard covers one label")
     func covers() {
         let c = Self.certificate("CN=x", names: ["sip.Contoso.com", "*.online.LYNC.com", "Bücher.example"])
-        #expect(TLSFinding.covers(c, "SIP.contoso.COM"))
-        #expect(TLSFinding.covers(c, "sipfed.online.lync.com") && TLSFinding.covers(c, "A.Online.Lync.Com"))
-        #expect(!TLSFinding.covers(c, "online.lync.com") && !TLSFinding.covers(c, "a.b.online.lync.com.x"))
-        #expect(!TLSFinding.covers(c, "a.b.online.lync.com"))
-        #expect(!TLSFinding.covers(c, "sip.contoso.co") && !TLSFinding.covers(c, "xsip.contoso.com"))
+        #expect(Self.covers(c, "SIP.contoso.COM"))
+        #expect(Self.covers(c, "sipfed.online.lync.com") && Self.covers(c, "A.Online.Lync.Com"))
+        #expect(!Self.covers(c, "online.lync.com") && !Self.covers(c, "a.b.online.lync.com.x"))
+        #expect(!Self.covers(c, "a.b.online.lync.com"))
+        #expect(!Self.covers(c, "sip.contoso.co") && !Self.covers(c, "xsip.contoso.com"))
         // Not ASCII: compared lower-cased as Unicode text ("Ü" → "ü").
-        #expect(TLSFinding.covers(c, "BÜCHER.example") && !TLSFinding.covers(c, "bucher.example"))
+        #expect(Self.covers(c, "BÜCHER.example") && !Self.covers(c, "bucher.example"))
         // Without SAN names, the common name.
         var cn = CertificateSummary()
         cn.commonName = "*.Contoso.com"
-        #expect(TLSFinding.covers(cn, "edge.contoso.com") && !TLSFinding.covers(cn, "contoso.com"))
+        #expect(Self.covers(cn, "edge.contoso.com") && !Self.covers(cn, "contoso.com"))
+        // Eight bytes and more, compared a word at a time: case in every position, a difference
+        // in the last byte only, in the first word only, and names just under and over a word.
+        let long = Self.certificate("CN=x", names: ["sipfed.online.lync.com", "*.Lync.Example", "ABCDEFG", "abcdefgh"])
+        #expect(Self.covers(long, "SIPFED.ONLINE.LYNC.COM") && Self.covers(long, "sipFed.Online.lync.coM"))
+        #expect(!Self.covers(long, "sipfed.online.lync.con") && !Self.covers(long, "sipfex.online.lync.com"))
+        #expect(Self.covers(long, "abcdefg") && Self.covers(long, "ABCDEFGH") && !Self.covers(long, "abcdefgi"))
+        #expect(Self.covers(long, "pool01.lync.example") && !Self.covers(long, "pool01.lync.exampl"))
+        // `[`, `@`, backquote and braces are not letters: no case to fold.
+        let signs = Self.certificate("CN=x", names: ["a@b[c]d`e{f}.example"])
+        #expect(Self.covers(signs, "A@B[C]D`E{F}.EXAMPLE") && !Self.covers(signs, "a`b{c}d@e[f].example"))
     }
 
     @Test("Office 365's own certificate, valid, TLS 1.2: no finding")
