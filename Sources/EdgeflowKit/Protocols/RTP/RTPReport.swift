@@ -31,6 +31,11 @@ extension AppReport {
         return (streams, rtcp)
     }
 
+    /// Room a stream object's first members may take: their keys and punctuation (102 bytes),
+    /// the SSRC's hex (8), the payload type (3), three integers (a sign and 19 digits each) and
+    /// two decimals (`JSONCursor.decimalRoom` each). The cursor writes unchecked: every byte counted.
+    static let streamHeadRoom = 102 &+ 8 &+ 3 &+ 3 &* 20 &+ 2 &* JSONCursor.decimalRoom
+
     /// Writes the flow's `rtp` array and `rtcp` object (each only when there is something to say).
     /// - Parameter quality: each stream's quality (`AppReport.rtpQuality`).
     static func writeRTP(_ rtp: [RTPStream], _ quality: [RTPStreamQuality], rtcp box: FrozenBox<RTCPSummary>?, to w: inout JSONWriter) {
@@ -42,7 +47,7 @@ extension AppReport {
                 w.separate()
                 w.opening()
                 w.separate()
-                var c = w.cursor(room: 160 &+ 2 &* JSONCursor.decimalRoom)
+                var c = w.cursor(room: Self.streamHeadRoom)
                 c.literal("{\"ssrc\":\"0x")
                 c.hex(UInt64(s.ssrc))
                 c.literal("\",\"payload_type\":")
