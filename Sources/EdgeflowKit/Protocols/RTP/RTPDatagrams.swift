@@ -13,11 +13,7 @@ extension FlowInspection {
         // RTP, nearly every packet relayed, is told by its first two bytes (`isRTP`), without `classify`'s call.
         if UDPDemux.isRTP(p) {
             if let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)), let rtp = rtp() {
-                // A stream already tracked (every packet of a stream but its first) takes the
-                // datagram path's fast path: its direction's last slot looked at first.
-                if rtp.value.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence, timestamp: h.timestamp,
-                                           payloadType: h.payloadType, marker: h.marker, arrival: timestamp,
-                                           clockRate: clocks.clockRate(h.payloadType)) != nil { return }
+                if Self.tracked(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks) { return }
                 rtp.value.record(h, fromOriginator: fromOriginator, arrival: timestamp, clock: clocks.lookup(h.payloadType),
                                  source: clocks.source(h.payloadType), sliceWidth: clocks.sliceWidth, described: { pt in
                     guard case .media(let m) = state, let t = m.stun?.value else { return nil }
@@ -29,5 +25,17 @@ extension FlowInspection {
         } else if UDPDemux.classify(p) == .rtcp, let c = try? RTCPCompound.parse(p) {
             rtp()?.value.record(c, p, fromOriginator: fromOriginator, arrival: timestamp)
         }
+    }
+
+    /// RTP packet `h` in the flow's RTP state `rtp` when its stream is tracked already (every
+    /// packet of a stream but its first), as the datagram path's fast path takes it: its
+    /// direction's last slot looked at first. False, having changed nothing, for a new stream.
+    /// Transparent: `@inline(__always)` left it a call from the TCP stream's frame loop.
+    @_transparent
+    static func tracked(_ h: RTPHeader, _ rtp: HeapValue<RTPFlowStats>, fromOriginator: Bool, timestamp: Int64,
+                        clocks: borrowing RTPClocks) -> Bool {
+        rtp.value.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence, timestamp: h.timestamp,
+                                payloadType: h.payloadType, marker: h.marker, arrival: timestamp,
+                                clockRate: clocks.clockRate(h.payloadType)) != nil
     }
 }

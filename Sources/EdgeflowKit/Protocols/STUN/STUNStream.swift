@@ -23,8 +23,16 @@ extension FlowInspection {
             // the media inside, as the general walk below takes it (`TCPFraming.next`, `.msTURNData`).
             if mode == .msTURN, rest.count >= 4, rest.u8(0) == 3, rest.u8(1) == 0, 4 &+ Int(rest.be16(2)) <= rest.count {
                 let length = Int(rest.be16(2))
-                turnData(UnsafeRawBufferPointer(rebasing: rest[4..<(4 &+ length)]), bytes: length, channel: nil, fromOriginator: fromOriginator,
-                         timestamp: timestamp, clocks: clocks, sdp: sdp)
+                let inner = UnsafeRawBufferPointer(rebasing: rest[4..<(4 &+ length)])
+                // RTP of a stream the flow tracks already (nearly every frame), on the states its
+                // first frames made (`m`, read once: a state once made stays where it is): counted
+                // and recorded here, without `turnData`'s call and its looks at the flow's state.
+                if let stats = m.stun, let rtp = m.rtp, UDPDemux.isRTP(inner), let h = RTPHeader.plain(inner),
+                   Self.tracked(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks) {
+                    stats.value.recordChannelData(bytes: length)
+                } else {
+                    turnData(inner, bytes: length, channel: nil, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, sdp: sdp)
+                }
                 off &+= 4 &+ length
                 continue
             }

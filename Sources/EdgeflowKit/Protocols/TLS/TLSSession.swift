@@ -124,11 +124,10 @@ public struct TLSSession: Sendable {
 
     // MARK: - Derived facts
 
-    /// The ServerHello says TLS 1.3.
-    public var isTLS13: Bool {
-        guard let serverHello, !serverHello.isHelloRetryRequest else { return false }
-        return serverHello.negotiatedVersion.rawValue >= TLSVersion.tls13.rawValue
-    }
+    /// The ServerHello says TLS 1.3. Kept as the ServerHello is taken (`handshakeMessage`),
+    /// not worked out from it: every record asks, and reading the optional ServerHello copied
+    /// the session first.
+    public private(set) var isTLS13 = false
 
     /// The negotiated version, once a ServerHello was seen.
     public var negotiatedVersion: TLSVersion? { serverHello?.negotiatedVersion }
@@ -138,10 +137,14 @@ public struct TLSSession: Sendable {
 
     /// Records were parsed but neither hello was seen: the stream is followed from its record
     /// headers only.
+    @inline(__always)
     public var handshakeNotCaptured: Bool {
         !orig.handshakeTypes.contains(.clientHello) && !resp.handshakeTypes.contains(.serverHello) && orig.records &+ resp.records > 0
     }
 
+    /// Inlined, as the other questions a segment asks (`wantsBytes`, `synchronising`): a call
+    /// copied the whole session (681 bytes) for it at every segment.
+    @inline(__always)
     public var outcome: TLSOutcome {
         if handshakeNotCaptured { return .notCaptured }
         if completionTimestamp != nil { return .complete }
@@ -153,6 +156,7 @@ public struct TLSSession: Sendable {
 
     /// When the handshake completed: the later of both Finished, or else the first
     /// application data.
+    @inline(__always)
     public var completionTimestamp: Int64? {
         if let a = orig.finishedTimestamp, let b = resp.finishedTimestamp {
             if isTLS13 { return a }
@@ -184,9 +188,11 @@ public struct TLSSession: Sendable {
 
     /// Whether `direction` still needs bytes. False once it sent `applicationDataRecordLimit`
     /// application-data records or stopped parsing.
+    @inline(__always)
     public func wantsBytes(_ direction: StreamDirection) -> Bool {
-        let s = direction == .orig ? orig : resp
-        return s.malformation == nil && s.applicationDataRecords < applicationDataRecordLimit
+        // Each side's fields read where they lie (a copy of the side cost a `memcpy` a record).
+        direction == .orig ? orig.malformation == nil && orig.applicationDataRecords < applicationDataRecordLimit
+            : resp.malformation == nil && resp.applicationDataRecords < applicationDataRecordLimit
     }
 
     // MARK: - Feeding
@@ -205,12 +211,13 @@ public struct TLSSession: Sendable {
                 update(direction) { $0.bytesConsumed &+= n &- off }
                 return n
             }
-            let side = direction == .orig ? orig : resp
-            if side.records == 0 && direction == .orig && TLSClientHello.looksLikeSSLv2(UnsafeRawBufferPointer(rebasing: bytes[off...])) {
+            // The side's fields read, not the side copied (a `memcpy` a record).
+            let records = direction == .orig ? orig.records : resp.records
+            if records == 0 && direction == .orig && TLSClientHello.looksLikeSSLv2(UnsafeRawBufferPointer(rebasing: bytes[off...])) {
                 guard let (hello, length) = TLSClientHello.parseSSLv2(UnsafeRawBufferPointer(rebasing: bytes[off...])) else {
                     // Need more bytes, unless the length can never fit a record.
                     let msgLen = n &- off >= 2 ? (Int(bytes.u8(off) & 0x7F) << 8 | Int(bytes.u8(off &+ 1))) : 0
-                    if n &- off >= 11 && n &- off >= 2 &+ msgLen { markMalformed(direction, .notTLS, at: side.bytesConsumed) }
+                    if n &- off >= 11 && n &- off >= 2 &+ msgLen { markMalformed(direction, .notTLS, at: consumed(direction)) }
                     break
                 }
                 noteClientHello(hello, timestamp: timestamp)
@@ -222,15 +229,15 @@ public struct TLSSession: Sendable {
             guard header.isPlausible else {
                 // A capture that began after the handshake can begin inside a record: the
                 // direction's first record header is looked for within one record's length.
-                if side.records == 0, handshakeUnseen {
+                if records == 0, handshakeUnseen {
                     if let at = Self.nextRecordHeader(bytes, from: off &+ 1, version: recordVersion) {
                         update(direction) { $0.bytesConsumed &+= at &- off; $0.skippedBytes &+= at &- off }
                         off = at
                         continue
                     }
-                    if side.skippedBytes &+ n &- off < Self.resynchronisationWindow { break }  // wait for more
+                    if (direction == .orig ? orig.skippedBytes : resp.skippedBytes) &+ n &- off < Self.resynchronisationWindow { break }  // wait for more
                 }
-                markMalformed(direction, side.records == 0 ? .notTLS : .badRecordHeader, at: side.bytesConsumed)
+                markMalformed(direction, records == 0 ? .notTLS : .badRecordHeader, at: consumed(direction))
                 update(direction) { $0.bytesConsumed &+= n &- off }
                 return n
             }
@@ -250,13 +257,14 @@ public struct TLSSession: Sendable {
     static let resynchronisationWindow = TLSRecordHeader.size + TLSRecordHeader.maxBodyLength
 
     /// The direction is still looking for its first record header (see `nextRecordHeader`).
+    @inline(__always)
     public func synchronising(_ d: StreamDirection) -> Bool {
-        let s = d == .orig ? orig : resp
-        return s.records == 0 && s.malformation == nil && handshakeUnseen
+        (d == .orig ? orig.records == 0 && orig.malformation == nil : resp.records == 0 && resp.malformation == nil) && handshakeUnseen
     }
 
     /// A connection captured without its SYN whose hellos were not seen: the capture began
     /// after the handshake.
+    @inline(__always)
     private var handshakeUnseen: Bool { midStream && !orig.handshakeTypes.contains(.clientHello) && !resp.handshakeTypes.contains(.serverHello) }
 
     /// The offset of the first record header at or after `from` that the bytes confirm: a
@@ -283,6 +291,9 @@ public struct TLSSession: Sendable {
 
     // MARK: - Records
 
+    /// Bytes consumed so far from direction `d`'s stream.
+    private func consumed(_ d: StreamDirection) -> Int { d == .orig ? orig.bytesConsumed : resp.bytesConsumed }
+
     @inline(__always)
     private mutating func update(_ d: StreamDirection, _ body: (inout TLSSideState) -> Void) {
         if d == .orig { body(&orig) } else { body(&resp) }
@@ -296,10 +307,10 @@ public struct TLSSession: Sendable {
 
     /// The side encrypts its records: after its CCS in TLS ≤ 1.2; in TLS 1.3 the server
     /// after ServerHello and the client after its first type-23 record.
+    @inline(__always)
     private func encrypting(_ d: StreamDirection) -> Bool {
-        let s = d == .orig ? orig : resp
-        if isTLS13 { return d == .resp || s.finishedTimestamp != nil }
-        return s.changeCipherSpecTimestamp != nil
+        if isTLS13 { return d == .resp || orig.finishedTimestamp != nil }
+        return (d == .orig ? orig.changeCipherSpecTimestamp : resp.changeCipherSpecTimestamp) != nil
     }
 
     private mutating func record(_ d: StreamDirection, type: UInt8, body: UnsafeRawBufferPointer, timestamp: Int64) {
@@ -442,11 +453,14 @@ public struct TLSSession: Sendable {
                 return
             }
             if hello.isHelloRetryRequest { helloRetryRequest = true }
-            if serverHello == nil || serverHello!.isHelloRetryRequest { serverHello = hello }
+            if serverHello == nil || serverHello!.isHelloRetryRequest {
+                serverHello = hello
+                isTLS13 = !hello.isHelloRetryRequest && hello.negotiatedVersion.rawValue >= TLSVersion.tls13.rawValue
+            }
             if isTLS13 { clientCertificate = .encrypted }
         case (_, TLSHandshakeType.certificate.rawValue):
             guard let list = try? TLSCertificateList.parse(body, tls13: isTLS13, timestamp: timestamp) else {
-                markMalformed(d, .badHandshakeMessage, at: d == .orig ? orig.bytesConsumed : resp.bytesConsumed)
+                markMalformed(d, .badHandshakeMessage, at: consumed(d))
                 return
             }
             if d == .resp {
