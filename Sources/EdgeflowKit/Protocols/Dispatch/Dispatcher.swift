@@ -425,10 +425,16 @@ struct Dispatcher: ~Copyable {
         switch ins.pointee.state {
         case .tls(let t):
             return t.value.consume(fromOriginator ? .orig : .resp, bytes, timestamp: timestamp, stop: &stop)
-        case .media:
-            return ins.pointee.consumeSTUNStream(bytes, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
-                                                 log: transactionLogs, sdp: { sdpClock($0, at: $1, first: timestamp) },
-                                                 message: stunMessage.message, stop: &stop)
+        case .media(let m):
+            // A direction framed by MS-TURN: its frames of tracked RTP streams (nearly every
+            // segment's all) are read by the small `trackedFrames`, what is left by the whole walk.
+            let done = (fromOriginator ? m.origFraming : m.respFraming) != .msTURN ? 0
+                : FlowInspection.trackedFrames(bytes, m, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+            if done == bytes.count { return done }
+            return done &+ ins.pointee.consumeSTUNStream(UnsafeRawBufferPointer(rebasing: bytes[done...]), fromOriginator: fromOriginator,
+                                                         timestamp: timestamp, clocks: clocks, log: transactionLogs,
+                                                         sdp: { sdpClock($0, at: $1, first: timestamp) }, message: stunMessage.message,
+                                                         stop: &stop)
         case .sip(let s):
             return s.value.consumeStream(bytes, stop: &stop)
         case .dns(let log):

@@ -22,17 +22,14 @@ extension FlowInspection {
             // The commonest PDU, an MS-TURN data frame (type 3, reserved 0) all there, read here:
             // the media inside, as the general walk below takes it (`TCPFraming.next`, `.msTURNData`).
             if mode == .msTURN, rest.count >= 4, rest.u8(0) == 3, rest.u8(1) == 0, 4 &+ Int(rest.be16(2)) <= rest.count {
-                let length = Int(rest.be16(2))
-                let inner = UnsafeRawBufferPointer(rebasing: rest[4..<(4 &+ length)])
-                // RTP of a stream the flow tracks already (nearly every frame), on the states its
-                // first frames made (`m`, read once: a state once made stays where it is): counted
-                // and recorded here, without `turnData`'s call and its looks at the flow's state.
-                if let stats = m.stun, let rtp = m.rtp, UDPDemux.isRTP(inner), let h = RTPHeader.plain(inner),
-                   Self.tracked(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks) {
-                    stats.value.recordChannelData(bytes: length)
-                } else {
-                    turnData(inner, bytes: length, channel: nil, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, sdp: sdp)
+                let tracked = Self.trackedFrames(rest, m, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                if tracked > 0 {
+                    off &+= tracked
+                    continue
                 }
+                let length = Int(rest.be16(2))
+                turnData(UnsafeRawBufferPointer(rebasing: rest[4..<(4 &+ length)]), bytes: length, channel: nil, fromOriginator: fromOriginator,
+                         timestamp: timestamp, clocks: clocks, sdp: sdp)
                 off &+= 4 &+ length
                 continue
             }
@@ -71,6 +68,30 @@ extension FlowInspection {
                 break
             }
             off += pdu.length
+        }
+        return off
+    }
+
+    /// The MS-TURN data frames at the front of `bytes` that carry RTP of a stream the flow tracks
+    /// already (nearly every frame of a direction framed by MS-TURN): counted and recorded on the
+    /// flow's STUN and RTP states in `m` (a state once made stays where it is), as `turnData`
+    /// takes them; returns the bytes they take (0 when the first is any other PDU, or a frame the
+    /// bytes cut). Out of line and small: the dispatcher reads a segment of such frames here
+    /// (`Dispatcher.read`) without `consumeSTUNStream`'s frame, which only what is left needs.
+    @inline(never)
+    static func trackedFrames(_ bytes: UnsafeRawBufferPointer, _ m: MediaState, fromOriginator: Bool, timestamp: Int64,
+                              clocks: borrowing RTPClocks) -> Int {
+        guard let stats = m.stun, let rtp = m.rtp else { return 0 }
+        var off = 0
+        while bytes.count &- off >= 4 {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[off...])
+            let length = Int(rest.be16(2))
+            guard rest.u8(0) == 3, rest.u8(1) == 0, 4 &+ length <= rest.count else { break }
+            let inner = UnsafeRawBufferPointer(rebasing: rest[4..<(4 &+ length)])
+            guard UDPDemux.isRTP(inner), let h = RTPHeader.plain(inner),
+                  tracked(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks) else { break }
+            stats.value.recordChannelData(bytes: length)
+            off &+= 4 &+ length
         }
         return off
     }
