@@ -168,4 +168,38 @@ struct DispatcherTests {
         #expect(flow.ssrc[1] == 0xBEEF && !flow.fromOriginator[1] && flow.confirmed[1] && flow.stats[1].packets == 2)
         #expect(flow.lastResponderSlot == 1)
     }
+
+    /// One segment of MS-TURN data frames (after a control frame and a first RTP frame that
+    /// opened stream 0xCAFE): tracked frames are read by `FlowInspection.trackedFrames`, which
+    /// stops at a frame of a new stream (0xBEEF) and at one that is not RTP (8 zero bytes), and
+    /// the walk takes those and goes on. Every data frame is counted once on the channel (7
+    /// frames of 32 + 32 + 32 + 32 + 32 + 8 + 32 bytes after the first's 32), each RTP packet once on its stream.
+    @Test("MS-TURN data frames of tracked and new streams in one segment: each frame counted once")
+    func mixedTURNDataFrames() throws {
+        func rtp(_ seq: UInt16, ssrc: UInt32) -> [UInt8] {
+            [0x80, 0x00, UInt8(seq >> 8), UInt8(seq & 0xFF), 0, 0, 0x3E, 0x80,
+             UInt8(ssrc >> 24), UInt8(ssrc >> 16 & 0xFF), UInt8(ssrc >> 8 & 0xFF), UInt8(ssrc & 0xFF)] + [UInt8](repeating: 0xD5, count: 20)
+        }
+        func frame(_ type: UInt8, _ m: [UInt8]) -> [UInt8] { [type, 0x00, UInt8(m.count >> 8), UInt8(m.count & 0xFF)] + m }
+        var d = Dispatcher(capacity: 4, reassemblyBudget: 4096, dns: DNSBook())
+        var slot: Int32 = -1
+        var seq: UInt32 = 1001
+        func send(_ bytes: [UInt8], at t: Int64) {
+            bytes.withUnsafeBytes { d.tcp(&slot, hint: .turnTCP, seq: seq, syn: false, isn: 1000, $0, fromOriginator: true, timestamp: t) }
+            seq &+= UInt32(bytes.count)
+        }
+        send(frame(0x02, RFC5769.request), at: 0)
+        send(frame(0x03, rtp(100, ssrc: 0xCAFE)), at: 20_000_000)
+        let frames = [rtp(101, ssrc: 0xCAFE), rtp(102, ssrc: 0xCAFE), rtp(1, ssrc: 0xBEEF), rtp(103, ssrc: 0xCAFE),
+                      rtp(2, ssrc: 0xBEEF), [UInt8](repeating: 0, count: 8), rtp(104, ssrc: 0xCAFE)]
+        send(frames.flatMap { frame(0x03, $0) }, at: 40_000_000)
+        let released = d.release(slot)
+        let facts = try #require(released)
+        let stun = try #require(facts.stun?.value)
+        #expect(stun.channelDataPackets == 8 && stun.channelDataBytes == 7 * 32 + 8)
+        let flow = try #require(facts.rtp?.value)
+        #expect(flow.streams == 2)
+        #expect(flow.ssrc[0] == 0xCAFE && flow.stats[0].packets == 5 && flow.stats[0].expected == 5 && flow.confirmed[0])
+        #expect(flow.ssrc[1] == 0xBEEF && flow.stats[1].packets == 2 && flow.confirmed[1])
+    }
 }
