@@ -20,7 +20,8 @@ extension FlowInspection {
         while off < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[off...])
             // The commonest PDU, an MS-TURN data frame (type 3, reserved 0) all there, read here:
-            // the media inside, as the general walk below takes it (`TCPFraming.next`, `.msTURNData`).
+            // the media inside, as the general walk below takes it (`TCPFraming.next`, `.msTURNData`);
+            // a run of frames of tracked RTP streams by `trackedFrames`, any other by `turnData`.
             if mode == .msTURN, rest.count >= 4, rest.u8(0) == 3, rest.u8(1) == 0, 4 &+ Int(rest.be16(2)) <= rest.count {
                 let tracked = Self.trackedFrames(rest, m, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
                 if tracked > 0 {

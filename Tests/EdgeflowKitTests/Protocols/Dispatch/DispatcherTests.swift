@@ -133,14 +133,6 @@ struct DispatcherTests {
     /// at 8, which the tracked path found (it alone notes the responder's last slot).
     @Test("RTP over MS-TURN TCP frames: a stream's counts, loss and order")
     func rtpInTURNDataFrames() throws {
-        func rtp(_ seq: UInt16, ssrc: UInt32) -> [UInt8] {
-            let ts = UInt32(seq) &* 160
-            let header: [UInt8] = [0x80, 0x00, UInt8(seq >> 8), UInt8(seq & 0xFF),
-                                   UInt8(ts >> 24), UInt8(ts >> 16 & 0xFF), UInt8(ts >> 8 & 0xFF), UInt8(ts & 0xFF),
-                                   UInt8(ssrc >> 24), UInt8(ssrc >> 16 & 0xFF), UInt8(ssrc >> 8 & 0xFF), UInt8(ssrc & 0xFF)]
-            return header + [UInt8](repeating: 0xD5, count: 20)
-        }
-        func frame(_ type: UInt8, _ m: [UInt8]) -> [UInt8] { [type, 0x00, UInt8(m.count >> 8), UInt8(m.count & 0xFF)] + m }
         var d = Dispatcher(capacity: 4, reassemblyBudget: 4096, dns: DNSBook())
         var slot: Int32 = -1
         var seq: UInt32 = 1001
@@ -148,14 +140,14 @@ struct DispatcherTests {
             bytes.withUnsafeBytes { d.tcp(&slot, hint: .turnTCP, seq: seq, syn: false, isn: 1000, $0, fromOriginator: true, timestamp: t) }
             seq &+= UInt32(bytes.count)
         }
-        send(frame(0x02, RFC5769.request), at: 0)
+        send(Self.frame(0x02, RFC5769.request), at: 0)
         for (k, n) in [100, 101, 103, 102, 105].enumerated() {
-            send(frame(0x03, rtp(UInt16(n), ssrc: 0xCAFE)), at: Int64(k + 1) * 20_000_000)
+            send(Self.frame(0x03, Self.rtp(UInt16(n), ssrc: 0xCAFE)), at: Int64(k + 1) * 20_000_000)
         }
         // Two frames from the responder (36 bytes each): the first opens stream 1, the second is
         // found by the tracked path, the only one that notes a direction's last slot.
         for (k, n) in [7, 8].enumerated() {
-            frame(0x03, rtp(UInt16(n), ssrc: 0xBEEF)).withUnsafeBytes {
+            Self.frame(0x03, Self.rtp(UInt16(n), ssrc: 0xBEEF)).withUnsafeBytes {
                 d.tcp(&slot, hint: .turnTCP, seq: 5001 + UInt32(k * 36), syn: false, isn: 5000, $0, fromOriginator: false,
                       timestamp: 200_000_000 + Int64(k) * 20_000_000)
             }
@@ -169,30 +161,23 @@ struct DispatcherTests {
         #expect(flow.lastResponderSlot == 1)
     }
 
-    /// One segment of MS-TURN data frames (after a control frame and a first RTP frame that
+    /// One segment of MS-TURN data frames after a first RTP frame (which set the framing and
     /// opened stream 0xCAFE): tracked frames are read by `FlowInspection.trackedFrames`, which
     /// stops at a frame of a new stream (0xBEEF) and at one that is not RTP (8 zero bytes), and
-    /// the walk takes those and goes on. Every data frame is counted once on the channel (7
-    /// frames of 32 + 32 + 32 + 32 + 32 + 8 + 32 bytes after the first's 32), each RTP packet once on its stream.
+    /// the walk takes those and goes on. Every data frame is counted once on the channel (seven
+    /// RTP frames of 32 bytes and the 8 bytes), each RTP packet once on its stream.
     @Test("MS-TURN data frames of tracked and new streams in one segment: each frame counted once")
     func mixedTURNDataFrames() throws {
-        func rtp(_ seq: UInt16, ssrc: UInt32) -> [UInt8] {
-            [0x80, 0x00, UInt8(seq >> 8), UInt8(seq & 0xFF), 0, 0, 0x3E, 0x80,
-             UInt8(ssrc >> 24), UInt8(ssrc >> 16 & 0xFF), UInt8(ssrc >> 8 & 0xFF), UInt8(ssrc & 0xFF)] + [UInt8](repeating: 0xD5, count: 20)
-        }
-        func frame(_ type: UInt8, _ m: [UInt8]) -> [UInt8] { [type, 0x00, UInt8(m.count >> 8), UInt8(m.count & 0xFF)] + m }
+        let first = Self.frame(0x03, Self.rtp(100, ssrc: 0xCAFE))
+        let frames = [Self.rtp(101, ssrc: 0xCAFE), Self.rtp(102, ssrc: 0xCAFE), Self.rtp(1, ssrc: 0xBEEF), Self.rtp(103, ssrc: 0xCAFE),
+                      Self.rtp(2, ssrc: 0xBEEF), [UInt8](repeating: 0, count: 8), Self.rtp(104, ssrc: 0xCAFE)]
         var d = Dispatcher(capacity: 4, reassemblyBudget: 4096, dns: DNSBook())
         var slot: Int32 = -1
-        var seq: UInt32 = 1001
-        func send(_ bytes: [UInt8], at t: Int64) {
-            bytes.withUnsafeBytes { d.tcp(&slot, hint: .turnTCP, seq: seq, syn: false, isn: 1000, $0, fromOriginator: true, timestamp: t) }
-            seq &+= UInt32(bytes.count)
+        first.withUnsafeBytes { d.tcp(&slot, hint: .turnTCP, seq: 1001, syn: false, isn: 1000, $0, fromOriginator: true, timestamp: 0) }
+        frames.flatMap { Self.frame(0x03, $0) }.withUnsafeBytes {
+            d.tcp(&slot, hint: .turnTCP, seq: 1001 + UInt32(first.count), syn: false, isn: 1000, $0, fromOriginator: true,
+                  timestamp: 20_000_000)
         }
-        send(frame(0x02, RFC5769.request), at: 0)
-        send(frame(0x03, rtp(100, ssrc: 0xCAFE)), at: 20_000_000)
-        let frames = [rtp(101, ssrc: 0xCAFE), rtp(102, ssrc: 0xCAFE), rtp(1, ssrc: 0xBEEF), rtp(103, ssrc: 0xCAFE),
-                      rtp(2, ssrc: 0xBEEF), [UInt8](repeating: 0, count: 8), rtp(104, ssrc: 0xCAFE)]
-        send(frames.flatMap { frame(0x03, $0) }, at: 40_000_000)
         let released = d.release(slot)
         let facts = try #require(released)
         let stun = try #require(facts.stun?.value)
@@ -202,4 +187,16 @@ struct DispatcherTests {
         #expect(flow.ssrc[0] == 0xCAFE && flow.stats[0].packets == 5 && flow.stats[0].expected == 5 && flow.confirmed[0])
         #expect(flow.ssrc[1] == 0xBEEF && flow.stats[1].packets == 2 && flow.confirmed[1])
     }
+
+    /// A 32-byte RTP packet (PCMU, 160 samples a packet) of `ssrc` with sequence `seq`.
+    private static func rtp(_ seq: UInt16, ssrc: UInt32) -> [UInt8] {
+        let ts = UInt32(seq) &* 160
+        let header: [UInt8] = [0x80, 0x00, UInt8(seq >> 8), UInt8(seq & 0xFF),
+                               UInt8(ts >> 24), UInt8(ts >> 16 & 0xFF), UInt8(ts >> 8 & 0xFF), UInt8(ts & 0xFF),
+                               UInt8(ssrc >> 24), UInt8(ssrc >> 16 & 0xFF), UInt8(ssrc >> 8 & 0xFF), UInt8(ssrc & 0xFF)]
+        return header + [UInt8](repeating: 0xD5, count: 20)
+    }
+
+    /// `m` in an MS-TURN frame of `type` (0x02 control, 0x03 data; MS-TURN §2.1.4).
+    private static func frame(_ type: UInt8, _ m: [UInt8]) -> [UInt8] { [type, 0x00, UInt8(m.count >> 8), UInt8(m.count & 0xFF)] + m }
 }
