@@ -81,6 +81,9 @@ public struct FlowTracker: ~Copyable {
     /// Segments of live flows tracked from the frame's fields (`trackSegment`): not reported;
     /// tests read it to see that the plain-segment path runs.
     private(set) var plainSegmentsTracked = 0
+    /// Datagrams that took `trackDatagram`'s STUN path (`stunDatagram`): not reported; tests
+    /// read it to see that the path runs.
+    private(set) var stunDatagramsTracked = 0
 
     /// Most TCP payload packets inspected per flow to name its service.
     static let tcpInspectionLimit: UInt8 = 6
@@ -140,7 +143,8 @@ public struct FlowTracker: ~Copyable {
 
     /// Accounts a `PlainDatagram` as `track` accounts its decoded packet, with one fused path
     /// for the commonest datagram: RTP on a live flow already inspected, off the DNS ports
-    /// (counters, history and the RTP stream, with no `DecodedPacket` and no call between).
+    /// (counters, history and the RTP stream, with no `DecodedPacket` and no call between), and
+    /// one call for STUN on such a flow (`stunDatagram`).
     /// Past the lookup the datagram's ends are read from its key's words or the flow's key, so
     /// that the lookup keeps no more of them in registers or on the stack than two words.
     /// Transparent: the engine's reading loop has it in place (`@inline(__always)` left it a call there).
@@ -167,9 +171,32 @@ public struct FlowTracker: ~Copyable {
                 if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
                 return
             }
+            if UDPDemux.mayBeSTUN(p) {
+                return stunDatagram(at: i, p, srcFirst: ends.srcFirst, payload: payload, ipLength: Int(u.ipLength), timestamp: timestamp,
+                                    index: index)
+            }
         }
         otherDatagram(ends.datagram(ipLength: u.ipLength, payloadOffset: u.payloadOffset, payloadLength: u.payloadLength),
                       hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
+    }
+
+    /// `trackDatagram`'s STUN path: a whole datagram `p` whose first byte is STUN's
+    /// (`UDPDemux.mayBeSTUN`) on live flow `i`, already inspected and off the DNS ports, as
+    /// `update` accounts it, without the service hint and the demux of every class: for such a
+    /// datagram `update`'s hint is STUN or nothing, and either way the flow is named what the
+    /// dispatcher saw (`Dispatcher.stunTracked`). Out of line, so that the reading loop keeps
+    /// only the test.
+    @inline(never)
+    private mutating func stunDatagram(at i: Int, _ p: UnsafeRawBufferPointer, srcFirst: Bool, payload: Int, ipLength: Int,
+                                       timestamp: Int64, index: Int) {
+        stunDatagramsTracked &+= 1
+        let fromOrig = srcFirst == table[i].originatorIsA
+        count(at: i, fromOrig: fromOrig, payload: payload, ipLength: ipLength, timestamp: timestamp)
+        table[i].history.note(.data, fromOriginator: fromOrig)
+        let stunPort = ServiceHint.isSTUNPort(table[i].key.aPort) || ServiceHint.isSTUNPort(table[i].key.bPort)
+        let s = dispatcher.stunTracked(inspected: table[i].inspection, p, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)
+        if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
+        if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
     }
 
     /// Takes the lookups of the packets read ahead one level further (`LookupAhead`), `frame`
@@ -261,7 +288,7 @@ public struct FlowTracker: ~Copyable {
         if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
     }
 
-    /// The rest of `trackDatagram`: any datagram but RTP on a live inspected flow, as `track`
+    /// The rest of `trackDatagram`: any datagram but RTP or STUN on a live inspected flow, as `track`
     /// accounts it. Not inlined, so that `trackDatagram` stays small enough to be inlined whole;
     /// it builds the key again from `u`, for a new flow only, rather than have `trackDatagram`
     /// keep it for this call (eight stores on every RTP packet's path).

@@ -113,6 +113,76 @@ struct PlainDatagramTests {
             #expect(a.jitterSeconds > 0 && a.jitterSeconds == b.jitterSeconds && a.maxJitterSeconds == b.maxJitterSeconds)
         }
     }
+    /// A STUN/TURN flow's datagrams as plain frames (the one-thread datagram path: from the
+    /// second on, STUN straight to the dispatcher, `FlowTracker.stunDatagram`) and under a VLAN
+    /// tag (the general decode, `track` and `Dispatcher.udp`): answered and retransmitted
+    /// requests, an Allocate challenged then granted, a Refresh releasing it, a legacy RFC 3489
+    /// request (allowed on port 3478), a cookie with a Length that does not fill the datagram,
+    /// an attribute that overruns the message and bytes of STUN's first byte that are none.
+    @Test("a STUN/TURN flow on the datagram path equals the same flow decoded in full")
+    func sameSTUNFlowBothPaths() throws {
+        typealias M = TURNSDPClockTests
+        let client = ("10.0.0.1", UInt16(50_000)), server = ("10.0.0.2", UInt16(3478))
+        let username = M.attribute(0x0006, Array("abcd:efgh".utf8))
+        let legacy: [UInt8] = [0, 1, 0, 0] + [UInt8](repeating: 7, count: 16)
+        let messages: [(fromClient: Bool, payload: [UInt8])] = [
+            (true, M.stun(0x0001, 1, [username])),                                                 // Binding request
+            (false, M.stun(0x0101, 1, [M.attribute(0x0020, M.xorAddress(client))])),              // its success response
+            (true, M.stun(0x0001, 1, [username])),                                                 // retransmitted
+            (true, M.stun(0x0003, 2, [])),                                                         // Allocate request
+            (false, M.stun(0x0113, 2, [M.attribute(0x0009, [0, 0, 4, 1] + Array("Unauthorized".utf8))])), // 401
+            (true, M.stun(0x0003, 3, [])),
+            (false, M.stun(0x0103, 3, [M.attribute(0x0016, M.xorAddress(("10.0.0.2", 50_100))),
+                                       M.attribute(0x000D, Frames.be32(600))])),                  // granted for 600 s
+            (true, legacy),                                                                        // RFC 3489, no cookie
+            (true, M.stun(0x0001, 4, []) + [0, 0, 0, 0]),                                          // Length short of the datagram
+            (true, M.stun(0x0001, 5, [Frames.be16(0x0006) + Frames.be16(40) + [1, 2, 3, 4]])),     // attribute overruns
+            (false, [2, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8]),                                         // first byte 2, no STUN
+            (true, M.stun(0x0004, 6, [M.attribute(0x000D, Frames.be32(0))])),                     // Refresh, lifetime 0
+            (false, M.stun(0x0104, 6, [M.attribute(0x000D, Frames.be32(0))])),
+        ]
+        func run(vlan: Bool) throws -> (EndedFlow, STUNFlowStats, Int) {
+            var engine = Engine(settings: FlowSettings())
+            for (k, m) in messages.enumerated() {
+                let (from, to) = m.fromClient ? (client, server) : (server, client)
+                var frame = Frames.udp4(from.0, from.1, to.0, to.1, payload: m.payload)
+                if vlan { frame = Frames.ethernet(type: 0x8100) + [0, 7, 0x08, 0x00] + frame.dropFirst(14) }
+                frame.withUnsafeBytes { b in
+                    engine.ingest(Packet(timestamp: Int64(k + 1) * 10_000_000, linkType: .ethernet, interface: 0, originalLength: b.count,
+                                         bytes: b, number: k + 1, fileOffset: -1))
+                }
+            }
+            #expect(engine.liveFlows == 1)
+            let tracked = engine.tracker.stunDatagramsTracked
+            let e = engine.tracker.endedFlow(at: 0)
+            return (e, try #require(e.inspection?.stun?.value), tracked)
+        }
+        let (plain, plainSTUN, plainTracked) = try run(vlan: false)
+        let (tagged, taggedSTUN, taggedTracked) = try run(vlan: true)
+        // Every datagram but the flow's first took the STUN path; none of the tagged ones could.
+        #expect(plainTracked == messages.count - 1 && taggedTracked == 0)
+        let a = plain.record, b = tagged.record
+        #expect(a.origPackets == 8 && a.respPackets == 5 && a.origPackets == b.origPackets && a.respPackets == b.respPackets)
+        #expect(a.origBytes == b.origBytes && a.respBytes == b.respBytes && a.origIPBytes == b.origIPBytes && a.respIPBytes == b.respIPBytes)
+        #expect(a.lastTimestamp == b.lastTimestamp && a.history.text == b.history.text)
+        #expect(a.services == b.services && a.services.contains(.stun))
+        // Nine messages decode (the legacy one included); the short Length and the overrun are malformed.
+        #expect(plainSTUN.messages == 10 && plainSTUN.malformed == 2)
+        #expect(plainSTUN.messages == taggedSTUN.messages && plainSTUN.malformed == taggedSTUN.malformed)
+        #expect(plainSTUN.matched == 4 && plainSTUN.retransmissions == 1 && plainSTUN.unanswered == 1)
+        #expect(plainSTUN.matched == taggedSTUN.matched && plainSTUN.retransmissions == taggedSTUN.retransmissions
+                && plainSTUN.unanswered == taggedSTUN.unanswered)
+        #expect(plainSTUN.rttCount == taggedSTUN.rttCount && plainSTUN.rttMin == taggedSTUN.rttMin && plainSTUN.rttMax == taggedSTUN.rttMax)
+        for method in STUNMethod.allCases {
+            for cls in STUNClass.allCases { #expect(plainSTUN.count(method, cls) == taggedSTUN.count(method, cls), "\(method) \(cls)") }
+        }
+        #expect(plainSTUN.allocateChallenges == 1 && plainSTUN.allocateSuccesses == 1 && plainSTUN.released)
+        #expect(plainSTUN.allocateChallenges == taggedSTUN.allocateChallenges && plainSTUN.allocateSuccesses == taggedSTUN.allocateSuccesses
+                && plainSTUN.released == taggedSTUN.released && plainSTUN.lifetime == taggedSTUN.lifetime)
+        #expect(plainSTUN.mapped?.port == client.1 && plainSTUN.mapped == taggedSTUN.mapped && plainSTUN.relayed == taggedSTUN.relayed)
+        #expect(plainSTUN.ice.count == 1 && taggedSTUN.ice.pairs == plainSTUN.ice.pairs)
+    }
+
     /// Datagrams that look like RTP on a DNS port (53) of a flow inspected for `dns.log` (Zeek
     /// logs on) never take the RTP fast path: the flow is worked out once to be on a DNS port
     /// (`FlowRecord.dnsPorts` 2) and goes the general way, where the port names it DNS, as the

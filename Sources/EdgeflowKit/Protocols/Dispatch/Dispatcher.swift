@@ -162,24 +162,9 @@ struct Dispatcher: ~Copyable {
         guard slot != -2, p.count >= 4 else { return .unknown }
         switch kind {
         case .stun:
-            // Only the attributes the flow reads are recorded: no FINGERPRINT CRC, no MESSAGE-INTEGRITY, PRIORITY or SOFTWARE.
-            let m = stunMessage.message
-            guard (try? STUNDecoder.decode(p, allowLegacy: stunPort, flowFactsOnly: true, into: &m.pointee)) != nil else {
-                // STUN by its magic cookie or port that does not decode is counted even as the
-                // flow's first message (the flow is STUN); other bytes only on a flow already inspected.
-                let stun = stunPort || p.be32(4) == stunMagicCookie
-                guard stun || slot >= 0, let ins = inspection(&slot) else { return .unknown }
-                ins.pointee.stun()?.value.malformed &+= 1
-                return stun ? .stun : .unknown
-            }
-            guard let ins = inspection(&slot) else { return .stun }
-            ins.pointee.stunMessage(m, in: p, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: transactionLogs,
-                                    sdp: { sdpClock($0, at: $1, first: timestamp) })
-            return .stun
+            return stunDatagram(&slot, p, stunPort: stunPort, fromOriginator: fromOriginator, timestamp: timestamp)
         case .stunMalformed:
-            // The cookie says STUN, the Length disagrees with the datagram: counted, not parsed.
-            inspection(&slot)?.pointee.stun()?.value.malformed &+= 1
-            return .stun
+            return malformedSTUN(&slot)
         case .channelData:
             guard stunPort || (slot >= 0 && slab[slot].pointee.stunMessages > 0),
                   let cd = try? ChannelData.decode(p) else { return .unknown }
@@ -218,6 +203,50 @@ struct Dispatcher: ~Copyable {
                                         sdp: { sdpClock($0, at: $1, first: timestamp) })
             return .stun
         }
+    }
+
+    /// A UDP payload whose first byte is STUN's (`UDPDemux.mayBeSTUN`) on a flow inspected at
+    /// `slot` (not negative), off the DNS ports: `udp`'s STUN arms without its switch over every
+    /// class (`FlowTracker`'s STUN path). Returns the service it carried.
+    @inline(__always)
+    mutating func stunTracked(inspected slot: Int32, _ p: UnsafeRawBufferPointer, stunPort: Bool, fromOriginator: Bool,
+                              timestamp: Int64) -> Service {
+        var slot = slot
+        switch UDPDemux.classifySTUN(p) {
+        case .stun: return stunDatagram(&slot, p, stunPort: stunPort, fromOriginator: fromOriginator, timestamp: timestamp)
+        case .stunMalformed: return malformedSTUN(&slot)
+        // `udp`'s last arm: a first byte below 0x40 is no ChannelData.
+        default: return .unknown
+        }
+    }
+
+    /// A datagram of the class `.stun`: decoded into `stunMessage` and accounted in its flow's
+    /// STUN state. Only the attributes the flow reads are recorded: no FINGERPRINT CRC, no
+    /// MESSAGE-INTEGRITY, PRIORITY or SOFTWARE.
+    @inline(__always)
+    private mutating func stunDatagram(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, stunPort: Bool, fromOriginator: Bool,
+                                       timestamp: Int64) -> Service {
+        let m = stunMessage.message
+        guard (try? STUNDecoder.decode(p, allowLegacy: stunPort, flowFactsOnly: true, into: &m.pointee)) != nil else {
+            // STUN by its magic cookie or port that does not decode is counted even as the
+            // flow's first message (the flow is STUN); other bytes only on a flow already inspected.
+            let stun = stunPort || p.be32(4) == stunMagicCookie
+            guard stun || slot >= 0, let ins = inspection(&slot) else { return .unknown }
+            ins.pointee.stun()?.value.malformed &+= 1
+            return stun ? .stun : .unknown
+        }
+        guard let ins = inspection(&slot) else { return .stun }
+        ins.pointee.stunMessage(m, in: p, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: transactionLogs,
+                                sdp: { sdpClock($0, at: $1, first: timestamp) })
+        return .stun
+    }
+
+    /// A datagram of the class `.stunMalformed`: the cookie says STUN, the Length disagrees with
+    /// the datagram. Counted, not parsed.
+    @inline(__always)
+    private mutating func malformedSTUN(_ slot: inout Int32) -> Service {
+        inspection(&slot)?.pointee.stun()?.value.malformed &+= 1
+        return .stun
     }
 
     /// Inspects one UDP payload of the class `.rtp` sent from `sender` to `receiver`; returns

@@ -2,8 +2,8 @@
 /// Held by its `InspectionSlab`; each frozen state holds its own pool, whose memory stays until
 /// the last of them goes. The owner trims them at its flow table's sweeps (`trim`).
 final class StateArena {
-    let stun = StatePool<STUNFlowStats>(kind: "STUN/TURN")
-    /// On cache lines: `RTPFlowStats` is laid out by line.
+    /// On cache lines: `RTPFlowStats` and `STUNFlowStats` are laid out by line.
+    let stun = StatePool<STUNFlowStats>(alignment: 64, kind: "STUN/TURN")
     let rtp = StatePool<RTPFlowStats>(alignment: 64, kind: "RTP/RTCP")
     let dtls = StatePool<DTLSFlowState>(kind: "DTLS")
     let sip = StatePool<SIPCounts>(kind: "SIP")

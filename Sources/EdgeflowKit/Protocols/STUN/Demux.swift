@@ -36,6 +36,20 @@ public enum UDPDemux {
         return p.u8(0) & 0xC0 == 0x80 && (b1 < 192 || b1 > 223)
     }
 
+    /// `classify(p)` for a payload whose first byte is 0-3 (`mayBeSTUN`): `.stun`, `.stunMalformed`
+    /// or `.unknown`, without the rest of its switch.
+    @inline(__always)
+    static func classifySTUN(_ p: UnsafeRawBufferPointer) -> UDPPayloadKind {
+        let n = p.count
+        if n >= 20 && Int(p.be16(2)) &+ 20 == n { return .stun }
+        return n >= 8 && p.be32(4) == stunMagicCookie ? .stunMalformed : .unknown
+    }
+
+    /// Whether the payload's first byte is STUN's (0-3, RFC 7983), so that `classify(p)` is
+    /// `classifySTUN(p)`: at least four bytes.
+    @inline(__always)
+    static func mayBeSTUN(_ p: UnsafeRawBufferPointer) -> Bool { p.count >= 4 && p.u8(0) < 4 }
+
     /// Classifies one UDP payload.
     /// - 0-3: STUN when 20 + Length fills the datagram (cookie not required: RFC 3489 and
     ///   MS-TURN Data Indications have none); with the magic cookie but a Length that does
@@ -51,8 +65,7 @@ public enum UDPDemux {
         let b0 = p.u8(0)
         switch b0 {
         case 0...3:
-            if n >= 20 && Int(p.be16(2)) &+ 20 == n { return .stun }
-            return n >= 8 && p.be32(4) == stunMagicCookie ? .stunMalformed : .unknown
+            return classifySTUN(p)
         case 16...19:
             return n >= 12 ? .zrtp : .unknown
         case 20...63:

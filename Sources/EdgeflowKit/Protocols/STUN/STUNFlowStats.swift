@@ -13,28 +13,29 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     /// bits), where building it stored its 1.5 KB field by field (about 570 instructions a flow).
     static let fresh = STUNFlowStats()
 
+    // What every message reads and writes first, in the state's first 64 bytes (its pool's
+    // blocks start on a cache line, `StateArena.stun`), the remembered transactions' keys in the
+    // next two lines, their times in the two after.
     var messages = 0
+    /// Transactions answered (the first response to each).
+    var matched = 0
+    var rttCount = 0
+    var rttMin = Int64.max
+    var rttMax = Int64(0)
+    var pendingNext = 0
+    var pendingAnswered = InlineArray<16, Bool>(repeating: false)
+    var pendingKey = InlineArray<16, UInt64>(repeating: 0)
+    var pendingTime = InlineArray<16, Int64>(repeating: 0)
     /// counts[method * 4 + class]
     var counts = InlineArray<64, UInt32>(repeating: 0)
     var malformed = 0
     var msTURN = false
     var msVersion: UInt32? = nil
     var flavourSeen = false
-
-    var pendingKey = InlineArray<16, UInt64>(repeating: 0)
-    var pendingTime = InlineArray<16, Int64>(repeating: 0)
-    var pendingMethod = InlineArray<16, UInt8>(repeating: 0)
-    var pendingAnswered = InlineArray<16, Bool>(repeating: false)
-    var pendingNext = 0
-    /// Transactions answered (the first response to each).
-    var matched = 0
     /// Requests that repeated the transaction id of a remembered transaction (RFC 8489 §6.2.1).
     var retransmissions = 0
     var unansweredEvicted = 0
     var rtt = InlineArray<64, Int64>(repeating: 0)
-    var rttCount = 0
-    var rttMin = Int64.max
-    var rttMax = Int64(0)
 
     var errorCode = InlineArray<8, UInt16>(repeating: 0)
     var errorCount = InlineArray<8, UInt32>(repeating: 0)
@@ -86,7 +87,6 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
                 if pendingKey[pendingNext] != 0 && !pendingAnswered[pendingNext] { unansweredEvicted &+= 1 }
                 pendingKey[pendingNext] = key
                 pendingTime[pendingNext] = timestamp
-                pendingMethod[pendingNext] = method.rawValue
                 pendingAnswered[pendingNext] = false
                 pendingNext = (pendingNext &+ 1) % Self.pendingSlots
             }

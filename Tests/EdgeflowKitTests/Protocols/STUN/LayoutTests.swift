@@ -16,7 +16,8 @@ struct LayoutTests {
     /// seventeenth session): the flow's stream lookup in its state's first 64 bytes, every stream on
     /// a 64-byte boundary (320 bytes each, from offset 64), a stream's per-packet fields in its
     /// first 64 bytes, the open slice's first 24 bytes and the loss pattern's first 32; the flow
-    /// record's per-datagram fields, `dnsPorts` among them, in its first 128 bytes.
+    /// record's per-datagram fields, `dnsPorts` among them, in its first 128 bytes; a STUN flow's
+    /// counters every message updates in its state's first 64 bytes.
     @Test func cacheLines() throws {
         #expect(MemoryLayout<RTPFlowStats>.offset(of: \RTPFlowStats.stats) == 64)
         #expect(MemoryLayout<RTPFlowStats>.offset(of: \RTPFlowStats.streams) == 56)
@@ -33,6 +34,17 @@ struct LayoutTests {
         let pool = StateArena().rtp
         for _ in 0..<3 {
             let frozen = HeapValue(RTPFlowStats.fresh, in: pool).freeze(from: pool)
+            #expect(frozen.withAddress { Int(bitPattern: $0) } % 64 == 0)
+        }
+        // A STUN message's first reads and writes in its flow state's first line, on a cache line
+        // too (`StateArena.stun`); the transactions' keys in the next two lines.
+        let first: [PartialKeyPath<STUNFlowStats>] = [\.messages, \.matched, \.rttCount, \.rttMin, \.rttMax, \.pendingNext]
+        for field in first { #expect(MemoryLayout<STUNFlowStats>.offset(of: field)! < 64) }
+        #expect(MemoryLayout<STUNFlowStats>.offset(of: \STUNFlowStats.pendingAnswered)! + 16 <= 64)
+        #expect(MemoryLayout<STUNFlowStats>.offset(of: \STUNFlowStats.pendingKey) == 64)
+        let stun = StateArena().stun
+        for _ in 0..<3 {
+            let frozen = HeapValue(STUNFlowStats.fresh, in: stun).freeze(from: stun)
             #expect(frozen.withAddress { Int(bitPattern: $0) } % 64 == 0)
         }
     }

@@ -193,6 +193,21 @@ struct RFC5769Tests {
         #expect(STUNMethod(type: 0x0008, flavour: .rfc5389) == .createPermission)
     }
 
+    /// Every 12-bit method code of an RFC 5389 message: the methods of the IANA STUN registry
+    /// edgeflow names (RFC 8489 §18.2: Binding 0x001, Shared Secret 0x002; RFC 8656 §17: Allocate
+    /// 0x003 to ChannelBind 0x009, 0x005 unassigned; RFC 6062 §6: Connect 0x00A to ConnectionAttempt
+    /// 0x00C; GOOG-PING 0x080 as Wireshark names it), every other code `other`.
+    @Test func methodCodes() {
+        let named: [UInt16: STUNMethod] = [0x001: .binding, 0x002: .sharedSecret, 0x003: .allocate, 0x004: .refresh, 0x006: .send,
+                                           0x007: .data, 0x008: .createPermission, 0x009: .channelBind, 0x00A: .connect,
+                                           0x00B: .connectionBind, 0x00C: .connectionAttempt, 0x080: .googPing]
+        for code in UInt16(0)...0xFFF {
+            let expected = named[code] ?? .other
+            #expect(STUNMethod(type: STUNHeader.type(method: code, class: .request), flavour: .rfc5389) == expected,
+                    "method 0x\(String(code, radix: 16))")
+        }
+    }
+
     /// The legacy MS-ICE2 CRC table differs from the standard one in exactly one entry.
     @Test func legacyTable() {
         let diffs = (0..<256).filter { STUNFingerprint.table[$0] != STUNFingerprint.legacyTable[$0] }
