@@ -325,7 +325,7 @@ public struct FlowTracker: ~Copyable {
         return index
     }
 
-    /// A packet's counters and last time on flow `i` (both paths: `update`, and `trackDatagram`'s RTP arm).
+    /// A packet's counters and last time on flow `i`, for every path that found the flow's slot.
     @inline(__always)
     private mutating func count(at i: Int, fromOrig: Bool, payload: Int, ipLength: Int, timestamp: Int64) {
         if timestamp > table[i].lastTimestamp { table[i].lastTimestamp = timestamp }

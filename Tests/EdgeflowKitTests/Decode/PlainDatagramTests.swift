@@ -113,16 +113,20 @@ struct PlainDatagramTests {
             #expect(a.jitterSeconds > 0 && a.jitterSeconds == b.jitterSeconds && a.maxJitterSeconds == b.maxJitterSeconds)
         }
     }
+
     /// A STUN/TURN flow's datagrams as plain frames (the one-thread datagram path: from the
     /// second on, STUN straight to the dispatcher, `FlowTracker.stunDatagram`) and under a VLAN
     /// tag (the general decode, `track` and `Dispatcher.udp`): answered and retransmitted
     /// requests, an Allocate challenged then granted, a Refresh releasing it, a legacy RFC 3489
     /// request (allowed on port 3478), a cookie with a Length that does not fill the datagram,
-    /// an attribute that overruns the message and bytes of STUN's first byte that are none.
-    @Test("a STUN/TURN flow on the datagram path equals the same flow decoded in full")
-    func sameSTUNFlowBothPaths() throws {
+    /// an attribute that overruns the message and bytes of STUN's first byte that are none. On
+    /// 3478 the client is the flow key's lower end; off the STUN ports (50001 to 50000) its higher
+    /// end, and the legacy request, without a cookie, is malformed there.
+    @Test("a STUN/TURN flow on the datagram path equals the same flow decoded in full", arguments: [true, false])
+    func sameSTUNFlowBothPaths(onSTUNPort: Bool) throws {
         typealias M = TURNSDPClockTests
-        let client = ("10.0.0.1", UInt16(50_000)), server = ("10.0.0.2", UInt16(3478))
+        let client = onSTUNPort ? ("10.0.0.1", UInt16(50_000)) : ("10.0.0.9", UInt16(50_001))
+        let server = ("10.0.0.2", onSTUNPort ? UInt16(3478) : 50_000)
         let username = M.attribute(0x0006, Array("abcd:efgh".utf8))
         let legacy: [UInt8] = [0, 1, 0, 0] + [UInt8](repeating: 7, count: 16)
         let messages: [(fromClient: Bool, payload: [UInt8])] = [
@@ -166,10 +170,11 @@ struct PlainDatagramTests {
         #expect(a.origBytes == b.origBytes && a.respBytes == b.respBytes && a.origIPBytes == b.origIPBytes && a.respIPBytes == b.respIPBytes)
         #expect(a.lastTimestamp == b.lastTimestamp && a.history.text == b.history.text)
         #expect(a.services == b.services && a.services.contains(.stun))
-        // Nine messages decode (the legacy one included); the short Length and the overrun are malformed.
-        #expect(plainSTUN.messages == 10 && plainSTUN.malformed == 2)
+        // Ten messages decode on 3478 (the legacy one included), nine off it; the short Length and the
+        // overrun are malformed, and off 3478 the legacy request too (on 3478 it stays unanswered).
+        #expect(plainSTUN.messages == (onSTUNPort ? 10 : 9) && plainSTUN.malformed == (onSTUNPort ? 2 : 3))
         #expect(plainSTUN.messages == taggedSTUN.messages && plainSTUN.malformed == taggedSTUN.malformed)
-        #expect(plainSTUN.matched == 4 && plainSTUN.retransmissions == 1 && plainSTUN.unanswered == 1)
+        #expect(plainSTUN.matched == 4 && plainSTUN.retransmissions == 1 && plainSTUN.unanswered == (onSTUNPort ? 1 : 0))
         #expect(plainSTUN.matched == taggedSTUN.matched && plainSTUN.retransmissions == taggedSTUN.retransmissions
                 && plainSTUN.unanswered == taggedSTUN.unanswered)
         #expect(plainSTUN.rttCount == taggedSTUN.rttCount && plainSTUN.rttMin == taggedSTUN.rttMin && plainSTUN.rttMax == taggedSTUN.rttMax)

@@ -134,6 +134,7 @@ struct StatePoolTrimTests {
         let beyond = pool.mappedBytes - pinned
         let (twoMiB, oneMiB) = (beyond / (2 << 20), beyond % (2 << 20) / (1 << 20))
         #expect(twoMiB <= 2 && oneMiB <= 1 && beyond == twoMiB * (2 << 20) + oneMiB * (1 << 20))
+        #expect(pool.chunksUnmapped == 3 - twoMiB - oneMiB)
         let capacity = [64, 128, 256, 512].reduce(0) { $0 + ($1 << 10) / pool.stride }
             + oneMiB * ((1 << 20) / pool.stride) + twoMiB * ((2 << 20) / pool.stride)
         // Every free block of the chunks still mapped comes out once before the pool maps a chunk (none

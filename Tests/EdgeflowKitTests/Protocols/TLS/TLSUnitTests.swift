@@ -48,6 +48,7 @@ struct TLSUnitTests {
         _ = feed(&s, .resp, record(22, serverHello(Array(repeating: 9, count: 32))), 400)
         #expect(s.clientHelloCount == 2)
         #expect(s.serverHello?.isHelloRetryRequest == false)
+        #expect(s.isTLS13)  // the real ServerHello's supported_versions
         #expect(s.negotiatedVersion == .tls13)
         #expect(s.clientHello?.cipherSuiteCount == 1)
         #expect(s.clientHello?.offersTLS13Suites == true)
