@@ -145,7 +145,7 @@ public enum STUNDecoder {
     ///   - checkFingerprint: compute FINGERPRINT's CRC-32 (`attributes.fingerprint`). With false a
     ///     FINGERPRINT present is `.unchecked`: for callers that never read the outcome.
     ///   - flowFactsOnly: record only the attributes a flow's statistics and transaction log read
-    ///     (`STUNAttributeWalker.recordFlowFact`); every attribute's length and padding is still checked,
+    ///     (`STUNAttributeType.isFlowFact`); every attribute's length and padding is still checked,
     ///     so a message decodes or fails as it would in full, and `count` still counts them all.
     ///     The others are left absent, uncounted as unknown or malformed (FINGERPRINT too: `.absent`).
     @inline(__always)
