@@ -487,8 +487,14 @@ extension FlowInspection {
     /// The flow's STUN/TURN state, made at the first write; nil when the flow follows another protocol.
     @inline(__always) mutating func stun() -> HeapValue<STUNFlowStats>? {
         if case .media(let m) = state, let s = m.stun { return s }
+        return newSTUN()
+    }
+
+    /// `stun()` at the flow's first STUN message or TURN data, kept out of line (the state is 1.8 KB).
+    @inline(never)
+    private mutating func newSTUN() -> HeapValue<STUNFlowStats>? {
         let pool = arena.stun
-        return withMedia { HeapValue.made(&$0.stun, STUNFlowStats.fresh, in: pool) }
+        return withMedia { HeapValue.made(&$0.stun, copying: STUNFlowStats.fresh, in: pool) }
     }
 
     /// The flow's RTP/RTCP state, made at the first write; nil when the flow follows another protocol.
@@ -501,7 +507,7 @@ extension FlowInspection {
     @inline(never)
     private mutating func newRTP() -> HeapValue<RTPFlowStats>? {
         let pool = arena.rtp
-        return withMedia { HeapValue.made(&$0.rtp, RTPFlowStats.fresh, in: pool) }
+        return withMedia { HeapValue.made(&$0.rtp, copying: RTPFlowStats.fresh, in: pool) }
     }
 
     /// The flow's STUN transactions for `stun.log`, made at the first message; nil when the flow follows another protocol.

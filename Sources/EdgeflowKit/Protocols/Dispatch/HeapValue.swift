@@ -15,6 +15,13 @@ struct HeapValue<Value> {
         pointer.initialize(to: value)
     }
 
+    /// A copy of the value at `initial` in a block of `pool`: one copy, straight into the block
+    /// (`init(_:in:)` given a stored value copies it to the stack first).
+    init(copying initial: UnsafePointer<Value>, in pool: StatePool<Value>) {
+        pointer = pool.allocate()
+        pointer.initialize(from: initial, count: 1)
+    }
+
     /// The value, read and changed in place.
     @inline(__always) var value: Value {
         unsafeAddress { UnsafePointer(pointer) }
@@ -29,6 +36,16 @@ struct HeapValue<Value> {
                                        in pool: StatePool<Value>) -> HeapValue {
         if let v = slot { return v }
         let v = HeapValue(initial(), in: pool)
+        slot = v
+        return v
+    }
+
+    /// `made(_:_:in:)` for a state whose initial value is kept made (`UnsafePointer.kept`):
+    /// copied once, from there into the block.
+    @inline(__always) static func made(_ slot: inout HeapValue?, copying initial: UnsafePointer<Value>,
+                                       in pool: StatePool<Value>) -> HeapValue {
+        if let v = slot { return v }
+        let v = HeapValue(copying: initial, in: pool)
         slot = v
         return v
     }
@@ -81,5 +98,16 @@ final class FrozenValue<Value: Sendable>: @unchecked Sendable {
     deinit {
         pointer.deinitialize(count: 1)
         pool.giveBack(pointer)
+    }
+}
+
+extension UnsafePointer {
+    /// `value` in memory of its own, kept for the whole run and never written again (so a
+    /// `nonisolated(unsafe)` global may hold it): a state's initial value, built once and copied
+    /// from there into each new state's block (`HeapValue.made(_:copying:in:)`).
+    static func kept(_ value: Pointee) -> UnsafePointer {
+        let p = UnsafeMutablePointer<Pointee>.allocate(capacity: 1)
+        p.initialize(to: value)
+        return UnsafePointer(p)
     }
 }

@@ -20,7 +20,9 @@ public struct STUNAddress: Sendable, BitwiseCopyable, Equatable {
     }
 
     /// A plain address value: `0x00 | family | port | address` (RFC 8489 §14.1). `v` and `l` are
-    /// the value's offset and length; nil unless the length fits the family (8 or 20).
+    /// the value's offset and length; nil unless the length fits the family (8 or 20). Inlined:
+    /// an attribute walk has checked most of what it checks.
+    @inline(__always)
     public static func plain(_ p: UnsafeRawBufferPointer, value v: Int, length l: Int) -> STUNAddress? {
         guard l >= 4, v &+ l <= p.count else { return nil }
         let family = p.u8(v &+ 1)
@@ -38,6 +40,8 @@ public struct STUNAddress: Sendable, BitwiseCopyable, Equatable {
     /// IPv4 XOR the cookie, IPv6 XOR header bytes 4..19 (cookie + transaction ID). Using header
     /// bytes 4..19 also decodes MS-TURN's 0x8020, which XORs with the leading bits of its
     /// 128-bit transaction ID (MS-TURN §2.2.2.16). `p` must start with the message header.
+    /// Inlined, as `plain` is.
+    @inline(__always)
     public static func xor(_ p: UnsafeRawBufferPointer, value v: Int, length l: Int) -> STUNAddress? {
         guard l >= 4, p.count >= 20, v &+ l <= p.count else { return nil }
         let family = p.u8(v &+ 1)

@@ -86,7 +86,8 @@ public enum STUNAttributeType {
     /// read this attribute (`STUNFlowStats.record`, `STUNTransactionLog`, `FlowInspection.stunMessage`):
     /// the addresses (mapped, XOR-mapped and MS-TURN's, XOR-peer or MS-TURN's remote, destination,
     /// XOR-relayed), USERNAME, ERROR-CODE, CHANNEL-NUMBER, LIFETIME, DATA and MS-VERSION. The
-    /// dispatcher's decoder records only these (`STUNDecoder.decode`'s `flowFactsOnly`).
+    /// dispatcher's decoder records only these (`STUNDecoder.decode`'s `flowFactsOnly`), by
+    /// `STUNAttributeWalker.recordFlowFact`, whose switch holds exactly these codes.
     @inline(__always)
     public static func isFlowFact(_ t: UInt16) -> Bool {
         t < 64 ? flowFactCodes &>> t & 1 != 0 : t == msVersion || t == msXorMappedAddress

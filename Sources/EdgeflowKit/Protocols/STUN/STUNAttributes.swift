@@ -400,90 +400,140 @@ public enum STUNAttributeWalker {
     /// at the message end). Every length, and the padding when `padding` is `.fourByte`, is checked
     /// against the bytes left. With `lenientEnd`, the last value may stop at the message end
     /// without its padding (seen in MS-TURN Allocates). With `flowFactsOnly`, only the attributes
-    /// `STUNAttributeType.isFlowFact` names are recorded (the others are checked and counted in
-    /// `count`, nothing more). Returns nil on success.
-    public static func walk(_ p: UnsafeRawBufferPointer, flavour: STUNFlavour, padding: STUNPadding,
-                            lenientEnd: Bool, flowFactsOnly: Bool = false, into a: inout STUNAttributes) -> STUNFailure? {
+    /// `STUNAttributeType.isFlowFact` names are recorded, by `recordFlowFact` (the others are
+    /// checked and counted in `count`, nothing more). Returns nil on success. Transparent: each
+    /// call site has its flavour, padding and mode constant, so the loop is specialised to them
+    /// (`@inline(__always)` left it a call).
+    @_transparent
+    static func walk(_ p: UnsafeRawBufferPointer, flavour: STUNFlavour, padding: STUNPadding,
+                     lenientEnd: Bool, flowFactsOnly: Bool = false, into a: inout STUNAttributes) -> STUNFailure? {
         let end = p.count
         var off = 20
+        // Counted here and stored once, at whichever return.
+        var count = a.count
+        defer { a.count = count }
         while off < end {
             guard end &- off >= 4 else { return STUNFailure(.attributeHeaderTruncated, at: off) }
             let t = p.be16(off)
             let l = Int(p.be16(off &+ 2))
             let v = off &+ 4
-            guard l <= end &- v else { return STUNFailure(.attributeOverrun, at: off, attributeType: t) }
-            var next = v &+ l
+            let left = end &- v
             if padding == .fourByte {
+                // The padded length fits (the commonest case) only if the length does: one test.
                 let padded = (l &+ 3) & ~3
-                if padded > end &- v {
-                    guard lenientEnd else { return STUNFailure(.paddingOverrun, at: off, attributeType: t) }
-                    next = end
+                if padded <= left {
+                    off = v &+ padded
                 } else {
-                    next = v &+ padded
+                    guard l <= left else { return STUNFailure(.attributeOverrun, at: off, attributeType: t) }
+                    guard lenientEnd else { return STUNFailure(.paddingOverrun, at: off, attributeType: t) }
+                    off = end
                 }
+            } else {
+                guard l <= left else { return STUNFailure(.attributeOverrun, at: off, attributeType: t) }
+                off = v &+ l
             }
-            a.count &+= 1
-            off = next
-            if flowFactsOnly && !STUNAttributeType.isFlowFact(t) { continue }
-            if a.fingerprintOffset != 0 { a.attributesAfterFingerprint &+= 1 }
-            record(p, type: t, value: v, length: l, flavour: flavour, into: &a)
+            count &+= 1
+            if flowFactsOnly {
+                // One bit test passes most attributes (PRIORITY, MESSAGE-INTEGRITY, FINGERPRINT ...).
+                if STUNAttributeType.isFlowFact(t) { _ = recordFlowFact(p, type: t, value: v, length: l, flavour: flavour, into: &a) }
+            } else {
+                if a.fingerprintOffset != 0 { a.attributesAfterFingerprint &+= 1 }
+                record(p, type: t, value: v, length: l, flavour: flavour, into: &a)
+            }
         }
         return nil
     }
 
-    static func record(_ p: UnsafeRawBufferPointer, type t: UInt16, value v: Int, length l: Int,
-                       flavour: STUNFlavour, into a: inout STUNAttributes) {
-        let ms = flavour != .rfc5389
-        let range = ByteRange(offset: v, length: l)
+    /// Records an attribute a flow's statistics, its transaction log or the media of a Send or
+    /// Data indication read (`STUNFlowStats.record`, `STUNTransactionLog`,
+    /// `FlowInspection.stunMessage`): the addresses (mapped, XOR-mapped and MS-TURN's, XOR-peer or
+    /// MS-TURN's remote, destination, XOR-relayed), USERNAME, ERROR-CODE, CHANNEL-NUMBER,
+    /// LIFETIME, DATA and MS-VERSION. False for any other code (nothing recorded): the
+    /// dispatcher's decoder records only these (`STUNDecoder.decode`'s `flowFactsOnly`), with
+    /// this switch alone, for the codes `STUNAttributeType.isFlowFact` names. Out of line: inlined
+    /// in the walk, its optional values' stores copied the whole `STUNAttributes`.
+    @inline(never)
+    static func recordFlowFact(_ p: UnsafeRawBufferPointer, type t: UInt16, value v: Int, length l: Int,
+                               flavour: STUNFlavour, into a: inout STUNAttributes) -> Bool {
         switch t {
         case STUNAttributeType.mappedAddress:
             if a.mappedAddress == nil {
-                guard let x = STUNAddress.plain(p, value: v, length: l) else { return a.noteMalformed(t) }
+                guard let x = STUNAddress.plain(p, value: v, length: l) else { a.noteMalformed(t); return true }
                 a.mappedAddress = x
             }
         case STUNAttributeType.xorMappedAddress:
             if a.xorMappedAddress == nil {
-                guard let x = STUNAddress.xor(p, value: v, length: l) else { return a.noteMalformed(t) }
+                guard let x = STUNAddress.xor(p, value: v, length: l) else { a.noteMalformed(t); return true }
                 a.xorMappedAddress = x
             }
         case STUNAttributeType.msXorMappedAddress:
             if a.msXorMappedAddress == nil {
-                guard let x = STUNAddress.xor(p, value: v, length: l) else { return a.noteMalformed(t) }
+                guard let x = STUNAddress.xor(p, value: v, length: l) else { a.noteMalformed(t); return true }
                 a.msXorMappedAddress = x
             }
         case STUNAttributeType.xorPeerAddress:
-            if ms {
+            if flavour != .rfc5389 {
                 if a.remoteAddress == nil {
-                    guard let x = STUNAddress.plain(p, value: v, length: l) else { return a.noteMalformed(t) }
+                    guard let x = STUNAddress.plain(p, value: v, length: l) else { a.noteMalformed(t); return true }
                     a.remoteAddress = x
                 }
             } else if a.xorPeerAddress == nil {
-                guard let x = STUNAddress.xor(p, value: v, length: l) else { return a.noteMalformed(t) }
+                guard let x = STUNAddress.xor(p, value: v, length: l) else { a.noteMalformed(t); return true }
                 a.xorPeerAddress = x
             }
         case STUNAttributeType.xorRelayedAddress:
             if a.xorRelayedAddress == nil {
-                guard let x = STUNAddress.xor(p, value: v, length: l) else { return a.noteMalformed(t) }
+                guard let x = STUNAddress.xor(p, value: v, length: l) else { a.noteMalformed(t); return true }
                 a.xorRelayedAddress = x
             }
+        case STUNAttributeType.destinationAddress:
+            if a.destinationAddress == nil {
+                guard let x = STUNAddress.plain(p, value: v, length: l) else { a.noteMalformed(t); return true }
+                a.destinationAddress = x
+            }
+        case STUNAttributeType.username:
+            if a.username == nil { a.username = ByteRange(offset: v, length: l) }
+        case STUNAttributeType.data:
+            if a.data == nil { a.data = ByteRange(offset: v, length: l) }
+        case STUNAttributeType.errorCode:
+            guard l >= 4 else { a.noteMalformed(t); return true }
+            if a.errorCode == nil {
+                a.errorCode = UInt16(p.u8(v &+ 2) & 0x07) &* 100 &+ UInt16(p.u8(v &+ 3))
+                a.errorReason = ByteRange(offset: v &+ 4, length: l &- 4)
+            }
+        case STUNAttributeType.lifetime:
+            guard l == 4 else { a.noteMalformed(t); return true }
+            if a.lifetime == nil { a.lifetime = p.be32(v) }
+        case STUNAttributeType.channelNumber:
+            guard l == 4 else { a.noteMalformed(t); return true }
+            if a.channelNumber == nil { a.channelNumber = p.be16(v) }
+        case STUNAttributeType.msVersion:
+            guard l == 4 else { a.noteMalformed(t); return true }
+            if a.msVersion == nil { a.msVersion = p.be32(v) }
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Records any attribute: a flow fact by `recordFlowFact`, the others here.
+    static func record(_ p: UnsafeRawBufferPointer, type t: UInt16, value v: Int, length l: Int,
+                       flavour: STUNFlavour, into a: inout STUNAttributes) {
+        if recordFlowFact(p, type: t, value: v, length: l, flavour: flavour, into: &a) { return }
+        let ms = flavour != .rfc5389
+        let range = ByteRange(offset: v, length: l)
+        switch t {
         case STUNAttributeType.alternateServer, STUNAttributeType.msAlternateServer:
             if t == STUNAttributeType.msAlternateServer && !ms { return a.noteUnknown(t, l) }
             if a.alternateServer == nil {
                 guard let x = STUNAddress.plain(p, value: v, length: l) else { return a.noteMalformed(t) }
                 a.alternateServer = x
             }
-        case STUNAttributeType.destinationAddress:
-            if a.destinationAddress == nil {
-                guard let x = STUNAddress.plain(p, value: v, length: l) else { return a.noteMalformed(t) }
-                a.destinationAddress = x
-            }
         case STUNAttributeType.msAlternateMappedAddress:
             if a.msAlternateMappedAddress == nil {
                 guard let x = STUNAddress.plain(p, value: v, length: l) else { return a.noteMalformed(t) }
                 a.msAlternateMappedAddress = x
             }
-        case STUNAttributeType.username:
-            if a.username == nil { a.username = range }
         case STUNAttributeType.realm:   // 0x0014: NONCE in MS-TURN
             if flavour == .msTURN {
                 if a.nonce == nil { a.nonce = range }
@@ -494,26 +544,12 @@ public enum STUNAttributeWalker {
             } else if a.nonce == nil { a.nonce = range }
         case STUNAttributeType.software:
             if a.software == nil { a.software = range }
-        case STUNAttributeType.data:
-            if a.data == nil { a.data = range }
         case STUNAttributeType.unknownAttributes:
             guard l & 1 == 0 else { return a.noteMalformed(t) }
             if a.unknownAttributesList == nil { a.unknownAttributesList = range }
-        case STUNAttributeType.errorCode:
-            guard l >= 4 else { return a.noteMalformed(t) }
-            if a.errorCode == nil {
-                a.errorCode = UInt16(p.u8(v &+ 2) & 0x07) &* 100 &+ UInt16(p.u8(v &+ 3))
-                a.errorReason = ByteRange(offset: v &+ 4, length: l &- 4)
-            }
-        case STUNAttributeType.lifetime:
-            guard l == 4 else { return a.noteMalformed(t) }
-            if a.lifetime == nil { a.lifetime = p.be32(v) }
         case STUNAttributeType.requestedTransport:
             guard l == 4 else { return a.noteMalformed(t) }
             if a.requestedTransport == nil { a.requestedTransport = p.u8(v) }
-        case STUNAttributeType.channelNumber:
-            guard l == 4 else { return a.noteMalformed(t) }
-            if a.channelNumber == nil { a.channelNumber = p.be16(v) }
         case STUNAttributeType.priority:
             guard l == 4 else { return a.noteMalformed(t) }
             if a.priority == nil { a.priority = p.be32(v) }
@@ -540,9 +576,6 @@ public enum STUNAttributeWalker {
             }
         case STUNAttributeType.msMagicCookie:
             guard l == 4 else { return a.noteMalformed(t) }
-        case STUNAttributeType.msVersion:
-            guard l == 4 else { return a.noteMalformed(t) }
-            if a.msVersion == nil { a.msVersion = p.be32(v) }
         case STUNAttributeType.msSequenceNumber:
             guard l == 24 else { return a.noteMalformed(t) }
             if a.msSequenceNumber == nil {

@@ -139,7 +139,8 @@ public enum STUNDecoder {
 
     /// Decodes one whole message into `m`, as `decode(_:allowLegacy:)` does, reusing its storage:
     /// only what this message has is written (no clearing of every attribute, no copy of the
-    /// result). After a throw `m` holds nothing of use.
+    /// result). After a throw `m` holds nothing of use. Inlined: it picks one of two out-of-line
+    /// decoders, each with its attribute walk in place and specialised to its mode.
     /// - Parameters:
     ///   - checkFingerprint: compute FINGERPRINT's CRC-32 (`attributes.fingerprint`). With false a
     ///     FINGERPRINT present is `.unchecked`: for callers that never read the outcome.
@@ -147,8 +148,33 @@ public enum STUNDecoder {
     ///     (`STUNAttributeType.isFlowFact`); every attribute's length and padding is still checked,
     ///     so a message decodes or fails as it would in full, and `count` still counts them all.
     ///     The others are left absent, uncounted as unknown or malformed (FINGERPRINT too: `.absent`).
+    @inline(__always)
     public static func decode(_ bytes: UnsafeRawBufferPointer, allowLegacy: Bool = false, checkFingerprint: Bool = true,
                               flowFactsOnly: Bool = false, into m: inout STUNMessage) throws(STUNFailure) {
+        if flowFactsOnly {
+            try decodeFlowFacts(bytes, allowLegacy: allowLegacy, into: &m)
+        } else {
+            try decodeAll(bytes, allowLegacy: allowLegacy, checkFingerprint: checkFingerprint, into: &m)
+        }
+    }
+
+    /// `decode(_:allowLegacy:checkFingerprint:flowFactsOnly:into:)` with `flowFactsOnly`.
+    @inline(never)
+    static func decodeFlowFacts(_ bytes: UnsafeRawBufferPointer, allowLegacy: Bool, into m: inout STUNMessage) throws(STUNFailure) {
+        try decode(bytes, allowLegacy: allowLegacy, checkFingerprint: false, flowFactsOnly: true, walking: &m)
+    }
+
+    /// `decode(_:allowLegacy:checkFingerprint:flowFactsOnly:into:)` without `flowFactsOnly`.
+    @inline(never)
+    static func decodeAll(_ bytes: UnsafeRawBufferPointer, allowLegacy: Bool, checkFingerprint: Bool,
+                          into m: inout STUNMessage) throws(STUNFailure) {
+        try decode(bytes, allowLegacy: allowLegacy, checkFingerprint: checkFingerprint, flowFactsOnly: false, walking: &m)
+    }
+
+    /// The decoder itself, inlined into `decodeFlowFacts` and `decodeAll` with their walks.
+    @inline(__always)
+    private static func decode(_ bytes: UnsafeRawBufferPointer, allowLegacy: Bool, checkFingerprint: Bool,
+                               flowFactsOnly: Bool, walking m: inout STUNMessage) throws(STUNFailure) {
         let n = bytes.count
         guard n >= 20 else { throw STUNFailure(.truncatedHeader, at: 0) }
         let type = bytes.be16(0)

@@ -17,7 +17,23 @@ struct FlowFactsDecodeTests {
         // MS-VERSION, MS-TURN's XOR-MAPPED-ADDRESS.
         let expected: Set<UInt16> = [0x0001, 0x0006, 0x0009, 0x000C, 0x000D, 0x0011, 0x0012, 0x0013, 0x0016, 0x0020,
                                      0x8008, 0x8020]
-        let found = Set((0...UInt16.max).filter { STUNAttributeType.isFlowFact($0) })
+        // A Binding success response with one attribute of every code in turn, its value an
+        // IPv4 address (8 bytes: taken by an address, text or ERROR-CODE, malformed for a
+        // 4-byte number): a code the decoder reads is recorded or counted malformed.
+        var b: [UInt8] = [0x01, 0x01, 0x00, 0x0C, 0x21, 0x12, 0xA4, 0x42] + [UInt8](repeating: 7, count: 12)
+            + [0x00, 0x00, 0x00, 0x08, 0x00, 0x01, 0x12, 0x34, 0xC0, 0x00, 0x02, 0x01]
+        var m = STUNMessage()
+        var found = Set<UInt16>()
+        for t in 0...UInt16.max {
+            b[20] = UInt8(t >> 8)
+            b[21] = UInt8(t & 0xFF)
+            guard decode(b, into: &m) else { Issue.record("code \(t) did not decode"); continue }
+            let a = m.attributes
+            let read: [Any?] = [a.mappedAddress, a.xorMappedAddress, a.msXorMappedAddress, a.xorPeerAddress, a.xorRelayedAddress,
+                                a.destinationAddress, a.remoteAddress, a.username, a.data, a.errorCode, a.lifetime,
+                                a.channelNumber, a.msVersion]
+            if a.malformedCount > 0 || read.contains(where: { $0 != nil }) { found.insert(t) }
+        }
         #expect(found == expected)
     }
 

@@ -33,7 +33,7 @@ struct LayoutTests {
         // The state is allocated on a cache line (`StateArena.rtp`), every block of its pool.
         let pool = StateArena().rtp
         for _ in 0..<3 {
-            let frozen = HeapValue(RTPFlowStats.fresh, in: pool).freeze(from: pool)
+            let frozen = HeapValue(copying: RTPFlowStats.fresh, in: pool).freeze(from: pool)
             #expect(frozen.withAddress { Int(bitPattern: $0) } % 64 == 0)
         }
         // A STUN message's first reads and writes in its flow state's first line, on a cache line
@@ -44,7 +44,7 @@ struct LayoutTests {
         #expect(MemoryLayout<STUNFlowStats>.offset(of: \STUNFlowStats.pendingKey) == 64)
         let stun = StateArena().stun
         for _ in 0..<3 {
-            let frozen = HeapValue(STUNFlowStats.fresh, in: stun).freeze(from: stun)
+            let frozen = HeapValue(copying: STUNFlowStats.fresh, in: stun).freeze(from: stun)
             #expect(frozen.withAddress { Int(bitPattern: $0) } % 64 == 0)
         }
     }

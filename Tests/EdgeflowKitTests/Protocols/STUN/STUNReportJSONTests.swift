@@ -51,17 +51,27 @@ struct STUNReportJSONTests {
         #expect(json.contains(#""rtt_ms":{"min":\#(text),"p50":\#(text),"p95":\#(text),"max":\#(text)}"#), "\(json)")
     }
 
+    /// The percentiles' positions are the nearest ranks `(q × (n − 1)).rounded()` that the
+    /// report has always taken (in Double), for every number of samples kept.
+    @Test func percentileRanks() {
+        for n in 1...STUNFlowStats.rttSlots {
+            let rank = AppReport.STUN.ranks(of: n)
+            #expect(rank.p50 == min(n - 1, Int((0.5 * Double(n - 1)).rounded())), "n = \(n)")
+            #expect(rank.p95 == min(n - 1, Int((0.95 * Double(n - 1)).rounded())), "n = \(n)")
+        }
+    }
+
     @Test("counts: zero members and non-zero ones, by method and in total")
     func counts() {
         var s = STUNFlowStats()
         s.messages = 10
         // counts[method × 4 + class]: request, indication, success, error.
         let binding = Int(STUNMethod.binding.rawValue) * 4, allocate = Int(STUNMethod.allocate.rawValue) * 4
-        s.counts[binding] = 2
-        s.counts[binding + 2] = 2
-        s.counts[allocate] = 1
-        s.counts[allocate + 1] = 3
-        s.counts[allocate + 3] = 1
+        s.setCount(binding, 2)
+        s.setCount(binding + 2, 2)
+        s.setCount(allocate, 1)
+        s.setCount(allocate + 1, 3)
+        s.setCount(allocate + 3, 1)
         s.malformed = 4
         let text = Self.json(s)
         #expect(text.hasPrefix(#""stun":{"messages":10,"requests":3,"indications":3,"success":2,"errors":1,"#))
@@ -69,9 +79,9 @@ struct STUNReportJSONTests {
             + #""Allocate":{"request":1,"success":0,"error":1,"indication":3}},"#))
         #expect(text.contains(#""channel_data":{"packets":0,"bytes":0},"allocation":{"requests":0,"#))
         #expect(text.hasSuffix(#""channels":[],"malformed":4}"#))
-        s.counts[allocate + 1] = 0
-        s.counts[allocate + 3] = 0
-        s.counts[allocate + 2] = 7
+        s.setCount(allocate + 1, 0)
+        s.setCount(allocate + 3, 0)
+        s.setCount(allocate + 2, 7)
         s.malformed = 0
         s.channelDataPackets = 1
         s.channelDataBytes = 36
@@ -86,13 +96,21 @@ struct STUNReportJSONTests {
     func methodKeys() {
         var s = STUNFlowStats()
         s.messages = 16
-        for m in STUNMethod.allCases { s.counts[Int(m.rawValue) * 4 + 2] = 1 }
+        for m in STUNMethod.allCases { s.setCount(Int(m.rawValue) * 4 + 2, 1) }
         let members = STUNMethod.allCases.map { "\"\($0.name)\":{\"request\":0,\"success\":1,\"error\":0,\"indication\":0}" }
         #expect(Self.json(s).contains("\"by_method\":{" + members.joined(separator: ",") + "},"))
         // By hand: MS-TURN's Set Active Destination (0x006 in its legacy numbering) alone.
         var one = STUNFlowStats()
         one.messages = 1
-        one.counts[Int(STUNMethod.msSetActiveDestination.rawValue) * 4] = 1
+        one.setCount(Int(STUNMethod.msSetActiveDestination.rawValue) * 4, 1)
         #expect(Self.json(one).contains(#""by_method":{"Set Active Destination":{"request":1,"success":0,"error":0,"indication":0}},"#))
+    }
+}
+
+extension STUNFlowStats {
+    /// `counts[slot] = n`, with the method's bit in `methods`, as `record` keeps them.
+    fileprivate mutating func setCount(_ slot: Int, _ n: UInt32) {
+        counts[slot] = n
+        methods |= 1 << UInt16(slot / 4)
     }
 }
