@@ -138,7 +138,8 @@ struct DispatcherTests {
             response.withUnsafeBytes { d.tcp(&slot, hint: .turnTCP, seq: 9001, syn: false, isn: 9000, $0, fromOriginator: false, timestamp: 1) }
             let (held, reassembly) = (d.arena.streams.inUse, d.reassemblyBytes)
             #expect(held == 2 && reassembly == 8192, "flow \(flow)")
-            let facts = try #require(d.release(slot))
+            let released = d.release(slot)
+            let facts = try #require(released)
             #expect(facts.stun?.value.messages == 2)
         }
         #expect(d.arena.streams.inUse == 0 && d.reassemblyBytes == 0 && d.reassemblyPeak == 8192)
