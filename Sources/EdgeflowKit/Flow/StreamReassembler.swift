@@ -5,12 +5,12 @@
 /// up to `budget` bytes, never more; and never past the allowance the caller gives, which is
 /// how a memory limit shared by all streams is kept). A stream given a pool (`buffers`: its
 /// inspection slab's, for a flow table's streams) takes its first 4 KiB from there and gives
-/// them back there, not to malloc (which took about 700 instructions a stream for them). The contiguous bytes live at
-/// `[head, tail)`; segments that arrive ahead of a hole are written straight to their final
-/// position after `tail`
-/// and remembered as at most `maxHeldRanges` sequence ranges, so filling the hole only moves
-/// `tail` (nothing is copied twice). Overlaps keep the first copy. All sequence arithmetic is
-/// modulo 2^32 (offsets are taken as signed 32-bit differences).
+/// them back there, not to malloc (which took about 700 instructions a stream for them). The
+/// contiguous bytes live at `[head, tail)`; segments that arrive ahead of a hole are written
+/// straight to their final position after `tail` and remembered as at most `maxHeldRanges`
+/// sequence ranges, so filling the hole only moves `tail` (nothing is copied twice). Overlaps
+/// keep the first copy. All sequence arithmetic is modulo 2^32 (offsets are taken as signed
+/// 32-bit differences).
 ///
 /// The consumer reads `withContiguous { bytes in ... }` and drops a parsed prefix with
 /// `consume(n)`; the remainder is moved to the front of the buffer only when a later segment
