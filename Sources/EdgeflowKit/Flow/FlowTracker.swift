@@ -264,7 +264,7 @@ public struct FlowTracker: ~Copyable {
         count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(s.ipLength), timestamp: timestamp)
         // The whole payload is captured (`PacketDecoder.plainSegment`).
         let p = UnsafeRawBufferPointer(rebasing: bytes[Int(s.payloadOffset)..<(Int(s.payloadOffset) &+ payload)])
-        segment(at: i, fromOrig: fromOrig, s.header, payload: payload, p, timestamp: timestamp)
+        segment(at: i, fromOrig: fromOrig, s.header, payload: payload, p, captured: payload, timestamp: timestamp)
         if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
     }
 
@@ -284,7 +284,7 @@ public struct FlowTracker: ~Copyable {
         let payload = Int(s.payloadLength)
         count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(s.ipLength), timestamp: timestamp)
         let p = UnsafeRawBufferPointer(rebasing: bytes[Int(s.payloadOffset)..<(Int(s.payloadOffset) &+ payload)])
-        segment(at: i, fromOrig: fromOrig, s.header, payload: payload, p, timestamp: timestamp)
+        segment(at: i, fromOrig: fromOrig, s.header, payload: payload, p, captured: payload, timestamp: timestamp)
         if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
     }
 
@@ -347,7 +347,8 @@ public struct FlowTracker: ~Copyable {
         count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(d.ipLength), timestamp: timestamp)
         switch d.proto {
         case IPProtocol.tcp:
-            segment(at: i, fromOrig: fromOrig, d.tcpHeader, payload: payload, d.capturedPayload(in: bytes), timestamp: timestamp)
+            let p = d.capturedPayload(in: bytes)
+            segment(at: i, fromOrig: fromOrig, d.tcpHeader, payload: payload, p, captured: p.count, timestamp: timestamp)
         case IPProtocol.udp:
             if payload > 0 {
                 table[i].history.note(.data, fromOriginator: fromOrig)
@@ -390,11 +391,11 @@ public struct FlowTracker: ~Copyable {
 
     /// A TCP segment on flow `i` (both paths: `update`, and `trackSegment`): its flags,
     /// sequence and window in the flow's TCP state and history, its payload (`payload` bytes on
-    /// the wire, `p` of them captured) to the SDP book (port 5060), to the service hint (the
-    /// flow's first few payloads) and to the flow's stream.
+    /// the wire, the `captured` of them at `p`) to the SDP book (port 5060), to the service hint
+    /// (the flow's first few payloads) and to the flow's stream.
     @inline(__always)
     private mutating func segment(at i: Int, fromOrig: Bool, _ h: TCPHeaderFields, payload: Int, _ p: UnsafeRawBufferPointer,
-                                  timestamp: Int64) {
+                                  captured: Int, timestamp: Int64) {
         Self.updateTCP(&table[i], fromOrig: fromOrig, h, payload: payload)
         guard payload > 0 else { return }
         if h.srcPort == 5060 || h.dstPort == 5060 { dispatcher.noteSIP(p, datagram: false, timestamp: timestamp) }
@@ -403,7 +404,7 @@ public struct FlowTracker: ~Copyable {
             var slot = table[i].inspection
             // A segment that continues its stream in order is read in place (the slot stays).
             if h.flags & TCPFlag.syn == 0,
-               dispatcher.tcpInPlace(slot, seq: h.seq, p, fromOriginator: fromOrig, timestamp: timestamp) { return }
+               dispatcher.tcpInPlace(slot, seq: h.seq, p, count: captured, fromOriginator: fromOrig, timestamp: timestamp) { return }
             let t = table[i].tcp
             // Where this direction's stream starts, when its SYN was seen (so a late first segment is placed right).
             let isn: UInt32? = fromOrig ? (t.synSeen ? t.synSeq : nil) : (t.synAckSeen ? t.synAckSeq : nil)

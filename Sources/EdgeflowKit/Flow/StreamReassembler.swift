@@ -3,12 +3,14 @@
 ///
 /// One buffer is allocated at the first segment that carries data (4 KiB, doubled as needed
 /// up to `budget` bytes, never more; and never past the allowance the caller gives, which is
-/// how a memory limit shared by all streams is kept). The contiguous bytes live at
-/// `[head, tail)`; segments that arrive ahead of a hole are written straight to their final
-/// position after `tail`
-/// and remembered as at most `maxHeldRanges` sequence ranges, so filling the hole only moves
-/// `tail` (nothing is copied twice). Overlaps keep the first copy. All sequence arithmetic is
-/// modulo 2^32 (offsets are taken as signed 32-bit differences).
+/// how a memory limit shared by all streams is kept). A stream given a pool (`buffers`: its
+/// inspection slab's, for a flow table's streams) takes its first 4 KiB from there and gives
+/// them back there, not to malloc (which took about 700 instructions a stream for them). The
+/// contiguous bytes live at `[head, tail)`; segments that arrive ahead of a hole are written
+/// straight to their final position after `tail` and remembered as at most `maxHeldRanges`
+/// sequence ranges, so filling the hole only moves `tail` (nothing is copied twice). Overlaps
+/// keep the first copy. All sequence arithmetic is modulo 2^32 (offsets are taken as signed
+/// 32-bit differences).
 ///
 /// The consumer reads `withContiguous { bytes in ... }` and drops a parsed prefix with
 /// `consume(n)`; the remainder is moved to the front of the buffer only when a later segment
@@ -54,6 +56,9 @@ public struct StreamReassembler: ~Copyable {
     private var storage: UnsafeMutableRawPointer? = nil
     /// Bytes allocated at `storage` (grows by doubling up to `budget`).
     private var capacity = 0
+    /// Where the first buffer (`firstBuffer` bytes or less) comes from and goes back to; nil: malloc.
+    /// Its owner (the inspection slab's arena) outlives every stream it gives buffers to.
+    private unowned(unsafe) let buffers: StatePool<ReassemblyBlock>?
     private var head = 0
     private var tail = 0
     /// Sequence number of the byte at `head`.
@@ -67,9 +72,19 @@ public struct StreamReassembler: ~Copyable {
     /// - Parameter budget: the buffer size in bytes (at least 1).
     public init(budget: Int = StreamReassembler.defaultBudget) {
         self.budget = max(1, budget)
+        buffers = nil
     }
 
-    deinit { storage?.deallocate() }
+    /// A stream whose first buffer is a block of `buffers`, which must outlive it.
+    init(budget: Int, buffers: StatePool<ReassemblyBlock>) {
+        self.budget = max(1, budget)
+        self.buffers = buffers
+    }
+
+    deinit { if let storage { freeBuffer(storage) } }
+
+    /// The first buffer's size: the most a block of `buffers` holds.
+    static let firstBuffer = MemoryLayout<ReassemblyBlock>.size
 
     /// Number of contiguous bytes waiting to be consumed.
     public var contiguousCount: Int { tail &- head }
@@ -99,10 +114,12 @@ public struct StreamReassembler: ~Copyable {
         if !started { started = true; headSeq = seq }
         var memoryAllowance = memoryAllowance
         if storage == nil {
-            guard memoryAllowance >= min(4096, budget) else { bytesDropped &+= count; state = .outOfMemory; return }
-            capacity = min(4096, budget)
+            let first = min(Self.firstBuffer, budget)
+            guard memoryAllowance >= first else { bytesDropped &+= count; state = .outOfMemory; return }
+            capacity = first
             memoryAllowance &-= capacity
-            storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+            storage = buffers.map { UnsafeMutableRawPointer($0.allocate()) }
+                ?? UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
             state = .streaming
         }
 
@@ -175,15 +192,22 @@ public struct StreamReassembler: ~Copyable {
     /// cut) is copied in and stays contiguous, as `add` then `consume(consumed)` would leave it.
     @inline(__always)
     mutating func addRead(_ payload: UnsafeRawBufferPointer, consumed: Int) {
-        let count = payload.count
-        precondition(state == .streaming && tail == head && heldCount == 0 && count <= capacity &- head,
-                     "addRead takes only a segment takesInPlace accepted, with nothing added since")
+        addRead(payload.baseAddress, count: payload.count, consumed: consumed)
+    }
+
+    /// `addRead(_:consumed:)` of the `count` bytes at `payload`. What `takesInPlace` accepted
+    /// is asked again only before bytes are copied (a frame cut: rare), where a segment it did
+    /// not accept would write past the buffer.
+    @inline(__always)
+    mutating func addRead(_ payload: UnsafeRawPointer?, count: Int, consumed: Int) {
         let used = min(max(0, consumed), count)
         bytesDelivered &+= count
         headSeq = headSeq &+ UInt32(truncatingIfNeeded: used)
         let rest = count &- used
         guard rest > 0, let storage else { return }
-        (storage + head).copyMemory(from: payload.baseAddress.unsafelyUnwrapped + used, byteCount: rest)
+        precondition(state == .streaming && tail == head && heldCount == 0 && count <= capacity &- head,
+                     "addRead takes only a segment takesInPlace accepted, with nothing added since")
+        (storage + head).copyMemory(from: payload.unsafelyUnwrapped + used, byteCount: rest)
         tail = head &+ rest
     }
 
@@ -205,7 +229,7 @@ public struct StreamReassembler: ~Copyable {
     /// buffer is released.
     public mutating func stop() {
         state = .stopped
-        storage?.deallocate()
+        if let storage { freeBuffer(storage) }
         storage = nil
         capacity = 0
         head = 0; tail = 0; heldCount = 0
@@ -218,6 +242,15 @@ public struct StreamReassembler: ~Copyable {
     }
 
     // MARK: - Internals
+
+    /// Frees `buffer`, which holds `capacity` bytes: a first buffer back to `buffers`, any other to malloc.
+    private func freeBuffer(_ buffer: UnsafeMutableRawPointer) {
+        if let buffers, capacity <= Self.firstBuffer {
+            buffers.release(buffer.assumingMemoryBound(to: ReassemblyBlock.self))
+        } else {
+            buffer.deallocate()
+        }
+    }
 
     private mutating func refuse(count: Int) {
         bytesDropped &+= count
@@ -253,7 +286,7 @@ public struct StreamReassembler: ~Copyable {
         grown = min(grown, budget)
         let fresh = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
         if live > 0 { fresh.copyMemory(from: old, byteCount: live) }
-        old.deallocate()
+        freeBuffer(old)
         storage = fresh
         capacity = grown
         return true
@@ -366,3 +399,7 @@ public struct StreamReassembler: ~Copyable {
         withUnsafeMutableBytes(of: &held) { $0.storeBytes(of: v, toByteOffset: i &* 8, as: UInt64.self) }
     }
 }
+
+/// The bytes of a stream's first reassembly buffer (`StreamReassembler.firstBuffer`), a block of
+/// its inspection slab's pool (`StateArena.streams`).
+typealias ReassemblyBlock = InlineArray<4096, UInt8>

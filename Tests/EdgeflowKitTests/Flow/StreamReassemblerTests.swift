@@ -267,3 +267,42 @@ struct StreamReassemblerInPlaceTests {
         #expect(again && left == 0 && end == 1021 && total == 20)
     }
 }
+
+/// A flow table's streams take their first 4 KiB from their slab's pool and give them back
+/// there when the stream stops, grows past them or ends; the bytes they count are unchanged.
+@Suite("StreamReassembler: first buffers from a pool")
+struct StreamReassemblerPoolTests {
+    @Test("a first buffer is a block of the pool until the stream stops, grows or ends")
+    func blocksGoBack() {
+        let pool = StatePool<ReassemblyBlock>(alignment: 64, kind: "test")
+        let big = [UInt8](repeating: 0x41, count: 5000)
+        do {
+            var stopped = StreamReassembler(budget: 64 * 1024, buffers: pool)
+            add(&stopped, 1001, Array(abc[0..<10]))
+            let (held, counted) = (pool.inUse, stopped.allocatedBytes)
+            stopped.stop()
+            #expect(held == 1 && counted == 4096 && pool.inUse == 0)
+
+            var grown = StreamReassembler(budget: 64 * 1024, buffers: pool)
+            add(&grown, 1001, Array(abc[0..<10]))
+            let before = pool.inUse
+            // 5,010 bytes held: the buffer doubles to 8 KiB (malloc), the block goes back.
+            add(&grown, 1011, big)
+            let (after, counted2, bytes) = (pool.inUse, grown.allocatedBytes, grown.contiguousCount)
+            #expect(before == 1 && after == 0 && counted2 == 8192 && bytes == 5010)
+            #expect(contiguous(grown) == Array(abc[0..<10]) + big)
+
+            // A budget below 4 KiB: a block still, counted as the budget.
+            var small = StreamReassembler(budget: 100, buffers: pool)
+            add(&small, 1001, Array(abc[0..<10]))
+            let (inSmall, countedSmall) = (pool.inUse, small.allocatedBytes)
+            #expect(inSmall == 1 && countedSmall == 100)
+
+            var ending = StreamReassembler(budget: 64 * 1024, buffers: pool)
+            add(&ending, 1001, Array(abc[0..<10]))
+            #expect(pool.inUse == 2)
+        }
+        // The streams ended with the scope: their blocks are back.
+        #expect(pool.inUse == 0)
+    }
+}

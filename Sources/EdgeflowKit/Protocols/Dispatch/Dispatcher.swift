@@ -337,26 +337,30 @@ struct Dispatcher: ~Copyable {
         // The stream is apart from `ins`: the protocol changes its state while the stream is held.
         let streams = slab.streams(slot)
         if fromOriginator {
-            if streams.pointee.orig.state == .stopped {
-                if case .tls(let t) = ins.pointee.state { t.value.origRecords.feed(seq: syn ? seq &+ 1 : seq, p) }
-                return
-            }
+            if streams.pointee.orig.state == .stopped { return countRecords(ins, seq: syn ? seq &+ 1 : seq, p, fromOriginator: true) }
             if streams.pointee.made & 1 == 0 {
                 streams.pointee.made |= 1
                 make(&streams.pointee.orig, isn: isn)
             }
             follow(ins, &streams.pointee.orig, seq: seq, syn: syn, p, fromOriginator: true, timestamp: timestamp)
         } else {
-            if streams.pointee.resp.state == .stopped {
-                if case .tls(let t) = ins.pointee.state { t.value.respRecords.feed(seq: syn ? seq &+ 1 : seq, p) }
-                return
-            }
+            if streams.pointee.resp.state == .stopped { return countRecords(ins, seq: syn ? seq &+ 1 : seq, p, fromOriginator: false) }
             if streams.pointee.made & 2 == 0 {
                 streams.pointee.made |= 2
                 make(&streams.pointee.resp, isn: isn)
             }
             follow(ins, &streams.pointee.resp, seq: seq, syn: syn, p, fromOriginator: false, timestamp: timestamp)
         }
+    }
+
+    /// A segment of a direction whose stream has stopped: a TLS flow's records go on being
+    /// counted (`TLSRecordCounter`, from the sequence number of its payload's first byte);
+    /// any other protocol's are skipped. Out of line: the segment paths keep only the test.
+    @inline(never)
+    private func countRecords(_ ins: UnsafeMutablePointer<FlowInspection>, seq: UInt32, _ p: UnsafeRawBufferPointer,
+                              fromOriginator: Bool) {
+        guard case .tls(let t) = ins.pointee.state else { return }
+        if fromOriginator { t.value.origRecords.feed(seq: seq, p) } else { t.value.respRecords.feed(seq: seq, p) }
     }
 
     /// A TCP flow's protocol state, at its first segment: the one its first payload's `hint`
@@ -377,7 +381,7 @@ struct Dispatcher: ~Copyable {
     /// seen. Out of line, as `decide` is.
     @inline(never)
     private func make(_ stream: inout StreamReassembler, isn: UInt32?) {
-        stream = StreamReassembler(budget: reassemblyBudget)
+        stream = StreamReassembler(budget: reassemblyBudget, buffers: slab.arena.streams)
         if let isn { stream.add(seq: isn, payload: UnsafeRawBufferPointer(start: nil, count: 0), syn: true) }
     }
 
@@ -388,7 +392,7 @@ struct Dispatcher: ~Copyable {
     private mutating func follow(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler,
                                  seq: UInt32, syn: Bool, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
         if stream.takesInPlace(seq: seq, syn: syn, count: p.count) {
-            return readInPlace(ins, &stream, p, fromOriginator: fromOriginator, timestamp: timestamp)
+            return readInPlace(ins, &stream, p, count: p.count, fromOriginator: fromOriginator, timestamp: timestamp)
         }
         let before = stream.allocatedBytes
         let was = stream.state
@@ -399,15 +403,15 @@ struct Dispatcher: ~Copyable {
         if reassemblyBytes > reassemblyPeak { reassemblyPeak = reassemblyBytes }
     }
 
-    /// A segment `stream.takesInPlace` accepted, read by the flow's protocol where it is: the
-    /// buffer has room for the whole segment, so `add` would allocate nothing; only stopping
-    /// the stream (which frees its buffer) changes what reassembly holds.
+    /// A segment `stream.takesInPlace` accepted (its `count` bytes at `p`), read by the flow's
+    /// protocol where it is: the buffer has room for the whole segment, so `add` would allocate
+    /// nothing; only stopping the stream (which frees its buffer) changes what reassembly holds.
     @inline(__always)
     private mutating func readInPlace(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler,
-                                      _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) {
+                                      _ p: UnsafeRawBufferPointer, count: Int, fromOriginator: Bool, timestamp: Int64) {
         var stop = false
         let consumed = read(ins, p, fromOriginator: fromOriginator, timestamp: timestamp, stop: &stop)
-        stream.addRead(p, consumed: consumed)
+        stream.addRead(p.baseAddress, count: count, consumed: consumed)
         segmentsReadInPlace &+= 1
         if stop {
             let before = stream.allocatedBytes
@@ -416,21 +420,35 @@ struct Dispatcher: ~Copyable {
         }
     }
 
-    /// `tcp` for the commonest segment, in place where segments are tracked (no call): one
+    /// `tcp` for the commonest segments, in place where segments are tracked (no call): one
     /// without SYN that continues a direction's stream already made (the flow's protocol is
     /// decided and reads streams), streaming, holding no bytes, in order and with room for it
-    /// (`StreamReassembler.takesInPlace`), read where it is. False, having done nothing, for
-    /// any other segment, which `tcp` then takes. Transparent: `@inline(__always)` left it a call.
+    /// (`StreamReassembler.takesInPlace`), read where it is; one of a direction whose stream has
+    /// stopped, its records counted (`countRecords`). `count`: the bytes at `p` (passed, not
+    /// asked of `p`: this large a caller left `count` a call through the PLT). False, having
+    /// done nothing, for any other segment, which `tcp` then takes. Transparent:
+    /// `@inline(__always)` left it a call.
     @_transparent
-    mutating func tcpInPlace(_ slot: Int32, seq: UInt32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Bool {
+    mutating func tcpInPlace(_ slot: Int32, seq: UInt32, _ p: UnsafeRawBufferPointer, count: Int, fromOriginator: Bool,
+                             timestamp: Int64) -> Bool {
         guard slot >= 0 else { return false }
         let streams = slab.streams(slot)
         if fromOriginator {
-            guard streams.pointee.made & 1 != 0, streams.pointee.orig.takesInPlace(seq: seq, syn: false, count: p.count) else { return false }
-            readInPlace(slab[slot], &streams.pointee.orig, p, fromOriginator: true, timestamp: timestamp)
+            guard streams.pointee.made & 1 != 0 else { return false }
+            if !streams.pointee.orig.takesInPlace(seq: seq, syn: false, count: count) {
+                guard streams.pointee.orig.state == .stopped else { return false }
+                countRecords(slab[slot], seq: seq, p, fromOriginator: true)
+                return true
+            }
+            readInPlace(slab[slot], &streams.pointee.orig, p, count: count, fromOriginator: true, timestamp: timestamp)
         } else {
-            guard streams.pointee.made & 2 != 0, streams.pointee.resp.takesInPlace(seq: seq, syn: false, count: p.count) else { return false }
-            readInPlace(slab[slot], &streams.pointee.resp, p, fromOriginator: false, timestamp: timestamp)
+            guard streams.pointee.made & 2 != 0 else { return false }
+            if !streams.pointee.resp.takesInPlace(seq: seq, syn: false, count: count) {
+                guard streams.pointee.resp.state == .stopped else { return false }
+                countRecords(slab[slot], seq: seq, p, fromOriginator: false)
+                return true
+            }
+            readInPlace(slab[slot], &streams.pointee.resp, p, count: count, fromOriginator: false, timestamp: timestamp)
         }
         return true
     }

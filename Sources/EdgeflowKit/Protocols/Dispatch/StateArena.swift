@@ -10,11 +10,14 @@ final class StateArena {
     let tls = StatePool<TLSStreamState>(kind: "TLS")
     let stunLog = StatePool<STUNTransactionLog>(kind: "stun.log transaction")
     let dnsLog = StatePool<DNSTransactionLog>(kind: "dns.log transaction")
+    /// The TCP streams' first reassembly buffers (`StreamReassembler`), given back when a stream
+    /// stops, grows or ends; never frozen.
+    let streams = StatePool<ReassemblyBlock>(alignment: 64, kind: "TCP reassembly buffer")
 
     /// Gives each pool's wholly free chunks back to the system where it holds far more than it
     /// uses (`StatePool.trim`); on the owner's thread. Returns the bytes unmapped.
     @discardableResult
     func trim() -> Int {
-        stun.trim() + rtp.trim() + dtls.trim() + sip.trim() + tls.trim() + stunLog.trim() + dnsLog.trim()
+        stun.trim() + rtp.trim() + dtls.trim() + sip.trim() + tls.trim() + stunLog.trim() + dnsLog.trim() + streams.trim()
     }
 }

@@ -4,6 +4,8 @@ extension FlowInspection {
     /// bytes are not STUN framing, so reassembly stops.
     /// `log`: keep the transactions for `stun.log`.
     /// `message`: the storage each STUN message is decoded into.
+    /// In a direction framed by MS-TURN, the caller has read the frames `trackedFrames` takes at
+    /// the start of `bytes` (`Dispatcher.read`), so the first PDU is not offered to it again.
     mutating func consumeSTUNStream(_ bytes: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64, clocks: borrowing RTPClocks,
                                     log: Bool, sdp: SDPClockLookup, message: UnsafeMutablePointer<STUNMessage>, stop: inout Bool) -> Int {
         guard case .media(let m) = state else { return 0 }
@@ -23,10 +25,12 @@ extension FlowInspection {
             // the media inside, as the general walk below takes it (`TCPFraming.next`, `.msTURNData`);
             // a run of frames of tracked RTP streams by `trackedFrames`, any other by `turnData`.
             if mode == .msTURN, rest.count >= 4, rest.u8(0) == 3, rest.u8(1) == 0, 4 &+ Int(rest.be16(2)) <= rest.count {
-                let tracked = Self.trackedFrames(rest, m, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
-                if tracked > 0 {
-                    off &+= tracked
-                    continue
+                if off > 0 || learnt != .msTURN {
+                    let tracked = Self.trackedFrames(rest, m, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                    if tracked > 0 {
+                        off &+= tracked
+                        continue
+                    }
                 }
                 let length = Int(rest.be16(2))
                 turnData(UnsafeRawBufferPointer(rebasing: rest[4..<(4 &+ length)]), bytes: length, channel: nil, fromOriginator: fromOriginator,

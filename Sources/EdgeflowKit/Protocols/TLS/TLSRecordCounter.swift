@@ -28,11 +28,18 @@ struct TLSRecordCounter: Sendable, BitwiseCopyable {
             bytes = UnsafeRawBufferPointer(rebasing: p[Int(-ahead)...])  // overlap: keep the new part
         }
         var i = 0
-        while i < bytes.count {
+        let count = bytes.count
+        while i < count {
             if skip > 0 {
-                let t = min(skip, bytes.count - i)
-                skip -= t
-                i += t
+                let t = min(skip, count &- i)
+                skip &-= t
+                i &+= t
+                continue
+            }
+            if headerHave == 0 && count &- i >= 5 {
+                // A whole record header in the segment (the commonest case): read where it is.
+                guard record(type: bytes.u8(i), major: bytes.u8(i &+ 1), length: Int(bytes.be16(i &+ 3))) else { return }
+                i &+= 5
                 continue
             }
             header[headerHave] = bytes[i]
@@ -40,11 +47,21 @@ struct TLSRecordCounter: Sendable, BitwiseCopyable {
             i += 1
             guard headerHave == 5 else { continue }
             headerHave = 0
-            let type = header[0]
-            guard type >= TLSContentType.changeCipherSpec.rawValue, type <= TLSContentType.heartbeat.rawValue, header[1] == 3 else { lostSync = true; return }
-            if type == TLSContentType.applicationData.rawValue { applicationData += 1 } else if type == TLSContentType.alert.rawValue { alerts += 1 }
-            skip = Int(header[3]) << 8 | Int(header[4])
+            guard record(type: header[0], major: header[1], length: Int(header[3]) << 8 | Int(header[4])) else { return }
         }
-        cursor = cursor &+ UInt32(truncatingIfNeeded: bytes.count)
+        cursor = cursor &+ UInt32(truncatingIfNeeded: count)
+    }
+
+    /// A record header's content type, major version and length: counted, and its body skipped
+    /// next; false (the count stops: `lostSync`) when it is no TLS record header.
+    @inline(__always)
+    private mutating func record(type: UInt8, major: UInt8, length: Int) -> Bool {
+        guard type >= TLSContentType.changeCipherSpec.rawValue, type <= TLSContentType.heartbeat.rawValue, major == 3 else {
+            lostSync = true
+            return false
+        }
+        if type == TLSContentType.applicationData.rawValue { applicationData += 1 } else if type == TLSContentType.alert.rawValue { alerts += 1 }
+        skip = length
+        return true
     }
 }

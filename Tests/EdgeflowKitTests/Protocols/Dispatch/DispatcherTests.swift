@@ -125,6 +125,27 @@ struct DispatcherTests {
         #expect(stats.rttMin == 5_000 - 1_000)
     }
 
+    /// A TCP flow's two streams take their first buffers from the slab's pool (`StateArena.streams`)
+    /// and give them back when the flow ends; the next flow's streams take the same blocks, so the
+    /// pool maps one chunk however many flows come and go one after another.
+    @Test("a TCP flow's first reassembly buffers are blocks of the slab's pool, back when it ends")
+    func reassemblyBuffersPooled() throws {
+        var d = Dispatcher(capacity: 4, reassemblyBudget: 64 * 1024, dns: DNSBook())
+        let request = Self.frame(0x02, RFC5769.request), response = Self.frame(0x02, RFC5769.ipv4Response)
+        for flow in 0..<100 {
+            var slot: Int32 = -1
+            request.withUnsafeBytes { d.tcp(&slot, hint: .turnTCP, seq: 1001, syn: false, isn: 1000, $0, fromOriginator: true, timestamp: 0) }
+            response.withUnsafeBytes { d.tcp(&slot, hint: .turnTCP, seq: 9001, syn: false, isn: 9000, $0, fromOriginator: false, timestamp: 1) }
+            let (held, reassembly) = (d.arena.streams.inUse, d.reassemblyBytes)
+            #expect(held == 2 && reassembly == 8192, "flow \(flow)")
+            let released = d.release(slot)
+            let facts = try #require(released)
+            #expect(facts.stun?.value.messages == 2)
+        }
+        #expect(d.arena.streams.inUse == 0 && d.reassemblyBytes == 0 && d.reassemblyPeak == 8192)
+        #expect(d.arena.streams.chunksMapped == 1)
+    }
+
     /// RTP in MS-TURN data frames (type 0x03) over TCP, after a control frame that sets the
     /// framing: a stream's first packet takes the general path, later ones the tracked stream's
     /// fast path. Sequence 100, 101, 103, 102, 105 from the originator: 5 packets, the highest 105,

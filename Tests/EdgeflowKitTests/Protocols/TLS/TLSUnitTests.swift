@@ -114,3 +114,32 @@ struct TLSUnitTests {
         #expect(TLSVersion.isGREASE(0x1A1A) && TLSVersion.isGREASE(0xFAFA) && !TLSVersion.isGREASE(0x0303))
     }
 }
+
+/// The records of a direction counted after its handshake (`TLSRecordCounter`), from segments
+/// that cut record headers anywhere: five records (application data of 2, 1 and 0 bytes, an
+/// alert, a handshake record) over five segments, one header whole in a segment, one cut 2 + 3;
+/// a retransmitted segment counts nothing, one overlapping the last bytes counts only its new
+/// record; a header of major version 2 stops the count.
+@Suite("TLS records counted after the handshake")
+struct TLSRecordCounterTests {
+    @Test("headers whole or cut, retransmissions, overlaps, a lost header")
+    func counts() {
+        let stream: [UInt8] = [0x17, 3, 3, 0, 2, 0xAA, 0xAA, 0x17, 3, 3, 0, 1, 0xBB, 0x15, 3, 3, 0, 2, 0xCC, 0xCC,
+                               0x17, 3, 3, 0, 0, 0x16, 3, 3, 0, 1, 0xDD]
+        var c = TLSRecordCounter()
+        c.start(at: 1000)
+        func feed(_ seq: UInt32, _ bytes: [UInt8]) { bytes.withUnsafeBytes { c.feed(seq: seq, $0) } }
+        for (from, to) in [(0, 6), (6, 9), (9, 12), (12, 25), (25, 31)] {
+            feed(1000 + UInt32(from), Array(stream[from..<to]))
+        }
+        let (app, alerts) = (c.applicationData, c.alerts)
+        #expect(app == 3 && alerts == 1 && !c.lostSync)
+        feed(1009, Array(stream[9..<12]))                         // retransmitted
+        feed(1029, Array(stream[29..<31]) + [0x17, 3, 3, 0, 0])   // 2 bytes again, then a record
+        let (app2, alerts2) = (c.applicationData, c.alerts)
+        #expect(app2 == 4 && alerts2 == 1 && !c.lostSync)
+        feed(1036, [0x17, 2, 3, 0, 0, 0x17, 3, 3, 0, 0])
+        feed(1046, [0x17, 3, 3, 0, 0])
+        #expect(c.applicationData == 4 && c.lostSync)
+    }
+}
