@@ -59,7 +59,7 @@ public enum ServiceHint {
     /// `notMedia` ones.
     public static func udp(_ p: UnsafeRawBufferPointer, kind: UDPPayloadKind, srcPort: UInt16, dstPort: UInt16) -> Service {
         if isDNSPort(srcPort, dstPort) { return p.count >= 12 ? .dns : .unknown }
-        let stunPort = isSTUNPort(srcPort) || isSTUNPort(dstPort)
+        let stunPort = isSTUNPort(srcPort, dstPort)
         switch kind {
         case .stun where stunPort || p.be32(4) == stunMagicCookie: return .stun
         case .stunMalformed: return .stun
@@ -94,6 +94,10 @@ public enum ServiceHint {
     /// Either port is DNS's or mDNS's (53, 5353): its datagrams are DNS whatever their first byte.
     @inline(__always)
     static func isDNSPort(_ a: UInt16, _ b: UInt16) -> Bool { a == 53 || b == 53 || a == 5353 || b == 5353 }
+
+    /// Either port is a STUN/TURN server's (3478-3481): its datagrams may be cookie-less STUN or ChannelData.
+    @inline(__always)
+    static func isSTUNPort(_ a: UInt16, _ b: UInt16) -> Bool { isSTUNPort(a) || isSTUNPort(b) }
 
     @inline(__always)
     static func isSTUNPort(_ p: UInt16) -> Bool { p == 3478 || p == 3479 || p == 3480 || p == 3481 }

@@ -193,7 +193,7 @@ public struct FlowTracker: ~Copyable {
         let fromOrig = srcFirst == table[i].originatorIsA
         count(at: i, fromOrig: fromOrig, payload: payload, ipLength: ipLength, timestamp: timestamp)
         table[i].history.note(.data, fromOriginator: fromOrig)
-        let stunPort = ServiceHint.isSTUNPort(table[i].key.aPort) || ServiceHint.isSTUNPort(table[i].key.bPort)
+        let stunPort = ServiceHint.isSTUNPort(table[i].key.aPort, table[i].key.bPort)
         let s = dispatcher.stunTracked(inspected: table[i].inspection, p, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)
         if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
         if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
@@ -374,7 +374,7 @@ public struct FlowTracker: ~Copyable {
                     table[i].inspection = slot
                     dispatcher.noteSIP(p, datagram: true, timestamp: timestamp)
                 } else if Dispatcher.followsDatagrams(s) || table[i].inspection >= 0 {
-                    let stunPort = ServiceHint.isSTUNPort(d.srcPort) || ServiceHint.isSTUNPort(d.dstPort)
+                    let stunPort = ServiceHint.isSTUNPort(d.srcPort, d.dstPort)
                     var slot = table[i].inspection
                     let seen = dispatcher.udp(&slot, p, kind: kind, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp, packet: d)
                     table[i].inspection = slot
