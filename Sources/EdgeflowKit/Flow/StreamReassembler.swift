@@ -56,7 +56,8 @@ public struct StreamReassembler: ~Copyable {
     private var storage: UnsafeMutableRawPointer? = nil
     /// Bytes allocated at `storage` (grows by doubling up to `budget`).
     private var capacity = 0
-    /// Where the first buffer (`firstBuffer` bytes or less) comes from and goes back to; nil: malloc.
+    /// Where a first buffer of `firstBuffer` bytes comes from and goes back to; nil: malloc (as a
+    /// smaller budget's first buffer, which a whole block would hold past what it counts).
     /// Its owner (the inspection slab's arena) outlives every stream it gives buffers to.
     private unowned(unsafe) let buffers: StatePool<ReassemblyBlock>?
     private var head = 0
@@ -118,8 +119,12 @@ public struct StreamReassembler: ~Copyable {
             guard memoryAllowance >= first else { bytesDropped &+= count; state = .outOfMemory; return }
             capacity = first
             memoryAllowance &-= capacity
-            storage = buffers.map { UnsafeMutableRawPointer($0.allocate()) }
-                ?? UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+            // A budget below a block's size takes what it counts from malloc, not a whole block.
+            if let buffers, capacity == Self.firstBuffer {
+                storage = UnsafeMutableRawPointer(buffers.allocate())
+            } else {
+                storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+            }
             state = .streaming
         }
 
@@ -187,17 +192,12 @@ public struct StreamReassembler: ~Copyable {
         state == .streaming && tail == head && heldCount == 0 && !syn && seq == headSeq && count > 0 && count <= capacity &- head
     }
 
-    /// Adds a segment that `takesInPlace` accepted and whose first `consumed` bytes the consumer
-    /// has read in place: those are delivered and consumed, the rest (a frame the segment's end
-    /// cut) is copied in and stays contiguous, as `add` then `consume(consumed)` would leave it.
-    @inline(__always)
-    mutating func addRead(_ payload: UnsafeRawBufferPointer, consumed: Int) {
-        addRead(payload.baseAddress, count: payload.count, consumed: consumed)
-    }
-
-    /// `addRead(_:consumed:)` of the `count` bytes at `payload`. What `takesInPlace` accepted
-    /// is asked again only before bytes are copied (a frame cut: rare), where a segment it did
-    /// not accept would write past the buffer.
+    /// Adds a segment that `takesInPlace` accepted (its `count` bytes at `payload`) and whose first
+    /// `consumed` bytes the consumer has read in place: those are delivered and consumed, the rest
+    /// (a frame the segment's end cut) is copied in and stays contiguous, as `add` then
+    /// `consume(consumed)` would leave it. What `takesInPlace` accepted is asked again only before
+    /// bytes are copied (a frame cut: rare), where a segment it did not accept would write past the
+    /// buffer.
     @inline(__always)
     mutating func addRead(_ payload: UnsafeRawPointer?, count: Int, consumed: Int) {
         let used = min(max(0, consumed), count)
@@ -243,9 +243,10 @@ public struct StreamReassembler: ~Copyable {
 
     // MARK: - Internals
 
-    /// Frees `buffer`, which holds `capacity` bytes: a first buffer back to `buffers`, any other to malloc.
+    /// Frees `buffer`, which holds `capacity` bytes: a block-sized first buffer back to `buffers`,
+    /// any other to malloc.
     private func freeBuffer(_ buffer: UnsafeMutableRawPointer) {
-        if let buffers, capacity <= Self.firstBuffer {
+        if let buffers, capacity == Self.firstBuffer {
             buffers.release(buffer.assumingMemoryBound(to: ReassemblyBlock.self))
         } else {
             buffer.deallocate()

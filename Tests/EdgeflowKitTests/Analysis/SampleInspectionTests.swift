@@ -245,4 +245,38 @@ struct TLSRecordCountTests {
         #expect(tls["application_data_records"] as? Int == 1)
         #expect(tls["handshake"] as? String == "complete")
     }
+
+    /// tshark's application-data records per TCP stream it dissects as TLS, keyed by the stream's
+    /// two ports (lower first).
+    static func tsharkApplicationData(_ path: String) throws -> [[Int]: Int] {
+        var counts: [[Int]: Int] = [:]
+        for row in try tsharkFields(path, ["-Y", "tls", "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tls.record.content_type"],
+                                    occurrence: "a") {
+            guard let a = Int(row[0]), let b = Int(row[1]) else { continue }
+            let records = row[2].split(separator: ",").filter { $0 == "23" }.count
+            counts[[min(a, b), max(a, b)], default: 0] += records
+        }
+        return counts.filter { $0.value > 0 }
+    }
+
+    /// A stopped direction's segments are counted where they lie (`Dispatcher.tcpInPlace`,
+    /// `TLSRecordCounter`). edge-sample: the 5061 flows' TCP streams 0 and 3, 5 and 2 records;
+    /// zeek-client-certificate: 4 (frames 23-30).
+    @Test("several application-data records after the handshake: as many as tshark's records of type 23, per flow",
+          arguments: ["edge-sample.pcap", "public/zeek-client-certificate.pcap"])
+    func againstTshark(name: String) throws {
+        let path = repositoryRoot + "/Captures/" + name
+        let truth = try Self.tsharkApplicationData(path)
+        #expect(truth.values.sorted() == (name.hasPrefix("edge") ? [2, 5] : [4]))
+        let report = try analyzeJSON([path])
+        for (ports, records) in truth {
+            let flow = report.flows.first {
+                guard let o = $0["orig_p"] as? Int, let r = $0["resp_p"] as? Int else { return false }
+                return $0["proto"] as? String == "tcp" && [min(o, r), max(o, r)] == ports
+            }
+            let tls = try #require(flow?["tls"] as? [String: Any], "ports \(ports)")
+            #expect(tls["handshake"] as? String == "complete", "ports \(ports)")
+            #expect(tls["application_data_records"] as? Int == records, "ports \(ports)")
+        }
+    }
 }

@@ -3,7 +3,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// Fixed-size blocks for one kind of per-flow protocol state (`HeapValue`), cut from chunks of
+/// Fixed-size blocks for one kind of per-flow protocol state (`HeapValue`, or a TCP stream's first
+/// reassembly buffer), cut from chunks of
 /// memory mapped for it alone. Hand-written because malloc cannot be told to do this for one kind
 /// of object: the states of one kind lie side by side, not among other objects (and an RTP state
 /// on a cache line without `posix_memalign`'s slack), and a chunk's pages are made present in one
@@ -50,6 +51,8 @@ final class StatePool<Value>: @unchecked Sendable {
     let stride: Int
     /// What the states are, for the message when the system refuses a chunk.
     let kind: String
+    /// What to do when a chunk is refused (`init`'s `advice`).
+    let advice: String
     /// The owner's free blocks, each holding the address of the next (nil ends the list).
     private var free: UnsafeMutableRawPointer? = nil
     /// Blocks freed by frozen states, pushed by any thread, taken whole by the owner.
@@ -85,12 +88,15 @@ final class StatePool<Value>: @unchecked Sendable {
     /// - Parameters:
     ///   - alignment: the boundary each block starts on (at least the value's own, and
     ///     malloc's 16 bytes): a cache line for a state laid out by cache line.
-    ///   - kind: what the states are, in words ("STUN/TURN").
-    init(alignment: Int = 16, kind: String = "\(Value.self)") {
+    ///   - kind: what the blocks hold, in words ("STUN/TURN states").
+    ///   - advice: what to do when the system refuses the pool a chunk: the setting that bounds it.
+    init(alignment: Int = 16, kind: String = "\(Value.self) states",
+         advice: String = "Lower --max-inspected-flows (or --max-flows)") {
         let a = max(alignment, MemoryLayout<Value>.alignment, 16)
         precondition(a & (a - 1) == 0 && a <= 4096, "a state's alignment is a power of two up to a page")
         stride = (max(MemoryLayout<Value>.stride, 1) + a - 1) & ~(a - 1)
         self.kind = kind
+        self.advice = advice
     }
 
     /// Memory for one value (uninitialised).
@@ -256,9 +262,9 @@ final class StatePool<Value>: @unchecked Sendable {
         guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
             let reason = String(cString: strerror(errno))
             BusErrorGuard.refused("the inspected flows' protocol states", """
-                \(bytes) bytes more for \(kind) states (\(reason); \(mappedBytes) bytes held for \(inUse) of them in \
+                \(bytes) bytes more for \(kind) (\(reason); \(mappedBytes) bytes held for \(inUse) of them in \
                 this flow table)
-                """, advice: "Lower --max-inspected-flows (or --max-flows)")
+                """, advice: advice)
         }
         #if os(Linux)
         PageAdvice.huge(p, bytes: bytes)

@@ -2,7 +2,7 @@
 /// beside (not inside) the flow's `FlowInspection`: a stream is changed while the protocol
 /// reading it changes the flow's protocol state, and the two never share memory. A direction's
 /// stream is made (`made`) at its first segment; until then it is an idle placeholder that
-/// holds no buffer. Not optionals: unwrapping an optional stream copied the 216-byte
+/// holds no buffer. Not optionals: unwrapping an optional stream copied the whole
 /// reassembler out and back at every segment.
 struct TCPStreams: ~Copyable {
     var orig = StreamReassembler()

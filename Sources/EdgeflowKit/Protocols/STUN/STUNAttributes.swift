@@ -395,7 +395,7 @@ public struct STUNAttributes: Sendable, BitwiseCopyable {
 }
 
 /// Walks the attribute TLVs of one message (RFC 8489 §14) and fills `STUNAttributes`.
-public enum STUNAttributeWalker {
+enum STUNAttributeWalker {
     /// Walks the attributes of the message in `p` (which starts with the 20-byte header and ends
     /// at the message end). Every length, and the padding when `padding` is `.fourByte`, is checked
     /// against the bytes left. With `lenientEnd`, the last value may stop at the message end

@@ -20,7 +20,7 @@ enum STUNFinding: FlowFindingFact, Equatable {
     }
 
     /// The findings of the flow's STUN/TURN counters `st`, in report order.
-    /// `p`: the flow's counters where they lie (1.5 KB: a value passed would be copied first).
+    /// `p`: the flow's counters where they lie (1.8 KB: a value passed would be copied first).
     static func check(_ p: UnsafePointer<STUNFlowStats>, _ ends: FlowEnds, transport: UInt8, _ emit: (STUNFinding) -> Void) {
         let o365 = ends.withOffice365
         if o365, p.pointee.matched == 0, transport == IPProtocol.udp, p.pointee.unanswered > 0 { emit(.unanswered) }

@@ -1,7 +1,6 @@
 /// STUN/TURN facts of one flow, fixed-size: counts by method and class, the transactions
 /// awaiting an answer, RTT samples, error codes, addresses and the TURN allocation's life.
 struct STUNFlowStats: Sendable, BitwiseCopyable {
-    static let methods = STUNMethod.allCases.count
     /// The last transactions remembered (answered or not), to match responses and to know a
     /// retransmission (a request with a transaction id already seen) from a new transaction.
     static let pendingSlots = 16
@@ -29,7 +28,7 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     var pendingTime = InlineArray<16, Int64>(repeating: 0)
     /// One bit per method with a message in `counts` (bit `STUNMethod.rawValue`): the report
     /// visits those methods alone (`AppReport.STUN.write`), not all sixteen.
-    var methods: UInt16 = 0
+    var methodsSeen: UInt16 = 0
     /// counts[method * 4 + class]
     var counts = InlineArray<64, UInt32>(repeating: 0)
     var malformed = 0
@@ -80,7 +79,7 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
         let slot = Int(method.rawValue) &* 4 &+ Int(cls.rawValue)
         if slot < 64 {
             counts[slot] &+= 1
-            methods |= 1 &<< UInt16(method.rawValue)
+            methodsSeen |= 1 &<< UInt16(method.rawValue)
         }
         if message.pointee.flavour == .msTURN { msTURN = true }
         if let v = message.pointee.attributes.msVersion { msVersion = v }

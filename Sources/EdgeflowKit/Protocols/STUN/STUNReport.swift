@@ -1,11 +1,11 @@
 extension AppReport {
     /// A flow's STUN/TURN facts as the report shows them: the dispatcher's frozen counters,
-    /// shared and read where they lie (not copied: 1.5 KB), and the round-trip percentiles
+    /// shared and read where they lie (not copied: 1.8 KB), and the round-trip percentiles
     /// worked out from them.
     struct STUN: Sendable {
         private let facts: FrozenValue<STUNFlowStats>
         var stats: STUNFlowStats { _read { yield facts.value } }
-        /// Lends the counters' address to `body` (a reader that must not copy their 1.5 KB).
+        /// Lends the counters' address to `body` (a reader that must not copy their 1.8 KB).
         func withStats<R>(_ body: (UnsafePointer<STUNFlowStats>) -> R) -> R { facts.withAddress(body) }
         /// Minimum, median, 95th percentile and maximum round trip in ns (the percentiles of the
         /// samples kept), nil without any: kept as integers, which `write` turns into text exactly.
@@ -101,7 +101,7 @@ extension AppReport {
             facts.withAddress { Self.write($0, rtt: roundTrips, to: &w, lastTimestamp: lastTimestamp) }
         }
 
-        /// `write(to:lastTimestamp:)` on the counters where they lie (a copy is 1.5 KB).
+        /// `write(to:lastTimestamp:)` on the counters where they lie (a copy is 1.8 KB).
         private static func write(_ st: UnsafePointer<STUNFlowStats>, rtt: (min: Int64, p50: Int64, p95: Int64, max: Int64)?,
                                   to w: inout JSONWriter, lastTimestamp: Int64) {
             // The allocation's end, when it is held: its time text is worked out before the room.
@@ -123,12 +123,12 @@ extension AppReport {
             c.literal("\"stun\":{\"messages\":")
             c.integer(st.pointee.messages)
             // One pass over the four counts (request, indication, success, error) of each method
-            // that had a message (`STUNFlowStats.methods`, most flows one or two): the classes'
+            // that had a message (`STUNFlowStats.methodsSeen`, most flows one or two): the classes'
             // totals, and a bit for each method whose counts are not all zero (`by_method` visits
             // those alone, in the methods' order).
             var requests = 0, indications = 0, success = 0, errors = 0
             var methods: UInt16 = 0
-            var seen = st.pointee.methods
+            var seen = st.pointee.methodsSeen
             while seen != 0 {
                 let m = seen.trailingZeroBitCount
                 seen &= seen &- 1

@@ -25,7 +25,8 @@ extension FlowInspection {
             // the media inside, as the general walk below takes it (`TCPFraming.next`, `.msTURNData`);
             // a run of frames of tracked RTP streams by `trackedFrames`, any other by `turnData`.
             if mode == .msTURN, rest.count >= 4, rest.u8(0) == 3, rest.u8(1) == 0, 4 &+ Int(rest.be16(2)) <= rest.count {
-                if off > 0 || learnt != .msTURN {
+                // At `off` 0 the direction's framing was learnt before this call, and the caller tried.
+                if off > 0 {
                     let tracked = Self.trackedFrames(rest, m, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
                     if tracked > 0 {
                         off &+= tracked

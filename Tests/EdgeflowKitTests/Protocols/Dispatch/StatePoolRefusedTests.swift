@@ -13,7 +13,7 @@ struct StatePoolRefusedTests {
 
     @Test("a chunk refused by the system (RLIMIT_AS): the error says which states and bytes and what to lower, the temporary report goes, exit status 2")
     func refusedChunk() throws {
-        let pool = StatePool<Block>(kind: "test")
+        let pool = StatePool<Block>(kind: "test states")
         let temporary = scratchPath("report") + ".json"
         _ = FileManager.default.createFile(atPath: temporary, contents: Data("partial".utf8))
         defer { unlink(temporary) }

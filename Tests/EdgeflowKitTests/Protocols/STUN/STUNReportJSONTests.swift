@@ -108,9 +108,9 @@ struct STUNReportJSONTests {
 }
 
 extension STUNFlowStats {
-    /// `counts[slot] = n`, with the method's bit in `methods`, as `record` keeps them.
+    /// `counts[slot] = n`, with the method's bit in `methodsSeen`, as `record` keeps them.
     fileprivate mutating func setCount(_ slot: Int, _ n: UInt32) {
         counts[slot] = n
-        methods |= 1 << UInt16(slot / 4)
+        methodsSeen |= 1 << UInt16(slot / 4)
     }
 }
