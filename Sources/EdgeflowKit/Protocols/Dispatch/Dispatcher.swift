@@ -435,21 +435,23 @@ struct Dispatcher: ~Copyable {
         let streams = slab.streams(slot)
         if fromOriginator {
             guard streams.pointee.made & 1 != 0 else { return false }
-            if !streams.pointee.orig.takesInPlace(seq: seq, syn: false, count: count) {
-                guard streams.pointee.orig.state == .stopped else { return false }
-                countRecords(slab[slot], seq: seq, p, fromOriginator: true)
-                return true
-            }
-            readInPlace(slab[slot], &streams.pointee.orig, p, count: count, fromOriginator: true, timestamp: timestamp)
-        } else {
-            guard streams.pointee.made & 2 != 0 else { return false }
-            if !streams.pointee.resp.takesInPlace(seq: seq, syn: false, count: count) {
-                guard streams.pointee.resp.state == .stopped else { return false }
-                countRecords(slab[slot], seq: seq, p, fromOriginator: false)
-                return true
-            }
-            readInPlace(slab[slot], &streams.pointee.resp, p, count: count, fromOriginator: false, timestamp: timestamp)
+            return inPlace(slab[slot], &streams.pointee.orig, seq: seq, p, count: count, fromOriginator: true, timestamp: timestamp)
         }
+        guard streams.pointee.made & 2 != 0 else { return false }
+        return inPlace(slab[slot], &streams.pointee.resp, seq: seq, p, count: count, fromOriginator: false, timestamp: timestamp)
+    }
+
+    /// `tcpInPlace` for one direction's stream, already made: read in place, or its records
+    /// counted when it has stopped; false, having done nothing, for any other segment.
+    @inline(__always)
+    private mutating func inPlace(_ ins: UnsafeMutablePointer<FlowInspection>, _ stream: inout StreamReassembler, seq: UInt32,
+                                  _ p: UnsafeRawBufferPointer, count: Int, fromOriginator: Bool, timestamp: Int64) -> Bool {
+        guard stream.takesInPlace(seq: seq, syn: false, count: count) else {
+            guard stream.state == .stopped else { return false }
+            countRecords(ins, seq: seq, p, fromOriginator: fromOriginator)
+            return true
+        }
+        readInPlace(ins, &stream, p, count: count, fromOriginator: fromOriginator, timestamp: timestamp)
         return true
     }
 
