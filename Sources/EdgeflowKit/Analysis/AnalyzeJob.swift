@@ -87,7 +87,6 @@ public struct AnalyzeJob {
         } else {
             var readers: [MappedCaptureReader] = []
             for path in options.paths { readers.append(try open(path) { (p: String) throws(CaptureIssue) in try MappedCaptureReader(path: p) }) }
-            if let v = WalkProbe.variant { WalkProbe.run(readers, paths: options.paths, variant: v) }
             return try analyse(readers, output: output, report: report, exporters: exporters, progress: progress, warn: warn)
         }
     }

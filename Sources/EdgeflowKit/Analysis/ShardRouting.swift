@@ -42,7 +42,7 @@ struct ShardRouting {
     /// bucket costs a dozen instructions (the calling thread finds one for every packet). Not
     /// seeded, so a sharded run splits its flows alike in every run.
     @inline(__always)
-    static func bucket(_ src: IPAddress, _ srcPort: UInt16, _ dst: IPAddress, _ dstPort: UInt16, proto: UInt8) -> Int {
+    private static func bucket(_ src: IPAddress, _ srcPort: UInt16, _ dst: IPAddress, _ dstPort: UInt16, proto: UInt8) -> Int {
         @inline(__always) func end(_ a: IPAddress, _ port: UInt16) -> UInt64 {
             (a.lo << 16 | a.lo >> 48) ^ UInt64(port) ^ (a.hi &* 0x9E37_79B9_7F4A_7C15)
         }
