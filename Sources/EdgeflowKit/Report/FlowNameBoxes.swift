@@ -13,8 +13,10 @@ struct FlowNameBoxes {
     /// pair of named ends take one slot.
     private static let slotBits = 8
 
-    /// The box of the names `dns` gives `orig` and `resp`; nil when it names neither.
-    @inline(__always)
+    /// The box of the names `dns` gives `orig` and `resp`; nil when it names neither. Out of
+    /// line: inlined into `ClassificationStage.emit`, it cost a flood's every flow (which never
+    /// comes here) 2 instructions more.
+    @inline(never)
     mutating func names(_ orig: IPAddress, _ resp: IPAddress, in dns: DNSBook) -> FlowTexts? {
         box(dns.name(of: orig), orig, dns.name(of: resp), resp)
     }
