@@ -26,6 +26,8 @@ final class ClassificationStage {
     /// Input is over: flows come in creation order and no longer move the calls' clock.
     @exclusivity(unchecked) private var inputOver = false
     private var callFindings = CallFindings()
+    /// The ends' names of the flows written, in boxes shared by the flows between the same names.
+    @exclusivity(unchecked) private var nameBoxes = FlowNameBoxes()
 
     private let dns: DNSBook
 
@@ -175,10 +177,7 @@ final class ClassificationStage {
             }
             // One constant that both calls read, built in place: a variable was copied for them (257 bytes).
             let summary = FlowSummary(record, reason: reason) { s in
-                if !dns.names.isEmpty {
-                    s.origName = dns.names[record.originator.address]
-                    s.respName = dns.names[record.responder.address]
-                }
+                if !dns.names.isEmpty { s.shareNames(nameBoxes.names(record.originator.address, record.responder.address, in: dns)) }
                 s.transactions = app?.value.transactions
                 roleKinds(&s)
             }
@@ -192,35 +191,24 @@ final class ClassificationStage {
         var summary = FlowSummary(record, reason: reason)
         // The ends' names are looked up only once the capture's DNS named any address (never
         // in a flood: the dictionary is not even retained until then), each past a one-bit
-        // test (`DNSBook.name(of:)`: most ends were never named). The flows above take the
-        // dictionary as it is: there, the test's code moved the registers of a flood's every
-        // flow (+2 instructions a flow), for few lookups saved.
-        if !dns.names.isEmpty {
-            summary.origName = dns.name(of: record.originator.address)
-            summary.respName = dns.name(of: record.responder.address)
-        }
+        // test (`DNSBook.name(of:)`: most ends were never named), and shared in a box with the
+        // flows between the same names (`FlowNameBoxes`).
+        if !dns.names.isEmpty { summary.shareNames(nameBoxes.names(record.originator.address, record.responder.address, in: dns)) }
         Self.complete(&summary, app, c)
         account(record, c, summary)
     }
 
     /// Classifies `record` by `topology` (reached in place: it is not changed) and makes its
     /// summary. Touches nothing run-wide, so an ending thread may call it with a copy of the
-    /// final topology and DNS names.
+    /// final topology and DNS names, and boxes of the names of its own (`nameBoxes`).
     static func prepare(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?,
-                        _ topology: inout Topology, names: [IPAddress: String]) -> Prepared {
+                        _ topology: inout Topology, names: [IPAddress: String], nameBoxes: inout FlowNameBoxes) -> Prepared {
         let c = classify(record, &topology)
         var summary = FlowSummary(record, reason: reason)
-        complete(&summary, record, app, c, names: names)
-        return Prepared(record: record, classification: c, summary: summary)
-    }
-
-    /// Gives the flow's summary its report part, its ends' DNS names and its classification.
-    @inline(__always)
-    private static func complete(_ summary: inout FlowSummary, _ record: FlowRecord, _ app: FrozenBox<AppReport>?,
-                                 _ c: Classification, names: [IPAddress: String]) {
-        summary.origName = names[record.originator.address]
-        summary.respName = names[record.responder.address]
+        let o = record.originator.address, r = record.responder.address
+        summary.shareNames(nameBoxes.box(names[o], o, names[r], r))
         complete(&summary, app, c)
+        return Prepared(record: record, classification: c, summary: summary)
     }
 
     /// Gives the flow's summary its report part and its classification (its ends' names are given apart).

@@ -300,8 +300,8 @@ public struct Engine: ~Copyable {
         // One table whose records lie in creation order (no removal moved one: a flood's) is
         // walked by index. Otherwise 16 bytes per live flow:
         // its sequence, and its table (0: the engine's own, s: the s-th other shard's or
-        // socket's) and index there in one word, sorted (for a flood's millions of flows an
-        // array and the sort's buffer, tens of MB each, faulted in page by page).
+        // socket's) and index there in one word, sorted (`CreationOrder`; for a flood's millions
+        // of flows an array and the sort's buffer, tens of MB each, faulted in page by page).
         let inOrder = others.isEmpty && Self.inCreationOrder(tracker.table)
         var live: [(sequence: Int, place: Int)] = []
         if !inOrder {
@@ -310,7 +310,7 @@ public struct Engine: ~Copyable {
             for (s, other) in others.enumerated() {
                 for i in 0..<other.tracker.table.count { live.append((other.tracker.table[i].sequence, (s + 1) << 32 | i)) }
             }
-            live.sort { $0.sequence < $1.sequence }
+            CreationOrder.sort(&live)
         }
         let flows = inOrder ? tracker.table.count : live.count
         let stage = output?.stage

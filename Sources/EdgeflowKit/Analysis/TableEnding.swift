@@ -38,16 +38,17 @@ final class TableEnding: @unchecked Sendable {
         ProcessTuning.growThreadHeap(ProcessTuning.endingHeap)
         let certificates = CertificateCache()
         var topology = topology
+        var nameBoxes = FlowNameBoxes()
         var out = PreparedBatch(capacity: batchFlows)
         for f in order where f.place >> 32 == shard {
             let i = f.place & 0xFFFF_FFFF
             if table.tracker.table[i].inspection < 0 {
-                out.append(ClassificationStage.prepare(table.tracker.table[i], .endOfInput, nil, &topology, names: names))
+                out.append(ClassificationStage.prepare(table.tracker.table[i], .endOfInput, nil, &topology, names: names, nameBoxes: &nameBoxes))
             } else {
                 var e = table.tracker.endedFlow(at: i)
                 // The facts moved on, not copied (as `Engine.endAtEndOfInput` does for one thread).
                 let app = ClassificationStage.appReport(e.record, e.inspection.take(), certificates: certificates)
-                out.append(ClassificationStage.prepare(e.record, .endOfInput, app, &topology, names: names))
+                out.append(ClassificationStage.prepare(e.record, .endOfInput, app, &topology, names: names, nameBoxes: &nameBoxes))
             }
             if out.count == batchFlows {
                 queue.put(out)

@@ -83,15 +83,18 @@ public enum FlowClassifier {
         var first: Classification? = nil
         for oRole in oRoles {
             for pRole in pRoles {
-                let c = classify(r, oRole: oRole, pRole: pRole, topology: topology)
+                let c = classify(r, oRole: oRole, pRole: pRole, topology: &topology)
                 if c.verdict == .allowed { return c }
-                if first == nil { first = c }
+                // Moved, not copied (its violation retained) and then destroyed.
+                if first == nil { first = consume c }
             }
         }
         return first ?? Classification(origRole: .other, respRole: .other, rule: nil, verdict: .unrelated)
     }
 
-    private static func classify(_ r: FlowRecord, oRole: Role, pRole: Role, topology: Topology) -> Classification {
+    /// `topology` is reached where it lies (`inout`, never changed): taken by value, it was
+    /// copied for each pair of roles (a `memcpy` a flow).
+    private static func classify(_ r: FlowRecord, oRole: Role, pRole: Role, topology: inout Topology) -> Classification {
         var c = Classification(origRole: oRole, respRole: pRole, rule: nil, verdict: .unrelated)
         guard oRole.isEdge || pRole.isEdge else { return c }
         let proto = r.key.proto

@@ -105,6 +105,12 @@ public struct FlowSummary: Sendable {
     /// Whether no text field is set (most flows of a flood): the writers then read none.
     var plain: Bool { texts == nil && rules.none }
 
+    /// Gives a summary with no text field set its ends' names: `box`, shared with the other
+    /// flows between these names (`FlowNameBoxes`), or nil for none.
+    mutating func shareNames(_ box: FlowTexts?) {
+        texts = box
+    }
+
     /// The text fields' box, made or copied so that this summary alone holds it.
     private mutating func uniqueTexts() -> FlowTexts {
         if !isKnownUniquelyReferenced(&texts) { texts = FlowTexts(texts) }
@@ -463,6 +469,12 @@ public struct FlowSummary: Sendable {
 /// A flow's text fields (`FlowSummary.texts`); changed only while one summary holds it.
 final class FlowTexts: @unchecked Sendable {
     var uid, origName, respName, rule, replyRule, reason: String?
+
+    /// A box of the ends' names alone (`FlowNameBoxes`).
+    init(origName: String?, respName: String?) {
+        self.origName = origName
+        self.respName = respName
+    }
 
     init(_ other: FlowTexts?) {
         uid = other?.uid

@@ -65,4 +65,36 @@ struct FlowSummaryTextsTests {
         #expect(s.plain)
         #expect(s.verdict == "unrelated" && s.origRole == "other")
     }
+
+    @Test("flows between the same DNS names share one box of them; a text set on one flow is its own (FlowNameBoxes)")
+    func sharedNames() {
+        let edge = IPAddress("52.112.1.5")!, client = IPAddress("203.0.113.10")!, other = IPAddress("203.0.113.11")!
+        let sip = IPAddress("52.112.1.6")!
+        var boxes = FlowNameBoxes()
+        #expect(boxes.box(nil, client, nil, edge) == nil)
+        // Two clients (unnamed) to one named end: one box, holding the name given.
+        let a = boxes.box(nil, client, "edge.contoso.com", edge), b = boxes.box(nil, other, "edge.contoso.com", edge)
+        #expect(a != nil && a === b)
+        #expect(a?.origName == nil && a?.respName == "edge.contoso.com" && a?.uid == nil && a?.reason == nil)
+        // Other names, or the same name on the other end: a box of their own.
+        let c = boxes.box(nil, client, "sip.contoso.com", sip)
+        #expect(c !== a && c?.respName == "sip.contoso.com")
+        let d = boxes.box("edge.contoso.com", edge, nil, client)
+        #expect(d !== a && d?.origName == "edge.contoso.com" && d?.respName == nil)
+        // A name that changed for an address (a slot holding other names) is not taken for it.
+        let e = boxes.box(nil, client, "edge2.contoso.com", edge)
+        #expect(e !== a && e?.respName == "edge2.contoso.com")
+        // A summary holding a shared box copies it before a text is set: the other flow keeps its texts.
+        var s = summary(), t = summary()
+        let box = boxes.box(nil, client, "edge.contoso.com", edge)
+        s.shareNames(box)
+        t.shareNames(box)
+        var v = Classification(origRole: .avEdge, respRole: .office365, verdict: .violation)
+        v.violation = .untabledProtocol(proto: 47, from: .avEdge, to: .office365)
+        s.apply(v)
+        s.origName = "client.contoso.com"
+        #expect(s.reason != nil && s.origName == "client.contoso.com" && s.respName == "edge.contoso.com")
+        #expect(t.reason == nil && t.origName == nil && t.respName == "edge.contoso.com")
+        #expect(box?.reason == nil && box?.origName == nil)
+    }
 }
