@@ -15,8 +15,8 @@ final class ClassificationStage {
     /// Set when the capture predates every published list (`auto` then uses the oldest).
     private var rangesWarning: Finding? = nil
     /// Ended flows waiting for classification, their application facts already extracted
-    /// (the flows' inspection buffers are gone) and boxed: a flow without any holds 8 bytes, not 670.
-    private var pending: [(record: FlowRecord, reason: FlowRecord.EndReason, app: FrozenBox<AppReport>?)] = []
+    /// (the flows' inspection buffers are gone), a reference: a flow without any holds 8 bytes.
+    private var pending: [(record: FlowRecord, reason: FlowRecord.EndReason, app: AppReport?)] = []
     private var head = 0
     private let window: Int
     private let writer: any ReportWriter
@@ -88,19 +88,19 @@ final class ClassificationStage {
         account(p)
     }
 
-    /// What the flow's protocols showed, boxed; nil when it was not inspected or showed nothing
+    /// What the flow's protocols showed; nil when it was not inspected or showed nothing
     /// (no report part and no transactions).
-    private func appReport(_ e: EndedFlow) -> FrozenBox<AppReport>? { Self.appReport(e.record, e.inspection, certificates: certificates) }
+    private func appReport(_ e: EndedFlow) -> AppReport? { Self.appReport(e.record, e.inspection, certificates: certificates) }
 
     /// `certificates`: a cache of certificate summaries that one thread uses (the stage's, or an
     /// ending thread's own: a summary depends on the certificate alone, so any cache gives the
     /// same report part).
     /// `facts` are consumed: moved into the report part, not copied first.
-    static func appReport(_ record: FlowRecord, _ facts: consuming InspectionFacts?, certificates: CertificateCache) -> FrozenBox<AppReport>? {
+    static func appReport(_ record: FlowRecord, _ facts: consuming InspectionFacts?, certificates: CertificateCache) -> AppReport? {
         guard let facts = consume facts else { return nil }
         let app = AppReport(facts, firstTimestamp: record.firstTimestamp, lastTimestamp: record.lastTimestamp, certificates: certificates)
         guard !app.isEmpty || app.transactions != nil else { return nil }
-        return FrozenBox(consume app)  // moved into the box, not copied and destroyed
+        return app
     }
 
     /// Classifies every waiting flow with what is known now (a live run does this each
@@ -154,13 +154,13 @@ final class ClassificationStage {
         var summary: FlowSummary
     }
 
-    private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?) {
+    private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: AppReport?) {
         let roles = FlowClassifier.roleSets(record, in: &topology)
         // Neither end holds an Edge role and the flow has no report part (every flow of a scan):
         // it is unrelated, with no rule nor reason, and no business of the compliance counters,
         // so no `Classification` is made (nor destroyed: its violation is a reference). Here, not
         // in a function of its own: called, that took a copy of the record (and was not inlined).
-        guard roles.orig.holdsEdgeRole || roles.resp.holdsEdgeRole || app.map({ !$0.value.isEmpty }) == true else {
+        guard roles.orig.holdsEdgeRole || roles.resp.holdsEdgeRole || app.map({ !$0.isEmpty }) == true else {
             // What `apply` takes from such a classification: a new summary's verdict is
             // `unrelated` already, and it holds no rule nor reason to clear.
             let roleKinds = { (s: inout FlowSummary) in
@@ -178,7 +178,7 @@ final class ClassificationStage {
             // One constant that both calls read, built in place: a variable was copied for them (257 bytes).
             let summary = FlowSummary(record, reason: reason) { s in
                 if !dns.names.isEmpty { s.shareNames(nameBoxes.names(record.originator.address, record.responder.address, in: dns)) }
-                s.transactions = app?.value.transactions
+                s.transactions = app?.transactions
                 roleKinds(&s)
             }
             writer.flow(summary)
@@ -201,7 +201,7 @@ final class ClassificationStage {
     /// Classifies `record` by `topology` (reached in place: it is not changed) and makes its
     /// summary. Touches nothing run-wide, so an ending thread may call it with a copy of the
     /// final topology and DNS names, and boxes of the names of its own (`nameBoxes`).
-    static func prepare(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: FrozenBox<AppReport>?,
+    static func prepare(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: AppReport?,
                         _ topology: inout Topology, names: [IPAddress: String], nameBoxes: inout FlowNameBoxes) -> Prepared {
         let c = classify(record, &topology)
         var summary = FlowSummary(record, reason: reason)
@@ -213,10 +213,10 @@ final class ClassificationStage {
 
     /// Gives the flow's summary its report part and its classification (its ends' names are given apart).
     @inline(__always)
-    private static func complete(_ summary: inout FlowSummary, _ app: FrozenBox<AppReport>?, _ c: Classification) {
+    private static func complete(_ summary: inout FlowSummary, _ app: AppReport?, _ c: Classification) {
         if let app {
-            if !app.value.isEmpty { summary.appBox = app }
-            summary.transactions = app.value.transactions
+            if !app.isEmpty { summary.app = app }
+            summary.transactions = app.transactions
         }
         summary.apply(c)
     }
@@ -234,9 +234,9 @@ final class ClassificationStage {
     private func account(_ record: FlowRecord, _ c: borrowing Classification, _ summary: borrowing FlowSummary) {
         // A flow without an Edge role nor protocol facts (every flow of a scan) is no business
         // of the compliance counters: tested here, the call and its arguments are not made.
-        if c.verdict != .unrelated || summary.appBox != nil {
+        if c.verdict != .unrelated || summary.app != nil {
             // The uid from the record: a closure holding the summary would copy it.
-            compliance.add(record, c, uid: FlowSummary.uid(FlowSummary.uidCode(record)), app: summary.appBox,
+            compliance.add(record, c, uid: FlowSummary.uid(FlowSummary.uidCode(record)), app: summary.app,
                            accessEdgeNames: topology.accessEdgeNames)
         }
         writer.flow(summary)
@@ -248,19 +248,18 @@ final class ClassificationStage {
     /// at the end of input (most of a flood) has nothing to do here, and makes no call.
     @inline(__always)
     private func correlate(_ f: borrowing FlowSummary, first: Int64) {
-        if inputOver && f.appBox == nil { return }
+        if inputOver && f.app == nil { return }
         correlateFacts(f, first: first)
     }
 
     /// `correlate`, out of line.
     private func correlateFacts(_ f: FlowSummary, first: Int64) {
         // A flow without protocol facts (most of a flood) never makes an `AppReport?` to test.
-        guard let box = f.appBox, !box.value.rtp.isEmpty || box.value.stun.map({ $0.stats.ice.count > 0 }) == true
-                || box.value.sip?.media.isEmpty == false else {
+        guard let app = f.app, !app.rtp.isEmpty || app.stun.map({ $0.stats.ice.count > 0 }) == true
+                || app.sip?.media.isEmpty == false else {
             if !inputOver { calls.advance(to: f.lastTs) { self.written($0) } }
             return
         }
-        let app = box.value
         let ice = app.stun?.stats.ice.pairs ?? []
         let sdp = app.sip?.media ?? []
         let uid = f.uid

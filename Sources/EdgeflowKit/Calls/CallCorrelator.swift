@@ -14,10 +14,6 @@ struct CallCorrelator {
     /// end within moments of each other.
     static let defaultWindow: Int64 = 60_000_000_000
     static let defaultCapacity = 65_536
-    /// Flows kept per SSRC for partners, the latest: a stream is relayed two or three times,
-    /// and hostile traffic repeating one SSRC on many flows then costs no more per flow.
-    static let flowsPerSSRC = 8
-
     /// A flow's part: its uid, span and confirmed RTP streams with their quality; its two ends,
     /// the TURN allocation it made and the ICE ufrag pairs of its checks, when any.
     struct Flow {
@@ -53,14 +49,15 @@ struct CallCorrelator {
     private var flows: [Int: Flow] = [:]
     private var groupOf: [Int: Int] = [:]
     private var groups: [Int: Group] = [:]
-    private var bySSRC: [UInt32: [Int]] = [:]
+    /// Waiting flows by the SSRCs of their streams (the latest `WaitingFlows.capacity` per key in each index).
+    private var bySSRC: [UInt32: WaitingFlows] = [:]
     /// Waiting flows by each of their ends, and allocations by relayed address.
-    private var byEnd: [Call.Endpoint: [Int]] = [:]
-    private var byRelayed: [Call.Endpoint: [Int]] = [:]
+    private var byEnd: [Call.Endpoint: WaitingFlows] = [:]
+    private var byRelayed: [Call.Endpoint: WaitingFlows] = [:]
     /// Waiting flows by the ICE ufrag pairs of their checks.
-    private var byICE: [String: [Int]] = [:]
+    private var byICE: [String: WaitingFlows] = [:]
     /// Waiting SIP flows by the address and port of each of their SDP media sections.
-    private var bySDP: [Call.Endpoint: [Int]] = [:]
+    private var bySDP: [Call.Endpoint: WaitingFlows] = [:]
     private var waiting = 0
     private var nextID = 0
     private var now = Int64.min
@@ -94,12 +91,12 @@ struct CallCorrelator {
         dueTimes.push(dueTime(flow.last), id)
         for leg in flow.legs {
             let ssrc = leg.stream.ssrc
-            for other in bySSRC[ssrc] ?? [] where other != id {
+            for other in bySSRC[ssrc] ?? WaitingFlows() where other != id {
                 guard let o = flows[other], o.first <= flow.last, flow.first <= o.last else { continue }
                 merge(groupOf[other]!, groupOf[id]!)
                 groups[groupOf[id]!]!.relayed = true
             }
-            bySSRC[ssrc, default: []].note(id)
+            bySSRC[ssrc, default: WaitingFlows()].note(id)
         }
         tieAllocations(id, flow)
         tieICE(id, flow)
@@ -116,12 +113,12 @@ struct CallCorrelator {
             groups[groupOf[id]!]!.relayed = true
         }
         if let (a, b) = flow.ends {
-            for end in [a, b] { for other in bySDP[end] ?? [] { tie(other) } }
+            for end in [a, b] { for other in bySDP[end] ?? WaitingFlows() { tie(other) } }
         }
         for m in flow.sdp {
             let end = Call.Endpoint(ip: m.ip, port: m.port)
-            for other in byEnd[end] ?? [] { tie(other) }
-            bySDP[end, default: []].note(id)
+            for other in byEnd[end] ?? WaitingFlows() { tie(other) }
+            bySDP[end, default: WaitingFlows()].note(id)
         }
     }
 
@@ -129,12 +126,12 @@ struct CallCorrelator {
     /// its ICE sessions.
     private mutating func tieICE(_ id: Int, _ flow: Flow) {
         for pair in flow.ice {
-            for other in byICE[pair] ?? [] where other != id {
+            for other in byICE[pair] ?? WaitingFlows() where other != id {
                 guard let o = flows[other], o.first <= flow.last, flow.first <= o.last else { continue }
                 merge(groupOf[other]!, groupOf[id]!)
                 groups[groupOf[id]!]!.relayed = true
             }
-            byICE[pair, default: []].note(id, again: true)
+            byICE[pair, default: WaitingFlows()].note(id, again: true)
         }
     }
 
@@ -147,17 +144,17 @@ struct CallCorrelator {
         }
         if let (a, b) = flow.ends {
             // Each end as a relayed address, the other as its peer (no array of the two pairs made per flow).
-            for other in byRelayed[a] ?? [] where flows[other]?.allocation?.peers.contains(b) == true { tie(other) }
-            for other in byRelayed[b] ?? [] where flows[other]?.allocation?.peers.contains(a) == true { tie(other) }
-            byEnd[a, default: []].note(id, again: true)
-            byEnd[b, default: []].note(id, again: true)
+            for other in byRelayed[a] ?? WaitingFlows() where flows[other]?.allocation?.peers.contains(b) == true { tie(other) }
+            for other in byRelayed[b] ?? WaitingFlows() where flows[other]?.allocation?.peers.contains(a) == true { tie(other) }
+            byEnd[a, default: WaitingFlows()].note(id, again: true)
+            byEnd[b, default: WaitingFlows()].note(id, again: true)
         }
         if let alloc = flow.allocation {
-            for other in byEnd[alloc.relayed] ?? [] where other != id {
+            for other in byEnd[alloc.relayed] ?? WaitingFlows() where other != id {
                 guard let (a, b) = flows[other]?.ends else { continue }
                 if alloc.peers.contains(a == alloc.relayed ? b : a) { tie(other) }
             }
-            byRelayed[alloc.relayed, default: []].note(id, again: true)
+            byRelayed[alloc.relayed, default: WaitingFlows()].note(id, again: true)
         }
     }
 
@@ -213,26 +210,26 @@ struct CallCorrelator {
                 groupOf[f] = nil
                 waiting -= flow.cost
                 for pair in flow.ice {
-                    byICE[pair]?.removeAll { $0 == f }
+                    byICE[pair]?.remove(f)
                     if byICE[pair]?.isEmpty == true { byICE[pair] = nil }
                 }
                 for m in flow.sdp {
                     let end = Call.Endpoint(ip: m.ip, port: m.port)
-                    bySDP[end]?.removeAll { $0 == f }
+                    bySDP[end]?.remove(f)
                     if bySDP[end]?.isEmpty == true { bySDP[end] = nil }
                 }
                 for leg in flow.legs {
-                    bySSRC[leg.stream.ssrc]?.removeAll { $0 == f }
+                    bySSRC[leg.stream.ssrc]?.remove(f)
                     if bySSRC[leg.stream.ssrc]?.isEmpty == true { bySSRC[leg.stream.ssrc] = nil }
                 }
                 if let (a, b) = flow.ends {
                     for end in [a, b] {
-                        byEnd[end]?.removeAll { $0 == f }
+                        byEnd[end]?.remove(f)
                         if byEnd[end]?.isEmpty == true { byEnd[end] = nil }
                     }
                 }
                 if let r = flow.allocation?.relayed {
-                    byRelayed[r]?.removeAll { $0 == f }
+                    byRelayed[r]?.remove(f)
                     if byRelayed[r]?.isEmpty == true { byRelayed[r] = nil }
                 }
                 members.append(flow)
@@ -330,16 +327,6 @@ struct CallCorrelator {
     private func satAdd(_ a: Int64, _ b: Int64) -> Int64 {
         let (s, o) = a.addingReportingOverflow(b)
         return o ? .max : s
-    }
-}
-
-extension Array where Element == Int {
-    /// Adds waiting flow `id` to an index's list (unless it ends it already and not `again`),
-    /// keeping the latest `CallCorrelator.flowsPerSSRC`: one access to the index's entry.
-    fileprivate mutating func note(_ id: Int, again: Bool = false) {
-        guard again || last != id else { return }
-        append(id)
-        if count > CallCorrelator.flowsPerSSRC { removeFirst() }
     }
 }
 

@@ -13,13 +13,13 @@ public struct Compliance: Sendable {
 
     /// Accounts one classified flow: `box` holds what its protocols showed, when anything;
     /// `uid` is asked for only when the flow joins a finding.
-    mutating func add(_ r: FlowRecord, _ c: Classification, uid: @autoclosure () -> String, app box: FrozenBox<AppReport>? = nil,
+    mutating func add(_ r: FlowRecord, _ c: Classification, uid: @autoclosure () -> String, app box: AppReport? = nil,
                       accessEdgeNames: [String] = []) {
         // Without an Edge role nor protocol facts (every flow of a scan) there is nothing to account.
         if c.verdict == .unrelated && box == nil { return }
         // A flow that sent STUN requests counts as answered only if a response matched one.
         var answered = r.answered
-        if let stun = box?.value.stun, stun.sentRequests { answered = stun.stats.matched > 0 }
+        if let stun = box?.stun, stun.sentRequests { answered = stun.stats.matched > 0 }
         if c.verdict == .allowed { account(r, c, answered: answered) }
         let ends = FlowEnds(r, c)
         switch c.verdict {
@@ -79,9 +79,9 @@ public struct Compliance: Sendable {
 
     /// Findings from what the flow's protocols showed (`AppReport.findings`); made as
     /// information only when `informational` (a flow without an Edge role).
-    private mutating func appFindings(_ r: FlowRecord, _ ends: FlowEnds, _ app: FrozenBox<AppReport>, uid: () -> String, names: [String],
+    private mutating func appFindings(_ r: FlowRecord, _ ends: FlowEnds, _ app: AppReport, uid: () -> String, names: [String],
                                       informational: Bool) {
-        app.value.findings(ends, transport: r.key.proto, accessEdgeNames: names) { note($0, ends, uid: uid(), informational: informational) }
+        app.findings(ends, transport: r.key.proto, accessEdgeNames: names) { note($0, ends, uid: uid(), informational: informational) }
     }
 
     /// Adds a flow to the finding of `fact`'s code and message; its subject (an endpoint) is

@@ -23,7 +23,10 @@ struct FlowEnds {
     var orig: (address: IPAddress, port: UInt16)
     var resp: (address: IPAddress, port: UInt16)
 
-    init(_ r: FlowRecord, _ c: Classification) {
+    /// Inlined, `c` borrowed: taken by value, the classification was copied and destroyed for
+    /// each flow accounted.
+    @inline(__always)
+    init(_ r: borrowing FlowRecord, _ c: borrowing Classification) {
         origRole = c.origRole
         respRole = c.respRole
         orig = r.originator

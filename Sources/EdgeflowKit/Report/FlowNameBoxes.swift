@@ -13,11 +13,27 @@ struct FlowNameBoxes {
     /// pair of named ends take one slot.
     private static let slotBits = 8
 
+    /// The names of the last named addresses looked up, by slot (direct-mapped by address): an
+    /// address keeps its name once named (`DNSBook.names`), so a slot holding it gives its name
+    /// without a dictionary lookup (about 230 instructions; 37,129 on the 5M capture's end).
+    private var named = [(address: IPAddress, name: String)?](repeating: nil, count: 1 << Self.slotBits)
+
     /// The box of the names `dns` gives `orig` and `resp`; nil when it names neither. Inlined
     /// (its bit tests with it): out of line, the 5M capture's end took 1.6 M more.
     @inline(__always)
     mutating func names(_ orig: IPAddress, _ resp: IPAddress, in dns: DNSBook) -> FlowTexts? {
-        box(dns.name(of: orig), orig, dns.name(of: resp), resp)
+        box(name(orig, in: dns), orig, name(resp, in: dns), resp)
+    }
+
+    /// The name `dns` gives `ip`: from its slot of `named` when it holds `ip`.
+    @inline(__always)
+    private mutating func name(_ ip: IPAddress, in dns: DNSBook) -> String? {
+        guard dns.mayName(ip) else { return nil }
+        let slot = Int(truncatingIfNeeded: ((ip.hi ^ ip.lo) &* 0x9E37_79B9_7F4A_7C15) >> (64 - Self.slotBits))
+        if let kept = named[slot], kept.address == ip { return kept.name }
+        let name = dns.name(of: ip)
+        if let name { named[slot] = (ip, name) }
+        return name
     }
 
     /// The box of names `o` and `r` of the ends at `orig` and `resp` (nil when both are nil):

@@ -119,13 +119,9 @@ public struct FlowSummary: Sendable {
     public var endReason: String { end.name.description }
     /// ICMP errors that quoted the flow's packets, when any: how many, and the last one's.
     public var icmp: (errors: Int, proto: UInt8, type: UInt8, code: UInt8, from: IPAddress, quotedOriginator: Bool)? = nil
-    /// What the flow's application protocols showed, when it was inspected.
-    var app: AppReport? {
-        get { appBox?.value }
-        set { appBox = newValue.map { FrozenBox($0) } }
-    }
-    /// `app`, boxed: a flow without it (most of a flood) copies 8 bytes, not 670.
-    var appBox: FrozenBox<AppReport>?
+    /// What the flow's application protocols showed, when it was inspected (a reference: a flow
+    /// without it, most of a flood, copies 8 bytes).
+    var app: AppReport?
     /// The flow's STUN and DNS transactions, for `stun.log` and `dns.log` (Zeek logs only).
     var transactions: FrozenBox<FlowTransactions>?
     var stunTransactions: STUNTransactionLog? { transactions?.value.stun }
@@ -303,7 +299,7 @@ public struct FlowSummary: Sendable {
     /// Whether the flow object holds nothing but the members always present and its text
     /// fields (no `icmp`, no application parts: most flows of a flood), so that a writer may
     /// write it whole through one cursor (`writeMembers`).
-    var flat: Bool { icmp == nil && appBox == nil }
+    var flat: Bool { icmp == nil && app == nil }
 
     /// Room `writeMembers` may take, besides the object's opening. A flow with text fields is
     /// measured out of line (off a flood's way: `textRoom` is inlined into it).
@@ -462,7 +458,7 @@ public struct FlowSummary: Sendable {
             w.value("quoted", icmp.quotedOriginator ? "orig" : "resp")
             w.endObject()
         }
-        appBox?.value.write(to: &w)
+        app?.write(to: &w)
     }
 }
 

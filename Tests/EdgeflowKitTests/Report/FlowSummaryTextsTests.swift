@@ -97,4 +97,26 @@ struct FlowSummaryTextsTests {
         #expect(t.reason == nil && t.origName == nil && t.respName == "edge.contoso.com")
         #expect(box?.reason == nil && box?.origName == nil)
     }
+
+    @Test("the ends' names through the boxes' address slots equal the DNS table's, for named and unnamed ends, looked up again and in turn")
+    func namesFromSlots() {
+        // 600 hosts named (more than the 256 slots: addresses share slots and take turns), 600 never named.
+        let messages = (0..<600).map { i in
+            DNSBookNamesTests.response(id: UInt16(i), asked: "h\(i).example",
+                                       answers: [DNSBookNamesTests.record("h\(i).example", type: 1, [10, 1, UInt8(i >> 8), UInt8(i & 0xFF)])])
+        }
+        let dns = DNSBookNamesTests.book(messages)
+        var boxes = FlowNameBoxes()
+        let client = IPAddress("203.0.113.10")!
+        for round in 0..<3 {
+            for i in 0..<600 {
+                let named = IPAddress(ipv4: 0x0A01_0000 | UInt32(i)), unnamed = IPAddress(ipv4: 0x0A02_0000 | UInt32(i))
+                let box = round == 1 ? boxes.names(named, client, in: dns) : boxes.names(client, named, in: dns)
+                #expect(box != nil)
+                #expect((round == 1 ? box?.origName : box?.respName) == "h\(i).example")
+                #expect((round == 1 ? box?.respName : box?.origName) == nil)
+                #expect(boxes.names(unnamed, client, in: dns) == nil)
+            }
+        }
+    }
 }

@@ -110,11 +110,14 @@ struct HTMLReportTests {
         var flows = recorder.flows
         var report = try #require(recorder.report)
         let tls = try #require(flows.firstIndex { $0.app?.tls != nil })
-        flows[tls].app?.tls?.sni = hostile
+        let app = try #require(flows[tls].app)
+        var part = try #require(app.tls)
+        part.sni = hostile
         var certificate = CertificateSummary()
         certificate.subject = "CN=" + hostile
         certificate.issuer = "O=" + hostile
-        flows[tls].app?.tls?.server = [certificate]
+        part.server = [certificate]
+        flows[tls].app = AppReport(app, tls: part)
         flows[0].origName = hostile
         flows[0].uid = hostile
         flows[0].reason = hostile

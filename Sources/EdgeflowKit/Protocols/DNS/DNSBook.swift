@@ -146,9 +146,14 @@ final class DNSBook {
 
     /// The name `names` gives `ip`, if any.
     @inline(__always)
-    func name(of ip: IPAddress) -> String? {
+    func name(of ip: IPAddress) -> String? { mayName(ip) ? names[ip] : nil }
+
+    /// Whether `names` may give `ip` a name: false for most ends, which were never named (one
+    /// bit test, the dictionary not read).
+    @inline(__always)
+    func mayName(_ ip: IPAddress) -> Bool {
         let bit = Self.namedBit(ip)
-        return namedBits[bit >> 6] & (1 &<< UInt64(bit & 63)) == 0 ? nil : names[ip]
+        return namedBits[bit >> 6] & (1 &<< UInt64(bit & 63)) != 0
     }
 
     /// The bit of `namedBits` that stands for `ip` (a multiplicative hash's top 16 bits).

@@ -3,52 +3,71 @@
 /// is built and written by its folder (Protocols/<name>/<name>Report.swift), its findings are
 /// checked there (<name>Findings.swift). Built once, when the flow ends, from the dispatcher's
 /// `InspectionFacts`; the one list of the protocols' report parts.
-struct AppReport: Sendable {
-    var stun: STUN?
-    private(set) var rtp: [RTPStream] = []
+///
+/// A class, immutable once built: the report part a flow's summary, the calls and the
+/// compliance counters share. Its fields are set where it lies on the heap; built as a value
+/// and then boxed, it was copied at its initializer's end and the first copy destroyed (eight
+/// references retained and released a flow).
+final class AppReport: Sendable {
+    let stun: STUN?
+    let rtp: [RTPStream]
     /// The quality of each stream of `rtp` (same order), worked out once for the report and the calls.
-    private(set) var rtpQuality: [RTPStreamQuality] = []
-    /// Boxed, as the SIP counts are kept in the dispatcher's frozen state: the report part
-    /// stays a few words and references, moved and destroyed inline (most flows carry neither).
-    private var rtcpBox: FrozenBox<RTCPSummary>?
+    let rtpQuality: [RTPStreamQuality]
+    /// Boxed, as the SIP counts are kept in the dispatcher's frozen state: most flows carry
+    /// neither, and hold a reference, not the part.
+    private let rtcpBox: FrozenBox<RTCPSummary>?
     var rtcp: RTCPSummary? { rtcpBox?.value }
-    /// Boxed: hundreds of bytes that every inspected flow's part would otherwise carry, and
-    /// copy and destroy as it is built and handed on (most flows carry neither).
-    private var tlsBox: FrozenBox<TLS>?
-    var tls: TLS? {
-        get { tlsBox?.value }
-        set { tlsBox = newValue.map(FrozenBox.init) }
-    }
-    private var dtlsBox: FrozenBox<DTLSReport>?
-    var dtls: DTLSReport? {
-        get { dtlsBox?.value }
-        set { dtlsBox = newValue.map(FrozenBox.init) }
-    }
-    private var sipFacts: FrozenValue<SIPCounts>?
+    /// Boxed: hundreds of bytes that every inspected flow's part would otherwise carry (most
+    /// flows carry neither).
+    private let tlsBox: FrozenBox<TLS>?
+    var tls: TLS? { tlsBox?.value }
+    private let dtlsBox: FrozenBox<DTLSReport>?
+    var dtls: DTLSReport? { dtlsBox?.value }
+    private let sipFacts: FrozenValue<SIPCounts>?
     var sip: SIPCounts? { sipFacts?.value }
     /// The flow's transactions for `stun.log` and `dns.log`, kept only when Zeek logs are
     /// written; not part of the JSON report (and not counted by `isEmpty`).
-    var transactions: FrozenBox<FlowTransactions>?
+    let transactions: FrozenBox<FlowTransactions>?
 
     /// Last packet of the flow, to tell whether a TURN allocation ran out within the capture.
-    var lastTimestamp: Int64 = 0
+    let lastTimestamp: Int64
 
     init(_ facts: InspectionFacts, firstTimestamp: Int64, lastTimestamp: Int64 = 0, certificates: CertificateCache) {
         self.lastTimestamp = lastTimestamp
-        stun = facts.stun.flatMap { STUN($0) }
+        let stun = facts.stun.flatMap { STUN($0) }
+        self.stun = stun
         if let r = facts.rtp {
             let (streams, rtcp) = r.withAddress { Self.rtp($0) }
             if !streams.isEmpty {
                 let roundTrip = stun?.rtt?.p50
                 rtpQuality = streams.map { RTPStreamQuality($0, stunRoundTrip: roundTrip) }
+            } else {
+                rtpQuality = []
             }
             rtp = streams
             rtcpBox = rtcp.map(FrozenBox.init)
+        } else {
+            rtp = []
+            rtpQuality = []
+            rtcpBox = nil
         }
         tlsBox = facts.tls.flatMap { t in t.withAddress { TLS($0, firstTimestamp: firstTimestamp, certificates: certificates) } }.map(FrozenBox.init)
         dtlsBox = facts.dtls.map { FrozenBox(DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates)) }
         sipFacts = facts.sip.flatMap { $0.value.messages > 0 ? $0 : nil }
         transactions = facts.transactions
+    }
+
+    /// This report with `tls` as its TLS part (tests make reports with hostile texts this way).
+    init(_ other: AppReport, tls: TLS?) {
+        stun = other.stun
+        rtp = other.rtp
+        rtpQuality = other.rtpQuality
+        rtcpBox = other.rtcpBox
+        tlsBox = tls.map(FrozenBox.init)
+        dtlsBox = other.dtlsBox
+        sipFacts = other.sipFacts
+        transactions = other.transactions
+        lastTimestamp = other.lastTimestamp
     }
 
     var isEmpty: Bool { stun == nil && rtp.isEmpty && rtcpBox == nil && tlsBox == nil && dtlsBox == nil && sipFacts == nil }

@@ -49,11 +49,18 @@ struct ICEPairs: Sendable, BitwiseCopyable {
     }
 
     /// The normalised pairs as text ("a:b", a before b), in the order first seen (allocates).
+    /// Each read from its slot's bytes in place: no array per pair, no copy of the slots (an
+    /// `InlineArray` read by subscript in a loop is copied for each read).
     var pairs: [String] {
-        (0..<count).map { i in
-            var s = [UInt8]()
-            for j in 0..<Int(lengths[i]) { s.append(bytes[i &* Self.pairBytes &+ j]) }
-            return String(decoding: s, as: UTF8.self)
+        let all = bytes.span, lengths = lengths
+        var out: [String] = []
+        out.reserveCapacity(count)
+        for i in 0..<count {
+            let start = i &* Self.pairBytes
+            out.append(all.withUnsafeBufferPointer {
+                String(decoding: UnsafeBufferPointer(rebasing: $0[start..<start &+ Int(lengths[i])]), as: UTF8.self)
+            })
         }
+        return out
     }
 }
