@@ -158,7 +158,8 @@ public struct FlowTracker: ~Copyable {
         let hinted = ahead.record
         var hash: UInt64 = 0
         var found: Int?
-        if hinted >= 0, hinted < table.count, table[hinted].key == key {
+        // One unsigned comparison for both bounds (none found: -1).
+        if UInt(bitPattern: hinted) < UInt(bitPattern: table.count), table[hinted].key == key {
             found = hinted
         } else {
             hash = FlowKey.ipv4TableHash(a: ends.a, b: ends.b, proto: IPProtocol.udp, table.secret)
