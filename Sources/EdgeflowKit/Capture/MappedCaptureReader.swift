@@ -25,7 +25,8 @@ public struct MappedCaptureReader: PacketReader {
     /// The file's `MappedFile.nextRelease`, kept here: one comparison per packet.
     private var releaseAt: Int
     /// Where the record `frameAhead` reads next starts (behind `offset` until it first reads).
-    /// The records from `offset` up to it were read ahead, their lengths checked (`next` takes them as they are).
+    /// The records from `offset` up to it were read ahead, their lengths checked (`next` takes
+    /// them as they are).
     private var aheadAt = 0
     public private(set) var issues: [CaptureIssue] = []
     public private(set) var declaredLinkTypes: [LinkType] = []

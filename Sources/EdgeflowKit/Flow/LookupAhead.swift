@@ -8,9 +8,9 @@ import CPrefetch
 /// is hashed and its slot asked for, the third's slot (present by now) read and its record asked
 /// for, the second's record read and its inspection asked for, the next one's inspection read and
 /// its state asked for, so that a packet's lookup finds every line present; the record found for
-/// a packet is kept until it is tracked, which takes it when its key is the packet's (`record`). Only loads and
-/// prefetches: a level that finds nothing, or what changed since (a flow ended, a table grown),
-/// asks for nothing or for a line no longer needed, never for memory outside the table's.
+/// a packet is kept until it is tracked, which takes it when its key is the packet's (`record`).
+/// Only loads and prefetches: a level that finds nothing, or what changed since (a flow ended, a
+/// table grown), asks for nothing or for a line no longer needed, never for memory outside the table's.
 struct LookupAhead {
     /// How many packets ahead a lookup starts: one level of it per packet.
     static let depth = 4

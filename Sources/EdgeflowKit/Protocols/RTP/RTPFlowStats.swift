@@ -121,9 +121,9 @@ struct RTPFlowStats: Sendable {
     }
 
     /// Accounts one RTP packet of the stream in slot `i` (below `streams`, which has its first
-    /// packet); returns whether the stream is confirmed. The stream is changed where it lies, through the unchecked subscript's
-    /// address (`stats[i]` copied the 320-byte stream out and back; a mutable span checked its
-    /// alignment at every packet).
+    /// packet); returns whether the stream is confirmed. The stream is changed where it lies,
+    /// through the unchecked subscript's address (`stats[i]` copied the 320-byte stream out and
+    /// back; a mutable span checked its alignment at every packet).
     @_transparent
     mutating func record(at i: Int, sequence: UInt16, timestamp: UInt32, payloadType: UInt8, marker: Bool,
                          arrival: Int64, clockRate: UInt32) -> Bool {
