@@ -25,6 +25,8 @@ public struct MappedCaptureReader: PacketReader {
     /// The file's `MappedFile.nextRelease`, kept here: one comparison per packet.
     private var releaseAt: Int
     /// Where the record `frameAhead` reads next starts (behind `offset` until it first reads).
+    /// The records from `offset` up to it were read ahead, their lengths checked (`next` takes
+    /// them as they are).
     private var aheadAt = 0
     public private(set) var issues: [CaptureIssue] = []
     public private(set) var declaredLinkTypes: [LinkType] = []
@@ -121,26 +123,34 @@ public struct MappedCaptureReader: PacketReader {
     /// The next packet. A record of plain pcap (`plainPcap`) whose lengths are within the file
     /// and the snapshot length is read here, inlined into the caller's loop with loads in this
     /// host's byte order; every other record, pcapng and the end of the file go through `nextRecord`.
+    /// A record `frameAhead` has already read (before `aheadAt`) had its lengths checked there,
+    /// as here: it is taken with no check.
     @inline(__always)
     public mutating func next() -> Packet? {
         let at = offset
+        if at < aheadAt { return plainRecord(at: at) }
         if plainPcap, size &- at >= 16 {
-            let header = base + at
-            let caplen = Int(header.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-            let dataStart = at &+ 16
-            if caplen <= pcapSnaplen, size &- dataStart >= caplen {
-                if at >= releaseAt { releasePages() }
-                offset = dataStart &+ caplen
-                number &+= 1
-                let seconds = Int64(header.loadUnaligned(as: UInt32.self))
-                let frac = Int64(header.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-                let wire = Int(header.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
-                return Packet(timestamp: seconds &* 1_000_000_000 &+ frac &* pcapFraction, linkType: pcapLinkType, interface: 0,
-                              originalLength: max(wire, caplen),
-                              bytes: UnsafeRawBufferPointer(start: base + dataStart, count: caplen), number: number, fileOffset: at)
-            }
+            let caplen = Int((base + at).loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+            if caplen <= pcapSnaplen, size &- (at &+ 16) >= caplen { return plainRecord(at: at) }
         }
         return nextRecord()
+    }
+
+    /// The plain pcap record at `at`, whose lengths are within the file and the snapshot length.
+    @inline(__always)
+    private mutating func plainRecord(at: Int) -> Packet {
+        let header = base + at
+        let caplen = Int(header.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        let dataStart = at &+ 16
+        if at >= releaseAt { releasePages() }
+        offset = dataStart &+ caplen
+        number &+= 1
+        let seconds = Int64(header.loadUnaligned(as: UInt32.self))
+        let frac = Int64(header.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        let wire = Int(header.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+        return Packet(timestamp: seconds &* 1_000_000_000 &+ frac &* pcapFraction, linkType: pcapLinkType, interface: 0,
+                      originalLength: max(wire, caplen),
+                      bytes: UnsafeRawBufferPointer(start: base + dataStart, count: caplen), number: number, fileOffset: at)
     }
 
     /// The bytes of the plain pcap record `LookupAhead.depth` records past the one `next` returned
@@ -149,9 +159,9 @@ public struct MappedCaptureReader: PacketReader {
     /// past it). The record header's lengths are checked as `next` checks them.
     @inline(__always)
     public mutating func frameAhead() -> UnsafeRawBufferPointer? {
-        guard plainPcap else { return nil }
-        if aheadAt <= offset { return catchUp() }
-        return recordAhead()
+        // Records were read ahead of `offset` in plain pcap only.
+        if aheadAt > offset { return recordAhead() }
+        return plainPcap ? catchUp() : nil
     }
 
     /// `frameAhead` from the reader's own position: the records before the one it returns skipped.

@@ -84,19 +84,27 @@ public struct FlowTable: ~Copyable {
         edgeflow_prefetch(slots + (Int(truncatingIfNeeded: hash) & slotMask))
     }
 
-    /// The record named by the slot a lookup of `hash` reads first, when the slot holds
-    /// `hash`'s tag (else -1), with the lines of its first 128 bytes (`FlowRecord`'s hot part)
-    /// asked for (`LookupAhead`).
+    /// The record named by the first slot a lookup of `hash` reads that holds `hash`'s tag
+    /// (-1: none before an empty slot), with the lines of its first 128 bytes (`FlowRecord`'s
+    /// hot part) asked for (`LookupAhead`). Only tags are compared: the record's key is not
+    /// read (its lines are not here yet).
     @inline(__always)
     func prefetchRecord(hash: UInt64) -> Int {
-        let e = slots[Int(truncatingIfNeeded: hash) & slotMask]
-        guard e != 0, e >> 32 == hash >> 32 else { return -1 }
-        let r = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
-        let p = UnsafeRawPointer(records + r)
-        edgeflow_prefetch(p)
-        edgeflow_prefetch(p + 64)
-        edgeflow_prefetch(p + 127)
-        return r
+        let tag = hash >> 32
+        var i = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let e = slots[i]
+            if e == 0 { return -1 }
+            if e >> 32 == tag {
+                let r = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
+                let p = UnsafeRawPointer(records + r)
+                edgeflow_prefetch(p)
+                edgeflow_prefetch(p + 64)
+                edgeflow_prefetch(p + 127)
+                return r
+            }
+            i = (i &+ 1) & slotMask
+        }
     }
 
     /// Adds a record (its key must not be present) and returns its index.

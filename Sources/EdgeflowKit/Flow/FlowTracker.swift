@@ -147,12 +147,24 @@ public struct FlowTracker: ~Copyable {
     /// one call for STUN on such a flow (`stunDatagram`).
     /// Past the lookup the datagram's ends are read from its key's words or the flow's key, so
     /// that the lookup keeps no more of them in registers or on the stack than two words.
+    /// The record the lookups ahead found for the datagram (`LookupAhead.record`) is taken when
+    /// it holds the datagram's key: no hash and no probe of the slots (the hash is then 0 for
+    /// `otherDatagram`, which makes it).
     /// Transparent: the engine's reading loop has it in place (`@inline(__always)` left it a call there).
     @_transparent
     mutating func trackDatagram(_ u: PlainDatagram, timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
         let ends = PlainEnds(u)
-        let hash = FlowKey.ipv4TableHash(a: ends.a, b: ends.b, proto: IPProtocol.udp, table.secret)
-        var found = table.find(ends.key, hash: hash)
+        let key = ends.key
+        let hinted = ahead.record
+        var hash: UInt64 = 0
+        var found: Int?
+        // One unsigned comparison for both bounds (none found: -1).
+        if UInt(bitPattern: hinted) < UInt(bitPattern: table.count), table[hinted].key == key {
+            found = hinted
+        } else {
+            hash = FlowKey.ipv4TableHash(a: ends.a, b: ends.b, proto: IPProtocol.udp, table.secret)
+            found = table.find(key, hash: hash)
+        }
         if let i = found, timestamp &- table[i].lastTimestamp > settings.udpTimeout {
             end(at: i, reason: .idle)
             found = nil
@@ -207,6 +219,13 @@ public struct FlowTracker: ~Copyable {
     @inline(__always)
     mutating func prefetch(ahead frame: UnsafeRawBufferPointer?, linkType: LinkType) {
         if table.count >= LookupAhead.fewestFlows { ahead.step(frame, linkType: linkType, table, dispatcher) }
+    }
+
+    /// `prefetch(ahead:linkType:)` with the frame `reader` reads ahead, asked for only when the
+    /// step is taken: a table of fewer flows has its reader read no record twice.
+    @inline(__always)
+    mutating func prefetch<R: PacketReader>(aheadOf reader: inout R, linkType: LinkType) {
+        if table.count >= LookupAhead.fewestFlows { ahead.step(reader.frameAhead(), linkType: linkType, table, dispatcher) }
     }
 
     /// Whether flow `i`'s key has a DNS port at either end (`FlowRecord.dnsPorts`, worked out once).
@@ -291,11 +310,13 @@ public struct FlowTracker: ~Copyable {
     /// The rest of `trackDatagram`: any datagram but RTP or STUN on a live inspected flow, as `track`
     /// accounts it. Not inlined, so that `trackDatagram` stays small enough to be inlined whole;
     /// it builds the key again from `u`, for a new flow only, rather than have `trackDatagram`
-    /// keep it for this call (eight stores on every RTP packet's path).
+    /// keep it for this call (eight stores on every RTP packet's path). `hash` 0: not made yet
+    /// (the lookups ahead found the flow), made here (a hash that is 0 is made again as 0).
     @inline(never)
     private mutating func otherDatagram(_ u: PlainDatagram, hash: UInt64, found: Int?,
                                         timestamp: Int64, bytes: UnsafeRawBufferPointer, index: Int) {
         let ends = PlainEnds(u)
+        let hash = hash != 0 ? hash : FlowKey.ipv4TableHash(a: ends.a, b: ends.b, proto: IPProtocol.udp, table.secret)
         let d = u.decoded
         let i = found ?? create(ends.key, hash: hash, sourceIsA: ends.srcFirst, d, timestamp: timestamp, sequence: index)
         update(at: i, sourceIsA: ends.srcFirst, d, timestamp: timestamp, bytes: bytes)

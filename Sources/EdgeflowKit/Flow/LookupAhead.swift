@@ -7,9 +7,10 @@ import CPrefetch
 /// one packet is tracked, this takes each of the next four one level further: the fourth ahead
 /// is hashed and its slot asked for, the third's slot (present by now) read and its record asked
 /// for, the second's record read and its inspection asked for, the next one's inspection read and
-/// its state asked for, so that a packet's lookup finds every line present. Only loads and
-/// prefetches: a level that finds nothing, or what changed since (a flow ended, a table grown),
-/// asks for nothing or for a line no longer needed, never for memory outside the table's.
+/// its state asked for, so that a packet's lookup finds every line present; the record found for
+/// a packet is kept until it is tracked, which takes it when its key is the packet's (`record`).
+/// Only loads and prefetches: a level that finds nothing, or what changed since (a flow ended, a
+/// table grown), asks for nothing or for a line no longer needed, never for memory outside the table's.
 struct LookupAhead {
     /// How many packets ahead a lookup starts: one level of it per packet.
     static let depth = 4
@@ -24,8 +25,11 @@ struct LookupAhead {
 
     /// The hash of the packet three ahead, when it is a plain IPv4 UDP or TCP frame.
     private(set) var hash: UInt64? = nil
-    /// The record of the packet two ahead (-1: none found).
-    private var record = -1
+    /// Steps taken: step `n` is taken before the `n`-th packet is tracked.
+    private var steps = 0
+    /// The records found for the packets up to three ahead, packet `n`'s at `n % 4` (-1: none
+    /// found), kept until it is tracked (`record`).
+    private var records = InlineArray<4, Int32>(repeating: -1)
     /// The inspection of the next packet's flow (-1: none).
     private var inspection: Int32 = -1
 
@@ -35,12 +39,21 @@ struct LookupAhead {
     mutating func step(_ frame: UnsafeRawBufferPointer?, linkType: LinkType, _ table: borrowing FlowTable,
                        _ dispatcher: borrowing Dispatcher) {
         if inspection >= 0 { dispatcher.prefetchState(inspection) }
-        inspection = record >= 0 && record < table.count ? table[record].inspection : -1
+        steps &+= 1
+        let two = Int(records[unchecked: (steps &+ 2) & 3])
+        inspection = two >= 0 && two < table.count ? table[two].inspection : -1
         if inspection >= 0 { dispatcher.prefetchInspection(inspection) }
-        record = hash.map { table.prefetchRecord(hash: $0) } ?? -1
+        records[unchecked: (steps &+ 3) & 3] = hash.map { Int32(truncatingIfNeeded: table.prefetchRecord(hash: $0)) } ?? -1
         hash = frame.flatMap { Self.hash($0, linkType: linkType, table.secret) }
         if let hash { table.prefetchSlot(hash: hash) }
     }
+
+    /// The record the steps found for the packet the last one was taken for (-1: none), as
+    /// the table stood then: a flow ended or moved since, or a packet tracked with no step
+    /// (a table of fewer than `fewestFlows` flows), leaves another flow's record or none here,
+    /// so its key is compared before it is taken (`FlowTracker.trackDatagram`).
+    @inline(__always)
+    var record: Int { Int(records[unchecked: steps & 3]) }
 
     /// The table hash of `frame`'s flow, as `FlowTracker` makes it for a plain IPv4 datagram or
     /// segment, when `frame` is Ethernet with IPv4 and its ports are captured (else nil). Read

@@ -46,6 +46,26 @@ struct LookupAheadTests {
         #expect(ahead == [4, 5, 6, 7, 8, nil, nil, nil, nil])
     }
 
+    @Test("records read ahead now and then are read as records never read ahead, a damaged one included")
+    func readsAheadNowAndThen() throws {
+        var records = Self.frames.map { TestRecord(seconds: 1_700_000_000, fraction: 0, data: $0) }
+        records[7].data += [UInt8](repeating: 0, count: 100)   // 142 bytes, snapshot length 100: cut to 100
+        let path = CaptureFile.temporary(CaptureFile.pcap(records, snaplen: 100))
+        func read(aheadAfter: Set<Int>) throws -> [[UInt8]] {
+            var reader = try MappedCaptureReader(path: path)
+            var packets: [[UInt8]] = []
+            while let p = reader.next() {
+                packets.append(Array(p.bytes) + withUnsafeBytes(of: p.timestamp) { Array($0) } + withUnsafeBytes(of: p.originalLength) { Array($0) })
+                if aheadAfter.contains(packets.count) { _ = reader.frameAhead() }
+            }
+            return packets
+        }
+        let plain = try read(aheadAfter: [])
+        #expect(plain.count == 10 && plain[7].count == 100 + 16)
+        #expect(try read(aheadAfter: [1, 2, 6]) == plain)
+        #expect(try read(aheadAfter: Set(1...10)) == plain)
+    }
+
     @Test("pcapng and classic pcap in the other byte order are not read ahead")
     func otherFormats() throws {
         let big = CaptureFile.temporary(CaptureFile.pcap(Self.frames.map { TestRecord(seconds: 1_700_000_000, fraction: 0, data: $0) },
@@ -94,6 +114,59 @@ struct LookupAheadTests {
         ahead.withUnsafeBytes { tracker.prefetch(ahead: $0, linkType: .ethernet) }
         let expected = ahead.withUnsafeBytes { LookupAhead.hash($0, linkType: .ethernet, tracker.table.secret) }
         #expect(expected != nil && tracker.ahead.hash == expected)
+    }
+
+    /// A table of `fewestFlows` flows, each of one datagram from 10.0.x.y:1024 to 52.112.0.1:3478.
+    static func fullTracker() -> FlowTracker {
+        var tracker = FlowTracker()
+        for i in 0..<LookupAhead.fewestFlows {
+            let frame = Self.flowFrame(i)
+            let d = frame.withUnsafeBytes { PacketDecoder.decode($0, originalLength: $0.count, linkType: .ethernet) }
+            frame.withUnsafeBytes { tracker.track(d, timestamp: 1_000_000_000, bytes: $0, index: i + 1) }
+        }
+        return tracker
+    }
+
+    /// A datagram of flow `i` of `fullTracker`, from its responder (52.112.0.1) when `back`.
+    static func flowFrame(_ i: Int, back: Bool = false) -> [UInt8] {
+        back ? Frames.udp4("52.112.0.1", 3478, "10.0.\(i / 250).\(i % 250 + 1)", 1024)
+             : Frames.udp4("10.0.\(i / 250).\(i % 250 + 1)", 1024, "52.112.0.1", 3478)
+    }
+
+    /// Step `n` is taken with the frame of packet `n + 4`; the record it finds for packet `n`
+    /// (from the fourth step before on) is the one the table holds the packet's flow in, as
+    /// `find` gives it, for either direction, and none for a flow the table does not hold.
+    @Test("the record found ahead for the packet about to be tracked is its flow's")
+    func recordFoundAhead() {
+        var tracker = Self.fullTracker()
+        let flows = [17, 4000, 8191, -1, 17, 250, 251, 9, -1, 3, 5000, 6]
+        let packets = flows.enumerated().map { k, i in i < 0 ? Frames.udp4("192.0.2.9", 9, "192.0.2.10", 10) : Self.flowFrame(i, back: k % 2 == 1) }
+        for n in 1...(packets.count - 4) {
+            packets[n + 3].withUnsafeBytes { tracker.prefetch(ahead: $0, linkType: .ethernet) }
+            guard n >= 5 else { continue }
+            let key = packets[n - 1].withUnsafeBytes { FlowKey.of(PacketDecoder.decode($0, originalLength: $0.count, linkType: .ethernet)).key }
+            #expect(tracker.ahead.record == tracker.table.find(key, hash: tracker.table.hash(key)) ?? -1, "packet \(n)")
+        }
+    }
+
+    /// The datagram path takes the record found ahead only when it holds the datagram's key:
+    /// datagrams tracked in another order than the one the steps were taken for (each step's
+    /// record another flow's, or none) count on their own flows, and no flow is made twice.
+    @Test("a record found ahead for another flow is not taken: the datagram's flow is looked up")
+    func otherFlowAhead() {
+        var tracker = Self.fullTracker()
+        let order = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
+        for n in order.indices {
+            Self.flowFrame(order[(n + 4) % order.count]).withUnsafeBytes { tracker.prefetch(ahead: $0, linkType: .ethernet) }
+            // Tracked: the flow two places on from the one the steps were taken for.
+            let frame = Self.flowFrame(order[(n + 2) % order.count], back: true)
+            frame.withUnsafeBytes { guard let u = PacketDecoder.plainDatagram($0, linkType: .ethernet) else { return }
+                tracker.trackDatagram(u, timestamp: 2_000_000_000, bytes: $0, index: LookupAhead.fewestFlows + n + 1) }
+        }
+        #expect(tracker.table.count == LookupAhead.fewestFlows)
+        for i in 0..<LookupAhead.fewestFlows {
+            #expect(tracker.table[i].respPackets == (order.contains(i) ? 1 : 0), "flow \(i)")
+        }
     }
 
     @Test("no hash for frames that are not Ethernet with IPv4 and captured ports")

@@ -120,17 +120,17 @@ struct RTPFlowStats: Sendable {
                       arrival: arrival, clockRate: clockRate)
     }
 
-    /// Accounts one RTP packet of the stream in slot `i` (below `streams`); returns whether the
-    /// stream is confirmed. The stream is changed where it lies, through the unchecked subscript's
-    /// address (`stats[i]` copied the 320-byte stream out and back; a mutable span checked its
-    /// alignment at every packet).
+    /// Accounts one RTP packet of the stream in slot `i` (below `streams`, which has its first
+    /// packet); returns whether the stream is confirmed. The stream is changed where it lies,
+    /// through the unchecked subscript's address (`stats[i]` copied the 320-byte stream out and
+    /// back; a mutable span checked its alignment at every packet).
     @_transparent
     mutating func record(at i: Int, sequence: UInt16, timestamp: UInt32, payloadType: UInt8, marker: Bool,
                          arrival: Int64, clockRate: UInt32) -> Bool {
         assert(i >= 0 && i < min(streams, Self.streamSlots), "slot \(i) of \(streams) streams")
         if !confirmed[unchecked: i] { confirmed[unchecked: i] = sequence == stats[unchecked: i].maxSeq &+ 1 }
-        stats[unchecked: i].record(sequence: sequence, timestamp: timestamp, arrivalNanoseconds: arrival,
-                                   payloadType: payloadType, marker: marker, clock: clockRate)
+        stats[unchecked: i].recordNext(sequence: sequence, timestamp: timestamp, arrivalNanoseconds: arrival,
+                                       payloadType: payloadType, marker: marker, clock: clockRate)
         return confirmed[unchecked: i]
     }
 

@@ -106,13 +106,27 @@ public struct RTPStreamStats: Sendable {
     }
 
     /// `record(sequence:timestamp:arrivalNanoseconds:payloadType:marker:clockRate:)` with the
-    /// clock rate 0 when unknown. Transparent (the one-thread RTP path has it in place, with no
-    /// call); the first packet, a jump in sequence and a closed slice are not.
-    @_transparent
+    /// clock rate 0 when unknown.
+    @inline(__always)
     mutating func record(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64,
                          payloadType: UInt8, marker: Bool, clock clockRate: UInt32) {
+        if packets == 0 {
+            let clock = payloadType == sdpPayloadType ? sdpClockRate : clockRate
+            return first(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType, clock: clock)
+        }
+        recordNext(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType,
+                   marker: marker, clock: clockRate)
+    }
+
+    /// `record(sequence:timestamp:arrivalNanoseconds:payloadType:marker:clock:)` of a stream that
+    /// has its first packet (a flow's stream slot, `RTPFlowStats.record(at:...)`, is taken with
+    /// one). Transparent (the one-thread RTP path has it in place, with no call); a jump in
+    /// sequence and a closed slice are not.
+    @_transparent
+    mutating func recordNext(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64,
+                             payloadType: UInt8, marker: Bool, clock clockRate: UInt32) {
+        assert(packets > 0, "a stream's first packet is recorded by record(sequence:...)")
         let clock = payloadType == sdpPayloadType ? sdpClockRate : clockRate
-        if packets == 0 { return first(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType, clock: clock) }
         if arrivalNanoseconds >= slices.end {
             slices.close(before: arrivalNanoseconds, packets: packets, lost: lost, jitter: jitterSeconds)
         }
@@ -142,7 +156,8 @@ public struct RTPStreamStats: Sendable {
             let d = Double(arrivalNanoseconds &- previousArrival) / 1e9 - (nominal - previousNominal)
             jitterSeconds += (abs(d) - jitterSeconds) / 16
             previousNominal = nominal
-            if !marker, !RTPClock.isComfortNoise(payloadType: payloadType), !followsCN, jitterSeconds > maxJitterSeconds {
+            // The comparison first: a new maximum is rare, and the other tests are then not made.
+            if jitterSeconds > maxJitterSeconds, !marker, !RTPClock.isComfortNoise(payloadType: payloadType), !followsCN {
                 maxJitterSeconds = jitterSeconds
             }
         }
