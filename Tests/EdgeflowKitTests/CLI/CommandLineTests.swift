@@ -101,6 +101,22 @@ struct CommandLineTests {
         #expect((report["capture"] as! [String: Any])["packets"] as? Int == 8)
     }
 
+    @Test("--out - writes the report to standard output, as with no --out, and makes no file named -; it cannot hold Zeek logs nor rotate")
+    func outDash() throws {
+        let dir = scratchPath("outdash")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let plain = try Self.run(["analyze", Self.sample, "--format", "json"], directory: dir)
+        let dash = try Self.run(["analyze", Self.sample, "--format", "json", "--out", "-"], directory: dir)
+        #expect(plain.status == 0 && dash.status == 0, "\(dash.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(dash.stdout.utf8)) as! [String: Any]
+        #expect((report["capture"] as! [String: Any])["packets"] as? Int == 8)
+        #expect(dash.stdout == plain.stdout)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+        try OptionErrorTests.refused(["--format", "zeek", "--out", "-"], "--format zeek writes several log files")
+        try OptionErrorTests.refused(["--format", "ndjson", "--out", "-", "--rotate", "1M"], "--rotate needs --out FILE")
+    }
+
     @Test("an unreadable capture is an error naming the file and what to do")
     func badInput() throws {
         let junk = scratchPath("junk") + ".pcap"
