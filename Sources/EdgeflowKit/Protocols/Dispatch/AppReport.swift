@@ -36,8 +36,9 @@ final class AppReport: Sendable {
         self.lastTimestamp = lastTimestamp
         let stun = facts.stun.flatMap { STUN($0) }
         self.stun = stun
-        if let r = facts.rtp {
-            let (streams, rtcp) = r.withAddress { Self.rtp($0) }
+        // Read through `map`: bound by `if let`, the part was destroyed through an outlined value
+        // witness for every report, most of them without RTP.
+        if let (streams, rtcp) = facts.rtp.map({ $0.withAddress { Self.rtp($0) } }) {
             if !streams.isEmpty {
                 let roundTrip = stun?.rtt?.p50
                 rtpQuality = streams.map { RTPStreamQuality($0, stunRoundTrip: roundTrip) }
