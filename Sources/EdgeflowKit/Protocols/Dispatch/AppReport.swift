@@ -36,8 +36,9 @@ final class AppReport: Sendable {
         self.lastTimestamp = lastTimestamp
         let stun = facts.stun.flatMap { STUN($0) }
         self.stun = stun
-        if let r = facts.rtp {
-            let (streams, rtcp) = r.withAddress { Self.rtp($0) }
+        // Read through `map`: bound by `if let`, the part was destroyed through an outlined value
+        // witness for every report, most of them without RTP.
+        if let (streams, rtcp) = facts.rtp.map({ $0.withAddress { Self.rtp($0) } }) {
             if !streams.isEmpty {
                 let roundTrip = stun?.rtt?.p50
                 rtpQuality = streams.map { RTPStreamQuality($0, stunRoundTrip: roundTrip) }
@@ -54,7 +55,9 @@ final class AppReport: Sendable {
         tlsBox = facts.tls.flatMap { t in t.withAddress { TLS($0, firstTimestamp: firstTimestamp, certificates: certificates) } }.map(FrozenBox.init)
         dtlsBox = facts.dtls.map { FrozenBox(DTLSReport($0.value, firstTimestamp: firstTimestamp, certificates: certificates)) }
         sipFacts = facts.sip.flatMap { $0.value.messages > 0 ? $0 : nil }
-        transactions = facts.transactions
+        // Tested first: copied as is, even a nil went through an outlined value witness (87
+        // instructions; the 5M capture's 49,043 reports carry none, JSON reports never do).
+        if let t = facts.transactions { transactions = t } else { transactions = nil }
     }
 
     /// This report with `tls` as its TLS part (tests make reports with hostile texts this way).
