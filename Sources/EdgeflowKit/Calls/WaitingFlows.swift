@@ -3,11 +3,13 @@
 /// held inline. An array per key was allocated, regrown as ids came and freed with the index
 /// (7.8 M instructions to note the ids of the 5M capture's 6,017 flows with media).
 struct WaitingFlows: Sequence {
-    /// Ids kept per key: a stream is relayed two or three times, and hostile traffic repeating
-    /// one key on many flows then costs no more per flow.
-    static let capacity = 8
+    /// The ids' room: 8 per key, since a stream is relayed two or three times, and hostile
+    /// traffic repeating one key on many flows then costs no more per flow.
+    private typealias Slots = InlineArray<8, Int>
+    /// Ids kept per key.
+    static var capacity: Int { Slots.count }
 
-    private var ids = InlineArray<8, Int>(repeating: 0)
+    private var ids = Slots(repeating: 0)
     private(set) var count = 0
 
     var isEmpty: Bool { count == 0 }

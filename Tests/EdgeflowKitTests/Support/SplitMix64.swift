@@ -11,3 +11,8 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
+
+extension SplitMix64 {
+    /// A number in `0..<n` (`n` > 0), by remainder: the slight bias does not matter to a test.
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}

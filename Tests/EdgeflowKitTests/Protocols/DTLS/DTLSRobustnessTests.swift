@@ -6,16 +6,6 @@ import Testing
 /// whatever the fragmentation, order or repetition of the handshake.
 @Suite("DTLS robustness")
 struct DTLSRobustnessTests {
-    /// xorshift64*: a fixed, seedable sequence.
-    struct Random {
-        var s: UInt64
-        mutating func next() -> UInt64 {
-            s ^= s >> 12; s ^= s << 25; s ^= s >> 27
-            return s &* 0x2545_F491_4F6C_DD1D
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static func fragmented() throws -> [DTLSDatagram] {
         try DTLSCaptures.datagrams(DTLSCaptures.directory + "dtls12-fragmented.pcap")
     }
@@ -23,7 +13,7 @@ struct DTLSRobustnessTests {
     @Test("random and mutated datagrams never trap and buffering stays within its bound")
     func fuzz() throws {
         let real = try Self.fragmented() + DTLSCaptures.datagrams(repositoryRoot + "/Captures/public/zeek-dtls1_2.pcap")
-        var rng = Random(s: 0x9E37_79B9_7F4A_7C15)
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
         for round in 0..<300 {
             var state = DTLSFlowState()
             for i in 0..<40 {
