@@ -79,6 +79,10 @@ public enum FlowClassifier {
 
     /// `classify(_:in:)` for ends of these roles (`roleSets`), at least one an Edge role.
     static func classify(_ r: FlowRecord, roles: (orig: RoleSet, resp: RoleSet), in topology: inout Topology) -> Classification {
+        // One role at each end (most flows): its classification is the result, returned where
+        // it was made (through the loop below it was copied, and the optional destroyed
+        // through Optional's generic value witness).
+        if let o = roles.orig.single, let p = roles.resp.single { return classify(r, oRole: o, pRole: p, topology: &topology) }
         let oRoles = roles.orig, pRoles = roles.resp
         var first: Classification? = nil
         for oRole in oRoles {
