@@ -401,8 +401,14 @@ public struct Engine: ~Copyable {
     /// copied: two copies retained and released each of their references (about 360 instructions
     /// an inspected flow).
     private static func endAtEndOfInput(_ t: inout FlowTracker, _ i: Int, _ stage: ClassificationStage?) {
-        let facts = t.table[i].inspection < 0 ? nil : t.endedInspection(at: i)
-        stage?.endedAtEndOfInput(t.table[i], facts: facts)
+        // Two calls: facts chosen into one value were released after the call for every flow,
+        // nil or not (a call a flow of a flood).
+        if t.table[i].inspection < 0 {
+            stage?.endedAtEndOfInput(t.table[i], facts: nil)
+        } else {
+            let facts = t.endedInspection(at: i)
+            stage?.endedAtEndOfInput(t.table[i], facts: facts)
+        }
     }
 
     /// The flow tables of the other shards or sockets, once they have stopped.

@@ -355,7 +355,9 @@ public struct FlowSummary: Sendable {
         c.port(respP)
         // Without text fields (most flows) nothing is read; with them, the names' members
         // are copied as their box keeps them, written once.
-        if !plain, let texts { c.bytes(UnsafeBufferPointer(texts.namesJSON)) }
+        // (Read through the optional, not bound to a name: a binding retained the box, nil or
+        // not, for every flow of a flood.)
+        if !plain, let names = texts?.namesJSON { c.bytes(UnsafeBufferPointer(names)) }
     }
 
     /// The members from `orig_role` to `services`, and the key of `ts` with its opening quote.

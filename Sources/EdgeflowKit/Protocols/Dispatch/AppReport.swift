@@ -23,7 +23,7 @@ final class AppReport: Sendable {
     var tls: TLS? { tlsBox?.value }
     private let dtlsBox: FrozenBox<DTLSReport>?
     var dtls: DTLSReport? { dtlsBox?.value }
-    private let sipFacts: FrozenValue<SIPCounts>?
+    private let sipFacts: FrozenState<SIPCounts>?
     var sip: SIPCounts? { sipFacts?.value }
     /// The flow's transactions for `stun.log` and `dns.log`, kept only when Zeek logs are
     /// written; not part of the JSON report (and not counted by `isEmpty`).
