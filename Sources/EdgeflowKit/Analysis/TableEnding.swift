@@ -45,10 +45,11 @@ final class TableEnding: @unchecked Sendable {
             if table.tracker.table[i].inspection < 0 {
                 out.append(ClassificationStage.prepare(table.tracker.table[i], .endOfInput, nil, &topology, names: names, nameBoxes: &nameBoxes))
             } else {
-                var e = table.tracker.endedFlow(at: i)
-                // The facts moved on, not copied (as `Engine.endAtEndOfInput` does for one thread).
-                let app = ClassificationStage.appReport(e.record, e.inspection.take(), certificates: certificates)
-                out.append(ClassificationStage.prepare(e.record, .endOfInput, app, &topology, names: names, nameBoxes: &nameBoxes))
+                // The facts moved on, not copied, and the record read where it lies (as
+                // `Engine.endAtEndOfInput` does for one thread).
+                let facts = table.tracker.endedInspection(at: i)
+                let app = ClassificationStage.appReport(table.tracker.table[i], facts, certificates: certificates)
+                out.append(ClassificationStage.prepare(table.tracker.table[i], .endOfInput, app, &topology, names: names, nameBoxes: &nameBoxes))
             }
             if out.count == batchFlows {
                 queue.put(out)

@@ -2,8 +2,16 @@
 /// a bounded list of uids per finding; nothing grows with the number of flows.
 public struct Compliance: Sendable {
     public private(set) var rules: [RuleStatus] = PortTables.hybrid.map { RuleStatus(rule: $0) }
-    private var grouped: [String: Finding] = [:]
-    private var order: [String] = []
+    /// Each finding's key (code, severity and message) and its place in `listed`.
+    private var grouped: [String: Int] = [:]
+    /// The findings, in the order their first flows came.
+    private var listed: [Finding] = []
+    /// The keys the last flows noted, with their findings' places (a few, in turns): flows that
+    /// end near each other often join the same findings, found by comparing keys, not by
+    /// hashing the whole message again (twice) for the dictionary.
+    private var recent: [(key: String, place: Int)] = []
+    private var nextRecent = 0
+    static let recentKeys = 4
     private var groupsByCode: [FindingCode: Int] = [:]
     static let groupsPerCode = 64
     public private(set) var violations = 0
@@ -12,9 +20,10 @@ public struct Compliance: Sendable {
     public init() {}
 
     /// Accounts one classified flow: `box` holds what its protocols showed, when anything;
-    /// `uid` is asked for only when the flow joins a finding.
+    /// `uid` is asked for only when the flow joins a finding, `accessEdgeNames` only when its
+    /// TLS is checked (most flows carry none: the list is then not even retained).
     mutating func add(_ r: FlowRecord, _ c: Classification, uid: @autoclosure () -> String, app box: AppReport? = nil,
-                      accessEdgeNames: [String] = []) {
+                      accessEdgeNames: @autoclosure () -> [String] = []) {
         // Without an Edge role nor protocol facts (every flow of a scan) there is nothing to account.
         if c.verdict == .unrelated && box == nil { return }
         // A flow that sent STUN requests counts as answered only if a response matched one.
@@ -79,7 +88,7 @@ public struct Compliance: Sendable {
 
     /// Findings from what the flow's protocols showed (`AppReport.findings`); made as
     /// information only when `informational` (a flow without an Edge role).
-    private mutating func appFindings(_ r: FlowRecord, _ ends: FlowEnds, _ app: AppReport, uid: () -> String, names: [String],
+    private mutating func appFindings(_ r: FlowRecord, _ ends: FlowEnds, _ app: AppReport, uid: () -> String, names: () -> [String],
                                       informational: Bool) {
         app.findings(ends, transport: r.key.proto, accessEdgeNames: names) { note($0, ends, uid: uid(), informational: informational) }
     }
@@ -93,23 +102,40 @@ public struct Compliance: Sendable {
         let code = fact.code
         let severity = informational ? max(fact.severity, .info) : fact.severity
         let message = fact.message(ends)
-        var key = code.rawValue + "|" + (severity == .info ? "info|" : "") + message
-        if grouped[key] == nil {
-            var text = message
+        let key = code.rawValue + "|" + (severity == .info ? "info|" : "") + message
+        let place = place(of: key, code: code, severity: severity, message: message)
+        let subject = fact.subject(ends)
+        Self.join(&listed[place], uid: uid(), subject: subject)
+    }
+
+    /// The place in `listed` of the finding a flow noted with `key` joins: a recent key's, else
+    /// the key's group, made when new (or the code's overflow group, once the code has
+    /// `groupsPerCode` groups: a key that had none then always joins it, so a recent key may
+    /// stand for it).
+    private mutating func place(of key: String, code: FindingCode, severity: Finding.Severity, message: String) -> Int {
+        for r in recent where r.key == key { return r.place }
+        let place: Int
+        if let p = grouped[key] {
+            place = p
+        } else {
+            var group = key, text = message
             if groupsByCode[code, default: 0] >= Self.groupsPerCode {
-                key = code.rawValue + "|*"
+                group = code.rawValue + "|*"
                 text = code.overflowMessage(listedApart: Self.groupsPerCode)
             } else {
                 groupsByCode[code, default: 0] += 1
             }
-            if grouped[key] == nil {
-                grouped[key] = Finding(severity: severity, code: code, message: text)
-                order.append(key)
+            if let p = grouped[group] {
+                place = p
+            } else {
+                place = listed.count
+                listed.append(Finding(severity: severity, code: code, message: text))
+                grouped[group] = place
             }
         }
-        // One access to the finding (each hashes the whole message).
-        let subject = fact.subject(ends)
-        Self.join(&grouped[key]!, uid: uid(), subject: subject)
+        if recent.count < Self.recentKeys { recent.append((key, place)) } else { recent[nextRecent] = (key, place) }
+        nextRecent = (nextRecent + 1) % Self.recentKeys
+        return place
     }
 
     /// Counts a flow in `finding`: its uid listed (up to `Finding.maximumFlows`), its subject named.
@@ -124,7 +150,7 @@ public struct Compliance: Sendable {
     /// fallback that follows from it) is judged only when `final`: while a live capture
     /// runs, most flows have not ended yet.
     func findings(topology: Topology, inference: RoleInference, dns: DNSBook, final: Bool = true) -> [Finding] {
-        var out = order.compactMap { grouped[$0] }
+        var out = listed
         DNSFinding.check(dns, topology: topology) { out.append(Finding($0)) }
         let known = Set(Role.allCases.filter { !topology.prefixes(of: $0).isEmpty })
         if known.isEmpty { out.append(Finding(.noEdgeRoles)) }

@@ -79,6 +79,10 @@ public enum FlowClassifier {
 
     /// `classify(_:in:)` for ends of these roles (`roleSets`), at least one an Edge role.
     static func classify(_ r: FlowRecord, roles: (orig: RoleSet, resp: RoleSet), in topology: inout Topology) -> Classification {
+        // One role at each end (most flows): its classification is the result, returned where
+        // it was made (through the loop below it was copied, and the optional destroyed
+        // through Optional's generic value witness).
+        if let o = roles.orig.single, let p = roles.resp.single { return classify(r, oRole: o, pRole: p, topology: &topology) }
         let oRoles = roles.orig, pRoles = roles.resp
         var first: Classification? = nil
         for oRole in oRoles {
@@ -93,10 +97,19 @@ public enum FlowClassifier {
     }
 
     /// `topology` is reached where it lies (`inout`, never changed): taken by value, it was
-    /// copied for each pair of roles (a `memcpy` a flow).
+    /// copied for each pair of roles (a `memcpy` a flow). The classification is made once and
+    /// judged in place (`judge`), then returned: returned from each of the judgement's exits, it
+    /// was copied out (through its value witness) and destroyed for every flow.
     private static func classify(_ r: FlowRecord, oRole: Role, pRole: Role, topology: inout Topology) -> Classification {
         var c = Classification(origRole: oRole, respRole: pRole, rule: nil, verdict: .unrelated)
-        guard oRole.isEdge || pRole.isEdge else { return c }
+        judge(r, &c, topology: &topology)
+        return c
+    }
+
+    /// Sets the verdict of `c` (made `unrelated`, with its two roles) and what goes with it.
+    private static func judge(_ r: FlowRecord, _ c: inout Classification, topology: inout Topology) {
+        let oRole = c.origRole, pRole = c.respRole
+        guard oRole.isEdge || pRole.isEdge else { return }
         let proto = r.key.proto
         // The port tables list TCP and UDP only; ICMP errors and echoes are not judged.
         guard proto == IPProtocol.tcp || proto == IPProtocol.udp else {
@@ -104,7 +117,7 @@ public enum FlowClassifier {
                 c.verdict = .violation
                 c.violation = .untabledProtocol(proto: proto, from: oRole, to: pRole)
             }
-            return c
+            return
         }
         let o = r.originator, p = r.responder
         let hybrid = oRole == .office365 || pRole == .office365
@@ -113,7 +126,7 @@ public enum FlowClassifier {
             if let former = topology.ranges.formerListing(of: remote) {
                 c.verdict = .violation
                 c.violation = .formerMicrosoft(address: remote, listing: former, source: topology.ranges.source)
-                return c
+                return
             }
         }
         let which = hybrid ? Rule.Table.hybrid : .edge
@@ -138,11 +151,10 @@ public enum FlowClassifier {
             } else {
                 c.verdict = .allowed
             }
-            return c
+            return
         }
         c.verdict = .violation
         c.violation = explain(r, oRole: oRole, pRole: pRole, table: PortTables.rules(which), hybrid: hybrid)
-        return c
     }
 
     /// The first rule of table `which` that a flow so opened matches, found in its `RuleIndex`

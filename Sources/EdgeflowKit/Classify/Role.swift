@@ -53,6 +53,14 @@ public struct RoleSet: Sequence, Sendable, BitwiseCopyable, Equatable {
     /// Office 365 or other.
     var plainRole: Role { contains(.office365) ? .office365 : .other }
 
+    /// The set's one role, nil when it holds none or several (most addresses hold one).
+    @inline(__always)
+    var single: Role? {
+        guard bits != 0, bits & (bits &- 1) == 0 else { return nil }
+        var roles = makeIterator()
+        return roles.next()
+    }
+
     public mutating func insert(_ r: Role) { bits |= 1 << Self.bit(r) }
 
     @inline(__always)

@@ -625,12 +625,19 @@ public struct FlowTracker: ~Copyable {
     /// The live flow at `index`, ended because input is over (its inspection is handed back).
     public mutating func endedFlow(at index: Int) -> EndedFlow {
         let r = table[index]
-        // The slot goes back to the slab now: the record must not release it again.
-        table[index].inspection = -1
-        return EndedFlow(record: r, reason: .endOfInput, inspection: dispatcher.release(r.inspection))
+        return EndedFlow(record: r, reason: .endOfInput, inspection: endedInspection(at: index))
     }
 
-    /// Forgets every live flow (after they were handed on with `endedFlow(at:)`).
+    /// What the live flow at `index` showed, its inspection ended because input is over: its
+    /// slab slot goes back now (the record keeps none, so it must not release it again), and
+    /// the record stays where it lies, to be handed on from there (not copied into an `EndedFlow`).
+    mutating func endedInspection(at index: Int) -> InspectionFacts? {
+        let slot = table[index].inspection
+        table[index].inspection = -1
+        return dispatcher.release(slot)
+    }
+
+    /// Forgets every live flow (after they were handed on: `endedFlow(at:)`, `endedInspection(at:)`).
     public mutating func removeAll() { table.removeAll() }
 }
 

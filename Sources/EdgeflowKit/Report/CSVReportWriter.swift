@@ -40,7 +40,11 @@ extension FlowSummary {
     var csvRoom: Int { plain ? Self.fixedRoom : csvRoomWithTexts() }
 
     @inline(never)
-    private func csvRoomWithTexts() -> Int { Self.fixedRoom &+ textRoom(JSONCursor.csvRoom) }
+    private func csvRoomWithTexts() -> Int {
+        Self.fixedRoom &+ textRoom(JSONCursor.csvRoom) { t in
+            (t.origName.map { 24 &+ JSONCursor.csvRoom($0.utf8.count) } ?? 0) &+ (t.respName.map { 24 &+ JSONCursor.csvRoom($0.utf8.count) } ?? 0)
+        }
+    }
 
     /// The flow's CSV row (the columns of `csvHeader`) and its line end, through one cursor in
     /// room made for it (`csvRoom`). `second` and `micros`: `ts` as `TimeFormat.isoParts` gives it.
@@ -113,7 +117,7 @@ extension FlowSummary {
         c.byte(0x2C)
         c.p += historyLetters.copyText(to: c.p)
         c.byte(0x2C)
-        if !plain { writeRule(&c, rules.ruleSlot, texts?.rule, quoted: false) }
+        if !plain { Self.writeRule(&c, rules.ruleSlot, texts, reply: false, quoted: false) }
         c.byte(0x2C)
         c.literal(verdictKind.staticName)
         c.byte(0x2C)
@@ -121,7 +125,7 @@ extension FlowSummary {
         c.byte(0x2C)
         c.literal(end.name)
         c.byte(0x2C)
-        if !plain { writeRule(&c, rules.replySlot, texts?.replyRule, quoted: false) }
+        if !plain { Self.writeRule(&c, rules.replySlot, texts, reply: true, quoted: false) }
         c.byte(0x0A)
     }
 }

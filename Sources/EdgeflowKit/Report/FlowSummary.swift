@@ -237,13 +237,14 @@ public struct FlowSummary: Sendable {
     /// Room the flow's text fields may take besides `fixedRoom`: each present field's key and
     /// its worst-case escaped (`room`: JSON's or CSV's) form. Inlined with `room`: with no call
     /// between, the texts are read without a retain and release each.
+    /// `names`: room of the ends' names, given the texts' box (JSON's is `namesJSON`'s count).
     @inline(__always)
-    func textRoom(_ room: (Int) -> Int) -> Int {
+    func textRoom(_ room: (Int) -> Int, names: (FlowTexts) -> Int) -> Int {
         func of(_ text: String?) -> Int { text.map { 24 &+ room($0.utf8.count) } ?? 0 }
         // The port tables' rules: room for their longest id, not a table read per flow.
         let rules = self.rules.none ? 0 : 2 &* (24 &+ room(FlowRules.longestID))
         guard let texts else { return rules }
-        return of(texts.uid) &+ of(texts.origName) &+ of(texts.respName) &+ of(texts.rule) &+ of(texts.replyRule) &+ of(texts.reason) &+ rules
+        return of(texts.uid) &+ names(texts) &+ of(texts.rule) &+ of(texts.replyRule) &+ of(texts.reason) &+ rules
     }
 
     /// Room of the flow object's members up to `end_reason` (or of the CSV row) but for its
@@ -307,7 +308,7 @@ public struct FlowSummary: Sendable {
     var jsonRoom: Int { plain ? Self.fixedRoom : jsonRoomWithTexts() }
 
     @inline(never)
-    private func jsonRoomWithTexts() -> Int { Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom) }
+    private func jsonRoomWithTexts() -> Int { Self.fixedRoom &+ textRoom(JSONCursor.quotedRoom) { $0.namesJSON.count } }
 
     /// Writes the members always present (and the text fields set), after the object's opening
     /// (the writer's), in room made once for them (`jsonRoom`): literal runs of keys and
@@ -352,17 +353,11 @@ public struct FlowSummary: Sendable {
         respAddress.writeText(&c)
         c.literal("\",\"resp_p\":")
         c.port(respP)
-        // Without text fields (most flows) no string is read, nor released.
-        if !plain {
-            if let origName {
-                c.literal(",\"orig_name\":")
-                c.quoted(origName)
-            }
-            if let respName {
-                c.literal(",\"resp_name\":")
-                c.quoted(respName)
-            }
-        }
+        // Without text fields (most flows) nothing is read; with them, the names' members
+        // are copied as their box keeps them, written once.
+        // (Read through the optional, not bound to a name: a binding retained the box, nil or
+        // not, for every flow of a flood.)
+        if !plain, let names = texts?.namesJSON { c.bytes(UnsafeBufferPointer(names)) }
     }
 
     /// The members from `orig_role` to `services`, and the key of `ts` with its opening quote.
@@ -385,11 +380,15 @@ public struct FlowSummary: Sendable {
         c.literal("],\"ts\":\"")
     }
 
-    /// The rule or reply rule in `slot`, else its `text` (set from outside): as a JSON string or
-    /// `null` (`quoted`), or as a CSV field.
+    /// The rule (or with `reply` the reply rule) in `slot`, else its text in `texts` (set from
+    /// outside): as a JSON string or `null` (`quoted`), or as a CSV field. Static, and given the
+    /// texts' box: a closure reading the text from the summary copied the whole summary.
     @inline(__always)
-    func writeRule(_ c: inout JSONCursor, _ slot: UInt8, _ text: @autoclosure () -> String?, quoted: Bool) {
-        guard slot != 0 else { return quoted ? c.quoted(text()) : c.csvField(text()) }
+    static func writeRule(_ c: inout JSONCursor, _ slot: UInt8, _ texts: FlowTexts?, reply: Bool, quoted: Bool) {
+        guard slot != 0 else {
+            let text = reply ? texts?.replyRule : texts?.rule
+            return quoted ? c.quoted(text) : c.csvField(text)
+        }
         if quoted { c.byte(0x22) }
         FlowRules.writeID(slot, &c)
         if quoted { c.byte(0x22) }
@@ -421,9 +420,9 @@ public struct FlowSummary: Sendable {
         if plain {
             c.literal("null,\"reply_rule\":null")
         } else {
-            writeRule(&c, rules.ruleSlot, texts?.rule, quoted: true)
+            Self.writeRule(&c, rules.ruleSlot, texts, reply: false, quoted: true)
             c.literal(",\"reply_rule\":")
-            writeRule(&c, rules.replySlot, texts?.replyRule, quoted: true)
+            Self.writeRule(&c, rules.replySlot, texts, reply: true, quoted: true)
         }
         c.literal(",\"verdict\":\"")
         c.literal(verdictKind.staticName)
@@ -464,12 +463,20 @@ public struct FlowSummary: Sendable {
 
 /// A flow's text fields (`FlowSummary.texts`); changed only while one summary holds it.
 final class FlowTexts: @unchecked Sendable {
-    var uid, origName, respName, rule, replyRule, reason: String?
+    var uid, rule, replyRule, reason: String?
+    var origName: String? { didSet { namesJSON = Self.namesJSON(origName, respName, replacing: namesJSON) } }
+    var respName: String? { didSet { namesJSON = Self.namesJSON(origName, respName, replacing: namesJSON) } }
+    /// The ends' names as the JSON flow object's members (`,"orig_name":"…"` for a name
+    /// given, then `,"resp_name":"…"`), made when the names are set: a box is shared by the
+    /// flows between the same names (`FlowNameBoxes`), each of which copies these bytes, with
+    /// no name retained, measured nor escaped per flow.
+    private(set) var namesJSON: UnsafeMutableBufferPointer<UInt8>
 
     /// A box of the ends' names alone (`FlowNameBoxes`).
     init(origName: String?, respName: String?) {
         self.origName = origName
         self.respName = respName
+        namesJSON = Self.namesJSON(origName, respName, replacing: nil)
     }
 
     init(_ other: FlowTexts?) {
@@ -479,6 +486,26 @@ final class FlowTexts: @unchecked Sendable {
         rule = other?.rule
         replyRule = other?.replyRule
         reason = other?.reason
+        namesJSON = Self.namesJSON(origName, respName, replacing: nil)
+    }
+
+    deinit { namesJSON.deallocate() }
+
+    /// `namesJSON` of names `o` and `r`, in memory of its own (`old`'s is freed).
+    private static func namesJSON(_ o: String?, _ r: String?, replacing old: UnsafeMutableBufferPointer<UInt8>?)
+        -> UnsafeMutableBufferPointer<UInt8> {
+        old?.deallocate()
+        let start = UnsafeMutablePointer<UInt8>.allocate(capacity: 32 &+ JSONCursor.quotedRoom(o) &+ JSONCursor.quotedRoom(r))
+        var c = JSONCursor(p: start)
+        if let o {
+            c.literal(",\"orig_name\":")
+            c.quoted(o)
+        }
+        if let r {
+            c.literal(",\"resp_name\":")
+            c.quoted(r)
+        }
+        return UnsafeMutableBufferPointer(start: start, count: c.p - start)
     }
 }
 

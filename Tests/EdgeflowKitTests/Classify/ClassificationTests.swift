@@ -312,4 +312,12 @@ struct ConfigurationTests {
         }
         #expect(throws: EdgeflowError.self) { try parsePrefixes(["203.0.113.300"], from: "--av-edge") }
     }
+
+    @Test("a role set's one role: none for an empty set or several roles")
+    func singleRole() {
+        #expect(RoleSet().single == nil)
+        for r in [Role.accessEdge, .avEdge, .webconfEdge, .office365, .other] { #expect(RoleSet(r).single == r) }
+        #expect(RoleSet(.accessEdge, .office365).single == nil)
+        #expect(RoleSet(.avEdge, .webconfEdge, .other).single == nil)
+    }
 }

@@ -123,6 +123,31 @@ struct ViolationTests {
         #expect(sip.first?.message == "plaintext SIP on TCP 5061 where rule sip-mtls-out requires SIP over mutual TLS: 203.0.113.10:50003 → 52.112.1.8:5061")
     }
 
+    @Test("flows join their findings in turn, more kinds than the keys remembered: each finding counts its own flows, in order")
+    func findingsInTurn() {
+        var compliance = Compliance()
+        // Plaintext SIP from the Access Edge to Office 365 on seven ports: a message each.
+        let ports: [UInt16] = [5061, 5062, 5063, 5064, 5065, 5066, 5067]
+        var expected: [UInt16: [String]] = [:]
+        for i in 0..<60 {
+            let port = ports[(i * 5 + i / 7) % ports.count]
+            let r = Self.flow(Self.ae, UInt16(50_000 + i), Self.o365SIP, port, sip: true)
+            compliance.add(r, Self.classify(r), uid: "C\(i)")
+            expected[port, default: []].append("C\(i)")
+        }
+        let findings = compliance.findings(topology: Self.topology, inference: RoleInference(configured: [.accessEdge, .avEdge]),
+                                           dns: DNSBook(), final: false).filter { $0.code == .plaintextSIP }
+        #expect(findings.count == ports.count)
+        #expect(Set(findings.map(\.message)).count == ports.count)
+        for f in findings {
+            let port = ports.first { f.message.contains(":\($0)") }!
+            let uids = expected[port]!
+            #expect(f.flowCount == uids.count && f.flows == Array(uids.prefix(Finding.maximumFlows)))
+        }
+        // In the order of their first flows.
+        #expect(findings.map { f in ports.firstIndex { f.message.contains(":\($0)") }! } == [0, 5, 3, 1, 6, 4, 2])
+    }
+
     @Test("severities that depend on the case: errors with Office 365 (or a federation SRV name), warnings otherwise")
     func dependentSeverities() {
         for code in [FindingCode.tcpRejected, .tcpUnanswered, .icmpRejected, .dnsSRVFailed] {

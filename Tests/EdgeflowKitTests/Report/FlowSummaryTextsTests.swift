@@ -98,6 +98,41 @@ struct FlowSummaryTextsTests {
         #expect(box?.reason == nil && box?.origName == nil)
     }
 
+    @Test("flows of many addresses carrying the same names share one box, whatever the names' storage (FlowNameBoxes)")
+    func boxesByNames() {
+        var boxes = FlowNameBoxes()
+        let client = IPAddress("203.0.113.10")!
+        // 600 addresses (more than the 256 slots), each name made anew (its own storage), two names in turn.
+        var first: [FlowTexts] = []
+        for i in 0..<600 {
+            let name = (i % 2 == 0 ? "sip.contoso" : "sip.fabrikam") + ".com"
+            let box = boxes.box(nil, client, name, IPAddress(ipv4: 0x0A01_0000 | UInt32(i)))
+            #expect(box?.respName == name && box?.origName == nil)
+            if i < 2, let box { first.append(box) }
+            #expect(box === first[i % 2])
+        }
+        #expect(first[0] !== first[1])
+    }
+
+    @Test("a box's names as the JSON flow object's members: escaped once, made again when a name is set")
+    func namesJSON() {
+        func text(_ t: FlowTexts) -> String { String(decoding: UnsafeBufferPointer(t.namesJSON), as: UTF8.self) }
+        let t = FlowTexts(origName: "sip.contoso.com", respName: nil)
+        #expect(text(t) == #","orig_name":"sip.contoso.com""#)
+        t.respName = "a\"b\\c\u{1}"
+        #expect(text(t) == #","orig_name":"sip.contoso.com","resp_name":"a\"b\\c\u0001""#)
+        t.origName = nil
+        #expect(text(t) == #","resp_name":"a\"b\\c\u0001""#)
+        #expect(text(FlowTexts(t)) == #","resp_name":"a\"b\\c\u0001""#)
+        #expect(text(FlowTexts(origName: nil, respName: nil)).isEmpty)
+        // A summary writes them in its object, after the ends' ports.
+        var s = summary()
+        s.shareNames(FlowTexts(origName: "x.example", respName: "y.example"))
+        var w = JSONWriter()
+        s.write(to: &w)
+        #expect(w.text.contains(#""resp_p":3478,"orig_name":"x.example","resp_name":"y.example","orig_role""#))
+    }
+
     @Test("the ends' names through the boxes' address slots equal the DNS table's, for named and unnamed ends, looked up again and in turn")
     func namesFromSlots() {
         // 600 hosts named (more than the 256 slots: addresses share slots and take turns), 600 never named.

@@ -136,7 +136,10 @@ final class DNSBook {
         let owner = Self.lowercased(r.name)
         let label = answers.contains(where: { Self.lowercased($0.name) == owner }) ? (asked ?? owner) : owner
         if names[ip] == nil, names.count < Self.nameLimit {
-            names[ip] = label
+            // The name as `addresses` keeps it when it lists it already: the addresses of one
+            // name then hold one string, which the writers' name boxes compare without reading
+            // its bytes (`FlowNameBoxes`: equal storage).
+            names[ip] = addresses.index(forKey: label).map { addresses[$0].key } ?? label
             let bit = Self.namedBit(ip)
             namedBits[bit >> 6] |= 1 &<< UInt64(bit & 63)
         }

@@ -23,7 +23,7 @@ final class AppReport: Sendable {
     var tls: TLS? { tlsBox?.value }
     private let dtlsBox: FrozenBox<DTLSReport>?
     var dtls: DTLSReport? { dtlsBox?.value }
-    private let sipFacts: FrozenValue<SIPCounts>?
+    private let sipFacts: FrozenState<SIPCounts>?
     var sip: SIPCounts? { sipFacts?.value }
     /// The flow's transactions for `stun.log` and `dns.log`, kept only when Zeek logs are
     /// written; not part of the JSON report (and not counted by `isEmpty`).
@@ -85,10 +85,11 @@ final class AppReport: Sendable {
     }
 
     /// Each protocol's findings about the flow, in the report's order. `transport`: the flow's
-    /// IP protocol; `accessEdgeNames`: the names an Access Edge certificate may carry.
-    func findings(_ ends: FlowEnds, transport: UInt8, accessEdgeNames: [String], _ emit: (any FlowFindingFact) -> Void) {
+    /// IP protocol; `accessEdgeNames`: the names an Access Edge certificate may carry (asked
+    /// for only when the flow carried TLS).
+    func findings(_ ends: FlowEnds, transport: UInt8, accessEdgeNames: () -> [String], _ emit: (any FlowFindingFact) -> Void) {
         // The part read in its box, not bound to a name (a copy of all its fields).
-        if let box = tlsBox { TLSFinding.check(box.value, ends, accessEdgeNames: accessEdgeNames) { emit($0) } }
+        if let box = tlsBox { TLSFinding.check(box.value, ends, accessEdgeNames: accessEdgeNames()) { emit($0) } }
         if let dtls = dtlsBox?.value { DTLSFinding.check(dtls) { emit($0) } }
         if let stun { stun.withStats { STUNFinding.check($0, ends, transport: transport) { emit($0) } } }
         RTPFinding.check(rtp) { emit($0) }

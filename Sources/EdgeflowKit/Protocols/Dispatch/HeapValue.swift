@@ -2,10 +2,10 @@
 /// flow pays only for the protocols it carries, and a packet reaching its state costs no
 /// retain/release and no exclusivity check (a class would cost both). Owned by exactly one
 /// `FlowInspection` in the `InspectionSlab`, which frees it with `take(from:)` or `free(to:)`,
-/// or hands its memory to a `FrozenValue` with `freeze(from:)`, when the flow ends; it is used
+/// or hands its memory to the flow's `FrozenStates` when the flow ends; it is used
 /// only by the thread that owns the slab (a sharded run's worker ends its flows still live at
 /// the end of input on its own thread, `FinishedTable`, before its emptied table goes to the
-/// calling thread under a semaphore), and an ended flow's state leaves as a `FrozenValue`.
+/// calling thread under a semaphore), and an ended flow's state leaves in a `FrozenStates`.
 struct HeapValue<Value> {
     fileprivate let pointer: UnsafeMutablePointer<Value>
 
@@ -65,40 +65,84 @@ struct HeapValue<Value> {
     }
 }
 
-extension HeapValue where Value: Sendable {
-    /// The value, frozen where it lies (not moved: a protocol state is kilobytes), made in
-    /// `pool`; the handle must not be used again.
-    func freeze(from pool: StatePool<Value>) -> FrozenValue<Value> { FrozenValue(pointer, pool) }
+/// An ended flow's protocol states, frozen in the memory their `HeapValue`s held (which this
+/// object now owns): one object for all of a flow's states, which gives each block back to its
+/// pool in the `StateArena` (held here, so its pools outlive it) from whatever thread drops it.
+/// Its deinit names each state's type, so each is destroyed by its own code: a generic object
+/// per state took an allocation each and destroyed its state through the type's value
+/// witnesses (`deinitialize(count:)` unspecialized, `swift_arrayDestroy`). Read in place through
+/// `FrozenState`, never copied out; immutable, so it may cross threads like any frozen value.
+final class FrozenStates: @unchecked Sendable {
+    fileprivate let stun: UnsafeMutablePointer<STUNFlowStats>?
+    fileprivate let rtp: UnsafeMutablePointer<RTPFlowStats>?
+    fileprivate let tls: UnsafeMutablePointer<TLSStreamState>?
+    fileprivate let dtls: UnsafeMutablePointer<DTLSFlowState>?
+    fileprivate let sip: UnsafeMutablePointer<SIPCounts>?
+    private let arena: StateArena
+
+    /// Takes the states' memory from their handles, made in `arena`'s pools; the handles must
+    /// not be used again.
+    init(_ arena: StateArena, stun: HeapValue<STUNFlowStats>? = nil, rtp: HeapValue<RTPFlowStats>? = nil,
+         tls: HeapValue<TLSStreamState>? = nil, dtls: HeapValue<DTLSFlowState>? = nil, sip: HeapValue<SIPCounts>? = nil) {
+        self.arena = arena
+        self.stun = stun?.pointer
+        self.rtp = rtp?.pointer
+        self.tls = tls?.pointer
+        self.dtls = dtls?.pointer
+        self.sip = sip?.pointer
+    }
+
+    deinit {
+        if let p = stun { Self.giveBack(p, to: arena.stun) }
+        if let p = rtp { Self.giveBack(p, to: arena.rtp) }
+        if let p = tls { Self.giveBack(p, to: arena.tls) }
+        if let p = dtls { Self.giveBack(p, to: arena.dtls) }
+        if let p = sip { Self.giveBack(p, to: arena.sip) }
+    }
+
+    @inline(__always)
+    private static func giveBack<Value>(_ p: UnsafeMutablePointer<Value>, to pool: StatePool<Value>) {
+        p.deinitialize(count: 1)
+        pool.giveBack(p)
+    }
+
+    /// The state at `p` (one of this object's), as a handle that holds this object.
+    @inline(__always)
+    fileprivate func state<Value>(_ p: UnsafeMutablePointer<Value>?) -> FrozenState<Value>? {
+        p.map { FrozenState(owner: self, pointer: UnsafePointer($0)) }
+    }
 }
 
-/// An ended flow's protocol state, frozen in the memory its `HeapValue` held (which it now owns
-/// and gives back to its pool, from whatever thread drops it): read in place through `value`,
-/// never copied out (`AppReport` keeps it, and its report parts read the state where it lies).
-/// Immutable, so it may cross threads like any frozen value.
-final class FrozenValue<Value: Sendable>: @unchecked Sendable {
-    private let pointer: UnsafeMutablePointer<Value>
-    private let pool: StatePool<Value>
+/// One state of a `FrozenStates`, read in place: it holds the object, so the state lives as
+/// long as it does.
+struct FrozenState<Value>: @unchecked Sendable {
+    private let owner: FrozenStates
+    private let pointer: UnsafePointer<Value>
 
-    fileprivate init(_ pointer: UnsafeMutablePointer<Value>, _ pool: StatePool<Value>) {
+    fileprivate init(owner: FrozenStates, pointer: UnsafePointer<Value>) {
+        self.owner = owner
         self.pointer = pointer
-        self.pool = pool
     }
 
     /// The value, read in place.
     @inline(__always) var value: Value {
-        unsafeAddress { UnsafePointer(pointer) }
+        unsafeAddress { pointer }
     }
 
     /// Lends the value's address to `body`, a reader of kilobytes of state that must not copy
     /// them (a value passed as an argument, even `borrowing`, is copied first).
     @inline(__always) func withAddress<R>(_ body: (UnsafePointer<Value>) -> R) -> R {
-        withExtendedLifetime(self) { body(pointer) }
+        withExtendedLifetime(owner) { body(pointer) }
     }
+}
 
-    deinit {
-        pointer.deinitialize(count: 1)
-        pool.giveBack(pointer)
-    }
+extension InspectionFacts {
+    /// Each protocol's frozen state, when the flow had one (a handle holding the flow's `states`).
+    var stun: FrozenState<STUNFlowStats>? { states.flatMap { $0.state($0.stun) } }
+    var rtp: FrozenState<RTPFlowStats>? { states.flatMap { $0.state($0.rtp) } }
+    var tls: FrozenState<TLSStreamState>? { states.flatMap { $0.state($0.tls) } }
+    var dtls: FrozenState<DTLSFlowState>? { states.flatMap { $0.state($0.dtls) } }
+    var sip: FrozenState<SIPCounts>? { states.flatMap { $0.state($0.sip) } }
 }
 
 extension UnsafePointer {

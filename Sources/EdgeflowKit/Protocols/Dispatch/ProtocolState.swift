@@ -40,21 +40,20 @@ struct FlowInspection: ~Copyable {
     /// Where the flow's states are made: its slab's, which outlives every inspection in it.
     unowned(unsafe) let arena: StateArena
 
-    /// Freezes what the flow's protocols showed for the report (their states become
-    /// `FrozenValue`s where they lie) and frees the rest (the logs' working state).
+    /// Freezes what the flow's protocols showed for the report (their states stay where they
+    /// lie, owned by one `FrozenStates`) and frees the rest (the logs' working state).
     consuming func end() -> InspectionFacts {
         var facts = InspectionFacts()
         switch state {
         case .media(let m):
-            facts.stun = m.stun.map { $0.freeze(from: arena.stun) }
-            facts.rtp = m.rtp.map { $0.freeze(from: arena.rtp) }
-            facts.dtls = m.dtls.map { $0.freeze(from: arena.dtls) }
-            facts.sip = m.sip.map { $0.freeze(from: arena.sip) }
+            if m.stun != nil || m.rtp != nil || m.dtls != nil || m.sip != nil {
+                facts.states = FrozenStates(arena, stun: m.stun, rtp: m.rtp, dtls: m.dtls, sip: m.sip)
+            }
             if let log = m.stunLog { facts.transactions = FrozenBox(FlowTransactions(stun: log.take(from: arena.stunLog))) }
         case .tls(let t):
-            facts.tls = t.freeze(from: arena.tls)
+            facts.states = FrozenStates(arena, tls: t)
         case .sip(let s):
-            facts.sip = s.freeze(from: arena.sip)
+            facts.states = FrozenStates(arena, sip: s)
         case .dns(let log):
             if let log { facts.transactions = FrozenBox(FlowTransactions(dns: log.take(from: arena.dnsLog))) }
         case .undecided, .ignored:
@@ -83,12 +82,8 @@ struct FlowInspection: ~Copyable {
 /// What an ended flow's protocols showed, frozen: plain values that may cross threads (a
 /// sharded run's worker hands them to the calling thread), turned into an `AppReport`.
 struct InspectionFacts: Sendable {
-    var stun: FrozenValue<STUNFlowStats>? = nil
-    var rtp: FrozenValue<RTPFlowStats>? = nil
-    var tls: FrozenValue<TLSStreamState>? = nil
-    var dtls: FrozenValue<DTLSFlowState>? = nil
-    /// Frozen like the others: the facts are then references only, copied and destroyed inline.
-    var sip: FrozenValue<SIPCounts>? = nil
+    /// The flow's protocol states (its `stun`, `rtp`, `tls`, `dtls` and `sip`), one reference.
+    var states: FrozenStates? = nil
     /// Kept only when Zeek logs are written (`Dispatcher.transactionLogs`).
     var transactions: FrozenBox<FlowTransactions>? = nil
 }

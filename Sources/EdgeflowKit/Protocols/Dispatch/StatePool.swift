@@ -16,7 +16,7 @@ import Glibc
 /// Benchmarks/README.md, twenty-first session).
 ///
 /// One thread at a time owns the pool (the thread that owns its `InspectionSlab`): it allocates,
-/// and frees the states it does not freeze (`release`). A frozen state (`FrozenValue`) is freed on
+/// and frees the states it does not freeze (`release`). A frozen state (`FrozenStates`) is freed on
 /// whatever thread drops it: its block goes on a lock-free list (`giveBack`) that the owner takes
 /// whole when its own list is empty. Freed blocks are reused before the pool grows; chunks grow
 /// from 64 KiB by doubling to 2 MiB.

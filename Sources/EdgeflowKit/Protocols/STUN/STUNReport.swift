@@ -3,7 +3,7 @@ extension AppReport {
     /// shared and read where they lie (not copied: 1.8 KB), and the round-trip percentiles
     /// worked out from them.
     struct STUN: Sendable {
-        private let facts: FrozenValue<STUNFlowStats>
+        private let facts: FrozenState<STUNFlowStats>
         var stats: STUNFlowStats { _read { yield facts.value } }
         /// Lends the counters' address to `body` (a reader that must not copy their 1.8 KB).
         func withStats<R>(_ body: (UnsafePointer<STUNFlowStats>) -> R) -> R { facts.withAddress(body) }
@@ -16,7 +16,7 @@ extension AppReport {
         }
 
         /// The report's view of a flow's STUN/TURN state; nil when it carried no STUN message nor TURN data.
-        init?(_ facts: FrozenValue<STUNFlowStats>) {
+        init?(_ facts: FrozenState<STUNFlowStats>) {
             guard facts.value.messages > 0 || facts.value.channelDataPackets > 0 else { return nil }
             self.facts = facts
             roundTrips = facts.withAddress { Self.roundTrips($0) }

@@ -209,6 +209,35 @@ struct DispatcherTests {
         #expect(flow.ssrc[1] == 0xBEEF && flow.stats[1].packets == 2 && flow.confirmed[1])
     }
 
+    /// The STUN and RTP states of one flow (the MS-TURN frames above) frozen in one
+    /// `FrozenStates`: read in place through the facts, and through a report's STUN part after
+    /// the facts are gone; both blocks go back to their pools only when the report goes.
+    @Test("a flow's states frozen in one object: read in place, given back to their pools when the last holder goes")
+    func frozenStatesGivenBack() throws {
+        var d = Dispatcher(capacity: 4, reassemblyBudget: 4096, dns: DNSBook())
+        var slot: Int32 = -1
+        let first = Self.frame(0x03, Self.rtp(100, ssrc: 0xCAFE))
+        first.withUnsafeBytes { d.tcp(&slot, hint: .turnTCP, seq: 1001, syn: false, isn: 1000, $0, fromOriginator: true, timestamp: 0) }
+        [Self.rtp(101, ssrc: 0xCAFE), Self.rtp(1, ssrc: 0xBEEF), Self.rtp(2, ssrc: 0xBEEF)].flatMap { Self.frame(0x03, $0) }.withUnsafeBytes {
+            d.tcp(&slot, hint: .turnTCP, seq: 1001 + UInt32(first.count), syn: false, isn: 1000, $0, fromOriginator: true,
+                  timestamp: 20_000_000)
+        }
+        var facts = d.release(slot)
+        #expect(facts?.states != nil && facts?.tls == nil && facts?.dtls == nil && facts?.sip == nil)
+        #expect(facts?.stun?.value.channelDataPackets == 4 && facts?.rtp?.value.streams == 2)
+        var app: AppReport? = AppReport(try #require(facts), firstTimestamp: 0, certificates: CertificateCache())
+        facts = nil
+        d.arena.stun.trim()
+        d.arena.rtp.trim()
+        // The report's STUN part holds the flow's states (its RTP streams were read out of them).
+        #expect(d.arena.stun.inUse == 1 && d.arena.rtp.inUse == 1)
+        #expect(app?.stun?.stats.channelDataPackets == 4 && app?.rtp.count == 2)
+        app = nil
+        d.arena.stun.trim()
+        d.arena.rtp.trim()
+        #expect(d.arena.stun.inUse == 0 && d.arena.rtp.inUse == 0)
+    }
+
     /// A 32-byte RTP packet (PCMU, 160 samples a packet) of `ssrc` with sequence `seq`.
     private static func rtp(_ seq: UInt16, ssrc: UInt32) -> [UInt8] {
         let ts = UInt32(seq) &* 160

@@ -31,10 +31,10 @@ struct LayoutTests {
         #expect(MemoryLayout<FlowRecord>.offset(of: \FlowRecord.respIPBytes)! < 128)
         #expect(MemoryLayout<FlowRecord>.offset(of: \FlowRecord.dnsPorts)! < 128)
         // The state is allocated on a cache line (`StateArena.rtp`), every block of its pool.
-        let pool = StateArena().rtp
+        let arena = StateArena()
         for _ in 0..<3 {
-            let frozen = HeapValue(copying: RTPFlowStats.fresh, in: pool).freeze(from: pool)
-            #expect(frozen.withAddress { Int(bitPattern: $0) } % 64 == 0)
+            let facts = InspectionFacts(states: FrozenStates(arena, rtp: HeapValue(copying: RTPFlowStats.fresh, in: arena.rtp)))
+            #expect(try #require(facts.rtp).withAddress { Int(bitPattern: $0) } % 64 == 0)
         }
         // A STUN message's first reads and writes in its flow state's first line, on a cache line
         // too (`StateArena.stun`); the transactions' keys in the next two lines.
@@ -42,10 +42,9 @@ struct LayoutTests {
         for field in first { #expect(MemoryLayout<STUNFlowStats>.offset(of: field)! < 64) }
         #expect(MemoryLayout<STUNFlowStats>.offset(of: \STUNFlowStats.pendingAnswered)! + 16 <= 64)
         #expect(MemoryLayout<STUNFlowStats>.offset(of: \STUNFlowStats.pendingKey) == 64)
-        let stun = StateArena().stun
         for _ in 0..<3 {
-            let frozen = HeapValue(copying: STUNFlowStats.fresh, in: stun).freeze(from: stun)
-            #expect(frozen.withAddress { Int(bitPattern: $0) } % 64 == 0)
+            let facts = InspectionFacts(states: FrozenStates(arena, stun: HeapValue(copying: STUNFlowStats.fresh, in: arena.stun)))
+            #expect(try #require(facts.stun).withAddress { Int(bitPattern: $0) } % 64 == 0)
         }
     }
 }

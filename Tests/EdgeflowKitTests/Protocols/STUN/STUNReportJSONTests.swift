@@ -7,8 +7,9 @@ import Testing
 struct STUNReportJSONTests {
     /// The `stun` member `AppReport.STUN` writes for `stats`.
     static func json(_ stats: STUNFlowStats) -> String {
-        let pool = StatePool<STUNFlowStats>()
-        let report = AppReport.STUN(HeapValue(stats, in: pool).freeze(from: pool))!
+        let arena = StateArena()
+        let facts = InspectionFacts(states: FrozenStates(arena, stun: HeapValue(stats, in: arena.stun)))
+        let report = AppReport.STUN(facts.stun!)!
         var w = JSONWriter()
         report.write(to: &w, lastTimestamp: 0)
         return w.text

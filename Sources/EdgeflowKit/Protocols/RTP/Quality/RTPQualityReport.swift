@@ -26,8 +26,9 @@ extension RTPStreamQuality {
         c.quoted(clock)
         c.literal(",\"rtt_ms\":")
         Self.decimal(roundTrip, &c)
-        c.literal(",\"rtt_source\":")
-        c.quoted(roundTripSource.rawValue)
+        c.literal(",\"rtt_source\":\"")
+        c.literal(roundTripSource.staticName)
+        c.byte(0x22)
         c.literal(",\"rtcp_rtt_ms\":")
         if let r = s.rtcpRoundTrip {
             c.byte(0x7B)
@@ -44,12 +45,14 @@ extension RTPStreamQuality {
         Self.decimal(mos, &c)
         c.literal(",\"mos_note\":")
         c.quoted(note)
-        c.literal(",\"label\":")
-        c.quoted(label.rawValue)
-        c.literal(",\"reasons\":[")
+        c.literal(",\"label\":\"")
+        c.literal(label.staticName)
+        c.literal("\",\"reasons\":[")
+        // The words as static text (none needs escaping), each between quotes.
         for (i, r) in reasons.enumerated() {
-            if i > 0 { c.byte(0x2C) }
-            c.quoted(r.rawValue)
+            c.literal(i == 0 ? "\"" : ",\"")
+            c.literal(r.staticName)
+            c.byte(0x22)
         }
         c.byte(0x5D)
         w.commit(c)

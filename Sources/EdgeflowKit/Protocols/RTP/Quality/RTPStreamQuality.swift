@@ -17,10 +17,32 @@ struct RTPStreamQuality: Sendable {
     static let minimumPackets: Int64 = 500
     static let poorRoundTrip = 500.0, poorLossRate = 0.1, poorJitter = 30.0
 
-    enum Label: String, Sendable { case good, poor, unclassified }
+    enum Label: String, Sendable {
+        case good, poor, unclassified
+
+        /// `rawValue` as static text, for the JSON writer (a `String` is escaped and released).
+        var staticName: StaticString {
+            switch self {
+            case .good: "good"
+            case .poor: "poor"
+            case .unclassified: "unclassified"
+            }
+        }
+    }
 
     /// Where `roundTrip` comes from; the raw values are the report's `rtt_source`.
-    enum RoundTripSource: String, Sendable { case rtcp, stun, none }
+    enum RoundTripSource: String, Sendable {
+        case rtcp, stun, none
+
+        /// `rawValue` as static text.
+        var staticName: StaticString {
+            switch self {
+            case .rtcp: "rtcp"
+            case .stun: "stun"
+            case .none: "none"
+            }
+        }
+    }
 
     var burst: RTPBurstMetrics
     /// Round trip measured for the stream: the median of its RTCP round trips, else of its flow's
@@ -41,6 +63,18 @@ struct RTPStreamQuality: Sendable {
     enum Reason: String, Sendable {
         case roundTrip = "round_trip", packetLossRate = "packet_loss_rate", jitter
         case tooShort = "too_short", noClock = "no_clock", notAudio = "not_audio"
+
+        /// `rawValue` as static text.
+        var staticName: StaticString {
+            switch self {
+            case .roundTrip: "round_trip"
+            case .packetLossRate: "packet_loss_rate"
+            case .jitter: "jitter"
+            case .tooShort: "too_short"
+            case .noClock: "no_clock"
+            case .notAudio: "not_audio"
+            }
+        }
     }
 
     /// Why the E-model gives no MOS for a stream's codec (words in RTPQualityReport).

@@ -176,4 +176,16 @@ struct RTPStreamQualityTests {
         }
         #expect(checked >= 2)
     }
+
+    /// The report's words (README's `rtp` entry: `label`, `reasons`, `rtt_source`).
+    @Test("the label, reasons and round trip source as static text are the report's words")
+    func staticWords() {
+        let labels: [(RTPStreamQuality.Label, String)] = [(.good, "good"), (.poor, "poor"), (.unclassified, "unclassified")]
+        for (label, word) in labels { #expect(label.staticName.description == word && label.rawValue == word) }
+        let reasons: [(RTPStreamQuality.Reason, String)] = [(.roundTrip, "round_trip"), (.packetLossRate, "packet_loss_rate"), (.jitter, "jitter"),
+                                                            (.tooShort, "too_short"), (.noClock, "no_clock"), (.notAudio, "not_audio")]
+        for (reason, word) in reasons { #expect(reason.staticName.description == word && reason.rawValue == word) }
+        let sources: [(RTPStreamQuality.RoundTripSource, String)] = [(.rtcp, "rtcp"), (.stun, "stun"), (.none, "none")]
+        for (source, word) in sources { #expect(source.staticName.description == word && source.rawValue == word) }
+    }
 }
