@@ -236,14 +236,20 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     @inline(__always)
     static func filterBit(_ key: UInt64) -> UInt64 { 1 &<< (key &>> 58) }
 
-    /// Transactions never answered (still pending at the end, or pushed out of the table).
-    /// Inlined: a report reads it from frozen counters in place, which a call would copy first.
+    /// Transactions never answered (still pending at the end, or pushed out of the table): those
+    /// pushed out, and the remembered ones (every slot once a lap is done, `keysLastLap` then not
+    /// 0; the first `pendingNext` before) less those answered. Only a remembered slot is ever
+    /// answered, and its flags, bytes of 0 or 1, are summed as two words: the sum of the bytes
+    /// of their sum (at most 2 each) is the product's top byte. Inlined: a report reads it from
+    /// frozen counters in place, which a call would copy first.
     @inline(__always) var unanswered: Int {
-        var n = unansweredEvicted
-        // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
-        let key = pendingKey.span, answered = pendingAnswered.span
-        for i in 0..<Self.pendingSlots where key[i] != 0 && !answered[i] { n &+= 1 }
-        return n
+        let remembered = keysLastLap != 0 ? Self.pendingSlots : pendingNext
+        let answered = pendingAnswered.span.withUnsafeBufferPointer { flags in
+            let words = UnsafeRawPointer(flags.baseAddress.unsafelyUnwrapped)
+            let pairs = words.loadUnaligned(as: UInt64.self) &+ words.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            return Int(truncatingIfNeeded: (pairs &* 0x0101_0101_0101_0101) &>> 56)
+        }
+        return unansweredEvicted &+ remembered &- answered
     }
 
     @inline(__always) func count(_ method: STUNMethod, _ cls: STUNClass) -> Int {

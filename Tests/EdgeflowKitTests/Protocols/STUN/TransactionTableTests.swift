@@ -63,6 +63,8 @@ struct TransactionTableTests {
             } else {
                 model.response(id, at: t)
             }
+            // Worked out from the table's counters (`unanswered`), before and after it wraps round.
+            if stats.unanswered != model.unanswered { Issue.record("unanswered after message \(k)"); break }
         }
         #expect(stats.messages == messages)
         #expect(stats.matched == model.matched && stats.retransmissions == model.retransmissions)
