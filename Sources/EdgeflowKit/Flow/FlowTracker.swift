@@ -205,8 +205,8 @@ public struct FlowTracker: ~Copyable {
         let fromOrig = srcFirst == table[i].originatorIsA
         count(at: i, fromOrig: fromOrig, payload: payload, ipLength: ipLength, timestamp: timestamp)
         table[i].history.note(.data, fromOriginator: fromOrig)
-        let stunPort = ServiceHint.isSTUNPort(table[i].key.aPort, table[i].key.bPort)
-        let s = dispatcher.stunTracked(inspected: table[i].inspection, p, stunPort: stunPort, fromOriginator: fromOrig, timestamp: timestamp)
+        let s = dispatcher.stunTracked(inspected: table[i].inspection, p, ports: (table[i].key.aPort, table[i].key.bPort),
+                                       fromOriginator: fromOrig, timestamp: timestamp)
         if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
         if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
     }

@@ -119,7 +119,8 @@ struct PlainDatagramTests {
     /// tag (the general decode, `track` and `Dispatcher.udp`): answered and retransmitted
     /// requests, an Allocate challenged then granted, a Refresh releasing it, a legacy RFC 3489
     /// request (allowed on port 3478), a cookie with a Length that does not fill the datagram,
-    /// an attribute that overruns the message and bytes of STUN's first byte that are none. On
+    /// an attribute that overruns the message, a header cut short after the cookie and bytes of
+    /// STUN's first byte that are none (too short, or 20 with a Length that disagrees). On
     /// 3478 the client is the flow key's lower end; off the STUN ports (50001 to 50000) its higher
     /// end, and the legacy request, without a cookie, is malformed there.
     @Test("a STUN/TURN flow on the datagram path equals the same flow decoded in full", arguments: [true, false])
@@ -142,6 +143,8 @@ struct PlainDatagramTests {
             (true, M.stun(0x0001, 4, []) + [0, 0, 0, 0]),                                          // Length short of the datagram
             (true, M.stun(0x0001, 5, [Frames.be16(0x0006) + Frames.be16(40) + [1, 2, 3, 4]])),     // attribute overruns
             (false, [2, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8]),                                         // first byte 2, no STUN
+            (false, [0, 1, 0, 8] + [UInt8](repeating: 7, count: 16)),                              // Length disagrees, no cookie: no STUN
+            (true, [0, 1, 0, 0] + Frames.be32(0x2112_A442) + [1, 2, 3, 4]),                        // short of a header, cookie: malformed
             (true, M.stun(0x0004, 6, [M.attribute(0x000D, Frames.be32(0))])),                     // Refresh, lifetime 0
             (false, M.stun(0x0104, 6, [M.attribute(0x000D, Frames.be32(0))])),
         ]
@@ -166,13 +169,14 @@ struct PlainDatagramTests {
         // Every datagram but the flow's first took the STUN path; none of the tagged ones could.
         #expect(plainTracked == messages.count - 1 && taggedTracked == 0)
         let a = plain.record, b = tagged.record
-        #expect(a.origPackets == 8 && a.respPackets == 5 && a.origPackets == b.origPackets && a.respPackets == b.respPackets)
+        #expect(a.origPackets == 9 && a.respPackets == 6 && a.origPackets == b.origPackets && a.respPackets == b.respPackets)
         #expect(a.origBytes == b.origBytes && a.respBytes == b.respBytes && a.origIPBytes == b.origIPBytes && a.respIPBytes == b.respIPBytes)
         #expect(a.lastTimestamp == b.lastTimestamp && a.history.text == b.history.text)
         #expect(a.services == b.services && a.services.contains(.stun))
-        // Ten messages decode on 3478 (the legacy one included), nine off it; the short Length and the
-        // overrun are malformed, and off 3478 the legacy request too (on 3478 it stays unanswered).
-        #expect(plainSTUN.messages == (onSTUNPort ? 10 : 9) && plainSTUN.malformed == (onSTUNPort ? 2 : 3))
+        // Ten messages decode on 3478 (the legacy one included), nine off it; the short Length, the
+        // overrun and the short header with a cookie are malformed, and off 3478 the legacy request
+        // too (on 3478 it stays unanswered).
+        #expect(plainSTUN.messages == (onSTUNPort ? 10 : 9) && plainSTUN.malformed == (onSTUNPort ? 3 : 4))
         #expect(plainSTUN.messages == taggedSTUN.messages && plainSTUN.malformed == taggedSTUN.malformed)
         #expect(plainSTUN.matched == 4 && plainSTUN.retransmissions == 1 && plainSTUN.unanswered == (onSTUNPort ? 1 : 0))
         #expect(plainSTUN.matched == taggedSTUN.matched && plainSTUN.retransmissions == taggedSTUN.retransmissions

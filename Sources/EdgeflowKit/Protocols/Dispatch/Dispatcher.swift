@@ -206,18 +206,35 @@ struct Dispatcher: ~Copyable {
     }
 
     /// A UDP payload whose first byte is STUN's (`UDPDemux.mayBeSTUN`) on a flow inspected at
-    /// `slot` (not negative), off the DNS ports: `udp`'s STUN arms without its switch over every
-    /// class (`FlowTracker`'s STUN path). Returns the service it carried.
-    @inline(__always)
-    mutating func stunTracked(inspected slot: Int32, _ p: UnsafeRawBufferPointer, stunPort: Bool, fromOriginator: Bool,
+    /// `slot` (not negative), off the DNS ports, `ports` its key's: `udp`'s STUN arms without its
+    /// switch over every class (`FlowTracker`'s STUN path). Returns the service it carried.
+    /// The decoder's first checks stand for `UDPDemux.classifySTUN` (a header short of 20 bytes
+    /// or a Length that does not fill the datagram is its `.stunMalformed` or `.unknown`), and a
+    /// message is decoded without RFC 3489's types first, again with them only when it has no
+    /// cookie and the flow is on a STUN port: the ports are read only then. The outcome is
+    /// `stunDatagram`'s with `stunPort` for every message. Transparent: `FlowTracker`'s STUN
+    /// path has it inlined, which `@inline(__always)` did not get from the optimizer.
+    @_transparent
+    mutating func stunTracked(inspected slot: Int32, _ p: UnsafeRawBufferPointer, ports: (UInt16, UInt16), fromOriginator: Bool,
                               timestamp: Int64) -> Service {
         var slot = slot
-        switch UDPDemux.classifySTUN(p) {
-        case .stun: return stunDatagram(&slot, p, stunPort: stunPort, fromOriginator: fromOriginator, timestamp: timestamp)
-        case .stunMalformed: return malformedSTUN(&slot)
-        // `udp`'s last arm: a first byte below 0x40 is no ChannelData.
-        default: return .unknown
+        let m = stunMessage.message
+        do throws(STUNFailure) {
+            try STUNDecoder.decode(p, allowLegacy: false, flowFactsOnly: true, into: &m.pointee)
+        } catch {
+            switch error.reason {
+            case .truncatedHeader, .lengthMismatch:
+                // `classifySTUN`'s other classes; a first byte below 4 has no type top bits set.
+                return UDPDemux.classifySTUN(p) == .stunMalformed ? malformedSTUN(&slot) : .unknown
+            case .noMagicCookie where ServiceHint.isSTUNPort(ports.0, ports.1):
+                guard (try? STUNDecoder.decode(p, allowLegacy: true, flowFactsOnly: true, into: &m.pointee)) != nil else {
+                    return undecodedSTUN(&slot, p, stunPort: true)
+                }
+            default:
+                return undecodedSTUN(&slot, p, stunPort: ServiceHint.isSTUNPort(ports.0, ports.1))
+            }
         }
+        return decodedSTUN(&slot, m, in: p, fromOriginator: fromOriginator, timestamp: timestamp)
     }
 
     /// A datagram of the class `.stun`: decoded into `stunMessage` and accounted in its flow's
@@ -228,17 +245,30 @@ struct Dispatcher: ~Copyable {
                                        timestamp: Int64) -> Service {
         let m = stunMessage.message
         guard (try? STUNDecoder.decode(p, allowLegacy: stunPort, flowFactsOnly: true, into: &m.pointee)) != nil else {
-            // STUN by its magic cookie or port that does not decode is counted even as the
-            // flow's first message (the flow is STUN); other bytes only on a flow already inspected.
-            let stun = stunPort || p.be32(4) == stunMagicCookie
-            guard stun || slot >= 0, let ins = inspection(&slot) else { return .unknown }
-            ins.pointee.stun()?.value.malformed &+= 1
-            return stun ? .stun : .unknown
+            return undecodedSTUN(&slot, p, stunPort: stunPort)
         }
+        return decodedSTUN(&slot, m, in: p, fromOriginator: fromOriginator, timestamp: timestamp)
+    }
+
+    /// A message decoded into `m` from `p`, accounted in its flow's STUN state.
+    @inline(__always)
+    private mutating func decodedSTUN(_ slot: inout Int32, _ m: UnsafeMutablePointer<STUNMessage>, in p: UnsafeRawBufferPointer,
+                                      fromOriginator: Bool, timestamp: Int64) -> Service {
         guard let ins = inspection(&slot) else { return .stun }
         ins.pointee.stunMessage(m, in: p, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks, log: transactionLogs,
                                 sdp: { sdpClock($0, at: $1, first: timestamp) })
         return .stun
+    }
+
+    /// A datagram of the class `.stun` that does not decode. STUN by its magic cookie or port is
+    /// counted even as the flow's first message (the flow is STUN); other bytes only on a flow
+    /// already inspected. `p` holds at least a header.
+    @inline(__always)
+    private mutating func undecodedSTUN(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, stunPort: Bool) -> Service {
+        let stun = stunPort || p.be32(4) == stunMagicCookie
+        guard stun || slot >= 0, let ins = inspection(&slot) else { return .unknown }
+        ins.pointee.stun()?.value.malformed &+= 1
+        return stun ? .stun : .unknown
     }
 
     /// A datagram of the class `.stunMalformed`: the cookie says STUN, the Length disagrees with

@@ -25,6 +25,13 @@ public struct STUNAddress: Sendable, BitwiseCopyable, Equatable {
     @inline(__always)
     public static func plain(_ p: UnsafeRawBufferPointer, value v: Int, length l: Int) -> STUNAddress? {
         guard l >= 4, v &+ l <= p.count else { return nil }
+        return plain(walked: p, value: v, length: l)
+    }
+
+    /// `plain` for a value an attribute walk found within `p` (`STUNAttributeWalker.walk` checked
+    /// that its length fits): the family and the length alone are checked (8 or 20 bytes).
+    @inline(__always)
+    static func plain(walked p: UnsafeRawBufferPointer, value v: Int, length l: Int) -> STUNAddress? {
         let family = p.u8(v &+ 1)
         let port = p.be16(v &+ 2)
         if family == 1, l == 8 {
@@ -44,6 +51,13 @@ public struct STUNAddress: Sendable, BitwiseCopyable, Equatable {
     @inline(__always)
     public static func xor(_ p: UnsafeRawBufferPointer, value v: Int, length l: Int) -> STUNAddress? {
         guard l >= 4, p.count >= 20, v &+ l <= p.count else { return nil }
+        return xor(walked: p, value: v, length: l)
+    }
+
+    /// `xor` for a value an attribute walk found within `p`, after its 20-byte header
+    /// (`STUNAttributeWalker.walk` checked both): the family and the length alone are checked.
+    @inline(__always)
+    static func xor(walked p: UnsafeRawBufferPointer, value v: Int, length l: Int) -> STUNAddress? {
         let family = p.u8(v &+ 1)
         let port = p.be16(v &+ 2) ^ p.be16(4)
         if family == 1, l == 8 {

@@ -451,44 +451,46 @@ enum STUNAttributeWalker {
     /// LIFETIME, DATA and MS-VERSION. False for any other code (nothing recorded): the
     /// dispatcher's decoder records only these (`STUNDecoder.decode`'s `flowFactsOnly`), with
     /// this switch alone, for the codes `STUNAttributeType.isFlowFact` names. Out of line: inlined
-    /// in the walk, its optional values' stores copied the whole `STUNAttributes`.
+    /// in the walk, its optional values' stores copied the whole `STUNAttributes`. Called by the
+    /// walk alone, for a value within `p` after its header: the addresses are read with their
+    /// family and length checked, not again their place (`STUNAddress.xor(walked:value:length:)`).
     @inline(never)
     static func recordFlowFact(_ p: UnsafeRawBufferPointer, type t: UInt16, value v: Int, length l: Int,
                                flavour: STUNFlavour, into a: inout STUNAttributes) -> Bool {
         switch t {
         case STUNAttributeType.mappedAddress:
             if a.mappedAddress == nil {
-                guard let x = STUNAddress.plain(p, value: v, length: l) else { a.noteMalformed(t); return true }
+                guard let x = STUNAddress.plain(walked: p, value: v, length: l) else { a.noteMalformed(t); return true }
                 a.mappedAddress = x
             }
         case STUNAttributeType.xorMappedAddress:
             if a.xorMappedAddress == nil {
-                guard let x = STUNAddress.xor(p, value: v, length: l) else { a.noteMalformed(t); return true }
+                guard let x = STUNAddress.xor(walked: p, value: v, length: l) else { a.noteMalformed(t); return true }
                 a.xorMappedAddress = x
             }
         case STUNAttributeType.msXorMappedAddress:
             if a.msXorMappedAddress == nil {
-                guard let x = STUNAddress.xor(p, value: v, length: l) else { a.noteMalformed(t); return true }
+                guard let x = STUNAddress.xor(walked: p, value: v, length: l) else { a.noteMalformed(t); return true }
                 a.msXorMappedAddress = x
             }
         case STUNAttributeType.xorPeerAddress:
             if flavour != .rfc5389 {
                 if a.remoteAddress == nil {
-                    guard let x = STUNAddress.plain(p, value: v, length: l) else { a.noteMalformed(t); return true }
+                    guard let x = STUNAddress.plain(walked: p, value: v, length: l) else { a.noteMalformed(t); return true }
                     a.remoteAddress = x
                 }
             } else if a.xorPeerAddress == nil {
-                guard let x = STUNAddress.xor(p, value: v, length: l) else { a.noteMalformed(t); return true }
+                guard let x = STUNAddress.xor(walked: p, value: v, length: l) else { a.noteMalformed(t); return true }
                 a.xorPeerAddress = x
             }
         case STUNAttributeType.xorRelayedAddress:
             if a.xorRelayedAddress == nil {
-                guard let x = STUNAddress.xor(p, value: v, length: l) else { a.noteMalformed(t); return true }
+                guard let x = STUNAddress.xor(walked: p, value: v, length: l) else { a.noteMalformed(t); return true }
                 a.xorRelayedAddress = x
             }
         case STUNAttributeType.destinationAddress:
             if a.destinationAddress == nil {
-                guard let x = STUNAddress.plain(p, value: v, length: l) else { a.noteMalformed(t); return true }
+                guard let x = STUNAddress.plain(walked: p, value: v, length: l) else { a.noteMalformed(t); return true }
                 a.destinationAddress = x
             }
         case STUNAttributeType.username:

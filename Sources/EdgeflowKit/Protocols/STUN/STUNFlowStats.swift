@@ -26,6 +26,12 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     var pendingAnswered = InlineArray<16, Bool>(repeating: false)
     var pendingKey = InlineArray<16, UInt64>(repeating: 0)
     var pendingTime = InlineArray<16, Int64>(repeating: 0)
+    /// The filter bits (`filterBit`) of the keys written since `pendingNext` last came back to 0,
+    /// and of those written in the lap before: every remembered key's bit is in one of the two,
+    /// so a key whose bit is in neither is not remembered, and a new request is known new
+    /// without comparing it with all sixteen keys (`mayRemember`).
+    var keysThisLap: UInt64 = 0
+    var keysLastLap: UInt64 = 0
     /// One bit per method with a message in `counts` (bit `STUNMethod.rawValue`): the report
     /// visits those methods alone (`AppReport.STUN.write`), not all sixteen.
     var methodsSeen: UInt16 = 0
@@ -86,7 +92,7 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
         let key = Self.key(message.pointee.header)
         switch cls {
         case .request:
-            if remembered(key) != nil {
+            if mayRemember(key), remembered(key) != nil {
                 // A retransmission: the same transaction, timed from its first request.
                 retransmissions &+= 1
             } else {
@@ -94,7 +100,12 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
                 pendingKey[pendingNext] = key
                 pendingTime[pendingNext] = timestamp
                 pendingAnswered[pendingNext] = false
+                keysThisLap |= Self.filterBit(key)
                 pendingNext = (pendingNext &+ 1) % Self.pendingSlots
+                if pendingNext == 0 {
+                    keysLastLap = keysThisLap
+                    keysThisLap = 0
+                }
             }
             if method == .allocate { allocateRequests &+= 1 }
             if method == .refresh {
@@ -103,7 +114,7 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
             }
         case .successResponse, .errorResponse:
             // The first response answers the transaction; those to its retransmissions do not again.
-            if let i = remembered(key), !pendingAnswered[i] {
+            if let i = answering(key), !pendingAnswered[i] {
                 pendingAnswered[i] = true
                 matched &+= 1
                 let sample = max(0, timestamp &- pendingTime[i])
@@ -204,14 +215,41 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
         return nil
     }
 
-    /// Transactions never answered (still pending at the end, or pushed out of the table).
-    /// Inlined: a report reads it from frozen counters in place, which a call would copy first.
+    /// The remembered transaction a response with this key answers: the newest request first
+    /// (a response most often follows its request), then `remembered` if the filter lets it.
+    /// Mutating (it changes nothing): non-mutating, its read of the newest key copied the whole
+    /// state first.
+    @inline(__always)
+    private mutating func answering(_ key: UInt64) -> Int? {
+        let newest = (pendingNext &- 1) & (Self.pendingSlots &- 1)
+        if pendingKey[newest] == key { return newest }
+        return mayRemember(key) ? remembered(key) : nil
+    }
+
+    /// False when no remembered transaction has this key (its filter bit is in neither lap's
+    /// word); true when one may have it.
+    @inline(__always)
+    func mayRemember(_ key: UInt64) -> Bool { (keysThisLap | keysLastLap) & Self.filterBit(key) != 0 }
+
+    /// A key's bit in `keysThisLap` and `keysLastLap`: one of 64, by its top six bits (the key's
+    /// multiply spreads every bit of the transaction id there).
+    @inline(__always)
+    static func filterBit(_ key: UInt64) -> UInt64 { 1 &<< (key &>> 58) }
+
+    /// Transactions never answered (still pending at the end, or pushed out of the table): those
+    /// pushed out, and the remembered ones (every slot once a lap is done, `keysLastLap` then not
+    /// 0; the first `pendingNext` before) less those answered. Only a remembered slot is ever
+    /// answered, and its flags, bytes of 0 or 1, are summed as two words: the sum of the bytes
+    /// of their sum (at most 2 each) is the product's top byte. Inlined: a report reads it from
+    /// frozen counters in place, which a call would copy first.
     @inline(__always) var unanswered: Int {
-        var n = unansweredEvicted
-        // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
-        let key = pendingKey.span, answered = pendingAnswered.span
-        for i in 0..<Self.pendingSlots where key[i] != 0 && !answered[i] { n &+= 1 }
-        return n
+        let remembered = keysLastLap != 0 ? Self.pendingSlots : pendingNext
+        let answered = pendingAnswered.span.withUnsafeBufferPointer { flags in
+            let words = UnsafeRawPointer(flags.baseAddress.unsafelyUnwrapped)
+            let pairs = words.loadUnaligned(as: UInt64.self) &+ words.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            return Int(truncatingIfNeeded: (pairs &* 0x0101_0101_0101_0101) &>> 56)
+        }
+        return unansweredEvicted &+ remembered &- answered
     }
 
     @inline(__always) func count(_ method: STUNMethod, _ cls: STUNClass) -> Int {

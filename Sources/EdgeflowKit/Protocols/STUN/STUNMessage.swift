@@ -184,10 +184,13 @@ public enum STUNDecoder {
         m.header = STUNHeader(type: type, length: length, cookie: bytes.be32(4),
                               transactionID: (bytes.be32(8), bytes.be32(12), bytes.be32(16)))
         m.attributes.reset()
-        let flavour: STUNFlavour
+        // Each flavour's names are stored before its walk: nothing of the header stays in a
+        // register across the walk, whose loop keeps its own there.
         if n >= 28, bytes.be32(20) == 0x000F_0004, bytes.be32(24) == msTURNMagicCookie {
             // MS-TURN: try 4-byte padding first (tolerating a last value cut at the end), then none.
-            flavour = .msTURN
+            m.flavour = .msTURN
+            m.method = STUNMethod(type: type, flavour: .msTURN)
+            m.messageClass = type == 0x0115 ? .indication : m.header.bitClass
             if let _ = STUNAttributeWalker.walk(bytes, flavour: .msTURN, padding: .fourByte, lenientEnd: true, flowFactsOnly: flowFactsOnly,
                                                 into: &m.attributes) {
                 m.attributes.reset()
@@ -200,16 +203,22 @@ public enum STUNDecoder {
                 m.padding = .fourByte
             }
         } else if m.header.cookie == stunMagicCookie {
-            flavour = .rfc5389
-            m.padding = .fourByte
             guard length & 3 == 0 else { throw STUNFailure(.lengthNotMultipleOf4, at: 2) }
-            guard m.header.method <= 0x0FF else { throw STUNFailure(.reservedMethod, at: 0) }
+            let code = m.header.method
+            guard code <= 0x0FF else { throw STUNFailure(.reservedMethod, at: 0) }
+            m.flavour = .rfc5389
+            // The commonest flavour's method in place: no call of `init(type:flavour:)`.
+            m.method = STUNMethod(code: code)
+            m.messageClass = m.header.bitClass
+            m.padding = .fourByte
             if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc5389, padding: .fourByte, lenientEnd: false, flowFactsOnly: flowFactsOnly,
                                                 into: &m.attributes) {
                 throw f
             }
         } else if allowLegacy, isLegacyType(type) {
-            flavour = .rfc3489
+            m.flavour = .rfc3489
+            m.method = STUNMethod(type: type, flavour: .rfc3489)
+            m.messageClass = type == 0x0115 ? .indication : m.header.bitClass
             m.padding = .none
             if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc3489, padding: .none, lenientEnd: false, flowFactsOnly: flowFactsOnly,
                                                 into: &m.attributes) {
@@ -218,15 +227,10 @@ public enum STUNDecoder {
         } else {
             throw STUNFailure(.noMagicCookie, at: 4)
         }
-        m.flavour = flavour
-        m.method = STUNMethod(type: type, flavour: flavour)
-        var cls = m.header.bitClass
-        if flavour != .rfc5389 && type == 0x0115 { cls = .indication }
-        m.messageClass = cls
         if m.attributes.fingerprintOffset != 0 {
             m.attributes.fingerprint = checkFingerprint
                 ? STUNFingerprint.check(bytes, attributeOffset: Int(m.attributes.fingerprintOffset),
-                                        allowLegacyTable: flavour == .msTURN || m.attributes.msImplementationVersion == nil)
+                                        allowLegacyTable: m.flavour == .msTURN || m.attributes.msImplementationVersion == nil)
                 : .unchecked
         }
     }

@@ -205,6 +205,15 @@ struct RFC5769Tests {
             let expected = named[code] ?? .other
             #expect(STUNMethod(type: STUNHeader.type(method: code, class: .request), flavour: .rfc5389) == expected,
                     "method 0x\(String(code, radix: 16))")
+            // The decoder names an RFC 5389 message's method in place (`STUNMethod(code:)`), in both modes.
+            guard code <= 0xFF else { continue }
+            let bytes = Frames.be16(STUNHeader.type(method: code, class: .indication)) + [0, 0] + Frames.be32(0x2112_A442)
+                + [UInt8](repeating: 1, count: 12)
+            for flowFactsOnly in [false, true] {
+                var m = STUNMessage()
+                bytes.withUnsafeBytes { try? STUNDecoder.decode($0, flowFactsOnly: flowFactsOnly, into: &m) }
+                #expect(m.method == expected && m.messageClass == .indication, "method 0x\(String(code, radix: 16))")
+            }
         }
     }
 
