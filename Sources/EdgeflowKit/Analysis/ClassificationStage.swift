@@ -205,8 +205,7 @@ final class ClassificationStage {
                         _ topology: inout Topology, names: [IPAddress: String], nameBoxes: inout FlowNameBoxes) -> Prepared {
         let c = classify(record, &topology)
         var summary = FlowSummary(record, reason: reason)
-        let o = record.originator.address, r = record.responder.address
-        summary.shareNames(nameBoxes.box(names[o], o, names[r], r))
+        summary.shareNames(nameBoxes.box(names[record.originator.address], names[record.responder.address]))
         complete(&summary, app, c)
         return Prepared(record: record, classification: c, summary: summary)
     }

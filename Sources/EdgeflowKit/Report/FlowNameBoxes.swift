@@ -3,14 +3,14 @@
 /// one, not a box of its own (an allocation, six fields set, then six released and the box
 /// freed: about 470 instructions a flow; the 5M capture names an end of 37,124 flows of 54,761).
 ///
-/// Direct-mapped by the named ends' addresses, each box checked by its names (the dictionary's
-/// strings: equal storage, one compare each), replaced on a miss. A shared box is never changed:
+/// Direct-mapped by the names, each box checked by them (the DNS book's strings, one per name:
+/// equal storage, one compare each), replaced on a miss. A shared box is never changed:
 /// a summary that sets a text copies it first (`FlowSummary.uniqueTexts`), since this table
 /// holds it too. Used by one thread.
 struct FlowNameBoxes {
     private var boxes = [FlowTexts?](repeating: nil, count: 1 << Self.slotBits)
-    /// 256 slots: a capture names few addresses (259 in the 5M capture), and the flows of a
-    /// pair of named ends take one slot.
+    /// 256 slots: a capture names few addresses (259 in the 5M capture, with 22 pairs of names
+    /// between its flows' ends), and the flows of a pair of names take one slot.
     private static let slotBits = 8
 
     /// The names of the last named addresses looked up, by slot (direct-mapped by address): an
@@ -22,7 +22,7 @@ struct FlowNameBoxes {
     /// (its bit tests with it): out of line, the 5M capture's end took 1.6 M more.
     @inline(__always)
     mutating func names(_ orig: IPAddress, _ resp: IPAddress, in dns: DNSBook) -> FlowTexts? {
-        box(name(orig, in: dns), orig, name(resp, in: dns), resp)
+        box(name(orig, in: dns), name(resp, in: dns))
     }
 
     /// The name `dns` gives `ip`: from its slot of `named` when it holds `ip`.
@@ -36,12 +36,12 @@ struct FlowNameBoxes {
         return name
     }
 
-    /// The box of names `o` and `r` of the ends at `orig` and `resp` (nil when both are nil):
-    /// the slot's when it holds them, else a new one kept in the slot. The slot is picked by the
-    /// names, not the addresses: many addresses carry one name (the 5M capture's 259 named
-    /// addresses carry 22 pairs of names), and addresses of other names sharing a slot took
-    /// turns in it, a box made at each turn (7,008 for 37,124 flows).
-    mutating func box(_ o: String?, _ orig: IPAddress, _ r: String?, _ resp: IPAddress) -> FlowTexts? {
+    /// The box of names `o` and `r` of a flow's ends (nil when both are nil): the slot's when it
+    /// holds them, else a new one kept in the slot. The slot is picked by the names, not the
+    /// ends' addresses: many addresses carry one name (the 5M capture's 259 named addresses carry
+    /// 22 pairs of names), and addresses of other names sharing a slot took turns in it, a box
+    /// made at each turn (7,008 for 37,124 flows).
+    mutating func box(_ o: String?, _ r: String?) -> FlowTexts? {
         guard o != nil || r != nil else { return nil }
         // An unnamed end (most flows' client) does not pick the slot: its flows share the named end's.
         let a = o.map { Self.key($0) &* 0x9E37_79B9_7F4A_7C15 } ?? 0
