@@ -103,7 +103,7 @@ public struct Engine: ~Copyable {
         if shards != nil { return ingestSharded(from: &reader, file: file, until: limit) }
         while let packet = reader.next() {
             counts.countRecord(packet, &linkCache, times: &span)
-            tracker.prefetch(aheadOf: &reader, linkType: packet.linkType)
+            tracker.prefetch(aheadOf: &reader)
             take(packet)
             if counts.packets >= limit { return Self.end(of: packet) }
         }

@@ -28,6 +28,9 @@ public struct MappedCaptureReader: PacketReader {
     /// The records from `offset` up to it were read ahead, their lengths checked (`next` takes
     /// them as they are).
     private var aheadAt = 0
+    /// The last record start `recordAhead` takes with one check of its length: a record there or
+    /// before, of at most the snapshot length, is within the file (negative: none).
+    private var aheadSafe = -1
     public private(set) var issues: [CaptureIssue] = []
     public private(set) var declaredLinkTypes: [LinkType] = []
     public var formatName: String {
@@ -87,6 +90,7 @@ public struct MappedCaptureReader: PacketReader {
             pcapLinkType = link
             pcapSnaplen = effectiveSnaplen(snap)
             pcapFraction = nanos ? 1 : 1000
+            aheadSafe = size &- 16 &- pcapSnaplen
             declaredLinkTypes = [link]
             offset = 24
         case 0x0A0D_0D0A:
@@ -154,14 +158,14 @@ public struct MappedCaptureReader: PacketReader {
     }
 
     /// The bytes of the plain pcap record `LookupAhead.depth` records past the one `next` returned
-    /// last (after the first packet, the fifth), or nil: not plain pcap, at the end of the file,
-    /// or at a record whose lengths `next` would not take in place (read again once `next` is
-    /// past it). The record header's lengths are checked as `next` checks them.
+    /// last (after the first packet, the fifth), or nil: not plain pcap of Ethernet frames, at
+    /// the end of the file, or at a record whose lengths `next` would not take in place (read
+    /// again once `next` is past it). The record header's lengths are checked as `next` checks them.
     @inline(__always)
     public mutating func frameAhead() -> UnsafeRawBufferPointer? {
         // Records were read ahead of `offset` in plain pcap only.
         if aheadAt > offset { return recordAhead() }
-        return plainPcap ? catchUp() : nil
+        return plainPcap && pcapLinkType == .ethernet ? catchUp() : nil
     }
 
     /// `frameAhead` from the reader's own position: the records before the one it returns skipped.
@@ -173,9 +177,21 @@ public struct MappedCaptureReader: PacketReader {
     }
 
     /// The record at `aheadAt`, moving past it, when its lengths are within the file and the
-    /// snapshot length.
+    /// snapshot length: up to `aheadSafe` only the captured length is checked.
     @inline(__always)
     private mutating func recordAhead() -> UnsafeRawBufferPointer? {
+        let at = aheadAt
+        guard at <= aheadSafe else { return recordAheadNearEnd() }
+        let caplen = Int((base + at).loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        guard caplen <= pcapSnaplen else { return nil }
+        aheadAt = at &+ 16 &+ caplen
+        return UnsafeRawBufferPointer(start: base + (at &+ 16), count: caplen)
+    }
+
+    /// `recordAhead` past `aheadSafe` (the file's last snapshot length of records), every
+    /// length checked against the file's end.
+    @inline(never)
+    private mutating func recordAheadNearEnd() -> UnsafeRawBufferPointer? {
         let at = aheadAt
         guard size &- at >= 16 else { return nil }
         let caplen = Int((base + at).loadUnaligned(fromByteOffset: 8, as: UInt32.self))

@@ -10,8 +10,8 @@ public protocol PacketReader {
     /// "pcap" or "pcapng" (or "unknown" when it cannot be told, as for standard input).
     var formatName: String { get }
     /// The captured bytes of a record a few packets past the one `next()` returned last, each
-    /// record once, for prefetching its flow's state (`LookupAhead`); nil when the reader cannot
-    /// tell. Reading ahead changes nothing `next()` returns.
+    /// record once, for prefetching its flow's state (`LookupAhead`), when it is an Ethernet
+    /// frame; nil when the reader cannot tell. Reading ahead changes nothing `next()` returns.
     mutating func frameAhead() -> UnsafeRawBufferPointer?
 }
 

@@ -212,7 +212,8 @@ public struct FlowTracker: ~Copyable {
     }
 
     /// Takes the lookups of the packets read ahead one level further (`LookupAhead`), `frame`
-    /// the newest of them (`PacketReader.frameAhead`); before each packet of a reading loop.
+    /// the newest of them, `LookupAhead.depth` packets past the one about to be tracked; before
+    /// each packet of a reading loop.
     /// Not while the table holds fewer than `LookupAhead.fewestFlows` flows: their lines stay
     /// in the caches. Steps taken again go on from what they last held, which at worst asks for
     /// lines no longer needed.
@@ -221,11 +222,12 @@ public struct FlowTracker: ~Copyable {
         if table.count >= LookupAhead.fewestFlows { ahead.step(frame, linkType: linkType, table, dispatcher) }
     }
 
-    /// `prefetch(ahead:linkType:)` with the frame `reader` reads ahead, asked for only when the
-    /// step is taken: a table of fewer flows has its reader read no record twice.
+    /// `prefetch(ahead:linkType:)` with the Ethernet frame `reader` reads ahead (`frameAhead`),
+    /// asked for only when the step is taken: a table of fewer flows has its reader read no
+    /// record twice.
     @inline(__always)
-    mutating func prefetch<R: PacketReader>(aheadOf reader: inout R, linkType: LinkType) {
-        if table.count >= LookupAhead.fewestFlows { ahead.step(reader.frameAhead(), linkType: linkType, table, dispatcher) }
+    mutating func prefetch<R: PacketReader>(aheadOf reader: inout R) {
+        if table.count >= LookupAhead.fewestFlows { ahead.step(reader.frameAhead(), linkType: .ethernet, table, dispatcher) }
     }
 
     /// Whether flow `i`'s key has a DNS port at either end (`FlowRecord.dnsPorts`, worked out once).

@@ -23,8 +23,9 @@ struct LookupAhead {
     /// little (its 520,000-packet capture, 5,417 flows at most: 116 instructions a packet).
     static let fewestFlows = 8_192
 
-    /// The hash of the packet three ahead, when it is a plain IPv4 UDP or TCP frame.
-    private(set) var hash: UInt64? = nil
+    /// The hash of the packet three ahead, when it is a plain IPv4 UDP or TCP frame (0: none; a
+    /// frame whose hash is 0 is not looked up ahead).
+    private(set) var hash: UInt64 = 0
     /// Steps taken: step `n` is taken before the `n`-th packet is tracked.
     private var steps = 0
     /// The records found for the packets up to three ahead, packet `n`'s at `n % 4` (-1: none
@@ -33,19 +34,22 @@ struct LookupAhead {
     /// The inspection of the next packet's flow (-1: none).
     private var inspection: Int32 = -1
 
-    /// One step, as the reader hands on a packet: `frame` is the record the reader read ahead
-    /// (`PacketReader.frameAhead`), of link type `linkType`.
+    /// One step, before a packet is tracked: `frame` is the record read ahead for it
+    /// (`PacketReader.frameAhead`), of link type `linkType`. Each index is checked against its
+    /// array with one unsigned comparison (-1, none, fails it too); the hash is kept with 0 for
+    /// none (no optional's flag stored and tested), and the slot of any hash is asked for.
     @inline(__always)
     mutating func step(_ frame: UnsafeRawBufferPointer?, linkType: LinkType, _ table: borrowing FlowTable,
                        _ dispatcher: borrowing Dispatcher) {
-        if inspection >= 0 { dispatcher.prefetchState(inspection) }
+        dispatcher.prefetchState(inspection)
         steps &+= 1
         let two = Int(records[unchecked: (steps &+ 2) & 3])
-        inspection = two >= 0 && two < table.count ? table[two].inspection : -1
-        if inspection >= 0 { dispatcher.prefetchInspection(inspection) }
-        records[unchecked: (steps &+ 3) & 3] = hash.map { Int32(truncatingIfNeeded: table.prefetchRecord(hash: $0)) } ?? -1
-        hash = frame.flatMap { Self.hash($0, linkType: linkType, table.secret) }
-        if let hash { table.prefetchSlot(hash: hash) }
+        inspection = UInt(bitPattern: two) < UInt(bitPattern: table.count) ? table[two].inspection : -1
+        dispatcher.prefetchInspection(inspection)
+        records[unchecked: (steps &+ 3) & 3] = hash != 0 ? Int32(truncatingIfNeeded: table.prefetchRecord(hash: hash)) : -1
+        hash = frame.flatMap { Self.hash($0, linkType: linkType, table.secret) } ?? 0
+        // A slot of the table whatever the hash (0, none, asks for the first).
+        table.prefetchSlot(hash: hash)
     }
 
     /// The record the steps found for the packet the last one was taken for (-1: none), as
@@ -56,16 +60,15 @@ struct LookupAhead {
     var record: Int { Int(records[unchecked: steps & 3]) }
 
     /// The table hash of `frame`'s flow, as `FlowTracker` makes it for a plain IPv4 datagram or
-    /// segment, when `frame` is Ethernet with IPv4 and its ports are captured (else nil). Read
-    /// only as far as it stays within the frame, not checked as the decoder checks: the hash of
-    /// a frame the decoder refuses names lines its lookup does not use, and costs a prefetch.
+    /// segment, when `frame` is Ethernet with an IPv4 header of 20 bytes (no options, as nearly
+    /// every packet's) and its ports are captured (else nil). Read only as far as it stays
+    /// within the frame, not checked as the decoder checks: the hash of a frame the decoder
+    /// refuses names lines its lookup does not use, and costs a prefetch.
     @inline(__always)
     static func hash(_ f: UnsafeRawBufferPointer, linkType: LinkType, _ secret: FlowKey.TableSecret) -> UInt64? {
-        guard linkType == .ethernet, f.count >= 38, f.be16(12) == 0x0800 else { return nil }
-        let ports = 14 &+ Int(f.u8(14) & 0x0F) &* 4
-        guard ports &+ 4 <= f.count else { return nil }
+        guard linkType == .ethernet, f.count >= 38, f.be16(12) == 0x0800, f.u8(14) == 0x45 else { return nil }
         // The ends' `address << 16 | port` words, the smaller first (`FlowTracker`'s `PlainEnds`).
-        let s = UInt64(f.be32(26)) << 16 | UInt64(f.be16(ports)), d = UInt64(f.be32(30)) << 16 | UInt64(f.be16(ports &+ 2))
+        let s = UInt64(f.be32(26)) << 16 | UInt64(f.be16(34)), d = UInt64(f.be32(30)) << 16 | UInt64(f.be16(36))
         return FlowKey.ipv4TableHash(a: min(s, d), b: max(s, d), proto: f.u8(23), secret)
     }
 }

@@ -34,18 +34,19 @@ struct InspectionSlab: ~Copyable {
     @inline(__always) subscript(_ slot: Int32) -> UnsafeMutablePointer<FlowInspection> { entries + Int(slot) }
 
     /// Asks for the lines of the inspection at `slot` (`LookupAhead`: any slot, handed out or
-    /// not; one never used is skipped).
+    /// not; one never used, and -1, none, are skipped).
     @inline(__always) func prefetch(_ slot: Int32) {
-        guard Int(slot) < used else { return }
+        guard UInt(bitPattern: Int(slot)) < UInt(bitPattern: used) else { return }
         let p = UnsafeRawPointer(entries + Int(slot))
         edgeflow_prefetch(p)
         edgeflow_prefetch(p + (MemoryLayout<FlowInspection>.size &- 1))
     }
 
     /// Asks for the first line of the protocol state of the inspection at `slot` that its
-    /// packets reach first: RTP, else STUN, else TLS (`LookupAhead`; a slot never used is skipped).
+    /// packets reach first: RTP, else STUN, else TLS (`LookupAhead`; a slot never used, and -1,
+    /// none, are skipped).
     @inline(__always) func prefetchState(_ slot: Int32) {
-        guard Int(slot) < used else { return }
+        guard UInt(bitPattern: Int(slot)) < UInt(bitPattern: used) else { return }
         switch entries[Int(slot)].state {
         case .media(let m):
             if let r = m.rtp { edgeflow_prefetch(r.address) } else if let s = m.stun { edgeflow_prefetch(s.address) }
