@@ -8,11 +8,18 @@ struct ChildEnding { var exitStatus: Int32?; var signal: Int32?; var stderr: Str
 /// process (exit or fault) and should only touch memory and make system calls (the test runner
 /// is threaded). A run ended in the child removes only the temporary file of `slot`, if given:
 /// the other temporary reports are those of tests running meanwhile in this process.
-func inForkedChild(removing slot: Int = -1, _ body: () -> Never) -> ChildEnding {
+///
+/// A global first read in the child waits for its one-time initialization's lock, which a
+/// thread of the parent may have held when it forked, and would never be given back (a flow
+/// table's seed hung a child at full CPU): such globals are read before forking, and a child
+/// still running after `limit` seconds is ended by `SIGALRM`, a failed test, not a hung run.
+func inForkedChild(removing slot: Int = -1, limit: UInt32 = 300, _ body: () -> Never) -> ChildEnding {
+    _ = FlowTable.processSeed
     var fds: [Int32] = [0, 0]
     precondition(pipe(&fds) == 0, "pipe: \(errno)")
     let pid = fork()
     if pid == 0 {
+        alarm(limit)
         BusErrorGuard.removeOnlyOnFault(temporary: slot)
         _ = dup2(fds[1], 2)
         body()
