@@ -491,10 +491,12 @@ final class FlowTexts: @unchecked Sendable {
 
     deinit { namesJSON.deallocate() }
 
-    /// `namesJSON` of names `o` and `r`, in memory of its own (`old`'s is freed).
+    /// `namesJSON` of names `o` and `r`, in memory of its own (`old`'s is freed); empty, with no
+    /// memory, without names (a summary's copy for its uid, rule or reason text, most of a flood's).
     private static func namesJSON(_ o: String?, _ r: String?, replacing old: UnsafeMutableBufferPointer<UInt8>?)
         -> UnsafeMutableBufferPointer<UInt8> {
         old?.deallocate()
+        guard o != nil || r != nil else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
         let start = UnsafeMutablePointer<UInt8>.allocate(capacity: 32 &+ JSONCursor.quotedRoom(o) &+ JSONCursor.quotedRoom(r))
         var c = JSONCursor(p: start)
         if let o {

@@ -128,6 +128,13 @@ struct FlowSummaryTextsTests {
         var w = JSONWriter()
         s.write(to: &w)
         #expect(w.text.contains(#""resp_p":3478,"orig_name":"x.example","resp_name":"y.example","orig_role""#))
+        // A summary with a text but no names (its own box, with no memory for names) writes neither member.
+        var unnamed = summary()
+        unnamed.uid = "C1"
+        var u = JSONWriter()
+        unnamed.write(to: &u)
+        #expect(u.text.contains(#""resp_p":3478,"orig_role""#) && !u.text.contains("_name"))
+        #expect(unnamed.texts?.namesJSON.isEmpty == true)
     }
 
     @Test("the ends' names through the boxes' address slots equal the DNS table's, for named and unnamed ends, looked up again and in turn")
