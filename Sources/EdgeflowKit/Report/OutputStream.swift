@@ -168,6 +168,17 @@ public final class OutputStream {
 
     public func write(_ text: String) { write(Array(text.utf8)) }
 
+    /// Writes `bytes` to the file from where they lie, after what is buffered (flushed first):
+    /// for a writer that gathers records in a buffer of its own, so that they are not copied
+    /// into this one (`JSONReportWriter`'s flow objects).
+    func writeThrough(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        flush()
+        guard failure == nil else { return }
+        written &+= bytes.count
+        if fwrite(source, 1, bytes.count, file) != bytes.count { fail(errno) }
+    }
+
     /// The most room `withRoom` makes: the buffer's size.
     static let roomLimit = bufferSize
 

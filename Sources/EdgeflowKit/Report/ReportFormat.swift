@@ -36,16 +36,23 @@ public func makeReportWriter(_ format: ReportFormat, output: OutputStream, top: 
 }
 
 /// One JSON object; the `flows` array streams as flows end, the rest follows at the end.
-/// Its buffer is reached without a dynamic exclusivity check (see `OutputStream`'s buffer).
+/// The flow objects are written into this writer's buffer, one after another, and handed to the
+/// output's file whole (`OutputStream.writeThrough`) once `gathered` bytes are there: no flow
+/// object is copied from one buffer to another. Its buffer is reached without a dynamic
+/// exclusivity check (see `OutputStream`'s buffer).
 final class JSONReportWriter: ReportWriter {
     private let output: OutputStream
-    @exclusivity(unchecked) private var w = JSONWriter()
+    @exclusivity(unchecked) private var w = JSONWriter(capacity: JSONReportWriter.gathered &* 2)
     @exclusivity(unchecked) private var first = true
     private let tails = FlowTailMemo()
+    /// Writes each call's object (`w` holds flow objects not yet handed on).
+    private var callWriter = JSONWriter()
     /// The calls' JSON objects as they were finished (their words, not their state), written
     /// after the flows in the order a whole-capture grouping gives them.
     private var callBytes: [UInt8] = []
     private var calls: [(first: Int64, id: String, bytes: Range<Int>)] = []
+    /// The flow objects gathered before they go to the file: the output's buffer's size.
+    static let gathered = OutputStream.roomLimit
 
     init(output: OutputStream) {
         self.output = output
@@ -54,37 +61,42 @@ final class JSONReportWriter: ReportWriter {
 
     func flow(_ flow: FlowSummary) {
         let isFirst = first
-        let leading: StaticString = isFirst ? "{" : ",{"
         first = false
         // The separating comma and the object's brace go in the room its first members are
         // written in; a flow object of those members alone (most of a flood's) is written
-        // straight into the output's buffer, not into this writer's and copied.
-        if flow.flat, case let room = flow.jsonRoom &+ 3, room <= OutputStream.roomLimit {
+        // through one cursor.
+        if flow.flat {
             let (second, micros) = TimeFormat.isoParts(flow.ts, &w)
-            output.withRoom(room) { c in
+            w.withRoom(flow.jsonRoom &+ 3) { c in
                 if isFirst { c.byte(0x7B) } else { c.literal(",{") }
                 flow.writeMembers(&c, second: second, micros: micros, tails: tails)
                 c.byte(0x7D)
             }
-            return
+        } else {
+            w.opening()
+            flow.write(to: &w, leading: isFirst ? "{" : ",{")
+            w.endObject()
         }
+        if w.bytes.count >= Self.gathered { handOn() }
+    }
+
+    /// The flow objects gathered go to the file.
+    private func handOn() {
+        output.writeThrough(w.bytes)
         w.reset()
-        w.opening()
-        flow.write(to: &w, leading: leading)
-        w.endObject()
-        output.write(w.bytes)
     }
 
     func call(_ call: Call) {
-        w.reset()
-        w.beginObject()
-        call.write(to: &w)
-        w.endObject()
-        calls.append((call.firstTimestamp, call.id, callBytes.count..<callBytes.count + w.bytes.count))
-        callBytes.append(contentsOf: w.bytes)
+        callWriter.reset()
+        callWriter.beginObject()
+        call.write(to: &callWriter)
+        callWriter.endObject()
+        calls.append((call.firstTimestamp, call.id, callBytes.count..<callBytes.count + callWriter.bytes.count))
+        callBytes.append(contentsOf: callWriter.bytes)
     }
 
     func finish(_ report: FinalReport) {
+        handOn()
         output.write("],\"calls\":[")
         callBytes.withUnsafeBufferPointer { all in
             for (n, c) in calls.sorted(by: { ($0.first, $0.id) < ($1.first, $1.id) }).enumerated() {

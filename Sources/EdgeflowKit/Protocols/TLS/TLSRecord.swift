@@ -28,7 +28,10 @@ public struct TLSVersion: RawRepresentable, Hashable, Sendable, BitwiseCopyable,
         v & 0x0F0F == 0x0A0A && (v >> 8) == (v & 0xFF)
     }
 
-    public var description: String {
+    public var description: String { staticName?.description ?? "0x" + hex4(rawValue) }
+
+    /// The name of a version edgeflow names, as static text; nil for others ("0x" and hex).
+    var staticName: StaticString? {
         switch rawValue {
         case 0x0002: "SSL 2.0"
         case 0x0300: "SSL 3.0"
@@ -36,7 +39,7 @@ public struct TLSVersion: RawRepresentable, Hashable, Sendable, BitwiseCopyable,
         case 0x0302: "TLS 1.1"
         case 0x0303: "TLS 1.2"
         case 0x0304: "TLS 1.3"
-        default: "0x" + hex4(rawValue)
+        default: nil
         }
     }
 }

@@ -30,14 +30,17 @@ extension AppReport {
         /// texts (keys are literal runs).
         func write(to w: inout JSONWriter) {
             let t = self
-            let version = t.version?.description
-            let clientCert: String? = t.outcome == .notCaptured ? nil : t.clientCertificate.name
             w.beginObject("tls")
             w.separate()
-            var c = w.cursor(room: 160 &+ JSONCursor.quotedRoom(version) &+ JSONCursor.quotedRoom(t.cipher) &+ JSONCursor.quotedRoom(t.sni)
-                                 &+ JSONCursor.quotedRoom(t.alpn) &+ JSONCursor.quotedRoom(clientCert))
+            // The version, client certificate and outcome words are static text, written as they
+            // are (no string made, measured nor escaped); room: a version's "0x" and four hex digits.
+            var c = w.cursor(room: 200 &+ JSONCursor.quotedRoom(t.cipher) &+ JSONCursor.quotedRoom(t.sni) &+ JSONCursor.quotedRoom(t.alpn))
             c.literal("\"version\":")
-            c.quoted(version)
+            if let v = t.version {
+                if let name = v.staticName { Self.quotedWord(name, &c) } else { c.quoted(v.description) }
+            } else {
+                c.literal("null")
+            }
             c.literal(",\"cipher\":")
             c.quoted(t.cipher)
             c.literal(",\"sni\":")
@@ -45,12 +48,11 @@ extension AppReport {
             c.literal(",\"alpn\":")
             c.quoted(t.alpn)
             c.literal(t.certificateRequested ? ",\"client_cert_requested\":true,\"client_cert\":" : ",\"client_cert_requested\":false,\"client_cert\":")
-            c.quoted(clientCert)
+            if t.outcome == .notCaptured { c.literal("null") } else { Self.quotedWord(t.clientCertificate.staticName, &c) }
             w.commit(c)
             w.handshakeParties(server: t.server, seenAt: t.serverSeenAt, client: t.client, seenAt: t.clientSeenAt,
                                serverText: t.serverText, clientText: t.clientText, origAlert: t.origAlert, respAlert: t.respAlert)
-            let outcome = t.outcome.name
-            var room = 160 &+ JSONCursor.quotedRoom(outcome) &+ JSONCursor.decimalRoom
+            var room = 200 &+ JSONCursor.decimalRoom
             for m in t.malformed { room &+= 64 &+ JSONCursor.quotedRoom(m.from) &+ JSONCursor.quotedRoom(m.reason.name) }
             c = w.cursor(room: room)
             c.literal(",\"encrypted_alerts\":")
@@ -58,7 +60,7 @@ extension AppReport {
             c.literal(",\"application_data_records\":")
             c.integer(t.applicationDataRecords)
             c.literal(",\"handshake\":")
-            c.quoted(outcome)
+            Self.quotedWord(t.outcome.staticName, &c)
             c.literal(",\"handshake_ms\":")
             if let d = t.handshakeDuration { c.milliseconds(d) } else { c.literal("null") }
             c.literal(",\"malformed\":[")
@@ -74,6 +76,14 @@ extension AppReport {
             c.literal("]}")
             w.commit(c)
             w.closed()
+        }
+
+        /// A report word (static text that needs no escape) between quotes.
+        @inline(__always)
+        private static func quotedWord(_ word: StaticString, _ c: inout JSONCursor) {
+            c.byte(0x22)
+            c.literal(word)
+            c.byte(0x22)
         }
     }
 }
@@ -269,7 +279,10 @@ final class CertificateChainText: Sendable {
 
 extension TLSClientCertificateStatus {
     /// The report's word for it.
-    var name: String {
+    var name: String { staticName.description }
+
+    /// `name`, as static text (written as it is: no escape).
+    var staticName: StaticString {
         switch self {
         case .absent: "absent"
         case .empty: "empty"
@@ -281,7 +294,10 @@ extension TLSClientCertificateStatus {
 
 extension TLSOutcome {
     /// The report's word for it.
-    var name: String {
+    var name: String { staticName.description }
+
+    /// `name`, as static text (written as it is: no escape).
+    var staticName: StaticString {
         switch self {
         case .complete: "complete"
         case .failed: "failed"
