@@ -113,7 +113,9 @@ struct CallCorrelator {
             groups[groupOf[id]!]!.relayed = true
         }
         if let (a, b) = flow.ends {
-            for end in [a, b] { for other in bySDP[end] ?? WaitingFlows() { tie(other) } }
+            // Each end in turn (no array of the two made per flow).
+            for other in bySDP[a] ?? WaitingFlows() { tie(other) }
+            for other in bySDP[b] ?? WaitingFlows() { tie(other) }
         }
         for m in flow.sdp {
             let end = Call.Endpoint(ip: m.ip, port: m.port)

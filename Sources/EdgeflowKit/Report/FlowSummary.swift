@@ -437,12 +437,14 @@ public struct FlowSummary: Sendable {
     /// object holds: the members always present (`writeMembers`), then the nested objects.
     /// - Parameter leading: text written first: members ending in a comma (NDJSON's
     ///   `"type":"flow",`), or the object's own opening (JSON's `{` or `,{`, after `JSONWriter.opening`).
-    func write(to w: inout JSONWriter, leading: StaticString = "") {
+    /// - Parameter uidPairs: `base62Pairs`, as a writer keeps it (each read of the lazily made
+    ///   table is a call).
+    func write(to w: inout JSONWriter, leading: StaticString = "", uidPairs: UnsafePointer<UInt8> = Self.base62Pairs) {
         w.separate()
         let (second, micros) = TimeFormat.isoParts(ts, &w)
         w.withRoom(jsonRoom &+ leading.utf8CodeUnitCount) { c in
             c.literal(leading)
-            writeEnds(&c, uidPairs: Self.base62Pairs)
+            writeEnds(&c, uidPairs: uidPairs)
             writeMiddle(&c)
             c.iso8601(second, micros: micros)
             writeTail(&c)

@@ -168,6 +168,20 @@ public struct JSONWriter: ~Copyable {
         depth += 1
     }
 
+    /// Opens a member's container whose key and bracket are one literal (`"key":{` or
+    /// `"key":[`): `beginObject` / `beginArray` with a literal key, in one room and one copy.
+    @inline(__always)
+    mutating func open(literal: StaticString) {
+        precondition(depth < Self.maxDepth, "JSON nested deeper than \(Self.maxDepth)")
+        let comma = commas & 1 != 0
+        withRoom(literal.utf8CodeUnitCount &+ 1) { c in
+            if comma { c.byte(0x2C) }
+            c.literal(literal)
+        }
+        commas = (commas | 1) << 1
+        depth += 1
+    }
+
     private mutating func close(_ bracket: UInt8) {
         commas >>= 1
         depth -= 1

@@ -74,7 +74,7 @@ final class JSONReportWriter: ReportWriter {
             }
         } else {
             w.opening()
-            flow.write(to: &w, leading: isFirst ? "{" : ",{")
+            flow.write(to: &w, leading: isFirst ? "{" : ",{", uidPairs: tails.uidPairs)
             w.endObject()
         }
         if w.bytes.count >= Self.gathered { handOn() }
@@ -158,7 +158,7 @@ final class NDJSONReportWriter: ReportWriter {
         } else {
             w.reset()
             w.beginObject()
-            flow.write(to: &w, leading: "\"type\":\"flow\",")
+            flow.write(to: &w, leading: "\"type\":\"flow\",", uidPairs: tails.uidPairs)
             w.endObject()
             w.append(0x0A)
             output.write(w.bytes)

@@ -147,6 +147,11 @@ final class DNSBook {
         if owner != label { list(ip, under: owner) }
     }
 
+    /// How many addresses `names` names: it changes whenever an address is named (none is
+    /// ever renamed nor forgotten).
+    @inline(__always)
+    var namedCount: Int { names.count }
+
     /// The name `names` gives `ip`, if any.
     @inline(__always)
     func name(of ip: IPAddress) -> String? { mayName(ip) ? names[ip] : nil }

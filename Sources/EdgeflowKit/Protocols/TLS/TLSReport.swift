@@ -30,7 +30,7 @@ extension AppReport {
         /// texts (keys are literal runs).
         func write(to w: inout JSONWriter) {
             let t = self
-            w.beginObject("tls")
+            w.open(literal: "\"tls\":{")
             w.separate()
             // The version, client certificate and outcome words are static text, written as they
             // are (no string made, measured nor escaped); room: a version's "0x" and four hex digits.
@@ -130,15 +130,15 @@ extension JSONWriter {
                                    client: [CertificateSummary], seenAt clientSeenAt: Int64,
                                    serverText: CertificateChainText? = nil, clientText: CertificateChainText? = nil,
                                    origAlert: TLSAlert?, respAlert: TLSAlert?) {
-        beginObject("certificates")
-        beginArray("server")
+        open(literal: "\"certificates\":{")
+        open(literal: "\"server\":[")
         if let serverText { serverText.write(to: &self, seenAt: serverSeenAt) } else { for c in server { c.write(to: &self, seenAt: serverSeenAt) } }
         endArray()
-        beginArray("client")
+        open(literal: "\"client\":[")
         if let clientText { clientText.write(to: &self, seenAt: clientSeenAt) } else { for c in client { c.write(to: &self, seenAt: clientSeenAt) } }
         endArray()
         endObject()
-        beginArray("alerts")
+        open(literal: "\"alerts\":[")
         if let a = origAlert { alert(a, from: "orig") }
         if let a = respAlert { alert(a, from: "resp") }
         endArray()
