@@ -158,4 +158,31 @@ struct FlowSummaryTextsTests {
             }
         }
     }
+
+    @Test("a pair of ends keeps its box while the DNS book names nothing new; an end named later gets its name")
+    func boxesByPairs() {
+        let server = IPAddress(ipv4: 0x0A01_0001), client = IPAddress("203.0.113.10")!
+        let dns = DNSBookNamesTests.book([DNSBookNamesTests.response(id: 1, asked: "edge.example",
+                                                                     answers: [DNSBookNamesTests.record("edge.example", type: 1, [10, 1, 0, 1])])])
+        var boxes = FlowNameBoxes()
+        // 3,000 other pairs in between (more than the 1,024 slots: pairs share slots and take turns).
+        let first = boxes.names(client, server, in: dns)
+        for i in 0..<3000 {
+            let other = IPAddress(ipv4: 0xC633_6400 | UInt32(i & 0xFF) | UInt32(i >> 8) << 16)
+            let box = boxes.names(other, server, in: dns)
+            #expect(box?.origName == nil && box?.respName == "edge.example")
+            #expect(boxes.names(client, server, in: dns) === first)
+        }
+        #expect(first?.origName == nil && first?.respName == "edge.example")
+        // The client is named now: its pair's box holds both names (the kept one is not given).
+        m(dns, DNSBookNamesTests.response(id: 2, asked: "client.example",
+                                          answers: [DNSBookNamesTests.record("client.example", type: 1, [203, 0, 113, 10])]))
+        let both = boxes.names(client, server, in: dns)
+        #expect(both !== first)
+        #expect(both?.origName == "client.example" && both?.respName == "edge.example")
+        #expect(boxes.names(server, client, in: dns)?.origName == "edge.example")
+        #expect(boxes.names(client, server, in: dns) === both)
+    }
+
+    private func m(_ dns: DNSBook, _ message: [UInt8]) { message.withUnsafeBytes { dns.record($0) } }
 }

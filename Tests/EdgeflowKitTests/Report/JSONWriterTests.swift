@@ -22,6 +22,33 @@ struct JSONWriterTests {
         #expect(parsed == samples)
     }
 
+    /// Containers opened by a literal key and bracket, first or after other members, nested,
+    /// empty or holding members, against the same containers opened by key.
+    @Test("containers opened by literal runs equal those opened by key")
+    func openLiteral() throws {
+        func build(literal: Bool) -> String {
+            var w = JSONWriter(capacity: 16)
+            w.beginObject()
+            if literal { w.open(literal: "\"first\":{") } else { w.beginObject("first") }
+            if literal { w.open(literal: "\"list\":[") } else { w.beginArray("list") }
+            w.value(nil, 1)
+            w.value(nil, "two")
+            w.endArray()
+            if literal { w.open(literal: "\"empty\":[") } else { w.beginArray("empty") }
+            w.endArray()
+            w.endObject()
+            w.value("after", true)
+            if literal { w.open(literal: "\"last\":{") } else { w.beginObject("last") }
+            w.value("x", 3)
+            w.endObject()
+            w.endObject()
+            return w.text
+        }
+        #expect(build(literal: true) == build(literal: false))
+        #expect(build(literal: true) == #"{"first":{"list":[1,"two"],"empty":[]},"after":true,"last":{"x":3}}"#)
+        #expect(try JSONSerialization.jsonObject(with: Data(build(literal: true).utf8)) is [String: Any])
+    }
+
     /// Numbers, nesting and null, against the values Foundation reads back.
     @Test("numbers, times and nesting")
     func numbers() throws {

@@ -25,6 +25,23 @@ struct OutputStreamTests {
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "the previous report\n")
     }
 
+    @Test("bytes written through follow what was buffered, and what is written after follows them")
+    func writeThrough() throws {
+        let dir = scratchPath("through")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let stream = try OutputStream(path: dir + "/report.json")
+        let big = Array(repeating: UInt8(ascii: "y"), count: 200_000)
+        stream.write("a")
+        [UInt8]("bcd".utf8).withUnsafeBufferPointer { stream.writeThrough($0) }
+        stream.write("e")
+        big.withUnsafeBufferPointer { stream.writeThrough($0) }
+        [UInt8]().withUnsafeBufferPointer { stream.writeThrough($0) }
+        stream.write("f")
+        try stream.close()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/report.json")) == Data("abcde".utf8 + big + "f".utf8))
+    }
+
     @Test("a file that did not exist is not created by a run that fails")
     func abandonNewFile() throws {
         let dir = scratchPath("abandon-new")

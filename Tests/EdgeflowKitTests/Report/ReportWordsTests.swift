@@ -23,6 +23,17 @@ struct ReportWordsTests {
         #expect(IPAddress("192.0.2.1")!.text(port: 3478) == "192.0.2.1:3478")
     }
 
+    /// The README's words for `client_cert` and `handshake`, and the versions' names (written as
+    /// static text by the `tls` object; an unknown version as "0x" and four hex digits).
+    @Test("TLS versions, client certificate states and handshake outcomes as the report names them")
+    func tlsWords() {
+        #expect([0x0002, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x7F1C, 0xFEFD].map { TLSVersion(rawValue: $0).description }
+                == ["SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLS 1.2", "TLS 1.3", "0x7f1c", "0xfefd"])
+        #expect(TLSVersion(rawValue: 0x7F1C).staticName == nil)
+        #expect([TLSClientCertificateStatus.present, .empty, .absent, .encrypted].map(\.name) == ["present", "empty", "absent", "encrypted"])
+        #expect([TLSOutcome.complete, .failed, .incomplete, .notCaptured].map(\.name) == ["complete", "failed", "incomplete", "not_captured"])
+    }
+
     @Test("every flow counted as a violation has a finding of error severity")
     func violationsAreErrors() throws {
         let r = try analyzeJSON([Self.sample])
