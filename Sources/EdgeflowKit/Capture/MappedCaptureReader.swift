@@ -153,8 +153,7 @@ public struct MappedCaptureReader: PacketReader {
         let frac = Int64(header.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
         let wire = Int(header.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
         return Packet(timestamp: seconds &* 1_000_000_000 &+ frac &* pcapFraction, linkType: pcapLinkType, interface: 0,
-                      originalLength: max(wire, caplen),
-                      bytes: UnsafeRawBufferPointer(start: base + dataStart, count: caplen), number: number, fileOffset: at)
+                      originalLength: max(wire, caplen), start: base + dataStart, capturedLength: caplen, number: number, fileOffset: at)
     }
 
     /// The bytes of the plain pcap record `LookupAhead.depth` records past the one `next` returned
@@ -263,8 +262,7 @@ public struct MappedCaptureReader: PacketReader {
         }
         let ts = sec &* 1_000_000_000 &+ (nanos ? frac : frac &* 1000)
         return Packet(timestamp: ts, linkType: linkType, interface: 0, originalLength: max(origlen, caplen),
-                      bytes: UnsafeRawBufferPointer(start: base + dataStart, count: caplen),
-                      number: number, fileOffset: recordOffset)
+                      start: base + dataStart, capturedLength: caplen, number: number, fileOffset: recordOffset)
     }
 
     // MARK: pcapng

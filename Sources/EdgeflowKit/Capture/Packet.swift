@@ -11,21 +11,43 @@ public struct Packet {
     /// Length of the packet on the wire.
     public var originalLength: Int
     /// Captured bytes (at most `originalLength`).
-    public var bytes: UnsafeRawBufferPointer
+    public var bytes: UnsafeRawBufferPointer {
+        @inline(__always) get { UnsafeRawBufferPointer(start: start, count: capturedLength) }
+        set {
+            start = newValue.baseAddress ?? Self.noBytes
+            capturedLength = newValue.count
+        }
+    }
     /// 1-based record number within its file.
     public var number: Int
     /// Byte offset of the record in its file, or -1 when the reader cannot tell.
     public var fileOffset: Int
+    /// The number of captured bytes.
+    public private(set) var capturedLength: Int
+    /// Where the captured bytes start; never nil (no bytes: `noBytes`), so that a packet's
+    /// length and bytes are read with no test for a nil base (`bytes` of a nil base counts 0).
+    private var start: UnsafeRawPointer
 
-    @inlinable public var capturedLength: Int { bytes.count }
+    /// The start of a packet that has no captured bytes and no base address (one byte, never
+    /// read or written).
+    nonisolated(unsafe) private static let noBytes = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 16))
 
     public init(timestamp: Int64, linkType: LinkType, interface: UInt32, originalLength: Int,
                 bytes: UnsafeRawBufferPointer, number: Int, fileOffset: Int) {
+        self.init(timestamp: timestamp, linkType: linkType, interface: interface, originalLength: originalLength,
+                  start: bytes.baseAddress ?? Self.noBytes, capturedLength: bytes.count, number: number, fileOffset: fileOffset)
+    }
+
+    /// A packet whose `capturedLength` bytes start at `start`.
+    @inline(__always)
+    init(timestamp: Int64, linkType: LinkType, interface: UInt32, originalLength: Int,
+         start: UnsafeRawPointer, capturedLength: Int, number: Int, fileOffset: Int) {
         self.timestamp = timestamp
         self.linkType = linkType
         self.interface = interface
         self.originalLength = originalLength
-        self.bytes = bytes
+        self.start = start
+        self.capturedLength = capturedLength
         self.number = number
         self.fileOffset = fileOffset
     }
