@@ -10,7 +10,8 @@ struct PlainDatagram {
     var dstPort: UInt16
     /// The IPv4 total length.
     var ipLength: Int32
-    /// Where the UDP payload starts in the frame, and its length on the wire.
+    /// Where the UDP payload starts in the frame, and its length on the wire: all of it is in
+    /// the frame (the IP total length is captured, and bounds the UDP length).
     var payloadOffset: Int32
     var payloadLength: Int32
 

@@ -171,13 +171,14 @@ public struct FlowTracker: ~Copyable {
         }
         let payload = Int(u.payloadLength)
         if let i = found, payload > 0, table[i].inspection >= 0, !onDNSPort(i) {
-            // The start of `update`'s UDP arm, for a datagram that is whole (not a fragment).
-            let p = UnsafeRawBufferPointer(rebasing: bytes[Int(u.payloadOffset)..<min(Int(u.payloadOffset) &+ payload, bytes.count)])
+            // The start of `update`'s UDP arm, for a datagram that is whole (not a fragment) and
+            // captured whole (`PlainDatagram`).
+            let p = UnsafeRawBufferPointer(rebasing: bytes[Int(u.payloadOffset)..<(Int(u.payloadOffset) &+ payload)])
             if UDPDemux.isRTP(p) {
                 let fromOrig = ends.srcFirst == table[i].originatorIsA
                 count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(u.ipLength), timestamp: timestamp)
                 table[i].history.note(.data, fromOriginator: fromOrig)
-                let tracked = dispatcher.rtpTracked(inspected: table[i].inspection, p, fromOriginator: fromOrig, timestamp: timestamp)
+                let tracked = dispatcher.rtpNaming(inspected: table[i].inspection, p, fromOriginator: fromOrig, timestamp: timestamp)
                 let s = tracked ?? newRTPStream(at: i, p, srcFirst: ends.srcFirst, fromOriginator: fromOrig, timestamp: timestamp)
                 if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
                 if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }

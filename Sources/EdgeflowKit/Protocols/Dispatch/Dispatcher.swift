@@ -290,8 +290,8 @@ struct Dispatcher: ~Copyable {
 
     /// `rtp` but for the first packet of a stream the flow has no stream slot for: nil for it,
     /// and `newRTPStream` then takes it with the ends (only it needs them, so the one-thread
-    /// datagram path, `FlowTracker.trackDatagram`, works them out only then). Transparent: that
-    /// path has it inlined, which `@inline(__always)` did not get from the optimizer.
+    /// datagram path, `FlowTracker.trackDatagram`, works them out only then; it takes packets
+    /// through `rtpNaming`). Transparent, as `rtpNaming`.
     @_transparent
     mutating func rtpTracked(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
         if slot >= 0 { return rtpTracked(inspected: slot, p, fromOriginator: fromOriginator, timestamp: timestamp) }
@@ -301,8 +301,7 @@ struct Dispatcher: ~Copyable {
         return recordRTP(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp)
     }
 
-    /// `rtpTracked` for a flow whose inspection is at `slot` (not negative): the slot does not
-    /// change, so the one-thread datagram path neither passes nor stores it back.
+    /// `rtpTracked` for a flow whose inspection is at `slot` (not negative): the slot does not change.
     @_transparent
     mutating func rtpTracked(inspected slot: Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
         guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
@@ -310,12 +309,29 @@ struct Dispatcher: ~Copyable {
         return recordRTP(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp)
     }
 
-    /// `h`'s packet in the flow's RTP state `rtp`, when its stream has a slot there (else nil).
+    /// `rtpTracked` for a flow whose inspection is at `slot` (not negative), for a caller that
+    /// names the flow what it returns (the one-thread datagram path, `FlowTracker.trackDatagram`,
+    /// which neither passes the slot nor stores it back): a packet of its direction's known
+    /// stream (`RTPFlowStats.recordKnown`: confirmed, the flow named RTP for it already) gives
+    /// `.unknown`, nothing new to name. Transparent: that path has it inlined, which
+    /// `@inline(__always)` did not get from the optimizer.
     @_transparent
-    func recordRTP(_ h: RTPHeader, _ rtp: HeapValue<RTPFlowStats>, fromOriginator: Bool, timestamp: Int64) -> Service? {
+    mutating func rtpNaming(inspected slot: Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
+        if let plain = PlainRTPHeader(p), case .media(let m) = slab[slot].pointee.state, let rtp = m.rtp,
+           rtp.value.recordKnown(plain, fromOriginator: fromOriginator, arrival: timestamp) { return .unknown }
+        guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
+        guard let rtp = slab[slot].pointee.rtp() else { return .rtp }
+        return recordRTP(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp, remembering: true)
+    }
+
+    /// `h`'s packet in the flow's RTP state `rtp`, when its stream has a slot there (else nil);
+    /// `remembering` as `RTPFlowStats.recordTracked` takes it.
+    @_transparent
+    func recordRTP(_ h: RTPHeader, _ rtp: HeapValue<RTPFlowStats>, fromOriginator: Bool, timestamp: Int64,
+                   remembering: Bool = false) -> Service? {
         guard let confirmed = rtp.value.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence,
                                                       timestamp: h.timestamp, payloadType: h.payloadType, marker: h.marker,
-                                                      arrival: timestamp, clockRate: clocks.clockRate(h.payloadType)) else { return nil }
+                                                      arrival: timestamp, clocks: clocks, remembering: remembering) else { return nil }
         return confirmed ? .rtp : .unknown
     }
 

@@ -35,7 +35,6 @@ extension FlowInspection {
     static func tracked(_ h: RTPHeader, _ rtp: HeapValue<RTPFlowStats>, fromOriginator: Bool, timestamp: Int64,
                         clocks: borrowing RTPClocks) -> Bool {
         rtp.value.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence, timestamp: h.timestamp,
-                                payloadType: h.payloadType, marker: h.marker, arrival: timestamp,
-                                clockRate: clocks.clockRate(h.payloadType)) != nil
+                                payloadType: h.payloadType, marker: h.marker, arrival: timestamp, clocks: clocks) != nil
     }
 }

@@ -25,6 +25,10 @@ struct RTPFlowStats: Sendable {
     /// like RTP (encrypted or other traffic) is not a stream, and gives its slot to a new SSRC
     /// when all are taken.
     var confirmed = InlineArray<6, Bool>(repeating: false)
+    /// Per direction (originator, responder), the slot plus one (0: none) of the stream whose
+    /// packets the caller of `recordTracked(...remembering: true)` named the flow RTP for. Such a
+    /// stream is confirmed, so it keeps its slot (and SSRC); its next packets are `recordKnown`'s.
+    var knownSlot = InlineArray<2, UInt8>(repeating: 0)
     var streams = 0
     // Everything a packet reads before its stream is in the 64 bytes above (the state is
     // allocated on a cache line, `StateArena.rtp`), so that the streams
@@ -101,14 +105,16 @@ struct RTPFlowStats: Sendable {
     }
 
     /// Accounts one RTP packet of a stream the flow has a slot for (looked for in the slot of
-    /// its direction's last packet first), whose payload type's clock is `clockRate` Hz (0:
-    /// unknown); returns whether the stream is confirmed, or nil when it has no slot (the packet
+    /// its direction's last packet first), its clock from `clocks` (`RTPStreamStats.recordNext(...clocks:)`);
+    /// returns whether the stream is confirmed, or nil when it has no slot (the packet
     /// is then `record(_:fromOriginator:arrival:clock:source:sliceWidth:described:)`'s).
+    /// `remembering`: the caller names the flow RTP when the stream is confirmed, so that the
+    /// stream becomes its direction's known one (`recordKnown`).
     /// Transparent: the one-thread RTP path has it in place, on the flow's state where it lies
     /// (`@inline(__always)` left it a call).
     @_transparent
     mutating func recordTracked(ssrc s: UInt32, fromOriginator dir: Bool, sequence: UInt16, timestamp: UInt32, payloadType: UInt8,
-                                marker: Bool, arrival: Int64, clockRate: UInt32) -> Bool? {
+                                marker: Bool, arrival: Int64, clocks: borrowing RTPClocks, remembering: Bool = false) -> Bool? {
         // The last slots are always below `streams` (at most `streamSlots`): the arrays are read unchecked.
         var i = Int(dir ? lastOriginatorSlot : lastResponderSlot)
         if !(i < streams && ssrc[unchecked: i] == s && fromOriginator[unchecked: i] == dir) {
@@ -116,16 +122,36 @@ struct RTPFlowStats: Sendable {
             i = found
             if dir { lastOriginatorSlot = Int8(truncatingIfNeeded: i) } else { lastResponderSlot = Int8(truncatingIfNeeded: i) }
         }
-        return record(at: i, sequence: sequence, timestamp: timestamp, payloadType: payloadType, marker: marker,
-                      arrival: arrival, clockRate: clockRate)
+        assert(i >= 0 && i < min(streams, Self.streamSlots), "slot \(i) of \(streams) streams")
+        if !confirmed[unchecked: i] { confirmed[unchecked: i] = sequence == stats[unchecked: i].maxSeq &+ 1 }
+        stats[unchecked: i].recordNext(sequence: sequence, timestamp: timestamp, arrivalNanoseconds: arrival,
+                                       payloadType: payloadType, marker: marker, clocks: clocks)
+        guard confirmed[unchecked: i] else { return false }
+        if remembering { knownSlot[unchecked: dir ? 0 : 1] = UInt8(truncatingIfNeeded: i &+ 1) }
+        return true
+    }
+
+    /// Accounts RTP packet `h` sent by the originator (`dir`) or the responder when it is of its
+    /// direction's known stream (`knownSlot`) and of the payload type of the stream's previous
+    /// packet (`RTPStreamStats.recordSameType`); false, having changed nothing, for any other.
+    /// Transparent, for the one-thread RTP path: the header's fields are read only here.
+    @_transparent
+    mutating func recordKnown(_ h: PlainRTPHeader, fromOriginator dir: Bool, arrival: Int64) -> Bool {
+        let d = dir ? 0 : 1
+        let k = Int(knownSlot[unchecked: d])
+        guard k != 0, ssrc[unchecked: k &- 1] == h.ssrc else { return false }
+        let pt = h.payloadType
+        guard stats[unchecked: k &- 1].previousPayloadType == pt else { return false }
+        stats[unchecked: k &- 1].recordSameType(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival,
+                                                payloadType: pt, marker: h.marker)
+        return true
     }
 
     /// Accounts one RTP packet of the stream in slot `i` (below `streams`, which has its first
-    /// packet); returns whether the stream is confirmed. The stream is changed where it lies,
-    /// through the unchecked subscript's address (`stats[i]` copied the 320-byte stream out and
-    /// back; a mutable span checked its alignment at every packet).
-    @_transparent
-    mutating func record(at i: Int, sequence: UInt16, timestamp: UInt32, payloadType: UInt8, marker: Bool,
+    /// packet) whose payload type's clock is `clockRate` Hz (0: unknown); returns whether the
+    /// stream is confirmed. The stream is changed where it lies, through the unchecked
+    /// subscript's address (`stats[i]` copied the 320-byte stream out and back).
+    private mutating func record(at i: Int, sequence: UInt16, timestamp: UInt32, payloadType: UInt8, marker: Bool,
                          arrival: Int64, clockRate: UInt32) -> Bool {
         assert(i >= 0 && i < min(streams, Self.streamSlots), "slot \(i) of \(streams) streams")
         if !confirmed[unchecked: i] { confirmed[unchecked: i] = sequence == stats[unchecked: i].maxSeq &+ 1 }

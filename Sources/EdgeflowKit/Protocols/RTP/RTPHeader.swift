@@ -63,3 +63,22 @@ public struct RTPHeader: Sendable, BitwiseCopyable, Equatable {
                          payload: ByteRange(offset: off, length: n &- off &- Int(pad)), paddingLength: pad)
     }
 }
+
+/// The usual RTP header (`RTPHeader.plain`'s: first byte 0x80, 12 bytes or more) read where it
+/// lies, each field when asked: a caller that reads some of its fields late keeps no copy of
+/// them across what it does first.
+struct PlainRTPHeader {
+    let bytes: UnsafeRawBufferPointer
+
+    /// `p`'s header when it is the usual one, else nil.
+    @inline(__always) init?(_ p: UnsafeRawBufferPointer) {
+        guard p.count >= 12, p.u8(0) == 0x80 else { return nil }
+        bytes = p
+    }
+
+    var marker: Bool { @inline(__always) get { bytes.u8(1) & 0x80 != 0 } }
+    var payloadType: UInt8 { @inline(__always) get { bytes.u8(1) & 0x7F } }
+    var sequence: UInt16 { @inline(__always) get { bytes.be16(2) } }
+    var timestamp: UInt32 { @inline(__always) get { bytes.be32(4) } }
+    var ssrc: UInt32 { @inline(__always) get { bytes.be32(8) } }
+}

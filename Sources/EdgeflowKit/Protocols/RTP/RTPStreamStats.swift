@@ -38,11 +38,11 @@ public struct RTPStreamStats: Sendable {
     /// Largest jitter seen, in seconds (see the rules above).
     public private(set) var maxJitterSeconds: Double = 0
     var firstTimestamp: UInt32 = 0
-    var sdpClockRate: UInt32 = 0
+    /// The clock of `previousPayloadType` (SDP's or the table's, 0 when unknown): a packet of
+    /// the previous packet's type, nearly every one, takes it with no lookup (`recordNext(...clocks:)`).
+    var previousClock: UInt32 = 0
     var lastClockRate: UInt32 = 0
     var maxSeq: UInt16 = 0
-    /// The payload type whose clock an SDP gave the stream (`describe`), 0xFF when none.
-    var sdpPayloadType: UInt8 = 0xFF
     var previousPayloadType: UInt8 = 0
     /// Packets, loss, jitter and gaps per slice of time.
     public private(set) var slices: RTPSlices
@@ -57,10 +57,13 @@ public struct RTPStreamStats: Sendable {
     var cycles: Int64 = 0
     var priorExpected: Int64 = 0
     var badSeq: UInt32 = 0x1_0001
+    var sdpClockRate: UInt32 = 0
     /// Where the clock of the stream's first payload type came from.
     public internal(set) var clockSource = RTPClockSource.none
-    /// Pads the stride from 304 to 320 bytes, a multiple of the 64-byte line.
-    private var padding: (Int64, Int64) = (0, 0)
+    /// The payload type whose clock an SDP gave the stream (`describe`), 0xFF when none.
+    var sdpPayloadType: UInt8 = 0xFF
+    /// Pads the stride from 312 to 320 bytes, a multiple of the 64-byte line.
+    private var padding: Int64 = 0
 
     /// - Parameter sliceWidth: the time slices' width in ns (`--slice`).
     public init(sliceWidth: Int64 = RTPSlices.defaultWidth) { slices = RTPSlices(width: sliceWidth) }
@@ -127,6 +130,75 @@ public struct RTPStreamStats: Sendable {
                              payloadType: UInt8, marker: Bool, clock clockRate: UInt32) {
         assert(packets > 0, "a stream's first packet is recorded by record(sequence:...)")
         let clock = payloadType == sdpPayloadType ? sdpClockRate : clockRate
+        let followsCN = RTPClock.isComfortNoise(payloadType: previousPayloadType)
+        previousPayloadType = payloadType
+        previousClock = clock
+        advance(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType, marker: marker,
+                clock: clock, followsCN: followsCN)
+    }
+
+    /// `recordNext(sequence:timestamp:arrivalNanoseconds:payloadType:marker:clock:)` with the
+    /// clock of the run's table `clocks` (or the stream's SDP): a packet of the previous
+    /// packet's payload type is `recordSameType`'s, another type's is out of line. Exact for a
+    /// stream whose clocks never change (one table for the run, the SDP's given before the
+    /// first packet).
+    @_transparent
+    mutating func recordNext(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64,
+                             payloadType: UInt8, marker: Bool, clocks: borrowing RTPClocks) {
+        guard payloadType == previousPayloadType else {
+            return recordNewType(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType,
+                                 marker: marker, clocks: clocks)
+        }
+        recordSameType(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType,
+                       marker: marker)
+    }
+
+    /// `recordNext(...clocks:)` for a packet of the previous packet's payload type: it takes that
+    /// type's clock (`previousClock`), and follows comfort noise only when it is comfort noise itself.
+    @_transparent
+    mutating func recordSameType(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64, payloadType: UInt8, marker: Bool) {
+        assert(payloadType == previousPayloadType, "a packet of the previous packet's type")
+        advance(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType, marker: marker,
+                clock: previousClock, followsCN: false)
+    }
+
+    /// `recordNext(...clocks:)` for a packet whose payload type is not the previous packet's.
+    @inline(never)
+    mutating func recordNewType(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64,
+                                payloadType: UInt8, marker: Bool, clocks: borrowing RTPClocks) {
+        recordNext(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType,
+                   marker: marker, clock: clocks.clockRate(payloadType))
+    }
+
+    /// A later packet's slices, sequence, loss pattern and jitter, its clock `clock` (0:
+    /// unknown); `followsCN`: the packet before it was comfort noise, whose jitter is then no
+    /// maximum (a packet of the previous one's type passes false: it is tested for comfort
+    /// noise itself). The commonest packet, in the open slice and a step forward under
+    /// MAX_DROPOUT, makes no call but for a new maximum jitter, its last step, so that no value
+    /// of it is kept across one; any other is out of line.
+    @_transparent
+    mutating func advance(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64, payloadType: UInt8, marker: Bool,
+                          clock: UInt32, followsCN: Bool) {
+        guard arrivalNanoseconds < slices.end, seq &- maxSeq < Self.maxDropout else {
+            return advanceAcross(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType,
+                                 marker: marker, clock: clock, followsCN: followsCN)
+        }
+        account(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType, marker: marker,
+                clock: clock, followsCN: followsCN)
+    }
+
+    /// `advance` for a packet past the open slice or a jump in sequence.
+    @inline(never)
+    private mutating func advanceAcross(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64, payloadType: UInt8,
+                                        marker: Bool, clock: UInt32, followsCN: Bool) {
+        account(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType, marker: marker,
+                clock: clock, followsCN: followsCN)
+    }
+
+    /// `advance`'s work, for any later packet.
+    @_transparent
+    private mutating func account(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64, payloadType: UInt8,
+                                  marker: Bool, clock: UInt32, followsCN: Bool) {
         if arrivalNanoseconds >= slices.end {
             slices.close(before: arrivalNanoseconds, packets: packets, lost: lost, jitter: jitterSeconds)
         }
@@ -146,22 +218,24 @@ public struct RTPStreamStats: Sendable {
 
         // Jitter (RFC 3550 A.8, Wireshark's packet choice).
         let offset = timestamp &- firstTimestamp
-        let inOrder = offset < 0x8000_0000
-        let followsCN = RTPClock.isComfortNoise(payloadType: previousPayloadType)
-        previousPayloadType = payloadType
-        guard inOrder else { return }
-        if clock != 0 {
-            lastClockRate = clock
-            let nominal = Double(offset) / Double(clock)
-            let d = Double(arrivalNanoseconds &- previousArrival) / 1e9 - (nominal - previousNominal)
-            jitterSeconds += (abs(d) - jitterSeconds) / 16
-            previousNominal = nominal
-            // The comparison first: a new maximum is rare, and the other tests are then not made.
-            if jitterSeconds > maxJitterSeconds, !marker, !RTPClock.isComfortNoise(payloadType: payloadType), !followsCN {
-                maxJitterSeconds = jitterSeconds
-            }
-        }
+        guard offset < 0x8000_0000 else { return }
+        let elapsed = arrivalNanoseconds &- previousArrival
         previousArrival = arrivalNanoseconds
+        guard clock != 0 else { return }
+        lastClockRate = clock
+        let nominal = Double(offset) / Double(clock)
+        let d = Double(elapsed) / 1e9 - (nominal - previousNominal)
+        jitterSeconds += (abs(d) - jitterSeconds) / 16
+        previousNominal = nominal
+        // The comparison first: a new maximum is rare, and the other tests are made only then, out of line.
+        if jitterSeconds > maxJitterSeconds { maximum(marker: marker, payloadType: payloadType, followsCN: followsCN) }
+    }
+
+    /// The jitter, above the maximum, is the maximum when the packet has no marker, is not
+    /// comfort noise (PT 13/19) and does not follow it.
+    @inline(never)
+    private mutating func maximum(marker: Bool, payloadType: UInt8, followsCN: Bool) {
+        if !marker, !RTPClock.isComfortNoise(payloadType: payloadType), !followsCN { maxJitterSeconds = jitterSeconds }
     }
 
     /// The stream's first packet.
@@ -173,6 +247,7 @@ public struct RTPStreamStats: Sendable {
         previousArrival = arrivalNanoseconds
         previousNominal = 0
         previousPayloadType = payloadType
+        previousClock = clock
         if clock != 0 { lastClockRate = clock }
         packets = 1
         received = 1

@@ -16,11 +16,12 @@ public struct RTPLossPattern: Sendable, BitwiseCopyable {
     var seen: UInt128 = 1
     /// Timestamp of the packet with the highest sequence number.
     var highestTimestamp: UInt32 = 0
-    /// Smallest positive timestamp step between consecutive sequence numbers: the packet spacing
-    /// in clock ticks (0 until two consecutive packets were seen).
-    public private(set) var spacingTicks: UInt32 = 0
+    /// The smallest step taken as spacing so far, less one (`spacingTicks`); 0x7FFF_FFFF until
+    /// one is: a step `t` is smaller, and forward (below 2^31), when `t - 1` (wrapping) is below
+    /// it, one comparison.
+    var spacingBelow: UInt32 = 0x7FFF_FFFF
     /// Packets received since the last loss (RFC 3611's counters below). With `seen`,
-    /// `highestTimestamp` and `spacingTicks`, what every packet reads: declared first, in 32 bytes.
+    /// `highestTimestamp` and `spacingBelow`, what every packet reads: declared first, in 32 bytes.
     var pkt: Int64 = 0
 
     /// Packets whose sequence number had been received before.
@@ -51,6 +52,10 @@ public struct RTPLossPattern: Sendable, BitwiseCopyable {
 
     public init() {}
 
+    /// Smallest positive timestamp step between consecutive sequence numbers: the packet spacing
+    /// in clock ticks (0 until two consecutive packets were seen).
+    public var spacingTicks: UInt32 { spacingBelow == 0x7FFF_FFFF ? 0 : spacingBelow &+ 1 }
+
     /// The stream's first packet, or the one that confirmed a restart (with the jump before it).
     @inline(__always)
     mutating func start(timestamp: UInt32, packets: Int64) {
@@ -65,8 +70,9 @@ public struct RTPLossPattern: Sendable, BitwiseCopyable {
         if step == 0 { duplicates &+= 1; return }
         if step == 1 {
             seen = seen &<< 1 | 1   // the usual step: a constant shift, not a variable 128-bit one
-            let ticks = timestamp &- highestTimestamp
-            if ticks != 0, ticks < 0x8000_0000, spacingTicks == 0 || ticks < spacingTicks { spacingTicks = ticks }
+            // A step of 1 ..< 2^31 ticks below the smallest so far.
+            let below = timestamp &- highestTimestamp &- 1
+            if below < spacingBelow { spacingBelow = below }
         } else {
             seen = step >= 128 ? 1 : (seen &<< UInt128(step)) | 1
             lose(Int64(step) &- 1)

@@ -140,4 +140,17 @@ struct RTPLossPatternTests {
         #expect(s.pattern.lossRuns == 0 && s.pattern.duplicates == 0 && s.lost == 0)
         #expect(s.pattern.spacingTicks == 160)
     }
+
+    /// The spacing is the smallest forward step of the timestamp between consecutive sequence
+    /// numbers: a step of 0 or of 2^31 ticks or more (backwards) is none, a larger one changes nothing.
+    @Test func spacingTakesTheSmallestForwardStep() {
+        var p = RTPLossPattern()
+        p.start(timestamp: 1000, packets: 1)
+        #expect(p.spacingTicks == 0)
+        for (timestamp, spacing) in [(1000, 0), (1000 &+ 0x8000_0000, 0), (0x8000_03E7, 0), (0x8000_0467, 128),
+                                     (0x8000_04E7, 128), (0x8000_0527, 64), (0x8000_0528, 1)] as [(UInt32, UInt32)] {
+            p.advance(by: 1, timestamp: timestamp)
+            #expect(p.spacingTicks == spacing, "\(timestamp)")
+        }
+    }
 }
