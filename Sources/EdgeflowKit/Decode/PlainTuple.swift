@@ -53,12 +53,18 @@ extension PacketDecoder {
     /// more-fragments flag. Nil for any other frame.
     @inline(__always)
     static func plainIPv4(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> (ihl: Int, total: Int)? {
-        let n = bytes.count
-        guard linkType == .ethernet, n >= 34, bytes.be16(12) == 0x0800 else { return nil }
-        let vihl = bytes.u8(14)
+        guard linkType == .ethernet, bytes.count >= 34, bytes.be16(12) == 0x0800 else { return nil }
+        return plainIPv4(bytes, at: 14)
+    }
+
+    /// `plainIPv4`'s tests of an IPv4 header at `l` (after `l` bytes of link header; the
+    /// caller has `l + 20` bytes captured): its length and the datagram's total length.
+    @inline(__always)
+    static func plainIPv4(_ bytes: UnsafeRawBufferPointer, at l: Int) -> (ihl: Int, total: Int)? {
+        let vihl = bytes.u8(l)
         let ihl = Int(vihl & 0x0F) &* 4
-        let total = Int(bytes.be16(16))
-        guard vihl >> 4 == 4, ihl >= 20, total >= ihl, total <= n &- 14, bytes.be16(20) & 0x3FFF == 0 else { return nil }
+        let total = Int(bytes.be16(l &+ 2))
+        guard vihl >> 4 == 4, ihl >= 20, total >= ihl, total <= bytes.count &- l, bytes.be16(l &+ 6) & 0x3FFF == 0 else { return nil }
         return (ihl, total)
     }
 }

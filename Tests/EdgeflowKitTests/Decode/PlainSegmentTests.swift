@@ -25,15 +25,25 @@ struct PlainSegmentTests {
         let opt = try #require(Self.segment(Frames.ethernet(type: 0x0800)
             + Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 6, payloadLength: t.count, options: [1, 1, 1, 0]) + t))
         #expect(opt.srcPort == 5061 && opt.dstPort == 40000 && opt.payloadOffset == 70 && opt.ipLength == 56)
+        // One 802.1Q tag: the same fields, 4 bytes on.
+        let v = try #require(Self.segment(Frames.ethernet(type: 0x0800, vlans: [(0x8100, 7)])
+            + Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 6, payloadLength: t.count) + t))
+        #expect(v.src == 0x0A00_0001 && v.dst == 0x0A00_0002 && v.srcPort == 5061 && v.dstPort == 40000 && v.seq == 7 && v.flags == 0x02)
+        #expect(v.payloadOffset == 70 && v.payloadLength == 0 && v.ipLength == 52)
     }
 
-    @Test("every other frame is left to the decoder: UDP, VLAN, fragments, lengths beyond the frame or 0, a TCP header cut or in padding, a data offset below 20 or past the datagram, IPv6, another link type")
+    @Test("every other frame is left to the decoder: UDP, two VLAN tags or an 802.1ad one, fragments, lengths beyond the frame or 0, a TCP header cut or in padding, a data offset below 20 or past the datagram, IPv6, another link type")
     func otherFrames() {
         let t = Frames.tcp(sport: 1000, dport: 443, seq: 1, ack: 0, flags: 0x18, payload: [1, 2, 3, 4])
         let ip = Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 6, payloadLength: t.count)
         #expect(Self.segment(Frames.ethernet(type: 0x0800) + ip + t) != nil)
         #expect(Self.segment(Frames.udp4("10.0.0.1", 1000, "10.0.0.2", 2000)) == nil)
-        #expect(Self.segment(Frames.ethernet(type: 0x0800, vlans: [(0x8100, 7)]) + ip + t) == nil)
+        #expect(Self.segment(Frames.ethernet(type: 0x0800, vlans: [(0x8100, 7)]) + ip + t) != nil)
+        #expect(Self.segment(Frames.ethernet(type: 0x0800, vlans: [(0x88A8, 7), (0x8100, 8)]) + ip + t) == nil)
+        #expect(Self.segment(Frames.ethernet(type: 0x0800, vlans: [(0x88A8, 7)]) + ip + t) == nil)
+        #expect(Self.segment(Frames.ethernet(type: 0x0800, vlans: [(0x8100, 7)]) + ip + t, linkType: .linuxSLL) == nil)
+        // Tagged, cut inside the TCP header (57 of 58 bytes before the payload).
+        #expect(Self.segment(Array((Frames.ethernet(type: 0x0800, vlans: [(0x8100, 7)]) + ip + t).prefix(57))) == nil)
         #expect(Self.segment(Frames.ethernet(type: 0x0800) + ip + t, linkType: .linuxSLL) == nil)
         #expect(Self.segment(Frames.ethernet(type: 0x0800)
             + Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 6, payloadLength: t.count, moreFragments: true) + t) == nil)
@@ -68,18 +78,20 @@ struct PlainSegmentTests {
             while let p = reader.next() {
                 let d = PacketDecoder.decode(p.bytes, originalLength: p.originalLength, linkType: p.linkType)
                 guard let s = PacketDecoder.plainSegment(p.bytes, linkType: p.linkType) else {
-                    // What is left to the decoder is not an untagged, unfragmented IPv4 TCP frame,
-                    // captured whole, with a total length (not 0 as offloading leaves it).
+                    // What is left to the decoder is not an untagged (or once 802.1Q-tagged),
+                    // unfragmented IPv4 TCP frame, captured whole, with a total length (not 0 as
+                    // offloading leaves it).
+                    let l = Int(d.l3Offset)
                     let whole = p.linkType == .ethernet && d.kind == .transport && d.proto == IPProtocol.tcp && d.ipVersion == 4
-                        && d.l3Offset == 14 && d.anomaly == nil && d.tunnel == .none && Int(d.ipLength) <= p.bytes.count - 14
-                        && p.bytes.be16(16) != 0 && p.bytes.be16(20) & 0x3FFF == 0
+                        && (l == 14 || l == 18 && p.bytes.be16(12) == 0x8100) && d.anomaly == nil && d.tunnel == .none
+                        && Int(d.ipLength) <= p.bytes.count - l && p.bytes.be16(l + 2) != 0 && p.bytes.be16(l + 6) & 0x3FFF == 0
                     #expect(!whole, "\(name) #\(p.number)")
                     continue
                 }
                 plain += 1
                 if s.payloadLength > 0 { withPayload += 1 }
                 #expect(d.kind == .transport && d.anomaly == nil && d.tunnel == .none && d.tunnelDepth == 0 && !d.isFragment, "\(name) #\(p.number)")
-                #expect(d.ipVersion == 4 && d.proto == IPProtocol.tcp && d.l3Offset == 14 && d.src == IPAddress(ipv4: s.src)
+                #expect(d.ipVersion == 4 && d.proto == IPProtocol.tcp && d.l3Offset == (p.bytes.be16(12) == 0x8100 ? 18 : 14) && d.src == IPAddress(ipv4: s.src)
                         && d.dst == IPAddress(ipv4: s.dst) && d.srcPort == s.srcPort && d.dstPort == s.dstPort && d.ipLength == s.ipLength
                         && d.payloadOffset == s.payloadOffset && d.payloadLength == s.payloadLength, "\(name) #\(p.number)")
                 #expect(d.tcpFlags == s.flags && d.tcpWindow == s.window && d.seq == s.seq, "\(name) #\(p.number)")

@@ -3,16 +3,22 @@ import Testing
 @testable import EdgeflowKit
 
 /// One thread tracks a plain Ethernet/IPv4/TCP frame of a live flow from the frame's fields
-/// (`FlowTracker.trackSegment`); the same frame under a VLAN tag goes the general way (the full
-/// decode, `track`). Both must give the same report, to the byte.
+/// (`FlowTracker.trackSegment`), as it does one under a single 802.1Q tag; the same frame under
+/// two VLAN tags goes the general way (the full decode, `track`). All must give the same report,
+/// to the byte.
 @Suite("Plain segments: TCP frames of live flows tracked without the general decode")
 struct PlainSegmentPathTests {
     static let client = "10.0.0.1", relay = "52.114.50.7", edge = "10.0.0.9"
 
-    /// The frame with an 802.1Q tag (VLAN 7) after its addresses: the decoder skips the tag and
-    /// finds the same packet, which no plain path reads.
-    static func tagged(_ frame: [UInt8]) -> [UInt8] {
-        frame.count < 14 ? frame : Array(frame[0..<12]) + [0x81, 0x00, 0x00, 0x07] + Array(frame[12...])
+    /// Two VLAN tags (802.1ad VLAN 7, then 802.1Q VLAN 8): the decoder skips them and finds the
+    /// same packet, which no plain path reads.
+    static let twoTags: [UInt8] = [0x88, 0xA8, 0x00, 0x07, 0x81, 0x00, 0x00, 0x08]
+    /// One 802.1Q tag (VLAN 7): a TCP frame under it is still a plain segment.
+    static let oneTag: [UInt8] = [0x81, 0x00, 0x00, 0x07]
+
+    /// The frame with `tags` after its addresses.
+    static func tagged(_ frame: [UInt8], _ tags: [UInt8] = twoTags) -> [UInt8] {
+        frame.count < 14 ? frame : Array(frame[0..<12]) + tags + Array(frame[12...])
     }
 
     static func frame(_ type: UInt8, _ m: [UInt8]) -> [UInt8] { [type, 0x00, UInt8(m.count >> 8), UInt8(m.count & 0xFF)] + m }
@@ -99,9 +105,9 @@ struct PlainSegmentPathTests {
         return out
     }
 
-    static func report(_ packets: [(Int64, [UInt8])], tagged tag: Bool) throws -> [String: Any] {
+    static func report(_ packets: [(Int64, [UInt8])], tags: [UInt8]) throws -> [String: Any] {
         let records = packets.map { t, f in
-            TestRecord(seconds: UInt32(t / 1_000_000_000), fraction: UInt32(t % 1_000_000_000), data: tag ? tagged(f) : f)
+            TestRecord(seconds: UInt32(t / 1_000_000_000), fraction: UInt32(t % 1_000_000_000), data: tagged(f, tags))
         }
         let path = CaptureFile.temporary(CaptureFile.pcap(records, nanoseconds: true, snaplen: 262_144))
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -119,8 +125,9 @@ struct PlainSegmentPathTests {
     @Test("crafted connections: out of order, retransmitted, overlapping, SYN/FIN/RST, zero window, frames cut over segments, reuse, idle")
     func craftedSessions() throws {
         let packets = Self.sessions()
-        let plain = try Self.report(packets, tagged: false), tagged = try Self.report(packets, tagged: true)
+        let plain = try Self.report(packets, tags: []), tagged = try Self.report(packets, tags: Self.twoTags)
         #expect(Self.comparable(plain) == Self.comparable(tagged))
+        #expect(Self.comparable(plain) == Self.comparable(try Self.report(packets, tags: Self.oneTag)))
         // Seven flows: the MS-TURN connection and its reuse, the flipped one, the mid-stream one,
         // SIP, and the idle connection's two.
         let flows = plain.flows
@@ -144,8 +151,8 @@ struct PlainSegmentPathTests {
         #expect(flows.first { $0["orig_p"] as? Int == 40_000 }?["history"] as? String == "^hADd")
     }
 
-    /// Both ways over every bundled capture of Ethernet frames, each frame tagged for the general
-    /// path: TLS (handshakes cut over segments, certificates, alerts), MS-TURN and TURN over TCP,
+    /// All three ways over every bundled capture of Ethernet frames, each frame tagged twice for
+    /// the general path and once for the plain one: TLS (handshakes cut over segments, certificates, alerts), MS-TURN and TURN over TCP,
     /// SIP, and every UDP flow (which the tag takes off the datagram path too).
     /// The bundled captures whose every packet is an Ethernet frame (the tag needs one).
     static let ethernetCaptures: [String] = BundledCaptures.all.filter { path in
@@ -159,25 +166,26 @@ struct PlainSegmentPathTests {
         var reader = try MappedCaptureReader(path: path)
         var packets: [(Int64, [UInt8], Int)] = []
         while let p = reader.next() { packets.append((p.timestamp, Array(p.bytes), p.originalLength)) }
-        func report(tagged tag: Bool) throws -> [String: Any] {
+        func report(tags: [UInt8]) throws -> [String: Any] {
             let records = packets.map { t, f, n in
-                TestRecord(seconds: UInt32(t / 1_000_000_000), fraction: UInt32(t % 1_000_000_000), data: tag ? Self.tagged(f) : f,
-                           originalLength: tag && f.count >= 14 ? n + 4 : n)
+                TestRecord(seconds: UInt32(t / 1_000_000_000), fraction: UInt32(t % 1_000_000_000), data: Self.tagged(f, tags),
+                           originalLength: f.count >= 14 ? n + tags.count : n)
             }
             let file = CaptureFile.temporary(CaptureFile.pcap(records, nanoseconds: true, snaplen: 262_144))
             defer { try? FileManager.default.removeItem(atPath: file) }
             return try analyzeJSON([file])
         }
-        let plain = try report(tagged: false), tagged = try report(tagged: true)
-        #expect(Self.comparable(plain) == Self.comparable(tagged))
+        let plain = try report(tags: [])
+        #expect(Self.comparable(plain) == Self.comparable(try report(tags: Self.twoTags)))
+        #expect(Self.comparable(plain) == Self.comparable(try report(tags: Self.oneTag)))
     }
 
-    @Test("the frames of live flows take the plain path; tagged ones do not")
+    @Test("the frames of live flows take the plain path, under one 802.1Q tag too; under two tags they do not")
     func plainPathRuns() {
-        func run(tagged tag: Bool) -> (tracked: Int, flows: Int) {
+        func run(tags: [UInt8]) -> (tracked: Int, flows: Int) {
             var engine = Engine(settings: FlowSettings())
             for (k, (t, f)) in Self.sessions().enumerated() {
-                let frame = tag ? Self.tagged(f) : f
+                let frame = Self.tagged(f, tags)
                 frame.withUnsafeBytes { b in
                     engine.ingest(Packet(timestamp: t, linkType: .ethernet, interface: 0, originalLength: b.count, bytes: b,
                                          number: k + 1, fileOffset: -1))
@@ -186,11 +194,11 @@ struct PlainSegmentPathTests {
             let tracked = engine.tracker.plainSegmentsTracked
             return (tracked, Int(engine.finish().flows))
         }
-        let plain = run(tagged: false), tagged = run(tagged: true)
+        let plain = run(tags: []), one = run(tags: Self.oneTag), two = run(tags: Self.twoTags)
         // 36 segments, of which 7 make a flow (each connection's first, the reusing SYN, the
         // segment after the idle pause): 29 on the plain path.
         #expect(Self.sessions().count == 36)
-        #expect(plain.tracked == 29 && tagged.tracked == 0)
-        #expect(plain.flows == 7 && tagged.flows == 7)
+        #expect(plain.tracked == 29 && one.tracked == 29 && two.tracked == 0)
+        #expect(plain.flows == 7 && one.flows == 7 && two.flows == 7)
     }
 }

@@ -37,23 +37,35 @@ public struct TLSCertificateList: Sendable, Equatable {
         let listLen = Int(b.u8(o)) << 16 | Int(b.be16(o &+ 1))
         o &+= 3
         let end = min(o &+ listLen, b.count)
-        var truncated = o &+ listLen > b.count
-        let copy = [UInt8](UnsafeRawBufferPointer(rebasing: b[o..<end]))
+        let list = UnsafeRawBufferPointer(rebasing: b[o..<end])
+        let copy = [UInt8](list)
+        // The entries counted first: their ranges take one allocation, not one per doubling.
+        var count = 0
+        let cut = entries(list, tls13: tls13) { _ in count &+= 1 }
         var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(count)
+        _ = entries(list, tls13: tls13) { ranges.append($0) }
+        return TLSCertificateList(bytes: copy, ranges: ranges, truncated: cut || o &+ listLen > b.count, timestamp: timestamp)
+    }
+
+    /// Calls `entry` with the range of each DER certificate in `list` (a certificate_list's
+    /// bytes), in order; true when an entry (or, with `tls13`, its extensions' length) runs past the end.
+    @inline(__always)
+    private static func entries(_ list: UnsafeRawBufferPointer, tls13: Bool, _ entry: (Range<Int>) -> Void) -> Bool {
         var i = 0
-        let n = copy.count
+        let n = list.count
         while i < n {
-            guard i &+ 3 <= n else { truncated = true; break }
-            let l = Int(copy[i]) << 16 | Int(copy[i &+ 1]) << 8 | Int(copy[i &+ 2])
-            guard i &+ 3 &+ l <= n else { truncated = true; break }
-            ranges.append((i &+ 3)..<(i &+ 3 &+ l))
+            guard i &+ 3 <= n else { return true }
+            let l = Int(list.u8(i)) << 16 | Int(list.be16(i &+ 1))
+            guard i &+ 3 &+ l <= n else { return true }
+            entry((i &+ 3)..<(i &+ 3 &+ l))
             i &+= 3 &+ l
             if tls13 {
-                guard i &+ 2 <= n else { truncated = true; break }
-                i &+= 2 &+ (Int(copy[i]) << 8 | Int(copy[i &+ 1]))
+                guard i &+ 2 <= n else { return true }
+                i &+= 2 &+ Int(list.be16(i))
             }
         }
-        return TLSCertificateList(bytes: copy, ranges: ranges, truncated: truncated, timestamp: timestamp)
+        return false
     }
 }
 

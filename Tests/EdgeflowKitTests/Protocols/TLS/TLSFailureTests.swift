@@ -59,4 +59,24 @@ struct TLSFailureTests {
         #expect(decodeFailure([5, 1, 2, 3, 4, 5, 0, 0]) { p throws(TLSFailure) in try TLSCertificateList.parse(p, tls13: true, timestamp: 0) }
                 == TLSFailure(.truncatedCertificateList, at: 6))
     }
+
+    @Test("certificate list entries by hand: three and a header cut short, a list length past the body, TLS 1.3 extensions")
+    func certificateListEntries() throws {
+        func parse(_ body: [UInt8], tls13: Bool = false) throws -> TLSCertificateList {
+            try body.withUnsafeBytes { try TLSCertificateList.parse($0, tls13: tls13, timestamp: 0) }
+        }
+        // Entries of 2, 3 and 1 bytes, then 2 bytes of a fourth's 3-byte length: 17 bytes.
+        let three = try parse([0, 0, 17] + [0, 0, 2, 0x0A, 0x0B] + [0, 0, 3, 1, 2, 3] + [0, 0, 1, 9] + [0, 0])
+        #expect(three.ranges == [3..<5, 8..<11, 14..<15] && three.truncated && three.bytes.count == 17)
+        #expect(Array(three.der(1)) == [1, 2, 3])
+        // A list length of 20 over a 5-byte entry.
+        let past = try parse([0, 0, 20] + [0, 0, 2, 0x0A, 0x0B])
+        #expect(past.ranges == [3..<5] && past.truncated)
+        // TLS 1.3: an empty context, entries each followed by their extensions (1 byte, then none).
+        let tls13 = try parse([0, 0, 0, 14] + [0, 0, 2, 0x0A, 0x0B, 0, 1, 0xEE] + [0, 0, 1, 7, 0, 0], tls13: true)
+        #expect(tls13.ranges == [3..<5, 11..<12] && !tls13.truncated)
+        // The extensions' length cut after its first byte.
+        let cut = try parse([0, 0, 0, 5] + [0, 0, 1, 7, 0], tls13: true)
+        #expect(cut.ranges == [3..<4] && cut.truncated)
+    }
 }
