@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import EdgeflowKit
 
@@ -10,5 +11,37 @@ struct FuzzRegressionTests {
         let input: [UInt8] = [0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0]
         let pdu = input.withUnsafeBytes { TCPFraming.next($0) }
         #expect(pdu.kind == .msTURNControl && pdu.length == 4)
+    }
+
+    /// FuzzSTUN (crash-d09aa87e, CI of a8a9bef): an RFC 3489 message (no cookie) whose last
+    /// attributes are XOR-MAPPED-ADDRESS (0x0020) and MS-TURN's (0x8020) with no value made the
+    /// flow-facts walk read the address family and port, 4 bytes, past the message's end. The
+    /// message ends just before a page that cannot be read, so such a read faults.
+    @Test("address attributes of length 0 at the message's end: malformed, nothing read past it")
+    func emptyAddressAtTheEnd() throws {
+        let input: [UInt8] = [0x00, 0x02, 0x00, 0x0C, 0x23, 0x12, 0xA4, 0x42, 0x02, 0xAB, 0xF3, 0xDE, 0xED, 0x5B, 0xBD, 0xFF,
+                              0x00, 0xFF, 0x0E, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00, 0x00, 0x80, 0x20, 0x00, 0x00]
+        try Self.beforeUnreadablePage(input) { p in
+            let m = try? STUNDecoder.decode(p, allowLegacy: true)
+            #expect(m?.attributes.xorMappedAddress == nil && m?.attributes.msXorMappedAddress == nil)
+            for type: UInt16 in [0x0001, 0x0012, 0x0016, 0x0020, 0x8020] {
+                var bytes = input
+                bytes[24] = UInt8(type >> 8)
+                bytes[25] = UInt8(type & 0xFF)
+                try Self.beforeUnreadablePage(bytes) { q in _ = try? STUNDecoder.decode(q, allowLegacy: true) }
+            }
+        }
+    }
+
+    /// Runs `body` on `bytes` copied to the end of a readable page that an unreadable one follows.
+    static func beforeUnreadablePage(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let base = try #require(mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+        try #require(base != MAP_FAILED)
+        defer { munmap(base, 2 * page) }
+        try #require(mprotect(base + page, page, PROT_NONE) == 0)
+        let start = base + page - bytes.count
+        bytes.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        try body(UnsafeRawBufferPointer(start: start, count: bytes.count))
     }
 }

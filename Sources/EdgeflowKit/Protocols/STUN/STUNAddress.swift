@@ -29,16 +29,16 @@ public struct STUNAddress: Sendable, BitwiseCopyable, Equatable {
     }
 
     /// `plain` for a value an attribute walk found within `p` (`STUNAttributeWalker.walk` checked
-    /// that its length fits): the family and the length alone are checked (8 or 20 bytes).
+    /// that its length fits): the length (8 or 20 bytes) and the family alone are checked, the
+    /// length first, as the walk does not check that a value holds the family and port (a value
+    /// of length 0 may end the message).
     @inline(__always)
     static func plain(walked p: UnsafeRawBufferPointer, value v: Int, length l: Int) -> STUNAddress? {
-        let family = p.u8(v &+ 1)
-        let port = p.be16(v &+ 2)
-        if family == 1, l == 8 {
-            return STUNAddress(ip: IPAddress(ipv4: p.be32(v &+ 4)), port: port, family: 1)
+        if l == 8, p.u8(v &+ 1) == 1 {
+            return STUNAddress(ip: IPAddress(ipv4: p.be32(v &+ 4)), port: p.be16(v &+ 2), family: 1)
         }
-        if family == 2, l == 20 {
-            return STUNAddress(ip: IPAddress(hi: p.be64(v &+ 4), lo: p.be64(v &+ 12)), port: port, family: 2)
+        if l == 20, p.u8(v &+ 1) == 2 {
+            return STUNAddress(ip: IPAddress(hi: p.be64(v &+ 4), lo: p.be64(v &+ 12)), port: p.be16(v &+ 2), family: 2)
         }
         return nil
     }
@@ -55,17 +55,16 @@ public struct STUNAddress: Sendable, BitwiseCopyable, Equatable {
     }
 
     /// `xor` for a value an attribute walk found within `p`, after its 20-byte header
-    /// (`STUNAttributeWalker.walk` checked both): the family and the length alone are checked.
+    /// (`STUNAttributeWalker.walk` checked both): the length and the family alone are checked,
+    /// the length first (as in `plain(walked:value:length:)`).
     @inline(__always)
     static func xor(walked p: UnsafeRawBufferPointer, value v: Int, length l: Int) -> STUNAddress? {
-        let family = p.u8(v &+ 1)
-        let port = p.be16(v &+ 2) ^ p.be16(4)
-        if family == 1, l == 8 {
-            return STUNAddress(ip: IPAddress(ipv4: p.be32(v &+ 4) ^ p.be32(4)), port: port, family: 1)
+        if l == 8, p.u8(v &+ 1) == 1 {
+            return STUNAddress(ip: IPAddress(ipv4: p.be32(v &+ 4) ^ p.be32(4)), port: p.be16(v &+ 2) ^ p.be16(4), family: 1)
         }
-        if family == 2, l == 20 {
+        if l == 20, p.u8(v &+ 1) == 2 {
             return STUNAddress(ip: IPAddress(hi: p.be64(v &+ 4) ^ p.be64(4), lo: p.be64(v &+ 12) ^ p.be64(12)),
-                               port: port, family: 2)
+                               port: p.be16(v &+ 2) ^ p.be16(4), family: 2)
         }
         return nil
     }
