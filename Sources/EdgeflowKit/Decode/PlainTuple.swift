@@ -1,6 +1,6 @@
-/// The 5-tuple of the commonest frame, read without decoding it: Ethernet II without VLAN
-/// tags, IPv4 neither fragmented nor cut short, UDP (not to the VXLAN port) or TCP, every
-/// header and length within the captured bytes. Where `PacketDecoder.plainTuple` gives one,
+/// The 5-tuple of the commonest frame, read without decoding it: Ethernet II, untagged or
+/// with one 802.1Q tag (which `decode` steps over), IPv4 neither fragmented nor cut short,
+/// UDP (not to the VXLAN port) or TCP, every header and length within the captured bytes. Where `PacketDecoder.plainTuple` gives one,
 /// `PacketDecoder.decode` gives a `.transport` packet with these addresses, ports and
 /// protocol, no anomaly and no tunnel: a sharded run finds the shard of a packet it does not
 /// own from this, without the full decode.
@@ -19,11 +19,20 @@ extension PacketDecoder {
     /// The frame's `PlainTuple`, or nil when it is any other frame (which `decode` handles).
     @inline(__always)
     static func plainTuple(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> PlainTuple? {
-        guard let header = plainIPv4(bytes, linkType: linkType) else { return nil }
+        if let header = plainIPv4(bytes, linkType: linkType) { return plainTuple(bytes, at: 14, header) }
+        // One 802.1Q tag puts the IPv4 header 4 bytes on (as `plainSegment` reads it).
+        guard linkType == .ethernet, bytes.count >= 38, bytes.be16(12) == 0x8100, bytes.be16(16) == 0x0800,
+              let header = plainIPv4(bytes, at: 18) else { return nil }
+        return plainTuple(bytes, at: 18, header)
+    }
+
+    /// The tuple of the IPv4 datagram at `l` that `plainIPv4` accepted (as `header`).
+    @inline(__always)
+    private static func plainTuple(_ bytes: UnsafeRawBufferPointer, at l: Int, _ header: (ihl: Int, total: Int)) -> PlainTuple? {
         let (ihl, total) = header
         let n = bytes.count
-        let proto = bytes.u8(23)
-        let off = 14 &+ ihl
+        let proto = bytes.u8(l &+ 9)
+        let off = l &+ ihl
         let length = total &- ihl
         let avail = n &- off
         let srcPort: UInt16, dstPort: UInt16, maybeSIP: Bool
@@ -43,7 +52,8 @@ extension PacketDecoder {
         } else {
             return nil
         }
-        return PlainTuple(src: bytes.be32(26), dst: bytes.be32(30), srcPort: srcPort, dstPort: dstPort, proto: proto, maybeSIP: maybeSIP)
+        return PlainTuple(src: bytes.be32(l &+ 12), dst: bytes.be32(l &+ 16), srcPort: srcPort, dstPort: dstPort, proto: proto,
+                          maybeSIP: maybeSIP)
     }
 
     /// The IPv4 header of an Ethernet II frame without VLAN tags, as the plain frames

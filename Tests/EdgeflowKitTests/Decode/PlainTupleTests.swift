@@ -26,12 +26,29 @@ struct PlainTupleTests {
         #expect(Self.tuple(Frames.tcp4("10.0.0.1", 40000, "10.0.0.2", 5060, flags: 0x10))?.maybeSIP == true)
     }
 
-    @Test("every other frame is left to the decoder: VLAN, fragments, a length beyond the frame or 0, VXLAN, ICMP, IPv6, another link type")
+    @Test("one 802.1Q tag: the same tuple, 4 bytes on, for UDP and TCP")
+    func oneTag() throws {
+        let u = Frames.udp(sport: 50000, dport: 3478, payload: Array("Z".utf8))
+        let ip = Frames.ipv4Header(src: "10.1.2.3", dst: "52.112.7.9", proto: 17, payloadLength: u.count)
+        let tagged = try #require(Self.tuple(Frames.ethernet(type: 0x0800, vlans: [(0x8100, 7)]) + ip + u))
+        #expect(tagged.src == 0x0A01_0203 && tagged.dst == 0x3470_0709 && tagged.srcPort == 50000 && tagged.dstPort == 3478)
+        #expect(tagged.proto == 17 && tagged.maybeSIP)
+        let t = Frames.tcp(sport: 40000, dport: 5060, seq: 1, ack: 0, flags: 0x18, payload: [1])
+        let tip = Frames.ipv4Header(src: "192.0.2.1", dst: "198.51.100.2", proto: 6, payloadLength: t.count)
+        let segment = try #require(Self.tuple(Frames.ethernet(type: 0x0800, vlans: [(0x8100, 100)]) + tip + t))
+        #expect(segment.src == 0xC000_0201 && segment.dst == 0xC633_6402 && segment.srcPort == 40000 && segment.dstPort == 5060)
+        #expect(segment.proto == 6 && segment.maybeSIP)
+        // Cut inside the tagged IPv4 header: none.
+        #expect(Self.tuple(Array((Frames.ethernet(type: 0x0800, vlans: [(0x8100, 7)]) + ip + u).prefix(37))) == nil)
+    }
+
+    @Test("every other frame is left to the decoder: two VLAN tags or an 802.1ad one, fragments, a length beyond the frame or 0, VXLAN, ICMP, IPv6, another link type")
     func otherFrames() {
         let u = Frames.udp(sport: 1000, dport: 2000, payload: [1, 2, 3, 4])
         let ip = Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 17, payloadLength: u.count)
         #expect(Self.tuple(Frames.ethernet(type: 0x0800) + ip + u) != nil)
-        #expect(Self.tuple(Frames.ethernet(type: 0x0800, vlans: [(0x8100, 7)]) + ip + u) == nil)
+        #expect(Self.tuple(Frames.ethernet(type: 0x0800, vlans: [(0x8100, 7), (0x8100, 8)]) + ip + u) == nil)
+        #expect(Self.tuple(Frames.ethernet(type: 0x0800, vlans: [(0x88A8, 7)]) + ip + u) == nil)
         #expect(Self.tuple(Frames.ethernet(type: 0x0800) + ip + u, linkType: .linuxSLL) == nil)
         #expect(Self.tuple(Frames.ethernet(type: 0x0800)
             + Frames.ipv4Header(src: "10.0.0.1", dst: "10.0.0.2", proto: 17, payloadLength: u.count, moreFragments: true) + u) == nil)
