@@ -4,7 +4,7 @@
 /// there on (one packet, the same sizes, state, history and verdict), so their tails are
 /// copied, not formatted again; any other flow's tail is formatted and kept in its place.
 /// The same for the members between the ends and the start time (`orig_role` to `services`:
-/// the roles and services), kept with the roles and services they were made of.
+/// the roles and services), kept with the roles and services they were made of, for any flow.
 struct FlowTailMemo: ~Copyable {
     /// Everything a plain flow's tail is made of.
     struct Key: BitwiseCopyable {
@@ -102,9 +102,9 @@ struct FlowTailMemo: ~Copyable {
             | UInt32(flow.serviceSet.bits) << 8
     }
 
-    /// Writes the middle of `flow` (which has no text fields) at `c`: the kept text when its
+    /// Writes the middle of `flow` at `c` (its text fields are not in it): the kept text when its
     /// transport's last middle was made of the same roles and services, else what `make`
-    /// writes, then kept.
+    /// writes, then kept. `c` must have `middleRoom` bytes of room from there.
     @inline(__always)
     func writeMiddle(_ flow: borrowing FlowSummary, _ c: inout JSONCursor, _ make: (inout JSONCursor) -> Void) {
         let slot = Self.slot(flow)
