@@ -274,15 +274,18 @@ final class ClassificationStage {
     }
 
     /// The TURN allocation a flow's STUN made (its relayed address and channel peers), if any.
+    /// The counters are read where they lie: bound to a name, their 1.8 KB were copied first.
     private static func allocation(_ stun: AppReport.STUN, uid: String) -> Call.Allocation? {
-        let st = stun.stats
-        guard let r = st.relayed else { return nil }
-        // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
-        let ips = st.channelPeer.span, ports = st.channelPeerPort.span
-        var peers: [Call.Endpoint] = []
-        peers.reserveCapacity(st.channels)
-        for i in 0..<st.channels { peers.append(Call.Endpoint(ip: ips[i], port: ports[i])) }
-        return Call.Allocation(uid: uid, relayed: Call.Endpoint(ip: r.ip, port: r.port), peers: peers)
+        stun.withStats { st in
+            guard let r = st.pointee.relayed else { return nil }
+            // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
+            let ips = st.pointee.channelPeer.span, ports = st.pointee.channelPeerPort.span
+            let channels = st.pointee.channels
+            var peers: [Call.Endpoint] = []
+            peers.reserveCapacity(channels)
+            for i in 0..<channels { peers.append(Call.Endpoint(ip: ips[i], port: ports[i])) }
+            return Call.Allocation(uid: uid, relayed: Call.Endpoint(ip: r.ip, port: r.port), peers: peers)
+        }
     }
 
     /// A call was finished: written, and its findings noted.

@@ -83,9 +83,9 @@ struct CallCorrelator {
 
     /// Makes room at once for about `count` more flows with streams (those still live when input
     /// ends: `ClassificationStage.expectMedia`), at most `capacity`: grown from empty as they come,
-    /// the flows' table and the indexes by SSRC and by end were each rehashed a dozen times (12 M
-    /// instructions for the 5M capture's 6,017 such flows). Nothing else changes: no index is
-    /// iterated in an order a report shows.
+    /// the flows' table and the indexes were each rehashed a dozen times (12 M instructions for the
+    /// 5M capture's 6,017 such flows). Nothing else changes: no index is iterated in an order a
+    /// report shows.
     mutating func reserve(flows count: Int) {
         let n = min(count, capacity)
         guard n > 0 else { return }
@@ -93,8 +93,10 @@ struct CallCorrelator {
         groupOf.reserveCapacity(groupOf.count &+ n)
         groups.reserveCapacity(groups.count &+ n)
         bySSRC.reserveCapacity(bySSRC.count &+ n)
-        // A flow's two ends.
+        // A flow's two ends; an allocation's relayed address; an ICE session.
         byEnd.reserveCapacity(byEnd.count &+ 2 &* n)
+        byRelayed.reserveCapacity(byRelayed.count &+ n)
+        byICE.reserveCapacity(byICE.count &+ n)
     }
 
     /// When a group whose last packet was at `last` is finished.

@@ -56,7 +56,8 @@ struct FlowTailMemo: ~Copyable {
     /// Bytes a kept middle may hold (a longer one is written, not kept). A kept middle is
     /// copied as one block of this many bytes (a copy of known size, made without a call), so
     /// a writer's room must reach this far past the middle's start: it does, the middle starts
-    /// within the first 200 bytes of a flow object or row, whose room is `FlowSummary.fixedRoom`.
+    /// within the first 200 bytes of a flow object or row, whose room is `FlowSummary.fixedRoom`,
+    /// besides the ends' names before it (a flow object with report parts), whose room is counted apart.
     static let middleRoom = 128
     /// One tail per transport: TCP, UDP, other (a mixed flood alternates them).
     private static let slots = 3
