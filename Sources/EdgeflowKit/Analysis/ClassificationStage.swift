@@ -80,6 +80,10 @@ final class ClassificationStage {
         emit(record, .endOfInput, Self.appReport(record, facts, certificates: certificates))
     }
 
+    /// Input ended with about `flows` live flows carrying RTP (their states in use): the call
+    /// correlator makes room for them before they come (`CallCorrelator.reserve`).
+    func expectMedia(flows: Int) { calls.reserve(flows: flows) }
+
     /// `endedAtEndOfInput(_:facts:)` with the flow already classified and summarised
     /// (`prepare`, on the thread that ended it, `TableEnding`: by the topology as it is once
     /// `recognised` has seen every live flow, which no later flow changes).
@@ -262,26 +266,26 @@ final class ClassificationStage {
         let ice = app.stun?.stats.ice.pairs ?? []
         let sdp = app.sip?.media ?? []
         let uid = f.uid
-        var legs: [Call.Leg] = []
-        legs.reserveCapacity(app.rtp.count)
-        for i in app.rtp.indices { legs.append(Call.Leg(uid: uid, stream: app.rtp[i], quality: app.rtpQuality[i], flowFirst: first)) }
         let ends = (Call.Endpoint(ip: f.origAddress, port: UInt16(truncatingIfNeeded: f.origP)),
                     Call.Endpoint(ip: f.respAddress, port: UInt16(truncatingIfNeeded: f.respP)))
-        calls.add(CallCorrelator.Flow(uid: uid, first: first, last: f.lastTs, legs: legs, ends: ends,
+        calls.add(CallCorrelator.Flow(uid: uid, first: first, last: f.lastTs, streams: app.rtp, quality: app.rtpQuality, ends: ends,
                                       allocation: app.stun.flatMap { Self.allocation($0, uid: uid) }, ice: ice, sdp: sdp),
                   advancing: !inputOver) { self.written($0) }
     }
 
     /// The TURN allocation a flow's STUN made (its relayed address and channel peers), if any.
+    /// The counters are read where they lie: bound to a name, their 1.8 KB were copied first.
     private static func allocation(_ stun: AppReport.STUN, uid: String) -> Call.Allocation? {
-        let st = stun.stats
-        guard let r = st.relayed else { return nil }
-        // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
-        let ips = st.channelPeer.span, ports = st.channelPeerPort.span
-        var peers: [Call.Endpoint] = []
-        peers.reserveCapacity(st.channels)
-        for i in 0..<st.channels { peers.append(Call.Endpoint(ip: ips[i], port: ports[i])) }
-        return Call.Allocation(uid: uid, relayed: Call.Endpoint(ip: r.ip, port: r.port), peers: peers)
+        stun.withStats { st in
+            guard let r = st.pointee.relayed else { return nil }
+            // Spans: an `InlineArray` read by subscript in a loop is copied for each read.
+            let ips = st.pointee.channelPeer.span, ports = st.pointee.channelPeerPort.span
+            let channels = st.pointee.channels
+            var peers: [Call.Endpoint] = []
+            peers.reserveCapacity(channels)
+            for i in 0..<channels { peers.append(Call.Endpoint(ip: ips[i], port: ports[i])) }
+            return Call.Allocation(uid: uid, relayed: Call.Endpoint(ip: r.ip, port: r.port), peers: peers)
+        }
     }
 
     /// A call was finished: written, and its findings noted.

@@ -327,6 +327,9 @@ public struct Engine: ~Copyable {
                 }
             }
         }
+        // The flows with an RTP state are most of those the calls take now (read before any
+        // table is ended on a thread of its own).
+        stage?.expectMedia(flows: others.reduce(tracker.dispatcher.arena.rtp.inUse) { $0 &+ $1.tracker.dispatcher.arena.rtp.inUse })
         if let stage, !others.isEmpty {
             endOnThreads(live, others, stage)
         } else {

@@ -437,15 +437,15 @@ public struct FlowSummary: Sendable {
     /// object holds: the members always present (`writeMembers`), then the nested objects.
     /// - Parameter leading: text written first: members ending in a comma (NDJSON's
     ///   `"type":"flow",`), or the object's own opening (JSON's `{` or `,{`, after `JSONWriter.opening`).
-    /// - Parameter uidPairs: `base62Pairs`, as a writer keeps it (each read of the lazily made
-    ///   table is a call).
-    func write(to w: inout JSONWriter, leading: StaticString = "", uidPairs: UnsafePointer<UInt8> = Self.base62Pairs) {
+    /// - Parameter tails: the writer's memo: its `uidPairs`, and its middles (the roles and
+    ///   services: the same text for most flows with report parts too, copied, not written anew).
+    func write(to w: inout JSONWriter, leading: StaticString = "", tails: borrowing FlowTailMemo) {
         w.separate()
         let (second, micros) = TimeFormat.isoParts(ts, &w)
         w.withRoom(jsonRoom &+ leading.utf8CodeUnitCount) { c in
             c.literal(leading)
-            writeEnds(&c, uidPairs: uidPairs)
-            writeMiddle(&c)
+            writeEnds(&c, uidPairs: tails.uidPairs)
+            tails.writeMiddle(self, &c) { writeMiddle(&$0) }
             c.iso8601(second, micros: micros)
             writeTail(&c)
         }

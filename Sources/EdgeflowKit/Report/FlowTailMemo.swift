@@ -4,7 +4,7 @@
 /// there on (one packet, the same sizes, state, history and verdict), so their tails are
 /// copied, not formatted again; any other flow's tail is formatted and kept in its place.
 /// The same for the members between the ends and the start time (`orig_role` to `services`:
-/// the roles and services), kept with the roles and services they were made of.
+/// the roles and services), kept with the roles and services they were made of, for any flow.
 struct FlowTailMemo: ~Copyable {
     /// Everything a plain flow's tail is made of.
     struct Key: BitwiseCopyable {
@@ -56,7 +56,8 @@ struct FlowTailMemo: ~Copyable {
     /// Bytes a kept middle may hold (a longer one is written, not kept). A kept middle is
     /// copied as one block of this many bytes (a copy of known size, made without a call), so
     /// a writer's room must reach this far past the middle's start: it does, the middle starts
-    /// within the first 200 bytes of a flow object or row, whose room is `FlowSummary.fixedRoom`.
+    /// within the first 200 bytes of a flow object or row, whose room is `FlowSummary.fixedRoom`,
+    /// besides the ends' names before it (a flow object with report parts), whose room is counted apart.
     static let middleRoom = 128
     /// One tail per transport: TCP, UDP, other (a mixed flood alternates them).
     private static let slots = 3
@@ -102,9 +103,9 @@ struct FlowTailMemo: ~Copyable {
             | UInt32(flow.serviceSet.bits) << 8
     }
 
-    /// Writes the middle of `flow` (which has no text fields) at `c`: the kept text when its
+    /// Writes the middle of `flow` at `c` (its text fields are not in it): the kept text when its
     /// transport's last middle was made of the same roles and services, else what `make`
-    /// writes, then kept.
+    /// writes, then kept. `c` must have `middleRoom` bytes of room from there.
     @inline(__always)
     func writeMiddle(_ flow: borrowing FlowSummary, _ c: inout JSONCursor, _ make: (inout JSONCursor) -> Void) {
         let slot = Self.slot(flow)

@@ -74,7 +74,7 @@ final class JSONReportWriter: ReportWriter {
             }
         } else {
             w.opening()
-            flow.write(to: &w, leading: isFirst ? "{" : ",{", uidPairs: tails.uidPairs)
+            flow.write(to: &w, leading: isFirst ? "{" : ",{", tails: tails)
             w.endObject()
         }
         if w.bytes.count >= Self.gathered { handOn() }
@@ -158,7 +158,7 @@ final class NDJSONReportWriter: ReportWriter {
         } else {
             w.reset()
             w.beginObject()
-            flow.write(to: &w, leading: "\"type\":\"flow\",", uidPairs: tails.uidPairs)
+            flow.write(to: &w, leading: "\"type\":\"flow\",", tails: tails)
             w.endObject()
             w.append(0x0A)
             output.write(w.bytes)

@@ -22,9 +22,7 @@ struct CallCorrelatorTests {
     }
 
     static func flow(_ uid: String, first: Int64, last: Int64, _ streams: [AppReport.RTPStream]) -> CallCorrelator.Flow {
-        CallCorrelator.Flow(uid: uid, first: first, last: last, legs: streams.map {
-            Call.Leg(uid: uid, stream: $0, quality: RTPStreamQuality($0, roundTrip: nil), flowFirst: first)
-        })
+        CallCorrelator.Flow(uid: uid, first: first, last: last, streams: streams, quality: streams.map { RTPStreamQuality($0, roundTrip: nil) })
     }
 
     /// Runs flows through a correlator and returns the calls in the order they were emitted.
@@ -166,6 +164,45 @@ struct CallCorrelatorTests {
         for f in [long, a, later, b] { c.add(f, advancing: false) { calls.append($0) } }
         c.finish { calls.append($0) }
         #expect(calls.count == 1)
+    }
+
+    /// Room made before the end of input's flows come (`reserve`, as `ClassificationStage.expectMedia`
+    /// makes it) changes no call: the flows of the two calls below and the allocation's, handed in
+    /// at the end of input with room for none, one, all and more than `capacity` flows, give the
+    /// same calls, streams and legs.
+    @Test func roomMadeBeforehandChangesNoCall() {
+        func ep(_ s: String, _ p: UInt16) -> Call.Endpoint { Call.Endpoint(ip: IPAddress(s)!, port: p) }
+        var a = Self.flow("CA", first: 0, last: 12 * Self.s, [Self.stream(1, orig: true)])
+        a.ends = (ep("198.51.100.10", 50040), ep("203.0.113.20", 3478))
+        a.allocation = Call.Allocation(uid: "CA", relayed: ep("203.0.113.20", 54089), peers: [ep("52.112.0.10", 50010)])
+        var b = Self.flow("CB", first: Self.ms, last: 12 * Self.s, [Self.stream(9, orig: true)])
+        b.ends = (ep("203.0.113.20", 54089), ep("52.112.0.10", 50010))
+        let flows = [b, a, Self.flow("CC", first: 2 * Self.ms, last: 12 * Self.s, [Self.stream(1, orig: true, delay: Self.ms)]),
+                     Self.flow("C3", first: 200 * Self.s, last: 210 * Self.s, [Self.stream(3, orig: true, start: 200 * Self.s)]),
+                     Self.flow("C5", first: 200 * Self.s, last: 210 * Self.s, [Self.stream(3, orig: true, start: 200 * Self.s, delay: Self.ms)])]
+        func calls(room: Int) -> [[String]] {
+            var c = CallCorrelator(capacity: 100)
+            c.reserve(flows: room)
+            var out: [[String]] = []
+            for f in flows { c.add(f, advancing: false) { out.append([$0.id] + $0.streams.flatMap { s in s.legs.map { "\(s.ssrc) \($0.uid)" } }) } }
+            c.finish { out.append([$0.id] + $0.streams.flatMap { s in s.legs.map { "\(s.ssrc) \($0.uid)" } }) }
+            return out
+        }
+        let expected = [["VA", "1 CA", "1 CC", "9 CB"], ["V3", "3 C3", "3 C5"]]
+        for room in [0, 1, 5, 1000] { #expect(calls(room: room) == expected, "room \(room)") }
+    }
+
+    /// A flow's legs are made of its streams and their quality when asked for (it is in a call):
+    /// each carries the flow's uid and first packet, in the streams' order.
+    @Test func legsMadeOfTheStreams() {
+        let streams = [Self.stream(7, orig: true), Self.stream(8, orig: false, lost: [3])]
+        let quality = [RTPStreamQuality(streams[0], roundTrip: nil), RTPStreamQuality(streams[1], roundTrip: 120)]
+        let f = CallCorrelator.Flow(uid: "CL", first: 42, last: 12 * Self.s, streams: streams, quality: quality)
+        #expect(f.cost == 2)
+        #expect(f.legs.map(\.uid) == ["CL", "CL"] && f.legs.map(\.flowFirst) == [42, 42])
+        #expect(f.legs.map(\.stream.ssrc) == [7, 8] && f.legs.map(\.stream.stats.lostForReport) == [0, 1])
+        #expect(f.legs.map(\.quality.roundTrip) == [nil, 120])
+        #expect(CallCorrelator.Flow(uid: "CN", first: 0, last: 1, streams: [], quality: []).cost == 1)
     }
 
     /// Calls are emitted as soon as the clock leaves them behind, and windowed grouping gives the

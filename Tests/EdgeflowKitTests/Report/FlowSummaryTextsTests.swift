@@ -126,13 +126,13 @@ struct FlowSummaryTextsTests {
         var s = summary()
         s.shareNames(FlowTexts(origName: "x.example", respName: "y.example"))
         var w = JSONWriter()
-        s.write(to: &w)
+        s.write(to: &w, tails: FlowTailMemo())
         #expect(w.text.contains(#""resp_p":3478,"orig_name":"x.example","resp_name":"y.example","orig_role""#))
         // A summary with a text but no names (its own box, with no memory for names) writes neither member.
         var unnamed = summary()
         unnamed.uid = "C1"
         var u = JSONWriter()
-        unnamed.write(to: &u)
+        unnamed.write(to: &u, tails: FlowTailMemo())
         #expect(u.text.contains(#""resp_p":3478,"orig_role""#) && !u.text.contains("_name"))
         #expect(unnamed.texts?.namesJSON.isEmpty == true)
     }

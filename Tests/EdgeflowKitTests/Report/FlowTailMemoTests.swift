@@ -158,8 +158,10 @@ struct FlowTailMemoTests {
         (.other, .other, [], "unknown", []),
     ]
 
-    private static func writtenMiddles(_ format: ReportFormat) throws -> String {
-        let path = scratchPath("middles-\(format.rawValue)")
+    /// `nested`: every second flow holds a nested object too (an ICMP error), so that it is written
+    /// whole (`FlowSummary.write`), its middle through the same memo as the flat flows' around it.
+    private static func writtenMiddles(_ format: ReportFormat, nested: Bool = false) throws -> String {
+        let path = scratchPath("middles-\(format.rawValue)-\(nested)")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let stream = try OutputStream(path: path)
         let writer = makeReportWriter(format, output: stream, top: 10, color: false)
@@ -168,6 +170,7 @@ struct FlowTailMemoTests {
             s.origRoleKind = m.orig
             s.respRoleKind = m.resp
             for service in m.services { s.serviceSet.insert(service) }
+            if nested && i % 2 == 1 { s.icmp = (errors: 1, proto: 1, type: 3, code: 3, from: IPAddress("192.0.2.9")!, quotedOriginator: true) }
             writer.flow(s)
         }
         finish(writer, format)
@@ -175,16 +178,17 @@ struct FlowTailMemoTests {
         return try String(contentsOfFile: path, encoding: .utf8)
     }
 
-    @Test("JSON, NDJSON and CSV: each flow's roles and services are its own")
-    func middles() throws {
-        let text = try Self.writtenMiddles(.json)
+    @Test("JSON, NDJSON and CSV: each flow's roles and services are its own", arguments: [false, true])
+    func middles(nested: Bool) throws {
+        let text = try Self.writtenMiddles(.json, nested: nested)
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         let jsonFlows = try #require(object?["flows"] as? [[String: Any]])
-        let lines = try Self.writtenMiddles(.ndjson).split(separator: "\n")
+        let lines = try Self.writtenMiddles(.ndjson, nested: nested).split(separator: "\n")
         let ndjsonFlows = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         for flows in [jsonFlows, ndjsonFlows] {
             #expect(flows.count == Self.middles.count)
             for (i, (m, f)) in zip(Self.middles, flows).enumerated() {
+                #expect((f["icmp"] != nil) == (nested && i % 2 == 1))
                 #expect(f["orig_p"] as? Int == 41_000 + i)
                 #expect(f["orig_role"] as? String == m.orig.rawValue && f["resp_role"] as? String == m.resp.rawValue)
                 #expect(f["service"] as? String == m.service)
@@ -192,7 +196,7 @@ struct FlowTailMemoTests {
                 #expect(f["ts"] as? String == "2026-03-02T09:00:00.000000Z")
             }
         }
-        let rows = try Self.writtenMiddles(.csv).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let rows = try Self.writtenMiddles(.csv, nested: nested).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
         #expect(rows.count == Self.middles.count + 1)
         for (i, (m, row)) in zip(Self.middles, rows.dropFirst()).enumerated() {
             // orig_p, then orig_role, resp_role, service, services (space-separated), ts

@@ -6,14 +6,16 @@ import Darwin
 
 /// Certificate summaries by DER bytes: an Edge presents the same chain on every connection,
 /// so each certificate is parsed once, and each chain's summaries are made once (at most
-/// `limit` of each kept).
+/// `limit` of each kept). One thread uses a cache (the classification stage's, or an ending
+/// thread's own), so its dictionaries are reached without the dynamic exclusivity check (two
+/// runtime calls, about 120 instructions, for each chain a TLS flow's report looks up).
 final class CertificateCache {
     /// Keyed by a 64-bit FNV-1a hash of the DER, read 8 bytes at a time (Hasher would feed
     /// the slice byte by byte); the DER is compared on a hit.
-    private var summaries: [UInt64: (der: ArraySlice<UInt8>, summary: CertificateSummary)] = [:]
+    @exclusivity(unchecked) private var summaries: [UInt64: (der: ArraySlice<UInt8>, summary: CertificateSummary)] = [:]
     /// Whole chains by `chainKey`, the list's bytes compared on a hit: a chain seen before is
     /// one lookup and one comparison, with no certificate hashed and no array made.
-    private var chains: [UInt64: (list: TLSCertificateList, chain: Chain)] = [:]
+    @exclusivity(unchecked) private var chains: [UInt64: (list: TLSCertificateList, chain: Chain)] = [:]
     let limit: Int
 
     init(limit: Int = 4096) { self.limit = limit }
