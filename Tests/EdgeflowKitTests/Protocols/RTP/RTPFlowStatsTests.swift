@@ -100,7 +100,7 @@ struct RTPFlowStatsTests {
         #expect(known > 170)
         let other: [UInt8] = [0x80, 0x00] + Frames.be16(7) + Frames.be32(7) + Frames.be32(0xA1B2_C3D4)
         #expect(!takeNaming(&flow, other, fromOriginator: false, at: 4_000_000_000, sliceWidth: width))
-        #expect(flow.streams == 2 && flow.stats[1].packets == 1 && flow.knownSlot[0] == 1 && flow.knownSlot[1] == 0)
+        #expect(flow.streams == 2 && flow.stats[1].packets == 1 && flow.knownStream[0] == 64 && flow.knownStream[1] == 0)
         let s = flow.stats[0]
         #expect(s.packets == reference.packets && s.received == reference.received && s.expected == reference.expected)
         #expect(s.outOfOrder == reference.outOfOrder && s.restarts == 1 && reference.restarts == 1)
