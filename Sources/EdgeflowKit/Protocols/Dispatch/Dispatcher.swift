@@ -317,7 +317,7 @@ struct Dispatcher: ~Copyable {
     /// `@inline(__always)` did not get from the optimizer.
     @_transparent
     mutating func rtpNaming(inspected slot: Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
-        if let plain = PlainRTPHeader(p), case .media(let m) = slab[slot].pointee.state, let rtp = m.rtp,
+        if let plain = PlainRTPHeader(p), let rtp = slab[slot].pointee.rtpState,
            rtp.value.recordKnown(plain, fromOriginator: fromOriginator, arrival: timestamp) { return .unknown }
         guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
         guard let rtp = slab[slot].pointee.rtp() else { return .rtp }
@@ -524,7 +524,8 @@ struct Dispatcher: ~Copyable {
             // A direction framed by MS-TURN: its frames of tracked RTP streams (nearly every
             // segment's all) are read by the small `trackedFrames`, what is left by the whole walk.
             let done = (fromOriginator ? m.origFraming : m.respFraming) != .msTURN ? 0
-                : FlowInspection.trackedFrames(bytes, m, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                : FlowInspection.trackedFrames(bytes, m, ins.pointee.rtpState, fromOriginator: fromOriginator, timestamp: timestamp,
+                                               clocks: clocks)
             if done == bytes.count { return done }
             return done &+ ins.pointee.consumeSTUNStream(UnsafeRawBufferPointer(rebasing: bytes[done...]), fromOriginator: fromOriginator,
                                                          timestamp: timestamp, clocks: clocks, log: transactionLogs,
@@ -565,15 +566,15 @@ extension FlowInspection {
 
     /// The flow's RTP/RTCP state, made at the first write; nil when the flow follows another protocol.
     @inline(__always) mutating func rtp() -> HeapValue<RTPFlowStats>? {
-        if case .media(let m) = state, let r = m.rtp { return r }
+        if let r = rtpState { return r }
         return newRTP()
     }
 
     /// `rtp()` at the flow's first RTP or RTCP packet, kept out of line (the state is 2 KB).
     @inline(never)
     private mutating func newRTP() -> HeapValue<RTPFlowStats>? {
-        let pool = arena.rtp
-        return withMedia { HeapValue.made(&$0.rtp, copying: RTPFlowStats.fresh, in: pool) }
+        guard withMedia({ _ in }) != nil else { return nil }
+        return HeapValue.made(&rtpState, copying: RTPFlowStats.fresh, in: arena.rtp)
     }
 
     /// The flow's STUN transactions for `stun.log`, made at the first message; nil when the flow follows another protocol.
