@@ -309,16 +309,23 @@ struct Dispatcher: ~Copyable {
         return recordRTP(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp)
     }
 
-    /// `rtpTracked` for a flow whose inspection is at `slot` (not negative), for a caller that
-    /// names the flow what it returns (the one-thread datagram path, `FlowTracker.trackDatagram`,
-    /// which neither passes the slot nor stores it back): a packet of its direction's known
-    /// stream (`RTPFlowStats.recordKnown`: confirmed, the flow named RTP for it already) gives
-    /// `.unknown`, nothing new to name. Transparent: that path has it inlined, which
-    /// `@inline(__always)` did not get from the optimizer.
+    /// Accounts RTP packet `p` of a flow whose inspection is at `slot` (not negative) when it is
+    /// of its direction's known stream (`RTPFlowStats.recordKnown`: confirmed, the flow named RTP
+    /// for it already, so nothing new to name); false, having changed nothing, for any other,
+    /// which is `rtpNaming`'s. For the one-thread datagram path (`FlowTracker.trackDatagram`),
+    /// which has it in place: transparent (`@inline(__always)` did not get it inlined).
     @_transparent
+    mutating func rtpKnown(inspected slot: Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Bool {
+        guard let plain = PlainRTPHeader(p), let rtp = slab[slot].pointee.rtpState else { return false }
+        return RTPFlowStats.recordKnown(rtp.mutableAddress, plain, fromOriginator: fromOriginator, arrival: timestamp)
+    }
+
+    /// `rtpTracked` for a flow whose inspection is at `slot` (not negative), for a caller that
+    /// names the flow what it returns and tried `rtpKnown` first (the one-thread datagram path,
+    /// `FlowTracker.rtpDatagram`, which neither passes the slot nor stores it back): a stream
+    /// confirmed here becomes its direction's known one.
+    @inline(__always)
     mutating func rtpNaming(inspected slot: Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
-        if let plain = PlainRTPHeader(p), let rtp = slab[slot].pointee.rtpState,
-           rtp.value.recordKnown(plain, fromOriginator: fromOriginator, arrival: timestamp) { return .unknown }
         guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
         guard let rtp = slab[slot].pointee.rtp() else { return .rtp }
         return recordRTP(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp, remembering: true)

@@ -133,23 +133,23 @@ struct RTPFlowStats: Sendable {
         return true
     }
 
-    /// Accounts RTP packet `h` sent by the originator (`dir`) or the responder when it is of its
-    /// direction's known stream (`knownStream`) and of the payload type of the stream's previous
-    /// packet, settled (`RTPStreamStats.recordSameType`); false, having changed nothing, for any other.
-    /// Transparent, for the one-thread RTP path: the header's fields are read only here.
+    /// Accounts RTP packet `h` sent by the originator (`dir`) or the responder on the state at
+    /// `state` when it is of its direction's known stream (`knownStream`) and of the payload type
+    /// of the stream's previous packet, settled (`RTPStreamStats.recordSameType`); false, having
+    /// changed nothing, for any other. Transparent, for the one-thread RTP path: the header's
+    /// fields are read only here. (On the state's address: a closure given `self`'s, which
+    /// `withUnsafeMutablePointer` takes, was left a call when the caller changed.)
     @_transparent
-    mutating func recordKnown(_ h: PlainRTPHeader, fromOriginator dir: Bool, arrival: Int64) -> Bool {
-        let o = Int(knownStream[unchecked: dir ? 0 : 1])
+    static func recordKnown(_ state: UnsafeMutablePointer<RTPFlowStats>, _ h: PlainRTPHeader, fromOriginator dir: Bool,
+                            arrival: Int64) -> Bool {
+        let o = Int(state.pointee.knownStream[unchecked: dir ? 0 : 1])
         guard o != 0 else { return false }
-        // The stream in the state where it lies (a mutating method's `self` is its address: nothing is copied).
-        return withUnsafeMutablePointer(to: &self) { state in
-            let stream = (UnsafeMutableRawPointer(state) + o).assumingMemoryBound(to: RTPStreamStats.self)
-            let pt = h.payloadType
-            guard stream.pointee.knownSSRC == h.ssrcInPlace, stream.pointee.previousPayloadType == pt else { return false }
-            stream.pointee.recordSameType(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival, payloadType: pt,
-                                          marker: h.marker)
-            return true
-        }
+        let stream = (UnsafeMutableRawPointer(state) + o).assumingMemoryBound(to: RTPStreamStats.self)
+        let pt = h.payloadType
+        guard stream.pointee.knownSSRC == h.ssrcInPlace, stream.pointee.previousPayloadType == pt else { return false }
+        stream.pointee.recordSameType(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival, payloadType: pt,
+                                      marker: h.marker)
+        return true
     }
 
     /// The byte offset in the state of slot `i`'s stream (`knownStream`).

@@ -58,7 +58,10 @@ struct RTPFlowStatsTests {
     /// else `record`; true when the known stream took it.
     private func takeNaming(_ stats: inout RTPFlowStats, _ bytes: [UInt8], fromOriginator: Bool, at t: Int64, sliceWidth: Int64) -> Bool {
         bytes.withUnsafeBytes { p in
-            if let plain = PlainRTPHeader(p), stats.recordKnown(plain, fromOriginator: fromOriginator, arrival: t) { return true }
+            if let plain = PlainRTPHeader(p),
+               withUnsafeMutablePointer(to: &stats, { RTPFlowStats.recordKnown($0, plain, fromOriginator: fromOriginator, arrival: t) }) {
+                return true
+            }
             let h = try! RTPHeader.parse(p)
             if stats.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence, timestamp: h.timestamp,
                                    payloadType: h.payloadType, marker: h.marker, arrival: t, clocks: Self.clocks, remembering: true) == nil {
