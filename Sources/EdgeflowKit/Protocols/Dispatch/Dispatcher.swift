@@ -291,7 +291,7 @@ struct Dispatcher: ~Copyable {
     /// `rtp` but for the first packet of a stream the flow has no stream slot for: nil for it,
     /// and `newRTPStream` then takes it with the ends (only it needs them, so the one-thread
     /// datagram path, `FlowTracker.trackDatagram`, works them out only then; it takes packets
-    /// through `rtpNaming`). Transparent, as `rtpNaming`.
+    /// through `rtpKnown` and `rtpNaming`). Transparent, as `rtpKnown`.
     @_transparent
     mutating func rtpTracked(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
         if slot >= 0 { return rtpTracked(inspected: slot, p, fromOriginator: fromOriginator, timestamp: timestamp) }

@@ -43,10 +43,11 @@ public struct RTPStreamStats: Sendable {
     /// stream becomes its direction's known one (`RTPFlowStats.knownStream`), else 0.
     var knownSSRC: UInt32 = 0
     var maxSeq: UInt16 = 0
-    /// The payload type of the previous packet; its top bit set (`unsettled`) when that packet's
-    /// timestamp was before the first packet's, so that it moved neither `arrivalInOrder` nor
-    /// the jitter: no packet then takes the same-type path (`recordSameType`), which takes the
-    /// previous packet's arrival (`slices.lastArrival`) and clock as settled.
+    /// The payload type of the previous packet, its top bit set (`unsettled`) when that packet's
+    /// timestamp was before the first packet's: it then moved no jitter, and the last arrival in
+    /// order is kept apart (`arrivalInOrder`). The same-type path (`recordSameType`), which takes
+    /// the previous packet's arrival (`slices.lastArrival`) and clock as the jitter's last, is
+    /// then taken by no packet (no type has the bit).
     var previousPayloadType: UInt8 = 0
     // Written rarely, they fill the line:
     /// The clock of the last packet that moved the jitter.
