@@ -178,9 +178,9 @@ public struct FlowTracker: ~Copyable {
                 let fromOrig = ends.srcFirst == table[i].originatorIsA
                 count(at: i, fromOrig: fromOrig, payload: payload, ipLength: Int(u.ipLength), timestamp: timestamp)
                 table[i].history.note(.data, fromOriginator: fromOrig)
-                let tracked = dispatcher.rtpNaming(inspected: table[i].inspection, p, fromOriginator: fromOrig, timestamp: timestamp)
-                let s = tracked ?? newRTPStream(at: i, p, srcFirst: ends.srcFirst, fromOriginator: fromOrig, timestamp: timestamp)
-                if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
+                if !dispatcher.rtpKnown(inspected: table[i].inspection, p, fromOriginator: fromOrig, timestamp: timestamp) {
+                    rtpDatagram(at: i, p, srcFirst: ends.srcFirst, fromOriginator: fromOrig, timestamp: timestamp)
+                }
                 if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
                 return
             }
@@ -243,6 +243,17 @@ public struct FlowTracker: ~Copyable {
         let dns = ServiceHint.isDNSPort(table[i].key.aPort, table[i].key.bPort)
         table[i].dnsPorts = dns ? 2 : 1
         return dns
+    }
+
+    /// `trackDatagram`'s RTP packet `p` on flow `i` that is not of its direction's known stream
+    /// (`Dispatcher.rtpKnown`): a stream's first packets, another payload type, another stream.
+    /// Out of line, so that the reading loop keeps only the known stream's path, and none of
+    /// this one's values across it.
+    @inline(never)
+    private mutating func rtpDatagram(at i: Int, _ p: UnsafeRawBufferPointer, srcFirst: Bool, fromOriginator: Bool, timestamp: Int64) {
+        let tracked = dispatcher.rtpNaming(inspected: table[i].inspection, p, fromOriginator: fromOriginator, timestamp: timestamp)
+        let s = tracked ?? newRTPStream(at: i, p, srcFirst: srcFirst, fromOriginator: fromOriginator, timestamp: timestamp)
+        if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
     }
 
     /// The first packet `p` of an RTP stream on flow `i` (`trackDatagram`'s rare case): handed

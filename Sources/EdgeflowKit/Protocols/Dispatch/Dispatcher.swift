@@ -291,7 +291,7 @@ struct Dispatcher: ~Copyable {
     /// `rtp` but for the first packet of a stream the flow has no stream slot for: nil for it,
     /// and `newRTPStream` then takes it with the ends (only it needs them, so the one-thread
     /// datagram path, `FlowTracker.trackDatagram`, works them out only then; it takes packets
-    /// through `rtpNaming`). Transparent, as `rtpNaming`.
+    /// through `rtpKnown` and `rtpNaming`). Transparent, as `rtpKnown`.
     @_transparent
     mutating func rtpTracked(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
         if slot >= 0 { return rtpTracked(inspected: slot, p, fromOriginator: fromOriginator, timestamp: timestamp) }
@@ -309,16 +309,23 @@ struct Dispatcher: ~Copyable {
         return recordRTP(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp)
     }
 
-    /// `rtpTracked` for a flow whose inspection is at `slot` (not negative), for a caller that
-    /// names the flow what it returns (the one-thread datagram path, `FlowTracker.trackDatagram`,
-    /// which neither passes the slot nor stores it back): a packet of its direction's known
-    /// stream (`RTPFlowStats.recordKnown`: confirmed, the flow named RTP for it already) gives
-    /// `.unknown`, nothing new to name. Transparent: that path has it inlined, which
-    /// `@inline(__always)` did not get from the optimizer.
+    /// Accounts RTP packet `p` of a flow whose inspection is at `slot` (not negative) when it is
+    /// of its direction's known stream (`RTPFlowStats.recordKnown`: confirmed, the flow named RTP
+    /// for it already, so nothing new to name); false, having changed nothing, for any other,
+    /// which is `rtpNaming`'s. For the one-thread datagram path (`FlowTracker.trackDatagram`),
+    /// which has it in place: transparent (`@inline(__always)` did not get it inlined).
     @_transparent
+    mutating func rtpKnown(inspected slot: Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Bool {
+        guard let plain = PlainRTPHeader(p), let rtp = slab[slot].pointee.rtpState else { return false }
+        return RTPFlowStats.recordKnown(rtp.mutableAddress, plain, fromOriginator: fromOriginator, arrival: timestamp)
+    }
+
+    /// `rtpTracked` for a flow whose inspection is at `slot` (not negative), for a caller that
+    /// names the flow what it returns and tried `rtpKnown` first (the one-thread datagram path,
+    /// `FlowTracker.rtpDatagram`, which neither passes the slot nor stores it back): a stream
+    /// confirmed here becomes its direction's known one.
+    @inline(__always)
     mutating func rtpNaming(inspected slot: Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
-        if let plain = PlainRTPHeader(p), case .media(let m) = slab[slot].pointee.state, let rtp = m.rtp,
-           rtp.value.recordKnown(plain, fromOriginator: fromOriginator, arrival: timestamp) { return .unknown }
         guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
         guard let rtp = slab[slot].pointee.rtp() else { return .rtp }
         return recordRTP(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp, remembering: true)
@@ -524,7 +531,8 @@ struct Dispatcher: ~Copyable {
             // A direction framed by MS-TURN: its frames of tracked RTP streams (nearly every
             // segment's all) are read by the small `trackedFrames`, what is left by the whole walk.
             let done = (fromOriginator ? m.origFraming : m.respFraming) != .msTURN ? 0
-                : FlowInspection.trackedFrames(bytes, m, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                : FlowInspection.trackedFrames(bytes, m, ins.pointee.rtpState, fromOriginator: fromOriginator, timestamp: timestamp,
+                                               clocks: clocks)
             if done == bytes.count { return done }
             return done &+ ins.pointee.consumeSTUNStream(UnsafeRawBufferPointer(rebasing: bytes[done...]), fromOriginator: fromOriginator,
                                                          timestamp: timestamp, clocks: clocks, log: transactionLogs,
@@ -565,15 +573,15 @@ extension FlowInspection {
 
     /// The flow's RTP/RTCP state, made at the first write; nil when the flow follows another protocol.
     @inline(__always) mutating func rtp() -> HeapValue<RTPFlowStats>? {
-        if case .media(let m) = state, let r = m.rtp { return r }
+        if let r = rtpState { return r }
         return newRTP()
     }
 
     /// `rtp()` at the flow's first RTP or RTCP packet, kept out of line (the state is 2 KB).
     @inline(never)
     private mutating func newRTP() -> HeapValue<RTPFlowStats>? {
-        let pool = arena.rtp
-        return withMedia { HeapValue.made(&$0.rtp, copying: RTPFlowStats.fresh, in: pool) }
+        guard withMedia({ _ in }) != nil else { return nil }
+        return HeapValue.made(&rtpState, copying: RTPFlowStats.fresh, in: arena.rtp)
     }
 
     /// The flow's STUN transactions for `stun.log`, made at the first message; nil when the flow follows another protocol.

@@ -31,6 +31,9 @@ struct HeapValue<Value> {
     /// Where the value lies (for a prefetch).
     @inline(__always) var address: UnsafeRawPointer { UnsafeRawPointer(pointer) }
 
+    /// Where the value lies, to change a part of it in place (`RTPFlowStats.recordKnown`).
+    @inline(__always) var mutableAddress: UnsafeMutablePointer<Value> { pointer }
+
     /// The value a lazily made state holds, made from `initial` in `pool` at the first use.
     @inline(__always) static func made(_ slot: inout HeapValue?, _ initial: @autoclosure () -> Value,
                                        in pool: StatePool<Value>) -> HeapValue {

@@ -47,9 +47,10 @@ struct InspectionSlab: ~Copyable {
     /// none, are skipped).
     @inline(__always) func prefetchState(_ slot: Int32) {
         guard UInt(bitPattern: Int(slot)) < UInt(bitPattern: used) else { return }
+        if let r = entries[Int(slot)].rtpState { return edgeflow_prefetch(r.address) }
         switch entries[Int(slot)].state {
         case .media(let m):
-            if let r = m.rtp { edgeflow_prefetch(r.address) } else if let s = m.stun { edgeflow_prefetch(s.address) }
+            if let s = m.stun { edgeflow_prefetch(s.address) }
         case .tls(let t): edgeflow_prefetch(t.address)
         default: break
         }

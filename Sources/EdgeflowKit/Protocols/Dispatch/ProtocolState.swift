@@ -20,10 +20,10 @@ enum ProtocolState {
     case ignored
 }
 
-/// The protocols that share one UDP 5-tuple (RFC 7983, and SIP), each state made at its first message.
+/// The protocols that share one UDP 5-tuple (RFC 7983, and SIP), each state made at its first
+/// message. (Their RTP state is the inspection's `rtp`, beside this one.)
 struct MediaState {
     var stun: HeapValue<STUNFlowStats>? = nil
-    var rtp: HeapValue<RTPFlowStats>? = nil
     var dtls: HeapValue<DTLSFlowState>? = nil
     var sip: HeapValue<SIPCounts>? = nil
     /// The flow's STUN transactions for `stun.log`, only when Zeek logs are written.
@@ -37,6 +37,11 @@ struct MediaState {
 /// protocol follows it (over TCP, its byte streams are the slab's `TCPStreams` beside it).
 struct FlowInspection: ~Copyable {
     var state = ProtocolState.undecided
+    /// A media flow's RTP/RTCP state (`rtp()`), made only while `state` is `.media`, which a
+    /// flow never leaves: kept beside the enum, not in `MediaState`, so that an RTP packet
+    /// reaches it with one test (the enum's case and the state's were tested apart). It takes
+    /// what was the padding after the enum: the inspection stays 56 bytes.
+    var rtpState: HeapValue<RTPFlowStats>? = nil
     /// Where the flow's states are made: its slab's, which outlives every inspection in it.
     unowned(unsafe) let arena: StateArena
 
@@ -46,8 +51,8 @@ struct FlowInspection: ~Copyable {
         var facts = InspectionFacts()
         switch state {
         case .media(let m):
-            if m.stun != nil || m.rtp != nil || m.dtls != nil || m.sip != nil {
-                facts.states = FrozenStates(arena, stun: m.stun, rtp: m.rtp, dtls: m.dtls, sip: m.sip)
+            if m.stun != nil || rtpState != nil || m.dtls != nil || m.sip != nil {
+                facts.states = FrozenStates(arena, stun: m.stun, rtp: rtpState, dtls: m.dtls, sip: m.sip)
             }
             if let log = m.stunLog { facts.transactions = FrozenBox(FlowTransactions(stun: log.take(from: arena.stunLog))) }
         case .tls(let t):
@@ -67,7 +72,7 @@ struct FlowInspection: ~Copyable {
         switch state {
         case .media(let m):
             m.stun?.free(to: arena.stun)
-            m.rtp?.free(to: arena.rtp)
+            rtpState?.free(to: arena.rtp)
             m.dtls?.free(to: arena.dtls)
             m.sip?.free(to: arena.sip)
             m.stunLog?.free(to: arena.stunLog)

@@ -25,10 +25,12 @@ struct RTPFlowStats: Sendable {
     /// like RTP (encrypted or other traffic) is not a stream, and gives its slot to a new SSRC
     /// when all are taken.
     var confirmed = InlineArray<6, Bool>(repeating: false)
-    /// Per direction (originator, responder), the slot plus one (0: none) of the stream whose
-    /// packets the caller of `recordTracked(...remembering: true)` named the flow RTP for. Such a
-    /// stream is confirmed, so it keeps its slot (and SSRC); its next packets are `recordKnown`'s.
-    var knownSlot = InlineArray<2, UInt8>(repeating: 0)
+    /// Per direction (originator, responder), where the stream whose packets the caller of
+    /// `recordTracked(...remembering: true)` named the flow RTP for lies: its byte offset in the
+    /// state (`streamOffset`; 0: none), so that its address is one addition. Such a stream is
+    /// confirmed, so it keeps its slot (and SSRC, copied into it: `knownSSRC`); its next packets
+    /// are `recordKnown`'s.
+    var knownStream = InlineArray<2, UInt16>(repeating: 0)
     var streams = 0
     // Everything a packet reads before its stream is in the 64 bytes above (the state is
     // allocated on a cache line, `StateArena.rtp`), so that the streams
@@ -127,24 +129,42 @@ struct RTPFlowStats: Sendable {
         stats[unchecked: i].recordNext(sequence: sequence, timestamp: timestamp, arrivalNanoseconds: arrival,
                                        payloadType: payloadType, marker: marker, clocks: clocks)
         guard confirmed[unchecked: i] else { return false }
-        if remembering { knownSlot[unchecked: dir ? 0 : 1] = UInt8(truncatingIfNeeded: i &+ 1) }
+        if remembering { remember(i, ssrc: s, fromOriginator: dir) }
         return true
     }
 
-    /// Accounts RTP packet `h` sent by the originator (`dir`) or the responder when it is of its
-    /// direction's known stream (`knownSlot`) and of the payload type of the stream's previous
-    /// packet (`RTPStreamStats.recordSameType`); false, having changed nothing, for any other.
-    /// Transparent, for the one-thread RTP path: the header's fields are read only here.
+    /// Accounts RTP packet `h` sent by the originator (`dir`) or the responder on the state at
+    /// `state` when it is of its direction's known stream (`knownStream`) and of the payload type
+    /// of the stream's previous packet, settled (`RTPStreamStats.recordSameType`); false, having
+    /// changed nothing, for any other. Transparent, for the one-thread RTP path: the header's
+    /// fields are read only here. (On the state's address: a closure given `self`'s, which
+    /// `withUnsafeMutablePointer` takes, was left a call when the caller changed.)
     @_transparent
-    mutating func recordKnown(_ h: PlainRTPHeader, fromOriginator dir: Bool, arrival: Int64) -> Bool {
-        let d = dir ? 0 : 1
-        let k = Int(knownSlot[unchecked: d])
-        guard k != 0, ssrc[unchecked: k &- 1] == h.ssrc else { return false }
+    static func recordKnown(_ state: UnsafeMutablePointer<RTPFlowStats>, _ h: PlainRTPHeader, fromOriginator dir: Bool,
+                            arrival: Int64) -> Bool {
+        let o = Int(state.pointee.knownStream[unchecked: dir ? 0 : 1])
+        guard o != 0 else { return false }
+        let stream = (UnsafeMutableRawPointer(state) + o).assumingMemoryBound(to: RTPStreamStats.self)
         let pt = h.payloadType
-        guard stats[unchecked: k &- 1].previousPayloadType == pt else { return false }
-        stats[unchecked: k &- 1].recordSameType(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival,
-                                                payloadType: pt, marker: h.marker)
+        guard stream.pointee.knownSSRC == h.ssrcInPlace, stream.pointee.previousPayloadType == pt else { return false }
+        stream.pointee.recordSameType(sequence: h.sequence, timestamp: h.timestamp, arrivalNanoseconds: arrival, payloadType: pt,
+                                      marker: h.marker)
         return true
+    }
+
+    /// The byte offset in the state of slot `i`'s stream (`knownStream`).
+    static func streamOffset(_ i: Int) -> Int {
+        MemoryLayout<RTPFlowStats>.offset(of: \.stats).unsafelyUnwrapped &+ i &* MemoryLayout<RTPStreamStats>.stride
+    }
+
+    /// Makes the confirmed stream in slot `i`, of `ssrc` sent by the originator (`dir`) or the
+    /// responder, its direction's known one. Out of line: a stream is made known once.
+    @inline(never)
+    mutating func remember(_ i: Int, ssrc s: UInt32, fromOriginator dir: Bool) {
+        let o = UInt16(truncatingIfNeeded: Self.streamOffset(i))
+        guard knownStream[unchecked: dir ? 0 : 1] != o else { return }
+        stats[unchecked: i].knownSSRC = s.bigEndian
+        knownStream[unchecked: dir ? 0 : 1] = o
     }
 
     /// Accounts one RTP packet of the stream in slot `i` (below `streams`, which has its first

@@ -81,4 +81,9 @@ struct PlainRTPHeader {
     var sequence: UInt16 { @inline(__always) get { bytes.be16(2) } }
     var timestamp: UInt32 { @inline(__always) get { bytes.be32(4) } }
     var ssrc: UInt32 { @inline(__always) get { bytes.be32(8) } }
+    /// The SSRC's four bytes loaded as they lie (`ssrc.bigEndian`): compared with a copy stored
+    /// so (`RTPStreamStats.knownSSRC`), with no byte swap.
+    var ssrcInPlace: UInt32 {
+        @inline(__always) get { bytes.baseAddress.unsafelyUnwrapped.loadUnaligned(fromByteOffset: 8, as: UInt32.self) }
+    }
 }

@@ -29,21 +29,32 @@ public struct RTPStreamStats: Sendable {
 
     /// Packets recorded.
     public private(set) var packets: Int64 = 0
-    /// Packets counted for loss: all but a lone jump that no sequential packet confirmed (A.1 `bad_seq`).
-    public private(set) var received: Int64 = 0
-    var previousArrival: Int64 = 0
     var previousNominal: Double = 0
     /// Current jitter in seconds.
     public private(set) var jitterSeconds: Double = 0
     /// Largest jitter seen, in seconds (see the rules above).
     public private(set) var maxJitterSeconds: Double = 0
+    /// The clock of `previousPayloadType` in Hz (SDP's or the table's, 0 when unknown), as the
+    /// jitter divides by it: a packet of the previous packet's type, nearly every one, takes it
+    /// with no lookup and no conversion (`recordNext(...clocks:)`).
+    var previousClockHz: Double = 0
     var firstTimestamp: UInt32 = 0
-    /// The clock of `previousPayloadType` (SDP's or the table's, 0 when unknown): a packet of
-    /// the previous packet's type, nearly every one, takes it with no lookup (`recordNext(...clocks:)`).
-    var previousClock: UInt32 = 0
-    var lastClockRate: UInt32 = 0
+    /// The SSRC as its four bytes load in place (`PlainRTPHeader.ssrcInPlace`), set when the
+    /// stream becomes its direction's known one (`RTPFlowStats.knownStream`), else 0.
+    var knownSSRC: UInt32 = 0
     var maxSeq: UInt16 = 0
+    /// The payload type of the previous packet, its top bit set (`unsettled`) when that packet's
+    /// timestamp was before the first packet's: it then moved no jitter, and the last arrival in
+    /// order is kept apart (`arrivalInOrder`). The same-type path (`recordSameType`), which takes
+    /// the previous packet's arrival (`slices.lastArrival`) and clock as the jitter's last, is
+    /// then taken by no packet (no type has the bit).
     var previousPayloadType: UInt8 = 0
+    // Written rarely, they fill the line:
+    /// The clock of the last packet that moved the jitter.
+    var lastClockRate: UInt32 = 0
+    /// Packets not counted for loss (`packets - received`): lone jumps, less the restarts that
+    /// confirmed them. Changed at jumps only, so that a packet counts itself once.
+    var uncounted: Int64 = 0
     /// Packets, loss, jitter and gaps per slice of time.
     public private(set) var slices: RTPSlices
     /// Duplicates, late packets, loss runs and RFC 3611 burst/gap counters.
@@ -62,11 +73,26 @@ public struct RTPStreamStats: Sendable {
     public internal(set) var clockSource = RTPClockSource.none
     /// The payload type whose clock an SDP gave the stream (`describe`), 0xFF when none.
     var sdpPayloadType: UInt8 = 0xFF
+    /// While the previous packet is unsettled (`previousPayloadType`), the arrival of the last
+    /// packet whose timestamp was not before the first's (`previousArrival`).
+    var arrivalInOrder: Int64 = 0
     /// Pads the stride from 312 to 320 bytes, a multiple of the 64-byte line.
     private var padding: Int64 = 0
 
     /// - Parameter sliceWidth: the time slices' width in ns (`--slice`).
     public init(sliceWidth: Int64 = RTPSlices.defaultWidth) { slices = RTPSlices(width: sliceWidth) }
+
+    /// Packets counted for loss: all but a lone jump that no sequential packet confirmed (A.1 `bad_seq`).
+    public var received: Int64 { packets &- uncounted }
+
+    /// The top bit of `previousPayloadType`: the previous packet is unsettled.
+    static let unsettled: UInt8 = 0x80
+
+    /// The arrival of the last packet whose timestamp was not before the first packet's: the
+    /// last packet's (`slices.lastArrival`) unless that one was unsettled.
+    var previousArrival: Int64 {
+        previousPayloadType & Self.unsettled != 0 ? arrivalInOrder : slices.lastArrival
+    }
 
     /// Extended highest sequence number received (RFC 3550 A.1), in the current run.
     public var extendedHighestSequence: Int64 { cycles &+ Int64(maxSeq) }
@@ -130,11 +156,12 @@ public struct RTPStreamStats: Sendable {
                              payloadType: UInt8, marker: Bool, clock clockRate: UInt32) {
         assert(packets > 0, "a stream's first packet is recorded by record(sequence:...)")
         let clock = payloadType == sdpPayloadType ? sdpClockRate : clockRate
-        let followsCN = RTPClock.isComfortNoise(payloadType: previousPayloadType)
+        let unsettled = previousPayloadType & Self.unsettled != 0
+        let followsCN = RTPClock.isComfortNoise(payloadType: previousPayloadType & ~Self.unsettled)
         previousPayloadType = payloadType
-        previousClock = clock
+        previousClockHz = Double(clock)
         advance(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType, marker: marker,
-                clock: clock, followsCN: followsCN)
+                clockHz: Double(clock), followsCN: followsCN, settled: false, unsettled: unsettled)
     }
 
     /// `recordNext(sequence:timestamp:arrivalNanoseconds:payloadType:marker:clock:)` with the
@@ -153,13 +180,15 @@ public struct RTPStreamStats: Sendable {
                        marker: marker)
     }
 
-    /// `recordNext(...clocks:)` for a packet of the previous packet's payload type: it takes that
-    /// type's clock (`previousClock`), and follows comfort noise only when it is comfort noise itself.
+    /// `recordNext(...clocks:)` for a packet of the previous packet's payload type (which was
+    /// settled: `previousPayloadType` without its top bit): it takes that type's clock
+    /// (`previousClockHz`), which is the jitter's last clock already, the previous packet's
+    /// arrival as the last in order, and follows comfort noise only when it is comfort noise itself.
     @_transparent
     mutating func recordSameType(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64, payloadType: UInt8, marker: Bool) {
-        assert(payloadType == previousPayloadType, "a packet of the previous packet's type")
+        assert(payloadType == previousPayloadType, "a packet of the previous packet's type, settled")
         advance(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType, marker: marker,
-                clock: previousClock, followsCN: false)
+                clockHz: previousClockHz, followsCN: false, settled: true, unsettled: false)
     }
 
     /// `recordNext(...clocks:)` for a packet whose payload type is not the previous packet's.
@@ -170,38 +199,43 @@ public struct RTPStreamStats: Sendable {
                    marker: marker, clock: clocks.clockRate(payloadType))
     }
 
-    /// A later packet's slices, sequence, loss pattern and jitter, its clock `clock` (0:
+    /// A later packet's slices, sequence, loss pattern and jitter, its clock `clockHz` (0:
     /// unknown); `followsCN`: the packet before it was comfort noise, whose jitter is then no
     /// maximum (a packet of the previous one's type passes false: it is tested for comfort
-    /// noise itself). The commonest packet, in the open slice and a step forward under
-    /// MAX_DROPOUT, makes no call but for a new maximum jitter, its last step, so that no value
-    /// of it is kept across one; any other is out of line.
+    /// noise itself). `settled`: the previous packet was of this packet's type and clock and
+    /// settled (`recordSameType`); `unsettled`: the previous packet was unsettled
+    /// (`previousPayloadType`'s top bit, before this packet's type was stored). The commonest
+    /// packet, in the open slice and a step forward under MAX_DROPOUT, makes no call but for a
+    /// new maximum jitter, its last step, so that no value of it is kept across one; any other
+    /// is out of line.
     @_transparent
     mutating func advance(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64, payloadType: UInt8, marker: Bool,
-                          clock: UInt32, followsCN: Bool) {
+                          clockHz: Double, followsCN: Bool, settled: Bool, unsettled: Bool) {
         guard arrivalNanoseconds < slices.end, seq &- maxSeq < Self.maxDropout else {
             return advanceAcross(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType,
-                                 marker: marker, clock: clock, followsCN: followsCN)
+                                 marker: marker, clockHz: clockHz, followsCN: followsCN, settled: settled, unsettled: unsettled)
         }
         account(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType, marker: marker,
-                clock: clock, followsCN: followsCN)
+                clockHz: clockHz, followsCN: followsCN, settled: settled, unsettled: unsettled)
     }
 
     /// `advance` for a packet past the open slice or a jump in sequence.
     @inline(never)
     private mutating func advanceAcross(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64, payloadType: UInt8,
-                                        marker: Bool, clock: UInt32, followsCN: Bool) {
+                                        marker: Bool, clockHz: Double, followsCN: Bool, settled: Bool, unsettled: Bool) {
         account(sequence: seq, timestamp: timestamp, arrivalNanoseconds: arrivalNanoseconds, payloadType: payloadType, marker: marker,
-                clock: clock, followsCN: followsCN)
+                clockHz: clockHz, followsCN: followsCN, settled: settled, unsettled: unsettled)
     }
 
     /// `advance`'s work, for any later packet.
     @_transparent
     private mutating func account(sequence seq: UInt16, timestamp: UInt32, arrivalNanoseconds: Int64, payloadType: UInt8,
-                                  marker: Bool, clock: UInt32, followsCN: Bool) {
+                                  marker: Bool, clockHz: Double, followsCN: Bool, settled: Bool, unsettled: Bool) {
         if arrivalNanoseconds >= slices.end {
             slices.close(before: arrivalNanoseconds, packets: packets, lost: lost, jitter: jitterSeconds)
         }
+        // The previous packet's arrival, the last in order unless that packet was unsettled.
+        let last = slices.lastArrival
         slices.gap(arrivalNanoseconds)
         packets &+= 1
 
@@ -210,7 +244,6 @@ public struct RTPStreamStats: Sendable {
         if udelta < Self.maxDropout {
             if seq < maxSeq { cycles &+= 0x1_0000 }
             maxSeq = seq
-            received &+= 1
             pattern.advance(by: udelta, timestamp: timestamp)
         } else {
             jump(sequence: seq, by: udelta, timestamp: timestamp)
@@ -218,17 +251,25 @@ public struct RTPStreamStats: Sendable {
 
         // Jitter (RFC 3550 A.8, Wireshark's packet choice).
         let offset = timestamp &- firstTimestamp
-        guard offset < 0x8000_0000 else { return }
-        let elapsed = arrivalNanoseconds &- previousArrival
-        previousArrival = arrivalNanoseconds
-        guard clock != 0 else { return }
-        lastClockRate = clock
-        let nominal = Double(offset) / Double(clock)
+        guard offset < 0x8000_0000 else { return unsettle(lastInOrder: unsettled ? arrivalInOrder : last) }
+        let elapsed = arrivalNanoseconds &- (unsettled ? arrivalInOrder : last)
+        // A clock of 0 Hz (unknown) has the bit pattern 0.
+        guard clockHz.bitPattern != 0 else { return }
+        if !settled { lastClockRate = UInt32(clockHz) }
+        let nominal = Double(offset) / clockHz
         let d = Double(elapsed) / 1e9 - (nominal - previousNominal)
         jitterSeconds += (abs(d) - jitterSeconds) / 16
         previousNominal = nominal
         // The comparison first: a new maximum is rare, and the other tests are made only then, out of line.
         if jitterSeconds > maxJitterSeconds { maximum(marker: marker, payloadType: payloadType, followsCN: followsCN) }
+    }
+
+    /// A packet whose timestamp is before the first packet's: the last in order arrived at
+    /// `lastInOrder`, and the stream is unsettled until a packet in order comes.
+    @inline(never)
+    private mutating func unsettle(lastInOrder: Int64) {
+        arrivalInOrder = lastInOrder
+        previousPayloadType |= Self.unsettled
     }
 
     /// The jitter, above the maximum, is the maximum when the packet has no marker, is not
@@ -244,13 +285,11 @@ public struct RTPStreamStats: Sendable {
         baseSeq = Int64(seq)
         maxSeq = seq
         firstTimestamp = timestamp
-        previousArrival = arrivalNanoseconds
         previousNominal = 0
         previousPayloadType = payloadType
-        previousClock = clock
+        previousClockHz = Double(clock)
         if clock != 0 { lastClockRate = clock }
         packets = 1
-        received = 1
         pattern.start(timestamp: timestamp, packets: 1)
         slices.start(arrivalNanoseconds)
     }
@@ -267,15 +306,15 @@ public struct RTPStreamStats: Sendable {
                 cycles = 0
                 maxSeq = seq
                 badSeq = 0x1_0001
-                received &+= 2   // this packet and the jump it confirms
+                uncounted &-= 1   // this packet counts itself; the jump it confirms is counted now
                 pattern.start(timestamp: timestamp, packets: 2)
             } else {
                 badSeq = UInt32(seq &+ 1)
+                uncounted &+= 1
                 outOfOrder &+= 1
             }
         } else {
             outOfOrder &+= 1
-            received &+= 1
             pattern.late(behind: maxSeq &- seq)
         }
     }

@@ -27,7 +27,8 @@ extension FlowInspection {
             if mode == .msTURN, rest.count >= 4, rest.u8(0) == 3, rest.u8(1) == 0, 4 &+ Int(rest.be16(2)) <= rest.count {
                 // At `off` 0 the direction's framing was learnt before this call, and the caller tried.
                 if off > 0 {
-                    let tracked = Self.trackedFrames(rest, m, fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks)
+                    let tracked = Self.trackedFrames(rest, m, rtpState, fromOriginator: fromOriginator, timestamp: timestamp,
+                                                     clocks: clocks)
                     if tracked > 0 {
                         off &+= tracked
                         continue
@@ -80,14 +81,14 @@ extension FlowInspection {
 
     /// The MS-TURN data frames at the front of `bytes` that carry RTP of a stream the flow tracks
     /// already (nearly every frame of a direction framed by MS-TURN): counted and recorded on the
-    /// flow's STUN and RTP states in `m` (a state once made stays where it is), as `turnData`
+    /// flow's STUN state in `m` and its RTP state `rtp` (a state once made stays where it is), as `turnData`
     /// takes them; returns the bytes they take (0 when the first is any other PDU, or a frame the
     /// bytes cut). Out of line and small: the dispatcher reads a segment of such frames here
     /// (`Dispatcher.read`) without `consumeSTUNStream`'s frame, which only what is left needs.
     @inline(never)
-    static func trackedFrames(_ bytes: UnsafeRawBufferPointer, _ m: MediaState, fromOriginator: Bool, timestamp: Int64,
-                              clocks: borrowing RTPClocks) -> Int {
-        guard let stats = m.stun, let rtp = m.rtp else { return 0 }
+    static func trackedFrames(_ bytes: UnsafeRawBufferPointer, _ m: MediaState, _ rtp: HeapValue<RTPFlowStats>?, fromOriginator: Bool,
+                              timestamp: Int64, clocks: borrowing RTPClocks) -> Int {
+        guard let stats = m.stun, let rtp else { return 0 }
         var off = 0
         while bytes.count &- off >= 4 {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[off...])

@@ -58,7 +58,10 @@ struct RTPFlowStatsTests {
     /// else `record`; true when the known stream took it.
     private func takeNaming(_ stats: inout RTPFlowStats, _ bytes: [UInt8], fromOriginator: Bool, at t: Int64, sliceWidth: Int64) -> Bool {
         bytes.withUnsafeBytes { p in
-            if let plain = PlainRTPHeader(p), stats.recordKnown(plain, fromOriginator: fromOriginator, arrival: t) { return true }
+            if let plain = PlainRTPHeader(p),
+               withUnsafeMutablePointer(to: &stats, { RTPFlowStats.recordKnown($0, plain, fromOriginator: fromOriginator, arrival: t) }) {
+                return true
+            }
             let h = try! RTPHeader.parse(p)
             if stats.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence, timestamp: h.timestamp,
                                    payloadType: h.payloadType, marker: h.marker, arrival: t, clocks: Self.clocks, remembering: true) == nil {
@@ -66,6 +69,53 @@ struct RTPFlowStatsTests {
             }
             return false
         }
+    }
+
+    /// A packet whose timestamp is before the first packet's moves no jitter, and the next
+    /// packet's transit is from the last packet before it that moved it (Wireshark's
+    /// `R_prev`), whichever path takes them: by hand, PCMU (8 kHz) at 0 and 20 ms, timestamps
+    /// 1000 and 1160; the third (sequence in order, timestamp 500) at 40 ms; the fourth,
+    /// timestamp 1320 at 45 ms, is 25 ms after the second for 20 ms of media (|D| 5 ms, J =
+    /// 5/16 ms; 15 ms from the third would give 15/16); the fifth, 20 ms and 160 ticks later,
+    /// D = 0 (J × 15/16). The known stream takes the first, third and fifth.
+    @Test func aTimestampBeforeTheFirstMovesNoJitter() {
+        var flow = RTPFlowStats()
+        let packets: [(UInt16, UInt32, Int64)] = [(1, 1000, 0), (2, 1160, 20), (3, 500, 40), (4, 1320, 45), (5, 1480, 65)]
+        var known: [Bool] = [], jitters: [Double] = [], arrivals: [Int64] = []
+        for (seq, timestamp, ms) in packets {
+            let bytes: [UInt8] = [0x80, 0x00] + Frames.be16(seq) + Frames.be32(timestamp) + Frames.be32(0x5EED_0001)
+            known.append(takeNaming(&flow, bytes, fromOriginator: false, at: ms * 1_000_000, sliceWidth: RTPSlices.defaultWidth))
+            jitters.append(flow.stats[0].jitterSeconds)
+            arrivals.append(flow.stats[0].previousArrival)
+        }
+        #expect(known == [false, false, true, false, true])
+        #expect(abs(jitters[1]) < 1e-12 && abs(jitters[2]) < 1e-12)
+        #expect(abs(jitters[3] - 0.005 / 16) < 1e-12 && abs(jitters[4] - 0.005 / 16 * 15 / 16) < 1e-12)
+        #expect(arrivals == [0, 20_000_000, 20_000_000, 45_000_000, 65_000_000])
+        let s = flow.stats[0]
+        #expect(s.packets == 5 && s.received == 5 && s.lost == 0 && s.lastClockRate == 8000)
+        #expect(abs(s.jitter - 0.005 / 16 * 15 / 16 * 8000) < 1e-9 && flow.knownStream[1] == 64 && flow.knownStream[0] == 0)
+    }
+
+    /// A media flow's RTP state is made beside its protocol enum (`FlowInspection.rtpState`)
+    /// only for a flow that is or becomes a media flow, once, and goes with the flow's facts.
+    @Test func aMediaFlowsRTPStateIsItsInspections() throws {
+        var slab = InspectionSlab(capacity: 4)
+        let dns = slab.add(), media = slab.add()
+        slab[dns].pointee.state = .dns(nil)
+        let none = slab[dns].pointee.rtp(), noneBeside = slab[dns].pointee.rtpState
+        #expect(none == nil && noneBeside == nil)
+        let first = slab[media].pointee.rtp()
+        let made = try #require(first)
+        var isMedia = false
+        if case .media = slab[media].pointee.state { isMedia = true }
+        let second = slab[media].pointee.rtp()?.address, beside = slab[media].pointee.rtpState?.address
+        #expect(isMedia && second == made.address && beside == made.address)
+        let facts = slab.remove(media).end()
+        #expect(try #require(facts.rtp).withAddress { UnsafeRawPointer($0) } == made.address)
+        let again = slab.add()
+        let fresh = slab[again].pointee.rtpState
+        #expect(again == media && fresh == nil)
     }
 
     /// A stream of PCMU with comfort noise (PT 13) and telephone events (PT 101, no clock),
@@ -100,7 +150,7 @@ struct RTPFlowStatsTests {
         #expect(known > 170)
         let other: [UInt8] = [0x80, 0x00] + Frames.be16(7) + Frames.be32(7) + Frames.be32(0xA1B2_C3D4)
         #expect(!takeNaming(&flow, other, fromOriginator: false, at: 4_000_000_000, sliceWidth: width))
-        #expect(flow.streams == 2 && flow.stats[1].packets == 1 && flow.knownSlot[0] == 1 && flow.knownSlot[1] == 0)
+        #expect(flow.streams == 2 && flow.stats[1].packets == 1 && flow.knownStream[0] == 64 && flow.knownStream[1] == 0)
         let s = flow.stats[0]
         #expect(s.packets == reference.packets && s.received == reference.received && s.expected == reference.expected)
         #expect(s.outOfOrder == reference.outOfOrder && s.restarts == 1 && reference.restarts == 1)

@@ -23,6 +23,15 @@ struct LayoutTests {
         #expect(MemoryLayout<RTPFlowStats>.offset(of: \RTPFlowStats.streams) == 56)
         #expect(MemoryLayout<RTPStreamStats>.stride == 320)
         #expect(MemoryLayout<RTPStreamStats>.offset(of: \RTPStreamStats.slices) == 64)
+        // What a packet of a known stream reads in its stream's first line, and where the flow's
+        // state keeps the known streams (before `streams`).
+        let packetFields: [PartialKeyPath<RTPStreamStats>] = [\.packets, \.jitterSeconds, \.maxJitterSeconds, \.previousClockHz,
+                                                              \.previousNominal, \.firstTimestamp, \.knownSSRC, \.maxSeq,
+                                                              \.previousPayloadType]
+        for field in packetFields { #expect(MemoryLayout<RTPStreamStats>.offset(of: field)! < 64) }
+        #expect(MemoryLayout<RTPFlowStats>.offset(of: \RTPFlowStats.knownStream)! + 4 <= 56)
+        // The RTP state's pointer beside the protocol enum took padding: an inspection is 56 bytes, as before.
+        #expect(MemoryLayout<FlowInspection>.stride == 56)
         #expect(MemoryLayout<RTPStreamStats>.offset(of: \RTPStreamStats.pattern) == 128)
         #expect(MemoryLayout<RTPSlices>.offset(of: \RTPSlices.openMaxGap) == 16)
         #expect(MemoryLayout<RTPLossPattern>.offset(of: \RTPLossPattern.pkt) == 24)
