@@ -207,14 +207,10 @@ public struct FlowTracker: ~Copyable {
     @inline(never)
     private mutating func stunDatagram(at i: Int, _ p: UnsafeRawBufferPointer, srcFirst: Bool, payload: Int, ipLength: Int,
                                        timestamp: Int64, index: Int) {
-        stunDatagramsTracked &+= 1
-        let fromOrig = srcFirst == table[i].originatorIsA
-        count(at: i, fromOrig: fromOrig, payload: payload, ipLength: ipLength, timestamp: timestamp)
-        table[i].history.note(.data, fromOriginator: fromOrig)
+        let fromOrig = tracked(at: i, srcFirst: srcFirst, payload: payload, ipLength: ipLength, timestamp: timestamp)
         let s = dispatcher.stunTracked(inspected: table[i].inspection, p, ports: (table[i].key.aPort, table[i].key.bPort),
                                        fromOriginator: fromOrig, timestamp: timestamp)
-        if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
-        if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
+        named(s, at: i, timestamp: timestamp, index: index)
     }
 
     /// `trackDatagram`'s TURN path: a whole ChannelData datagram `p` (`UDPDemux.isChannelData`)
@@ -224,12 +220,26 @@ public struct FlowTracker: ~Copyable {
     @inline(never)
     private mutating func channelDataDatagram(at i: Int, _ p: UnsafeRawBufferPointer, srcFirst: Bool, payload: Int, ipLength: Int,
                                               timestamp: Int64, index: Int) {
+        let fromOrig = tracked(at: i, srcFirst: srcFirst, payload: payload, ipLength: ipLength, timestamp: timestamp)
+        let s = dispatcher.channelDataTracked(inspected: table[i].inspection, p, ports: (table[i].key.aPort, table[i].key.bPort),
+                                              fromOriginator: fromOrig, timestamp: timestamp)
+        named(s, at: i, timestamp: timestamp, index: index)
+    }
+
+    /// What the STUN and TURN paths do first with a datagram of live flow `i` (sent from the key's
+    /// `a` end when `srcFirst`): its counters and history. Returns whether the originator sent it.
+    @inline(__always)
+    private mutating func tracked(at i: Int, srcFirst: Bool, payload: Int, ipLength: Int, timestamp: Int64) -> Bool {
         stunDatagramsTracked &+= 1
         let fromOrig = srcFirst == table[i].originatorIsA
         count(at: i, fromOrig: fromOrig, payload: payload, ipLength: ipLength, timestamp: timestamp)
         table[i].history.note(.data, fromOriginator: fromOrig)
-        let s = dispatcher.channelDataTracked(inspected: table[i].inspection, p, ports: (table[i].key.aPort, table[i].key.bPort),
-                                              fromOriginator: fromOrig, timestamp: timestamp)
+        return fromOrig
+    }
+
+    /// And last: flow `i` named `s`, what the dispatcher saw, and swept when a sweep is due.
+    @inline(__always)
+    private mutating func named(_ s: Service, at i: Int, timestamp: Int64, index: Int) {
         if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
         if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
     }
