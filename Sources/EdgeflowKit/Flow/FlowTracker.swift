@@ -81,8 +81,8 @@ public struct FlowTracker: ~Copyable {
     /// Segments of live flows tracked from the frame's fields (`trackSegment`): not reported;
     /// tests read it to see that the plain-segment path runs.
     private(set) var plainSegmentsTracked = 0
-    /// Datagrams that took `trackDatagram`'s STUN path (`stunDatagram`): not reported; tests
-    /// read it to see that the path runs.
+    /// Datagrams that took `trackDatagram`'s STUN or TURN path (`stunDatagram`,
+    /// `channelDataDatagram`): not reported; tests read it to see that the paths run.
     private(set) var stunDatagramsTracked = 0
 
     /// Most TCP payload packets inspected per flow to name its service.
@@ -144,7 +144,8 @@ public struct FlowTracker: ~Copyable {
     /// Accounts a `PlainDatagram` as `track` accounts its decoded packet, with one fused path
     /// for the commonest datagram: RTP on a live flow already inspected, off the DNS ports
     /// (counters, history and the RTP stream, with no `DecodedPacket` and no call between), and
-    /// one call for STUN on such a flow (`stunDatagram`).
+    /// one call for STUN on such a flow (`stunDatagram`), one for TURN's ChannelData
+    /// (`channelDataDatagram`).
     /// Past the lookup the datagram's ends are read from its key's words or the flow's key, so
     /// that the lookup keeps no more of them in registers or on the stack than two words.
     /// The record the lookups ahead found for the datagram (`LookupAhead.record`) is taken when
@@ -188,6 +189,10 @@ public struct FlowTracker: ~Copyable {
                 return stunDatagram(at: i, p, srcFirst: ends.srcFirst, payload: payload, ipLength: Int(u.ipLength), timestamp: timestamp,
                                     index: index)
             }
+            if UDPDemux.isChannelData(p) {
+                return channelDataDatagram(at: i, p, srcFirst: ends.srcFirst, payload: payload, ipLength: Int(u.ipLength),
+                                           timestamp: timestamp, index: index)
+            }
         }
         otherDatagram(ends.datagram(ipLength: u.ipLength, payloadOffset: u.payloadOffset, payloadLength: u.payloadLength),
                       hash: hash, found: found, timestamp: timestamp, bytes: bytes, index: index)
@@ -202,12 +207,39 @@ public struct FlowTracker: ~Copyable {
     @inline(never)
     private mutating func stunDatagram(at i: Int, _ p: UnsafeRawBufferPointer, srcFirst: Bool, payload: Int, ipLength: Int,
                                        timestamp: Int64, index: Int) {
+        let fromOrig = tracked(at: i, srcFirst: srcFirst, payload: payload, ipLength: ipLength, timestamp: timestamp)
+        let s = dispatcher.stunTracked(inspected: table[i].inspection, p, ports: (table[i].key.aPort, table[i].key.bPort),
+                                       fromOriginator: fromOrig, timestamp: timestamp)
+        named(s, at: i, timestamp: timestamp, index: index)
+    }
+
+    /// `trackDatagram`'s TURN path: a whole ChannelData datagram `p` (`UDPDemux.isChannelData`)
+    /// on live flow `i`, already inspected and off the DNS ports, as `update` accounts it: for
+    /// such a datagram `update`'s hint is STUN or nothing, and either way the flow is named what
+    /// the dispatcher saw (`Dispatcher.channelDataTracked`). Out of line, as `stunDatagram`.
+    @inline(never)
+    private mutating func channelDataDatagram(at i: Int, _ p: UnsafeRawBufferPointer, srcFirst: Bool, payload: Int, ipLength: Int,
+                                              timestamp: Int64, index: Int) {
+        let fromOrig = tracked(at: i, srcFirst: srcFirst, payload: payload, ipLength: ipLength, timestamp: timestamp)
+        let s = dispatcher.channelDataTracked(inspected: table[i].inspection, p, ports: (table[i].key.aPort, table[i].key.bPort),
+                                              fromOriginator: fromOrig, timestamp: timestamp)
+        named(s, at: i, timestamp: timestamp, index: index)
+    }
+
+    /// What the STUN and TURN paths do first with a datagram of live flow `i` (sent from the key's
+    /// `a` end when `srcFirst`): its counters and history. Returns whether the originator sent it.
+    @inline(__always)
+    private mutating func tracked(at i: Int, srcFirst: Bool, payload: Int, ipLength: Int, timestamp: Int64) -> Bool {
         stunDatagramsTracked &+= 1
         let fromOrig = srcFirst == table[i].originatorIsA
         count(at: i, fromOrig: fromOrig, payload: payload, ipLength: ipLength, timestamp: timestamp)
         table[i].history.note(.data, fromOriginator: fromOrig)
-        let s = dispatcher.stunTracked(inspected: table[i].inspection, p, ports: (table[i].key.aPort, table[i].key.bPort),
-                                       fromOriginator: fromOrig, timestamp: timestamp)
+        return fromOrig
+    }
+
+    /// And last: flow `i` named `s`, what the dispatcher saw, and swept when a sweep is due.
+    @inline(__always)
+    private mutating func named(_ s: Service, at i: Int, timestamp: Int64, index: Int) {
         if s != .unknown, !table[i].services.contains(s) { recognise(s, at: i) }
         if sweepsItself && sweepClock.isDue(timestamp) { sweep(now: timestamp, index: index) }
     }

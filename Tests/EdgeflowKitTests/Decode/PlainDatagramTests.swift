@@ -192,6 +192,76 @@ struct PlainDatagramTests {
         #expect(plainSTUN.ice.count == 1 && taggedSTUN.ice.pairs == plainSTUN.ice.pairs)
     }
 
+    /// A TURN flow's ChannelData (RFC 8656 §12) as plain frames (the one-thread datagram path:
+    /// ChannelData straight to the dispatcher, `FlowTracker.channelDataDatagram`) and under a
+    /// VLAN tag (the general decode, `track` and `Dispatcher.udp`): an allocation, a channel
+    /// bound to a peer, RTP both ways on it, RTP on an unbound channel, a message padded to 4
+    /// bytes, one whose Length runs past the datagram (not ChannelData: the general path on both)
+    /// and a first byte of 0x41. On 3478 the server is the key's higher end; off the STUN ports
+    /// the flow's STUN messages make its ChannelData count.
+    @Test("a TURN flow's ChannelData on the datagram path equals the same flow decoded in full", arguments: [true, false])
+    func sameChannelDataBothPaths(onSTUNPort: Bool) throws {
+        typealias M = TURNSDPClockTests
+        let client = ("10.0.0.1", UInt16(50_000))
+        let server = ("10.0.0.2", onSTUNPort ? UInt16(3478) : 50_010)
+        let peer = ("203.0.113.7", UInt16(50_100))
+        func channelData(_ channel: UInt16, _ data: [UInt8], pad: Int = 0) -> [UInt8] {
+            Frames.be16(channel) + Frames.be16(UInt16(data.count)) + data + [UInt8](repeating: 0, count: pad)
+        }
+        var messages: [(fromClient: Bool, payload: [UInt8])] = [
+            (true, M.stun(0x0003, 1, [])),                                                              // Allocate request
+            (false, M.stun(0x0103, 1, [M.attribute(0x0016, M.xorAddress(("10.0.0.2", 50_200)))])),    // relayed address
+            (true, M.stun(0x0009, 2, [M.attribute(0x000C, [0x40, 0, 0, 0]), M.attribute(0x0012, M.xorAddress(peer))])),
+            (false, M.stun(0x0109, 2, [])),                                                             // ChannelBind success
+        ]
+        for seq in UInt16(1)...6 {
+            messages.append((true, channelData(0x4000, M.rtp(seq, ssrc: 0xA))))
+            messages.append((false, channelData(0x4000, M.rtp(seq, ssrc: 0xB))))
+        }
+        messages += [
+            (true, channelData(0x4001, M.rtp(7, ssrc: 0xA))),                                          // unbound channel
+            (true, channelData(0x4000, Array(M.rtp(8, ssrc: 0xA).dropLast(2)), pad: 2)),               // padded to 4 bytes
+            (false, Frames.be16(0x4000) + Frames.be16(200) + M.rtp(7, ssrc: 0xB)),                     // Length past the end
+            (false, channelData(0x4100, [1, 2, 3, 4, 5])),                                             // first byte 0x41
+        ]
+        func run(vlan: Bool) throws -> (EndedFlow, STUNFlowStats, RTPFlowStats, Int) {
+            var engine = Engine(settings: FlowSettings())
+            for (k, m) in messages.enumerated() {
+                let (from, to) = m.fromClient ? (client, server) : (server, client)
+                var frame = Frames.udp4(from.0, from.1, to.0, to.1, payload: m.payload)
+                if vlan { frame = Frames.ethernet(type: 0x8100) + [0, 7, 0x08, 0x00] + frame.dropFirst(14) }
+                frame.withUnsafeBytes { b in
+                    engine.ingest(Packet(timestamp: Int64(k + 1) * 20_000_000, linkType: .ethernet, interface: 0, originalLength: b.count,
+                                         bytes: b, number: k + 1, fileOffset: -1))
+                }
+            }
+            #expect(engine.liveFlows == 1)
+            let tracked = engine.tracker.stunDatagramsTracked
+            let e = engine.tracker.endedFlow(at: 0)
+            return (e, try #require(e.inspection?.stun?.value), try #require(e.inspection?.rtp?.value), tracked)
+        }
+        let (plain, plainSTUN, plainRTP, plainTracked) = try run(vlan: false)
+        let (tagged, taggedSTUN, taggedRTP, taggedTracked) = try run(vlan: true)
+        // The three STUN messages after the first, and the 15 ChannelData messages, took the paths.
+        #expect(plainTracked == 3 + 15 && taggedTracked == 0)
+        let a = plain.record, b = tagged.record
+        #expect(a.origPackets == 2 + 8 && a.respPackets == 2 + 8 && a.origPackets == b.origPackets && a.respPackets == b.respPackets)
+        #expect(a.origBytes == b.origBytes && a.respBytes == b.respBytes && a.origIPBytes == b.origIPBytes && a.respIPBytes == b.respIPBytes)
+        #expect(a.lastTimestamp == b.lastTimestamp && a.history.text == b.history.text)
+        #expect(a.services == b.services && a.services.contains(.stun))
+        // 6 + 6 + the unbound one + the padded one + 0x41's: 15 ChannelData messages, 13 on channel 0x4000.
+        #expect(plainSTUN.channelDataPackets == 15 && plainSTUN.channelDataPackets == taggedSTUN.channelDataPackets)
+        #expect(plainSTUN.channelDataBytes == 13 * 52 + 50 + 5 && plainSTUN.channelDataBytes == taggedSTUN.channelDataBytes)
+        #expect(plainSTUN.channels == 1 && plainSTUN.channelPackets[0] == 13 && taggedSTUN.channelPackets[0] == 13)
+        #expect(plainSTUN.messages == 4 && plainSTUN.messages == taggedSTUN.messages)
+        // The RTP inside: 0xA's 8 packets and 0xB's 6.
+        #expect(plainRTP.streams == 2 && plainRTP.streams == taggedRTP.streams)
+        for i in 0..<2 {
+            #expect(plainRTP.ssrc[i] == taggedRTP.ssrc[i] && plainRTP.stats[i].packets == taggedRTP.stats[i].packets)
+            #expect(plainRTP.stats[i].packets == (plainRTP.ssrc[i] == 0xA ? 8 : 6))
+        }
+    }
+
     /// Datagrams that look like RTP on a DNS port (53) of a flow inspected for `dns.log` (Zeek
     /// logs on) never take the RTP fast path: the flow is worked out once to be on a DNS port
     /// (`FlowRecord.dnsPorts` 2) and goes the general way, where the port names it DNS, as the

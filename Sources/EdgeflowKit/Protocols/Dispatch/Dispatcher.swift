@@ -166,12 +166,7 @@ struct Dispatcher: ~Copyable {
         case .stunMalformed:
             return malformedSTUN(&slot)
         case .channelData:
-            guard stunPort || (slot >= 0 && slab[slot].pointee.stunMessages > 0),
-                  let cd = try? ChannelData.decode(p) else { return .unknown }
-            inspection(&slot)?.pointee.turnData(cd.data.slice(of: p), bytes: Int(cd.length), channel: cd.channel,
-                                                fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
-                                                sdp: { sdpClock($0, at: $1, first: timestamp) })
-            return .stun
+            return channelData(&slot, p, stunPort: stunPort, fromOriginator: fromOriginator, timestamp: timestamp)
         case .msMultiplexedTURN:
             guard let mt = try? MultiplexedTURN.decode(p, exact: false), let ins = inspection(&slot) else { return .unknown }
             ins.pointee.turnData(mt.data.slice(of: p), bytes: Int(mt.length), fromOriginator: fromOriginator,
@@ -235,6 +230,30 @@ struct Dispatcher: ~Copyable {
             }
         }
         return decodedSTUN(&slot, m, in: p, fromOriginator: fromOriginator, timestamp: timestamp)
+    }
+
+    /// A datagram of the class `.channelData` (`UDPDemux.isChannelData`) on a flow inspected at
+    /// `slot` (not negative), off the DNS ports, `ports` its key's: `udp`'s arm for it without
+    /// its switch (`FlowTracker`'s TURN path). Returns the service it carried.
+    @inline(__always)
+    mutating func channelDataTracked(inspected slot: Int32, _ p: UnsafeRawBufferPointer, ports: (UInt16, UInt16), fromOriginator: Bool,
+                                     timestamp: Int64) -> Service {
+        var slot = slot
+        return channelData(&slot, p, stunPort: ServiceHint.isSTUNPort(ports.0, ports.1), fromOriginator: fromOriginator,
+                           timestamp: timestamp)
+    }
+
+    /// A datagram of the class `.channelData`: TURN-relayed data on a STUN port, or on a flow
+    /// that has carried STUN, counted on its channel with the media inside followed.
+    @inline(__always)
+    private mutating func channelData(_ slot: inout Int32, _ p: UnsafeRawBufferPointer, stunPort: Bool, fromOriginator: Bool,
+                                      timestamp: Int64) -> Service {
+        guard stunPort || (slot >= 0 && slab[slot].pointee.stunMessages > 0),
+              let cd = try? ChannelData.decode(p) else { return .unknown }
+        inspection(&slot)?.pointee.turnData(cd.data.slice(of: p), bytes: Int(cd.length), channel: cd.channel,
+                                            fromOriginator: fromOriginator, timestamp: timestamp, clocks: clocks,
+                                            sdp: { sdpClock($0, at: $1, first: timestamp) })
+        return .stun
     }
 
     /// A datagram of the class `.stun`: decoded into `stunMessage` and accounted in its flow's

@@ -45,6 +45,20 @@ public enum UDPDemux {
         return n >= 8 && p.be32(4) == stunMagicCookie ? .stunMalformed : .unknown
     }
 
+    /// Whether `classify(p)` is `.channelData` (a first byte 64-79, 4 + Length within the
+    /// datagram and its padding), without the rest of its switch.
+    @inline(__always)
+    static func isChannelData(_ p: UnsafeRawBufferPointer) -> Bool {
+        p.count >= 4 && p.u8(0) &- 64 < 16 && channelDataFits(p)
+    }
+
+    /// A ChannelData message's 4 + Length fits a datagram of `p.count` bytes, padded or not.
+    @inline(__always)
+    private static func channelDataFits(_ p: UnsafeRawBufferPointer) -> Bool {
+        let exact = 4 &+ Int(p.be16(2))
+        return exact <= p.count && p.count <= ((exact &+ 3) & ~3)
+    }
+
     /// Whether the payload's first byte is STUN's (0-3, RFC 7983), so that `classify(p)` is
     /// `classifySTUN(p)`: at least four bytes.
     @inline(__always)
@@ -75,8 +89,7 @@ public enum UDPDemux {
             }
             return b0 >= 32 && n >= 12 ? .dtlsUnified : .unknown
         case 64...79:
-            let exact = 4 &+ Int(p.be16(2))
-            return exact <= n && n <= ((exact &+ 3) & ~3) ? .channelData : .unknown
+            return channelDataFits(p) ? .channelData : .unknown
         case 128...191:
             let b1 = p.u8(1)
             if b1 >= 192 && b1 <= 223 { return n >= 8 ? .rtcp : .unknown }

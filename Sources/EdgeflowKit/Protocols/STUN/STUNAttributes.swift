@@ -403,17 +403,22 @@ enum STUNAttributeWalker {
     /// `STUNAttributeType.isFlowFact` names are recorded, by `recordFlowFact` (the others are
     /// checked and counted in `count`, nothing more). Returns nil on success. Transparent: each
     /// call site has its flavour, padding and mode constant, so the loop is specialised to them
-    /// (`@inline(__always)` left it a call).
+    /// (`@inline(__always)` left it a call). With `alignedEnd` (the caller checked that the
+    /// message's length is a multiple of 4, as RFC 5389's is) and 4-byte padding every attribute
+    /// starts on a multiple of 4 before the end, so 4 bytes are left for its header: not tested.
     @_transparent
     static func walk(_ p: UnsafeRawBufferPointer, flavour: STUNFlavour, padding: STUNPadding,
-                     lenientEnd: Bool, flowFactsOnly: Bool = false, into a: inout STUNAttributes) -> STUNFailure? {
+                     lenientEnd: Bool, alignedEnd: Bool = false, flowFactsOnly: Bool = false,
+                     into a: inout STUNAttributes) -> STUNFailure? {
         let end = p.count
         var off = 20
         // Counted here and stored once, at whichever return.
         var count = a.count
         defer { a.count = count }
         while off < end {
-            guard end &- off >= 4 else { return STUNFailure(.attributeHeaderTruncated, at: off) }
+            guard (alignedEnd && padding == .fourByte) || end &- off >= 4 else {
+                return STUNFailure(.attributeHeaderTruncated, at: off)
+            }
             let t = p.be16(off)
             let l = Int(p.be16(off &+ 2))
             let v = off &+ 4

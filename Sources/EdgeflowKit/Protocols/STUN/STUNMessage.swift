@@ -211,8 +211,8 @@ public enum STUNDecoder {
             m.method = STUNMethod(code: code)
             m.messageClass = m.header.bitClass
             m.padding = .fourByte
-            if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc5389, padding: .fourByte, lenientEnd: false, flowFactsOnly: flowFactsOnly,
-                                                into: &m.attributes) {
+            if let f = STUNAttributeWalker.walk(bytes, flavour: .rfc5389, padding: .fourByte, lenientEnd: false, alignedEnd: true,
+                                                flowFactsOnly: flowFactsOnly, into: &m.attributes) {
                 throw f
             }
         } else if allowLegacy, isLegacyType(type) {
