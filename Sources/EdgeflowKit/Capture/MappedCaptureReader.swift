@@ -137,7 +137,12 @@ public struct MappedCaptureReader: PacketReader {
         if at < aheadAt { return plainRecord(at: at) }
         if plainPcap, size &- at >= 16 {
             let caplen = Int((base + at).loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-            if caplen <= pcapSnaplen, size &- (at &+ 16) >= caplen { return plainRecord(at: at) }
+            if caplen <= pcapSnaplen, size &- (at &+ 16) >= caplen {
+                // No record read ahead (a table too small for the lookups ahead, or a sharded
+                // run's calling thread): the file's lines are asked for from here.
+                prefetchFile(past: at)
+                return plainRecord(at: at)
+            }
         }
         return nextRecord()
     }
@@ -177,9 +182,22 @@ public struct MappedCaptureReader: PacketReader {
         return recordAhead()
     }
 
-    /// How far past the record read ahead its lines are asked for (`recordAhead`): about five
+    /// How far past the record read last its lines are asked for (`prefetchFile`): about five
     /// records of a media capture, a few thousand cycles of reading.
     static let filePrefetchDistance = 1024
+
+    /// Asks for the file's four lines `filePrefetchDistance` bytes past `at`, so that the record
+    /// read a few packets later finds them present, not in memory: the capture is far larger
+    /// than the caches, and the hardware's own prefetch does not keep up (`Benchmarks/README.md`,
+    /// h-miss). A prefetch never faults, past the mapping's end too.
+    @inline(__always)
+    private func prefetchFile(past at: Int) {
+        let far = base + (at &+ Self.filePrefetchDistance)
+        edgeflow_prefetch(far)
+        edgeflow_prefetch(far + 64)
+        edgeflow_prefetch(far + 128)
+        edgeflow_prefetch(far + 192)
+    }
 
     /// The record at `aheadAt`, moving past it, when its lengths are within the file and the
     /// snapshot length: up to `aheadSafe` only the captured length is checked.
@@ -190,13 +208,7 @@ public struct MappedCaptureReader: PacketReader {
         let caplen = Int((base + at).loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         guard caplen <= pcapSnaplen else { return nil }
         aheadAt = at &+ 16 &+ caplen
-        // The file's lines `filePrefetchDistance` bytes on, asked for now: the record read ahead
-        // a few steps later finds them present, not in memory (`Benchmarks/README.md`).
-        let far = base + (at &+ Self.filePrefetchDistance)
-        edgeflow_prefetch(far)
-        edgeflow_prefetch(far + 64)
-        edgeflow_prefetch(far + 128)
-        edgeflow_prefetch(far + 192)
+        prefetchFile(past: at)
         return UnsafeRawBufferPointer(start: base + (at &+ 16), count: caplen)
     }
 
@@ -222,6 +234,7 @@ public struct MappedCaptureReader: PacketReader {
     /// The next packet of any record, with every check and issue.
     private mutating func nextRecord() -> Packet? {
         if finished { return nil }
+        prefetchFile(past: offset)
         if offset >= releaseAt { releasePages() }
         switch format {
         case .pcap(let nanos, let linkType, let snaplen, let maybeSwapped):
