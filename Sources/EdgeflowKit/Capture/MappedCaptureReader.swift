@@ -164,7 +164,7 @@ public struct MappedCaptureReader: PacketReader {
     }
 
     /// The bytes of the plain pcap record `LookupAhead.depth` records past the one `next` returned
-    /// last (after the first packet, the ninth), or nil: not plain pcap of Ethernet frames, at
+    /// last (after the first packet, the thirteenth), or nil: not plain pcap of Ethernet frames, at
     /// the end of the file, or at a record whose lengths `next` would not take in place (read
     /// again once `next` is past it). The record header's lengths are checked as `next` checks them.
     @inline(__always)

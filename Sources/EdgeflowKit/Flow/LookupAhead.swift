@@ -4,17 +4,18 @@ import CPrefetch
 /// times in a row, each load needing the one before: its hash's slot, the record the slot names,
 /// the record's inspection in the slab, and the protocol state the inspection points to (on the
 /// 5-million-packet capture of `Benchmarks/README.md`, about 30 % of one thread's cycles). While
-/// one packet is tracked, this takes the next eight two steps apart, one level each: the eighth
-/// ahead is hashed and its slot asked for, the sixth's slot (present by now) read and its record
-/// asked for, the fourth's record read and its inspection asked for, the second's inspection read
-/// and its state asked for, so that each line has two packets' time to arrive (one packet's is
-/// less than a line from memory takes) and a packet's lookup finds every line present; the record
-/// found for a packet is kept until it is tracked, which takes it when its key is the packet's (`record`).
+/// one packet is tracked, this takes the next twelve three steps apart, one level each: the
+/// twelfth ahead is hashed and its slot asked for, the ninth's slot (present by now) read and its
+/// record asked for, the sixth's record read and its inspection asked for, the third's
+/// inspection read and its state asked for, so that each line has three packets' time to arrive
+/// (one packet's is less than a line from memory takes; `Benchmarks/README.md`, h-ahead2) and a
+/// packet's lookup finds every line present; the record found for a packet is kept until it is
+/// tracked, which takes it when its key is the packet's (`record`).
 /// Only loads and prefetches: a level that finds nothing, or what changed since (a flow ended, a
 /// table grown), asks for nothing or for a line no longer needed, never for memory outside the table's.
 struct LookupAhead {
-    /// How many packets ahead a lookup starts: one level of it every two packets.
-    static let depth = 8
+    /// How many packets ahead a lookup starts: one level of it every three packets.
+    static let depth = 12
 
     /// The fewest live flows for which a flow table takes the lookups ahead
     /// (`FlowTracker.prefetch(ahead:linkType:)`). The lines a packet's lookup reads (a slot, the
@@ -26,43 +27,43 @@ struct LookupAhead {
 
     /// Steps taken: step `n` is taken before the `n`-th packet is tracked.
     private var steps = 0
-    /// The hashes of the packets eight and seven ahead, packet `n`'s at `n % 2`, when they are
+    /// The hashes of the packets nine to twelve ahead, packet `n`'s at `n % 4`, when they are
     /// plain IPv4 UDP or TCP frames (0: none; a frame whose hash is 0 is not looked up ahead).
-    private var hashes = InlineArray<2, UInt64>(repeating: 0)
-    /// The records found for the packets up to six ahead, packet `n`'s at `n % 8` (-1: none
+    private var hashes = InlineArray<4, UInt64>(repeating: 0)
+    /// The records found for the packets up to nine ahead, packet `n`'s at `n % 16` (-1: none
     /// found), kept until it is tracked (`record`).
-    private var records = InlineArray<8, Int32>(repeating: -1)
-    /// The inspections of the flows of the packets four and three ahead, packet `n`'s at `n % 2` (-1: none).
-    private var inspections = InlineArray<2, Int32>(repeating: -1)
+    private var records = InlineArray<16, Int32>(repeating: -1)
+    /// The inspections of the flows of the packets three to six ahead, packet `n`'s at `n % 4` (-1: none).
+    private var inspections = InlineArray<4, Int32>(repeating: -1)
 
     /// The hash of the frame the last step was given (0: none).
-    var hash: UInt64 { hashes[unchecked: steps & 1] }
+    var hash: UInt64 { hashes[unchecked: steps & 3] }
 
     /// One step, before a packet is tracked: `frame` is the record read ahead for it
     /// (`PacketReader.frameAhead`, `depth` packets on), of link type `linkType`. Each level reads
-    /// what the level before it left two steps ago, in the ring entry it then refills (the
-    /// levels taken from the last). Each index is checked against its array with one unsigned
-    /// comparison (-1, none, fails it too); a hash is kept with 0 for none (no optional's flag
-    /// stored and tested), and the slot of any hash is asked for.
+    /// what the level before it left three steps ago (the levels taken from the last). Each
+    /// index is checked against its array with one unsigned comparison (-1, none, fails it too);
+    /// a hash is kept with 0 for none (no optional's flag stored and tested), and the slot of any
+    /// hash is asked for.
     @inline(__always)
     mutating func step(_ frame: UnsafeRawBufferPointer?, linkType: LinkType, _ table: borrowing FlowTable,
                        _ dispatcher: borrowing Dispatcher) {
         steps &+= 1
-        let n = steps, pair = n & 1
-        // Packet n + 2's inspection, read at step n - 2.
-        dispatcher.prefetchState(inspections[unchecked: pair])
-        // Packet n + 4's record, found at step n - 2.
-        let four = Int(records[unchecked: (n &+ 4) & 7])
-        let inspection = UInt(bitPattern: four) < UInt(bitPattern: table.count) ? table[four].inspection : -1
-        inspections[unchecked: pair] = inspection
+        let n = steps
+        // Packet n + 3's inspection, asked for at step n - 3.
+        dispatcher.prefetchState(inspections[unchecked: (n &+ 3) & 3])
+        // Packet n + 6's record, asked for at step n - 3.
+        let six = Int(records[unchecked: (n &+ 6) & 15])
+        let inspection = UInt(bitPattern: six) < UInt(bitPattern: table.count) ? table[six].inspection : -1
+        inspections[unchecked: (n &+ 6) & 3] = inspection
         dispatcher.prefetchInspection(inspection)
-        // Packet n + 6's hash, made at step n - 2.
-        let six = hashes[unchecked: pair]
-        records[unchecked: (n &+ 6) & 7] = six != 0 ? Int32(truncatingIfNeeded: table.prefetchRecord(hash: six)) : -1
-        let eight = frame.flatMap { Self.hash($0, linkType: linkType, table.secret) } ?? 0
-        hashes[unchecked: pair] = eight
-        // A slot of the table whatever the hash (0, none, asks for the first).
-        table.prefetchSlot(hash: eight)
+        // Packet n + 9's slot, asked for at step n - 3.
+        let nine = hashes[unchecked: (n &+ 9) & 3]
+        records[unchecked: (n &+ 9) & 15] = nine != 0 ? Int32(truncatingIfNeeded: table.prefetchRecord(hash: nine)) : -1
+        // Packet n + 12's: a slot of the table whatever the hash (0, none, asks for the first).
+        let twelve = frame.flatMap { Self.hash($0, linkType: linkType, table.secret) } ?? 0
+        hashes[unchecked: n & 3] = twelve
+        table.prefetchSlot(hash: twelve)
     }
 
     /// The record the steps found for the packet the last one was taken for (-1: none), as
@@ -70,7 +71,7 @@ struct LookupAhead {
     /// (a table of fewer than `fewestFlows` flows), leaves another flow's record or none here,
     /// so its key is compared before it is taken (`FlowTracker.trackDatagram`).
     @inline(__always)
-    var record: Int { Int(records[unchecked: steps & 7]) }
+    var record: Int { Int(records[unchecked: steps & 15]) }
 
     /// The table hash of `frame`'s flow, as `FlowTracker` makes it for a plain IPv4 datagram or
     /// segment, when `frame` is Ethernet with an IPv4 header of 20 bytes (no options, as nearly

@@ -4,8 +4,8 @@ import Testing
 
 @Suite("Lookups ahead: the records read ahead and the hashes their prefetch uses")
 struct LookupAheadTests {
-    /// Twenty frames told apart by their source port.
-    static let frames = (0..<20).map { Frames.udp4("192.0.2.1", UInt16(5000 + $0), "198.51.100.2", 3478) }
+    /// Thirty frames told apart by their source port.
+    static let frames = (0..<30).map { Frames.udp4("192.0.2.1", UInt16(5000 + $0), "198.51.100.2", 3478) }
 
     /// The packets `next()` returns, and after each what `frameAhead()` gave (nil or the index
     /// of the frame whose bytes it is).
@@ -21,24 +21,25 @@ struct LookupAheadTests {
 
     /// With a snapshot length of 100 the first records are read with one length check
     /// (`aheadSafe`), the last ones with every check.
-    @Test("each plain pcap record is read ahead once, eight records past the packet just read, and none past the end",
+    @Test("each plain pcap record is read ahead once, twelve records past the packet just read, and none past the end",
           arguments: [100, 65535])
     func readsAhead(snaplen: UInt32) throws {
         let path = CaptureFile.temporary(CaptureFile.pcap(Self.frames.map { TestRecord(seconds: 1_700_000_000, fraction: 0, data: $0) },
                                                           snaplen: snaplen))
         let (read, ahead) = try Self.interleave(path)
-        #expect(read == Array(0..<20))
-        #expect(ahead == [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, nil, nil, nil, nil, nil, nil, nil, nil])
+        #expect(read == Array(0..<30))
+        #expect(ahead == (12..<30).map { Optional($0) } + [Int?](repeating: nil, count: 12))
     }
 
     @Test("a record the reader takes out of line (captured length above the snapshot length) is not read ahead; reading ahead goes on once the reader is past it")
     func damagedRecord() throws {
         var records = Self.frames.map { TestRecord(seconds: 1_700_000_000, fraction: 0, data: $0) }
-        records[10].data += [UInt8](repeating: 0, count: 100)   // 142 bytes, snapshot length 100
+        records[14].data += [UInt8](repeating: 0, count: 100)   // 142 bytes, snapshot length 100
         let path = CaptureFile.temporary(CaptureFile.pcap(records, snaplen: 100))
         let (read, ahead) = try Self.interleave(path)
-        #expect(read == Array(0..<20))
-        #expect(ahead == [8, 9, nil, nil, nil, nil, nil, nil, nil, nil, 18, 19, nil, nil, nil, nil, nil, nil, nil, nil])
+        #expect(read == Array(0..<30))
+        let none = [Int?](repeating: nil, count: 12)
+        #expect(ahead == [12, 13] + none + [26, 27, 28, 29] + none)
     }
 
     @Test("a file cut inside its last record: nothing is read ahead from the cut record", arguments: [10, 50])
@@ -46,8 +47,8 @@ struct LookupAheadTests {
         let bytes = CaptureFile.pcap(Self.frames.map { TestRecord(seconds: 1_700_000_000, fraction: 0, data: $0) })
         let path = CaptureFile.temporary(Array(bytes.dropLast(cut)))
         let (read, ahead) = try Self.interleave(path)
-        #expect(read == Array(0..<19))
-        #expect(ahead == [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, nil, nil, nil, nil, nil, nil, nil, nil])
+        #expect(read == Array(0..<29))
+        #expect(ahead == (12..<29).map { Optional($0) } + [Int?](repeating: nil, count: 12))
     }
 
     @Test("records read ahead now and then are read as records never read ahead, a damaged one included")
@@ -65,9 +66,9 @@ struct LookupAheadTests {
             return packets
         }
         let plain = try read(aheadAfter: [])
-        #expect(plain.count == 20 && plain[7].count == 100 + 16)
+        #expect(plain.count == 30 && plain[7].count == 100 + 16)
         #expect(try read(aheadAfter: [1, 2, 6]) == plain)
-        #expect(try read(aheadAfter: Set(1...20)) == plain)
+        #expect(try read(aheadAfter: Set(1...30)) == plain)
     }
 
     @Test("pcapng, classic pcap in the other byte order and frames other than Ethernet are not read ahead")
@@ -79,7 +80,7 @@ struct LookupAheadTests {
                                                                  packets: Self.frames.map { (0, 1_700_000_000_000_000_000, $0) }),
                                        suffix: ".pcapng")
         let (read, ahead) = try Self.interleave(ng)
-        #expect(read == Array(0..<20) && ahead.allSatisfy { $0 == nil })
+        #expect(read == Array(0..<30) && ahead.allSatisfy { $0 == nil })
         // Linux cooked capture: the frames' bytes are not Ethernet's.
         let sll = CaptureFile.temporary(CaptureFile.pcap(Self.frames.map { TestRecord(seconds: 1_700_000_000, fraction: 0, data: $0) },
                                                          linkType: 113))
@@ -141,17 +142,18 @@ struct LookupAheadTests {
              : Frames.udp4("10.0.\(i / 250).\(i % 250 + 1)", 1024, "52.112.0.1", 3478)
     }
 
-    /// Step `n` is taken with the frame of packet `n + 8`; the record found for packet `n`
-    /// (from the ninth step on: its hash made eight steps before) is the one the table holds the
+    /// Step `n` is taken with the frame of packet `n + 12`; the record found for packet `n`
+    /// (from the thirteenth step on: its hash made twelve steps before) is the one the table holds the
     /// packet's flow in, as `find` gives it, for either direction, and none for a flow the table does not hold.
     @Test("the record found ahead for the packet about to be tracked is its flow's")
     func recordFoundAhead() {
         var tracker = Self.fullTracker()
-        let flows = [17, 4000, 8191, -1, 17, 250, 251, 9, -1, 3, 5000, 6, 6, 7, 8191, 0, -1, 42, 43, 44, 17, -1, 1, 2]
+        let flows = [17, 4000, 8191, -1, 17, 250, 251, 9, -1, 3, 5000, 6, 6, 7, 8191, 0, -1, 42, 43, 44, 17, -1, 1, 2,
+                     250, 4000, 8, -1, 9, 9, 100, 101]
         let packets = flows.enumerated().map { k, i in i < 0 ? Frames.udp4("192.0.2.9", 9, "192.0.2.10", 10) : Self.flowFrame(i, back: k % 2 == 1) }
-        for n in 1...(packets.count - 8) {
-            packets[n + 7].withUnsafeBytes { tracker.prefetch(ahead: $0, linkType: .ethernet) }
-            guard n >= 9 else { continue }
+        for n in 1...(packets.count - 12) {
+            packets[n + 11].withUnsafeBytes { tracker.prefetch(ahead: $0, linkType: .ethernet) }
+            guard n >= 13 else { continue }
             let key = packets[n - 1].withUnsafeBytes { FlowKey.of(PacketDecoder.decode($0, originalLength: $0.count, linkType: .ethernet)).key }
             #expect(tracker.ahead.record == tracker.table.find(key, hash: tracker.table.hash(key)) ?? -1, "packet \(n)")
         }
@@ -163,9 +165,9 @@ struct LookupAheadTests {
     @Test("a record found ahead for another flow is not taken: the datagram's flow is looked up")
     func otherFlowAhead() {
         var tracker = Self.fullTracker()
-        let order = Array(11...30)
+        let order = Array(11...40)
         for n in order.indices {
-            Self.flowFrame(order[(n + 8) % order.count]).withUnsafeBytes { tracker.prefetch(ahead: $0, linkType: .ethernet) }
+            Self.flowFrame(order[(n + 12) % order.count]).withUnsafeBytes { tracker.prefetch(ahead: $0, linkType: .ethernet) }
             // Tracked: the flow two places on from the one the steps were taken for.
             let frame = Self.flowFrame(order[(n + 2) % order.count], back: true)
             frame.withUnsafeBytes { guard let u = PacketDecoder.plainDatagram($0, linkType: .ethernet) else { return }
@@ -179,11 +181,12 @@ struct LookupAheadTests {
 
     /// The engine's loop (`Engine.ingest(from:file:until:)`) takes a step before each packet is
     /// tracked, with the frame its reader reads ahead: the record found for each packet, from
-    /// the ninth on, is its flow's as `find` gives it, and none for a flow the table does not hold.
+    /// the thirteenth on, is its flow's as `find` gives it, and none for a flow the table does not hold.
     @Test("in a reading loop, the record found ahead for each packet is its flow's")
     func readingLoop() throws {
         var tracker = Self.fullTracker()
-        let flows = [17, 4000, 8191, -1, 17, 250, 251, 9, -1, 3, 5000, 6, 6, 7, 8191, 0, -1, 42, 43, 44]
+        let flows = [17, 4000, 8191, -1, 17, 250, 251, 9, -1, 3, 5000, 6, 6, 7, 8191, 0, -1, 42, 43, 44,
+                     17, 4000, -1, 250, 9, 9, 3, 100]
         let frames = flows.enumerated().map { k, i in
             i < 0 ? Frames.udp4("192.0.2.9", UInt16(9 + k), "192.0.2.10", 10) : Self.flowFrame(i, back: k % 3 == 1)
         }
@@ -196,7 +199,7 @@ struct LookupAheadTests {
             tracker.prefetch(aheadOf: &reader)
             let key = FlowKey.of(PacketDecoder.decode(p.bytes, originalLength: p.bytes.count, linkType: .ethernet)).key
             let known = tracker.table.find(key, hash: tracker.table.hash(key))
-            if n >= 9 { #expect(tracker.ahead.record == known ?? -1, "packet \(n)") }
+            if n >= 13 { #expect(tracker.ahead.record == known ?? -1, "packet \(n)") }
             if let u = PacketDecoder.plainDatagram(p.bytes, linkType: .ethernet) {
                 tracker.trackDatagram(u, timestamp: 2_000_000_000, bytes: p.bytes, index: LookupAhead.fewestFlows + n)
             }
