@@ -70,7 +70,11 @@ public struct FlowSummary: Sendable {
     }
 
     /// The history's letters, written from their bits.
-    var historyLetters: FlowHistory
+    var historyLetters: FlowHistory { withUnsafeBytes(of: historyWords) { $0.load(as: FlowHistory.self) } }
+    /// The history's 21 bytes as the record holds them, zero-padded to three words (`FlowHistory.words`):
+    /// copied whole (21 bytes), it went through the stack in 16-byte moves that straddled others, and
+    /// reading it back waited on them (a failed store forward: about 1 % of a flood's time).
+    var historyWords: (UInt64, UInt64, UInt64)
     public var rule: String? {
         get { rules.rule ?? texts?.rule }
         set {
@@ -163,7 +167,7 @@ public struct FlowSummary: Sendable {
         origIPBytes = r.origIPBytes
         respIPBytes = r.respIPBytes
         connStateName = state
-        historyLetters = r.history
+        historyWords = r.history.words
         if r.icmpErrors > 0 {
             self.icmp = (Int(r.icmpErrors), r.key.ipVersion == 6 ? 58 : 1, r.icmpErrorType, r.icmpErrorCode, r.icmpErrorSender,
                          r.icmpErrorQuotedOriginator)

@@ -3,7 +3,8 @@ import Testing
 @testable import EdgeflowKit
 
 /// The end of input's walk over a table: flows counted by protocol in the order each protocol
-/// was first counted (`ProtocolTally`), each flow once.
+/// was first counted (`ProtocolTally`), each flow once; a flow's history read into its summary
+/// by words (`FlowSummary.historyWords`).
 @Suite("End of input's walk")
 struct EndOfInputWalkTests {
     @Test("a tally of protocols agrees with counting one by one: counts, and the order first counted")
@@ -29,6 +30,42 @@ struct EndOfInputWalkTests {
         #expect(none == 0)
         empty.count(0)
         empty.forEach { #expect($0 == 0 && $1 == 1) }
+    }
+
+    @Test("a summary's history, read by words, gives back the record's letters; equal histories, equal words")
+    func historyWords() {
+        let key = FlowKey(a: IPAddress(ipv4: 1), b: IPAddress(ipv4: 2), aPort: 40000, bPort: 443, proto: 6, ipVersion: 4)
+        func summary(_ h: FlowHistory) -> FlowSummary {
+            var r = FlowRecord(key: key, hash: 0, sequence: 0, originatorIsA: true, timestamp: 0)
+            r.history = h
+            return FlowSummary(r, reason: .endOfInput)
+        }
+        var handshake = FlowHistory()
+        handshake.note(.syn, fromOriginator: true)
+        handshake.note(.synAck, fromOriginator: false)
+        handshake.note(.ack, fromOriginator: true)
+        #expect(summary(handshake).history == "ShA")
+        #expect(summary(FlowHistory()).history == "")
+        var rng = SplitMix64(seed: 0x415)
+        for _ in 0..<2_000 {
+            var h = FlowHistory()
+            h.flipped = Bool.random(using: &rng)
+            for _ in 0..<Int.random(in: 0..<13, using: &rng) {  // at most 12 letters: none dropped (16 kept)
+                h.note(FlowHistory.Event(rawValue: UInt8.random(in: 0...9, using: &rng))!, fromOriginator: Bool.random(using: &rng))
+            }
+            let s = summary(h)
+            #expect(s.history == h.text)
+            #expect(s.historyWords.2 >> 40 == 0)
+            var again = FlowHistory()
+            again.flipped = h.flipped
+            for c in h.text.utf8 where c != 0x5E {
+                // The letters' events again, in order: the same history, the same words.
+                let lower = c | 0x20
+                let event = [0x73, 0x68, 0x61, 0x64, 0x66, 0x72, 0x74, 0x77, 0x69, 0x71].firstIndex(of: lower)!
+                again.note(FlowHistory.Event(rawValue: UInt8(event))!, fromOriginator: c != lower)
+            }
+            #expect(summary(again).historyWords == s.historyWords)
+        }
     }
 
     /// One packet per millisecond; the JSON report's text (its objects' member order kept).
