@@ -215,12 +215,15 @@ public struct Engine: ~Copyable {
         output?.stage.ended(e)
     }
 
-    private mutating func countFlow(_ proto: UInt8) {
-        counts.flows &+= 1
+    private mutating func countFlow(_ proto: UInt8) { countFlows(proto, 1) }
+
+    /// `n` more flows of `proto`; a protocol first counted takes the next place in `flowsByProto`.
+    private mutating func countFlows(_ proto: UInt8, _ n: Int) {
+        counts.flows &+= n
         let slot = Int(protoSlots[Int(proto)])
-        if slot >= 0 { return counts.flowsByProto[slot].flows &+= 1 }
+        if slot >= 0 { return counts.flowsByProto[slot].flows &+= n }
         protoSlots[Int(proto)] = Int16(counts.flowsByProto.count)
-        counts.flowsByProto.append((FlowSummary.protoName(proto), 1))
+        counts.flowsByProto.append((FlowSummary.protoName(proto), n))
     }
 
     // MARK: clock and snapshots
@@ -302,7 +305,10 @@ public struct Engine: ~Copyable {
         // its sequence, and its table (0: the engine's own, s: the s-th other shard's or
         // socket's) and index there in one word, sorted (`CreationOrder`; for a flood's millions
         // of flows an array and the sort's buffer, tens of MB each, faulted in page by page).
-        let inOrder = others.isEmpty && Self.inCreationOrder(tracker.table)
+        // The walk that checks the order also notes the records that may be role evidence, so
+        // that the stage is handed them without a second walk over every record.
+        var evidence: [Int] = []
+        let inOrder = others.isEmpty && Self.inCreationOrder(tracker.table, evidence: &evidence)
         var live: [(sequence: Int, place: Int)] = []
         if !inOrder {
             live.reserveCapacity(others.reduce(tracker.table.count) { $0 + $1.tracker.table.count })
@@ -316,7 +322,12 @@ public struct Engine: ~Copyable {
         let stage = output?.stage
         // Each record is handed on where it lies (a choice between two places would copy it first).
         // A flow that is no role evidence (a flood's every flow) is not handed over (a copy).
-        if let stage {
+        if let stage, inOrder {
+            // The first flow (it resolves the Office 365 ranges when none did yet), then those
+            // that may be evidence: the flows `takesEvidence` takes, in the same order.
+            if flows > 0 && stage.takesEvidence(tracker.table[0].services) { stage.recognised(tracker.table[0]) }
+            for i in evidence where i > 0 && stage.takesEvidence(tracker.table[i].services) { stage.recognised(tracker.table[i]) }
+        } else if let stage {
             for k in 0..<flows {
                 let place = inOrder ? k : live[k].place
                 let s = place >> 32, i = place & 0xFFFF_FFFF
@@ -334,16 +345,21 @@ public struct Engine: ~Copyable {
             endOnThreads(live, others, stage)
         } else {
             stage?.finish()
+            var byProto = ProtocolTally()
             for k in 0..<flows {
                 let place = inOrder ? k : live[k].place
                 let s = place >> 32, i = place & 0xFFFF_FFFF
                 if s == 0 {
-                    countFlow(tracker.table[i].key.proto)
+                    // The records a few flows on are asked for: a flood's 200 bytes a flow
+                    // (hundreds of MB) are streamed through here once more.
+                    if inOrder && k &+ Self.recordsAhead < flows { tracker.table.prefetch(k &+ Self.recordsAhead) }
+                    byProto.count(tracker.table[i].key.proto)
                     Self.endAtEndOfInput(&tracker, i, stage)
                 } else {
-                    countFlow(others[s - 1].tracker.table[i].key.proto)  // a run that classifies nothing: counted only
+                    byProto.count(others[s - 1].tracker.table[i].key.proto)  // a run that classifies nothing: counted only
                 }
             }
+            byProto.forEach { countFlows($0, $1) }
         }
         counts = currentSummary
         linkCache.run = 0
@@ -357,15 +373,21 @@ public struct Engine: ~Copyable {
 
     /// Whether `table`'s records lie in the order their flows were created (their sequences
     /// never fall: true unless a removal moved the last record into a hole).
-    private static func inCreationOrder(_ table: borrowing FlowTable) -> Bool {
+    /// `evidence` gets the indices of the records whose services may be role evidence
+    /// (`RoleInference.mayBeEvidence`), in index order (complete only when the order holds).
+    private static func inCreationOrder(_ table: borrowing FlowTable, evidence: inout [Int]) -> Bool {
         var last = Int.min
         for i in 0..<table.count {
             let s = table[i].sequence
             if s < last { return false }
             last = s
+            if RoleInference.mayBeEvidence(table[i].services) { evidence.append(i) }
         }
         return true
     }
+
+    /// How many records ahead the ending walk in creation order asks for (`finish`).
+    private static let recordsAhead = 8
 
     /// With several tables (shards or sockets) each, this engine's own included, is ended on a
     /// thread of its own (`TableEnding`: report parts built, flows classified by the final

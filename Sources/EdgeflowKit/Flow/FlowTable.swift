@@ -107,6 +107,17 @@ public struct FlowTable: ~Copyable {
         }
     }
 
+    /// Asks for the lines of record `index` (below `count`): a walk over the records in order
+    /// (`Engine.finish`) asks for those a few steps on.
+    @inline(__always)
+    func prefetch(_ index: Int) {
+        let p = UnsafeRawPointer(records + index)
+        edgeflow_prefetch(p)
+        edgeflow_prefetch(p + 64)
+        edgeflow_prefetch(p + 128)
+        edgeflow_prefetch(p + (MemoryLayout<FlowRecord>.size &- 1))
+    }
+
     /// Adds a record (its key must not be present) and returns its index.
     @inline(__always)
     public mutating func insert(_ record: FlowRecord) -> Int {

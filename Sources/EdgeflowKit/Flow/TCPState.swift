@@ -21,6 +21,16 @@ public struct FlowHistory: Sendable, BitwiseCopyable {
 
     public init() {}
 
+    /// The stored bytes (21: `FloodTests.recordSize`), zero-padded to three words, each read from
+    /// where it lies (`FlowSummary.historyWords`).
+    @inline(__always)
+    var words: (UInt64, UInt64, UInt64) {
+        withUnsafeBytes(of: self) { b in
+            (b.loadUnaligned(as: UInt64.self), b.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+             UInt64(b.loadUnaligned(fromByteOffset: 16, as: UInt32.self)) | UInt64(b[20]) << 32)
+        }
+    }
+
     /// Event letters, lower-case form.
     public enum Event: UInt8, Sendable {
         case syn = 0, synAck, ack, data, fin, rst, retransmit, zeroWindow, inconsistent, multiFlag

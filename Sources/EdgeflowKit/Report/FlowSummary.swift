@@ -70,7 +70,11 @@ public struct FlowSummary: Sendable {
     }
 
     /// The history's letters, written from their bits.
-    var historyLetters: FlowHistory
+    var historyLetters: FlowHistory { withUnsafeBytes(of: historyWords) { $0.load(as: FlowHistory.self) } }
+    /// The history's 21 bytes as the record holds them, zero-padded to three words (`FlowHistory.words`):
+    /// copied whole (21 bytes), it went through the stack in 16-byte moves that straddled others, and
+    /// reading it back waited on them (a failed store forward: about 1 % of a flood's time).
+    var historyWords: (UInt64, UInt64, UInt64)
     public var rule: String? {
         get { rules.rule ?? texts?.rule }
         set {
@@ -140,13 +144,16 @@ public struct FlowSummary: Sendable {
     /// Inlined: built in its caller's storage, not returned and copied there (a flood builds one per packet).
     @inline(__always)
     public init(_ r: FlowRecord, reason: FlowRecord.EndReason) {
+        // The two values that take work first (a call, a chain of multiplies): with the fields
+        // read before them, the fields were kept aside through it (18 instructions a flow).
+        let code = FlowSummary.uidCode(r), state = r.connState
         let o = r.originator, p = r.responder
         origAddress = o.address
         respAddress = p.address
         protocolNumber = r.key.proto
         lastTs = r.lastTimestamp
         end = reason
-        uidCode = FlowSummary.uidCode(r)
+        uidCode = code
         let icmp = IPProtocol.isICMP(r.key.proto)
         origP = Int(icmp ? r.icmpType : o.port)
         respP = Int(icmp ? r.icmpCode : p.port)
@@ -159,8 +166,8 @@ public struct FlowSummary: Sendable {
         respBytes = r.respBytes
         origIPBytes = r.origIPBytes
         respIPBytes = r.respIPBytes
-        connStateName = r.connState
-        historyLetters = r.history
+        connStateName = state
+        historyWords = r.history.words
         if r.icmpErrors > 0 {
             self.icmp = (Int(r.icmpErrors), r.key.ipVersion == 6 ? 58 : 1, r.icmpErrorType, r.icmpErrorCode, r.icmpErrorSender,
                          r.icmpErrorQuotedOriginator)
@@ -176,7 +183,9 @@ public struct FlowSummary: Sendable {
         complete(&self)
     }
 
-    /// The stable id's hash: of the 5-tuple and first packet time.
+    /// The stable id's hash: of the 5-tuple and first packet time. Inlined: a chain of
+    /// multiplies that the work around it can overlap.
+    @inline(__always)
     static func uidCode(_ r: FlowRecord) -> UInt64 {
         var h = r.key.hash(seed: 0x0123_4567_89AB_CDEF)
         h = (h ^ UInt64(bitPattern: r.firstTimestamp)) &* 0x9E37_79B9_7F4A_7C15

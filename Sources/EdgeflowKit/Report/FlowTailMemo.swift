@@ -10,7 +10,7 @@ struct FlowTailMemo: ~Copyable {
     struct Key: BitwiseCopyable {
         var origPkts, respPkts, origBytes, respBytes, origIPBytes, respIPBytes: Int
         var duration: Int64
-        /// The stored bytes of the history (at most 24, zero-padded).
+        /// The stored bytes of the history (`FlowSummary.historyWords`).
         var history: (UInt64, UInt64, UInt64)
         /// The `conn_state` text's address: the same address is the same text.
         var connState: UnsafeRawPointer
@@ -25,7 +25,7 @@ struct FlowTailMemo: ~Copyable {
             origIPBytes = f.origIPBytes
             respIPBytes = f.respIPBytes
             duration = f.durationNs
-            history = Self.history(f)
+            history = f.historyWords
             connState = UnsafeRawPointer(f.connStateName.utf8Start)
             verdict = f.verdictKind
             end = f.end
@@ -38,16 +38,7 @@ struct FlowTailMemo: ~Copyable {
             origPkts == f.origPkts && origBytes == f.origBytes && origIPBytes == f.origIPBytes
                 && respPkts == f.respPkts && respBytes == f.respBytes && respIPBytes == f.respIPBytes
                 && duration == f.durationNs && connState == UnsafeRawPointer(f.connStateName.utf8Start)
-                && verdict == f.verdictKind && end == f.end && history == Self.history(f)
-        }
-
-        @inline(__always)
-        private static func history(_ f: borrowing FlowSummary) -> (UInt64, UInt64, UInt64) {
-            var history = (UInt64(0), UInt64(0), UInt64(0))
-            withUnsafeBytes(of: f.historyLetters) { h in
-                withUnsafeMutableBytes(of: &history) { $0.copyMemory(from: h) }
-            }
-            return history
+                && verdict == f.verdictKind && end == f.end && history == f.historyWords
         }
     }
 
@@ -74,7 +65,6 @@ struct FlowTailMemo: ~Copyable {
     let uidPairs = FlowSummary.base62Pairs
 
     init() {
-        precondition(MemoryLayout<FlowHistory>.size <= 24, "a flow's history no longer fits the memo's key")
         lengths.initialize(repeating: 0, count: Self.slots)
         middleText.initialize(repeating: 0, count: Self.middleRoom * Self.slots)
         middleKeys.initialize(repeating: 0, count: Self.slots)
