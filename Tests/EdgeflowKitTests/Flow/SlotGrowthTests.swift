@@ -36,31 +36,31 @@ struct SlotGrowthTests {
         expected.filter { k, s in t.find(k, hash: t.hash(k)).map { t[$0].sequence } != s }.count
     }
 
-    @Test("300,000 flows through 14 doublings (32 to 524,288 slots): every one found with its record, none that was not added")
+    @Test("800,000 flows through 16 doublings (32 to 2,097,152 slots, the last at three-quarters load): every one found with its record, none that was not added")
     func manyFlows() {
         var t = FlowTable(capacity: 16, seed: FlowTable.fixedSeed)
-        for n in 0..<UInt32(300_000) { _ = t.insert(Self.record(Self.key(n), t, Int(n))) }
+        for n in 0..<UInt32(800_000) { _ = t.insert(Self.record(Self.key(n), t, Int(n))) }
         var found = 0
-        for n in 0..<UInt32(300_000) where t.find(Self.key(n), hash: t.hash(Self.key(n))).map({ t[$0].sequence }) == Int(n) { found += 1 }
-        let strangers = (300_000..<UInt32(310_000)).filter { t.find(Self.key($0), hash: t.hash(Self.key($0))) != nil }.count
-        #expect(t.count == 300_000 && found == 300_000 && strangers == 0)
+        for n in 0..<UInt32(800_000) where t.find(Self.key(n), hash: t.hash(Self.key(n))).map({ t[$0].sequence }) == Int(n) { found += 1 }
+        let strangers = (800_000..<UInt32(810_000)).filter { t.find(Self.key($0), hash: t.hash(Self.key($0))) != nil }.count
+        #expect(t.count == 800_000 && found == 800_000 && strangers == 0)
     }
 
-    @Test("chains that wrap around the old end (homes 30, 31 and 0 of 32 slots) and the new end (31 becomes 63 of 64): found after the doubling, after each removal, and after two more")
+    @Test("chains that wrap around the old end (homes 30, 31 and 0 of 32 slots) and the new end (31 becomes 63 of 64): found after the doubling, after each removal, and after three more")
     func wrappedChains() {
         var t = FlowTable(capacity: 16, seed: FlowTable.fixedSeed)
-        // 32 slots, doubled at the 25th flow: 4 keys homed at 30, 10 at 31 and 10 at 0 fill
-        // slots 30, 31 and 0 to 21; the 25th key is homed at 31 again.
-        let (at30, at31, at0) = (Self.keys(4, low: 30, modulus: 32), Self.keys(11, low: 31, modulus: 32), Self.keys(10, low: 0, modulus: 32))
+        // 32 slots, doubled at the 17th flow (half load): 2 keys homed at 30, 7 at 31 and 7 at 0
+        // fill slots 30, 31 and 0 to 13; the 17th key is homed at 31 again.
+        let (at30, at31, at0) = (Self.keys(2, low: 30, modulus: 32), Self.keys(8, low: 31, modulus: 32), Self.keys(7, low: 0, modulus: 32))
         // Half of those homed at 31 (and at 0) move to 63 (and 32) of 64 slots: both halves present.
         #expect(Set(at31.map { $0.tableHash(Self.secret) & 63 }) == [31, 63])
         #expect(Set(at0.map { $0.tableHash(Self.secret) & 63 }) == [0, 32])
         var expected: [FlowKey: Int] = [:]
-        for (i, k) in (at30 + at31.prefix(10) + at0 + at31.suffix(1)).enumerated() {
+        for (i, k) in (at30 + at31.prefix(7) + at0 + at31.suffix(1)).enumerated() {
             _ = t.insert(Self.record(k, t, i))
             expected[k] = i
         }
-        #expect(t.count == 25 && Self.missing(t, expected) == 0)
+        #expect(t.count == 17 && Self.missing(t, expected) == 0)
         var rng = SplitMix64(seed: 0x5107)
         var afterRemovals = 0
         for k in expected.keys.shuffled(using: &rng) {
@@ -69,13 +69,13 @@ struct SlotGrowthTests {
             afterRemovals += Self.missing(t, expected)
         }
         #expect(t.count == 0 && afterRemovals == 0)
-        // Again, then to 128 and 256 slots with more keys homed at 31 and 0 (mod 32).
+        // Again, then to 128, 256 and 512 slots with more keys homed at 31 and 0 (mod 32).
         let more = Self.keys(60, low: 31, modulus: 32, from: 1_000_000) + Self.keys(60, low: 0, modulus: 32, from: 1_000_000)
         for (i, k) in (at30 + at31 + at0 + more).enumerated() {
             _ = t.insert(Self.record(k, t, 100 + i))
             expected[k] = 100 + i
         }
-        #expect(t.count == 145 && Self.missing(t, expected) == 0)
+        #expect(t.count == 137 && Self.missing(t, expected) == 0)
     }
 
     @Test("3,000 keys on every 16th home, added and removed at random across doublings: the table agrees with a dictionary")
@@ -122,24 +122,31 @@ struct SlotGrowthTests {
         msync(UnsafeMutableRawPointer(start), bytes, MS_ASYNC) == 0
     }
 
-    @Test("nothing stays mapped where the slots were: grown from 4 KiB, 1 MiB and 2 MiB, shrunk from 4 MiB to 512 KiB, given back whole (a forked child: no other thread maps meanwhile)")
+    /// `slots` of `old` grown to `new` in place of `slots`: whether the new ones are all mapped and
+    /// the old first page is not.
+    private static func grown(_ slots: inout UnsafeMutablePointer<UInt64>, from old: Int, to new: Int) -> Bool {
+        let before = slots
+        slots = SlotMapping.grow(slots, from: old, to: new)!
+        return mapped(slots, bytes: new * 8) && !mapped(before, bytes: 4096)
+    }
+
+    @Test("nothing stays mapped where the slots were: grown from 4 KiB, 8 KiB, 1 MiB (copied) and 2 MiB (moved), shrunk from 4 MiB to 512 KiB, given back whole (a forked child: no other thread maps meanwhile)")
     func nothingLeftMapped() {
         _ = (PageAdvice.pageSize, PageAdvice.hugePageSize)
+        // No array, generic or closure in the child: a witness table made there waited for a
+        // runtime lock another thread of the runner held when it forked.
         let ending = inForkedChild {
-            var marks = 0
-            var bit = 1
-            func mark(_ ok: Bool) { if ok { marks |= bit }; bit <<= 1 }
             var slots = SlotMapping.make(16)!
-            for (old, new) in [(16, 1_024), (1_024, 131_072), (131_072, 262_144), (262_144, 524_288)] {
-                let before = slots
-                slots = SlotMapping.grow(slots, from: old, to: new)!
-                mark(Self.mapped(slots, bytes: new * 8) && (before == slots || !Self.mapped(before, bytes: 4096)))
-            }
-            mark(SlotMapping.shrink(slots, from: 524_288, to: 65_536) == (4 << 20) - (512 << 10))
-            mark(Self.mapped(slots, bytes: 512 << 10) && !Self.mapped(slots + 65_536, bytes: 4096))
+            var failed: Int32 = 0
+            if !Self.grown(&slots, from: 16, to: 1_024) { failed |= 1 }
+            if !Self.grown(&slots, from: 1_024, to: 131_072) { failed |= 2 }
+            if !Self.grown(&slots, from: 131_072, to: 262_144) { failed |= 4 }
+            if !Self.grown(&slots, from: 262_144, to: 524_288) { failed |= 8 }
+            if SlotMapping.shrink(slots, from: 524_288, to: 65_536) != (4 << 20) - (512 << 10) { failed |= 16 }
+            if !Self.mapped(slots, bytes: 512 << 10) || Self.mapped(slots + 65_536, bytes: 4096) { failed |= 32 }
             SlotMapping.unmap(slots, 65_536)
-            mark(!Self.mapped(slots, bytes: 4096))
-            _exit(marks == 127 ? 0 : Int32(1 + (marks ^ 127)))   // else 1 + the bits that failed
+            if Self.mapped(slots, bytes: 4096) { failed |= 64 }
+            _exit(failed)
         }
         #expect(ending.exitStatus == 0, "\(ending)")
     }
