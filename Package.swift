@@ -25,6 +25,8 @@ let package = Package(
         ),
         // A cache-line prefetch, which Swift has no intrinsic for (`LookupAhead`).
         .target(name: "CPrefetch"),
+        // `mremap`, which Swift cannot import (C variadic): the flow table's slots grow in place.
+        .target(name: "CMapping"),
         // The engine: capture → decode → flow → classify → report, one folder per stage, and
         // one folder per application protocol under Protocols/.
         .target(
@@ -32,6 +34,7 @@ let package = Package(
             dependencies: [
                 "CPcap",
                 "CPrefetch",
+                "CMapping",
                 // Cold paths only: MESSAGE-INTEGRITY checks and certificate summaries.
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -5,14 +5,17 @@ import Glibc
 import Darwin
 #endif
 
-/// Open-addressing hash table of live flows: a power-of-two array of slots (32-bit hash tag,
-/// 32-bit record index) probed linearly, over a dense array of records. Grows by rehash at
-/// half load; removal shifts the probe chain back, so there are no tombstones. The records
-/// grow in place with `realloc` (for large arrays glibc remaps the pages): growing never holds
-/// the old and the new array at once, and copies nothing. The slots are on huge pages where
-/// they hold whole ones and the system has them (`PageAdvice.huge`); the records are not: advising
-/// part of their mapping splits it, and glibc's remap then fails and copies them (strace of
-/// the 500,000-flow flood: four `mremap`s of five refused, `EFAULT`).
+/// Open-addressing hash table of live flows: a power-of-two array of slots (32-bit record index
+/// above the hash's low 32 bits as tag) probed linearly from the slot the hash's low bits name,
+/// over a dense array of records. A slot's tag holds its home, so the slots double in place
+/// without reading a record (`growSlots`), at half load (three-quarters when large:
+/// `looseSlots`); removal shifts the probe chain back, so there are no tombstones. The slots
+/// are a mapping of their own (`SlotMapping`), on huge pages where they hold whole ones and the
+/// system has them. The records grow in place
+/// with `realloc` (for large arrays glibc remaps the pages): growing never holds the old and the
+/// new array at once, and copies nothing. They are not on huge pages: advising part of their
+/// mapping splits it, and glibc's remap then fails and copies them (strace of the 500,000-flow
+/// flood: four `mremap`s of five refused, `EFAULT`).
 public struct FlowTable: ~Copyable {
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotMask: Int
@@ -42,12 +45,24 @@ public struct FlowTable: ~Copyable {
     /// The slots of the smallest table.
     private static let fewestSlots = 16
 
+    /// Slots from which the table grows at three-quarters load, not half (8 MiB, 2^20 slots:
+    /// the 5M capture's 54,761 flows never reach it; a 3M-flow flood's slots are 32 MiB, not 64).
+    /// Below, the shorter probes of half load keep a lookup's instructions down (at three-quarters
+    /// throughout, the 5M capture's lookups took 2.3 instructions a packet more).
+    static let looseSlots = 1 << 20
+
+    /// Whether `flows` are more than `slots` hold: half of them, or three quarters from `looseSlots` on.
+    @inline(__always)
+    private static func overfull(_ flows: Int, _ slots: Int) -> Bool {
+        flows &* 4 > slots &* (slots >= looseSlots ? 3 : 2)
+    }
+
     /// - Parameter capacity: initial number of flows held without growing.
     public init(capacity: Int = 1 << 14, seed: UInt64 = FlowTable.processSeed) {
         let cap = max(16, capacity)
         var slotCount = Self.fewestSlots
-        while slotCount < cap * 2 { slotCount <<= 1 }
-        slots = Self.zeroedSlots(slotCount)
+        while Self.overfull(cap, slotCount) { slotCount <<= 1 }
+        slots = Self.emptySlots(slotCount)
         slotMask = slotCount - 1
         records = Self.resize(nil, to: cap)
         recordCapacity = cap
@@ -55,7 +70,7 @@ public struct FlowTable: ~Copyable {
     }
 
     deinit {
-        free(slots)
+        SlotMapping.unmap(slots, slotMask &+ 1)
         free(records)
     }
 
@@ -65,13 +80,12 @@ public struct FlowTable: ~Copyable {
     /// Index of the record for `key`, or nil.
     @inline(__always)
     public func find(_ key: FlowKey, hash: UInt64) -> Int? {
-        let tag = hash >> 32
         var i = Int(truncatingIfNeeded: hash) & slotMask
         while true {
             let e = slots[i]
             if e == 0 { return nil }
-            if e >> 32 == tag {
-                let r = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
+            if UInt32(truncatingIfNeeded: e) == UInt32(truncatingIfNeeded: hash) {
+                let r = Int(truncatingIfNeeded: e >> 32) &- 1
                 if records[r].key == key { return r }
             }
             i = (i &+ 1) & slotMask
@@ -90,13 +104,12 @@ public struct FlowTable: ~Copyable {
     /// read (its lines are not here yet).
     @inline(__always)
     func prefetchRecord(hash: UInt64) -> Int {
-        let tag = hash >> 32
         var i = Int(truncatingIfNeeded: hash) & slotMask
         while true {
             let e = slots[i]
             if e == 0 { return -1 }
-            if e >> 32 == tag {
-                let r = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
+            if UInt32(truncatingIfNeeded: e) == UInt32(truncatingIfNeeded: hash) {
+                let r = Int(truncatingIfNeeded: e >> 32) &- 1
                 let p = UnsafeRawPointer(records + r)
                 edgeflow_prefetch(p)
                 edgeflow_prefetch(p + 64)
@@ -122,7 +135,7 @@ public struct FlowTable: ~Copyable {
     @inline(__always)
     public mutating func insert(_ record: FlowRecord) -> Int {
         if count == recordCapacity { growRecords() }
-        if (count &+ 1) &* 2 > slotMask &+ 1 { growSlots() }
+        if Self.overfull(count &+ 1, slotMask &+ 1) { growSlots() }
         if count == populatedTo { populate() }
         let index = count
         (records + index).initialize(to: record)
@@ -135,7 +148,7 @@ public struct FlowTable: ~Copyable {
     private func place(hash: UInt64, index: Int) {
         var i = Int(truncatingIfNeeded: hash) & slotMask
         while slots[i] != 0 { i = (i &+ 1) & slotMask }
-        slots[i] = (hash >> 32) << 32 | UInt64(index &+ 1)
+        slots[i] = UInt64(index &+ 1) << 32 | hash & 0xFFFF_FFFF
     }
 
     /// Access to a live record; changing it needs the table itself to be mutable (the
@@ -162,11 +175,11 @@ public struct FlowTable: ~Copyable {
     }
 
     /// Removes every record; the records' storage is kept, the slots are given back and the
-    /// fewest made anew (a 3M-flow flood's 64 MB are not written over with zeros at the end of
+    /// fewest made anew (a 3M-flow flood's 32 MB are not written over with zeros at the end of
     /// input; a table filled again grows them again).
     public mutating func removeAll() {
-        free(slots)
-        slots = Self.zeroedSlots(Self.fewestSlots)
+        SlotMapping.unmap(slots, slotMask &+ 1)
+        slots = Self.emptySlots(Self.fewestSlots)
         slotMask = Self.fewestSlots &- 1
         count = 0
     }
@@ -174,13 +187,13 @@ public struct FlowTable: ~Copyable {
     private func slotIndex(of index: Int, hash: UInt64) -> Int {
         var i = Int(truncatingIfNeeded: hash) & slotMask
         let want = UInt64(index &+ 1)
-        while slots[i] & 0xFFFF_FFFF != want { i = (i &+ 1) & slotMask }
+        while slots[i] >> 32 != want { i = (i &+ 1) & slotMask }
         return i
     }
 
     private func retarget(hash: UInt64, from: Int, to: Int) {
         let i = slotIndex(of: from, hash: hash)
-        slots[i] = (slots[i] >> 32) << 32 | UInt64(to &+ 1)
+        slots[i] = UInt64(to &+ 1) << 32 | slots[i] & 0xFFFF_FFFF
     }
 
     private func removeSlot(for index: Int, hash: UInt64) {
@@ -191,8 +204,7 @@ public struct FlowTable: ~Copyable {
             j = (j &+ 1) & slotMask
             let e = slots[j]
             if e == 0 { return }
-            let r = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) &- 1
-            let home = Int(truncatingIfNeeded: records[r].hash) & slotMask
+            let home = Int(truncatingIfNeeded: e) & slotMask
             // Move the entry back unless its home lies cyclically in (hole, j].
             if (j &- home) & slotMask >= (j &- hole) & slotMask {
                 slots[hole] = e
@@ -220,9 +232,9 @@ public struct FlowTable: ~Copyable {
     /// the pages past twice the live records (their contents are not needed: a record is written
     /// before it is read; they come back as zeros when `populate` reaches them again); where they
     /// use fewer than an eighth of the slots (and these more than `trimmedSlots`), rebuilds the
-    /// slots in the first part of their array, with a quarter of it used, and gives the rest's
-    /// pages back. Each halves what it keeps, so a table at a steady level, or one that shrank by
-    /// less than half, does neither. Returns the bytes given back.
+    /// slots in the first part of their mapping, with a quarter of it used, and unmaps the rest.
+    /// Each halves what it keeps, so a table at a steady level, or one that shrank by less than
+    /// half, does neither. Returns the bytes given back.
     @discardableResult
     mutating func trim() -> Int {
         var given = 0
@@ -238,7 +250,7 @@ public struct FlowTable: ~Copyable {
             slots.initialize(repeating: 0, count: newCount)
             slotMask = newCount &- 1
             for r in 0..<count { place(hash: records[r].hash, index: r) }
-            given &+= PageAdvice.giveBack(slots + newCount, to: slots + slotCount)
+            given &+= SlotMapping.shrink(slots, from: slotCount, to: newCount)
         }
         return given
     }
@@ -267,28 +279,55 @@ public struct FlowTable: ~Copyable {
                               advice: "Lower --max-flows")
     }
 
-    /// `count` empty slots. Written over by Swift's `initialize` on pages from `malloc`, not
-    /// taken from `calloc` (the compiler turns `malloc` and `memset` into `calloc`; the
-    /// `madvise` between them keeps it from doing so here): on the 3M-flow flood `calloc`'s fresh
-    /// pages took 33,000 more minor faults (226,000 against 193,000) and more system time than
-    /// the instructions it saved. Their pages are made present in one call first, as the
-    /// records' are (`populate`): one fault per 4 KiB page were most of a 3M-flow flood's faults
-    /// once the records took none. Memory the system refuses ends the run (`refused`).
-    private static func zeroedSlots(_ count: Int) -> UnsafeMutablePointer<UInt64> {
-        let bytes = count * MemoryLayout<UInt64>.stride
-        guard let raw = malloc(bytes) else { refused(bytes, "\(count) slots") }
-        PageAdvice.huge(raw, bytes: bytes)
-        PageAdvice.populate(raw, bytes: bytes)
-        let slots = raw.bindMemory(to: UInt64.self, capacity: count)
-        slots.initialize(repeating: 0, count: count)
+    /// A mapping of `count` empty slots (`SlotMapping.make`). Memory the system refuses ends the
+    /// run (`refused`).
+    private static func emptySlots(_ count: Int) -> UnsafeMutablePointer<UInt64> {
+        guard let slots = SlotMapping.make(count) else { refused(SlotMapping.bytes(count), "\(count) slots") }
         return slots
     }
 
+    /// Doubles the slots in place (`SlotMapping.grow`: only the new half's pages are made) and
+    /// splits their entries: an entry whose home was `h` has `h` or `h + old` now, by one more bit
+    /// of its tag. The slots are walked once in order from the first empty one, each entry not
+    /// at its new home taken out and placed again from there: every slot it probes past holds an
+    /// entry already placed (upper half, or lower slots up to its own, just emptied), so none
+    /// is left behind an emptied slot. The entries before the first empty slot (a probe chain
+    /// that wrapped around the old end, or homed there) are set aside and placed last. Memory
+    /// the system refuses ends the run (`refused`).
     private mutating func growSlots() {
-        let newCount = (slotMask + 1) * 2
-        free(slots)
-        slots = Self.zeroedSlots(newCount)
-        slotMask = newCount - 1
-        for r in 0..<count { place(hash: records[r].hash, index: r) }
+        let old = slotMask &+ 1
+        let new = old &* 2
+        precondition(new <= 1 << 32, "a slot's tag names its home in at most 2^32 slots")
+        guard let grown = SlotMapping.grow(slots, from: old, to: new) else { Self.refused(SlotMapping.bytes(new), "\(new) slots") }
+        slots = grown
+        slotMask = new &- 1
+        Self.split(grown, mask: new &- 1, old: old)
+    }
+
+    /// `growSlots`' split of the first `old` slots of `slots` (`mask + 1` of them, the rest empty).
+    private static func split(_ slots: UnsafeMutablePointer<UInt64>, mask: Int, old: Int) {
+        @inline(__always) func placeAgain(_ e: UInt64) {
+            var i = Int(truncatingIfNeeded: e) & mask
+            while slots[i] != 0 { i = (i &+ 1) & mask }
+            slots[i] = e
+        }
+        var wrapped = 0
+        while slots[wrapped] != 0 { wrapped &+= 1 }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: wrapped) { aside in
+            for i in 0..<wrapped {
+                aside.initializeElement(at: i, to: slots[i])
+                slots[i] = 0
+            }
+            var p = wrapped &+ 1
+            while p < old {
+                let e = slots[p]
+                if e != 0 && Int(truncatingIfNeeded: e) & mask != p {
+                    slots[p] = 0
+                    placeAgain(e)
+                }
+                p &+= 1
+            }
+            for e in aside { placeAgain(e) }
+        }
     }
 }

@@ -49,6 +49,34 @@ struct PeakReleaseTests {
         #expect(m[3] == 1000 + 300_000)
     }
 
+    @Test("400,000 flows: resident memory grows by their records and 1,048,576 slots (8 MiB), no earlier slot arrays; removeAll gives the slots back and keeps the records; the table fills again")
+    func removeAllSlots() {
+        let ending = inForkedChild {
+            var t = FlowTable(capacity: 16)
+            let start = statmBytes(1)
+            for n in 0..<UInt32(400_000) { _ = t.insert(FlowRecord(key: Self.key(n), hash: t.hash(Self.key(n)), sequence: Int(n), originatorIsA: true, timestamp: 0)) }
+            let peak = statmBytes(1)
+            t.removeAll()
+            let after = statmBytes(1)
+            var found = 0
+            for n in 0..<UInt32(1000) { _ = t.insert(FlowRecord(key: Self.key(n), hash: t.hash(Self.key(n)), sequence: Int(n), originatorIsA: true, timestamp: 0)) }
+            for n in 0..<UInt32(1000) where t.find(Self.key(n), hash: t.hash(Self.key(n))).map({ t[$0].sequence == Int(n) }) == true { found += 1 }
+            Self.report([start, peak, after, found])
+        }
+        #expect(ending.exitStatus == 0, "\(ending)")
+        let m = Self.marks(ending)
+        #expect(m.count == 4, "\(ending.stderr)")
+        guard m.count == 4 else { return }
+        // Records are made present 8,192 at a time: 401,408 of them; 8 MiB of slots; 3 MiB for the
+        // rest (the records' smaller arrays freed to malloc's heap). The earlier slots, had they
+        // stayed, would be 8 MiB more.
+        let records = 401_408 * MemoryLayout<FlowRecord>.stride
+        #expect(m[1] - m[0] <= records + (11 << 20), "resident \(m[0]) -> \(m[1]) bytes")
+        #expect(m[1] - m[2] >= (8 << 20) - (64 << 10), "resident \(m[1]) -> \(m[2]) bytes")
+        #expect(m[1] - m[2] < 9 << 20, "the records stay: \(m[1]) -> \(m[2]) bytes")
+        #expect(m[3] == 1000)
+    }
+
     @Test("100,000 inspections down to the first 100: the compaction gives back the slab's pages (at least 35 MiB resident)")
     func slabResident() {
         let ending = inForkedChild {
