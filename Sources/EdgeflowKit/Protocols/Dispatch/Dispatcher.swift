@@ -599,8 +599,18 @@ extension FlowInspection {
     /// `rtp()` at the flow's first RTP or RTCP packet, kept out of line (the state is 2 KB).
     @inline(never)
     private mutating func newRTP() -> HeapValue<RTPFlowStats>? {
-        guard withMedia({ _ in }) != nil else { return nil }
+        guard becomeMedia() else { return nil }
         return HeapValue.made(&rtpState, copying: RTPFlowStats.fresh, in: arena.rtp)
+    }
+
+    /// Makes an undecided flow a media flow; false when the flow follows another protocol.
+    /// (The RTP state lies beside the enum, `rtpState`: the flow only needs to become media.)
+    private mutating func becomeMedia() -> Bool {
+        switch state {
+        case .media: return true
+        case .undecided: state = .media(MediaState()); return true
+        default: return false
+        }
     }
 
     /// The flow's STUN transactions for `stun.log`, made at the first message; nil when the flow follows another protocol.
