@@ -1,9 +1,10 @@
 /// Everything kept about one flow while it is live: plain data, no references.
 public struct FlowRecord: Sendable, BitwiseCopyable {
-    // Declared in this order so that the small fields fill what would be padding (200 bytes,
-    // not 232): a flood holds millions of records, and `FloodTests` checks the size. What every
+    // Declared in this order so that the small fields fill what would be padding (192 bytes,
+    // not 224): a flood holds millions of records, and `FloodTests` checks the size. What every
     // datagram reads and writes (key, inspection, services, time, counters, history) is in the
-    // first 128 bytes, so that a packet touches two or three cache lines of its record, not four.
+    // first 128 bytes: the records start on a cache line (`RecordMapping`), so a packet touches
+    // two lines of its record (a TCP segment three: `tcp` is in the last).
     public var key: FlowKey
     /// True when the originator is end `a` of the key.
     public var originatorIsA: Bool
@@ -28,10 +29,8 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     /// Whether either end of the key is a DNS port (53 or 5353), whose datagrams never take the
     /// RTP fast path (`FlowTracker.trackDatagram`): 0 not known yet, 1 no, 2 yes. Worked out at
     /// the flow's first datagram that reaches the test, so a packet tests this byte, not four
-    /// ports, and a new flow pays nothing. (In padding before `hash`: the record stays 200 bytes.)
+    /// ports, and a new flow pays nothing. (In padding after `history`: the record stays 192 bytes.)
     var dnsPorts: UInt8 = 0
-    /// The table hash of `key` (kept to re-find the flow's slot when it is removed).
-    var hash: UInt64
     /// Creation order within the run: the index of the flow's first packet.
     public var sequence: Int
     public var firstTimestamp: Int64
@@ -44,10 +43,9 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     public var icmpErrorSender = IPAddress(hi: 0, lo: 0)
     public var tcp = TCPFlowState()
 
-    /// A new flow: `hash` is the table hash of `key`, `sequence` its creation order (its first packet's index).
-    public init(key: FlowKey, hash: UInt64, sequence: Int, originatorIsA: Bool, timestamp: Int64) {
+    /// A new flow: `sequence` is its creation order (its first packet's index).
+    public init(key: FlowKey, sequence: Int, originatorIsA: Bool, timestamp: Int64) {
         self.key = key
-        self.hash = hash
         self.sequence = sequence
         self.originatorIsA = originatorIsA
         self.firstTimestamp = timestamp

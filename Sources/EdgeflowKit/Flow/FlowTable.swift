@@ -11,11 +11,10 @@ import Darwin
 /// without reading a record (`growSlots`), at half load (three-quarters when large:
 /// `looseSlots`); removal shifts the probe chain back, so there are no tombstones. The slots
 /// are a mapping of their own (`SlotMapping`), on huge pages where they hold whole ones and the
-/// system has them. The records grow in place
-/// with `realloc` (for large arrays glibc remaps the pages): growing never holds the old and the
-/// new array at once, and copies nothing. They are not on huge pages: advising part of their
-/// mapping splits it, and glibc's remap then fails and copies them (strace of the 500,000-flow
-/// flood: four `mremap`s of five refused, `EFAULT`).
+/// system has them. The records are a mapping of their own too (`RecordMapping`: each on a cache
+/// line, its hot part in two), resized in place: growing never holds the old and the new array
+/// at once, and copies nothing. A record does not keep its hash: removal and `trim` compute it
+/// from the key (`hash(_:)`).
 public struct FlowTable: ~Copyable {
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotMask: Int
@@ -64,14 +63,15 @@ public struct FlowTable: ~Copyable {
         while Self.overfull(cap, slotCount) { slotCount <<= 1 }
         slots = Self.emptySlots(slotCount)
         slotMask = slotCount - 1
-        records = Self.resize(nil, to: cap)
+        guard let mapped = RecordMapping.make(cap) else { Self.refused(RecordMapping.bytes(cap), "records of \(cap) flows") }
+        records = mapped
         recordCapacity = cap
         secret = FlowKey.TableSecret(seed: seed)
     }
 
     deinit {
         SlotMapping.unmap(slots, slotMask &+ 1)
-        free(records)
+        RecordMapping.unmap(records, recordCapacity)
     }
 
     @inline(__always)
@@ -99,8 +99,8 @@ public struct FlowTable: ~Copyable {
     }
 
     /// The record named by the first slot a lookup of `hash` reads that holds `hash`'s tag
-    /// (-1: none before an empty slot), with the lines of its first 128 bytes (`FlowRecord`'s
-    /// hot part) asked for (`LookupAhead`). Only tags are compared: the record's key is not
+    /// (-1: none before an empty slot), with the two lines of its first 128 bytes (`FlowRecord`'s
+    /// hot part; a record starts on a line: `RecordMapping`) asked for (`LookupAhead`). Only tags are compared: the record's key is not
     /// read (its lines are not here yet).
     @inline(__always)
     func prefetchRecord(hash: UInt64) -> Int {
@@ -113,34 +113,32 @@ public struct FlowTable: ~Copyable {
                 let p = UnsafeRawPointer(records + r)
                 edgeflow_prefetch(p)
                 edgeflow_prefetch(p + 64)
-                edgeflow_prefetch(p + 127)
                 return r
             }
             i = (i &+ 1) & slotMask
         }
     }
 
-    /// Asks for the lines of record `index` (below `count`): a walk over the records in order
-    /// (`Engine.finish`) asks for those a few steps on.
+    /// Asks for the three lines of record `index` (below `count`): a walk over the records in
+    /// order (`Engine.finish`) asks for those a few steps on.
     @inline(__always)
     func prefetch(_ index: Int) {
         let p = UnsafeRawPointer(records + index)
         edgeflow_prefetch(p)
         edgeflow_prefetch(p + 64)
         edgeflow_prefetch(p + 128)
-        edgeflow_prefetch(p + (MemoryLayout<FlowRecord>.size &- 1))
     }
 
-    /// Adds a record (its key must not be present) and returns its index.
+    /// Adds a record (its key must not be present; `hash` is `hash(record.key)`) and returns its index.
     @inline(__always)
-    public mutating func insert(_ record: FlowRecord) -> Int {
+    public mutating func insert(_ record: FlowRecord, hash: UInt64) -> Int {
         if count == recordCapacity { growRecords() }
         if Self.overfull(count &+ 1, slotMask &+ 1) { growSlots() }
         if count == populatedTo { populate() }
         let index = count
         (records + index).initialize(to: record)
         count &+= 1
-        place(hash: record.hash, index: index)
+        place(hash: hash, index: index)
         return index
     }
 
@@ -163,12 +161,12 @@ public struct FlowTable: ~Copyable {
     /// removed record. Indices other than `index` and the last one stay valid.
     public mutating func remove(at index: Int) -> FlowRecord {
         let removed = records[index]
-        removeSlot(for: index, hash: removed.hash)
+        removeSlot(for: index, hash: hash(removed.key))
         let last = count &- 1
         if index != last {
             let moved = records[last]
             records[index] = moved
-            retarget(hash: moved.hash, from: last, to: index)
+            retarget(hash: hash(moved.key), from: last, to: index)
         }
         count = last
         return removed
@@ -249,7 +247,7 @@ public struct FlowTable: ~Copyable {
             while newCount < count &* 4 { newCount <<= 1 }
             slots.initialize(repeating: 0, count: newCount)
             slotMask = newCount &- 1
-            for r in 0..<count { place(hash: records[r].hash, index: r) }
+            for r in 0..<count { place(hash: hash(records[r].key), index: r) }
             given &+= SlotMapping.shrink(slots, from: slotCount, to: newCount)
         }
         return given
@@ -258,18 +256,16 @@ public struct FlowTable: ~Copyable {
     /// Slots below which `trim` does not shrink the slots (65,536: 512 KiB).
     static let trimmedSlots = 1 << 16
 
+    /// Doubles the records' mapping (`RecordMapping.grow`); records are plain bits
+    /// (`BitwiseCopyable`), so moving them is moving their pages. Memory the system refuses ends
+    /// the run (`refused`): there is no smaller table to fall back to.
     private mutating func growRecords() {
-        recordCapacity *= 2
-        records = Self.resize(records, to: recordCapacity)
-    }
-
-    /// `records` (nil: none yet) reallocated to hold `capacity` records; records are plain
-    /// bits (`BitwiseCopyable`), so moving them is copying their bytes. Memory the system
-    /// refuses ends the run (`refused`): there is no smaller table to fall back to.
-    private static func resize(_ records: UnsafeMutablePointer<FlowRecord>?, to capacity: Int) -> UnsafeMutablePointer<FlowRecord> {
-        let bytes = capacity * MemoryLayout<FlowRecord>.stride
-        guard let raw = realloc(records, bytes) else { refused(bytes, "records of \(capacity) flows") }
-        return raw.assumingMemoryBound(to: FlowRecord.self)
+        let capacity = recordCapacity &* 2
+        guard let grown = RecordMapping.grow(records, from: recordCapacity, to: capacity) else {
+            Self.refused(RecordMapping.bytes(capacity), "records of \(capacity) flows")
+        }
+        records = grown
+        recordCapacity = capacity
     }
 
     /// Ends the run for `bytes` the system refused for `what` (`BusErrorGuard.refused`).

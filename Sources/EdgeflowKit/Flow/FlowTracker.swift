@@ -383,11 +383,11 @@ public struct FlowTracker: ~Copyable {
     private mutating func create(_ key: FlowKey, hash: UInt64, sourceIsA: Bool, synAck: Bool, icmpType: UInt16 = 0, icmpCode: UInt16 = 0,
                                  timestamp: Int64, sequence: Int) -> Int {
         if table.count >= settings.maxFlows { evictIdlest() }
-        var record = FlowRecord(key: key, hash: hash, sequence: sequence, originatorIsA: synAck ? !sourceIsA : sourceIsA, timestamp: timestamp)
+        var record = FlowRecord(key: key, sequence: sequence, originatorIsA: synAck ? !sourceIsA : sourceIsA, timestamp: timestamp)
         record.history.flipped = synAck
         record.icmpType = icmpType
         record.icmpCode = icmpCode
-        let index = table.insert(record)
+        let index = table.insert(record, hash: hash)
         if table.count > peakLiveFlows { peakLiveFlows = table.count }
         return index
     }

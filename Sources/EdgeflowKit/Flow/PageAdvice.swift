@@ -33,8 +33,8 @@ enum PageAdvice {
     /// Asks for huge pages over the whole huge pages within `bytes` from `start`, before they
     /// are first touched (`MADV_HUGEPAGE`: Linux, transparent huge pages at `madvise` or
     /// `always`). A hint: a kernel without them refuses it, and the pages stay small. For memory
-    /// a packet's lookup reads at random (slots, slab, the pools' 2 MiB chunks; not memory that
-    /// `realloc` may grow: see `FlowTable`): with 4 KiB pages nearly every lookup of a table
+    /// a packet's lookup reads at random (slots, slab, the pools' 2 MiB chunks; not the flow
+    /// records: see `RecordMapping`): with 4 KiB pages nearly every lookup of a table
     /// larger than the TLB's reach (8 MB) also misses the TLB, and a prefetch does not hide the
     /// page walk (in a virtual machine, a walk of two page tables).
     static func huge(_ start: UnsafeMutableRawPointer, bytes: Int) {

@@ -36,7 +36,7 @@ struct EndOfInputWalkTests {
     func historyWords() {
         let key = FlowKey(a: IPAddress(ipv4: 1), b: IPAddress(ipv4: 2), aPort: 40000, bPort: 443, proto: 6, ipVersion: 4)
         func summary(_ h: FlowHistory) -> FlowSummary {
-            var r = FlowRecord(key: key, hash: 0, sequence: 0, originatorIsA: true, timestamp: 0)
+            var r = FlowRecord(key: key, sequence: 0, originatorIsA: true, timestamp: 0)
             r.history = h
             return FlowSummary(r, reason: .endOfInput)
         }

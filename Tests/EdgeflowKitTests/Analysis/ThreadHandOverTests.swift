@@ -16,7 +16,7 @@ struct BackgroundReportWriterTests {
 
     private func flow(_ port: UInt16) -> FlowSummary {
         let key = FlowKey(a: IPAddress("192.0.2.1")!, b: IPAddress("198.51.100.2")!, aPort: port, bPort: 3478, proto: 17, ipVersion: 4)
-        return FlowSummary(FlowRecord(key: key, hash: 0, sequence: Int(port), originatorIsA: true, timestamp: 0), reason: .endOfInput)
+        return FlowSummary(FlowRecord(key: key, sequence: Int(port), originatorIsA: true, timestamp: 0), reason: .endOfInput)
     }
 
     @Test("flows and statuses arrive in order, across batch boundaries, before the final report")

@@ -21,7 +21,7 @@ struct ViolationTests {
     /// A flow `a:ap → b:bp` that was answered (TCP: SYN seen, SYN-ACK back), carrying SIP in plaintext when `sip`.
     static func flow(_ a: String, _ ap: UInt16, _ b: String, _ bp: UInt16, proto: UInt8 = 6, sip: Bool = false) -> FlowRecord {
         let key = FlowKey(a: IPAddress(a)!, b: IPAddress(b)!, aPort: ap, bPort: bp, proto: proto, ipVersion: 4)
-        var r = FlowRecord(key: key, hash: 0, sequence: 0, originatorIsA: true, timestamp: 0)
+        var r = FlowRecord(key: key, sequence: 0, originatorIsA: true, timestamp: 0)
         r.origPackets = 3
         r.respPackets = 2
         if proto == 6 {

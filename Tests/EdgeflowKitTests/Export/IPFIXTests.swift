@@ -7,7 +7,7 @@ import Testing
 struct IPFIXTests {
     private func summary(_ a: String, _ ap: UInt16, _ b: String, _ bp: UInt16, proto: UInt8, v6: Bool) -> FlowSummary {
         let key = FlowKey(a: IPAddress(a)!, b: IPAddress(b)!, aPort: ap, bPort: bp, proto: proto, ipVersion: v6 ? 6 : 4)
-        var r = FlowRecord(key: key, hash: 0, sequence: 0, originatorIsA: true, timestamp: 1_772_442_000_123_000_000)
+        var r = FlowRecord(key: key, sequence: 0, originatorIsA: true, timestamp: 1_772_442_000_123_000_000)
         r.lastTimestamp = 1_772_442_002_456_000_000
         r.origPackets = 7; r.origIPBytes = 1_234
         r.respPackets = 5; r.respIPBytes = 987

@@ -22,14 +22,14 @@ struct FlowTableRefusedTests {
             while true {
                 let k = FlowKey(a: IPAddress(ipv4: 0x0A00_0000 | n), b: IPAddress(ipv4: 0xC0A8_0001),
                                 aPort: 50_000, bPort: 3478, proto: 17, ipVersion: 4)
-                _ = table.insert(FlowRecord(key: k, hash: table.hash(k), sequence: Int(n), originatorIsA: true, timestamp: 0))
+                _ = table.insert(FlowRecord(key: k, sequence: Int(n), originatorIsA: true, timestamp: 0), hash: table.hash(k))
                 n &+= 1
             }
         }
         let stderr = ending.stderr
         #expect(ending.signal == nil && ending.exitStatus == 2, "\(ending)")
         #expect(stderr.hasPrefix("edgeflow: error: out of memory for the flow table: the system refused "), "\(stderr)")
-        // Either doubling may be the one refused: the records' (`realloc`) or the slots' (`malloc`).
+        // Either doubling may be the one refused: the records' or the slots' (both `mmap`, `mremap`).
         let refused = stderr.contains(" bytes for its records of ") || stderr.contains(" bytes for its ") && stderr.contains(" slots (")
         #expect(refused, "\(stderr)")
         #expect(stderr.contains("(Cannot allocate memory); the run stopped"), "\(stderr)")

@@ -182,7 +182,7 @@ struct FlowTableTests {
                                 aPort: UInt16.random(in: 0..<4, using: &rng), bPort: 3478, proto: 17, ipVersion: 4)
                 let h = table.hash(k)
                 if table.find(k, hash: h) == nil {
-                    let i = table.insert(FlowRecord(key: k, hash: h, sequence: step, originatorIsA: true, timestamp: 0))
+                    let i = table.insert(FlowRecord(key: k, sequence: step, originatorIsA: true, timestamp: 0), hash: h)
                     #expect(table[i].key == k)
                     model[k] = step
                     keys.append(k)

@@ -27,7 +27,7 @@ struct PeakReleaseTests {
     func table() {
         let ending = inForkedChild {
             var t = FlowTable(capacity: 16)
-            for n in 0..<UInt32(400_000) { _ = t.insert(FlowRecord(key: Self.key(n), hash: t.hash(Self.key(n)), sequence: Int(n), originatorIsA: true, timestamp: 0)) }
+            for n in 0..<UInt32(400_000) { _ = t.insert(FlowRecord(key: Self.key(n), sequence: Int(n), originatorIsA: true, timestamp: 0), hash: t.hash(Self.key(n))) }
             while t.count > 1000 { _ = t.remove(at: t.count - 1) }
             let before = statmBytes(1)
             t.trim()
@@ -35,7 +35,7 @@ struct PeakReleaseTests {
             let again = t.trim()   // nothing more to give: a steady table neither shrinks nor regrows
             var found = 0
             for n in 0..<UInt32(1000) where t.find(Self.key(n), hash: t.hash(Self.key(n))).map({ t[$0].sequence == Int(n) }) == true { found += 1 }
-            for n in 1000..<UInt32(300_000) { _ = t.insert(FlowRecord(key: Self.key(n), hash: t.hash(Self.key(n)), sequence: Int(n), originatorIsA: true, timestamp: 0)) }
+            for n in 1000..<UInt32(300_000) { _ = t.insert(FlowRecord(key: Self.key(n), sequence: Int(n), originatorIsA: true, timestamp: 0), hash: t.hash(Self.key(n))) }
             for n in 0..<UInt32(300_000) where t.find(Self.key(n), hash: t.hash(Self.key(n))).map({ t[$0].sequence == Int(n) }) == true { found += 1 }
             Self.report([before, after, again, found])
         }
@@ -43,7 +43,7 @@ struct PeakReleaseTests {
         let m = Self.marks(ending)
         #expect(m.count == 4, "\(ending.stderr)")
         guard m.count == 4 else { return }
-        // 400,000 records of 200 bytes (80 MB) and 1,048,576 slots (8 MiB) before; 8,192 records and 65,536 slots kept.
+        // 400,000 records of 192 bytes (77 MB) and 1,048,576 slots (8 MiB) before; 8,192 records and 65,536 slots kept.
         #expect(m[0] - m[1] >= 70 << 20, "resident \(m[0]) -> \(m[1]) bytes")
         #expect(m[2] == 0)
         #expect(m[3] == 1000 + 300_000)
@@ -51,23 +51,17 @@ struct PeakReleaseTests {
 
     @Test("400,000 flows: resident memory grows by their records and 1,048,576 slots (8 MiB), no earlier slot arrays; removeAll gives the slots back and keeps the records; the table fills again")
     func removeAllSlots() {
-        // glibc's `mallopt` (not in the Glibc module), found before the fork.
-        typealias MallocOption = @convention(c) (Int32, Int32) -> Int32
-        let mallopt = unsafeBitCast(dlsym(nil, "mallopt"), to: MallocOption?.self)
+        // The records are a mapping of their own (`RecordMapping`), resized in place: no array of
+        // theirs is left in malloc's heap, whatever its mmap threshold.
         let ending = inForkedChild {
-            // A fixed mmap threshold (M_MMAP_THRESHOLD, -3): glibc raises its own as large blocks
-            // are freed (up to 32 MiB, as the runner's earlier tests left it), and the records'
-            // arrays below it then grow in malloc's heap and stay resident when freed (a clean
-            // clone's run: 23 MB more).
-            _ = mallopt?(-3, 1 << 20)
             var t = FlowTable(capacity: 16)
             let start = statmBytes(1)
-            for n in 0..<UInt32(400_000) { _ = t.insert(FlowRecord(key: Self.key(n), hash: t.hash(Self.key(n)), sequence: Int(n), originatorIsA: true, timestamp: 0)) }
+            for n in 0..<UInt32(400_000) { _ = t.insert(FlowRecord(key: Self.key(n), sequence: Int(n), originatorIsA: true, timestamp: 0), hash: t.hash(Self.key(n))) }
             let peak = statmBytes(1)
             t.removeAll()
             let after = statmBytes(1)
             var found = 0
-            for n in 0..<UInt32(1000) { _ = t.insert(FlowRecord(key: Self.key(n), hash: t.hash(Self.key(n)), sequence: Int(n), originatorIsA: true, timestamp: 0)) }
+            for n in 0..<UInt32(1000) { _ = t.insert(FlowRecord(key: Self.key(n), sequence: Int(n), originatorIsA: true, timestamp: 0), hash: t.hash(Self.key(n))) }
             for n in 0..<UInt32(1000) where t.find(Self.key(n), hash: t.hash(Self.key(n))).map({ t[$0].sequence == Int(n) }) == true { found += 1 }
             Self.report([start, peak, after, found])
         }
@@ -76,8 +70,7 @@ struct PeakReleaseTests {
         #expect(m.count == 4, "\(ending.stderr)")
         guard m.count == 4 else { return }
         // Records are made present 8,192 at a time: 401,408 of them; 8 MiB of slots; 3 MiB for the
-        // rest (the records' arrays under 1 MiB freed to malloc's heap). The earlier slots, had
-        // they stayed, would be 8 MiB more.
+        // rest. The earlier slots, had they stayed, would be 8 MiB more.
         let records = 401_408 * MemoryLayout<FlowRecord>.stride
         #expect(m[1] - m[0] <= records + (11 << 20), "resident \(m[0]) -> \(m[1]) bytes")
         #expect(m[1] - m[2] >= (8 << 20) - (64 << 10), "resident \(m[1]) -> \(m[2]) bytes")
@@ -132,7 +125,7 @@ struct PeakReleaseTests {
         var tracker = FlowTracker(settings: FlowSettings(), dns: DNSBook())
         func end(_ n: Int) {
             for k in 0..<n {
-                tracker.ended.append(EndedFlow(record: FlowRecord(key: Self.key(UInt32(k)), hash: 0, sequence: k, originatorIsA: true, timestamp: 0),
+                tracker.ended.append(EndedFlow(record: FlowRecord(key: Self.key(UInt32(k)), sequence: k, originatorIsA: true, timestamp: 0),
                                                reason: .idle, inspection: nil))
             }
         }
@@ -154,7 +147,7 @@ struct PeakReleaseTests {
     func liveReplayRoom() {
         func ended(_ k: Int, at index: Int) -> ShardEvent {
             ShardEvent(index: index, rank: 0, sequence: k, ordinal: 0,
-                       payload: .ended(EndedFlow(record: FlowRecord(key: Self.key(UInt32(k)), hash: 0, sequence: k, originatorIsA: true, timestamp: 0),
+                       payload: .ended(EndedFlow(record: FlowRecord(key: Self.key(UInt32(k)), sequence: k, originatorIsA: true, timestamp: 0),
                                                  reason: .idle, inspection: nil)))
         }
         // Socket 0 ended 20,000 flows at times 1...20,000; socket 1 one flow at 30,000.

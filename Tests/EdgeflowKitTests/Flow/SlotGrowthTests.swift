@@ -27,8 +27,9 @@ struct SlotGrowthTests {
         return found
     }
 
-    private static func record(_ k: FlowKey, _ t: borrowing FlowTable, _ sequence: Int) -> FlowRecord {
-        FlowRecord(key: k, hash: t.hash(k), sequence: sequence, originatorIsA: true, timestamp: 0)
+    /// Adds the flow of `k` with `sequence`.
+    private static func add(_ k: FlowKey, _ t: inout FlowTable, _ sequence: Int) {
+        _ = t.insert(FlowRecord(key: k, sequence: sequence, originatorIsA: true, timestamp: 0), hash: t.hash(k))
     }
 
     /// Keys of `expected` not found with their sequence.
@@ -39,7 +40,7 @@ struct SlotGrowthTests {
     @Test("800,000 flows through 16 doublings (32 to 2,097,152 slots, the last at three-quarters load): every one found with its record, none that was not added")
     func manyFlows() {
         var t = FlowTable(capacity: 16, seed: FlowTable.fixedSeed)
-        for n in 0..<UInt32(800_000) { _ = t.insert(Self.record(Self.key(n), t, Int(n))) }
+        for n in 0..<UInt32(800_000) { Self.add(Self.key(n), &t, Int(n)) }
         var found = 0
         for n in 0..<UInt32(800_000) where t.find(Self.key(n), hash: t.hash(Self.key(n))).map({ t[$0].sequence }) == Int(n) { found += 1 }
         let strangers = (800_000..<UInt32(810_000)).filter { t.find(Self.key($0), hash: t.hash(Self.key($0))) != nil }.count
@@ -57,7 +58,7 @@ struct SlotGrowthTests {
         #expect(Set(at0.map { $0.tableHash(Self.secret) & 63 }) == [0, 32])
         var expected: [FlowKey: Int] = [:]
         for (i, k) in (at30 + at31.prefix(7) + at0 + at31.suffix(1)).enumerated() {
-            _ = t.insert(Self.record(k, t, i))
+            Self.add(k, &t, i)
             expected[k] = i
         }
         #expect(t.count == 17 && Self.missing(t, expected) == 0)
@@ -72,7 +73,7 @@ struct SlotGrowthTests {
         // Again, then to 128, 256 and 512 slots with more keys homed at 31 and 0 (mod 32).
         let more = Self.keys(60, low: 31, modulus: 32, from: 1_000_000) + Self.keys(60, low: 0, modulus: 32, from: 1_000_000)
         for (i, k) in (at30 + at31 + at0 + more).enumerated() {
-            _ = t.insert(Self.record(k, t, 100 + i))
+            Self.add(k, &t, 100 + i)
             expected[k] = 100 + i
         }
         #expect(t.count == 137 && Self.missing(t, expected) == 0)
@@ -90,7 +91,7 @@ struct SlotGrowthTests {
             if live.isEmpty || Int.random(in: 0..<4, using: &rng) != 0 {
                 let k = pool[Int.random(in: 0..<pool.count, using: &rng)]
                 guard expected[k] == nil else { continue }
-                _ = t.insert(Self.record(k, t, step))
+                Self.add(k, &t, step)
                 expected[k] = step
                 live.append(k)
             } else {

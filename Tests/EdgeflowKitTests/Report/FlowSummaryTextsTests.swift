@@ -7,7 +7,7 @@ import Testing
 struct FlowSummaryTextsTests {
     private func summary() -> FlowSummary {
         let key = FlowKey(a: IPAddress("203.0.113.10")!, b: IPAddress("52.112.1.5")!, aPort: 50_010, bPort: 3478, proto: 17, ipVersion: 4)
-        return FlowSummary(FlowRecord(key: key, hash: 0, sequence: 0, originatorIsA: true, timestamp: 0), reason: .endOfInput)
+        return FlowSummary(FlowRecord(key: key, sequence: 0, originatorIsA: true, timestamp: 0), reason: .endOfInput)
     }
 
     @Test("a hybrid rule with its reply rule, and an edge rule, read as the tables' ids (Rule.swift)")

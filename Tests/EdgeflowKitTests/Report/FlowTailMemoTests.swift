@@ -72,7 +72,7 @@ struct FlowTailMemoTests {
     private static func summary(_ m: Made) -> FlowSummary {
         let key = FlowKey(a: IPAddress("10.0.0.1")!, b: IPAddress("203.0.113.20")!, aPort: m.port, bPort: 3478, proto: m.proto,
                           ipVersion: 4)
-        var r = FlowRecord(key: key, hash: 0, sequence: 0, originatorIsA: true, timestamp: 1_772_442_000_000_000_000)
+        var r = FlowRecord(key: key, sequence: 0, originatorIsA: true, timestamp: 1_772_442_000_000_000_000)
         r.lastTimestamp = r.firstTimestamp + m.durationNs
         r.origPackets = m.origPkts; r.respPackets = m.respPkts
         r.origBytes = m.origBytes; r.respBytes = m.respBytes

@@ -8,7 +8,7 @@ struct RTPFindingsTests {
     /// A/V Edge 203.0.113.20:50000 → Office 365 52.114.0.3:3478.
     static var ends: FlowEnds {
         let key = FlowKey(a: IPAddress("203.0.113.20")!, b: IPAddress("52.114.0.3")!, aPort: 50000, bPort: 3478, proto: 17, ipVersion: 4)
-        return FlowEnds(FlowRecord(key: key, hash: 0, sequence: 0, originatorIsA: true, timestamp: 0),
+        return FlowEnds(FlowRecord(key: key, sequence: 0, originatorIsA: true, timestamp: 0),
                         Classification(origRole: .avEdge, respRole: .office365, rule: nil, verdict: .allowed))
     }
 

@@ -31,7 +31,7 @@ struct STUNFindingsTests {
     /// A/V Edge :3478 → Office 365 :3478 over UDP.
     static var ends: FlowEnds {
         let key = FlowKey(a: IPAddress(av)!, b: IPAddress(o365)!, aPort: 3478, bPort: 3478, proto: 17, ipVersion: 4)
-        return FlowEnds(FlowRecord(key: key, hash: 0, sequence: 0, originatorIsA: true, timestamp: 0),
+        return FlowEnds(FlowRecord(key: key, sequence: 0, originatorIsA: true, timestamp: 0),
                         Classification(origRole: .avEdge, respRole: .office365, rule: nil, verdict: .allowed))
     }
 

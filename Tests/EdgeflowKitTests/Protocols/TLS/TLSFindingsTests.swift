@@ -29,7 +29,7 @@ struct TLSFindingsTests {
     /// Access Edge 203.0.113.10:50001 → Office 365 52.112.1.5:5061.
     static var ends: FlowEnds {
         let key = FlowKey(a: IPAddress("203.0.113.10")!, b: IPAddress("52.112.1.5")!, aPort: 50001, bPort: 5061, proto: 6, ipVersion: 4)
-        return FlowEnds(FlowRecord(key: key, hash: 0, sequence: 0, originatorIsA: true, timestamp: 0),
+        return FlowEnds(FlowRecord(key: key, sequence: 0, originatorIsA: true, timestamp: 0),
                         Classification(origRole: .accessEdge, respRole: .office365, rule: nil, verdict: .allowed))
     }
 
