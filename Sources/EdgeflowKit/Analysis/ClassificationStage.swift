@@ -16,7 +16,7 @@ final class ClassificationStage {
     private var rangesWarning: Finding? = nil
     /// Ended flows waiting for classification, their application facts already extracted
     /// (the flows' inspection buffers are gone), a reference: a flow without any holds 8 bytes.
-    private var pending: [(record: FlowRecord, reason: FlowRecord.EndReason, app: AppReport?)] = []
+    private var pending: [(record: FlowRecord, reason: FlowRecord.EndReason, app: AppReport?, icmpErrors: ICMPErrorFacts?)] = []
     private var head = 0
     private let window: Int
     private let writer: any ReportWriter
@@ -59,11 +59,11 @@ final class ClassificationStage {
     func ended(_ e: EndedFlow) {
         recognised(e.record)
         let app = appReport(e)
-        guard window > 0 else { return emit(e.record, e.reason, app) }
-        pending.append((e.record, e.reason, app))
+        guard window > 0 else { return emit(e.record, e.reason, app, e.icmpErrors) }
+        pending.append((e.record, e.reason, app, e.icmpErrors))
         if pending.count - head > window {
             let p = pending[head]
-            emit(p.record, p.reason, p.app)
+            emit(p.record, p.reason, p.app, p.icmpErrors)
             head += 1
             if head >= 4096 && head * 2 >= pending.count {
                 pending.removeFirst(head)
@@ -74,10 +74,11 @@ final class ClassificationStage {
 
     /// A flow still live when input ended, after `recognised` saw every such flow and `finish`
     /// classified the waiting ones: nothing more can be learnt, so it is classified at once.
-    /// `facts`: what its protocols showed, nil when it was not inspected.
-    func endedAtEndOfInput(_ record: FlowRecord, facts: consuming InspectionFacts?) {
+    /// `facts`: what its protocols showed, nil when it was not inspected; `icmpErrors`: what ICMP
+    /// errors said of it, nil when none did.
+    func endedAtEndOfInput(_ record: FlowRecord, facts: consuming InspectionFacts?, icmpErrors: ICMPErrorFacts?) {
         inputOver = true
-        emit(record, .endOfInput, Self.appReport(record, facts, certificates: certificates))
+        emit(record, .endOfInput, Self.appReport(record, facts, certificates: certificates), icmpErrors)
     }
 
     /// Input ended with about `flows` live flows carrying RTP (their states in use): the call
@@ -112,7 +113,7 @@ final class ClassificationStage {
     func finish() {
         while head < pending.count {
             let p = pending[head]
-            emit(p.record, p.reason, p.app)
+            emit(p.record, p.reason, p.app, p.icmpErrors)
             head += 1
         }
         pending.removeAll()
@@ -158,7 +159,7 @@ final class ClassificationStage {
         var summary: FlowSummary
     }
 
-    private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: AppReport?) {
+    private func emit(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: AppReport?, _ icmpErrors: ICMPErrorFacts?) {
         let roles = FlowClassifier.roleSets(record, in: &topology)
         // Neither end holds an Edge role and the flow has no report part (every flow of a scan):
         // it is unrelated, with no rule nor reason, and no business of the compliance counters,
@@ -174,13 +175,13 @@ final class ClassificationStage {
             // No report part and no end the capture's DNS named (every flow of a flood): the
             // code that sets names and transactions stays off its way (28 instructions a flow).
             if app == nil && dns.names.isEmpty {
-                let summary = FlowSummary(record, reason: reason, roleKinds)
+                let summary = FlowSummary(record, reason: reason, icmpErrors: icmpErrors, roleKinds)
                 writer.flow(summary)
                 correlate(summary, first: record.firstTimestamp)
                 return
             }
             // One constant that both calls read, built in place: a variable was copied for them (257 bytes).
-            let summary = FlowSummary(record, reason: reason) { s in
+            let summary = FlowSummary(record, reason: reason, icmpErrors: icmpErrors) { s in
                 if !dns.names.isEmpty { s.shareNames(nameBoxes.names(record.originator.address, record.responder.address, in: dns)) }
                 s.transactions = app?.transactions
                 roleKinds(&s)
@@ -192,7 +193,7 @@ final class ClassificationStage {
         let c = FlowClassifier.classify(record, roles: roles, in: &topology)
         // Built in place here: a summary returned by a function was copied once and destroyed
         // twice per flow (about 230 instructions a flow of a flood).
-        var summary = FlowSummary(record, reason: reason)
+        var summary = FlowSummary(record, reason: reason, icmpErrors: icmpErrors)
         // The ends' names are looked up only once the capture's DNS named any address (never
         // in a flood: the dictionary is not even retained until then), each past a one-bit
         // test (`DNSBook.name(of:)`: most ends were never named), and shared in a box with the
@@ -205,10 +206,10 @@ final class ClassificationStage {
     /// Classifies `record` by `topology` (reached in place: it is not changed) and makes its
     /// summary. Touches nothing run-wide, so an ending thread may call it with a copy of the
     /// final topology and DNS names, and boxes of the names of its own (`nameBoxes`).
-    static func prepare(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: AppReport?,
+    static func prepare(_ record: FlowRecord, _ reason: FlowRecord.EndReason, _ app: AppReport?, _ icmpErrors: ICMPErrorFacts?,
                         _ topology: inout Topology, names: [IPAddress: String], nameBoxes: inout FlowNameBoxes) -> Prepared {
         let c = classify(record, &topology)
-        var summary = FlowSummary(record, reason: reason)
+        var summary = FlowSummary(record, reason: reason, icmpErrors: icmpErrors)
         summary.shareNames(nameBoxes.box(names[record.originator.address], names[record.responder.address]))
         complete(&summary, app, c)
         return Prepared(record: record, classification: c, summary: summary)
@@ -239,7 +240,7 @@ final class ClassificationStage {
         // of the compliance counters: tested here, the call and its arguments are not made.
         if c.verdict != .unrelated || summary.app != nil {
             // The uid from the record: a closure holding the summary would copy it.
-            compliance.add(record, c, uid: FlowSummary.uid(FlowSummary.uidCode(record)), app: summary.app,
+            compliance.add(record, c, uid: FlowSummary.uid(FlowSummary.uidCode(record)), app: summary.app, icmpErrors: summary.icmp,
                            accessEdgeNames: topology.accessEdgeNames)
         }
         writer.flow(summary)

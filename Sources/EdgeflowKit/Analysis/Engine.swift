@@ -429,10 +429,10 @@ public struct Engine: ~Copyable {
         // Two calls: facts chosen into one value were released after the call for every flow,
         // nil or not (a call a flow of a flood).
         if t.table[i].inspection < 0 {
-            stage?.endedAtEndOfInput(t.table[i], facts: nil)
+            stage?.endedAtEndOfInput(t.table[i], facts: nil, icmpErrors: t.icmpErrors(at: i))
         } else {
             let facts = t.endedInspection(at: i)
-            stage?.endedAtEndOfInput(t.table[i], facts: facts)
+            stage?.endedAtEndOfInput(t.table[i], facts: facts, icmpErrors: t.icmpErrors(at: i))
         }
     }
 

@@ -43,13 +43,15 @@ final class TableEnding: @unchecked Sendable {
         for f in order where f.place >> 32 == shard {
             let i = f.place & 0xFFFF_FFFF
             if table.tracker.table[i].inspection < 0 {
-                out.append(ClassificationStage.prepare(table.tracker.table[i], .endOfInput, nil, &topology, names: names, nameBoxes: &nameBoxes))
+                out.append(ClassificationStage.prepare(table.tracker.table[i], .endOfInput, nil, table.tracker.icmpErrors(at: i), &topology,
+                                                       names: names, nameBoxes: &nameBoxes))
             } else {
                 // The facts moved on, not copied, and the record read where it lies (as
                 // `Engine.endAtEndOfInput` does for one thread).
                 let facts = table.tracker.endedInspection(at: i)
                 let app = ClassificationStage.appReport(table.tracker.table[i], facts, certificates: certificates)
-                out.append(ClassificationStage.prepare(table.tracker.table[i], .endOfInput, app, &topology, names: names, nameBoxes: &nameBoxes))
+                out.append(ClassificationStage.prepare(table.tracker.table[i], .endOfInput, app, table.tracker.icmpErrors(at: i), &topology,
+                                                       names: names, nameBoxes: &nameBoxes))
             }
             if out.count == batchFlows {
                 queue.put(out)

@@ -19,11 +19,12 @@ public struct Compliance: Sendable {
 
     public init() {}
 
-    /// Accounts one classified flow: `box` holds what its protocols showed, when anything;
-    /// `uid` is asked for only when the flow joins a finding, `accessEdgeNames` only when its
-    /// TLS is checked (most flows carry none: the list is then not even retained).
+    /// Accounts one classified flow: `box` holds what its protocols showed, when anything,
+    /// `icmpErrors` what ICMP errors said of it (its summary's `icmp`); `uid` is asked for only
+    /// when the flow joins a finding, `accessEdgeNames` only when its TLS is checked (most flows
+    /// carry none: the list is then not even retained).
     mutating func add(_ r: FlowRecord, _ c: Classification, uid: @autoclosure () -> String, app box: AppReport? = nil,
-                      accessEdgeNames: @autoclosure () -> [String] = []) {
+                      icmpErrors: FlowSummary.ICMPErrors? = nil, accessEdgeNames: @autoclosure () -> [String] = []) {
         // Without an Edge role nor protocol facts (every flow of a scan) there is nothing to account.
         if c.verdict == .unrelated && box == nil { return }
         // A flow that sent STUN requests counts as answered only if a response matched one.
@@ -42,7 +43,7 @@ public struct Compliance: Sendable {
         }
         if c.verdict == .violation, let v = c.violation { note(FlowFinding.violation(v), ends, uid: uid()) }
         if let box { appFindings(r, ends, box, uid: uid, names: accessEdgeNames, informational: false) }
-        icmpFindings(r, c, ends, uid: uid())
+        if let icmpErrors { icmpFindings(r, icmpErrors, c, ends, uid: uid()) }
         let hybrid = ends.withOffice365
         guard hybrid || c.ruleRef != nil else { return }
         if r.key.proto == IPProtocol.tcp && !r.answered && r.tcp.synSeen {

@@ -1,10 +1,10 @@
 /// Everything kept about one flow while it is live: plain data, no references.
 public struct FlowRecord: Sendable, BitwiseCopyable {
-    // Declared in this order so that the small fields fill what would be padding (192 bytes,
-    // not 224): a flood holds millions of records, and `FloodTests` checks the size. What every
+    // Declared in this order so that the small fields fill what would be padding (168 bytes,
+    // not 200): a flood holds millions of records, and `FloodTests` checks the size. What every
     // datagram reads and writes (key, inspection, services, time, counters, history) is in the
-    // first 128 bytes: the records start on a cache line (`RecordMapping`), so a packet touches
-    // two lines of its record (a TCP segment three: `tcp` is in the last).
+    // first 128 bytes, so that a packet touches two or three cache lines of its record. What
+    // ICMP errors said about the flow is kept beside the table (`ICMPErrorFacts`).
     public var key: FlowKey
     /// True when the originator is end `a` of the key.
     public var originatorIsA: Bool
@@ -15,7 +15,8 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     public var services = ServiceSet()
     /// What the first TCP payload looked like: decides how the byte stream is followed.
     var streamHint = Service.unknown
-    public var icmpErrorQuotedOriginator = false
+    /// ICMP type and code of the first packet (Zeek reports them as ports).
+    public var icmpType: UInt8 = 0
     public var lastTimestamp: Int64
     public var origPackets = 0
     public var respPackets = 0
@@ -24,23 +25,15 @@ public struct FlowRecord: Sendable, BitwiseCopyable {
     public var origIPBytes = 0
     public var respIPBytes = 0
     public var history = FlowHistory()
-    public var icmpErrorType: UInt8 = 0
-    public var icmpErrorCode: UInt8 = 0
+    public var icmpCode: UInt8 = 0
     /// Whether either end of the key is a DNS port (53 or 5353), whose datagrams never take the
     /// RTP fast path (`FlowTracker.trackDatagram`): 0 not known yet, 1 no, 2 yes. Worked out at
     /// the flow's first datagram that reaches the test, so a packet tests this byte, not four
-    /// ports, and a new flow pays nothing. (In padding after `history`: the record stays 192 bytes.)
+    /// ports, and a new flow pays nothing. (In padding after `history`.)
     var dnsPorts: UInt8 = 0
     /// Creation order within the run: the index of the flow's first packet.
     public var sequence: Int
     public var firstTimestamp: Int64
-    /// ICMP errors that quoted one of this flow's packets, and the last one's type, code and
-    /// sender, and whether the packet it quoted was the originator's.
-    public var icmpErrors: UInt32 = 0
-    /// ICMP type and code of the first packet (Zeek reports them as ports).
-    public var icmpType: UInt16 = 0
-    public var icmpCode: UInt16 = 0
-    public var icmpErrorSender = IPAddress(hi: 0, lo: 0)
     public var tcp = TCPFlowState()
 
     /// A new flow: `sequence` is its creation order (its first packet's index).

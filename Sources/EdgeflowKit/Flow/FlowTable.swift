@@ -11,9 +11,8 @@ import Darwin
 /// without reading a record (`growSlots`), at half load (three-quarters when large:
 /// `looseSlots`); removal shifts the probe chain back, so there are no tombstones. The slots
 /// are a mapping of their own (`SlotMapping`), on huge pages where they hold whole ones and the
-/// system has them. The records are a mapping of their own too (`RecordMapping`: each on a cache
-/// line, its hot part in two), resized in place: growing never holds the old and the new array
-/// at once, and copies nothing. A record does not keep its hash: removal and `trim` compute it
+/// system has them. The records are a mapping of their own too (`RecordMapping`), resized in
+/// place: growing never holds the old and the new array at once, and copies nothing. A record does not keep its hash: removal and `trim` compute it
 /// from the key (`hash(_:)`).
 public struct FlowTable: ~Copyable {
     private var slots: UnsafeMutablePointer<UInt64>
@@ -99,8 +98,8 @@ public struct FlowTable: ~Copyable {
     }
 
     /// The record named by the first slot a lookup of `hash` reads that holds `hash`'s tag
-    /// (-1: none before an empty slot), with the two lines of its first 128 bytes (`FlowRecord`'s
-    /// hot part; a record starts on a line: `RecordMapping`) asked for (`LookupAhead`). Only tags are compared: the record's key is not
+    /// (-1: none before an empty slot), with the lines of its first 128 bytes (`FlowRecord`'s
+    /// hot part) asked for (`LookupAhead`). Only tags are compared: the record's key is not
     /// read (its lines are not here yet).
     @inline(__always)
     func prefetchRecord(hash: UInt64) -> Int {
@@ -113,20 +112,22 @@ public struct FlowTable: ~Copyable {
                 let p = UnsafeRawPointer(records + r)
                 edgeflow_prefetch(p)
                 edgeflow_prefetch(p + 64)
+                edgeflow_prefetch(p + 127)
                 return r
             }
             i = (i &+ 1) & slotMask
         }
     }
 
-    /// Asks for the three lines of record `index` (below `count`): a walk over the records in
-    /// order (`Engine.finish`) asks for those a few steps on.
+    /// Asks for the lines of record `index` (below `count`): a walk over the records in order
+    /// (`Engine.finish`) asks for those a few steps on.
     @inline(__always)
     func prefetch(_ index: Int) {
         let p = UnsafeRawPointer(records + index)
         edgeflow_prefetch(p)
         edgeflow_prefetch(p + 64)
         edgeflow_prefetch(p + 128)
+        edgeflow_prefetch(p + (MemoryLayout<FlowRecord>.size &- 1))
     }
 
     /// Adds a record (its key must not be present; `hash` is `hash(record.key)`) and returns its index.

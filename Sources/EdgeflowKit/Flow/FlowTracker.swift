@@ -49,6 +49,8 @@ public struct EndedFlow {
     public var reason: FlowRecord.EndReason
     /// What its application protocols showed (nil when it was not inspected).
     var inspection: InspectionFacts?
+    /// What ICMP errors that quoted its packets said (nil: none did).
+    var icmpErrors: ICMPErrorFacts? = nil
 }
 
 /// Assigns packets to bidirectional flows and keeps their counters, TCP state and history.
@@ -64,6 +66,9 @@ public struct FlowTracker: ~Copyable {
     /// Flows in which a service was recognised for the first time since the last drain
     /// (rare: at most a few per flow), for role inference.
     public var recognised: [FlowRecord] = []
+    /// What ICMP errors said about live flows, by the flow's `sequence` (few flows have any;
+    /// taken out as the flow ends).
+    private(set) var icmpErrors: [Int: ICMPErrorFacts] = [:]
     /// Set whenever a flow joins `ended` or `recognised`: the one-thread engine tests this one
     /// flag per packet rather than both arrays, and clears it when it drains them.
     var eventsPending = false
@@ -385,8 +390,8 @@ public struct FlowTracker: ~Copyable {
         if table.count >= settings.maxFlows { evictIdlest() }
         var record = FlowRecord(key: key, sequence: sequence, originatorIsA: synAck ? !sourceIsA : sourceIsA, timestamp: timestamp)
         record.history.flipped = synAck
-        record.icmpType = icmpType
-        record.icmpCode = icmpCode
+        record.icmpType = UInt8(truncatingIfNeeded: icmpType)
+        record.icmpCode = UInt8(truncatingIfNeeded: icmpCode)
         let index = table.insert(record, hash: hash)
         if table.count > peakLiveFlows { peakLiveFlows = table.count }
         return index
@@ -520,15 +525,29 @@ public struct FlowTracker: ~Copyable {
         guard let q = try? ICMPError.quoted(in: bytes, d) else { return }
         let (key, sourceIsA) = FlowKey.of(q)
         guard let i = table.find(key, hash: table.hash(key)) else { return }
-        table[i].icmpErrors &+= 1
+        var e = icmpErrors[table[i].sequence] ?? ICMPErrorFacts()
+        defer { icmpErrors[table[i].sequence] = e }
+        e.count &+= 1
         let type = UInt8(truncatingIfNeeded: d.srcPort), code = UInt8(truncatingIfNeeded: d.dstPort)
         // The last rejection is kept over later errors of other kinds (time exceeded, too big).
-        if table[i].icmpErrors > 1, ICMPError.isRejection(proto: d.proto, type: table[i].icmpErrorType, code: table[i].icmpErrorCode),
+        if e.count > 1, ICMPError.isRejection(proto: d.proto, type: e.type, code: e.code),
            !ICMPError.isRejection(proto: d.proto, type: type, code: code) { return }
-        table[i].icmpErrorType = type
-        table[i].icmpErrorCode = code
-        table[i].icmpErrorQuotedOriginator = sourceIsA == table[i].originatorIsA
-        table[i].icmpErrorSender = d.src
+        e.type = type
+        e.code = code
+        e.quotedOriginator = sourceIsA == table[i].originatorIsA
+        e.sender = d.src
+    }
+
+    /// What ICMP errors said about live flow `index` (nil: none quoted it).
+    @inline(__always)
+    func icmpErrors(at index: Int) -> ICMPErrorFacts? {
+        icmpErrors.isEmpty ? nil : icmpErrors[table[index].sequence]
+    }
+
+    /// `icmpErrors(at:)`, taken out of the store (the flow is ending).
+    @inline(__always)
+    private mutating func takeICMPErrors(at index: Int) -> ICMPErrorFacts? {
+        icmpErrors.isEmpty ? nil : icmpErrors.removeValue(forKey: table[index].sequence)
     }
 
     private mutating func recognise(_ s: Service, at i: Int) {
@@ -603,8 +622,9 @@ public struct FlowTracker: ~Copyable {
     }
 
     private mutating func end(at index: Int, reason: FlowRecord.EndReason) {
+        let icmp = takeICMPErrors(at: index)
         let record = table.remove(at: index)
-        ended.append(EndedFlow(record: record, reason: reason, inspection: dispatcher.release(record.inspection)))
+        ended.append(EndedFlow(record: record, reason: reason, inspection: dispatcher.release(record.inspection), icmpErrors: icmp))
         eventsPending = true
     }
 
@@ -671,7 +691,7 @@ public struct FlowTracker: ~Copyable {
     /// The live flow at `index`, ended because input is over (its inspection is handed back).
     public mutating func endedFlow(at index: Int) -> EndedFlow {
         let r = table[index]
-        return EndedFlow(record: r, reason: .endOfInput, inspection: endedInspection(at: index))
+        return EndedFlow(record: r, reason: .endOfInput, inspection: endedInspection(at: index), icmpErrors: takeICMPErrors(at: index))
     }
 
     /// What the live flow at `index` showed, its inspection ended because input is over: its
@@ -684,7 +704,10 @@ public struct FlowTracker: ~Copyable {
     }
 
     /// Forgets every live flow (after they were handed on: `endedFlow(at:)`, `endedInspection(at:)`).
-    public mutating func removeAll() { table.removeAll() }
+    public mutating func removeAll() {
+        table.removeAll()
+        icmpErrors = [:]
+    }
 }
 
 /// A plain datagram's or segment's ends as `address << 16 | port` words in its flow key's order

@@ -5,15 +5,14 @@ import Glibc
 import Darwin
 #endif
 
-/// The flow table's records in an anonymous mapping of their own: it starts on a page, so with
-/// records of 192 bytes (three cache lines) every record starts on a line and its first 128
-/// bytes (`FlowRecord`'s hot part) are two lines. (From `realloc` they started 16 bytes past a
-/// page at a stride of 200: the first 128 bytes spanned three lines for 7 records of 8.) A
-/// doubling resizes the mapping (`mremap`: in place or its page tables moved, nothing copied, as
-/// glibc's `realloc` of a large block did). Small pages only: fresh huge pages cost this
-/// project's test VM more system time than their faults saved (Benchmarks/README.md, h-slots),
-/// and advice over part of the mapping would split it. Pages are made present by the table
-/// (`FlowTable.populate`), a batch of records at a time.
+/// The flow table's records in an anonymous mapping of their own, resized as the table doubles
+/// (`mremap`: in place, or its page tables moved; nothing copied, as glibc's `realloc` of a large
+/// block did). Nothing of theirs is ever in malloc's heap, whatever its mmap threshold (glibc
+/// raises it as large blocks are freed, and the records' arrays under it then stayed resident
+/// once freed). Small pages only: fresh huge pages cost this project's test VM more system time
+/// than their faults saved (Benchmarks/README.md, h-slots), and advice over part of the mapping
+/// would split it. Pages are made present by the table (`FlowTable.populate`), a batch of records
+/// at a time.
 enum RecordMapping {
     /// The bytes mapped for `capacity` records: whole pages.
     @inline(__always)

@@ -122,7 +122,8 @@ public struct FlowSummary: Sendable {
     }
     public var endReason: String { end.name.description }
     /// ICMP errors that quoted the flow's packets, when any: how many, and the last one's.
-    public var icmp: (errors: Int, proto: UInt8, type: UInt8, code: UInt8, from: IPAddress, quotedOriginator: Bool)? = nil
+    public var icmp: ICMPErrors? = nil
+    public typealias ICMPErrors = (errors: Int, proto: UInt8, type: UInt8, code: UInt8, from: IPAddress, quotedOriginator: Bool)
     /// What the flow's application protocols showed, when it was inspected (a reference: a flow
     /// without it, most of a flood, copies 8 bytes).
     var app: AppReport?
@@ -143,7 +144,7 @@ public struct FlowSummary: Sendable {
 
     /// Inlined: built in its caller's storage, not returned and copied there (a flood builds one per packet).
     @inline(__always)
-    public init(_ r: FlowRecord, reason: FlowRecord.EndReason) {
+    public init(_ r: FlowRecord, reason: FlowRecord.EndReason, icmpErrors e: ICMPErrorFacts? = nil) {
         // The two values that take work first (a call, a chain of multiplies): with the fields
         // read before them, the fields were kept aside through it (18 instructions a flow).
         let code = FlowSummary.uidCode(r), state = r.connState
@@ -155,8 +156,8 @@ public struct FlowSummary: Sendable {
         end = reason
         uidCode = code
         let icmp = IPProtocol.isICMP(r.key.proto)
-        origP = Int(icmp ? r.icmpType : o.port)
-        respP = Int(icmp ? r.icmpCode : p.port)
+        origP = icmp ? Int(r.icmpType) : Int(o.port)
+        respP = icmp ? Int(r.icmpCode) : Int(p.port)
         serviceSet = r.services
         ts = r.firstTimestamp
         durationNs = r.lastTimestamp - r.firstTimestamp
@@ -168,9 +169,8 @@ public struct FlowSummary: Sendable {
         respIPBytes = r.respIPBytes
         connStateName = state
         historyWords = r.history.words
-        if r.icmpErrors > 0 {
-            self.icmp = (Int(r.icmpErrors), r.key.ipVersion == 6 ? 58 : 1, r.icmpErrorType, r.icmpErrorCode, r.icmpErrorSender,
-                         r.icmpErrorQuotedOriginator)
+        if let e {
+            self.icmp = (Int(e.count), r.key.ipVersion == 6 ? 58 : 1, e.type, e.code, e.sender, e.quotedOriginator)
         }
     }
 
@@ -178,8 +178,8 @@ public struct FlowSummary: Sendable {
     /// and DNS names add. Inlined, so that the caller's constant is built where it lies: a
     /// summary completed in a variable was copied (257 bytes) to be handed on.
     @inline(__always)
-    init(_ r: FlowRecord, reason: FlowRecord.EndReason, _ complete: (inout FlowSummary) -> Void) {
-        self.init(r, reason: reason)
+    init(_ r: FlowRecord, reason: FlowRecord.EndReason, icmpErrors: ICMPErrorFacts? = nil, _ complete: (inout FlowSummary) -> Void) {
+        self.init(r, reason: reason, icmpErrors: icmpErrors)
         complete(&self)
     }
 

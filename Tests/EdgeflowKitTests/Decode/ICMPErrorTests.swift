@@ -121,4 +121,49 @@ struct ICMPErrorTests {
         #expect(failure(4) { $0[62] = 0x45 } == ICMPQuoteFailure(.badVersion, at: 62))
         #expect(failure(4) { $0[68] = IPProtocol.icmpv6 } == ICMPQuoteFailure(.notTCPOrUDP, at: 68))
     }
+
+    /// An ICMP error from `sender` of `type`/`code` quoting the datagram 203.0.113.20:3478 → 52.114.50.7:3480.
+    private static func error(from sender: String, type: UInt8, code: UInt8) -> [UInt8] {
+        let quote = Frames.ipv4Header(src: "203.0.113.20", dst: "52.114.50.7", proto: 17, payloadLength: 8) + Frames.udp(sport: 3478, dport: 3480, payload: [])
+        let icmp: [UInt8] = [type, code, 0, 0, 0, 0, 0, 0] + quote
+        return Frames.ethernet(type: 0x0800) + Frames.ipv4Header(src: sender, dst: "203.0.113.20", proto: 1, payloadLength: icmp.count) + icmp
+    }
+
+    /// A datagram of the flow the errors quote, a port unreachable from its responder, a time
+    /// exceeded from a router (counted; the rejection kept), and at 1,000 s another flow's
+    /// datagram: the sweep then ends the first flow idle (after 120 s).
+    private static let idleFrames: [(seconds: UInt32, frame: [UInt8])] = [
+        (1, Frames.udp4("203.0.113.20", 3478, "52.114.50.7", 3480, payload: [1, 2, 3, 4])),
+        (2, error(from: "52.114.50.7", type: 3, code: 3)),
+        (3, error(from: "198.51.100.1", type: 11, code: 0)),
+        (1_000, Frames.udp4("203.0.113.21", 50_000, "52.114.50.8", 3478, payload: [1, 2, 3, 4])),
+    ]
+
+    @Test("errors on a flow that ends idle are kept beside the table while it lives, handed on with it as it ends (nothing left behind), in its report with one and two threads")
+    func endedIdle() throws {
+        var tracker = FlowTracker(settings: FlowSettings(), dns: DNSBook())
+        var whileLive: [ICMPErrorFacts] = []
+        for (k, f) in Self.idleFrames.enumerated() {
+            let d = decode(f.frame)
+            f.frame.withUnsafeBytes { tracker.track(d, timestamp: Int64(f.seconds) * 1_000_000_000, bytes: $0, index: k + 1) }
+            if k == 2 { whileLive = Array(tracker.icmpErrors.values) }
+        }
+        tracker.sweep(now: 1_000 * 1_000_000_000)
+        let expected = ICMPErrorFacts(count: 2, type: 3, code: 3, quotedOriginator: true, sender: IPAddress("52.114.50.7")!)
+        #expect(whileLive == [expected])
+        let ended = try #require(tracker.ended.first { $0.record.key.aPort == 3480 })
+        #expect(ended.reason == .idle && ended.icmpErrors == expected)
+        #expect(tracker.icmpErrors.isEmpty)
+        let path = CaptureFile.temporary(CaptureFile.pcap(Self.idleFrames.map { TestRecord(seconds: $0.seconds, fraction: 0, data: $0.frame) }))
+        defer { unlink(path) }
+        for threads in [1, 2] {
+            let report = try analyzeJSON([path]) { $0.threads = threads }
+            let flow = try #require(report.flows.first { $0["orig_h"] as? String == "203.0.113.20" && $0["proto"] as? String == "udp" })
+            #expect(flow["end_reason"] as? String == "idle", "\(threads) threads")
+            let icmp = try #require(flow["icmp"] as? [String: Any], "\(threads) threads")
+            #expect(icmp["errors"] as? Int == 2 && icmp["type"] as? Int == 3 && icmp["code"] as? Int == 3, "\(icmp)")
+            #expect(icmp["from"] as? String == "52.114.50.7" && icmp["quoted"] as? String == "orig", "\(icmp)")
+            #expect(report.flows.filter { $0["icmp"] != nil }.count == 1)
+        }
+    }
 }

@@ -41,9 +41,9 @@ struct FloodTests {
 
     /// README's "Limits" states the memory per live flow from this size (a record, and two to
     /// four 8-byte slots of the table at its load of a quarter to a half).
-    @Test("a live flow's record stays at 192 bytes")
+    @Test("a live flow's record stays at 168 bytes")
     func recordSize() {
-        #expect(MemoryLayout<FlowRecord>.stride == 192)
+        #expect(MemoryLayout<FlowRecord>.stride == 168)
         #expect(MemoryLayout<TCPFlowState>.size == 24)
         #expect(MemoryLayout<FlowHistory>.size == 21)
     }

@@ -43,7 +43,7 @@ struct PeakReleaseTests {
         let m = Self.marks(ending)
         #expect(m.count == 4, "\(ending.stderr)")
         guard m.count == 4 else { return }
-        // 400,000 records of 192 bytes (77 MB) and 1,048,576 slots (8 MiB) before; 8,192 records and 65,536 slots kept.
+        // 400,000 records of 168 bytes (67 MB) and 1,048,576 slots (8 MiB) before; 8,192 records and 65,536 slots kept.
         #expect(m[0] - m[1] >= 70 << 20, "resident \(m[0]) -> \(m[1]) bytes")
         #expect(m[2] == 0)
         #expect(m[3] == 1000 + 300_000)
