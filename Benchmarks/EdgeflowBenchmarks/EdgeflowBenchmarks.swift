@@ -102,7 +102,7 @@ let benchmarks: @Sendable () -> Void = {
             let k = keys[i & 0xFFFF]
             let h = table.hash(k)
             if table.find(k, hash: h) == nil, table.count < 65_536 {
-                _ = table.insert(FlowRecord(key: k, hash: h, sequence: i, originatorIsA: true, timestamp: 0))
+                _ = table.insert(FlowRecord(key: k, sequence: i, originatorIsA: true, timestamp: 0), hash: h)
             }
         }
     }
