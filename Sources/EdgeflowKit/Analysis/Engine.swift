@@ -350,7 +350,7 @@ public struct Engine: ~Copyable {
                 let place = inOrder ? k : live[k].place
                 let s = place >> 32, i = place & 0xFFFF_FFFF
                 if s == 0 {
-                    // The records a few flows on are asked for: a flood's 192 bytes a flow
+                    // The records a few flows on are asked for: a flood's 168 bytes a flow
                     // (hundreds of MB) are streamed through here once more.
                     if inOrder && k &+ Self.recordsAhead < flows { tracker.table.prefetch(k &+ Self.recordsAhead) }
                     byProto.count(tracker.table[i].key.proto)

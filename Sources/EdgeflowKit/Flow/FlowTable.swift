@@ -214,7 +214,7 @@ public struct FlowTable: ~Copyable {
     }
 
     /// Records whose pages are made present at once, in one call, before the first of them is
-    /// written (8,192: 1.6 MB): page by page, a flood of new flows spent a fifth of its CPU
+    /// written (8,192: 1.4 MB): page by page, a flood of new flows spent a fifth of its CPU
     /// taking one fault per 4 KiB page of records.
     static let populateRecords = 8192
 
