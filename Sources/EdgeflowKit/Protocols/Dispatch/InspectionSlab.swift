@@ -42,13 +42,18 @@ struct InspectionSlab: ~Copyable {
         edgeflow_prefetch(p + (MemoryLayout<FlowInspection>.size &- 1))
     }
 
-    /// Asks for the first line of the protocol state of the inspection at `slot` that its
-    /// packets reach first: RTP, else STUN, else TLS (`LookupAhead`; a slot never used, and -1,
-    /// none, are skipped).
+    /// Asks for the first line of the protocol state of the inspection at `slot` that its packets
+    /// reach first: RTP, else STUN, else TLS (`LookupAhead`; a slot never used, and -1, none,
+    /// are skipped). Not for a media flow with a known RTP stream (`RTPKnownStreams`), whose
+    /// packets read no line of the state but their stream's.
     @inline(__always) func prefetchState(_ slot: Int32) {
         guard UInt(bitPattern: Int(slot)) < UInt(bitPattern: used) else { return }
-        if let r = entries[Int(slot)].rtpState { return edgeflow_prefetch(r.address) }
-        switch entries[Int(slot)].state {
+        let e = entries + Int(slot)
+        if let r = e.pointee.rtpState {
+            if !e.pointee.knownStreams.any { edgeflow_prefetch(r.address) }
+            return
+        }
+        switch e.pointee.state {
         case .media(let m):
             if let s = m.stun { edgeflow_prefetch(s.address) }
         case .tls(let t): edgeflow_prefetch(t.address)
