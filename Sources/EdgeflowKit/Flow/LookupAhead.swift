@@ -7,8 +7,7 @@ import CPrefetch
 /// one packet is tracked, this takes the next twelve three steps apart, one level each: the
 /// twelfth ahead is hashed and its slot asked for, the ninth's slot (present by now) read and its
 /// record asked for, the sixth's record read and its inspection asked for, the third's
-/// inspection read and its state asked for (not a media flow's with a known RTP stream:
-/// `InspectionSlab.prefetchState`), so that each line has three packets' time to arrive
+/// inspection read and its state asked for, so that each line has three packets' time to arrive
 /// (one packet's is less than a line from memory takes; `Benchmarks/README.md`, h-ahead2) and a
 /// packet's lookup finds every line present; the record found for a packet is kept until it is
 /// tracked, which takes it when its key is the packet's (`record`).
@@ -20,8 +19,8 @@ struct LookupAhead {
 
     /// The fewest live flows for which a flow table takes the lookups ahead
     /// (`FlowTracker.prefetch(ahead:linkType:)`). The lines a packet's lookup reads (a slot, the
-    /// record's first 128 bytes, the inspection, a known RTP stream's two, or the state's
-    /// first line) are about 640 bytes a flow, 5 MB for 8,192 flows: within the last-level cache of
+    /// record's first 128 bytes, the inspection, the state's first line and an RTP stream's
+    /// two) are about 640 bytes a flow, 5 MB for 8,192 flows: within the last-level cache of
     /// the machine of `Benchmarks/README.md` (8 MB), where the steps would cost instructions for
     /// little (its 520,000-packet capture, 5,417 flows at most: 116 instructions a packet).
     static let fewestFlows = 8_192

@@ -42,18 +42,15 @@ struct InspectionSlab: ~Copyable {
         edgeflow_prefetch(p + (MemoryLayout<FlowInspection>.size &- 1))
     }
 
-    /// Asks for the first line of the protocol state of the inspection at `slot` that its packets
-    /// reach first: RTP, else STUN, else TLS (`LookupAhead`; a slot never used, and -1, none,
-    /// are skipped). Not for a media flow with a known RTP stream (`RTPKnownStreams`), whose
-    /// packets read no line of the state but their stream's.
+    /// Asks for the first line of the protocol state of the inspection at `slot` that its
+    /// packets reach first: RTP, else STUN, else TLS (`LookupAhead`; a slot never used, and -1,
+    /// none, are skipped). The RTP state's first line is asked for even when the flow has a known
+    /// stream (`RTPKnownStreams`), whose packets do not read it: without it the stream's first
+    /// line missed more (Benchmarks/README.md, h-rtp5).
     @inline(__always) func prefetchState(_ slot: Int32) {
         guard UInt(bitPattern: Int(slot)) < UInt(bitPattern: used) else { return }
-        let e = entries + Int(slot)
-        if let r = e.pointee.rtpState {
-            if !e.pointee.knownStreams.any { edgeflow_prefetch(r.address) }
-            return
-        }
-        switch e.pointee.state {
+        if let r = entries[Int(slot)].rtpState { return edgeflow_prefetch(r.address) }
+        switch entries[Int(slot)].state {
         case .media(let m):
             if let s = m.stun { edgeflow_prefetch(s.address) }
         case .tls(let t): edgeflow_prefetch(t.address)

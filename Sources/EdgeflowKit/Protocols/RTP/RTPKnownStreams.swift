@@ -2,8 +2,7 @@
 /// responder): each one's byte offset in the state (`RTPFlowStats.streamOffset`; 0: none), set
 /// once a stream is confirmed on the one-thread datagram path (`RTPFlowStats.recordNaming`).
 /// Kept in the flow's inspection beside the state's pointer (`FlowInspection.knownStreams`), so
-/// that a packet of a known stream reads no line of the state but its stream's, and the lookups
-/// ahead do not ask for the state's first line (`InspectionSlab.prefetchState`). A known stream
+/// that a packet of a known stream reads no line of the state but its stream's. A known stream
 /// keeps its slot for the flow's life, so its offset never goes stale; the flow's state is made
 /// before (an offset not 0 says the state is there).
 struct RTPKnownStreams {
@@ -14,7 +13,4 @@ struct RTPKnownStreams {
         get { Int(offsets[unchecked: dir ? 0 : 1]) }
         set { offsets[unchecked: dir ? 0 : 1] = UInt16(truncatingIfNeeded: newValue) }
     }
-
-    /// Whether either direction has a known stream.
-    @inline(__always) var any: Bool { offsets[unchecked: 0] | offsets[unchecked: 1] != 0 }
 }
