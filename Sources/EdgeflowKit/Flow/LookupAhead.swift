@@ -20,7 +20,7 @@ struct LookupAhead {
     /// The fewest live flows for which a flow table takes the lookups ahead
     /// (`FlowTracker.prefetch(ahead:linkType:)`). The lines a packet's lookup reads (a slot, the
     /// record's first 128 bytes, the inspection, the state's first line and an RTP stream's
-    /// three) are about 640 bytes a flow, 5 MB for 8,192 flows: within the last-level cache of
+    /// two) are about 640 bytes a flow, 5 MB for 8,192 flows: within the last-level cache of
     /// the machine of `Benchmarks/README.md` (8 MB), where the steps would cost instructions for
     /// little (its 520,000-packet capture, 5,417 flows at most: 116 instructions a packet).
     static let fewestFlows = 8_192

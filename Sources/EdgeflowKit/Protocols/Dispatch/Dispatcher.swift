@@ -90,7 +90,8 @@ struct Dispatcher: ~Copyable {
     /// Asks for the lines of the inspection at `slot` (`LookupAhead`).
     @inline(__always) func prefetchInspection(_ slot: Int32) { slab.prefetch(slot) }
 
-    /// Asks for the first line of the protocol state of the inspection at `slot` (`LookupAhead`).
+    /// Asks for the lines of the protocol state of the inspection at `slot` that its packets
+    /// reach first (`LookupAhead`).
     @inline(__always) func prefetchState(_ slot: Int32) { slab.prefetchState(slot) }
 
     /// Ends a flow's inspection: its protocols' facts, frozen; its reassembly buffers are freed.
@@ -329,35 +330,43 @@ struct Dispatcher: ~Copyable {
     }
 
     /// Accounts RTP packet `p` of a flow whose inspection is at `slot` (not negative) when it is
-    /// of its direction's known stream (`RTPFlowStats.recordKnown`: confirmed, the flow named RTP
-    /// for it already, so nothing new to name); false, having changed nothing, for any other,
-    /// which is `rtpNaming`'s. For the one-thread datagram path (`FlowTracker.trackDatagram`),
-    /// which has it in place: transparent (`@inline(__always)` did not get it inlined).
+    /// of its direction's known stream (`RTPKnownStreams`, `RTPFlowStats.recordKnown`: confirmed,
+    /// the flow named RTP for it already, so nothing new to name); false, having changed nothing,
+    /// for any other, which is `rtpNaming`'s. The inspection gives the stream's state and offset:
+    /// the state's own lines are not read. For the one-thread datagram path
+    /// (`FlowTracker.trackDatagram`), which has it in place: transparent (`@inline(__always)` did
+    /// not get it inlined).
     @_transparent
     mutating func rtpKnown(inspected slot: Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Bool {
-        guard let plain = PlainRTPHeader(p), let rtp = slab[slot].pointee.rtpState else { return false }
-        return RTPFlowStats.recordKnown(rtp.mutableAddress, plain, fromOriginator: fromOriginator, arrival: timestamp)
+        let inspection = slab[slot]
+        let o = inspection.pointee.knownStreams[fromOriginator: fromOriginator]
+        // A known stream's state is there (`RTPKnownStreams`).
+        guard o != 0, let plain = PlainRTPHeader(p) else { return false }
+        return RTPFlowStats.recordKnown(inspection.pointee.rtpState.unsafelyUnwrapped.mutableAddress, stream: o, plain, arrival: timestamp)
     }
 
     /// `rtpTracked` for a flow whose inspection is at `slot` (not negative), for a caller that
     /// names the flow what it returns and tried `rtpKnown` first (the one-thread datagram path,
     /// `FlowTracker.rtpDatagram`, which neither passes the slot nor stores it back): a stream
-    /// confirmed here becomes its direction's known one.
+    /// confirmed here becomes its direction's known one (`RTPFlowStats.recordNaming`).
     @inline(__always)
     mutating func rtpNaming(inspected slot: Int32, _ p: UnsafeRawBufferPointer, fromOriginator: Bool, timestamp: Int64) -> Service? {
         guard let h = RTPHeader.plain(p) ?? (try? RTPHeader.parse(p)) else { return .unknown }
-        guard let rtp = slab[slot].pointee.rtp() else { return .rtp }
-        return recordRTP(h, rtp, fromOriginator: fromOriginator, timestamp: timestamp, remembering: true)
+        let inspection = slab[slot]
+        guard let rtp = inspection.pointee.rtp() else { return .rtp }
+        guard let confirmed = rtp.value.recordNaming(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence,
+                                                     timestamp: h.timestamp, payloadType: h.payloadType, marker: h.marker,
+                                                     arrival: timestamp, clocks: clocks,
+                                                     known: &inspection.pointee.knownStreams) else { return nil }
+        return confirmed ? .rtp : .unknown
     }
 
-    /// `h`'s packet in the flow's RTP state `rtp`, when its stream has a slot there (else nil);
-    /// `remembering` as `RTPFlowStats.recordTracked` takes it.
+    /// `h`'s packet in the flow's RTP state `rtp`, when its stream has a slot there (else nil).
     @_transparent
-    func recordRTP(_ h: RTPHeader, _ rtp: HeapValue<RTPFlowStats>, fromOriginator: Bool, timestamp: Int64,
-                   remembering: Bool = false) -> Service? {
+    func recordRTP(_ h: RTPHeader, _ rtp: HeapValue<RTPFlowStats>, fromOriginator: Bool, timestamp: Int64) -> Service? {
         guard let confirmed = rtp.value.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence,
                                                       timestamp: h.timestamp, payloadType: h.payloadType, marker: h.marker,
-                                                      arrival: timestamp, clocks: clocks, remembering: remembering) else { return nil }
+                                                      arrival: timestamp, clocks: clocks) else { return nil }
         return confirmed ? .rtp : .unknown
     }
 

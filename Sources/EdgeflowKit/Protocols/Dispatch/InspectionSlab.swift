@@ -44,7 +44,9 @@ struct InspectionSlab: ~Copyable {
 
     /// Asks for the first line of the protocol state of the inspection at `slot` that its
     /// packets reach first: RTP, else STUN, else TLS (`LookupAhead`; a slot never used, and -1,
-    /// none, are skipped).
+    /// none, are skipped). The RTP state's first line is asked for even when the flow has a known
+    /// stream (`RTPKnownStreams`), whose packets do not read it: without it the stream's first
+    /// line missed more (Benchmarks/README.md, h-rtp5).
     @inline(__always) func prefetchState(_ slot: Int32) {
         guard UInt(bitPattern: Int(slot)) < UInt(bitPattern: used) else { return }
         if let r = entries[Int(slot)].rtpState { return edgeflow_prefetch(r.address) }

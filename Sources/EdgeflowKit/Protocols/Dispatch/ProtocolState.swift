@@ -37,6 +37,9 @@ struct MediaState {
 /// protocol follows it (over TCP, its byte streams are the slab's `TCPStreams` beside it).
 struct FlowInspection: ~Copyable {
     var state = ProtocolState.undecided
+    /// Where the RTP state's known streams lie (in what was padding after the enum, on the line
+    /// of `rtpState`).
+    var knownStreams = RTPKnownStreams()
     /// A media flow's RTP/RTCP state (`rtp()`), made only while `state` is `.media`, which a
     /// flow never leaves: kept beside the enum, not in `MediaState`, so that an RTP packet
     /// reaches it with one test (the enum's case and the state's were tested apart). It takes

@@ -25,16 +25,10 @@ struct RTPFlowStats: Sendable {
     /// like RTP (encrypted or other traffic) is not a stream, and gives its slot to a new SSRC
     /// when all are taken.
     var confirmed = InlineArray<6, Bool>(repeating: false)
-    /// Per direction (originator, responder), where the stream whose packets the caller of
-    /// `recordTracked(...remembering: true)` named the flow RTP for lies: its byte offset in the
-    /// state (`streamOffset`; 0: none), so that its address is one addition. Such a stream is
-    /// confirmed, so it keeps its slot (and SSRC, copied into it: `knownSSRC`); its next packets
-    /// are `recordKnown`'s.
-    var knownStream = InlineArray<2, UInt16>(repeating: 0)
     var streams = 0
-    // Everything a packet reads before its stream is in the 64 bytes above (the state is
-    // allocated on a cache line, `StateArena.rtp`), so that the streams
-    // start on one too and a packet touches the fewest lines (`LayoutTests`).
+    // Everything a packet of a stream not known (`RTPKnownStreams`) reads before its stream is
+    // in the 64 bytes above (the state is allocated on a cache line, `StateArena.rtp`), so that
+    // the streams start on one too and a packet touches the fewest lines (`LayoutTests`).
     var stats = InlineArray<6, RTPStreamStats>(repeating: RTPStreamStats())
     /// The slot given to a new SSRC last.
     var newest = -1
@@ -110,13 +104,32 @@ struct RTPFlowStats: Sendable {
     /// its direction's last packet first), its clock from `clocks` (`RTPStreamStats.recordNext(...clocks:)`);
     /// returns whether the stream is confirmed, or nil when it has no slot (the packet
     /// is then `record(_:fromOriginator:arrival:clock:source:sliceWidth:described:)`'s).
-    /// `remembering`: the caller names the flow RTP when the stream is confirmed, so that the
-    /// stream becomes its direction's known one (`recordKnown`).
     /// Transparent: the one-thread RTP path has it in place, on the flow's state where it lies
     /// (`@inline(__always)` left it a call).
     @_transparent
     mutating func recordTracked(ssrc s: UInt32, fromOriginator dir: Bool, sequence: UInt16, timestamp: UInt32, payloadType: UInt8,
-                                marker: Bool, arrival: Int64, clocks: borrowing RTPClocks, remembering: Bool = false) -> Bool? {
+                                marker: Bool, arrival: Int64, clocks: borrowing RTPClocks) -> Bool? {
+        trackedSlot(ssrc: s, fromOriginator: dir, sequence: sequence, timestamp: timestamp, payloadType: payloadType, marker: marker,
+                    arrival: arrival, clocks: clocks)?.confirmed
+    }
+
+    /// `recordTracked` for a caller that names the flow RTP when the stream is confirmed: the
+    /// stream then becomes its direction's known one in `known` (the flow's inspection's), whose
+    /// next packets are `recordKnown`'s.
+    @inline(__always)
+    mutating func recordNaming(ssrc s: UInt32, fromOriginator dir: Bool, sequence: UInt16, timestamp: UInt32, payloadType: UInt8,
+                               marker: Bool, arrival: Int64, clocks: borrowing RTPClocks, known: inout RTPKnownStreams) -> Bool? {
+        guard let (i, confirmed) = trackedSlot(ssrc: s, fromOriginator: dir, sequence: sequence, timestamp: timestamp,
+                                               payloadType: payloadType, marker: marker, arrival: arrival, clocks: clocks) else { return nil }
+        if confirmed { remember(i, ssrc: s, fromOriginator: dir, in: &known) }
+        return confirmed
+    }
+
+    /// `recordTracked`'s work: the stream's slot and whether it is confirmed, or nil when it has none.
+    @_transparent
+    private mutating func trackedSlot(ssrc s: UInt32, fromOriginator dir: Bool, sequence: UInt16, timestamp: UInt32,
+                                      payloadType: UInt8, marker: Bool, arrival: Int64,
+                                      clocks: borrowing RTPClocks) -> (slot: Int, confirmed: Bool)? {
         // The last slots are always below `streams` (at most `streamSlots`): the arrays are read unchecked.
         var i = Int(dir ? lastOriginatorSlot : lastResponderSlot)
         if !(i < streams && ssrc[unchecked: i] == s && fromOriginator[unchecked: i] == dir) {
@@ -128,22 +141,17 @@ struct RTPFlowStats: Sendable {
         if !confirmed[unchecked: i] { confirmed[unchecked: i] = sequence == stats[unchecked: i].maxSeq &+ 1 }
         stats[unchecked: i].recordNext(sequence: sequence, timestamp: timestamp, arrivalNanoseconds: arrival,
                                        payloadType: payloadType, marker: marker, clocks: clocks)
-        guard confirmed[unchecked: i] else { return false }
-        if remembering { remember(i, ssrc: s, fromOriginator: dir) }
-        return true
+        return (i, confirmed[unchecked: i])
     }
 
-    /// Accounts RTP packet `h` sent by the originator (`dir`) or the responder on the state at
-    /// `state` when it is of its direction's known stream (`knownStream`) and of the payload type
-    /// of the stream's previous packet, settled (`RTPStreamStats.recordSameType`); false, having
-    /// changed nothing, for any other. Transparent, for the one-thread RTP path: the header's
-    /// fields are read only here. (On the state's address: a closure given `self`'s, which
-    /// `withUnsafeMutablePointer` takes, was left a call when the caller changed.)
+    /// Accounts RTP packet `h` on the state at `state` when it is of the known stream at byte
+    /// offset `o` there (`RTPKnownStreams`, not 0) and of the payload type of the stream's
+    /// previous packet, settled (`RTPStreamStats.recordSameType`); false, having changed nothing,
+    /// for any other. Transparent, for the one-thread RTP path: the header's fields are read only
+    /// here. (On the state's address: a closure given `self`'s, which `withUnsafeMutablePointer`
+    /// takes, was left a call when the caller changed.)
     @_transparent
-    static func recordKnown(_ state: UnsafeMutablePointer<RTPFlowStats>, _ h: PlainRTPHeader, fromOriginator dir: Bool,
-                            arrival: Int64) -> Bool {
-        let o = Int(state.pointee.knownStream[unchecked: dir ? 0 : 1])
-        guard o != 0 else { return false }
+    static func recordKnown(_ state: UnsafeMutablePointer<RTPFlowStats>, stream o: Int, _ h: PlainRTPHeader, arrival: Int64) -> Bool {
         let stream = (UnsafeMutableRawPointer(state) + o).assumingMemoryBound(to: RTPStreamStats.self)
         let pt = h.payloadType
         guard stream.pointee.knownSSRC == h.ssrcInPlace, stream.pointee.previousPayloadType == pt else { return false }
@@ -152,19 +160,19 @@ struct RTPFlowStats: Sendable {
         return true
     }
 
-    /// The byte offset in the state of slot `i`'s stream (`knownStream`).
+    /// The byte offset in the state of slot `i`'s stream (`RTPKnownStreams`).
     static func streamOffset(_ i: Int) -> Int {
         MemoryLayout<RTPFlowStats>.offset(of: \.stats).unsafelyUnwrapped &+ i &* MemoryLayout<RTPStreamStats>.stride
     }
 
     /// Makes the confirmed stream in slot `i`, of `ssrc` sent by the originator (`dir`) or the
-    /// responder, its direction's known one. Out of line: a stream is made known once.
+    /// responder, its direction's known one in `known`. Out of line: a stream is made known once.
     @inline(never)
-    mutating func remember(_ i: Int, ssrc s: UInt32, fromOriginator dir: Bool) {
-        let o = UInt16(truncatingIfNeeded: Self.streamOffset(i))
-        guard knownStream[unchecked: dir ? 0 : 1] != o else { return }
+    mutating func remember(_ i: Int, ssrc s: UInt32, fromOriginator dir: Bool, in known: inout RTPKnownStreams) {
+        let o = Self.streamOffset(i)
+        guard known[fromOriginator: dir] != o else { return }
         stats[unchecked: i].knownSSRC = s.bigEndian
-        knownStream[unchecked: dir ? 0 : 1] = o
+        known[fromOriginator: dir] = o
     }
 
     /// Accounts one RTP packet of the stream in slot `i` (below `streams`, which has its first

@@ -25,12 +25,8 @@ public struct RTPSlices: Sendable {
         public var maxGap: UInt32 = 0
     }
 
-    /// End of the open slice. (It, `lastArrival` and `openMaxGap`, what every packet reads,
-    /// are declared first: 24 bytes in one cache line.)
-    var end: Int64 = .max
-    var lastArrival: Int64 = 0
-    /// The open slice's largest gap (ns), and the stream's packets and loss when it opened.
-    var openMaxGap: Int64 = 0
+    // What every packet reads (`end`, `lastArrival`, `openMaxGap`) is declared last, 24 bytes
+    // that `RTPStreamStats` puts on one cache line with the loss pattern's first 32.
     /// The closed slices, reserved for `capacity` at the first.
     var closed: [Slice] = []
     /// Slices closed.
@@ -39,8 +35,14 @@ public struct RTPSlices: Sendable {
     public private(set) var width: Int64
     /// Arrival of the stream's first packet: the start of slice 0.
     public private(set) var origin: Int64 = 0
+    /// The stream's packets and loss when the open slice opened.
     var openPackets: Int64 = 0
     var openLost: Int64 = 0
+    /// End of the open slice.
+    var end: Int64 = .max
+    var lastArrival: Int64 = 0
+    /// The open slice's largest gap (ns).
+    var openMaxGap: Int64 = 0
 
     public init(width: Int64 = RTPSlices.defaultWidth) { self.width = max(1_000_000, width) }
 

@@ -21,11 +21,12 @@ public struct RTPStreamStats: Sendable {
     public static let maxDropout: UInt16 = 3000
     public static let maxMisorder: UInt16 = 100
 
-    // Declared in the order a packet reads them: what every packet reads and writes comes
-    // first (64 bytes), then the open slice's end and gap, then the loss pattern's bits; what
-    // only sequence jumps and the report read is last, then padding to 320 bytes, so that every
-    // stream of a flow's state starts on a cache line and a packet touches three lines of its
-    // stream, where it touched all five (`LayoutTests`).
+    // Laid out by cache line: what every packet reads and writes comes first (64 bytes); then
+    // what only sequence jumps and the report read, so that the open slice's end and gap (the
+    // slices' last 24 bytes) and the loss pattern's bits (its first 32) fill the stream's third
+    // line (bytes 128-191); the rest is last, then padding to 320 bytes, so that every stream of a
+    // flow's state starts on a cache line and a packet touches two lines of its stream, where it
+    // touched three, and all five before (`LayoutTests`).
 
     /// Packets recorded.
     public private(set) var packets: Int64 = 0
@@ -55,17 +56,17 @@ public struct RTPStreamStats: Sendable {
     /// Packets not counted for loss (`packets - received`): lone jumps, less the restarts that
     /// confirmed them. Changed at jumps only, so that a packet counts itself once.
     var uncounted: Int64 = 0
-    /// Packets, loss, jitter and gaps per slice of time.
-    public private(set) var slices: RTPSlices
-    /// Duplicates, late packets, loss runs and RFC 3611 burst/gap counters.
-    public private(set) var pattern = RTPLossPattern()
-
     /// Packets that did not advance the highest sequence number (late, duplicated or reordered).
     public private(set) var outOfOrder: Int64 = 0
     /// Restarts taken (sequence jumps followed by a sequential packet).
     public private(set) var restarts: Int64 = 0
     var baseSeq: Int64 = 0
     var cycles: Int64 = 0
+    /// Packets, loss, jitter and gaps per slice of time.
+    public private(set) var slices: RTPSlices
+    /// Duplicates, late packets, loss runs and RFC 3611 burst/gap counters.
+    public private(set) var pattern = RTPLossPattern()
+
     var priorExpected: Int64 = 0
     var badSeq: UInt32 = 0x1_0001
     var sdpClockRate: UInt32 = 0

@@ -247,6 +247,49 @@ struct DispatcherTests {
         return header + [UInt8](repeating: 0xD5, count: 20)
     }
 
+    /// The one-thread datagram path (`FlowTracker.trackDatagram`): a flow's first datagram goes
+    /// through `udp`, the next ones to `rtpKnown`, then `rtpNaming`, then `udp` for a new stream.
+    /// A stream confirmed by `rtpNaming` (its second packet, in sequence) is its direction's
+    /// known one, kept in the flow's inspection (`RTPKnownStreams`): its next packets of the same
+    /// payload type are `rtpKnown`'s, another type's and the other direction's are not, until
+    /// that direction's own stream is confirmed. PCMU, 20 ms and 160 ticks apart.
+    @Test("the one-thread RTP path: a confirmed stream is its direction's known one, kept in the inspection")
+    func knownStreamsInTheInspection() throws {
+        var d = Dispatcher(capacity: 4, reassemblyBudget: 4096, dns: DNSBook())
+        var slot: Int32 = -1
+        func packet(_ seq: UInt16, ssrc: UInt32, pt: UInt8 = 0) -> [UInt8] {
+            [0x80, pt] + Frames.be16(seq) + Frames.be32(UInt32(seq) * 160) + Frames.be32(ssrc) + [UInt8](repeating: 0xD5, count: 160)
+        }
+        var known: [Bool] = []
+        func take(_ bytes: [UInt8], fromOriginator: Bool, at ms: Int64) -> Service? {
+            bytes.withUnsafeBytes { p in
+                if slot < 0 { return d.udp(&slot, p, kind: UDPDemux.classify(p), stunPort: false, fromOriginator: fromOriginator,
+                                           timestamp: ms * 1_000_000) }
+                let k = d.rtpKnown(inspected: slot, p, fromOriginator: fromOriginator, timestamp: ms * 1_000_000)
+                known.append(k)
+                if k { return nil }
+                return d.rtpNaming(inspected: slot, p, fromOriginator: fromOriginator, timestamp: ms * 1_000_000)
+                    ?? d.udp(&slot, p, kind: UDPDemux.classify(p), stunPort: false, fromOriginator: fromOriginator, timestamp: ms * 1_000_000)
+            }
+        }
+        let named = [take(packet(1, ssrc: 0xAAAA_0001), fromOriginator: true, at: 0),
+                     take(packet(2, ssrc: 0xAAAA_0001), fromOriginator: true, at: 20),
+                     take(packet(3, ssrc: 0xAAAA_0001), fromOriginator: true, at: 40),
+                     take(packet(500, ssrc: 0xBBBB_0002), fromOriginator: false, at: 45),
+                     take(packet(4, ssrc: 0xAAAA_0001, pt: 13), fromOriginator: true, at: 60),
+                     take(packet(501, ssrc: 0xBBBB_0002), fromOriginator: false, at: 65),
+                     take(packet(5, ssrc: 0xAAAA_0001, pt: 13), fromOriginator: true, at: 80),
+                     take(packet(502, ssrc: 0xBBBB_0002), fromOriginator: false, at: 85)]
+        #expect(named == [.unknown, .rtp, nil, .unknown, .rtp, .rtp, nil, nil])
+        // Taken by the known stream: the third packet, the comfort noise's second (the first
+        // changed the type) and the responder's third.
+        #expect(known == [false, true, false, false, false, true, true])
+        let released = d.release(slot)
+        let rtp = try #require(released?.rtp?.value)
+        #expect(rtp.streams == 2 && rtp.stats[0].packets == 5 && rtp.stats[1].packets == 3 && rtp.confirmed[0] && rtp.confirmed[1])
+        #expect(rtp.stats[0].lost == 0 && rtp.stats[1].lost == 0 && rtp.stats[1].extendedHighestSequence == 502)
+    }
+
     /// `m` in an MS-TURN frame of `type` (0x02 control, 0x03 data; MS-TURN §2.1.4).
     private static func frame(_ type: UInt8, _ m: [UInt8]) -> [UInt8] { [type, 0x00, UInt8(m.count >> 8), UInt8(m.count & 0xFF)] + m }
 }

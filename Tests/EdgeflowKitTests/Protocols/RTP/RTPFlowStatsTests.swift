@@ -53,18 +53,20 @@ struct RTPFlowStatsTests {
         #expect(stats.streams == 1 && stats.stats[0].packets == 1)
     }
 
-    /// One packet as the one-thread datagram path takes it (`Dispatcher.rtpNaming`): its
-    /// direction's known stream first, else `recordTracked` remembering a confirmed stream,
-    /// else `record`; true when the known stream took it.
-    private func takeNaming(_ stats: inout RTPFlowStats, _ bytes: [UInt8], fromOriginator: Bool, at t: Int64, sliceWidth: Int64) -> Bool {
+    /// One packet as the one-thread datagram path takes it (`Dispatcher.rtpKnown`, `rtpNaming`):
+    /// its direction's known stream in `known` first, else `recordNaming` remembering a
+    /// confirmed stream there, else `record`; true when the known stream took it.
+    private func takeNaming(_ stats: inout RTPFlowStats, _ known: inout RTPKnownStreams, _ bytes: [UInt8], fromOriginator: Bool,
+                            at t: Int64, sliceWidth: Int64) -> Bool {
         bytes.withUnsafeBytes { p in
-            if let plain = PlainRTPHeader(p),
-               withUnsafeMutablePointer(to: &stats, { RTPFlowStats.recordKnown($0, plain, fromOriginator: fromOriginator, arrival: t) }) {
+            let o = known[fromOriginator: fromOriginator]
+            if o != 0, let plain = PlainRTPHeader(p),
+               withUnsafeMutablePointer(to: &stats, { RTPFlowStats.recordKnown($0, stream: o, plain, arrival: t) }) {
                 return true
             }
             let h = try! RTPHeader.parse(p)
-            if stats.recordTracked(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence, timestamp: h.timestamp,
-                                   payloadType: h.payloadType, marker: h.marker, arrival: t, clocks: Self.clocks, remembering: true) == nil {
+            if stats.recordNaming(ssrc: h.ssrc, fromOriginator: fromOriginator, sequence: h.sequence, timestamp: h.timestamp,
+                                  payloadType: h.payloadType, marker: h.marker, arrival: t, clocks: Self.clocks, known: &known) == nil {
                 stats.record(h, fromOriginator: fromOriginator, arrival: t, clock: Self.clocks.lookup(h.payloadType), sliceWidth: sliceWidth)
             }
             return false
@@ -79,12 +81,12 @@ struct RTPFlowStatsTests {
     /// 5/16 ms; 15 ms from the third would give 15/16); the fifth, 20 ms and 160 ticks later,
     /// D = 0 (J × 15/16). The known stream takes the first, third and fifth.
     @Test func aTimestampBeforeTheFirstMovesNoJitter() {
-        var flow = RTPFlowStats()
+        var flow = RTPFlowStats(), knownStreams = RTPKnownStreams()
         let packets: [(UInt16, UInt32, Int64)] = [(1, 1000, 0), (2, 1160, 20), (3, 500, 40), (4, 1320, 45), (5, 1480, 65)]
         var known: [Bool] = [], jitters: [Double] = [], arrivals: [Int64] = []
         for (seq, timestamp, ms) in packets {
             let bytes: [UInt8] = [0x80, 0x00] + Frames.be16(seq) + Frames.be32(timestamp) + Frames.be32(0x5EED_0001)
-            known.append(takeNaming(&flow, bytes, fromOriginator: false, at: ms * 1_000_000, sliceWidth: RTPSlices.defaultWidth))
+            known.append(takeNaming(&flow, &knownStreams, bytes, fromOriginator: false, at: ms * 1_000_000, sliceWidth: RTPSlices.defaultWidth))
             jitters.append(flow.stats[0].jitterSeconds)
             arrivals.append(flow.stats[0].previousArrival)
         }
@@ -94,7 +96,8 @@ struct RTPFlowStatsTests {
         #expect(arrivals == [0, 20_000_000, 20_000_000, 45_000_000, 65_000_000])
         let s = flow.stats[0]
         #expect(s.packets == 5 && s.received == 5 && s.lost == 0 && s.lastClockRate == 8000)
-        #expect(abs(s.jitter - 0.005 / 16 * 15 / 16 * 8000) < 1e-9 && flow.knownStream[1] == 64 && flow.knownStream[0] == 0)
+        #expect(abs(s.jitter - 0.005 / 16 * 15 / 16 * 8000) < 1e-9 && knownStreams[fromOriginator: false] == 64
+                && knownStreams[fromOriginator: true] == 0)
     }
 
     /// A media flow's RTP state is made beside its protocol enum (`FlowInspection.rtpState`)
@@ -126,7 +129,7 @@ struct RTPFlowStatsTests {
     /// jitter to the bit. A packet of the same SSRC from the other end is another stream.
     @Test func aKnownStreamIsTheStreamRecordMakes() throws {
         let width: Int64 = 1_000_000_000
-        var flow = RTPFlowStats()
+        var flow = RTPFlowStats(), knownStreams = RTPKnownStreams()
         var reference = RTPStreamStats(sliceWidth: width)
         var seq: UInt16 = 40_000, known = 0
         for k in 0..<200 {
@@ -143,14 +146,15 @@ struct RTPFlowStatsTests {
             let timestamp = UInt32(truncatingIfNeeded: 1_000_000 + k * 160)
             let arrival = Int64(k) * 20_000_000 + Int64((k * 7919) % 13) * 700_000
             let bytes: [UInt8] = [0x80, (marker ? 0x80 : 0) | pt] + Frames.be16(q) + Frames.be32(timestamp) + Frames.be32(0xA1B2_C3D4)
-            if takeNaming(&flow, bytes, fromOriginator: true, at: arrival, sliceWidth: width) { known += 1 }
+            if takeNaming(&flow, &knownStreams, bytes, fromOriginator: true, at: arrival, sliceWidth: width) { known += 1 }
             reference.record(sequence: q, timestamp: timestamp, arrivalNanoseconds: arrival, payloadType: pt, marker: marker,
                              clockRate: RTPClock.rate(payloadType: pt))
         }
         #expect(known > 170)
         let other: [UInt8] = [0x80, 0x00] + Frames.be16(7) + Frames.be32(7) + Frames.be32(0xA1B2_C3D4)
-        #expect(!takeNaming(&flow, other, fromOriginator: false, at: 4_000_000_000, sliceWidth: width))
-        #expect(flow.streams == 2 && flow.stats[1].packets == 1 && flow.knownStream[0] == 64 && flow.knownStream[1] == 0)
+        #expect(!takeNaming(&flow, &knownStreams, other, fromOriginator: false, at: 4_000_000_000, sliceWidth: width))
+        #expect(flow.streams == 2 && flow.stats[1].packets == 1 && knownStreams[fromOriginator: true] == 64
+                && knownStreams[fromOriginator: false] == 0)
         let s = flow.stats[0]
         #expect(s.packets == reference.packets && s.received == reference.received && s.expected == reference.expected)
         #expect(s.outOfOrder == reference.outOfOrder && s.restarts == 1 && reference.restarts == 1)

@@ -13,28 +13,42 @@ struct LayoutTests {
     }
 
     /// What an RTP packet reads and writes lies in the fewest cache lines (Benchmarks/README.md,
-    /// seventeenth session): the flow's stream lookup in its state's first 64 bytes, every stream on
-    /// a 64-byte boundary (320 bytes each, from offset 64), a stream's per-packet fields in its
-    /// first 64 bytes, the open slice's first 24 bytes and the loss pattern's first 32; the flow
+    /// seventeenth and thirty-first sessions): a known stream's offset beside the RTP state's
+    /// pointer in the inspection, the flow's stream lookup in its state's first 64 bytes, every
+    /// stream on a 64-byte boundary (320 bytes each, from offset 64), a stream's per-packet fields
+    /// in its first 64 bytes and in its third line, which holds the open slice's last 24 bytes
+    /// and the loss pattern's first 32; the flow
     /// record's per-datagram fields, `dnsPorts` among them, in its first 128 bytes; a STUN flow's
     /// counters every message updates in its state's first 64 bytes.
     @Test func cacheLines() throws {
         #expect(MemoryLayout<RTPFlowStats>.offset(of: \RTPFlowStats.stats) == 64)
         #expect(MemoryLayout<RTPFlowStats>.offset(of: \RTPFlowStats.streams) == 56)
         #expect(MemoryLayout<RTPStreamStats>.stride == 320)
-        #expect(MemoryLayout<RTPStreamStats>.offset(of: \RTPStreamStats.slices) == 64)
         // What a packet of a known stream reads in its stream's first line, and where the flow's
         // state keeps the known streams (before `streams`).
         let packetFields: [PartialKeyPath<RTPStreamStats>] = [\.packets, \.jitterSeconds, \.maxJitterSeconds, \.previousClockHz,
                                                               \.previousNominal, \.firstTimestamp, \.knownSSRC, \.maxSeq,
                                                               \.previousPayloadType]
         for field in packetFields { #expect(MemoryLayout<RTPStreamStats>.offset(of: field)! < 64) }
-        #expect(MemoryLayout<RTPFlowStats>.offset(of: \RTPFlowStats.knownStream)! + 4 <= 56)
-        // The RTP state's pointer beside the protocol enum took padding: an inspection is 56 bytes, as before.
+        // The stream's other line: the open slice's end, last arrival and largest gap, then the
+        // loss pattern's bits, highest timestamp, spacing and packets since the last loss.
+        let line = 128
+        let slices = try #require(MemoryLayout<RTPStreamStats>.offset(of: \RTPStreamStats.slices))
+        let pattern = try #require(MemoryLayout<RTPStreamStats>.offset(of: \RTPStreamStats.pattern))
+        #expect(slices == 96 && pattern == 160)
+        #expect(slices + MemoryLayout<RTPSlices>.offset(of: \RTPSlices.end)! == line + 8)
+        #expect(MemoryLayout<RTPSlices>.offset(of: \RTPSlices.lastArrival)! == 48)
+        #expect(MemoryLayout<RTPSlices>.offset(of: \RTPSlices.openMaxGap)! + 8 == MemoryLayout<RTPSlices>.size)
+        #expect(pattern + MemoryLayout<RTPLossPattern>.offset(of: \RTPLossPattern.pkt)! + 8 == line + 64)
+        // The RTP state's pointer beside the protocol enum took padding, and the known streams'
+        // offsets the rest of it: an inspection is 56 bytes, as before.
         #expect(MemoryLayout<FlowInspection>.stride == 56)
-        #expect(MemoryLayout<RTPStreamStats>.offset(of: \RTPStreamStats.pattern) == 128)
-        #expect(MemoryLayout<RTPSlices>.offset(of: \RTPSlices.openMaxGap) == 16)
-        #expect(MemoryLayout<RTPLossPattern>.offset(of: \RTPLossPattern.pkt) == 24)
+        var slab = InspectionSlab(capacity: 2)
+        let slot = slab.add()
+        let entry = UnsafeRawPointer(slab[slot])
+        let known = withUnsafeMutablePointer(to: &slab[slot].pointee.knownStreams) { UnsafeRawPointer($0) - entry }
+        let rtp = withUnsafeMutablePointer(to: &slab[slot].pointee.rtpState) { UnsafeRawPointer($0) - entry }
+        #expect(known + MemoryLayout<RTPKnownStreams>.size <= rtp && rtp == 40 && known >= 32)
         let history = try #require(MemoryLayout<FlowRecord>.offset(of: \FlowRecord.history))
         #expect(history + MemoryLayout<FlowHistory>.size <= 128)
         #expect(MemoryLayout<FlowRecord>.offset(of: \FlowRecord.respIPBytes)! < 128)
