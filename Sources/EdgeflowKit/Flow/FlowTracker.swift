@@ -653,7 +653,21 @@ public struct FlowTracker: ~Copyable {
         dispatcher.arena.trim()
         dispatcher.compactSlab(&table)
         table.trim()
+        trimICMPErrors()
         sweepClock.swept(at: now)
+    }
+
+    /// Room in `icmpErrors` kept whatever it holds (1,024 flows' facts).
+    static let icmpErrorsKept = 1024
+
+    /// Once a burst of ICMP errors has passed (the flows they quoted ended), keeps no room for it:
+    /// a store with room for more than `icmpErrorsKept` and for over four times what it holds is
+    /// made again at its size (a dictionary never shrinks as entries are taken out).
+    private mutating func trimICMPErrors() {
+        guard icmpErrors.capacity > Self.icmpErrorsKept && icmpErrors.count &* 4 < icmpErrors.capacity else { return }
+        var kept = [Int: ICMPErrorFacts](minimumCapacity: icmpErrors.count)
+        for (sequence, facts) in icmpErrors { kept[sequence] = facts }
+        icmpErrors = kept
     }
 
     /// Evicts about the idlest sixteenth of the table (at least one flow), judged from a

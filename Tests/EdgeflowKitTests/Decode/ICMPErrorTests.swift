@@ -122,9 +122,9 @@ struct ICMPErrorTests {
         #expect(failure(4) { $0[68] = IPProtocol.icmpv6 } == ICMPQuoteFailure(.notTCPOrUDP, at: 68))
     }
 
-    /// An ICMP error from `sender` of `type`/`code` quoting the datagram 203.0.113.20:3478 → 52.114.50.7:3480.
-    private static func error(from sender: String, type: UInt8, code: UInt8) -> [UInt8] {
-        let quote = Frames.ipv4Header(src: "203.0.113.20", dst: "52.114.50.7", proto: 17, payloadLength: 8) + Frames.udp(sport: 3478, dport: 3480, payload: [])
+    /// An ICMP error from `sender` of `type`/`code` quoting the datagram 203.0.113.20:`sport` → 52.114.50.7:3480.
+    private static func error(from sender: String, type: UInt8, code: UInt8, sport: UInt16 = 3478) -> [UInt8] {
+        let quote = Frames.ipv4Header(src: "203.0.113.20", dst: "52.114.50.7", proto: 17, payloadLength: 8) + Frames.udp(sport: sport, dport: 3480, payload: [])
         let icmp: [UInt8] = [type, code, 0, 0, 0, 0, 0, 0] + quote
         return Frames.ethernet(type: 0x0800) + Frames.ipv4Header(src: sender, dst: "203.0.113.20", proto: 1, payloadLength: icmp.count) + icmp
     }
@@ -165,5 +165,33 @@ struct ICMPErrorTests {
             #expect(icmp["from"] as? String == "52.114.50.7" && icmp["quoted"] as? String == "orig", "\(icmp)")
             #expect(report.flows.filter { $0["icmp"] != nil }.count == 1)
         }
+    }
+
+    @Test("after 5,000 flows quoted by ICMP errors end idle, the sweep keeps no room for their facts; a flow still live keeps its own")
+    func burstPassed() {
+        var tracker = FlowTracker(settings: FlowSettings(), dns: DNSBook())
+        var index = 0
+        func feed(_ frame: [UInt8], at seconds: Int64) {
+            index += 1
+            let d = decode(frame)
+            frame.withUnsafeBytes { tracker.track(d, timestamp: seconds * 1_000_000_000, bytes: $0, index: index) }
+        }
+        for n in 0..<5_000 {
+            let sport = UInt16(10_000 + n)
+            feed(Frames.udp4("203.0.113.20", sport, "52.114.50.7", 3480, payload: [1, 2, 3, 4]), at: 1)
+            feed(Self.error(from: "52.114.50.7", type: 3, code: 3, sport: sport), at: 1)
+        }
+        let burst = (tracker.icmpErrors.count, tracker.icmpErrors.capacity)
+        // At 1,000 s a flow of its own, quoted by a host unreachable; the 5,000 are idle past 120 s.
+        feed(Frames.udp4("203.0.113.20", 9_999, "52.114.50.7", 3480, payload: [1, 2, 3, 4]), at: 1_000)
+        feed(Self.error(from: "52.114.50.7", type: 3, code: 1, sport: 9_999), at: 1_000)
+        tracker.sweep(now: 1_000 * 1_000_000_000)
+        #expect(burst.0 == 5_000 && burst.1 >= 5_000)
+        // The 5,000 UDP flows each with its error; the errors' own ICMP flow with none.
+        let udp = tracker.ended.filter { $0.record.key.proto == 17 }
+        #expect(udp.count == 5_000 && udp.allSatisfy { $0.icmpErrors?.count == 1 && $0.icmpErrors?.code == 3 })
+        #expect(tracker.ended.count - udp.count == 1 && tracker.ended.allSatisfy { $0.reason == .idle })
+        #expect(tracker.icmpErrors.count == 1 && tracker.icmpErrors.values.first?.code == 1)
+        #expect(tracker.icmpErrors.capacity <= FlowTracker.icmpErrorsKept, "room for \(tracker.icmpErrors.capacity)")
     }
 }
