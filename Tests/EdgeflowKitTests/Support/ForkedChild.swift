@@ -74,3 +74,16 @@ func limitAddressSpace(toMappedPlus bytes: Int) {
     limit.rlim_cur = rlim_t(statmBytes(0) + bytes)
     _ = setrlimit(resource, &limit)
 }
+
+/// `prctl`, found through `dlsym` (Swift cannot import a C variadic function); look it up before
+/// forking (the child of a threaded process must not take the loader's lock).
+typealias ProcessControl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+let processControl = unsafeBitCast(dlsym(nil, "prctl"), to: ProcessControl?.self)
+
+/// Turns transparent huge pages off for the calling process (`PR_SET_THP_DISABLE`): a child
+/// measuring its resident memory calls it first, as khugepaged could otherwise fill the
+/// huge-page-advised ranges it inherited from the test runner into whole huge pages while it
+/// measures. False where the call failed.
+func hugePagesOff() -> Bool {
+    processControl?(41, 1, 0, 0, 0) == 0
+}
