@@ -12,8 +12,8 @@ import Darwin
 /// `looseSlots`); removal shifts the probe chain back, so there are no tombstones. The slots
 /// are a mapping of their own (`SlotMapping`), on huge pages where they hold whole ones and the
 /// system has them. The records are a mapping of their own too (`RecordMapping`), resized in
-/// place: growing never holds the old and the new array at once, and copies nothing. A record does not keep its hash: removal and `trim` compute it
-/// from the key (`hash(_:)`).
+/// place: growing never holds the old and the new array at once, and copies nothing. A record
+/// does not keep its hash: removal and `trim` compute it from the key (`hash(_:)`).
 public struct FlowTable: ~Copyable {
     private var slots: UnsafeMutablePointer<UInt64>
     private var slotMask: Int
