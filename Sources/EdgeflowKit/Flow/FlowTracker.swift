@@ -525,17 +525,10 @@ public struct FlowTracker: ~Copyable {
         guard let q = try? ICMPError.quoted(in: bytes, d) else { return }
         let (key, sourceIsA) = FlowKey.of(q)
         guard let i = table.find(key, hash: table.hash(key)) else { return }
-        var e = icmpErrors[table[i].sequence] ?? ICMPErrorFacts()
-        defer { icmpErrors[table[i].sequence] = e }
-        e.count &+= 1
-        let type = UInt8(truncatingIfNeeded: d.srcPort), code = UInt8(truncatingIfNeeded: d.dstPort)
-        // The last rejection is kept over later errors of other kinds (time exceeded, too big).
-        if e.count > 1, ICMPError.isRejection(proto: d.proto, type: e.type, code: e.code),
-           !ICMPError.isRejection(proto: d.proto, type: type, code: code) { return }
-        e.type = type
-        e.code = code
-        e.quotedOriginator = sourceIsA == table[i].originatorIsA
-        e.sender = d.src
+        // In place: one lookup of the store.
+        icmpErrors[table[i].sequence, default: ICMPErrorFacts()].note(
+            proto: d.proto, type: UInt8(truncatingIfNeeded: d.srcPort), code: UInt8(truncatingIfNeeded: d.dstPort),
+            from: d.src, quotedOriginator: sourceIsA == table[i].originatorIsA)
     }
 
     /// What ICMP errors said about live flow `index` (nil: none quoted it).
