@@ -5,7 +5,8 @@ import Testing
 /// After a peak of flows has passed, a sweep gives the pages of the flow table's records and
 /// slots, and of the inspection slab, back to the system (`FlowTable.trim`,
 /// `InspectionSlab.trim`): resident memory measured by the kernel (`/proc/self/statm`) in a
-/// forked child with transparent huge pages off, so that no other test's memory moves it.
+/// forked child with transparent huge pages off (`inMeasuringChild`), so that no other test's
+/// memory moves it.
 @Suite("Memory after a peak of flows", .serialized)
 struct PeakReleaseTests {
     private static func key(_ n: UInt32) -> FlowKey {
@@ -25,9 +26,7 @@ struct PeakReleaseTests {
 
     @Test("400,000 flows down to 1,000: trim gives back the records' and slots' pages (at least 64 MiB resident), the table still finds its flows and grows again")
     func table() {
-        _ = processControl
-        let ending = inForkedChild {
-            guard hugePagesOff() else { Self.report([]) }
+        let ending = inMeasuringChild {
             var t = FlowTable(capacity: 16)
             for n in 0..<UInt32(400_000) { _ = t.insert(FlowRecord(key: Self.key(n), sequence: Int(n), originatorIsA: true, timestamp: 0), hash: t.hash(Self.key(n))) }
             while t.count > 1000 { _ = t.remove(at: t.count - 1) }
@@ -56,9 +55,7 @@ struct PeakReleaseTests {
     func removeAllSlots() {
         // The records are a mapping of their own (`RecordMapping`), resized in place: no array of
         // theirs is left in malloc's heap, whatever its mmap threshold.
-        _ = processControl
-        let ending = inForkedChild {
-            guard hugePagesOff() else { Self.report([]) }
+        let ending = inMeasuringChild {
             var t = FlowTable(capacity: 16)
             let start = statmBytes(1)
             for n in 0..<UInt32(400_000) { _ = t.insert(FlowRecord(key: Self.key(n), sequence: Int(n), originatorIsA: true, timestamp: 0), hash: t.hash(Self.key(n))) }
@@ -85,9 +82,7 @@ struct PeakReleaseTests {
 
     @Test("100,000 inspections down to the first 100: the compaction gives back the slab's pages (at least 35 MiB resident)")
     func slabResident() {
-        _ = processControl
-        let ending = inForkedChild {
-            guard hugePagesOff() else { Self.report([]) }
+        let ending = inMeasuringChild {
             var slab = InspectionSlab(capacity: 100_000)
             for _ in 0..<100_000 { _ = slab.add() }
             for s in stride(from: Int32(99_999), through: 100, by: -1) { _ = slab.remove(s).end() }

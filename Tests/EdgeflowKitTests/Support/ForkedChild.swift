@@ -75,15 +75,19 @@ func limitAddressSpace(toMappedPlus bytes: Int) {
     _ = setrlimit(resource, &limit)
 }
 
-/// `prctl`, found through `dlsym` (Swift cannot import a C variadic function); look it up before
+/// `prctl`, found through `dlsym` (Swift cannot import a C variadic function); looked up before
 /// forking (the child of a threaded process must not take the loader's lock).
-typealias ProcessControl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
-let processControl = unsafeBitCast(dlsym(nil, "prctl"), to: ProcessControl?.self)
+private typealias ProcessControl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
+private let processControl = unsafeBitCast(dlsym(nil, "prctl"), to: ProcessControl?.self)
 
-/// Turns transparent huge pages off for the calling process (`PR_SET_THP_DISABLE`): a child
-/// measuring its resident memory calls it first, as khugepaged could otherwise fill the
-/// huge-page-advised ranges it inherited from the test runner into whole huge pages while it
-/// measures. False where the call failed.
-func hugePagesOff() -> Bool {
-    processControl?(41, 1, 0, 0, 0) == 0
+/// `inForkedChild` for a child that measures its resident memory: it turns transparent huge
+/// pages off first (`PR_SET_THP_DISABLE`), as khugepaged could otherwise fill the huge-page-advised
+/// ranges it inherited from the test runner into whole huge pages while it measures. A child that
+/// cannot turn them off exits with status 3.
+func inMeasuringChild(_ body: () -> Never) -> ChildEnding {
+    let control = processControl
+    return inForkedChild {
+        guard control?(41, 1, 0, 0, 0) == 0 else { _exit(3) }
+        body()
+    }
 }
