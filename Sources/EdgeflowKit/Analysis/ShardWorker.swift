@@ -105,7 +105,8 @@ final class ShardWorker: @unchecked Sendable {
         return events
     }
 
-    /// A worker thread's loop: does the items of every batch `input` brings (decodes, counts
+    /// A worker thread's loop: drops the capture pages each batch `input` brings names
+    /// (`ShardBatch.drops`), does its items (decodes, counts
     /// and tracks this shard's packets, notes other shards' SIP, attributes ICMP errors,
     /// sweeps), hands each batch back empty through `returning` and reports its events and the
     /// batch's watermark; once `input` is closed, its flow table is moved out for the calling
@@ -117,6 +118,7 @@ final class ShardWorker: @unchecked Sendable {
         var t = makeTracker()
         var counts = CaptureSummary()
         while let b = input.take() {
+            b.dropPages()
             let items = b.items
             for k in 0..<b.count {
                 Self.prefetchFrame(items, k &+ Self.frameDistance, b.count)
