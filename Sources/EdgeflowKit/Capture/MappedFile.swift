@@ -15,6 +15,7 @@ final class MappedFile {
     private(set) var releasedUpTo = 0
     /// Whether `release` leaves the pages it frees to another thread (`takeDrops`, `drop`) instead
     /// of dropping them itself: a sharded run's reader (`ShardedRun`), whose thread is the busiest.
+    /// Set before the reader frees any page.
     var dropsElsewhere = false
     /// Pages from here to `releasedUpTo` were freed and not handed on by `takeDrops` yet.
     private var takenUpTo = 0
@@ -90,13 +91,12 @@ final class MappedFile {
     private func releaseNow(before offset: Int) {
         readTo = offset
         releaseAt = offset &+ releaseStep
-        guard base != nil else { return }
+        guard let base else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let end = min(offset &- releaseLag, keptFrom) / page * page
         guard end > releasedUpTo else { return }
         if !dropsElsewhere {
-            drop(releasedUpTo..<end)
-            takenUpTo = end
+            _ = madvise(UnsafeMutableRawPointer(mutating: base) + releasedUpTo, end - releasedUpTo, MADV_DONTNEED)
         }
         releasedUpTo = end
     }
