@@ -141,10 +141,10 @@ final class ShardWorker: @unchecked Sendable {
     static let frameDistance = 2 * LookupAhead.depth
 
     /// Asks for the first three lines of item `k`'s frame (of a batch of `count`): the calling
-    /// thread read it megabytes of capture ago, and the worker's items are every other packet or
-    /// so, which the hardware's own prefetch does not follow, so that the lookups ahead's hash and
-    /// the tracking of each packet would wait for memory (`Benchmarks/README.md`, h-worker). A
-    /// prefetch never faults.
+    /// thread read it megabytes of capture ago, and the worker's items are some of the packets,
+    /// not in a row, which the hardware's own prefetch does not follow, so that the lookups
+    /// ahead's hash and the tracking of each packet would wait for memory (`Benchmarks/README.md`,
+    /// h-worker). A prefetch never faults.
     @inline(__always)
     private static func prefetchFrame(_ items: UnsafeMutablePointer<ShardItem>, _ k: Int, _ count: Int) {
         guard k < count, let p = items[k].bytes.baseAddress else { return }
