@@ -59,11 +59,25 @@ final class ShardBatch: @unchecked Sendable {
     var watermark = 0
     /// Per file, an offset no item of this batch lies before (the pages the worker still reads).
     var from: [Int]
+    /// The run's files, and per file the pages the calling thread's reader freed, which the
+    /// worker drops (`FileLease.drop`) before its items: off the calling thread, the busiest.
+    let files: [FileLease]
+    var drops: [Range<Int>]
 
-    init(capacity: Int, files: Int) {
+    init(capacity: Int, files: [FileLease]) {
         self.capacity = capacity
         items = .allocate(capacity: capacity)
-        from = Array(repeating: 0, count: files)
+        from = Array(repeating: 0, count: files.count)
+        self.files = files
+        drops = Array(repeating: 0..<0, count: files.count)
+    }
+
+    /// Drops the pages `drops` names (the worker's thread), and forgets them.
+    func dropPages() {
+        for f in files.indices where !drops[f].isEmpty {
+            files[f].drop(drops[f])
+            drops[f] = 0..<0
+        }
     }
 
     deinit { items.deallocate() }

@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 
 /// A shard of the flows: the limits of its flow table and what it reports. The calling
@@ -104,7 +105,8 @@ final class ShardWorker: @unchecked Sendable {
         return events
     }
 
-    /// A worker thread's loop: does the items of every batch `input` brings (decodes, counts
+    /// A worker thread's loop: drops the capture pages each batch `input` brings names
+    /// (`ShardBatch.drops`), does its items (decodes, counts
     /// and tracks this shard's packets, notes other shards' SIP, attributes ICMP errors,
     /// sweeps), hands each batch back empty through `returning` and reports its events and the
     /// batch's watermark; once `input` is closed, its flow table is moved out for the calling
@@ -116,8 +118,10 @@ final class ShardWorker: @unchecked Sendable {
         var t = makeTracker()
         var counts = CaptureSummary()
         while let b = input.take() {
+            b.dropPages()
             let items = b.items
             for k in 0..<b.count {
+                Self.prefetchFrame(items, k &+ Self.frameDistance, b.count)
                 let ahead = Self.frameAhead(items, k &+ LookupAhead.depth, b.count)
                 t.prefetch(ahead: ahead?.bytes, linkType: ahead?.linkType ?? .ethernet)
                 step(items[k], &counts, &t)
@@ -129,6 +133,24 @@ final class ShardWorker: @unchecked Sendable {
         output.put(ShardReport(watermark: .max, events: takeEvents()))
         result = FinishedTable(t, decodeCounts: counts)
         finished.signal()
+    }
+
+    /// How many items ahead of the one being done a worker asks for an item's frame
+    /// (`prefetchFrame`): `LookupAhead.depth` more than the lookups ahead read it, so that the
+    /// frame is present when they hash it and when it is tracked.
+    static let frameDistance = 2 * LookupAhead.depth
+
+    /// Asks for the first three lines of item `k`'s frame (of a batch of `count`): the calling
+    /// thread read it megabytes of capture ago, and the worker's items are some of the packets,
+    /// not in a row, which the hardware's own prefetch does not follow, so that the lookups
+    /// ahead's hash and the tracking of each packet would wait for memory (`Benchmarks/README.md`,
+    /// h-worker). A prefetch never faults.
+    @inline(__always)
+    private static func prefetchFrame(_ items: UnsafeMutablePointer<ShardItem>, _ k: Int, _ count: Int) {
+        guard k < count, let p = items[k].bytes.baseAddress else { return }
+        edgeflow_prefetch(p)
+        edgeflow_prefetch(p + 64)
+        edgeflow_prefetch(p + 128)
     }
 
     /// The frame of item `k` of a batch of `count` for the lookups ahead (`LookupAhead`), when

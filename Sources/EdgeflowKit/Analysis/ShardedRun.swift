@@ -92,13 +92,17 @@ final class ShardedRun {
         replayed = Array(repeating: 0, count: n)
         watermark = Array(repeating: 0, count: n)
         self.files = files
-        // Nothing is dropped before the first replay says which pages the workers still need.
-        for f in files { f.keep(from: 0) }
+        // Nothing is dropped before the first replay says which pages the workers still need;
+        // the first worker drops them, with its batches (`ShardBatch.drops`).
+        for f in files {
+            f.keep(from: 0)
+            f.dropElsewhere()
+        }
         frontier = .allocate(capacity: max(1, files.count))
         frontier.initialize(repeating: 0, count: max(1, files.count))
         toWorker = (1..<n).map { _ in BatchQueue(limit: .max) }
         fromWorker = (1..<n).map { _ in BatchQueue(limit: .max) }
-        let batches = (1..<n).map { _ in (0..<Self.batchesPerWorker).map { _ in ShardBatch(capacity: batchItems, files: files.count) } }
+        let batches = (1..<n).map { _ in (0..<Self.batchesPerWorker).map { _ in ShardBatch(capacity: batchItems, files: files) } }
         current = batches.map { $0[0] }
         spare = batches.map { Array($0.dropFirst()) }
         inFlight = Array(repeating: [], count: n - 1)
@@ -138,6 +142,7 @@ final class ShardedRun {
         let b = current[k]
         b.count = cursors[k].count
         b.watermark = watermark
+        if k == 0 { handDrops(b) }
         toWorker[k].put(b)
         inFlight[k].append(b)
         if spare[k].isEmpty, let back = fromWorker[k].take() { done(back, k) }
@@ -146,6 +151,11 @@ final class ShardedRun {
         next.count = 0
         current[k] = next
         cursors[k] = .init(items: next.items, count: 0, capacity: next.capacity)
+    }
+
+    /// Gives batch `b` (the first worker's) the pages the readers freed since the last batch.
+    private func handDrops(_ b: ShardBatch) {
+        for f in files.indices { b.drops[f] = files[f].takeDrops() }
     }
 
     /// Batch `b` came back from worker `k + 1`: the oldest in flight.
@@ -247,6 +257,7 @@ final class ShardedRun {
             let b = current[w - 1]
             b.count = cursors[w - 1].count
             b.watermark = .max
+            if w == 1 { handDrops(b) }
             cursors[w - 1].count = 0
             toWorker[w - 1].put(b)
             inFlight[w - 1].append(b)

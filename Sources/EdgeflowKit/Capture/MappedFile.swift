@@ -11,8 +11,14 @@ final class MappedFile {
     let path: String
     let base: UnsafeRawPointer?
     let size: Int
-    /// Pages before this offset were handed back.
+    /// Pages before this offset were handed back (or, with `dropsElsewhere`, left to be).
     private(set) var releasedUpTo = 0
+    /// Whether `release` leaves the pages it frees to another thread (`takeDrops`, `drop`) instead
+    /// of dropping them itself: a sharded run's reader (`ShardedRun`), whose thread is the busiest.
+    /// Set before the reader frees any page.
+    var dropsElsewhere = false
+    /// Pages from here to `releasedUpTo` were freed and not handed on by `takeDrops` yet.
+    private var takenUpTo = 0
     /// Where the reader was when `release` last looked: at most `releaseStep` bytes
     /// (and a record) behind how far it has read.
     private(set) var readTo = 0
@@ -89,8 +95,24 @@ final class MappedFile {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let end = min(offset &- releaseLag, keptFrom) / page * page
         guard end > releasedUpTo else { return }
-        _ = madvise(UnsafeMutableRawPointer(mutating: base) + releasedUpTo, end - releasedUpTo, MADV_DONTNEED)
+        if !dropsElsewhere {
+            _ = madvise(UnsafeMutableRawPointer(mutating: base) + releasedUpTo, end - releasedUpTo, MADV_DONTNEED)
+        }
         releasedUpTo = end
+    }
+
+    /// The pages `release` freed since the last call (page-aligned offsets; empty: none), for
+    /// another thread to `drop`. The reader's thread only.
+    func takeDrops() -> Range<Int> {
+        defer { takenUpTo = releasedUpTo }
+        return takenUpTo..<releasedUpTo
+    }
+
+    /// Hands the pages of `range` (page-aligned offsets, freed by `release`) back to the kernel;
+    /// any thread: the mapping never moves while it is held.
+    func drop(_ range: Range<Int>) {
+        guard let base, !range.isEmpty else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base) + range.lowerBound, range.count, MADV_DONTNEED)
     }
 
     deinit {

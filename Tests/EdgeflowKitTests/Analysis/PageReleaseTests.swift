@@ -39,4 +39,36 @@ struct PageReleaseTests {
         file.release(before: size + 4_096)
         #expect(file.releasedUpTo == size / Self.page * Self.page)
     }
+
+    @Test("a reader that drops elsewhere hands every page it frees on once, in order, and drops none itself")
+    func dropsElsewhere() throws {
+        let path = CaptureFile.temporary(Self.capture(count: 200, size: 1_000))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try MappedFile(path: path, releaseStep: 4_096, releaseLag: 4_096)
+        var reader = try MappedCaptureReader(file: file, name: path)
+        let lease = reader.lease
+        lease.dropElsewhere()
+        #expect(lease.takeDrops().isEmpty)
+        var handed: [Range<Int>] = []
+        while reader.next() != nil {
+            let r = lease.takeDrops()
+            if !r.isEmpty { handed.append(r) }
+            #expect(lease.takeDrops().isEmpty)
+        }
+        // The reader may free pages in the call that finds no more records.
+        let last = lease.takeDrops()
+        if !last.isEmpty { handed.append(last) }
+        // Contiguous from the file's start up to what the reader freed, page-aligned.
+        let size = 24 + 200 * (16 + 1_000)
+        #expect(handed.first?.lowerBound == 0)
+        #expect(handed.last?.upperBound == file.releasedUpTo)
+        #expect(file.releasedUpTo > 0 && file.releasedUpTo <= (size - 4_096) / Self.page * Self.page)
+        #expect(zip(handed, handed.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        #expect(handed.allSatisfy { $0.lowerBound % Self.page == 0 && $0.upperBound % Self.page == 0 })
+        // Dropped, the pages are read again from the file.
+        let bytes = UnsafeRawBufferPointer(start: file.base, count: file.size)
+        let before = Array(bytes[24..<1_040])
+        for r in handed { lease.drop(r) }
+        #expect(Array(bytes[24..<1_040]) == before)
+    }
 }
