@@ -9,6 +9,11 @@
 struct HeapValue<Value> {
     fileprivate let pointer: UnsafeMutablePointer<Value>
 
+    /// The value at `pointer`, a block of its pool already initialised.
+    fileprivate init(pointer: UnsafeMutablePointer<Value>) {
+        self.pointer = pointer
+    }
+
     /// `value` in a block of `pool` (which sets its alignment).
     init(_ value: Value, in pool: StatePool<Value>) {
         pointer = pool.allocate()
@@ -65,6 +70,18 @@ struct HeapValue<Value> {
     func free(to pool: StatePool<Value>) {
         pointer.deinitialize(count: 1)
         pool.release(pointer)
+    }
+}
+
+extension HeapValue where Value: BitwiseCopyable {
+    /// `made(_:copying:in:)` for an initial value whose bits are all zero: a block of `pool`
+    /// never handed out before is zero already and is not written (`StatePool.allocate(zeroed:)`).
+    @inline(__always) static func made(_ slot: inout HeapValue?, zeroed zero: UnsafePointer<Value>,
+                                       in pool: StatePool<Value>) -> HeapValue {
+        if let v = slot { return v }
+        let v = HeapValue(pointer: pool.allocate(zeroed: zero))
+        slot = v
+        return v
     }
 }
 
