@@ -106,12 +106,15 @@ final class StatePool<Value>: @unchecked Sendable {
 
     /// A block and whether it was never handed out before (`cut`).
     @inline(__always) private func block() -> (at: UnsafeMutableRawPointer, cut: Bool) {
-        inUse &+= 1
+        let b: (at: UnsafeMutableRawPointer, cut: Bool)
         if let f = free {
             free = f.load(as: UnsafeMutableRawPointer?.self)
-            return (f, false)
+            b = (f, false)
+        } else {
+            b = refill()
         }
-        return refill()
+        inUse &+= 1
+        return b
     }
 
     /// A block when the owner's list is empty: the frozen states' returns (taken whole), else
