@@ -596,7 +596,7 @@ extension FlowInspection {
     @inline(never)
     private mutating func newSTUN() -> HeapValue<STUNFlowStats>? {
         let pool = arena.stun
-        return withMedia { HeapValue.made(&$0.stun, copying: STUNFlowStats.fresh, in: pool) }
+        return withMedia { HeapValue.made(&$0.stun, zeroed: STUNFlowStats.fresh, in: pool) }
     }
 
     /// The flow's RTP/RTCP state, made at the first write; nil when the flow follows another protocol.

@@ -9,6 +9,11 @@
 struct HeapValue<Value> {
     fileprivate let pointer: UnsafeMutablePointer<Value>
 
+    /// The value at `pointer`, a block of its pool already initialised.
+    fileprivate init(pointer: UnsafeMutablePointer<Value>) {
+        self.pointer = pointer
+    }
+
     /// `value` in a block of `pool` (which sets its alignment).
     init(_ value: Value, in pool: StatePool<Value>) {
         pointer = pool.allocate()
@@ -68,6 +73,18 @@ struct HeapValue<Value> {
     }
 }
 
+extension HeapValue where Value: BitwiseCopyable {
+    /// `made(_:copying:in:)` for an initial value whose bits are all zero: a block of `pool`
+    /// never handed out before is zero already and is not written (`StatePool.allocate(zeroed:)`).
+    @inline(__always) static func made(_ slot: inout HeapValue?, zeroed zero: UnsafePointer<Value>,
+                                       in pool: StatePool<Value>) -> HeapValue {
+        if let v = slot { return v }
+        let v = HeapValue(pointer: pool.allocate(zeroed: zero))
+        slot = v
+        return v
+    }
+}
+
 /// An ended flow's protocol states, frozen in the memory their `HeapValue`s held (which this
 /// object now owns): one object for all of a flow's states, which gives each block back to its
 /// pool in the `StateArena` (held here, so its pools outlive it) from whatever thread drops it.
@@ -96,7 +113,10 @@ final class FrozenStates: @unchecked Sendable {
     }
 
     deinit {
-        if let p = stun { Self.giveBack(p, to: arena.stun) }
+        if let p = stun {
+            p.pointee.freeSamples()
+            Self.giveBack(p, to: arena.stun)
+        }
         if let p = rtp { Self.giveBack(p, to: arena.rtp) }
         if let p = tls { Self.giveBack(p, to: arena.tls) }
         if let p = dtls { Self.giveBack(p, to: arena.dtls) }

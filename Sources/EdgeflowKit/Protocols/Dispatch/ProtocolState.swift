@@ -74,7 +74,10 @@ struct FlowInspection: ~Copyable {
     func discard() {
         switch state {
         case .media(let m):
-            m.stun?.free(to: arena.stun)
+            if let stun = m.stun {
+                stun.value.freeSamples()
+                stun.free(to: arena.stun)
+            }
             rtpState?.free(to: arena.rtp)
             m.dtls?.free(to: arena.dtls)
             m.sip?.free(to: arena.sip)

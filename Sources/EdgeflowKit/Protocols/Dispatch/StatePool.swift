@@ -101,30 +101,35 @@ final class StatePool<Value>: @unchecked Sendable {
 
     /// Memory for one value (uninitialised).
     @inline(__always) func allocate() -> UnsafeMutablePointer<Value> {
-        let p: UnsafeMutableRawPointer
+        block().at.bindMemory(to: Value.self, capacity: 1)
+    }
+
+    /// A block and whether it was never handed out before (`cut`).
+    @inline(__always) private func block() -> (at: UnsafeMutableRawPointer, cut: Bool) {
+        let b: (at: UnsafeMutableRawPointer, cut: Bool)
         if let f = free {
             free = f.load(as: UnsafeMutableRawPointer?.self)
-            p = f
+            b = (f, false)
         } else {
-            p = refill()
+            b = refill()
         }
         inUse &+= 1
-        return p.bindMemory(to: Value.self, capacity: 1)
+        return b
     }
 
     /// A block when the owner's list is empty: the frozen states' returns (taken whole), else
     /// the newest chunk's next block, else a new chunk's first.
-    @inline(never) private func refill() -> UnsafeMutableRawPointer {
+    @inline(never) private func refill() -> (at: UnsafeMutableRawPointer, cut: Bool) {
         if returned.load(ordering: .relaxed) != nil, let list = returned.exchange(nil, ordering: .acquiring) {
             free = list.load(as: UnsafeMutableRawPointer?.self)
-            return list
+            return (list, false)
         }
         if left < stride { mapChunk() }
         guard let p = next else { preconditionFailure("a state pool's chunk holds at least one block") }
         next = p + stride
         left -= stride
         cut += 1
-        return p
+        return (p, true)
     }
 
     /// Frees a value's memory (already deinitialised) on the owner's thread.
@@ -275,5 +280,18 @@ final class StatePool<Value>: @unchecked Sendable {
 
     deinit {
         for c in chunks { munmap(c.base, c.bytes) }
+    }
+}
+
+extension StatePool where Value: BitwiseCopyable {
+    /// Memory for one value holding the value at `zero`, whose bits are all zero: a block cut from
+    /// a chunk for the first time is zero already (the system zeroed the chunk's pages, and no
+    /// block past `next` was handed out before), so only a reused block is copied into, and a new
+    /// state's lines are first written by what it records, not all at once by the copy.
+    @inline(__always) func allocate(zeroed zero: UnsafePointer<Value>) -> UnsafeMutablePointer<Value> {
+        let (at, cut) = block()
+        let p = at.bindMemory(to: Value.self, capacity: 1)
+        if !cut { p.initialize(from: zero, count: 1) }
+        return p
     }
 }

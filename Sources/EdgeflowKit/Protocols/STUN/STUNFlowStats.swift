@@ -6,67 +6,84 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     static let pendingSlots = 16
     /// RTT samples kept for the percentiles (min and max cover every transaction).
     static let rttSlots = 64
+    /// Samples kept in the state itself (two lines); the rest, up to `rttSlots`, in `moreSamples`.
+    static let inlineSamples = 16
     static let errorSlots = 8
     static let channelSlots = 8
     /// A new flow's state, built once: a flow's state is this copied (one `memcpy` of plain
     /// bits, from where it lies into the state's block), where building it stored its 1.8 KB
-    /// field by field (about 570 instructions a flow).
+    /// field by field (about 570 instructions a flow). Its bits are all zero, so a block cut from
+    /// a newly mapped chunk is not written at all (`HeapValue.made(_:zeroed:in:)`).
     nonisolated(unsafe) static let fresh = UnsafePointer.kept(STUNFlowStats())
 
     // What every message reads and writes first, in the state's first 64 bytes (its pool's
-    // blocks start on a cache line, `StateArena.stun`), the remembered transactions' keys in the
-    // next two lines, their times in the two after.
+    // blocks start on a cache line, `StateArena.stun`), the remembered transactions in the next
+    // four lines, the counts by method and class in the four after. What only some messages
+    // touch (RTT samples, errors, addresses, the allocation, channels, ICE) lies after those.
+    // Every field's initial value is zero bits (`fresh`).
     var messages = 0
-    /// Transactions answered (the first response to each).
+    /// Transactions answered (the first response to each), each an RTT sample (`rttCount`).
     var matched = 0
-    var rttCount = 0
-    var rttMin = Int64.max
+    /// The least RTT sample, once `matched` is not 0 (0 before).
+    var rttMin = Int64(0)
     var rttMax = Int64(0)
-    var pendingNext = 0
-    var pendingAnswered = InlineArray<16, Bool>(repeating: false)
-    var pendingKey = InlineArray<16, UInt64>(repeating: 0)
-    var pendingTime = InlineArray<16, Int64>(repeating: 0)
+    /// Transactions started (requests not retransmitted): the next is remembered in slot
+    /// `pendingNext`, and those not answered are `unanswered`.
+    var started = 0
     /// The filter bits (`filterBit`) of the keys written since `pendingNext` last came back to 0,
     /// and of those written in the lap before: every remembered key's bit is in one of the two,
     /// so a key whose bit is in neither is not remembered, and a new request is known new
     /// without comparing it with all sixteen keys (`mayRemember`).
     var keysThisLap: UInt64 = 0
     var keysLastLap: UInt64 = 0
+    /// Bit i: the transaction in slot i was answered.
+    var answered: UInt16 = 0
     /// One bit per method with a message in `counts` (bit `STUNMethod.rawValue`): the report
     /// visits those methods alone (`AppReport.STUN.write`), not all sixteen.
     var methodsSeen: UInt16 = 0
+    var msTURN = false
+    var released = false
+    /// The TURN client is the flow's responder: the response that gave `relayed` came from the
+    /// originator (false until then: the client is taken to be the originator).
+    var clientIsResponder = false
+    /// The remembered transactions, slot i's key (`key(_:)`, never 0; 0 for a slot never
+    /// written) at 2i and its first request's time (an `Int64`'s bits) at 2i + 1: side by side, so
+    /// a request and its response touch one line of the four.
+    var transactions = InlineArray<32, UInt64>(repeating: 0)
     /// counts[method * 4 + class]
     var counts = InlineArray<64, UInt32>(repeating: 0)
+    /// The first RTT samples (`sample(_:)` reads them all).
+    var rtt = InlineArray<16, Int64>(repeating: 0)
+    /// The address of samples 16 to 63 (0 until the seventeenth: few flows answer more than
+    /// sixteen transactions), freed with the state (`freeSamples`): 384 bytes a state less. A plain
+    /// number, so the state stays `Sendable` (it crosses threads frozen, never to be written).
+    private var moreSamples: UInt = 0
+
     var malformed = 0
-    var msTURN = false
-    var msVersion: UInt32? = nil
-    var flavourSeen = false
     /// Requests that repeated the transaction id of a remembered transaction (RFC 8489 §6.2.1).
     var retransmissions = 0
-    var unansweredEvicted = 0
-    var rtt = InlineArray<64, Int64>(repeating: 0)
 
     var errorCode = InlineArray<8, UInt16>(repeating: 0)
     var errorCount = InlineArray<8, UInt32>(repeating: 0)
     var otherErrors = 0
 
-    var mapped: STUNAddress? = nil
-    var relayed: STUNAddress? = nil
-    var mappedFromOrig = false
-    /// The TURN client is the flow's responder: the response that gave `relayed` came from the
-    /// originator (false until then: the client is taken to be the originator).
-    var clientIsResponder = false
+    /// The addresses, family 0 while none was read (a read one is of family 1 or 2).
+    private var mappedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
+    private var relayedAddress = STUNAddress(ip: IPAddress(hi: 0, lo: 0), port: 0, family: 0)
 
     var allocateRequests = 0
     var allocateChallenges = 0
     var allocateSuccesses = 0
     var allocateFailures = 0
     var refreshes = 0
-    var released = false
-    var lifetime: UInt32? = nil
-    /// When the allocation was last granted or refreshed, in capture time, and for how long (s).
-    var grantedAt: Int64? = nil
+    /// When the allocation was last granted or refreshed, in capture time (`hasGrant`), and for
+    /// how long (s).
+    private var grantedTime = Int64(0)
     var grantedLifetime: UInt32 = 0
+    private var lifetimeValue: UInt32 = 0
+    private var msVersionValue: UInt32 = 0
+    /// Which of `lifetimeValue`, `msVersionValue` and `grantedTime` hold a value (`Has`).
+    private var has: UInt8 = 0
 
     var channel = InlineArray<8, UInt16>(repeating: 0)
     var channelPeer = InlineArray<8, IPAddress>(repeating: IPAddress(hi: 0, lo: 0))
@@ -78,6 +95,27 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     /// The ICE sessions of its connectivity checks (USERNAME ufrag pairs of Binding requests).
     var ice = ICEPairs()
 
+    /// The bits of `has`.
+    private enum Has {
+        static let lifetime: UInt8 = 1
+        static let msVersion: UInt8 = 2
+        static let grant: UInt8 = 4
+    }
+
+    // The optional fields' reads are inlined: a report reads them from frozen state in place,
+    // which a call would copy first (as `unanswered`).
+
+    /// The last mapped address a success response gave (XOR-MAPPED-ADDRESS or MAPPED-ADDRESS).
+    @inline(__always) var mapped: STUNAddress? { mappedAddress.family != 0 ? mappedAddress : nil }
+    /// The last XOR-RELAYED-ADDRESS a success response gave.
+    @inline(__always) var relayed: STUNAddress? { relayedAddress.family != 0 ? relayedAddress : nil }
+    /// The allocation's LIFETIME, from the last Allocate success that gave one.
+    @inline(__always) var lifetime: UInt32? { has & Has.lifetime != 0 ? lifetimeValue : nil }
+    /// MS-TURN's MS-VERSION, the last one read.
+    @inline(__always) var msVersion: UInt32? { has & Has.msVersion != 0 ? msVersionValue : nil }
+    /// When the allocation was last granted or refreshed, in capture time.
+    @inline(__always) var grantedAt: Int64? { has & Has.grant != 0 ? grantedTime : nil }
+
     /// Accounts one decoded message, read where it was decoded (not copied).
     mutating func record(_ message: UnsafePointer<STUNMessage>, timestamp: Int64, fromOriginator: Bool) {
         messages &+= 1
@@ -88,7 +126,10 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
             methodsSeen |= 1 &<< UInt16(method.rawValue)
         }
         if message.pointee.flavour == .msTURN { msTURN = true }
-        if let v = message.pointee.attributes.msVersion { msVersion = v }
+        if let v = message.pointee.attributes.msVersion {
+            msVersionValue = v
+            has |= Has.msVersion
+        }
         let key = Self.key(message.pointee.header)
         switch cls {
         case .request:
@@ -96,12 +137,12 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
                 // A retransmission: the same transaction, timed from its first request.
                 retransmissions &+= 1
             } else {
-                if pendingKey[pendingNext] != 0 && !pendingAnswered[pendingNext] { unansweredEvicted &+= 1 }
-                pendingKey[pendingNext] = key
-                pendingTime[pendingNext] = timestamp
-                pendingAnswered[pendingNext] = false
+                let next = pendingNext
+                transactions[next &* 2] = key
+                transactions[next &* 2 &+ 1] = UInt64(bitPattern: timestamp)
+                answered &= ~(1 &<< UInt16(truncatingIfNeeded: next))
                 keysThisLap |= Self.filterBit(key)
-                pendingNext = (pendingNext &+ 1) % Self.pendingSlots
+                started &+= 1
                 if pendingNext == 0 {
                     keysLastLap = keysThisLap
                     keysThisLap = 0
@@ -114,14 +155,13 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
             }
         case .successResponse, .errorResponse:
             // The first response answers the transaction; those to its retransmissions do not again.
-            if let i = answering(key), !pendingAnswered[i] {
-                pendingAnswered[i] = true
-                matched &+= 1
-                let sample = max(0, timestamp &- pendingTime[i])
-                rttMin = min(rttMin, sample)
+            if let i = answering(key), answered & (1 &<< UInt16(truncatingIfNeeded: i)) == 0 {
+                answered |= 1 &<< UInt16(truncatingIfNeeded: i)
+                let sample = max(0, timestamp &- Int64(bitPattern: transactions[i &* 2 &+ 1]))
+                rttMin = matched == 0 ? sample : min(rttMin, sample)
                 rttMax = max(rttMax, sample)
-                if rttCount < Self.rttSlots { rtt[rttCount] = sample }
-                rttCount &+= 1
+                if matched < Self.inlineSamples { rtt[matched] = sample } else if matched < Self.rttSlots { keep(sample) }
+                matched &+= 1
             }
             if cls == .errorResponse {
                 noteError(message.pointee.attributes.errorCode ?? 0)
@@ -129,21 +169,22 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
                     if message.pointee.attributes.errorCode == 401 { allocateChallenges &+= 1 } else { allocateFailures &+= 1 }
                 }
             } else {
-                if let a = message.pointee.attributes.anyMappedAddress {
-                    mapped = a
-                    mappedFromOrig = fromOriginator
-                }
+                if let a = message.pointee.attributes.anyMappedAddress { mappedAddress = a }
                 if let r = message.pointee.attributes.xorRelayedAddress {
-                    relayed = r
+                    relayedAddress = r
                     clientIsResponder = fromOriginator
                 }
                 if method == .allocate {
                     allocateSuccesses &+= 1
-                    if let l = message.pointee.attributes.lifetime { lifetime = l }
+                    if let l = message.pointee.attributes.lifetime {
+                        lifetimeValue = l
+                        has |= Has.lifetime
+                    }
                 }
                 if method == .allocate || method == .refresh, let l = message.pointee.attributes.lifetime {
-                    grantedAt = timestamp
+                    grantedTime = timestamp
                     grantedLifetime = l
+                    has |= Has.grant
                     if l == 0 { released = true }
                 }
             }
@@ -154,6 +195,27 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
            let peer = message.pointee.attributes.xorPeerAddress {
             bind(ch, peer)
         }
+    }
+
+    /// Keeps sample `matched` (16 to 63) out of line.
+    @inline(never)
+    private mutating func keep(_ sample: Int64) {
+        if moreSamples == 0 {
+            moreSamples = UInt(bitPattern: UnsafeMutablePointer<Int64>.allocate(capacity: Self.rttSlots &- Self.inlineSamples))
+        }
+        UnsafeMutablePointer<Int64>(bitPattern: moreSamples).unsafelyUnwrapped[matched &- Self.inlineSamples] = sample
+    }
+
+    /// RTT sample `i` (below `min(rttCount, rttSlots)`).
+    @inline(__always) func sample(_ i: Int) -> Int64 {
+        i < Self.inlineSamples ? rtt[i] : UnsafePointer<Int64>(bitPattern: moreSamples).unsafelyUnwrapped[i &- Self.inlineSamples]
+    }
+
+    /// Frees the samples kept out of line, when the state goes (its block freed or given back);
+    /// the state (and any copy of it) must not be read again. Inlined: a call on the state where
+    /// it lies would copy it first.
+    @inline(__always) func freeSamples() {
+        UnsafeMutablePointer<Int64>(bitPattern: moreSamples)?.deallocate()
     }
 
     private mutating func noteError(_ code: UInt16) {
@@ -208,11 +270,16 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
         fromOriginator != clientIsResponder ? (peer, relayed) : (relayed, peer)
     }
 
-    /// The remembered transaction with this key.
+    /// The remembered transaction with this key, its keys read where they lie: read by
+    /// subscript in the loop (or the state read by a non-mutating method), the 256 bytes of
+    /// `transactions` were copied for each read.
     @inline(__always)
-    private func remembered(_ key: UInt64) -> Int? {
-        for i in 0..<Self.pendingSlots where pendingKey[i] == key { return i }
-        return nil
+    private mutating func remembered(_ key: UInt64) -> Int? {
+        withUnsafeMutablePointer(to: &transactions) { ring in
+            let words = UnsafeRawPointer(ring)
+            for i in 0..<Self.pendingSlots where words.load(fromByteOffset: i &* 16, as: UInt64.self) == key { return i }
+            return nil
+        }
     }
 
     /// The remembered transaction a response with this key answers: the newest request first
@@ -221,8 +288,8 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     /// state first.
     @inline(__always)
     private mutating func answering(_ key: UInt64) -> Int? {
-        let newest = (pendingNext &- 1) & (Self.pendingSlots &- 1)
-        if pendingKey[newest] == key { return newest }
+        let newest = (started &- 1) & (Self.pendingSlots &- 1)
+        if transactions[newest &* 2] == key { return newest }
         return mayRemember(key) ? remembered(key) : nil
     }
 
@@ -236,21 +303,15 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     @inline(__always)
     static func filterBit(_ key: UInt64) -> UInt64 { 1 &<< (key &>> 58) }
 
-    /// Transactions never answered (still pending at the end, or pushed out of the table): those
-    /// pushed out, and the remembered ones (every slot once a lap is done, `keysLastLap` then not
-    /// 0; the first `pendingNext` before) less those answered. Only a remembered slot is ever
-    /// answered, and its flags, bytes of 0 or 1, are summed as two words: the sum of the bytes
-    /// of their sum (at most 2 each) is the product's top byte. Inlined: a report reads it from
-    /// frozen counters in place, which a call would copy first.
-    @inline(__always) var unanswered: Int {
-        let remembered = keysLastLap != 0 ? Self.pendingSlots : pendingNext
-        let answered = pendingAnswered.span.withUnsafeBufferPointer { flags in
-            let words = UnsafeRawPointer(flags.baseAddress.unsafelyUnwrapped)
-            let pairs = words.loadUnaligned(as: UInt64.self) &+ words.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-            return Int(truncatingIfNeeded: (pairs &* 0x0101_0101_0101_0101) &>> 56)
-        }
-        return unansweredEvicted &+ remembered &- answered
-    }
+    /// The slot the next new transaction is remembered in (0-15).
+    @inline(__always) var pendingNext: Int { started & (Self.pendingSlots &- 1) }
+
+    /// RTT samples taken: one for each transaction answered.
+    @inline(__always) var rttCount: Int { matched }
+
+    /// Transactions never answered (still pending at the end, or pushed out of the table): each
+    /// started one is answered once or never, and only while remembered.
+    @inline(__always) var unanswered: Int { started &- matched }
 
     @inline(__always) func count(_ method: STUNMethod, _ cls: STUNClass) -> Int {
         let slot = Int(method.rawValue) * 4 + Int(cls.rawValue)

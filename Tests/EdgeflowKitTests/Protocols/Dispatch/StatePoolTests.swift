@@ -71,6 +71,23 @@ struct StatePoolTests {
         #expect(!Set(first).contains(more[0]))
     }
 
+    @Test("a zero value's blocks read zero: new ones as the system gave them, reused ones (freed by the owner or given back) copied into")
+    func zeroedBlocks() {
+        let pool = StatePool<Block>()
+        let zero = UnsafePointer.kept(Block())
+        func isZero(_ p: UnsafeMutablePointer<Block>) -> Bool { (0..<25).allSatisfy { p.pointee.words[$0] == 0 } }
+        // 700 blocks: the 64 KiB chunk's 315 and 385 of a 128 KiB one.
+        var blocks = (0..<700).map { _ in pool.allocate(zeroed: zero) }
+        #expect(blocks.allSatisfy(isZero))
+        for (i, p) in blocks.enumerated() { p.pointee.words = InlineArray { UInt64(i * 25 + $0 + 1) } }
+        for p in blocks[..<300] { pool.release(p) }
+        for p in blocks[300..<600] { pool.giveBack(p) }
+        let mapped = pool.mappedBytes
+        blocks = (0..<600).map { _ in pool.allocate(zeroed: zero) }
+        #expect(blocks.allSatisfy(isZero))
+        #expect(pool.mappedBytes == mapped)
+    }
+
     @Test("a dispatcher's STUN states, frozen and dropped on another thread as flows end, are reused: 2,000 flows in one 64 KiB chunk")
     func frozenStatesReused() {
         var d = Dispatcher(capacity: 4, reassemblyBudget: 4096, dns: DNSBook())

@@ -60,13 +60,26 @@ struct LayoutTests {
             #expect(try #require(facts.rtp).withAddress { Int(bitPattern: $0) } % 64 == 0)
         }
         // A STUN message's first reads and writes in its flow state's first line, on a cache line
-        // too (`StateArena.stun`); the transactions' keys in the next two lines.
-        let first: [PartialKeyPath<STUNFlowStats>] = [\.messages, \.matched, \.rttCount, \.rttMin, \.rttMax, \.pendingNext]
+        // too (`StateArena.stun`); the transactions, a key beside its time, in the next four lines
+        // (a request and its response touch one of them), the counts by method and class in the
+        // four after: a request touches three lines, a response those and its RTT sample's.
+        let first: [PartialKeyPath<STUNFlowStats>] = [\.messages, \.matched, \.rttMin, \.rttMax, \.started, \.keysThisLap,
+                                                      \.keysLastLap, \.answered, \.methodsSeen, \.msTURN]
         for field in first { #expect(MemoryLayout<STUNFlowStats>.offset(of: field)! < 64) }
-        #expect(MemoryLayout<STUNFlowStats>.offset(of: \STUNFlowStats.pendingAnswered)! + 16 <= 64)
-        #expect(MemoryLayout<STUNFlowStats>.offset(of: \STUNFlowStats.pendingKey) == 64)
+        #expect(MemoryLayout<STUNFlowStats>.offset(of: \STUNFlowStats.transactions) == 64)
+        #expect(MemoryLayout<STUNFlowStats>.offset(of: \STUNFlowStats.counts) == 64 + 256)
+        // The first sixteen RTT samples in the two lines after (the rest out of line).
+        #expect(MemoryLayout<STUNFlowStats>.offset(of: \STUNFlowStats.rtt) == 64 + 256 + 256)
+        #expect(MemoryLayout.size(ofValue: STUNFlowStats().rtt) == 128)
+        // 1,408 bytes a state in its pool (22 lines; 1,856 before, Benchmarks/README.md,
+        // thirty-second session), and a new state all zero bits: a block never handed out
+        // before is not written (`StatePool.allocate(zeroed:)`).
+        #expect(arena.stun.stride == 1408)
+        #expect(withUnsafeBytes(of: STUNFlowStats()) { $0.allSatisfy { $0 == 0 } })
+        #expect(UnsafeRawBufferPointer(start: STUNFlowStats.fresh, count: MemoryLayout<STUNFlowStats>.size).allSatisfy { $0 == 0 })
         for _ in 0..<3 {
-            let facts = InspectionFacts(states: FrozenStates(arena, stun: HeapValue(copying: STUNFlowStats.fresh, in: arena.stun)))
+            var slot: HeapValue<STUNFlowStats>? = nil
+            let facts = InspectionFacts(states: FrozenStates(arena, stun: HeapValue.made(&slot, zeroed: STUNFlowStats.fresh, in: arena.stun)))
             #expect(try #require(facts.stun).withAddress { Int(bitPattern: $0) } % 64 == 0)
         }
     }

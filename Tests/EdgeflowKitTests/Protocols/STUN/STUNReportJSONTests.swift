@@ -21,7 +21,7 @@ struct STUNReportJSONTests {
         s.messages = 1
         // Sorted: p50 is the third of five (rank round(0.5 × 4) = 2), p95 the fifth (round(3.8) = 4).
         for (i, ns) in [999_501, 100_000, 1_234_567, 999_499, 120_000].enumerated() { s.rtt[i] = Int64(ns) }
-        s.rttCount = 5
+        s.matched = 5
         s.rttMin = 120_000
         s.rttMax = 2_000_000
         // 0.12 ms; 0.999499 ms → 0.999; 1.234567 → 1.235; 2 ms exactly.
@@ -30,7 +30,7 @@ struct STUNReportJSONTests {
         // 2^51 ns = 2,251,799,813.685248 ms.
         s.rttMax = 1 << 51
         #expect(Self.json(s).contains(#""rtt_ms":{"min":1,"p50":0.999,"p95":1.235,"max":2251799813.685}"#))
-        s.rttCount = 0
+        s.matched = 0
         #expect(Self.json(s).contains(#""rtt_ms":null,"#))
     }
 
@@ -45,7 +45,7 @@ struct STUNReportJSONTests {
         var s = STUNFlowStats()
         s.messages = 1
         s.rtt[0] = Int64(ns)
-        s.rttCount = 1
+        s.matched = 1
         s.rttMin = Int64(ns)
         s.rttMax = Int64(ns)
         let json = Self.json(s)
