@@ -121,7 +121,7 @@ public final class MetricsExporter: ReportWriter {
                 counter("edgeflow_turn_allocations_total", rule + [("outcome", "success")]).increment(by: s.allocateSuccesses)
                 counter("edgeflow_turn_allocations_total", rule + [("outcome", "failure")]).increment(by: s.allocateFailures)
             }
-            for i in 0..<min(s.rttCount, STUNFlowStats.rttSlots) { rtt.recordNanoseconds(s.sample(i)) }
+            for i in 0..<min(s.rttCount, STUNFlowStats.rttSlots) { rtt.recordNanoseconds(s.rtt[i]) }
         }
         if let tls = app.tls {
             let outcome = tls.outcome.name

@@ -113,10 +113,7 @@ final class FrozenStates: @unchecked Sendable {
     }
 
     deinit {
-        if let p = stun {
-            p.pointee.freeSamples()
-            Self.giveBack(p, to: arena.stun)
-        }
+        if let p = stun { Self.giveBack(p, to: arena.stun) }
         if let p = rtp { Self.giveBack(p, to: arena.rtp) }
         if let p = tls { Self.giveBack(p, to: arena.tls) }
         if let p = dtls { Self.giveBack(p, to: arena.dtls) }

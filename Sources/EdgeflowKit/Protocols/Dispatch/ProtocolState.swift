@@ -74,10 +74,7 @@ struct FlowInspection: ~Copyable {
     func discard() {
         switch state {
         case .media(let m):
-            if let stun = m.stun {
-                stun.value.freeSamples()
-                stun.free(to: arena.stun)
-            }
+            m.stun?.free(to: arena.stun)
             rtpState?.free(to: arena.rtp)
             m.dtls?.free(to: arena.dtls)
             m.sip?.free(to: arena.sip)

@@ -6,8 +6,6 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     static let pendingSlots = 16
     /// RTT samples kept for the percentiles (min and max cover every transaction).
     static let rttSlots = 64
-    /// Samples kept in the state itself (two lines); the rest, up to `rttSlots`, in `moreSamples`.
-    static let inlineSamples = 16
     static let errorSlots = 8
     static let channelSlots = 8
     /// A new flow's state, built once: a flow's state is this copied (one `memcpy` of plain
@@ -52,16 +50,11 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
     var transactions = InlineArray<32, UInt64>(repeating: 0)
     /// counts[method * 4 + class]
     var counts = InlineArray<64, UInt32>(repeating: 0)
-    /// The first RTT samples (`sample(_:)` reads them all).
-    var rtt = InlineArray<16, Int64>(repeating: 0)
-    /// The address of samples 16 to 63 (0 until the seventeenth: few flows answer more than
-    /// sixteen transactions), freed with the state (`freeSamples`): 384 bytes a state less. A plain
-    /// number, so the state stays `Sendable` (it crosses threads frozen, never to be written).
-    private var moreSamples: UInt = 0
 
     var malformed = 0
     /// Requests that repeated the transaction id of a remembered transaction (RFC 8489 §6.2.1).
     var retransmissions = 0
+    var rtt = InlineArray<64, Int64>(repeating: 0)
 
     var errorCode = InlineArray<8, UInt16>(repeating: 0)
     var errorCount = InlineArray<8, UInt32>(repeating: 0)
@@ -160,7 +153,7 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
                 let sample = max(0, timestamp &- Int64(bitPattern: transactions[i &* 2 &+ 1]))
                 rttMin = matched == 0 ? sample : min(rttMin, sample)
                 rttMax = max(rttMax, sample)
-                if matched < Self.inlineSamples { rtt[matched] = sample } else if matched < Self.rttSlots { keep(sample) }
+                if matched < Self.rttSlots { rtt[matched] = sample }
                 matched &+= 1
             }
             if cls == .errorResponse {
@@ -195,27 +188,6 @@ struct STUNFlowStats: Sendable, BitwiseCopyable {
            let peer = message.pointee.attributes.xorPeerAddress {
             bind(ch, peer)
         }
-    }
-
-    /// Keeps sample `matched` (16 to 63) out of line.
-    @inline(never)
-    private mutating func keep(_ sample: Int64) {
-        if moreSamples == 0 {
-            moreSamples = UInt(bitPattern: UnsafeMutablePointer<Int64>.allocate(capacity: Self.rttSlots &- Self.inlineSamples))
-        }
-        UnsafeMutablePointer<Int64>(bitPattern: moreSamples).unsafelyUnwrapped[matched &- Self.inlineSamples] = sample
-    }
-
-    /// RTT sample `i` (below `min(rttCount, rttSlots)`).
-    @inline(__always) func sample(_ i: Int) -> Int64 {
-        i < Self.inlineSamples ? rtt[i] : UnsafePointer<Int64>(bitPattern: moreSamples).unsafelyUnwrapped[i &- Self.inlineSamples]
-    }
-
-    /// Frees the samples kept out of line, when the state goes (its block freed or given back);
-    /// the state (and any copy of it) must not be read again. Inlined: a call on the state where
-    /// it lies would copy it first.
-    @inline(__always) func freeSamples() {
-        UnsafeMutablePointer<Int64>(bitPattern: moreSamples)?.deallocate()
     }
 
     private mutating func noteError(_ code: UInt16) {

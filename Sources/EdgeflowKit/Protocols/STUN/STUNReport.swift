@@ -29,8 +29,7 @@ extension AppReport {
             // Insertion sort of a copy of the first n (not of all 64 slots): most flows a handful.
             return withUnsafeTemporaryAllocation(of: Int64.self, capacity: n) { v in
                 let kept = s.pointee.rtt.span
-                for i in 0..<min(n, STUNFlowStats.inlineSamples) { v[i] = kept[i] }
-                for i in min(n, STUNFlowStats.inlineSamples)..<n { v[i] = s.pointee.sample(i) }
+                for i in 0..<n { v[i] = kept[i] }
                 for i in 1..<max(1, n) {
                     let x = v[i]
                     var j = i
