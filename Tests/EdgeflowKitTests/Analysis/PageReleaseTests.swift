@@ -65,10 +65,29 @@ struct PageReleaseTests {
         #expect(file.releasedUpTo > 0 && file.releasedUpTo <= (size - 4_096) / Self.page * Self.page)
         #expect(zip(handed, handed.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
         #expect(handed.allSatisfy { $0.lowerBound % Self.page == 0 && $0.upperBound % Self.page == 0 })
-        // Dropped, the pages are read again from the file.
+        #if os(Linux)
+        // The reader dropped none: every page it read is still mapped in the process (the
+        // kernel's resident count of the mapping), until the ranges handed on are dropped.
+        let base = try #require(file.base)
+        let resident = try Self.residentBytes(at: base)
+        #expect(resident >= file.releasedUpTo)
+        #endif
+        // Dropped, they leave the process, and are read again from the file.
         let bytes = UnsafeRawBufferPointer(start: file.base, count: file.size)
         let before = Array(bytes[24..<1_040])
         for r in handed { lease.drop(r) }
+        #if os(Linux)
+        #expect(try Self.residentBytes(at: base) <= resident - file.releasedUpTo)
+        #endif
         #expect(Array(bytes[24..<1_040]) == before)
     }
+
+    #if os(Linux)
+    /// The bytes of the mapping holding `address` present in this process (`Rss` in
+    /// `/proc/self/smaps`, in kB).
+    static func residentBytes(at address: UnsafeRawPointer) throws -> Int {
+        let field = try #require(try LargePagesTests.field("Rss:", at: address))
+        return try #require(Int(field.split(separator: " ").first ?? "")) * 1_024
+    }
+    #endif
 }

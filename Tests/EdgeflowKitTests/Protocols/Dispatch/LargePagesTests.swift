@@ -8,18 +8,24 @@ import Testing
 @Suite("Large pages")
 struct LargePagesTests {
     /// The `VmFlags` of the mapping that holds `address`, from `/proc/self/smaps`.
-    static func flags(at address: UnsafeMutableRawPointer) throws -> [Substring] {
+    static func flags(at address: UnsafeRawPointer) throws -> [Substring] {
+        try field("VmFlags:", at: address)?.split(separator: " ") ?? []
+    }
+
+    /// The value of the mapping's `name` line (`"Rss:"`, `"VmFlags:"`) for the mapping that
+    /// holds `address`, from `/proc/self/smaps`; nil when no mapping holds it.
+    static func field(_ name: String, at address: UnsafeRawPointer) throws -> Substring? {
         let a = UInt(bitPattern: address)
         var inside = false
         for line in String(decoding: try Self.smaps(), as: UTF8.self).split(separator: "\n") {
             let range = line.prefix { $0 != " " }.split(separator: "-")
             if range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16) {
                 inside = lo <= a && a < hi
-            } else if inside, line.hasPrefix("VmFlags:") {
-                return line.dropFirst("VmFlags:".count).split(separator: " ")
+            } else if inside, line.hasPrefix(name) {
+                return line.dropFirst(name.count)
             }
         }
-        return []
+        return nil
     }
 
     /// `/proc/self/smaps`, read until the end of the file (a file of /proc tells no size).
