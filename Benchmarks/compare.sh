@@ -6,9 +6,9 @@
 # CAPTURE defaults to a 5-million-packet Edge capture made by Scripts/gen_edge_capture.py
 # (seed 7) in /tmp, FLOOD to a 3-million-flow flood made by Scripts/gen_flood_capture.py
 # (--kind mixed: every packet a new flow). Each program runs RUNS times (default 5),
-# alternating, and the median of user+sys CPU seconds is kept. tshark is too slow for the big
-# file: it reads the first 200,000 packets (cut with editcap) and its per-packet cost is
-# scaled. Besides the peers, edgeflow's CSV and NDJSON output are timed on CAPTURE and its
+# alternating (each round's order turned by one), and the median of user+sys CPU seconds is
+# kept. tshark is too slow for the big file: it reads the first 200,000 packets (cut with
+# editcap) and its per-packet cost is scaled. Besides the peers, edgeflow's CSV and NDJSON output are timed on CAPTURE and its
 # default settings on FLOOD, for issue 17's ratios: a flood packet against a normal one, peak
 # memory of the flood, each format against JSON. Needs: libpcap-dev, tshark (editcap),
 # libndpi-bin (ndpiReader), python3. EDGEFLOW_BIN=path times that edgeflow binary instead of
@@ -77,7 +77,11 @@ sizes=([cloop]=$big_packets [mmap]=$big_packets [threads2]=$big_packets [libpcap
 
 declare -A samples walls rss
 for ((r = 1; r <= runs; r++)); do
-    for key in "${order[@]}"; do
+    # Each round starts one program later, so no program always follows the same one (on a
+    # virtual machine that hands freed memory back to its host, a run right after one that freed
+    # hundreds of MB pays the host's faults for its fresh pages; Benchmarks/README.md).
+    n=${#order[@]}; s=$(( (r - 1) % n ))
+    for key in "${order[@]:s}" "${order[@]:0:s}"; do
         cat "${inputs[$key]}" >/dev/null
         /usr/bin/time -o /tmp/edgeflow-bench-time -f "%U %S %e %M" ${commands[$key]} >/dev/null 2>&1 || true
         t=$(tail -1 /tmp/edgeflow-bench-time | awk '{print $1 + $2}')
