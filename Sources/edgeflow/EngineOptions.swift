@@ -14,7 +14,7 @@ struct EngineOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Seconds after which an idle TCP connection ends; a SYN after such a pause starts a new flow (default \(flowDefaults.tcpTimeout / 1_000_000_000)).")
     var tcpTimeout: Double?
 
-    @Option(parsing: .unconditional, help: "Most live flows held; the idlest are evicted (and counted) beyond it (default \(flowDefaults.maxFlows), about 1 GB).")
+    @Option(parsing: .unconditional, help: "Most live flows held; the idlest are evicted (and counted) beyond it (default \(flowDefaults.maxFlows), about 0.8 GB).")
     var maxFlows: Int?
 
     @Option(parsing: .unconditional, help: "Bytes reassembled per TCP direction for TLS handshakes and STUN over TCP.")

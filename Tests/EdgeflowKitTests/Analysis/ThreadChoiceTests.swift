@@ -13,7 +13,7 @@ private func schedGetAffinityForTest(_ pid: Int32, _ size: Int, _ mask: UnsafeMu
 /// and the cores are those this process may run on, not those the machine has.
 @Suite("Automatic thread count")
 struct ThreadChoiceTests {
-    @Test("one thread on one or two cores (on 2 cores two threads cost 1.22 times the CPU for 0.71 of the wall time: Benchmarks/README.md) or for a capture under 32 MB; else one per core, at most 4")
+    @Test("one thread on one or two cores or for a capture under 32 MB; else one per core, at most 4")
     func choice() {
         #expect(ThreadChoice.threads(cores: 1, captureBytes: 1 << 30) == 1)
         #expect(ThreadChoice.threads(cores: 2, captureBytes: 1 << 30) == 1)
