@@ -15,17 +15,16 @@ private func schedGetAffinity(_ pid: Int32, _ size: Int, _ mask: UnsafeMutableRa
 /// a small capture), else one per core up to `most`. The calling thread of a sharded run reads
 /// and routes every packet and adds every flow to the report in order (`ShardedRun`; every
 /// table's live flows are ended and classified on a thread of their own, `TableEnding`), work
-/// that added threads do not share (with two threads, 1.18 times one thread's instructions, the
-/// busiest thread doing 0.52 of one thread's work on the 5-million-packet capture:
-/// `Benchmarks/README.md`, "Two threads: every table ended on a thread").
+/// that added threads do not share (`Benchmarks/README.md`, "Where it stands": what each
+/// choice costs on the 5-million-packet capture).
 public enum ThreadChoice {
     /// Captures smaller than this (in all) are read by one thread: starting the workers and
     /// the report thread, and replaying, cost more than sharing the flows saves.
     public static let smallestSharded = 32 << 20
-    /// Fewer cores than this run one thread: on 2 cores, two threads took 1.26 times one
-    /// thread's CPU for 0.70 of its wall time on the 5-million-packet capture
-    /// (`Benchmarks/README.md`, "Two threads: every table ended on a thread"), and the second core is
-    /// often the one the rest of the machine needs.
+    /// Fewer cores than this run one thread: on 2 cores two threads take about a third more CPU
+    /// than one for about three quarters of its wall time on the 5-million-packet capture
+    /// (`Benchmarks/README.md`, "Where it stands"), and the second core is often the one the rest
+    /// of the machine needs.
     public static let fewestCores = 3
     /// At most this many threads: the calling thread's share (reading and routing every packet,
     /// classifying the flows live at the end) does not shrink as threads are added.
