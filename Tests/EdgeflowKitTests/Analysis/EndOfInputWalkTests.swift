@@ -28,8 +28,11 @@ struct EndOfInputWalkTests {
         var none = 0
         empty.forEach { _, _ in none += 1 }
         #expect(none == 0)
+        // Protocol 0 (HOPOPT), counted once: listed, not taken for an empty slot.
         empty.count(0)
-        empty.forEach { #expect($0 == 0 && $1 == 1) }
+        var got: [(UInt8, Int)] = []
+        empty.forEach { got.append(($0, $1)) }
+        #expect(got.map(\.0) == [0] && got.map(\.1) == [1])
     }
 
     @Test("a summary's history, read by words, gives back the record's letters; equal histories, equal words")
@@ -105,9 +108,20 @@ struct EndOfInputWalkTests {
         ]
         let text = try reportText(frames)
         #expect(text.contains("\"flows_by_proto\":{\"udp\":3,\"tcp\":2,\"gre\":1}"))
+        #expect(text.contains("\"flows_evicted\":0"))
         // Some flows ended while reading (evicted at two live flows), the rest at the end: each counted once.
         let bounded = try reportText(frames) { $0.flow.maxFlows = 2 }
         let counts = try #require(bounded.firstRange(of: "\"flows_by_proto\":{").map { bounded[$0.upperBound...].prefix { $0 != "}" } })
         #expect(Set(counts.split(separator: ",")) == ["\"udp\":3", "\"tcp\":2", "\"gre\":1"])
+        // By hand: six one-packet flows 1 ms apart, at most 2 live. Each new flow from the third
+        // on finds 2 and evicts the idlest sixteenth, at least one (`evictIdlest`: 2 / 16 = 0, so
+        // 1), the older of the two: flows 1 to 4 (udp, tcp, gre, udp) evicted while reading, 5
+        // and 6 (tcp, udp) ended at the end of input.
+        #expect(bounded.contains("\"flows_evicted\":4"))
+        func reasons(_ t: String) -> [String] {
+            t.ranges(of: "\"end_reason\":\"").map { String(t[$0.upperBound...].prefix { $0 != "\"" }) }
+        }
+        #expect(reasons(bounded) == ["evicted", "evicted", "evicted", "evicted", "end_of_input", "end_of_input"], "\(reasons(bounded))")
+        #expect(reasons(text) == [String](repeating: "end_of_input", count: 6))
     }
 }

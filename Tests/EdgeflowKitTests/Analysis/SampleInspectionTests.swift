@@ -278,5 +278,24 @@ struct TLSRecordCountTests {
             #expect(tls["handshake"] as? String == "complete", "ports \(ports)")
             #expect(tls["application_data_records"] as? Int == records, "ports \(ports)")
         }
+        // The other way: every TCP flow edgeflow reports TLS on has tshark's count, 0 where
+        // tshark found no application data. But TLS 1.3, whose encrypted records tshark lists
+        // as `tls.record.opaque_type` 23 (not `content_type`), the encrypted handshake among
+        // them: `tshark -r Captures/edge-sample.pcap -Y "tcp.port==51000 && tls" -T fields -E
+        // occurrence=a -e frame.number -e tls.record.opaque_type -e tls.record.length` gives
+        // frame 237 (the server's encrypted flight, 3 records), 238 (the client's Finished, 69
+        // bytes), then 239 and 240: 2 after the handshake.
+        let tls13: [[Int]: Int] = name.hasPrefix("edge") ? [[443, 51_000]: 2] : [:]
+        var withTLS = 0, seen13 = 0
+        for flow in report.flows where flow["proto"] as? String == "tcp" {
+            guard let tls = flow["tls"] as? [String: Any], let o = flow["orig_p"] as? Int, let r = flow["resp_p"] as? Int else { continue }
+            withTLS += 1
+            let ports = [min(o, r), max(o, r)]
+            let is13 = tls["version"] as? String == "TLS 1.3"
+            if is13 { seen13 += 1 }
+            #expect(is13 == (tls13[ports] != nil), "ports \(ports): \(tls)")
+            #expect((tls["application_data_records"] as? Int ?? 0) == tls13[ports] ?? truth[ports] ?? 0, "ports \(ports): \(tls)")
+        }
+        #expect(withTLS >= truth.count + tls13.count && seen13 == tls13.count)
     }
 }

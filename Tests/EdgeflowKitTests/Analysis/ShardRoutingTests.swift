@@ -53,6 +53,45 @@ struct ShardRoutingTests {
         #expect(Self.even(Self.counts(clients)), "\(Self.counts(clients))")
     }
 
+    /// The owners of the 64 buckets, written out from the rule of `ShardRouting.owners(shards:)`'s
+    /// doc comment: one thread has them all; with 2 threads the calling thread (0) takes 21 of 64
+    /// buckets (0..<21) and the worker (1) the other 43; with 3 or more the calling thread takes
+    /// bucket 0 and the workers the rest in turn (1, 2, 1, 2, ... with 3; 1, 2, 3, 1, ... with 4).
+    @Test("the owners of the 64 buckets with 1, 2, 3 and 4 threads")
+    func owners() {
+        let one = [UInt8](repeating: 0, count: 64)
+        let two = [UInt8](repeating: 0, count: 21) + [UInt8](repeating: 1, count: 43)
+        let three: [UInt8] = [0,
+                              1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1,
+                              2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2,
+                              1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1]
+        let four: [UInt8] = [0,
+                             1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3,
+                             1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3,
+                             1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]
+        #expect(three.count == 64 && four.count == 64)
+        #expect(ShardRouting.owners(shards: 1) == one)
+        #expect(ShardRouting.owners(shards: 2) == two)
+        #expect(ShardRouting.owners(shards: 3) == three)
+        #expect(ShardRouting.owners(shards: 4) == four)
+        // Bucket 11 (the SIP flow of `ShardPlainSegmentTests.craftedCounts`): the calling thread's with 2, worker 1's with 3.
+        #expect(two[11] == 0 && three[11] == 1)
+    }
+
+    /// The bucket of one 5-tuple worked out apart, by a Python transcription of the formula of
+    /// `ShardRouting.bucket` (an IPv4 end's word `(lo << 16 | lo >> 48) ^ port` with `lo` =
+    /// `0xFFFF_0000_0000 | address`, `hi` = 0; the two words added, xor the protocol, times
+    /// 0xD6E8_FEB8_6659_FD93, the top 6 bits):
+    /// 10.0.0.1:40002 → 0xFFFF_0A00_0001_9C42, 10.0.0.9:5060 → 0xFFFF_0A00_0009_13C4; their sum
+    /// 0xFFFE_1400_000A_B006, xor 6 (TCP) 0xFFFE_1400_000A_B000, times the constant
+    /// 0x2EFC_41E1_C613_1000, whose top 6 bits (0x2E >> 2) are 11.
+    @Test("the SIP flow of the crafted connections, 10.0.0.1:40002 to 10.0.0.9:5060 over TCP, is in bucket 11 both ways")
+    func knownBucket() {
+        let out = Self.packet(0x0A00_0001, 40_002, 0x0A00_0009, 5060, proto: IPProtocol.tcp)
+        let back = Self.packet(0x0A00_0009, 5060, 0x0A00_0001, 40_002, proto: IPProtocol.tcp)
+        #expect(ShardRouting.bucket(of: out) == 11 && ShardRouting.bucket(of: back) == 11)
+    }
+
     @Test("a flow's two ways share a bucket; ICMP goes by its addresses alone")
     func bothWays() {
         let a = Self.packet(0x0A00_0001, 50_000, 0x3470_0001, 3478)

@@ -98,7 +98,9 @@ struct CommandLineTests {
         let r = try Self.run(["analyze", Self.sample, "--format", "json", "--out", path])
         #expect(r.status == 0 && r.stdout.isEmpty)
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        // `capinfos -c Captures/public/arkime-stun.pcap`: "Number of packets: 8"; tshark's frames too.
         #expect((report["capture"] as! [String: Any])["packets"] as? Int == 8)
+        #expect(try tsharkFields(Self.sample, ["-e", "frame.number"]).count == 8)
     }
 
     @Test("--out - writes the report to standard output, as with no --out, and makes no file named -; it cannot hold Zeek logs nor rotate")
@@ -110,6 +112,7 @@ struct CommandLineTests {
         let dash = try Self.run(["analyze", Self.sample, "--format", "json", "--out", "-"], directory: dir)
         #expect(plain.status == 0 && dash.status == 0, "\(dash.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(dash.stdout.utf8)) as! [String: Any]
+        // `capinfos -c Captures/public/arkime-stun.pcap`: "Number of packets: 8".
         #expect((report["capture"] as! [String: Any])["packets"] as? Int == 8)
         #expect(dash.stdout == plain.stdout)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)

@@ -121,7 +121,15 @@ struct JSONWriterTests {
 
     /// Nanoseconds written as ms (a flow's duration, STUN round trips) without floating point:
     /// hand-worked values, then C's `%.3f` of the Double (trailing zeros dropped) for values
-    /// off a tie below 2^50 ns, and the Double way (`decimal`) at a tie, beyond and below zero.
+    /// off a tie below 2^50 ns, and the Double way at a tie, beyond and below zero: Python's
+    /// `ns / 1e6 * 1000.0` (IEEE doubles, as Swift's `Double(ns) / 1e6` times 1,000), rounded half
+    /// away from zero (`Decimal(x).quantize(Decimal(1), ROUND_HALF_UP)`, Swift's `.rounded()`),
+    /// written as thousandths, trailing zeros dropped, no sign on 0:
+    /// 500 → 0.5 → 1 → "0.001"; 2,000,500 → 2000.5000000000002 → 2001 → "2.001";
+    /// 2^50 = 1,125,899,906,842,624 → 1125899906842.624 → "1125899906.843"; 2^50 + 501 →
+    /// 1125899906843.125 → "1125899906.843"; 2^62 → 4611686018427388.0 → "4611686018427.388";
+    /// -1 → -0.001 → -0 → "0"; -1,500,000 → -1500.0 → "-1.5"; Int64.min → -9223372036854776.0 →
+    /// "-9223372036854.776"; Int64.max → 9223372036854776.0 → "9223372036854.776".
     @Test("nanoseconds as milliseconds equal printf's %.3f of ns / 1e6")
     func milliseconds() {
         func ms(_ ns: Int64) -> String {
@@ -146,9 +154,10 @@ struct JSONWriterTests {
         for ns in offTie where ns % 1000 != 500 && ns < 1 << 50 {
             #expect(ms(ns) == printf(Double(ns) / 1e6), "\(ns)")
         }
-        for ns: Int64 in [500, 2_000_500, 1 << 50, (1 << 50) + 501, 1 << 62, -1, -1_500_000, .min, .max] {
-            #expect(ms(ns) == JSONWriter.format(Double(ns) / 1e6, decimals: 3), "\(ns)")
-        }
+        let doubleWay: [(Int64, String)] = [(500, "0.001"), (2_000_500, "2.001"), (1 << 50, "1125899906.843"),
+                                            ((1 << 50) + 501, "1125899906.843"), (1 << 62, "4611686018427.388"), (-1, "0"),
+                                            (-1_500_000, "-1.5"), (.min, "-9223372036854.776"), (.max, "9223372036854.776")]
+        for (ns, text) in doubleWay { #expect(ms(ns) == text, "\(ns)") }
     }
 
     /// Names made at run time are escaped like values; literal names are written as they are;

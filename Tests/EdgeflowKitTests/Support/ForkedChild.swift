@@ -18,6 +18,8 @@ func inForkedChild(removing slot: Int = -1, limit: UInt32 = 300, _ body: () -> N
     var fds: [Int32] = [0, 0]
     precondition(pipe(&fds) == 0, "pipe: \(errno)")
     let pid = fork()
+    // A failed fork (-1) must not read as the parent of a child that exited 0.
+    precondition(pid >= 0, "fork: \(errno)")
     if pid == 0 {
         alarm(limit)
         BusErrorGuard.removeOnlyOnFault(temporary: slot)
@@ -33,8 +35,12 @@ func inForkedChild(removing slot: Int = -1, limit: UInt32 = 300, _ body: () -> N
         text += chunk[..<n]
     }
     close(fds[0])
-    var status: Int32 = 0
-    _ = waitpid(pid, &status, 0)
+    // Not a normal exit until `waitpid` says how this child ended: only this child (not any
+    // child of another test, `waitpid(-1, ...)`), waited for again when a signal interrupts it.
+    var status: Int32 = -1
+    var reaped = waitpid(pid, &status, 0)
+    while reaped == -1 && errno == EINTR { reaped = waitpid(pid, &status, 0) }
+    precondition(reaped == pid, "waitpid: \(reaped), errno \(errno)")
     let signalled = status & 0x7f
     return ChildEnding(exitStatus: signalled == 0 ? (status >> 8) & 0xff : nil,
                        signal: signalled != 0 && signalled != 0x7f ? signalled : nil,

@@ -197,23 +197,57 @@ struct RFC5769Tests {
     /// edgeflow names (RFC 8489 §18.2: Binding 0x001, Shared Secret 0x002; RFC 8656 §17: Allocate
     /// 0x003 to ChannelBind 0x009, 0x005 unassigned; RFC 6062 §6: Connect 0x00A to ConnectionAttempt
     /// 0x00C; GOOG-PING 0x080 as Wireshark names it), every other code `other`.
+    ///
+    /// The message type is built here from RFC 8489 §5's figure, not by `STUNHeader.type`: from
+    /// bit 13 down, M11-M7, C1, M6-M4, C0, M3-M0 (the class C1C0: 0b00 request, 0b01
+    /// indication, 0b10 success response, 0b11 error response).
     @Test func methodCodes() {
+        func wireType(_ m: UInt16, c1: UInt16, c0: UInt16) -> UInt16 {
+            (m & 0xF) | c0 << 4 | (m >> 4 & 0x7) << 5 | c1 << 8 | (m >> 7 & 0x1F) << 9
+        }
         let named: [UInt16: STUNMethod] = [0x001: .binding, 0x002: .sharedSecret, 0x003: .allocate, 0x004: .refresh, 0x006: .send,
                                            0x007: .data, 0x008: .createPermission, 0x009: .channelBind, 0x00A: .connect,
                                            0x00B: .connectionBind, 0x00C: .connectionAttempt, 0x080: .googPing]
         for code in UInt16(0)...0xFFF {
             let expected = named[code] ?? .other
-            #expect(STUNMethod(type: STUNHeader.type(method: code, class: .request), flavour: .rfc5389) == expected,
+            #expect(STUNMethod(type: wireType(code, c1: 0, c0: 0), flavour: .rfc5389) == expected,
                     "method 0x\(String(code, radix: 16))")
+            // The encoder, against the figure, for every method and class.
+            for c in STUNClass.allCases {
+                let c1 = UInt16(c.rawValue >> 1), c0 = UInt16(c.rawValue & 1)
+                #expect(STUNHeader.type(method: code, class: c) == wireType(code, c1: c1, c0: c0), "method 0x\(String(code, radix: 16)), \(c)")
+            }
             // The decoder names an RFC 5389 message's method in place (`STUNMethod(code:)`), in both modes.
             guard code <= 0xFF else { continue }
-            let bytes = Frames.be16(STUNHeader.type(method: code, class: .indication)) + [0, 0] + Frames.be32(0x2112_A442)
+            let bytes = Frames.be16(wireType(code, c1: 0, c0: 1)) + [0, 0] + Frames.be32(0x2112_A442)
                 + [UInt8](repeating: 1, count: 12)
             for flowFactsOnly in [false, true] {
                 var m = STUNMessage()
                 bytes.withUnsafeBytes { try? STUNDecoder.decode($0, flowFactsOnly: flowFactsOnly, into: &m) }
                 #expect(m.method == expected && m.messageClass == .indication, "method 0x\(String(code, radix: 16))")
             }
+        }
+    }
+
+    /// Message types as they are on the wire, from the IANA STUN registry's method codes and RFC
+    /// 8489 §5's class bits, as Wireshark's `stun.type` shows them (Binding Request 0x0001, Binding
+    /// Success Response 0x0101, Allocate Error Response 0x0113, ChannelBind Request 0x0009,
+    /// GOOG-PING Request 0x0200: method 0x080, M7 at bit 9).
+    @Test("wire message types: method and class, both ways")
+    func wireTypes() {
+        let types: [(UInt16, UInt16, STUNClass, STUNMethod)] = [
+            (0x0001, 0x001, .request, .binding), (0x0101, 0x001, .successResponse, .binding),
+            (0x0011, 0x001, .indication, .binding), (0x0111, 0x001, .errorResponse, .binding),
+            (0x0113, 0x003, .errorResponse, .allocate), (0x0003, 0x003, .request, .allocate),
+            (0x0009, 0x009, .request, .channelBind), (0x0109, 0x009, .successResponse, .channelBind),
+            (0x0016, 0x006, .indication, .send), (0x0017, 0x007, .indication, .data),
+            (0x0200, 0x080, .request, .googPing), (0x0300, 0x080, .successResponse, .googPing),
+        ]
+        for (type, method, cls, name) in types {
+            #expect(STUNHeader.type(method: method, class: cls) == type, "0x\(String(type, radix: 16))")
+            let h = STUNHeader(type: type, length: 0, cookie: 0x2112_A442, transactionID: (0, 0, 0))
+            #expect(h.method == method && h.bitClass == cls, "0x\(String(type, radix: 16))")
+            #expect(STUNMethod(type: type, flavour: .rfc5389) == name, "0x\(String(type, radix: 16))")
         }
     }
 

@@ -53,8 +53,19 @@ struct STUNReportJSONTests {
     }
 
     /// The percentiles' positions are the nearest ranks `(q × (n − 1)).rounded()` that the
-    /// report has always taken (in Double), for every number of samples kept.
+    /// report has always taken (in Double), for every number of samples kept; and, as outside
+    /// truth, a table worked by hand in exact fractions (Python `Fraction`, `floor(q × (n − 1) +
+    /// 1/2)`: half away from zero, not numpy's half to even): n = 1: (0, 0); 2: 0.5 → 1, 0.95 → 1;
+    /// 3: 1, 1.9 → 2; 5: 2, 3.8 → 4 (as in `roundTrips`); 11: 5, 9.5 → 10; 21: 10, 19;
+    /// 31: 15, 28.5 → 29; 51: 25, 47.5 → 48; 64 (`rttSlots`): 31.5 → 32, 59.85 → 60.
     @Test func percentileRanks() {
+        let hand: [(n: Int, p50: Int, p95: Int)] = [(1, 0, 0), (2, 1, 1), (3, 1, 2), (5, 2, 4), (11, 5, 10), (21, 10, 19),
+                                                    (31, 15, 29), (51, 25, 48), (64, 32, 60)]
+        #expect(STUNFlowStats.rttSlots == 64)
+        for (n, p50, p95) in hand {
+            let rank = AppReport.STUN.ranks(of: n)
+            #expect(rank.p50 == p50 && rank.p95 == p95, "n = \(n): \(rank)")
+        }
         for n in 1...STUNFlowStats.rttSlots {
             let rank = AppReport.STUN.ranks(of: n)
             #expect(rank.p50 == min(n - 1, Int((0.5 * Double(n - 1)).rounded())), "n = \(n)")
