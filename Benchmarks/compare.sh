@@ -6,7 +6,7 @@
 # CAPTURE defaults to a 5-million-packet Edge capture made by Scripts/gen_edge_capture.py
 # (seed 7) in /tmp, FLOOD to a 3-million-flow flood made by Scripts/gen_flood_capture.py
 # (--kind mixed: every packet a new flow). Each program runs RUNS times (default 5),
-# alternating (each round's order turned by one), and the median of user+sys CPU seconds is
+# alternating (in another order each round), and the median of user+sys CPU seconds is
 # kept. tshark is too slow for the big file: it reads the first 200,000 packets (cut with
 # editcap) and its per-packet cost is scaled. Besides the peers, edgeflow's CSV and NDJSON output are timed on CAPTURE and its
 # default settings on FLOOD, for issue 17's ratios: a flood packet against a normal one, peak
@@ -76,12 +76,17 @@ sizes=([cloop]=$big_packets [mmap]=$big_packets [threads2]=$big_packets [libpcap
        [csv]=$big_packets [ndjson]=$big_packets [flood]=$flood_packets)
 
 declare -A samples walls rss
+n=${#order[@]}
+gcd() { local a=$1 b=$2; while ((b)); do local t=$((a % b)); a=$b; b=$t; done; echo "$a"; }
+steps=(); for ((d = 1; d < n; d++)); do [ "$(gcd "$d" "$n")" = 1 ] && steps+=("$d"); done
 for ((r = 1; r <= runs; r++)); do
-    # Each round starts one program later, so no program always follows the same one (on a
+    # Each round visits the programs in another order (from program r, every step-th, the step
+    # one of those prime to their number), so that no program always follows the same one: on a
     # virtual machine that hands freed memory back to its host, a run right after one that freed
-    # hundreds of MB pays the host's faults for its fresh pages; Benchmarks/README.md).
-    n=${#order[@]}; s=$(( (r - 1) % n ))
-    for key in "${order[@]:s}" "${order[@]:0:s}"; do
+    # hundreds of MB pays the host's faults for its fresh pages (Benchmarks/README.md).
+    step=${steps[(r - 1) % ${#steps[@]}]}
+    for ((k = 0; k < n; k++)); do
+        key=${order[((r - 1) + k * step) % n]}
         cat "${inputs[$key]}" >/dev/null
         /usr/bin/time -o /tmp/edgeflow-bench-time -f "%U %S %e %M" ${commands[$key]} >/dev/null 2>&1 || true
         t=$(tail -1 /tmp/edgeflow-bench-time | awk '{print $1 + $2}')
