@@ -8,11 +8,12 @@
 # (--kind mixed: every packet a new flow). Each program runs RUNS times (default 5),
 # alternating (in another order each round), and the median of user+sys CPU seconds is
 # kept. tshark is too slow for the big file: it reads the first 200,000 packets (cut with
-# editcap) and its per-packet cost is scaled. Besides the peers, edgeflow's CSV and NDJSON output are timed on CAPTURE and its
-# default settings on FLOOD, for issue 17's ratios: a flood packet against a normal one, peak
-# memory of the flood, each format against JSON. Needs: libpcap-dev, tshark (editcap),
-# libndpi-bin (ndpiReader), python3. EDGEFLOW_BIN=path times that edgeflow binary instead of
-# building this tree's release one (to compare two commits side by side).
+# editcap) and its per-packet cost is scaled. Besides the peers, edgeflow's CSV and NDJSON
+# output are timed on CAPTURE and its default settings on FLOOD, for issue 17's ratios: a
+# flood packet against a normal one, peak memory of the flood, each format against JSON.
+# Needs: libpcap-dev, tshark (editcap), libndpi-bin (ndpiReader), python3. EDGEFLOW_BIN=path
+# times that edgeflow binary instead of building this tree's release one (to compare two
+# commits side by side).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
