@@ -10,13 +10,18 @@ func tsharkFields(_ path: String, _ arguments: [String], occurrence: Character =
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=\(occurrence)", "-E", "separator=/t"] + arguments
-    let pipe = Pipe(), errors = Pipe()
+    // Standard error to a file, as `CommandLineTests.run` does: a second pipe, read only after
+    // the first is drained, would stop tshark once it had written a pipe's worth of warnings.
+    let errorsPath = scratchPath("tshark") + ".err"
+    _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: errorsPath) }
+    let pipe = Pipe()
     process.standardOutput = pipe
-    process.standardError = errors
+    process.standardError = FileHandle(forWritingAtPath: errorsPath)
     try process.run()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
+    let said = String(decoding: FileManager.default.contents(atPath: errorsPath) ?? Data(), as: UTF8.self)
     let status = process.terminationReason == .exit ? process.terminationStatus : -1
     let damaged = status == 2 && damagedCaptures.contains(URL(fileURLWithPath: path).lastPathComponent)
         && said.contains("appears to be damaged or corrupt")
