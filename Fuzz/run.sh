@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with address sanitizer and runs one:
 #   Fuzz/run.sh TARGET SECONDS      (TARGET: FuzzCapture FuzzDTLS FuzzPackets FuzzSDP FuzzSTUN FuzzTLS FuzzText)
-# Seeds are Fuzz/seeds/TARGET when it exists (FuzzDTLS: the DTLS captures' datagrams, written by
-# Scripts/make_dtls_fuzz_seeds.sh), else the files of Captures/ (whole files for FuzzCapture,
-# packets for the others are found by the fuzzer from the files, copied to Fuzz/seeds/captures,
-# not committed). New corpus entries go to Fuzz/corpus/TARGET (not committed);
+# Seeds are Fuzz/seeds/TARGET: FuzzDTLS's the DTLS captures' datagrams (committed, written by
+# Scripts/make_dtls_fuzz_seeds.sh); FuzzPackets's, FuzzSTUN's, FuzzText's and FuzzSDP's the
+# captures' frames and payloads in their formats (written here by Scripts/make_fuzz_seeds.py when
+# missing, not committed); FuzzCapture's and FuzzTLS's the files of Captures/ (copied to
+# Fuzz/seeds/captures, not committed), whose packets FuzzTLS finds by itself. New corpus entries go to Fuzz/corpus/TARGET (not committed);
 # a crash is written to Fuzz/crashes/ and makes the script exit non-zero.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,6 +18,9 @@ swift build "${flags[@]}" --product "$target" >/dev/null
 bin=$(swift build "${flags[@]}" --show-bin-path)/$target
 mkdir -p "corpus/$target" crashes
 seeds=seeds/$target
+case $target in
+    FuzzPackets|FuzzSTUN|FuzzText|FuzzSDP) [ -d "$seeds" ] || python3 ../Scripts/make_fuzz_seeds.py >/dev/null 2>&1 ;;
+esac
 if [ ! -d "$seeds" ]; then
     seeds=seeds/captures
     mkdir -p "$seeds"
