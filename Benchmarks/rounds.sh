@@ -11,6 +11,11 @@ set -euo pipefail
 [ $# -ge 4 ] || { echo "usage: $0 ROUNDS CAPTURE THREADS BIN..." >&2; exit 2; }
 rounds=$1; capture=$2; threads=$3; shift 3
 [ -f "$capture" ] || { echo "no such capture: $capture" >&2; exit 2; }
+# Resolved before the cd below, so that they may be given relative to where it is run.
+capture=$(realpath "$capture")
+bins=()
+for bin in "$@"; do case $bin in */*) bins+=("$(realpath "$bin")") ;; *) bins+=("$bin") ;; esac; done
+set -- "${bins[@]}"
 cd "$(dirname "$0")/.."
 cc -O2 -o /tmp/edgeflow-pcap-count Benchmarks/pcap_count.c -lpcap
 declare -A cpu wall

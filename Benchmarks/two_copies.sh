@@ -14,6 +14,9 @@ set -euo pipefail
 [ $# -eq 3 ] || { echo "usage: $0 ROUNDS CAPTURE BIN" >&2; exit 2; }
 rounds=$1; capture=$2; bin=$3
 [ -f "$capture" ] || { echo "no such capture: $capture" >&2; exit 2; }
+# Both resolved before the cd below, so that they may be given relative to where it is run.
+capture=$(realpath "$capture")
+case $bin in */*) bin=$(realpath "$bin") ;; esac
 cd "$(dirname "$0")/.."
 cc -O2 -o /tmp/edgeflow-spin Benchmarks/spin.c
 cc -O2 -o /tmp/edgeflow-pcap-count Benchmarks/pcap_count.c -lpcap

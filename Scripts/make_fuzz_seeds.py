@@ -21,13 +21,15 @@ Usage: python3 Scripts/make_fuzz_seeds.py    (from any directory; the standard l
 Fuzz/run.sh runs it when a target's folder is missing; it rewrites all four folders)
 """
 import os
+import shutil
 import struct
 import sys
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 SEEDS = os.path.join(ROOT, "Fuzz", "seeds")
-# FuzzPackets's link types, by their LINKTYPE_ numbers: each one's index in the target's list.
-LINKS = {1: 0, 113: 1, 276: 2, 101: 3, 228: 4, 229: 5, 0: 6, 108: 7}
+# FuzzPackets's link types, by their LINKTYPE_ numbers (and the DLT_RAW numbers 12 and 14 some
+# systems write): each one's index in the target's list.
+LINKS = {1: 0, 113: 1, 276: 2, 101: 3, 12: 3, 14: 3, 228: 4, 229: 5, 0: 6, 108: 7}
 SEED_BYTES = 8192
 
 
@@ -40,7 +42,7 @@ def pcap_frames(data):
         e = ">"
     else:
         raise ValueError("not a pcap file")
-    link = struct.unpack(e + "I", data[20:24])[0] & 0x0FFFFFFF
+    link = struct.unpack(e + "I", data[20:24])[0] & 0xFFFF  # the link type, without the FCS bits
     off = 24
     while off + 16 <= len(data):
         caplen = struct.unpack(e + "I", data[off + 8:off + 12])[0]
@@ -69,7 +71,7 @@ def pcapng_frames(data):
             if iface < len(links):
                 yield links[iface], body[20:20 + caplen]
         elif btype == 3 and links:
-            yield links[0], body[4:]
+            yield links[0], body[4:4 + struct.unpack(e + "I", body[0:4])[0]]  # without the block's padding
         off += length
 
 
@@ -104,14 +106,14 @@ def ip_of(link, frame):
     loopback), or None."""
     if link == 1:
         off, etype = 14, frame[12:14]
-        while etype in (b"\x81\x00", b"\x88\xa8") and len(frame) >= off + 4:
+        while etype in (b"\x81\x00", b"\x88\xa8", b"\x91\x00") and len(frame) >= off + 4:
             etype, off = frame[off + 2:off + 4], off + 4
         return frame[off:] if etype in (b"\x08\x00", b"\x86\xdd") else None
     if link == 113:
         return frame[16:] if frame[14:16] in (b"\x08\x00", b"\x86\xdd") else None
     if link == 276:
         return frame[20:] if frame[0:2] in (b"\x08\x00", b"\x86\xdd") else None
-    if link in (101, 228, 229):
+    if link in (101, 12, 14, 228, 229):
         return frame
     if link in (0, 108):
         return frame[4:]
@@ -175,11 +177,12 @@ def payload_seeds(frames):
 
 def main():
     targets = ["FuzzPackets", "FuzzSTUN", "FuzzText", "FuzzSDP"]
-    for t in targets:
-        folder = os.path.join(SEEDS, t)
-        os.makedirs(folder, exist_ok=True)
-        for old in os.listdir(folder):
-            os.remove(os.path.join(folder, old))
+    # Written into new folders, which replace the old ones only once all are written: a run that
+    # fails part-way leaves the old seeds (or none), never a part.
+    new = {t: os.path.join(SEEDS, ".new-" + t) for t in targets}
+    for folder in new.values():
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder)
     written = dict.fromkeys(targets, 0)
     for folder, _, files in sorted(os.walk(os.path.join(ROOT, "Captures"))):
         for name in sorted(files):
@@ -194,14 +197,17 @@ def main():
             stem = os.path.relpath(path, os.path.join(ROOT, "Captures")).replace(os.sep, "-")
             packets = packets_seed(frames)
             if packets is not None:
-                with open(os.path.join(SEEDS, "FuzzPackets", stem + ".bin"), "wb") as f:
+                with open(os.path.join(new["FuzzPackets"], stem + ".bin"), "wb") as f:
                     f.write(packets)
                 written["FuzzPackets"] += 1
             for target, payloads in payload_seeds(frames).items():
                 for n, payload in enumerate(payloads):
-                    with open(os.path.join(SEEDS, target, "%s-%d.bin" % (stem, n)), "wb") as f:
+                    with open(os.path.join(new[target], "%s-%d.bin" % (stem, n)), "wb") as f:
                         f.write(payload)
                     written[target] += 1
+    for t in targets:
+        shutil.rmtree(os.path.join(SEEDS, t), ignore_errors=True)
+        os.rename(new[t], os.path.join(SEEDS, t))
     print(", ".join("%s %d" % (t, written[t]) for t in targets) + " seeds written to Fuzz/seeds")
 
 
