@@ -21,6 +21,7 @@ cd "$(dirname "$0")/.."
 cc -O2 -o /tmp/edgeflow-spin Benchmarks/spin.c
 cc -O2 -o /tmp/edgeflow-pcap-count Benchmarks/pcap_count.c -lpcap
 declare -A alone pair
+two=""  # --threads 2's wall times
 now() { date +%s.%N; }
 run() {  # run NAME COMMAND...: one copy, then two at once
     local name=$1; shift
@@ -30,18 +31,18 @@ run() {  # run NAME COMMAND...: one copy, then two at once
     t0=$(now); "$@" >/dev/null 2>&1 & local p=$!; "$@" >/dev/null 2>&1; wait "$p"; t1=$(now)
     pair[$name]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') "
 }
-declare -A two
+cat "$capture" >/dev/null  # in the page cache before the first round, as for every later one
 for ((r = 1; r <= rounds; r++)); do
     run spin /tmp/edgeflow-spin
     run cloop /tmp/edgeflow-pcap-count "$capture"
     run edgeflow "$bin" analyze "$capture" --threads 1 --format json --quiet --out /dev/null
     t0=$(now); "$bin" analyze "$capture" --threads 2 --format json --quiet --out /dev/null >/dev/null 2>&1; t1=$(now)
-    two[edgeflow]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') "
+    two+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') "
 done
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 for name in spin cloop edgeflow; do
     a=$(median "${alone[$name]}"); p=$(median "${pair[$name]}")
     awk -v n="$name" -v a="$a" -v p="$p" 'BEGIN {printf "%-9s alone %.3f s, two at once %.3f s: slowdown S %.2f, ceiling 2 / S %.2f x\n", n, a, p, p / a, 2 * a / p}'
 done
-t=$(median "${two[edgeflow]}")
+t=$(median "$two")
 awk -v a="$(median "${alone[edgeflow]}")" -v t="$t" 'BEGIN {printf "edgeflow --threads 2 %.3f s: %.2f x faster than --threads 1\n", t, a / t}'

@@ -5,8 +5,9 @@
 # by Scripts/make_dtls_fuzz_seeds.sh); FuzzPackets's, FuzzSTUN's, FuzzText's and FuzzSDP's the
 # captures' frames and payloads in their formats (written here by Scripts/make_fuzz_seeds.py
 # when missing or empty, not committed); FuzzCapture's and FuzzTLS's the files of Captures/
-# (copied to Fuzz/seeds/captures, not committed), whose packets FuzzTLS finds by itself. New corpus entries go to Fuzz/corpus/TARGET (not committed);
-# a crash is written to Fuzz/crashes/ and makes the script exit non-zero.
+# (copied to Fuzz/seeds/captures, not committed), whose packets FuzzTLS finds by itself. New
+# corpus entries go to Fuzz/corpus/TARGET (not committed); a crash is written to Fuzz/crashes/
+# and makes the script exit non-zero.
 set -euo pipefail
 cd "$(dirname "$0")"
 target=${1:?usage: Fuzz/run.sh TARGET SECONDS}

@@ -9,29 +9,10 @@ struct CommandLineTests {
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    /// Runs the binary with its output in temporary files (pipes could be held open by
-    /// children that other tests start at the same moment).
+    /// Runs the binary (`runProcess`: its output in scratch files).
     static func run(_ args: [String], stdin: String? = nil, environment: [String: String] = [:], directory: String? = nil) throws -> Result {
-        let base = scratchPath("run")
-        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
-        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: base + ".out")
-            try? FileManager.default.removeItem(atPath: base + ".err")
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
-        p.standardError = FileHandle(forWritingAtPath: base + ".err")
-        p.standardInput = stdin.flatMap { FileHandle(forReadingAtPath: $0) } ?? FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        let o = FileManager.default.contents(atPath: base + ".out") ?? Data()
-        let e = FileManager.default.contents(atPath: base + ".err") ?? Data()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let r = try runProcess(binary, args, stdin: stdin, environment: environment, directory: directory)
+        return Result(status: r.status, stdout: String(decoding: r.stdout, as: UTF8.self), stderr: String(decoding: r.stderr, as: UTF8.self))
     }
 
     @Test("standard input (-) is read through libpcap and gives the same flows")

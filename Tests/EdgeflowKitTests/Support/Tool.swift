@@ -30,6 +30,43 @@ func runTool(_ arguments: [String], package: String) throws -> ToolResult {
     return ToolResult(status: p.terminationStatus, output: text)
 }
 
+/// How a process ended and what it wrote to standard output and standard error.
+struct ProcessOutput {
+    /// Its exit status, or the signal that ended it (`exited` false).
+    var status: Int32
+    var exited: Bool
+    var stdout: Data
+    var stderr: Data
+}
+
+/// Runs `executable` with its standard output and standard error each in a scratch file, never
+/// a pipe: a pipe read only after the process ends stops it once a pipe's worth waits, and one
+/// held open by a child another test starts at the same moment never reaches its end. Standard
+/// input is the file `stdin` or nothing.
+func runProcess(_ executable: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+                directory: String? = nil) throws -> ProcessOutput {
+    let base = scratchPath("process")
+    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+    defer {
+        try? FileManager.default.removeItem(atPath: base + ".out")
+        try? FileManager.default.removeItem(atPath: base + ".err")
+    }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    p.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+    p.standardError = FileHandle(forWritingAtPath: base + ".err")
+    p.standardInput = stdin.flatMap { FileHandle(forReadingAtPath: $0) } ?? FileHandle.nullDevice
+    try p.run()
+    p.waitUntilExit()
+    return ProcessOutput(status: p.terminationStatus, exited: p.terminationReason == .exit,
+                         stdout: FileManager.default.contents(atPath: base + ".out") ?? Data(),
+                         stderr: FileManager.default.contents(atPath: base + ".err") ?? Data())
+}
+
 struct ToolMissing: Error, CustomStringConvertible {
     var tool: String
     var package: String

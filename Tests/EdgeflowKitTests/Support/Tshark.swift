@@ -7,26 +7,14 @@ import Foundation
 /// `damagedCaptures` names, which tshark reads up to its damaged record and then exits with
 /// status 2 saying so.
 func tsharkFields(_ path: String, _ arguments: [String], occurrence: Character = "f") throws -> [[String]] {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=\(occurrence)", "-E", "separator=/t"] + arguments
-    // Standard error to a file, as `CommandLineTests.run` does: a second pipe, read only after
-    // the first is drained, would stop tshark once it had written a pipe's worth of warnings.
-    let errorsPath = scratchPath("tshark") + ".err"
-    _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: errorsPath) }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle(forWritingAtPath: errorsPath)
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let said = String(decoding: FileManager.default.contents(atPath: errorsPath) ?? Data(), as: UTF8.self)
-    let status = process.terminationReason == .exit ? process.terminationStatus : -1
+    let r = try runProcess("/usr/bin/env", ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=\(occurrence)",
+                                            "-E", "separator=/t"] + arguments)
+    let said = String(decoding: r.stderr, as: UTF8.self)
+    let status = r.exited ? r.status : -1
     let damaged = status == 2 && damagedCaptures.contains(URL(fileURLWithPath: path).lastPathComponent)
         && said.contains("appears to be damaged or corrupt")
     guard status == 0 || damaged else { throw TsharkError.exited(path, status: status, said) }
-    return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+    return String(decoding: r.stdout, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
         .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
 }
 
